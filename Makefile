@@ -1,0 +1,34 @@
+# ipt2nft build, test and benchmark entry points.
+GO ?= go
+BIN ?= bin/ipt2nft
+PREFIX ?= /usr/local
+
+.PHONY: build test install bench lint fuzz
+
+build:
+	$(GO) build -o $(BIN) ./cmd/ipt2nft
+
+# All tests. Kernel tests need root and create (and delete) their own
+# network namespaces; they skip with a message otherwise.
+test:
+	$(GO) test -count=1 ./...
+
+lint:
+	gofmt -l . | tee /dev/stderr | (! read)
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@2026.2.2 ./...
+
+install: build
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/ipt2nft
+	for n in iptables-translate ip6tables-translate iptables-restore-translate ip6tables-restore-translate; do \
+		ln -sf ipt2nft $(DESTDIR)$(PREFIX)/bin/$$n; done
+
+# Benchmarks against the reference tools, measured in the same run.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Each fuzz target for FUZZTIME (development; CI runs the seed corpus).
+FUZZTIME ?= 5m
+fuzz:
+	$(GO) test ./iptparse -run '^$$' -fuzz FuzzParseCommand -fuzztime $(FUZZTIME)
+	$(GO) test ./iptparse -run '^$$' -fuzz FuzzParseFile -fuzztime $(FUZZTIME)

@@ -1,0 +1,42 @@
+// Command ipt2nft moves iptables rulesets to nftables.
+//
+// It is a multi-call binary: run as iptables-translate,
+// ip6tables-translate, iptables-restore-translate or
+// ip6tables-restore-translate (a symlink, or a subcommand of the same
+// name) it behaves like those upstream tools.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/ipt2nft/ipt2nft/compat"
+)
+
+func main() {
+	if tool, ok := compat.Lookup(os.Args[0]); ok {
+		os.Exit(tool.Run(os.Args[1:], compat.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
+	}
+	os.Exit(run(os.Args[1:]))
+}
+
+// exitError carries an exit status through cobra.
+type exitError struct{ code int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+func run(args []string) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	err := root.Execute()
+	var ee *exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.code
+	}
+	fmt.Fprintln(os.Stderr, "ipt2nft:", err)
+	return 2
+}

@@ -1,0 +1,181 @@
+// Package compat makes ipt2nft answer to the names of other tools:
+// iptables-translate and friends (exact mode, upstream 1.8.11 output), and
+// later the iptables shim.
+package compat
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ipt2nft/ipt2nft/emit"
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/ir"
+	"github.com/ipt2nft/ipt2nft/translate"
+)
+
+// Version is the upstream iptables version whose output exact mode matches.
+const Version = "1.8.11"
+
+// Tool is a program name ipt2nft can stand in for.
+type Tool struct {
+	Name    string
+	Family  iptparse.Family
+	Restore bool
+}
+
+// Tools are the exact-mode names.
+var Tools = []Tool{
+	{"iptables-translate", iptparse.FamilyIPv4, false},
+	{"ip6tables-translate", iptparse.FamilyIPv6, false},
+	{"iptables-restore-translate", iptparse.FamilyIPv4, true},
+	{"ip6tables-restore-translate", iptparse.FamilyIPv6, true},
+}
+
+// Lookup finds a tool by program name (argv[0], with or without a path).
+func Lookup(argv0 string) (Tool, bool) {
+	base := filepath.Base(argv0)
+	for _, t := range Tools {
+		if t.Name == base {
+			return t, true
+		}
+	}
+	return Tool{}, false
+}
+
+// IO bundles the streams a tool uses.
+type IO struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// Now is the time printed in restore headers (default time.Now).
+	Now func() time.Time
+}
+
+// Run runs a tool with its arguments (without the program name) and
+// returns the exit status.
+func (t Tool) Run(args []string, s IO) int {
+	if t.Restore {
+		return t.runRestore(args, s)
+	}
+	return t.runCommand(args, s)
+}
+
+func (t Tool) runCommand(args []string, s IO) int {
+	p := &iptparse.Parser{Registry: translate.Registry{}, Family: t.Family}
+	cmd, err := p.ParseCommand(iptparse.WordsFromArgs(args, "<args>"))
+	for _, w := range cmd.Warnings {
+		fmt.Fprintf(s.Stderr, "%s: %s\n", t.Name, w)
+	}
+	if err != nil {
+		fmt.Fprintf(s.Stderr, "%s v%s (ipt2nft): %s\nTry `%s -h' or '%s --help' for more information.\n", t.Name, Version, err, t.Name, t.Name)
+		return 2
+	}
+	tr := translate.New(translate.Options{Exact: true})
+	tr.AddCommand(cmd)
+	cmds := tr.Commands()
+	pr := &emit.Printer{Style: emit.Style{Upstream: true}}
+	var out strings.Builder
+	failed := false
+	for _, c := range cmds {
+		out.WriteString("nft ")
+		switch c.Op {
+		case ir.CmdUntranslated:
+			out.WriteString("# " + strings.Join(args, " ") + " \n")
+			failed = true
+		case ir.CmdAddRule, ir.CmdInsertRule, ir.CmdAddSet, ir.CmdAddCtHelper:
+			out.WriteString("'" + pr.CommandText(c) + "'\n")
+		default:
+			out.WriteString(pr.CommandText(c) + "\n")
+		}
+	}
+	io.WriteString(s.Stdout, out.String())
+	for _, d := range tr.Diags() {
+		if d.Kind != translate.DiagUntranslated {
+			fmt.Fprintf(s.Stderr, "%s: %s\n", t.Name, d)
+		}
+	}
+	if failed {
+		for _, d := range tr.Diags() {
+			if d.Kind == translate.DiagUntranslated {
+				fmt.Fprintf(s.Stderr, "%s: %s\n", t.Name, d)
+			}
+		}
+		fmt.Fprintln(s.Stderr, "Translation not implemented")
+		return 1
+	}
+	return 0
+}
+
+func (t Tool) runRestore(args []string, s IO) int {
+	file := ""
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "-h" || a == "--help":
+			fmt.Fprintf(s.Stdout, "Usage: %s [-h] [-f <FILE>] [-V]\n", t.Name)
+			return 0
+		case a == "-V" || a == "--version":
+			fmt.Fprintf(s.Stdout, "%s v%s (ipt2nft)\n", t.Name, Version)
+			return 0
+		case a == "-f" || a == "--file":
+			if i+1 >= len(args) {
+				fmt.Fprintf(s.Stderr, "%s: option %s requires an argument\n", t.Name, a)
+				return 2
+			}
+			file = args[i+1]
+			i++
+		case strings.HasPrefix(a, "--file="):
+			file = strings.TrimPrefix(a, "--file=")
+		case strings.HasPrefix(a, "-f") && len(a) > 2:
+			file = a[2:]
+		default:
+			fmt.Fprintf(s.Stderr, "%s: unexpected argument %q\nUsage: %s [-h] [-f <FILE>] [-V]\n", t.Name, a, t.Name)
+			return 2
+		}
+	}
+	var src []byte
+	var err error
+	name := file
+	if file == "" || file == "-" {
+		name = "<stdin>"
+		src, err = io.ReadAll(s.Stdin)
+	} else {
+		src, err = os.ReadFile(file)
+	}
+	if err != nil {
+		fmt.Fprintf(s.Stderr, "Cannot open file %s\n", file)
+		return 1
+	}
+	f := iptparse.ParseFile(name, string(src), translate.Registry{}, t.Family)
+	f.Format = iptparse.FormatSave
+	tr := translate.New(translate.Options{Exact: true})
+	tr.AddFile(f)
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	stamp := now().Format("Mon Jan _2 15:04:05 2006")
+	pr := &emit.Printer{Style: emit.Style{Upstream: true}}
+	var out strings.Builder
+	fmt.Fprintf(&out, "# Translated by %s v%s on %s\n", t.Name, Version, stamp)
+	for _, c := range tr.Commands() {
+		if c.Op == ir.CmdUntranslated {
+			fmt.Fprintf(&out, "# -t %s %s \n", c.Table, c.Text)
+			continue
+		}
+		out.WriteString(pr.CommandText(c) + "\n")
+	}
+	fmt.Fprintf(&out, "# Completed on %s\n", stamp)
+	io.WriteString(s.Stdout, out.String())
+	status := 0
+	for _, d := range tr.Diags() {
+		fmt.Fprintf(s.Stderr, "%s: %s\n", t.Name, d)
+		if d.Kind == translate.DiagError || d.Kind == translate.DiagUntranslated {
+			status = 1
+		}
+	}
+	return status
+}

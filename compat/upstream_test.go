@@ -1,0 +1,106 @@
+package compat_test
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/shlex"
+
+	"github.com/ipt2nft/ipt2nft/internal/testutil"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testutil.RemoveBinary()
+	os.Exit(code)
+}
+
+// txlateCase is one command of an upstream *.txlate file with the nft
+// lines upstream expects.
+type txlateCase struct {
+	file, tool, cmdline string
+	line                int
+	want                []string
+}
+
+func readTxlate(t *testing.T, dir string) []txlateCase {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.txlate"))
+	sort.Strings(files)
+	var cases []txlateCase
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cur *txlateCase
+		sc := bufio.NewScanner(bytes.NewReader(data))
+		for n := 1; sc.Scan(); n++ {
+			line := sc.Text()
+			switch {
+			case strings.HasPrefix(line, "iptables-translate ") || strings.HasPrefix(line, "ip6tables-translate "):
+				tool, rest, _ := strings.Cut(line, " ")
+				cases = append(cases, txlateCase{file: filepath.Base(f), tool: tool, cmdline: rest, line: n})
+				cur = &cases[len(cases)-1]
+			case strings.HasPrefix(line, "nft ") && cur != nil:
+				cur.want = append(cur.want, line)
+			default:
+				cur = nil
+			}
+		}
+	}
+	return cases
+}
+
+// deliberate lists the upstream cases where upstream's expected text is
+// wrong and ipt2nft prints a correct translation instead (see
+// docs/upstream-differences.md). The value is what ipt2nft prints.
+var deliberate = map[string]string{
+	"-t mangle -A PREROUTING -j CONNMARK --set-xmark 0x16/0x12":                      "nft 'add rule ip mangle PREROUTING counter ct mark set ct mark and 0xffffffed xor 0x16'",
+	"-t mangle -A PREROUTING  -j CONNMARK --set-mark 0x23/0x42 --right-shift-mark 5": "nft 'add rule ip mangle PREROUTING counter ct mark set ( ct mark and 0xffffff9c xor 0x23 ) >> 5'",
+}
+
+// TestUpstreamSuite runs iptables 1.8.11's own translation tests through
+// the binary, called as iptables-translate / ip6tables-translate.
+func TestUpstreamSuite(t *testing.T) {
+	dir := testutil.SharedDir(t, "corpus/upstream")
+	cases := readTxlate(t, dir)
+	if len(cases) == 0 {
+		t.Fatalf("no cases found in %s", dir)
+	}
+	links := map[string]string{}
+	for _, tool := range []string{"iptables-translate", "ip6tables-translate"} {
+		links[tool] = testutil.Link(t, tool)
+	}
+	exact, deliberateOK := 0, 0
+	for _, c := range cases {
+		args, err := shlex.Split(c.cmdline)
+		if err != nil {
+			t.Errorf("%s:%d: cannot split %q: %v", c.file, c.line, c.cmdline, err)
+			continue
+		}
+		var stdout, stderr bytes.Buffer
+		cmd := exec.Command(links[c.tool], args...)
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		_ = cmd.Run()
+		got := strings.TrimRight(stdout.String(), "\n")
+		want := strings.Join(c.want, "\n")
+		switch {
+		case got == want:
+			exact++
+		case deliberate[c.cmdline] != "" && got == deliberate[c.cmdline]:
+			deliberateOK++
+		default:
+			t.Errorf("%s:%d: %s %s\n got: %s\nwant: %s\nstderr: %s", c.file, c.line, c.tool, c.cmdline, got, want, strings.TrimSpace(stderr.String()))
+		}
+	}
+	t.Logf("upstream suite: %d cases, %d exact, %d deliberate differences", len(cases), exact, deliberateOK)
+	if exact < 376 {
+		t.Errorf("only %d of %d upstream cases exact (need at least 376)", exact, len(cases))
+	}
+}

@@ -1,0 +1,93 @@
+package emit
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+// CommandText renders one exact-mode command without any shell quoting.
+func (p *Printer) CommandText(c *ir.Command) string {
+	fam := c.Family.String()
+	switch c.Op {
+	case ir.CmdAddTable:
+		return fmt.Sprintf("add table %s %s", fam, c.Table)
+	case ir.CmdAddChain:
+		s := fmt.Sprintf("add chain %s %s %s", fam, c.Table, c.Chain.Name)
+		if h := c.Chain.Hook; h != nil {
+			s += fmt.Sprintf(" { type %s hook %s priority %s; ", h.Type, h.Hook, PriorityText(h.Priority))
+			if h.Policy != "" {
+				s += "policy " + h.Policy + "; "
+			}
+			s += "}"
+		}
+		return s
+	case ir.CmdAddRule, ir.CmdInsertRule:
+		verb := "add"
+		if c.Op == ir.CmdInsertRule {
+			verb = "insert"
+		}
+		s := fmt.Sprintf("%s rule %s %s %s ", verb, fam, c.Table, c.Chain.Name)
+		if c.Op == ir.CmdInsertRule && c.Index >= 0 {
+			s += fmt.Sprintf("index %d ", c.Index)
+		}
+		return s + p.Rule(c.Rule)
+	case ir.CmdAddSet:
+		return fmt.Sprintf("add set %s %s %s %s", fam, c.Table, c.Set.Name, p.setSpecInline(c.Set))
+	case ir.CmdAddCtHelper:
+		h := c.CtHelper
+		return fmt.Sprintf("add ct helper %s %s %s { type %s protocol %s; }", fam, c.Table, h.Name, quote(h.Helper), h.Protocol)
+	case ir.CmdFlushTable:
+		return fmt.Sprintf("flush table %s %s", fam, c.Table)
+	case ir.CmdFlushChain:
+		return fmt.Sprintf("flush chain %s %s %s", fam, c.Table, c.Chain.Name)
+	case ir.CmdDeleteChain:
+		return fmt.Sprintf("delete chain %s %s %s", fam, c.Table, c.Chain.Name)
+	case ir.CmdListTable:
+		return fmt.Sprintf("list table %s %s", fam, c.Table)
+	case ir.CmdUntranslated:
+		return "# " + c.Text
+	}
+	return "# ?"
+}
+
+// setSpecInline renders "{ type ipv4_addr; flags dynamic; }".
+func (p *Printer) setSpecInline(s *ir.Set) string {
+	var parts []string
+	if s.Type != "" {
+		t := "type " + s.Type
+		if s.Map != "" {
+			t += " : " + s.Map
+		}
+		parts = append(parts, t)
+	} else if s.Typeof != nil {
+		parts = append(parts, "typeof "+p.Expr(s.Typeof))
+	}
+	if len(s.Flags) > 0 {
+		parts = append(parts, "flags "+strings.Join(s.Flags, ","))
+	}
+	if s.Timeout != "" {
+		parts = append(parts, "timeout "+s.Timeout)
+	}
+	if s.Size != 0 {
+		parts = append(parts, fmt.Sprintf("size %d", s.Size))
+	}
+	if len(s.Elements) > 0 {
+		parts = append(parts, "elements = "+p.Expr(&ir.SetLit{Elems: s.Elements}))
+	}
+	return "{ " + strings.Join(parts, "; ") + "; }"
+}
+
+// PriorityText renders a chain priority: "filter + 10", "-150".
+func PriorityText(pr ir.Priority) string {
+	switch {
+	case pr.Name == "":
+		return fmt.Sprint(pr.Offset)
+	case pr.Offset > 0:
+		return fmt.Sprintf("%s + %d", pr.Name, pr.Offset)
+	case pr.Offset < 0:
+		return fmt.Sprintf("%s - %d", pr.Name, -pr.Offset)
+	}
+	return pr.Name
+}

@@ -1,0 +1,158 @@
+package emit
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+// RulesetOptions control how a whole ruleset is written.
+type RulesetOptions struct {
+	// Header lines, written as "# ..." comments at the top.
+	Header []string
+	// Replace makes the script idempotent and atomic: each table is
+	// declared, deleted and defined again in the same file, so loading it
+	// twice gives the same state and other tables are not touched.
+	Replace bool
+}
+
+// WriteRuleset writes rs in nft block syntax, loadable with "nft -f".
+func (p *Printer) WriteRuleset(w io.Writer, rs *ir.Ruleset, opt RulesetOptions) error {
+	var b strings.Builder
+	for _, h := range opt.Header {
+		b.WriteString("# " + SanitizeComment(h) + "\n")
+	}
+	for i, t := range rs.Tables {
+		if i > 0 || len(opt.Header) > 0 {
+			b.WriteByte('\n')
+		}
+		p.writeTable(&b, t, opt)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// SanitizeComment makes text safe for a "# ..." line.
+func SanitizeComment(s string) string {
+	return strings.NewReplacer("\n", " ", "\r", " ").Replace(s)
+}
+
+func (p *Printer) writeTable(b *strings.Builder, t *ir.Table, opt RulesetOptions) {
+	head := fmt.Sprintf("table %s %s", t.Family, Ident(t.Name))
+	if opt.Replace {
+		fmt.Fprintf(b, "%s\ndelete %s\n", head, head)
+	}
+	b.WriteString(head + " {\n")
+	first := true
+	sep := func() {
+		if !first {
+			b.WriteByte('\n')
+		}
+		first = false
+	}
+	if t.Comment != "" {
+		fmt.Fprintf(b, "\tcomment %s\n", quote(t.Comment))
+		first = false
+	}
+	for _, h := range t.CtHelpers {
+		sep()
+		fmt.Fprintf(b, "\tct helper %s {\n\t\ttype %s protocol %s\n", Ident(h.Name), quote(h.Helper), h.Protocol)
+		if h.L3Proto != "" {
+			fmt.Fprintf(b, "\t\tl3proto %s\n", h.L3Proto)
+		}
+		b.WriteString("\t}\n")
+	}
+	for _, s := range t.Sets {
+		sep()
+		p.writeSet(b, s)
+	}
+	for _, c := range t.Chains {
+		sep()
+		p.writeChain(b, c)
+	}
+	b.WriteString("}\n")
+}
+
+func (p *Printer) writeSet(b *strings.Builder, s *ir.Set) {
+	kind := "set"
+	if s.Map != "" {
+		kind = "map"
+	}
+	fmt.Fprintf(b, "\t%s %s {\n", kind, Ident(s.Name))
+	if s.Type != "" {
+		t := s.Type
+		if s.Map != "" {
+			t += " : " + s.Map
+		}
+		fmt.Fprintf(b, "\t\ttype %s\n", t)
+	} else if s.Typeof != nil {
+		fmt.Fprintf(b, "\t\ttypeof %s\n", p.Expr(s.Typeof))
+	}
+	if len(s.Flags) > 0 {
+		fmt.Fprintf(b, "\t\tflags %s\n", strings.Join(s.Flags, ","))
+	}
+	if s.Timeout != "" {
+		fmt.Fprintf(b, "\t\ttimeout %s\n", s.Timeout)
+	}
+	if s.GCInt != "" {
+		fmt.Fprintf(b, "\t\tgc-interval %s\n", s.GCInt)
+	}
+	if s.Size != 0 {
+		fmt.Fprintf(b, "\t\tsize %d\n", s.Size)
+	}
+	if s.Policy != "" {
+		fmt.Fprintf(b, "\t\tpolicy %s\n", s.Policy)
+	}
+	if s.Counter {
+		b.WriteString("\t\tcounter\n")
+	}
+	if s.Comment != "" {
+		fmt.Fprintf(b, "\t\tcomment %s\n", quote(s.Comment))
+	}
+	if len(s.Elements) > 0 {
+		b.WriteString("\t\telements = {")
+		for i, e := range s.Elements {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("\n\t\t\t" + p.Expr(e))
+		}
+		b.WriteString("\n\t\t}\n")
+	}
+	b.WriteString("\t}\n")
+}
+
+func (p *Printer) writeChain(b *strings.Builder, c *ir.Chain) {
+	fmt.Fprintf(b, "\tchain %s {\n", Ident(c.Name))
+	if c.Comment != "" {
+		fmt.Fprintf(b, "\t\tcomment %s\n", quote(c.Comment))
+	}
+	if h := c.Hook; h != nil {
+		fmt.Fprintf(b, "\t\ttype %s hook %s", h.Type, h.Hook)
+		if h.Device != "" {
+			fmt.Fprintf(b, " device %s", quote(h.Device))
+		}
+		fmt.Fprintf(b, " priority %s;", PriorityText(h.Priority))
+		if h.Policy != "" {
+			fmt.Fprintf(b, " policy %s;", h.Policy)
+		}
+		b.WriteByte('\n')
+	}
+	for _, r := range c.Rules {
+		p.writeRule(b, r)
+	}
+	b.WriteString("\t}\n")
+}
+
+func (p *Printer) writeRule(b *strings.Builder, r *ir.Rule) {
+	if u := r.Untranslated; u != nil {
+		fmt.Fprintf(b, "\t\t# untranslated (%s): %s\n", SanitizeComment(u.Reason), SanitizeComment(r.Source))
+		return
+	}
+	for _, n := range Notes(r) {
+		fmt.Fprintf(b, "\t\t# %s\n", SanitizeComment(n))
+	}
+	fmt.Fprintf(b, "\t\t%s\n", p.Rule(r))
+}

@@ -1,0 +1,550 @@
+package emit
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+// Style selects between the two ways ipt2nft writes nft text.
+type Style struct {
+	// Upstream reproduces iptables-translate 1.8.11 spellings (the IR's
+	// spelling hints: "gt", "and", "mark" without "meta"...). Without it,
+	// the printer writes what nft itself would list.
+	Upstream bool
+}
+
+// Printer writes IR nodes as nft text.
+type Printer struct {
+	Style Style
+}
+
+// Expr renders an expression.
+func (p *Printer) Expr(e ir.Expr) string {
+	var b strings.Builder
+	p.expr(&b, e, 0)
+	return b.String()
+}
+
+// binary operator precedence in nft's grammar: shift binds tightest, then
+// and, xor, or.
+func prec(op ir.BinOp) int {
+	switch op {
+	case ir.OpLShift, ir.OpRShift:
+		return 4
+	case ir.OpAnd:
+		return 3
+	case ir.OpXor:
+		return 2
+	}
+	return 1
+}
+
+var binSym = map[ir.BinOp][2]string{
+	ir.OpAnd: {"&", "and"}, ir.OpOr: {"|", "or"}, ir.OpXor: {"^", "xor"},
+	ir.OpLShift: {"<<", "lshift"}, ir.OpRShift: {">>", "rshift"},
+}
+
+// Meta keys nft always writes without "meta ".
+var bareMeta = map[string]bool{
+	"iifname": true, "oifname": true, "iif": true, "oif": true,
+	"iifgroup": true, "oifgroup": true,
+}
+
+// expr writes e; parent is the precedence of the enclosing binary
+// expression (0 if none), to decide on parentheses.
+func (p *Printer) expr(b *strings.Builder, e ir.Expr, parent int) {
+	switch e := e.(type) {
+	case *ir.Payload:
+		b.WriteString(e.Proto)
+		if e.Field != "" {
+			b.WriteByte(' ')
+			b.WriteString(e.Field)
+		}
+	case *ir.RawPayload:
+		fmt.Fprintf(b, "@%s,%d,%d", e.Base, e.Offset, e.Len)
+	case *ir.Exthdr:
+		b.WriteString("exthdr " + e.Name)
+	case *ir.TCPOption:
+		b.WriteString("tcp option " + e.Name)
+		if e.Field != "" {
+			b.WriteString(" " + e.Field)
+		}
+	case *ir.Meta:
+		if !bareMeta[e.Key] && !(e.Bare && p.Style.Upstream) {
+			b.WriteString("meta ")
+		}
+		b.WriteString(e.Key)
+	case *ir.Ct:
+		b.WriteString("ct ")
+		if e.Dir != "" {
+			b.WriteString(e.Dir + " ")
+		}
+		b.WriteString(e.Key)
+	case *ir.Fib:
+		b.WriteString("fib " + strings.Join(e.Flags, " . ") + " " + e.Result)
+	case *ir.Socket:
+		b.WriteString("socket " + e.Key)
+		if e.Key == "cgroupv2" {
+			fmt.Fprintf(b, " level %d", e.Level)
+		}
+	case *ir.Rt:
+		b.WriteString("rt ")
+		if e.Family != "" {
+			b.WriteString(e.Family + " ")
+		}
+		b.WriteString(e.Key)
+	case *ir.Ipsec:
+		b.WriteString("ipsec " + e.Dir)
+		if e.Spnum != 0 {
+			fmt.Fprintf(b, " spnum %d", e.Spnum)
+		}
+		b.WriteString(" " + e.Key)
+	case *ir.Numgen:
+		fmt.Fprintf(b, "numgen %s mod %d", e.Mode, e.Mod)
+		if e.Offset != 0 {
+			fmt.Fprintf(b, " offset %d", e.Offset)
+		}
+	case *ir.Hash:
+		b.WriteString(e.Kind)
+		if e.Expr != nil {
+			b.WriteByte(' ')
+			p.expr(b, e.Expr, 0)
+		}
+		fmt.Fprintf(b, " mod %d", e.Mod)
+		if e.Seed != nil {
+			fmt.Fprintf(b, " seed 0x%x", *e.Seed)
+		}
+		if e.Offset != 0 {
+			fmt.Fprintf(b, " offset %d", e.Offset)
+		}
+	case *ir.Osf:
+		b.WriteString("osf ")
+		if e.TTL != "" {
+			b.WriteString("ttl " + e.TTL + " ")
+		}
+		b.WriteString(e.Key)
+	case *ir.Binary:
+		p.binary(b, e, parent)
+	case *ir.Integer:
+		b.WriteString(formatInt(e))
+	case *ir.String:
+		if e.Bare && p.Style.Upstream {
+			b.WriteString(e.Value)
+		} else {
+			b.WriteString(quote(e.Value))
+		}
+	case *ir.Symbol:
+		b.WriteString(e.Name)
+	case *ir.Addr:
+		b.WriteString(e.Addr.String())
+	case *ir.Prefix:
+		b.WriteString(e.Prefix.String())
+	case *ir.EtherAddr:
+		a := e.Addr
+		fmt.Fprintf(b, "%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3], a[4], a[5])
+	case *ir.Range:
+		p.expr(b, e.Lo, 0)
+		b.WriteByte('-')
+		p.expr(b, e.Hi, 0)
+	case *ir.SetLit:
+		b.WriteString("{ ")
+		for i, el := range e.Elems {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			p.expr(b, el, 0)
+		}
+		b.WriteString(" }")
+	case *ir.Elem:
+		p.expr(b, e.Key, 0)
+		if e.Timeout != "" {
+			b.WriteString(" timeout " + e.Timeout)
+		}
+		if e.Expires != "" {
+			b.WriteString(" expires " + e.Expires)
+		}
+		if e.Counter != nil {
+			b.WriteString(" " + p.Stmt(e.Counter))
+		}
+		if e.Comment != "" {
+			b.WriteString(" comment " + quote(e.Comment))
+		}
+	case *ir.MapElem:
+		p.expr(b, e.Key, 0)
+		b.WriteString(" : ")
+		p.expr(b, e.Value, 0)
+	case *ir.Concat:
+		for i, el := range e.Elems {
+			if i > 0 {
+				b.WriteString(" . ")
+			}
+			p.expr(b, el, 0)
+		}
+	case *ir.SetRef:
+		b.WriteString("@" + Ident(e.Name))
+	case *ir.FlagList:
+		if parent > 0 && len(e.Flags) > 1 {
+			b.WriteString("(" + strings.Join(e.Flags, " | ") + ")")
+		} else {
+			b.WriteString(strings.Join(e.Flags, ","))
+		}
+	case *ir.VerdictExpr:
+		b.WriteString(verdictText(e.Kind, e.Chain))
+	case nil:
+		b.WriteString("<nil>")
+	default:
+		fmt.Fprintf(b, "<%T>", e)
+	}
+}
+
+func (p *Printer) binary(b *strings.Builder, e *ir.Binary, parent int) {
+	my := prec(e.Op)
+	sym := binSym[e.Op][0]
+	paren := false
+	if p.Style.Upstream {
+		if e.Words {
+			sym = binSym[e.Op][1]
+		}
+		paren = e.Paren
+	} else {
+		paren = parent > my
+	}
+	if paren {
+		if p.Style.Upstream {
+			b.WriteString("( ")
+		} else {
+			b.WriteByte('(')
+		}
+	}
+	p.expr(b, e.Left, my)
+	b.WriteString(" " + sym + " ")
+	// The right operand of a left-associative operator needs parentheses
+	// when it is a binary expression of the same precedence.
+	p.expr(b, e.Right, my+1)
+	if paren {
+		if p.Style.Upstream {
+			b.WriteString(" )")
+		} else {
+			b.WriteByte(')')
+		}
+	}
+}
+
+func formatInt(e *ir.Integer) string {
+	if e.Base == 16 {
+		s := strconv.FormatUint(e.Value, 16)
+		for len(s) < e.Width {
+			s = "0" + s
+		}
+		return "0x" + s
+	}
+	return strconv.FormatUint(e.Value, 10)
+}
+
+var cmpSym = map[ir.CmpOp][2]string{
+	ir.CmpEq: {"==", "eq"}, ir.CmpNe: {"!=", "ne"}, ir.CmpLt: {"<", "lt"},
+	ir.CmpGt: {">", "gt"}, ir.CmpLe: {"<=", "le"}, ir.CmpGe: {">=", "ge"},
+	ir.CmpNeg: {"!", "!"},
+}
+
+// Match renders a relational expression.
+func (p *Printer) match(b *strings.Builder, m *ir.Match) {
+	spell := m.Spell
+	if bin, ok := m.Left.(*ir.Binary); ok && spell == ir.SpellSlash && bin.Op == ir.OpAnd {
+		if p.Style.Upstream || flagCount(bin.Right) > 1 {
+			p.expr(b, bin.Left, 0)
+			if m.Op != ir.CmpEq {
+				b.WriteString(" " + cmpSym[m.Op][0])
+			}
+			b.WriteByte(' ')
+			p.expr(b, m.Right, 0)
+			b.WriteString(" / ")
+			p.expr(b, bin.Right, 0)
+			return
+		}
+	}
+	if !p.Style.Upstream {
+		spell = ir.SpellDefault
+	}
+	p.expr(b, m.Left, 0)
+	_, leftIsBin := m.Left.(*ir.Binary)
+	op := ""
+	switch {
+	case m.Op == ir.CmpEq && spell == ir.SpellSymbol:
+		op = "=="
+	case m.Op == ir.CmpEq && spell == ir.SpellWord:
+		op = "eq"
+	case m.Op == ir.CmpEq && spell == ir.SpellImplicit:
+	case m.Op == ir.CmpEq:
+		if leftIsBin {
+			op = "=="
+		}
+	case spell == ir.SpellWord:
+		op = cmpSym[m.Op][1]
+	default:
+		op = cmpSym[m.Op][0]
+	}
+	if op != "" {
+		b.WriteString(" " + op)
+	}
+	b.WriteByte(' ')
+	p.expr(b, m.Right, 0)
+}
+
+func flagCount(e ir.Expr) int {
+	if f, ok := e.(*ir.FlagList); ok {
+		return len(f.Flags)
+	}
+	return 1
+}
+
+func verdictText(k ir.VerdictKind, chain string) string {
+	switch k {
+	case ir.VerdictAccept:
+		return "accept"
+	case ir.VerdictDrop:
+		return "drop"
+	case ir.VerdictReturn:
+		return "return"
+	case ir.VerdictJump:
+		return "jump " + Ident(chain)
+	case ir.VerdictGoto:
+		return "goto " + Ident(chain)
+	case ir.VerdictContinue:
+		return "continue"
+	case ir.VerdictQueue:
+		return "queue"
+	}
+	return "<verdict>"
+}
+
+// Stmt renders one statement.
+func (p *Printer) Stmt(s ir.Stmt) string {
+	var b strings.Builder
+	p.stmt(&b, s)
+	return b.String()
+}
+
+func (p *Printer) stmt(b *strings.Builder, s ir.Stmt) {
+	switch s := s.(type) {
+	case *ir.Match:
+		p.match(b, s)
+	case *ir.Counter:
+		b.WriteString("counter")
+		if s.HasValues {
+			fmt.Fprintf(b, " packets %d bytes %d", s.Packets, s.Bytes)
+		}
+	case *ir.Verdict:
+		b.WriteString(verdictText(s.Kind, s.Chain))
+	case *ir.Log:
+		b.WriteString("log")
+		for _, a := range s.Args {
+			b.WriteString(" " + a.Key)
+			if a.Value == nil {
+				continue
+			}
+			b.WriteByte(' ')
+			if str, ok := a.Value.(*ir.String); ok && a.Key == "prefix" {
+				b.WriteString(`"` + SanitizeLogPrefix(str.Value) + `"`)
+				continue
+			}
+			p.expr(b, a.Value, 0)
+		}
+	case *ir.Limit:
+		b.WriteString("limit rate ")
+		if s.Over {
+			b.WriteString("over ")
+		}
+		fmt.Fprintf(b, "%d", s.Rate)
+		if s.RateUnit != "" {
+			b.WriteString(" " + s.RateUnit)
+		}
+		b.WriteString("/" + s.Per)
+		if s.Burst != 0 {
+			fmt.Fprintf(b, " burst %d %s", s.Burst, s.BurstUnit)
+		}
+	case *ir.Quota:
+		b.WriteString("quota ")
+		if s.Over {
+			b.WriteString("over ")
+		}
+		unit := s.Unit
+		if unit == "" {
+			unit = "bytes"
+		}
+		fmt.Fprintf(b, "%d %s", s.Bytes, unit)
+		if s.Used != 0 {
+			fmt.Fprintf(b, " used %d bytes", s.Used)
+		}
+	case *ir.Assign:
+		p.expr(b, s.Key, 0)
+		b.WriteString(" set ")
+		p.expr(b, s.Value, 0)
+	case *ir.Nat:
+		p.nat(b, s)
+	case *ir.Reject:
+		b.WriteString("reject")
+		switch s.Type {
+		case "":
+		case "tcp reset":
+			b.WriteString(" with tcp reset")
+		default:
+			b.WriteString(" with " + s.Type + " type " + s.Code)
+		}
+	case *ir.Queue:
+		b.WriteString("queue")
+		if s.Num != nil {
+			b.WriteString(" num ")
+			p.expr(b, s.Num, 0)
+		}
+		if len(s.Flags) > 0 {
+			b.WriteString(" " + strings.Join(s.Flags, ","))
+		}
+	case *ir.Notrack:
+		b.WriteString("notrack")
+	case *ir.Dup:
+		b.WriteString("dup to ")
+		p.expr(b, s.Addr, 0)
+		if s.Dev != nil {
+			b.WriteString(" device ")
+			p.expr(b, s.Dev, 0)
+		}
+	case *ir.Fwd:
+		b.WriteString("fwd to ")
+		p.expr(b, s.Dev, 0)
+	case *ir.TProxy:
+		b.WriteString("tproxy ")
+		if s.Family != "" {
+			b.WriteString(s.Family + " ")
+		}
+		b.WriteString("to ")
+		p.addrPort(b, s.Addr, s.Port)
+	case *ir.Synproxy:
+		b.WriteString("synproxy")
+		for _, a := range s.Args {
+			b.WriteString(" " + a.Key)
+			if a.Value != nil {
+				b.WriteByte(' ')
+				p.expr(b, a.Value, 0)
+			}
+		}
+	case *ir.SetUpdate:
+		b.WriteString(s.Op + " @" + Ident(s.Set) + " { ")
+		p.expr(b, s.Key, 0)
+		if s.Timeout != "" {
+			b.WriteString(" timeout " + s.Timeout)
+		}
+		for _, st := range s.Stmts {
+			b.WriteByte(' ')
+			p.stmt(b, st)
+		}
+		b.WriteString(" }")
+	case *ir.Meter:
+		b.WriteString("meter " + Ident(s.Name) + " { ")
+		p.expr(b, s.Key, 0)
+		if s.Timeout != "" {
+			b.WriteString(" timeout " + s.Timeout)
+		}
+		b.WriteByte(' ')
+		p.stmt(b, s.Stmt)
+		b.WriteString(" }")
+	case *ir.CtCount:
+		b.WriteString("ct count ")
+		if s.Over {
+			b.WriteString("over ")
+		}
+		fmt.Fprintf(b, "%d", s.Count)
+	case *ir.VMap:
+		p.expr(b, s.Key, 0)
+		b.WriteString(" vmap ")
+		p.expr(b, s.Map, 0)
+	case *ir.ObjRef:
+		b.WriteString(s.Type + " set ")
+		p.expr(b, s.Name, 0)
+	case *ir.Comment:
+		// Notes are written by the rule printer, not inline.
+	default:
+		fmt.Fprintf(b, "<%T>", s)
+	}
+}
+
+func (p *Printer) nat(b *strings.Builder, s *ir.Nat) {
+	b.WriteString([...]string{"snat", "dnat", "masquerade", "redirect"}[s.Kind])
+	if s.Family != "" && (s.Addr != nil || s.Prefix) {
+		b.WriteString(" " + s.Family)
+	}
+	if s.Prefix {
+		b.WriteString(" prefix")
+	}
+	if s.Addr != nil || s.Port != nil {
+		b.WriteString(" to ")
+		p.addrPort(b, s.Addr, s.Port)
+	}
+	if len(s.Flags) > 0 {
+		b.WriteString(" " + strings.Join(s.Flags, ","))
+	}
+}
+
+// addrPort writes "ADDR", "ADDR:PORT", "[V6]:PORT" or ":PORT".
+func (p *Printer) addrPort(b *strings.Builder, addr, port ir.Expr) {
+	if addr != nil {
+		text := p.Expr(addr)
+		if port != nil && isV6(addr) {
+			text = "[" + text + "]"
+		}
+		b.WriteString(text)
+	}
+	if port != nil {
+		b.WriteByte(':')
+		p.expr(b, port, 0)
+	}
+}
+
+func isV6(e ir.Expr) bool {
+	switch e := e.(type) {
+	case *ir.Addr:
+		return e.Addr.Is6()
+	case *ir.Prefix:
+		return e.Prefix.Addr().Is6()
+	case *ir.Range:
+		return isV6(e.Lo)
+	}
+	return false
+}
+
+// Rule renders a rule's statements and comment on one line.
+func (p *Printer) Rule(r *ir.Rule) string {
+	var b strings.Builder
+	n := 0
+	for _, s := range r.Stmts {
+		if _, ok := s.(*ir.Comment); ok {
+			continue
+		}
+		if n > 0 {
+			b.WriteByte(' ')
+		}
+		p.stmt(&b, s)
+		n++
+	}
+	if r.Comment != "" {
+		if n > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString("comment " + quote(r.Comment))
+	}
+	return b.String()
+}
+
+// Notes returns the texts of the rule's Comment statements.
+func Notes(r *ir.Rule) []string {
+	var notes []string
+	for _, s := range r.Stmts {
+		if c, ok := s.(*ir.Comment); ok {
+			notes = append(notes, c.Text)
+		}
+	}
+	return notes
+}

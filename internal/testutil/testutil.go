@@ -1,0 +1,89 @@
+// Package testutil holds helpers shared by tests: locating ../shared,
+// building the binary once, and throwaway network namespaces.
+package testutil
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+)
+
+// RepoRoot is the module root directory.
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// SharedDir returns ../shared (or $IPT2NFT_SHARED), skipping the test with
+// a message when it is absent.
+func SharedDir(t testing.TB, sub string) string {
+	t.Helper()
+	dir := os.Getenv("IPT2NFT_SHARED")
+	if dir == "" {
+		dir = filepath.Join(RepoRoot(), "..", "shared")
+	}
+	dir = filepath.Join(dir, sub)
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("skipped: %s not found (set IPT2NFT_SHARED to the shared directory)", dir)
+	}
+	return dir
+}
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// Binary builds cmd/ipt2nft once per test process and returns its path.
+func Binary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "ipt2nft-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "ipt2nft")
+		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/ipt2nft")
+		cmd.Dir = RepoRoot()
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = &buildError{err, string(out)}
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("building ipt2nft: %v", buildErr)
+	}
+	return binPath
+}
+
+type buildError struct {
+	err error
+	out string
+}
+
+func (e *buildError) Error() string { return e.err.Error() + "\n" + e.out }
+
+// Link makes a symlink named name to the binary in a temp dir and returns
+// its path, for multi-call tests.
+func Link(t testing.TB, name string) string {
+	t.Helper()
+	bin := Binary(t)
+	dir := t.TempDir()
+	p := filepath.Join(dir, name)
+	if err := os.Symlink(bin, p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// RemoveBinary deletes the binary built by Binary; call it from TestMain.
+func RemoveBinary() {
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+}

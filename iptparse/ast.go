@@ -1,0 +1,235 @@
+package iptparse
+
+import "strings"
+
+// Op is the command an iptables command line performs.
+type Op uint8
+
+const (
+	OpNone        Op = iota
+	OpAppend         // -A
+	OpInsert         // -I
+	OpDelete         // -D CHAIN rule-spec
+	OpDeleteNum      // -D CHAIN N
+	OpReplace        // -R
+	OpCheck          // -C
+	OpList           // -L
+	OpListRules      // -S
+	OpFlush          // -F
+	OpZero           // -Z
+	OpNewChain       // -N
+	OpDeleteChain    // -X
+	OpRenameChain    // -E
+	OpPolicy         // -P
+)
+
+var opFlags = map[Op]string{
+	OpAppend: "-A", OpInsert: "-I", OpDelete: "-D", OpDeleteNum: "-D",
+	OpReplace: "-R", OpCheck: "-C", OpList: "-L", OpListRules: "-S",
+	OpFlush: "-F", OpZero: "-Z", OpNewChain: "-N", OpDeleteChain: "-X",
+	OpRenameChain: "-E", OpPolicy: "-P",
+}
+
+func (o Op) String() string { return opFlags[o] }
+
+// HasRule reports whether the command carries a rule specification.
+func (o Op) HasRule() bool {
+	switch o {
+	case OpAppend, OpInsert, OpDelete, OpReplace, OpCheck:
+		return true
+	}
+	return false
+}
+
+// AddsRule reports whether the command puts a rule into a chain.
+func (o Op) AddsRule() bool {
+	return o == OpAppend || o == OpInsert || o == OpReplace
+}
+
+// Counters are packet and byte counters ("-c P B" or "[P:B]").
+type Counters struct {
+	Packets, Bytes uint64
+}
+
+// Command is one iptables command line, from a shell command or a line of
+// an iptables-restore file.
+type Command struct {
+	Pos      Pos    // position of the first word
+	Words    []Word // the words as written, without the program name
+	Family   Family
+	Table    string // "filter" unless -t was given or a *table header applies
+	Op       Op
+	OpPos    Pos
+	Chain    string
+	RuleNum  int    // -I/-R/-D/-Z number; 0 if none was given
+	NewName  string // -E
+	Policy   string // -P
+	Counters *Counters
+	Rule     *Rule // for commands that carry a rule specification
+	Warnings []Warning
+}
+
+// RuleText renders the command the way iptables-save would print it (the
+// words as written, from the command flag on), for reports and comments.
+func (c *Command) RuleText() string {
+	var b strings.Builder
+	for i, w := range c.Words {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(Quote(w.Text))
+	}
+	return b.String()
+}
+
+// Quote quotes a word for display the way iptables-save does: words made
+// only of safe characters stay bare.
+func Quote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:/,+!=@%") == "" {
+		return s
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		if r == '"' || r == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// Rule is a rule specification: built-in selectors, matches and a target.
+type Rule struct {
+	Src, Dst *AddrSel
+	In, Out  *IfaceSel
+	Proto    *ProtoSel
+	Frag     *FragSel
+	Matches  []*Ext
+	Target   *Target // nil: the rule only counts packets
+}
+
+// AddrSel is -s/-d: one or more addresses (a comma list makes iptables add
+// one rule per address).
+type AddrSel struct {
+	Pos   Pos
+	Neg   bool
+	Addrs []AddrMask
+}
+
+// IfaceSel is -i/-o. A trailing '+' is a wildcard.
+type IfaceSel struct {
+	Pos  Pos
+	Neg  bool
+	Name string
+}
+
+// ProtoSel is -p. Num is 0 for "all".
+type ProtoSel struct {
+	Pos  Pos
+	Neg  bool
+	Name string // lower-cased, as written
+	Num  uint8
+}
+
+// FragSel is -f.
+type FragSel struct {
+	Pos Pos
+	Neg bool
+}
+
+// Ext is one use of a match (-m NAME) or target (-j NAME) extension with
+// its options.
+type Ext struct {
+	Pos      Pos
+	Kind     ExtKind
+	Name     string // as written after -m/-j, lower-cased for matches
+	Spec     *ExtensionSpec
+	Implicit bool // match loaded by -p PROTO rather than by -m
+	Options  []*Option
+}
+
+// Label names the extension the way errors do: "-m tcp", "-j DNAT".
+func (x *Ext) Label() string {
+	if x.Kind == KindTarget {
+		return "-j " + x.Name
+	}
+	return "-m " + x.Name
+}
+
+// Opt returns the last occurrence of the named option, or nil.
+func (x *Ext) Opt(name string) *Option {
+	for i := len(x.Options) - 1; i >= 0; i-- {
+		if x.Options[i].Name == name {
+			return x.Options[i]
+		}
+	}
+	return nil
+}
+
+// Has reports whether the named option was given.
+func (x *Ext) Has(name string) bool { return x.Opt(name) != nil }
+
+// All returns every occurrence of the named option, in order.
+func (x *Ext) All(name string) []*Option {
+	var r []*Option
+	for _, o := range x.Options {
+		if o.Name == name {
+			r = append(r, o)
+		}
+	}
+	return r
+}
+
+// Option is one option of an extension with its argument words and the
+// value parsed according to its type.
+type Option struct {
+	Pos     Pos
+	Spec    *OptionSpec
+	Name    string // canonical long name
+	Written string // as written, e.g. "--dport" or "--dest" (an abbreviation)
+	Neg     bool
+	Args    []Word
+	Value   any
+}
+
+// Arg returns the first argument word's text ("" if none).
+func (o *Option) Arg() string {
+	if len(o.Args) == 0 {
+		return ""
+	}
+	return o.Args[0].Text
+}
+
+// Target is -j/-g: a standard verdict, a chain, or a target extension.
+type Target struct {
+	Pos  Pos
+	Name string
+	Goto bool // -g
+	// Ext is the target extension with its options, nil for standard
+	// verdicts (ACCEPT, DROP, RETURN, QUEUE) and chain jumps.
+	Ext *Ext
+}
+
+// IsStandard reports whether the target is one of iptables' built-in verdicts.
+func (t *Target) IsStandard() bool {
+	switch t.Name {
+	case "ACCEPT", "DROP", "RETURN", "QUEUE":
+		return t.Ext == nil
+	}
+	return false
+}
+
+// IsChain reports whether the target jumps to a user chain.
+func (t *Target) IsChain() bool { return t.Ext == nil && !t.IsStandard() }
+
+// FindMatch returns the first match with the given name, or nil.
+func (r *Rule) FindMatch(name string) *Ext {
+	for _, m := range r.Matches {
+		if m.Name == name {
+			return m
+		}
+	}
+	return nil
+}

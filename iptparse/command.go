@@ -1,0 +1,865 @@
+package iptparse
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// Parser parses iptables command lines. The zero value is not usable: set
+// Registry. Family selects iptables (IPv4) or ip6tables (IPv6) behaviour.
+type Parser struct {
+	Registry Registry
+	Family   Family
+	// Restore is set for lines of an iptables-restore file, where -t is
+	// not allowed and the table comes from the *table header.
+	Restore bool
+	// Table is the default table ("filter" if empty).
+	Table string
+}
+
+// baseOpt is one of iptables' own options (not an extension's).
+type baseOpt struct {
+	long  string
+	short byte
+	arg   ArgMode // ArgRequired, ArgOptional, or ArgDefault meaning none
+}
+
+// baseOpts is iptables' original_opts (iptables/xtables.c) in order.
+var baseOpts = []baseOpt{
+	{"append", 'A', ArgRequired}, {"delete", 'D', ArgRequired},
+	{"check", 'C', ArgRequired}, {"insert", 'I', ArgRequired},
+	{"replace", 'R', ArgRequired}, {"list", 'L', ArgOptional},
+	{"list-rules", 'S', ArgOptional}, {"flush", 'F', ArgOptional},
+	{"zero", 'Z', ArgOptional}, {"new-chain", 'N', ArgRequired},
+	{"delete-chain", 'X', ArgOptional}, {"rename-chain", 'E', ArgRequired},
+	{"policy", 'P', ArgRequired}, {"source", 's', ArgRequired},
+	{"destination", 'd', ArgRequired}, {"src", 's', ArgRequired},
+	{"dst", 'd', ArgRequired}, {"protocol", 'p', ArgRequired},
+	{"in-interface", 'i', ArgRequired}, {"jump", 'j', ArgRequired},
+	{"table", 't', ArgRequired}, {"match", 'm', ArgRequired},
+	{"numeric", 'n', ArgDefault}, {"out-interface", 'o', ArgRequired},
+	{"verbose", 'v', ArgDefault}, {"wait", 'w', ArgOptional},
+	{"wait-interval", 'W', ArgOptional}, {"exact", 'x', ArgDefault},
+	{"fragments", 'f', ArgDefault}, {"version", 'V', ArgDefault},
+	{"help", 'h', ArgOptional}, {"line-numbers", '0', ArgDefault},
+	{"modprobe", 'M', ArgRequired}, {"set-counters", 'c', ArgRequired},
+	{"goto", 'g', ArgRequired}, {"ipv4", '4', ArgDefault},
+	{"ipv6", '6', ArgDefault},
+}
+
+// shortArg is IPT_OPTSTRING: the argument mode of each short option.
+var shortArg = map[byte]ArgMode{
+	'A': ArgRequired, 'C': ArgRequired, 'D': ArgRequired, 'E': ArgRequired,
+	'F': ArgOptional, 'I': ArgRequired, 'L': ArgOptional, 'M': ArgRequired,
+	'N': ArgRequired, 'P': ArgRequired, 'R': ArgRequired, 'S': ArgOptional,
+	'V': ArgDefault, 'X': ArgOptional, 'Z': ArgOptional, 'c': ArgRequired,
+	'd': ArgRequired, 'i': ArgRequired, 'j': ArgRequired, 'o': ArgRequired,
+	'p': ArgRequired, 's': ArgRequired, 't': ArgRequired, 'v': ArgDefault,
+	'W': ArgOptional, '4': ArgDefault, '6': ArgDefault, 'f': ArgDefault,
+	'g': ArgRequired, 'h': ArgOptional, 'm': ArgRequired, 'n': ArgDefault,
+	'w': ArgOptional, 'x': ArgDefault,
+}
+
+// parseState is the state of one ParseCommand call.
+type parseState struct {
+	p         *Parser
+	cmd       *Command
+	words     []Word
+	next      int  // index of the next word to read (getopt's optind)
+	invert    bool // a "!" was seen
+	notPos    Pos
+	exts      []*Ext // loaded extensions, in load order (matches and target)
+	proto     *ProtoSel
+	protoUsed bool
+	seenOpt   map[string]bool // core options given, to catch repeats
+}
+
+// ParseCommand parses the words of one iptables command (without the
+// program name).
+func (p *Parser) ParseCommand(words []Word) (*Command, error) {
+	cmd := &Command{Words: words, Family: p.Family, Table: p.Table}
+	if cmd.Table == "" {
+		cmd.Table = "filter"
+	}
+	if len(words) > 0 {
+		cmd.Pos = words[0].Pos
+	}
+	st := &parseState{p: p, cmd: cmd, words: words, seenOpt: map[string]bool{}}
+	if err := st.run(); err != nil {
+		return cmd, err
+	}
+	return cmd, nil
+}
+
+func (st *parseState) errorf(pos Pos, format string, args ...any) *Error {
+	return Errorf(pos, "", format, args...)
+}
+
+// hasArg is iptables' xs_has_arg: the next word exists and does not look
+// like an option or a "!".
+func (st *parseState) hasArg() bool {
+	return st.next < len(st.words) && !strings.HasPrefix(st.words[st.next].Text, "-") &&
+		!strings.HasPrefix(st.words[st.next].Text, "!")
+}
+
+func (st *parseState) run() error {
+	for st.next < len(st.words) {
+		w := st.words[st.next]
+		st.next++
+		t := w.Text
+		switch {
+		case t == "--":
+			// getopt stops at "--"; iptables then complains about the rest.
+			if st.next < len(st.words) {
+				return st.errorf(st.words[st.next].Pos, "Bad argument `%s'", st.words[st.next].Text)
+			}
+			continue
+		case strings.HasPrefix(t, "--"):
+			if err := st.longOption(w); err != nil {
+				return err
+			}
+		case len(t) > 1 && t[0] == '-':
+			if err := st.shortOptions(w); err != nil {
+				return err
+			}
+		default:
+			if t == "!" {
+				if st.invert {
+					return st.errorf(w.Pos, "multiple consecutive ! not allowed")
+				}
+				st.invert, st.notPos = true, w.Pos
+				continue
+			}
+			return st.errorf(w.Pos, "Bad argument `%s'", t)
+		}
+	}
+	return st.finish()
+}
+
+// longOption handles "--name[=value]".
+func (st *parseState) longOption(w Word) error {
+	name, inline, hasInline := strings.Cut(w.Text[2:], "=")
+	b, x, o, err := st.resolveLong(w, name)
+	if err != nil {
+		return err
+	}
+	switch {
+	case b != nil:
+		return st.base(w, b.short, b.arg, inline, hasInline)
+	case o != nil:
+		return st.extOption(w, x, o, inline, hasInline)
+	}
+	// Unknown: maybe the protocol match was not loaded yet.
+	if st.loadProto(w.Pos) {
+		st.next--
+		return nil
+	}
+	return st.unknownOption(w, w.Text)
+}
+
+func (st *parseState) unknownOption(w Word, opt string) error {
+	ext := ""
+	if len(st.exts) > 0 {
+		ext = st.exts[len(st.exts)-1].Label()
+	}
+	return &Error{Pos: w.Pos, Ext: ext, Msg: fmt.Sprintf("unknown option %q", opt)}
+}
+
+// resolveLong finds a long option like getopt_long does over iptables'
+// merged option table (base options, then extensions newest first): an
+// exact name wins; otherwise an abbreviation must pick out one option.
+func (st *parseState) resolveLong(w Word, name string) (*baseOpt, *Ext, *OptionSpec, error) {
+	for i := range baseOpts {
+		if baseOpts[i].long == name {
+			return &baseOpts[i], nil, nil, nil
+		}
+	}
+	for i := len(st.exts) - 1; i >= 0; i-- {
+		x := st.exts[i]
+		for j := range x.Spec.Options {
+			o := &x.Spec.Options[j]
+			if o.Name == name || containsStr(o.Aliases, name) {
+				return nil, x, o, nil
+			}
+		}
+	}
+	if name == "" {
+		return nil, nil, nil, nil
+	}
+	var (
+		fb    *baseOpt
+		fx    *Ext
+		fo    *OptionSpec
+		count int
+	)
+	for i := range baseOpts {
+		if strings.HasPrefix(baseOpts[i].long, name) {
+			if fb == nil {
+				fb, count = &baseOpts[i], count+1
+			} else if fb.short != baseOpts[i].short {
+				count++
+			}
+		}
+	}
+	for i := len(st.exts) - 1; i >= 0; i-- {
+		x := st.exts[i]
+		for j := range x.Spec.Options {
+			o := &x.Spec.Options[j]
+			match := strings.HasPrefix(o.Name, name)
+			for _, a := range o.Aliases {
+				match = match || strings.HasPrefix(a, name)
+			}
+			if !match || (fx == x && fo == o) {
+				continue
+			}
+			if fo == nil {
+				fx, fo = x, o
+			}
+			count++
+		}
+	}
+	switch {
+	case count > 1:
+		return nil, nil, nil, st.errorf(w.Pos, "option '%s' is ambiguous", w.Text)
+	case fb != nil:
+		return fb, nil, nil, nil
+	}
+	return nil, fx, fo, nil
+}
+
+func containsStr(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// shortOptions handles a cluster like "-nvL" or "-AINPUT".
+func (st *parseState) shortOptions(w Word) error {
+	t := w.Text
+	for i := 1; i < len(t); i++ {
+		c := t[i]
+		mode, ok := shortArg[c]
+		if !ok {
+			if st.loadProto(w.Pos) {
+				// Retry the whole word with the protocol match loaded; an
+				// extension never has short options, so this fails again.
+				st.next--
+				return nil
+			}
+			return st.unknownOption(w, "-"+string(c))
+		}
+		rest := t[i+1:]
+		switch mode {
+		case ArgRequired:
+			if rest != "" {
+				return st.base(w, c, mode, rest, true)
+			}
+			return st.base(w, c, mode, "", false)
+		case ArgOptional:
+			return st.base(w, c, mode, rest, rest != "")
+		default:
+			if err := st.base(w, c, mode, "", false); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// takeArg returns the argument of an option that requires one.
+func (st *parseState) takeArg(w Word, inline string, hasInline bool) (Word, error) {
+	if hasInline {
+		return Word{Text: inline, Pos: w.Pos}, nil
+	}
+	if st.next >= len(st.words) {
+		return Word{}, st.errorf(w.Pos, "option \"%s\" requires an argument", w.Text)
+	}
+	a := st.words[st.next]
+	st.next++
+	return a, nil
+}
+
+// checkInverse handles the old intrapositioned negation "-s ! addr": if the
+// argument is "!", the option is negated and the next word is the argument.
+func (st *parseState) checkInverse(w Word, arg *Word) error {
+	if arg.Text != "!" {
+		return nil
+	}
+	if st.invert {
+		return st.errorf(arg.Pos, "Multiple `!' flags not allowed")
+	}
+	if st.next >= len(st.words) {
+		return st.errorf(arg.Pos, "no argument following `!'")
+	}
+	st.cmd.Warnings = append(st.cmd.Warnings, Warning{Pos: arg.Pos,
+		Msg: fmt.Sprintf("intrapositioned negation (`%s ! this`) is deprecated; read as `! %s this`", w.Text, w.Text)})
+	st.invert = true
+	st.notPos = arg.Pos
+	*arg = st.words[st.next]
+	st.next++
+	return nil
+}
+
+func (st *parseState) setCommand(w Word, op Op) error {
+	if st.invert {
+		return st.errorf(st.notPos, "unexpected '!' flag")
+	}
+	if st.cmd.Op != OpNone {
+		return st.errorf(w.Pos, "Cannot use %s with %s", op, st.cmd.Op)
+	}
+	st.cmd.Op, st.cmd.OpPos = op, w.Pos
+	return nil
+}
+
+func (st *parseState) once(w Word, key string) error {
+	if st.seenOpt[key] {
+		return st.errorf(w.Pos, "multiple %s flags not allowed", key)
+	}
+	st.seenOpt[key] = true
+	return nil
+}
+
+// base handles one of iptables' own options.
+func (st *parseState) base(w Word, c byte, mode ArgMode, inline string, hasInline bool) error {
+	var arg Word
+	var err error
+	if mode == ArgRequired {
+		if arg, err = st.takeArg(w, inline, hasInline); err != nil {
+			return err
+		}
+	} else if mode == ArgOptional && hasInline {
+		arg = Word{Text: inline, Pos: w.Pos}
+	}
+	optionalWord := func() (Word, bool) {
+		if hasInline {
+			return arg, true
+		}
+		if st.hasArg() {
+			st.next++
+			return st.words[st.next-1], true
+		}
+		return Word{}, false
+	}
+	cmd := st.cmd
+	invert := st.invert
+	defer func() { st.invert = false }()
+	switch c {
+	case 'A', 'C':
+		op := OpAppend
+		if c == 'C' {
+			op = OpCheck
+		}
+		if err := st.setCommand(w, op); err != nil {
+			return err
+		}
+		cmd.Chain = arg.Text
+	case 'D':
+		if err := st.setCommand(w, OpDelete); err != nil {
+			return err
+		}
+		cmd.Chain = arg.Text
+		if st.hasArg() {
+			n, err := st.ruleNum(st.words[st.next])
+			if err != nil {
+				return err
+			}
+			st.next++
+			cmd.RuleNum, cmd.Op = n, OpDeleteNum
+		}
+	case 'R':
+		if err := st.setCommand(w, OpReplace); err != nil {
+			return err
+		}
+		cmd.Chain = arg.Text
+		if !st.hasArg() {
+			return st.errorf(w.Pos, "-R requires a rule number")
+		}
+		n, err := st.ruleNum(st.words[st.next])
+		if err != nil {
+			return err
+		}
+		st.next++
+		cmd.RuleNum = n
+	case 'I':
+		if err := st.setCommand(w, OpInsert); err != nil {
+			return err
+		}
+		cmd.Chain = arg.Text
+		cmd.RuleNum = 1
+		if st.hasArg() {
+			n, err := st.ruleNum(st.words[st.next])
+			if err != nil {
+				return err
+			}
+			st.next++
+			cmd.RuleNum = n
+		}
+	case 'L', 'S', 'Z':
+		op := map[byte]Op{'L': OpList, 'S': OpListRules, 'Z': OpZero}[c]
+		if st.invert {
+			return st.errorf(st.notPos, "unexpected '!' flag")
+		}
+		// -L and -Z may be combined (list and zero).
+		if cmd.Op != OpNone && !((cmd.Op == OpZero && op != OpZero) || (op == OpZero && (cmd.Op == OpList || cmd.Op == OpListRules))) {
+			return st.errorf(w.Pos, "Cannot use %s with %s", op, cmd.Op)
+		}
+		if cmd.Op == OpNone || op != OpZero {
+			cmd.Op, cmd.OpPos = op, w.Pos
+		}
+		if a, ok := optionalWord(); ok {
+			cmd.Chain = a.Text
+		}
+		if st.hasArg() {
+			n, err := st.ruleNum(st.words[st.next])
+			if err != nil {
+				return err
+			}
+			st.next++
+			cmd.RuleNum = n
+		}
+	case 'F', 'X':
+		op := OpFlush
+		if c == 'X' {
+			op = OpDeleteChain
+		}
+		if err := st.setCommand(w, op); err != nil {
+			return err
+		}
+		if a, ok := optionalWord(); ok {
+			cmd.Chain = a.Text
+		}
+	case 'N':
+		if err := st.setCommand(w, OpNewChain); err != nil {
+			return err
+		}
+		if err := st.validChainName(arg); err != nil {
+			return err
+		}
+		cmd.Chain = arg.Text
+	case 'E':
+		if err := st.setCommand(w, OpRenameChain); err != nil {
+			return err
+		}
+		cmd.Chain = arg.Text
+		if !st.hasArg() {
+			return st.errorf(w.Pos, "-E requires old-chain-name and new-chain-name")
+		}
+		nw := st.words[st.next]
+		st.next++
+		if err := st.validChainName(nw); err != nil {
+			return err
+		}
+		cmd.NewName = nw.Text
+	case 'P':
+		if err := st.setCommand(w, OpPolicy); err != nil {
+			return err
+		}
+		if !st.hasArg() {
+			return st.errorf(w.Pos, "-P requires a chain and a policy")
+		}
+		cmd.Chain = arg.Text
+		cmd.Policy = st.words[st.next].Text
+		st.next++
+	case 'p':
+		if err := st.checkInverse(w, &arg); err != nil {
+			return err
+		}
+		if err := st.once(w, "-p"); err != nil {
+			return err
+		}
+		name := strings.ToLower(arg.Text)
+		num, ok := ProtocolNumber(name)
+		if !ok {
+			return st.errorf(arg.Pos, "unknown protocol \"%s\" specified", arg.Text)
+		}
+		if num == 0 && st.invert {
+			return st.errorf(arg.Pos, "rule would never match protocol")
+		}
+		st.proto = &ProtoSel{Pos: w.Pos, Neg: st.invert, Name: name, Num: num}
+		st.rule().Proto = st.proto
+	case 's', 'd':
+		if err := st.checkInverse(w, &arg); err != nil {
+			return err
+		}
+		if err := st.once(w, "-"+string(c)); err != nil {
+			return err
+		}
+		sel, err := st.parseAddrList(arg)
+		if err != nil {
+			return err
+		}
+		sel.Pos, sel.Neg = w.Pos, st.invert
+		if c == 's' {
+			st.rule().Src = sel
+		} else {
+			st.rule().Dst = sel
+		}
+	case 'i', 'o':
+		if arg.Text == "" {
+			return st.errorf(arg.Pos, "Empty interface is likely to be undesired")
+		}
+		if err := st.checkInverse(w, &arg); err != nil {
+			return err
+		}
+		if err := st.once(w, "-"+string(c)); err != nil {
+			return err
+		}
+		if len(arg.Text) >= 16 {
+			return st.errorf(arg.Pos, "interface name `%s' must be shorter than 16 characters", arg.Text)
+		}
+		if strings.ContainsAny(arg.Text, "/ ") {
+			cmd.Warnings = append(cmd.Warnings, Warning{Pos: arg.Pos, Msg: fmt.Sprintf("weird character in interface `%s' ('/' and ' ' are not allowed by the kernel)", arg.Text)})
+		}
+		sel := &IfaceSel{Pos: w.Pos, Neg: st.invert, Name: arg.Text}
+		if c == 'i' {
+			st.rule().In = sel
+		} else {
+			st.rule().Out = sel
+		}
+	case 'f':
+		if st.p.Family == FamilyIPv6 {
+			return st.errorf(w.Pos, "`-f' is not supported in IPv6, use -m frag instead")
+		}
+		if err := st.once(w, "-f"); err != nil {
+			return err
+		}
+		st.rule().Frag = &FragSel{Pos: w.Pos, Neg: st.invert}
+	case 'j', 'g':
+		if st.invert {
+			return st.errorf(st.notPos, "cannot have ! before -%c", c)
+		}
+		if err := st.once(w, "-j"); err != nil {
+			return fmt.Errorf("%s: multiple -j flags not allowed", w.Pos)
+		}
+		if err := validTargetName(arg); err != nil {
+			return err
+		}
+		t := &Target{Pos: w.Pos, Name: arg.Text, Goto: c == 'g'}
+		st.rule().Target = t
+		if c == 'j' && arg.Text != "CONTINUE" {
+			if spec := st.p.Registry.Target(arg.Text, st.p.Family); spec != nil {
+				t.Ext = &Ext{Pos: w.Pos, Kind: KindTarget, Name: arg.Text, Spec: spec}
+				st.exts = append(st.exts, t.Ext)
+			}
+		}
+	case 'm':
+		if st.invert {
+			return st.errorf(st.notPos, "unexpected ! flag before --match")
+		}
+		name := arg.Text
+		spec := st.p.Registry.Match(strings.ToLower(name), st.p.Family)
+		if spec == nil {
+			spec = st.p.Registry.Match(name, st.p.Family)
+		}
+		if spec == nil {
+			return &Error{Pos: arg.Pos, Msg: fmt.Sprintf("Couldn't load match `%s':No such file or directory", name)}
+		}
+		m := &Ext{Pos: w.Pos, Kind: KindMatch, Name: spec.Name, Spec: spec}
+		st.rule().Matches = append(st.rule().Matches, m)
+		st.exts = append(st.exts, m)
+	case 't':
+		if st.invert {
+			return st.errorf(st.notPos, "unexpected ! flag before --table")
+		}
+		if st.p.Restore {
+			return st.errorf(w.Pos, "The -t option cannot be used in iptables-restore")
+		}
+		if err := st.once(w, "-t"); err != nil {
+			return err
+		}
+		cmd.Table = arg.Text
+	case 'c':
+		if err := st.once(w, "-c"); err != nil {
+			return err
+		}
+		pcnt, bcnt, found := strings.Cut(arg.Text, ",")
+		if !found {
+			if !st.hasArg() {
+				return st.errorf(w.Pos, "-c requires packet and byte counter")
+			}
+			bcnt = st.words[st.next].Text
+			st.next++
+		}
+		p, ok1 := parseUintBase(pcnt, 10)
+		b, ok2 := parseUintBase(bcnt, 10)
+		if !ok1 {
+			return st.errorf(w.Pos, "-c packet counter not numeric")
+		}
+		if !ok2 {
+			return st.errorf(w.Pos, "-c byte counter not numeric")
+		}
+		cmd.Counters = &Counters{Packets: p, Bytes: b}
+	case 'w', 'W':
+		// The xtables lock: meaningless when translating; accept the
+		// optional seconds argument.
+		if st.p.Restore {
+			return st.errorf(w.Pos, "You cannot use `-%c' from iptables-restore", c)
+		}
+		if !hasInline && st.hasArg() {
+			st.next++
+		}
+	case '4':
+		if st.p.Family == FamilyIPv6 {
+			return &Error{Pos: w.Pos, Msg: "-4: this command is for IPv4 only (ignored by ip6tables)", Ext: ""}
+		}
+	case '6':
+		if st.p.Family != FamilyIPv6 {
+			return &Error{Pos: w.Pos, Msg: "-6: this command is for IPv6 only (ignored by iptables)"}
+		}
+	case 'n', 'v', 'x', '0', 'M':
+		// Listing and modprobe options: no effect on the rule.
+	case 'V', 'h':
+		return st.errorf(w.Pos, "-%c is not a rule command", c)
+	default:
+		return st.unknownOption(w, "-"+string(c))
+	}
+	_ = invert
+	return nil
+}
+
+func (st *parseState) rule() *Rule {
+	if st.cmd.Rule == nil {
+		st.cmd.Rule = &Rule{}
+	}
+	return st.cmd.Rule
+}
+
+func (st *parseState) ruleNum(w Word) (int, error) {
+	n, ok := ParseUint(w.Text, 0, 1, 1<<31-1)
+	if !ok {
+		return 0, st.errorf(w.Pos, "Invalid rule number `%s'", w.Text)
+	}
+	return int(n), nil
+}
+
+func (st *parseState) validChainName(w Word) error {
+	name := w.Text
+	if len(name) >= 29 {
+		return st.errorf(w.Pos, "chain name `%s' too long (must be under 29 chars)", name)
+	}
+	if name == "" || name[0] == '-' || name[0] == '!' {
+		return st.errorf(w.Pos, "chain name not allowed to start with `%.1s'", name)
+	}
+	if strings.IndexFunc(name, unicode.IsSpace) >= 0 {
+		return st.errorf(w.Pos, "Invalid chain name `%s'", name)
+	}
+	if st.p.Registry.Target(name, st.p.Family) != nil {
+		return st.errorf(w.Pos, "chain name may not clash with target name")
+	}
+	return nil
+}
+
+func validTargetName(w Word) error {
+	if w.Text == "" {
+		return Errorf(w.Pos, "", "Invalid target name (too short)")
+	}
+	if len(w.Text) >= 29 {
+		return Errorf(w.Pos, "", "Invalid target name `%s' (28 chars max)", w.Text)
+	}
+	if strings.IndexFunc(w.Text, unicode.IsSpace) >= 0 {
+		return Errorf(w.Pos, "", "Invalid target name `%s'", w.Text)
+	}
+	return nil
+}
+
+// parseAddrList parses -s/-d arguments: a comma list of "addr[/mask]".
+func (st *parseState) parseAddrList(arg Word) (*AddrSel, error) {
+	sel := &AddrSel{}
+	for _, part := range strings.Split(arg.Text, ",") {
+		part = strings.TrimLeft(part, " \t")
+		addr, mask, hasMask := strings.Cut(part, "/")
+		if i := strings.LastIndexByte(part, '/'); i >= 0 {
+			addr, mask, hasMask = part[:i], part[i+1:], true
+		}
+		maxBits := 32
+		if st.p.Family == FamilyIPv6 {
+			maxBits = 128
+		}
+		pl := Plen{Bits: maxBits, Mask: prefixMask(maxBits, maxBits)}
+		if hasMask {
+			var err error
+			if pl, err = ParsePlen(mask, st.p.Family); err != nil {
+				return nil, st.errorf(arg.Pos, "invalid mask `%s' specified", mask)
+			}
+		}
+		if pl.Bits == 0 {
+			addr = "0.0.0.0" // "any/0": the name is ignored
+			if maxBits == 128 {
+				addr = "::"
+			}
+		}
+		a, err := ParseHost(addr, st.p.Family)
+		if err != nil {
+			return nil, &Error{Pos: arg.Pos, Msg: err.Error()}
+		}
+		am := AddrMask{Addr: andAddr(a, pl.Mask), Mask: pl.Mask, Bits: pl.Bits}
+		sel.Addrs = append(sel.Addrs, am)
+	}
+	return sel, nil
+}
+
+// loadProto loads the match named by -p when an unknown option is met,
+// like iptables' load_proto. It reports whether a match was loaded.
+func (st *parseState) loadProto(pos Pos) bool {
+	if st.proto == nil || st.protoUsed {
+		return false
+	}
+	st.protoUsed = true
+	name := st.proto.Name
+	if n, ok := ParseUint(name, 0, 0, 255); ok {
+		name = ChainProtoName(uint8(n))
+		if name == "" {
+			name = ProtocolName(uint8(n))
+		}
+		if name == "" {
+			return false
+		}
+	}
+	spec := st.p.Registry.Match(name, st.p.Family)
+	if spec == nil {
+		return false
+	}
+	m := &Ext{Pos: pos, Kind: KindMatch, Name: spec.Name, Spec: spec, Implicit: true}
+	st.rule().Matches = append(st.rule().Matches, m)
+	st.exts = append(st.exts, m)
+	return true
+}
+
+// extOption parses one option of an extension.
+func (st *parseState) extOption(w Word, x *Ext, o *OptionSpec, inline string, hasInline bool) error {
+	neg := st.invert
+	st.invert = false
+	opt := &Option{Pos: w.Pos, Spec: o, Name: o.Name, Written: w.Text, Neg: neg}
+	n := o.Words()
+	switch {
+	case n == 0:
+		if hasInline {
+			return &Error{Pos: w.Pos, Ext: x.Label(), Msg: fmt.Sprintf("option \"--%s\" doesn't allow an argument", o.Name)}
+		}
+	case o.Arg == ArgOptional:
+		if hasInline {
+			opt.Args = []Word{{Text: inline, Pos: w.Pos}}
+		} else if st.hasArg() {
+			opt.Args = []Word{st.words[st.next]}
+			st.next++
+		}
+	default:
+		first, err := st.takeArg(w, inline, hasInline)
+		if err != nil {
+			return &Error{Pos: w.Pos, Ext: x.Label(), Msg: fmt.Sprintf("option \"--%s\" requires an argument", o.Name)}
+		}
+		if first.Text == "!" && !neg && st.next < len(st.words) {
+			st.cmd.Warnings = append(st.cmd.Warnings, Warning{Pos: first.Pos,
+				Msg: fmt.Sprintf("intrapositioned negation (`--%s ! this`) is deprecated; read as `! --%s this`", o.Name, o.Name)})
+			neg, opt.Neg = true, true
+			first = st.words[st.next]
+			st.next++
+		}
+		opt.Args = append(opt.Args, first)
+		for len(opt.Args) < n {
+			if st.next >= len(st.words) {
+				return &Error{Pos: w.Pos, Ext: x.Label(), Msg: fmt.Sprintf("option \"--%s\" requires %d arguments", o.Name, n)}
+			}
+			opt.Args = append(opt.Args, st.words[st.next])
+			st.next++
+		}
+	}
+	if neg && o.Flags&Invert == 0 {
+		return &Error{Pos: w.Pos, Ext: x.Label(), Msg: fmt.Sprintf("option \"--%s\" cannot be inverted", o.Name)}
+	}
+	if o.Flags&Multi == 0 && x.Has(o.Name) {
+		return &Error{Pos: w.Pos, Ext: x.Label(), Msg: fmt.Sprintf("option \"--%s\" can only be used once", o.Name)}
+	}
+	if n == 1 && len(opt.Args) == 1 {
+		v, err := ParseValue(x.Name, o, opt.Args[0].Text, st.p.Family)
+		if err != nil {
+			return &Error{Pos: opt.Args[0].Pos, Ext: x.Label(), Msg: err.Error()}
+		}
+		opt.Value = v
+	}
+	x.Options = append(x.Options, opt)
+	return nil
+}
+
+// finish runs the checks iptables makes once all words are read.
+func (st *parseState) finish() error {
+	cmd := st.cmd
+	if st.invert {
+		return st.errorf(st.notPos, "nothing appropriate following !")
+	}
+	if cmd.Op == OpNone {
+		return st.errorf(cmd.Pos, "no command specified")
+	}
+	for _, x := range st.exts {
+		if err := CheckExt(x); err != nil {
+			return err
+		}
+	}
+	if cmd.Rule != nil && !cmd.Op.HasRule() {
+		return st.errorf(cmd.OpPos, "rule options are not allowed with %s", cmd.Op)
+	}
+	if cmd.Op.HasRule() && cmd.Rule == nil {
+		cmd.Rule = &Rule{}
+	}
+	if len(cmd.Chain) >= 29 {
+		return st.errorf(cmd.OpPos, "chain name `%s' too long (must be under 29 chars)", cmd.Chain)
+	}
+	if r := cmd.Rule; r != nil {
+		switch cmd.Chain {
+		case "PREROUTING", "INPUT":
+			if r.Out != nil {
+				return st.errorf(r.Out.Pos, "Can't use -o with %s", cmd.Chain)
+			}
+		case "POSTROUTING", "OUTPUT":
+			if r.In != nil {
+				return st.errorf(r.In.Pos, "Can't use -i with %s", cmd.Chain)
+			}
+		}
+		if cmd.Table == "nat" && r.Target != nil && r.Target.Name == "DROP" {
+			return st.errorf(r.Target.Pos, "The \"nat\" table is not intended for filtering, the use of DROP is therefore inhibited")
+		}
+	}
+	if cmd.Op == OpPolicy && cmd.Table == "nat" && cmd.Policy == "DROP" {
+		return st.errorf(cmd.OpPos, "The \"nat\" table is not intended for filtering, the use of DROP is therefore inhibited")
+	}
+	return nil
+}
+
+// CheckExt checks an extension's options the way libxtables'
+// xtables_options_fcheck does (mandatory options, exclusions,
+// requirements), then runs the extension's own Check.
+func CheckExt(x *Ext) error {
+	for i := range x.Spec.Options {
+		o := &x.Spec.Options[i]
+		given := x.Opt(o.Name)
+		if o.Flags&Mandatory != 0 && given == nil {
+			return &Error{Pos: x.Pos, Ext: x.Label(), Msg: fmt.Sprintf("option \"--%s\" must be specified", o.Name)}
+		}
+		if given == nil {
+			continue
+		}
+		for _, other := range o.Also {
+			if !x.Has(other) {
+				return &Error{Pos: given.Pos, Ext: x.Label(), Msg: fmt.Sprintf("option \"--%s\" also requires \"--%s\"", o.Name, other)}
+			}
+		}
+		for _, other := range o.Excl {
+			if other != o.Name && x.Has(other) {
+				return &Error{Pos: given.Pos, Ext: x.Label(), Msg: fmt.Sprintf("option \"--%s\" cannot be used together with \"--%s\"", o.Name, other)}
+			}
+		}
+	}
+	if x.Spec.Check != nil {
+		if err := x.Spec.Check(x); err != nil {
+			if _, ok := err.(*Error); !ok {
+				err = &Error{Pos: x.Pos, Ext: x.Label(), Msg: err.Error()}
+			}
+			return err
+		}
+	}
+	return nil
+}

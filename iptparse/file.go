@@ -1,0 +1,308 @@
+package iptparse
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+)
+
+// Format is the kind of input file.
+type Format uint8
+
+const (
+	FormatSave     Format = iota // iptables-save / iptables-restore
+	FormatCommands               // one iptables/ip6tables command per line
+)
+
+// Item is one meaningful line of a file.
+type Item interface{ Position() Pos }
+
+// TableHeader is "*table" in a save file.
+type TableHeader struct {
+	Pos  Pos
+	Name string
+}
+
+// ChainDecl is ":CHAIN POLICY [p:b]" in a save file. Policy is "-" for
+// user chains.
+type ChainDecl struct {
+	Pos      Pos
+	Table    string
+	Name     string
+	Policy   string
+	Counters *Counters
+}
+
+// Commit is "COMMIT" in a save file.
+type Commit struct {
+	Pos   Pos
+	Table string
+}
+
+// CommandLine is a command from a save file or command list, with the raw
+// line it came from.
+type CommandLine struct {
+	*Command
+	Line string
+	// Program is the command name for command lists ("iptables",
+	// "ip6tables"); empty in save files.
+	Program string
+}
+
+// BadLine is a line that could not be parsed. It is kept so that nothing
+// in the input goes missing: reports count it, and the translator prints
+// it as a comment. IsRule tells whether it looks like a rule (-A/-I/-R).
+type BadLine struct {
+	Pos    Pos
+	Text   string
+	Err    *Error
+	IsRule bool
+}
+
+func (t *TableHeader) Position() Pos { return t.Pos }
+func (c *ChainDecl) Position() Pos   { return c.Pos }
+func (c *Commit) Position() Pos      { return c.Pos }
+func (c *CommandLine) Position() Pos { return c.Pos }
+func (b *BadLine) Position() Pos     { return b.Pos }
+
+// File is a parsed input file.
+type File struct {
+	Name     string
+	Family   Family
+	Format   Format
+	Items    []Item
+	Warnings []Warning
+}
+
+// Errors returns the errors of all bad lines.
+func (f *File) Errors() []*Error {
+	var errs []*Error
+	for _, it := range f.Items {
+		if b, ok := it.(*BadLine); ok {
+			errs = append(errs, b.Err)
+		}
+	}
+	return errs
+}
+
+var (
+	countersRe = regexp.MustCompile(`^\[(\d+):(\d+)\]\s*`)
+	ruleOpRe   = regexp.MustCompile(`(^|\s)(-[AIR]|--append|--insert|--replace)(\s|$)`)
+)
+
+// DetectFormat tells a save file from a list of commands: save files have
+// "*table" headers or start rules with "-A".
+func DetectFormat(src string) Format {
+	for _, line := range strings.Split(src, "\n") {
+		t := strings.TrimSpace(line)
+		switch {
+		case t == "" || strings.HasPrefix(t, "#"):
+			continue
+		case strings.HasPrefix(t, "*"), strings.HasPrefix(t, ":"), strings.HasPrefix(t, "-"),
+			strings.HasPrefix(t, "["), t == "COMMIT":
+			return FormatSave
+		default:
+			return FormatCommands
+		}
+	}
+	return FormatSave
+}
+
+// v6Hints are signs that a save file or command list is IPv6.
+var v6Hints = regexp.MustCompile(`(?m)(ip6tables|\s(-s|-d|--source|--destination|--src|--dst)\s+!?\s*[0-9a-fA-F]*:[0-9a-fA-F:.]*(/\d+)?(\s|$)|\s-p\s+(ipv6-icmp|icmpv6|58)\b|--icmpv6-type|-m\s+(icmp6|hl|rt|frag|hbh|dst|mh|ipv6header|eui64|ah6)\b|icmp6-|\s-j\s+(HL|DNPT|SNPT)\b)`)
+var v4Hints = regexp.MustCompile(`(?m)(iptables-save|\s(-s|-d|--source|--destination|--src|--dst)\s+!?\s*\d+\.\d+\.\d+\.\d+|\s-p\s+icmp\b|--icmp-type|icmp-[a-z]+-unreachable|--reject-with\s+icmp-|-j\s+(TTL|ECN|CLUSTERIP|ULOG)\b|-m\s+(ttl|realm)\b)`)
+
+// DetectFamily guesses whether an input is IPv6. It counts signs of either
+// family; an explicit "ip6tables-save" header or command name decides.
+func DetectFamily(src string) Family {
+	head := src
+	if len(head) > 400 {
+		head = head[:400]
+	}
+	if strings.Contains(head, "ip6tables-save") {
+		return FamilyIPv6
+	}
+	if strings.Contains(head, "iptables-save") && !strings.Contains(head, "ip6tables") {
+		return FamilyIPv4
+	}
+	n6 := len(v6Hints.FindAllStringIndex(src, -1))
+	n4 := len(v4Hints.FindAllStringIndex(src, -1))
+	if n6 > n4 {
+		return FamilyIPv6
+	}
+	return FamilyIPv4
+}
+
+// ParseFile parses a save file or a list of iptables commands. fam is the
+// family to use (FamilyAny: detect). Errors are recorded as BadLine items;
+// parsing always carries on with the next line.
+func ParseFile(name string, src string, reg Registry, fam Family) *File {
+	if fam == FamilyAny {
+		fam = DetectFamily(src)
+	}
+	f := &File{Name: name, Family: fam, Format: DetectFormat(src)}
+	if f.Format == FormatSave {
+		parseSave(f, src, reg)
+	} else {
+		parseCommands(f, src, reg)
+	}
+	return f
+}
+
+func (f *File) bad(pos Pos, text string, err error) {
+	e, ok := err.(*Error)
+	if !ok {
+		e = &Error{Pos: pos, Msg: err.Error()}
+	}
+	f.Items = append(f.Items, &BadLine{Pos: pos, Text: text, Err: e, IsRule: ruleOpRe.MatchString(text)})
+}
+
+func parseSave(f *File, src string, reg Registry) {
+	table := ""
+	tablePos := Pos{}
+	lines := strings.Split(src, "\n")
+	for i, raw := range lines {
+		lineNo := i + 1
+		line := strings.TrimRight(raw, "\r")
+		t := strings.TrimSpace(line)
+		pos := Pos{File: f.Name, Line: lineNo, Col: 1 + len(line) - len(strings.TrimLeft(line, " \t"))}
+		switch {
+		case t == "" || strings.HasPrefix(t, "#"):
+			continue
+		case strings.HasPrefix(t, "*"):
+			if table != "" {
+				f.Warnings = append(f.Warnings, Warning{Pos: pos, Msg: fmt.Sprintf("table %q opened at %s has no COMMIT", table, tablePos)})
+			}
+			table, tablePos = t[1:], pos
+			if table == "" {
+				f.bad(pos, line, Errorf(pos, "", "empty table name"))
+				continue
+			}
+			f.Items = append(f.Items, &TableHeader{Pos: pos, Name: table})
+		case t == "COMMIT":
+			if table == "" {
+				f.bad(pos, line, Errorf(pos, "", "COMMIT without a table"))
+				continue
+			}
+			f.Items = append(f.Items, &Commit{Pos: pos, Table: table})
+			table = ""
+		case strings.HasPrefix(t, ":"):
+			if table == "" {
+				f.bad(pos, line, Errorf(pos, "", "chain declaration outside a table (no *table line before it)"))
+				continue
+			}
+			fields := strings.Fields(t[1:])
+			if len(fields) < 2 {
+				f.bad(pos, line, Errorf(pos, "", "bad chain declaration %q: expected \":CHAIN POLICY [packets:bytes]\"", t))
+				continue
+			}
+			d := &ChainDecl{Pos: pos, Table: table, Name: fields[0], Policy: fields[1]}
+			if len(fields) >= 3 {
+				m := countersRe.FindStringSubmatch(fields[2])
+				if m == nil {
+					f.bad(pos, line, Errorf(pos, "", "bad counters %q in chain declaration", fields[2]))
+					continue
+				}
+				d.Counters = countersOf(m)
+			}
+			if d.Policy != "-" && d.Policy != "ACCEPT" && d.Policy != "DROP" {
+				f.bad(pos, line, Errorf(pos, "", "bad policy %q for chain %s (expected ACCEPT, DROP or -)", d.Policy, d.Name))
+				continue
+			}
+			f.Items = append(f.Items, d)
+		default:
+			if table == "" {
+				f.bad(pos, line, Errorf(pos, "", "rule outside a table (no *table line before it)"))
+				continue
+			}
+			body := line
+			var counters *Counters
+			if m := countersRe.FindStringSubmatch(strings.TrimLeft(body, " \t")); m != nil {
+				counters = countersOf(m)
+				lead := len(body) - len(strings.TrimLeft(body, " \t"))
+				// keep columns right: blank out the counters
+				body = body[:lead] + strings.Repeat(" ", len(m[0])) + body[lead+len(m[0]):]
+			}
+			words, comment, err := SplitLine(body, f.Name, lineNo)
+			if err != nil {
+				f.bad(pos, line, err)
+				continue
+			}
+			p := &Parser{Registry: reg, Family: f.Family, Restore: true, Table: table}
+			cmd, err := p.ParseCommand(words)
+			if err != nil {
+				f.bad(pos, line, err)
+				continue
+			}
+			if comment {
+				cmd.Warnings = append(cmd.Warnings, Warning{Pos: pos, Msg: "text after '#' ignored (iptables-restore would reject it)"})
+			}
+			if counters != nil && cmd.Counters == nil {
+				cmd.Counters = counters
+			}
+			f.Items = append(f.Items, &CommandLine{Command: cmd, Line: line})
+		}
+	}
+	if table != "" {
+		f.Warnings = append(f.Warnings, Warning{Pos: tablePos, Msg: fmt.Sprintf("table %q has no COMMIT", table)})
+	}
+}
+
+func countersOf(m []string) *Counters {
+	p, _ := parseUintBase(m[1], 10)
+	b, _ := parseUintBase(m[2], 10)
+	return &Counters{Packets: p, Bytes: b}
+}
+
+// programRe recognises the command name of an iptables command line,
+// possibly with a path, sudo, or a prompt before it.
+var programRe = regexp.MustCompile(`^(?:sudo\s+(?:-\S+\s+)*)?((?:/[\w.-]+)*/)?(ip6?tables(?:-legacy|-nft)?)$`)
+
+// ProgramFamily tells the family from a command name, or FamilyAny.
+func ProgramFamily(prog string) Family {
+	base := path.Base(prog)
+	switch {
+	case strings.HasPrefix(base, "ip6tables"):
+		return FamilyIPv6
+	case strings.HasPrefix(base, "iptables"):
+		return FamilyIPv4
+	}
+	return FamilyAny
+}
+
+func parseCommands(f *File, src string, reg Registry) {
+	for i, raw := range strings.Split(src, "\n") {
+		lineNo := i + 1
+		line := strings.TrimRight(raw, "\r")
+		t := strings.TrimSpace(line)
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		pos := Pos{File: f.Name, Line: lineNo, Col: 1 + len(line) - len(strings.TrimLeft(line, " \t"))}
+		words, _, err := SplitLine(line, f.Name, lineNo)
+		if err != nil {
+			f.bad(pos, line, err)
+			continue
+		}
+		if len(words) > 0 && words[0].Text == "sudo" {
+			words = words[1:]
+		}
+		if len(words) == 0 {
+			continue
+		}
+		prog := words[0].Text
+		fam := ProgramFamily(prog)
+		if fam == FamilyAny || !programRe.MatchString(prog) {
+			f.Warnings = append(f.Warnings, Warning{Pos: pos, Msg: fmt.Sprintf("not an iptables command, ignored: %s", t)})
+			continue
+		}
+		p := &Parser{Registry: reg, Family: fam}
+		cmd, err := p.ParseCommand(words[1:])
+		if err != nil {
+			f.bad(pos, line, err)
+			continue
+		}
+		f.Items = append(f.Items, &CommandLine{Command: cmd, Line: line, Program: path.Base(prog)})
+	}
+}

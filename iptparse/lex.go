@@ -1,0 +1,85 @@
+package iptparse
+
+import (
+	"strings"
+
+	"github.com/google/shlex"
+)
+
+// SplitLine splits one line into words the way iptables-restore and a shell
+// would (google/shlex does the splitting and unquoting), and records the
+// column where each word starts. A '#' that begins a word starts a comment:
+// the rest of the line is dropped and trailingComment reports it.
+func SplitLine(line string, file string, lineNo int) (words []Word, trailingComment bool, err error) {
+	texts, err := shlex.Split(line)
+	if err != nil {
+		return nil, false, &Error{Pos: Pos{File: file, Line: lineNo, Col: 1}, Msg: "cannot split line into words: " + err.Error()}
+	}
+	starts, comment := wordStarts(line)
+	words = make([]Word, len(texts))
+	for i, t := range texts {
+		col := 1
+		if len(starts) == len(texts) {
+			col = starts[i] + 1
+		}
+		words[i] = Word{Text: t, Pos: Pos{File: file, Line: lineNo, Col: col}}
+	}
+	return words, comment, nil
+}
+
+// wordStarts finds the byte offset where each word starts. It follows the
+// same boundaries as shlex: unquoted blanks separate words, single quotes
+// quote everything, double quotes allow backslash escapes, and a word that
+// starts with '#' begins a comment.
+func wordStarts(line string) (starts []int, comment bool) {
+	const blanks = " \t\r\n"
+	i := 0
+	for i < len(line) {
+		for i < len(line) && strings.IndexByte(blanks, line[i]) >= 0 {
+			i++
+		}
+		if i >= len(line) {
+			break
+		}
+		if line[i] == '#' {
+			return starts, true
+		}
+		starts = append(starts, i)
+		for i < len(line) && strings.IndexByte(blanks, line[i]) < 0 {
+			switch line[i] {
+			case '\\':
+				i += 2
+			case '\'':
+				i++
+				for i < len(line) && line[i] != '\'' {
+					i++
+				}
+				i++
+			case '"':
+				i++
+				for i < len(line) && line[i] != '"' {
+					if line[i] == '\\' {
+						i++
+					}
+					i++
+				}
+				i++
+			default:
+				i++
+			}
+		}
+	}
+	return starts, false
+}
+
+// WordsFromArgs wraps already split arguments (os.Args) as words. Columns
+// count from 1 across the arguments joined by single spaces.
+func WordsFromArgs(args []string, file string) []Word {
+	words := make([]Word, len(args))
+	col := 1
+	for i, a := range args {
+		words[i] = Word{Text: a, Pos: Pos{File: file, Line: 1, Col: col}}
+		col += len(a) + 1
+	}
+	return words
+}

@@ -1,0 +1,69 @@
+// Package iptparse turns iptables command lines and iptables-save files into
+// an AST. Every node keeps the position of the text it came from, so that any
+// later stage (translation, optimisation, reports) can point back at it.
+//
+// The parser knows nothing about nftables. Extension option tables are
+// supplied by the caller through a Registry, so each iptables extension can
+// keep its options next to its translation.
+package iptparse
+
+import "fmt"
+
+// Pos is a position in an input: file name, 1-based line and column.
+// The zero Pos means "unknown".
+type Pos struct {
+	File string
+	Line int
+	Col  int
+}
+
+// IsValid reports whether the position points somewhere.
+func (p Pos) IsValid() bool { return p.Line > 0 }
+
+func (p Pos) String() string {
+	file := p.File
+	if file == "" {
+		file = "-"
+	}
+	switch {
+	case p.Line == 0:
+		return file
+	case p.Col == 0:
+		return fmt.Sprintf("%s:%d", file, p.Line)
+	}
+	return fmt.Sprintf("%s:%d:%d", file, p.Line, p.Col)
+}
+
+// Word is one shell-style word of an iptables command with its position.
+type Word struct {
+	Text string
+	Pos  Pos
+}
+
+// Error is an input error that iptables itself would also reject.
+// Ext names the part of the rule that failed ("-m tcp", "-j DNAT"), if any.
+type Error struct {
+	Pos Pos
+	Ext string
+	Msg string
+}
+
+func (e *Error) Error() string {
+	if e.Ext != "" {
+		return fmt.Sprintf("%s: %s: %s", e.Pos, e.Ext, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.Pos, e.Msg)
+}
+
+// Errorf builds an *Error.
+func Errorf(pos Pos, ext, format string, args ...any) *Error {
+	return &Error{Pos: pos, Ext: ext, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Warning is a non-fatal remark about the input (deprecated syntax and the like).
+type Warning struct {
+	Pos Pos
+	Msg string
+}
+
+func (w Warning) String() string { return fmt.Sprintf("%s: warning: %s", w.Pos, w.Msg) }

@@ -1,0 +1,510 @@
+package iptparse
+
+import (
+	"fmt"
+	"math"
+	"math/bits"
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// Typed option values. The parser stores one of these in Option.Value,
+// according to the option's OptType.
+
+// Range is an integer range "lo[:hi]". N is the number of components given
+// (1 for "5", 2 for "5:7" or ":7").
+type Range struct {
+	Lo, Hi uint64
+	N      int
+}
+
+// ValueMask is "value[/mask]" as used by marks and TOS. HasMask tells
+// whether a mask was written.
+type ValueMask struct {
+	Value, Mask uint64
+	HasMask     bool
+}
+
+// AddrMask is an address with a netmask that need not be contiguous.
+// Bits is the prefix length, or -1 when the mask is not a prefix.
+type AddrMask struct {
+	Addr netip.Addr
+	Mask netip.Addr
+	Bits int
+}
+
+// IsPrefix reports whether the mask is a contiguous prefix.
+func (a AddrMask) IsPrefix() bool { return a.Bits >= 0 }
+
+// Prefix returns the masked address as a prefix (only if IsPrefix).
+func (a AddrMask) Prefix() netip.Prefix {
+	p, _ := a.Addr.Prefix(a.Bits)
+	return p
+}
+
+// Masked returns Addr & Mask.
+func (a AddrMask) Masked() netip.Addr { return andAddr(a.Addr, a.Mask) }
+
+func (a AddrMask) String() string {
+	if a.Bits >= 0 {
+		return fmt.Sprintf("%s/%d", a.Addr, a.Bits)
+	}
+	return fmt.Sprintf("%s/%s", a.Addr, a.Mask)
+}
+
+// PortRange is "port[:port]"; a missing bound defaults to 0 or 65535.
+type PortRange struct {
+	Lo, Hi uint16
+	N      int
+}
+
+// MAC is an Ethernet address.
+type MAC [6]byte
+
+func (m MAC) String() string {
+	return fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5])
+}
+
+// MACMask is an Ethernet address with a mask.
+type MACMask struct {
+	Addr, Mask MAC
+}
+
+// Plen is a prefix length, or a dotted mask (Bits -1 if not contiguous).
+type Plen struct {
+	Bits int
+	Mask netip.Addr
+}
+
+// parseUintBase mimics strtoull(s, &end, base) followed by a check that the
+// whole string was consumed: base 0 accepts 0x hex and leading-0 octal.
+func parseUintBase(s string, base int) (uint64, bool) {
+	if s == "" {
+		return 0, false
+	}
+	t := strings.TrimPrefix(strings.TrimLeft(s, " \t\n"), "+")
+	if t == "" || t[0] == '-' {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(t, base, 64)
+	if err != nil {
+		if base == 0 && (t == "0x" || t == "0X") {
+			return 0, true
+		}
+		return 0, false
+	}
+	return v, true
+}
+
+// ParseUint parses an integer like libxtables' xtables_strtoul_base.
+func ParseUint(s string, base int, min, max uint64) (uint64, bool) {
+	v, ok := parseUintBase(s, base)
+	if !ok || v < min || v > max {
+		return 0, false
+	}
+	return v, true
+}
+
+// typeMax is the upper bound of an integer option type.
+func typeMax(t OptType) uint64 {
+	switch t {
+	case TypeUint8, TypeUint8RC:
+		return math.MaxUint8
+	case TypeUint16, TypeUint16RC:
+		return math.MaxUint16
+	case TypeUint32, TypeUint32RC:
+		return math.MaxUint32
+	}
+	return math.MaxUint64
+}
+
+// ParseValue converts an option argument to its typed value. fam matters
+// for addresses. The error message follows libxtables' wording.
+func ParseValue(ext string, o *OptionSpec, arg string, fam Family) (any, error) {
+	switch o.Type {
+	case TypeNone, TypeRaw:
+		return nil, nil
+	case TypeUint8, TypeUint16, TypeUint32, TypeUint64:
+		lmin, lmax := o.Min, typeMax(o.Type)
+		if o.Max != 0 {
+			lmax = o.Max
+		}
+		v, ok := ParseUint(arg, o.Base, lmin, lmax)
+		if !ok {
+			return nil, fmt.Errorf("bad value for option \"--%s\", or out of range (%d-%d)", o.Name, lmin, lmax)
+		}
+		return v, nil
+	case TypeUint8RC, TypeUint16RC, TypeUint32RC, TypeUint64RC:
+		return parseMint(o, arg)
+	case TypeDouble:
+		v, err := strconv.ParseFloat(arg, 64)
+		if err != nil || (o.Min != o.Max && (v < float64(o.Min) || v > float64(o.Max))) {
+			return nil, fmt.Errorf("bad value for option \"--%s\", or out of range (%d-%d)", o.Name, o.Min, o.Max)
+		}
+		return v, nil
+	case TypeString:
+		if o.Min != 0 && uint64(len(arg)) < o.Min {
+			return nil, fmt.Errorf("argument must have a minimum length of %d characters", o.Min)
+		}
+		if o.Max != 0 && uint64(len(arg)) > o.Max {
+			return nil, fmt.Errorf("argument must have a maximum length of %d characters", o.Max)
+		}
+		return arg, nil
+	case TypeTOSMask:
+		return parseTOSMask(o, arg)
+	case TypeMarkMask32:
+		return ParseMarkMask(arg)
+	case TypeSyslogLevel:
+		return ParseSyslogLevel(arg)
+	case TypeHost:
+		a, err := ParseHost(arg, fam)
+		if err != nil {
+			return nil, err
+		}
+		return a, nil
+	case TypeHostMask:
+		return ParseAddrMask(arg, fam)
+	case TypeProtocol:
+		n, ok := ProtocolNumber(arg)
+		if !ok {
+			return nil, fmt.Errorf("unknown protocol \"%s\" specified", arg)
+		}
+		return n, nil
+	case TypePort:
+		p, ok := ParsePort(arg)
+		if !ok {
+			return nil, fmt.Errorf("Port \"%s\" does not resolve to anything", arg)
+		}
+		return p, nil
+	case TypePortRC:
+		return ParsePortRange(arg)
+	case TypePlen, TypePlenMask:
+		return ParsePlen(arg, fam)
+	case TypeEtherMAC:
+		m, ok := ParseMAC(arg)
+		if !ok {
+			return nil, fmt.Errorf("Invalid MAC address specified")
+		}
+		return m, nil
+	case TypeEtherMACMask:
+		return parseMACMask(arg)
+	}
+	return nil, fmt.Errorf("option \"--%s\" has an unknown type", o.Name)
+}
+
+func parseMint(o *OptionSpec, arg string) (Range, error) {
+	lmax := typeMax(o.Type)
+	if o.Max != 0 && o.Max < lmax {
+		lmax = o.Max
+	}
+	lmin := o.Min
+	parts := strings.Split(arg, ":")
+	if len(parts) > 2 {
+		return Range{}, fmt.Errorf("Too many components for option \"--%s\" (max: 2)", o.Name)
+	}
+	r := Range{N: len(parts)}
+	vals := [2]uint64{}
+	for i, p := range parts {
+		if p == "" {
+			if i == 1 {
+				vals[i] = lmax
+			} else {
+				vals[i] = lmin
+			}
+			continue
+		}
+		v, ok := ParseUint(p, 0, lmin, lmax)
+		if !ok {
+			return Range{}, fmt.Errorf("bad value for option \"--%s\" near \"%s\", or out of range (%d-%d)", o.Name, p, lmin, lmax)
+		}
+		vals[i] = v
+		lmin = v
+	}
+	r.Lo = vals[0]
+	r.Hi = vals[0]
+	if len(parts) == 2 {
+		r.Hi = vals[1]
+	}
+	return r, nil
+}
+
+// ParseMarkMask parses "value[/mask]" like xtables_parse_mark_mask: the mask
+// defaults to 0xffffffff.
+func ParseMarkMask(arg string) (ValueMask, error) {
+	val, mask, has := arg, "", false
+	if i := strings.IndexByte(arg, '/'); i >= 0 {
+		val, mask, has = arg[:i], arg[i+1:], true
+	}
+	v, ok := ParseUint(val, 0, 0, math.MaxUint32)
+	if !ok {
+		return ValueMask{}, fmt.Errorf("Bad mark value \"%s\"", arg)
+	}
+	m := uint64(math.MaxUint32)
+	if has {
+		m, ok = ParseUint(mask, 0, 0, math.MaxUint32)
+		if !ok {
+			return ValueMask{}, fmt.Errorf("Bad mask \"%s\"", arg)
+		}
+	}
+	return ValueMask{Value: v, Mask: m, HasMask: has}, nil
+}
+
+var tosSymbols = []struct {
+	Name  string
+	Value uint64
+}{
+	{"Minimize-Delay", 0x10}, {"Maximize-Throughput", 0x08},
+	{"Maximize-Reliability", 0x04}, {"Minimize-Cost", 0x02},
+	{"Normal-Service", 0x00},
+}
+
+func parseTOSMask(o *OptionSpec, arg string) (ValueMask, error) {
+	first := arg
+	if i := strings.IndexByte(arg, '/'); i >= 0 {
+		first = arg[:i]
+	}
+	if _, ok := ParseUint(first, 0, 0, math.MaxUint8); ok {
+		vm := ValueMask{Mask: math.MaxUint8}
+		v, _ := ParseUint(first, 0, 0, math.MaxUint8)
+		vm.Value = v
+		if first != arg {
+			m, ok := ParseUint(arg[len(first)+1:], 0, 0, math.MaxUint8)
+			if !ok {
+				return ValueMask{}, fmt.Errorf("Illegal value: \"%s\"", arg)
+			}
+			vm.Mask, vm.HasMask = m, true
+		}
+		return vm, nil
+	}
+	for _, s := range tosSymbols {
+		if strings.EqualFold(s.Name, arg) {
+			return ValueMask{Value: s.Value, Mask: o.Max}, nil
+		}
+	}
+	return ValueMask{}, fmt.Errorf("Symbolic name \"%s\" is unknown", arg)
+}
+
+var syslogLevels = map[string]uint8{
+	"alert": 1, "crit": 2, "debug": 7, "emerg": 0, "error": 3,
+	"info": 6, "notice": 5, "panic": 0, "warning": 4,
+}
+
+// ParseSyslogLevel parses a level name or number 0..7.
+func ParseSyslogLevel(arg string) (uint8, error) {
+	if v, ok := ParseUint(arg, 0, 0, 7); ok {
+		return uint8(v), nil
+	}
+	if v, ok := syslogLevels[arg]; ok {
+		return v, nil
+	}
+	return 0, fmt.Errorf("log level \"%s\" unknown", arg)
+}
+
+// ParsePort parses a port number or service name.
+func ParsePort(arg string) (uint16, bool) {
+	if v, ok := ParseUint(arg, 10, 0, math.MaxUint16); ok && !strings.HasPrefix(arg, "+") {
+		return uint16(v), true
+	}
+	return ServicePort(arg)
+}
+
+// ParsePortRange parses "port[:port]" like xtopt_parse_mport.
+func ParsePortRange(arg string) (PortRange, error) {
+	r := PortRange{Lo: 0, Hi: math.MaxUint16}
+	parts := strings.Split(arg, ":")
+	if len(parts) > 2 {
+		return r, fmt.Errorf("too many components in port range \"%s\"", arg)
+	}
+	prev := 0
+	for i, p := range parts {
+		if p == "" {
+			continue
+		}
+		v, ok := ParsePort(p)
+		if !ok {
+			return r, fmt.Errorf("Port \"%s\" does not resolve to anything", p)
+		}
+		if int(v) < prev {
+			return r, fmt.Errorf("Port range %d-%d is negative", prev, v)
+		}
+		prev = int(v)
+		if i == 0 {
+			r.Lo = v
+		} else {
+			r.Hi = v
+		}
+	}
+	r.N = len(parts)
+	if r.N == 1 {
+		r.Hi = r.Lo
+	}
+	return r, nil
+}
+
+// ParseHost parses a single numeric address of the family. Host names are
+// an error: ipt2nft never resolves names at translation time.
+func ParseHost(arg string, fam Family) (netip.Addr, error) {
+	if fam != FamilyIPv6 {
+		if a, ok := numericToIPv4(arg, false); ok {
+			return a, nil
+		}
+		if fam == FamilyIPv4 {
+			return netip.Addr{}, fmt.Errorf("host/network `%s' not found: host names are not resolved (use a numeric address)", arg)
+		}
+	}
+	a, err := netip.ParseAddr(arg)
+	if err != nil || a.Zone() != "" || !a.Is6() {
+		return netip.Addr{}, fmt.Errorf("host/network `%s' not found: host names are not resolved (use a numeric address)", arg)
+	}
+	return a, nil
+}
+
+// numericToIPv4 is libxtables' __numeric_to_ipaddr: up to four dot
+// separated bytes, each parsed like strtoul with base 0 (so "010" is octal).
+// A short address is a network address: "10.1" is 10.1.0.0. Masks must
+// have all four bytes.
+func numericToIPv4(s string, isMask bool) (netip.Addr, bool) {
+	if len(s) > 19 {
+		s = s[:19]
+	}
+	var b [4]byte
+	parts := strings.SplitN(s, ".", 4)
+	if isMask && len(parts) != 4 {
+		return netip.Addr{}, false
+	}
+	for i, p := range parts {
+		v, ok := ParseUint(p, 0, 0, 255)
+		if !ok {
+			return netip.Addr{}, false
+		}
+		b[i] = byte(v)
+	}
+	return netip.AddrFrom4(b), true
+}
+
+// ParsePlen parses a prefix length or a dotted (possibly non-contiguous) mask.
+func ParsePlen(arg string, fam Family) (Plen, error) {
+	maxBits := 32
+	if fam == FamilyIPv6 {
+		maxBits = 128
+	}
+	if v, ok := ParseUint(arg, 0, 0, uint64(maxBits)); ok {
+		return Plen{Bits: int(v), Mask: prefixMask(int(v), maxBits)}, nil
+	}
+	if maxBits == 32 {
+		if m, ok := numericToIPv4(arg, true); ok {
+			return Plen{Bits: maskBits(m), Mask: m}, nil
+		}
+	} else if m, err := netip.ParseAddr(arg); err == nil && m.Is6() && m.Zone() == "" {
+		return Plen{Bits: maskBits(m), Mask: m}, nil
+	}
+	return Plen{}, fmt.Errorf("invalid mask `%s' specified", arg)
+}
+
+// ParseAddrMask parses "addr[/mask]" where mask is a prefix length or a
+// dotted mask. Without a mask the full host mask is used.
+func ParseAddrMask(arg string, fam Family) (AddrMask, error) {
+	addr, mask := arg, ""
+	if i := strings.IndexByte(arg, '/'); i >= 0 {
+		addr, mask = arg[:i], arg[i+1:]
+	}
+	a, err := ParseHost(addr, fam)
+	if err != nil {
+		return AddrMask{}, err
+	}
+	maxBits := a.BitLen()
+	if mask == "" {
+		if strings.Contains(arg, "/") {
+			return AddrMask{}, fmt.Errorf("invalid mask `%s' specified", mask)
+		}
+		return AddrMask{Addr: a, Mask: prefixMask(maxBits, maxBits), Bits: maxBits}, nil
+	}
+	p, err := ParsePlen(mask, fam)
+	if err != nil {
+		return AddrMask{}, err
+	}
+	return AddrMask{Addr: a, Mask: p.Mask, Bits: p.Bits}, nil
+}
+
+func prefixMask(n, maxBits int) netip.Addr {
+	var b [16]byte
+	for i := 0; i < n; i++ {
+		b[i/8] |= 0x80 >> (i % 8)
+	}
+	if maxBits == 32 {
+		return netip.AddrFrom4([4]byte(b[:4]))
+	}
+	return netip.AddrFrom16(b)
+}
+
+// maskBits returns the prefix length of a contiguous mask, or -1.
+func maskBits(m netip.Addr) int {
+	b := m.AsSlice()
+	n := 0
+	seenZero := false
+	for _, x := range b {
+		if seenZero && x != 0 {
+			return -1
+		}
+		ones := bits.LeadingZeros8(^x)
+		if ones < 8 {
+			if x<<ones != 0 {
+				return -1
+			}
+			seenZero = true
+		}
+		n += ones
+	}
+	return n
+}
+
+func andAddr(a, m netip.Addr) netip.Addr {
+	x, y := a.AsSlice(), m.AsSlice()
+	if len(x) != len(y) {
+		return a
+	}
+	for i := range x {
+		x[i] &= y[i]
+	}
+	r, _ := netip.AddrFromSlice(x)
+	return r
+}
+
+// ParseMAC parses "xx:xx:xx:xx:xx:xx" (one or two hex digits per byte).
+func ParseMAC(s string) (MAC, bool) {
+	var m MAC
+	parts := strings.Split(s, ":")
+	if len(parts) != 6 {
+		return m, false
+	}
+	for i, p := range parts {
+		if len(p) == 0 || len(p) > 2 {
+			return m, false
+		}
+		v, err := strconv.ParseUint(p, 16, 8)
+		if err != nil {
+			return m, false
+		}
+		m[i] = byte(v)
+	}
+	return m, true
+}
+
+func parseMACMask(arg string) (MACMask, error) {
+	mm := MACMask{Mask: MAC{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}
+	addr, mask := arg, ""
+	if i := strings.IndexByte(arg, '/'); i >= 0 {
+		addr, mask = arg[:i], arg[i+1:]
+	}
+	var ok bool
+	if mm.Addr, ok = ParseMAC(addr); !ok {
+		return mm, fmt.Errorf("Invalid MAC/mask address specified")
+	}
+	if mask != "" {
+		if mm.Mask, ok = ParseMAC(mask); !ok {
+			return mm, fmt.Errorf("Invalid MAC/mask address specified")
+		}
+	}
+	return mm, nil
+}

@@ -1,0 +1,139 @@
+// Package ir is ipt2nft's typed model of an nftables ruleset: tables,
+// chains, sets, rules, and the statements and expressions rules are made of.
+//
+// Translation builds it, the optimizer rewrites it, and package emit prints
+// it as nft text, as libnftables JSON, or sends it over netlink. Nothing in
+// here produces nft syntax; a few fields are spelling hints ("print this
+// comparison as 'gt'") that only matter when reproducing upstream
+// iptables-translate output byte for byte.
+package ir
+
+import "github.com/ipt2nft/ipt2nft/iptparse"
+
+// Pos is a source position in the iptables input.
+type Pos = iptparse.Pos
+
+// Family is an nftables address family.
+type Family uint8
+
+const (
+	FamilyIP Family = iota
+	FamilyIP6
+	FamilyInet
+	FamilyARP
+	FamilyBridge
+	FamilyNetdev
+)
+
+func (f Family) String() string {
+	return [...]string{"ip", "ip6", "inet", "arp", "bridge", "netdev"}[f]
+}
+
+// Ruleset is a whole nftables ruleset (the tables ipt2nft manages).
+type Ruleset struct {
+	Tables []*Table
+}
+
+// Table is an nftables table with its chains, sets and objects.
+type Table struct {
+	Family    Family
+	Name      string
+	Comment   string
+	Sets      []*Set
+	CtHelpers []*CtHelper
+	Chains    []*Chain
+}
+
+// Chain finds a chain by name.
+func (t *Table) Chain(name string) *Chain {
+	for _, c := range t.Chains {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// Set finds a set by name.
+func (t *Table) Set(name string) *Set {
+	for _, s := range t.Sets {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// Chain is a base chain (Hook set) or a regular chain.
+type Chain struct {
+	Name    string
+	Hook    *Hook // nil for a regular chain
+	Comment string
+	Rules   []*Rule
+	Origin  []Pos // where it was declared (:CHAIN lines, -N commands)
+}
+
+// Hook makes a chain a base chain.
+type Hook struct {
+	Type     string // filter, nat, route
+	Hook     string // prerouting, input, forward, output, postrouting
+	Priority Priority
+	Policy   string // accept, drop, or "" for the default
+	Device   string
+}
+
+// Priority is a chain priority: a named priority plus an offset
+// ("filter + 10"), or a plain number when Name is "".
+type Priority struct {
+	Name   string
+	Offset int
+}
+
+// Set is a named set or map.
+type Set struct {
+	Name string
+	// Type is the element type, like "ipv4_addr" or
+	// "ipv4_addr . inet_service"; for maps also set Map.
+	Type     string
+	Typeof   Expr   // alternatively: "typeof" key expression
+	Map      string // data type of a map ("verdict", "ipv4_addr"...)
+	Flags    []string
+	Timeout  string // default element timeout, "60s"
+	GCInt    string
+	Size     uint32
+	Policy   string
+	Counter  bool
+	Comment  string
+	Elements []Expr
+	Origin   []Pos
+}
+
+// CtHelper is a "ct helper" object.
+type CtHelper struct {
+	Name     string
+	Helper   string // kernel helper name, "ftp"
+	Protocol string // "tcp" or "udp"
+	L3Proto  string // "ip", "ip6", "inet"
+}
+
+// Rule is one nftables rule.
+type Rule struct {
+	Stmts   []Stmt
+	Comment string
+	Origin  []Pos // the iptables rule(s) it came from
+	// Source is the iptables rule text it came from, for reports and for
+	// untranslated rules.
+	Source string
+	// Untranslated is set when nftables cannot express the rule: the rule
+	// is kept as a comment in the output, and reported.
+	Untranslated *Untranslated
+}
+
+// Untranslated explains why a rule has no nftables equivalent.
+type Untranslated struct {
+	Pos    Pos
+	Reason string
+	// Effect says what the ruleset loses ("fail-open: packets this rule
+	// drops are no longer dropped").
+	Effect string
+}

@@ -1,0 +1,129 @@
+package translate
+
+import (
+	"strings"
+
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+// builtins translates iptables' own selectors (-i, -o, -f, -p, -s, -d) in
+// the order upstream's nft_ipv4_xlate / nft_ipv6_xlate write them.
+func (c *Ctx) builtins(src, dst *iptparse.AddrMask) {
+	r := c.Rule
+	c.iface("iifname", r.In)
+	c.iface("oifname", r.Out)
+	if f := r.Frag; f != nil {
+		op := ir.CmpNe
+		if f.Neg {
+			op = ir.CmpEq
+		}
+		c.Add(&ir.Match{
+			Left:  &ir.Binary{Op: ir.OpAnd, Left: &ir.Payload{Proto: "ip", Field: "frag-off"}, Right: ir.Hex(0x1fff)},
+			Op:    op,
+			Right: ir.Int(0),
+			Spell: ir.SpellImplicit,
+		})
+	}
+	if p := r.Proto; p != nil && p.Num != 0 && !c.hasProtoMatch(p.Num) {
+		var left ir.Expr = &ir.Payload{Proto: "ip", Field: "protocol"}
+		if c.IsIPv6() {
+			left = &ir.Meta{Key: "l4proto"}
+		}
+		c.Add(ir.EqOrNe(left, p.Neg, ProtoExpr(p.Num)))
+	}
+	if r.Src != nil {
+		c.addr("saddr", src, r.Src.Neg)
+	}
+	if r.Dst != nil {
+		c.addr("daddr", dst, r.Dst.Neg)
+	}
+}
+
+// ProtoExpr is a protocol number as nft text: its name if it has one.
+func ProtoExpr(num uint8) ir.Expr {
+	if name := iptparse.ProtocolName(num); name != "" {
+		return ir.Sym(name)
+	}
+	return ir.Int(uint64(num))
+}
+
+// hasProtoMatch is upstream's xlate_find_protomatch: "ip protocol tcp" is
+// left out when a tcp match follows, which implies it.
+func (c *Ctx) hasProtoMatch(num uint8) bool {
+	for _, name := range protoNames(num) {
+		if c.HasMatch(name) {
+			return true
+		}
+	}
+	return false
+}
+
+func protoNames(num uint8) []string {
+	names := map[uint8][]string{
+		6: {"tcp"}, 132: {"sctp"}, 17: {"udp"}, 136: {"udplite"}, 1: {"icmp"},
+		58: {"ipv6-icmp", "icmpv6"}, 50: {"esp"}, 51: {"ah"},
+		135: {"mobility-header", "ipv6-mh", "mh"}, 33: {"dccp"}, 108: {"ipcomp"},
+	}[num]
+	if n := iptparse.ProtocolName(num); n != "" {
+		names = append(names, n)
+	}
+	return names
+}
+
+// iface translates -i/-o like upstream's xlate_ifname: a trailing '+' is
+// a wildcard ("eth*"), a literal '*' at the end is escaped, "+" alone
+// matches everything (nothing to write) or, negated, nothing.
+func (c *Ctx) iface(key string, sel *iptparse.IfaceSel) {
+	if sel == nil {
+		return
+	}
+	name, neg := sel.Name, sel.Neg
+	if name == "+" {
+		if !neg {
+			return
+		}
+		name, neg = "INVAL/D", false
+		c.Add(ir.Eq(&ir.Meta{Key: key}, ir.Str(name)))
+		return
+	}
+	c.Add(ir.EqOrNe(&ir.Meta{Key: key}, neg, ir.Str(IfnamePattern(name))))
+}
+
+// IfnamePattern turns an iptables interface name into an nft one: a
+// trailing '+' becomes the '*' wildcard and a trailing literal '*' is
+// escaped.
+func IfnamePattern(name string) string {
+	if strings.HasSuffix(name, "*") {
+		name = name[:len(name)-1] + `\*`
+	}
+	if strings.HasSuffix(name, "+") {
+		name = name[:len(name)-1] + "*"
+	}
+	return name
+}
+
+// addr translates -s/-d like upstream's xlate_ipv4_addr/xlate_ipv6_addr.
+func (c *Ctx) addr(field string, a *iptparse.AddrMask, neg bool) {
+	if a == nil {
+		return
+	}
+	bits := a.Addr.BitLen()
+	if !neg && a.Bits == 0 && a.Addr.IsUnspecified() {
+		return
+	}
+	sel := &ir.Payload{Proto: c.L3(), Field: field}
+	switch {
+	case a.Bits < 0:
+		c.Add(&ir.Match{
+			Left:  &ir.Binary{Op: ir.OpAnd, Left: sel, Right: ir.IP(a.Mask)},
+			Op:    map[bool]ir.CmpOp{false: ir.CmpEq, true: ir.CmpNe}[neg],
+			Right: ir.IP(a.Addr),
+			Spell: ir.SpellSymbol,
+		})
+	case a.Bits == bits:
+		c.Add(ir.EqOrNe(sel, neg, ir.IP(a.Addr)))
+	default:
+		c.Add(ir.EqOrNe(sel, neg, &ir.Prefix{Prefix: a.Prefix()}))
+	}
+}

@@ -1,0 +1,138 @@
+package translate
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+// -m tcp (libxt_tcp.c): ports, flags, options.
+
+func init() {
+	Register(&Ext{
+		ExtensionSpec: iptparse.ExtensionSpec{
+			Name: "tcp", Kind: iptparse.KindMatch,
+			Options: []iptparse.OptionSpec{
+				{Name: "sport", Aliases: []string{"source-port"}, Type: iptparse.TypePortRC, Flags: inv},
+				{Name: "dport", Aliases: []string{"destination-port"}, Type: iptparse.TypePortRC, Flags: inv},
+				{Name: "syn", Flags: inv, Excl: []string{"tcp-flags"}},
+				{Name: "tcp-flags", Type: iptparse.TypeRaw, NArgs: 2, Flags: inv, Excl: []string{"syn"}},
+				{Name: "tcp-option", Type: iptparse.TypeUint8, Min: 1, Flags: inv},
+			},
+			Check: checkTCP,
+		},
+		Translate: translateTCP,
+	})
+}
+
+// tcpFlagBits are iptables' TCP flag names (case-insensitive).
+var tcpFlagBits = []struct {
+	name string
+	bits uint8
+}{
+	{"FIN", 0x01}, {"SYN", 0x02}, {"RST", 0x04}, {"PSH", 0x08},
+	{"ACK", 0x10}, {"URG", 0x20}, {"ALL", 0x3f}, {"NONE", 0},
+}
+
+// tcpFlagNames are nft's names, in bit order.
+var tcpFlagNames = []string{"fin", "syn", "rst", "psh", "ack", "urg"}
+
+func parseTCPFlags(s string) (uint8, error) {
+	var v uint8
+	for _, part := range strings.Split(s, ",") {
+		found := false
+		for _, f := range tcpFlagBits {
+			if strings.EqualFold(f.name, part) {
+				v |= f.bits
+				found = true
+				break
+			}
+		}
+		if !found {
+			return 0, fmt.Errorf("Unknown TCP flag `%s'", part)
+		}
+	}
+	return v, nil
+}
+
+// TCPFlagsExpr writes flag bits as nft flag names ("0x0" for none).
+func TCPFlagsExpr(bits uint8) ir.Expr {
+	var names []string
+	for i, n := range tcpFlagNames {
+		if bits&(1<<i) != 0 {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return ir.Hex(0)
+	}
+	return &ir.FlagList{Flags: names}
+}
+
+func checkTCP(x *iptparse.Ext) error {
+	if o := x.Opt("tcp-flags"); o != nil {
+		second := o.Args[1].Text
+		if strings.HasPrefix(second, "-") || strings.HasPrefix(second, "!") {
+			return &iptparse.Error{Pos: o.Pos, Ext: x.Label(), Msg: "--tcp-flags requires two args."}
+		}
+		for _, a := range o.Args {
+			if _, err := parseTCPFlags(a.Text); err != nil {
+				return &iptparse.Error{Pos: a.Pos, Ext: x.Label(), Msg: err.Error()}
+			}
+		}
+	}
+	for _, name := range []string{"sport", "dport"} {
+		if o := x.Opt(name); o != nil {
+			if r := o.Value.(iptparse.PortRange); r.Lo > r.Hi {
+				return &iptparse.Error{Pos: o.Pos, Ext: x.Label(), Msg: "invalid portrange (min > max)"}
+			}
+		}
+	}
+	return nil
+}
+
+func translateTCP(c *Ctx, x *iptparse.Ext) error {
+	done := false
+	lo, hi, neg := optPorts(x, "sport")
+	done = c.portRange("tcp", "sport", lo, hi, neg) || done
+	lo, hi, neg = optPorts(x, "dport")
+	done = c.portRange("tcp", "dport", lo, hi, neg) || done
+	if o := x.Opt("tcp-option"); o != nil {
+		state := "exists"
+		if o.Neg {
+			state = "missing"
+		}
+		c.Add(ir.Eq(&ir.TCPOption{Name: fmt.Sprint(o.Value.(uint64))}, ir.Sym(state)))
+		done = true
+	}
+	var mask, cmp uint8
+	flagsNeg := false
+	switch {
+	case x.Has("syn"):
+		mask, cmp, flagsNeg = 0x17, 0x02, x.Opt("syn").Neg
+	case x.Has("tcp-flags"):
+		o := x.Opt("tcp-flags")
+		mask, _ = parseTCPFlags(o.Args[0].Text)
+		cmp, _ = parseTCPFlags(o.Args[1].Text)
+		flagsNeg = o.Neg
+	}
+	if mask != 0 || flagsNeg {
+		op := ir.CmpEq
+		if flagsNeg {
+			op = ir.CmpNe
+		}
+		c.Add(&ir.Match{
+			Left:  &ir.Binary{Op: ir.OpAnd, Left: &ir.Payload{Proto: "tcp", Field: "flags"}, Right: TCPFlagsExpr(mask)},
+			Op:    op,
+			Right: TCPFlagsExpr(cmp),
+			Spell: ir.SpellSlash,
+		})
+		done = true
+	}
+	if !done {
+		c.Add(ir.Eq(&ir.Meta{Key: "l4proto"}, ir.Sym("tcp")))
+	}
+	return nil
+}

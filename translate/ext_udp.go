@@ -1,0 +1,30 @@
+package translate
+
+import (
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+// -m udp (libxt_udp.c): ports.
+
+func init() {
+	Register(&Ext{
+		ExtensionSpec: iptparse.ExtensionSpec{
+			Name: "udp", Kind: iptparse.KindMatch,
+			Options: []iptparse.OptionSpec{
+				{Name: "sport", Aliases: []string{"source-port"}, Type: iptparse.TypePortRC, Flags: inv},
+				{Name: "dport", Aliases: []string{"destination-port"}, Type: iptparse.TypePortRC, Flags: inv},
+			},
+		},
+		Translate: func(c *Ctx, x *iptparse.Ext) error {
+			lo, hi, neg := optPorts(x, "sport")
+			done := c.portRange("udp", "sport", lo, hi, neg)
+			lo, hi, neg = optPorts(x, "dport")
+			done = c.portRange("udp", "dport", lo, hi, neg) || done
+			if !done {
+				c.Add(ir.Eq(&ir.Meta{Key: "l4proto"}, ir.Sym("udp")))
+			}
+			return nil
+		},
+	})
+}

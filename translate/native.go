@@ -1,0 +1,489 @@
+package translate
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/ipt2nft/ipt2nft/emit"
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+// chainKey identifies an iptables chain.
+type chainKey struct {
+	fam   iptparse.Family
+	table string
+	chain string
+}
+
+// nativeLayout builds the normal-mode ruleset: one table of our own per
+// family, iptables' tables becoming base chains at their priorities.
+type nativeLayout struct {
+	t        *Translator
+	tables   map[iptparse.Family]*ir.Table
+	famOrder []iptparse.Family
+	chains   map[chainKey]*ir.Chain
+	order    map[iptparse.Family][]chainKey
+	// nftNames maps chosen nft chain names to their iptables chain, to keep
+	// names unique.
+	nftNames map[iptparse.Family]map[string]chainKey
+	names    map[chainKey]string
+	// jumps remembers where each user chain is first jumped to, to declare
+	// chains that dump fragments jump to but never declare.
+	jumps map[chainKey]iptparse.Pos
+	// loose holds lines that failed to parse and name no chain.
+	loose []*ir.Rule
+}
+
+func newNativeLayout(t *Translator) *nativeLayout {
+	return &nativeLayout{
+		t:        t,
+		tables:   map[iptparse.Family]*ir.Table{},
+		chains:   map[chainKey]*ir.Chain{},
+		order:    map[iptparse.Family][]chainKey{},
+		nftNames: map[iptparse.Family]map[string]chainKey{},
+		names:    map[chainKey]string{},
+		jumps:    map[chainKey]iptparse.Pos{},
+	}
+}
+
+func (l *nativeLayout) table(fam iptparse.Family) *ir.Table {
+	if t := l.tables[fam]; t != nil {
+		return t
+	}
+	t := &ir.Table{Family: nftFamily(fam), Name: l.t.opt.Table}
+	l.tables[fam] = t
+	l.famOrder = append(l.famOrder, fam)
+	l.nftNames[fam] = map[string]chainKey{}
+	return t
+}
+
+// nftName is the nft name of an iptables chain. Built-in chains become
+// "input", "forward", "output" for the filter table and TABLE_HOOK for the
+// others; user chains keep their name in the filter table and get a
+// "TABLE_" prefix in the others. Names nft cannot read are changed.
+func (l *nativeLayout) nftName(k chainKey) string {
+	if n, ok := l.names[k]; ok {
+		return n
+	}
+	l.table(k.fam)
+	var name string
+	switch {
+	case isBuiltinChain(k.table, k.chain) && k.table == "filter":
+		name = hookOf(k.chain)
+	case isBuiltinChain(k.table, k.chain):
+		name = k.table + "_" + hookOf(k.chain)
+	case k.table == "filter":
+		name = k.chain
+		if reservedName(name) {
+			name = "filter_" + name
+		}
+	default:
+		name = k.table + "_" + k.chain
+	}
+	if !l.t.opt.QuoteNames && !ir.IsBareIdent(name) {
+		fixed := bareName(name)
+		l.t.diag(Diag{Kind: DiagNote, Msg: fmt.Sprintf("chain %q is written as %q: nft cannot read it unquoted, and nft before 1.0.7 cannot read quoted chain names (--quote-names keeps the name)", k.chain, fixed)})
+		name = fixed
+	}
+	used := l.nftNames[k.fam]
+	base := name
+	for i := 2; ; i++ {
+		if _, taken := used[name]; !taken {
+			break
+		}
+		name = fmt.Sprintf("%s_%d", base, i)
+	}
+	used[name] = k
+	l.names[k] = name
+	return name
+}
+
+var reservedRe = regexp.MustCompile(`^(input|forward|output|(nat|mangle|raw|security)_.*)$`)
+
+// reservedName reports whether a filter user chain name would clash with
+// a name the layout gives to other chains.
+func reservedName(name string) bool { return reservedRe.MatchString(name) }
+
+// bareName turns a name into one nft reads without quotes.
+func bareName(name string) string {
+	var b strings.Builder
+	for i, r := range name {
+		ok := r == '_' || r == '.' || r == '/' || r == '-' ||
+			(r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')
+		if i == 0 && (r == '-' || r == '/' || (r >= '0' && r <= '9')) {
+			b.WriteString("c_")
+		}
+		if ok {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	s := b.String()
+	if s == "" || ir.IsKeyword(s) {
+		s += "_"
+	}
+	return s
+}
+
+// chain returns the nft chain for an iptables chain, creating it (as a
+// base chain for built-in chains) if needed.
+func (l *nativeLayout) chain(k chainKey, pos iptparse.Pos) *ir.Chain {
+	if c := l.chains[k]; c != nil {
+		return c
+	}
+	c := &ir.Chain{Name: l.nftName(k)}
+	if pos.IsValid() {
+		c.Origin = []iptparse.Pos{pos}
+	}
+	if isBuiltinChain(k.table, k.chain) {
+		h := &ir.Hook{Type: "filter", Hook: hookOf(k.chain), Policy: "accept"}
+		switch {
+		case k.table == "nat":
+			h.Type = "nat"
+		case k.table == "mangle" && k.chain == "OUTPUT":
+			h.Type = "route"
+		}
+		if name, ok := namedPriority(k.table, k.chain); ok {
+			h.Priority = ir.Priority{Name: name}
+		} else {
+			h.Priority = ir.Priority{Offset: tablePriority(k.table, k.chain)}
+		}
+		c.Hook = h
+	}
+	l.chains[k] = c
+	l.order[k.fam] = append(l.order[k.fam], k)
+	return c
+}
+
+func (l *nativeLayout) declareChain(fam iptparse.Family, table, name string, pos iptparse.Pos, policy string, _ *iptparse.Counters) {
+	k := chainKey{fam, table, name}
+	c := l.chain(k, pos)
+	if c.Hook != nil && policy != "" && policy != "-" {
+		c.Hook.Policy = strings.ToLower(policy)
+	}
+}
+
+// userChainName is the nft name of a chain a rule jumps to.
+func (l *nativeLayout) userChainName(fam iptparse.Family, table, name string) string {
+	k := chainKey{fam, table, name}
+	return l.nftName(k)
+}
+
+func (l *nativeLayout) noteJumps(fam iptparse.Family, table string, cmd *iptparse.Command) {
+	if cmd.Rule == nil || cmd.Rule.Target == nil || !cmd.Rule.Target.IsChain() || cmd.Rule.Target.Name == "CONTINUE" {
+		return
+	}
+	k := chainKey{fam, table, cmd.Rule.Target.Name}
+	if _, seen := l.jumps[k]; !seen {
+		l.jumps[k] = cmd.Rule.Target.Pos
+	}
+}
+
+var chainOfBadLine = regexp.MustCompile(`(?:^|\s)(?:-[AIR]|--append|--insert|--replace)\s+(\S+)`)
+var tableOfBadLine = regexp.MustCompile(`(?:^|\s)(?:-t|--table)\s+(\S+)`)
+
+// badLine keeps a line that failed to parse in the output, as a comment
+// where its rule would have been.
+func (l *nativeLayout) badLine(b *iptparse.BadLine) {
+	r := &ir.Rule{Source: strings.TrimSpace(b.Text), Origin: []iptparse.Pos{b.Pos},
+		Untranslated: &ir.Untranslated{Pos: b.Err.Pos, Reason: "error: " + b.Err.Msg}}
+	m := chainOfBadLine.FindStringSubmatch(b.Text)
+	if m == nil {
+		l.loose = append(l.loose, r)
+		return
+	}
+	table := "filter"
+	if t := tableOfBadLine.FindStringSubmatch(b.Text); t != nil && knownTable(t[1]) {
+		table = t[1]
+	}
+	if l.t.curTable != "" {
+		table = l.t.curTable
+	}
+	fam := l.t.curFamily
+	c := l.chain(chainKey{fam, table, m[1]}, iptparse.Pos{})
+	c.Rules = append(c.Rules, r)
+}
+
+// command applies one command to the ruleset being built.
+func (l *nativeLayout) command(cmd *iptparse.Command) {
+	fam := cmd.Family
+	k := chainKey{fam, cmd.Table, cmd.Chain}
+	switch cmd.Op {
+	case iptparse.OpAppend, iptparse.OpInsert, iptparse.OpReplace:
+		if !isBuiltinChain(cmd.Table, cmd.Chain) && l.chains[k] == nil {
+			l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagWarning, Msg: fmt.Sprintf("chain %s was not declared before this rule; it is created (iptables would report \"No chain/target/match by that name\")", cmd.Chain), Rule: cmd.RuleText()})
+		}
+		c := l.chain(k, cmd.OpPos)
+		l.noteJumps(fam, cmd.Table, cmd)
+		rules, ctxs, err := l.t.translateRule(cmd)
+		if err != nil {
+			l.t.fail(cmd, err)
+			rules = []*ir.Rule{l.untranslatedRule(cmd, err)}
+			ctxs = nil
+		} else {
+			l.t.stats.Translated++
+			for _, cx := range ctxs {
+				l.declare(fam, cx)
+			}
+		}
+		switch cmd.Op {
+		case iptparse.OpAppend:
+			c.Rules = append(c.Rules, rules...)
+		case iptparse.OpInsert:
+			at := cmd.RuleNum - 1
+			if at > len(c.Rules) {
+				l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagError, Msg: fmt.Sprintf("Index of insertion too big (chain %s has %d rules)", cmd.Chain, len(c.Rules)), Rule: cmd.RuleText()})
+				at = len(c.Rules)
+			}
+			// iptables inserts each address combination at the same
+			// position, so they end up in reverse order.
+			rev := make([]*ir.Rule, len(rules))
+			for i, r := range rules {
+				rev[len(rules)-1-i] = r
+			}
+			c.Rules = append(c.Rules[:at], append(rev, c.Rules[at:]...)...)
+		case iptparse.OpReplace:
+			at := cmd.RuleNum - 1
+			switch {
+			case len(rules) != 1:
+				l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagError, Msg: "-R cannot take several source or destination addresses", Rule: cmd.RuleText()})
+			case at >= len(c.Rules):
+				l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagError, Msg: fmt.Sprintf("Index of replacement too big (chain %s has %d rules)", cmd.Chain, len(c.Rules)), Rule: cmd.RuleText()})
+			default:
+				c.Rules[at] = rules[0]
+			}
+		}
+	case iptparse.OpDelete:
+		c := l.chains[k]
+		rules, _, err := l.t.translateRule(cmd)
+		if err != nil || c == nil {
+			l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagError, Msg: "Bad rule (does a matching rule exist in that chain?)", Rule: cmd.RuleText()})
+			return
+		}
+		p := &emit.Printer{}
+		for _, want := range rules {
+			text := p.Rule(want)
+			found := false
+			for i, have := range c.Rules {
+				if have.Untranslated == nil && p.Rule(have) == text {
+					c.Rules = append(c.Rules[:i], c.Rules[i+1:]...)
+					found = true
+					break
+				}
+			}
+			if !found {
+				l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagError, Msg: "Bad rule (does a matching rule exist in that chain?)", Rule: cmd.RuleText()})
+			}
+		}
+	case iptparse.OpDeleteNum:
+		c := l.chains[k]
+		if c == nil || cmd.RuleNum > len(c.Rules) {
+			l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagError, Msg: "Index of deletion too big", Rule: cmd.RuleText()})
+			return
+		}
+		c.Rules = append(c.Rules[:cmd.RuleNum-1], c.Rules[cmd.RuleNum:]...)
+	case iptparse.OpNewChain:
+		if l.chains[k] != nil && !l.isPlaceholder(k) {
+			l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagWarning, Msg: fmt.Sprintf("chain %s already exists", cmd.Chain), Rule: cmd.RuleText()})
+		}
+		l.chain(k, cmd.OpPos)
+	case iptparse.OpFlush:
+		for _, ck := range l.order[fam] {
+			if ck.table == cmd.Table && (cmd.Chain == "" || ck.chain == cmd.Chain) {
+				l.chains[ck].Rules = nil
+			}
+		}
+	case iptparse.OpDeleteChain:
+		l.deleteChains(cmd)
+	case iptparse.OpPolicy:
+		if !isBuiltinChain(cmd.Table, cmd.Chain) {
+			l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagError, Msg: fmt.Sprintf("-P: %s is not a built-in chain of table %s", cmd.Chain, cmd.Table), Rule: cmd.RuleText()})
+			return
+		}
+		if cmd.Policy != "ACCEPT" && cmd.Policy != "DROP" {
+			l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagError, Msg: fmt.Sprintf("Bad policy name `%s'", cmd.Policy), Rule: cmd.RuleText()})
+			return
+		}
+		l.chain(k, cmd.OpPos).Hook.Policy = strings.ToLower(cmd.Policy)
+	case iptparse.OpRenameChain:
+		l.renameChain(cmd)
+	default:
+		// -L, -S, -C, -Z: they do not change the ruleset.
+		l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagNote, Msg: fmt.Sprintf("%s does not change the ruleset; ignored", cmd.Op), Rule: cmd.RuleText()})
+	}
+}
+
+func (l *nativeLayout) isPlaceholder(k chainKey) bool {
+	c := l.chains[k]
+	return c != nil && len(c.Origin) == 0
+}
+
+// untranslatedRule keeps a rule nft cannot express as a placeholder, so
+// rule numbers stay right and the output shows it as a comment.
+func (l *nativeLayout) untranslatedRule(cmd *iptparse.Command, err error) *ir.Rule {
+	u := &ir.Untranslated{Pos: cmd.Pos, Reason: err.Error(), Effect: Effect(cmd)}
+	switch e := err.(type) {
+	case *UntranslatableError:
+		u.Pos, u.Reason = e.Pos, strings.TrimPrefix(e.Ext+": "+e.Reason, ": ")
+	case *iptparse.Error:
+		u.Pos, u.Reason = e.Pos, "error: "+strings.TrimPrefix(e.Ext+": "+e.Msg, ": ")
+	}
+	return &ir.Rule{Source: cmd.RuleText(), Origin: []iptparse.Pos{cmd.Pos}, Untranslated: u}
+}
+
+func (l *nativeLayout) deleteChains(cmd *iptparse.Command) {
+	fam := cmd.Family
+	var keep []chainKey
+	for _, ck := range l.order[fam] {
+		del := ck.table == cmd.Table && !isBuiltinChain(ck.table, ck.chain) &&
+			(cmd.Chain == "" || ck.chain == cmd.Chain)
+		if del && len(l.chains[ck].Rules) > 0 && cmd.Chain != "" {
+			l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagError, Msg: fmt.Sprintf("chain %s is not empty (flush it first)", ck.chain), Rule: cmd.RuleText()})
+			del = false
+		}
+		if del {
+			delete(l.chains, ck)
+			delete(l.nftNames[fam], l.names[ck])
+			delete(l.names, ck)
+			continue
+		}
+		keep = append(keep, ck)
+	}
+	if cmd.Chain != "" && len(keep) == len(l.order[fam]) && isBuiltinChain(cmd.Table, cmd.Chain) {
+		l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagError, Msg: "cannot delete a built-in chain", Rule: cmd.RuleText()})
+	}
+	l.order[fam] = keep
+}
+
+func (l *nativeLayout) renameChain(cmd *iptparse.Command) {
+	fam := cmd.Family
+	old := chainKey{fam, cmd.Table, cmd.Chain}
+	c := l.chains[old]
+	if c == nil || isBuiltinChain(cmd.Table, cmd.Chain) {
+		l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagError, Msg: fmt.Sprintf("cannot rename chain %s: no such user chain", cmd.Chain), Rule: cmd.RuleText()})
+		return
+	}
+	oldName := l.names[old]
+	nk := chainKey{fam, cmd.Table, cmd.NewName}
+	delete(l.nftNames[fam], oldName)
+	delete(l.names, old)
+	delete(l.chains, old)
+	newName := l.nftName(nk)
+	c.Name = newName
+	l.chains[nk] = c
+	for i, ck := range l.order[fam] {
+		if ck == old {
+			l.order[fam][i] = nk
+		}
+	}
+	for _, other := range l.chains {
+		for _, r := range other.Rules {
+			for _, s := range r.Stmts {
+				if v, ok := s.(*ir.Verdict); ok && v.Chain == oldName {
+					v.Chain = newName
+				}
+			}
+		}
+	}
+}
+
+// declare adds the sets and helpers a translated rule uses to its table.
+func (l *nativeLayout) declare(fam iptparse.Family, c *Ctx) {
+	t := l.table(fam)
+	for _, s := range c.sets {
+		if t.Set(s.Name) == nil {
+			t.Sets = append(t.Sets, s)
+		}
+	}
+	for _, h := range c.helpers {
+		found := false
+		for _, x := range t.CtHelpers {
+			if x.Name == h.Name {
+				found = true
+			}
+		}
+		if !found {
+			t.CtHelpers = append(t.CtHelpers, h)
+		}
+	}
+}
+
+// uniqueSetName keeps the proposed name unless a different set already
+// has it, then adds a number.
+func (l *nativeLayout) uniqueSetName(fam ir.Family, s *ir.Set, pending []*ir.Set) string {
+	var t *ir.Table
+	for _, tb := range l.tables {
+		if tb.Family == fam {
+			t = tb
+		}
+	}
+	p := &emit.Printer{}
+	same := func(a, b *ir.Set) bool {
+		a2, b2 := *a, *b
+		a2.Name, b2.Name = "", ""
+		a2.Origin, b2.Origin = nil, nil
+		return p.CommandText(&ir.Command{Op: ir.CmdAddSet, Set: &a2}) == p.CommandText(&ir.Command{Op: ir.CmdAddSet, Set: &b2})
+	}
+	taken := func(name string) *ir.Set {
+		for _, x := range pending {
+			if x.Name == name {
+				return x
+			}
+		}
+		if t != nil {
+			return t.Set(name)
+		}
+		return nil
+	}
+	base := s.Name
+	name := base
+	for i := 1; ; i++ {
+		other := taken(name)
+		if other == nil || same(other, s) {
+			return name
+		}
+		name = fmt.Sprintf("%s_%d", base, i)
+	}
+}
+
+// Ruleset finishes normal-mode translation and returns the ruleset.
+func (t *Translator) Ruleset() *ir.Ruleset {
+	l := t.native
+	// Chains that rules jump to but that were never declared: iptables
+	// would refuse the jump; we declare them empty so the rest loads.
+	for k, pos := range l.jumps {
+		if l.chains[k] == nil {
+			t.diag(Diag{Pos: pos, Kind: DiagWarning, Msg: fmt.Sprintf("chain %s is jumped to but never declared; it is declared empty", k.chain)})
+			l.chain(k, iptparse.Pos{})
+		}
+	}
+	rs := &ir.Ruleset{}
+	for _, fam := range l.famOrder {
+		tbl := l.tables[fam]
+		tbl.Chains = nil
+		for _, tableName := range []string{"raw", "mangle", "nat", "filter", "security"} {
+			for _, k := range l.order[fam] {
+				if k.table == tableName && l.chains[k] != nil && l.chains[k].Hook != nil {
+					tbl.Chains = append(tbl.Chains, l.chains[k])
+				}
+			}
+			for _, k := range l.order[fam] {
+				if k.table == tableName && l.chains[k] != nil && l.chains[k].Hook == nil {
+					tbl.Chains = append(tbl.Chains, l.chains[k])
+				}
+			}
+		}
+		rs.Tables = append(rs.Tables, tbl)
+	}
+	if len(l.loose) > 0 {
+		if len(rs.Tables) == 0 {
+			rs.Tables = append(rs.Tables, l.table(iptparse.FamilyIPv4))
+		}
+		c := &ir.Chain{Name: "ipt2nft_unparsed", Rules: l.loose, Comment: "lines that could not be parsed"}
+		rs.Tables[0].Chains = append(rs.Tables[0].Chains, c)
+	}
+	return rs
+}

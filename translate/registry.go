@@ -1,0 +1,87 @@
+// Package translate turns parsed iptables commands into the nftables IR.
+//
+// Each iptables extension lives in its own file (ext_NAME.go for matches,
+// tg_NAME.go for targets) that registers, in one Ext value, the
+// extension's option table (which the parser uses) and its translation.
+// Adding an extension touches only that file.
+package translate
+
+import (
+	"sort"
+
+	"github.com/ipt2nft/ipt2nft/iptparse"
+)
+
+// Ext is one iptables extension: its options and how it translates.
+type Ext struct {
+	iptparse.ExtensionSpec
+	// Translate appends the extension's statements to the rule being
+	// built. It returns an error from c.Untranslatable or c.Errorf when
+	// the extension cannot be translated or its options are invalid.
+	Translate func(c *Ctx, x *iptparse.Ext) error
+}
+
+type extKey struct {
+	name   string
+	kind   iptparse.ExtKind
+	family iptparse.Family
+}
+
+var extensions = map[extKey]*Ext{}
+
+// Register adds an extension. It is called from the init functions of the
+// extension files. Registering the same name, kind and family twice panics.
+func Register(e *Ext) {
+	k := extKey{e.Name, e.Kind, e.Family}
+	if _, dup := extensions[k]; dup {
+		panic("translate: extension registered twice: " + e.Name)
+	}
+	extensions[k] = e
+}
+
+// Lookup finds an extension for a family, preferring a family-specific
+// one (libipt_/libip6t_) over a generic one (libxt_).
+func Lookup(name string, kind iptparse.ExtKind, fam iptparse.Family) *Ext {
+	if e := extensions[extKey{name, kind, fam}]; e != nil {
+		return e
+	}
+	return extensions[extKey{name, kind, iptparse.FamilyAny}]
+}
+
+// Extensions lists all registered extensions, sorted by kind and name.
+func Extensions() []*Ext {
+	var all []*Ext
+	for _, e := range extensions {
+		all = append(all, e)
+	}
+	sort.Slice(all, func(i, j int) bool {
+		a, b := all[i], all[j]
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.Family < b.Family
+	})
+	return all
+}
+
+// Registry gives the parser the option tables of the registered extensions.
+type Registry struct{}
+
+// Match implements iptparse.Registry.
+func (Registry) Match(name string, fam iptparse.Family) *iptparse.ExtensionSpec {
+	if e := Lookup(name, iptparse.KindMatch, fam); e != nil {
+		return &e.ExtensionSpec
+	}
+	return nil
+}
+
+// Target implements iptparse.Registry.
+func (Registry) Target(name string, fam iptparse.Family) *iptparse.ExtensionSpec {
+	if e := Lookup(name, iptparse.KindTarget, fam); e != nil {
+		return &e.ExtensionSpec
+	}
+	return nil
+}

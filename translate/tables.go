@@ -1,0 +1,59 @@
+package translate
+
+import "strings"
+
+// builtinChains lists each iptables table's built-in chains in hook order.
+var builtinChains = map[string][]string{
+	"raw":      {"PREROUTING", "OUTPUT"},
+	"mangle":   {"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"},
+	"nat":      {"PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"},
+	"filter":   {"INPUT", "FORWARD", "OUTPUT"},
+	"security": {"INPUT", "FORWARD", "OUTPUT"},
+}
+
+func isBuiltinChain(table, chain string) bool {
+	for _, c := range builtinChains[table] {
+		if c == chain {
+			return true
+		}
+	}
+	return false
+}
+
+func hookOf(chain string) string { return strings.ToLower(chain) }
+
+// tablePriority is the hook priority of an iptables table (NF_IP_PRI_*).
+func tablePriority(table, chain string) int {
+	switch table {
+	case "raw":
+		return -300
+	case "mangle":
+		return -150
+	case "nat":
+		if chain == "PREROUTING" || chain == "OUTPUT" {
+			return -100
+		}
+		return 100
+	case "security":
+		return 50
+	}
+	return 0
+}
+
+// namedPriority is the nft name of a table's priority, where nft has one
+// for that hook ("dstnat" exists for prerouting only, "srcnat" for
+// postrouting only).
+func namedPriority(table, chain string) (string, bool) {
+	switch table {
+	case "raw", "mangle", "filter", "security":
+		return table, true
+	case "nat":
+		switch chain {
+		case "PREROUTING":
+			return "dstnat", true
+		case "POSTROUTING":
+			return "srcnat", true
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,364 @@
+package translate
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+// Options configure a translation run.
+type Options struct {
+	// Exact reproduces upstream iptables-translate: one nft command per
+	// iptables command, in upstream's tables (ip filter, ip nat...).
+	Exact bool
+	// Table is the name of the table ipt2nft writes to in normal mode
+	// (default "ipt2nft").
+	Table string
+	// QuoteNames lets chain names that are nft keywords or contain odd
+	// characters be written quoted, for an nft that reads quoted names.
+	// Without it such chains are renamed.
+	QuoteNames bool
+}
+
+// DiagKind classifies diagnostics.
+type DiagKind uint8
+
+const (
+	DiagError        DiagKind = iota // input iptables itself rejects
+	DiagUntranslated                 // valid iptables that nft cannot express
+	DiagWarning
+	DiagNote
+)
+
+func (k DiagKind) String() string {
+	return [...]string{"error", "untranslated", "warning", "note"}[k]
+}
+
+// Diag is a diagnostic with the position of the input it is about.
+type Diag struct {
+	Pos  iptparse.Pos
+	Kind DiagKind
+	Ext  string // "-m tcp", "-j DNAT"
+	Msg  string
+	// Effect is what the translation loses for untranslated rules.
+	Effect string
+	// Rule is the iptables rule text.
+	Rule string
+}
+
+func (d Diag) String() string {
+	s := fmt.Sprintf("%s: %s: ", d.Pos, d.Kind)
+	if d.Ext != "" {
+		s += d.Ext + ": "
+	}
+	s += d.Msg
+	if d.Effect != "" {
+		s += " (" + d.Effect + ")"
+	}
+	return s
+}
+
+// Stats counts rules: every -A/-I/-R is translated, untranslated or an
+// error, so Translated+Untranslated+Errors == Rules.
+type Stats struct {
+	Rules, Translated, Untranslated, Errors int
+}
+
+// Translator translates iptables input, command by command.
+type Translator struct {
+	opt   Options
+	diags []Diag
+	stats Stats
+	seq   map[string]int
+
+	// exact mode output
+	cmds []*ir.Command
+
+	// normal mode state
+	native *nativeLayout
+
+	// while reading a file: its family and current *table
+	curFamily iptparse.Family
+	curTable  string
+}
+
+// New returns a Translator.
+func New(opt Options) *Translator {
+	if opt.Table == "" {
+		opt.Table = "ipt2nft"
+	}
+	t := &Translator{opt: opt, seq: map[string]int{}}
+	t.native = newNativeLayout(t)
+	return t
+}
+
+func (t *Translator) diag(d Diag) { t.diags = append(t.diags, d) }
+
+// Diags returns all diagnostics in input order.
+func (t *Translator) Diags() []Diag {
+	d := append([]Diag(nil), t.diags...)
+	sort.SliceStable(d, func(i, j int) bool {
+		a, b := d[i].Pos, d[j].Pos
+		if a.File != b.File {
+			return false
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
+	return d
+}
+
+// Stats returns the rule counts so far.
+func (t *Translator) Stats() Stats { return t.stats }
+
+// Commands returns the exact-mode commands.
+func (t *Translator) Commands() []*ir.Command { return t.cmds }
+
+// AddFile translates a whole parsed file.
+func (t *Translator) AddFile(f *iptparse.File) {
+	for _, w := range f.Warnings {
+		t.diag(Diag{Pos: w.Pos, Kind: DiagWarning, Msg: w.Msg})
+	}
+	t.curFamily, t.curTable = f.Family, ""
+	for _, it := range f.Items {
+		switch it := it.(type) {
+		case *iptparse.TableHeader:
+			t.curTable = it.Name
+			t.tableHeader(f.Family, it)
+		case *iptparse.ChainDecl:
+			t.chainDecl(f.Family, it)
+		case *iptparse.Commit:
+		case *iptparse.CommandLine:
+			t.AddCommand(it.Command)
+		case *iptparse.BadLine:
+			t.AddBadLine(it)
+		}
+	}
+}
+
+// AddBadLine records a line that did not parse.
+func (t *Translator) AddBadLine(b *iptparse.BadLine) {
+	if b.IsRule {
+		t.stats.Rules++
+		t.stats.Errors++
+	}
+	t.diag(Diag{Pos: b.Err.Pos, Kind: DiagError, Ext: b.Err.Ext, Msg: b.Err.Msg, Rule: b.Text})
+	if t.opt.Exact {
+		t.cmds = append(t.cmds, &ir.Command{Op: ir.CmdUntranslated, Family: nftFamily(t.curFamily), Table: t.curTable, Text: strings.TrimSpace(b.Text)})
+	} else {
+		t.native.badLine(b)
+	}
+}
+
+func (t *Translator) tableHeader(fam iptparse.Family, h *iptparse.TableHeader) {
+	if !knownTable(h.Name) {
+		t.diag(Diag{Pos: h.Pos, Kind: DiagError, Msg: fmt.Sprintf("table name '%s' invalid", h.Name)})
+		return
+	}
+	if t.opt.Exact {
+		t.cmds = append(t.cmds, &ir.Command{Op: ir.CmdAddTable, Family: nftFamily(fam), Table: h.Name})
+	}
+}
+
+func (t *Translator) chainDecl(fam iptparse.Family, d *iptparse.ChainDecl) {
+	if t.opt.Exact {
+		c := &ir.Chain{Name: d.Name, Origin: []iptparse.Pos{d.Pos}}
+		if isBuiltinChain(d.Table, d.Name) {
+			c.Hook = upstreamHook(d.Table, d.Name, d.Policy)
+		}
+		t.cmds = append(t.cmds, &ir.Command{Op: ir.CmdAddChain, Family: nftFamily(fam), Table: d.Table, Chain: c})
+		return
+	}
+	t.native.declareChain(fam, d.Table, d.Name, d.Pos, d.Policy, d.Counters)
+}
+
+func knownTable(name string) bool {
+	switch name {
+	case "filter", "nat", "mangle", "raw", "security":
+		return true
+	}
+	return false
+}
+
+func nftFamily(f iptparse.Family) ir.Family {
+	if f == iptparse.FamilyIPv6 {
+		return ir.FamilyIP6
+	}
+	return ir.FamilyIP
+}
+
+// AddCommand translates one command.
+func (t *Translator) AddCommand(cmd *iptparse.Command) {
+	for _, w := range cmd.Warnings {
+		t.diag(Diag{Pos: w.Pos, Kind: DiagWarning, Msg: w.Msg, Rule: cmd.RuleText()})
+	}
+	if cmd.Op.AddsRule() {
+		t.stats.Rules++
+	}
+	if !knownTable(cmd.Table) {
+		t.fail(cmd, &iptparse.Error{Pos: cmd.Pos, Msg: fmt.Sprintf("table '%s' does not exist", cmd.Table)})
+		return
+	}
+	if t.opt.Exact {
+		t.exactCommand(cmd)
+		return
+	}
+	t.native.command(cmd)
+}
+
+// fail records a rule that could not be translated, classifying err.
+func (t *Translator) fail(cmd *iptparse.Command, err error) {
+	var u *UntranslatableError
+	var pe *iptparse.Error
+	switch {
+	case errors.As(err, &u):
+		if cmd.Op.AddsRule() {
+			t.stats.Untranslated++
+		}
+		t.diag(Diag{Pos: u.Pos, Kind: DiagUntranslated, Ext: u.Ext, Msg: u.Reason, Effect: Effect(cmd), Rule: cmd.RuleText()})
+	case errors.As(err, &pe):
+		if cmd.Op.AddsRule() {
+			t.stats.Errors++
+		}
+		t.diag(Diag{Pos: pe.Pos, Kind: DiagError, Ext: pe.Ext, Msg: pe.Msg, Rule: cmd.RuleText()})
+	default:
+		if cmd.Op.AddsRule() {
+			t.stats.Errors++
+		}
+		t.diag(Diag{Pos: cmd.Pos, Kind: DiagError, Msg: err.Error(), Rule: cmd.RuleText()})
+	}
+}
+
+// Effect says what leaving a rule out does to the firewall.
+func Effect(cmd *iptparse.Command) string {
+	if cmd.Rule == nil || cmd.Rule.Target == nil {
+		return "its packet counting is lost"
+	}
+	switch tg := cmd.Rule.Target; {
+	case tg.Name == "DROP" || tg.Name == "REJECT" || tg.Name == "TARPIT":
+		return "fail-open: packets this rule " + map[bool]string{true: "rejects", false: "drops"}[tg.Name != "DROP"] + " are no longer stopped by it"
+	case tg.Name == "ACCEPT":
+		return "fail-closed: packets this rule accepts go on to the next rules"
+	case tg.IsChain():
+		return "packets no longer " + map[bool]string{true: "go to", false: "jump to"}[tg.Goto] + " chain " + tg.Name
+	default:
+		return "the " + tg.Name + " action is not performed"
+	}
+}
+
+// translateRule builds the nft rules for a rule-carrying command: one per
+// source × destination address, as iptables does for comma lists.
+func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, error) {
+	r := cmd.Rule
+	srcs := addrList(r.Src)
+	dsts := addrList(r.Dst)
+	var rules []*ir.Rule
+	var ctxs []*Ctx
+	for _, s := range srcs {
+		for _, d := range dsts {
+			c := &Ctx{tr: t, Family: cmd.Family, Table: cmd.Table, Chain: cmd.Chain, Exact: t.opt.Exact, Cmd: cmd, Rule: r}
+			c.builtins(s, d)
+			for _, m := range r.Matches {
+				e := Lookup(m.Name, iptparse.KindMatch, cmd.Family)
+				if e == nil || e.Translate == nil {
+					return nil, nil, c.Untranslatable(m, "nftables has no equivalent of this match")
+				}
+				if err := e.Translate(c, m); err != nil {
+					return nil, nil, err
+				}
+			}
+			counter := &ir.Counter{}
+			if cmd.Counters != nil && !t.opt.Exact {
+				counter.Packets, counter.Bytes, counter.HasValues = cmd.Counters.Packets, cmd.Counters.Bytes, true
+			}
+			c.Add(counter)
+			if err := c.target(r.Target); err != nil {
+				return nil, nil, err
+			}
+			comment := c.comment
+			if !t.opt.Exact && len(comment) > maxNftComment {
+				comment = truncateUTF8(comment, maxNftComment)
+				c.Warn(cmd.Pos, "comment longer than nft's %d bytes, shortened to %q", maxNftComment, comment)
+			}
+			rules = append(rules, &ir.Rule{Stmts: c.stmts, Comment: comment, Origin: []iptparse.Pos{cmd.Pos}, Source: cmd.RuleText()})
+			ctxs = append(ctxs, c)
+		}
+	}
+	return rules, ctxs, nil
+}
+
+func addrList(sel *iptparse.AddrSel) []*iptparse.AddrMask {
+	if sel == nil {
+		return []*iptparse.AddrMask{nil}
+	}
+	var l []*iptparse.AddrMask
+	for i := range sel.Addrs {
+		l = append(l, &sel.Addrs[i])
+	}
+	return l
+}
+
+// target translates -j/-g.
+func (c *Ctx) target(tg *iptparse.Target) error {
+	switch {
+	case tg == nil || tg.Name == "CONTINUE":
+		return nil
+	case tg.Ext != nil:
+		e := Lookup(tg.Ext.Name, iptparse.KindTarget, c.Family)
+		if e == nil || e.Translate == nil {
+			return c.Untranslatable(tg.Ext, "nftables has no equivalent of this target")
+		}
+		return e.Translate(c, tg.Ext)
+	}
+	switch tg.Name {
+	case "ACCEPT":
+		c.Add(&ir.Verdict{Kind: ir.VerdictAccept})
+	case "DROP":
+		c.Add(&ir.Verdict{Kind: ir.VerdictDrop})
+	case "RETURN":
+		c.Add(&ir.Verdict{Kind: ir.VerdictReturn})
+	case "QUEUE":
+		// QUEUE hands packets to queue 0, like nft's plain "queue".
+		c.Add(&ir.Queue{})
+	default:
+		kind := ir.VerdictJump
+		if tg.Goto {
+			kind = ir.VerdictGoto
+		}
+		c.Add(&ir.Verdict{Kind: kind, Chain: c.tr.chainRef(c, tg.Name)})
+	}
+	return nil
+}
+
+// chainRef is the nft name of a user chain a rule jumps to.
+func (t *Translator) chainRef(c *Ctx, name string) string {
+	if t.opt.Exact {
+		return name
+	}
+	return t.native.userChainName(c.Family, c.Table, name)
+}
+
+// uniqueSetName picks a set name not used by another, different set.
+func (t *Translator) uniqueSetName(fam ir.Family, s *ir.Set, pending []*ir.Set) string {
+	return t.native.uniqueSetName(fam, s, pending)
+}
+
+// maxNftComment is the longest rule comment nft accepts.
+const maxNftComment = 128
+
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
