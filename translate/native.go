@@ -450,7 +450,13 @@ func (l *nativeLayout) uniqueSetName(fam ir.Family, s *ir.Set, pending []*ir.Set
 }
 
 // Ruleset finishes normal-mode translation and returns the ruleset.
+// It may be called more than once; diagnostics about the finished ruleset
+// (chains jumped to but never declared) are added on the first call.
 func (t *Translator) Ruleset() *ir.Ruleset {
+	if t.finished != nil {
+		return t.finished
+	}
+	defer func() { t.finished = t.rs }()
 	l := t.native
 	// Chains that rules jump to but that were never declared: iptables
 	// would refuse the jump; we declare them empty so the rest loads.
@@ -485,5 +491,6 @@ func (t *Translator) Ruleset() *ir.Ruleset {
 		c := &ir.Chain{Name: "ipt2nft_unparsed", Rules: l.loose, Comment: "lines that could not be parsed"}
 		rs.Tables[0].Chains = append(rs.Tables[0].Chains, c)
 	}
+	t.rs = rs
 	return rs
 }

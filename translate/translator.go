@@ -82,6 +82,8 @@ type Translator struct {
 	// normal mode state
 	native *nativeLayout
 
+	finished, rs *ir.Ruleset
+
 	// while reading a file: its family and current *table
 	curFamily iptparse.Family
 	curTable  string

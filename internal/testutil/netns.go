@@ -1,0 +1,80 @@
+package testutil
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// CanUseNetns reports whether this process may create network namespaces
+// and has nft; kernel tests skip with the reason otherwise.
+func CanUseNetns() (bool, string) {
+	if os.Geteuid() != 0 {
+		return false, "not root"
+	}
+	for _, tool := range []string{"ip", "nft"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return false, tool + " not installed"
+		}
+	}
+	return true, ""
+}
+
+// Netns is a throwaway network namespace.
+type Netns struct {
+	Name string
+}
+
+// NewNetns creates a network namespace with a unique name and deletes it
+// when the test ends, even if it fails. It skips the test when namespaces
+// cannot be used.
+func NewNetns(t testing.TB) *Netns {
+	t.Helper()
+	if ok, why := CanUseNetns(); !ok {
+		t.Skipf("skipped: kernel test needs network namespaces (%s)", why)
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	name := "ipt2nft-test-" + hex.EncodeToString(b[:])
+	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
+		t.Fatalf("ip netns add %s: %v: %s", name, err, out)
+	}
+	t.Cleanup(func() {
+		exec.Command("ip", "netns", "del", name).Run()
+	})
+	return &Netns{Name: name}
+}
+
+// Exec runs a command inside the namespace with stdin, returning its
+// combined output.
+func (n *Netns) Exec(stdin string, args ...string) (string, error) {
+	cmd := exec.Command("ip", append([]string{"netns", "exec", n.Name}, args...)...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return out.String(), err
+}
+
+// NftCheck loads a ruleset with "nft -c -f -" (check only) in the namespace.
+func (n *Netns) NftCheck(ruleset string) error {
+	out, err := n.Exec(ruleset, "nft", "-c", "-f", "-")
+	if err != nil {
+		return fmt.Errorf("nft -c -f: %v\n%s", err, out)
+	}
+	return nil
+}
+
+// NftLoad loads a ruleset with "nft -f -" in the namespace.
+func (n *Netns) NftLoad(ruleset string) error {
+	out, err := n.Exec(ruleset, "nft", "-f", "-")
+	if err != nil {
+		return fmt.Errorf("nft -f: %v\n%s", err, out)
+	}
+	return nil
+}
