@@ -533,7 +533,7 @@ func (st *parseState) base(w Word, c byte, mode ArgMode, inline string, hasInlin
 			return st.errorf(st.notPos, "cannot have ! before -%c", c)
 		}
 		if err := st.once(w, "-j"); err != nil {
-			return fmt.Errorf("%s: multiple -j flags not allowed", w.Pos)
+			return st.errorf(w.Pos, "multiple -j flags not allowed")
 		}
 		if err := validTargetName(arg); err != nil {
 			return err
