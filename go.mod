@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/google/shlex v0.0.0-20191202100458-e7afc7fbc510
 	github.com/spf13/cobra v1.10.2
+	golang.org/x/tools v0.52.0
 )
 
 require (

@@ -37,7 +37,7 @@ func (p *Printer) CommandText(c *ir.Command) string {
 		return fmt.Sprintf("add set %s %s %s %s", fam, c.Table, c.Set.Name, p.setSpecInline(c.Set))
 	case ir.CmdAddCtHelper:
 		h := c.CtHelper
-		return fmt.Sprintf("add ct helper %s %s %s { type %s protocol %s; }", fam, c.Table, h.Name, quote(h.Helper), h.Protocol)
+		return fmt.Sprintf("add ct helper %s %s %s { type %s protocol %s; }", fam, c.Table, h.Name, p.quote(h.Helper), h.Protocol)
 	case ir.CmdFlushTable:
 		return fmt.Sprintf("flush table %s %s", fam, c.Table)
 	case ir.CmdFlushChain:

@@ -4,6 +4,7 @@
 package emit
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/ipt2nft/ipt2nft/ir"
@@ -50,5 +51,28 @@ func SanitizeLogPrefix(s string) string {
 	return strings.ReplaceAll(SanitizeString(s), "$", "_")
 }
 
-// quote writes a sanitized double-quoted string.
-func quote(s string) string { return `"` + SanitizeString(s) + `"` }
+// quote writes a sanitized double-quoted string, noting any change.
+func (p *Printer) quote(s string) string { return p.quoteWith(s, SanitizeString) }
+
+func (p *Printer) quoteWith(s string, sanitize func(string) string) string {
+	q := sanitize(s)
+	if q != s {
+		p.Notes = append(p.Notes, Note{Pos: p.origin(), Msg: fmt.Sprintf("string %q written as %q: nft text has no escapes for '\"', line breaks or control characters, and reads '$' in log prefixes as a variable", s, q)})
+	}
+	return `"` + q + `"`
+}
+
+// Note is something the printer had to change to produce valid nft text.
+type Note struct {
+	Pos ir.Pos
+	Msg string
+}
+
+func (n Note) String() string { return fmt.Sprintf("%s: warning: %s", n.Pos, n.Msg) }
+
+func (p *Printer) origin() ir.Pos {
+	if p.cur != nil && len(p.cur.Origin) > 0 {
+		return p.cur.Origin[0]
+	}
+	return ir.Pos{}
+}

@@ -53,12 +53,12 @@ func (p *Printer) writeTable(b *strings.Builder, t *ir.Table, opt RulesetOptions
 		first = false
 	}
 	if t.Comment != "" {
-		fmt.Fprintf(b, "\tcomment %s\n", quote(t.Comment))
+		fmt.Fprintf(b, "\tcomment %s\n", p.quote(t.Comment))
 		first = false
 	}
 	for _, h := range t.CtHelpers {
 		sep()
-		fmt.Fprintf(b, "\tct helper %s {\n\t\ttype %s protocol %s\n", Ident(h.Name), quote(h.Helper), h.Protocol)
+		fmt.Fprintf(b, "\tct helper %s {\n\t\ttype %s protocol %s\n", Ident(h.Name), p.quote(h.Helper), h.Protocol)
 		if h.L3Proto != "" {
 			fmt.Fprintf(b, "\t\tl3proto %s\n", h.L3Proto)
 		}
@@ -109,7 +109,7 @@ func (p *Printer) writeSet(b *strings.Builder, s *ir.Set) {
 		b.WriteString("\t\tcounter\n")
 	}
 	if s.Comment != "" {
-		fmt.Fprintf(b, "\t\tcomment %s\n", quote(s.Comment))
+		fmt.Fprintf(b, "\t\tcomment %s\n", p.quote(s.Comment))
 	}
 	if len(s.Elements) > 0 {
 		b.WriteString("\t\telements = {")
@@ -127,12 +127,12 @@ func (p *Printer) writeSet(b *strings.Builder, s *ir.Set) {
 func (p *Printer) writeChain(b *strings.Builder, c *ir.Chain) {
 	fmt.Fprintf(b, "\tchain %s {\n", Ident(c.Name))
 	if c.Comment != "" {
-		fmt.Fprintf(b, "\t\tcomment %s\n", quote(c.Comment))
+		fmt.Fprintf(b, "\t\tcomment %s\n", p.quote(c.Comment))
 	}
 	if h := c.Hook; h != nil {
 		fmt.Fprintf(b, "\t\ttype %s hook %s", h.Type, h.Hook)
 		if h.Device != "" {
-			fmt.Fprintf(b, " device %s", quote(h.Device))
+			fmt.Fprintf(b, " device %s", p.quote(h.Device))
 		}
 		fmt.Fprintf(b, " priority %s;", PriorityText(h.Priority))
 		if h.Policy != "" {

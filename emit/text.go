@@ -19,6 +19,10 @@ type Style struct {
 // Printer writes IR nodes as nft text.
 type Printer struct {
 	Style Style
+	// Notes collects what had to be changed to write valid nft text
+	// (strings nft cannot represent).
+	Notes []Note
+	cur   *ir.Rule // the rule being printed, for note positions
 }
 
 // Expr renders an expression.
@@ -134,7 +138,7 @@ func (p *Printer) expr(b *strings.Builder, e ir.Expr, parent int) {
 		if e.Bare && p.Style.Upstream {
 			b.WriteString(e.Value)
 		} else {
-			b.WriteString(quote(e.Value))
+			b.WriteString(p.quote(e.Value))
 		}
 	case *ir.Symbol:
 		b.WriteString(e.Name)
@@ -170,7 +174,7 @@ func (p *Printer) expr(b *strings.Builder, e ir.Expr, parent int) {
 			b.WriteString(" " + p.Stmt(e.Counter))
 		}
 		if e.Comment != "" {
-			b.WriteString(" comment " + quote(e.Comment))
+			b.WriteString(" comment " + p.quote(e.Comment))
 		}
 	case *ir.MapElem:
 		p.expr(b, e.Key, 0)
@@ -348,7 +352,7 @@ func (p *Printer) stmt(b *strings.Builder, s ir.Stmt) {
 			}
 			b.WriteByte(' ')
 			if str, ok := a.Value.(*ir.String); ok && a.Key == "prefix" {
-				b.WriteString(`"` + SanitizeLogPrefix(str.Value) + `"`)
+				b.WriteString(p.quoteWith(str.Value, SanitizeLogPrefix))
 				continue
 			}
 			p.expr(b, a.Value, 0)
@@ -517,6 +521,8 @@ func isV6(e ir.Expr) bool {
 
 // Rule renders a rule's statements and comment on one line.
 func (p *Printer) Rule(r *ir.Rule) string {
+	p.cur = r
+	defer func() { p.cur = nil }()
 	var b strings.Builder
 	n := 0
 	for _, s := range r.Stmts {
@@ -533,7 +539,7 @@ func (p *Printer) Rule(r *ir.Rule) string {
 		if n > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString("comment " + quote(r.Comment))
+		b.WriteString("comment " + p.quote(r.Comment))
 	}
 	return b.String()
 }

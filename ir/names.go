@@ -1,6 +1,9 @@
 package ir
 
-import "regexp"
+import (
+	"regexp"
+	"sort"
+)
 
 var bareIdent = regexp.MustCompile(`^[a-zA-Z_.][a-zA-Z0-9/\-_.]*$`)
 
@@ -12,3 +15,13 @@ func IsBareIdent(name string) bool {
 
 // IsKeyword reports whether name is an nft keyword.
 func IsKeyword(name string) bool { return nftKeywords[name] }
+
+// Keywords lists the nft keywords (for tests and documentation).
+func Keywords() []string {
+	var l []string
+	for k := range nftKeywords {
+		l = append(l, k)
+	}
+	sort.Strings(l)
+	return l
+}

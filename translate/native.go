@@ -2,11 +2,11 @@ package translate
 
 import (
 	"fmt"
+	"reflect"
 	"regexp"
 	"strings"
 
-	"github.com/ipt2nft/ipt2nft/emit"
-	"github.com/ipt2nft/ipt2nft/iptparse"
+		"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
 )
 
@@ -63,7 +63,7 @@ func (l *nativeLayout) table(fam iptparse.Family) *ir.Table {
 // "input", "forward", "output" for the filter table and TABLE_HOOK for the
 // others; user chains keep their name in the filter table and get a
 // "TABLE_" prefix in the others. Names nft cannot read are changed.
-func (l *nativeLayout) nftName(k chainKey) string {
+func (l *nativeLayout) nftName(k chainKey, pos iptparse.Pos) string {
 	if n, ok := l.names[k]; ok {
 		return n
 	}
@@ -84,7 +84,7 @@ func (l *nativeLayout) nftName(k chainKey) string {
 	}
 	if !l.t.opt.QuoteNames && !ir.IsBareIdent(name) {
 		fixed := bareName(name)
-		l.t.diag(Diag{Kind: DiagNote, Msg: fmt.Sprintf("chain %q is written as %q: nft cannot read it unquoted, and nft before 1.0.7 cannot read quoted chain names (--quote-names keeps the name)", k.chain, fixed)})
+		l.t.diag(Diag{Pos: pos, Kind: DiagNote, Msg: fmt.Sprintf("chain %q is written as %q: nft cannot read it unquoted, and nft 1.0.6 cannot read quoted chain names (--quote-names keeps the name, for an nft that reads quoted names)", k.chain, fixed)})
 		name = fixed
 	}
 	used := l.nftNames[k.fam]
@@ -134,7 +134,7 @@ func (l *nativeLayout) chain(k chainKey, pos iptparse.Pos) *ir.Chain {
 	if c := l.chains[k]; c != nil {
 		return c
 	}
-	c := &ir.Chain{Name: l.nftName(k)}
+	c := &ir.Chain{Name: l.nftName(k, pos)}
 	if pos.IsValid() {
 		c.Origin = []iptparse.Pos{pos}
 	}
@@ -167,9 +167,9 @@ func (l *nativeLayout) declareChain(fam iptparse.Family, table, name string, pos
 }
 
 // userChainName is the nft name of a chain a rule jumps to.
-func (l *nativeLayout) userChainName(fam iptparse.Family, table, name string) string {
+func (l *nativeLayout) userChainName(fam iptparse.Family, table, name string, pos iptparse.Pos) string {
 	k := chainKey{fam, table, name}
-	return l.nftName(k)
+	return l.nftName(k, pos)
 }
 
 func (l *nativeLayout) noteJumps(fam iptparse.Family, table string, cmd *iptparse.Command) {
@@ -263,12 +263,10 @@ func (l *nativeLayout) command(cmd *iptparse.Command) {
 			l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagError, Msg: "Bad rule (does a matching rule exist in that chain?)", Rule: cmd.RuleText()})
 			return
 		}
-		p := &emit.Printer{}
 		for _, want := range rules {
-			text := p.Rule(want)
 			found := false
 			for i, have := range c.Rules {
-				if have.Untranslated == nil && p.Rule(have) == text {
+				if have.Untranslated == nil && sameRule(have, want) {
 					c.Rules = append(c.Rules[:i], c.Rules[i+1:]...)
 					found = true
 					break
@@ -321,6 +319,22 @@ func (l *nativeLayout) isPlaceholder(k chainKey) bool {
 	return c != nil && len(c.Origin) == 0
 }
 
+// sameRule reports whether two rules do the same thing, as iptables -D
+// compares rules: same statements and comment, counter values aside.
+func sameRule(a, b *ir.Rule) bool {
+	strip := func(r *ir.Rule) []ir.Stmt {
+		var out []ir.Stmt
+		for _, s := range r.Stmts {
+			if _, ok := s.(*ir.Counter); ok {
+				s = &ir.Counter{}
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	return a.Comment == b.Comment && reflect.DeepEqual(strip(a), strip(b))
+}
+
 // untranslatedRule keeps a rule nft cannot express as a placeholder, so
 // rule numbers stay right and the output shows it as a comment.
 func (l *nativeLayout) untranslatedRule(cmd *iptparse.Command, err error) *ir.Rule {
@@ -371,7 +385,7 @@ func (l *nativeLayout) renameChain(cmd *iptparse.Command) {
 	delete(l.nftNames[fam], oldName)
 	delete(l.names, old)
 	delete(l.chains, old)
-	newName := l.nftName(nk)
+	newName := l.nftName(nk, cmd.OpPos)
 	c.Name = newName
 	l.chains[nk] = c
 	for i, ck := range l.order[fam] {
@@ -420,12 +434,11 @@ func (l *nativeLayout) uniqueSetName(fam ir.Family, s *ir.Set, pending []*ir.Set
 			t = tb
 		}
 	}
-	p := &emit.Printer{}
 	same := func(a, b *ir.Set) bool {
 		a2, b2 := *a, *b
 		a2.Name, b2.Name = "", ""
 		a2.Origin, b2.Origin = nil, nil
-		return p.CommandText(&ir.Command{Op: ir.CmdAddSet, Set: &a2}) == p.CommandText(&ir.Command{Op: ir.CmdAddSet, Set: &b2})
+		return reflect.DeepEqual(a2, b2)
 	}
 	taken := func(name string) *ir.Set {
 		for _, x := range pending {

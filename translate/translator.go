@@ -334,17 +334,17 @@ func (c *Ctx) target(tg *iptparse.Target) error {
 		if tg.Goto {
 			kind = ir.VerdictGoto
 		}
-		c.Add(&ir.Verdict{Kind: kind, Chain: c.tr.chainRef(c, tg.Name)})
+		c.Add(&ir.Verdict{Kind: kind, Chain: c.tr.chainRef(c, tg.Name, tg.Pos)})
 	}
 	return nil
 }
 
 // chainRef is the nft name of a user chain a rule jumps to.
-func (t *Translator) chainRef(c *Ctx, name string) string {
+func (t *Translator) chainRef(c *Ctx, name string, pos iptparse.Pos) string {
 	if t.opt.Exact {
 		return name
 	}
-	return t.native.userChainName(c.Family, c.Table, name)
+	return t.native.userChainName(c.Family, c.Table, name, pos)
 }
 
 // uniqueSetName picks a set name not used by another, different set.

@@ -162,6 +162,9 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 			return err
 		}
 	}
+	for _, n := range p.Notes {
+		fmt.Fprintln(stderr, n)
+	}
 	if o.output != "" {
 		if err := os.WriteFile(o.output, []byte(out.String()), 0o644); err != nil {
 			return err

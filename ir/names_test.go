@@ -1,0 +1,44 @@
+package ir_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/ipt2nft/ipt2nft/internal/testutil"
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+func TestIsBareIdent(t *testing.T) {
+	for name, want := range map[string]bool{
+		"INPUT": true, "ufw-before-input": true, "f2b-sshd": true, "a.b": true,
+		"a/b": true, "_x": true, "DOCKER_USER": true, "input": true, "ssh": true,
+		"dynamic": false, "reject": false, "counter": false, "1chain": false,
+		"a@b": false, "a b": false, "-x": false, "": false, "a+b": false,
+	} {
+		if got := ir.IsBareIdent(name); got != want {
+			t.Errorf("IsBareIdent(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+// TestKeywordsMatchInstalledNft checks the keyword list against the nft on
+// this machine: every listed keyword must fail as a bare chain name, and
+// the bare identifiers above must load.
+func TestKeywordsMatchInstalledNft(t *testing.T) {
+	ns := testutil.NewNetns(t)
+	var bad []string
+	for _, kw := range ir.Keywords() {
+		if err := ns.NftCheck(fmt.Sprintf("table ip t {\nchain %s {\n}\n}\n", kw)); err == nil {
+			bad = append(bad, kw)
+		}
+	}
+	if len(bad) > 0 {
+		t.Errorf("listed as keywords but the installed nft accepts them as chain names: %s", strings.Join(bad, " "))
+	}
+	for _, name := range []string{"INPUT", "ufw-before-input", "a.b", "input", "ssh", "state", "filter"} {
+		if err := ns.NftCheck(fmt.Sprintf("table ip t {\nchain %s {\n}\n}\n", name)); err != nil {
+			t.Errorf("%s should load as a chain name: %v", name, err)
+		}
+	}
+}
