@@ -21,10 +21,10 @@ import (
 var ruleLine = regexp.MustCompile(`^\s*(\[\d+:\d+\]\s*)?(-A|-I|-R|--append|--insert|--replace)\s`)
 
 type fileResult struct {
-	name                                     string
+	name                                    string
 	rules, translated, untranslated, errors int
-	queueRules                               int
-	loads                                    string
+	queueRules                              int
+	loads                                   string
 }
 
 // TestRealWorld translates every real-world dump, checks that no rule is

@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"strings"
 
-		"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
 )
 
