@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -156,6 +157,9 @@ func (t Tool) runRestore(args []string, s IO) int {
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now
+	} else if epoch, err := strconv.ParseInt(os.Getenv("SOURCE_DATE_EPOCH"), 10, 64); err == nil {
+		// Reproducible output: https://reproducible-builds.org/specs/source-date-epoch/
+		now = func() time.Time { return time.Unix(epoch, 0).UTC() }
 	}
 	stamp := now().Format("Mon Jan _2 15:04:05 2006")
 	pr := &emit.Printer{Style: emit.Style{Upstream: true}}
