@@ -197,6 +197,10 @@ func (p *Printer) expr(b *strings.Builder, e ir.Expr, parent int) {
 		}
 	case *ir.VerdictExpr:
 		b.WriteString(verdictText(e.Kind, e.Chain))
+	case *ir.MapLookup:
+		p.expr(b, e.Key, 0)
+		b.WriteString(" map ")
+		p.expr(b, e.Map, 0)
 	case nil:
 		b.WriteString("<nil>")
 	default:
@@ -477,11 +481,14 @@ func (p *Printer) stmt(b *strings.Builder, s ir.Stmt) {
 
 func (p *Printer) nat(b *strings.Builder, s *ir.Nat) {
 	b.WriteString([...]string{"snat", "dnat", "masquerade", "redirect"}[s.Kind])
-	if s.Family != "" && (s.Addr != nil || s.Prefix) {
+	if s.Family != "" && (s.Addr != nil || s.Prefix || s.AddrPort) {
 		b.WriteString(" " + s.Family)
 	}
 	if s.Prefix {
 		b.WriteString(" prefix")
+	}
+	if s.AddrPort {
+		b.WriteString(" addr . port")
 	}
 	if s.Addr != nil || s.Port != nil {
 		b.WriteString(" to ")

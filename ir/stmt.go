@@ -118,6 +118,9 @@ type Nat struct {
 	Flags  []string
 	// Prefix marks "snat ip prefix to 10.0.0.0/24" (NETMAP).
 	Prefix bool
+	// AddrPort marks "dnat ip addr . port to MAP": Addr yields both the
+	// address and the port (a map to "addr . port" concatenations).
+	AddrPort bool
 }
 
 // Reject is "reject [with icmp|icmpv6|icmpx type CODE | with tcp reset]".

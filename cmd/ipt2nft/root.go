@@ -68,6 +68,24 @@ type translateOpts struct {
 	table      string
 	quoteNames bool
 	output     string
+
+	literal                                                    bool
+	noDeps, keepCounters, noLogFuse, noMerge, noVMap, noNatMap bool
+}
+
+// optOptions maps the pass flags to optimizer options.
+func (o *translateOpts) optOptions() translate.OptOptions {
+	if o.literal {
+		return translate.OptOptions{}
+	}
+	return translate.OptOptions{
+		Deps:     !o.noDeps,
+		Counters: !o.keepCounters,
+		LogFuse:  !o.noLogFuse,
+		Sets:     !o.noMerge,
+		VMaps:    !o.noVMap,
+		NatMaps:  !o.noNatMap,
+	}
 }
 
 func (o *translateOpts) flags(c *cobra.Command) {
@@ -80,6 +98,13 @@ func (o *translateOpts) flags(c *cobra.Command) {
 	f.StringVar(&o.table, "table", "ipt2nft", "name of the nftables table to write")
 	f.BoolVar(&o.quoteNames, "quote-names", false, "quote chain names nft cannot read bare, instead of renaming them (needs an nft that reads quoted names)")
 	f.StringVarP(&o.output, "output", "o", "", "write the ruleset to this file instead of standard output")
+	f.BoolVar(&o.literal, "literal", false, "one nft rule per iptables rule: turn every optimizer pass off")
+	f.BoolVar(&o.noDeps, "no-deps", false, "keep protocol matches that later matches imply (ip protocol tcp tcp dport 22)")
+	f.BoolVar(&o.keepCounters, "keep-counters", false, "keep a counter on every rule, not only where the input had counter values")
+	f.BoolVar(&o.noLogFuse, "no-logfuse", false, "keep LOG and the following verdict as two rules")
+	f.BoolVar(&o.noMerge, "no-merge", false, "do not merge rules into anonymous sets")
+	f.BoolVar(&o.noVMap, "no-vmap", false, "do not build verdict maps")
+	f.BoolVar(&o.noNatMap, "no-natmap", false, "do not build NAT maps")
 }
 
 // input is one file (or stdin) to translate.
@@ -135,8 +160,10 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 		tr.AddFile(f)
 	}
 	var rs *ir.Ruleset
+	var rep *translate.OptReport
 	if !o.exact {
 		rs = tr.Ruleset() // finishing the ruleset may add diagnostics
+		rep = translate.Optimize(rs, o.optOptions())
 	}
 	stderr := cmd.ErrOrStderr()
 	for _, d := range tr.Diags() {
@@ -174,6 +201,9 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 	}
 	st := tr.Stats()
 	if o.summary {
+		if rep != nil {
+			fmt.Fprintf(stderr, "optimizer: %d nft rules from %d (%d merges)\n", rep.After, rep.Before, len(rep.Merges))
+		}
 		fmt.Fprintf(stderr, "rules: %d translated: %d untranslated: %d errors: %d\n", st.Rules, st.Translated, st.Untranslated, st.Errors)
 	}
 	if st.Errors > 0 || st.Untranslated > 0 {

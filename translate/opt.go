@@ -1,0 +1,162 @@
+package translate
+
+import (
+	"fmt"
+	"reflect"
+
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+// OptOptions selects the optimizer passes. Each pass keeps rule order and
+// meaning; each can be turned off on its own.
+type OptOptions struct {
+	Deps     bool // drop protocol matches implied by a later match; 1-element sets become values
+	Counters bool // drop counters that carry no values (nft rules count only when asked)
+	LogFuse  bool // LOG followed by a verdict with the same matches → one rule
+	Sets     bool // rules differing in one or more selectors → anonymous set / concatenation
+	VMaps    bool // same selector, different verdicts → verdict map
+	NatMaps  bool // DNAT/SNAT lists → NAT map
+}
+
+// AllOpt turns every pass on.
+func AllOpt() OptOptions {
+	return OptOptions{Deps: true, Counters: true, LogFuse: true, Sets: true, VMaps: true, NatMaps: true}
+}
+
+// Merge records rules the optimizer combined, for reports.
+type Merge struct {
+	Pass   string
+	Into   *ir.Rule
+	From   []iptparse.Pos // origins of the rules combined
+	Reason string
+}
+
+// OptReport says what the optimizer did.
+type OptReport struct {
+	Before, After int // rules (untranslated placeholders included)
+	Merges        []Merge
+	Notes         []Diag
+}
+
+// Optimize rewrites rs in place.
+func Optimize(rs *ir.Ruleset, o OptOptions) *OptReport {
+	rep := &OptReport{Before: countRules(rs)}
+	for _, t := range rs.Tables {
+		for _, c := range t.Chains {
+			if o.Deps {
+				for _, r := range c.Rules {
+					dropDependencies(r)
+				}
+			}
+			if o.Counters {
+				for _, r := range c.Rules {
+					dropPlainCounter(r)
+				}
+			}
+			if o.LogFuse {
+				c.Rules = fuseLogs(c.Rules, rep)
+			}
+			if o.Sets {
+				c.Rules = mergeSets(c.Rules, rep)
+			}
+			if o.VMaps {
+				c.Rules = mergeVMaps(c.Rules, rep)
+			}
+			if o.NatMaps {
+				c.Rules = mergeNatMaps(t.Family, c.Rules, rep)
+			}
+			if o.Deps {
+				for _, r := range c.Rules {
+					flattenSingletons(r)
+				}
+			}
+		}
+	}
+	rep.After = countRules(rs)
+	return rep
+}
+
+func countRules(rs *ir.Ruleset) int {
+	n := 0
+	for _, t := range rs.Tables {
+		for _, c := range t.Chains {
+			n += len(c.Rules)
+		}
+	}
+	return n
+}
+
+func origins(rules []*ir.Rule) []iptparse.Pos {
+	var o []iptparse.Pos
+	for _, r := range rules {
+		o = append(o, r.Origin...)
+	}
+	return o
+}
+
+// sources joins the iptables text of merged rules.
+func sources(rules []*ir.Rule) string {
+	s := ""
+	for i, r := range rules {
+		if i > 0 {
+			s += "\n"
+		}
+		s += r.Source
+	}
+	return s
+}
+
+func describe(rules []*ir.Rule) string {
+	return fmt.Sprintf("%d rules", len(rules))
+}
+
+// equalStmt compares two statements structurally.
+func equalStmt(a, b ir.Stmt) bool { return reflect.DeepEqual(a, b) }
+
+func equalExpr(a, b ir.Expr) bool { return reflect.DeepEqual(a, b) }
+
+// isVerdict reports whether s ends evaluation of the rule (for LOG fusion
+// and maps).
+func verdictOf(r *ir.Rule) (*ir.Verdict, int) {
+	for i, s := range r.Stmts {
+		if v, ok := s.(*ir.Verdict); ok {
+			return v, i
+		}
+	}
+	return nil, -1
+}
+
+// stateful reports whether evaluating the statement has an effect or a
+// result that depends on state or chance, so that a rule must not be
+// evaluated more or fewer times, or merged with another.
+func stateful(s ir.Stmt) bool {
+	switch s := s.(type) {
+	case *ir.Limit, *ir.Quota, *ir.SetUpdate, *ir.Meter, *ir.CtCount:
+		return true
+	case *ir.Match:
+		return randomExpr(s.Left) || randomExpr(s.Right)
+	}
+	return false
+}
+
+func randomExpr(e ir.Expr) bool {
+	switch e := e.(type) {
+	case *ir.Numgen:
+		return true
+	case *ir.Meta:
+		return e.Key == "random"
+	case *ir.Binary:
+		return randomExpr(e.Left) || randomExpr(e.Right)
+	}
+	return false
+}
+
+func hasStateful(r *ir.Rule) bool {
+	for _, s := range r.Stmts {
+		if stateful(s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,131 @@
+package translate
+
+import (
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+// LOG fusion: iptables needs two rules to log and drop,
+//
+//	-A INPUT -p tcp --dport 23 -j LOG --log-prefix "telnet "
+//	-A INPUT -p tcp --dport 23 -j DROP
+//
+// nft does it in one: "tcp dport 23 log prefix "telnet " drop". Every
+// packet that reaches the first rule reaches the second with the same
+// matches (LOG changes nothing), so the fused rule sees the same packets,
+// provided the matches have no state or chance in them.
+
+// logRule splits a rule that logs and continues: its matches, its
+// counter (if any), and the log statement. ok is false for anything else.
+func logRule(r *ir.Rule) (matches []ir.Stmt, counter *ir.Counter, log *ir.Log, ok bool) {
+	if r.Untranslated != nil {
+		return nil, nil, nil, false
+	}
+	for _, s := range r.Stmts {
+		switch s := s.(type) {
+		case *ir.Match:
+			if log != nil || stateful(s) {
+				return nil, nil, nil, false
+			}
+			matches = append(matches, s)
+		case *ir.Counter:
+			if counter != nil {
+				return nil, nil, nil, false
+			}
+			counter = s
+		case *ir.Log:
+			if log != nil {
+				return nil, nil, nil, false
+			}
+			log = s
+		default:
+			return nil, nil, nil, false
+		}
+	}
+	return matches, counter, log, log != nil
+}
+
+// verdictRule splits a rule that ends in a verdict: matches, counter, and
+// the action statements from the verdict on (a reject is an action that
+// ends evaluation too).
+func verdictRule(r *ir.Rule) (matches []ir.Stmt, counter *ir.Counter, tail []ir.Stmt, ok bool) {
+	if r.Untranslated != nil {
+		return nil, nil, nil, false
+	}
+	for i, s := range r.Stmts {
+		switch s := s.(type) {
+		case *ir.Match:
+			if stateful(s) {
+				return nil, nil, nil, false
+			}
+			matches = append(matches, s)
+		case *ir.Counter:
+			if counter != nil {
+				return nil, nil, nil, false
+			}
+			counter = s
+		case *ir.Verdict, *ir.Reject:
+			if i != len(r.Stmts)-1 {
+				return nil, nil, nil, false
+			}
+			return matches, counter, r.Stmts[i:], true
+		default:
+			return nil, nil, nil, false
+		}
+	}
+	return nil, nil, nil, false
+}
+
+func fuseLogs(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
+	var out []*ir.Rule
+	for i := 0; i < len(rules); i++ {
+		r := rules[i]
+		if i+1 < len(rules) {
+			next := rules[i+1]
+			m1, c1, log, ok1 := logRule(r)
+			m2, c2, tail, ok2 := verdictRule(next)
+			if ok1 && ok2 && sameStmts(m1, m2) && sameCounters(c1, c2) && (r.Comment == "" || r.Comment == next.Comment) {
+				fused := &ir.Rule{
+					Comment: next.Comment,
+					Origin:  append(append([]ir.Pos{}, r.Origin...), next.Origin...),
+					Source:  sources([]*ir.Rule{r, next}),
+				}
+				fused.Stmts = append(fused.Stmts, m2...)
+				if c2 != nil {
+					fused.Stmts = append(fused.Stmts, c2)
+				}
+				fused.Stmts = append(fused.Stmts, log)
+				fused.Stmts = append(fused.Stmts, tail...)
+				out = append(out, fused)
+				rep.Merges = append(rep.Merges, Merge{Pass: "logfuse", Into: fused, From: fused.Origin, Reason: "LOG followed by a verdict with the same matches"})
+				i++
+				continue
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func sameStmts(a, b []ir.Stmt) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !equalStmt(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameCounters: both rules count the same packets, so their counters can
+// only be combined if they agree (or carry no values).
+func sameCounters(a, b *ir.Counter) bool {
+	switch {
+	case a == nil || b == nil:
+		return (a == nil || !a.HasValues) && (b == nil || !b.HasValues)
+	case !a.HasValues && !b.HasValues:
+		return true
+	}
+	return *a == *b
+}

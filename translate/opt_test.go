@@ -1,0 +1,193 @@
+package translate
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/google/shlex"
+
+	"github.com/ipt2nft/ipt2nft/emit"
+	"github.com/ipt2nft/ipt2nft/internal/testutil"
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+// optimized translates command lines (one per line, "iptables" implied),
+// optimizes, and returns the rules of each chain as "chain: rule" lines
+// plus the whole ruleset text.
+func optimized(t *testing.T, o OptOptions, script string) (string, string) {
+	t.Helper()
+	tr := New(Options{})
+	for _, line := range strings.Split(strings.TrimSpace(script), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		args, err := shlex.Split(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := &iptparse.Parser{Registry: Registry{}, Family: iptparse.FamilyIPv4}
+		cmd, err := p.ParseCommand(iptparse.WordsFromArgs(args, "t"))
+		if err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		tr.AddCommand(cmd)
+	}
+	rs := tr.Ruleset()
+	Optimize(rs, o)
+	return rulesOf(rs), rulesetText(rs)
+}
+
+func rulesOf(rs *ir.Ruleset) string {
+	var lines []string
+	pr := &emit.Printer{}
+	for _, tb := range rs.Tables {
+		for _, c := range tb.Chains {
+			for _, r := range c.Rules {
+				lines = append(lines, c.Name+": "+pr.Rule(r))
+			}
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+func rulesetText(rs *ir.Ruleset) string {
+	var b strings.Builder
+	(&emit.Printer{}).WriteRuleset(&b, rs, emit.RulesetOptions{Replace: true})
+	return b.String()
+}
+
+func TestOptimizer(t *testing.T) {
+	cases := []struct {
+		name, in, want string
+	}{
+		{"ports into a set, comments onto elements", `
+			-A INPUT -p tcp --dport 22 -m comment --comment ssh -j ACCEPT
+			-A INPUT -p tcp --dport 80 -m comment --comment web -j ACCEPT
+			-A INPUT -p tcp --dport 443 -m comment --comment web -j ACCEPT
+			-A INPUT -p udp --dport 53 -j ACCEPT`,
+			`input: tcp dport { 22 comment "ssh", 80 comment "web", 443 comment "web" } accept
+input: udp dport 53 accept`},
+		{"same comment stays on the rule", `
+			-A INPUT -p tcp --dport 22 -m comment --comment admin -j ACCEPT
+			-A INPUT -p tcp --dport 2222 -m comment --comment admin -j ACCEPT`,
+			`input: tcp dport { 22, 2222 } accept comment "admin"`},
+		{"two selectors differ: concatenation", `
+			-A INPUT -s 10.0.0.1 -p tcp --dport 22 -j ACCEPT
+			-A INPUT -s 10.0.0.2 -p tcp --dport 80 -j ACCEPT`,
+			`input: ip saddr . tcp dport { 10.0.0.1 . 22, 10.0.0.2 . 80 } accept`},
+		{"interface dispatch: verdict map", `
+			-N low_sec
+			-N high_sec
+			-A FORWARD -i eth0 -j low_sec
+			-A FORWARD -i eth1 -j high_sec`,
+			`forward: iifname vmap { "eth0" : jump low_sec, "eth1" : jump high_sec }`},
+		{"mis-merge: overlapping prefixes keep their order", `
+			-A INPUT -s 10.1.0.0/16 -j ACCEPT
+			-A INPUT -s 10.0.0.0/8 -j DROP`,
+			`input: ip saddr 10.1.0.0/16 accept
+input: ip saddr 10.0.0.0/8 drop`},
+		{"mis-merge: overlapping prefixes, same verdict", `
+			-A INPUT -s 10.0.0.0/8 -j DROP
+			-A INPUT -s 10.1.0.0/16 -j DROP`,
+			`input: ip saddr 10.0.0.0/8 drop
+input: ip saddr 10.1.0.0/16 drop`},
+		{"mis-merge: wildcard interface overlaps", `
+			-A FORWARD -i eth+ -j ACCEPT
+			-A FORWARD -i eth0 -j DROP`,
+			`forward: iifname "eth*" accept
+forward: iifname "eth0" drop`},
+		{"mis-merge: duplicate key with different verdicts", `
+			-A INPUT -i eth0 -j ACCEPT
+			-A INPUT -i eth0 -j DROP`,
+			`input: iifname "eth0" accept
+input: iifname "eth0" drop`},
+		{"mis-merge: negations are not merged", `
+			-A INPUT ! -s 10.0.0.1 -j DROP
+			-A INPUT ! -s 10.0.0.2 -j DROP`,
+			`input: ip saddr != 10.0.0.1 drop
+input: ip saddr != 10.0.0.2 drop`},
+		{"mis-merge: tcp flags are bit tests, not values", `
+			-A INPUT -p tcp --tcp-flags SYN SYN -j DROP
+			-A INPUT -p tcp --tcp-flags ACK ACK -j DROP`,
+			`input: tcp flags & syn == syn drop
+input: tcp flags & ack == ack drop`},
+		{"dependency clean-up", `
+			-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT
+			-A INPUT -p udp -j ACCEPT`,
+			`input: tcp dport 22 accept
+input: ip protocol udp accept`},
+		{"only adjacent rules", `
+			-A INPUT -p tcp --dport 22 -j ACCEPT
+			-A INPUT -s 10.0.0.0/8 -j DROP
+			-A INPUT -p tcp --dport 80 -j ACCEPT`,
+			`input: tcp dport 22 accept
+input: ip saddr 10.0.0.0/8 drop
+input: tcp dport 80 accept`},
+		{"counting-only rules keep their counter", `
+			-A INPUT -p tcp --dport 22`,
+			`input: tcp dport 22 counter`},
+	}
+	ns := (*testutil.Netns)(nil)
+	if ok, _ := testutil.CanUseNetns(); ok {
+		ns = testutil.NewNetns(t)
+	}
+	for _, c := range cases {
+		got, text := optimized(t, AllOpt(), c.in)
+		if got != c.want {
+			t.Errorf("%s:\n got:\n%s\nwant:\n%s", c.name, got, c.want)
+		}
+		if ns != nil {
+			if err := ns.NftCheck(text); err != nil {
+				t.Errorf("%s: does not load: %v\n%s", c.name, err, text)
+			}
+		}
+	}
+}
+
+func TestOptimizerCounters(t *testing.T) {
+	// Counter values from iptables-save -c move onto set elements.
+	f := iptparse.ParseFile("c.rules", "*filter\n:INPUT ACCEPT [0:0]\n[5:300] -A INPUT -p tcp --dport 22 -j ACCEPT\n[7:420] -A INPUT -p tcp --dport 80 -j ACCEPT\n[0:0] -A INPUT -p tcp --dport 81 -j ACCEPT\nCOMMIT\n", Registry{}, iptparse.FamilyIPv4)
+	tr := New(Options{})
+	tr.AddFile(f)
+	rs := tr.Ruleset()
+	rep := Optimize(rs, AllOpt())
+	want := "input: tcp dport { 22 counter packets 5 bytes 300, 80 counter packets 7 bytes 420, 81 counter packets 0 bytes 0 } accept"
+	if got := rulesOf(rs); got != want {
+		t.Errorf("got %s\nwant %s", got, want)
+	}
+	if rep.Before != 3 || rep.After != 1 || len(rep.Merges) != 1 || len(rep.Merges[0].From) != 3 {
+		t.Errorf("report %+v", rep)
+	}
+	if ok, _ := testutil.CanUseNetns(); ok {
+		if err := testutil.NewNetns(t).NftCheck(rulesetText(rs)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestNatMap(t *testing.T) {
+	mk := func(port uint64, addr string, to uint64) *ir.Rule {
+		return &ir.Rule{Stmts: []ir.Stmt{
+			ir.Eq(&ir.Meta{Key: "iifname"}, ir.Str("eth0")),
+			ir.Eq(&ir.Payload{Proto: "tcp", Field: "dport"}, ir.Int(port)),
+			&ir.Nat{Kind: ir.NatDNAT, Addr: ir.IP(netip.MustParseAddr(addr)), Port: ir.Int(to)},
+		}}
+	}
+	rs := &ir.Ruleset{Tables: []*ir.Table{{Family: ir.FamilyIP, Name: "t", Chains: []*ir.Chain{{
+		Name: "pre", Hook: &ir.Hook{Type: "nat", Hook: "prerouting", Priority: ir.Priority{Name: "dstnat"}},
+		Rules: []*ir.Rule{mk(80, "10.0.0.1", 8080), mk(443, "10.0.0.2", 443), mk(2222, "10.0.0.3", 22)},
+	}}}}}
+	Optimize(rs, AllOpt())
+	want := `pre: iifname "eth0" dnat ip addr . port to tcp dport map { 80 : 10.0.0.1 . 8080, 443 : 10.0.0.2 . 443, 2222 : 10.0.0.3 . 22 }`
+	if got := rulesOf(rs); got != want {
+		t.Errorf("got %s\nwant %s", got, want)
+	}
+	if ok, _ := testutil.CanUseNetns(); ok {
+		if err := testutil.NewNetns(t).NftCheck(rulesetText(rs)); err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -1,0 +1,174 @@
+package translate
+
+import (
+	"bytes"
+	"net/netip"
+	"strings"
+
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+// Values and selectors the set and map passes may combine.
+
+// mergeableSelector reports whether rules comparing this selector for
+// equality may be combined into a set or map. Bitmask selectors (tcp flags,
+// ct state) are excluded: in nft "tcp flags syn" tests a bit, while
+// "tcp flags { syn, ack }" compares the whole value.
+func mergeableSelector(e ir.Expr) bool {
+	switch e := e.(type) {
+	case *ir.Payload:
+		switch e.Proto + " " + e.Field {
+		case "ip saddr", "ip daddr", "ip protocol", "ip dscp", "ip6 saddr", "ip6 daddr", "ip6 dscp",
+			"tcp sport", "tcp dport", "udp sport", "udp dport", "sctp sport", "sctp dport",
+			"dccp sport", "dccp dport", "udplite sport", "udplite dport", "th sport", "th dport",
+			"icmp type", "icmp code", "icmpv6 type", "icmpv6 code", "ether saddr", "ether daddr",
+			"ah spi", "esp spi":
+			return true
+		}
+	case *ir.Meta:
+		switch e.Key {
+		case "l4proto", "nfproto", "iifname", "oifname", "iif", "oif", "mark", "skuid", "skgid",
+			"pkttype", "iifgroup", "oifgroup", "cpu", "length", "protocol":
+			return true
+		}
+	case *ir.Ct:
+		switch e.Key {
+		case "mark", "saddr", "daddr", "proto-src", "proto-dst", "protocol", "zone":
+			return true
+		}
+	}
+	return false
+}
+
+// interval is the range of values an element covers, as comparable byte
+// keys: a type tag and the big-endian value.
+type interval struct {
+	lo, hi []byte
+	// prefix is set for interface names ending in '*': they cover every
+	// name that starts with it.
+	prefix string
+	exact  string // for non-numeric values: their text
+}
+
+func key(tag byte, b []byte) []byte { return append([]byte{tag}, b...) }
+
+func u64(v uint64) []byte {
+	return []byte{byte(v >> 56), byte(v >> 48), byte(v >> 40), byte(v >> 32), byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}
+}
+
+func addrKey(a netip.Addr) []byte {
+	b := a.As16()
+	tag := byte('6')
+	if a.Is4() {
+		tag = '4'
+	}
+	return key(tag, b[:])
+}
+
+// valueInterval describes a plain value; ok is false for anything the
+// passes do not combine.
+func valueInterval(e ir.Expr) (interval, bool) {
+	switch e := e.(type) {
+	case *ir.Integer:
+		k := key('n', u64(e.Value))
+		return interval{lo: k, hi: k}, true
+	case *ir.Addr:
+		k := addrKey(e.Addr)
+		return interval{lo: k, hi: k}, true
+	case *ir.Prefix:
+		p := e.Prefix.Masked()
+		last := lastAddr(p)
+		return interval{lo: addrKey(p.Addr()), hi: addrKey(last)}, true
+	case *ir.Range:
+		lo, ok1 := valueInterval(e.Lo)
+		hi, ok2 := valueInterval(e.Hi)
+		if !ok1 || !ok2 || lo.lo == nil || hi.hi == nil || lo.lo[0] != hi.hi[0] {
+			return interval{}, false
+		}
+		return interval{lo: lo.lo, hi: hi.hi}, true
+	case *ir.EtherAddr:
+		k := key('e', e.Addr[:])
+		return interval{lo: k, hi: k}, true
+	case *ir.String:
+		if strings.HasSuffix(e.Value, "*") && !strings.HasSuffix(e.Value, `\*`) {
+			return interval{prefix: strings.TrimSuffix(e.Value, "*")}, true
+		}
+		return interval{exact: strings.ReplaceAll(e.Value, `\*`, "*")}, true
+	case *ir.Symbol:
+		return interval{exact: "sym:" + e.Name}, true
+	}
+	return interval{}, false
+}
+
+func lastAddr(p netip.Prefix) netip.Addr {
+	b := p.Addr().AsSlice()
+	for i := p.Bits(); i < len(b)*8; i++ {
+		b[i/8] |= 0x80 >> (i % 8)
+	}
+	a, _ := netip.AddrFromSlice(b)
+	return a
+}
+
+// overlap reports whether two values can match the same packet.
+func overlap(a, b interval) bool {
+	switch {
+	case a.lo != nil && b.lo != nil:
+		return bytes.Compare(a.lo, b.hi) <= 0 && bytes.Compare(b.lo, a.hi) <= 0
+	case a.lo != nil || b.lo != nil:
+		return false // different kinds of value never meet
+	}
+	name := func(x interval) (string, bool) { return x.exact, x.prefix == "" }
+	an, aExact := name(a)
+	bn, bExact := name(b)
+	switch {
+	case aExact && bExact:
+		return an == bn
+	case aExact:
+		return strings.HasPrefix(an, b.prefix)
+	case bExact:
+		return strings.HasPrefix(bn, a.prefix)
+	}
+	return strings.HasPrefix(a.prefix, b.prefix) || strings.HasPrefix(b.prefix, a.prefix)
+}
+
+// elements lists the values of a match's right side (a value or a set).
+func elements(e ir.Expr) []ir.Expr {
+	if s, ok := e.(*ir.SetLit); ok {
+		return s.Elems
+	}
+	return []ir.Expr{e}
+}
+
+// bareValue strips element attributes.
+func bareValue(e ir.Expr) ir.Expr {
+	if el, ok := e.(*ir.Elem); ok {
+		return el.Key
+	}
+	return e
+}
+
+// plainValues reports whether every element of a match's right side is a
+// value the passes understand, and returns their intervals.
+func plainValues(e ir.Expr) ([]interval, bool) {
+	var out []interval
+	for _, el := range elements(e) {
+		iv, ok := valueInterval(bareValue(el))
+		if !ok {
+			return nil, false
+		}
+		out = append(out, iv)
+	}
+	return out, true
+}
+
+// anyOverlap reports whether a value of b overlaps one of a.
+func anyOverlap(a, b []interval) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if overlap(x, y) {
+				return true
+			}
+		}
+	}
+	return false
+}
