@@ -116,17 +116,6 @@ func equalStmt(a, b ir.Stmt) bool { return reflect.DeepEqual(a, b) }
 
 func equalExpr(a, b ir.Expr) bool { return reflect.DeepEqual(a, b) }
 
-// isVerdict reports whether s ends evaluation of the rule (for LOG fusion
-// and maps).
-func verdictOf(r *ir.Rule) (*ir.Verdict, int) {
-	for i, s := range r.Stmts {
-		if v, ok := s.(*ir.Verdict); ok {
-			return v, i
-		}
-	}
-	return nil, -1
-}
-
 // stateful reports whether evaluating the statement has an effect or a
 // result that depends on state or chance, so that a rule must not be
 // evaluated more or fewer times, or merged with another.
