@@ -17,11 +17,16 @@ type OptOptions struct {
 	Sets     bool // rules differing in one or more selectors → anonymous set / concatenation
 	VMaps    bool // same selector, different verdicts → verdict map
 	NatMaps  bool // DNAT/SNAT lists → NAT map
+	// IPS moves NFQUEUE out of the mangle table (and an unconditional one
+	// from the head of FORWARD) into a chain hooked after filtering.
+	IPS bool
+	// IPSPriority is the IPS chain's offset from the filter priority.
+	IPSPriority int
 }
 
 // AllOpt turns every pass on.
 func AllOpt() OptOptions {
-	return OptOptions{Deps: true, Counters: true, LogFuse: true, Sets: true, VMaps: true, NatMaps: true}
+	return OptOptions{Deps: true, Counters: true, LogFuse: true, Sets: true, VMaps: true, NatMaps: true, IPS: true, IPSPriority: IPSPriorityOffset}
 }
 
 // Merge records rules the optimizer combined, for reports.
@@ -37,12 +42,17 @@ type OptReport struct {
 	Before, After int // rules (untranslated placeholders included)
 	Merges        []Merge
 	Notes         []Diag
+	Dead          []DeadRule
 }
 
 // Optimize rewrites rs in place.
 func Optimize(rs *ir.Ruleset, o OptOptions) *OptReport {
 	rep := &OptReport{Before: countRules(rs)}
 	for _, t := range rs.Tables {
+		if o.IPS {
+			moveIPS(t, o.IPSPriority, rep)
+		}
+		findDead(t, rep)
 		for _, c := range t.Chains {
 			if o.Deps {
 				for _, r := range c.Rules {

@@ -101,6 +101,10 @@ func New(opt Options) *Translator {
 
 func (t *Translator) diag(d Diag) { t.diags = append(t.diags, d) }
 
+// Note adds a diagnostic from a later stage (the optimizer) so that it is
+// reported with the others, in input order.
+func (t *Translator) Note(d Diag) { t.diag(d) }
+
 // Diags returns all diagnostics in input order.
 func (t *Translator) Diags() []Diag {
 	d := append([]Diag(nil), t.diags...)

@@ -70,6 +70,8 @@ type translateOpts struct {
 	output     string
 
 	literal                                                    bool
+	noIPS                                                      bool
+	ipsPriority                                                int
 	noDeps, keepCounters, noLogFuse, noMerge, noVMap, noNatMap bool
 }
 
@@ -79,12 +81,14 @@ func (o *translateOpts) optOptions() translate.OptOptions {
 		return translate.OptOptions{}
 	}
 	return translate.OptOptions{
-		Deps:     !o.noDeps,
-		Counters: !o.keepCounters,
-		LogFuse:  !o.noLogFuse,
-		Sets:     !o.noMerge,
-		VMaps:    !o.noVMap,
-		NatMaps:  !o.noNatMap,
+		Deps:        !o.noDeps,
+		Counters:    !o.keepCounters,
+		LogFuse:     !o.noLogFuse,
+		Sets:        !o.noMerge,
+		VMaps:       !o.noVMap,
+		NatMaps:     !o.noNatMap,
+		IPS:         !o.noIPS,
+		IPSPriority: o.ipsPriority,
 	}
 }
 
@@ -105,6 +109,8 @@ func (o *translateOpts) flags(c *cobra.Command) {
 	f.BoolVar(&o.noMerge, "no-merge", false, "do not merge rules into anonymous sets")
 	f.BoolVar(&o.noVMap, "no-vmap", false, "do not build verdict maps")
 	f.BoolVar(&o.noNatMap, "no-natmap", false, "do not build NAT maps")
+	f.BoolVar(&o.noIPS, "no-ips", false, "leave NFQUEUE rules where they are instead of moving them to an IPS chain after the filter")
+	f.IntVar(&o.ipsPriority, "ips-priority", translate.IPSPriorityOffset, "priority of the IPS chain, as an offset from the filter priority")
 }
 
 // input is one file (or stdin) to translate.
@@ -164,6 +170,9 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 	if !o.exact {
 		rs = tr.Ruleset() // finishing the ruleset may add diagnostics
 		rep = translate.Optimize(rs, o.optOptions())
+		for _, d := range rep.Notes {
+			tr.Note(d)
+		}
 	}
 	stderr := cmd.ErrOrStderr()
 	for _, d := range tr.Diags() {
