@@ -71,6 +71,7 @@ type translateOpts struct {
 
 	literal                                                    bool
 	noIPS                                                      bool
+	noInet                                                     bool
 	ipsPriority                                                int
 	noDeps, keepCounters, noLogFuse, noMerge, noVMap, noNatMap bool
 }
@@ -109,6 +110,7 @@ func (o *translateOpts) flags(c *cobra.Command) {
 	f.BoolVar(&o.noMerge, "no-merge", false, "do not merge rules into anonymous sets")
 	f.BoolVar(&o.noVMap, "no-vmap", false, "do not build verdict maps")
 	f.BoolVar(&o.noNatMap, "no-natmap", false, "do not build NAT maps")
+	f.BoolVar(&o.noInet, "no-inet", false, "keep separate ip and ip6 tables instead of one inet table")
 	f.BoolVar(&o.noIPS, "no-ips", false, "leave NFQUEUE rules where they are instead of moving them to an IPS chain after the filter")
 	f.IntVar(&o.ipsPriority, "ips-priority", translate.IPSPriorityOffset, "priority of the IPS chain, as an offset from the filter priority")
 }
@@ -169,7 +171,12 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 	var rep *translate.OptReport
 	if !o.exact {
 		rs = tr.Ruleset() // finishing the ruleset may add diagnostics
+		inetRep := &translate.OptReport{}
+		if !o.noInet && !o.literal {
+			translate.MergeInet(rs, inetRep)
+		}
 		rep = translate.Optimize(rs, o.optOptions())
+		rep.Merges = append(inetRep.Merges, rep.Merges...)
 		for _, d := range rep.Notes {
 			tr.Note(d)
 		}
@@ -211,7 +218,7 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 	st := tr.Stats()
 	if o.summary {
 		if rep != nil {
-			fmt.Fprintf(stderr, "optimizer: %d nft rules from %d (%d merges)\n", rep.After, rep.Before, len(rep.Merges))
+			fmt.Fprintf(stderr, "nft rules: %d (from %d iptables rules; %d merges)\n", rep.After, st.Rules, len(rep.Merges))
 		}
 		fmt.Fprintf(stderr, "rules: %d translated: %d untranslated: %d errors: %d\n", st.Rules, st.Translated, st.Untranslated, st.Errors)
 	}
