@@ -195,6 +195,16 @@ func (j *jsonWriter) expr(e ir.Expr, ctx exprCtx) (any, error) {
 		return one("set", elems), nil
 	case *ir.Elem:
 		return j.elem(e.Key, e.Timeout, e.Expires, e.Comment, e.Counter)
+	case *ir.MapLookup:
+		k, err := j.expr(e.Key, ctxTop)
+		if err != nil {
+			return nil, err
+		}
+		m, err := j.expr(e.Map, ctxTop)
+		if err != nil {
+			return nil, err
+		}
+		return one("map", obj("key", k, "data", m)), nil
 	case *ir.MapElem:
 		k, err := j.expr(e.Key, ctxTop)
 		if err != nil {
@@ -660,7 +670,7 @@ func (j *jsonWriter) nat(s *ir.Nat) (any, error) {
 		return nil, fmt.Errorf("unknown nat kind %d", s.Kind)
 	}
 	o := jobj{}
-	if s.Family != "" && (s.Addr != nil || s.Prefix) {
+	if s.Family != "" && (s.Addr != nil || s.Prefix || s.AddrPort) {
 		o.set("family", s.Family)
 	}
 	if s.Addr != nil {
