@@ -170,11 +170,17 @@ func (p *Printer) expr(b *strings.Builder, e ir.Expr, parent int) {
 		if e.Expires != "" {
 			b.WriteString(" expires " + e.Expires)
 		}
-		if e.Counter != nil {
-			b.WriteString(" " + p.Stmt(e.Counter))
-		}
 		if e.Comment != "" {
 			b.WriteString(" comment " + p.quote(e.Comment))
+		}
+		if e.Counter != nil {
+			if e.Comment != "" || e.Timeout != "" || e.Expires != "" {
+				// nft 1.0.6 cannot read a counter after other element
+				// options.
+				p.Notes = append(p.Notes, Note{Pos: p.origin(), Msg: fmt.Sprintf("element %s: counter values left out (nft cannot read them together with a timeout or comment on one element)", p.Expr(e.Key))})
+			} else {
+				b.WriteString(" " + p.Stmt(e.Counter))
+			}
 		}
 	case *ir.MapElem:
 		p.expr(b, e.Key, 0)

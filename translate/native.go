@@ -479,6 +479,7 @@ func (t *Translator) Ruleset() *ir.Ruleset {
 			l.chain(k, iptparse.Pos{})
 		}
 	}
+	l.declareIPSets()
 	rs := &ir.Ruleset{}
 	for _, fam := range l.famOrder {
 		tbl := l.tables[fam]

@@ -130,7 +130,7 @@ func mergeSets(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 			keys = append(keys, k...)
 			group = append(group, rules[j])
 		}
-		if len(group) == 1 {
+		if len(group) == 1 || commentsAndCounters(group) {
 			out = append(out, rules[i])
 			i++
 			continue
@@ -141,6 +141,23 @@ func mergeSets(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 		i += len(group)
 	}
 	return out
+}
+
+// commentsAndCounters reports whether merging would need elements with
+// both a comment and counter values, which nft cannot read back.
+func commentsAndCounters(group []*ir.Rule) bool {
+	comments, values := false, false
+	for _, r := range group {
+		if r.Comment != group[0].Comment {
+			comments = true
+		}
+		for _, s := range r.Stmts {
+			if c, ok := s.(*ir.Counter); ok && c.HasValues {
+				values = true
+			}
+		}
+	}
+	return comments && values
 }
 
 func selectorNames(r *ir.Rule, diff []int) string {

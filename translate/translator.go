@@ -83,6 +83,8 @@ type Translator struct {
 	native *nativeLayout
 
 	finished, rs *ir.Ruleset
+	ipsets       map[string]*iptparse.IPSet
+	ipsetOrder   []string
 
 	// while reading a file: its family and current *table
 	curFamily iptparse.Family

@@ -72,6 +72,7 @@ type translateOpts struct {
 	literal                                                    bool
 	noIPS                                                      bool
 	noInet                                                     bool
+	ipsets                                                     []string
 	ipsPriority                                                int
 	noDeps, keepCounters, noLogFuse, noMerge, noVMap, noNatMap bool
 }
@@ -110,6 +111,7 @@ func (o *translateOpts) flags(c *cobra.Command) {
 	f.BoolVar(&o.noMerge, "no-merge", false, "do not merge rules into anonymous sets")
 	f.BoolVar(&o.noVMap, "no-vmap", false, "do not build verdict maps")
 	f.BoolVar(&o.noNatMap, "no-natmap", false, "do not build NAT maps")
+	f.StringArrayVar(&o.ipsets, "ipset", nil, "an \"ipset save\" file whose sets become named nft sets (repeatable)")
 	f.BoolVar(&o.noInet, "no-inet", false, "keep separate ip and ip6 tables instead of one inet table")
 	f.BoolVar(&o.noIPS, "no-ips", false, "leave NFQUEUE rules where they are instead of moving them to an IPS chain after the filter")
 	f.IntVar(&o.ipsPriority, "ips-priority", translate.IPSPriorityOffset, "priority of the IPS chain, as an offset from the filter priority")
@@ -163,6 +165,13 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 		fam = iptparse.FamilyIPv4
 	}
 	tr := translate.New(translate.Options{Exact: o.exact, Table: o.table, QuoteNames: o.quoteNames})
+	for _, name := range o.ipsets {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		tr.AddIPSets(iptparse.ParseIPSetSave(name, string(b)))
+	}
 	for _, in := range ins {
 		f := iptparse.ParseFile(in.name, in.src, translate.Registry{}, fam)
 		tr.AddFile(f)
