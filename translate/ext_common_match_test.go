@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/shlex"
+
 	"github.com/ipt2nft/ipt2nft/internal/testutil"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 )
@@ -93,4 +95,27 @@ func TestParseValMask(t *testing.T) {
 			t.Errorf("parseValMask(%q) = %#x, %#x, %q, %v", c.arg, v, m, n, err)
 		}
 	}
+}
+
+// wantWarning checks that translating cmd (in normal mode) gives a warning
+// containing msg.
+func wantWarning(t *testing.T, fam iptparse.Family, cmd, msg string) {
+	t.Helper()
+	args, err := shlex.Split(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &iptparse.Parser{Registry: Registry{}, Family: fam}
+	c, err := p.ParseCommand(iptparse.WordsFromArgs(args, "test"))
+	if err != nil {
+		t.Fatalf("%s: %v", cmd, err)
+	}
+	tr := New(Options{})
+	tr.AddCommand(c)
+	for _, d := range tr.Diags() {
+		if d.Kind == DiagWarning && strings.Contains(d.Msg, msg) {
+			return
+		}
+	}
+	t.Errorf("%q: no warning containing %q in %v", cmd, msg, tr.Diags())
 }

@@ -115,6 +115,8 @@ func TestXlateConntrack(t *testing.T) {
 		{"-A INPUT -m conntrack --ctstatus NONE", DiagUntranslated, "never matches"},
 	}
 	checkMatchCases(t, iptparse.FamilyIPv4, cases, bad)
+	wantWarning(t, iptparse.FamilyIPv4, "-A INPUT -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT", "without a conntrack entry (state invalid or untracked)")
+	wantWarning(t, iptparse.FamilyIPv4, "-A INPUT -m conntrack --ctstate INVALID --ctproto tcp", "without a conntrack entry (state invalid)")
 	// Without any protocol nft cannot read the port value.
 	got, err := xlate(t, iptparse.FamilyIPv4, true, "-A INPUT -m conntrack --ctorigdstport 53")
 	if err != nil || got != "add rule ip filter INPUT ct original proto-dst 53 counter" {

@@ -86,6 +86,8 @@ func TestXlateDevgroup(t *testing.T) {
 		{"-A FORWARD -m devgroup --src-group 1/", DiagError, "bad integer value"},
 	}
 	checkMatchCases(t, iptparse.FamilyIPv4, cases, bad)
+	wantWarning(t, iptparse.FamilyIPv4, "-A FORWARD -m devgroup --src-group default", "resolved by nft")
+	wantWarning(t, iptparse.FamilyIPv4, "-A FORWARD -m devgroup --src-group 3/1", "bits outside the mask")
 }
 
 func TestXlateRealm(t *testing.T) {
