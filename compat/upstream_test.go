@@ -63,6 +63,8 @@ func readTxlate(t *testing.T, dir string) []txlateCase {
 var deliberate = map[string]string{
 	"-t mangle -A PREROUTING -j CONNMARK --set-xmark 0x16/0x12":                      "nft 'add rule ip mangle PREROUTING counter ct mark set ct mark and 0xffffffed xor 0x16'",
 	"-t mangle -A PREROUTING  -j CONNMARK --set-mark 0x23/0x42 --right-shift-mark 5": "nft 'add rule ip mangle PREROUTING counter ct mark set ( ct mark and 0xffffff9c xor 0x23 ) >> 5'",
+	"-A FORWARD -m devgroup ! --src-group 0x2 --dst-group 0xc/0xc -j ACCEPT":         "nft 'add rule ip filter FORWARD iifgroup != 0x2 oifgroup and 0xc == 0xc counter accept'",
+	"-A FORWARD -m helper ! --helper ftp":                                            "nft # -A FORWARD -m helper ! --helper ftp ",
 }
 
 // TestUpstreamSuite runs iptables 1.8.11's own translation tests through
