@@ -310,11 +310,20 @@ func translateConntrack(c *Ctx, x *iptparse.Ext) error {
 	}
 
 	if o := x.Opt("ctexpire"); o != nil {
+		// xt_conntrack compares whole seconds (jiffies / HZ); nft's ct
+		// expiration is in milliseconds, so "3" is 3000-3999 ms. Upstream
+		// writes "ct expiration 3", which is 3000 ms exactly.
 		r := o.Value.(iptparse.Range)
-		if r.Lo > r.Hi {
-			return c.Errorf(x, "--ctexpire %s: the range is reversed", o.Arg())
+		const maxSec = 0xffffffff / 1000 // nft keeps 32-bit milliseconds
+		if r.Lo > maxSec {
+			return c.Untranslatable(x, "--ctexpire %s: nft's ct expiration cannot count beyond %d s (no conntrack entry lives that long)", o.Arg(), maxSec)
 		}
-		c.Add(ir.EqOrNe(&ir.Ct{Key: "expiration"}, o.Neg, intOrRange(r.Lo, r.Hi)))
+		hi := ir.Sym(fmt.Sprintf("%ds999ms", r.Hi))
+		if r.Hi >= maxSec {
+			hi = ir.Sym(fmt.Sprintf("%ds%dms", maxSec, 0xffffffff%1000))
+		}
+		v := &ir.Range{Lo: ir.Sym(fmt.Sprintf("%ds", r.Lo)), Hi: hi}
+		c.Add(ir.EqOrNe(&ir.Ct{Key: "expiration"}, o.Neg, v))
 	}
 
 	for _, a := range []struct{ opt, dir, key string }{

@@ -57,18 +57,22 @@ func TestXlateConntrack(t *testing.T) {
 			"ct status expected,seen-reply counter"},
 		{"-A INPUT -m conntrack ! --ctstatus NONE", "",
 			"ct state new,related,established counter"},
+		// --ctexpire counts whole seconds, nft milliseconds.
 		{"-A INPUT -m conntrack --ctexpire 3 -j ACCEPT",
-			"add rule ip filter INPUT ct expiration 3 counter accept",
-			"ct expiration 3 counter accept"},
+			"add rule ip filter INPUT ct expiration 3s-3s999ms counter accept",
+			"ct expiration 3s-3s999ms counter accept"},
 		{"-A INPUT -m conntrack ! --ctexpire 3:10",
-			"add rule ip filter INPUT ct expiration != 3-10 counter",
-			"ct expiration != 3-10 counter"},
+			"add rule ip filter INPUT ct expiration != 3s-10s999ms counter",
+			"ct expiration != 3s-10s999ms counter"},
+		{"-A INPUT -m conntrack --ctexpire 60:",
+			"add rule ip filter INPUT ct expiration 60s-4294967s295ms counter",
+			"ct expiration 60s-4294967s295ms counter"},
 		{"-A INPUT -m conntrack --ctdir REPLY --ctproto tcp",
 			"add rule ip filter INPUT ct direction reply ct reply protocol 6 counter",
 			"ct direction reply ct reply protocol tcp counter"},
 		{"-A INPUT -m conntrack --ctstate NEW --ctproto tcp --ctorigsrc 192.168.0.1 --ctorigdst 192.168.0.1 --ctreplsrc 192.168.0.1 --ctrepldst 192.168.0.1 --ctorigsrcport 12 --ctorigdstport 14 --ctreplsrcport 16 --ctrepldstport 18 --ctexpire 10 --ctstatus SEEN_REPLY --ctdir ORIGINAL -j ACCEPT",
-			"add rule ip filter INPUT ct direction original ct original protocol 6 ct state new ct status seen-reply ct expiration 10 ct original saddr 192.168.0.1 ct original daddr 192.168.0.1 ct reply saddr 192.168.0.1 ct reply daddr 192.168.0.1 ct original proto-src 12 ct original proto-dst 14 ct reply proto-src 16 ct reply proto-dst 18 counter accept",
-			"ct direction original ct original protocol tcp ct state new ct status seen-reply ct expiration 10 ct original saddr 192.168.0.1 ct original daddr 192.168.0.1 ct reply saddr 192.168.0.1 ct reply daddr 192.168.0.1 ct original proto-src 12 ct original proto-dst 14 ct reply proto-src 16 ct reply proto-dst 18 counter accept"},
+			"add rule ip filter INPUT ct direction original ct original protocol 6 ct state new ct status seen-reply ct expiration 10s-10s999ms ct original saddr 192.168.0.1 ct original daddr 192.168.0.1 ct reply saddr 192.168.0.1 ct reply daddr 192.168.0.1 ct original proto-src 12 ct original proto-dst 14 ct reply proto-src 16 ct reply proto-dst 18 counter accept",
+			"ct direction original ct original protocol tcp ct state new ct status seen-reply ct expiration 10s-10s999ms ct original saddr 192.168.0.1 ct original daddr 192.168.0.1 ct reply saddr 192.168.0.1 ct reply daddr 192.168.0.1 ct original proto-src 12 ct original proto-dst 14 ct reply proto-src 16 ct reply proto-dst 18 counter accept"},
 		// SNAT/DNAT are ct status bits.
 		{"-A INPUT -m conntrack --ctstate SNAT -j ACCEPT",
 			"add rule ip filter INPUT ct status snat counter accept",
@@ -113,6 +117,7 @@ func TestXlateConntrack(t *testing.T) {
 		{"-A INPUT -m state --state SNAT", DiagError, `Bad state "SNAT"`},
 		{"-A INPUT -m conntrack --ctstate NEW,DNAT", DiagUntranslated, "either a state or NAT"},
 		{"-A INPUT -m conntrack --ctstatus NONE", DiagUntranslated, "never matches"},
+		{"-A INPUT -m conntrack --ctexpire 4294968", DiagUntranslated, "cannot count beyond"},
 	}
 	checkMatchCases(t, iptparse.FamilyIPv4, cases, bad)
 	wantWarning(t, iptparse.FamilyIPv4, "-A INPUT -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT", "without a conntrack entry (state invalid or untracked)")

@@ -75,6 +75,10 @@ func TestXlateDevgroup(t *testing.T) {
 		{"-A FORWARD -m devgroup ! --src-group 0x2 --dst-group 0xc/0xc -j ACCEPT",
 			"add rule ip filter FORWARD iifgroup != 0x2 oifgroup and 0xc == 0xc counter accept",
 			"iifgroup != 0x2 oifgroup & 0xc == 0xc counter accept"},
+		// xt_devgroup masks the value too (upstream writes "and 0x1 == 0x3").
+		{"-A FORWARD -m devgroup --src-group 3/1",
+			"add rule ip filter FORWARD iifgroup and 0x1 == 0x1 counter",
+			"iifgroup & 0x1 == 0x1 counter"},
 		// Names are resolved by nft where the ruleset is loaded.
 		{"-A FORWARD -m devgroup --src-group default ! --dst-group default",
 			"add rule ip filter FORWARD iifgroup default oifgroup != default counter",
@@ -84,10 +88,12 @@ func TestXlateDevgroup(t *testing.T) {
 		{"-A FORWARD -m devgroup", DiagError, "You must specify either"},
 		{"-A FORWARD -m devgroup --src-group 1/2x", DiagError, "trailing garbage"},
 		{"-A FORWARD -m devgroup --src-group 1/", DiagError, "bad integer value"},
+		{"-A OUTPUT -m devgroup --src-group 1", DiagError, "only valid from PREROUTING/INPUT/FORWARD"},
+		{"-A INPUT -m devgroup --dst-group 1", DiagError, "only valid from FORWARD/OUTPUT/POSTROUTING"},
 	}
 	checkMatchCases(t, iptparse.FamilyIPv4, cases, bad)
 	wantWarning(t, iptparse.FamilyIPv4, "-A FORWARD -m devgroup --src-group default", "resolved by nft")
-	wantWarning(t, iptparse.FamilyIPv4, "-A FORWARD -m devgroup --src-group 3/1", "bits outside the mask")
+	wantWarning(t, iptparse.FamilyIPv4, "-A FORWARD -m realm --realm 3/1", "bits outside the mask")
 }
 
 func TestXlateRealm(t *testing.T) {

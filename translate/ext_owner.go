@@ -2,7 +2,7 @@ package translate
 
 import (
 	"fmt"
-	"strings"
+	"regexp"
 
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
@@ -32,6 +32,12 @@ func init() {
 	})
 }
 
+// ownerNameRe is what a user or group name can look like (the shadow
+// suite's rules: no leading '-', no ':' or blanks; a trailing '$' for
+// machine accounts). Anything else, like an unexpanded "$uid", cannot be
+// a name and fails as iptables' getpwnam would.
+var ownerNameRe = regexp.MustCompile(`^[A-Za-z0-9_.][A-Za-z0-9_.-]*\$?$`)
+
 // ownerID is a parsed --uid-owner/--gid-owner argument: a number, a
 // range, or a name left for nft.
 type ownerID struct {
@@ -47,7 +53,7 @@ func parseOwnerID(s string) (ownerID, error) {
 		if s == "root" {
 			return ownerID{}, nil
 		}
-		if s == "" || strings.ContainsAny(s, " \t\n") {
+		if !ownerNameRe.MatchString(s) {
 			return ownerID{}, fmt.Errorf("bad value")
 		}
 		return ownerID{name: s}, nil
@@ -67,6 +73,9 @@ func parseOwnerID(s string) (ownerID, error) {
 	}
 	if rest != "" {
 		// Not a number: a user or group name after all ("1abc").
+		if !ownerNameRe.MatchString(s) {
+			return ownerID{}, fmt.Errorf("bad value")
+		}
 		return ownerID{name: s}, nil
 	}
 	return id, nil

@@ -37,6 +37,8 @@ func TestXlateOwner(t *testing.T) {
 		{"-A OUTPUT -m owner --suppl-groups --gid-owner 5", DiagError, "you need to use --gid-owner first"},
 		{"-A OUTPUT -m owner --uid-owner 4294967295", DiagError, `Bad value for "--uid-owner"`},
 		{"-A OUTPUT -m owner --uid-owner 5-", DiagError, `Bad value for "--uid-owner"`},
+		{"-A OUTPUT -m owner --uid-owner '$tor_uid'", DiagError, `Bad value for "--uid-owner"`},
+		{"-A OUTPUT -m owner --gid-owner ''", DiagError, `Bad value for "--gid-owner"`},
 		{"-A INPUT -m owner --uid-owner 0", DiagError, "only valid from OUTPUT/POSTROUTING"},
 		{"-A OUTPUT -m owner --socket-exists", DiagUntranslated, "local socket"},
 		{"-A OUTPUT -m owner --gid-owner 5 --suppl-groups", DiagUntranslated, "supplementary groups"},

@@ -26,7 +26,7 @@ func init() {
 			if err := c.checkHooks(x, "realm match", "input", "forward", "output", "postrouting"); err != nil {
 				return err
 			}
-			c.Add(c.valMaskMatch(x, x.Opt("realm"), "realm", &ir.Meta{Key: "rtclassid", Bare: true}))
+			c.Add(c.valMaskMatch(x, x.Opt("realm"), "realm", &ir.Meta{Key: "rtclassid", Bare: true}, false))
 			return nil
 		},
 	})
