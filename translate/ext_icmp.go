@@ -161,6 +161,9 @@ func init() {
 			},
 		},
 		Translate: func(c *Ctx, x *iptparse.Ext) error {
+			if err := c.checkMatchProto(x, 1); err != nil {
+				return err
+			}
 			o := x.Opt("icmp-type")
 			spec, _ := parseICMPType(icmpCodes, "ICMP", o.Arg())
 			if spec.typ == 0xFF {
@@ -210,5 +213,22 @@ func (c *Ctx) icmpTypeCode(x *iptparse.Ext, proto string, spec icmpTypeSpec, neg
 	}
 	c.Add(ir.Cmp(&ir.Concat{Elems: []ir.Expr{typ, codeSel}}, ir.CmpNe,
 		&ir.SetLit{Elems: []ir.Expr{&ir.Concat{Elems: []ir.Expr{t, cv}}}}))
+	return nil
+}
+
+// checkMatchProto is x_tables' check for matches bound to a protocol
+// (xt_icmp, xt_icmp6): the rule must say "-p PROTO", not negated, or the
+// kernel refuses it. Upstream translates "-m icmp" without -p (its own
+// tests do), so exact mode only refuses a negated -p.
+func (c *Ctx) checkMatchProto(x *iptparse.Ext, num uint8) error {
+	p := c.Rule.Proto
+	switch {
+	case p != nil && p.Neg:
+		return c.Errorf(x, "%s match: only valid for protocol %d, not with \"! -p\" (the kernel refuses the rule)", x.Name, num)
+	case c.Exact:
+		return nil
+	case p == nil || p.Num != num:
+		return c.Errorf(x, "%s match: only valid for protocol %d: the rule needs \"-p %s\" (the kernel refuses it otherwise)", x.Name, num, iptparse.ProtocolName(num))
+	}
 	return nil
 }

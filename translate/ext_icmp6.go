@@ -77,6 +77,9 @@ func init() {
 			},
 		},
 		Translate: func(c *Ctx, x *iptparse.Ext) error {
+			if err := c.checkMatchProto(x, 58); err != nil {
+				return err
+			}
 			o := x.Opt("icmpv6-type")
 			spec, _ := parseICMPType(icmpv6Codes, "ICMPv6", o.Arg())
 			return c.icmpTypeCode(x, "icmpv6", spec, o.Neg, nftICMPv6Types, map[uint8]map[uint8]string{1: nftICMPv6Codes})
