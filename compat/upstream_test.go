@@ -63,6 +63,10 @@ func readTxlate(t *testing.T, dir string) []txlateCase {
 var deliberate = map[string]string{
 	"-t mangle -A PREROUTING -j CONNMARK --set-xmark 0x16/0x12":                      "nft 'add rule ip mangle PREROUTING counter ct mark set ct mark and 0xffffffed xor 0x16'",
 	"-t mangle -A PREROUTING  -j CONNMARK --set-mark 0x23/0x42 --right-shift-mark 5": "nft 'add rule ip mangle PREROUTING counter ct mark set ( ct mark and 0xffffff9c xor 0x23 ) >> 5'",
+	"-A FORWARD -m devgroup ! --src-group 0x2 --dst-group 0xc/0xc -j ACCEPT":         "nft 'add rule ip filter FORWARD iifgroup != 0x2 oifgroup and 0xc == 0xc counter accept'",
+	"-A FORWARD -m helper ! --helper ftp":                                            "nft # -A FORWARD -m helper ! --helper ftp ",
+	"-t filter -A INPUT -m conntrack --ctexpire 3 -j ACCEPT":                         "nft 'add rule ip filter INPUT ct expiration 3s-3s999ms counter accept'",
+	"-t filter -A INPUT -m conntrack --ctstate NEW --ctproto tcp --ctorigsrc 192.168.0.1 --ctorigdst 192.168.0.1 --ctreplsrc 192.168.0.1 --ctrepldst 192.168.0.1 --ctorigsrcport 12 --ctorigdstport 14 --ctreplsrcport 16 --ctrepldstport 18 --ctexpire 10 --ctstatus SEEN_REPLY --ctdir ORIGINAL -j ACCEPT": "nft 'add rule ip filter INPUT ct direction original ct original protocol 6 ct state new ct status seen-reply ct expiration 10s-10s999ms ct original saddr 192.168.0.1 ct original daddr 192.168.0.1 ct reply saddr 192.168.0.1 ct reply daddr 192.168.0.1 ct original proto-src 12 ct original proto-dst 14 ct reply proto-src 16 ct reply proto-dst 18 counter accept'",
 }
 
 // TestUpstreamSuite runs iptables 1.8.11's own translation tests through

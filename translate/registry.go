@@ -70,8 +70,15 @@ func Extensions() []*Ext {
 // Registry gives the parser the option tables of the registered extensions.
 type Registry struct{}
 
+// matchAliases are match names libxtables' xtables_find_match reads as
+// another match ("-m icmpv6" and "-p ipv6-icmp" load icmp6).
+var matchAliases = map[string]string{"icmpv6": "icmp6", "ipv6-icmp": "icmp6"}
+
 // Match implements iptparse.Registry.
 func (Registry) Match(name string, fam iptparse.Family) *iptparse.ExtensionSpec {
+	if real, ok := matchAliases[name]; ok {
+		name = real
+	}
 	if e := Lookup(name, iptparse.KindMatch, fam); e != nil {
 		return &e.ExtensionSpec
 	}

@@ -1,0 +1,163 @@
+package translate
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+// -m multiport (libxt_multiport.c, revision 1): up to 15 ports or port
+// ranges, as source, destination, or either.
+
+const multiPorts = 15 // XT_MULTI_PORTS
+
+var multiportOpts = []string{"sports", "dports", "ports"}
+
+func init() {
+	excl := func(self string) []string {
+		var l []string
+		for _, o := range multiportOpts {
+			if o != self {
+				l = append(l, o)
+			}
+		}
+		return l
+	}
+	Register(&Ext{
+		ExtensionSpec: iptparse.ExtensionSpec{
+			Name: "multiport", Kind: iptparse.KindMatch,
+			Options: []iptparse.OptionSpec{
+				{Name: "sports", Aliases: []string{"source-ports"}, Type: iptparse.TypeString, Flags: inv, Excl: excl("sports")},
+				{Name: "dports", Aliases: []string{"destination-ports"}, Type: iptparse.TypeString, Flags: inv, Excl: excl("dports")},
+				{Name: "ports", Type: iptparse.TypeString, Flags: inv, Excl: excl("ports")},
+			},
+			Check: checkMultiport,
+		},
+		Translate: translateMultiport,
+	})
+}
+
+// portSpan is one element of a multiport list: a port or a range.
+type portSpan struct{ lo, hi uint16 }
+
+// parseMultiPort is xtables_parse_port: a service name, else a number
+// (0x hex and 0 octal accepted).
+func parseMultiPort(s string) (uint16, error) {
+	if p, ok := iptparse.ServicePort(s); ok {
+		return p, nil
+	}
+	if v, ok := iptparse.ParseUint(s, 0, 0, 0xffff); ok {
+		return uint16(v), nil
+	}
+	return 0, fmt.Errorf("invalid port/service `%s' specified", s)
+}
+
+// parseMultiPorts is parse_multi_ports_v1. A range takes two of the 15
+// slots.
+func parseMultiPorts(arg string) ([]portSpan, error) {
+	var spans []portSpan
+	slots := 0
+	toks := strings.Split(arg, ",")
+	for _, tok := range toks {
+		if slots >= multiPorts {
+			return nil, fmt.Errorf("too many ports specified")
+		}
+		from, to, isRange := strings.Cut(tok, ":")
+		if isRange && slots == multiPorts-1 {
+			return nil, fmt.Errorf("too many ports specified")
+		}
+		lo, err := parseMultiPort(from)
+		if err != nil {
+			return nil, err
+		}
+		sp := portSpan{lo, lo}
+		slots++
+		if isRange {
+			hi, err := parseMultiPort(to)
+			if err != nil {
+				return nil, err
+			}
+			if lo >= hi {
+				return nil, fmt.Errorf("invalid portrange specified")
+			}
+			sp.hi = hi
+			slots++
+		}
+		spans = append(spans, sp)
+	}
+	return spans, nil
+}
+
+func checkMultiport(x *iptparse.Ext) error {
+	n := 0
+	for _, name := range multiportOpts {
+		if o := x.Opt(name); o != nil {
+			n++
+			if _, err := parseMultiPorts(o.Arg()); err != nil {
+				return &iptparse.Error{Pos: o.Pos, Ext: x.Label(), Msg: err.Error()}
+			}
+		}
+	}
+	if n == 0 {
+		return &iptparse.Error{Pos: x.Pos, Ext: x.Label(), Msg: "no ports specified"}
+	}
+	return nil
+}
+
+// multiportProtos are the protocols multiport works with (its
+// proto_to_name).
+var multiportProtos = map[uint8]string{6: "tcp", 17: "udp", 136: "udplite", 132: "sctp", 33: "dccp"}
+
+func translateMultiport(c *Ctx, x *iptparse.Ext) error {
+	var o *iptparse.Option
+	for _, name := range multiportOpts {
+		if o = x.Opt(name); o != nil {
+			break
+		}
+	}
+	// check_proto runs when the option is parsed: -p must come first.
+	p := c.Rule.Proto
+	switch {
+	case p != nil && p.Neg:
+		return c.Errorf(x, "multiport only works with TCP, UDP, UDPLITE, SCTP and DCCP")
+	case p == nil || p.Num == 0 || posAfter(p.Pos, o.Pos):
+		return c.Errorf(x, "multiport needs `-p tcp', `-p udp', `-p udplite', `-p sctp' or `-p dccp'")
+	case multiportProtos[p.Num] == "":
+		return c.Errorf(x, "multiport only works with TCP, UDP, UDPLITE, SCTP and DCCP")
+	}
+	proto := multiportProtos[p.Num]
+	spans, _ := parseMultiPorts(o.Arg())
+	elem := func(s portSpan) ir.Expr { return intOrRange(uint64(s.lo), uint64(s.hi)) }
+	if o.Name == "ports" {
+		// Either port in the list: sport . dport in
+		// { 0-65535 . P, P . 0-65535, ... }. Upstream loses the
+		// negation and splits ranges into their ends.
+		var elems []ir.Expr
+		for _, s := range spans {
+			elems = append(elems,
+				&ir.Concat{Elems: []ir.Expr{ir.IntRange(0, 65535), elem(s)}},
+				&ir.Concat{Elems: []ir.Expr{elem(s), ir.IntRange(0, 65535)}})
+		}
+		key := &ir.Concat{Elems: []ir.Expr{&ir.Payload{Proto: proto, Field: "sport"}, &ir.Payload{Proto: proto, Field: "dport"}}}
+		c.Add(ir.EqOrNe(key, o.Neg, &ir.SetLit{Elems: elems}))
+		return nil
+	}
+	field := "sport"
+	if o.Name == "dports" {
+		field = "dport"
+	}
+	var v ir.Expr
+	if len(spans) == 1 {
+		v = elem(spans[0])
+	} else {
+		var elems []ir.Expr
+		for _, s := range spans {
+			elems = append(elems, elem(s))
+		}
+		v = &ir.SetLit{Elems: elems}
+	}
+	c.Add(ir.EqOrNe(&ir.Payload{Proto: proto, Field: field}, o.Neg, v))
+	return nil
+}
