@@ -11,6 +11,11 @@ import (
 // column where each word starts. A '#' that begins a word starts a comment:
 // the rest of the line is dropped and trailingComment reports it.
 func SplitLine(line string, file string, lineNo int) (words []Word, trailingComment bool, err error) {
+	if !strings.ContainsAny(line, "\"'\\#") {
+		// No quoting, escapes or comments: shlex would split on blanks
+		// alone, which is much cheaper to do directly.
+		return splitBlanks(line, file, lineNo), false, nil
+	}
 	texts, err := shlex.Split(line)
 	if err != nil {
 		return nil, false, &Error{Pos: Pos{File: file, Line: lineNo, Col: 1}, Msg: "cannot split line into words: " + err.Error()}
@@ -26,6 +31,26 @@ func SplitLine(line string, file string, lineNo int) (words []Word, trailingComm
 	}
 	return words, comment, nil
 }
+
+func splitBlanks(line, file string, lineNo int) []Word {
+	words := make([]Word, 0, 16)
+	i := 0
+	for i < len(line) {
+		for i < len(line) && isBlank(line[i]) {
+			i++
+		}
+		start := i
+		for i < len(line) && !isBlank(line[i]) {
+			i++
+		}
+		if i > start {
+			words = append(words, Word{Text: line[start:i], Pos: Pos{File: file, Line: lineNo, Col: start + 1}})
+		}
+	}
+	return words
+}
+
+func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // wordStarts finds the byte offset where each word starts. It follows the
 // same boundaries as shlex: unquoted blanks separate words, single quotes
