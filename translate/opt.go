@@ -3,6 +3,7 @@ package translate
 import (
 	"fmt"
 	"reflect"
+	"strings"
 
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
@@ -107,14 +108,11 @@ func origins(rules []*ir.Rule) []iptparse.Pos {
 
 // sources joins the iptables text of merged rules.
 func sources(rules []*ir.Rule) string {
-	s := ""
+	parts := make([]string, len(rules))
 	for i, r := range rules {
-		if i > 0 {
-			s += "\n"
-		}
-		s += r.Source
+		parts[i] = r.Source
 	}
-	return s
+	return strings.Join(parts, "\n")
 }
 
 func describe(rules []*ir.Rule) string {

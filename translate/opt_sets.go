@@ -87,30 +87,13 @@ func ruleKeys(r *ir.Rule, diff []int) [][]interval {
 	return [][]interval{tuple}
 }
 
-func tuplesOverlap(a, b [][]interval) bool {
-	for _, x := range a {
-		for _, y := range b {
-			all := true
-			for i := range x {
-				if !overlap(x[i], y[i]) {
-					all = false
-					break
-				}
-			}
-			if all {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 func mergeSets(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 	var out []*ir.Rule
 	for i := 0; i < len(rules); {
 		group := []*ir.Rule{rules[i]}
 		var diff []int
-		keys := [][]interval(nil)
+		var seen *disjoint
+	extend:
 		for j := i + 1; j < len(rules); j++ {
 			d, ok := shapeDiff(rules[i], rules[j])
 			if !ok || (diff != nil && !sameInts(d, diff)) {
@@ -118,16 +101,26 @@ func mergeSets(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 			}
 			if diff == nil {
 				diff = d
-				keys = ruleKeys(rules[i], diff)
+				seen = newDisjoint()
+				keys := ruleKeys(rules[i], diff)
 				if keys == nil {
 					break
 				}
+				for _, k := range keys {
+					if !seen.add(k) {
+						break extend
+					}
+				}
 			}
-			k := ruleKeys(rules[j], diff)
-			if k == nil || tuplesOverlap(keys, k) {
+			keys := ruleKeys(rules[j], diff)
+			if keys == nil {
 				break
 			}
-			keys = append(keys, k...)
+			for _, k := range keys {
+				if !seen.add(k) {
+					break extend
+				}
+			}
 			group = append(group, rules[j])
 		}
 		if len(group) == 1 || commentsAndCounters(group) {

@@ -1,0 +1,142 @@
+package translate
+
+import (
+	"bytes"
+	"sort"
+	"strings"
+)
+
+// disjoint collects values (tuples of intervals, one per selector) and
+// tells whether a new one can match a packet an earlier one matches. It is
+// what keeps merging linear on blocklists of thousands of addresses.
+type disjoint struct {
+	// one selector:
+	numeric []interval      // sorted by lo, pairwise disjoint
+	names   map[string]bool // exact interface names and symbols
+	globs   []string        // interface name prefixes ("eth*")
+	// several selectors:
+	points map[string]bool // tuples made of single values only
+	others [][]interval    // tuples with a range, prefix or glob
+}
+
+func newDisjoint() *disjoint {
+	return &disjoint{names: map[string]bool{}, points: map[string]bool{}}
+}
+
+// add inserts t unless it overlaps a value already there; it reports
+// whether it did.
+func (d *disjoint) add(t []interval) bool {
+	if len(t) == 1 {
+		return d.add1(t[0])
+	}
+	if isPoint(t) {
+		k := tupleKey(t)
+		if d.points[k] {
+			return false
+		}
+		for _, o := range d.others {
+			if tupleOverlap(o, t) {
+				return false
+			}
+		}
+		d.points[k] = true
+		return true
+	}
+	for k := range d.points {
+		if tupleOverlap(parseTupleKey(k), t) {
+			return false
+		}
+	}
+	for _, o := range d.others {
+		if tupleOverlap(o, t) {
+			return false
+		}
+	}
+	d.others = append(d.others, t)
+	return true
+}
+
+func (d *disjoint) add1(x interval) bool {
+	if x.lo != nil {
+		// The last interval starting at or before x.hi is the only one
+		// that can overlap x, as the stored intervals are disjoint.
+		i := sort.Search(len(d.numeric), func(i int) bool { return bytes.Compare(d.numeric[i].lo, x.hi) > 0 })
+		if i > 0 && bytes.Compare(d.numeric[i-1].hi, x.lo) >= 0 {
+			return false
+		}
+		d.numeric = append(d.numeric, interval{})
+		copy(d.numeric[i+1:], d.numeric[i:])
+		d.numeric[i] = x
+		return true
+	}
+	if x.prefix != "" || d.hasGlob() {
+		for n := range d.names {
+			if overlap(interval{exact: n}, x) {
+				return false
+			}
+		}
+		for _, g := range d.globs {
+			if overlap(interval{prefix: g}, x) {
+				return false
+			}
+		}
+	}
+	if x.prefix != "" {
+		d.globs = append(d.globs, x.prefix)
+		return true
+	}
+	if d.names[x.exact] {
+		return false
+	}
+	d.names[x.exact] = true
+	return true
+}
+
+func (d *disjoint) hasGlob() bool { return len(d.globs) > 0 }
+
+func isPoint(t []interval) bool {
+	for _, x := range t {
+		if x.prefix != "" || (x.lo != nil && !bytes.Equal(x.lo, x.hi)) {
+			return false
+		}
+	}
+	return true
+}
+
+// tupleKey encodes a tuple of single values as a map key.
+func tupleKey(t []interval) string {
+	var b strings.Builder
+	for _, x := range t {
+		if x.lo != nil {
+			b.WriteByte('n')
+			b.Write(x.lo)
+		} else {
+			b.WriteByte('s')
+			b.WriteString(x.exact)
+		}
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
+func parseTupleKey(k string) []interval {
+	var t []interval
+	for _, part := range strings.Split(strings.TrimSuffix(k, "\x00"), "\x00") {
+		if part[0] == 'n' {
+			v := []byte(part[1:])
+			t = append(t, interval{lo: v, hi: v})
+		} else {
+			t = append(t, interval{exact: part[1:]})
+		}
+	}
+	return t
+}
+
+func tupleOverlap(a, b []interval) bool {
+	for i := range a {
+		if !overlap(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
