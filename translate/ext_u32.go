@@ -3,7 +3,6 @@ package translate
 import (
 	"fmt"
 	"math/bits"
-	"strings"
 
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
@@ -434,24 +433,6 @@ func u32Match(c *Ctx, x *iptparse.Ext, base string, w u32Word, vals []u32Range, 
 	default:
 		left = &ir.Binary{Op: ir.OpAnd, Left: &ir.RawPayload{Base: base, Offset: w.pos * 8, Len: 32}, Right: ir.Hex(uint64(w.mask))}
 	}
-	if len(xr) == 0 {
-		if neg {
-			// Never true, negated: always true (the word is present).
-			return nil, nil
-		}
-		c.Warn(x.Pos, "this --u32 test can never match: no value of the list fits in the mask")
-		// Compare the masked word with a value it cannot have.
-		left = &ir.Binary{Op: ir.OpAnd, Left: &ir.RawPayload{Base: base, Offset: w.pos * 8, Len: 32}, Right: ir.Hex(uint64(w.mask))}
-		if w.mask == 0xffffffff {
-			return nil, c.Untranslatable(x, "the test can never match (every range is empty)")
-		}
-		// The value as written, if it has bits outside the mask.
-		v := uint64(^w.mask)
-		if w.shift == 0 && vals[0].min&^w.mask != 0 {
-			v = uint64(vals[0].min)
-		}
-		return ir.Eq(left, ir.Hex(v)), nil
-	}
 	var elems []ir.Expr
 	for _, r := range xr {
 		lo, hi := uint64(r.min), uint64(r.max)
@@ -469,6 +450,24 @@ func u32Match(c *Ctx, x *iptparse.Ext, base string, w u32Word, vals []u32Range, 
 			elems = append(elems, &ir.Range{Lo: ir.Hex(lo), Hi: ir.Hex(hi)})
 		}
 	}
+	if len(elems) == 0 {
+		if neg {
+			// Never true, negated: always true (the word is present).
+			return nil, nil
+		}
+		if w.mask == 0xffffffff {
+			return nil, c.Untranslatable(x, "the test can never match (every range is empty)")
+		}
+		c.Warn(x.Pos, "this --u32 test can never match: no value of the list can come out of the mask")
+		// Compare the masked word with a value it cannot have: the value
+		// as written if it has bits outside the mask.
+		left = &ir.Binary{Op: ir.OpAnd, Left: &ir.RawPayload{Base: base, Offset: w.pos * 8, Len: 32}, Right: ir.Hex(uint64(w.mask))}
+		v := uint64(^w.mask)
+		if w.shift == 0 && vals[0].min&^w.mask != 0 {
+			v = uint64(vals[0].min)
+		}
+		return ir.Eq(left, ir.Hex(v)), nil
+	}
 	var right ir.Expr
 	if len(elems) == 1 {
 		right = elems[0]
@@ -476,32 +475,4 @@ func u32Match(c *Ctx, x *iptparse.Ext, base string, w u32Word, vals []u32Range, 
 		right = &ir.SetLit{Elems: elems}
 	}
 	return ir.EqOrNe(left, neg, right), nil
-}
-
-// u32String is the --u32 argument the way iptables-save prints it.
-func u32String(tests []u32Test) string {
-	var b strings.Builder
-	for i, t := range tests {
-		if i > 0 {
-			b.WriteString("&&")
-		}
-		for j, l := range t.locs {
-			if j > 0 {
-				b.WriteString([]string{"&", "<<", ">>", "@"}[l.op])
-			}
-			fmt.Fprintf(&b, "0x%x", l.num)
-		}
-		b.WriteByte('=')
-		for j, r := range t.vals {
-			if j > 0 {
-				b.WriteByte(',')
-			}
-			if r.min == r.max {
-				fmt.Fprintf(&b, "0x%x", r.min)
-			} else {
-				fmt.Fprintf(&b, "0x%x:0x%x", r.min, r.max)
-			}
-		}
-	}
-	return b.String()
 }
