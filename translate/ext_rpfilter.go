@@ -24,6 +24,13 @@ func init() {
 }
 
 func translateRPFilter(c *Ctx, x *iptparse.Ext) error {
+	// xt_rpfilter's checkentry and hook mask.
+	if c.Table != "raw" && c.Table != "mangle" {
+		return c.Errorf(x, "rpfilter match: only valid in 'raw' or 'mangle' table, not '%s'", c.Table)
+	}
+	if isBuiltinChain(c.Table, c.Chain) && c.Chain != "PREROUTING" {
+		return c.Errorf(x, "rpfilter match: only valid in the PREROUTING chain")
+	}
 	invert := x.Has("invert")
 	loose := x.Has("loose")
 	if x.Has("accept-local") {

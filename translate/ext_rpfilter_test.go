@@ -25,6 +25,9 @@ func TestXlateRPFilter(t *testing.T) {
 			exact:  "add rule ip mangle PREROUTING fib saddr type != local fib saddr oif 0 counter drop",
 			native: "fib saddr type != local fib saddr oif 0 counter drop"},
 		{cmd: "-t mangle -A PREROUTING -m rpfilter --accept-local", err: "--accept-local without --invert", untranslated: true},
+		{cmd: "-A INPUT -m rpfilter", err: "only valid in 'raw' or 'mangle' table"},
+		{cmd: "-t mangle -A INPUT -m rpfilter", err: "only valid in the PREROUTING chain"},
+		{cmd: "-t raw -A PREROUTING -m rpfilter --loose --loose", err: "only be used once"},
 	})
 	// Without --loose, upstream's text skips local sources that xt_rpfilter
 	// still checks: exact mode keeps upstream's text, normal mode reports.

@@ -29,6 +29,10 @@ func init() {
 }
 
 func translateSocket(c *Ctx, x *iptparse.Ext) error {
+	// xt_socket's hook mask.
+	if isBuiltinChain(c.Table, c.Chain) && c.Chain != "PREROUTING" && c.Chain != "INPUT" {
+		return c.Errorf(x, "socket match: only valid in the PREROUTING and INPUT chains")
+	}
 	transparent, nowildcard, restore := x.Has("transparent"), x.Has("nowildcard"), x.Has("restore-skmark")
 	if nowildcard && !transparent && !restore {
 		// Any socket, whatever address it is bound to.

@@ -28,6 +28,7 @@ func TestXlateSocket(t *testing.T) {
 			exact:  "add rule ip6 mangle PREROUTING meta l4proto tcp socket wildcard 0 socket transparent 1 counter accept",
 			native: "meta l4proto tcp socket wildcard 0 socket transparent 1 counter accept"},
 		{cmd: "-A INPUT -m socket --bogus", err: "unknown option"},
+		{cmd: "-A OUTPUT -m socket", err: "only valid in the PREROUTING and INPUT chains"},
 		{cmd: "-A INPUT -m socket ! --transparent", err: "cannot be inverted"},
 	})
 	loadNative(t, iptparse.FamilyIPv4, nil,
