@@ -7,7 +7,7 @@ import (
 )
 
 func TestXlatePolicy(t *testing.T) {
-	runXcases(t, []xcase{
+	runCasesE(t, []caseE{
 		{cmd: "-A INPUT -m policy --pol ipsec --dir in",
 			exact:  "add rule ip filter INPUT meta secpath exists counter",
 			native: "meta secpath exists counter"},
@@ -55,14 +55,14 @@ func TestXlatePolicy(t *testing.T) {
 	})
 	// The hooks nft accepts for secpath and rt ipsec are the ones
 	// xt_policy accepts for each direction.
-	loadNative(t, iptparse.FamilyIPv4, nil,
+	loadNativeE(t, iptparse.FamilyIPv4, nil,
 		"-t mangle -A PREROUTING -m policy --dir in --pol ipsec",
 		"-A INPUT -m policy --dir in --pol none",
 		"-A FORWARD -m policy --dir in --pol ipsec",
 		"-A FORWARD -m policy --dir out --pol ipsec",
 		"-A OUTPUT -m policy --dir out --pol ipsec -j ACCEPT",
 		"-t mangle -A POSTROUTING -m policy --dir out --pol none")
-	loadNative(t, iptparse.FamilyIPv6, nil,
+	loadNativeE(t, iptparse.FamilyIPv6, nil,
 		"-A INPUT -m policy --dir in --pol ipsec",
 		"-A OUTPUT -m policy --dir out --pol none")
 }

@@ -7,7 +7,7 @@ import (
 )
 
 func TestXlateRPFilter(t *testing.T) {
-	runXcases(t, []xcase{
+	runCasesE(t, []caseE{
 		{cmd: "-t mangle -A PREROUTING -m rpfilter",
 			exact:  "add rule ip mangle PREROUTING fib saddr . iif oif != 0 counter",
 			native: "fib saddr . iif oif != 0 counter"},
@@ -38,9 +38,9 @@ func TestXlateRPFilter(t *testing.T) {
 	if _, err := xlate(t, iptparse.FamilyIPv4, false, "-t mangle -A PREROUTING -m rpfilter --accept-local --invert"); err == nil {
 		t.Errorf("native accept-local invert without loose: want untranslatable")
 	}
-	loadNative(t, iptparse.FamilyIPv4, nil,
+	loadNativeE(t, iptparse.FamilyIPv4, nil,
 		"-t mangle -A PREROUTING -m rpfilter",
 		"-t raw -A PREROUTING -m rpfilter --invert -j DROP",
 		"-t mangle -A PREROUTING -m rpfilter --accept-local --invert --loose --validmark -j DROP")
-	loadNative(t, iptparse.FamilyIPv6, nil, "-t mangle -A PREROUTING -m rpfilter --validmark --invert -j DROP")
+	loadNativeE(t, iptparse.FamilyIPv6, nil, "-t mangle -A PREROUTING -m rpfilter --validmark --invert -j DROP")
 }

@@ -7,7 +7,7 @@ import (
 )
 
 func TestXlateSocket(t *testing.T) {
-	runXcases(t, []xcase{
+	runCasesE(t, []caseE{
 		{cmd: "-A INPUT -m socket",
 			exact:  "add rule ip filter INPUT socket wildcard 0 counter",
 			native: "socket wildcard 0 counter"},
@@ -31,7 +31,7 @@ func TestXlateSocket(t *testing.T) {
 		{cmd: "-A OUTPUT -m socket", err: "only valid in the PREROUTING and INPUT chains"},
 		{cmd: "-A INPUT -m socket ! --transparent", err: "cannot be inverted"},
 	})
-	loadNative(t, iptparse.FamilyIPv4, nil,
+	loadNativeE(t, iptparse.FamilyIPv4, nil,
 		"-t mangle -A PREROUTING -m socket",
 		"-t mangle -A PREROUTING -m socket --nowildcard",
 		"-t mangle -A PREROUTING -m socket --transparent --restore-skmark -j ACCEPT",

@@ -37,7 +37,7 @@ func checkString(x *iptparse.Ext) error {
 		return &iptparse.Error{Pos: o.Pos, Ext: x.Label(), Msg: fmt.Sprintf("STRING too long \"%s\"", o.Arg())}
 	}
 	if o := x.Opt("hex-string"); o != nil {
-		if _, err := parseHexString(o.Arg()); err != nil {
+		if _, err := stringParseHex(o.Arg()); err != nil {
 			return &iptparse.Error{Pos: o.Pos, Ext: x.Label(), Msg: err.Error()}
 		}
 	}
@@ -47,9 +47,9 @@ func checkString(x *iptparse.Ext) error {
 	return nil
 }
 
-// parseHexString decodes a --hex-string argument like libxt_string's
+// stringParseHex decodes a --hex-string argument like libxt_string's
 // parse_hex_string: text with |hex bytes| blocks and \ escapes.
-func parseHexString(s string) ([]byte, error) {
+func stringParseHex(s string) ([]byte, error) {
 	if len(s) == 0 {
 		return nil, fmt.Errorf("STRING must contain at least one char")
 	}
@@ -94,13 +94,13 @@ func parseHexString(s string) ([]byte, error) {
 			if i+2 >= len(s) {
 				return nil, fmt.Errorf("Invalid hex block")
 			}
-			if hexDigit(s[i]) < 0 {
+			if u32HexDigit(s[i]) < 0 {
 				return nil, fmt.Errorf("Invalid hex char '%c'", s[i])
 			}
-			if hexDigit(s[i+1]) < 0 {
+			if u32HexDigit(s[i+1]) < 0 {
 				return nil, fmt.Errorf("Invalid hex char '%c'", s[i+1])
 			}
-			out = append(out, byte(hexDigit(s[i])<<4|hexDigit(s[i+1])))
+			out = append(out, byte(u32HexDigit(s[i])<<4|u32HexDigit(s[i+1])))
 			if s[i+2] == ' ' {
 				i += 3
 			} else {

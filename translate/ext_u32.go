@@ -78,13 +78,13 @@ type u32Test struct {
 
 const u32MaxSize = 10 // XT_U32_MAXSIZE
 
-// strtoumax reads an unsigned number like C's strtoumax(s, &end, 0):
+// u32Strtoumax reads an unsigned number like C's u32Strtoumax(s, &end, 0):
 // leading white space, an optional '+', then 0x hex, 0 octal or decimal.
 // It returns the value, the number of bytes used (0 if none) and whether
 // it overflowed.
-func strtoumax(s string) (uint64, int, bool) {
+func u32Strtoumax(s string) (uint64, int, bool) {
 	i := 0
-	for i < len(s) && isCSpace(s[i]) {
+	for i < len(s) && u32IsSpace(s[i]) {
 		i++
 	}
 	if i < len(s) && (s[i] == '+' || s[i] == '-') {
@@ -92,7 +92,7 @@ func strtoumax(s string) (uint64, int, bool) {
 	}
 	base := uint64(10)
 	start := i
-	if i+1 < len(s) && s[i] == '0' && (s[i+1] == 'x' || s[i+1] == 'X') && i+2 < len(s) && hexDigit(s[i+2]) >= 0 {
+	if i+1 < len(s) && s[i] == '0' && (s[i+1] == 'x' || s[i+1] == 'X') && i+2 < len(s) && u32HexDigit(s[i+2]) >= 0 {
 		base, i = 16, i+2
 		start = i
 	} else if i < len(s) && s[i] == '0' {
@@ -101,7 +101,7 @@ func strtoumax(s string) (uint64, int, bool) {
 	var v uint64
 	overflow := false
 	for ; i < len(s); i++ {
-		d := hexDigit(s[i])
+		d := u32HexDigit(s[i])
 		if d < 0 || uint64(d) >= base {
 			break
 		}
@@ -118,11 +118,11 @@ func strtoumax(s string) (uint64, int, bool) {
 	return v, i, overflow
 }
 
-func isCSpace(c byte) bool {
+func u32IsSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
-func hexDigit(c byte) int {
+func u32HexDigit(c byte) int {
 	switch {
 	case c >= '0' && c <= '9':
 		return int(c - '0')
@@ -145,10 +145,10 @@ func parseU32(arg string) ([]u32Test, error) {
 		pos := i
 		t := arg[i:]
 		j := 0
-		for j < len(t) && isCSpace(t[j]) {
+		for j < len(t) && u32IsSpace(t[j]) {
 			j++
 		}
-		v, n, overflow := strtoumax(t)
+		v, n, overflow := u32Strtoumax(t)
 		if n == 0 || (j < len(t) && t[j] == '-') || overflow || v > 0xffffffff {
 			return 0, fmt.Errorf("u32: at char %d: not a number or out of range", pos)
 		}
@@ -156,7 +156,7 @@ func parseU32(arg string) ([]u32Test, error) {
 		return uint32(v), nil
 	}
 	for {
-		for i < len(arg) && isCSpace(arg[i]) {
+		for i < len(arg) && u32IsSpace(arg[i]) {
 			i++
 		}
 		if i >= len(arg) {
@@ -242,7 +242,7 @@ func parseU32(arg string) ([]u32Test, error) {
 		if err != nil {
 			return nil, err
 		}
-		for i < len(arg) && isCSpace(arg[i]) {
+		for i < len(arg) && u32IsSpace(arg[i]) {
 			i++
 		}
 		hi := lo

@@ -43,7 +43,7 @@ func TestU32AgainstKernel(t *testing.T) {
 	var chain strings.Builder
 	for i, e := range exprs {
 		rule := fmt.Sprintf("-t raw -A OUTPUT -p udp -m udp --dport %d -m u32 %s", 9000+i, e)
-		if out, err := ns.Exec("", append([]string{"iptables-legacy"}, mustSplit(t, rule)...)...); err != nil {
+		if out, err := ns.Exec("", append([]string{"iptables-legacy"}, splitArgsE(t, rule)...)...); err != nil {
 			t.Fatalf("iptables-legacy %s: %v %s", rule, err, out)
 		}
 		nft, err := xlate(t, iptparse.FamilyIPv4, false, rule)

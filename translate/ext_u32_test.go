@@ -10,11 +10,11 @@ import (
 
 func TestXlateU32(t *testing.T) {
 	v6 := iptparse.FamilyIPv6
-	same := func(cmd, rule string) xcase {
+	same := func(cmd, rule string) caseE {
 		// u32 has no upstream translation: both modes print the same.
-		return xcase{cmd: cmd, exact: "add rule ip filter INPUT " + rule, native: rule}
+		return caseE{cmd: cmd, exact: "add rule ip filter INPUT " + rule, native: rule}
 	}
-	runXcases(t, []xcase{
+	runCasesE(t, []caseE{
 		// Real uses, 34-game-anti-ddos-u32-string.sh. The mask keeps the
 		// last two bytes of the word: reading only them needs the same
 		// packet length.
@@ -105,11 +105,11 @@ func TestXlateU32(t *testing.T) {
 		`-A INPUT -m u32 --u32 " 0x10 & 0xff = 010 : 0x20 "`,
 	} {
 		p := &iptparse.Parser{Registry: Registry{}, Family: iptparse.FamilyIPv4}
-		if _, err := p.ParseCommand(iptparse.WordsFromArgs(mustSplit(t, ok), "test")); err != nil {
+		if _, err := p.ParseCommand(iptparse.WordsFromArgs(splitArgsE(t, ok), "test")); err != nil {
 			t.Errorf("%s: %v", ok, err)
 		}
 	}
-	loadNative(t, iptparse.FamilyIPv4, nil,
+	loadNativeE(t, iptparse.FamilyIPv4, nil,
 		`-A INPUT -p udp -m u32 --u32 "22&0xFFFF=0x0008" -j DROP`,
 		`-A INPUT -m u32 --u32 "28&0x00000FF0=0xFEDFFFFF" -j DROP`,
 		`-A INPUT -p udp -m u32 --u32 "6&0xFF=0,2:5,7:16,18:255" -j DROP`,
@@ -121,7 +121,7 @@ func TestXlateU32(t *testing.T) {
 		`-t raw -A PREROUTING -m u32 --u32 "28=0x5C717565" -j ACCEPT`)
 }
 
-func mustSplit(t *testing.T, s string) []string {
+func splitArgsE(t *testing.T, s string) []string {
 	t.Helper()
 	args, err := shlex.Split(s)
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 // checked like iptables does, then the rule is reported.
 func TestXlateUntranslatableMatches(t *testing.T) {
 	v6 := iptparse.FamilyIPv6
-	runXcases(t, []xcase{
+	runCasesE(t, []caseE{
 		// -m string, real uses in 34-game-anti-ddos-u32-string.sh.
 		{cmd: `-A INPUT -m string --algo bm --from 28 --to 29 --string "farewell" -j DROP`, err: "no string search", untranslated: true},
 		{cmd: `-I INPUT -p tcp -m tcp -m string --hex-string "|000000005010|" --algo kmp --from 28 --to 29 -j DROP`, err: "no string search", untranslated: true},
@@ -59,7 +59,7 @@ func TestXlateUntranslatableMatches(t *testing.T) {
 }
 
 func TestXlateOSF(t *testing.T) {
-	runXcases(t, []xcase{
+	runCasesE(t, []caseE{
 		{cmd: "-A INPUT -p tcp -m osf --genre Linux -j ACCEPT",
 			exact:  `add rule ip filter INPUT ip protocol tcp osf name "Linux" counter accept`,
 			native: `ip protocol tcp osf name "Linux" counter accept`},
@@ -79,7 +79,7 @@ func TestXlateOSF(t *testing.T) {
 		{cmd: "-A INPUT -p tcp -m osf --genre Linux --ttl 3", err: "out of range"},
 		{fam: iptparse.FamilyIPv6, cmd: "-A INPUT -p tcp -m osf --genre Linux", err: "osf"},
 	})
-	loadNative(t, iptparse.FamilyIPv4, nil,
+	loadNativeE(t, iptparse.FamilyIPv4, nil,
 		"-A INPUT -p tcp -m osf --genre Linux -j ACCEPT",
 		"-t mangle -A PREROUTING -p tcp -m osf --genre Windows --ttl 1",
 		"-A FORWARD -p tcp -m tcp --syn -m osf --genre FreeBSD --ttl 2")

@@ -7,7 +7,7 @@ import (
 )
 
 func TestXlateCONNSECMARK(t *testing.T) {
-	runXcases(t, []xcase{
+	runCasesE(t, []caseE{
 		{cmd: "-t mangle -A INPUT -j CONNSECMARK --save",
 			exact:  "add rule ip mangle INPUT counter meta secmark & 0xffffffff != 0 ct secmark & 0xffffffff == 0 ct secmark set meta secmark",
 			native: "counter meta secmark & 0xffffffff != 0 ct secmark & 0xffffffff == 0 ct secmark set meta secmark"},
@@ -18,7 +18,7 @@ func TestXlateCONNSECMARK(t *testing.T) {
 		{cmd: "-t mangle -A INPUT -j CONNSECMARK --save --restore", err: "cannot be used together"},
 		{cmd: "-A INPUT -j CONNSECMARK --save", err: "only valid in 'mangle' or 'security' table"},
 	})
-	loadNative(t, iptparse.FamilyIPv4, nil,
+	loadNativeE(t, iptparse.FamilyIPv4, nil,
 		"-t mangle -A INPUT -j CONNSECMARK --save",
 		"-t security -A OUTPUT -j CONNSECMARK --restore")
 }

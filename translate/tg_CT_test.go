@@ -8,7 +8,7 @@ import (
 )
 
 func TestXlateCT(t *testing.T) {
-	runXcases(t, []xcase{
+	runCasesE(t, []caseE{
 		{cmd: "-A PREROUTING -t raw -j NOTRACK",
 			exact:  "add rule ip raw PREROUTING counter notrack",
 			native: "counter notrack"},
@@ -64,7 +64,7 @@ func TestXlateCT(t *testing.T) {
 		{cmd: "-A INPUT -j NOTRACK", err: "only valid in raw table"},
 		{cmd: "-t raw -A PREROUTING -j NOTRACK --notrack", err: "unknown option"},
 	})
-	loadNative(t, iptparse.FamilyIPv4, nil,
+	loadNativeE(t, iptparse.FamilyIPv4, nil,
 		"-t raw -A PREROUTING -j NOTRACK",
 		"-t raw -A OUTPUT -o lo -j CT --notrack",
 		"-t raw -A PREROUTING -p tcp -m tcp --dport 21 -j CT --helper ftp",

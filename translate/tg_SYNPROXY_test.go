@@ -7,7 +7,7 @@ import (
 )
 
 func TestXlateSYNPROXY(t *testing.T) {
-	runXcases(t, []xcase{
+	runCasesE(t, []caseE{
 		// The upstream case, without -m state (another extension).
 		{cmd: "-t mangle -A INPUT -i iifname -p tcp -m tcp --dport 80 -j SYNPROXY --sack-perm --timestamp --wscale 7 --mss 1460",
 			exact:  `add rule ip mangle INPUT iifname "iifname" tcp dport 80 counter synproxy sack-perm timestamp wscale 7 mss 1460`,
@@ -30,7 +30,7 @@ func TestXlateSYNPROXY(t *testing.T) {
 	if got, err := xlate(t, iptparse.FamilyIPv4, false, "-A INPUT -p tcp -j SYNPROXY --timestamp --ecn"); err == nil {
 		t.Errorf("native --ecn: want untranslatable, got %q", got)
 	}
-	loadNative(t, iptparse.FamilyIPv4, nil,
+	loadNativeE(t, iptparse.FamilyIPv4, nil,
 		"-A INPUT -p tcp -m tcp --dport 80 -j SYNPROXY --sack-perm --timestamp --wscale 7 --mss 1460",
 		"-A FORWARD -p tcp -j SYNPROXY --mss 1400")
 }

@@ -8,7 +8,7 @@ import (
 
 func TestXlateTEE(t *testing.T) {
 	v6 := iptparse.FamilyIPv6
-	runXcases(t, []xcase{
+	runCasesE(t, []caseE{
 		{fam: v6, cmd: "-t mangle -A PREROUTING -j TEE --gateway ab12:00a1:1112:acba::",
 			exact:  "add rule ip6 mangle PREROUTING counter dup to ab12:a1:1112:acba::",
 			native: "counter dup to ab12:a1:1112:acba::"},
@@ -23,7 +23,7 @@ func TestXlateTEE(t *testing.T) {
 		{cmd: "-A INPUT -j TEE --gateway 192.168.0.2", err: "only valid in mangle table"},
 	})
 	// nft needs the device when the ruleset is loaded.
-	loadNative(t, iptparse.FamilyIPv4, nil,
+	loadNativeE(t, iptparse.FamilyIPv4, nil,
 		"-t mangle -A PREROUTING -j TEE --gateway 192.168.0.2 --oif lo",
 		"-t mangle -A POSTROUTING -j TEE --gateway 192.168.0.2")
 }

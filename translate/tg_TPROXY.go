@@ -63,7 +63,7 @@ func translateTPROXY(c *Ctx, x *iptparse.Ext) error {
 	c.Add(&ir.TProxy{Addr: addr, Port: port})
 	if o := x.Opt("tproxy-mark"); o != nil {
 		vm := o.Value.(iptparse.ValueMask)
-		if st := markSetXor(vm.Value, vm.Mask); st != nil {
+		if st := tproxyMarkSet(vm.Value, vm.Mask); st != nil {
 			c.Add(st)
 		}
 	}
@@ -72,10 +72,10 @@ func translateTPROXY(c *Ctx, x *iptparse.Ext) error {
 	return nil
 }
 
-// markSetXor is "meta mark set (meta mark & ~mask) ^ value" the way
+// tproxyMarkSet is "meta mark set (meta mark & ~mask) ^ value" the way
 // upstream's TPROXY translation writes it: a plain set for a full mask,
 // nothing when mask and value are 0.
-func markSetXor(value, mask uint64) ir.Stmt {
+func tproxyMarkSet(value, mask uint64) ir.Stmt {
 	mark := &ir.Meta{Key: "mark"}
 	switch {
 	case mask == 0xffffffff:

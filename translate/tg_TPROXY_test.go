@@ -8,7 +8,7 @@ import (
 
 func TestXlateTPROXY(t *testing.T) {
 	v6 := iptparse.FamilyIPv6
-	runXcases(t, []xcase{
+	runCasesE(t, []caseE{
 		{cmd: "-t mangle -A PREROUTING -p tcp -j TPROXY --on-port 12345 --on-ip 10.0.0.1 --tproxy-mark 0x23/0xff",
 			exact:  "add rule ip mangle PREROUTING ip protocol tcp counter tproxy to 10.0.0.1:12345 meta mark set meta mark & 0xffffff00 xor 0x23 accept",
 			native: "ip protocol tcp counter tproxy to 10.0.0.1:12345 meta mark set meta mark & 0xffffff00 ^ 0x23 accept"},
@@ -38,11 +38,11 @@ func TestXlateTPROXY(t *testing.T) {
 		{cmd: "-t mangle -A INPUT -p tcp -j TPROXY --on-port 1", err: "only valid in the PREROUTING chain"},
 		{cmd: "-t mangle -A PREROUTING -p tcp -j TPROXY --on-port 1 --on-ip 10.0.0.1/8", err: "not found"},
 	})
-	loadNative(t, iptparse.FamilyIPv4, nil,
+	loadNativeE(t, iptparse.FamilyIPv4, nil,
 		"-t mangle -A PREROUTING -p tcp -j TPROXY --on-port 12345 --on-ip 10.0.0.1 --tproxy-mark 0x23/0xff",
 		"-t mangle -A PREROUTING -p udp -j TPROXY --on-port 0",
 		"-t mangle -A PREROUTING -i eth1 -p tcp --dport 80 -j TPROXY --tproxy-mark 0x1/0x1 --on-port 988")
-	loadNative(t, iptparse.FamilyIPv6, nil,
+	loadNativeE(t, iptparse.FamilyIPv6, nil,
 		"-t mangle -A PREROUTING -p tcp -j TPROXY --on-port 12345 --on-ip dead::beef --tproxy-mark 0x23/0xffff",
 		"-t mangle -A PREROUTING -p udp -j TPROXY --on-port 0 --on-ip dead::beef")
 }

@@ -10,7 +10,7 @@ import (
 // then reported.
 func TestXlateUntranslatableTargets(t *testing.T) {
 	v6 := iptparse.FamilyIPv6
-	runXcases(t, []xcase{
+	runCasesE(t, []caseE{
 		// Real uses: 01-docker-free5gc-tailscale.rules, 20-shorewall-home-router.rules.
 		{cmd: "-t mangle -A POSTROUTING -p udp -m udp --dport 68 -j CHECKSUM --checksum-fill", err: "cannot fill in checksums", untranslated: true},
 		{cmd: "-t mangle -A POSTROUTING -j CHECKSUM", err: `"--checksum-fill" must be specified`},

@@ -9,11 +9,11 @@ import (
 	"github.com/ipt2nft/ipt2nft/iptparse"
 )
 
-// xcase is one command line with its expected translations. exact and
+// caseE is one command line with its expected translations. exact and
 // native are the expected texts; when err is set, both modes must fail
 // with an error containing it, and untranslated says whether it is an
 // "untranslatable" diagnostic rather than invalid input.
-type xcase struct {
+type caseE struct {
 	fam           iptparse.Family
 	cmd           string
 	exact, native string
@@ -21,14 +21,14 @@ type xcase struct {
 	untranslated  bool
 }
 
-func (c xcase) family() iptparse.Family {
+func (c caseE) family() iptparse.Family {
 	if c.fam == 0 {
 		return iptparse.FamilyIPv4
 	}
 	return c.fam
 }
 
-func runXcases(t *testing.T, cases []xcase) {
+func runCasesE(t *testing.T, cases []caseE) {
 	t.Helper()
 	for _, c := range cases {
 		for _, exact := range []bool{true, false} {
@@ -57,11 +57,11 @@ func runXcases(t *testing.T, cases []xcase) {
 	}
 }
 
-// loadNative translates the command lines in normal mode and loads the
+// loadNativeE translates the command lines in normal mode and loads the
 // ruleset into a fresh network namespace (a real load, not "nft -c":
 // only a load runs the kernel's hook checks). setup commands run in the
 // namespace first.
-func loadNative(t *testing.T, fam iptparse.Family, setup [][]string, cmdlines ...string) {
+func loadNativeE(t *testing.T, fam iptparse.Family, setup [][]string, cmdlines ...string) {
 	t.Helper()
 	rs := nativeRuleset(t, fam, cmdlines...)
 	ns := testutil.NewNetns(t)
