@@ -78,7 +78,7 @@ type u32Test struct {
 
 const u32MaxSize = 10 // XT_U32_MAXSIZE
 
-// u32Strtoumax reads an unsigned number like C's u32Strtoumax(s, &end, 0):
+// u32Strtoumax reads an unsigned number like C's strtoumax(s, &end, 0):
 // leading white space, an optional '+', then 0x hex, 0 octal or decimal.
 // It returns the value, the number of bytes used (0 if none) and whether
 // it overflowed.
