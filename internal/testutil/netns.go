@@ -61,11 +61,14 @@ func (n *Netns) Exec(stdin string, args ...string) (string, error) {
 	return out.String(), err
 }
 
-// NftCheck loads a ruleset with "nft -c -f -" (check only) in the namespace.
+// NftCheck checks that a ruleset loads: it replaces the namespace's whole
+// ruleset with it in one transaction. A real load, not "nft -c", because
+// only a real load runs the kernel's hook checks (e.g. "rt mtu" outside
+// forward/output/postrouting, "ipsec out" in input).
 func (n *Netns) NftCheck(ruleset string) error {
-	out, err := n.Exec(ruleset, "nft", "-c", "-f", "-")
+	out, err := n.Exec("flush ruleset\n"+ruleset, "nft", "-f", "-")
 	if err != nil {
-		return fmt.Errorf("nft -c -f: %v\n%s", err, out)
+		return fmt.Errorf("nft -f: %v\n%s", err, out)
 	}
 	return nil
 }
