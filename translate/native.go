@@ -496,6 +496,7 @@ func (t *Translator) Ruleset() *ir.Ruleset {
 				}
 			}
 		}
+		l.splitCtHelpers(tbl)
 		rs.Tables = append(rs.Tables, tbl)
 	}
 	if len(l.loose) > 0 {

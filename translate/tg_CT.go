@@ -144,8 +144,8 @@ func translateCT(c *Ctx, x *iptparse.Ext) error {
 		obj := ctHelperObjName(name, proto)
 		c.DeclareCtHelper(&ir.CtHelper{Name: obj, Helper: name, Protocol: proto})
 		c.Add(&ir.ObjRef{Type: "ct helper", Name: ir.Str(obj)})
-		if !c.Exact && (c.Table == "raw") {
-			c.Warn(x.Pos, "nft assigns ct helpers only to connections conntrack has already created: \"ct helper set\" has no effect at the raw priority (-300); this rule must run in a chain with a priority above -200 (conntrack), e.g. mangle")
+		if c.Exact && c.Table == "raw" {
+			c.Warn(x.Pos, "nft assigns ct helpers only to connections conntrack has already created: \"ct helper set\" has no effect at the raw priority (-300); normal mode moves it to a chain right after conntrack")
 		}
 	}
 	return nil
