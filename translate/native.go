@@ -393,6 +393,9 @@ func (l *nativeLayout) renameChain(cmd *iptparse.Command) {
 // declare adds the sets and helpers a translated rule uses to its table.
 func (l *nativeLayout) declare(fam iptparse.Family, c *Ctx) {
 	t := l.table(fam)
+	for _, ch := range c.chains {
+		l.declareAux(fam, c.Table, ch)
+	}
 	for _, s := range c.sets {
 		if t.Set(s.Name) == nil {
 			t.Sets = append(t.Sets, s)
