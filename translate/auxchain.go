@@ -74,7 +74,9 @@ func (l *nativeLayout) auxChainName(fam iptparse.Family, table string, ch *ir.Ch
 			if !taken {
 				return name
 			}
-			if k.table == table && strings.HasPrefix(k.chain, auxPrefix) && l.chains[k] != nil && sameRules(l.chains[k], ch) {
+			// A helper chain left empty by a flush of its table has
+			// nobody jumping to it any more: it is filled again.
+			if k.table == table && isAuxKey(k) && l.chains[k] != nil && (len(l.chains[k].Rules) == 0 || sameRules(l.chains[k], ch)) {
 				return name
 			}
 		}
@@ -82,11 +84,18 @@ func (l *nativeLayout) auxChainName(fam iptparse.Family, table string, ch *ir.Ch
 	}
 }
 
+// isAuxKey reports whether a chain key is a helper chain's. Helper chains
+// are not user chains: "-X" leaves them alone.
+func isAuxKey(k chainKey) bool { return strings.HasPrefix(k.chain, auxPrefix) }
+
 // declareAux adds a helper chain to the layout, unless the same chain is
-// there already.
+// there already (an emptied one is filled again).
 func (l *nativeLayout) declareAux(fam iptparse.Family, table string, ch *ir.Chain) {
 	l.table(fam)
-	if _, taken := l.nftNames[fam][ch.Name]; taken {
+	if k, taken := l.nftNames[fam][ch.Name]; taken {
+		if c := l.chains[k]; c != nil && isAuxKey(k) && len(c.Rules) == 0 {
+			c.Rules = ch.Rules
+		}
 		return
 	}
 	k := chainKey{fam, table, auxPrefix + ch.Name}

@@ -338,7 +338,7 @@ func (l *nativeLayout) deleteChains(cmd *iptparse.Command) {
 	fam := cmd.Family
 	var keep []chainKey
 	for _, ck := range l.order[fam] {
-		del := ck.table == cmd.Table && !isBuiltinChain(ck.table, ck.chain) &&
+		del := ck.table == cmd.Table && !isBuiltinChain(ck.table, ck.chain) && !isAuxKey(ck) &&
 			(cmd.Chain == "" || ck.chain == cmd.Chain)
 		if del && len(l.chains[ck].Rules) > 0 && cmd.Chain != "" {
 			l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagError, Msg: fmt.Sprintf("chain %s is not empty (flush it first)", ck.chain), Rule: cmd.RuleText()})

@@ -301,3 +301,19 @@ func TestHelperSendUDP(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Flushing and deleting the chains of the table (the usual start of a
+// script) keeps the helper chains working.
+func TestTargetCONNMARKHelperChainFlush(t *testing.T) {
+	rule := "-t mangle -A PREROUTING -j CONNMARK --save-mark --mask 0x3"
+	rs := nativeRuleset(t, iptparse.FamilyIPv4, rule, "-t mangle -F", "-t mangle -X", rule, "-t mangle -X")
+	if n := strings.Count(rs, "chain mangle_connmark_save_mask_0x3"); n != 1 {
+		t.Errorf("%d helper chains, want 1:\n%s", n, rs)
+	}
+	if !strings.Contains(rs, "\tchain mangle_connmark_save_mask_0x3 {\n\t\tct mark set ct mark & 0xfffffffc\n") {
+		t.Errorf("helper chain not filled again:\n%s", rs)
+	}
+	if err := testutil.NewNetns(t).NftLoad(rs); err != nil {
+		t.Errorf("%v\n%s", err, rs)
+	}
+}
