@@ -1,9 +1,14 @@
 package translate
 
 import (
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
+	"github.com/google/shlex"
+
+	"github.com/ipt2nft/ipt2nft/internal/testutil"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 )
 
@@ -63,6 +68,12 @@ var natCases = []tgCase{
 	{0, "-t nat -A OUTPUT -d 127.0.0.1/32 -p udp -m udp --dport 53 -j REDIRECT --to-port 5353",
 		"add rule ip nat OUTPUT ip daddr 127.0.0.1 udp dport 53 counter redirect to :5353",
 		"ip daddr 127.0.0.1 udp dport 53 counter redirect to :5353"},
+	{0, "-t nat -A PREROUTING -p tcp --dport 80 -j REDIRECT --to-ports 0",
+		"add rule ip nat PREROUTING tcp dport 80 counter redirect to :0",
+		"tcp dport 80 counter redirect to :0"},
+	{0, "-t nat -A PREROUTING -p tcp --dport 81 -j REDIRECT --to-ports 0-65535",
+		"add rule ip nat PREROUTING tcp dport 81 counter redirect to :0-65535",
+		"tcp dport 81 counter redirect to :0-65535"},
 	{0, "-t nat -A OUTPUT -j REDIRECT",
 		"add rule ip nat OUTPUT counter redirect",
 		"counter redirect"},
@@ -225,4 +236,79 @@ func TestTargetNETMAP(t *testing.T) {
 	}
 	loadNative(t, iptparse.FamilyIPv4, nativeCmds(netmapCases, iptparse.FamilyIPv4)...)
 	loadNative(t, v6, nativeCmds(netmapCases, v6)...)
+}
+
+// NETMAP and the NAT targets in the kernel (iptables-legacy) and as
+// ipt2nft's nat statements must map the same addresses: one UDP packet
+// from 10.0.0.1 to 10.1.2.3 goes through OUTPUT and POSTROUTING, and a
+// check table after NAT records its addresses. (Non-contiguous NETMAP
+// masks are left out: the installed iptables-legacy 1.8.9 reads
+// "/255.0.255.0" as /32, while 1.8.11, which ipt2nft follows, keeps the
+// mask.)
+func TestTargetNETMAPInKernel(t *testing.T) {
+	if _, err := exec.LookPath("iptables-legacy"); err != nil {
+		t.Skip("skipped: needs iptables-legacy as the reference")
+	}
+	const check = `table ip ipt2nft_check {
+	set seen {
+		type ipv4_addr . ipv4_addr . inet_service
+		flags dynamic
+	}
+	chain post {
+		type filter hook postrouting priority 200; policy accept;
+		meta l4proto udp add @seen { ip saddr . ip daddr . udp dport }
+	}
+}
+`
+	for _, rule := range []string{
+		"-t nat -A OUTPUT -p udp --dport 9 -j NETMAP --to 192.168.0.0/16",
+		"-t nat -A OUTPUT -p udp --dport 9 -j NETMAP --to 10.9.9.9",
+		"-t nat -A POSTROUTING -p udp --dport 9 -j NETMAP --to 10.200.0.0/16",
+		"-t nat -A OUTPUT -p udp --dport 9 -j DNAT --to-destination 10.7.7.7-10.7.7.7:99",
+		"-t nat -A POSTROUTING -p udp --dport 9 -j SNAT --to-source 10.0.0.2",
+		"-t nat -A POSTROUTING -p udp --dport 9 -j SNAT --to-source 10.0.0.5-10.0.0.5:1000-1000",
+		"-t nat -A POSTROUTING -p udp --dport 9 -j MASQUERADE --to-ports 2000",
+	} {
+		var res [2]string
+		for i, ours := range []bool{false, true} {
+			ns := testutil.NewNetns(t)
+			for _, c := range [][]string{
+				{"ip", "link", "set", "lo", "up"},
+				{"ip", "link", "add", "v0", "type", "veth", "peer", "name", "v1"},
+				{"ip", "link", "set", "v0", "up"},
+				{"ip", "link", "set", "v1", "up"},
+				{"ip", "addr", "add", "10.0.0.1/8", "dev", "v0"},
+				{"ip", "route", "add", "default", "dev", "v0"},
+			} {
+				if out, err := ns.Exec("", c...); err != nil {
+					t.Fatalf("%v: %v %s", c, err, out)
+				}
+			}
+			rs := check
+			if ours {
+				rs += nativeRuleset(t, iptparse.FamilyIPv4, rule)
+			} else {
+				args, _ := shlex.Split(rule)
+				if out, err := ns.Exec("", append([]string{"iptables-legacy"}, args...)...); err != nil {
+					t.Fatalf("iptables-legacy %s: %v\n%s", rule, err, out)
+				}
+			}
+			if err := ns.NftLoad(rs); err != nil {
+				t.Fatalf("%v\n%s", err, rs)
+			}
+			if out, err := ns.Exec("", "env", "IPT2NFT_HELPER_SEND_UDP=10.1.2.3:9", os.Args[0], "-test.run=^TestHelperSendUDP$"); err != nil {
+				t.Fatalf("sending: %v\n%s", err, out)
+			}
+			out, err := ns.Exec("", "nft", "list", "set", "ip", "ipt2nft_check", "seen")
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			if m := seenRe.FindStringSubmatch(out); m != nil {
+				res[i] = m[1]
+			}
+		}
+		if res[0] == "" || res[0] != res[1] {
+			t.Errorf("%s: kernel sends %q, the nft translation %q", rule, res[0], res[1])
+		}
+	}
 }
