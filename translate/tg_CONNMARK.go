@@ -139,7 +139,6 @@ func translateCONNMARK(c *Ctx, x *iptparse.Ext) error {
 		// not shifted at all. nft refuses it.
 		return c.Untranslatable(x, "the kernel shifts a 32-bit mark by 32 bits, which C leaves undefined (x86 does not shift at all); nft refuses the shift")
 	}
-	ctMark := &ir.Ct{Key: "mark"}
 	switch in.mode {
 	case connmarkSet:
 		var v ir.Expr
@@ -148,28 +147,32 @@ func translateCONNMARK(c *Ctx, x *iptparse.Ext) error {
 		} else {
 			v = in.shExpr(xmarkExpr(&ir.Ct{Key: "mark"}, in.ctmark, in.ctmask))
 		}
-		c.Add(&ir.Assign{Key: ctMark, Value: v})
+		c.Add(&ir.Assign{Key: &ir.Ct{Key: "mark"}, Value: v})
 		return nil
 	case connmarkSave:
-		return c.copyMark(x, &in, &ir.Ct{Key: "mark"}, &ir.Meta{Key: "mark", Bare: true}, in.ctmask, in.nfmask, "save")
+		return c.copyMark(x, &in, false)
 	default:
-		return c.copyMark(x, &in, &ir.Meta{Key: "mark"}, &ir.Ct{Key: "mark"}, in.nfmask, in.ctmask, "restore")
+		return c.copyMark(x, &in, true)
 	}
 }
 
-// copyMark translates dst = (dst & ~clear) ^ sh(src & srcMask), for
-// --save-mark (dst ct mark, src meta mark) and --restore-mark (dst meta
-// mark, src ct mark).
-func (c *Ctx) copyMark(x *iptparse.Ext, in *connmarkInfo, dst, src ir.Expr, clear, srcMask uint32, what string) error {
-	restore := what == "restore"
-	bitsIn := in.sh(srcMask) // the bits the copy can set
-	// dstExpr is dst as a value ("mark" bare, like upstream).
-	dstExpr := func() ir.Expr {
-		if m, ok := dst.(*ir.Meta); ok {
-			return &ir.Meta{Key: m.Key, Bare: true}
-		}
-		return &ir.Ct{Key: "mark"}
+// copyMark translates dst = (dst & ~clear) ^ sh(src & srcMask): for
+// --save-mark dst is ct mark, src meta mark, clear ctmask and srcMask
+// nfmask; for --restore-mark the other way round.
+func (c *Ctx) copyMark(x *iptparse.Ext, in *connmarkInfo, restore bool) error {
+	what := "save"
+	clear, srcMask := in.ctmask, in.nfmask
+	// The marks as upstream writes them: "mark" bare as a value.
+	dstKey := func() ir.Expr { return &ir.Ct{Key: "mark"} }
+	dst := func() ir.Expr { return &ir.Ct{Key: "mark"} }
+	src := func() ir.Expr { return &ir.Meta{Key: "mark", Bare: true} }
+	if restore {
+		what = "restore"
+		clear, srcMask = in.nfmask, in.ctmask
+		dstKey = func() ir.Expr { return &ir.Meta{Key: "mark"} }
+		dst, src = src, dst
 	}
+	bitsIn := in.sh(srcMask) // the bits the copy can set
 	// Without ct, CONNMARK does nothing; a restore whose value does not
 	// read ct mark needs to check that there is one.
 	guard := func() {
@@ -185,18 +188,18 @@ func (c *Ctx) copyMark(x *iptparse.Ext, in *connmarkInfo, dst, src ir.Expr, clea
 			v = ir.Hex(0)
 			guard()
 		} else {
-			v = src
+			v = src()
 			if srcMask != ^uint32(0) {
-				v = &ir.Binary{Op: ir.OpAnd, Left: src, Right: ir.Hex(uint64(srcMask)), Words: true}
+				v = &ir.Binary{Op: ir.OpAnd, Left: v, Right: ir.Hex(uint64(srcMask)), Words: true}
 			}
 			v = in.shExpr(v)
 		}
-		c.Add(&ir.Assign{Key: dst, Value: v})
+		c.Add(&ir.Assign{Key: dstKey(), Value: v})
 		return nil
 	case bitsIn == 0:
 		// Nothing is copied: only the clearing.
 		guard()
-		c.Add(&ir.Assign{Key: dst, Value: xmarkExpr(dstExpr(), 0, clear)})
+		c.Add(&ir.Assign{Key: dstKey(), Value: xmarkExpr(dst(), 0, clear)})
 		return nil
 	}
 	// Both marks are involved: a helper chain. The name says what it does.
@@ -215,10 +218,11 @@ func (c *Ctx) copyMark(x *iptparse.Ext, in *connmarkInfo, dst, src ir.Expr, clea
 	}
 	ch := &ir.Chain{Name: name}
 	if restore {
+		// no conntrack entry: CONNMARK does nothing
 		ch.Rules = append(ch.Rules, rule(ir.Eq(&ir.Ct{Key: "state"}, &ir.SetLit{Elems: []ir.Expr{ir.Sym("invalid"), ir.Sym("untracked")}}), &ir.Verdict{Kind: ir.VerdictReturn}))
 	}
 	if clear != 0 {
-		ch.Rules = append(ch.Rules, rule(&ir.Assign{Key: dst, Value: xmarkExpr(dstExpr(), 0, clear)}))
+		ch.Rules = append(ch.Rules, rule(&ir.Assign{Key: dstKey(), Value: xmarkExpr(dst(), 0, clear)}))
 	}
 	copied := 0
 	for b := uint32(1); b != 0; b <<= 1 {
@@ -231,8 +235,8 @@ func (c *Ctx) copyMark(x *iptparse.Ext, in *connmarkInfo, dst, src ir.Expr, clea
 		if clear&d != 0 {
 			op = ir.OpOr // the bit was cleared
 		}
-		test := &ir.Match{Left: &ir.Binary{Op: ir.OpAnd, Left: src, Right: ir.Hex(uint64(b)), Words: true}, Op: ir.CmpNe, Right: ir.Hex(0)}
-		set := &ir.Assign{Key: dst, Value: &ir.Binary{Op: op, Left: dstExpr(), Right: ir.Hex(uint64(d)), Words: true}}
+		test := &ir.Match{Left: &ir.Binary{Op: ir.OpAnd, Left: src(), Right: ir.Hex(uint64(b)), Words: true}, Op: ir.CmpNe, Right: ir.Hex(0)}
+		set := &ir.Assign{Key: dstKey(), Value: &ir.Binary{Op: op, Left: dst(), Right: ir.Hex(uint64(d)), Words: true}}
 		ch.Rules = append(ch.Rules, rule(test, set))
 	}
 	name = c.DeclareChain(ch)

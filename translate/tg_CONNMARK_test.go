@@ -182,6 +182,9 @@ var markDiffTargets = []string{
 	"CONNMARK --restore-mark --ctmask 0 --nfmask 0xff",
 	"CONNMARK --save-mark --mask 0",
 	"CONNMARK --save-mark --ctmask 0",
+	"CONNMARK --restore-mark --nfmask 0 --ctmask 0xf0f0",
+	"CONNMARK --restore-mark --nfmask 0xffff --right-shift-mark 4",
+	"CONNMARK --set-xmark 0x5/0 --left-shift-mark 2",
 }
 
 // markCheckTable records the marks of the test packet after the rules
