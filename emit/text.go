@@ -132,6 +132,14 @@ func (p *Printer) expr(b *strings.Builder, e ir.Expr, parent int) {
 		b.WriteString(e.Key)
 	case *ir.Binary:
 		p.binary(b, e, parent)
+	case *ir.Paren:
+		if p.Style.Upstream {
+			b.WriteString("( ")
+			p.expr(b, e.X, 0)
+			b.WriteString(" )")
+		} else {
+			p.expr(b, e.X, parent)
+		}
 	case *ir.Integer:
 		b.WriteString(formatInt(e))
 	case *ir.String:
@@ -509,7 +517,10 @@ func (p *Printer) nat(b *strings.Builder, s *ir.Nat) {
 func (p *Printer) addrPort(b *strings.Builder, addr, port ir.Expr) {
 	if addr != nil {
 		text := p.Expr(addr)
-		if port != nil && isV6(addr) {
+		if r, ok := addr.(*ir.Range); ok && port != nil && isV6(addr) && !p.Style.Upstream {
+			// nft reads "[lo]-[hi]:port", not upstream's "[lo-hi]:port".
+			text = "[" + p.Expr(r.Lo) + "]-[" + p.Expr(r.Hi) + "]"
+		} else if port != nil && isV6(addr) {
 			text = "[" + text + "]"
 		}
 		b.WriteString(text)

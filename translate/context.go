@@ -26,6 +26,7 @@ type Ctx struct {
 	comment string
 	sets    []*ir.Set
 	helpers []*ir.CtHelper
+	chains  []*ir.Chain // helper chains the rule jumps to (DeclareChain)
 }
 
 // Add appends statements to the rule being built.

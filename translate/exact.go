@@ -34,6 +34,9 @@ func (t *Translator) exactCommand(cmd *iptparse.Command) {
 			for _, h := range ctxs[i].helpers {
 				add(&ir.Command{Op: ir.CmdAddCtHelper, CtHelper: h})
 			}
+			for _, ch := range ctxs[i].chains {
+				t.auxChainCommands(ch, add)
+			}
 			c := &ir.Command{Op: ir.CmdAddRule, Chain: chain, Rule: r, Index: -1}
 			if cmd.Op == iptparse.OpInsert {
 				c.Op = ir.CmdInsertRule

@@ -352,7 +352,7 @@ func (l *nativeLayout) deleteChains(cmd *iptparse.Command) {
 	fam := cmd.Family
 	var keep []chainKey
 	for _, ck := range l.order[fam] {
-		del := ck.table == cmd.Table && !isBuiltinChain(ck.table, ck.chain) &&
+		del := ck.table == cmd.Table && !isBuiltinChain(ck.table, ck.chain) && !isAuxKey(ck) &&
 			(cmd.Chain == "" || ck.chain == cmd.Chain)
 		if del && len(l.chains[ck].Rules) > 0 && cmd.Chain != "" {
 			l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagError, Msg: fmt.Sprintf("chain %s is not empty (flush it first)", ck.chain), Rule: cmd.RuleText()})
@@ -407,6 +407,9 @@ func (l *nativeLayout) renameChain(cmd *iptparse.Command) {
 // declare adds the sets and helpers a translated rule uses to its table.
 func (l *nativeLayout) declare(fam iptparse.Family, c *Ctx) {
 	t := l.table(fam)
+	for _, ch := range c.chains {
+		l.declareAux(fam, c.Table, ch)
+	}
 	for _, s := range c.sets {
 		if t.Set(s.Name) == nil {
 			t.Sets = append(t.Sets, s)

@@ -1,0 +1,118 @@
+package translate
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ipt2nft/ipt2nft/emit"
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+// Helper chains: where one nft rule cannot do what one iptables target
+// does, the rule jumps to a chain of helper rules (CONNMARK's masked
+// --save-mark/--restore-mark combine two marks bit by bit).
+
+// DeclareChain declares a helper chain that the rule being translated
+// jumps to, and returns the name to jump to. ch.Name is a name derived
+// from what the chain does; normal mode keeps one chain per table for
+// identical contents and avoids names other chains have. The chain is only
+// declared if the rule translates.
+func (c *Ctx) DeclareChain(ch *ir.Chain) string {
+	if !c.Exact {
+		ch.Name = c.tr.native.auxChainName(c.Family, c.Table, ch, c.chains)
+	}
+	for _, p := range c.chains {
+		if p.Name == ch.Name {
+			return ch.Name
+		}
+	}
+	c.chains = append(c.chains, ch)
+	return ch.Name
+}
+
+// auxPrefix marks the chain keys of helper chains in the native layout; no
+// iptables chain name can contain it.
+const auxPrefix = "\x00aux:"
+
+func sameRules(a, b *ir.Chain) bool {
+	if len(a.Rules) != len(b.Rules) {
+		return false
+	}
+	p := &emit.Printer{}
+	for i := range a.Rules {
+		if p.Rule(a.Rules[i]) != p.Rule(b.Rules[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// auxChainName picks the nft name of a helper chain: like user chains,
+// prefixed with the iptables table outside filter; an existing helper
+// chain of the same table with the same rules is reused, other names get
+// a number.
+func (l *nativeLayout) auxChainName(fam iptparse.Family, table string, ch *ir.Chain, pending []*ir.Chain) string {
+	l.table(fam)
+	base := ch.Name
+	if table != "filter" {
+		base = table + "_" + base
+	}
+	name := base
+	for i := 2; ; i++ {
+		found := false
+		for _, p := range pending {
+			if p.Name == name {
+				if sameRules(p, ch) {
+					return name
+				}
+				found = true
+			}
+		}
+		if !found {
+			k, taken := l.nftNames[fam][name]
+			if !taken {
+				return name
+			}
+			// A helper chain left empty by a flush of its table has
+			// nobody jumping to it any more: it is filled again.
+			if k.table == table && isAuxKey(k) && l.chains[k] != nil && (len(l.chains[k].Rules) == 0 || sameRules(l.chains[k], ch)) {
+				return name
+			}
+		}
+		name = fmt.Sprintf("%s_%d", base, i)
+	}
+}
+
+// isAuxKey reports whether a chain key is a helper chain's. Helper chains
+// are not user chains: "-X" leaves them alone.
+func isAuxKey(k chainKey) bool { return strings.HasPrefix(k.chain, auxPrefix) }
+
+// declareAux adds a helper chain to the layout, unless the same chain is
+// there already (an emptied one is filled again).
+func (l *nativeLayout) declareAux(fam iptparse.Family, table string, ch *ir.Chain) {
+	l.table(fam)
+	if k, taken := l.nftNames[fam][ch.Name]; taken {
+		if c := l.chains[k]; c != nil && isAuxKey(k) && len(c.Rules) == 0 {
+			c.Rules = ch.Rules
+		}
+		return
+	}
+	k := chainKey{fam, table, auxPrefix + ch.Name}
+	l.names[k] = ch.Name
+	l.nftNames[fam][ch.Name] = k
+	l.chains[k] = ch
+	l.order[fam] = append(l.order[fam], k)
+}
+
+// auxChainCommands writes a helper chain in exact mode: the chain is
+// flushed before its rules are added, so that running the output of
+// several translations (or the same one twice) leaves it as it should be.
+func (t *Translator) auxChainCommands(ch *ir.Chain, add func(*ir.Command)) {
+	c := &ir.Chain{Name: ch.Name}
+	add(&ir.Command{Op: ir.CmdAddChain, Chain: c})
+	add(&ir.Command{Op: ir.CmdFlushChain, Chain: c})
+	for _, r := range ch.Rules {
+		add(&ir.Command{Op: ir.CmdAddRule, Chain: c, Rule: r, Index: -1})
+	}
+}

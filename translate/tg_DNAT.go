@@ -1,0 +1,32 @@
+package translate
+
+import (
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+// -j DNAT (libxt_NAT.c, IPv4 and IPv6, revision 2):
+// "dnat to ADDR[-ADDR][:PORT[-PORT]]". Revision 2 accepts a shifted port
+// map ("1000-2000/80"), which nftables cannot express.
+
+func init() {
+	Register(&Ext{
+		ExtensionSpec: iptparse.ExtensionSpec{
+			Name: "DNAT", Kind: iptparse.KindTarget,
+			Options: natOpts("to-destination", false, true),
+		},
+		Translate: func(c *Ctx, x *iptparse.Ext) error {
+			if err := c.checkTable(x, "nat"); err != nil {
+				return err
+			}
+			if err := c.checkHooks(x, x.Name+" target", "prerouting", "output"); err != nil {
+				return err
+			}
+			r, err := c.natOptions(x)
+			if err != nil {
+				return err
+			}
+			return c.addNAT(x, ir.NatDNAT, r)
+		},
+	})
+}

@@ -1,0 +1,99 @@
+package translate
+
+import (
+	"strings"
+
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+// -j LOG (libxt_LOG.c): "log [prefix P] [level L] [flags ...]".
+
+func init() {
+	Register(&Ext{
+		ExtensionSpec: iptparse.ExtensionSpec{
+			Name: "LOG", Kind: iptparse.KindTarget,
+			Options: []iptparse.OptionSpec{
+				{Name: "log-level", Type: iptparse.TypeSyslogLevel},
+				{Name: "log-prefix", Type: iptparse.TypeString, Min: 1},
+				{Name: "log-tcp-sequence"},
+				{Name: "log-tcp-options"},
+				{Name: "log-ip-options"},
+				{Name: "log-uid"},
+				{Name: "log-macdecode"},
+			},
+			Check: func(x *iptparse.Ext) error { return checkNoNewline(x, "log-prefix", "--log-prefix") },
+		},
+		Translate: translateLOG,
+	})
+}
+
+// syslogNames are the names upstream's priority2name finds first for
+// each level (glibc's prioritynames order); they are nft's names too.
+var syslogNames = [...]string{"emerg", "alert", "crit", "err", "warn", "notice", "info", "debug"}
+
+// logDefaultLevel is LOG's default, LOG_WARNING, which nft's log
+// statement also uses.
+const logDefaultLevel = 4
+
+func translateLOG(c *Ctx, x *iptparse.Ext) error {
+	l := &ir.Log{}
+	if p, ok := optString(x, "log-prefix"); ok {
+		// struct xt_log_info keeps 29 bytes of the prefix.
+		l.Args = append(l.Args, ir.LogArg{Key: "prefix", Value: ir.Str(c.truncPrefix(x, p, 29))})
+	}
+	if o := x.Opt("log-level"); o != nil {
+		if lvl := o.Value.(uint8); lvl != logDefaultLevel {
+			l.Args = append(l.Args, ir.LogArg{Key: "level", Value: ir.Sym(syslogNames[lvl])})
+		}
+	}
+	seq, opts := x.Has("log-tcp-sequence"), x.Has("log-tcp-options")
+	ipopts, uid, mac := x.Has("log-ip-options"), x.Has("log-uid"), x.Has("log-macdecode")
+	flag := func(v string) { l.Args = append(l.Args, ir.LogArg{Key: "flags", Value: ir.Sym(v)}) }
+	if seq && opts && ipopts && uid && mac {
+		flag("all")
+	} else {
+		if seq || opts {
+			var tcp []string
+			if seq {
+				tcp = append(tcp, "sequence")
+			}
+			if opts {
+				tcp = append(tcp, "options")
+			}
+			flag("tcp " + strings.Join(tcp, ","))
+		}
+		if ipopts {
+			flag("ip options")
+		}
+		if uid {
+			flag("skuid")
+		}
+		if mac {
+			flag("ether")
+		}
+	}
+	c.Add(l)
+	return nil
+}
+
+// truncPrefix cuts a log prefix to the bytes the iptables target keeps
+// (its fixed-size prefix field), as iptables does silently; normal mode
+// says so.
+func (c *Ctx) truncPrefix(x *iptparse.Ext, p string, max int) string {
+	if len(p) <= max {
+		return p
+	}
+	if !c.Exact {
+		c.Warn(x.Pos, "%s: prefix longer than %d bytes, cut to %q as iptables does", x.Label(), max, p[:max])
+	}
+	return p[:max]
+}
+
+// checkNoNewline is the "Newlines not allowed" check of the log targets.
+func checkNoNewline(x *iptparse.Ext, opt, written string) error {
+	if o := x.Opt(opt); o != nil && strings.Contains(o.Arg(), "\n") {
+		return optError(x, o, "Newlines not allowed in %s", written)
+	}
+	return nil
+}

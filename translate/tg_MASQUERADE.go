@@ -1,0 +1,30 @@
+package translate
+
+import (
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+// -j MASQUERADE (libxt_NAT.c, IPv4 and IPv6): "masquerade [to :PORTS]".
+
+func init() {
+	Register(&Ext{
+		ExtensionSpec: iptparse.ExtensionSpec{
+			Name: "MASQUERADE", Kind: iptparse.KindTarget,
+			Options: natOpts("to-ports", true, false),
+		},
+		Translate: func(c *Ctx, x *iptparse.Ext) error {
+			if err := c.checkTable(x, "nat"); err != nil {
+				return err
+			}
+			if err := c.checkHooks(x, x.Name+" target", "postrouting"); err != nil {
+				return err
+			}
+			r, err := c.natOptions(x)
+			if err != nil {
+				return err
+			}
+			return c.addNAT(x, ir.NatMasquerade, r)
+		},
+	})
+}

@@ -1,0 +1,34 @@
+package translate
+
+import (
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+// -j REDIRECT (libxt_NAT.c, IPv4 and IPv6): "redirect [to :PORTS]".
+
+func init() {
+	Register(&Ext{
+		ExtensionSpec: iptparse.ExtensionSpec{
+			Name: "REDIRECT", Kind: iptparse.KindTarget,
+			Options: natOpts("to-ports", false, false),
+		},
+		Translate: func(c *Ctx, x *iptparse.Ext) error {
+			if err := c.checkTable(x, "nat"); err != nil {
+				return err
+			}
+			if err := c.checkHooks(x, x.Name+" target", "prerouting", "output"); err != nil {
+				return err
+			}
+			r, err := c.natOptions(x)
+			if err != nil {
+				return err
+			}
+			if r.offset {
+				// DNAT_fcheck / DNAT_fcheck6
+				return optError(x, r.portOpt, "Shifted portmap ranges not supported with this kernel")
+			}
+			return c.addNAT(x, ir.NatRedirect, r)
+		},
+	})
+}

@@ -1,0 +1,30 @@
+package translate
+
+import (
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+// -j SNAT (libxt_NAT.c, IPv4 and IPv6): "snat to ADDR[-ADDR][:PORT[-PORT]]".
+
+func init() {
+	Register(&Ext{
+		ExtensionSpec: iptparse.ExtensionSpec{
+			Name: "SNAT", Kind: iptparse.KindTarget,
+			Options: natOpts("to-source", true, true),
+		},
+		Translate: func(c *Ctx, x *iptparse.Ext) error {
+			if err := c.checkTable(x, "nat"); err != nil {
+				return err
+			}
+			if err := c.checkHooks(x, x.Name+" target", "input", "postrouting"); err != nil {
+				return err
+			}
+			r, err := c.natOptions(x)
+			if err != nil {
+				return err
+			}
+			return c.addNAT(x, ir.NatSNAT, r)
+		},
+	})
+}
