@@ -126,6 +126,20 @@ input: ip protocol udp accept`},
 			`input: tcp dport 22 accept
 input: ip saddr 10.0.0.0/8 drop
 input: tcp dport 80 accept`},
+		{"mis-merge: rules with state (limit) are not merged", `
+			-A INPUT -p tcp --dport 22 -m limit --limit 3/min -j ACCEPT
+			-A INPUT -p tcp --dport 80 -m limit --limit 3/min -j ACCEPT`,
+			`input: tcp dport 22 limit rate 3/minute burst 5 packets accept
+input: tcp dport 80 limit rate 3/minute burst 5 packets accept`},
+		{"mis-merge: a limited LOG is not fused with the verdict", `
+			-A INPUT -p tcp --dport 23 -m limit --limit 1/s -j NFLOG
+			-A INPUT -p tcp --dport 23 -j DROP`,
+			`input: tcp dport 23 limit rate 1/second burst 5 packets log group 0
+input: tcp dport 23 drop`},
+		{"LOG then DROP with the same matches: one rule", `
+			-A INPUT -p tcp --dport 23 -j LOG --log-prefix "telnet "
+			-A INPUT -p tcp --dport 23 -j DROP`,
+			`input: tcp dport 23 log prefix "telnet " drop`},
 		{"counting-only rules keep their counter", `
 			-A INPUT -p tcp --dport 22`,
 			`input: tcp dport 22 counter`},
