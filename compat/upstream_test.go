@@ -63,6 +63,16 @@ func readTxlate(t *testing.T, dir string) []txlateCase {
 var deliberate = map[string]string{
 	"-t mangle -A PREROUTING -j CONNMARK --set-xmark 0x16/0x12":                      "nft 'add rule ip mangle PREROUTING counter ct mark set ct mark and 0xffffffed xor 0x16'",
 	"-t mangle -A PREROUTING  -j CONNMARK --set-mark 0x23/0x42 --right-shift-mark 5": "nft 'add rule ip mangle PREROUTING counter ct mark set ( ct mark and 0xffffff9c xor 0x23 ) >> 5'",
+	// -m cluster: node N is hash value N-1 (upstream compares with N).
+	"-A PREROUTING -t mangle -i eth1 -m cluster --cluster-total-nodes 2 --cluster-local-node 1 --cluster-hash-seed 0xdeadbeef -j MARK --set-mark 0xffff":       `nft 'add rule ip mangle PREROUTING iifname "eth1" jhash ct original saddr mod 2 seed 0xdeadbeef eq 0 meta pkttype set host counter meta mark set 0xffff'`,
+	"-A PREROUTING -t mangle -i eth1 -m cluster --cluster-total-nodes 1 --cluster-local-node 1 --cluster-hash-seed 0xdeadbeef -j MARK --set-mark 0xffff":       `nft 'add rule ip mangle PREROUTING iifname "eth1" jhash ct original saddr mod 1 seed 0xdeadbeef eq 0 meta pkttype set host counter meta mark set 0xffff'`,
+	"-A PREROUTING -t mangle -i eth1 -m cluster --cluster-total-nodes 2 --cluster-local-nodemask 1 --cluster-hash-seed 0xdeadbeef -j MARK --set-mark 0xffff":   `nft 'add rule ip mangle PREROUTING iifname "eth1" jhash ct original saddr mod 2 seed 0xdeadbeef eq 0 meta pkttype set host counter meta mark set 0xffff'`,
+	"-A PREROUTING -t mangle -i eth1 -m cluster --cluster-total-nodes 1 --cluster-local-nodemask 1 --cluster-hash-seed 0xdeadbeef -j MARK --set-mark 0xffff":   `nft 'add rule ip mangle PREROUTING iifname "eth1" jhash ct original saddr mod 1 seed 0xdeadbeef eq 0 meta pkttype set host counter meta mark set 0xffff'`,
+	"-A PREROUTING -t mangle -i eth1 -m cluster --cluster-total-nodes 32 --cluster-local-node 32 --cluster-hash-seed 0xdeadbeef -j MARK --set-mark 0xffff":     `nft 'add rule ip mangle PREROUTING iifname "eth1" jhash ct original saddr mod 32 seed 0xdeadbeef eq 31 meta pkttype set host counter meta mark set 0xffff'`,
+	"-A PREROUTING -t mangle -i eth1 -m cluster --cluster-total-nodes 32 --cluster-local-nodemask 32 --cluster-hash-seed 0xdeadbeef -j MARK --set-mark 0xffff": `nft 'add rule ip mangle PREROUTING iifname "eth1" jhash ct original saddr mod 32 seed 0xdeadbeef eq 5 meta pkttype set host counter meta mark set 0xffff'`,
+	"-A PREROUTING -t mangle -i eth1 -m cluster --cluster-total-nodes 7 --cluster-local-node 5 --cluster-hash-seed 0xdeadbeef -j MARK --set-mark 0xffff":       `nft 'add rule ip mangle PREROUTING iifname "eth1" jhash ct original saddr mod 7 seed 0xdeadbeef eq 4 meta pkttype set host counter meta mark set 0xffff'`,
+	// -m connlabel: "! --label" also matches packets without conntrack.
+	"-A INPUT -m connlabel ! --label 40 --set": "nft # -A INPUT -m connlabel ! --label 40 --set ",
 }
 
 // TestUpstreamSuite runs iptables 1.8.11's own translation tests through
