@@ -37,6 +37,11 @@ import (
 // as hashlimit refreshes its entry's expiry. Later rules with the same
 // name use the first rule's definition (with a warning if theirs
 // differs), as the kernel does.
+//
+// Packet rates are the same token bucket in both (burst packets, refilled
+// at the rate). With a byte rate the kernel's bucket holds one second of
+// traffic and the burst is an allowance used once per entry; nft's burst
+// is added to the bucket and refills, which normal mode warns about.
 
 func init() {
 	Register(&Ext{
@@ -599,6 +604,9 @@ func translateHashlimit(c *Ctx, x *iptparse.Ext) error {
 		}
 		c.Add(&ir.Meter{Name: cfg.name, Key: key, Timeout: nftDuration(uint64(cfg.expire)), Stmt: hlLimit(cfg, true)})
 		return nil
+	}
+	if cfg.bytes && cfg.burst > 0 {
+		c.warnOnce("hashlimit-byte-burst", x.Pos, "-m hashlimit: with a byte rate, the kernel grants the --hashlimit-burst allowance once per entry (until it expires); nft's burst is part of the bucket and refills")
 	}
 	st := c.State(fmt.Sprintf("hashlimit/%s/%s", c.Family, cfg.name), func() any { return &hlState{} }).(*hlState)
 	if st.cfg == nil {
