@@ -298,7 +298,7 @@ func translateTime(c *Ctx, x *iptparse.Ext) error {
 		return c.Untranslatable(x, "--contiguous tests the weekday of the evening before for the part of the daytime range after midnight; one nft rule cannot combine meta hour and meta day that way")
 	}
 	if c.Exact {
-		if ti.hasStart || ti.hasStop {
+		if ti.dateStart != 0 || ti.dateStop != math.MaxInt32 {
 			c.Add(ir.Eq(&ir.Meta{Key: "time"}, &ir.Range{Lo: ir.Str(ymdhms(ti.dateStart)), Hi: ir.Str(ymdhms(ti.dateStop))}))
 		}
 		if ti.hasDaytime {
@@ -316,7 +316,7 @@ func translateTime(c *Ctx, x *iptparse.Ext) error {
 			}
 			return ir.Int(secs)
 		}
-		if ti.hasStart {
+		if ti.dateStart != 0 {
 			c.Add(ir.Cmp(&ir.Meta{Key: "time"}, ir.CmpGe, timeExpr(ti.dateStart)))
 		}
 		if ti.hasStop {

@@ -33,6 +33,7 @@ func TestXlateTime(t *testing.T) {
 		{"-A INPUT -m time --timestart 12:00 --timestop 13:00 --kerneltz", `add rule ip filter INPUT meta hour "12:00:00"-"13:00:00" counter`, `meta hour "12:00:00"-"13:00:00" counter`},
 		{"-A INPUT -m time --datestart 2022-02-03T04:05:06 --datestop 2023 --localtz", "", `meta time >= "2022-02-03 04:05:06" meta time < "2023-01-01 00:00:01" counter`},
 		{"-A INPUT -m time --monthdays 1,15", "!day-of-month", "!day-of-month"},
+		{"-A INPUT -m time --datestart 1970 --datestop 2038-01-19T03:14:07", "add rule ip filter INPUT counter", "meta time < 2147483648 counter"},
 		{"-A INPUT -m time ! --weekdays 1,2,3,4,5,6,7", "!never match", "!never match"},
 		// Errors.
 		{"-A FORWARD -p tcp -m time --timestart 06:59 --timestop 23:59 --days Sun,Mon -j DROP", `!unknown option "--days"`, `!unknown option "--days"`},
