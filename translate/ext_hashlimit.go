@@ -575,9 +575,9 @@ func hlKey(c *Ctx, x *iptparse.Ext, cfg *hlConfig) (ir.Expr, []string, error) {
 
 // hlState is the kernel table behind one --hashlimit-name in one family.
 type hlState struct {
-	cfg   *hlConfig
-	pos   iptparse.Pos
-	set   *ir.Set
+	cfg *hlConfig
+	pos iptparse.Pos
+	set *ir.Set
 }
 
 func translateHashlimit(c *Ctx, x *iptparse.Ext) error {
