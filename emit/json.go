@@ -43,7 +43,8 @@ import (
 //     instead (typeofTypes). The kernel set is the same; nft lists it with
 //     "type" instead of "typeof".
 //   - Times (set and element timeouts) are whole seconds in JSON; a
-//     timeout with a millisecond part is an error.
+//     timeout with a millisecond part is rounded up to the next second
+//     and the change is listed under "ipt2nft" → "notes".
 //
 // Anything else that cannot be written, including an IR node type that
 // jsonnodes.go does not know, is an error naming it: nothing is skipped
@@ -282,14 +283,14 @@ func (j *jsonWriter) set(t *ir.Table, s *ir.Set) (jobj, error) {
 		o.set("flags", flags)
 	}
 	if s.Timeout != "" {
-		sec, err := jsonSeconds(s.Timeout)
+		sec, err := j.jsonSeconds(s.Timeout)
 		if err != nil {
 			return nil, fmt.Errorf("timeout: %w", err)
 		}
 		o.set("timeout", sec)
 	}
 	if s.GCInt != "" {
-		sec, err := jsonSeconds(s.GCInt)
+		sec, err := j.jsonSeconds(s.GCInt)
 		if err != nil {
 			return nil, fmt.Errorf("gc-interval: %w", err)
 		}
@@ -368,14 +369,17 @@ func PriorityValue(fam ir.Family, pr ir.Priority) (int, error) {
 }
 
 // jsonSeconds converts an nft time ("60s", "1h30m", "2d", "90") to whole
-// seconds, as JSON timeouts are.
-func jsonSeconds(s string) (uint64, error) {
+// seconds, as JSON timeouts are, rounding up (an entry is kept a little
+// longer rather than dropped early) and noting it.
+func (j *jsonWriter) jsonSeconds(s string) (uint64, error) {
 	ms, err := parseNftTime(s)
 	if err != nil {
 		return 0, err
 	}
 	if ms%1000 != 0 {
-		return 0, fmt.Errorf("time %q: libnftables JSON takes whole seconds", s)
+		sec := ms/1000 + 1
+		j.notes = append(j.notes, obj("note", fmt.Sprintf("time %s rounded up to %ds: libnftables JSON takes whole seconds", s, sec)))
+		return sec, nil
 	}
 	return ms / 1000, nil
 }

@@ -1,9 +1,11 @@
 package emit_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -52,12 +54,22 @@ func TestJSONRealWorldSameAsText(t *testing.T) {
 			if out, err := nsJSON.Exec(doc.String(), "nft", "-j", "-f", "-"); err != nil {
 				t.Fatalf("the JSON does not load: %v\n%s", err, out)
 			}
-			want := withoutObjectComments(list(t, nsText))
+			// JSON times are whole seconds, rounded up.
+			want := roundTimeouts(withoutObjectComments(list(t, nsText)))
 			if got := list(t, nsJSON); got != want {
 				t.Errorf("listings differ:\n--- text:\n%s\n--- JSON:\n%s", want, got)
 			}
 		})
 	}
+}
+
+var msTimeout = regexp.MustCompile(`timeout (\d+)s\d+ms`)
+
+func roundTimeouts(s string) string {
+	return msTimeout.ReplaceAllStringFunc(s, func(m string) string {
+		sec, _ := strconv.Atoi(msTimeout.FindStringSubmatch(m)[1])
+		return fmt.Sprintf("timeout %ds", sec+1)
+	})
 }
 
 func list(t *testing.T, ns *testutil.Netns) string {

@@ -209,7 +209,6 @@ func TestJSONErrors(t *testing.T) {
 		{ir.Str("@x"), "set reference"},
 		{ir.Str("*"), "wildcard"},
 		{ir.Str("tcp"), "protocol constant"},
-		{&ir.Elem{Key: ir.Int(1), Timeout: "1500ms"}, "whole seconds"},
 		{&ir.Elem{Key: ir.Int(1), Counter: &ir.Counter{}}, "element counter"},
 		{vx(ir.VerdictQueue, ""), "verdict"},
 		{pl("ip", ""), "cannot split"},
@@ -373,5 +372,19 @@ func TestPriorityValue(t *testing.T) {
 		if err != nil || got != tt.want {
 			t.Errorf("%s %s: got %d, %v; want %d", tt.fam, PriorityText(tt.pr), got, err, tt.want)
 		}
+	}
+}
+
+// TestJSONRoundsTimeouts: JSON takes whole seconds; a millisecond timeout
+// is rounded up and the change noted in metainfo.
+func TestJSONRoundsTimeouts(t *testing.T) {
+	rs := &ir.Ruleset{Tables: []*ir.Table{{Family: ir.FamilyIP, Name: "t", Sets: []*ir.Set{{
+		Name: "s", Type: "ipv4_addr", Flags: []string{"timeout"}, Timeout: "31s991ms"}}}}}
+	var b strings.Builder
+	if err := WriteJSON(&b, rs); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `"timeout": 32`) || !strings.Contains(b.String(), "rounded up to 32s") {
+		t.Errorf("timeout not rounded up with a note:\n%s", b.String())
 	}
 }

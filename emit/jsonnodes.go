@@ -378,14 +378,14 @@ func (j *jsonWriter) elem(key ir.Expr, timeout, expires, comment string, counter
 	}
 	o := obj("val", k)
 	if timeout != "" {
-		sec, err := jsonSeconds(timeout)
+		sec, err := j.jsonSeconds(timeout)
 		if err != nil {
 			return nil, fmt.Errorf("element timeout: %w", err)
 		}
 		o.set("timeout", sec)
 	}
 	if expires != "" {
-		sec, err := jsonSeconds(expires)
+		sec, err := j.jsonSeconds(expires)
 		if err != nil {
 			return nil, fmt.Errorf("element expires: %w", err)
 		}

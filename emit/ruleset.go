@@ -64,6 +64,14 @@ func (p *Printer) writeTable(b *strings.Builder, t *ir.Table, opt RulesetOptions
 		}
 		b.WriteString("\t}\n")
 	}
+	for _, o := range t.Counters {
+		sep()
+		fmt.Fprintf(b, "\tcounter %s {\n", Ident(o.Name))
+		if o.Comment != "" {
+			fmt.Fprintf(b, "\t\tcomment %s\n", p.quote(o.Comment))
+		}
+		b.WriteString("\t}\n")
+	}
 	for _, s := range t.Sets {
 		sep()
 		p.writeSet(b, s)

@@ -486,6 +486,8 @@ func (p *Printer) stmt(b *strings.Builder, s ir.Stmt) {
 	case *ir.ObjRef:
 		b.WriteString(s.Type + " set ")
 		p.expr(b, s.Name, 0)
+	case *ir.CounterRef:
+		b.WriteString("counter name " + p.quote(s.Name))
 	case *ir.Comment:
 		// Notes are written by the rule printer, not inline.
 	default:

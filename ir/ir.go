@@ -41,6 +41,7 @@ type Table struct {
 	Comment   string
 	Sets      []*Set
 	CtHelpers []*CtHelper
+	Counters  []*CounterObj
 	Chains    []*Chain
 }
 

@@ -22,11 +22,12 @@ type Ctx struct {
 	Cmd  *iptparse.Command
 	Rule *iptparse.Rule
 
-	stmts   []ir.Stmt
-	comment string
-	sets    []*ir.Set
-	helpers []*ir.CtHelper
-	chains  []*ir.Chain // helper chains the rule jumps to (DeclareChain)
+	stmts    []ir.Stmt
+	comment  string
+	sets     []*ir.Set
+	helpers  []*ir.CtHelper
+	chains   []*ir.Chain // helper chains the rule jumps to (DeclareChain)
+	counters []*ir.CounterObj
 }
 
 // Add appends statements to the rule being built.
@@ -86,6 +87,13 @@ func (c *Ctx) DeclareSet(s *ir.Set) string {
 	}
 	c.sets = append(c.sets, s)
 	return s.Name
+}
+
+// DeclareCounter declares a named counter object (normal mode only) and
+// returns its name.
+func (c *Ctx) DeclareCounter(o *ir.CounterObj) string {
+	c.counters = append(c.counters, o)
+	return o.Name
 }
 
 // DeclareCtHelper declares a ct helper object and returns its name.

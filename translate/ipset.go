@@ -41,7 +41,8 @@ func (l *nativeLayout) declareIPSets() {
 	for _, name := range l.t.ipsetOrder {
 		s := l.t.ipsets[name]
 		tbl := l.table(s.Family)
-		if tbl.Set(name) != nil {
+		nftName := ipsetNftName(name, l.t.opt.QuoteNames)
+		if tbl.Set(nftName) != nil {
 			continue
 		}
 		set, err := IPSetToNft(s)
@@ -49,6 +50,7 @@ func (l *nativeLayout) declareIPSets() {
 			l.t.diag(Diag{Pos: s.Pos, Kind: DiagUntranslated, Ext: "ipset " + name, Msg: err.Error()})
 			continue
 		}
+		set.Name = nftName
 		tbl.Sets = append(tbl.Sets, set)
 	}
 }
@@ -56,35 +58,35 @@ func (l *nativeLayout) declareIPSets() {
 // IPSet returns the definition of a named ipset, if one was given.
 func (c *Ctx) IPSet(name string) *iptparse.IPSet { return c.tr.ipsets[name] }
 
-// ipsetDim is one dimension of an ipset type as nft sees it.
-type ipsetDim struct {
+// ipsetPart is one dimension of an ipset type as nft sees it.
+type ipsetPart struct {
 	kind  string   // ip, net, port, mac, mark, iface
 	types []string // nft data types of its parts
 }
 
-func ipsetDims(s *iptparse.IPSet) ([]ipsetDim, error) {
+func ipsetParts(s *iptparse.IPSet) ([]ipsetPart, error) {
 	kindOf, _, _ := strings.Cut(s.Type, ":")
 	addr := "ipv4_addr"
 	if s.Family == iptparse.FamilyIPv6 {
 		addr = "ipv6_addr"
 	}
-	var dims []ipsetDim
+	var dims []ipsetPart
 	for _, d := range s.Dims() {
 		switch d {
 		case "ip", "net":
-			dims = append(dims, ipsetDim{d, []string{addr}})
+			dims = append(dims, ipsetPart{d, []string{addr}})
 		case "port":
 			if kindOf == "bitmap" {
-				dims = append(dims, ipsetDim{"bport", []string{"inet_service"}})
+				dims = append(dims, ipsetPart{"bport", []string{"inet_service"}})
 			} else {
-				dims = append(dims, ipsetDim{d, []string{"inet_proto", "inet_service"}})
+				dims = append(dims, ipsetPart{d, []string{"inet_proto", "inet_service"}})
 			}
 		case "mac":
-			dims = append(dims, ipsetDim{d, []string{"ether_addr"}})
+			dims = append(dims, ipsetPart{d, []string{"ether_addr"}})
 		case "mark":
-			dims = append(dims, ipsetDim{d, []string{"mark"}})
+			dims = append(dims, ipsetPart{d, []string{"mark"}})
 		case "iface":
-			dims = append(dims, ipsetDim{d, []string{"ifname"}})
+			dims = append(dims, ipsetPart{d, []string{"ifname"}})
 		default:
 			return nil, fmt.Errorf("ipset type %s has no nftables equivalent", s.Type)
 		}
@@ -94,7 +96,7 @@ func ipsetDims(s *iptparse.IPSet) ([]ipsetDim, error) {
 
 // IPSetToNft converts an ipset definition into a named nft set.
 func IPSetToNft(s *iptparse.IPSet) (*ir.Set, error) {
-	dims, err := ipsetDims(s)
+	dims, err := ipsetParts(s)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +156,7 @@ func IPSetToNft(s *iptparse.IPSet) (*ir.Set, error) {
 }
 
 // ipsetElement parses one element ("10.0.0.0/8,tcp:80").
-func ipsetElement(dims []ipsetDim, value string, fam iptparse.Family) (ir.Expr, bool, error) {
+func ipsetElement(dims []ipsetPart, value string, fam iptparse.Family) (ir.Expr, bool, error) {
 	parts := strings.Split(value, ",")
 	if len(parts) != len(dims) {
 		return nil, false, fmt.Errorf("want %d parts", len(dims))
@@ -244,7 +246,7 @@ func ipsetAddr(p string, fam iptparse.Family, isNet bool) (ir.Expr, bool, error)
 // IPSetKey builds the lookup key of "-m set --match-set NAME FLAGS" for a
 // known ipset: "ip saddr . meta l4proto . th dport" and so on.
 func IPSetKey(s *iptparse.IPSet, flags []string, l3 string) (ir.Expr, error) {
-	dims, err := ipsetDims(s)
+	dims, err := ipsetParts(s)
 	if err != nil {
 		return nil, err
 	}
@@ -279,4 +281,13 @@ func IPSetKey(s *iptparse.IPSet, flags []string, l3 string) (ir.Expr, error) {
 		return keys[0], nil
 	}
 	return &ir.Concat{Elems: keys}, nil
+}
+
+// ipsetNftName is the nft name of an ipset: the same, unless nft cannot
+// read it unquoted and quoted names are not allowed.
+func ipsetNftName(name string, quote bool) string {
+	if ir.IsBareIdent(name) || quote {
+		return name
+	}
+	return "ipset_" + nftSafeName(name)
 }

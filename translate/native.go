@@ -415,6 +415,15 @@ func (l *nativeLayout) declare(fam iptparse.Family, c *Ctx) {
 			t.Sets = append(t.Sets, s)
 		}
 	}
+	for _, o := range c.counters {
+		found := false
+		for _, x := range t.Counters {
+			found = found || x.Name == o.Name
+		}
+		if !found {
+			t.Counters = append(t.Counters, o)
+		}
+	}
 	for _, h := range c.helpers {
 		found := false
 		for _, x := range t.CtHelpers {
@@ -473,6 +482,7 @@ func (t *Translator) Ruleset() *ir.Ruleset {
 		return t.finished
 	}
 	defer func() { t.finished = t.rs }()
+	t.runFinishers()
 	l := t.native
 	// Chains that rules jump to but that were never declared: iptables
 	// would refuse the jump; we declare them empty so the rest loads.

@@ -75,6 +75,8 @@ type Translator struct {
 	diags []Diag
 	stats Stats
 	seq   map[string]int
+	// ext holds per-run extension state (see Ctx.State).
+	ext map[string]any
 
 	// exact mode output
 	cmds []*ir.Command
