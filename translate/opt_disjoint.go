@@ -3,6 +3,7 @@ package translate
 import (
 	"bytes"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -15,12 +16,12 @@ type disjoint struct {
 	names   map[string]bool // exact interface names and symbols
 	globs   []string        // interface name prefixes ("eth*")
 	// several selectors:
-	points map[string]bool // tuples made of single values only
-	others [][]interval    // tuples with a range, prefix or glob
+	points map[string][]interval // tuples made of single values only, by tupleKey
+	others [][]interval          // tuples with a range, prefix or glob
 }
 
 func newDisjoint() *disjoint {
-	return &disjoint{names: map[string]bool{}, points: map[string]bool{}}
+	return &disjoint{names: map[string]bool{}, points: map[string][]interval{}}
 }
 
 // add inserts t unless it overlaps a value already there; it reports
@@ -31,7 +32,7 @@ func (d *disjoint) add(t []interval) bool {
 	}
 	if isPoint(t) {
 		k := tupleKey(t)
-		if d.points[k] {
+		if _, dup := d.points[k]; dup {
 			return false
 		}
 		for _, o := range d.others {
@@ -39,11 +40,11 @@ func (d *disjoint) add(t []interval) bool {
 				return false
 			}
 		}
-		d.points[k] = true
+		d.points[k] = t
 		return true
 	}
-	for k := range d.points {
-		if tupleOverlap(parseTupleKey(k), t) {
+	for _, p := range d.points {
+		if tupleOverlap(p, t) {
 			return false
 		}
 	}
@@ -103,33 +104,22 @@ func isPoint(t []interval) bool {
 	return true
 }
 
-// tupleKey encodes a tuple of single values as a map key.
+// tupleKey encodes a tuple of single values as a map key: each part is
+// length-prefixed, so values containing any byte cannot run together.
 func tupleKey(t []interval) string {
 	var b strings.Builder
 	for _, x := range t {
+		v := x.exact
+		kind := byte('s')
 		if x.lo != nil {
-			b.WriteByte('n')
-			b.Write(x.lo)
-		} else {
-			b.WriteByte('s')
-			b.WriteString(x.exact)
+			v, kind = string(x.lo), 'n'
 		}
-		b.WriteByte(0)
+		b.WriteByte(kind)
+		b.WriteString(strconv.Itoa(len(v)))
+		b.WriteByte(':')
+		b.WriteString(v)
 	}
 	return b.String()
-}
-
-func parseTupleKey(k string) []interval {
-	var t []interval
-	for _, part := range strings.Split(strings.TrimSuffix(k, "\x00"), "\x00") {
-		if part[0] == 'n' {
-			v := []byte(part[1:])
-			t = append(t, interval{lo: v, hi: v})
-		} else {
-			t = append(t, interval{exact: part[1:]})
-		}
-	}
-	return t
 }
 
 func tupleOverlap(a, b []interval) bool {
