@@ -158,10 +158,19 @@ func (st *parseState) longOption(w Word) error {
 	return st.unknownOption(w, w.Text)
 }
 
+// unknownOption reports an option no loaded extension knows, naming the
+// extension most recently given with -m or -j (the one the option was
+// probably meant for), or the protocol match -p loaded.
 func (st *parseState) unknownOption(w Word, opt string) error {
 	ext := ""
-	if len(st.exts) > 0 {
-		ext = st.exts[len(st.exts)-1].Label()
+	for i := len(st.exts) - 1; i >= 0; i-- {
+		if !st.exts[i].Implicit {
+			ext = st.exts[i].Label()
+			break
+		}
+		if ext == "" {
+			ext = "-p " + st.exts[i].Name
+		}
 	}
 	return &Error{Pos: w.Pos, Ext: ext, Msg: fmt.Sprintf("unknown option %q", opt)}
 }
