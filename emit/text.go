@@ -193,6 +193,10 @@ func (p *Printer) expr(b *strings.Builder, e ir.Expr, parent int) {
 		}
 	case *ir.VerdictExpr:
 		b.WriteString(verdictText(e.Kind, e.Chain))
+	case *ir.MapLookup:
+		p.expr(b, e.Key, 0)
+		b.WriteString(" map ")
+		p.expr(b, e.Map, 0)
 	case nil:
 		b.WriteString("<nil>")
 	default:
