@@ -1,6 +1,8 @@
 package translate
 
 import (
+	"encoding/binary"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -139,7 +141,7 @@ var hdrCases = []hdrCase{
 	{v6, "-A INPUT -m ipv6header --header 60,auth --soft", "exthdr dst exists meta l4proto ah counter", "="},
 	// srh
 	{v6, "-A INPUT -m srh --srh-segs-left-eq 1 --srh-last-entry-gt 3 --srh-tag 7",
-		"rt type 4 rt seg-left 1 srh last-entry > 3 srh tag 7 counter", "="},
+		"rt type 4 rt seg-left 1 srh last-entry > 3 srh tag " + srhTag7 + " counter", "="},
 	{v6, "-A INPUT -m srh ! --srh-next-hdr 6 ! --srh-hdr-len-lt 4 --srh-segs-left-lt 2",
 		"rt type 4 rt nexthdr != 6 rt hdrlength >= 4 rt seg-left < 2 rt seg-left . srh last-entry { 0 . 0-255, 1 . 1-255 } counter", "="},
 	{v6, "-A INPUT -m srh --srh-segs-left-gt 3 --srh-segs-left-lt 5",
@@ -162,6 +164,9 @@ var hdrCases = []hdrCase{
 	// ECN
 	{v4, "-t mangle -A OUTPUT -j ECN --ecn-ip-ect 2", "counter ip ecn set ect0", "="},
 }
+
+// srhTag7 is "--srh-tag 7" as the kernel compares it: in host byte order.
+var srhTag7 = fmt.Sprint(binary.BigEndian.Uint16(binary.NativeEndian.AppendUint16(nil, 7)))
 
 func TestXlateHeaderExtensions(t *testing.T) {
 	for _, c := range hdrCases {

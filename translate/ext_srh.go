@@ -1,6 +1,8 @@
 package translate
 
 import (
+	"encoding/binary"
+
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
 )
@@ -10,6 +12,8 @@ import (
 // routing header of type 4 whose Segments Left is at most its Last Entry,
 // then tests each option. The -eq/-gt/-lt options of one field share one
 // value in the kernel's structure: the last one given is used by all.
+// --srh-tag is compared in host byte order (a kernel bug), so the tag
+// in the header is the value byte-swapped on little-endian machines.
 // --srh-psid/--srh-nsid/--srh-lsid pick the SID by the packet's own
 // Segments Left or Last Entry, which nftables cannot do.
 
@@ -110,7 +114,14 @@ func translateSRH(c *Ctx, x *iptparse.Ext) error {
 	segs := c.srhField(x, "srh-segs-left", rt("seg-left"))
 	last := c.srhField(x, "srh-last-entry", srh("last-entry"))
 	if o := x.Opt("srh-tag"); o != nil {
-		c.Add(ir.EqOrNe(srh("tag"), o.Neg, ir.Int(o.Value.(uint64))))
+		// ip6t_srh compares the header's tag, in network byte order,
+		// with the value in host byte order.
+		v := uint16(o.Value.(uint64))
+		wire := binary.BigEndian.Uint16(binary.NativeEndian.AppendUint16(nil, v))
+		if wire != v {
+			c.note("--srh-tag %d: the kernel compares the tag field in host byte order; on this (little-endian) machine that is the tag %d", v, wire)
+		}
+		c.Add(ir.EqOrNe(srh("tag"), o.Neg, ir.Int(uint64(wire))))
 	}
 	// The kernel also requires Segments Left <= Last Entry. When the
 	// tests above imply it, nothing is added; otherwise the pairs are
