@@ -93,8 +93,8 @@ var deliberate = map[string]string{
 	"-A INPUT -p sctp --chunk-types all INIT,DATA:iUbE,SACK,ABORT:T -j ACCEPT": "nft # -A INPUT -p sctp --chunk-types all INIT,DATA:iUbE,SACK,ABORT:T -j ACCEPT ",
 	"-A INPUT -p sctp --chunk-types only SHUTDOWN_COMPLETE -j ACCEPT":          "nft # -A INPUT -p sctp --chunk-types only SHUTDOWN_COMPLETE -j ACCEPT ",
 	// libxt_tcpmss.txlate (docs/upstream-differences.md)
-	"-A INPUT -m tcpmss ! --mss 42":         "nft # -A INPUT -m tcpmss ! --mss 42 ",
-	"-A INPUT -m tcpmss ! --mss 1461:65535": "nft # -A INPUT -m tcpmss ! --mss 1461:65535 ",
+	"-A INPUT -m tcpmss ! --mss 42":         "nft 'add rule ip filter INPUT meta l4proto tcp tcp option maxseg missing counter'\nnft 'add rule ip filter INPUT tcp option maxseg size != 42 counter'",
+	"-A INPUT -m tcpmss ! --mss 1461:65535": "nft 'add rule ip filter INPUT meta l4proto tcp tcp option maxseg missing counter'\nnft 'add rule ip filter INPUT tcp option maxseg size != 1461-65535 counter'",
 }
 
 // TestUpstreamSuite runs iptables 1.8.11's own translation tests through

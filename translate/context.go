@@ -26,6 +26,7 @@ type Ctx struct {
 	comment string
 	sets    []*ir.Set
 	helpers []*ir.CtHelper
+	split   *ruleSplit // see Either
 }
 
 // Add appends statements to the rule being built.

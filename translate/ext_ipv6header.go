@@ -156,7 +156,7 @@ func translateIPv6Header(c *Ctx, x *iptparse.Ext) error {
 			c.note("! --header %s without --soft matches every packet: a packet has exactly one of esp, none, prot", o.Arg())
 			return nil
 		}
-		return c.Untranslatable(x, "! --header without --soft matches when any listed header is missing or any other header is present: nftables rules cannot express this disjunction")
+		return c.ip6hDiffers(x, o, mask)
 	}
 	// Which terminal (esp, none, prot) may end the chain.
 	allowed := map[uint8]bool{ip6hESP: true, ip6hNone: true, ip6hProto: true}
@@ -234,4 +234,45 @@ func setOrOne(elems []ir.Expr) ir.Expr {
 		return elems[0]
 	}
 	return &ir.SetLit{Elems: elems}
+}
+
+// ip6hDiffers translates "! --header LIST" without --soft when LIST has
+// one of esp, none, prot: some header differs from the list. That is one
+// nft rule per header (Ctx.Either), the k-th testing that the headers
+// before it are as listed and that it is not.
+func (c *Ctx) ip6hDiffers(x *iptparse.Ext, o *iptparse.Option, mask uint8) error {
+	if mask&ip6hAuth != 0 {
+		return c.Untranslatable(x, "! --header %s: when the packet has the listed AH header, nft's meta l4proto stops at it, so how the header chain ends (esp, none, prot) cannot be tested", o.Arg())
+	}
+	var same []ir.Stmt
+	var alts [][]ir.Stmt
+	state := map[bool]string{true: "exists", false: "missing"}
+	for _, h := range []struct {
+		bit  uint8
+		name string
+	}{{ip6hHop, "hbh"}, {ip6hDst, "dst"}, {ip6hRoute, "rt"}, {ip6hFrag, "frag"}} {
+		in := mask&h.bit != 0
+		alt := append(append([]ir.Stmt(nil), same...), ir.Eq(&ir.Exthdr{Name: h.name}, ir.Sym(state[!in])))
+		alts = append(alts, alt)
+		same = append(same, ir.Eq(&ir.Exthdr{Name: h.name}, ir.Sym(state[in])))
+	}
+	// An AH header, which the list does not have.
+	alts = append(alts, append(append([]ir.Stmt(nil), same...), l4protoIs("ah")))
+	// No AH header, and the chain ends otherwise than listed.
+	l4 := &ir.Meta{Key: "l4proto"}
+	var end ir.Stmt
+	switch {
+	case mask&ip6hESP != 0:
+		end = ir.Cmp(l4, ir.CmpNe, &ir.SetLit{Elems: []ir.Expr{ir.Sym("ah"), ir.Sym("esp")}})
+	case mask&ip6hNone != 0:
+		end = ir.Cmp(l4, ir.CmpNe, &ir.SetLit{Elems: []ir.Expr{ir.Sym("ah"), ir.Sym("ipv6-nonxt")}})
+	default:
+		end = ir.Eq(l4, &ir.SetLit{Elems: []ir.Expr{ir.Sym("esp"), ir.Sym("ipv6-nonxt")}})
+	}
+	alts = append(alts, append(same, end))
+	if !c.Either(alts...) {
+		return c.Untranslatable(x, "! --header without --soft takes one nft rule per header, and an earlier match of this rule has state that each would update")
+	}
+	c.note("! --header %s: some header differs from the list; written as %d rules", o.Arg(), len(alts))
+	return nil
 }

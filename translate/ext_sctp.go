@@ -16,8 +16,9 @@ import (
 // type), "any" needs one of them, "only" needs every chunk of the packet
 // to be of a listed type (with the given flags). nft's "sctp chunk TYPE"
 // expressions test whether a type is present and read the first chunk of
-// a type only, and know only the named chunk types, so only "all" without
-// flags, and single-type "any", translate exactly.
+// a type only, and know only the named chunk types: "all" and "any"
+// without flags translate ("any" with several types, and a negated "all",
+// as one nft rule per type), "only" and chunk flags do not.
 
 func init() {
 	Register(&Ext{
@@ -158,6 +159,11 @@ func translateSCTP(c *Ctx, x *iptparse.Ext) error {
 	}
 	if o := x.Opt("chunk-types"); o != nil {
 		ch, _ := parseSCTPChunks(o.Args[0].Text, o.Args[1].Text)
+		if !c.addedSince(n) && o.Neg && ch.mode != "only" {
+			// "sctp chunk TYPE missing" is also true for packets of
+			// other protocols: nft adds no dependency for it.
+			c.Add(l4protoIs("sctp"))
+		}
 		if err := c.sctpChunks(x, o, ch); err != nil {
 			return err
 		}
@@ -197,6 +203,9 @@ func (c *Ctx) sctpChunks(x *iptparse.Ext, o *iptparse.Option, ch *sctpChunks) er
 			}
 		}
 	}
+	flagsErr := func() error {
+		return c.Untranslatable(x, "--chunk-types with flags: xt_sctp looks for any chunk of the type with those flags, nft's \"sctp chunk TYPE flags\" reads only the first chunk of the type")
+	}
 	switch ch.mode {
 	case "any":
 		switch {
@@ -206,12 +215,14 @@ func (c *Ctx) sctpChunks(x *iptparse.Ext, o *iptparse.Option, ch *sctpChunks) er
 			// Always true (every packet has a chunk).
 		case ch.all:
 			neverRule("every chunk type is listed")
-		case len(listed) == 1 && len(ch.flags) == 0:
-			chunk(listed[0], map[bool]string{false: "exists", true: "missing"}[o.Neg])
 		case len(ch.flags) > 0:
-			return c.Untranslatable(x, "--chunk-types with flags: xt_sctp looks for any chunk of the type with those flags, nft's \"sctp chunk TYPE flags\" reads only the first chunk of the type")
+			return flagsErr()
+		case o.Neg:
+			for _, i := range listed {
+				chunk(i, "missing")
+			}
 		default:
-			return c.Untranslatable(x, "--chunk-types any with several types: nftables cannot express \"one of these chunk types is present\" in one rule")
+			return c.someChunk(x, listed, "exists")
 		}
 	case "all":
 		switch {
@@ -221,15 +232,13 @@ func (c *Ctx) sctpChunks(x *iptparse.Ext, o *iptparse.Option, ch *sctpChunks) er
 		case ch.all:
 			return c.Untranslatable(x, "--chunk-types all ALL: nftables can only test the named chunk types")
 		case len(ch.flags) > 0:
-			return c.Untranslatable(x, "--chunk-types with flags: xt_sctp looks for any chunk of the type with those flags, nft's \"sctp chunk TYPE flags\" reads only the first chunk of the type")
+			return flagsErr()
 		case !o.Neg:
 			for _, i := range listed {
 				chunk(i, "exists")
 			}
-		case len(listed) == 1:
-			chunk(listed[0], "missing")
 		default:
-			return c.Untranslatable(x, "! --chunk-types all with several types: nftables cannot express \"one of these chunk types is missing\" in one rule")
+			return c.someChunk(x, listed, "missing")
 		}
 	case "only":
 		switch {
@@ -242,5 +251,33 @@ func (c *Ctx) sctpChunks(x *iptparse.Ext, o *iptparse.Option, ch *sctpChunks) er
 			return c.Untranslatable(x, "--chunk-types only: nftables cannot test that a packet has no chunk of any other type (nft names only some chunk types)")
 		}
 	}
+	return nil
+}
+
+// someChunk adds "one of these chunk types is STATE" (exists or
+// missing): one test for one type, else one nft rule per type, the k-th
+// also requiring the types before it to be in the other state, so that
+// no packet matches two (Ctx.Either).
+func (c *Ctx) someChunk(x *iptparse.Ext, listed []int, state string) error {
+	other := map[string]string{"exists": "missing", "missing": "exists"}[state]
+	test := func(i int, st string) ir.Stmt {
+		return ir.Eq(&ir.Payload{Proto: "sctp chunk " + sctpChunkNames[i].nft}, ir.Sym(st))
+	}
+	if len(listed) == 1 {
+		c.Add(test(listed[0], state))
+		return nil
+	}
+	var alts [][]ir.Stmt
+	for k, i := range listed {
+		var alt []ir.Stmt
+		for _, j := range listed[:k] {
+			alt = append(alt, test(j, other))
+		}
+		alts = append(alts, append(alt, test(i, state)))
+	}
+	if !c.Either(alts...) {
+		return c.Untranslatable(x, "--chunk-types: \"one of these chunk types is %s\" takes one nft rule per type, and an earlier match of this rule has state that each would update", state)
+	}
+	c.note("--chunk-types: one of the chunk types is %s; written as %d rules", state, len(alts))
 	return nil
 }

@@ -9,7 +9,8 @@ import (
 // xt_tcpmss needs "-p tcp". A packet without an MSS option does not match
 // "--mss", and does match "! --mss" (xt_tcpmss returns the inversion flag
 // when it finds no option); nft's "tcp option maxseg size" never matches
-// such a packet, "!=" included, so "! --mss" has no one-rule equivalent.
+// such a packet, "!=" included, so "! --mss" becomes two nft rules (see
+// Ctx.Either).
 
 func init() {
 	Register(&Ext{
@@ -32,11 +33,24 @@ func init() {
 				return err
 			}
 			o := x.Opt("mss")
-			if o.Neg {
-				return c.Untranslatable(x, "! --mss also matches packets without an MSS option, which nft's \"tcp option maxseg size !=\" does not match (it needs \"tcp option maxseg missing\" or the size test: two rules)")
-			}
 			r := o.Value.(iptparse.Range)
-			c.Add(ir.Eq(&ir.TCPOption{Name: "maxseg", Field: "size"}, intOrRange(r.Lo, r.Hi)))
+			size := &ir.TCPOption{Name: "maxseg", Field: "size"}
+			if o.Neg {
+				// "No MSS option, or one outside the range": two nft
+				// rules, which no packet matches both.
+				missing := []ir.Stmt{ir.Eq(&ir.TCPOption{Name: "maxseg"}, ir.Sym("missing"))}
+				if p, ok := c.Protocol(); !ok || p != 6 {
+					// "missing" is also true for other protocols.
+					missing = append([]ir.Stmt{l4protoIs("tcp")}, missing...)
+				}
+				outside := []ir.Stmt{ir.Cmp(size, ir.CmpNe, intOrRange(r.Lo, r.Hi))}
+				if !c.Either(missing, outside) {
+					return c.Untranslatable(x, "! --mss also matches packets without an MSS option: that takes two nft rules (\"tcp option maxseg missing\" and \"tcp option maxseg size !=\"), and an earlier match of this rule has state that both would update")
+				}
+				c.note("! --mss %s: no MSS option, or one outside the range; written as two rules", o.Arg())
+				return nil
+			}
+			c.Add(ir.Eq(size, intOrRange(r.Lo, r.Hi)))
 			return nil
 		},
 	})

@@ -133,13 +133,13 @@ func (b *bench) iptCount(fam iptparse.Family, table, chain string) uint64 {
 var nftCounterRe = regexp.MustCompile(`counter packets (\d+) bytes \d+ comment "([^"]+)"`)
 
 // nftCounts returns the packet counts of the rules of table t by their
-// comment.
+// comment (summed over the rules that share one).
 func (b *bench) nftCounts(fam iptparse.Family) map[string]uint64 {
 	b.t.Helper()
 	m := map[string]uint64{}
 	for _, sm := range nftCounterRe.FindAllStringSubmatch(b.run("nft", "list", "table", nftFam(fam), "t"), -1) {
 		n, _ := strconv.ParseUint(sm[1], 10, 64)
-		m[sm[2]] = n
+		m[sm[2]] += n
 	}
 	return m
 }
@@ -158,7 +158,9 @@ func (b *bench) loadNft(fam iptparse.Family, hook string, prio int, rules map[st
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "table %s t {\n chain c {\n  type filter hook %s priority %d;\n", nftFam(fam), hook, prio)
 	for name, r := range rules {
-		fmt.Fprintf(&sb, "  %s counter comment %q\n", r, name)
+		for _, line := range strings.Split(r, "\n") {
+			fmt.Fprintf(&sb, "  %s counter comment %q\n", line, name)
+		}
 	}
 	sb.WriteString(" }\n}\n")
 	b.ns.Exec("", "nft", "delete", "table", nftFam(fam), "t") // may not exist yet
@@ -168,14 +170,18 @@ func (b *bench) loadNft(fam iptparse.Family, hook string, prio int, rules map[st
 }
 
 // ourRule is the normal-mode translation of an iptables rule without its
-// counter and verdict.
+// counter: one line per nft rule.
 func ourRule(t *testing.T, fam iptparse.Family, rule string) string {
 	t.Helper()
 	got, err := xlate(t, fam, false, "-A OUTPUT "+rule)
 	if err != nil {
 		t.Fatalf("%s: %v", rule, err)
 	}
-	return strings.TrimSuffix(strings.TrimSuffix(got, "counter"), " ")
+	lines := strings.Split(got, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSuffix(strings.TrimSuffix(l, "counter"), " ")
+	}
+	return strings.Join(lines, "\n")
 }
 
 type probe struct {
@@ -313,16 +319,18 @@ func TestKernelTCPMSS(t *testing.T) {
 		{"SYN MSS 1460", syn(mssOpt(1460)), false},
 		{"SYN MSS 100", syn(mssOpt(100)), true},
 		{"SYN NOP,NOP,MSS 100", syn(append([]byte{1, 1}, mssOpt(100)...)), true},
+		{"UDP", ip4(17, 0, make([]byte, 8)), false},
 	}
-	diffs := compareMatch(t, v4, "-p tcp -m tcpmss ! --mss 536:65535", nil,
+	rule := "-p tcp -m tcpmss ! --mss 536:65535"
+	diffs := compareMatch(t, v4, rule, map[string]string{"ours": ourRule(t, v4, rule)},
 		map[string]string{"upstream": "tcp option maxseg size != 536-65535"}, probes)
 	if fmt.Sprint(diffs["upstream"]) != "[SYN without MSS]" {
 		t.Errorf("upstream's translation differs on %v", diffs["upstream"])
 	}
-	// The positive form translates exactly.
-	rule := ourRule(t, v4, "-p tcp -m tcpmss --mss 536:65535")
+	// The positive form.
+	rule = ourRule(t, v4, "-p tcp -m tcpmss --mss 536:65535")
 	for i := range probes {
-		probes[i].want = !probes[i].want
+		probes[i].want = !probes[i].want && probes[i].name != "UDP"
 	}
 	compareMatch(t, v4, "-p tcp -m tcpmss --mss 536:65535", map[string]string{"ours": rule}, nil, probes)
 }
@@ -485,12 +493,25 @@ func TestKernelSCTPChunks(t *testing.T) {
 	if len(diffs) != 1 {
 		t.Errorf("upstream's translation agrees")
 	}
-	rule := "-p sctp --chunk-types all INIT,DATA"
-	compareMatch(t, v4, rule, map[string]string{"ours": ourRule(t, v4, rule)}, nil, []probe{
-		{"INIT,DATA", ip4(132, 0, sctpPkt(sctpChunk(1, 0), data(3))), true},
-		{"DATA,DATA,INIT", ip4(132, 0, sctpPkt(data(0), data(3), sctpChunk(1, 0))), true},
-		{"DATA", ip4(132, 0, sctpPkt(data(3))), false},
-	})
+	udp := ip4(17, 0, make([]byte, 8))
+	for _, c := range []struct {
+		rule string
+		want [5]bool // INIT,DATA; DATA,DATA,INIT; DATA; SACK; UDP
+	}{
+		{"-p sctp --chunk-types all INIT,DATA", [5]bool{true, true, false, false, false}},
+		{"-p sctp ! --chunk-types all INIT,DATA", [5]bool{false, false, true, true, false}},
+		{"-p sctp --chunk-types any INIT,DATA", [5]bool{true, true, true, false, false}},
+		{"-p sctp ! --chunk-types any INIT,DATA", [5]bool{false, false, false, true, false}},
+		{"-p sctp ! --chunk-types any INIT", [5]bool{false, false, true, true, false}},
+	} {
+		compareMatch(t, v4, c.rule, map[string]string{"ours": ourRule(t, v4, c.rule)}, nil, []probe{
+			{"INIT,DATA", ip4(132, 0, sctpPkt(sctpChunk(1, 0), data(3))), c.want[0]},
+			{"DATA,DATA,INIT", ip4(132, 0, sctpPkt(data(0), data(3), sctpChunk(1, 0))), c.want[1]},
+			{"DATA", ip4(132, 0, sctpPkt(data(3))), c.want[2]},
+			{"SACK", ip4(132, 0, sctpPkt(sctpChunk(3, 0))), c.want[3]},
+			{"UDP", udp, c.want[4]},
+		})
+	}
 }
 
 func TestKernelIPv6Header(t *testing.T) {
@@ -519,6 +540,9 @@ func TestKernelIPv6Header(t *testing.T) {
 		"-m ipv6header --header auth,frag --soft",
 		"-m ipv6header --header none",
 		"-m ipv6header --header dst,none",
+		"-m ipv6header ! --header frag,prot",
+		"-m ipv6header ! --header hop,frag,none",
+		"-m ipv6header ! --header esp",
 	} {
 		t.Run(rule, func(t *testing.T) {
 			t.Parallel()

@@ -135,9 +135,12 @@ func exclAll(self string, names ...string) []string {
 	return r
 }
 
-// addedSince reports whether statements other than notes were added since
-// the rule had n statements.
+// addedSince reports whether statements other than notes (or the
+// alternatives of Either) were added since the rule had n statements.
 func (c *Ctx) addedSince(n int) bool {
+	if c.split != nil && c.split.pos >= n {
+		return true
+	}
 	for _, s := range c.stmts[n:] {
 		if _, ok := s.(*ir.Comment); !ok {
 			return true
