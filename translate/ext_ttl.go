@@ -10,7 +10,7 @@ import (
 
 func init() {
 	registerTTLMatch("ttl", iptparse.FamilyIPv4, "ip", "ttl",
-		"TTL match: You must specify one of `--ttl-eq', `--ttl-lt', `--ttl-gt'")
+		"TTL match: You must specify one of `--ttl-eq', `--ttl-lt', `--ttl-gt")
 }
 
 // registerTTLMatch registers -m ttl or -m hl (libip6t_hl.c, in ext_hl.go):
