@@ -42,7 +42,7 @@ func TestMultiCall(t *testing.T) {
 	}
 	// Errors: exit 2 with the position and the option.
 	_, errText, code := run(t, nil, "", link, "-A", "INPUT", "-p", "tcp", "--dportz", "22")
-	if code != 2 || !strings.Contains(errText, `<args>:1:17: -m tcp: unknown option "--dportz"`) {
+	if code != 2 || !strings.Contains(errText, `<args>:1:17: -p tcp: unknown option "--dportz"`) {
 		t.Errorf("bad option: exit %d, stderr %q", code, errText)
 	}
 	// Insert positions: iptables counts from 1, nft's index from 0.

@@ -77,6 +77,38 @@ var deliberate = map[string]string{
 	"-A PREROUTING -t mangle -i eth1 -m cluster --cluster-total-nodes 7 --cluster-local-node 5 --cluster-hash-seed 0xdeadbeef -j MARK --set-mark 0xffff":       `nft 'add rule ip mangle PREROUTING iifname "eth1" jhash ct original saddr mod 7 seed 0xdeadbeef eq 4 meta pkttype set host counter meta mark set 0xffff'`,
 	// -m connlabel: "! --label" also matches packets without conntrack.
 	"-A INPUT -m connlabel ! --label 40 --set": "nft # -A INPUT -m connlabel ! --label 40 --set ",
+	// libip6t_ah.txlate (docs/upstream-differences.md)
+	"-A INPUT -m ah ! --ahlen 120":                             "nft 'add rule ip6 filter INPUT ah hdrlength != 28 counter'",
+	"-A INPUT -m ah --ahres":                                   "nft 'add rule ip6 filter INPUT ah reserved 0 counter'",
+	"-A INPUT -m ah --ahspi 500 ! --ahlen 120 -j DROP":         "nft 'add rule ip6 filter INPUT ah spi 500 ah hdrlength != 28 counter drop'",
+	"-A INPUT -m ah --ahspi 500 --ahlen 120 --ahres -j ACCEPT": "nft 'add rule ip6 filter INPUT ah spi 500 ah hdrlength 28 ah reserved 0 counter accept'",
+	// libip6t_frag.txlate (docs/upstream-differences.md)
+	"-t filter -A INPUT -m frag --fragid 100 --fragres --fragmore -j ACCEPT": "nft 'add rule ip6 filter INPUT frag id 100 frag reserved 0 frag reserved2 0 frag more-fragments 1 counter accept'",
+	// libip6t_hbh.txlate (docs/upstream-differences.md)
+	"-t filter -A INPUT -m hbh --hbh-len 22":   "nft 'add rule ip6 filter INPUT hbh hdrlength != 0-255 counter'",
+	"-t filter -A INPUT -m hbh ! --hbh-len 22": "nft 'add rule ip6 filter INPUT exthdr hbh exists counter'",
+	// libip6t_rt.txlate (docs/upstream-differences.md)
+	"-A INPUT -m rt ! --rt-len 22 -j DROP":                                "nft 'add rule ip6 filter INPUT exthdr rt exists counter drop'",
+	"-A INPUT -m rt --rt-type 0 --rt-len 22 -j DROP":                      "nft 'add rule ip6 filter INPUT rt type 0 rt hdrlength != 0-255 counter drop'",
+	"-A INPUT -m rt --rt-type 0 --rt-len 22 ! --rt-segsleft 26 -j ACCEPT": "nft 'add rule ip6 filter INPUT rt type 0 rt seg-left != 26 rt hdrlength != 0-255 counter accept'",
+	// libxt_TOS.txlate (docs/upstream-differences.md)
+	"-A INPUT -j TOS --set-tos 0x1f":           "nft 'add rule ip6 filter INPUT counter ip6 dscp set 0x07 ip6 ecn set ce'",
+	"-A INPUT -j TOS --set-tos 0xff":           "nft 'add rule ip6 filter INPUT counter ip6 dscp set 0x3f ip6 ecn set ce'",
+	"-A INPUT -j TOS --set-tos Minimize-Delay": "nft # -A INPUT -j TOS --set-tos Minimize-Delay ",
+	"-A INPUT -j TOS --set-tos Minimize-Cost":  "nft # -A INPUT -j TOS --set-tos Minimize-Cost ",
+	"-A INPUT -j TOS --set-tos Normal-Service": "nft # -A INPUT -j TOS --set-tos Normal-Service ",
+	"-A INPUT -j TOS --and-tos 0x12":           "nft # -A INPUT -j TOS --and-tos 0x12 ",
+	"-A INPUT -j TOS --or-tos 0x12":            "nft # -A INPUT -j TOS --or-tos 0x12 ",
+	"-A INPUT -j TOS --xor-tos 0x12":           "nft # -A INPUT -j TOS --xor-tos 0x12 ",
+	"-A INPUT -j TOS --set-tos 0x12/0x34":      "nft # -A INPUT -j TOS --set-tos 0x12/0x34 ",
+	// libxt_ecn.txlate (docs/upstream-differences.md)
+	"-A INPUT -m ecn ! --ecn-tcp-ece": "nft 'add rule ip filter INPUT tcp flags & ecn == 0 counter'",
+	// libxt_sctp.txlate (docs/upstream-differences.md)
+	"-A INPUT -p sctp --chunk-types all INIT,DATA:iUbE,SACK,ABORT:T -j ACCEPT": "nft # -A INPUT -p sctp --chunk-types all INIT,DATA:iUbE,SACK,ABORT:T -j ACCEPT ",
+	"-A INPUT -p sctp --chunk-types only SHUTDOWN_COMPLETE -j ACCEPT":          "nft # -A INPUT -p sctp --chunk-types only SHUTDOWN_COMPLETE -j ACCEPT ",
+	// libxt_tcpmss.txlate (docs/upstream-differences.md)
+	"-A INPUT -m tcpmss ! --mss 42":         "nft 'add rule ip filter INPUT meta l4proto tcp tcp option maxseg missing counter'\nnft 'add rule ip filter INPUT tcp option maxseg size != 42 counter'",
+	"-A INPUT -m tcpmss ! --mss 1461:65535": "nft 'add rule ip filter INPUT meta l4proto tcp tcp option maxseg missing counter'\nnft 'add rule ip filter INPUT tcp option maxseg size != 1461-65535 counter'",
 }
 
 // TestUpstreamSuite runs iptables 1.8.11's own translation tests through

@@ -28,6 +28,7 @@ type Ctx struct {
 	helpers  []*ir.CtHelper
 	chains   []*ir.Chain // helper chains the rule jumps to (DeclareChain)
 	counters []*ir.CounterObj
+	split    *ruleSplit // see Either
 }
 
 // Add appends statements to the rule being built.

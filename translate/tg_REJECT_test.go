@@ -6,7 +6,6 @@ import (
 	"github.com/ipt2nft/ipt2nft/iptparse"
 )
 
-const v6 = iptparse.FamilyIPv6
 
 var rejectCases = []tgCase{
 	{0, "-A FORWARD -p TCP --dport 22 -j REJECT",

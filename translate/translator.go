@@ -297,8 +297,10 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 				comment = truncateUTF8(comment, maxNftComment)
 				c.Warn(cmd.Pos, "comment longer than nft's %d bytes, shortened to %q", maxNftComment, comment)
 			}
-			rules = append(rules, &ir.Rule{Stmts: c.stmts, Comment: comment, Origin: []iptparse.Pos{cmd.Pos}, Source: cmd.RuleText()})
-			ctxs = append(ctxs, c)
+			for i, stmts := range c.ruleBodies() {
+				rules = append(rules, &ir.Rule{Stmts: stmts, Comment: comment, Origin: []iptparse.Pos{cmd.Pos}, Source: cmd.RuleText()})
+				ctxs = append(ctxs, c.forBody(i))
+			}
 		}
 	}
 	return rules, ctxs, nil
