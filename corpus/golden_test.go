@@ -40,12 +40,26 @@ func TestGolden(t *testing.T) {
 		c := Parse(filepath.Base(path), data)
 		t.Run(strings.TrimSuffix(c.Name, ".txtar"), func(t *testing.T) {
 			dir := t.TempDir()
-			args := append([]string{}, c.Args...)
+			var args []string
+			load := true
+			for _, a := range c.Args {
+				if a == "--no-load" { // a test-only switch: output not loadable here
+					load = false
+					continue
+				}
+				args = append(args, a)
+			}
+			inputs := map[string]bool{}
+			for _, a := range args {
+				inputs[a] = true
+			}
 			for _, in := range c.Inputs {
 				if err := os.WriteFile(filepath.Join(dir, in.Name), in.Data, 0o644); err != nil {
 					t.Fatal(err)
 				}
-				args = append(args, in.Name)
+				if !inputs[in.Name] { // files named in args (like --ipset FILE) are not inputs
+					args = append(args, in.Name)
+				}
 			}
 			cmd := exec.Command(bin, args...)
 			cmd.Dir = dir
@@ -77,7 +91,7 @@ func TestGolden(t *testing.T) {
 			if strconv.Itoa(exit) != c.Exit {
 				t.Errorf("exit status %d, want %s", exit, c.Exit)
 			}
-			if loadable(c) && stdout.Len() > 0 {
+			if load && loadable(c) && stdout.Len() > 0 {
 				ns := testutil.NewNetns(t)
 				if err := ns.NftCheck(stdout.String()); err != nil {
 					t.Errorf("output does not load: %v", err)

@@ -84,8 +84,26 @@ func Optimize(rs *ir.Ruleset, o OptOptions) *OptReport {
 			}
 		}
 	}
+	if o.Deps {
+		for _, t := range rs.Tables {
+			dropEmptyBaseChains(t)
+		}
+	}
 	rep.After = countRules(rs)
 	return rep
+}
+
+// dropEmptyBaseChains removes base chains without rules whose policy is
+// accept: they have no effect on any packet.
+func dropEmptyBaseChains(t *ir.Table) {
+	var keep []*ir.Chain
+	for _, c := range t.Chains {
+		if c.Hook != nil && len(c.Rules) == 0 && (c.Hook.Policy == "" || c.Hook.Policy == "accept") {
+			continue
+		}
+		keep = append(keep, c)
+	}
+	t.Chains = keep
 }
 
 func countRules(rs *ir.Ruleset) int {

@@ -115,6 +115,13 @@ func moveIPS(t *ir.Table, offset int, rep *OptReport) {
 		Hook:    &ir.Hook{Type: "filter", Hook: "forward", Priority: ir.Priority{Name: "filter", Offset: offset}, Policy: "accept"},
 		Rules:   moved,
 	}
+	for _, r := range moved {
+		for _, s := range r.Stmts {
+			if q, ok := s.(*ir.Queue); ok {
+				q.Flags = ipsQueueFlags(q.Flags)
+			}
+		}
+	}
 	t.Chains = append(t.Chains, ips)
 	rep.Merges = append(rep.Merges, Merge{Pass: "ips", Into: nil, From: origins(moved), Reason: fmt.Sprintf("%d NFQUEUE rules moved to chain %s", len(moved), name)})
 }
@@ -158,4 +165,23 @@ func findDead(t *ir.Table, rep *OptReport) {
 			break
 		}
 	}
+}
+
+// ipsQueueFlags writes the queue flags in the order the IPS idiom is known
+// by ("queue num 0-3 fanout,bypass"); nft reads them in any order.
+func ipsQueueFlags(flags []string) []string {
+	var out []string
+	for _, want := range []string{"fanout", "bypass"} {
+		for _, f := range flags {
+			if f == want {
+				out = append(out, f)
+			}
+		}
+	}
+	for _, f := range flags {
+		if f != "fanout" && f != "bypass" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
