@@ -24,6 +24,66 @@ func newDisjoint() *disjoint {
 	return &disjoint{names: map[string]bool{}, points: map[string][]interval{}}
 }
 
+// canAddAll reports whether every tuple could be added: none overlaps a
+// stored value or another of them.
+func (d *disjoint) canAddAll(ts [][]interval) bool {
+	for i, t := range ts {
+		if d.overlaps(t) {
+			return false
+		}
+		for _, u := range ts[:i] {
+			if tupleOverlap(t, u) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// overlaps reports whether t overlaps a stored value, without adding it.
+func (d *disjoint) overlaps(t []interval) bool {
+	if len(t) == 1 {
+		x := t[0]
+		if x.lo != nil {
+			i := sort.Search(len(d.numeric), func(i int) bool { return bytes.Compare(d.numeric[i].lo, x.hi) > 0 })
+			return i > 0 && bytes.Compare(d.numeric[i-1].hi, x.lo) >= 0
+		}
+		if x.prefix == "" && d.names[x.exact] {
+			return true
+		}
+		if x.prefix != "" || len(d.globs) > 0 {
+			for n := range d.names {
+				if overlap(interval{exact: n}, x) {
+					return true
+				}
+			}
+			for _, g := range d.globs {
+				if overlap(interval{prefix: g}, x) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if isPoint(t) {
+		if _, dup := d.points[tupleKey(t)]; dup {
+			return true
+		}
+	} else {
+		for _, p := range d.points {
+			if tupleOverlap(p, t) {
+				return true
+			}
+		}
+	}
+	for _, o := range d.others {
+		if tupleOverlap(o, t) {
+			return true
+		}
+	}
+	return false
+}
+
 // add inserts t unless it overlaps a value already there; it reports
 // whether it did.
 func (d *disjoint) add(t []interval) bool {

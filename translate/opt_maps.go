@@ -80,7 +80,7 @@ func collectKeyed(rules []*ir.Rule, i int, ok func(ir.Stmt) bool) ([]*ir.Rule, i
 	}
 	group := []*ir.Rule{first}
 	d := -1
-	var seen []interval
+	seen := newDisjoint()
 	for j := i + 1; j < len(rules); j++ {
 		r := rules[j]
 		dd, good := keyedDiff(first, r)
@@ -93,13 +93,19 @@ func collectKeyed(rules []*ir.Rule, i int, ok func(ir.Stmt) bool) ([]*ir.Rule, i
 			if !okv {
 				return nil, -1
 			}
-			seen = v
+			for _, x := range v {
+				if !seen.add([]interval{x}) {
+					return nil, -1
+				}
+			}
 		}
 		v, okv := plainValues(r.Stmts[d].(*ir.Match).Right)
-		if !okv || anyOverlap(seen, v) {
+		if !okv || !seen.canAddAll(singletons(v)) {
 			break
 		}
-		seen = append(seen, v...)
+		for _, x := range v {
+			seen.add([]interval{x})
+		}
 		group = append(group, r)
 	}
 	if len(group) < 2 {
@@ -236,4 +242,12 @@ func equalFlags(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+func singletons(v []interval) [][]interval {
+	out := make([][]interval, len(v))
+	for i, x := range v {
+		out[i] = []interval{x}
+	}
+	return out
 }

@@ -1,6 +1,9 @@
 package translate
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/ipt2nft/ipt2nft/ir"
 )
 
@@ -87,51 +90,170 @@ func ruleKeys(r *ir.Rule, diff []int) [][]interval {
 	return [][]interval{tuple}
 }
 
+// lookahead bounds how many non-mergeable rules the set pass looks past
+// for more rules to merge.
+const lookahead = 32
+
 func mergeSets(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
+	sigs := make([]string, len(rules))
+	for i, r := range rules {
+		sigs[i] = shapeSignature(r)
+	}
+	used := make([]bool, len(rules))
 	var out []*ir.Rule
-	for i := 0; i < len(rules); {
-		group := []*ir.Rule{rules[i]}
-		var diff []int
-		var seen *disjoint
-	extend:
-		for j := i + 1; j < len(rules); j++ {
-			d, ok := shapeDiff(rules[i], rules[j])
-			if !ok || (diff != nil && !sameInts(d, diff)) {
-				break
-			}
-			if diff == nil {
-				diff = d
-				seen = newDisjoint()
-				keys := ruleKeys(rules[i], diff)
-				if keys == nil {
-					break
-				}
-				for _, k := range keys {
-					if !seen.add(k) {
-						break extend
-					}
-				}
-			}
-			keys := ruleKeys(rules[j], diff)
-			if keys == nil {
-				break
-			}
-			for _, k := range keys {
-				if !seen.add(k) {
-					break extend
-				}
-			}
-			group = append(group, rules[j])
-		}
-		if len(group) == 1 || commentsAndCounters(group) {
-			out = append(out, rules[i])
-			i++
+	for i := range rules {
+		if used[i] {
 			continue
 		}
-		merged := buildSetRule(group, diff)
-		rep.Merges = append(rep.Merges, Merge{Pass: "sets", Into: merged, From: merged.Origin, Reason: describe(group) + " differing only in " + selectorNames(rules[i], diff)})
+		group := []int{i}
+		var diff []int
+		var seen *disjoint
+		var skipped []int // rules left in place between group members
+		for j := i + 1; j < len(rules) && len(skipped) <= lookahead; j++ {
+			if used[j] {
+				continue
+			}
+			if sigs[j] == sigs[i] && joins(rules, i, j, &diff, &seen, skipped) {
+				group = append(group, j)
+				continue
+			}
+			skipped = append(skipped, j)
+		}
+		if len(group) == 1 {
+			out = append(out, rules[i])
+			continue
+		}
+		members := make([]*ir.Rule, len(group))
+		for k, idx := range group {
+			members[k] = rules[idx]
+		}
+		if commentsAndCounters(members) {
+			out = append(out, rules[i])
+			continue
+		}
+		for _, idx := range group {
+			used[idx] = true
+		}
+		merged := buildSetRule(members, diff)
+		reason := describe(members) + " differing only in " + selectorNames(rules[i], diff)
+		if group[len(group)-1]-group[0] >= len(group) {
+			reason += " (rules in between match other packets, so the order does not matter)"
+		}
+		rep.Merges = append(rep.Merges, Merge{Pass: "sets", Into: merged, From: merged.Origin, Reason: reason})
 		out = append(out, merged)
-		i += len(group)
+	}
+	return out
+}
+
+// joins reports whether rule j can join the group started by rule i: it
+// differs from i in the same selectors, its values match packets no
+// member matches, and it commutes with every rule it would move past.
+func joins(rules []*ir.Rule, i, j int, diff *[]int, seen **disjoint, skipped []int) bool {
+	d, ok := shapeDiff(rules[i], rules[j])
+	if !ok || (*diff != nil && !sameInts(d, *diff)) {
+		return false
+	}
+	for _, s := range skipped {
+		if !rulesDisjoint(rules[s], rules[j]) {
+			return false
+		}
+	}
+	if *diff == nil {
+		first := ruleKeys(rules[i], d)
+		if first == nil {
+			return false
+		}
+		dj := newDisjoint()
+		for _, k := range first {
+			if !dj.add(k) {
+				return false
+			}
+		}
+		*diff, *seen = d, dj
+	}
+	keys := ruleKeys(rules[j], *diff)
+	switch {
+	case keys == nil:
+		return false
+	case len(keys) == 1:
+		return (*seen).add(keys[0]) // adds nothing when it overlaps
+	case !(*seen).canAddAll(keys):
+		return false
+	}
+	for _, k := range keys {
+		(*seen).add(k)
+	}
+	return true
+}
+
+// shapeSignature summarises a rule's structure (statement kinds,
+// selectors, verdict) so that rules that cannot merge are told apart
+// without a deep comparison.
+func shapeSignature(r *ir.Rule) string {
+	if r.Untranslated != nil {
+		return "untranslated"
+	}
+	var b strings.Builder
+	for _, s := range r.Stmts {
+		fmt.Fprintf(&b, "%T", s)
+		switch s := s.(type) {
+		case *ir.Match:
+			fmt.Fprintf(&b, "(%s,%d)", exprLabel(s.Left), s.Op)
+		case *ir.Verdict:
+			fmt.Fprintf(&b, "(%d,%s)", s.Kind, s.Chain)
+		}
+		b.WriteByte(';')
+	}
+	return b.String()
+}
+
+// rulesDisjoint reports whether no packet can match both rules: they
+// test the same selector for equality with values that do not overlap, or
+// they need different transport protocols.
+func rulesDisjoint(a, b *ir.Rule) bool {
+	if a.Untranslated != nil || b.Untranslated != nil {
+		return false
+	}
+	pa, pb := l4Protos(a), l4Protos(b)
+	for p := range pa {
+		if len(pb) > 0 && !pb[p] {
+			return true
+		}
+	}
+	for _, sa := range a.Stmts {
+		ma, ok := sa.(*ir.Match)
+		if !ok || ma.Op != ir.CmpEq || !mergeableSelector(ma.Left) {
+			continue
+		}
+		va, ok := plainValues(ma.Right)
+		if !ok {
+			continue
+		}
+		for _, sb := range b.Stmts {
+			mb, ok := sb.(*ir.Match)
+			if !ok || mb.Op != ir.CmpEq || !equalExpr(ma.Left, mb.Left) {
+				continue
+			}
+			if vb, ok := plainValues(mb.Right); ok && !anyOverlap(va, vb) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// l4Protos lists the transport protocols a rule's header matches need.
+func l4Protos(r *ir.Rule) map[string]bool {
+	out := map[string]bool{}
+	for _, s := range r.Stmts {
+		m, ok := s.(*ir.Match)
+		if !ok {
+			continue
+		}
+		switch p := payloadProto(m.Left); p {
+		case "tcp", "udp", "sctp", "dccp", "icmp", "icmpv6", "udplite":
+			out[p] = true
+		}
 	}
 	return out
 }

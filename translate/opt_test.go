@@ -140,6 +140,22 @@ input: tcp dport 23 drop`},
 			-A INPUT -p tcp --dport 23 -j LOG --log-prefix "telnet "
 			-A INPUT -p tcp --dport 23 -j DROP`,
 			`input: tcp dport 23 log prefix "telnet " drop`},
+		{"past rules that match other packets", `
+			-A INPUT -p tcp --dport 22 -j ACCEPT
+			-A INPUT -p udp --dport 53 -j ACCEPT
+			-A INPUT -p tcp --dport 80 -j ACCEPT
+			-A INPUT -p tcp --dport 25 -j DROP
+			-A INPUT -p tcp --dport 443 -j ACCEPT`,
+			`input: tcp dport { 22, 80, 443 } accept
+input: udp dport 53 accept
+input: tcp dport 25 drop`},
+		{"not past a rule that may match the same packets", `
+			-A INPUT -p tcp --dport 22 -j ACCEPT
+			-A INPUT -s 10.0.0.0/8 -j DROP
+			-A INPUT -p tcp --dport 80 -j ACCEPT`,
+			`input: tcp dport 22 accept
+input: ip saddr 10.0.0.0/8 drop
+input: tcp dport 80 accept`},
 		{"counting-only rules keep their counter", `
 			-A INPUT -p tcp --dport 22`,
 			`input: tcp dport 22 counter`},

@@ -6,7 +6,6 @@ import (
 	"github.com/ipt2nft/ipt2nft/iptparse"
 )
 
-
 var rejectCases = []tgCase{
 	{0, "-A FORWARD -p TCP --dport 22 -j REJECT",
 		"add rule ip filter FORWARD tcp dport 22 counter reject",
