@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -12,6 +13,7 @@ import (
 	"github.com/ipt2nft/ipt2nft/emit"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
+	"github.com/ipt2nft/ipt2nft/script"
 	"github.com/ipt2nft/ipt2nft/translate"
 )
 
@@ -68,6 +70,8 @@ type translateOpts struct {
 	table      string
 	quoteNames bool
 	output     string
+	script     bool
+	defines    []string
 }
 
 func (o *translateOpts) flags(c *cobra.Command) {
@@ -80,6 +84,8 @@ func (o *translateOpts) flags(c *cobra.Command) {
 	f.StringVar(&o.table, "table", "ipt2nft", "name of the nftables table to write")
 	f.BoolVar(&o.quoteNames, "quote-names", false, "quote chain names nft cannot read bare, instead of renaming them (needs an nft that reads quoted names)")
 	f.StringVarP(&o.output, "output", "o", "", "write the ruleset to this file instead of standard output")
+	f.BoolVar(&o.script, "script", false, "read FILEs as shell scripts (interpreted, never executed); default: detected (#!/bin/sh, .sh, shell prompts, wg-quick PostUp)")
+	f.StringArrayVarP(&o.defines, "define", "D", nil, "NAME=VALUE for scripts: a variable the script reads from the environment or sets from a command's output (repeatable)")
 }
 
 // input is one file (or stdin) to translate.
@@ -129,10 +135,38 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 	case o.ipv4:
 		fam = iptparse.FamilyIPv4
 	}
+	defines := map[string]string{}
+	for _, d := range o.defines {
+		k, v, ok := strings.Cut(d, "=")
+		if !ok || k == "" {
+			return fmt.Errorf("-D %q: expected NAME=VALUE", d)
+		}
+		defines[k] = v
+	}
+	forced := cmd.Flags().Changed("script")
 	tr := translate.New(translate.Options{Exact: o.exact, Table: o.table, QuoteNames: o.quoteNames})
 	for _, in := range ins {
-		f := iptparse.ParseFile(in.name, in.src, translate.Registry{}, fam)
-		tr.AddFile(f)
+		kind := script.Detect(in.name, in.src)
+		if forced && !o.script {
+			kind = script.KindNone
+		} else if forced && kind == script.KindNone {
+			kind = script.KindShell
+		}
+		if kind == script.KindNone {
+			tr.AddFile(iptparse.ParseFile(in.name, in.src, translate.Registry{}, fam))
+			continue
+		}
+		dir := ""
+		if in.name != "<stdin>" {
+			dir = filepath.Dir(in.name)
+		}
+		res, err := script.Run(in.name, in.src, script.Options{Registry: translate.Registry{}, Defines: defines, Dir: dir, Kind: kind})
+		if err != nil {
+			return err
+		}
+		for _, f := range res.Files {
+			tr.AddFile(f)
+		}
 	}
 	var rs *ir.Ruleset
 	if !o.exact {
