@@ -441,6 +441,7 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// ipsetWarnings reports the sets (s.mu held).
 func (s *session) ipsetWarnings() {
 	for _, name := range s.ipsetSeq {
 		in := s.ipsets[name]
@@ -448,10 +449,13 @@ func (s *session) ipsetWarnings() {
 		if in.typ != "" {
 			what += " (" + in.typ + ")"
 		}
-		if in.entries > 0 {
+		switch {
+		case in.entries == 1:
+			what += ", with 1 entry the script adds,"
+		case in.entries > 1:
 			what += fmt.Sprintf(", with %d entries the script adds,", in.entries)
 		}
-		s.warn(in.pos, what+" is not translated: define it in nftables (ipt2nft translates the iptables rules that use it)")
+		s.warnLocked(in.pos, what+" is not translated: define it in nftables (ipt2nft translates the iptables rules that use it)")
 	}
 }
 

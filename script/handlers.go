@@ -25,6 +25,7 @@ const (
 	hookEval   = "\x00ipt2nft-eval"
 	hookWhich  = "\x00ipt2nft-command-v"
 	hookType   = "\x00ipt2nft-type"
+	hookExec   = "\x00ipt2nft-exec"
 )
 
 const maxDepth = 100
@@ -68,6 +69,18 @@ func (s *session) callHandler(ctx context.Context, args []string) ([]string, err
 		return append([]string{hookWhich}, args[2:]...), nil
 	case name == "type":
 		return append([]string{hookType}, args[1:]...), nil
+	case name == "exec" && len(args) > 1:
+		// exec CMD: handle CMD like any command, then exit
+		i := 1
+		for i < len(args) && strings.HasPrefix(args[i], "-") {
+			if args[i] == "-a" {
+				i++
+			}
+			i++
+		}
+		if i < len(args) {
+			return append([]string{hookExec}, args[i:]...), nil
+		}
 	case name == "[" || name == "test" || name == "cd" || name == "pushd":
 		u := currentUnit(ctx)
 		p := s.anchorPos(ctx, args)
@@ -110,6 +123,16 @@ func (s *session) execHandler(ctx context.Context, args []string) error {
 		return s.which(ctx, args[1:], "command")
 	case hookType:
 		return s.which(ctx, args[1:], "type")
+	case hookExec:
+		status := 0
+		if err := s.execHandler(ctx, args[1:]); err != nil {
+			es, ok := err.(interp.ExitStatus)
+			if !ok {
+				return err
+			}
+			status = int(es)
+		}
+		return hc.Builtin(ctx, []string{"exit", strconv.Itoa(status)})
 	}
 	skip := wrappers(args)
 	if skip >= len(args) {

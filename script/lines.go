@@ -76,6 +76,7 @@ func Detect(name, src string) Kind {
 type cmdLine struct {
 	line, col int
 	text      string
+	adj       []colAdj
 }
 
 // transcriptLines takes the commands after the prompts of a terminal
@@ -149,22 +150,38 @@ func (s *session) wireGuardLines(src string) []cmdLine {
 				s.warn(pos, fmt.Sprintf("%%i is taken to be %s (set it with -D %%i=NAME)", iface))
 				warnedIface = true
 			}
-			val = strings.ReplaceAll(val, "%i", iface)
 		}
-		if strings.TrimSpace(val) != "" {
-			out = append(out, cmdLine{line: i + 1, col: m[4] + 1, text: val})
+		// replace %i, noting how far the columns after it move
+		var adj []colAdj
+		var b strings.Builder
+		col := m[4] + 1
+		for {
+			k := strings.Index(val, "%i")
+			if k < 0 {
+				b.WriteString(val)
+				break
+			}
+			b.WriteString(val[:k])
+			b.WriteString(iface)
+			val = val[k+2:]
+			adj = append(adj, colAdj{at: col + b.Len(), delta: len(iface) - 2})
+		}
+		if v := b.String(); strings.TrimSpace(v) != "" {
+			out = append(out, cmdLine{line: i + 1, col: m[4] + 1, text: v, adj: adj})
 		}
 	}
 	return out
 }
 
 // runLines runs the commands of a line-oriented input one by one. A
-// transcript's commands share one shell; wg-quick runs each hook in a
-// subshell of its own.
+// transcript's commands share one shell (which goes on after an exit: the
+// next prompt is another shell); wg-quick runs each hook in a subshell of
+// its own.
 func (s *session) runLines(ctx context.Context, lines []cmdLine, subshells bool) {
 	for _, l := range lines {
 		src := strings.Repeat(" ", l.col-1) + l.text
 		u := newUnit(s.name, src, l.line-1)
+		u.colAdj = l.adj
 		f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(src), s.name)
 		if err != nil {
 			s.lineSyntaxError(u, l, err)
@@ -180,7 +197,8 @@ func (s *session) runLines(ctx context.Context, lines []cmdLine, subshells bool)
 				break
 			}
 		}
-		if s.stopped != "" || ctx.Err() != nil || (!subshells && s.runner.Exited()) {
+		// a transcript goes on after an exit: the next prompt is another shell
+		if s.isStopped() || ctx.Err() != nil {
 			return
 		}
 	}

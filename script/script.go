@@ -160,10 +160,15 @@ type unit struct {
 	lineOff int
 	src     string
 	calls   map[uint]*callSite // by offset of the call's first word
+	// colAdj corrects columns on the first line after text was replaced
+	// (wg-quick's %i): columns from at on are delta too far right.
+	colAdj []colAdj
 	// pipeFrom maps the statement on the right of a pipe to the one
 	// feeding it (for the here-document of cat <<EOF | iptables-restore)
 	pipeFrom map[*syntax.Stmt]*syntax.Stmt
 }
+
+type colAdj struct{ at, delta int }
 
 type callSite struct {
 	call *syntax.CallExpr
@@ -181,7 +186,16 @@ func (u *unit) pos(p syntax.Pos) iptparse.Pos {
 	if !p.IsValid() {
 		return iptparse.Pos{File: u.name}
 	}
-	return iptparse.Pos{File: u.name, Line: int(p.Line()) + u.lineOff, Col: int(p.Col())}
+	col := int(p.Col())
+	if p.Line() == 1 {
+		c := col
+		for _, a := range u.colAdj {
+			if c >= a.at {
+				col -= a.delta
+			}
+		}
+	}
+	return iptparse.Pos{File: u.name, Line: int(p.Line()) + u.lineOff, Col: col}
 }
 
 // site finds the call expression a handler was called for.
@@ -289,6 +303,7 @@ type session struct {
 	ipsets    map[string]*ipsetInfo
 	ipsetSeq  []string
 	stopped   string
+	exited    bool // the script ran exit (its EXIT trap ran then)
 }
 
 type unknownCmd struct {
@@ -358,11 +373,21 @@ func Run(name, src string, opt Options) (*Result, error) {
 	default:
 		s.runShell(ctx, src)
 	}
+	// let background jobs finish (they stop when the time is up), and
+	// end the shell, which runs its EXIT trap if it did not exit already
+	if !s.isStopped() && ctx.Err() == nil {
+		s.runner.Run(ctx, &syntax.CallExpr{Args: []*syntax.Word{{Parts: []syntax.WordPart{&syntax.Lit{Value: "wait"}}}}})
+		if s.kind == KindShell && !s.exited {
+			s.runner.Run(ctx, &syntax.File{})
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if ctx.Err() == context.DeadlineExceeded && s.stopped == "" {
 		s.stopped = fmt.Sprintf("the script did not finish within %s (an endless loop?); it was stopped there", opt.Timeout)
 	}
 	if s.stopped != "" {
-		s.warn(iptparse.Pos{File: name}, s.stopped+"; the commands captured until then are translated")
+		s.warnLocked(iptparse.Pos{File: name}, s.stopped+"; the commands captured until then are translated")
 	}
 	s.ipsetWarnings()
 	res := &Result{Kind: s.kind, Calls: s.calls, Stderr: s.stderr.String()}
@@ -463,7 +488,7 @@ func (s *session) runStmt(ctx context.Context, r *interp.Runner, u *unit, stmt *
 	}
 	s.prepare(u, stmt)
 	err := r.Run(ctx, stmt)
-	if s.stopped != "" || ctx.Err() != nil {
+	if s.isStopped() || ctx.Err() != nil {
 		return false
 	}
 	if err != nil {
@@ -474,7 +499,11 @@ func (s *session) runStmt(ctx context.Context, r *interp.Runner, u *unit, stmt *
 			return false
 		}
 	}
-	return !r.Exited()
+	if r.Exited() {
+		s.exited = true
+		return false
+	}
+	return true
 }
 
 func (s *session) syntaxError(u *unit, err error) {
@@ -512,6 +541,22 @@ func (s *session) warnLocked(pos iptparse.Pos, msg string) {
 	}
 	s.warned[key] = true
 	s.warnFile.Warnings = append(s.warnFile.Warnings, iptparse.Warning{Pos: pos, Msg: msg})
+}
+
+func (s *session) isStopped() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stopped != ""
+}
+
+// ValidDefine reports whether NAME can be given with -D NAME=VALUE: a
+// shell variable name, a positional parameter 1 to 9, or wg-quick's %i.
+func ValidDefine(name string) bool {
+	if name == "%i" || syntax.ValidName(name) {
+		return true
+	}
+	n, err := strconv.Atoi(name)
+	return err == nil && n >= 1 && n <= 9 && len(name) == 1
 }
 
 // step counts commands, to stop runaway scripts.

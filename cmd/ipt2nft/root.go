@@ -138,8 +138,8 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 	defines := map[string]string{}
 	for _, d := range o.defines {
 		k, v, ok := strings.Cut(d, "=")
-		if !ok || k == "" {
-			return fmt.Errorf("-D %q: expected NAME=VALUE", d)
+		if !ok || !script.ValidDefine(k) {
+			return fmt.Errorf("-D %q: expected NAME=VALUE (NAME a shell variable, 1 to 9, or %%i)", d)
 		}
 		defines[k] = v
 	}
