@@ -60,6 +60,21 @@ func (s *session) prepare(u *unit, node syntax.Node) {
 		case *syntax.Assign:
 			s.overrideAssign(u, n)
 		case *syntax.Word:
+			// ~user would read the user database: home directories are
+			// /root and /home/user
+			if l, ok := n.Parts[0].(*syntax.Lit); ok && len(n.Parts) > 0 && strings.HasPrefix(l.Value, "~") {
+				name, rest, _ := strings.Cut(l.Value[1:], "/")
+				if name != "" && syntax.ValidName(strings.ReplaceAll(name, "-", "_")) {
+					home := "/home/" + name
+					if name == "root" {
+						home = "/root"
+					}
+					if rest != "" || strings.Contains(l.Value, "/") {
+						home += "/" + rest
+					}
+					n.Parts[0] = &syntax.Lit{ValuePos: l.ValuePos, ValueEnd: l.ValueEnd, Value: home}
+				}
+			}
 			for i, p := range n.Parts {
 				if ps, ok := p.(*syntax.ProcSubst); ok {
 					s.procs = append(s.procs, &redirInfo{unit: u, pos: ps.Pos(), text: u.text(ps)})

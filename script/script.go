@@ -39,6 +39,9 @@ import (
 // DefaultTimeout bounds the time a script may run (endless loops).
 const DefaultTimeout = 10 * time.Second
 
+// noTmpDir is the script's TMPDIR: a directory that does not exist.
+const noTmpDir = "/nonexistent/ipt2nft-script-has-no-tmpdir"
+
 // maxSteps bounds the number of commands a script may run.
 const maxSteps = 1_000_000
 
@@ -414,6 +417,11 @@ func (s *session) newRunner() error {
 		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 		"HOME=/root", "USER=root", "LOGNAME=root", "SHELL=/bin/bash",
 		"UID=0", "EUID=0", "LANG=C", "TERM=dumb",
+		// The interpreter opens files in TMPDIR whose names start with
+		// "sh-interp-" (its process substitution FIFOs) itself, without
+		// the open handler, and creates the FIFOs there: a directory that
+		// does not exist makes sure no such file is ever created.
+		"TMPDIR=" + noTmpDir,
 	}
 	dir := s.dir
 	if dir == "" {

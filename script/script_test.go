@@ -438,9 +438,11 @@ EOF
 exec > "$T/all-output"
 echo more
 diff <(echo a) "$T/victim"
+eval 'echo x > /tmp/sh-interp-ipt2nft-test; echo x > /nonexistent/ipt2nft-script-has-no-tmpdir/sh-interp-x; cat <(echo y) > "$T/evalled"'
+. ./sourced.sh
 iptables -A INPUT -j ACCEPT
 `, target)
-	res, dir := runScript(t, src, nil)
+	res, dir := runScript(t, src, nil, "sourced.sh", "echo z > "+target+"/sourced; cat <(echo y) >/tmp/sh-interp-ipt2nft-test2\n")
 	entries, err := os.ReadDir(target)
 	if err != nil {
 		t.Fatal(err)
@@ -455,8 +457,13 @@ iptables -A INPUT -j ACCEPT
 	if b, err := os.ReadFile(victim); err != nil || string(b) != "keep me" {
 		t.Errorf("victim changed: %q %v", b, err)
 	}
+	for _, p := range []string{"/tmp/sh-interp-ipt2nft-test", "/tmp/sh-interp-ipt2nft-test2", "/nonexistent"} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("%s was created", p)
+		}
+	}
 	entries, _ = os.ReadDir(dir)
-	if len(entries) != 1 {
+	if len(entries) != 2 {
 		t.Errorf("the script's directory holds %d files, want 1", len(entries))
 	}
 	if res.Rules() != 1 {
