@@ -62,7 +62,10 @@ func (s *session) prepare(u *unit, node syntax.Node) {
 		case *syntax.Word:
 			// ~user would read the user database: home directories are
 			// /root and /home/user
-			if l, ok := n.Parts[0].(*syntax.Lit); ok && len(n.Parts) > 0 && strings.HasPrefix(l.Value, "~") {
+			if len(n.Parts) == 0 {
+				break
+			}
+			if l, ok := n.Parts[0].(*syntax.Lit); ok && strings.HasPrefix(l.Value, "~") {
 				name, rest, _ := strings.Cut(l.Value[1:], "/")
 				if name != "" && syntax.ValidName(strings.ReplaceAll(name, "-", "_")) {
 					home := "/home/" + name
