@@ -81,6 +81,11 @@ func (s *session) callHandler(ctx context.Context, args []string) ([]string, err
 		if i < len(args) {
 			return append([]string{hookExec}, args[i:]...), nil
 		}
+	case name == "exit":
+		p := s.anchorPos(ctx, args)
+		s.mu.Lock()
+		s.exitPos = p
+		s.mu.Unlock()
 	case name == "[" || name == "test" || name == "cd" || name == "pushd":
 		u := currentUnit(ctx)
 		p := s.anchorPos(ctx, args)

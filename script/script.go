@@ -307,6 +307,7 @@ type session struct {
 	ipsetSeq  []string
 	stopped   string
 	exited    bool // the script ran exit (its EXIT trap ran then)
+	exitPos   iptparse.Pos
 }
 
 type unknownCmd struct {
@@ -393,6 +394,13 @@ func Run(name, src string, opt Options) (*Result, error) {
 		s.warnLocked(iptparse.Pos{File: name}, s.stopped+"; the commands captured until then are translated")
 	}
 	s.ipsetWarnings()
+	rules := 0
+	for _, c := range s.calls {
+		rules += c.Rules
+	}
+	if s.exited && rules == 0 && s.exitPos.IsValid() {
+		s.warnLocked(s.exitPos, "the script exits here before it adds any rule; if it expects arguments (start, restart...), give them with -D 1=ARG")
+	}
 	res := &Result{Kind: s.kind, Calls: s.calls, Stderr: s.stderr.String()}
 	res.Files = append([]*iptparse.File{s.warnFile}, s.files...)
 	sortWarnings(s.warnFile.Warnings)

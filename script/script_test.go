@@ -526,3 +526,24 @@ func TestExitTrap(t *testing.T) {
 		}
 	}
 }
+func TestInitScriptNeedsArgument(t *testing.T) {
+	src := `start() {
+	iptables-restore -n <<EOF
+*filter
+-A INPUT -i lo -j ACCEPT
+COMMIT
+EOF
+}
+case "$1" in
+start) start ;;
+*) echo "Usage: $0 start"; exit 1 ;;
+esac
+`
+	res, dir := runScript(t, src, nil)
+	check(t, "warnings", warnings(res, dir), []string{
+		"fw.sh:10:28: warning: the script exits here before it adds any rule; if it expects arguments (start, restart...), give them with -D 1=ARG",
+	})
+	res, dir = runScript(t, src, map[string]string{"1": "start"})
+	check(t, "captured", summary(res, dir), []string{"fw.sh:4:1 ipv4 -A INPUT -i lo -j ACCEPT"})
+	check(t, "warnings", warnings(res, dir), nil)
+}
