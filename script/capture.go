@@ -305,11 +305,11 @@ func (s *session) restoreInput(ctx context.Context, cmdPos iptparse.Pos) (string
 		return fallback, 0
 	}
 	stmts := []*syntax.Stmt{cs.stmt}
-	s.mu.Lock()
+	u.mu.Lock()
 	if from := u.pipeFrom[cs.stmt]; from != nil {
 		stmts = append(stmts, from)
 	}
-	s.mu.Unlock()
+	u.mu.Unlock()
 	for _, st := range stmts {
 		for _, rd := range st.Redirs {
 			switch {

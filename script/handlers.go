@@ -296,6 +296,8 @@ func (s *session) source(ctx context.Context, args []string) error {
 func (s *session) prepareIndexOnly(u *unit, f *syntax.File) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	u.mu.Lock()
+	defer u.mu.Unlock()
 	syntax.Walk(f, func(n syntax.Node) bool {
 		switch n := n.(type) {
 		case *syntax.Stmt:

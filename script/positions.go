@@ -35,6 +35,8 @@ func hasMarker(s string) bool {
 func (s *session) prepare(u *unit, node syntax.Node) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	u.mu.Lock()
+	defer u.mu.Unlock()
 	syntax.Walk(node, func(n syntax.Node) bool {
 		switch n := n.(type) {
 		case *syntax.Stmt:

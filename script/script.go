@@ -159,6 +159,7 @@ func (r *Result) Warnings() []iptparse.Warning {
 // line of a transcript. Positions of its nodes are mapped to the input
 // file through name and lineOff.
 type unit struct {
+	mu      sync.Mutex // calls and pipeFrom grow while background jobs read them
 	name    string
 	lineOff int
 	src     string
@@ -206,6 +207,8 @@ func (u *unit) site(p syntax.Pos) *callSite {
 	if u == nil || !p.IsValid() {
 		return nil
 	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
 	return u.calls[p.Offset()]
 }
 

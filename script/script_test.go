@@ -547,3 +547,18 @@ esac
 	check(t, "captured", summary(res, dir), []string{"fw.sh:4:1 ipv4 -A INPUT -i lo -j ACCEPT"})
 	check(t, "warnings", warnings(res, dir), nil)
 }
+
+func TestBackgroundAndPipelines(t *testing.T) {
+	src := `for i in 1 2 3 4 5; do iptables -A INPUT -p tcp --dport 10$i -j ACCEPT & done
+echo "*filter
+-A INPUT -p udp --dport 53 -j ACCEPT
+COMMIT" | iptables-restore -n &
+f() { iptables -A OUTPUT -p tcp --dport $1 -j ACCEPT; }
+f 1 | f 2 | f 3
+iptables -A FORWARD -j ACCEPT
+`
+	res, _ := runScript(t, src, nil)
+	if res.Rules() != 10 {
+		t.Errorf("%d rules, want 10", res.Rules())
+	}
+}
