@@ -12,8 +12,6 @@ import (
 
 	"mvdan.cc/sh/v3/interp"
 	"mvdan.cc/sh/v3/syntax"
-
-	"github.com/ipt2nft/ipt2nft/iptparse"
 )
 
 // Names the call handler gives to calls it hands to the exec handler,
@@ -252,7 +250,7 @@ func (s *session) funcUnit(name string) *unit {
 func (s *session) withFrame(ctx context.Context, kind frameKind, name string, body *unit, fn func(context.Context) error) error {
 	hc := interp.HandlerCtx(ctx)
 	parent := frameOf(ctx)
-	f := &frame{kind: kind, name: name, callUnit: callerUnit(ctx), callPos: hc.Pos, body: body, parent: parent, entered: make(chan struct{})}
+	f := &frame{kind: kind, name: name, callUnit: currentUnit(ctx), callPos: hc.Pos, body: body, parent: parent, entered: make(chan struct{})}
 	if parent != nil {
 		f.depth = parent.depth + 1
 	}
@@ -516,7 +514,7 @@ func (s *session) unknown(ctx context.Context, args []string, why string) error 
 		text = text[:97] + "..."
 	}
 	var ids []string
-	if hc.Stdin != nil {
+	if hc.Stdin != nil && s.ownInput(ctx) {
 		in, _ := readAll(ctx, hc.Stdin)
 		for _, m := range markerRe.FindAllString(in, 8) {
 			if !strings.Contains(m, ":redir:") {
@@ -539,6 +537,31 @@ func (s *session) unknown(ctx context.Context, args []string, why string) error 
 		io.WriteString(hc.Stdout, strings.Join(ids, " ")+"\n")
 	}
 	return nil
+}
+
+// ownInput reports whether a command's standard input is its own (a
+// pipe into it, a here-document or a redirection of its own), which an
+// unknown command may read, rather than the input of an enclosing loop
+// (while read ...; done < file), which it must leave to the loop.
+func (s *session) ownInput(ctx context.Context) bool {
+	hc := interp.HandlerCtx(ctx)
+	u := currentUnit(ctx)
+	cs := u.site(hc.Pos)
+	if cs == nil {
+		return false
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.pipeFrom[cs.stmt] != nil {
+		return true
+	}
+	for _, rd := range cs.stmt.Redirs {
+		switch rd.Op {
+		case syntax.RdrIn, syntax.RdrInOut, syntax.Hdoc, syntax.DashHdoc, syntax.WordHdoc:
+			return true
+		}
+	}
+	return false
 }
 
 // unknownProgram is a command whose name is unknown ($IPT where
@@ -639,4 +662,3 @@ func (s *session) capture(ctx context.Context, c *Call, full []string) {
 	s.mu.Unlock()
 }
 
-var _ = iptparse.Pos{}

@@ -279,8 +279,6 @@ func currentUnit(ctx context.Context) *unit {
 	return u
 }
 
-// callerUnit is the unit in which a new frame's call site lies.
-func callerUnit(ctx context.Context) *unit { return currentUnit(ctx) }
 
 // session is the state of one Run.
 type session struct {

@@ -562,3 +562,15 @@ iptables -A FORWARD -j ACCEPT
 		t.Errorf("%d rules, want 10", res.Rules())
 	}
 }
+
+func TestLoopInputIsLeftToTheLoop(t *testing.T) {
+	src := `while read port; do
+	ip link show eth0
+	iptables -A INPUT -p tcp --dport $port -j ACCEPT
+done < ports.txt
+`
+	res, _ := runScript(t, src, nil, "ports.txt", "22\n80\n443\n")
+	if res.Rules() != 3 {
+		t.Errorf("%d rules, want 3", res.Rules())
+	}
+}
