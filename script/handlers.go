@@ -661,4 +661,3 @@ func (s *session) capture(ctx context.Context, c *Call, full []string) {
 	s.calls = append(s.calls, c)
 	s.mu.Unlock()
 }
-

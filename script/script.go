@@ -279,7 +279,6 @@ func currentUnit(ctx context.Context) *unit {
 	return u
 }
 
-
 // session is the state of one Run.
 type session struct {
 	opt    Options
