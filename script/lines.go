@@ -58,6 +58,18 @@ func Detect(name, src string) Kind {
 		}
 	}
 	if iptparse.DetectFormat(src) == iptparse.FormatSave {
+		// a script may start with "[ -x /sbin/iptables ] || exit 0" or
+		// ": ${IPT:=iptables}", which are not counters or chains
+		for _, l := range lines {
+			t := strings.TrimSpace(l)
+			if t == "" || strings.HasPrefix(t, "#") {
+				continue
+			}
+			if strings.HasPrefix(t, "[ ") || strings.HasPrefix(t, "[[ ") || strings.HasPrefix(t, ": ") {
+				return KindShell
+			}
+			break
+		}
 		return KindNone
 	}
 	for _, l := range lines {
