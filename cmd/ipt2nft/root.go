@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -12,6 +13,7 @@ import (
 	"github.com/ipt2nft/ipt2nft/emit"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
+	"github.com/ipt2nft/ipt2nft/script"
 	"github.com/ipt2nft/ipt2nft/translate"
 )
 
@@ -75,6 +77,8 @@ type translateOpts struct {
 	ipsets                                                     []string
 	ipsPriority                                                int
 	noDeps, keepCounters, noLogFuse, noMerge, noVMap, noNatMap bool
+	script                                                     bool
+	defines                                                    []string
 }
 
 // optOptions maps the pass flags to optimizer options.
@@ -115,6 +119,8 @@ func (o *translateOpts) flags(c *cobra.Command) {
 	f.BoolVar(&o.noInet, "no-inet", false, "keep separate ip and ip6 tables instead of one inet table")
 	f.BoolVar(&o.noIPS, "no-ips", false, "leave NFQUEUE rules where they are instead of moving them to an IPS chain after the filter")
 	f.IntVar(&o.ipsPriority, "ips-priority", translate.IPSPriorityOffset, "priority of the IPS chain, as an offset from the filter priority")
+	f.BoolVar(&o.script, "script", false, "read FILEs as shell scripts (interpreted, never executed); default: detected (#!/bin/sh, .sh, shell prompts, wg-quick PostUp)")
+	f.StringArrayVarP(&o.defines, "define", "D", nil, "NAME=VALUE for scripts: a variable the script reads from the environment or sets from a command's output (repeatable)")
 }
 
 // input is one file (or stdin) to translate.
@@ -164,6 +170,15 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 	case o.ipv4:
 		fam = iptparse.FamilyIPv4
 	}
+	defines := map[string]string{}
+	for _, d := range o.defines {
+		k, v, ok := strings.Cut(d, "=")
+		if !ok || !script.ValidDefine(k) {
+			return fmt.Errorf("-D %q: expected NAME=VALUE (NAME a shell variable, 1 to 9, or %%i)", d)
+		}
+		defines[k] = v
+	}
+	forced := cmd.Flags().Changed("script")
 	tr := translate.New(translate.Options{Exact: o.exact, Table: o.table, QuoteNames: o.quoteNames})
 	for _, name := range o.ipsets {
 		b, err := os.ReadFile(name)
@@ -173,8 +188,27 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 		tr.AddIPSets(iptparse.ParseIPSetSave(name, string(b)))
 	}
 	for _, in := range ins {
-		f := iptparse.ParseFile(in.name, in.src, translate.Registry{}, fam)
-		tr.AddFile(f)
+		kind := script.Detect(in.name, in.src)
+		if forced && !o.script {
+			kind = script.KindNone
+		} else if forced && kind == script.KindNone {
+			kind = script.KindShell
+		}
+		if kind == script.KindNone {
+			tr.AddFile(iptparse.ParseFile(in.name, in.src, translate.Registry{}, fam))
+			continue
+		}
+		dir := ""
+		if in.name != "<stdin>" {
+			dir = filepath.Dir(in.name)
+		}
+		res, err := script.Run(in.name, in.src, script.Options{Registry: translate.Registry{}, Defines: defines, Dir: dir, Kind: kind})
+		if err != nil {
+			return err
+		}
+		for _, f := range res.Files {
+			tr.AddFile(f)
+		}
 	}
 	var rs *ir.Ruleset
 	var rep *translate.OptReport
