@@ -163,6 +163,10 @@ func (j *jsonWriter) table(t *ir.Table) ([]any, error) {
 				j.untranslated = append(j.untranslated, e)
 				continue
 			}
+			if r.Dead != "" {
+				j.notes = append(j.notes, append(where[:len(where):len(where)], jkv{"note", "never matches, left out (" + r.Dead + "): " + r.Source}))
+				continue
+			}
 			for _, n := range Notes(r) {
 				j.notes = append(j.notes, append(where[:len(where):len(where)], jkv{"note", n}))
 			}

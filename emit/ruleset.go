@@ -159,6 +159,10 @@ func (p *Printer) writeRule(b *strings.Builder, r *ir.Rule) {
 		fmt.Fprintf(b, "\t\t# untranslated (%s): %s\n", SanitizeComment(u.Reason), SanitizeComment(r.Source))
 		return
 	}
+	if r.Dead != "" {
+		fmt.Fprintf(b, "\t\t# never matches (%s): %s\n", SanitizeComment(r.Dead), SanitizeComment(r.Source))
+		return
+	}
 	for _, n := range Notes(r) {
 		fmt.Fprintf(b, "\t\t# %s\n", SanitizeComment(n))
 	}

@@ -128,7 +128,14 @@ type Rule struct {
 	// Untranslated is set when nftables cannot express the rule: the rule
 	// is kept as a comment in the output, and reported.
 	Untranslated *Untranslated
+	// Dead says why the rule can never match (the kernel never finds the
+	// pattern, say): it is translated as nothing, and kept as a comment.
+	Dead string
 }
+
+// Placeholder reports whether the rule stands for an iptables rule
+// without nft statements of its own (untranslated or never matching).
+func (r *Rule) Placeholder() bool { return r.Untranslated != nil || r.Dead != "" }
 
 // Untranslated explains why a rule has no nftables equivalent.
 type Untranslated struct {

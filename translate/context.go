@@ -144,3 +144,21 @@ func (e *UntranslatableError) Error() string {
 	}
 	return fmt.Sprintf("%s: %s", e.Pos, e.Reason)
 }
+
+// NeverMatches reports that the match can never be true, so the rule has
+// no effect: normal mode keeps it as a comment and counts it as
+// translated; exact mode reports it like an untranslatable rule.
+func (c *Ctx) NeverMatches(x *iptparse.Ext, format string, args ...any) error {
+	return &NeverMatchesError{Pos: x.Pos, Ext: x.Label(), Reason: fmt.Sprintf(format, args...)}
+}
+
+// NeverMatchesError says why a rule can never match.
+type NeverMatchesError struct {
+	Pos    iptparse.Pos
+	Ext    string
+	Reason string
+}
+
+func (e *NeverMatchesError) Error() string {
+	return fmt.Sprintf("%s: %s: rule never matches: %s", e.Pos, e.Ext, e.Reason)
+}

@@ -275,7 +275,7 @@ func finishRecent(t *Translator) {
 	// Find the rules that made it into the ruleset.
 	for _, ch := range l.chains {
 		for _, r := range ch.Rules {
-			if r.Untranslated != nil {
+			if r.Placeholder() {
 				continue
 			}
 			for _, s := range r.Stmts {

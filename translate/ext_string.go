@@ -3,12 +3,19 @@ package translate
 import (
 	"fmt"
 
+	"github.com/ipt2nft/ipt2nft/ir"
+
 	"github.com/ipt2nft/ipt2nft/iptparse"
 )
 
 // -m string (libxt_string.c): search the packet for a pattern. nftables
-// has no substring search, so the match is parsed and checked like
-// iptables does, then reported as untranslatable.
+// has no substring search, but two cases need none. The kernel only finds
+// a pattern that lies wholly between --from and --to (skb_find_text:
+// "ret + patlen <= to - from", checked on this kernel with iptables-legacy):
+// a window shorter than the pattern never matches, and a window exactly as
+// long as the pattern is a comparison at a fixed offset from the network
+// header, which nft writes as raw payload matches. Any other search is
+// untranslatable.
 
 func init() {
 	Register(&Ext{
@@ -24,9 +31,7 @@ func init() {
 			},
 			Check: checkString,
 		},
-		Translate: func(c *Ctx, x *iptparse.Ext) error {
-			return c.Untranslatable(x, "nftables has no string search in packet data (a pattern at a fixed offset could be written as a raw payload match, @nh/@th,OFFSET,LEN)")
-		},
+		Translate: translateString,
 	})
 }
 
@@ -112,4 +117,70 @@ func stringParseHex(s string) ([]byte, error) {
 		}
 	}
 	return out, nil
+}
+
+// stringMaxChunk is the widest raw payload compare written at once (nft
+// reads numbers of up to 64 bits).
+const stringMaxChunk = 8
+
+func translateString(c *Ctx, x *iptparse.Ext) error {
+	var pat []byte
+	var neg bool
+	if o := x.Opt("string"); o != nil {
+		pat, neg = []byte(o.Arg()), o.Neg
+	} else {
+		o = x.Opt("hex-string")
+		pat, _ = stringParseHex(o.Arg())
+		neg = o.Neg
+	}
+	from, to := uint64(0), uint64(0xffff)
+	if v, ok := optUint(x, "from"); ok {
+		from = v
+	}
+	if v, ok := optUint(x, "to"); ok {
+		to = v
+	}
+	window := int64(to) - int64(from)
+	if window < int64(len(pat)) {
+		if neg {
+			// "! --string" over a window that can never hold the pattern
+			// is always true: the match adds nothing.
+			c.Warn(x.Pos, "%s: the pattern (%d bytes) never fits between --from %d and --to %d, so the negated match is always true", x.Label(), len(pat), from, to)
+			return nil
+		}
+		return c.NeverMatches(x, "the pattern (%d bytes) never fits between --from %d and --to %d, so the kernel never finds it", len(pat), from, to)
+	}
+	if window > int64(len(pat)) {
+		return c.Untranslatable(x, "nftables has no string search in packet data (only a pattern at one fixed offset, --to minus --from equal to its length, is a raw payload match)")
+	}
+	if x.Has("icase") && hasLetters(pat) {
+		return c.Untranslatable(x, "--icase with letters at a fixed offset: nftables compares payload bytes exactly")
+	}
+	if neg && len(pat) > stringMaxChunk {
+		return c.Untranslatable(x, "! with a pattern longer than %d bytes needs one comparison that nft cannot write", stringMaxChunk)
+	}
+	if neg {
+		// iptables' "!" also matches packets too short to hold the
+		// pattern, which a payload comparison never matches.
+		return c.Untranslatable(x, "! also matches packets too short to hold the pattern; an nft payload match never matches them")
+	}
+	for off := 0; off < len(pat); off += stringMaxChunk {
+		end := min(off+stringMaxChunk, len(pat))
+		var v uint64
+		for _, b := range pat[off:end] {
+			v = v<<8 | uint64(b)
+		}
+		c.Add(ir.Eq(&ir.RawPayload{Base: "nh", Offset: uint32(from+uint64(off)) * 8, Len: uint32(end-off) * 8},
+			&ir.Integer{Value: v, Base: 16, Width: 2 * (end - off)}))
+	}
+	return nil
+}
+
+func hasLetters(b []byte) bool {
+	for _, c := range b {
+		if (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') {
+			return true
+		}
+	}
+	return false
 }

@@ -266,7 +266,7 @@ func (l *nativeLayout) command(cmd *iptparse.Command) {
 		for _, want := range rules {
 			found := false
 			for i, have := range c.Rules {
-				if have.Untranslated == nil && sameRule(have, want) {
+				if !have.Placeholder() && sameRule(have, want) {
 					c.Rules = append(c.Rules[:i], c.Rules[i+1:]...)
 					found = true
 					break

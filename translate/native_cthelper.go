@@ -112,7 +112,7 @@ func (l *nativeLayout) splitCtHelpers(t *ir.Table) {
 		byName[name] = cp
 		newChains = append(newChains, cp)
 		for _, r := range c.Rules {
-			if r.Untranslated != nil {
+			if r.Placeholder() {
 				continue
 			}
 			nr := &ir.Rule{Origin: r.Origin, Source: r.Source, Comment: r.Comment}

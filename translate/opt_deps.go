@@ -14,7 +14,7 @@ var impliedBy = map[string][]string{
 }
 
 func dropDependencies(r *ir.Rule) {
-	if r.Untranslated != nil {
+	if r.Placeholder() {
 		return
 	}
 	for i := 0; i < len(r.Stmts); i++ {
@@ -109,7 +109,7 @@ func flattenSingletons(r *ir.Rule) {
 // dropPlainCounter removes a counter without values, unless counting is
 // all the rule does.
 func dropPlainCounter(r *ir.Rule) {
-	if r.Untranslated != nil {
+	if r.Placeholder() {
 		return
 	}
 	idx := -1

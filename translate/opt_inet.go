@@ -206,7 +206,7 @@ func guard(r *ir.Rule, fam string) *ir.Rule {
 }
 
 func sameForBoth(a, b *ir.Rule) bool {
-	if a.Untranslated != nil || b.Untranslated != nil {
+	if a.Placeholder() || b.Placeholder() {
 		return false
 	}
 	return a.Comment == b.Comment && reflect.DeepEqual(a.Stmts, b.Stmts)
@@ -301,7 +301,7 @@ func mergeChain(c4, c6 *ir.Chain, rep *OptReport) *ir.Chain {
 // guardKeep guards a translated rule; untranslated placeholders stay as
 // they are.
 func guardKeep(r *ir.Rule, fam string) *ir.Rule {
-	if r.Untranslated != nil {
+	if r.Placeholder() {
 		return r
 	}
 	return guard(r, fam)

@@ -30,7 +30,7 @@ func hasQueue(r *ir.Rule) bool {
 
 // unconditional reports whether a rule matches every packet.
 func unconditional(r *ir.Rule) bool {
-	if r.Untranslated != nil {
+	if r.Placeholder() {
 		return false
 	}
 	for _, s := range r.Stmts {
@@ -76,7 +76,7 @@ func moveIPS(t *ir.Table, offset int, rep *OptReport) {
 		}
 		var keep []*ir.Rule
 		for _, r := range c.Rules {
-			if r.Untranslated == nil && hasQueue(r) {
+			if !r.Placeholder() && hasQueue(r) {
 				moved = append(moved, r)
 				rep.Notes = append(rep.Notes, Diag{Pos: pos0(r), Kind: DiagWarning, Rule: r.Source,
 					Msg: fmt.Sprintf("NFQUEUE moved from %s (hook %s) to the IPS chain (hook forward, priority filter + %d): the IPS now sees only forwarded packets the firewall accepted; packets to or from this host are no longer queued", c.Name, c.Hook.Hook, offset)})
@@ -94,7 +94,7 @@ func moveIPS(t *ir.Table, offset int, rep *OptReport) {
 			continue
 		}
 		head := c.Rules[0]
-		if head.Untranslated == nil && hasQueue(head) && unconditional(head) {
+		if !head.Placeholder() && hasQueue(head) && unconditional(head) {
 			moved = append(moved, head)
 			c.Rules = c.Rules[1:]
 			from = appendUnique(from, c.Name)

@@ -17,7 +17,7 @@ import (
 // logRule splits a rule that logs and continues: its matches, its
 // counter (if any), and the log statement. ok is false for anything else.
 func logRule(r *ir.Rule) (matches []ir.Stmt, counter *ir.Counter, log *ir.Log, ok bool) {
-	if r.Untranslated != nil {
+	if r.Placeholder() {
 		return nil, nil, nil, false
 	}
 	for _, s := range r.Stmts {
@@ -48,7 +48,7 @@ func logRule(r *ir.Rule) (matches []ir.Stmt, counter *ir.Counter, log *ir.Log, o
 // the action statements from the verdict on (a reject is an action that
 // ends evaluation too).
 func verdictRule(r *ir.Rule) (matches []ir.Stmt, counter *ir.Counter, tail []ir.Stmt, ok bool) {
-	if r.Untranslated != nil {
+	if r.Placeholder() {
 		return nil, nil, nil, false
 	}
 	for i, s := range r.Stmts {

@@ -21,7 +21,7 @@ import (
 // keyedRule splits a rule into the index of a differing selector match and
 // its terminal statement; it checks the common shape.
 func keyedDiff(a, b *ir.Rule) (int, bool) {
-	if a.Untranslated != nil || b.Untranslated != nil || len(a.Stmts) != len(b.Stmts) || a.Comment != "" || b.Comment != "" {
+	if a.Placeholder() || b.Placeholder() || len(a.Stmts) != len(b.Stmts) || a.Comment != "" || b.Comment != "" {
 		return 0, false
 	}
 	if hasStateful(a) || hasStateful(b) {

@@ -22,7 +22,7 @@ import (
 // selector, and ok=false if the rules differ in anything else. Counters
 // at the same place may differ in their values.
 func shapeDiff(a, b *ir.Rule) (diff []int, ok bool) {
-	if a.Untranslated != nil || b.Untranslated != nil || len(a.Stmts) != len(b.Stmts) {
+	if a.Placeholder() || b.Placeholder() || len(a.Stmts) != len(b.Stmts) {
 		return nil, false
 	}
 	if hasStateful(a) || hasStateful(b) {
@@ -190,7 +190,7 @@ func joins(rules []*ir.Rule, i, j int, diff *[]int, seen **disjoint, skipped []i
 // selectors, verdict) so that rules that cannot merge are told apart
 // without a deep comparison.
 func shapeSignature(r *ir.Rule) string {
-	if r.Untranslated != nil {
+	if r.Placeholder() {
 		return "untranslated"
 	}
 	var b strings.Builder
@@ -211,7 +211,10 @@ func shapeSignature(r *ir.Rule) string {
 // test the same selector for equality with values that do not overlap, or
 // they need different transport protocols.
 func rulesDisjoint(a, b *ir.Rule) bool {
-	if a.Untranslated != nil || b.Untranslated != nil {
+	if a.Dead != "" || b.Dead != "" {
+		return true
+	}
+	if a.Placeholder() || b.Placeholder() {
 		return false
 	}
 	pa, pb := l4Protos(a), l4Protos(b)

@@ -281,6 +281,14 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 					return nil, nil, c.Untranslatable(m, "nftables has no equivalent of this match")
 				}
 				if err := e.Translate(c, m); err != nil {
+					var never *NeverMatchesError
+					if errors.As(err, &never) && !t.opt.Exact {
+						t.diag(Diag{Pos: never.Pos, Kind: DiagNote, Ext: never.Ext, Msg: "the rule never matches, so it is left out: " + never.Reason, Rule: cmd.RuleText()})
+						return []*ir.Rule{{Source: cmd.RuleText(), Origin: []iptparse.Pos{cmd.Pos}, Dead: strings.TrimPrefix(never.Ext+": "+never.Reason, ": ")}}, nil, nil
+					}
+					if errors.As(err, &never) {
+						return nil, nil, &UntranslatableError{Pos: never.Pos, Ext: never.Ext, Reason: "the rule never matches: " + never.Reason}
+					}
 					return nil, nil, err
 				}
 			}
