@@ -136,6 +136,8 @@ type UntranslatableError struct {
 	Pos    iptparse.Pos
 	Ext    string
 	Reason string
+	// NoEffect: leaving the rule out changes nothing (it never matches).
+	NoEffect bool
 }
 
 func (e *UntranslatableError) Error() string {

@@ -12,8 +12,6 @@ func TestXlateUntranslatableMatches(t *testing.T) {
 	v6 := iptparse.FamilyIPv6
 	runCasesE(t, []caseE{
 		// -m string, real uses in 34-game-anti-ddos-u32-string.sh.
-		{cmd: `-A INPUT -m string --algo bm --from 28 --to 29 --string "farewell" -j DROP`, err: "no string search", untranslated: true},
-		{cmd: `-I INPUT -p tcp -m tcp -m string --hex-string "|000000005010|" --algo kmp --from 28 --to 29 -j DROP`, err: "no string search", untranslated: true},
 		{cmd: `-I INPUT -p udp -m udp -m string ! --hex-string "|ffffffff|getchallenge| 20|" --algo kmp -j DROP`, err: "no string search", untranslated: true},
 		{cmd: `-A INPUT -m string --algo bm --string "x" --icase -j DROP`, err: "no string search", untranslated: true},
 		{cmd: `-I INPUT -p udp --dport 16000:29000 -m string --to 75 --algo bm --string 'HTTP/1.1 200 OK' -j DROP`, err: "no string search", untranslated: true},

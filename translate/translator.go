@@ -232,7 +232,11 @@ func (t *Translator) fail(cmd *iptparse.Command, err error) {
 		if cmd.Op.AddsRule() {
 			t.stats.Untranslated++
 		}
-		t.diag(Diag{Pos: u.Pos, Kind: DiagUntranslated, Ext: u.Ext, Msg: u.Reason, Effect: Effect(cmd), Rule: cmd.RuleText()})
+		effect := Effect(cmd)
+		if u.NoEffect {
+			effect = "none: the rule never matches"
+		}
+		t.diag(Diag{Pos: u.Pos, Kind: DiagUntranslated, Ext: u.Ext, Msg: u.Reason, Effect: effect, Rule: cmd.RuleText()})
 	case errors.As(err, &pe):
 		if cmd.Op.AddsRule() {
 			t.stats.Errors++
@@ -287,7 +291,7 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 						return []*ir.Rule{{Source: cmd.RuleText(), Origin: []iptparse.Pos{cmd.Pos}, Dead: strings.TrimPrefix(never.Ext+": "+never.Reason, ": ")}}, nil, nil
 					}
 					if errors.As(err, &never) {
-						return nil, nil, &UntranslatableError{Pos: never.Pos, Ext: never.Ext, Reason: "the rule never matches: " + never.Reason}
+						return nil, nil, &UntranslatableError{Pos: never.Pos, Ext: never.Ext, Reason: "the rule never matches: " + never.Reason, NoEffect: true}
 					}
 					return nil, nil, err
 				}
