@@ -42,7 +42,7 @@ type Packet struct {
 	// ExtHeaders lists the IPv6 extension headers a parsed packet had
 	// before its upper-layer header (Marshal does not write any).
 	ExtHeaders []uint8
-	DF        bool   // IPv4 don't-fragment
+	DF         bool // IPv4 don't-fragment
 
 	SrcPort, DstPort uint16 // TCP, UDP
 	Seq, Ack         uint32 // TCP
