@@ -49,9 +49,11 @@ const (
 	convRel              // an ICMP error about a connection opened from the other end
 	convHandshake        // SYN, then the ACK that completes the handshake
 	convInvalid          // a packet conntrack classes as INVALID
+	convAnswered         // the packet, then the answer to what came out of it
+	convAnsweredErr      // the packet, then an ICMP error about what came out of it
 )
 
-var convNames = []string{"new", "established", "related", "handshake", "invalid"}
+var convNames = []string{"new", "established", "related", "handshake", "invalid", "answered", "answered by an ICMP error"}
 
 type spec struct {
 	path int
@@ -351,11 +353,14 @@ func (g *gen) inferTopology() {
 		}
 		return r
 	}
-	// The firewall's own addresses.
+	// The firewall's own addresses: what INPUT rules match as
+	// destination (a host inside a prefix, unless one is local already).
 	for _, r := range g.rf.rules {
-		if g.hasPath(r, pathIn) && !g.hasPath(r, pathFwd) {
-			for _, a := range hostOf(r.dst, 0) {
-				local(r.in, a)
+		if g.hasPath(r, pathIn) && !g.hasPath(r, pathFwd) && r.dst != nil && !r.dst.neg {
+			for _, p := range r.dst.prefixes {
+				if p.Bits() >= 8 && !slices.ContainsFunc(g.topoLocals(), p.Contains) {
+					local(r.in, insideAddr(p))
+				}
 			}
 		}
 		if r.table == "nat" && r.chain == "PREROUTING" && (r.target == "DNAT" || r.target == "REDIRECT") {
@@ -409,6 +414,16 @@ func (g *gen) inferTopology() {
 
 func (g *gen) famOK(a netip.Addr) bool { return a.Is6() == g.v6 }
 
+func (g *gen) topoLocals() []netip.Addr {
+	var r []netip.Addr
+	for _, ifc := range g.topo.Interfaces {
+		for _, p := range ifc.Addrs {
+			r = append(r, p.Addr())
+		}
+	}
+	return r
+}
+
 // pools gathers the constants random probes are made of.
 func (g *gen) pools() {
 	addAddr := func(a netip.Addr) {
@@ -438,7 +453,7 @@ func (g *gen) pools() {
 			}
 		}
 	}
-	g.protos = []uint8{ProtoTCP, ProtoUDP, g.icmpProto()}
+	g.protos = []uint8{ProtoTCP, ProtoUDP, g.icmpProto(), ProtoTCP, ProtoUDP, g.icmpProto(), ProtoSCTP, 50}
 	for _, r := range g.rf.rules {
 		for _, s := range []*addrSet{r.src, r.dst} {
 			for _, a := range setValues(s) {
@@ -493,7 +508,7 @@ func (g *gen) pools() {
 	if g.v6 {
 		g.icmps = append(g.icmps, [2]uint8{128, 0}, [2]uint8{129, 0}, [2]uint8{1, 4}, [2]uint8{135, 0})
 	} else {
-		g.icmps = append(g.icmps, [2]uint8{8, 0}, [2]uint8{0, 0}, [2]uint8{3, 3}, [2]uint8{11, 0})
+		g.icmps = append(g.icmps, [2]uint8{8, 0}, [2]uint8{0, 0}, [2]uint8{3, 3}, [2]uint8{11, 0}, [2]uint8{13, 0})
 	}
 }
 
@@ -955,7 +970,11 @@ func (g *gen) variants(r *ruleInfo, b spec) []spec {
 			}
 			add("entering by "+ifc.Name, func(s *spec) bool {
 				if s.path == pathFwd && g.topo.Route(s.pkt.Dst) == ifc.Name {
-					return false
+					if r.dst != nil || r.out != "" {
+						return false
+					}
+					// forward it elsewhere
+					s.pkt.Dst = g.remoteHost(g.other(ifc.Name))
 				}
 				s.in = ifc.Name
 				return true
@@ -973,7 +992,7 @@ func (g *gen) variants(r *ruleInfo, b spec) []spec {
 			})
 		}
 	}
-	protos := []uint8{ProtoTCP, ProtoUDP, g.icmpProto()}
+	protos := []uint8{ProtoTCP, ProtoUDP, g.icmpProto(), ProtoSCTP, 50}
 	if r.protoSet && !slices.Contains(protos, r.proto) {
 		protos = append(protos, r.proto)
 	}
@@ -1025,14 +1044,17 @@ func (g *gen) variants(r *ruleInfo, b spec) []spec {
 			})
 		}
 	}
-	for _, c := range []int{convNew, convEst, convRel, convInvalid, convHandshake} {
+	for _, c := range []int{convNew, convEst, convRel, convInvalid, convHandshake, convAnswered, convAnsweredErr} {
 		if c == b.conv {
 			continue
 		}
 		if c == convHandshake && (b.path != pathIn || b.pkt.Proto != ProtoTCP) {
 			continue
 		}
-		if len(r.states) == 0 && c != convEst && c != convHandshake {
+		if (c == convAnswered || c == convAnsweredErr) && b.path == pathIn {
+			continue
+		}
+		if len(r.states) == 0 && (c == convNew || c == convRel || c == convInvalid) {
 			continue
 		}
 		add("state "+convNames[c], func(s *spec) bool { s.conv = c; return true })
@@ -1107,6 +1129,11 @@ func (g *gen) random() spec {
 		if g.rng.IntN(3) == 0 {
 			p.Dst = g.remoteHost(ifs[g.rng.IntN(len(ifs))])
 		}
+		if g.v6 && g.topo.Route(p.Dst) == s.in {
+			// no hairpin forwarding in IPv6: it can draw a redirect,
+			// which the kernel rate-limits by time
+			s.in = g.other(s.in)
+		}
 	case pathOut:
 		p.Dst = pick(g.addrs)
 		out := g.topo.Route(p.Dst)
@@ -1129,15 +1156,21 @@ func (g *gen) random() spec {
 		c := g.icmps[g.rng.IntN(len(g.icmps))]
 		p.Type, p.Code = c[0], c[1]
 	}
-	switch x := g.rng.IntN(10); {
-	case x < 6:
+	switch x := g.rng.IntN(20); {
+	case x < 10:
 		s.conv = convNew
-	case x < 8:
+	case x < 13:
 		s.conv = convEst
-	case x < 9:
+	case x < 15:
 		s.conv = convRel
-	default:
+	case x < 16:
 		s.conv = convInvalid
+	case x < 18 && s.path != pathIn:
+		s.conv = convAnswered
+	case x < 19 && s.path != pathIn:
+		s.conv = convAnsweredErr
+	case s.path == pathIn && p.Proto == ProtoTCP:
+		s.conv = convHandshake
 	}
 	return s
 }
@@ -1266,6 +1299,13 @@ func (g *gen) build(s spec) Probe {
 		probe.Steps = []Step{first}
 	case convHandshake:
 		probe.Steps = []Step{first, {Reply: Reverse, Packet: Packet{Proto: ProtoTCP, Flags: ACK}}}
+	case convAnswered:
+		probe.Steps = []Step{first, {Reply: Reverse, Packet: answerTemplate(p)}}
+		if p.Proto == ProtoTCP {
+			probe.Steps = append(probe.Steps, Step{Reply: Reverse, Packet: Packet{Proto: ProtoTCP, Flags: ACK}})
+		}
+	case convAnsweredErr:
+		probe.Steps = []Step{first, {Reply: ICMPError, Packet: Packet{Type: errType, Code: errCode}}}
 	case convInvalid:
 		if p.Proto == ProtoTCP {
 			first.Packet.Flags = SYN | FIN

@@ -47,6 +47,15 @@ type Options struct {
 	Quiet time.Duration
 	// MaxWait bounds one step (default 200ms).
 	MaxWait time.Duration
+	// NoRetry turns off the second run of differing probes. By default a
+	// probe whose fates differ is run again after a pause, with a quiet
+	// time ten times longer, and only a difference that persists counts:
+	// a packet that came out late (after the quiet time) would otherwise
+	// be taken for part of the next probe's fate.
+	NoRetry bool
+	// MaxDiffs stops a comparison after that many differing probes
+	// (0: run every probe). Mutation tests need only one.
+	MaxDiffs int
 	// Logf, if set, receives progress and setup details.
 	Logf func(format string, args ...any)
 }
@@ -169,7 +178,9 @@ type ProbeResult struct {
 type Result struct {
 	Probes       []ProbeResult
 	Same, Differ int
-	Elapsed      time.Duration
+	// Retried counts the probes that differed at first and were run again.
+	Retried int
+	Elapsed time.Duration
 }
 
 // Differences returns the probes whose fates differ.
@@ -185,7 +196,7 @@ func (r *Result) Differences() []ProbeResult {
 
 // Report writes a summary and up to max differing probes (all if max<=0).
 func (r *Result) Report(w io.Writer, max int) {
-	fmt.Fprintf(w, "%d probes: %d same, %d differ (%v)\n", len(r.Probes), r.Same, r.Differ, r.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "%d probes: %d same, %d differ (%d run twice; %v)\n", len(r.Probes), r.Same, r.Differ, r.Retried, r.Elapsed.Round(time.Millisecond))
 	n := 0
 	for _, p := range r.Probes {
 		if p.Same {
@@ -231,9 +242,17 @@ func (h *Harness) Compare(ctx context.Context, a, b Ruleset, ps *ProbeSet) (res 
 			return nil, err
 		}
 		p := &ps.Probes[i]
-		fa, fb, err := e.run(p)
+		fa, fb, err := e.run(p, h.opts.Quiet)
 		if err != nil {
 			return nil, fmt.Errorf("probe %d (%s): %w", i, p.Name, err)
+		}
+		if fa.String() != fb.String() && !h.opts.NoRetry {
+			res.Retried++
+			e.settle(20 * h.opts.Quiet)
+			if fa, fb, err = e.run(p, 10*h.opts.Quiet); err != nil {
+				return nil, fmt.Errorf("probe %d (%s): %w", i, p.Name, err)
+			}
+			e.settle(20 * h.opts.Quiet)
 		}
 		pr := ProbeResult{Probe: p, A: fa, B: fb, Same: fa.String() == fb.String()}
 		if pr.Same {
@@ -242,6 +261,9 @@ func (h *Harness) Compare(ctx context.Context, a, b Ruleset, ps *ProbeSet) (res 
 			res.Differ++
 		}
 		res.Probes = append(res.Probes, pr)
+		if h.opts.MaxDiffs > 0 && res.Differ >= h.opts.MaxDiffs {
+			break
+		}
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
@@ -636,8 +658,14 @@ type stepRun struct {
 	outputs []observed
 }
 
+// settle waits until nothing has come out for the given time, and
+// discards what did.
+func (e *env) settle(quiet time.Duration) {
+	e.collect([2]*stepRun{{}, {}}, quiet, 50*quiet)
+}
+
 // run sends a probe through both sides.
-func (e *env) run(p *Probe) (Fate, Fate, error) {
+func (e *env) run(p *Probe, quiet time.Duration) (Fate, Fate, error) {
 	for _, s := range e.sides {
 		if err := s.ct.flushConntrack(); err != nil {
 			return nil, nil, fmt.Errorf("side %s: flushing conntrack: %w", s.label, err)
@@ -654,7 +682,7 @@ func (e *env) run(p *Probe) (Fate, Fate, error) {
 				return nil, nil, err
 			}
 		}
-		if err := e.collect(runs); err != nil {
+		if err := e.collect(runs, quiet, max(e.h.opts.MaxWait, 2*quiet)); err != nil {
 			return nil, nil, err
 		}
 		for i := range e.sides {
@@ -808,7 +836,7 @@ func noise(p *Packet) bool {
 
 // collect waits until both sides have been quiet for the quiet time and
 // records what each produced.
-func (e *env) collect(runs [2]*stepRun) error {
+func (e *env) collect(runs [2]*stepRun, quiet, maxWait time.Duration) error {
 	if e.buf == nil {
 		e.buf = make([]byte, 1<<16)
 	}
@@ -837,8 +865,8 @@ func (e *env) collect(runs [2]*stepRun) error {
 	last := start
 	for {
 		now := time.Now()
-		end := last.Add(e.h.opts.Quiet)
-		if hard := start.Add(e.h.opts.MaxWait); hard.Before(end) {
+		end := last.Add(quiet)
+		if hard := start.Add(maxWait); hard.Before(end) {
 			end = hard
 		}
 		if !now.Before(end) {
