@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -227,4 +228,31 @@ func TestMutants(t *testing.T) {
 		}
 	}
 	t.Logf("mutation catch rate: %d of %d", caught, len(jobs))
+}
+
+// TestCleanup checks that a comparison that fails half-way deletes its
+// namespaces, and that load errors name the side and quote nft.
+func TestCleanup(t *testing.T) {
+	h := newHarness(t)
+	ps := &ProbeSet{Topology: Simple("eth0", "eth1")}
+	_, err := h.Compare(context.Background(),
+		Ruleset{Nft: "table ip t {\n}\n"},
+		Ruleset{Nft: "table ip t {\n\tchain c {\n\t\tbogus\n\t}\n}\n"}, ps)
+	if err == nil || !strings.Contains(err.Error(), "side B") || !strings.Contains(err.Error(), "bogus") {
+		t.Errorf("load error = %v", err)
+	}
+	if len(h.live) != 0 {
+		t.Errorf("namespaces left: %v", h.live)
+	}
+	out, _ := exec.Command("ip", "netns", "list").Output()
+	for _, l := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(l, "ipt2nft-v") {
+			t.Errorf("namespace left behind: %s", l)
+		}
+	}
+	_, err = h.Compare(context.Background(), Ruleset{Nft: "table ip t {\n}\n"},
+		Ruleset{Nft: "table ip t {\n\tchain c {\n\t\ttype filter hook input priority 0;\n\t\tqueue num 1\n\t}\n}\n"}, ps)
+	if !errors.Is(err, ErrQueue) {
+		t.Errorf("queue ruleset: %v, want ErrQueue", err)
+	}
 }
