@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ipt2nft/ipt2nft/internal/testutil"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 )
 
@@ -254,5 +255,29 @@ func TestCleanup(t *testing.T) {
 		Ruleset{Nft: "table ip t {\n\tchain c {\n\t\ttype filter hook input priority 0;\n\t\tqueue num 1\n\t}\n}\n"}, ps)
 	if !errors.Is(err, ErrQueue) {
 		t.Errorf("queue ruleset: %v, want ErrQueue", err)
+	}
+}
+
+// TestTranslation runs the translator on a ruleset and checks the
+// translation behaves like the original.
+func TestTranslation(t *testing.T) {
+	h := newHarness(t)
+	bin := testutil.Binary(t)
+	file := filepath.Join("testdata", "basic.rules")
+	out, err := exec.Command(bin, file).Output()
+	if err != nil {
+		t.Fatalf("ipt2nft %s: %v\n%s", file, err, out)
+	}
+	ipt := readTestdata(t, "basic.rules")
+	ps, err := Probes(ipt, iptparse.FamilyIPv4, 300, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := compare(t, h, Ruleset{IptablesSave: ipt}, Ruleset{Nft: string(out)}, ps)
+	var b strings.Builder
+	res.Report(&b, 10)
+	t.Log(b.String())
+	if res.Differ != 0 {
+		t.Errorf("translation differs from the original on %d probes:\n%s", res.Differ, out)
 	}
 }
