@@ -44,13 +44,13 @@ var pathNames = []string{"input", "forward", "output"}
 
 // Conversation kinds.
 const (
-	convNew       = iota // the packet alone
-	convEst              // the packet answers a connection opened from the other end
-	convRel              // an ICMP error about a connection opened from the other end
-	convHandshake        // SYN, then the ACK that completes the handshake
-	convInvalid          // a packet conntrack classes as INVALID
-	convAnswered         // the packet, then the answer to what came out of it
-	convAnsweredErr      // the packet, then an ICMP error about what came out of it
+	convNew         = iota // the packet alone
+	convEst                // the packet answers a connection opened from the other end
+	convRel                // an ICMP error about a connection opened from the other end
+	convHandshake          // SYN, then the ACK that completes the handshake
+	convInvalid            // a packet conntrack classes as INVALID
+	convAnswered           // the packet, then the answer to what came out of it
+	convAnsweredErr        // the packet, then an ICMP error about what came out of it
 )
 
 var convNames = []string{"new", "established", "related", "handshake", "invalid", "answered", "answered by an ICMP error"}
