@@ -56,6 +56,12 @@ type Options struct {
 	// MaxDiffs stops a comparison after that many differing probes
 	// (0: run every probe). Mutation tests need only one.
 	MaxDiffs int
+	// StrictPorts counts fates as different when they differ only in
+	// ports that NAT chose at random. By default two fates that are the
+	// same once each side's chosen ports are mapped one to one onto the
+	// other's are the same (ProbeResult.PortsRemapped tells): source NAT
+	// with a port range (or --random) picks ports at random.
+	StrictPorts bool
 	// Logf, if set, receives progress and setup details.
 	Logf func(format string, args ...any)
 }
@@ -172,6 +178,8 @@ type ProbeResult struct {
 	Probe *Probe
 	A, B  Fate
 	Same  bool
+	// PortsRemapped: the fates are the same only up to ports NAT chose.
+	PortsRemapped bool
 }
 
 // Result is the outcome of a comparison.
@@ -180,7 +188,9 @@ type Result struct {
 	Same, Differ int
 	// Retried counts the probes that differed at first and were run again.
 	Retried int
-	Elapsed time.Duration
+	// PortsRemapped counts the same fates that differ in NAT-chosen ports.
+	PortsRemapped int
+	Elapsed       time.Duration
 }
 
 // Differences returns the probes whose fates differ.
@@ -196,7 +206,7 @@ func (r *Result) Differences() []ProbeResult {
 
 // Report writes a summary and up to max differing probes (all if max<=0).
 func (r *Result) Report(w io.Writer, max int) {
-	fmt.Fprintf(w, "%d probes: %d same, %d differ (%d run twice; %v)\n", len(r.Probes), r.Same, r.Differ, r.Retried, r.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "%d probes: %d same, %d differ (%d run twice, %d same up to NAT-chosen ports; %v)\n", len(r.Probes), r.Same, r.Differ, r.Retried, r.PortsRemapped, r.Elapsed.Round(time.Millisecond))
 	n := 0
 	for _, p := range r.Probes {
 		if p.Same {
@@ -246,7 +256,7 @@ func (h *Harness) Compare(ctx context.Context, a, b Ruleset, ps *ProbeSet) (res 
 		if err != nil {
 			return nil, fmt.Errorf("probe %d (%s): %w", i, p.Name, err)
 		}
-		if fa.String() != fb.String() && !h.opts.NoRetry {
+		if !h.same(fa, fb) && !h.opts.NoRetry {
 			res.Retried++
 			e.settle(20 * h.opts.Quiet)
 			if fa, fb, err = e.run(p, 10*h.opts.Quiet); err != nil {
@@ -254,7 +264,11 @@ func (h *Harness) Compare(ctx context.Context, a, b Ruleset, ps *ProbeSet) (res 
 			}
 			e.settle(20 * h.opts.Quiet)
 		}
-		pr := ProbeResult{Probe: p, A: fa, B: fb, Same: fa.String() == fb.String()}
+		pr := ProbeResult{Probe: p, A: fa, B: fb, Same: h.same(fa, fb)}
+		pr.PortsRemapped = pr.Same && fa.String() != fb.String()
+		if pr.PortsRemapped {
+			res.PortsRemapped++
+		}
 		if pr.Same {
 			res.Same++
 		} else {
@@ -267,6 +281,73 @@ func (h *Harness) Compare(ctx context.Context, a, b Ruleset, ps *ProbeSet) (res 
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
+}
+
+func (h *Harness) same(a, b Fate) bool {
+	sa, sb := a.String(), b.String()
+	if sa == sb {
+		return true
+	}
+	return !h.opts.StrictPorts && samePortsRemapped(sa, sb)
+}
+
+// samePortsRemapped reports whether two fate descriptions are the same
+// once the ports of one side are mapped one to one onto the other's:
+// every word that differs must be ADDR:PORT with the same address, and
+// each (address, port) must map to one port consistently, ports that
+// appear unchanged mapping to themselves.
+func samePortsRemapped(a, b string) bool {
+	ta, tb := strings.Fields(a), strings.Fields(b)
+	if len(ta) != len(tb) {
+		return false
+	}
+	fwd := map[string]string{}
+	back := map[string]string{}
+	bind := func(m map[string]string, k, v string) bool {
+		if old, ok := m[k]; ok {
+			return old == v
+		}
+		m[k] = v
+		return true
+	}
+	for i := range ta {
+		ha, pa, oka := splitHostPort(ta[i])
+		hb, pb, okb := splitHostPort(tb[i])
+		if ta[i] == tb[i] {
+			if oka && (!bind(fwd, ha+" "+pa, pa) || !bind(back, hb+" "+pb, pb)) {
+				return false
+			}
+			continue
+		}
+		if !oka || !okb || ha != hb {
+			return false
+		}
+		if !bind(fwd, ha+" "+pa, pb) || !bind(back, hb+" "+pb, pa) {
+			return false
+		}
+	}
+	return true
+}
+
+// splitHostPort splits "1.2.3.4:80", "[2001:db8::1]:80" (with trailing
+// punctuation kept in the host part) into host and port.
+func splitHostPort(w string) (string, string, bool) {
+	tail := strings.TrimRight(w, ";,}|")
+	suffix := w[len(tail):]
+	i := strings.LastIndexByte(tail, ':')
+	if i <= 0 || i == len(tail)-1 {
+		return "", "", false
+	}
+	host, port := tail[:i], tail[i+1:]
+	if strings.Contains(host, ":") && !strings.HasSuffix(host, "]") {
+		return "", "", false // a bare IPv6 address, no port
+	}
+	for _, c := range port {
+		if c < '0' || c > '9' {
+			return "", "", false
+		}
+	}
+	return host + suffix, port, true
 }
 
 // check tells whether the ruleset can be loaded here.

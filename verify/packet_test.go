@@ -111,3 +111,32 @@ func TestParseErrors(t *testing.T) {
 		t.Errorf("hop-by-hop not skipped: proto %d type %d ext %v", p.Proto, p.Type, p.ExtHeaders)
 	}
 }
+
+func TestSamePortsRemapped(t *testing.T) {
+	cases := []struct {
+		a, b string
+		want bool
+	}{
+		{"1: out eth1: tcp 198.18.0.1:6514 > 198.19.0.5:30034 [S] ttl 64 | 2: out eth0: tcp 198.19.0.5:30034 > 10.0.0.1:80 [SA]",
+			"1: out eth1: tcp 198.18.0.1:50025 > 198.19.0.5:30034 [S] ttl 64 | 2: out eth0: tcp 198.19.0.5:30034 > 10.0.0.1:80 [SA]", true},
+		// the chosen port reappears consistently
+		{"out eth1: udp 198.18.0.1:1111 > 8.8.8.8:53; local eth1: udp 8.8.8.8:53 > 198.18.0.1:1111",
+			"out eth1: udp 198.18.0.1:2222 > 8.8.8.8:53; local eth1: udp 8.8.8.8:53 > 198.18.0.1:2222", true},
+		// inconsistently
+		{"out eth1: udp 198.18.0.1:1111 > 8.8.8.8:53; local eth1: udp 8.8.8.8:53 > 198.18.0.1:1111",
+			"out eth1: udp 198.18.0.1:2222 > 8.8.8.8:53; local eth1: udp 8.8.8.8:53 > 198.18.0.1:3333", false},
+		// a different address is a difference
+		{"out eth1: udp 198.18.0.1:1111 > 8.8.8.8:53", "out eth1: udp 198.18.0.7:1111 > 8.8.8.8:53", false},
+		// a port that stays the same elsewhere cannot be remapped
+		{"out eth1: tcp 10.0.0.1:80 > 10.0.0.2:81 | out eth0: tcp 10.0.0.1:80 > 10.0.0.2:81",
+			"out eth1: tcp 10.0.0.1:80 > 10.0.0.2:81 | out eth0: tcp 10.0.0.1:90 > 10.0.0.2:81", false},
+		{"{udp [2001:db8::1]:5 > [2001:db8::2]:53}", "{udp [2001:db8::1]:6 > [2001:db8::2]:53}", true},
+		{"dropped", "out eth0: tcp 1.2.3.4:5 > 6.7.8.9:10", false},
+		{"icmpv6 2001:db8::1 > 2001:db8::2", "icmpv6 2001:db8::1 > 2001:db8::3", false},
+	}
+	for _, c := range cases {
+		if got := samePortsRemapped(c.a, c.b); got != c.want {
+			t.Errorf("samePortsRemapped(%q, %q) = %v", c.a, c.b, got)
+		}
+	}
+}
