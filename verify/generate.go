@@ -976,6 +976,9 @@ func (g *gen) variants(r *ruleInfo, b spec) []spec {
 					// forward it elsewhere
 					s.pkt.Dst = g.remoteHost(g.other(ifc.Name))
 				}
+				if r.src == nil {
+					s.pkt.Src = g.remoteHost(ifc.Name)
+				}
 				s.in = ifc.Name
 				return true
 			})

@@ -142,6 +142,7 @@ var mutants = map[string][]mutant{
 		{what: "redirect port changed", old: "redirect to :3129", new: "redirect to :3130"},
 		{what: "MSS changed", old: "maxseg size set 1400", new: "maxseg size set 1300"},
 		{what: "DSCP changed", old: "ip dscp set 10", new: "ip dscp set 12"},
+		{what: "TTL changed", old: "ip ttl set 200", new: "ip ttl set 100"},
 		{what: "verdict flipped", old: "tcp dport 80 ct state new accept", new: "tcp dport 80 ct state new drop"},
 		{what: "DNAT rules swapped", old: `iifname "eth0" tcp dport 8080 dnat to 192.168.1.10:80`, new: `iifname "eth0" tcp dport 8000-8090 dnat to 192.168.1.30`, swap: true},
 		{what: "state rule deleted", old: "ct state related,established accept\n", new: ""},
