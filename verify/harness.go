@@ -1070,3 +1070,16 @@ func echoUDP(fd int, data, oob []byte, to unix.Sockaddr) {
 	}
 	unix.SendmsgN(fd, data, ctl, to, unix.MSG_DONTWAIT)
 }
+
+// Verify compares an iptables-save dump of one family with an nft ruleset
+// meant to replace it, with n probes derived from the dump.
+func (h *Harness) Verify(ctx context.Context, original string, fam iptparse.Family, translation string, n int, seed int64) (*Result, error) {
+	if fam == iptparse.FamilyAny {
+		fam = iptparse.DetectFamily(original)
+	}
+	ps, err := Probes(original, fam, n, seed)
+	if err != nil {
+		return nil, err
+	}
+	return h.Compare(ctx, Ruleset{IptablesSave: original, Family: fam}, Ruleset{Nft: translation}, ps)
+}
