@@ -911,7 +911,7 @@ func (g *gen) setLength(p *Packet, n int) {
 	if err != nil {
 		return
 	}
-	if pad := n - len(b) + len(q.Payload); pad >= 0 && pad < 9000 {
+	if pad := n - len(b) + len(q.Payload); pad >= 0 && n <= 1500 {
 		p.Payload = make([]byte, pad)
 	}
 }

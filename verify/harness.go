@@ -7,7 +7,9 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -415,6 +417,7 @@ type env struct {
 	world *netns
 	sides [2]*side
 	buf   []byte
+	tmp   string // private files (xtables lock)
 }
 
 // side is one firewall namespace with its sockets.
@@ -475,6 +478,9 @@ const worldRules = `table inet ipt2nft_verify_world {
 
 func (e *env) setup(a, b Ruleset) error {
 	var err error
+	if e.tmp, err = os.MkdirTemp("", e.id+"-"); err != nil {
+		return err
+	}
 	if e.world, err = e.h.addNetns(e.id + "-w"); err != nil {
 		return err
 	}
@@ -490,6 +496,10 @@ func (e *env) setup(a, b Ruleset) error {
 		if s.fw, err = e.h.addNetns(fmt.Sprintf("%s-%c", e.id, 'a'+i)); err != nil {
 			return err
 		}
+		// iptables-legacy-restore takes /run/xtables.lock and fails at
+		// once if another process holds it; the namespace's tables are its
+		// own, so a lock of its own is right.
+		s.fw.env = []string{"XTABLES_LOCKFILE=" + filepath.Join(e.tmp, s.fw.name+".lock")}
 		if err := s.fw.sysctl(fwSysctls); err != nil {
 			return err
 		}
@@ -723,6 +733,9 @@ func (e *env) teardown() error {
 	if e.world != nil {
 		errs = append(errs, e.h.delNetns(e.world))
 	}
+	if e.tmp != "" {
+		errs = append(errs, os.RemoveAll(e.tmp))
+	}
 	return errors.Join(errs...)
 }
 
@@ -829,6 +842,10 @@ func (e *env) send(s *side, st *Step, prev []observed, run *stepRun) error {
 		src = st.SrcMAC
 	}
 	if _, err := unix.Write(fd, frame(fwMAC(s.peerIdx[in]), src, l3)); err != nil {
+		if errors.Is(err, unix.EMSGSIZE) {
+			run.fate.SendErr = errnoName(err) // larger than the veth's MTU
+			return nil
+		}
 		return fmt.Errorf("side %s: injecting on %s: %w", s.label, in, err)
 	}
 	return nil

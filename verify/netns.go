@@ -41,6 +41,8 @@ func Available() error {
 // created and deletes.
 type netns struct {
 	name string
+	// env is added to the environment of commands run inside.
+	env []string
 }
 
 func newName(prefix string) string {
@@ -68,6 +70,9 @@ func (n *netns) delete() error {
 func (n *netns) exec(stdin string, args ...string) (string, error) {
 	cmd := exec.Command("ip", append([]string{"netns", "exec", n.name}, args...)...)
 	cmd.Stdin = strings.NewReader(stdin)
+	if len(n.env) > 0 {
+		cmd.Env = append(os.Environ(), n.env...)
+	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
