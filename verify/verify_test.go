@@ -236,6 +236,17 @@ func TestMutants(t *testing.T) {
 // namespaces, and that load errors name the side and quote nft.
 func TestCleanup(t *testing.T) {
 	h := newHarness(t)
+	list := func() map[string]bool {
+		out, _ := exec.Command("ip", "netns", "list").Output()
+		m := map[string]bool{}
+		for _, l := range strings.Split(string(out), "\n") {
+			if f := strings.Fields(l); len(f) > 0 && strings.HasPrefix(f[0], "ipt2nft-v") {
+				m[f[0]] = true
+			}
+		}
+		return m
+	}
+	before := list()
 	ps := &ProbeSet{Topology: Simple("eth0", "eth1")}
 	_, err := h.Compare(context.Background(),
 		Ruleset{Nft: "table ip t {\n}\n"},
@@ -246,10 +257,9 @@ func TestCleanup(t *testing.T) {
 	if len(h.live) != 0 {
 		t.Errorf("namespaces left: %v", h.live)
 	}
-	out, _ := exec.Command("ip", "netns", "list").Output()
-	for _, l := range strings.Split(string(out), "\n") {
-		if strings.HasPrefix(l, "ipt2nft-v") {
-			t.Errorf("namespace left behind: %s", l)
+	for name := range list() {
+		if !before[name] {
+			t.Errorf("namespace left behind: %s", name)
 		}
 	}
 	_, err = h.Compare(context.Background(), Ruleset{Nft: "table ip t {\n}\n"},
