@@ -82,6 +82,7 @@ func New(opts Options) (*Harness, error) {
 	if err := Available(); err != nil {
 		return nil, err
 	}
+	reapStale()
 	if opts.Quiet <= 0 {
 		opts.Quiet = 3 * time.Millisecond
 	}
@@ -238,7 +239,7 @@ func (h *Harness) Compare(ctx context.Context, a, b Ruleset, ps *ProbeSet) (res 
 			return nil, err
 		}
 	}
-	e := &env{h: h, ps: ps, id: newName("ipt2nft-v")}
+	e := &env{h: h, ps: ps, id: newName(fmt.Sprintf("%s%d-", nsPrefix, os.Getpid()))}
 	defer func() {
 		if cerr := e.teardown(); cerr != nil && err == nil {
 			err = cerr

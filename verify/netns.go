@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
 	"runtime"
 	"strings"
 
@@ -43,6 +44,31 @@ type netns struct {
 	name string
 	// env is added to the environment of commands run inside.
 	env []string
+}
+
+// nsPrefix starts the names of the harness's namespaces:
+// ipt2nft-vPID-RANDOM-{a,b,w}.
+const nsPrefix = "ipt2nft-v"
+
+var staleRe = regexp.MustCompile(`^ipt2nft-v([0-9]+)-[0-9a-f]{8}-[abw]$`)
+
+// reapStale deletes namespaces of the harness whose process is gone (a
+// test run that was killed cannot clean up after itself).
+func reapStale() {
+	ents, err := os.ReadDir("/run/netns")
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		m := staleRe.FindStringSubmatch(e.Name())
+		if m == nil {
+			continue
+		}
+		if _, err := os.Stat("/proc/" + m[1]); err == nil {
+			continue // its process is alive
+		}
+		(&netns{name: e.Name()}).delete()
+	}
 }
 
 func newName(prefix string) string {
