@@ -72,6 +72,9 @@ type Chain struct {
 	Comment string
 	Rules   []*Rule
 	Origin  []Pos // where it was declared (:CHAIN lines, -N commands)
+	// Aux marks chains ipt2nft adds to do what one iptables rule does but
+	// one nft rule cannot (masked CONNMARK, ct helpers after conntrack).
+	Aux bool
 }
 
 // Hook makes a chain a base chain.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ipt2nft/ipt2nft/emit"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
 )
@@ -19,6 +18,7 @@ import (
 // identical contents and avoids names other chains have. The chain is only
 // declared if the rule translates.
 func (c *Ctx) DeclareChain(ch *ir.Chain) string {
+	ch.Aux = true
 	if !c.Exact {
 		ch.Name = c.tr.native.auxChainName(c.Family, c.Table, ch, c.chains)
 	}
@@ -39,9 +39,8 @@ func sameRules(a, b *ir.Chain) bool {
 	if len(a.Rules) != len(b.Rules) {
 		return false
 	}
-	p := &emit.Printer{}
 	for i := range a.Rules {
-		if p.Rule(a.Rules[i]) != p.Rule(b.Rules[i]) {
+		if !sameRule(a.Rules[i], b.Rules[i]) {
 			return false
 		}
 	}

@@ -108,7 +108,7 @@ func (l *nativeLayout) splitCtHelpers(t *ir.Table) {
 			name = fmt.Sprintf("%s_helpers_%d", c.Name, i)
 		}
 		copies[c.Name] = name
-		cp := &ir.Chain{Name: name, Origin: c.Origin}
+		cp := &ir.Chain{Name: name, Origin: c.Origin, Aux: true}
 		byName[name] = cp
 		newChains = append(newChains, cp)
 		for _, r := range c.Rules {

@@ -261,7 +261,7 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 	st := tr.Stats()
 	if o.summary {
 		if rep != nil {
-			fmt.Fprintf(stderr, "nft rules: %d (from %d iptables rules; %d merges)\n", rep.After, st.Rules, len(rep.Merges))
+			fmt.Fprintf(stderr, "nft rules: %d (from %d iptables rules; %d merged groups)\n", rep.After, st.Rules, len(rep.Merges))
 		}
 		fmt.Fprintf(stderr, "rules: %d translated: %d untranslated: %d errors: %d\n", st.Rules, st.Translated, st.Untranslated, st.Errors)
 	}
