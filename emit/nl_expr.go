@@ -1,0 +1,995 @@
+package emit
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math/big"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/google/nftables/expr"
+	"golang.org/x/sys/unix"
+
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+// loaded is a selector loaded into a register.
+type loaded struct {
+	t     *dtype
+	size  uint32 // bytes in the register
+	shift uint32 // a sub-byte field sits this many bits up in the register
+	bits  uint32 // field width; 0 when it fills size
+	// payload is the load of a byte-aligned header field, which a
+	// prefix match may shorten (like nft).
+	payload *expr.Payload
+	flags   bool // binary operation applied (no implicit flag test)
+}
+
+// register numbers: reg 1 is NFT_REG_1; the 32-bit registers are 8...
+func reg32(off uint32) uint32 {
+	idx := off / 4
+	if idx%4 == 0 {
+		return unix.NFT_REG_1 + idx/4
+	}
+	return unix.NFT_REG32_00 + idx
+}
+
+// selector loads the value of e into register reg (emitting its protocol
+// dependencies first) and returns its type.
+func (rc *ruleCompiler) selector(e ir.Expr, reg uint32) (*loaded, error) {
+	switch e := e.(type) {
+	case *ir.Payload:
+		p, ok := protos[e.Proto]
+		if !ok {
+			if strings.Contains(e.Proto, " ") || exthdrProtos[e.Proto] {
+				return nil, fmt.Errorf("header %q: not supported by the netlink backend yet", e.Proto)
+			}
+			return nil, fmt.Errorf("unknown header %q", e.Proto)
+		}
+		fd, ok := p.fields[e.Field]
+		if !ok {
+			return nil, fmt.Errorf("unknown field %s %s", e.Proto, e.Field)
+		}
+		if err := rc.depend(p); err != nil {
+			return nil, err
+		}
+		byteOff := fd.offset / 8
+		endByte := (fd.offset + fd.bits + 7) / 8
+		n := endByte - byteOff
+		pl := &expr.Payload{DestRegister: reg, Base: fd.base, Offset: byteOff, Len: n}
+		rc.emit(pl)
+		l := &loaded{t: fd.t, size: n}
+		if fd.bits%8 != 0 || fd.offset%8 != 0 {
+			l.shift = n*8 - fd.offset%8 - fd.bits
+			l.bits = fd.bits
+			mask := maskBytes(n, fd.bits, l.shift)
+			rc.emit(&expr.Bitwise{SourceRegister: reg, DestRegister: reg, Len: n, Mask: mask, Xor: make([]byte, n)})
+		} else {
+			l.payload = pl
+		}
+		return l, nil
+	case *ir.Meta:
+		k, ok := metaKeys[e.Key]
+		if !ok {
+			return nil, fmt.Errorf("meta %s: not supported by the netlink backend yet", e.Key)
+		}
+		if e.Key == "l4proto" || e.Key == "nfproto" || e.Key == "protocol" {
+			// no dependency
+		}
+		rc.emit(&expr.Meta{Key: k.key, Register: reg})
+		return &loaded{t: k.t, size: k.t.size}, nil
+	case *ir.Ct:
+		k, ok := ctKeys[e.Key]
+		if !ok {
+			return nil, fmt.Errorf("ct %s: not supported by the netlink backend yet", e.Key)
+		}
+		var dir uint32
+		switch e.Dir {
+		case "":
+			if strings.Contains(e.Key, " ") {
+				return nil, fmt.Errorf("ct %s needs a direction", e.Key)
+			}
+		case "original":
+		case "reply":
+			dir = 1
+		default:
+			return nil, fmt.Errorf("ct direction %q", e.Dir)
+		}
+		if e.Dir != "" {
+			// nft sends the direction attribute only when one is given.
+			rc.emit(rawAttrs("ct", attrU32(unix.NFTA_CT_KEY, uint32(k.key)), attrU32(unix.NFTA_CT_DREG, reg), attrU8(unix.NFTA_CT_DIRECTION, uint8(dir))))
+			return &loaded{t: k.t, size: k.t.size}, nil
+		}
+		rc.emit(&expr.Ct{Key: k.key, Register: reg})
+		return &loaded{t: k.t, size: k.t.size}, nil
+	case *ir.Binary:
+		l, err := rc.selector(e.Left, reg)
+		if err != nil {
+			return nil, err
+		}
+		switch e.Op {
+		case ir.OpAnd, ir.OpOr, ir.OpXor:
+		default:
+			return nil, fmt.Errorf("shift operations: not supported by the netlink backend yet")
+		}
+		v, err := rc.value(e.Right, l)
+		if err != nil {
+			return nil, err
+		}
+		n := l.size
+		mask := make([]byte, n)
+		xor := make([]byte, n)
+		switch e.Op {
+		case ir.OpAnd:
+			copy(mask, v)
+		case ir.OpOr:
+			for i := range mask {
+				mask[i] = ^v[i]
+			}
+			copy(xor, v)
+		case ir.OpXor:
+			for i := range mask {
+				mask[i] = 0xff
+			}
+			copy(xor, v)
+		}
+		// fold into a preceding bitwise on the same register (a & m | v)
+		if last, ok := rc.out[len(rc.out)-1].(*expr.Bitwise); ok && last.DestRegister == reg && l.flags && len(last.Mask) == len(mask) {
+			for i := range mask {
+				last.Xor[i] = last.Xor[i]&mask[i] ^ xor[i]
+				last.Mask[i] &= mask[i]
+			}
+		} else {
+			rc.emit(&expr.Bitwise{SourceRegister: reg, DestRegister: reg, Len: n, Mask: mask, Xor: xor})
+		}
+		nl := *l
+		nl.flags = true
+		nl.payload = nil
+		return &nl, nil
+	case *ir.Concat:
+		return rc.concat(e.Elems, reg)
+	default:
+		return nil, fmt.Errorf("%T as a selector: not supported by the netlink backend yet", e)
+	}
+}
+
+var exthdrProtos = map[string]bool{"hbh": true, "rt": true, "rt0": true, "rt2": true, "srh": true, "frag": true, "dst": true, "mh": true}
+
+func maskBytes(n, bits, shift uint32) []byte {
+	m := new(big.Int).Lsh(new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), uint(bits)), big.NewInt(1)), uint(shift))
+	b := make([]byte, n)
+	m.FillBytes(b)
+	return b
+}
+
+// concat loads each element into consecutive 32-bit registers.
+func (rc *ruleCompiler) concat(elems []ir.Expr, reg uint32) (*loaded, error) {
+	var off uint32
+	var names []string
+	var magic uint32
+	var subs []*loaded
+	outer := rc.depAt
+	if outer < 0 {
+		rc.depAt = len(rc.out)
+		defer func() { rc.depAt = -1 }()
+	}
+	for _, el := range elems {
+		l, err := rc.selector(el, reg32(off))
+		if err != nil {
+			return nil, err
+		}
+		if l.bits != 0 || l.flags {
+			return nil, fmt.Errorf("concatenation of a masked field: not supported by the netlink backend yet")
+		}
+		names = append(names, l.t.name)
+		magic = magic<<6 | l.t.magic
+		off += pad4(l.size)
+		subs = append(subs, &loaded{t: l.t, size: l.size})
+	}
+	t := &dtype{name: strings.Join(names, " . "), magic: magic, size: off, kind: dkConcat, sub: subs}
+	return &loaded{t: t, size: off}, nil
+}
+
+func pad4(n uint32) uint32 { return (n + 3) &^ 3 }
+
+// depend emits the dependency nft adds before a header field of p, and
+// records the protocol in the context.
+func (rc *ruleCompiler) depend(p *proto) error {
+	fam := rc.tc.fam
+	switch p.layer {
+	case -1:
+		return nil
+	case layerLL:
+		if rc.ll {
+			return nil
+		}
+		if fam == ir.FamilyIP || fam == ir.FamilyIP6 || fam == ir.FamilyInet {
+			rc.emitDep(&expr.Meta{Key: expr.MetaKeyIIFTYPE, Register: 1},
+				&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: hostBytes(1, 2)})
+			rc.ll = true
+			return nil
+		}
+		return fmt.Errorf("ether header in family %s", fam)
+	case layerNet:
+		return rc.needNet(p.name)
+	case layerTrans:
+		switch p.name {
+		case "icmp", "igmp":
+			if err := rc.needNet("ip"); err != nil {
+				return err
+			}
+		case "icmpv6":
+			if err := rc.needNet("ip6"); err != nil {
+				return err
+			}
+		}
+		if rc.trans == p.name {
+			return nil
+		}
+		if rc.trans != "" {
+			return fmt.Errorf("%s header after a %s match", p.name, rc.trans)
+		}
+		if rc.net == "" && (fam == ir.FamilyBridge || fam == ir.FamilyNetdev) {
+			return fmt.Errorf("%s header without a network protocol match in family %s: not supported by the netlink backend yet", p.name, fam)
+		}
+		rc.emitDep(&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{byte(p.num)}})
+		rc.trans = p.name
+	}
+	return nil
+}
+
+func (rc *ruleCompiler) needNet(name string) error {
+	if rc.net == name {
+		return nil
+	}
+	if rc.net != "" {
+		return fmt.Errorf("%s header in an %s context", name, rc.net)
+	}
+	switch rc.tc.fam {
+	case ir.FamilyInet:
+		rc.emitDep(&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{byte(protos[name].num)}})
+	case ir.FamilyBridge, ir.FamilyNetdev:
+		et := uint16(0x0800)
+		if name == "ip6" {
+			et = 0x86dd
+		}
+		rc.emitDep(&expr.Payload{DestRegister: 1, Base: ll, Offset: 12, Len: 2},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binary.BigEndian.AppendUint16(nil, et)})
+	default:
+		return fmt.Errorf("%s header in family %s", name, rc.tc.fam)
+	}
+	rc.net = name
+	return nil
+}
+
+func hostBytes(v uint64, n uint32) []byte {
+	b := make([]byte, 8)
+	binary.NativeEndian.PutUint64(b, v)
+	if binary.NativeEndian.Uint16([]byte{1, 0}) == 1 { // little endian
+		return b[:n]
+	}
+	return b[8-n:]
+}
+
+func beBytes(v uint64, n uint32) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	if n > 8 {
+		return append(make([]byte, n-8), b...)
+	}
+	return b[8-n:]
+}
+
+// intBytes encodes v in the type's byte order, shifted into place.
+func intBytes(v uint64, l *loaded) []byte {
+	v <<= l.shift
+	if l.t.host {
+		return hostBytes(v, l.size)
+	}
+	return beBytes(v, l.size)
+}
+
+// value encodes a constant for the loaded selector l.
+func (rc *ruleCompiler) value(e ir.Expr, l *loaded) ([]byte, error) {
+	t := l.t
+	switch e := e.(type) {
+	case *ir.Integer:
+		if t.kind == dkIPv4 || t.kind == dkIPv6 || t.kind == dkString || t.kind == dkEther {
+			return nil, fmt.Errorf("number %d for a %s", e.Value, t.name)
+		}
+		return intBytes(e.Value, l), nil
+	case *ir.Symbol:
+		return rc.symbol(e.Name, l)
+	case *ir.FlagList:
+		var v uint64
+		for _, fl := range e.Flags {
+			b, err := rc.symbolValue(fl, t)
+			if err != nil {
+				return nil, err
+			}
+			v |= b
+		}
+		return intBytes(v, l), nil
+	case *ir.String:
+		switch t.kind {
+		case dkString:
+			s := SanitizeString(e.Value)
+			if uint32(len(s)) >= l.size && l.size != 0 {
+				return nil, fmt.Errorf("string %q too long for %s", s, t.name)
+			}
+			b := make([]byte, l.size)
+			copy(b, s)
+			return b, nil
+		default:
+			return rc.symbol(e.Value, l)
+		}
+	case *ir.Addr:
+		switch {
+		case t.kind == dkIPv4 && e.Addr.Is4():
+			a := e.Addr.As4()
+			return a[:], nil
+		case t.kind == dkIPv6 && e.Addr.Is6() && !e.Addr.Is4In6():
+			a := e.Addr.As16()
+			return a[:], nil
+		}
+		return nil, fmt.Errorf("address %s for a %s", e.Addr, t.name)
+	case *ir.EtherAddr:
+		if t.kind != dkEther {
+			return nil, fmt.Errorf("MAC address for a %s", t.name)
+		}
+		return e.Addr[:], nil
+	case *ir.Concat:
+		if t.kind != dkConcat || len(e.Elems) != len(t.sub) {
+			return nil, fmt.Errorf("concatenation does not match %s", t.name)
+		}
+		return nil, fmt.Errorf("internal: concatenated value outside a set")
+	default:
+		return nil, fmt.Errorf("%T as a value: not supported by the netlink backend yet", e)
+	}
+}
+
+// symbol encodes a named constant (or a number written as a symbol).
+func (rc *ruleCompiler) symbol(name string, l *loaded) ([]byte, error) {
+	if name == "" {
+		return nil, fmt.Errorf("empty value")
+	}
+	switch l.t.kind {
+	case dkIPv4, dkIPv6:
+		a, err := netip.ParseAddr(name)
+		if err != nil {
+			return nil, fmt.Errorf("%q: not an address (host names are not resolved)", name)
+		}
+		return rc.value(&ir.Addr{Addr: a}, l)
+	case dkString:
+		return rc.value(&ir.String{Value: name}, l)
+	}
+	v, err := rc.symbolValue(name, l.t)
+	if err != nil {
+		return nil, err
+	}
+	return intBytes(v, l), nil
+}
+
+func (rc *ruleCompiler) symbolValue(name string, t *dtype) (uint64, error) {
+	if v, ok := t.syms[name]; ok {
+		return v, nil
+	}
+	if v, err := strconv.ParseUint(name, 0, 64); err == nil {
+		return v, nil
+	}
+	switch t {
+	case dtInetProt:
+		if n, ok := iptparse.ProtocolNumber(name); ok {
+			return uint64(n), nil
+		}
+	case dtService:
+		if n, ok := iptparse.ServicePort(name); ok {
+			return uint64(n), nil
+		}
+	}
+	return 0, fmt.Errorf("%q is not a %s", name, t.name)
+}
+
+// match compiles a relational expression.
+func (rc *ruleCompiler) match(m *ir.Match) error {
+	left := m.Left
+	l, err := rc.selector(left, 1)
+	if err != nil {
+		return err
+	}
+	switch r := m.Right.(type) {
+	case *ir.SetLit:
+		if m.Op != ir.CmpEq && m.Op != ir.CmpNe {
+			return fmt.Errorf("set with operator %d", m.Op)
+		}
+		s, err := rc.anonSet(l, r.Elems, false)
+		if err != nil {
+			return err
+		}
+		rc.emit(&expr.Lookup{SourceRegister: 1, SetName: s.Name, SetID: s.ID, Invert: m.Op == ir.CmpNe})
+		return nil
+	case *ir.SetRef:
+		s, ok := rc.tc.sets[r.Name]
+		if !ok {
+			return fmt.Errorf("set @%s is not declared", r.Name)
+		}
+		if m.Op != ir.CmpEq && m.Op != ir.CmpNe {
+			return fmt.Errorf("set with operator %d", m.Op)
+		}
+		rc.emit(&expr.Lookup{SourceRegister: 1, SetName: s.Name, SetID: s.ID, Invert: m.Op == ir.CmpNe})
+		return nil
+	case *ir.Range:
+		lo, err := rc.value(r.Lo, l)
+		if err != nil {
+			return err
+		}
+		hi, err := rc.value(r.Hi, l)
+		if err != nil {
+			return err
+		}
+		rc.hton(l)
+		lo, hi = toBE(lo, l), toBE(hi, l)
+		switch m.Op {
+		case ir.CmpEq:
+			rc.emit(&expr.Cmp{Op: expr.CmpOpGte, Register: 1, Data: lo}, &expr.Cmp{Op: expr.CmpOpLte, Register: 1, Data: hi})
+		case ir.CmpNe:
+			rc.emit(&expr.Range{Op: expr.CmpOpNeq, Register: 1, FromData: lo, ToData: hi})
+		default:
+			return fmt.Errorf("range with operator %d", m.Op)
+		}
+		return nil
+	case *ir.Prefix:
+		return rc.prefixMatch(l, m.Op, r.Prefix)
+	}
+	v, err := rc.value(m.Right, l)
+	if err != nil {
+		return err
+	}
+	implicit := m.Op == ir.CmpEq && !l.flags
+	if _, isBin := left.(*ir.Binary); isBin {
+		implicit = false
+	}
+	if l.t.kind == dkBitmask && (implicit || m.Op == ir.CmpNeg) {
+		// "ct state new", "tcp flags syn": any of the flags set;
+		// "! syn": none of them.
+		op := expr.CmpOpNeq
+		if m.Op == ir.CmpNeg {
+			op = expr.CmpOpEq
+		}
+		rc.emit(&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: l.size, Mask: v, Xor: make([]byte, l.size)},
+			&expr.Cmp{Op: op, Register: 1, Data: make([]byte, l.size)})
+		return nil
+	}
+	if l.t.kind == dkString && m.Op != ir.CmpLt && m.Op != ir.CmpGt && m.Op != ir.CmpLe && m.Op != ir.CmpGe {
+		// a wildcard "eth*" compares the prefix only
+		if s, ok := stringOf(m.Right); ok && strings.HasSuffix(s, "*") && !strings.HasSuffix(s, `\*`) {
+			v = []byte(strings.TrimSuffix(SanitizeString(s), "*"))
+			if len(v) == 0 {
+				return fmt.Errorf("wildcard \"*\" alone: not supported by the netlink backend yet")
+			}
+		}
+	}
+	op, ok := cmpOps[m.Op]
+	if !ok {
+		return fmt.Errorf("operator %d", m.Op)
+	}
+	if m.Op != ir.CmpEq && m.Op != ir.CmpNe {
+		rc.hton(l)
+		v = toBE(v, l)
+	}
+	cmp := &expr.Cmp{Op: op, Register: 1, Data: v}
+	rc.emit(cmp)
+	rc.learn(left, m.Op, m.Right)
+	if m.Op == ir.CmpEq && l.payload != nil && !l.flags {
+		rc.mergePayload(l.payload, cmp)
+	}
+	return nil
+}
+
+// mergePayload joins "payload == value" with the match just before it
+// when both load adjacent bytes of the same header, as nft does
+// ("udp sport 67 udp dport 68" is one 4-byte load).
+func (rc *ruleCompiler) mergePayload(pl *expr.Payload, cmp *expr.Cmp) {
+	n := len(rc.out)
+	if rc.merge == nil {
+		rc.merge = map[*expr.Cmp]bool{}
+	}
+	rc.merge[cmp] = true
+	if n < 4 || rc.out[n-2] != pl {
+		return
+	}
+	ppl, ok1 := rc.out[n-4].(*expr.Payload)
+	pcmp, ok2 := rc.out[n-3].(*expr.Cmp)
+	if !ok1 || !ok2 || !rc.merge[pcmp] || ppl.DestRegister != 1 || ppl.Base != pl.Base || ppl.Offset+ppl.Len != pl.Offset {
+		return
+	}
+	total := (ppl.Len + pl.Len) * 8
+	switch {
+	case total > 128:
+		return
+	case total <= 32, pl.Base == expr.PayloadBaseLLHeader, total > 64:
+	default:
+		return
+	}
+	ppl.Len += pl.Len
+	pcmp.Data = append(append([]byte(nil), pcmp.Data...), cmp.Data...)
+	rc.out = rc.out[:n-2]
+}
+
+var cmpOps = map[ir.CmpOp]expr.CmpOp{
+	ir.CmpEq: expr.CmpOpEq, ir.CmpNe: expr.CmpOpNeq, ir.CmpLt: expr.CmpOpLt,
+	ir.CmpGt: expr.CmpOpGt, ir.CmpLe: expr.CmpOpLte, ir.CmpGe: expr.CmpOpGte,
+}
+
+func stringOf(e ir.Expr) (string, bool) {
+	switch e := e.(type) {
+	case *ir.String:
+		return e.Value, true
+	case *ir.Symbol:
+		return e.Name, true
+	}
+	return "", false
+}
+
+// hton converts a host-order register for an ordered comparison.
+func (rc *ruleCompiler) hton(l *loaded) {
+	if l.t.host && l.size > 1 {
+		rc.emit(&expr.Byteorder{SourceRegister: 1, DestRegister: 1, Op: expr.ByteorderHton, Len: l.size, Size: l.size})
+	}
+}
+
+// toBE turns a host-order constant into big endian.
+func toBE(b []byte, l *loaded) []byte {
+	if !l.t.host || l.size <= 1 {
+		return b
+	}
+	var v uint64
+	switch l.size {
+	case 2:
+		v = uint64(binary.NativeEndian.Uint16(b))
+	case 4:
+		v = uint64(binary.NativeEndian.Uint32(b))
+	case 8:
+		v = binary.NativeEndian.Uint64(b)
+	default:
+		return b
+	}
+	return beBytes(v, l.size)
+}
+
+// learn records what an equality match proves about the protocols.
+func (rc *ruleCompiler) learn(left ir.Expr, op ir.CmpOp, right ir.Expr) {
+	if op != ir.CmpEq {
+		return
+	}
+	name, ok := stringOf(right)
+	num := uint64(0)
+	if ok {
+		if n, ok2 := iptparse.ProtocolNumber(name); ok2 {
+			num = uint64(n)
+		}
+	} else if i, ok2 := right.(*ir.Integer); ok2 {
+		num = i.Value
+		ok = true
+	}
+	if !ok {
+		return
+	}
+	switch x := left.(type) {
+	case *ir.Meta:
+		switch x.Key {
+		case "l4proto":
+			rc.trans = transByNum(num, name)
+		case "nfproto":
+			switch name {
+			case "ipv4":
+				rc.net = "ip"
+			case "ipv6":
+				rc.net = "ip6"
+			}
+		}
+	case *ir.Payload:
+		if (x.Proto == "ip" && x.Field == "protocol") || (x.Proto == "ip6" && x.Field == "nexthdr") {
+			rc.trans = transByNum(num, name)
+		}
+	}
+}
+
+func transByNum(num uint64, name string) string {
+	for _, p := range protos {
+		if p.layer == layerTrans && p.num == num && num != 0 {
+			return p.name
+		}
+	}
+	return "?" + name
+}
+
+// prefixMatch compiles "ADDR/LEN" like nft: a byte-aligned prefix of a
+// header field shortens the load, any other one masks the register.
+func (rc *ruleCompiler) prefixMatch(l *loaded, op ir.CmpOp, p netip.Prefix) error {
+	if op != ir.CmpEq && op != ir.CmpNe {
+		return fmt.Errorf("prefix with operator %d", op)
+	}
+	a, err := rc.value(&ir.Addr{Addr: p.Addr()}, l)
+	if err != nil {
+		return err
+	}
+	bits := uint32(p.Bits())
+	cop := expr.CmpOpEq
+	if op == ir.CmpNe {
+		cop = expr.CmpOpNeq
+	}
+	if bits == l.size*8 {
+		rc.emit(&expr.Cmp{Op: cop, Register: 1, Data: a})
+		return nil
+	}
+	if l.payload != nil && bits%8 == 0 {
+		l.payload.Len = bits / 8
+		if bits == 0 {
+			return fmt.Errorf("prefix /0: not supported by the netlink backend yet")
+		}
+		rc.emit(&expr.Cmp{Op: cop, Register: 1, Data: a[:bits/8]})
+		return nil
+	}
+	mask := maskBytes(l.size, bits, l.size*8-bits)
+	for i := range a {
+		a[i] &= mask[i]
+	}
+	rc.emit(&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: l.size, Mask: mask, Xor: make([]byte, l.size)},
+		&expr.Cmp{Op: cop, Register: 1, Data: a})
+	return nil
+}
+
+// interval is [lo, hi] as big-endian bytes.
+type interval struct {
+	lo, hi []byte
+	src    ir.Expr
+}
+
+// elemKey encodes one set element key; ranges and prefixes give an
+// interval.
+func (rc *ruleCompiler) elemKey(e ir.Expr, l *loaded) (iv interval, isRange bool, err error) {
+	switch e := e.(type) {
+	case *ir.Range:
+		lo, err := rc.value(e.Lo, l)
+		if err != nil {
+			return iv, false, err
+		}
+		hi, err := rc.value(e.Hi, l)
+		if err != nil {
+			return iv, false, err
+		}
+		return interval{toBE(lo, l), toBE(hi, l), e}, true, nil
+	case *ir.Prefix:
+		a, err := rc.value(&ir.Addr{Addr: e.Prefix.Masked().Addr()}, l)
+		if err != nil {
+			return iv, false, err
+		}
+		hi := append([]byte(nil), a...)
+		host := l.size*8 - uint32(e.Prefix.Bits())
+		m := maskBytes(l.size, host, 0)
+		for i := range hi {
+			hi[i] |= m[i]
+		}
+		return interval{a, hi, e}, true, nil
+	case *ir.Concat:
+		if l.t.kind != dkConcat || len(e.Elems) != len(l.t.sub) {
+			return iv, false, fmt.Errorf("concatenation does not match %s", l.t.name)
+		}
+		var key []byte
+		for i, el := range e.Elems {
+			sub := l.t.sub[i]
+			ik, r, err := rc.elemKey(el, sub)
+			if err != nil {
+				return iv, false, err
+			}
+			if r {
+				return iv, false, fmt.Errorf("ranges inside a concatenation: not supported by the netlink backend yet")
+			}
+			k := ik.lo
+			if sub.t.host {
+				k = fromBE(k, sub)
+			}
+			key = append(key, k...)
+			key = append(key, make([]byte, pad4(sub.size)-sub.size)...)
+		}
+		return interval{key, key, e}, false, nil
+	}
+	v, err := rc.value(e, l)
+	if err != nil {
+		return iv, false, err
+	}
+	if l.t.kind == dkString {
+		if s, ok := stringOf(e); ok && strings.HasSuffix(s, "*") {
+			return iv, false, fmt.Errorf("wildcard %q in a set: not supported by the netlink backend yet", s)
+		}
+	}
+	return interval{toBE(v, l), toBE(v, l), e}, false, nil
+}
+
+func fromBE(b []byte, l *loaded) []byte {
+	var v uint64
+	for _, x := range b {
+		v = v<<8 | uint64(x)
+	}
+	return hostBytes(v, l.size)
+}
+
+// anonSet builds an anonymous set (or map, when vals is set) for the
+// loaded key l.
+func (rc *ruleCompiler) anonSet(l *loaded, elems []ir.Expr, isMap bool) (*nlSet, error) {
+	s := &nlSet{Anonymous: true, Key: l.t, KeyLen: l.size}
+	s.Flags = unix.NFT_SET_ANONYMOUS | unix.NFT_SET_CONSTANT
+	if l.t.kind == dkConcat {
+		s.Flags |= nftSetConcat
+		for _, sub := range l.t.sub {
+			s.Concat = append(s.Concat, sub.size)
+		}
+	}
+	if err := rc.fillSet(s, l, elems); err != nil {
+		return nil, err
+	}
+	if s.Data != nil {
+		s.Flags |= unix.NFT_SET_MAP
+	}
+	tc := rc.tc
+	s.ID = tc.newID()
+	// the kernel picks the number
+	if s.Data != nil {
+		s.Name = "__map%d"
+	} else {
+		s.Name = "__set%d"
+	}
+	s.Size = uint32(len(elems))
+	rc.sets = append(rc.sets, s)
+	return s, nil
+}
+
+const nftSetConcat = 0x80
+
+// fillSet encodes elements (keys, intervals, map data) into s.
+func (rc *ruleCompiler) fillSet(s *nlSet, l *loaded, elems []ir.Expr) error {
+	type item struct {
+		iv   interval
+		data ir.Expr
+		el   *ir.Elem
+	}
+	var items []item
+	interval := false
+	for _, e := range elems {
+		it := item{}
+		key := e
+		if me, ok := e.(*ir.MapElem); ok {
+			key, it.data = me.Key, me.Value
+		}
+		if el, ok := key.(*ir.Elem); ok {
+			it.el = el
+			key = el.Key
+		}
+		iv, r, err := rc.elemKey(key, l)
+		if err != nil {
+			return err
+		}
+		if r {
+			interval = true
+		}
+		it.iv = iv
+		items = append(items, it)
+	}
+	if s.Flags&unix.NFT_SET_INTERVAL != 0 {
+		interval = true
+	}
+	if interval && l.t.kind == dkConcat {
+		return fmt.Errorf("interval concatenations: not supported by the netlink backend yet")
+	}
+	if interval {
+		s.Flags |= unix.NFT_SET_INTERVAL
+		sort.SliceStable(items, func(i, j int) bool { return cmpBytes(items[i].iv.lo, items[j].iv.lo) < 0 })
+		if s.Anonymous || s.AutoMerge {
+			// nft merges overlapping and adjacent intervals of
+			// anonymous sets
+			var merged []item
+			for _, it := range items {
+				if k := len(merged); k > 0 && it.data == nil && merged[k-1].data == nil {
+					prev := &merged[k-1]
+					next := incBytes(prev.iv.hi)
+					if next == nil || cmpBytes(it.iv.lo, next) <= 0 {
+						if next != nil && cmpBytes(it.iv.hi, prev.iv.hi) > 0 {
+							prev.iv.hi = it.iv.hi
+						}
+						continue
+					}
+				}
+				merged = append(merged, it)
+			}
+			items = merged
+		}
+	}
+	var out []nlElem
+	mk := func(it item, key []byte) (nlElem, error) {
+		ne := nlElem{Key: key}
+		if l.t.host && l.t.kind != dkConcat {
+			ne.Key = fromBE(key, l)
+		}
+		if it.el != nil {
+			ne.Comment = it.el.Comment
+			ne.Counter = it.el.Counter
+			var err error
+			if ne.Timeout, err = parseDurationMS(it.el.Timeout); err != nil {
+				return ne, err
+			}
+			if ne.Expires, err = parseDurationMS(it.el.Expires); err != nil {
+				return ne, err
+			}
+		}
+		if it.data != nil {
+			if err := rc.mapData(s, &ne, it.data); err != nil {
+				return ne, err
+			}
+		}
+		return ne, nil
+	}
+	if !interval {
+		for _, it := range items {
+			ne, err := mk(it, it.iv.lo)
+			if err != nil {
+				return err
+			}
+			out = append(out, ne)
+		}
+		s.Elems = out
+		return nil
+	}
+	// Intervals as nft 1.0.6 sends them: each [lo, hi] is an element lo
+	// and an end element hi+1; a gap before the first start is an end
+	// element at zero; an interval reaching the maximum has no end.
+	zero := make([]byte, l.size)
+	var prevEnd []byte // hi+1 of the previous interval, nil if it ended at max
+	first := true
+	for i, it := range items {
+		if !first && prevEnd == nil {
+			return fmt.Errorf("overlapping intervals in a set")
+		}
+		if !first && cmpBytes(it.iv.lo, prevEnd) < 0 {
+			return fmt.Errorf("overlapping intervals in a set (%s)", (&Printer{}).Expr(it.iv.src))
+		}
+		if first && cmpBytes(it.iv.lo, zero) != 0 {
+			out = append(out, nlElem{Key: conv(zero, l), End: true})
+		} else if !first && cmpBytes(it.iv.lo, prevEnd) > 0 {
+			out = append(out, nlElem{Key: conv(prevEnd, l), End: true})
+		}
+		ne, err := mk(it, it.iv.lo)
+		if err != nil {
+			return err
+		}
+		out = append(out, ne)
+		prevEnd = incBytes(it.iv.hi)
+		first = false
+		_ = i
+	}
+	if prevEnd != nil {
+		out = append(out, nlElem{Key: conv(prevEnd, l), End: true})
+	} else if len(out) > 0 {
+		// an interval up to the maximum is "open" (nft's element flag)
+		out[len(out)-1].Open = true
+	}
+	s.Elems = out
+	return nil
+}
+
+func conv(be []byte, l *loaded) []byte {
+	if l.t.host {
+		return fromBE(be, l)
+	}
+	return be
+}
+
+func cmpBytes(a, b []byte) int {
+	for i := range a {
+		if a[i] != b[i] {
+			if a[i] < b[i] {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
+}
+
+// incBytes returns b+1, or nil when b is all ones.
+func incBytes(b []byte) []byte {
+	r := append([]byte(nil), b...)
+	for i := len(r) - 1; i >= 0; i-- {
+		r[i]++
+		if r[i] != 0 {
+			return r
+		}
+	}
+	return nil
+}
+
+// mapData encodes the value of a map element.
+func (rc *ruleCompiler) mapData(s *nlSet, ne *nlElem, v ir.Expr) error {
+	if ve, ok := v.(*ir.VerdictExpr); ok {
+		if s.Data == nil {
+			s.Data = dtVerdict
+		}
+		vd, err := verdictOf(ve.Kind, ve.Chain)
+		if err != nil {
+			return err
+		}
+		ne.Verdict = vd
+		return nil
+	}
+	if s.Data == nil {
+		return fmt.Errorf("map data %T: the map's data type is unknown", v)
+	}
+	dl := &loaded{t: s.Data, size: s.DataLen}
+	iv, r, err := rc.elemKey(v, dl)
+	if err != nil {
+		return err
+	}
+	if r {
+		if s.Flags&unix.NFT_SET_INTERVAL == 0 {
+			return fmt.Errorf("interval data needs an interval map: not supported by the netlink backend yet")
+		}
+		return fmt.Errorf("interval map data: not supported by the netlink backend yet")
+	}
+	ne.Data = conv(iv.lo, dl)
+	return nil
+}
+
+func verdictOf(k ir.VerdictKind, chain string) (*expr.Verdict, error) {
+	switch k {
+	case ir.VerdictAccept:
+		return &expr.Verdict{Kind: expr.VerdictAccept}, nil
+	case ir.VerdictDrop:
+		return &expr.Verdict{Kind: expr.VerdictDrop}, nil
+	case ir.VerdictReturn:
+		return &expr.Verdict{Kind: expr.VerdictReturn}, nil
+	case ir.VerdictJump:
+		return &expr.Verdict{Kind: expr.VerdictJump, Chain: chain}, nil
+	case ir.VerdictGoto:
+		return &expr.Verdict{Kind: expr.VerdictGoto, Chain: chain}, nil
+	case ir.VerdictContinue:
+		return &expr.Verdict{Kind: expr.VerdictContinue}, nil
+	}
+	return nil, fmt.Errorf("verdict %d", k)
+}
+
+// parseDurationMS reads nft durations ("1h30m", "60s", "500ms", "2d").
+func parseDurationMS(s string) (uint64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	var total uint64
+	rest := s
+	for rest != "" {
+		i := 0
+		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+			i++
+		}
+		if i == 0 {
+			return 0, fmt.Errorf("bad duration %q", s)
+		}
+		n, _ := strconv.ParseUint(rest[:i], 10, 64)
+		rest = rest[i:]
+		j := 0
+		for j < len(rest) && (rest[j] < '0' || rest[j] > '9') {
+			j++
+		}
+		unit := rest[:j]
+		rest = rest[j:]
+		mult := map[string]uint64{"ms": 1, "s": 1000, "": 1000, "m": 60000, "h": 3600000, "d": 86400000}[unit]
+		if mult == 0 {
+			return 0, fmt.Errorf("bad duration %q", s)
+		}
+		total += n * mult
+	}
+	return total, nil
+}
