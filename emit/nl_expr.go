@@ -681,32 +681,40 @@ func (rc *ruleCompiler) elemKey(e ir.Expr, l *loaded) (iv interval, isRange bool
 		if l.t.kind != dkConcat || len(e.Elems) != len(l.t.sub) {
 			return iv, false, fmt.Errorf("concatenation does not match %s", l.t.name)
 		}
-		var key []byte
+		var lo, hi []byte
+		anyRange := false
 		for i, el := range e.Elems {
 			sub := l.t.sub[i]
 			ik, r, err := rc.elemKey(el, sub)
 			if err != nil {
 				return iv, false, err
 			}
-			if r {
-				return iv, false, fmt.Errorf("ranges inside a concatenation: not supported by the netlink backend yet")
-			}
-			k := ik.lo
+			anyRange = anyRange || r
+			a, b := ik.lo, ik.hi
 			if sub.t.host {
-				k = fromBE(k, sub)
+				a, b = fromBE(a, sub), fromBE(b, sub)
 			}
-			key = append(key, k...)
-			key = append(key, make([]byte, pad4(sub.size)-sub.size)...)
+			padding := make([]byte, pad4(sub.size)-sub.size)
+			lo = append(append(lo, a...), padding...)
+			hi = append(append(hi, b...), padding...)
 		}
-		return interval{key, key, e}, false, nil
+		return interval{lo, hi, e}, anyRange, nil
 	}
 	v, err := rc.value(e, l)
 	if err != nil {
 		return iv, false, err
 	}
 	if l.t.kind == dkString {
-		if s, ok := stringOf(e); ok && strings.HasSuffix(s, "*") {
-			return iv, false, fmt.Errorf("wildcard %q in a set: not supported by the netlink backend yet", s)
+		if s, ok := stringOf(e); ok && strings.HasSuffix(s, "*") && !strings.HasSuffix(s, `\*`) {
+			// "eth*" is the interval of all names starting with "eth"
+			p := strings.TrimSuffix(SanitizeString(s), "*")
+			lo, hi := make([]byte, l.size), make([]byte, l.size)
+			copy(lo, p)
+			copy(hi, p)
+			for i := len(p); i < len(hi); i++ {
+				hi[i] = 0xff
+			}
+			return interval{lo, hi, e}, true, nil
 		}
 	}
 	return interval{toBE(v, l), toBE(v, l), e}, false, nil
@@ -785,7 +793,18 @@ func (rc *ruleCompiler) fillSet(s *nlSet, l *loaded, elems []ir.Expr) error {
 		interval = true
 	}
 	if interval && l.t.kind == dkConcat {
-		return fmt.Errorf("interval concatenations: not supported by the netlink backend yet")
+		// concatenations with ranges: one element per interval with
+		// its start and end key
+		s.Flags |= unix.NFT_SET_INTERVAL
+		for _, it := range items {
+			ne, err := mkElem(rc, s, l, it.iv.lo, it.el, it.data)
+			if err != nil {
+				return err
+			}
+			ne.KeyEnd = it.iv.hi
+			s.Elems = append(s.Elems, ne)
+		}
+		return nil
 	}
 	if interval {
 		s.Flags |= unix.NFT_SET_INTERVAL
@@ -811,29 +830,7 @@ func (rc *ruleCompiler) fillSet(s *nlSet, l *loaded, elems []ir.Expr) error {
 		}
 	}
 	var out []nlElem
-	mk := func(it item, key []byte) (nlElem, error) {
-		ne := nlElem{Key: key}
-		if l.t.host && l.t.kind != dkConcat {
-			ne.Key = fromBE(key, l)
-		}
-		if it.el != nil {
-			ne.Comment = it.el.Comment
-			ne.Counter = it.el.Counter
-			var err error
-			if ne.Timeout, err = parseDurationMS(it.el.Timeout); err != nil {
-				return ne, err
-			}
-			if ne.Expires, err = parseDurationMS(it.el.Expires); err != nil {
-				return ne, err
-			}
-		}
-		if it.data != nil {
-			if err := rc.mapData(s, &ne, it.data); err != nil {
-				return ne, err
-			}
-		}
-		return ne, nil
-	}
+	mk := func(it item, key []byte) (nlElem, error) { return mkElem(rc, s, l, key, it.el, it.data) }
 	if !interval {
 		for _, it := range items {
 			ne, err := mk(it, it.iv.lo)
@@ -880,6 +877,31 @@ func (rc *ruleCompiler) fillSet(s *nlSet, l *loaded, elems []ir.Expr) error {
 	}
 	s.Elems = out
 	return nil
+}
+
+// mkElem makes the element of key (big endian) with its attributes.
+func mkElem(rc *ruleCompiler, s *nlSet, l *loaded, key []byte, el *ir.Elem, data ir.Expr) (nlElem, error) {
+	ne := nlElem{Key: key}
+	if l.t.host && l.t.kind != dkConcat {
+		ne.Key = fromBE(key, l)
+	}
+	if el != nil {
+		ne.Comment = el.Comment
+		ne.Counter = el.Counter
+		var err error
+		if ne.Timeout, err = parseDurationMS(el.Timeout); err != nil {
+			return ne, err
+		}
+		if ne.Expires, err = parseDurationMS(el.Expires); err != nil {
+			return ne, err
+		}
+	}
+	if data != nil {
+		if err := rc.mapData(s, &ne, data); err != nil {
+			return ne, err
+		}
+	}
+	return ne, nil
 }
 
 func conv(be []byte, l *loaded) []byte {
