@@ -241,6 +241,12 @@ func (tc *tableCompiler) newID() uint32 {
 	return *tc.nextID
 }
 
+// FamilyByte is the netlink family of an IR family.
+func FamilyByte(f ir.Family) byte { return famBytes[f] }
+
+// ExprKind is the kernel name of a compiled expression's type.
+func ExprKind(e any) string { return exprKind(e) }
+
 // exprKind is the kernel name of an expression type.
 func exprKind(e any) string {
 	switch e := e.(type) {
