@@ -260,4 +260,3 @@ func InNewNetns(fn func(netns string) error) error {
 	}()
 	return <-errc
 }
-
