@@ -76,9 +76,6 @@ func (rc *ruleCompiler) selector(e ir.Expr, reg uint32) (*loaded, error) {
 		if !ok {
 			return nil, fmt.Errorf("meta %s: not supported by the netlink backend yet", e.Key)
 		}
-		if e.Key == "l4proto" || e.Key == "nfproto" || e.Key == "protocol" {
-			// no dependency
-		}
 		rc.emit(&expr.Meta{Key: k.key, Register: reg})
 		return &loaded{t: k.t, size: k.t.size}, nil
 	case *ir.Ct:

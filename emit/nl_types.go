@@ -37,7 +37,6 @@ type dtype struct {
 
 var (
 	dtInteger  = &dtype{name: "integer", magic: 4, size: 4}
-	dtString   = &dtype{name: "string", magic: 5, kind: dkString}
 	dtIPv4     = &dtype{name: "ipv4_addr", magic: 7, size: 4, kind: dkIPv4}
 	dtIPv6     = &dtype{name: "ipv6_addr", magic: 8, size: 16, kind: dkIPv6}
 	dtEther    = &dtype{name: "ether_addr", magic: 9, size: 6, kind: dkEther}
