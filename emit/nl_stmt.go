@@ -359,7 +359,7 @@ func (rc *ruleCompiler) reject(s *ir.Reject) error {
 }
 
 func (rc *ruleCompiler) queue(s *ir.Queue) error {
-	q := &expr.Queue{}
+	q := &expr.Queue{Total: 1} // nft always sends the number of queues
 	switch n := s.Num.(type) {
 	case nil:
 	case *ir.Integer:
@@ -388,9 +388,7 @@ func (rc *ruleCompiler) queue(s *ir.Queue) error {
 	}
 	var attrs []attr
 	attrs = append(attrs, attr{Type: unix.NFTA_QUEUE_NUM, Data: binary.BigEndian.AppendUint16(nil, q.Num)})
-	if q.Total != 0 {
-		attrs = append(attrs, attr{Type: unix.NFTA_QUEUE_TOTAL, Data: binary.BigEndian.AppendUint16(nil, q.Total)})
-	}
+	attrs = append(attrs, attr{Type: unix.NFTA_QUEUE_TOTAL, Data: binary.BigEndian.AppendUint16(nil, q.Total)})
 	if q.Flag != 0 {
 		attrs = append(attrs, attr{Type: unix.NFTA_QUEUE_FLAGS, Data: binary.BigEndian.AppendUint16(nil, uint16(q.Flag))})
 	}
