@@ -43,7 +43,7 @@ func Dump(n int, seed uint64) string {
 		case 1:
 			fmt.Fprintf(&b, " -d 192.168.%d.0/24", next(256))
 		}
-		if next(3) == 0 {
+		if next(3) == 0 && chain != "OUTPUT" {
 			fmt.Fprintf(&b, " -i eth%d", next(8))
 		}
 		switch next(4) {
