@@ -90,7 +90,7 @@ func listBoth(t *testing.T, ns string) side {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return side{expiresRE.ReplaceAllString(l, ""), normaliseDebug(d)}
+	return side{expiresRE.ReplaceAllString(l, ""), normaliseDebug(expiresRE.ReplaceAllString(d, ""))}
 }
 
 // crossCheck loads rs as text in one namespace and through the netlink
