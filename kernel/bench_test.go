@@ -94,4 +94,3 @@ func BenchmarkApply20k(b *testing.B) {
 		}
 	})
 }
-
