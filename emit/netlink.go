@@ -75,7 +75,9 @@ type nlSet struct {
 	Counter   bool
 	Comment   string
 	AutoMerge bool
-	Elems     []nlElem
+	// DataInterval: each map value is a range (prefix NAT)
+	DataInterval bool
+	Elems        []nlElem
 }
 
 // nlElem is a set element as sent to the kernel.
@@ -120,9 +122,6 @@ func CompileNetlink(rs *ir.Ruleset) (*NLProgram, error) {
 	for _, t := range rs.Tables {
 		nt := &NLTable{Src: t, Family: famBytes[t.Family]}
 		tc := &tableCompiler{t: t, fam: t.Family, nextID: &id, sets: map[string]*nlSet{}}
-		if len(t.CtHelpers) > 0 {
-			return nil, fmt.Errorf("table %s %s: ct helper objects: not supported by the netlink backend yet", t.Family, t.Name)
-		}
 		for _, s := range t.Sets {
 			ns, err := tc.namedSet(s)
 			if err != nil {
@@ -186,6 +185,11 @@ type ruleCompiler struct {
 	// there, before the loads.
 	depAt int
 	merge map[*expr.Cmp]bool // compares of plain "payload == value" matches
+	// presence: the selector is tested for existence (fib, exthdr,
+	// tcp option "exists"/"missing")
+	presence bool
+	// beConcat: encoding the keys of an interval concatenation
+	beConcat bool
 }
 
 func (tc *tableCompiler) rule(r *ir.Rule) (*NLRule, error) {

@@ -26,6 +26,32 @@ type loaded struct {
 	// prefix match may shorten (like nft).
 	payload *expr.Payload
 	flags   bool // binary operation applied (no implicit flag test)
+	// parts of a concatenation: the register and where its load ends
+	reg     uint32
+	loadEnd int
+}
+
+// exthdrLoad loads an extension header or TCP option field, masking a
+// field that is not whole bytes.
+func (rc *ruleCompiler) exthdrLoad(reg uint32, op expr.ExthdrOp, typ uint8, fd field) *loaded {
+	byteOff := fd.offset / 8
+	n := (fd.offset+fd.bits+7)/8 - byteOff
+	rc.emit(&expr.Exthdr{DestRegister: reg, Type: typ, Offset: byteOff, Len: n, Op: op})
+	l := &loaded{t: fd.t, size: n}
+	if fd.bits%8 != 0 || fd.offset%8 != 0 {
+		l.shift = n*8 - fd.offset%8 - fd.bits
+		l.bits = fd.bits
+		rc.emit(&expr.Bitwise{SourceRegister: reg, DestRegister: reg, Len: n, Mask: maskBytes(n, fd.bits, l.shift), Xor: make([]byte, n)})
+	}
+	return l
+}
+
+// needIP6 is the dependency of IPv6 extension headers.
+func (rc *ruleCompiler) needIP6() error {
+	if rc.tc.fam == ir.FamilyIP6 {
+		return nil
+	}
+	return rc.needNet("ip6")
 }
 
 // register numbers: reg 1 is NFT_REG_1; the 32-bit registers are 8...
@@ -42,6 +68,16 @@ func reg32(off uint32) uint32 {
 func (rc *ruleCompiler) selector(e ir.Expr, reg uint32) (*loaded, error) {
 	switch e := e.(type) {
 	case *ir.Payload:
+		if x, ok := exthdrs[e.Proto]; ok {
+			fd, ok := x.fields[e.Field]
+			if !ok {
+				return nil, fmt.Errorf("unknown field %s %s", e.Proto, e.Field)
+			}
+			if err := rc.needIP6(); err != nil {
+				return nil, err
+			}
+			return rc.exthdrLoad(reg, expr.ExthdrOpIpv6, x.typ, fd), nil
+		}
 		p, ok := protos[e.Proto]
 		if !ok {
 			if strings.Contains(e.Proto, " ") || exthdrProtos[e.Proto] {
@@ -80,6 +116,21 @@ func (rc *ruleCompiler) selector(e ir.Expr, reg uint32) (*loaded, error) {
 		return &loaded{t: k.t, size: k.t.size}, nil
 	case *ir.Ct:
 		k, ok := ctKeys[e.Key]
+		if e.Key == "saddr" || e.Key == "daddr" {
+			// the address type follows the network protocol
+			key := expr.CtKeySRC
+			if e.Key == "daddr" {
+				key = expr.CtKeyDST
+			}
+			switch rc.net {
+			case "ip":
+				k, ok = ctKey{key, dtIPv4}, true
+			case "ip6":
+				k, ok = ctKey{key, dtIPv6}, true
+			default:
+				return nil, fmt.Errorf("ct %s without a network protocol", e.Key)
+			}
+		}
 		if !ok {
 			return nil, fmt.Errorf("ct %s: not supported by the netlink backend yet", e.Key)
 		}
@@ -148,6 +199,78 @@ func (rc *ruleCompiler) selector(e ir.Expr, reg uint32) (*loaded, error) {
 		return &nl, nil
 	case *ir.Concat:
 		return rc.concat(e.Elems, reg)
+	case *ir.Fib:
+		fb := &expr.Fib{Register: reg}
+		for _, fl := range e.Flags {
+			switch fl {
+			case "saddr":
+				fb.FlagSADDR = true
+			case "daddr":
+				fb.FlagDADDR = true
+			case "mark":
+				fb.FlagMARK = true
+			case "iif":
+				fb.FlagIIF = true
+			case "oif":
+				fb.FlagOIF = true
+			default:
+				return nil, fmt.Errorf("fib flag %q", fl)
+			}
+		}
+		var t *dtype
+		switch e.Result {
+		case "oif":
+			fb.ResultOIF, t = true, dtIfIndex
+		case "oifname":
+			fb.ResultOIFNAME, t = true, dtIfName
+		case "type":
+			fb.ResultADDRTYPE, t = true, dtFibAddr
+		default:
+			return nil, fmt.Errorf("fib result %q", e.Result)
+		}
+		if rc.presence {
+			fb.FlagPRESENT, t = true, dtBoolean
+		}
+		rc.emit(fb)
+		return &loaded{t: t, size: t.size}, nil
+	case *ir.Rt:
+		k, ok := rtKeys[e.Key]
+		if !ok || e.Family != "" {
+			return nil, fmt.Errorf("rt %s %s: not supported by the netlink backend yet", e.Family, e.Key)
+		}
+		rc.emit(&expr.Rt{Register: reg, Key: k.key})
+		return &loaded{t: k.t, size: k.t.size}, nil
+	case *ir.Exthdr:
+		x, ok := exthdrs[e.Name]
+		if !ok {
+			return nil, fmt.Errorf("exthdr %s: not supported by the netlink backend yet", e.Name)
+		}
+		if err := rc.needIP6(); err != nil {
+			return nil, err
+		}
+		rc.emit(&expr.Exthdr{DestRegister: reg, Type: x.typ, Offset: 0, Len: 1, Flags: unix.NFT_EXTHDR_F_PRESENT, Op: expr.ExthdrOpIpv6})
+		return &loaded{t: dtBoolean, size: 1}, nil
+	case *ir.TCPOption:
+		o, ok := tcpOpts[e.Name]
+		if !ok {
+			n, err := strconv.ParseUint(e.Name, 10, 8)
+			if err != nil {
+				return nil, fmt.Errorf("tcp option %s: not supported by the netlink backend yet", e.Name)
+			}
+			o = tcpOptDesc{kind: uint8(n)}
+		}
+		if err := rc.depend(protos["tcp"]); err != nil {
+			return nil, err
+		}
+		if e.Field == "" {
+			rc.emit(&expr.Exthdr{DestRegister: reg, Type: o.kind, Offset: 0, Len: 1, Flags: unix.NFT_EXTHDR_F_PRESENT, Op: expr.ExthdrOpTcpopt})
+			return &loaded{t: dtBoolean, size: 1}, nil
+		}
+		fd, ok := o.fields[e.Field]
+		if !ok {
+			return nil, fmt.Errorf("tcp option %s %s: not supported by the netlink backend yet", e.Name, e.Field)
+		}
+		return rc.exthdrLoad(reg, expr.ExthdrOpTcpopt, o.kind, fd), nil
 	default:
 		return nil, fmt.Errorf("%T as a selector: not supported by the netlink backend yet", e)
 	}
@@ -183,8 +306,8 @@ func (rc *ruleCompiler) concat(elems []ir.Expr, reg uint32) (*loaded, error) {
 		}
 		names = append(names, l.t.name)
 		magic = magic<<6 | l.t.magic
+		subs = append(subs, &loaded{t: l.t, size: l.size, reg: reg32(off), loadEnd: len(rc.out)})
 		off += pad4(l.size)
-		subs = append(subs, &loaded{t: l.t, size: l.size})
 	}
 	t := &dtype{name: strings.Join(names, " . "), magic: magic, size: off, kind: dkConcat, sub: subs}
 	return &loaded{t: t, size: off}, nil
@@ -379,12 +502,12 @@ func (rc *ruleCompiler) symbolValue(name string, t *dtype) (uint64, error) {
 	if v, err := strconv.ParseUint(name, 0, 64); err == nil {
 		return v, nil
 	}
-	switch t {
-	case dtInetProt:
+	switch t.name {
+	case "inet_proto":
 		if n, ok := iptparse.ProtocolNumber(name); ok {
 			return uint64(n), nil
 		}
-	case dtService:
+	case "inet_service":
 		if n, ok := iptparse.ServicePort(name); ok {
 			return uint64(n), nil
 		}
@@ -395,6 +518,13 @@ func (rc *ruleCompiler) symbolValue(name string, t *dtype) (uint64, error) {
 // match compiles a relational expression.
 func (rc *ruleCompiler) match(m *ir.Match) error {
 	left := m.Left
+	if s, ok := m.Right.(*ir.Symbol); ok && (s.Name == "exists" || s.Name == "missing") {
+		switch left.(type) {
+		case *ir.Fib, *ir.Exthdr, *ir.TCPOption:
+			rc.presence = true
+			defer func() { rc.presence = false }()
+		}
+	}
 	l, err := rc.selector(left, 1)
 	if err != nil {
 		return err
@@ -408,7 +538,11 @@ func (rc *ruleCompiler) match(m *ir.Match) error {
 		if err != nil {
 			return err
 		}
+		rc.concatByteorder(l, s)
 		rc.emit(&expr.Lookup{SourceRegister: 1, SetName: s.Name, SetID: s.ID, Invert: m.Op == ir.CmpNe})
+		if m.Op == ir.CmpEq {
+			rc.learnSet(left)
+		}
 		return nil
 	case *ir.SetRef:
 		s, ok := rc.tc.sets[r.Name]
@@ -418,6 +552,7 @@ func (rc *ruleCompiler) match(m *ir.Match) error {
 		if m.Op != ir.CmpEq && m.Op != ir.CmpNe {
 			return fmt.Errorf("set with operator %d", m.Op)
 		}
+		rc.concatByteorder(l, s)
 		rc.emit(&expr.Lookup{SourceRegister: 1, SetName: s.Name, SetID: s.ID, Invert: m.Op == ir.CmpNe})
 		return nil
 	case *ir.Range:
@@ -559,6 +694,45 @@ func toBE(b []byte, l *loaded) []byte {
 	return beBytes(v, l.size)
 }
 
+// learnSet: a set of transport protocols gives a transport context that
+// allows NAT ports but no specific header.
+func (rc *ruleCompiler) learnSet(left ir.Expr) {
+	switch x := left.(type) {
+	case *ir.Meta:
+		if x.Key == "l4proto" {
+			rc.trans = "?set"
+		}
+	case *ir.Payload:
+		if (x.Proto == "ip" && x.Field == "protocol") || (x.Proto == "ip6" && x.Field == "nexthdr") {
+			rc.trans = "?set"
+		}
+	}
+}
+
+// concatByteorder: for a concatenation looked up in an interval set, nft
+// converts host-order parts to big endian after loading them.
+func (rc *ruleCompiler) concatByteorder(l *loaded, s *nlSet) {
+	if l.t.kind != dkConcat || s.Flags&unix.NFT_SET_INTERVAL == 0 {
+		return
+	}
+	for i := len(l.t.sub) - 1; i >= 0; i-- {
+		sub := l.t.sub[i]
+		if !sub.t.host {
+			continue
+		}
+		size := uint32(2)
+		switch {
+		case sub.size*8%64 == 0:
+			size = 8
+		case sub.size*8%32 == 0:
+			size = 4
+		}
+		at := sub.loadEnd
+		bo := &expr.Byteorder{SourceRegister: sub.reg, DestRegister: sub.reg, Op: expr.ByteorderHton, Len: sub.size, Size: size}
+		rc.out = append(rc.out[:at], append([]any{bo}, rc.out[at:]...)...)
+	}
+}
+
 // learn records what an equality match proves about the protocols.
 func (rc *ruleCompiler) learn(left ir.Expr, op ir.CmpOp, right ir.Expr) {
 	if op != ir.CmpEq {
@@ -688,7 +862,7 @@ func (rc *ruleCompiler) elemKey(e ir.Expr, l *loaded) (iv interval, isRange bool
 			}
 			anyRange = anyRange || r
 			a, b := ik.lo, ik.hi
-			if sub.t.host {
+			if sub.t.host && !rc.beConcat {
 				a, b = fromBE(a, sub), fromBE(b, sub)
 			}
 			padding := make([]byte, pad4(sub.size)-sub.size)
@@ -715,6 +889,29 @@ func (rc *ruleCompiler) elemKey(e ir.Expr, l *loaded) (iv interval, isRange bool
 		}
 	}
 	return interval{toBE(v, l), toBE(v, l), e}, false, nil
+}
+
+// hasRange reports whether a set element is an interval.
+func hasRange(e ir.Expr) bool {
+	switch e := e.(type) {
+	case *ir.MapElem:
+		return hasRange(e.Key)
+	case *ir.Elem:
+		return hasRange(e.Key)
+	case *ir.Range, *ir.Prefix:
+		return true
+	case *ir.Concat:
+		for _, x := range e.Elems {
+			if hasRange(x) {
+				return true
+			}
+		}
+	case *ir.String:
+		return strings.HasSuffix(e.Value, "*") && !strings.HasSuffix(e.Value, `\*`)
+	case *ir.Symbol:
+		return strings.HasSuffix(e.Name, "*")
+	}
+	return false
 }
 
 func fromBE(b []byte, l *loaded) []byte {
@@ -765,7 +962,16 @@ func (rc *ruleCompiler) fillSet(s *nlSet, l *loaded, elems []ir.Expr) error {
 		el   *ir.Elem
 	}
 	var items []item
-	interval := false
+	interval := s.Flags&unix.NFT_SET_INTERVAL != 0
+	for _, e := range elems {
+		if interval || hasRange(e) {
+			interval = true
+		}
+	}
+	// interval concatenations hold host-order parts in big endian
+	rc.beConcat = interval && l.t.kind == dkConcat
+	defer func() { rc.beConcat = false }()
+	interval = false
 	for _, e := range elems {
 		it := item{}
 		key := e
@@ -948,16 +1154,20 @@ func (rc *ruleCompiler) mapData(s *nlSet, ne *nlElem, v ir.Expr) error {
 	if s.Data == nil {
 		return fmt.Errorf("map data %T: the map's data type is unknown", v)
 	}
-	dl := &loaded{t: s.Data, size: s.DataLen}
+	dl := &loaded{t: s.Data, size: s.Data.size}
+	if s.Data.kind == dkConcat {
+		dl.size = s.DataLen
+	}
 	iv, r, err := rc.elemKey(v, dl)
 	if err != nil {
 		return err
 	}
+	if s.DataInterval {
+		ne.Data = append(conv(iv.lo, dl), conv(iv.hi, dl)...)
+		return nil
+	}
 	if r {
-		if s.Flags&unix.NFT_SET_INTERVAL == 0 {
-			return fmt.Errorf("interval data needs an interval map: not supported by the netlink backend yet")
-		}
-		return fmt.Errorf("interval map data: not supported by the netlink backend yet")
+		return fmt.Errorf("range as map data: not supported by the netlink backend yet")
 	}
 	ne.Data = conv(iv.lo, dl)
 	return nil

@@ -94,6 +94,13 @@ func (t *NLTable) messages() ([]NLMsg, error) {
 	}
 	what := fmt.Sprintf("table %s %s", src.Family, src.Name)
 	msgs = append(msgs, NLMsg{Type: unix.NFT_MSG_NEWTABLE, Flags: unix.NLM_F_CREATE, Family: f, Data: marshal(tattrs), What: what})
+	for _, h := range src.CtHelpers {
+		m, err := ctHelperMessage(f, src, h)
+		if err != nil {
+			return nil, err
+		}
+		msgs = append(msgs, m)
+	}
 	for _, s := range t.Sets {
 		msgs = append(msgs, setMessages(f, src.Name, s, what+" set "+s.Name)...)
 	}
@@ -120,6 +127,39 @@ func (t *NLTable) messages() ([]NLMsg, error) {
 		}
 	}
 	return msgs, nil
+}
+
+// ctHelperMessage declares a "ct helper" object.
+func ctHelperMessage(f byte, t *ir.Table, h *ir.CtHelper) (NLMsg, error) {
+	what := fmt.Sprintf("ct helper %s in table %s %s", h.Name, t.Family, t.Name)
+	l4 := map[string]uint8{"tcp": unix.IPPROTO_TCP, "udp": unix.IPPROTO_UDP}[h.Protocol]
+	if l4 == 0 {
+		return NLMsg{}, fmt.Errorf("%s: protocol %q", what, h.Protocol)
+	}
+	l3 := uint16(f)
+	switch h.L3Proto {
+	case "":
+	case "ip":
+		l3 = unix.NFPROTO_IPV4
+	case "ip6":
+		l3 = unix.NFPROTO_IPV6
+	case "inet":
+		l3 = unix.NFPROTO_INET
+	default:
+		return NLMsg{}, fmt.Errorf("%s: l3proto %q", what, h.L3Proto)
+	}
+	data := marshal([]attr{
+		{Type: unix.NFTA_CT_HELPER_NAME, Data: cstr(SanitizeString(h.Helper))},
+		{Type: unix.NFTA_CT_HELPER_L3PROTO, Data: binary.BigEndian.AppendUint16(nil, l3)},
+		attrU8(unix.NFTA_CT_HELPER_L4PROTO, l4),
+	})
+	attrs := []attr{
+		{Type: unix.NFTA_OBJ_TABLE, Data: cstr(t.Name)},
+		{Type: unix.NFTA_OBJ_NAME, Data: cstr(h.Name)},
+		attrU32(unix.NFTA_OBJ_TYPE, unix.NFT_OBJECT_CT_HELPER),
+		{Type: unix.NLA_F_NESTED | unix.NFTA_OBJ_DATA, Data: data},
+	}
+	return NLMsg{Type: unix.NFT_MSG_NEWOBJ, Flags: unix.NLM_F_CREATE, Family: f, Data: marshal(attrs), What: what}, nil
 }
 
 func chainMessage(f byte, t *ir.Table, c *ir.Chain) (NLMsg, error) {
@@ -238,6 +278,9 @@ func setMessages(f byte, table string, s *nlSet, what string) []NLMsg {
 	}
 	if s.AutoMerge {
 		ud = userdata.AppendUint32(ud, userdata.NFTNL_UDATA_SET_MERGE_ELEMENTS, 1)
+	}
+	if s.DataInterval {
+		ud = userdata.AppendUint32(ud, userdata.NFTNL_UDATA_SET_DATA_INTERVAL, 1)
 	}
 	if s.Comment != "" {
 		ud = userdata.AppendString(ud, userdata.NFTNL_UDATA_SET_COMMENT, SanitizeString(s.Comment))

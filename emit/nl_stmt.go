@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/google/nftables/expr"
 	"github.com/mdlayher/netlink"
@@ -117,6 +118,31 @@ func (rc *ruleCompiler) stmt(s ir.Stmt) error {
 			return fmt.Errorf("%s set: not supported by the netlink backend yet", s.Type)
 		}
 		rc.emit(&expr.Objref{Type: typ, Name: SanitizeString(name)})
+	case *ir.SetUpdate:
+		return rc.setUpdate(s)
+	case *ir.Synproxy:
+		sp := &expr.SynProxy{}
+		for _, a := range s.Args {
+			switch a.Key {
+			case "mss", "wscale":
+				i, ok := a.Value.(*ir.Integer)
+				if !ok {
+					return fmt.Errorf("synproxy %s %T", a.Key, a.Value)
+				}
+				if a.Key == "mss" {
+					sp.Mss, sp.MssValueSet = uint16(i.Value), true
+				} else {
+					sp.Wscale, sp.WscaleValueSet = uint8(i.Value), true
+				}
+			case "timestamp":
+				sp.Timestamp = true
+			case "sack-perm":
+				sp.SackPerm = true
+			default:
+				return fmt.Errorf("synproxy %s: not supported by the netlink backend yet", a.Key)
+			}
+		}
+		rc.emit(sp)
 	case *ir.Comment:
 		// a note printed as "# ..." above the rule: not part of it
 	default:
@@ -276,9 +302,86 @@ func (rc *ruleCompiler) assign(s *ir.Assign) error {
 			return err
 		}
 		rc.emit(&expr.Ct{Key: ck.key, SourceRegister: true, Register: 1})
+	case *ir.TCPOption:
+		o, ok := tcpOpts[k.Name]
+		if !ok {
+			return fmt.Errorf("tcp option %s set: not supported by the netlink backend yet", k.Name)
+		}
+		fd, ok := o.fields[k.Field]
+		if !ok || fd.bits%8 != 0 || fd.offset%8 != 0 {
+			return fmt.Errorf("tcp option %s %s set: not supported by the netlink backend yet", k.Name, k.Field)
+		}
+		t = &loaded{t: fd.t, size: fd.bits / 8}
+		if r, ok := s.Value.(*ir.Rt); ok {
+			l, err := rc.selector(r, 1)
+			if err != nil {
+				return err
+			}
+			if l.size != t.size {
+				return fmt.Errorf("rt %s for a %d-byte option field", r.Key, t.size)
+			}
+			rc.hton(l)
+		} else if err := rc.loadValue(s.Value, t); err != nil {
+			return err
+		}
+		rc.emit(&expr.Exthdr{SourceRegister: 1, Type: o.kind, Offset: fd.offset / 8, Len: fd.bits / 8, Op: expr.ExthdrOpTcpopt})
 	default:
 		return fmt.Errorf("%T set: not supported by the netlink backend yet", s.Key)
 	}
+	return nil
+}
+
+// setUpdate compiles "add|update|delete @set { KEY [timeout T] [stmts] }"
+// into a dynset expression.
+func (rc *ruleCompiler) setUpdate(s *ir.SetUpdate) error {
+	set, ok := rc.tc.sets[s.Set]
+	if !ok {
+		return fmt.Errorf("set @%s is not declared", s.Set)
+	}
+	if _, err := rc.selector(s.Key, 1); err != nil {
+		return err
+	}
+	d := &expr.Dynset{SrcRegKey: 1, SetName: set.Name, SetID: set.ID}
+	switch s.Op {
+	case "add":
+		d.Operation = unix.NFT_DYNSET_OP_ADD
+	case "update":
+		d.Operation = unix.NFT_DYNSET_OP_UPDATE
+	case "delete":
+		d.Operation = 2 // NFT_DYNSET_OP_DELETE
+	default:
+		return fmt.Errorf("set operation %q", s.Op)
+	}
+	ms, err := parseDurationMS(s.Timeout)
+	if err != nil {
+		return err
+	}
+	d.Timeout = time.Duration(ms) * time.Millisecond
+	for _, st := range s.Stmts {
+		sub := &ruleCompiler{tc: rc.tc, depAt: -1, net: rc.net, trans: rc.trans}
+		switch st := st.(type) {
+		case *ir.CtCount:
+			var fl uint32
+			if st.Over {
+				fl = 1 // NFT_CONNLIMIT_F_INV
+			}
+			sub.emit(&expr.Connlimit{Count: st.Count, Flags: fl})
+		case *ir.Limit, *ir.Counter, *ir.Quota:
+			if err := sub.stmt(st); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("%T inside a set element: not supported by the netlink backend yet", st)
+		}
+		for _, e := range sub.out {
+			x, ok := e.(expr.Any)
+			if !ok {
+				return fmt.Errorf("%s inside a set element: not supported by the netlink backend yet", exprKind(e))
+			}
+			d.Exprs = append(d.Exprs, x)
+		}
+	}
+	rc.emit(d)
 	return nil
 }
 
@@ -412,9 +515,6 @@ func (rc *ruleCompiler) nat(s *ir.Nat) error {
 		}
 		flags |= b
 	}
-	if s.Prefix || s.AddrPort {
-		return fmt.Errorf("nat prefix and addr . port maps: not supported by the netlink backend yet")
-	}
 	fam := rc.tc.fam
 	var addrT *dtype
 	nfam := uint32(0)
@@ -443,6 +543,19 @@ func (rc *ruleCompiler) nat(s *ir.Nat) error {
 			}
 			rc.emit(&expr.Immediate{Register: 1, Data: lo}, &expr.Immediate{Register: 2, Data: hi})
 			aMin, aMax, reg = 1, 2, 3
+		case *ir.Prefix:
+			lo := a.Prefix.Masked().Addr()
+			b, err := rc.value(&ir.Addr{Addr: lo}, l)
+			if err != nil {
+				return err
+			}
+			hi := append([]byte(nil), b...)
+			m := maskBytes(l.size, l.size*8-uint32(a.Prefix.Bits()), 0)
+			for i := range hi {
+				hi[i] |= m[i]
+			}
+			rc.emit(&expr.Immediate{Register: 1, Data: b}, &expr.Immediate{Register: 2, Data: hi})
+			aMin, aMax, reg = 1, 2, 3
 		case *ir.MapLookup:
 			k, err := rc.selector(a.Key, 1)
 			if err != nil {
@@ -452,12 +565,32 @@ func (rc *ruleCompiler) nat(s *ir.Nat) error {
 			if !ok {
 				return fmt.Errorf("nat map %T: not supported by the netlink backend yet", a.Map)
 			}
-			set, err := rc.natMap(k, lit, addrT)
+			data := &loaded{t: addrT, size: addrT.size}
+			switch {
+			case s.AddrPort:
+				data = &loaded{t: &dtype{name: addrT.name + " . inet_service", magic: addrT.magic<<6 | dtService.magic,
+					size: pad4(addrT.size) + 4, kind: dkConcat, sub: []*loaded{{t: addrT, size: addrT.size}, {t: dtService, size: 2}}}}
+				data.size = data.t.size
+			case s.Prefix:
+				flags |= nftNatNetmap
+			}
+			set, err := rc.natMap(k, lit, data, s.Prefix)
 			if err != nil {
 				return err
 			}
 			rc.emit(&expr.Lookup{SourceRegister: 1, DestRegister: 1, IsDestRegSet: true, SetName: set.Name, SetID: set.ID})
 			aMin, aMax, reg = 1, 1, 2
+			switch {
+			case s.AddrPort:
+				if rc.trans == "" {
+					return fmt.Errorf("nat port without a transport protocol match")
+				}
+				pr := reg32(pad4(addrT.size))
+				pMin, pMax = pr, pr
+				flags |= expr.NF_NAT_RANGE_PROTO_SPECIFIED
+			case s.Prefix:
+				aMax = reg32(pad4(addrT.size))
+			}
 		default:
 			b, err := rc.value(s.Addr, l)
 			if err != nil {
@@ -540,9 +673,13 @@ func (rc *ruleCompiler) nat(s *ir.Nat) error {
 	return nil
 }
 
-// natMap builds the anonymous map of "dnat to KEY map { k : addr }".
-func (rc *ruleCompiler) natMap(k *loaded, lit *ir.SetLit, addrT *dtype) (*nlSet, error) {
-	s := &nlSet{Anonymous: true, Key: k.t, KeyLen: k.size, Data: addrT, DataLen: addrT.size}
+// natMap builds the anonymous map of "dnat to KEY map { k : addr }"; with
+// interval data (prefix NAT) each value is an address range.
+func (rc *ruleCompiler) natMap(k *loaded, lit *ir.SetLit, data *loaded, dataInterval bool) (*nlSet, error) {
+	s := &nlSet{Anonymous: true, Key: k.t, KeyLen: k.size, Data: data.t, DataLen: data.size, DataInterval: dataInterval}
+	if dataInterval {
+		s.DataLen *= 2
+	}
 	s.Flags = unix.NFT_SET_ANONYMOUS | unix.NFT_SET_CONSTANT | unix.NFT_SET_MAP
 	if err := rc.fillSet(s, k, lit.Elems); err != nil {
 		return nil, err

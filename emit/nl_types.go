@@ -109,6 +109,15 @@ func init() {
 	dtypesByName["integer"] = dtInteger
 }
 
+// hostOrder is t in host byte order: nft's meta keys are host order even
+// where the same type in a header is not (it matters for one-byte keys
+// only in interval concatenations, which nft converts).
+func hostOrder(t *dtype) *dtype {
+	c := *t
+	c.host = true
+	return &c
+}
+
 // intType makes an integer type of n bytes.
 func intType(n uint32, host bool) *dtype {
 	return &dtype{name: "integer", magic: 4, size: n, host: host}
@@ -225,19 +234,21 @@ var metaKeys = map[string]metaKey{
 	"oiftype":   {expr.MetaKeyOIFTYPE, dtIfType},
 	"skuid":     {expr.MetaKeySKUID, dtUID},
 	"skgid":     {expr.MetaKeySKGID, dtGID},
-	"nftrace":   {expr.MetaKeyNFTRACE, intType(1, false)},
+	"nftrace":   {expr.MetaKeyNFTRACE, intType(1, true)},
 	"rtclassid": {expr.MetaKeyRTCLASSID, dtRealm},
 	"secmark":   {expr.MetaKeySECMARK, intType(4, true)},
-	"nfproto":   {expr.MetaKeyNFPROTO, dtNFProto},
-	"l4proto":   {expr.MetaKey(unix.NFT_META_L4PROTO), dtInetProt},
+	"nfproto":   {expr.MetaKeyNFPROTO, hostOrder(dtNFProto)},
+	"l4proto":   {expr.MetaKey(unix.NFT_META_L4PROTO), hostOrder(dtInetProt)},
 	"ibrname":   {expr.MetaKeyBRIIIFNAME, dtIfName},
 	"obrname":   {expr.MetaKeyBRIOIFNAME, dtIfName},
-	"pkttype":   {expr.MetaKeyPKTTYPE, dtPktType},
+	"pkttype":   {expr.MetaKeyPKTTYPE, hostOrder(dtPktType)},
 	"cpu":       {expr.MetaKeyCPU, intType(4, true)},
 	"iifgroup":  {expr.MetaKeyIIFGROUP, dtDevGroup},
 	"oifgroup":  {expr.MetaKeyOIFGROUP, dtDevGroup},
 	"cgroup":    {expr.MetaKeyCGROUP, intType(4, true)},
 	"random":    {expr.MetaKeyPRANDOM, intType(4, false)},
+	"secpath":   {nftMetaSecpath, dtBoolean},
+	"ipsec":     {nftMetaSecpath, dtBoolean},
 }
 
 // ctKey is a conntrack key.
@@ -265,4 +276,57 @@ var ctKeys = map[string]ctKey{
 	"ip daddr":   {expr.CtKey(unix.NFT_CT_DST_IP), dtIPv4},
 	"ip6 saddr":  {expr.CtKey(unix.NFT_CT_SRC_IP6), dtIPv6},
 	"ip6 daddr":  {expr.CtKey(unix.NFT_CT_DST_IP6), dtIPv6},
+}
+
+// IPv6 extension headers (exthdr expressions): header type and fields.
+type exthdrDesc struct {
+	typ    uint8
+	fields map[string]field
+}
+
+func xf(off, bits uint32, t *dtype) field { return field{offset: off, bits: bits, t: t} }
+
+var exthdrs = map[string]exthdrDesc{
+	"hbh": {0, map[string]field{"nexthdr": xf(0, 8, dtInetProt), "hdrlength": xf(8, 8, intType(1, false))}},
+	"rt": {43, map[string]field{"nexthdr": xf(0, 8, dtInetProt), "hdrlength": xf(8, 8, intType(1, false)),
+		"type": xf(16, 8, intType(1, false)), "seg-left": xf(24, 8, intType(1, false))}},
+	"frag": {44, map[string]field{"nexthdr": xf(0, 8, dtInetProt), "reserved": xf(8, 8, intType(1, false)),
+		"frag-off": xf(16, 13, intType(2, false)), "reserved2": xf(29, 2, intType(1, false)),
+		"more-fragments": xf(31, 1, intType(1, false)), "id": xf(32, 32, intType(4, false))}},
+	"dst": {60, map[string]field{"nexthdr": xf(0, 8, dtInetProt), "hdrlength": xf(8, 8, intType(1, false))}},
+	"mh": {135, map[string]field{"nexthdr": xf(0, 8, dtInetProt), "hdrlength": xf(8, 8, intType(1, false)),
+		"type": xf(16, 8, &dtype{name: "mh_type", magic: 17, size: 1}), "reserved": xf(24, 8, intType(1, false)),
+		"checksum": xf(32, 16, intType(2, false))}},
+}
+
+// TCP options: kind and fields (offsets in bits from the option start).
+type tcpOptDesc struct {
+	kind   uint8
+	fields map[string]field
+}
+
+var tcpOpts = map[string]tcpOptDesc{
+	"eol":       {0, nil},
+	"nop":       {1, nil},
+	"maxseg":    {2, map[string]field{"size": xf(16, 16, intType(2, false)), "length": xf(8, 8, intType(1, false))}},
+	"window":    {3, map[string]field{"count": xf(16, 8, intType(1, false)), "length": xf(8, 8, intType(1, false))}},
+	"sack-perm": {4, map[string]field{"length": xf(8, 8, intType(1, false))}},
+	"sack":      {5, map[string]field{"length": xf(8, 8, intType(1, false)), "left": xf(16, 32, intType(4, false)), "right": xf(48, 32, intType(4, false))}},
+	"timestamp": {8, map[string]field{"length": xf(8, 8, intType(1, false)), "tsval": xf(16, 32, intType(4, false)), "tsecr": xf(48, 32, intType(4, false))}},
+}
+
+const (
+	nftMetaSecpath = 25
+	nftRtXfrm      = 4
+	nftNatNetmap   = 0x40 // NF_NAT_RANGE_NETMAP
+)
+
+// rt keys: nft's "rt mtu" is the TCP MSS derived from the route MTU.
+var rtKeys = map[string]struct {
+	key expr.RtKey
+	t   *dtype
+}{
+	"classid": {expr.RtClassid, dtRealm},
+	"mtu":     {expr.RtTCPMSS, intType(2, true)},
+	"ipsec":   {nftRtXfrm, dtBoolean},
 }
