@@ -68,6 +68,27 @@ func reg32(off uint32) uint32 {
 func (rc *ruleCompiler) selector(e ir.Expr, reg uint32) (*loaded, error) {
 	switch e := e.(type) {
 	case *ir.Payload:
+		if name, ok := strings.CutPrefix(e.Proto, "sctp chunk "); ok {
+			typ, ok := sctpChunks[name]
+			if !ok {
+				return nil, fmt.Errorf("sctp chunk %s: not supported by the netlink backend yet", name)
+			}
+			if err := rc.depend(protos["sctp"]); err != nil {
+				return nil, err
+			}
+			if e.Field == "" {
+				if !rc.presence {
+					return nil, fmt.Errorf("sctp chunk %s without a field", name)
+				}
+				rc.emit(&expr.Exthdr{DestRegister: reg, Type: typ, Offset: 0, Len: 1, Flags: unix.NFT_EXTHDR_F_PRESENT, Op: nftExthdrOpSctp})
+				return &loaded{t: dtBoolean, size: 1}, nil
+			}
+			fd, ok := sctpChunkFields[e.Field]
+			if !ok {
+				return nil, fmt.Errorf("sctp chunk %s %s: not supported by the netlink backend yet", name, e.Field)
+			}
+			return rc.exthdrLoad(reg, nftExthdrOpSctp, typ, fd), nil
+		}
 		if x, ok := exthdrs[e.Proto]; ok {
 			fd, ok := x.fields[e.Field]
 			if !ok {
@@ -240,6 +261,98 @@ func (rc *ruleCompiler) selector(e ir.Expr, reg uint32) (*loaded, error) {
 		}
 		rc.emit(&expr.Rt{Register: reg, Key: k.key})
 		return &loaded{t: k.t, size: k.t.size}, nil
+	case *ir.RawPayload:
+		base, ok := map[string]expr.PayloadBase{"ll": ll, "nh": nh, "th": th}[e.Base]
+		if !ok {
+			return nil, fmt.Errorf("raw payload @%s: not supported by the netlink backend yet", e.Base)
+		}
+		if e.Len == 0 || e.Len > 128 {
+			return nil, fmt.Errorf("raw payload of %d bits", e.Len)
+		}
+		fd := field{base: base, offset: e.Offset, bits: e.Len, t: intType((e.Len+7)/8, false)}
+		byteOff := fd.offset / 8
+		n := (fd.offset+fd.bits+7)/8 - byteOff
+		pl := &expr.Payload{DestRegister: reg, Base: base, Offset: byteOff, Len: n}
+		rc.emit(pl)
+		l := &loaded{t: intType(n, false), size: n}
+		if fd.bits%8 != 0 || fd.offset%8 != 0 {
+			l.shift = n*8 - fd.offset%8 - fd.bits
+			l.bits = fd.bits
+			rc.emit(&expr.Bitwise{SourceRegister: reg, DestRegister: reg, Len: n, Mask: maskBytes(n, fd.bits, l.shift), Xor: make([]byte, n)})
+		} else {
+			l.payload = pl
+		}
+		return l, nil
+	case *ir.Socket:
+		keys := map[string]struct {
+			k expr.SocketKey
+			t *dtype
+		}{
+			"transparent": {expr.SocketKeyTransparent, intType(1, true)},
+			"wildcard":    {expr.SocketKeyWildcard, intType(1, true)},
+			"mark":        {expr.SocketKeyMark, dtMark},
+			"cgroupv2":    {expr.SocketKeyCgroupv2, &dtype{name: "cgroupsv2", magic: 46, size: 8, host: true}},
+		}
+		k, ok := keys[e.Key]
+		if !ok {
+			return nil, fmt.Errorf("socket %s: not supported by the netlink backend yet", e.Key)
+		}
+		rc.emit(&expr.Socket{Key: k.k, Level: e.Level, Register: reg})
+		return &loaded{t: k.t, size: k.t.size}, nil
+	case *ir.Numgen:
+		typ := map[string]uint32{"inc": unix.NFT_NG_INCREMENTAL, "random": unix.NFT_NG_RANDOM}
+		ty, ok := typ[e.Mode]
+		if !ok {
+			return nil, fmt.Errorf("numgen %s", e.Mode)
+		}
+		rc.emit(&expr.Numgen{Register: reg, Modulus: e.Mod, Type: ty, Offset: e.Offset})
+		return &loaded{t: intType(4, true), size: 4}, nil
+	case *ir.Hash:
+		var attrs []attr
+		switch e.Kind {
+		case "jhash":
+			if e.Expr == nil {
+				return nil, fmt.Errorf("jhash without an expression")
+			}
+			k, err := rc.selector(e.Expr, reg+1)
+			if err != nil {
+				return nil, err
+			}
+			attrs = append(attrs, attrU32(unix.NFTA_HASH_SREG, reg+1), attrU32(unix.NFTA_HASH_DREG, reg),
+				attrU32(unix.NFTA_HASH_LEN, k.size), attrU32(unix.NFTA_HASH_MODULUS, e.Mod))
+			if e.Seed != nil {
+				attrs = append(attrs, attrU32(unix.NFTA_HASH_SEED, *e.Seed))
+			}
+			attrs = append(attrs, attrU32(unix.NFTA_HASH_OFFSET, e.Offset), attrU32(unix.NFTA_HASH_TYPE, unix.NFT_HASH_JENKINS))
+		case "symhash":
+			attrs = append(attrs, attrU32(unix.NFTA_HASH_DREG, reg), attrU32(unix.NFTA_HASH_MODULUS, e.Mod),
+				attrU32(unix.NFTA_HASH_OFFSET, e.Offset), attrU32(unix.NFTA_HASH_TYPE, unix.NFT_HASH_SYM))
+		default:
+			return nil, fmt.Errorf("hash %s", e.Kind)
+		}
+		rc.emit(rawAttrs("hash", attrs...))
+		return &loaded{t: intType(4, true), size: 4}, nil
+	case *ir.Osf:
+		var ttl uint8
+		switch e.TTL {
+		case "":
+		case "loose":
+			ttl = 1
+		case "skip":
+			ttl = 2
+		default:
+			return nil, fmt.Errorf("osf ttl %q", e.TTL)
+		}
+		attrs := []attr{attrU32(1, reg), attrU8(2, ttl)} // NFTA_OSF_DREG, NFTA_OSF_TTL
+		switch e.Key {
+		case "name":
+		case "version":
+			attrs = append(attrs, attrU32(3, 1)) // NFTA_OSF_FLAGS: NFT_OSF_F_VERSION
+		default:
+			return nil, fmt.Errorf("osf %s", e.Key)
+		}
+		rc.emit(rawAttrs("osf", attrs...))
+		return &loaded{t: dtIfName, size: 16}, nil
 	case *ir.Exthdr:
 		x, ok := exthdrs[e.Name]
 		if !ok {
@@ -259,9 +372,8 @@ func (rc *ruleCompiler) selector(e ir.Expr, reg uint32) (*loaded, error) {
 			}
 			o = tcpOptDesc{kind: uint8(n)}
 		}
-		if err := rc.depend(protos["tcp"]); err != nil {
-			return nil, err
-		}
+		// no protocol dependency: nft adds none (the kernel's tcp option
+		// expression does not match non-TCP packets)
 		if e.Field == "" {
 			rc.emit(&expr.Exthdr{DestRegister: reg, Type: o.kind, Offset: 0, Len: 1, Flags: unix.NFT_EXTHDR_F_PRESENT, Op: expr.ExthdrOpTcpopt})
 			return &loaded{t: dtBoolean, size: 1}, nil
@@ -417,6 +529,28 @@ func intBytes(v uint64, l *loaded) []byte {
 // value encodes a constant for the loaded selector l.
 func (rc *ruleCompiler) value(e ir.Expr, l *loaded) ([]byte, error) {
 	t := l.t
+	if t.name == "ct_label" {
+		// a label is a bit number in a 128-bit host-order bitmap
+		var bit uint64
+		switch v := e.(type) {
+		case *ir.Integer:
+			bit = v.Value
+		case *ir.Symbol:
+			n, err := strconv.ParseUint(v.Name, 10, 8)
+			if err != nil {
+				return nil, fmt.Errorf("ct label %q: label names are not resolved (connlabel.conf)", v.Name)
+			}
+			bit = n
+		default:
+			return nil, fmt.Errorf("ct label %T", e)
+		}
+		if bit >= 128 {
+			return nil, fmt.Errorf("ct label %d out of range", bit)
+		}
+		b := make([]byte, 16)
+		b[bit/8] = 1 << (bit % 8)
+		return b, nil
+	}
 	switch e := e.(type) {
 	case *ir.Integer:
 		if t.kind == dkIPv4 || t.kind == dkIPv6 || t.kind == dkString || t.kind == dkEther {
@@ -502,6 +636,27 @@ func (rc *ruleCompiler) symbolValue(name string, t *dtype) (uint64, error) {
 	if v, err := strconv.ParseUint(name, 0, 64); err == nil {
 		return v, nil
 	}
+	if t.name == "time" && t.size == 4 {
+		// ct expiration: milliseconds
+		if ms, err := parseDurationMS(name); err == nil {
+			return ms, nil
+		}
+	}
+	if t.name == "classid" {
+		switch name {
+		case "none":
+			return 0, nil
+		case "root":
+			return 0xffffffff, nil
+		}
+		if maj, min, ok := strings.Cut(name, ":"); ok {
+			a, err1 := strconv.ParseUint(maj, 16, 16)
+			b, err2 := strconv.ParseUint(min, 16, 16)
+			if (maj == "" || err1 == nil) && err2 == nil {
+				return a<<16 | b, nil
+			}
+		}
+	}
 	switch t.name {
 	case "inet_proto":
 		if n, ok := iptparse.ProtocolNumber(name); ok {
@@ -519,8 +674,14 @@ func (rc *ruleCompiler) symbolValue(name string, t *dtype) (uint64, error) {
 func (rc *ruleCompiler) match(m *ir.Match) error {
 	left := m.Left
 	if s, ok := m.Right.(*ir.Symbol); ok && (s.Name == "exists" || s.Name == "missing") {
-		switch left.(type) {
+		presence := false
+		switch x := left.(type) {
 		case *ir.Fib, *ir.Exthdr, *ir.TCPOption:
+			presence = true
+		case *ir.Payload:
+			presence = strings.HasPrefix(x.Proto, "sctp chunk ") && x.Field == ""
+		}
+		if presence {
 			rc.presence = true
 			defer func() { rc.presence = false }()
 		}

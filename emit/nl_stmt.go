@@ -120,6 +120,12 @@ func (rc *ruleCompiler) stmt(s ir.Stmt) error {
 		rc.emit(&expr.Objref{Type: typ, Name: SanitizeString(name)})
 	case *ir.SetUpdate:
 		return rc.setUpdate(s)
+	case *ir.TProxy:
+		return rc.tproxy(s)
+	case *ir.Dup:
+		return rc.dup(s.Addr, s.Dev, false)
+	case *ir.Fwd:
+		return rc.dup(nil, s.Dev, true)
 	case *ir.Synproxy:
 		sp := &expr.SynProxy{}
 		for _, a := range s.Args {
@@ -294,14 +300,27 @@ func (rc *ruleCompiler) assign(s *ir.Assign) error {
 		rc.emit(&expr.Meta{Key: mk.key, SourceRegister: true, Register: 1})
 	case *ir.Ct:
 		ck, ok := ctKeys[k.Key]
-		if !ok || k.Dir != "" {
+		if !ok {
 			return fmt.Errorf("ct %s set: not supported by the netlink backend yet", k.Key)
 		}
 		t = &loaded{t: ck.t, size: ck.t.size}
 		if err := rc.loadValue(s.Value, t); err != nil {
 			return err
 		}
-		rc.emit(&expr.Ct{Key: ck.key, SourceRegister: true, Register: 1})
+		switch k.Dir {
+		case "":
+			rc.emit(&expr.Ct{Key: ck.key, SourceRegister: true, Register: 1})
+		case "original", "reply":
+			dir := uint8(0)
+			if k.Dir == "reply" {
+				dir = 1
+			}
+			rc.emit(rawAttrs("ct", attrU32(unix.NFTA_CT_KEY, uint32(ck.key)), attrU8(unix.NFTA_CT_DIRECTION, dir), attrU32(unix.NFTA_CT_SREG, 1)))
+		default:
+			return fmt.Errorf("ct direction %q", k.Dir)
+		}
+	case *ir.Payload:
+		return rc.payloadSet(k, s.Value)
 	case *ir.TCPOption:
 		o, ok := tcpOpts[k.Name]
 		if !ok {
@@ -571,8 +590,6 @@ func (rc *ruleCompiler) nat(s *ir.Nat) error {
 				data = &loaded{t: &dtype{name: addrT.name + " . inet_service", magic: addrT.magic<<6 | dtService.magic,
 					size: pad4(addrT.size) + 4, kind: dkConcat, sub: []*loaded{{t: addrT, size: addrT.size}, {t: dtService, size: 2}}}}
 				data.size = data.t.size
-			case s.Prefix:
-				flags |= nftNatNetmap
 			}
 			set, err := rc.natMap(k, lit, data, s.Prefix)
 			if err != nil {
@@ -600,6 +617,9 @@ func (rc *ruleCompiler) nat(s *ir.Nat) error {
 			aMin, aMax, reg = 1, 1, 2
 		}
 		flags |= natMapIPs
+		if s.Prefix {
+			flags |= nftNatNetmap
+		}
 	}
 	if s.Port != nil {
 		if rc.trans == "" {
@@ -689,4 +709,136 @@ func (rc *ruleCompiler) natMap(k *loaded, lit *ir.SetLit, data *loaded, dataInte
 	s.Size = uint32(len(lit.Elems))
 	rc.sets = append(rc.sets, s)
 	return s, nil
+}
+
+func (rc *ruleCompiler) tproxy(s *ir.TProxy) error {
+	fam := rc.tc.fam
+	var at *dtype
+	var nfam byte
+	switch {
+	case s.Family == "ip" || (s.Family == "" && fam == ir.FamilyIP):
+		at, nfam = dtIPv4, unix.NFPROTO_IPV4
+	case s.Family == "ip6" || (s.Family == "" && fam == ir.FamilyIP6):
+		at, nfam = dtIPv6, unix.NFPROTO_IPV6
+	case s.Addr != nil:
+		return fmt.Errorf("tproxy address without a family in an %s table", fam)
+	}
+	var attrs []attr
+	attrs = append(attrs, attrU32(1, uint32(nfam))) // NFTA_TPROXY_FAMILY
+	reg := uint32(1)
+	if s.Addr != nil {
+		b, err := rc.value(s.Addr, &loaded{t: at, size: at.size})
+		if err != nil {
+			return err
+		}
+		rc.emit(&expr.Immediate{Register: 1, Data: b})
+		attrs = append(attrs, attrU32(2, 1)) // NFTA_TPROXY_REG_ADDR
+		reg = 2
+	}
+	if s.Port != nil {
+		b, err := rc.value(s.Port, &loaded{t: dtService, size: 2})
+		if err != nil {
+			return err
+		}
+		rc.emit(&expr.Immediate{Register: reg, Data: b})
+		attrs = append(attrs, attrU32(3, reg)) // NFTA_TPROXY_REG_PORT
+	}
+	rc.emit(rawAttrs("tproxy", attrs...))
+	return nil
+}
+
+// dup compiles "dup to ADDR [device DEV]" and "fwd to DEV".
+func (rc *ruleCompiler) dup(addr, dev ir.Expr, fwd bool) error {
+	var attrs []attr
+	reg := uint32(1)
+	if addr != nil {
+		var at *dtype
+		switch {
+		case rc.net == "ip":
+			at = dtIPv4
+		case rc.net == "ip6":
+			at = dtIPv6
+		default:
+			return fmt.Errorf("dup without a network protocol")
+		}
+		b, err := rc.value(addr, &loaded{t: at, size: at.size})
+		if err != nil {
+			return err
+		}
+		rc.emit(&expr.Immediate{Register: 1, Data: b})
+		attrs = append(attrs, attrU32(unix.NFTA_DUP_SREG_ADDR, 1))
+		reg = 2
+	}
+	if dev != nil {
+		name, ok := stringOf(dev)
+		if !ok {
+			return fmt.Errorf("device %T", dev)
+		}
+		_ = name
+		return fmt.Errorf("dup/fwd to a device needs its interface index at load time: not supported by the netlink backend yet")
+	}
+	if fwd {
+		return fmt.Errorf("fwd: not supported by the netlink backend yet")
+	}
+	_ = reg
+	rc.emit(rawAttrs("dup", attrs...))
+	return nil
+}
+
+// checksums nft updates when writing a header: the offset of the
+// checksum field in the header.
+var csumOffsets = map[string]uint32{"ip": 10, "tcp": 16, "udp": 6, "udplite": 6, "icmp": 2, "icmpv6": 2}
+
+// payloadSet compiles "HEADER FIELD set VALUE" like nft: a field that is
+// not whole bytes, or whose checksum needs 16-bit aligned words, is
+// read, masked and written back as a wider word.
+func (rc *ruleCompiler) payloadSet(k *ir.Payload, v ir.Expr) error {
+	p, ok := protos[k.Proto]
+	if !ok || p.layer < 0 {
+		return fmt.Errorf("%s %s set: not supported by the netlink backend yet", k.Proto, k.Field)
+	}
+	fd, ok := p.fields[k.Field]
+	if !ok {
+		return fmt.Errorf("unknown field %s %s", k.Proto, k.Field)
+	}
+	if err := rc.depend(p); err != nil {
+		return err
+	}
+	csumOff, needCsum := csumOffsets[k.Proto]
+	wOff := fd.offset / 8
+	wSize := (fd.offset+fd.bits+7)/8 - wOff
+	if needCsum && wSize%2 == 1 {
+		wSize++
+		if wOff%2 == 1 {
+			wOff--
+		}
+	}
+	shift := (wOff+wSize)*8 - (fd.offset + fd.bits)
+	fl := &loaded{t: fd.t, size: wSize, shift: shift}
+	val, err := rc.value(v, fl)
+	if err != nil {
+		return fmt.Errorf("%s %s set %T: not supported by the netlink backend yet (%v)", k.Proto, k.Field, v, err)
+	}
+	if shift == 0 && fd.bits == wSize*8 {
+		rc.emit(&expr.Immediate{Register: 1, Data: val})
+	} else {
+		mask := maskBytes(wSize, fd.bits, shift)
+		for i := range mask {
+			mask[i] = ^mask[i]
+		}
+		rc.emit(&expr.Payload{DestRegister: 1, Base: fd.base, Offset: wOff, Len: wSize},
+			&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: wSize, Mask: mask, Xor: val})
+	}
+	w := &expr.Payload{OperationType: expr.PayloadWrite, SourceRegister: 1, Base: fd.base, Offset: wOff, Len: wSize}
+	if needCsum {
+		w.CsumType, w.CsumOffset = expr.CsumTypeInet, csumOff
+		if k.Proto == "ip" && (k.Field == "saddr" || k.Field == "daddr") {
+			w.CsumFlags = unix.NFT_PAYLOAD_L4CSUM_PSEUDOHDR
+		}
+	}
+	if k.Proto == "ip6" && (k.Field == "saddr" || k.Field == "daddr") {
+		w.CsumFlags = unix.NFT_PAYLOAD_L4CSUM_PSEUDOHDR
+	}
+	rc.emit(w)
+	return nil
 }

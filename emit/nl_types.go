@@ -247,6 +247,9 @@ var metaKeys = map[string]metaKey{
 	"oifgroup":  {expr.MetaKeyOIFGROUP, dtDevGroup},
 	"cgroup":    {expr.MetaKeyCGROUP, intType(4, true)},
 	"random":    {expr.MetaKeyPRANDOM, intType(4, false)},
+	"time":      {nftMetaTimeNS, &dtype{name: "time", magic: 43, size: 8, host: true}},
+	"day":       {nftMetaTimeDay, &dtype{name: "day", magic: 45, size: 1, host: true, syms: map[string]uint64{"Sunday": 0, "Monday": 1, "Tuesday": 2, "Wednesday": 3, "Thursday": 4, "Friday": 5, "Saturday": 6}}},
+	"hour":      {nftMetaTimeHour, &dtype{name: "hour", magic: 44, size: 4, host: true}},
 	"secpath":   {nftMetaSecpath, dtBoolean},
 	"ipsec":     {nftMetaSecpath, dtBoolean},
 }
@@ -272,6 +275,8 @@ var ctKeys = map[string]ctKey{
 	"packets":    {expr.CtKeyPKTS, intType(8, true)},
 	"avgpkt":     {expr.CtKeyAVGPKT, intType(8, true)},
 	"zone":       {expr.CtKeyZONE, intType(2, true)},
+	"secmark":    {expr.CtKeySECMARK, intType(4, true)},
+	"label":      {expr.CtKeyLABELS, &dtype{name: "ct_label", magic: 30, size: 16, host: true, kind: dkBitmask}},
 	"ip saddr":   {expr.CtKey(unix.NFT_CT_SRC_IP), dtIPv4},
 	"ip daddr":   {expr.CtKey(unix.NFT_CT_DST_IP), dtIPv4},
 	"ip6 saddr":  {expr.CtKey(unix.NFT_CT_SRC_IP6), dtIPv6},
@@ -316,9 +321,12 @@ var tcpOpts = map[string]tcpOptDesc{
 }
 
 const (
-	nftMetaSecpath = 25
-	nftRtXfrm      = 4
-	nftNatNetmap   = 0x40 // NF_NAT_RANGE_NETMAP
+	nftMetaTimeNS   = 30
+	nftMetaTimeDay  = 31
+	nftMetaTimeHour = 32
+	nftMetaSecpath  = 25
+	nftRtXfrm       = 4
+	nftNatNetmap    = 0x40 // NF_NAT_RANGE_NETMAP
 )
 
 // rt keys: nft's "rt mtu" is the TCP MSS derived from the route MTU.
@@ -329,4 +337,17 @@ var rtKeys = map[string]struct {
 	"classid": {expr.RtClassid, dtRealm},
 	"mtu":     {expr.RtTCPMSS, intType(2, true)},
 	"ipsec":   {nftRtXfrm, dtBoolean},
+}
+
+const nftExthdrOpSctp = 3 // NFT_EXTHDR_OP_SCTP
+
+var sctpChunks = map[string]uint8{
+	"data": 0, "init": 1, "init-ack": 2, "sack": 3, "heartbeat": 4, "heartbeat-ack": 5,
+	"abort": 6, "shutdown": 7, "shutdown-ack": 8, "error": 9, "cookie-echo": 10,
+	"cookie-ack": 11, "ecne": 12, "cwr": 13, "shutdown-complete": 14, "i-data": 64,
+	"asconf-ack": 128, "forward-tsn": 192, "asconf": 193, "i-forward-tsn": 194,
+}
+
+var sctpChunkFields = map[string]field{
+	"type": xf(0, 8, intType(1, false)), "flags": xf(8, 8, intType(1, false)), "length": xf(16, 16, intType(2, false)),
 }

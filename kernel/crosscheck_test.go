@@ -177,6 +177,14 @@ func TestNetlinkMatchesText(t *testing.T) {
 			inputs = append(inputs, struct{ name, src string }{c.Name + "/" + in.Name, string(in.Data)})
 		}
 	}
+	own, _ := filepath.Glob("testdata/*.rules")
+	for _, f := range own {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, struct{ name, src string }{"testdata/" + filepath.Base(f), string(data)})
+	}
 	dir := testutil.SharedDir(t, "corpus/realworld")
 	files, _ := filepath.Glob(filepath.Join(dir, "*.rules"))
 	for _, f := range files {
