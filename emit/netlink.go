@@ -75,6 +75,8 @@ type nlSet struct {
 	Counter   bool
 	Comment   string
 	AutoMerge bool
+	// Typeof is the key's "typeof" userdata, when nft writes one
+	Typeof []byte
 	// DataInterval: each map value is a range (prefix NAT)
 	DataInterval bool
 	Elems        []nlElem

@@ -26,6 +26,7 @@ type loaded struct {
 	// prefix match may shorten (like nft).
 	payload *expr.Payload
 	flags   bool // binary operation applied (no implicit flag test)
+	raw *ir.RawPayload // the selector is a raw payload (nft records it as the set's typeof)
 	// parts of a concatenation: the register and where its load ends
 	reg     uint32
 	loadEnd int
@@ -274,7 +275,7 @@ func (rc *ruleCompiler) selector(e ir.Expr, reg uint32) (*loaded, error) {
 		n := (fd.offset+fd.bits+7)/8 - byteOff
 		pl := &expr.Payload{DestRegister: reg, Base: base, Offset: byteOff, Len: n}
 		rc.emit(pl)
-		l := &loaded{t: intType(n, false), size: n}
+		l := &loaded{t: intType(n, false), size: n, raw: e}
 		if fd.bits%8 != 0 || fd.offset%8 != 0 {
 			l.shift = n*8 - fd.offset%8 - fd.bits
 			l.bits = fd.bits
@@ -1086,7 +1087,7 @@ func fromBE(b []byte, l *loaded) []byte {
 // anonSet builds an anonymous set (or map, when vals is set) for the
 // loaded key l.
 func (rc *ruleCompiler) anonSet(l *loaded, elems []ir.Expr, isMap bool) (*nlSet, error) {
-	s := &nlSet{Anonymous: true, Key: l.t, KeyLen: l.size}
+	s := &nlSet{Anonymous: true, Key: l.t, KeyLen: l.size, Typeof: rawTypeof(l.raw)}
 	s.Flags = unix.NFT_SET_ANONYMOUS | unix.NFT_SET_CONSTANT
 	if l.t.kind == dkConcat {
 		s.Flags |= nftSetConcat
@@ -1382,4 +1383,22 @@ func parseDurationMS(s string) (uint64, error) {
 		total += n * mult
 	}
 	return total, nil
+}
+
+// rawTypeof is the "typeof" userdata nft writes for a set keyed by a raw
+// payload (it makes nft list the elements in hex): expression type
+// payload, no protocol, base, bit offset and length.
+func rawTypeof(r *ir.RawPayload) []byte {
+	if r == nil {
+		return nil
+	}
+	base := map[string]uint32{"ll": 1, "nh": 2, "th": 3}[r.Base]
+	u32 := func(t byte, v uint32) []byte { return binary.NativeEndian.AppendUint32([]byte{t, 4}, v) }
+	var inner []byte
+	for i, v := range []uint32{0, 0, base, r.Offset, r.Len} {
+		inner = append(inner, u32(byte(i), v)...)
+	}
+	out := u32(0, 7) // EXPR_PAYLOAD
+	out = append(out, 1, byte(len(inner)))
+	return append(out, inner...)
 }

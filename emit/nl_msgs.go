@@ -279,6 +279,10 @@ func setMessages(f byte, table string, s *nlSet, what string) []NLMsg {
 	if s.AutoMerge {
 		ud = userdata.AppendUint32(ud, userdata.NFTNL_UDATA_SET_MERGE_ELEMENTS, 1)
 	}
+	if len(s.Typeof) > 0 {
+		ud = append(ud, byte(userdata.NFTNL_UDATA_SET_KEY_TYPEOF), byte(len(s.Typeof)))
+		ud = append(ud, s.Typeof...)
+	}
 	if s.DataInterval {
 		ud = userdata.AppendUint32(ud, userdata.NFTNL_UDATA_SET_DATA_INTERVAL, 1)
 	}

@@ -842,3 +842,39 @@ func (rc *ruleCompiler) payloadSet(k *ir.Payload, v ir.Expr) error {
 	rc.emit(w)
 	return nil
 }
+
+// DescribeQueue prints a compiled queue expression the way libnftnl
+// does ("[ queue num 1-3 bypass fanout ]"), for tests: this kernel cannot
+// load it, so it is compared with nft's own check-mode output.
+func DescribeQueue(e any) string {
+	r, ok := e.(*rawExpr)
+	if !ok || r.name != "queue" {
+		return fmt.Sprintf("%T", e)
+	}
+	ad, err := netlink.NewAttributeDecoder(r.data)
+	if err != nil {
+		return err.Error()
+	}
+	var num, total, flags uint16
+	for ad.Next() {
+		switch ad.Type() {
+		case unix.NFTA_QUEUE_NUM:
+			num = binary.BigEndian.Uint16(ad.Bytes())
+		case unix.NFTA_QUEUE_TOTAL:
+			total = binary.BigEndian.Uint16(ad.Bytes())
+		case unix.NFTA_QUEUE_FLAGS:
+			flags = binary.BigEndian.Uint16(ad.Bytes())
+		}
+	}
+	s := fmt.Sprintf("[ queue num %d", num)
+	if total > 1 {
+		s += fmt.Sprintf("-%d", num+total-1)
+	}
+	if flags&uint16(expr.QueueFlagBypass) != 0 {
+		s += " bypass"
+	}
+	if flags&uint16(expr.QueueFlagFanout) != 0 {
+		s += " fanout"
+	}
+	return s + " ]"
+}
