@@ -25,8 +25,8 @@ type loaded struct {
 	// payload is the load of a byte-aligned header field, which a
 	// prefix match may shorten (like nft).
 	payload *expr.Payload
-	flags   bool // binary operation applied (no implicit flag test)
-	raw *ir.RawPayload // the selector is a raw payload (nft records it as the set's typeof)
+	flags   bool           // binary operation applied (no implicit flag test)
+	raw     *ir.RawPayload // the selector is a raw payload (nft records it as the set's typeof)
 	// parts of a concatenation: the register and where its load ends
 	reg     uint32
 	loadEnd int

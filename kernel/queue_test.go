@@ -46,4 +46,3 @@ func TestQueueBytecode(t *testing.T) {
 		})
 	}
 }
-
