@@ -188,7 +188,7 @@ func TestApplyTwiceSameState(t *testing.T) {
 	if code != 0 || out != "" {
 		t.Errorf("diff after apply: exit %d\n%s", code, out)
 	}
-	if _, code := run(t, "", "rollback", "--netns", ns, "--state-dir", state); code != 0 {
+	if _, code := run(t, "", "rollback", "--state-dir", state); code != 0 {
 		t.Fatal("rollback failed")
 	}
 	// the last backup is from before the second apply: same as first
@@ -209,7 +209,7 @@ func TestRollbackCommand(t *testing.T) {
 	if code != 2 {
 		t.Errorf("diff of a missing file: exit %d\n%s", code, out)
 	}
-	if out, code := run(t, "", "rollback", "--netns", ns, "--state-dir", state); code != 0 {
+	if out, code := run(t, "", "rollback", "--state-dir", state); code != 0 {
 		t.Fatalf("rollback: exit %d\n%s", code, out)
 	}
 	if got := listRuleset(t, ns); got != was {

@@ -32,9 +32,14 @@ type applyOpts struct {
 }
 
 func (a *applyOpts) kernelFlags(c *cobra.Command) {
-	f := c.Flags()
-	f.StringVar(&a.netns, "netns", "", "network namespace to work in: a name (/run/netns/NAME) or a path")
-	f.StringVar(&a.stateDir, "state-dir", envOr("IPT2NFT_STATE_DIR", kernel.DefaultStateDir), "where backups and the pending confirmation are kept")
+	c.Flags().StringVar(&a.netns, "netns", "", "network namespace to work in: a name (/run/netns/NAME) or a path")
+	a.stateFlag(c)
+}
+
+// stateFlag is the only flag of rollback and confirm: they act on the
+// namespace recorded by the apply.
+func (a *applyOpts) stateFlag(c *cobra.Command) {
+	c.Flags().StringVar(&a.stateDir, "state-dir", envOr("IPT2NFT_STATE_DIR", kernel.DefaultStateDir), "where backups and the pending confirmation are kept")
 }
 
 func (a *applyOpts) partialFlag(c *cobra.Command) {
@@ -102,7 +107,7 @@ session).`,
 			return nil
 		},
 	}
-	r.kernelFlags(rollback)
+	r.stateFlag(rollback)
 	root.AddCommand(rollback)
 
 	c := &applyOpts{}
@@ -118,7 +123,7 @@ session).`,
 			return nil
 		},
 	}
-	c.kernelFlags(confirm)
+	c.stateFlag(confirm)
 	root.AddCommand(confirm)
 
 	var token string
@@ -129,7 +134,7 @@ session).`,
 		Args:   cobra.NoArgs,
 		RunE:   func(cmd *cobra.Command, args []string) error { return kernel.RunTimer(t.stateDir, token) },
 	}
-	t.kernelFlags(timer)
+	t.stateFlag(timer)
 	timer.Flags().StringVar(&token, "token", "", "")
 	root.AddCommand(timer)
 }
@@ -210,21 +215,21 @@ func (a *applyOpts) runApply(cmd *cobra.Command, args []string) error {
 	if backup == "" {
 		backup = filepath.Join(a.stateDir, "backup-"+time.Now().UTC().Format("20060102T150405.000000000")+".nft")
 	}
-	if err := kernel.Backup(a.netns, backup, tables); err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	if err := kernel.SaveLast(a.stateDir, kernel.Last{Netns: kernel.NetnsPath(a.netns), Backup: backup, Time: time.Now()}); err != nil {
-		return err
-	}
 	msgs, err := prog.Messages()
 	if err != nil {
 		return err
+	}
+	if err := kernel.Backup(a.netns, backup, tables); err != nil {
+		return fmt.Errorf("backup (nothing changed): %w", err)
 	}
 	bar := newProgress(stderr, len(msgs))
 	err = kernel.SendBatch(a.netns, msgs, bar.update)
 	bar.done()
 	if err != nil {
 		return err
+	}
+	if err := kernel.SaveLast(a.stateDir, kernel.Last{Netns: kernel.NetnsPath(a.netns), Backup: backup, Time: time.Now()}); err != nil {
+		return fmt.Errorf("applied, but recording the backup for rollback failed: %w (the backup is %s)", err, backup)
 	}
 	fmt.Fprintf(stderr, "applied %d rules to %s (backup: %s)\n", prog.Rules(), tableList(tables), backup)
 	if len(unsupported) > 0 {
@@ -333,8 +338,13 @@ func (a *applyOpts) runDiff(cmd *cobra.Command, args []string) error {
 	return &exitError{1}
 }
 
-// stripCounters drops packet and byte counts: they are live data, not
-// part of the ruleset.
+// stripCounters drops packet and byte counts and element expiry times:
+// they are live data, not part of the ruleset.
 func stripCounters(s string) string {
-	return counterRE.ReplaceAllString(s, "counter")
+	return counterRE.ReplaceAllStringFunc(s, func(m string) string {
+		if strings.HasPrefix(m, "counter") {
+			return "counter"
+		}
+		return ""
+	})
 }

@@ -10,7 +10,7 @@ import (
 	"golang.org/x/term"
 )
 
-var counterRE = regexp.MustCompile(`counter packets \d+ bytes \d+`)
+var counterRE = regexp.MustCompile(`counter packets \d+ bytes \d+| expires [0-9dhms]+`)
 
 // progress draws a bar on a terminal for large applies; it is silent
 // when stderr is not a terminal or the batch is small.
