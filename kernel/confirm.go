@@ -157,7 +157,7 @@ func RunTimer(stateDir, token string) error {
 	}
 	got, err := claim(stateDir, "timer")
 	if errors.Is(err, errNothingPending) {
-		fmt.Printf("%s: confirmed, timer ends\n", time.Now().Format(time.RFC3339))
+		fmt.Printf("%s: no longer pending (confirmed or rolled back): timer ends\n", time.Now().Format(time.RFC3339))
 		return nil
 	}
 	if err != nil {
