@@ -37,6 +37,8 @@ func upstreamLiteral(src string) string {
 //
 //   - netlink-optimized: ipt2nft apply's path (compile our optimized
 //     output, one netlink transaction);
+//   - nft-f-optimized-text: the same ruleset as text through "nft -f"
+//     (separates the loading path from the optimizer's effect);
 //   - nft-f-upstream-literal: "nft -f" of upstream's literal translation;
 //   - iptables-legacy-restore: the original dump.
 //
@@ -66,6 +68,20 @@ func BenchmarkApply20k(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ReportMetric(float64(prog.Rules()), "nft-rules")
+		}
+	})
+	var optimized strings.Builder
+	if err := (&emit.Printer{}).WriteRuleset(&optimized, rs, emit.RulesetOptions{Replace: true}); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("nft-f-optimized-text", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			ns := testutil.NewNetns(b)
+			b.StartTimer()
+			if out, err := ns.Exec(optimized.String(), "nft", "-f", "-"); err != nil {
+				b.Fatalf("nft -f: %v\n%s", err, out)
+			}
 		}
 	})
 	b.Run("nft-f-upstream-literal", func(b *testing.B) {
