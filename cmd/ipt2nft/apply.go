@@ -250,7 +250,7 @@ func (a *applyOpts) runApply(cmd *cobra.Command, args []string) error {
 		return fmt.Errorf("%v: the previous ruleset was restored", err)
 	}
 	in, ok := cmd.InOrStdin().(*os.File)
-	if !ok || !term.IsTerminal(int(in.Fd())) {
+	if !ok || !term.IsTerminal(int(in.Fd())) || readsStdin(args) {
 		fmt.Fprintf(stderr, "run \"ipt2nft confirm\" within %s to keep it; otherwise the previous ruleset comes back\n", a.confirm)
 		return nil
 	}
@@ -278,6 +278,20 @@ func (a *applyOpts) runApply(cmd *cobra.Command, args []string) error {
 		fmt.Fprintln(stderr, "\nno answer: the timer restores the previous ruleset")
 		return &exitError{1}
 	}
+}
+
+// readsStdin reports whether the rules came from standard input (which
+// then cannot carry the answer).
+func readsStdin(args []string) bool {
+	if len(args) == 0 {
+		return true
+	}
+	for _, a := range args {
+		if a == "-" {
+			return true
+		}
+	}
+	return false
 }
 
 func tableList(ts []kernel.TableRef) string {
