@@ -191,6 +191,9 @@ func (a *applyOpts) runApply(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
+	if len(rs.Tables) == 0 {
+		return fmt.Errorf("the input has no iptables rules or chains to apply: nothing changed")
+	}
 	prog, err := emit.CompileNetlink(rs)
 	if err != nil {
 		return err
