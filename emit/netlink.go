@@ -116,8 +116,8 @@ var famBytes = map[ir.Family]byte{
 	ir.FamilyARP: unix.NFPROTO_ARP, ir.FamilyBridge: unix.NFPROTO_BRIDGE, ir.FamilyNetdev: unix.NFPROTO_NETDEV,
 }
 
-// CompileNetlink compiles a ruleset. Untranslated rules (comments in the
-// text) are left out, as in the text.
+// CompileNetlink compiles a ruleset. Rules the text writes as comments
+// (untranslated, never matching) are left out, as in the text.
 func CompileNetlink(rs *ir.Ruleset) (*NLProgram, error) {
 	prog := &NLProgram{}
 	var id uint32
@@ -135,7 +135,7 @@ func CompileNetlink(rs *ir.Ruleset) (*NLProgram, error) {
 		for _, c := range t.Chains {
 			nc := &NLChain{Src: c}
 			for _, r := range c.Rules {
-				if r.Untranslated != nil {
+				if printedAsComment(r) {
 					continue
 				}
 				nr, err := tc.rule(r)
