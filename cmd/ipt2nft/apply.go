@@ -1,0 +1,367 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/ipt2nft/ipt2nft/emit"
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/ir"
+	"github.com/ipt2nft/ipt2nft/kernel"
+	"github.com/ipt2nft/ipt2nft/translate"
+)
+
+// applyOpts are the flags of apply, diff, rollback and confirm.
+type applyOpts struct {
+	translateOpts
+	netns           string
+	check           bool
+	skipUnsupported bool
+	allowPartial    bool
+	backup          string
+	stateDir        string
+	confirm         time.Duration
+}
+
+func (a *applyOpts) kernelFlags(c *cobra.Command) {
+	c.Flags().StringVar(&a.netns, "netns", "", "network namespace to work in: a name (/run/netns/NAME) or a path")
+	a.stateFlag(c)
+}
+
+// stateFlag is the only flag of rollback and confirm: they act on the
+// namespace recorded by the apply.
+func (a *applyOpts) stateFlag(c *cobra.Command) {
+	c.Flags().StringVar(&a.stateDir, "state-dir", envOr("IPT2NFT_STATE_DIR", kernel.DefaultStateDir), "where backups and the pending confirmation are kept")
+}
+
+func (a *applyOpts) partialFlag(c *cobra.Command) {
+	c.Flags().BoolVar(&a.allowPartial, "allow-partial", false, "go on when some iptables rules could not be translated (they are reported)")
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func addKernelCommands(root *cobra.Command) {
+	a := &applyOpts{}
+	apply := &cobra.Command{
+		Use:   "apply [FILE...]",
+		Short: "Translate and put the ruleset into the kernel: one transaction, with backup and timed rollback",
+		Long: `apply translates like the default command and replaces ipt2nft's tables in the
+kernel in one netlink transaction: either all of it is applied or nothing.
+Other tables (iptables-nft's, Docker's...) are never touched.
+
+Before changing anything it checks that the kernel can run every rule and
+saves the current state of the tables it replaces (--backup); "ipt2nft
+rollback" restores it. With --confirm, the previous ruleset comes back by
+itself unless the apply is confirmed in time, on the terminal or with
+"ipt2nft confirm" from another shell (the timer survives a lost ssh
+session).`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return a.runApply(cmd, args) },
+	}
+	a.flags(apply)
+	a.kernelFlags(apply)
+	a.partialFlag(apply)
+	f := apply.Flags()
+	f.BoolVar(&a.check, "check", false, "do every check (translation, netlink compilation, kernel support) and change nothing")
+	f.BoolVar(&a.skipUnsupported, "skip-unsupported", false, "apply the rules the kernel can run and report the others")
+	f.StringVar(&a.backup, "backup", "", "file for the backup of the tables replaced (default: STATE-DIR/backup-TIME.nft)")
+	f.DurationVar(&a.confirm, "confirm", 0, "roll back after this long unless confirmed (like iptables-apply), e.g. 60s")
+	root.AddCommand(apply)
+
+	d := &applyOpts{}
+	diff := &cobra.Command{
+		Use:   "diff [FILE...]",
+		Short: "Show the live ruleset of ipt2nft's tables against the planned one (exit 1 if they differ)",
+		Args:  cobra.ArbitraryArgs,
+		RunE:  func(cmd *cobra.Command, args []string) error { return d.runDiff(cmd, args) },
+	}
+	d.flags(diff)
+	d.kernelFlags(diff)
+	d.partialFlag(diff)
+	root.AddCommand(diff)
+
+	r := &applyOpts{}
+	rollback := &cobra.Command{
+		Use:   "rollback",
+		Short: "Restore the tables saved before the last apply (one transaction)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			l, err := kernel.Rollback(r.stateDir)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "restored %s\n", l.Backup)
+			return nil
+		},
+	}
+	r.stateFlag(rollback)
+	root.AddCommand(rollback)
+
+	c := &applyOpts{}
+	confirm := &cobra.Command{
+		Use:   "confirm",
+		Short: "Keep the ruleset of an apply --confirm (stops the rollback timer)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := kernel.Confirm(c.stateDir); err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.ErrOrStderr(), "confirmed: the new ruleset stays")
+			return nil
+		},
+	}
+	c.stateFlag(confirm)
+	root.AddCommand(confirm)
+
+	var token string
+	t := &applyOpts{}
+	timer := &cobra.Command{
+		Use:    "__rollback-timer",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE:   func(cmd *cobra.Command, args []string) error { return kernel.RunTimer(t.stateDir, token) },
+	}
+	t.stateFlag(timer)
+	timer.Flags().StringVar(&token, "token", "", "")
+	root.AddCommand(timer)
+}
+
+// plan translates the input into the ruleset ipt2nft would print.
+func (a *applyOpts) plan(cmd *cobra.Command, args []string) (*ir.Ruleset, error) {
+	if a.exact || a.format != "text" {
+		return nil, fmt.Errorf("--exact and --format do not apply here")
+	}
+	ins, err := readInputs(cmd.InOrStdin(), args)
+	if err != nil {
+		return nil, err
+	}
+	fam := iptparse.FamilyAny
+	switch {
+	case a.ipv6:
+		fam = iptparse.FamilyIPv6
+	case a.ipv4:
+		fam = iptparse.FamilyIPv4
+	}
+	tr := translate.New(translate.Options{Table: a.table, QuoteNames: a.quoteNames})
+	for _, name := range a.ipsets {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		tr.AddIPSets(iptparse.ParseIPSetSave(name, string(b)))
+	}
+	for _, in := range ins {
+		tr.AddFile(iptparse.ParseFile(in.name, in.src, translate.Registry{}, fam))
+	}
+	rs := tr.Ruleset()
+	if !a.noInet && !a.literal {
+		translate.MergeInet(rs, &translate.OptReport{})
+	}
+	rep := translate.Optimize(rs, a.optOptions())
+	for _, d := range rep.Notes {
+		tr.Note(d)
+	}
+	stderr := cmd.ErrOrStderr()
+	for _, d := range tr.Diags() {
+		fmt.Fprintln(stderr, d)
+	}
+	st := tr.Stats()
+	if (st.Errors > 0 || st.Untranslated > 0) && !a.allowPartial {
+		return nil, fmt.Errorf("%d rules could not be translated (%d errors, %d untranslated): nothing changed; fix them or pass --allow-partial", st.Errors+st.Untranslated, st.Errors, st.Untranslated)
+	}
+	return rs, nil
+}
+
+func (a *applyOpts) runApply(cmd *cobra.Command, args []string) error {
+	stderr := cmd.ErrOrStderr()
+	rs, err := a.plan(cmd, args)
+	if err != nil {
+		return err
+	}
+	if len(rs.Tables) == 0 {
+		return fmt.Errorf("the input has no iptables rules or chains to apply: nothing changed")
+	}
+	prog, err := emit.CompileNetlink(rs)
+	if err != nil {
+		return err
+	}
+	unsupported, err := kernel.Probe(a.netns, prog)
+	if err != nil {
+		return fmt.Errorf("kernel probe: %w", err)
+	}
+	for _, u := range unsupported {
+		fmt.Fprintln(stderr, u)
+	}
+	if len(unsupported) > 0 && !a.skipUnsupported {
+		return fmt.Errorf("%d rules cannot run on this kernel: nothing changed (--skip-unsupported applies the rest)", len(unsupported))
+	}
+	prog = kernel.Without(prog, unsupported)
+	tables := kernel.Tables(prog)
+	if a.check {
+		fmt.Fprintf(stderr, "check passed: %d rules in %s would be applied; nothing changed\n", prog.Rules(), tableList(tables))
+		return nil
+	}
+	backup := a.backup
+	if backup == "" {
+		backup = filepath.Join(a.stateDir, "backup-"+time.Now().UTC().Format("20060102T150405.000000000")+".nft")
+	}
+	msgs, err := prog.Messages()
+	if err != nil {
+		return err
+	}
+	if err := kernel.Backup(a.netns, backup, tables); err != nil {
+		return fmt.Errorf("backup (nothing changed): %w", err)
+	}
+	bar := newProgress(stderr, len(msgs))
+	err = kernel.SendBatch(a.netns, msgs, bar.update)
+	bar.done()
+	if err != nil {
+		return err
+	}
+	if err := kernel.SaveLast(a.stateDir, kernel.Last{Netns: kernel.NetnsPath(a.netns), Backup: backup, Time: time.Now()}); err != nil {
+		return fmt.Errorf("applied, but recording the backup for rollback failed: %w (the backup is %s)", err, backup)
+	}
+	fmt.Fprintf(stderr, "applied %d rules to %s (backup: %s)\n", prog.Rules(), tableList(tables), backup)
+	if len(unsupported) > 0 {
+		fmt.Fprintf(stderr, "skipped %d rules this kernel cannot run (listed above)\n", len(unsupported))
+	}
+	if a.confirm <= 0 {
+		return nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	p := kernel.Pending{Netns: kernel.NetnsPath(a.netns), Backup: backup}
+	if err := kernel.StartTimer(exe, a.stateDir, p, a.confirm); err != nil {
+		if rerr := kernel.Restore(a.netns, backup); rerr != nil {
+			return fmt.Errorf("%v; and restoring the backup failed: %v", err, rerr)
+		}
+		return fmt.Errorf("%v: the previous ruleset was restored", err)
+	}
+	in, ok := cmd.InOrStdin().(*os.File)
+	if !ok || !term.IsTerminal(int(in.Fd())) || readsStdin(args) {
+		fmt.Fprintf(stderr, "run \"ipt2nft confirm\" within %s to keep it; otherwise the previous ruleset comes back\n", a.confirm)
+		return nil
+	}
+	fmt.Fprintf(stderr, "Keep the new ruleset? Answer y within %s, anything else rolls back: ", a.confirm)
+	answer := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(in).ReadString('\n')
+		answer <- strings.TrimSpace(s)
+	}()
+	select {
+	case s := <-answer:
+		if strings.EqualFold(s, "y") || strings.EqualFold(s, "yes") {
+			if _, err := kernel.Confirm(a.stateDir); err != nil {
+				return fmt.Errorf("confirm: %w (the timer may have rolled back already)", err)
+			}
+			fmt.Fprintln(stderr, "confirmed: the new ruleset stays")
+			return nil
+		}
+		if err := kernel.RollbackPending(a.stateDir); err != nil {
+			return err
+		}
+		fmt.Fprintln(stderr, "rolled back")
+		return &exitError{1}
+	case <-time.After(a.confirm):
+		fmt.Fprintln(stderr, "\nno answer: the timer restores the previous ruleset")
+		return &exitError{1}
+	}
+}
+
+// readsStdin reports whether the rules came from standard input (which
+// then cannot carry the answer).
+func readsStdin(args []string) bool {
+	if len(args) == 0 {
+		return true
+	}
+	for _, a := range args {
+		if a == "-" {
+			return true
+		}
+	}
+	return false
+}
+
+func tableList(ts []kernel.TableRef) string {
+	var s []string
+	for _, t := range ts {
+		s = append(s, "table "+t.String())
+	}
+	return strings.Join(s, ", ")
+}
+
+// runDiff compares the live tables with the planned ones, both listed by
+// nft: the plan is loaded into a throwaway namespace first, so both sides
+// are normalised the same way.
+func (a *applyOpts) runDiff(cmd *cobra.Command, args []string) error {
+	rs, err := a.plan(cmd, args)
+	if err != nil {
+		return err
+	}
+	var text strings.Builder
+	p := &emit.Printer{}
+	if err := p.WriteRuleset(&text, rs, emit.RulesetOptions{Replace: true}); err != nil {
+		return err
+	}
+	var tables []kernel.TableRef
+	for _, t := range rs.Tables {
+		tables = append(tables, kernel.TableRef{Family: t.Family, Name: t.Name})
+	}
+	var planned map[kernel.TableRef]string
+	err = kernel.InNewNetns(func(ns string) error {
+		if _, err := kernel.Nft(ns, text.String(), "-f", "-"); err != nil {
+			return fmt.Errorf("loading the plan into a throwaway namespace: %w", err)
+		}
+		planned, err = kernel.ListTables(ns, tables)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	live, err := kernel.ListTables(a.netns, tables)
+	if err != nil {
+		return err
+	}
+	var l, pl strings.Builder
+	for _, t := range tables {
+		l.WriteString(stripCounters(live[t]))
+		pl.WriteString(stripCounters(planned[t]))
+	}
+	out := cmd.OutOrStdout()
+	color := false
+	if f, ok := out.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		color = true
+	}
+	d := kernel.UnifiedDiff(l.String(), pl.String(), "live", "planned", color)
+	if d == "" {
+		return nil
+	}
+	io.WriteString(out, d)
+	return &exitError{1}
+}
+
+// stripCounters drops packet and byte counts and element expiry times:
+// they are live data, not part of the ruleset.
+func stripCounters(s string) string {
+	return counterRE.ReplaceAllStringFunc(s, func(m string) string {
+		if strings.HasPrefix(m, "counter") {
+			return "counter"
+		}
+		return ""
+	})
+}
