@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/ipt2nft/ipt2nft/emit"
-	"github.com/ipt2nft/ipt2nft/internal/gendump"
 	"github.com/ipt2nft/ipt2nft/internal/testutil"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/kernel"
@@ -48,7 +47,7 @@ func BenchmarkApply20k(b *testing.B) {
 	if ok, why := testutil.CanUseNetns(); !ok {
 		b.Skip(why)
 	}
-	src := gendump.Dump(benchRules, 1)
+	src := scattered(b, benchRules)
 	rs := normal("bench.rules", src, iptparse.FamilyIPv4)
 	literal := upstreamLiteral(src)
 	b.Run("netlink-optimized", func(b *testing.B) {

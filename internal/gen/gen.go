@@ -21,6 +21,8 @@ const (
 	Blocklist Shape = "blocklist"
 	// Dispatch is kube-proxy style service dispatch.
 	Dispatch Shape = "dispatch"
+	// Scattered is rules the optimizer can hardly merge (the loading worst case).
+	Scattered Shape = "scattered"
 )
 
 // Options for a dump.
@@ -44,6 +46,8 @@ func Write(w io.Writer, o Options) error {
 		g.dispatchDump()
 	case Mixed:
 		g.mixedDump()
+	case Scattered:
+		g.scatteredDump()
 	default:
 		return fmt.Errorf("unknown shape %q", o.Shape)
 	}

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"regexp"
 	"testing"
+
+	"github.com/ipt2nft/ipt2nft/internal/testutil"
 )
 
 var ruleLine = regexp.MustCompile(`(?m)^(\[\d+:\d+\] )?-A `)
 
 func TestSizesAndDeterminism(t *testing.T) {
-	for _, shape := range []Shape{Mixed, Blocklist, Dispatch} {
+	for _, shape := range []Shape{Mixed, Blocklist, Dispatch, Scattered} {
 		for _, n := range []int{100, 1000, 20000} {
 			var a, b bytes.Buffer
 			if err := Write(&a, Options{Rules: n, Shape: shape, Seed: 7}); err != nil {
@@ -23,6 +25,31 @@ func TestSizesAndDeterminism(t *testing.T) {
 			if got < n*9/10 || got > n*11/10+10 {
 				t.Errorf("%s/%d: %d rules", shape, n, got)
 			}
+		}
+	}
+}
+
+// TestSeed checks the seed changes the dump.
+func TestSeed(t *testing.T) {
+	var a, b bytes.Buffer
+	Write(&a, Options{Rules: 1000, Shape: Scattered, Seed: 7})
+	Write(&b, Options{Rules: 1000, Shape: Scattered, Seed: 8})
+	if bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Error("the seed changes nothing")
+	}
+}
+
+// TestIptablesAccepts loads every shape, with counters, into
+// iptables-legacy in a throwaway namespace.
+func TestIptablesAccepts(t *testing.T) {
+	ns := testutil.NewNetns(t)
+	for _, shape := range []Shape{Mixed, Blocklist, Dispatch, Scattered} {
+		var a bytes.Buffer
+		if err := Write(&a, Options{Rules: 1000, Shape: shape, Seed: 3, Counters: true}); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := ns.Exec(a.String(), "iptables-legacy-restore", "-c"); err != nil {
+			t.Errorf("%s: iptables-legacy-restore: %v\n%s", shape, err, out)
 		}
 	}
 }
