@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ipt2nft/ipt2nft/emit"
 	"github.com/ipt2nft/ipt2nft/internal/testutil"
 	"github.com/ipt2nft/ipt2nft/script"
 	"github.com/ipt2nft/ipt2nft/translate"
@@ -55,6 +56,12 @@ func TestRealWorldScripts(t *testing.T) {
 			manifest[m[1]], _ = strconv.Atoi(m[2])
 		}
 	}
+	var ns *testutil.Netns
+	if ok, why := testutil.CanUseNetns(); ok {
+		ns = testutil.NewNetns(t)
+	} else {
+		t.Logf("outputs not loaded: %s", why)
+	}
 	var report strings.Builder
 	fmt.Fprintf(&report, "| file | kind | manifest | captured | refused | translated | untranslated | errors |\n|---|---|--:|--:|--:|--:|--:|--:|\n")
 	var tot [6]int
@@ -93,11 +100,41 @@ func TestRealWorldScripts(t *testing.T) {
 			t.Errorf("%s: MANIFEST.md counts %d rules, expected %d", name, got, m)
 		}
 		tr := translate.New(translate.Options{})
+		if res.IPSets != nil {
+			tr.AddIPSets(res.IPSets)
+		}
 		for _, f := range res.Files {
 			tr.AddFile(f)
 		}
-		tr.Ruleset()
+		rs := tr.Ruleset()
+		translate.MergeInet(rs, &translate.OptReport{})
+		translate.Optimize(rs, translate.AllOpt())
 		st := tr.Stats()
+		// the sets the script fills become nft sets with those elements
+		if res.IPSets != nil {
+			want, got := 0, 0
+			for _, set := range res.IPSets.Sets {
+				want += len(set.Elements)
+			}
+			for _, tbl := range rs.Tables {
+				for _, set := range tbl.Sets {
+					got += len(set.Elements)
+				}
+			}
+			if got != want {
+				t.Errorf("%s: the script leaves %d ipset elements, the output has %d", name, want, got)
+			}
+		}
+		setAsideQueue(rs)
+		var out strings.Builder
+		if err := (&emit.Printer{}).WriteRuleset(&out, rs, emit.RulesetOptions{Replace: true}); err != nil {
+			t.Fatal(err)
+		}
+		if ns != nil {
+			if err := ns.NftCheck(out.String()); err != nil {
+				t.Errorf("%s: output does not load: %v", name, err)
+			}
+		}
 		if st.Rules != res.Rules() {
 			t.Errorf("%s: the translator counts %d rules, the script %d", name, st.Rules, res.Rules())
 		}
@@ -108,4 +145,8 @@ func TestRealWorldScripts(t *testing.T) {
 	}
 	fmt.Fprintf(&report, "| total | | %d | %d | %d | %d | %d | %d |\n", tot[0], tot[1], tot[2], tot[3], tot[4], tot[5])
 	t.Log("\n" + report.String())
+	// errors are commands iptables refuses too, or that need -D
+	if valid := tot[1] - tot[5]; tot[3]*100 < 95*valid {
+		t.Errorf("%d of %d rule commands translate, want at least 95%%", tot[3], valid)
+	}
 }

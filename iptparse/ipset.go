@@ -2,6 +2,7 @@ package iptparse
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -22,6 +23,8 @@ type IPSet struct {
 	Family   Family // from "family inet|inet6" (IPv4 when absent)
 	Options  map[string]string
 	Elements []IPSetElem
+
+	values map[string]bool // the elements' values, for duplicates
 }
 
 // IPSetElem is one "add NAME VALUE [options]".
@@ -40,14 +43,13 @@ func (s *IPSet) Dims() []string {
 // Options without a value, for create and for add ("comment" is a flag
 // when creating a set and takes the comment text when adding).
 var (
-	ipsetCreateFlags = map[string]bool{"counters": true, "comment": true, "skbinfo": true, "forceadd": true, "-exist": true, "-!": true}
-	ipsetAddFlags    = map[string]bool{"nomatch": true, "-exist": true, "-!": true}
+	ipsetCreateFlags = map[string]bool{"counters": true, "comment": true, "skbinfo": true, "forceadd": true}
+	ipsetAddFlags    = map[string]bool{"nomatch": true}
 )
 
 // ParseIPSetSave parses "ipset save" output. Errors name the line.
 func ParseIPSetSave(name, src string) *IPSetFile {
 	f := &IPSetFile{Name: name}
-	byName := map[string]*IPSet{}
 	for i, line := range strings.Split(src, "\n") {
 		lineNo := i + 1
 		if t := strings.TrimSpace(line); t == "" || strings.HasPrefix(t, "#") {
@@ -58,70 +60,208 @@ func ParseIPSetSave(name, src string) *IPSetFile {
 			f.Errors = append(f.Errors, err.(*Error))
 			continue
 		}
-		if len(words) == 0 {
-			continue
-		}
-		if words[0].Text == "ipset" {
+		if len(words) > 0 && words[0].Text == "ipset" {
 			words = words[1:]
 		}
 		if len(words) == 0 {
 			continue
 		}
-		bad := func(format string, args ...any) {
-			f.Errors = append(f.Errors, &Error{Pos: words[0].Pos, Ext: "ipset", Msg: fmt.Sprintf(format, args...)})
-		}
-		switch words[0].Text {
-		case "create", "-N", "n", "-exist":
-			if len(words) < 3 {
-				bad("create needs a set name and a type")
-				continue
-			}
-			s := &IPSet{Pos: words[0].Pos, Name: words[1].Text, Type: words[2].Text, Family: FamilyIPv4, Options: map[string]string{}}
-			if !strings.Contains(s.Type, ":") {
-				bad("unknown set type %q", s.Type)
-				continue
-			}
-			opts, err := ipsetOptions(words[3:], ipsetCreateFlags)
-			if err != "" {
-				bad("%s", err)
-				continue
-			}
-			s.Options = opts
-			switch opts["family"] {
-			case "", "inet":
-			case "inet6":
-				s.Family = FamilyIPv6
-			default:
-				bad("unknown family %q", opts["family"])
-				continue
-			}
-			if _, dup := byName[s.Name]; dup {
-				bad("set %s created twice", s.Name)
-				continue
-			}
-			byName[s.Name] = s
-			f.Sets = append(f.Sets, s)
-		case "add", "-A", "a":
-			if len(words) < 3 {
-				bad("add needs a set name and an element")
-				continue
-			}
-			s := byName[words[1].Text]
-			if s == nil {
-				bad("set %s is not created before its elements", words[1].Text)
-				continue
-			}
-			opts, err := ipsetOptions(words[3:], ipsetAddFlags)
-			if err != "" {
-				bad("%s", err)
-				continue
-			}
-			s.Elements = append(s.Elements, IPSetElem{Pos: words[0].Pos, Value: words[2].Text, Options: opts})
-		default:
-			f.Warnings = append(f.Warnings, Warning{Pos: words[0].Pos, Msg: fmt.Sprintf("ipset command %q ignored (only create and add define sets)", words[0].Text)})
+		if err := f.Command(words); err != nil {
+			f.Errors = append(f.Errors, err)
 		}
 	}
 	return f
+}
+
+// Command applies one ipset command (the words after "ipset", as in a
+// save file or on a command line) to the sets: create, add, del, flush,
+// destroy, rename and swap change them; list, save and test do not.
+// Global flags (-exist, -!, -q...) may come first. A command ipset itself
+// would refuse returns an error naming it and changes nothing; a command
+// that does not define sets is a warning.
+func (f *IPSetFile) Command(words []Word) *Error {
+	exist := false
+	for len(words) > 0 && strings.HasPrefix(words[0].Text, "-") && !ipsetCommands[words[0].Text] {
+		switch words[0].Text {
+		case "-exist", "-!":
+			exist = true
+		case "-o", "-output", "-f", "-file":
+			if len(words) > 1 {
+				words = words[1:]
+			}
+		}
+		words = words[1:]
+	}
+	if len(words) == 0 {
+		return nil
+	}
+	bad := func(format string, args ...any) *Error {
+		return &Error{Pos: words[0].Pos, Ext: "ipset", Msg: fmt.Sprintf(format, args...)}
+	}
+	cmd := words[0].Text
+	var args []Word // global flags may also follow the command
+	for _, w := range words[1:] {
+		switch w.Text {
+		case "-exist", "-!":
+			exist = true
+		case "-q", "-quiet":
+		default:
+			args = append(args, w)
+		}
+	}
+	var set *IPSet
+	if len(args) > 0 {
+		set = f.Set(args[0].Text)
+	}
+	switch cmd {
+	case "create", "-N", "n", "--create":
+		if len(args) < 2 {
+			return bad("create needs a set name and a type")
+		}
+		s := &IPSet{Pos: words[0].Pos, Name: args[0].Text, Type: args[1].Text, Family: FamilyIPv4, Options: map[string]string{}}
+		if !strings.Contains(s.Type, ":") {
+			return bad("unknown set type %q", s.Type)
+		}
+		opts, err := ipsetOptions(args[2:], ipsetCreateFlags)
+		if err != "" {
+			return bad("%s", err)
+		}
+		s.Options = opts
+		switch opts["family"] {
+		case "", "inet":
+		case "inet6":
+			s.Family = FamilyIPv6
+		default:
+			return bad("unknown family %q", opts["family"])
+		}
+		if set != nil {
+			if exist && set.Type == s.Type {
+				return nil
+			}
+			return bad("set %s is created twice", s.Name)
+		}
+		f.Sets = append(f.Sets, s)
+	case "add", "-A", "a", "--add", "del", "-D", "d", "--del":
+		if len(args) < 2 {
+			return bad("%s needs a set name and an element", cmd)
+		}
+		if set == nil {
+			return bad("set %s does not exist (it is not created before its elements)", args[0].Text)
+		}
+		opts, err := ipsetOptions(args[2:], ipsetAddFlags)
+		if err != "" {
+			return bad("%s", err)
+		}
+		value := args[1].Text
+		i := -1
+		if set.has(value) {
+			i = set.element(value)
+		}
+		if cmd[0] == 'a' || cmd == "-A" || cmd == "--add" {
+			switch {
+			case i < 0:
+				set.Elements = append(set.Elements, IPSetElem{Pos: words[0].Pos, Value: value, Options: opts})
+				set.values[value] = true
+			case exist: // ipset -exist add refreshes the options
+				set.Elements[i] = IPSetElem{Pos: words[0].Pos, Value: value, Options: opts}
+			default:
+				return bad("element %s cannot be added to set %s: it's already added", value, set.Name)
+			}
+			return nil
+		}
+		switch {
+		case i >= 0:
+			set.Elements = append(set.Elements[:i:i], set.Elements[i+1:]...)
+			delete(set.values, value)
+		case !exist:
+			return bad("element %s cannot be deleted from set %s: it's not added", value, set.Name)
+		}
+	case "flush", "-F", "f", "--flush", "destroy", "-X", "x", "--destroy":
+		var sets []*IPSet
+		switch {
+		case len(args) == 0:
+			sets = f.Sets
+		case set != nil:
+			sets = []*IPSet{set}
+		default:
+			return bad("set %s does not exist", args[0].Text)
+		}
+		if cmd[0] == 'f' || cmd == "-F" || cmd == "--flush" {
+			for _, s := range sets {
+				s.Elements, s.values = nil, nil
+			}
+			return nil
+		}
+		if len(args) == 0 {
+			f.Sets = nil
+			return nil
+		}
+		f.Sets = slices.DeleteFunc(f.Sets, func(s *IPSet) bool { return s == set })
+	case "rename", "-E", "e", "--rename", "swap", "-W", "w", "--swap":
+		if len(args) < 2 {
+			return bad("%s needs two set names", cmd)
+		}
+		other := f.Set(args[1].Text)
+		if set == nil {
+			return bad("set %s does not exist", args[0].Text)
+		}
+		if cmd[0] == 'r' || cmd == "-E" || cmd == "e" || cmd == "--rename" {
+			if other != nil {
+				return bad("set %s already exists", args[1].Text)
+			}
+			set.Name = args[1].Text
+			return nil
+		}
+		if other == nil {
+			return bad("set %s does not exist", args[1].Text)
+		}
+		set.Name, other.Name = other.Name, set.Name
+	case "list", "-L", "l", "--list", "save", "-S", "s", "--save", "test", "-T", "t", "--test", "version", "-V", "help", "-H":
+		// read only
+	default:
+		f.Warnings = append(f.Warnings, Warning{Pos: words[0].Pos, Msg: fmt.Sprintf("ipset command %q ignored (it does not define sets)", cmd)})
+	}
+	return nil
+}
+
+// Set returns the set of that name, or nil.
+func (f *IPSetFile) Set(name string) *IPSet {
+	for _, s := range f.Sets {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// has reports whether the set holds an element (elements added to
+// Elements directly are indexed on first use).
+func (s *IPSet) has(value string) bool {
+	if s.values == nil || len(s.values) != len(s.Elements) {
+		s.values = make(map[string]bool, len(s.Elements))
+		for _, e := range s.Elements {
+			s.values[e.Value] = true
+		}
+	}
+	return s.values[value]
+}
+
+// element returns the index of an element, or -1.
+func (s *IPSet) element(value string) int {
+	for i, e := range s.Elements {
+		if e.Value == value {
+			return i
+		}
+	}
+	return -1
+}
+
+// ipsetCommands are the command words that look like flags.
+var ipsetCommands = map[string]bool{
+	"-N": true, "-A": true, "-D": true, "-T": true, "-X": true, "-F": true, "-E": true,
+	"-W": true, "-L": true, "-S": true, "-R": true, "-V": true, "-H": true,
+	"--create": true, "--add": true, "--del": true, "--test": true, "--destroy": true, "--flush": true,
+	"--rename": true, "--swap": true, "--list": true, "--save": true, "--restore": true,
 }
 
 func ipsetOptions(words []Word, flags map[string]bool) (map[string]string, string) {

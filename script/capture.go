@@ -336,15 +336,10 @@ func (s *session) restoreInput(ctx context.Context, cmdPos iptparse.Pos) (string
 	return fallback, 0
 }
 
-// ipsetInfo is what the script does with one ipset set.
-type ipsetInfo struct {
-	pos     iptparse.Pos
-	typ     string
-	entries int
-}
-
-// ipset captures ipset calls. Sets are not part of the iptables rules;
-// they are reported per set at the end.
+// ipset captures ipset calls and follows what they do to the sets
+// (create, add, del, flush, destroy, rename, swap, restore): at the end
+// the sets are what the script leaves in the kernel, and become named nft
+// sets. A call ipset would refuse fails (exit status 1) with a warning.
 func (s *session) ipset(ctx context.Context, args []string, skip int) error {
 	hc := interp.HandlerCtx(ctx)
 	rest := args[skip+1:]
@@ -365,32 +360,17 @@ func (s *session) ipset(ctx context.Context, args []string, skip int) error {
 	if len(operands) > 0 {
 		name = operands[0]
 	}
+	words := func(texts []string, pos iptparse.Pos) []iptparse.Word {
+		ws := make([]iptparse.Word, len(texts))
+		for i, t := range texts {
+			ws[i] = iptparse.Word{Text: t, Pos: pos}
+		}
+		return ws
+	}
 	switch sub {
-	case "create", "n", "-N", "--create":
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if _, ok := s.ipsets[name]; ok && !contains(rest, "-exist") && !contains(rest, "-!") {
-			return interp.ExitStatus(1)
-		}
-		typ := ""
-		if len(operands) > 1 {
-			typ = operands[1]
-		}
-		if s.ipsets[name] == nil {
-			s.ipsets[name] = &ipsetInfo{pos: call.Pos, typ: typ}
-			s.ipsetSeq = append(s.ipsetSeq, name)
-		}
-	case "add", "a", "-A", "--add":
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if s.ipsets[name] == nil {
-			s.ipsets[name] = &ipsetInfo{pos: call.Pos}
-			s.ipsetSeq = append(s.ipsetSeq, name)
-		}
-		s.ipsets[name].entries++
 	case "list", "-L", "--list", "save", "-S", "--save", "test", "-T", "--test":
 		s.mu.Lock()
-		_, known := s.ipsets[name]
+		known := s.ipsets.Set(name) != nil
 		s.unknowns = append(s.unknowns, &unknownCmd{text: strings.Join(args[skip:], " "), pos: call.Pos})
 		m := marker("out", len(s.unknowns)-1)
 		s.mu.Unlock()
@@ -401,24 +381,36 @@ func (s *session) ipset(ctx context.Context, args []string, skip int) error {
 			return interp.ExitStatus(1)
 		}
 	case "restore", "-R", "--restore":
-		if hc.Stdin != nil {
-			in, _ := readAll(ctx, hc.Stdin)
-			for _, l := range strings.Split(in, "\n") {
-				f := strings.Fields(l)
-				if len(f) >= 2 && (f[0] == "create" || f[0] == "add" || f[0] == "-N" || f[0] == "-A") {
-					s.mu.Lock()
-					if s.ipsets[f[1]] == nil {
-						s.ipsets[f[1]] = &ipsetInfo{pos: call.Pos}
-						s.ipsetSeq = append(s.ipsetSeq, f[1])
-					}
-					if f[0] == "add" || f[0] == "-A" {
-						s.ipsets[f[1]].entries++
-					} else if len(f) > 2 {
-						s.ipsets[f[1]].typ = f[2]
-					}
-					s.mu.Unlock()
-				}
+		if hc.Stdin == nil {
+			return nil
+		}
+		in, _ := readAll(ctx, hc.Stdin)
+		exist := contains(rest, "-exist") || contains(rest, "-!")
+		failed := false
+		for _, l := range strings.Split(in, "\n") {
+			f := strings.Fields(l)
+			if len(f) == 0 || strings.HasPrefix(f[0], "#") || f[0] == "COMMIT" {
+				continue
 			}
+			if exist {
+				f = append(f, "-exist")
+			}
+			s.mu.Lock()
+			if err := s.ipsets.Command(words(f, call.Pos)); err != nil {
+				s.warnLocked(call.Pos, "ipset restore: "+err.Msg)
+				failed = true
+			}
+			s.mu.Unlock()
+		}
+		if failed {
+			return interp.ExitStatus(1)
+		}
+	default:
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if err := s.ipsets.Command(words(rest, call.Pos)); err != nil {
+			s.warnLocked(call.Pos, "ipset: "+err.Msg)
+			return interp.ExitStatus(1)
 		}
 	}
 	return nil
@@ -439,24 +431,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// ipsetWarnings reports the sets (s.mu held).
-func (s *session) ipsetWarnings() {
-	for _, name := range s.ipsetSeq {
-		in := s.ipsets[name]
-		what := "ipset set " + name
-		if in.typ != "" {
-			what += " (" + in.typ + ")"
-		}
-		switch {
-		case in.entries == 1:
-			what += ", with 1 entry the script adds,"
-		case in.entries > 1:
-			what += fmt.Sprintf(", with %d entries the script adds,", in.entries)
-		}
-		s.warnLocked(in.pos, what+" is not translated: define it in nftables (ipt2nft translates the iptables rules that use it)")
-	}
 }
 
 // fwState follows what the script did to the ruleset, for the exit

@@ -119,6 +119,9 @@ type Result struct {
 	Files []*iptparse.File
 	// Calls lists every captured call.
 	Calls []*Call
+	// IPSets are the ipset sets the script leaves behind, with their
+	// elements (nil if none), for translate.Translator.AddIPSets.
+	IPSets *iptparse.IPSetFile
 	// Stderr is what the shell itself printed (builtin errors).
 	Stderr string
 }
@@ -303,8 +306,7 @@ type session struct {
 	mem       *memFS
 	state     *fwState
 	lastCall  *lastCall
-	ipsets    map[string]*ipsetInfo
-	ipsetSeq  []string
+	ipsets    *iptparse.IPSetFile
 	stopped   string
 	exited    bool // the script ran exit (its EXIT trap ran then)
 	exitPos   iptparse.Pos
@@ -343,7 +345,7 @@ func Run(name, src string, opt Options) (*Result, error) {
 		substVars: map[string]bool{},
 		mem:       newMemFS(),
 		state:     newFwState(),
-		ipsets:    map[string]*ipsetInfo{},
+		ipsets:    &iptparse.IPSetFile{Name: name},
 		top:       &discard{},
 		stderr:    &lockedBuffer{},
 	}
@@ -393,7 +395,9 @@ func Run(name, src string, opt Options) (*Result, error) {
 	if s.stopped != "" {
 		s.warnLocked(iptparse.Pos{File: name}, s.stopped+"; the commands captured until then are translated")
 	}
-	s.ipsetWarnings()
+	for _, w := range s.ipsets.Warnings {
+		s.warnLocked(w.Pos, w.Msg)
+	}
 	rules := 0
 	for _, c := range s.calls {
 		rules += c.Rules
@@ -402,6 +406,9 @@ func Run(name, src string, opt Options) (*Result, error) {
 		s.warnLocked(s.exitPos, "the script exits here before it adds any rule; if it expects arguments (start, restart...), give them with -D 1=ARG")
 	}
 	res := &Result{Kind: s.kind, Calls: s.calls, Stderr: s.stderr.String()}
+	if len(s.ipsets.Sets) > 0 {
+		res.IPSets = s.ipsets
+	}
 	res.Files = append([]*iptparse.File{s.warnFile}, s.files...)
 	sortWarnings(s.warnFile.Warnings)
 	return res, nil

@@ -500,8 +500,55 @@ ipset list blocklist >/dev/null || ipset create blocklist hash:net
 	if kinds != " ipset ipset ipset ipset modprobe" {
 		t.Errorf("calls:%s", kinds)
 	}
+	check(t, "warnings", warnings(res, dir), nil)
+	if res.IPSets == nil || len(res.IPSets.Sets) != 1 {
+		t.Fatalf("sets: %+v", res.IPSets)
+	}
+	var got []string
+	for _, e := range res.IPSets.Sets[0].Elements {
+		got = append(got, e.Value)
+	}
+	check(t, "elements", got, []string{"192.0.2.0/24", "198.51.100.0/24"})
+}
+
+// TestIpsetState follows what a script does to its sets: -exist, flush,
+// del, destroy, swap, restore, and refused calls the script tests.
+func TestIpsetState(t *testing.T) {
+	src := `ipset create a hash:ip timeout 60
+ipset create a hash:ip || echo exists
+ipset -exist create a hash:ip
+ipset add a 192.0.2.1
+ipset add a 192.0.2.1 2>/dev/null || ipset add a 192.0.2.2 timeout 5
+ipset create tmp hash:ip
+ipset add tmp 192.0.2.9
+ipset swap tmp a
+ipset destroy tmp
+ipset restore -exist <<END
+create b hash:net,port
+add b 10.0.0.0/8,tcp:22
+add b 10.0.0.0/8,tcp:22
+END
+ipset del b 10.0.0.0/8,tcp:22
+ipset add b 172.16.0.0/12,udp:53
+ipset flush c
+`
+	res, dir := runScript(t, src, nil)
+	if res.IPSets == nil {
+		t.Fatal("no sets")
+	}
+	var got []string
+	for _, s := range res.IPSets.Sets {
+		line := s.Name + " " + s.Type + ":"
+		for _, e := range s.Elements {
+			line += " " + e.Value
+		}
+		got = append(got, line)
+	}
+	check(t, "sets", got, []string{"a hash:ip: 192.0.2.9", "b hash:net,port: 172.16.0.0/12,udp:53"})
 	check(t, "warnings", warnings(res, dir), []string{
-		"fw.sh:1:1: warning: ipset set blocklist (hash:net), with 2 entries the script adds, is not translated: define it in nftables (ipt2nft translates the iptables rules that use it)",
+		"fw.sh:2:1: warning: ipset: set a is created twice",
+		"fw.sh:5:1: warning: ipset: element 192.0.2.1 cannot be added to set a: it's already added",
+		"fw.sh:17:1: warning: ipset: set c does not exist",
 	})
 }
 

@@ -207,6 +207,9 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 		if err != nil {
 			return err
 		}
+		if res.IPSets != nil {
+			tr.AddIPSets(res.IPSets)
+		}
 		for _, f := range res.Files {
 			tr.AddFile(f)
 		}
