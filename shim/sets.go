@@ -2,6 +2,7 @@ package shim
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"github.com/mdlayher/netlink"
@@ -24,6 +25,9 @@ type kSet struct {
 
 func readSets(fam byte, table string) ([]*kSet, error) {
 	msgs, err := request(unix.NFT_MSG_GETSET, unix.NLM_F_DUMP, fam, []netlink.Attribute{strAttr(unix.NFTA_SET_TABLE, table)})
+	if errors.Is(err, unix.ENOENT) {
+		return nil, nil // no table yet
+	}
 	if err != nil {
 		return nil, err
 	}

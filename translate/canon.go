@@ -167,11 +167,7 @@ func (b *canonBuf) ext(x *iptparse.Ext) {
 	for _, o := range x.Options {
 		var args []string
 		for _, a := range o.Args {
-			if o.Spec != nil && o.Spec.Type == iptparse.TypeString {
-				args = append(args, saveString(a.Text))
-			} else {
-				args = append(args, canonWord(a.Text))
-			}
+			args = append(args, canonWord(a.Text))
 		}
 		b.opt(o.Neg, o.Name, args...)
 	}
@@ -184,12 +180,9 @@ func canonKey(x *iptparse.Ext) string {
 	return x.Name
 }
 
-// canonTargetName is the name iptables prints for a target: aliases
-// are printed as the target they stand for.
+// canonTargetName is the name iptables prints for a target (1.8.9
+// prints NOTRACK as NOTRACK, not as its alias CT --notrack).
 func canonTargetName(x *iptparse.Ext) string {
-	if x.Name == "NOTRACK" {
-		return "CT"
-	}
 	return x.Name
 }
 

@@ -36,7 +36,7 @@ func init() {
 		"-j MARK":     saveMARK,
 		"-j CONNMARK": saveCONNMARK,
 		"-j NFQUEUE":  saveNFQUEUE,
-		"-j NOTRACK":  func(b *canonBuf, x *iptparse.Ext) bool { b.opt(false, "notrack"); return true },
+		"-j NFLOG":    saveNFLOG,
 		"-j TCPMSS":   saveTCPMSS,
 	}
 }
@@ -212,7 +212,12 @@ func saveConntrack(b *canonBuf, x *iptparse.Ext) bool {
 			if !ok {
 				return false
 			}
-			b.opt(o.Neg, name, canonAddrMask(a))
+			// conntrack's print_addr: no mask for a host.
+			s := canonAddrMask(a)
+			if a.Bits == a.Addr.BitLen() {
+				s = a.Masked().String()
+			}
+			b.opt(o.Neg, name, s)
 		case "ctorigsrcport", "ctorigdstport", "ctreplsrcport", "ctrepldstport":
 			s, ok := portRange(o.Value)
 			if !ok {
@@ -485,4 +490,23 @@ func saveTCPMSS(b *canonBuf, x *iptparse.Ext) bool {
 		return true
 	}
 	return false
+}
+
+// saveNFLOG is NFLOG_save (nflog_print with "--").
+func saveNFLOG(b *canonBuf, x *iptparse.Ext) bool {
+	if o := x.Opt("nflog-prefix"); o != nil && o.Arg() != "" {
+		b.opt(false, "nflog-prefix", saveString(o.Arg()))
+	}
+	if o := x.Opt("nflog-group"); o != nil && o.Value.(uint64) != 0 {
+		b.opt(false, "nflog-group", strconv.FormatUint(o.Value.(uint64), 10))
+	}
+	if o := x.Opt("nflog-size"); o != nil {
+		b.opt(false, "nflog-size", strconv.FormatUint(o.Value.(uint64), 10))
+	} else if o := x.Opt("nflog-range"); o != nil {
+		b.opt(false, "nflog-range", strconv.FormatUint(o.Value.(uint64), 10))
+	}
+	if o := x.Opt("nflog-threshold"); o != nil && o.Value.(uint64) != 1 {
+		b.opt(false, "nflog-threshold", strconv.FormatUint(o.Value.(uint64), 10))
+	}
+	return true
 }
