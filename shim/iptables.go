@@ -428,11 +428,11 @@ func (m *model) deleteChains(table string, c *chain) error {
 		return err
 	}
 	for _, x := range cs {
-		if len(x.groups) > 0 {
-			return m.errf(1, "Directory not empty.")
-		}
 		if m.referenced(x) {
 			return m.errf(1, "Too many links.")
+		}
+		if len(x.groups) > 0 {
+			return m.errf(1, "Directory not empty.")
 		}
 	}
 	for _, x := range cs {

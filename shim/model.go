@@ -70,8 +70,6 @@ type model struct {
 	auxOf   map[uint64][]string
 	seq     int
 	tr      *translate.Translator
-	// ipsetsLoaded: the ipset definitions were given to tr
-	ipsetsLoaded bool
 	// sets are the names of the named sets the table has (nil: not
 	// read yet)
 	sets map[string]bool

@@ -29,10 +29,6 @@ var (
 	famIPv6 = family{iptparse.FamilyIPv6, ir.FamilyIP6, "ip6tables"}
 )
 
-// tableOrder is the order iptables-save prints tables in when none of
-// them exists yet; existing tables keep the order they were made in.
-var tableOrder = []string{"raw", "mangle", "nat", "filter", "security"}
-
 // builtinChains are each iptables table's built-in chains in hook order.
 var builtinChains = map[string][]string{
 	"raw":      {"PREROUTING", "OUTPUT"},

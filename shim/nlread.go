@@ -228,12 +228,3 @@ func parseRule(m []byte) (*kRule, string, error) {
 	}
 	return r, tbl, ad.Err()
 }
-
-// tableExists reports whether the table exists.
-func tableExists(fam byte, table string) (bool, error) {
-	_, err := request(unix.NFT_MSG_GETTABLE, 0, fam, []netlink.Attribute{strAttr(unix.NFTA_TABLE_NAME, table)})
-	if errors.Is(err, unix.ENOENT) {
-		return false, nil
-	}
-	return err == nil, err
-}

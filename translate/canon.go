@@ -2,7 +2,6 @@ package translate
 
 import (
 	"fmt"
-	"net/netip"
 	"strconv"
 	"strings"
 
@@ -223,5 +222,3 @@ func markMask(v, m uint64) string {
 	}
 	return hex32(v)
 }
-
-func addrString(a netip.Addr) string { return a.String() }

@@ -326,7 +326,7 @@ func saveMAC(b *canonBuf, x *iptparse.Ext) bool {
 	if !ok {
 		return false
 	}
-	b.opt(o.Neg, "mac-source", strings.ToUpper(m.String()))
+	b.opt(o.Neg, "mac-source", m.String())
 	return true
 }
 
