@@ -81,7 +81,7 @@ func TestCommandsLikeLegacy(t *testing.T) {
 	}
 }
 
-// splitArgs splits on spaces; '...' groups words, '' inside is one '.
+// splitArgs splits on spaces; '...' groups words, ” inside is one '.
 func splitArgs(s string) []string {
 	var out []string
 	var cur strings.Builder
