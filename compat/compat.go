@@ -1,6 +1,7 @@
 // Package compat makes ipt2nft answer to the names of other tools:
 // iptables-translate and friends (exact mode, upstream 1.8.11 output), and
-// later the iptables shim.
+// the iptables shim (iptables, ip6tables, their -save and -restore, and
+// ipset; see package shim).
 package compat
 
 import (
@@ -15,6 +16,7 @@ import (
 	"github.com/ipt2nft/ipt2nft/emit"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
+	"github.com/ipt2nft/ipt2nft/shim"
 	"github.com/ipt2nft/ipt2nft/translate"
 )
 
@@ -46,6 +48,10 @@ func Lookup(argv0 string) (Tool, bool) {
 	}
 	return Tool{}, false
 }
+
+// Shim finds an iptables shim tool by program name (argv[0], with or
+// without a path).
+func Shim(argv0 string) (shim.Tool, bool) { return shim.Lookup(filepath.Base(argv0)) }
 
 // IO bundles the streams a tool uses.
 type IO struct {

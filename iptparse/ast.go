@@ -67,6 +67,8 @@ type Command struct {
 	Counters *Counters
 	Rule     *Rule // for commands that carry a rule specification
 	Warnings []Warning
+	// Flags are the listing and locking options (-n -v -x -w...).
+	Flags ListFlags
 }
 
 // RuleText renders the command the way iptables-save would print it (the

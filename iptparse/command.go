@@ -608,8 +608,15 @@ func (st *parseState) base(w Word, c byte, mode ArgMode, inline string, hasInlin
 		if st.p.Restore {
 			return st.errorf(w.Pos, "You cannot use `-%c' from iptables-restore", c)
 		}
+		val := inline
 		if !hasInline && st.hasArg() {
+			val = st.words[st.next].Text
 			st.next++
+		}
+		if c == 'w' {
+			cmd.Flags.Wait, cmd.Flags.WaitSecs = true, val
+		} else {
+			cmd.Flags.WaitInterval = val
 		}
 	case '4':
 		if st.p.Family == FamilyIPv6 {
@@ -619,9 +626,20 @@ func (st *parseState) base(w Word, c byte, mode ArgMode, inline string, hasInlin
 		if st.p.Family != FamilyIPv6 {
 			return &Error{Pos: w.Pos, Msg: "-6: this command is for IPv6 only (ignored by iptables)"}
 		}
-	case 'n', 'v', 'x', '0', 'M':
-		// Listing and modprobe options: no effect on the rule.
-	case 'V', 'h':
+	case 'n':
+		cmd.Flags.Numeric = true
+	case 'v':
+		cmd.Flags.Verbose++
+	case 'x':
+		cmd.Flags.Exact = true
+	case '0':
+		cmd.Flags.LineNumbers = true
+	case 'M':
+		// modprobe: no effect on the rule.
+	case 'V':
+		cmd.Flags.Version = true
+		return st.errorf(w.Pos, "-%c is not a rule command", c)
+	case 'h':
 		return st.errorf(w.Pos, "-%c is not a rule command", c)
 	default:
 		return st.unknownOption(w, "-"+string(c))

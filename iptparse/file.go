@@ -198,7 +198,9 @@ func parseSave(f *File, src string, reg Registry) {
 				continue
 			}
 			d := &ChainDecl{Pos: pos, Table: table, Name: fields[0], Policy: fields[1]}
-			if len(fields) >= 3 {
+			// iptables-restore reads the counters of built-in chains
+			// only; after "-" it ignores the rest of the line.
+			if len(fields) >= 3 && d.Policy != "-" {
 				m := countersRe.FindStringSubmatch(fields[2])
 				if m == nil {
 					f.bad(pos, line, Errorf(pos, "", "bad counters %q in chain declaration", fields[2]))

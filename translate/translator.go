@@ -23,6 +23,10 @@ type Options struct {
 	// characters be written quoted, for an nft that reads quoted names.
 	// Without it such chains are renamed.
 	QuoteNames bool
+	// ChainName, when set, gives the nft name of the iptables chain a
+	// rule jumps to (the iptables shim's own naming); normal mode's
+	// layout names them otherwise.
+	ChainName func(fam iptparse.Family, table, chain string) string
 }
 
 // DiagKind classifies diagnostics.
@@ -365,6 +369,9 @@ func (c *Ctx) target(tg *iptparse.Target) error {
 func (t *Translator) chainRef(c *Ctx, name string, pos iptparse.Pos) string {
 	if t.opt.Exact {
 		return name
+	}
+	if t.opt.ChainName != nil {
+		return t.opt.ChainName(c.Family, c.Table, name)
 	}
 	return t.native.userChainName(c.Family, c.Table, name, pos)
 }

@@ -3,7 +3,9 @@
 // It is a multi-call binary: run as iptables-translate,
 // ip6tables-translate, iptables-restore-translate or
 // ip6tables-restore-translate (a symlink, or a subcommand of the same
-// name) it behaves like those upstream tools.
+// name) it behaves like those upstream tools. Run as iptables, ip6tables,
+// iptables-save, ip6tables-save, iptables-restore, ip6tables-restore or
+// ipset it is the iptables shim (see "ipt2nft shim install").
 package main
 
 import (
@@ -12,9 +14,13 @@ import (
 	"os"
 
 	"github.com/ipt2nft/ipt2nft/compat"
+	"github.com/ipt2nft/ipt2nft/shim"
 )
 
 func main() {
+	if tool, ok := compat.Shim(os.Args[0]); ok {
+		os.Exit(tool.Run(os.Args[1:], shim.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
+	}
 	if tool, ok := compat.Lookup(os.Args[0]); ok {
 		os.Exit(tool.Run(os.Args[1:], compat.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
 	}

@@ -45,6 +45,7 @@ With no FILE, or when FILE is -, it reads standard input.`,
 	opts.flags(tr)
 	root.AddCommand(tr)
 	addKernelCommands(root)
+	addShimCommands(root)
 	for _, tool := range compat.Tools {
 		tool := tool
 		root.AddCommand(&cobra.Command{

@@ -1,0 +1,531 @@
+package shim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+
+	"github.com/ipt2nft/ipt2nft/emit"
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/ir"
+	"github.com/ipt2nft/ipt2nft/translate"
+)
+
+// The model is our nft table as iptables sees it: chains of iptables
+// tables holding iptables rules ("groups" of nft rules). Commands change
+// the model; commit turns the difference to the kernel's state into one
+// batch of netlink messages: rules that go are deleted by handle, new
+// rules are inserted in front of the handle of the next rule that stays
+// (or appended), chains are created, renamed and deleted. Nothing that
+// does not change is sent again.
+
+// group is one iptables rule.
+type group struct {
+	spec  string // canonical rule text, without "-A CHAIN"
+	table string
+	id    uint64
+	// in the kernel
+	handles        []uint64
+	aux            []string // helper chains it jumps to
+	packets, bytes uint64
+	// made by this call
+	unit   *translate.RuleUnit
+	fresh  bool
+	pos    iptparse.Pos
+	before uint64 // handle the new rule is inserted in front of (0: appended)
+}
+
+// chain is one iptables chain.
+type chain struct {
+	table, name string
+	builtin     bool
+	policy      string  // "ACCEPT" or "DROP" (built-in chains)
+	k           *kChain // in the kernel; nil if made by this call
+	loaded      bool
+	groups      []*group
+	oldGroups   []*group
+	flushed     bool // every rule the kernel has goes
+	newPolicy   bool
+	renamedFrom string // kernel name before -E
+	seq         int    // creation order
+}
+
+func (c *chain) nftName() string { return nftChainName(c.table, c.name) }
+
+// kernelName is the chain's name in the kernel before this call.
+func (c *chain) kernelName() string {
+	if c.renamedFrom != "" {
+		return c.renamedFrom
+	}
+	return c.nftName()
+}
+
+// model is the state of one family's table.
+type model struct {
+	fam     family
+	chains  map[string]*chain // by current nft name
+	deleted []*chain          // kernel chains that go
+	aux     map[string]*kChain
+	auxOf   map[uint64][]string
+	seq     int
+	tr      *translate.Translator
+	// sets are the names of the named sets the table has (nil: not
+	// read yet)
+	sets map[string]bool
+	// counters: -c / restore --counters values are kept for new rules
+	dirty bool
+}
+
+func newModel(fam family) *model {
+	m := &model{fam: fam, chains: map[string]*chain{}, aux: map[string]*kChain{}, auxOf: map[uint64][]string{}}
+	m.tr = translate.New(translate.Options{Table: TableName, QuoteNames: true, ChainName: func(_ iptparse.Family, table, chain string) string {
+		return nftChainName(table, chain)
+	}})
+	return m
+}
+
+// load reads the table's chains from the kernel.
+func (m *model) load() error {
+	kcs, err := readChains(emit.FamilyByte(m.fam.nft), TableName)
+	if err != nil {
+		return fmt.Errorf("reading table %s: %w", TableName, err)
+	}
+	for _, kc := range kcs {
+		table, name, aux, ok := splitChainName(kc.Name)
+		if !ok {
+			continue
+		}
+		if aux {
+			m.aux[kc.Name] = kc
+			if i := strings.LastIndexByte(name, '.'); i >= 0 {
+				var id uint64
+				if _, err := fmt.Sscanf(name[i+1:], "%x", &id); err == nil {
+					m.auxOf[id] = append(m.auxOf[id], kc.Name)
+				}
+			}
+			continue
+		}
+		c := &chain{table: table, name: name, builtin: kc.Hook && isBuiltin(table, name), policy: kc.Policy, k: kc, seq: m.seq}
+		m.seq++
+		m.chains[kc.Name] = c
+	}
+	return nil
+}
+
+// tableChains returns the chains of an iptables table: built-in chains
+// in hook order, then user chains sorted by name (iptables' order).
+func (m *model) tableChains(table string) []*chain {
+	var out []*chain
+	for _, n := range builtinChains[table] {
+		if c := m.chains[nftChainName(table, n)]; c != nil {
+			out = append(out, c)
+		}
+	}
+	var user []*chain
+	for _, c := range m.chains {
+		if c.table == table && !c.builtin {
+			user = append(user, c)
+		}
+	}
+	sort.Slice(user, func(i, j int) bool { return user[i].name < user[j].name })
+	return append(out, user...)
+}
+
+// tableExists reports whether an iptables table has been set up.
+func (m *model) tableExists(table string) bool {
+	for _, c := range m.chains {
+		if c.table == table {
+			return true
+		}
+	}
+	return false
+}
+
+// tables lists the iptables tables that exist, in the order they were
+// made.
+func (m *model) tables() []string {
+	first := map[string]int{}
+	for _, c := range m.chains {
+		if s, ok := first[c.table]; !ok || c.seq < s {
+			first[c.table] = c.seq
+		}
+	}
+	var out []string
+	for t := range first {
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return first[out[i]] < first[out[j]] })
+	return out
+}
+
+// ensureTable creates the built-in chains of an iptables table that are
+// missing (policy ACCEPT), as loading the iptables table would.
+func (m *model) ensureTable(table string) {
+	for _, n := range builtinChains[table] {
+		if m.chains[nftChainName(table, n)] == nil {
+			m.addChain(&chain{table: table, name: n, builtin: true, policy: "ACCEPT", loaded: true})
+		}
+	}
+}
+
+func (m *model) addChain(c *chain) {
+	c.seq = m.seq
+	m.seq++
+	m.chains[c.nftName()] = c
+	m.dirty = true
+}
+
+func (m *model) chain(table, name string) *chain { return m.chains[nftChainName(table, name)] }
+
+// loadRules reads the rules of the given chains (all of the family's
+// chains if none are given) that are not read yet.
+func (m *model) loadRules(cs ...*chain) error {
+	var need []*chain
+	if len(cs) == 0 {
+		for _, c := range m.chains {
+			cs = append(cs, c)
+		}
+	}
+	for _, c := range cs {
+		if !c.loaded && c.k != nil {
+			need = append(need, c)
+		} else {
+			c.loaded = true
+		}
+	}
+	if len(need) == 0 {
+		return nil
+	}
+	fam := emit.FamilyByte(m.fam.nft)
+	var rules []*kRule
+	var err error
+	if len(need) == 1 {
+		rules, err = readRules(fam, TableName, need[0].kernelName(), false)
+	} else {
+		rules, err = readRules(fam, TableName, "", false)
+	}
+	if err != nil {
+		return fmt.Errorf("reading rules: %w", err)
+	}
+	byChain := map[string][]*kRule{}
+	for _, r := range rules {
+		byChain[r.Chain] = append(byChain[r.Chain], r)
+	}
+	for _, c := range need {
+		c.oldGroups = m.groupsOf(byChain[c.kernelName()])
+		c.groups = append([]*group(nil), c.oldGroups...)
+		c.loaded = true
+	}
+	return nil
+}
+
+// groupsOf turns a chain's nft rules into iptables rules.
+func (m *model) groupsOf(rules []*kRule) []*group {
+	var out []*group
+	var cur *group
+	for _, r := range rules {
+		id, has, spec, comment := parseUdata(r.UserData)
+		if cur == nil || !has || id != cur.id {
+			cur = &group{id: id}
+			if !has {
+				// A rule someone else added: shown by its comment.
+				cur.spec = "-m comment --comment " + quoteComment(fmt.Sprintf("nft rule handle %d not made by ipt2nft %s", r.Handle, comment))
+			}
+			cur.aux = m.auxOf[id]
+			out = append(out, cur)
+		}
+		cur.spec += spec
+		cur.handles = append(cur.handles, r.Handle)
+		cur.packets += r.Packets
+		cur.bytes += r.Bytes
+	}
+	return out
+}
+
+func quoteComment(s string) string { return "\"" + strings.ReplaceAll(s, "\"", "'") + "\"" }
+
+// newGroupID picks an id for a new iptables rule.
+func newGroupID() uint64 {
+	for {
+		if id := rand.Uint64(); id != 0 {
+			return id
+		}
+	}
+}
+
+// removeGroup takes the rule at index i out of c.
+func (m *model) removeGroup(c *chain, i int) {
+	c.groups = append(c.groups[:i:i], c.groups[i+1:]...)
+	m.dirty = true
+}
+
+// insertGroup puts g at index i of c.
+func (m *model) insertGroup(c *chain, i int, g *group) {
+	c.groups = append(c.groups[:i:i], append([]*group{g}, c.groups[i:]...)...)
+	m.dirty = true
+}
+
+// flush empties a chain. Its rules need not be read unless helper
+// chains may have to go with them.
+func (m *model) flush(c *chain) error {
+	if len(m.aux) > 0 {
+		if err := m.loadRules(c); err != nil {
+			return err
+		}
+	}
+	if c.k != nil {
+		c.flushed = true
+	}
+	c.groups = nil
+	c.loaded = true
+	m.dirty = true
+	return nil
+}
+
+// deleteChain removes a user chain (already flushed or empty).
+func (m *model) deleteChain(c *chain) {
+	delete(m.chains, c.nftName())
+	if c.k != nil {
+		m.deleted = append(m.deleted, c)
+	}
+	m.dirty = true
+}
+
+// newUserChain creates a user chain; a chain of that name deleted earlier
+// in the same call comes back empty.
+func (m *model) newUserChain(table, name string) *chain {
+	for i, d := range m.deleted {
+		if d.table == table && d.nftName() == nftChainName(table, name) && d.renamedFrom == "" {
+			m.deleted = append(m.deleted[:i], m.deleted[i+1:]...)
+			d.groups = nil
+			d.loaded = true
+			d.flushed = true
+			m.chains[d.nftName()] = d
+			m.dirty = true
+			return d
+		}
+	}
+	c := &chain{table: table, name: name, loaded: true}
+	m.addChain(c)
+	return c
+}
+
+// commit returns the messages that make the kernel's table what the
+// model is, in one transaction.
+func (m *model) commit() ([]emit.NLMsg, error) {
+	if !m.dirty {
+		return nil, nil
+	}
+	fam := m.fam.nft
+	var msgs []emit.NLMsg
+	msgs = append(msgs, emit.NewTableMessage(fam, TableName))
+
+	all := make([]*chain, 0, len(m.chains)+len(m.deleted))
+	for _, c := range m.chains {
+		all = append(all, c)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].seq < all[j].seq })
+	all = append(all, m.deleted...)
+
+	// 1. Rules that go, and the helper chains of their rules.
+	var auxGone []string
+	for _, c := range all {
+		if c.k == nil {
+			continue
+		}
+		stay := map[*group]bool{}
+		for _, g := range c.groups {
+			stay[g] = true
+		}
+		if c.flushed {
+			msgs = append(msgs, emit.FlushChainMessage(fam, TableName, c.kernelName()))
+		}
+		for _, g := range c.oldGroups {
+			if stay[g] {
+				continue
+			}
+			auxGone = append(auxGone, g.aux...)
+			if c.flushed {
+				continue
+			}
+			for _, h := range g.handles {
+				msgs = append(msgs, emit.DelRuleMessage(fam, TableName, c.kernelName(), h))
+			}
+		}
+	}
+	for _, a := range auxGone {
+		msgs = append(msgs, emit.FlushChainMessage(fam, TableName, a), emit.DelChainMessage(fam, TableName, a))
+	}
+	// 2. Chains that go.
+	for _, c := range m.deleted {
+		msgs = append(msgs, emit.DelChainMessage(fam, TableName, c.kernelName()))
+	}
+	// 3. Renames and policies.
+	tbl := &ir.Table{Family: fam, Name: TableName}
+	for _, c := range all[:len(m.chains)] {
+		if c.k != nil && c.renamedFrom != "" {
+			msgs = append(msgs, emit.RenameChainMessage(fam, TableName, c.k.Handle, c.nftName()))
+		}
+		if c.k == nil || c.newPolicy {
+			var ic *ir.Chain
+			if c.builtin {
+				ic = baseChain(c.table, c.name, c.policy)
+			} else {
+				ic = &ir.Chain{Name: c.nftName()}
+			}
+			msg, err := emit.NewChainMessage(fam, tbl, ic)
+			if err != nil {
+				return nil, err
+			}
+			msgs = append(msgs, msg)
+		}
+	}
+	// 4. New rules, compiled together (anonymous set ids are per batch).
+	ins, err := m.compileNew(all[:len(m.chains)])
+	if err != nil {
+		return nil, err
+	}
+	return append(msgs, ins...), nil
+}
+
+// compileNew compiles the new rules and returns their messages: helper
+// chains, named sets and objects they need, then the rules in place.
+func (m *model) compileNew(chains []*chain) ([]emit.NLMsg, error) {
+	fam := m.fam.nft
+	tbl := &ir.Table{Family: fam, Name: TableName}
+	setSeen := map[string]bool{}
+	type placed struct {
+		c *chain
+		g *group
+	}
+	var news []placed
+	for _, c := range chains {
+		for _, g := range c.groups {
+			if !g.fresh {
+				continue
+			}
+			news = append(news, placed{c, g})
+		}
+	}
+	if len(news) == 0 {
+		return nil, nil
+	}
+	// One ir chain per iptables chain with new rules, plus helper chains.
+	irChains := map[*chain]*ir.Chain{}
+	var auxChains []*ir.Chain
+	for _, p := range news {
+		ic := irChains[p.c]
+		if ic == nil {
+			ic = &ir.Chain{Name: p.c.nftName()}
+			irChains[p.c] = ic
+			tbl.Chains = append(tbl.Chains, ic)
+		}
+		u := p.g.unit
+		ic.Rules = append(ic.Rules, u.Rules...)
+		for _, s := range u.Sets {
+			if !setSeen[s.Name] {
+				setSeen[s.Name] = true
+				tbl.Sets = append(tbl.Sets, s)
+			}
+		}
+		for _, a := range u.Chains {
+			tbl.Chains = append(tbl.Chains, a)
+			auxChains = append(auxChains, a)
+		}
+	}
+	prog, err := emit.CompileNetlink(&ir.Ruleset{Tables: []*ir.Table{tbl}})
+	if err != nil {
+		return nil, err
+	}
+	nt := prog.Tables[0]
+	compiled := map[*ir.Rule]*emit.NLRule{}
+	for _, c := range nt.Chains {
+		for _, r := range c.Rules {
+			compiled[r.Src] = r
+		}
+	}
+	var msgs []emit.NLMsg
+	// Named sets the kernel does not have yet.
+	if len(tbl.Sets) > 0 {
+		if err := m.loadSets(); err != nil {
+			return nil, err
+		}
+		for _, s := range tbl.Sets {
+			if !m.sets[s.Name] {
+				msgs = append(msgs, nt.SetMessages(s.Name)...)
+				m.sets[s.Name] = true
+			}
+		}
+	}
+	for _, p := range news {
+		for _, h := range p.g.unit.Helpers {
+			msg, err := emit.CtHelperMessage(fam, tbl, h)
+			if err != nil {
+				return nil, err
+			}
+			msgs = append(msgs, msg)
+		}
+	}
+	// Helper chains and their rules.
+	for _, a := range auxChains {
+		msg, err := emit.NewChainMessage(fam, tbl, &ir.Chain{Name: a.Name})
+		if err != nil {
+			return nil, err
+		}
+		msgs = append(msgs, msg)
+		for _, r := range a.Rules {
+			nr := compiled[r]
+			if nr == nil {
+				continue
+			}
+			rm, err := emit.RuleMessages(fam, TableName, a.Name, nr, 0)
+			if err != nil {
+				return nil, err
+			}
+			msgs = append(msgs, rm...)
+		}
+	}
+	// The rules, chain by chain, in place.
+	for _, c := range chains {
+		var before uint64
+		for i := len(c.groups) - 1; i >= 0; i-- {
+			g := c.groups[i]
+			if !g.fresh {
+				before = g.handles[0]
+				continue
+			}
+			g.before = before
+		}
+		for _, g := range c.groups {
+			if !g.fresh {
+				continue
+			}
+			var nrs []*emit.NLRule
+			var uds [][]byte
+			for _, r := range g.unit.Rules {
+				nr := compiled[r]
+				if nr == nil {
+					return nil, fmt.Errorf("internal: rule %q was not compiled", g.spec)
+				}
+				nrs = append(nrs, nr)
+				uds = append(uds, nr.UserData)
+			}
+			out, extra := spreadSpec(uds, g.id, g.spec)
+			for i, nr := range nrs {
+				nr.UserData = out[i]
+			}
+			for _, ud := range extra {
+				nrs = append(nrs, &emit.NLRule{Src: &ir.Rule{Origin: []iptparse.Pos{g.pos}}, UserData: ud})
+			}
+			for _, nr := range nrs {
+				rm, err := emit.RuleMessages(fam, TableName, c.nftName(), nr, g.before)
+				if err != nil {
+					return nil, err
+				}
+				msgs = append(msgs, rm...)
+			}
+		}
+	}
+	return msgs, nil
+}

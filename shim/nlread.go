@@ -1,0 +1,230 @@
+package shim
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"syscall"
+
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// Reading the kernel's state of our table: chains, rules (handle,
+// userdata, counter) and sets, with netlink dumps filtered to the table.
+
+const nfnlSubsysNftables = 10
+
+// request sends one nftables request and returns the payloads (after the
+// nfgenmsg header) of the answers. A dump (NLM_F_DUMP) returns every
+// object; a plain request its one answer.
+func request(typ uint16, flags uint16, fam byte, attrs []netlink.Attribute) ([][]byte, error) {
+	data, err := netlink.MarshalAttributes(attrs)
+	if err != nil {
+		return nil, err
+	}
+	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_NETFILTER)
+	if err != nil {
+		return nil, fmt.Errorf("netlink socket: %w", err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		return nil, fmt.Errorf("netlink bind: %w", err)
+	}
+	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 4<<20)
+	l := unix.SizeofNlMsghdr + 4 + len(data)
+	buf := make([]byte, unix.SizeofNlMsghdr+4, l)
+	binary.NativeEndian.PutUint32(buf[0:], uint32(l))
+	binary.NativeEndian.PutUint16(buf[4:], nfnlSubsysNftables<<8|typ)
+	binary.NativeEndian.PutUint16(buf[6:], unix.NLM_F_REQUEST|flags)
+	binary.NativeEndian.PutUint32(buf[8:], 1)
+	buf[16] = fam
+	buf = append(buf, data...)
+	if err := unix.Sendto(fd, buf, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		return nil, fmt.Errorf("netlink send: %w", err)
+	}
+	var out [][]byte
+	rb := make([]byte, 1<<20)
+	for {
+		n, _, err := unix.Recvfrom(fd, rb, 0)
+		if err != nil {
+			if errors.Is(err, unix.EINTR) {
+				continue
+			}
+			return nil, fmt.Errorf("netlink receive: %w", err)
+		}
+		msgs, err := syscall.ParseNetlinkMessage(rb[:n])
+		if err != nil {
+			return nil, fmt.Errorf("netlink receive: %w", err)
+		}
+		for _, m := range msgs {
+			switch m.Header.Type {
+			case unix.NLMSG_DONE:
+				return out, nil
+			case unix.NLMSG_ERROR:
+				if len(m.Data) >= 4 {
+					if e := -int32(binary.NativeEndian.Uint32(m.Data[:4])); e != 0 {
+						return out, syscall.Errno(e)
+					}
+				}
+				return out, nil
+			}
+			if len(m.Data) < 4 {
+				continue
+			}
+			out = append(out, append([]byte(nil), m.Data[4:]...))
+			if flags&unix.NLM_F_DUMP == 0 {
+				return out, nil
+			}
+		}
+	}
+}
+
+func strAttr(t uint16, s string) netlink.Attribute {
+	return netlink.Attribute{Type: t, Data: append([]byte(s), 0)}
+}
+
+// kChain is a chain as the kernel lists it.
+type kChain struct {
+	Name   string
+	Handle uint64
+	Hook   bool
+	// Policy is "ACCEPT" or "DROP" for base chains.
+	Policy string
+	Use    uint32
+}
+
+// kRule is a rule as the kernel lists it.
+type kRule struct {
+	Chain    string
+	Handle   uint64
+	UserData []byte
+	Counter  bool
+	Packets  uint64
+	Bytes    uint64
+}
+
+func readChains(fam byte, table string) ([]*kChain, error) {
+	msgs, err := request(unix.NFT_MSG_GETCHAIN, unix.NLM_F_DUMP, fam, []netlink.Attribute{strAttr(unix.NFTA_CHAIN_TABLE, table)})
+	if err != nil {
+		return nil, err
+	}
+	var out []*kChain
+	for _, m := range msgs {
+		ad, err := netlink.NewAttributeDecoder(m)
+		if err != nil {
+			return nil, err
+		}
+		c := &kChain{}
+		tbl := ""
+		for ad.Next() {
+			switch ad.Type() {
+			case unix.NFTA_CHAIN_TABLE:
+				tbl = ad.String()
+			case unix.NFTA_CHAIN_NAME:
+				c.Name = ad.String()
+			case unix.NFTA_CHAIN_HANDLE:
+				c.Handle = binary.BigEndian.Uint64(ad.Bytes())
+			case unix.NFTA_CHAIN_HOOK:
+				c.Hook = true
+			case unix.NFTA_CHAIN_POLICY:
+				if binary.BigEndian.Uint32(ad.Bytes()) == 0 {
+					c.Policy = "DROP"
+				} else {
+					c.Policy = "ACCEPT"
+				}
+			case unix.NFTA_CHAIN_USE:
+				c.Use = binary.BigEndian.Uint32(ad.Bytes())
+			}
+		}
+		if err := ad.Err(); err != nil {
+			return nil, err
+		}
+		if tbl == table {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// readRules lists the rules of a chain ("" for the whole table), in order.
+// With reset the counters are zeroed as they are read.
+func readRules(fam byte, table, chain string, reset bool) ([]*kRule, error) {
+	attrs := []netlink.Attribute{strAttr(unix.NFTA_RULE_TABLE, table)}
+	if chain != "" {
+		attrs = append(attrs, strAttr(unix.NFTA_RULE_CHAIN, chain))
+	}
+	typ := uint16(unix.NFT_MSG_GETRULE)
+	if reset {
+		typ = unix.NFT_MSG_GETRULE_RESET
+	}
+	msgs, err := request(typ, unix.NLM_F_DUMP, fam, attrs)
+	if err != nil {
+		return nil, err
+	}
+	var out []*kRule
+	for _, m := range msgs {
+		r, tbl, err := parseRule(m)
+		if err != nil {
+			return nil, err
+		}
+		if tbl == table && (chain == "" || r.Chain == chain) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func parseRule(m []byte) (*kRule, string, error) {
+	ad, err := netlink.NewAttributeDecoder(m)
+	if err != nil {
+		return nil, "", err
+	}
+	r := &kRule{}
+	tbl := ""
+	for ad.Next() {
+		switch ad.Type() {
+		case unix.NFTA_RULE_TABLE:
+			tbl = ad.String()
+		case unix.NFTA_RULE_CHAIN:
+			r.Chain = ad.String()
+		case unix.NFTA_RULE_HANDLE:
+			r.Handle = binary.BigEndian.Uint64(ad.Bytes())
+		case unix.NFTA_RULE_USERDATA:
+			r.UserData = append([]byte(nil), ad.Bytes()...)
+		case unix.NFTA_RULE_EXPRESSIONS:
+			ad.Nested(func(nd *netlink.AttributeDecoder) error {
+				for nd.Next() {
+					nd.Nested(func(ed *netlink.AttributeDecoder) error {
+						name := ""
+						for ed.Next() {
+							switch ed.Type() {
+							case unix.NFTA_EXPR_NAME:
+								name = ed.String()
+							case unix.NFTA_EXPR_DATA:
+								if name != "counter" || r.Counter {
+									continue
+								}
+								r.Counter = true
+								ed.Nested(func(cd *netlink.AttributeDecoder) error {
+									for cd.Next() {
+										switch cd.Type() {
+										case unix.NFTA_COUNTER_BYTES:
+											r.Bytes = binary.BigEndian.Uint64(cd.Bytes())
+										case unix.NFTA_COUNTER_PACKETS:
+											r.Packets = binary.BigEndian.Uint64(cd.Bytes())
+										}
+									}
+									return nil
+								})
+							}
+						}
+						return nil
+					})
+				}
+				return nil
+			})
+		}
+	}
+	return r, tbl, ad.Err()
+}

@@ -1,0 +1,512 @@
+package translate
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/ipt2nft/ipt2nft/iptparse"
+)
+
+// canonSaver prints an extension's options like its iptables save
+// function; false falls back to printing them as written.
+type canonSaver func(b *canonBuf, x *iptparse.Ext) bool
+
+var canonSavers map[string]canonSaver
+
+func init() {
+	canonSavers = map[string]canonSaver{
+		"tcp":         saveTCP,
+		"udp":         savePorts,
+		"udplite":     savePorts,
+		"icmp":        saveICMP,
+		"icmp6":       saveICMP6,
+		"multiport":   saveMultiport,
+		"state":       saveState,
+		"conntrack":   saveConntrack,
+		"comment":     saveComment,
+		"limit":       saveLimit,
+		"mark":        saveMarkMatch,
+		"connmark":    saveMarkMatch,
+		"mac":         saveMAC,
+		"length":      saveRangeOpt("length"),
+		"tcpmss":      saveRangeOpt("mss"),
+		"pkttype":     savePkttype,
+		"-j LOG":      saveLOG,
+		"-j REJECT":   saveREJECT,
+		"-j MARK":     saveMARK,
+		"-j CONNMARK": saveCONNMARK,
+		"-j NFQUEUE":  saveNFQUEUE,
+		"-j NFLOG":    saveNFLOG,
+		"-j TCPMSS":   saveTCPMSS,
+	}
+}
+
+func portRange(v any) (string, bool) {
+	pr, ok := v.(iptparse.PortRange)
+	if !ok {
+		return "", false
+	}
+	if pr.Lo != pr.Hi {
+		return strconv.Itoa(int(pr.Lo)) + ":" + strconv.Itoa(int(pr.Hi)), true
+	}
+	return strconv.Itoa(int(pr.Lo)), true
+}
+
+// savePorts is udp_save (and the port part of tcp_save).
+func savePorts(b *canonBuf, x *iptparse.Ext) bool {
+	for _, name := range []string{"sport", "dport"} {
+		if o := x.Opt(name); o != nil {
+			s, ok := portRange(o.Value)
+			if !ok {
+				return false
+			}
+			b.opt(o.Neg, name, s)
+		}
+	}
+	return true
+}
+
+// printTCPFlags is print_tcpf.
+func printTCPFlags(v uint8) string {
+	var names []string
+	for i, n := range []string{"FIN", "SYN", "RST", "PSH", "ACK", "URG"} {
+		if v&(1<<i) != 0 {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return "NONE"
+	}
+	return strings.Join(names, ",")
+}
+
+func saveTCP(b *canonBuf, x *iptparse.Ext) bool {
+	if !savePorts(b, x) {
+		return false
+	}
+	if o := x.Opt("tcp-option"); o != nil {
+		b.opt(o.Neg, "tcp-option", strconv.FormatUint(o.Value.(uint64), 10))
+	}
+	if o := x.Opt("syn"); o != nil {
+		b.opt(o.Neg, "tcp-flags", "FIN,SYN,RST,ACK", "SYN")
+	}
+	if o := x.Opt("tcp-flags"); o != nil {
+		mask, err1 := parseTCPFlags(o.Args[0].Text)
+		cmp, err2 := parseTCPFlags(o.Args[1].Text)
+		if err1 != nil || err2 != nil {
+			return false
+		}
+		b.opt(o.Neg, "tcp-flags", printTCPFlags(mask), printTCPFlags(cmp))
+	}
+	return true
+}
+
+func saveICMPType(b *canonBuf, x *iptparse.Ext, codes []icmpName, opt, kind string, v6 bool) bool {
+	o := x.Opt(opt)
+	if o == nil {
+		return false
+	}
+	spec, err := parseICMPType(codes, kind, o.Arg())
+	if err != nil {
+		return false
+	}
+	if !v6 && spec.typ == 0xFF {
+		b.opt(o.Neg, opt, "any")
+		return true
+	}
+	s := strconv.Itoa(int(spec.typ))
+	if spec.cmin != 0 || spec.cmax != 0xFF {
+		s += "/" + strconv.Itoa(int(spec.cmin))
+	}
+	b.opt(o.Neg, opt, s)
+	return true
+}
+
+func saveICMP(b *canonBuf, x *iptparse.Ext) bool {
+	return saveICMPType(b, x, icmpCodes, "icmp-type", "ICMP", false)
+}
+
+func saveICMP6(b *canonBuf, x *iptparse.Ext) bool {
+	return saveICMPType(b, x, icmpv6Codes, "icmpv6-type", "ICMPv6", true)
+}
+
+func saveMultiport(b *canonBuf, x *iptparse.Ext) bool {
+	for _, o := range x.Options {
+		spans, err := parseMultiPorts(o.Arg())
+		if err != nil {
+			return false
+		}
+		var parts []string
+		for _, s := range spans {
+			p := strconv.Itoa(int(s.lo))
+			if s.hi != s.lo {
+				p += ":" + strconv.Itoa(int(s.hi))
+			}
+			parts = append(parts, p)
+		}
+		b.opt(o.Neg, o.Name, strings.Join(parts, ","))
+	}
+	return true
+}
+
+// stateList is print_state: the states in iptables' order.
+func stateList(mask int) string {
+	var names []string
+	for _, s := range []struct {
+		bit  int
+		name string
+	}{{ctsInvalid, "INVALID"}, {ctsNew, "NEW"}, {ctsRelated, "RELATED"}, {ctsEstablished, "ESTABLISHED"},
+		{ctsUntracked, "UNTRACKED"}, {ctsSNAT, "SNAT"}, {ctsDNAT, "DNAT"}} {
+		if mask&s.bit != 0 {
+			names = append(names, s.name)
+		}
+	}
+	return strings.Join(names, ",")
+}
+
+func saveState(b *canonBuf, x *iptparse.Ext) bool {
+	o := x.Opt("state")
+	mask, err := parseStates(o.Arg(), true)
+	if err != nil {
+		return false
+	}
+	b.opt(o.Neg, "state", stateList(mask))
+	return true
+}
+
+// saveConntrack is conntrack_dump (revision 3) for the options it
+// prints, in its order.
+func saveConntrack(b *canonBuf, x *iptparse.Ext) bool {
+	for _, name := range []string{"ctstate", "ctproto", "ctorigsrc", "ctorigdst", "ctreplsrc", "ctrepldst",
+		"ctorigsrcport", "ctorigdstport", "ctreplsrcport", "ctrepldstport", "ctstatus", "ctexpire", "ctdir"} {
+		o := x.Opt(name)
+		if o == nil {
+			continue
+		}
+		switch name {
+		case "ctstate":
+			mask, err := parseStates(o.Arg(), false)
+			if err != nil {
+				return false
+			}
+			b.opt(o.Neg, name, stateList(mask))
+		case "ctstatus":
+			mask, err := parseStatuses(o.Arg())
+			if err != nil {
+				return false
+			}
+			var names []string
+			for _, s := range ctStatuses[1:] {
+				if mask&s.bit != 0 {
+					names = append(names, s.name)
+				}
+			}
+			if len(names) == 0 {
+				names = []string{"NONE"}
+			}
+			b.opt(o.Neg, name, strings.Join(names, ","))
+		case "ctproto":
+			b.opt(o.Neg, name, strconv.Itoa(int(o.Value.(uint8))))
+		case "ctorigsrc", "ctorigdst", "ctreplsrc", "ctrepldst":
+			a, ok := o.Value.(iptparse.AddrMask)
+			if !ok {
+				return false
+			}
+			// conntrack's print_addr: no mask for a host.
+			s := canonAddrMask(a)
+			if a.Bits == a.Addr.BitLen() {
+				s = a.Masked().String()
+			}
+			b.opt(o.Neg, name, s)
+		case "ctorigsrcport", "ctorigdstport", "ctreplsrcport", "ctrepldstport":
+			s, ok := portRange(o.Value)
+			if !ok {
+				return false
+			}
+			b.opt(o.Neg, name, s)
+		case "ctexpire":
+			r, ok := o.Value.(iptparse.Range)
+			if !ok {
+				return false
+			}
+			s := strconv.FormatUint(r.Lo, 10)
+			if r.Hi != r.Lo {
+				s += ":" + strconv.FormatUint(r.Hi, 10)
+			}
+			b.opt(o.Neg, name, s)
+		case "ctdir":
+			b.opt(false, name, strings.ToUpper(o.Arg()))
+		}
+	}
+	return true
+}
+
+func saveComment(b *canonBuf, x *iptparse.Ext) bool {
+	o := x.Opt("comment")
+	b.opt(false, "comment", saveString(o.Arg()))
+	return true
+}
+
+var limitRates = []struct {
+	name string
+	mult uint64
+}{{"day", limitScale * 24 * 60 * 60}, {"hour", limitScale * 60 * 60}, {"min", limitScale * 60}, {"sec", limitScale}}
+
+// limitPeriod is parse_rate: the average period in 1/10000 s.
+func limitPeriod(s string) (uint64, bool) {
+	num, unit, hasUnit := strings.Cut(s, "/")
+	mult := uint64(limitScale)
+	if hasUnit {
+		switch {
+		case unit == "":
+			return 0, false
+		case strings.HasPrefix("second", unit) || unit == "sec":
+			mult = limitScale
+		case strings.HasPrefix("minute", unit) || unit == "min":
+			mult = limitScale * 60
+		case strings.HasPrefix("hour", unit):
+			mult = limitScale * 60 * 60
+		case strings.HasPrefix("day", unit):
+			mult = limitScale * 24 * 60 * 60
+		default:
+			return 0, false
+		}
+	}
+	r, err := strconv.ParseUint(num, 10, 32)
+	if err != nil || r == 0 || r > mult {
+		return 0, false
+	}
+	return mult / r, true
+}
+
+// printRate is print_rate.
+func printRate(period uint64) string {
+	i := 1
+	for ; i < len(limitRates); i++ {
+		if period > limitRates[i].mult || limitRates[i].mult/period < limitRates[i].mult%period {
+			break
+		}
+	}
+	return strconv.FormatUint(limitRates[i-1].mult/period, 10) + "/" + limitRates[i-1].name
+}
+
+func saveLimit(b *canonBuf, x *iptparse.Ext) bool {
+	period := uint64(limitScale * 60 * 60 / 3) // 3/hour
+	if o := x.Opt("limit"); o != nil {
+		p, ok := limitPeriod(o.Arg())
+		if !ok {
+			return false
+		}
+		period = p
+	}
+	b.opt(false, "limit", printRate(period))
+	if o := x.Opt("limit-burst"); o != nil && o.Value.(uint64) != 5 {
+		b.opt(false, "limit-burst", strconv.FormatUint(o.Value.(uint64), 10))
+	}
+	return true
+}
+
+func saveMarkMatch(b *canonBuf, x *iptparse.Ext) bool {
+	o := x.Opt("mark")
+	vm, ok := o.Value.(iptparse.ValueMask)
+	if !ok {
+		return false
+	}
+	m := uint64(0xffffffff)
+	if vm.HasMask {
+		m = vm.Mask
+	}
+	b.opt(o.Neg, "mark", markMask(vm.Value, m))
+	return true
+}
+
+func saveMAC(b *canonBuf, x *iptparse.Ext) bool {
+	o := x.Opt("mac-source")
+	m, ok := o.Value.(iptparse.MAC)
+	if !ok {
+		return false
+	}
+	b.opt(o.Neg, "mac-source", m.String())
+	return true
+}
+
+func saveRangeOpt(name string) canonSaver {
+	return func(b *canonBuf, x *iptparse.Ext) bool {
+		o := x.Opt(name)
+		r, ok := o.Value.(iptparse.Range)
+		if !ok {
+			return false
+		}
+		s := strconv.FormatUint(r.Lo, 10)
+		if r.Hi != r.Lo {
+			s += ":" + strconv.FormatUint(r.Hi, 10)
+		}
+		b.opt(o.Neg, name, s)
+		return true
+	}
+}
+
+func savePkttype(b *canonBuf, x *iptparse.Ext) bool {
+	o := x.Opt("pkt-type")
+	b.opt(o.Neg, "pkt-type", strings.ToLower(o.Arg()))
+	return true
+}
+
+func saveLOG(b *canonBuf, x *iptparse.Ext) bool {
+	if o := x.Opt("log-prefix"); o != nil && o.Arg() != "" {
+		b.opt(false, "log-prefix", saveString(o.Arg()))
+	}
+	if o := x.Opt("log-level"); o != nil {
+		lvl, ok := o.Value.(uint8)
+		if !ok {
+			return false
+		}
+		if lvl != 4 {
+			b.opt(false, "log-level", strconv.Itoa(int(lvl)))
+		}
+	}
+	for _, f := range []string{"log-tcp-sequence", "log-tcp-options", "log-ip-options", "log-uid", "log-macdecode"} {
+		if x.Has(f) {
+			b.opt(false, f)
+		}
+	}
+	return true
+}
+
+func saveREJECT(b *canonBuf, x *iptparse.Ext) bool {
+	types := rejectTypes4
+	def := "icmp-port-unreachable"
+	if b.fam == iptparse.FamilyIPv6 {
+		types, def = rejectTypes6, "icmp6-port-unreachable"
+	}
+	with := def
+	if o := x.Opt("reject-with"); o != nil {
+		found := false
+		for _, t := range types {
+			if strings.HasPrefix(t.name, o.Arg()) || t.alias == o.Arg() {
+				with, found = t.name, true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	b.opt(false, "reject-with", with)
+	return true
+}
+
+// markOp turns MARK/CONNMARK's set-xmark, set-mark, and-mark, or-mark,
+// xor-mark into the value and mask the kernel keeps.
+func markOp(x *iptparse.Ext) (v, m uint64, ok bool) {
+	for _, o := range x.Options {
+		switch o.Name {
+		case "set-xmark", "set-mark":
+			vm, good := o.Value.(iptparse.ValueMask)
+			if !good {
+				return 0, 0, false
+			}
+			mask := uint64(0xffffffff)
+			if vm.HasMask {
+				mask = vm.Mask
+			}
+			if o.Name == "set-mark" {
+				mask |= vm.Value
+			}
+			return vm.Value, mask & 0xffffffff, true
+		case "and-mark":
+			return 0, ^o.Value.(uint64) & 0xffffffff, true
+		case "or-mark":
+			return o.Value.(uint64), o.Value.(uint64), true
+		case "xor-mark":
+			return o.Value.(uint64), 0, true
+		}
+	}
+	return 0, 0, false
+}
+
+func saveMARK(b *canonBuf, x *iptparse.Ext) bool {
+	v, m, ok := markOp(x)
+	if !ok {
+		return false
+	}
+	b.opt(false, "set-xmark", hex32(v)+"/"+hex32(m))
+	return true
+}
+
+func saveCONNMARK(b *canonBuf, x *iptparse.Ext) bool {
+	if x.Has("left-shift-mark") || x.Has("right-shift-mark") {
+		return false
+	}
+	mode := ""
+	for _, m := range []string{"save-mark", "restore-mark"} {
+		if x.Has(m) {
+			mode = m
+		}
+	}
+	if mode == "" {
+		v, m, ok := markOp(x)
+		if !ok {
+			return false
+		}
+		b.opt(false, "set-xmark", hex32(v)+"/"+hex32(m))
+		return true
+	}
+	nf, ct := uint64(0xffffffff), uint64(0xffffffff)
+	if o := x.Opt("mask"); o != nil {
+		nf, ct = o.Value.(uint64), o.Value.(uint64)
+	}
+	if o := x.Opt("nfmask"); o != nil {
+		nf = o.Value.(uint64)
+	}
+	if o := x.Opt("ctmask"); o != nil {
+		ct = o.Value.(uint64)
+	}
+	b.opt(false, mode)
+	b.opt(false, "nfmask", hex32(nf))
+	b.opt(false, "ctmask", hex32(ct))
+	return true
+}
+
+func saveNFQUEUE(b *canonBuf, x *iptparse.Ext) bool {
+	if x.Has("queue-balance") || x.Has("queue-bypass") || x.Has("queue-cpu-fanout") {
+		return false
+	}
+	n := uint64(0)
+	if o := x.Opt("queue-num"); o != nil {
+		n = o.Value.(uint64)
+	}
+	b.opt(false, "queue-num", strconv.FormatUint(n, 10))
+	return true
+}
+
+func saveTCPMSS(b *canonBuf, x *iptparse.Ext) bool {
+	if x.Has("clamp-mss-to-pmtu") {
+		b.opt(false, "clamp-mss-to-pmtu")
+		return true
+	}
+	if o := x.Opt("set-mss"); o != nil {
+		b.opt(false, "set-mss", strconv.FormatUint(o.Value.(uint64), 10))
+		return true
+	}
+	return false
+}
+
+// saveNFLOG is NFLOG_save (nflog_print with "--").
+func saveNFLOG(b *canonBuf, x *iptparse.Ext) bool {
+	if o := x.Opt("nflog-prefix"); o != nil && o.Arg() != "" {
+		b.opt(false, "nflog-prefix", saveString(o.Arg()))
+	}
+	if o := x.Opt("nflog-group"); o != nil && o.Value.(uint64) != 0 {
+		b.opt(false, "nflog-group", strconv.FormatUint(o.Value.(uint64), 10))
+	}
+	if o := x.Opt("nflog-size"); o != nil {
+		b.opt(false, "nflog-size", strconv.FormatUint(o.Value.(uint64), 10))
+	} else if o := x.Opt("nflog-range"); o != nil {
+		b.opt(false, "nflog-range", strconv.FormatUint(o.Value.(uint64), 10))
+	}
+	if o := x.Opt("nflog-threshold"); o != nil && o.Value.(uint64) != 1 {
+		b.opt(false, "nflog-threshold", strconv.FormatUint(o.Value.(uint64), 10))
+	}
+	return true
+}
