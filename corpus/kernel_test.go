@@ -93,6 +93,7 @@ func TestKernelOwnRulesets(t *testing.T) {
 		{"server", "server.rules", ""},
 		{"natrouter", "natrouter.rules", ""},
 		{"mangle", "mangle.rules", ""},
+		{"conntrack", "conntrack.rules", ""},
 		{"v6", "", "v6.rules"},
 		{"dual-stack inet", "dual4.rules", "dual6.rules"},
 	} {

@@ -101,6 +101,12 @@ func TestParseValMask(t *testing.T) {
 // containing msg.
 func wantWarning(t *testing.T, fam iptparse.Family, cmd, msg string) {
 	t.Helper()
+	wantWarningMode(t, fam, false, cmd, msg)
+}
+
+// wantWarningMode is wantWarning in exact or normal mode.
+func wantWarningMode(t *testing.T, fam iptparse.Family, exact bool, cmd, msg string) {
+	t.Helper()
 	args, err := shlex.Split(cmd)
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +116,7 @@ func wantWarning(t *testing.T, fam iptparse.Family, cmd, msg string) {
 	if err != nil {
 		t.Fatalf("%s: %v", cmd, err)
 	}
-	tr := New(Options{})
+	tr := New(Options{Exact: exact})
 	tr.AddCommand(c)
 	for _, d := range tr.Diags() {
 		if d.Kind == DiagWarning && strings.Contains(d.Msg, msg) {

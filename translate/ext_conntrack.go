@@ -214,6 +214,8 @@ func ctStateMatch(mask int, neg bool) *ir.Match {
 var ctPortProtos = map[uint8]bool{1: true, 6: true, 17: true, 33: true, 58: true, 132: true, 136: true}
 
 func translateConntrack(c *Ctx, x *iptparse.Ext) error {
+	start := len(c.stmts)
+	var split *ctStateSplit
 	dir := "original"
 	if o := x.Opt("ctdir"); o != nil {
 		if strings.EqualFold(o.Arg(), "REPLY") {
@@ -257,32 +259,26 @@ func translateConntrack(c *Ctx, x *iptparse.Ext) error {
 				passing = append(passing, st.name)
 			}
 		}
-		if others && len(passing) > 0 {
-			c.Warn(o.Pos, "%s: packets without a conntrack entry (state %s) pass this --ctstate test and iptables then skips the rule's other conntrack tests; in nft those tests fail for them, so the nft rule does not match them", x.Label(), strings.Join(passing, " or "))
-		}
-		switch {
-		case nat == 0:
-			c.Add(ctStateMatch(plain, o.Neg))
-		case !o.Neg && plain != 0:
-			return c.Untranslatable(x, "--ctstate %s matches either a state or NAT; nft cannot test ct state or ct status in one rule", o.Arg())
-		default:
-			// SNAT/DNAT are ct status bits. Negated, "none of the states
-			// and none of the NAT bits" is two tests.
-			if plain != 0 {
-				c.Add(ctStateMatch(plain, true))
+		if !c.Exact && (others || nat != 0) {
+			// the state test and the other tests are placed at the end
+			split = newCtStateSplit(plain, nat, o.Neg, len(c.stmts)-start)
+		} else {
+			if others && len(passing) > 0 {
+				c.Warn(o.Pos, "%s: packets without a conntrack entry (state %s) pass this --ctstate test and iptables then skips the rule's other conntrack tests; in nft those tests fail for them, so the nft rule does not match them", x.Label(), strings.Join(passing, " or "))
 			}
-			var names []string
-			if nat&ctsSNAT != 0 {
-				names = append(names, "snat")
+			switch {
+			case nat == 0:
+				c.Add(ctStateMatch(plain, o.Neg))
+			case !o.Neg && plain != 0:
+				return c.Untranslatable(x, "--ctstate %s matches either a state or NAT; nft cannot test ct state or ct status in one rule", o.Arg())
+			default:
+				// SNAT/DNAT are ct status bits. Negated, "none of the states
+				// and none of the NAT bits" is two tests.
+				if plain != 0 {
+					c.Add(ctStateMatch(plain, true))
+				}
+				c.Add(ctStatusMatch(nat, o.Neg))
 			}
-			if nat&ctsDNAT != 0 {
-				names = append(names, "dnat")
-			}
-			op := ir.CmpEq
-			if o.Neg {
-				op = ir.CmpNeg
-			}
-			c.Add(&ir.Match{Left: &ir.Ct{Key: "status"}, Op: op, Right: &ir.FlagList{Flags: names}})
 		}
 	}
 
@@ -354,7 +350,95 @@ func translateConntrack(c *Ctx, x *iptparse.Ext) error {
 		r := o.Value.(iptparse.PortRange)
 		c.Add(ir.EqOrNe(&ir.Ct{Dir: p.dir, Key: p.key}, o.Neg, intOrRange(uint64(r.Lo), uint64(r.Hi))))
 	}
+	if split != nil {
+		return split.apply(c, x, start)
+	}
 	return nil
+}
+
+// ctStateSplit is the exact form of --ctstate with other tests or NAT
+// bits. xt_conntrack decides a packet without a conntrack entry (state
+// invalid or untracked) on the state alone and skips the other tests,
+// while every nft ct expression but "ct state" fails for such a packet;
+// and "a state or a NAT bit" is an "or" of two expressions. The rule
+// becomes alternatives no packet passes two of: for packets with an
+// entry, the state test(s) with the other tests; for packets without,
+// "ct state invalid/untracked" alone when the state test lets them pass.
+type ctStateSplit struct {
+	at   int         // where the state test stood among the match's tests
+	ct   [][]ir.Stmt // state tests for packets with an entry: any one passes
+	noCt int         // states of packets without an entry that pass
+}
+
+func newCtStateSplit(plain, nat int, neg bool, at int) *ctStateSplit {
+	const noCtStates = ctsInvalid | ctsUntracked
+	sp := &ctStateSplit{at: at}
+	for _, b := range []int{ctsInvalid, ctsUntracked} {
+		if (plain&b != 0) != neg {
+			sp.noCt |= b
+		}
+	}
+	withCt := plain &^ noCtStates
+	switch {
+	case neg:
+		var alt []ir.Stmt // none of the states and none of the NAT bits
+		if withCt != 0 {
+			alt = append(alt, ctStateMatch(withCt, true))
+		}
+		if nat != 0 {
+			alt = append(alt, ctStatusMatch(nat, true))
+		}
+		sp.ct = [][]ir.Stmt{alt}
+	case withCt != 0 && nat != 0:
+		sp.ct = [][]ir.Stmt{
+			{ctStateMatch(withCt, false)},
+			{ctStateMatch(withCt, true), ctStatusMatch(nat, false)},
+		}
+	case withCt != 0:
+		sp.ct = [][]ir.Stmt{{ctStateMatch(withCt, false)}}
+	case nat != 0:
+		sp.ct = [][]ir.Stmt{{ctStatusMatch(nat, false)}}
+	}
+	return sp
+}
+
+// apply replaces the match's tests (from start on) by the alternatives.
+func (sp *ctStateSplit) apply(c *Ctx, x *iptparse.Ext, start int) error {
+	tests := append([]ir.Stmt(nil), c.stmts[start:]...)
+	before, after := tests[:sp.at], tests[sp.at:]
+	var alts [][]ir.Stmt
+	for _, st := range sp.ct {
+		alt := append(append(append([]ir.Stmt(nil), before...), st...), after...)
+		alts = append(alts, alt)
+	}
+	if sp.noCt != 0 {
+		alts = append(alts, []ir.Stmt{ctStateMatch(sp.noCt, false)})
+	}
+	c.stmts = c.stmts[:start]
+	switch {
+	case len(alts) == 1:
+		c.Add(alts[0]...)
+	case !c.Either(alts...):
+		c.stmts = append(c.stmts, tests...)
+		return c.Untranslatable(x, "--ctstate: packets without a conntrack entry are decided on the state alone and the other tests pass for them, or the test is a state or a NAT bit: either needs the rule split in several nft rules, which is not possible here (the rule is already split, or a statement with state comes first)")
+	}
+	return nil
+}
+
+// ctStatusMatch is "ct status [!] snat,dnat" for the --ctstate NAT bits.
+func ctStatusMatch(nat int, neg bool) *ir.Match {
+	var names []string
+	if nat&ctsSNAT != 0 {
+		names = append(names, "snat")
+	}
+	if nat&ctsDNAT != 0 {
+		names = append(names, "dnat")
+	}
+	op := ir.CmpEq
+	if neg {
+		op = ir.CmpNeg
+	}
+	return &ir.Match{Left: &ir.Ct{Key: "status"}, Op: op, Right: &ir.FlagList{Flags: names}}
 }
 
 // ctAddrMatch is "ct DIR saddr ADDR[/LEN]"; a mask that is not a prefix

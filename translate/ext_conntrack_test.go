@@ -1,6 +1,8 @@
 package translate
 
 import (
+	"strings"
+
 	"testing"
 
 	"github.com/ipt2nft/ipt2nft/iptparse"
@@ -83,11 +85,13 @@ func TestXlateConntrack(t *testing.T) {
 		// Upstream drops the negation here.
 		{"-A INPUT -m conntrack ! --ctstate DNAT",
 			"add rule ip filter INPUT ct status ! dnat counter",
-			"ct status ! dnat counter"},
+			// packets without a conntrack entry pass (ct status fails for them)
+			"ct status ! dnat counter\nct state invalid,untracked counter"},
 		// None of the states and none of the NAT bits (Kubernetes).
 		{"-A KUBE-FIREWALL ! -s 127.0.0.0/8 -d 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP",
 			"add rule ip filter KUBE-FIREWALL ip saddr != 127.0.0.0/8 ip daddr 127.0.0.0/8 ct state ! related,established ct status ! dnat counter drop",
-			"ip saddr != 127.0.0.0/8 ip daddr 127.0.0.0/8 ct state ! related,established ct status ! dnat counter drop"},
+			"ip saddr != 127.0.0.0/8 ip daddr 127.0.0.0/8 ct state ! related,established ct status ! dnat counter drop\n" +
+				"ip saddr != 127.0.0.0/8 ip daddr 127.0.0.0/8 ct state invalid,untracked counter drop"},
 		// Upstream writes "ct status !=snat" for ctstatus's negation.
 		{"-A INPUT -m conntrack --ctstate SNAT ! --ctstatus EXPECTED",
 			"add rule ip filter INPUT ct status snat ct status ! expected counter",
@@ -115,13 +119,45 @@ func TestXlateConntrack(t *testing.T) {
 		{"-A INPUT -m state", DiagError, `"--state" must be specified`},
 		{"-A INPUT -m state --state NEW,", DiagError, `"--state" requires a list of states`},
 		{"-A INPUT -m state --state SNAT", DiagError, `Bad state "SNAT"`},
-		{"-A INPUT -m conntrack --ctstate NEW,DNAT", DiagUntranslated, "either a state or NAT"},
 		{"-A INPUT -m conntrack --ctstatus NONE", DiagUntranslated, "never matches"},
 		{"-A INPUT -m conntrack --ctexpire 4294968", DiagUntranslated, "cannot count beyond"},
 	}
 	checkMatchCases(t, iptparse.FamilyIPv4, cases, bad)
-	wantWarning(t, iptparse.FamilyIPv4, "-A INPUT -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT", "without a conntrack entry (state invalid or untracked)")
-	wantWarning(t, iptparse.FamilyIPv4, "-A INPUT -m conntrack --ctstate INVALID --ctproto tcp", "without a conntrack entry (state invalid)")
+	// Exact mode prints upstream's text and warns where it differs.
+	wantWarningMode(t, iptparse.FamilyIPv4, true, "-A INPUT -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT", "without a conntrack entry (state invalid or untracked)")
+	wantWarningMode(t, iptparse.FamilyIPv4, true, "-A INPUT -m conntrack --ctstate INVALID --ctproto tcp", "without a conntrack entry (state invalid)")
+	if _, err := xlate(t, iptparse.FamilyIPv4, true, "-A INPUT -m conntrack --ctstate NEW,DNAT"); err == nil || !strings.Contains(err.Error(), "either a state or NAT") {
+		t.Errorf("exact NEW,DNAT: %v, want untranslated", err)
+	}
+	// Normal mode splits the rule: xt_conntrack decides packets without
+	// an entry on the state alone, and a state or a NAT bit is an "or".
+	for _, c := range []struct{ cmd, want string }{
+		{"-A INPUT -m conntrack --ctstate NEW,DNAT -j ACCEPT",
+			"ct state new counter accept\nct state ! new ct status dnat counter accept"},
+		{"-A INPUT -m conntrack --ctstate NEW,INVALID --ctproto tcp -j DROP",
+			"ct original protocol tcp ct state new counter drop\nct state invalid counter drop"},
+		{"-A INPUT -p tcp -m conntrack --ctstate INVALID --ctorigdst 10.0.0.1 -j LOG",
+			"ip protocol tcp ct state invalid counter log"},
+		{"-A INPUT -p tcp -m conntrack --ctstate INVALID,DNAT -j ACCEPT",
+			"ip protocol tcp ct status dnat counter accept\nip protocol tcp ct state invalid counter accept"},
+		{"-A INPUT -m conntrack ! --ctstate INVALID --ctstatus ASSURED -j ACCEPT",
+			"ct status assured counter accept\nct state untracked counter accept"},
+		{"-A INPUT -m conntrack --ctstate NEW,RELATED -m conntrack --ctstate NEW -j ACCEPT",
+			"ct state new,related ct state new counter accept"},
+		// A rule already split (two --ctstate splits) cannot split again.
+		{"-A INPUT -m conntrack --ctstate NEW,DNAT -m conntrack --ctstate INVALID,SNAT -j ACCEPT", "untranslated"},
+	} {
+		got, err := xlate(t, iptparse.FamilyIPv4, false, c.cmd)
+		if c.want == "untranslated" {
+			if err == nil {
+				t.Errorf("%s: got %q, want untranslated", c.cmd, got)
+			}
+			continue
+		}
+		if err != nil || got != c.want {
+			t.Errorf("%s:\n got %q, %v\nwant %q", c.cmd, got, err, c.want)
+		}
+	}
 	// Without any protocol nft cannot read the port value.
 	got, err := xlate(t, iptparse.FamilyIPv4, true, "-A INPUT -m conntrack --ctorigdstport 53")
 	if err != nil || got != "add rule ip filter INPUT ct original proto-dst 53 counter" {
