@@ -94,6 +94,7 @@ func TestKernelOwnRulesets(t *testing.T) {
 		{"natrouter", "natrouter.rules", ""},
 		{"mangle", "mangle.rules", ""},
 		{"conntrack", "conntrack.rules", ""},
+		{"tproxy", "tproxy.rules", ""},
 		{"v6", "", "v6.rules"},
 		{"dual-stack inet", "dual4.rules", "dual6.rules"},
 	} {

@@ -25,7 +25,7 @@ func (c *Ctx) Either(alts ...[]ir.Stmt) bool {
 	}
 	for _, s := range c.stmts {
 		switch s := s.(type) {
-		case *ir.Comment:
+		case *ir.Comment, *ir.Counter: // ruleBodies gives each rule its own counter
 		case *ir.Match:
 			if hasState(s.Left) || hasState(s.Right) {
 				return false

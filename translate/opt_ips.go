@@ -37,6 +37,8 @@ func unconditional(r *ir.Rule) bool {
 		switch s.(type) {
 		case *ir.Match, *ir.Limit, *ir.Quota, *ir.SetUpdate, *ir.Meter, *ir.CtCount:
 			return false
+		case *ir.TProxy: // ends the rule when no transparent socket is found
+			return false
 		}
 	}
 	return true

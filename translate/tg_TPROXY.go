@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"fmt"
 	"net/netip"
 
 	"github.com/ipt2nft/ipt2nft/iptparse"
@@ -60,15 +61,40 @@ func translateTPROXY(c *Ctx, x *iptparse.Ext) error {
 	if addr == nil || lport != 0 {
 		port = ir.Int(uint64(lport))
 	}
-	c.Add(&ir.TProxy{Addr: addr, Port: port})
+	stmts := []ir.Stmt{&ir.TProxy{Addr: addr, Port: port}}
 	if o := x.Opt("tproxy-mark"); o != nil {
 		vm := o.Value.(iptparse.ValueMask)
 		if st := tproxyMarkSet(vm.Value, vm.Mask); st != nil {
-			c.Add(st)
+			stmts = append(stmts, st)
 		}
 	}
-	c.Add(&ir.Verdict{Kind: ir.VerdictAccept})
-	c.Warn(x.Pos, "TPROXY drops packets for which no transparent socket is found; nft's tproxy lets them go on to the next rule (add a drop rule after this one if that matters)")
+	stmts = append(stmts, &ir.Verdict{Kind: ir.VerdictAccept})
+	if c.Exact {
+		c.Add(stmts...)
+		c.Warn(x.Pos, "TPROXY drops packets for which no transparent socket is found; nft's tproxy lets them go on to the next rule (add a drop rule after this one if that matters)")
+		return nil
+	}
+	// xt_TPROXY drops a packet for which no transparent socket is found;
+	// nft's tproxy ends the rule instead. The same matches with "drop"
+	// as a second rule catch exactly those packets: every other one was
+	// accepted by the first.
+	drop := []ir.Stmt{&ir.Verdict{Kind: ir.VerdictDrop}}
+	if c.Either(stmts, drop) {
+		return nil
+	}
+	// The rule is split already, or has state (a limit) that a second
+	// rule would run again: a helper chain holds the two rules.
+	rule := func(s ...ir.Stmt) *ir.Rule {
+		return &ir.Rule{Stmts: s, Origin: []iptparse.Pos{c.Cmd.Pos}, Source: c.Cmd.RuleText()}
+	}
+	// nft wants the transport protocol in the tproxy rule itself
+	proto, _ := c.Protocol()
+	l4 := ir.Eq(&ir.Meta{Key: "l4proto"}, ProtoExpr(proto))
+	ch := &ir.Chain{
+		Name:  fmt.Sprintf("tproxy_%s_%d", map[uint8]string{6: "tcp", 17: "udp"}[proto], lport),
+		Rules: []*ir.Rule{rule(append([]ir.Stmt{l4}, stmts...)...), rule(drop...)},
+	}
+	c.Add(&ir.Verdict{Kind: ir.VerdictJump, Chain: c.DeclareChain(ch)})
 	return nil
 }
 
