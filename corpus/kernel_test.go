@@ -95,6 +95,7 @@ func TestKernelOwnRulesets(t *testing.T) {
 		{"mangle", "mangle.rules", ""},
 		{"conntrack", "conntrack.rules", ""},
 		{"tproxy", "tproxy.rules", ""},
+		{"owner", "owner.rules", ""},
 		{"v6", "", "v6.rules"},
 		{"dual-stack inet", "dual4.rules", "dual6.rules"},
 	} {

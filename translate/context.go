@@ -29,6 +29,7 @@ type Ctx struct {
 	chains   []*ir.Chain // helper chains the rule jumps to (DeclareChain)
 	counters []*ir.CounterObj
 	split    *ruleSplit // see Either
+	unless   *unlessGuard
 }
 
 // Add appends statements to the rule being built.

@@ -3,6 +3,7 @@ package translate
 import (
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
@@ -128,7 +129,35 @@ func translateOwner(c *Ctx, x *iptparse.Ext) error {
 	// xt_owner matches packets without a socket (forwarded packets,
 	// replies the kernel sends itself) when every test is negated; nft's
 	// meta skuid/skgid never match them.
-	if allNeg {
+	if allNeg && !c.Exact {
+		// "none of these owners" also matches packets without a local
+		// socket, which meta skuid/skgid never match: "unless the
+		// socket's owner is one of them" is exact
+		var guards []ir.Stmt
+		name := "owner_not"
+		for _, f := range []struct{ opt, key string }{{"uid-owner", "skuid"}, {"gid-owner", "skgid"}} {
+			o := x.Opt(f.opt)
+			if o == nil {
+				continue
+			}
+			id, _ := parseOwnerID(o.Arg())
+			if id.lo > id.hi {
+				return c.Untranslatable(x, "--%s %s: the range is reversed, so the test never matches (negated: always)", f.opt, o.Arg())
+			}
+			var v ir.Expr = intOrRange(id.lo, id.hi)
+			if id.name != "" {
+				c.Warn(o.Pos, "%s: --%s %s: the name is resolved by nft on the machine that loads the ruleset", x.Label(), f.opt, id.name)
+				v = ir.Str(id.name)
+			}
+			guards = append(guards, ir.Eq(&ir.Meta{Key: f.key, Bare: true}, v))
+			name += "_" + strings.TrimSuffix(f.opt, "-owner") + "_" + ownerChainPart(o.Arg())
+		}
+		if !c.Unless(x, name, guards...) {
+			return c.Untranslatable(x, "negated --uid-owner/--gid-owner also match packets without a local socket (kernel-generated replies, forwarded packets in POSTROUTING), which nft's meta skuid/skgid never match; the exact form needs a helper chain, and another match uses one already")
+		}
+		return nil
+	}
+	if allNeg { // exact mode: upstream's text
 		if c.hook() == "postrouting" {
 			return c.Untranslatable(x, "negated --uid-owner/--gid-owner also match packets without a local socket (all forwarded packets in POSTROUTING), which nft's meta skuid/skgid never match")
 		}
@@ -151,4 +180,14 @@ func translateOwner(c *Ctx, x *iptparse.Ext) error {
 		c.Add(ir.EqOrNe(&ir.Meta{Key: f.key, Bare: true}, o.Neg, v))
 	}
 	return nil
+}
+
+// ownerChainPart makes a user, group or id range usable in a chain name.
+func ownerChainPart(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' {
+			return r
+		}
+		return '_'
+	}, s)
 }

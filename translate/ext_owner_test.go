@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/ipt2nft/ipt2nft/iptparse"
@@ -16,7 +17,8 @@ func TestXlateOwner(t *testing.T) {
 			"tcp dport 80 meta skgid 0-10 counter accept"},
 		{"-t nat -A OUTPUT -p tcp --dport 80 -m owner ! --uid-owner 1000 -j ACCEPT",
 			"add rule ip nat OUTPUT tcp dport 80 skuid != 1000 counter accept",
-			"tcp dport 80 meta skuid != 1000 counter accept"},
+			// packets without a local socket match too: a helper chain
+			"tcp dport 80 jump nat_owner_not_uid_1000\nmeta skuid 1000 return\ncounter accept"},
 		{"-A OUTPUT -m owner --uid-owner 1000:1005",
 			"add rule ip filter OUTPUT skuid 1000-1005 counter",
 			"meta skuid 1000-1005 counter"},
@@ -42,12 +44,37 @@ func TestXlateOwner(t *testing.T) {
 		{"-A INPUT -m owner --uid-owner 0", DiagError, "only valid from OUTPUT/POSTROUTING"},
 		{"-A OUTPUT -m owner --socket-exists", DiagUntranslated, "local socket"},
 		{"-A OUTPUT -m owner --gid-owner 5 --suppl-groups", DiagUntranslated, "supplementary groups"},
-		{"-t mangle -A POSTROUTING -m owner ! --uid-owner 5", DiagUntranslated, "forwarded packets"},
 		{"-A OUTPUT -m owner --uid-owner 10-5", DiagUntranslated, "reversed"},
 	}
 	checkMatchCases(t, iptparse.FamilyIPv4, cases, bad)
 	wantWarning(t, iptparse.FamilyIPv4, "-A OUTPUT -m owner --uid-owner www-data", "resolved by nft")
-	wantWarning(t, iptparse.FamilyIPv4, "-A OUTPUT -m owner ! --gid-owner 5", "without a local socket")
+	wantWarningMode(t, iptparse.FamilyIPv4, true, "-A OUTPUT -m owner ! --gid-owner 5", "without a local socket")
+	if _, err := xlate(t, iptparse.FamilyIPv4, true, "-t mangle -A POSTROUTING -m owner ! --uid-owner 5"); err == nil || !strings.Contains(err.Error(), "forwarded packets") {
+		t.Errorf("exact POSTROUTING ! --uid-owner: %v, want untranslated", err)
+	}
+	// Normal mode: "unless the socket belongs to ..." in a helper chain,
+	// which also holds the rest of the rule.
+	for _, c := range []struct{ cmd, want string }{
+		{"-t mangle -A POSTROUTING -m owner ! --uid-owner 5",
+			"jump mangle_owner_not_uid_5\nmeta skuid 5 return\ncounter"},
+		{"-A OUTPUT -p udp -m owner ! --uid-owner 0-99 ! --gid-owner 50 -m udp --dport 53 -j LOG",
+			"jump owner_not_uid_0_99_gid_50\nmeta skuid 0-99 return\nmeta skgid 50 return\nudp dport 53 counter log"},
+		{"-t nat -A OUTPUT -p tcp -m owner ! --uid-owner tor -j REDIRECT --to-ports 9040",
+			"ip protocol tcp jump nat_owner_not_uid_tor\nmeta skuid \"tor\" return\nip protocol tcp counter redirect to :9040"},
+		{"-A OUTPUT -m owner ! --uid-owner 5 -j RETURN", "untranslated"},
+		{"-A OUTPUT -m owner ! --uid-owner 5 -g X", "untranslated"},
+	} {
+		got, err := xlate(t, iptparse.FamilyIPv4, false, c.cmd)
+		if c.want == "untranslated" {
+			if err == nil {
+				t.Errorf("%s: got %q, want untranslated", c.cmd, got)
+			}
+			continue
+		}
+		if err != nil || got != c.want {
+			t.Errorf("%s:\n got %q, %v\nwant %q", c.cmd, got, err, c.want)
+		}
+	}
 	checkMatchCases(t, iptparse.FamilyIPv6, []matchCase{
 		{"-A OUTPUT -m owner --uid-owner 0 --gid-owner 0", "add rule ip6 filter OUTPUT skuid 0 skgid 0 counter", "meta skuid 0 meta skgid 0 counter"},
 	}, nil)

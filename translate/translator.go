@@ -308,6 +308,9 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 			if err := c.target(r.Target); err != nil {
 				return nil, nil, err
 			}
+			if err := c.applyUnless(); err != nil {
+				return nil, nil, err
+			}
 			comment := c.comment
 			if !t.opt.Exact && len(comment) > maxNftComment {
 				comment = truncateUTF8(comment, maxNftComment)
