@@ -23,6 +23,10 @@ type ipsetSide struct {
 }
 
 func (s ipsetSide) run(stdin, prog string, args ...string) (string, string, int) {
+	if prog == "iptables" || prog == "ip6tables" {
+		// the xtables lock is the machine's, shared with other tests
+		args = append([]string{"-w"}, args...)
+	}
 	switch {
 	case s.dir != "":
 		prog = filepath.Join(s.dir, prog)
