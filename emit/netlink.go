@@ -79,7 +79,10 @@ type nlSet struct {
 	Typeof []byte
 	// DataInterval: each map value is a range (prefix NAT)
 	DataInterval bool
-	Elems        []nlElem
+	// ExtraUdata is appended to the set's userdata (TLVs of a caller's
+	// own, see NewSetMessage)
+	ExtraUdata []byte
+	Elems      []nlElem
 }
 
 // nlElem is a set element as sent to the kernel.
@@ -93,6 +96,9 @@ type nlElem struct {
 	Expires     uint64 // ms
 	Comment     string
 	Counter     *ir.Counter
+	// NoExpire sends a timeout of 0: an element that never expires in a
+	// set with a default timeout (SetElemMessages)
+	NoExpire bool
 }
 
 // CompileError is a rule the netlink backend cannot compile.

@@ -289,6 +289,7 @@ func setMessages(f byte, table string, s *nlSet, what string) []NLMsg {
 	if s.Comment != "" {
 		ud = userdata.AppendString(ud, userdata.NFTNL_UDATA_SET_COMMENT, SanitizeString(s.Comment))
 	}
+	ud = append(ud, s.ExtraUdata...)
 	attrs = append(attrs, attr{Type: unix.NFTA_SET_USERDATA, Data: ud})
 	if s.Counter {
 		cnt := marshal([]attr{{Type: unix.NFTA_EXPR_NAME, Data: cstr("counter")}, {Type: unix.NLA_F_NESTED | unix.NFTA_EXPR_DATA, Data: marshal([]attr{
@@ -332,7 +333,7 @@ func elemAttrs(s *nlSet, e nlElem) []byte {
 	case len(e.Data) > 0:
 		a = append(a, attr{Type: unix.NLA_F_NESTED | unix.NFTA_SET_ELEM_DATA, Data: marshal([]attr{{Type: unix.NFTA_DATA_VALUE, Data: e.Data}})})
 	}
-	if e.Timeout != 0 {
+	if e.Timeout != 0 || e.NoExpire {
 		a = append(a, attr{Type: unix.NFTA_SET_ELEM_TIMEOUT, Data: binary.BigEndian.AppendUint64(nil, e.Timeout)})
 	}
 	if e.Expires != 0 {

@@ -69,6 +69,9 @@ type Command struct {
 	Warnings []Warning
 	// Flags are the listing and locking options (-n -v -x -w...).
 	Flags ListFlags
+	// Zero is -Z given with -L or -S: the counters are zeroed after
+	// listing.
+	Zero bool
 }
 
 // RuleText renders the command the way iptables-save would print it (the

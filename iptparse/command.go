@@ -416,6 +416,9 @@ func (st *parseState) base(w Word, c byte, mode ArgMode, inline string, hasInlin
 		if cmd.Op != OpNone && !((cmd.Op == OpZero && op != OpZero) || (op == OpZero && (cmd.Op == OpList || cmd.Op == OpListRules))) {
 			return st.errorf(w.Pos, "Cannot use %s with %s", op, cmd.Op)
 		}
+		if cmd.Op != OpNone && op != cmd.Op {
+			cmd.Zero = true
+		}
 		if cmd.Op == OpNone || op != OpZero {
 			cmd.Op, cmd.OpPos = op, w.Pos
 		}

@@ -372,10 +372,23 @@ func (m *model) command(cmd *iptparse.Command) (string, error) {
 			c.newPolicy = c.k != nil
 			m.dirty = true
 		}
-	case iptparse.OpListRules:
-		return m.listRules(table, c, cmd)
-	case iptparse.OpList:
-		return m.list(table, c, cmd)
+	case iptparse.OpListRules, iptparse.OpList:
+		list := m.list
+		if cmd.Op == iptparse.OpListRules {
+			list = m.listRules
+		}
+		out, err := list(table, c, cmd)
+		if err != nil || !cmd.Zero {
+			return out, err
+		}
+		// -L -Z (and -S -Z): list, then zero the chain or the table,
+		// saying so with -v, like iptables.
+		if cmd.Flags.Verbose > 0 {
+			for _, x := range m.selected(table, c) {
+				out += fmt.Sprintf("Zeroing chain `%s'\n", x.name)
+			}
+		}
+		return out, m.zero(table, c, 0)
 	case iptparse.OpZero:
 		return "", m.zero(table, c, cmd.RuleNum)
 	}

@@ -11,9 +11,9 @@ import (
 
 // -L: iptables' table layout. The columns (counters, target, prot, opt,
 // in, out, source, destination) are printed like iptables; the last
-// column shows the rule's matches and target options in -S syntax, not
-// in each extension's own -L wording. Addresses are never looked up in
-// DNS (as with -n).
+// column is each match's and the target's print function
+// (translate.ListRule). Addresses are never looked up in DNS (as with
+// -n).
 
 func (m *model) list(table string, c *chain, cmd *iptparse.Command) (string, error) {
 	cs := m.selected(table, c)
@@ -167,21 +167,9 @@ func (m *model) listLine(c *chain, g *group, n int, fl iptparse.ListFlags, verbo
 		b.WriteString(" " + ifaceCol(r.In, numeric) + " " + ifaceCol(r.Out, numeric) + " ")
 	}
 	src, dst := addrCol(r.Src, m.fam, numeric), addrCol(r.Dst, m.fam, numeric)
-	fmt.Fprintf(&b, "%-20s %-20s", src, dst)
-	pre, tgt := splitTarget(g.spec)
-	var extra []string
-	if r.Target != nil && r.Target.Goto {
-		extra = append(extra, "[goto]")
-	}
-	if i := strings.Index(" "+pre, " -m "); i >= 0 {
-		extra = append(extra, strings.TrimSpace((" " + pre)[i:]))
-	}
-	if f := strings.Fields(tgt); len(f) > 2 {
-		_, opts, _ := strings.Cut(tgt, f[1])
-		extra = append(extra, strings.TrimSpace(opts))
-	}
-	if len(extra) > 0 {
-		b.WriteString(" " + strings.Join(extra, " "))
+	fmt.Fprintf(&b, "%-20s %-20s ", src, dst)
+	if err == nil {
+		b.WriteString(translate.ListRule(cmd, numeric))
 	}
 	b.WriteString("\n")
 	return b.String()

@@ -73,6 +73,8 @@ type model struct {
 	// sets are the names of the named sets the table has (nil: not
 	// read yet)
 	sets map[string]bool
+	// ipsets are the ipsets of both tables (nil: not read yet)
+	ipsets map[string]*ipset
 	// counters: -c / restore --counters values are kept for new rules
 	dirty bool
 }

@@ -15,12 +15,13 @@ import (
 
 // kSet is a named set as the kernel lists it.
 type kSet struct {
-	Name    string
-	Flags   uint32
-	KeyType uint32
-	KeyLen  uint32
-	Timeout uint64 // ms
-	Comment string
+	Name     string
+	Flags    uint32
+	KeyType  uint32
+	KeyLen   uint32
+	Timeout  uint64 // ms
+	Comment  string
+	UserData []byte
 }
 
 func readSets(fam byte, table string) ([]*kSet, error) {
@@ -54,6 +55,7 @@ func readSets(fam byte, table string) ([]*kSet, error) {
 			case unix.NFTA_SET_TIMEOUT:
 				s.Timeout = binary.BigEndian.Uint64(ad.Bytes())
 			case unix.NFTA_SET_USERDATA:
+				s.UserData = append([]byte(nil), ad.Bytes()...)
 				if c, ok := userdata.GetString(ad.Bytes(), userdata.NFTNL_UDATA_SET_COMMENT); ok {
 					s.Comment = c
 				}

@@ -83,6 +83,12 @@ func translateSETTarget(c *Ctx, x *iptparse.Ext) error {
 		if t, ok := optUint(x, "timeout"); ok && t > 0 {
 			timeout = fmt.Sprintf("%ds", t)
 		}
+		if def := c.IPSet(o.Args[0].Text); def != nil {
+			if _, ok := def.Options["timeout"]; !ok {
+				// ipset ignores --timeout for a set without timeouts
+				timeout = ""
+			}
+		}
 		name, key, err := useIPSet(c, x, o.Args[0].Text, setDirs(o), true, timeout != "")
 		if err != nil {
 			return err

@@ -37,6 +37,9 @@ type Ruleset struct {
 	Ip6tablesSave string
 	// Nft is an nftables ruleset, loaded with "nft -f".
 	Nft string
+	// IPSetSave is an "ipset save" dump, loaded with "ipset restore"
+	// before the iptables rulesets (which may use its sets).
+	IPSetSave string
 }
 
 func (r Ruleset) empty() bool { return r.IptablesSave == "" && r.Ip6tablesSave == "" && r.Nft == "" }
@@ -566,6 +569,9 @@ func (s *side) load(r Ruleset) error {
 			return fmt.Errorf("side %s: loading the %s ruleset: %v: %s", s.label, what, err, strings.TrimSpace(out))
 		}
 		return nil
+	}
+	if err := load("ipset", r.IPSetSave, "ipset", "restore"); err != nil {
+		return err
 	}
 	tool := "iptables-legacy-restore"
 	if r.Family == iptparse.FamilyIPv6 {
