@@ -36,7 +36,7 @@ func tools(t testing.TB) string {
 // run runs a command in the namespace, returning stdout, stderr and the
 // exit status.
 func run(ns *testutil.Netns, stdin string, args ...string) (string, string, int) {
-	cmd := exec.Command("ip", append([]string{"netns", "exec", ns.Name}, args...)...)
+	cmd := ns.Command(args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e

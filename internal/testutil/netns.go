@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -28,6 +29,11 @@ func CanUseNetns() (bool, string) {
 // Netns is a throwaway network namespace.
 type Netns struct {
 	Name string
+	// Lock is this namespace's xtables lock (XTABLES_LOCKFILE for the
+	// commands run in it): the machine's /run/xtables.lock is one file
+	// for every namespace, and iptables without -w fails at once while
+	// a test running at the same time holds it.
+	Lock string
 }
 
 // NewNetns creates a network namespace with a unique name and deletes it
@@ -47,13 +53,21 @@ func NewNetns(t testing.TB) *Netns {
 	t.Cleanup(func() {
 		exec.Command("ip", "netns", "del", name).Run()
 	})
-	return &Netns{Name: name}
+	return &Netns{Name: name, Lock: filepath.Join(t.TempDir(), "xtables.lock")}
+}
+
+// Command is a command run inside the namespace, with its own xtables
+// lock.
+func (n *Netns) Command(args ...string) *exec.Cmd {
+	cmd := exec.Command("ip", append([]string{"netns", "exec", n.Name}, args...)...)
+	cmd.Env = append(os.Environ(), "XTABLES_LOCKFILE="+n.Lock)
+	return cmd
 }
 
 // Exec runs a command inside the namespace with stdin, returning its
 // combined output.
 func (n *Netns) Exec(stdin string, args ...string) (string, error) {
-	cmd := exec.Command("ip", append([]string{"netns", "exec", n.Name}, args...)...)
+	cmd := n.Command(args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
