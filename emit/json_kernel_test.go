@@ -89,14 +89,14 @@ func TestJSONKernelSameAsText(t *testing.T) {
 			}
 			want, got := listRuleset(t, nsText), listRuleset(t, nsJSON)
 			if got != want {
-				t.Errorf("listings differ\n%s\n--- JSON:\n%s", lineDiff(want, got), doc.String())
+				t.Errorf("listings differ\n%s\n--- JSON:\n%s", testutil.LineDiff(want, got), doc.String())
 			}
 			// Loading the JSON again replaces the tables: same listing.
 			if err := loadJSON(nsJSON, doc.String()); err != nil {
 				t.Fatalf("loading the JSON twice: %v", err)
 			}
 			if again := listRuleset(t, nsJSON); again != got {
-				t.Errorf("second load changed the ruleset\n%s", lineDiff(got, again))
+				t.Errorf("second load changed the ruleset\n%s", testutil.LineDiff(got, again))
 			}
 		})
 	}
@@ -133,7 +133,7 @@ func TestJSONKernelAtomic(t *testing.T) {
 		t.Fatal("a jump to a missing chain loaded")
 	}
 	if after := listRuleset(t, ns); after != before {
-		t.Errorf("a failed load changed the ruleset\n%s", lineDiff(before, after))
+		t.Errorf("a failed load changed the ruleset\n%s", testutil.LineDiff(before, after))
 	}
 }
 
@@ -171,38 +171,6 @@ func TestJSONKernelQueue(t *testing.T) {
 			t.Errorf("%s: want the kernel's error for both\ntext: %s\nJSON: %s\n%s", p.Stmt(q), textOut, jsonOut, doc.String())
 		}
 	}
-}
-
-// lineDiff shows the lines only in a (-) or only in b (+).
-func lineDiff(a, b string) string {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	inB := map[string]int{}
-	for _, l := range bl {
-		inB[l]++
-	}
-	inA := map[string]int{}
-	for _, l := range al {
-		inA[l]++
-	}
-	var out []string
-	for _, l := range al {
-		if inB[l] == 0 {
-			out = append(out, "- "+l)
-		} else {
-			inB[l]--
-		}
-	}
-	for _, l := range bl {
-		if inA[l] == 0 {
-			out = append(out, "+ "+l)
-		} else {
-			inA[l]--
-		}
-	}
-	if len(out) == 0 {
-		return "(same lines, different order)\n--- want:\n" + a + "\n--- got:\n" + b
-	}
-	return strings.Join(out, "\n")
 }
 
 // TestJSONKernelTypeofTypes checks typeofTypes against nft: a set declared

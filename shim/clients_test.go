@@ -157,7 +157,7 @@ func TestRealClients(t *testing.T) {
 					want, _, _ := legacy.run("", prog, "-t", table, "-S")
 					got, _, _ := ours.run("", prog, "-t", table, "-S")
 					if want != got {
-						t.Errorf("%s -t %s -S differs:\n%s", prog, table, diffLines(want, got))
+						t.Errorf("%s -t %s -S differs:\n%s", prog, table, testutil.LineDiff(want, got))
 					}
 				}
 				fam := iptparse.FamilyIPv4

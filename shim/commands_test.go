@@ -75,7 +75,7 @@ func TestCommandsLikeLegacy(t *testing.T) {
 			want, _, _ := legacy.run("", "iptables", "-t", table, "-S")
 			got, _, _ := ours.run("", "iptables", "-t", table, "-S")
 			if want != got {
-				t.Fatalf("after iptables %s: -t %s -S differs:\n%s", c, table, diffLines(want, got))
+				t.Fatalf("after iptables %s: -t %s -S differs:\n%s", c, table, testutil.LineDiff(want, got))
 			}
 		}
 	}

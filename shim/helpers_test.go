@@ -104,35 +104,3 @@ func normalizeSave(s string) string {
 	sort.Strings(blocks)
 	return strings.Join(blocks, "\n")
 }
-
-// diffLines is a short line diff for failure messages.
-func diffLines(a, b string) string {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	inB := map[string]int{}
-	for _, l := range bl {
-		inB[l]++
-	}
-	inA := map[string]int{}
-	for _, l := range al {
-		inA[l]++
-	}
-	var out []string
-	for _, l := range al {
-		if inB[l] == 0 {
-			out = append(out, "- "+l)
-		} else {
-			inB[l]--
-		}
-	}
-	for _, l := range bl {
-		if inA[l] == 0 {
-			out = append(out, "+ "+l)
-		} else {
-			inA[l]--
-		}
-	}
-	if len(out) > 40 {
-		out = append(out[:40], "...")
-	}
-	return strings.Join(out, "\n")
-}

@@ -197,24 +197,24 @@ func TestIPSetLikeReal(t *testing.T) {
 		}
 		if strings.HasPrefix(c, "ipset -n") || strings.HasPrefix(c, "ipset -o") {
 			if normalizeIPSetSave(ro) != normalizeIPSetSave(oo) {
-				t.Errorf("%s: output differs:\n%s", c, diffLines(normalizeIPSetSave(ro), normalizeIPSetSave(oo)))
+				t.Errorf("%s: output differs:\n%s", c, testutil.LineDiff(normalizeIPSetSave(ro), normalizeIPSetSave(oo)))
 			}
 		}
 		if strings.HasPrefix(c, "ipset -t") {
 			if normalizeIPSetList(ro) != normalizeIPSetList(oo) {
-				t.Errorf("%s: output differs:\n%s", c, diffLines(normalizeIPSetList(ro), normalizeIPSetList(oo)))
+				t.Errorf("%s: output differs:\n%s", c, testutil.LineDiff(normalizeIPSetList(ro), normalizeIPSetList(oo)))
 			}
 		}
 		rs, _, _ := real.run("", "ipset", "save")
 		os, _, _ := ours.run("", "ipset", "save")
 		if normalizeIPSetSave(rs) != normalizeIPSetSave(os) {
-			t.Errorf("after %s: ipset save differs:\n%s", c, diffLines(normalizeIPSetSave(rs), normalizeIPSetSave(os)))
+			t.Errorf("after %s: ipset save differs:\n%s", c, testutil.LineDiff(normalizeIPSetSave(rs), normalizeIPSetSave(os)))
 		}
 		most = max(most, strings.Count(os, "\n"))
 		rl, _, _ := real.run("", "ipset", "list")
 		ol, _, _ := ours.run("", "ipset", "list")
 		if normalizeIPSetList(rl) != normalizeIPSetList(ol) {
-			t.Errorf("after %s: ipset list differs:\n%s", c, diffLines(normalizeIPSetList(rl), normalizeIPSetList(ol)))
+			t.Errorf("after %s: ipset list differs:\n%s", c, testutil.LineDiff(normalizeIPSetList(rl), normalizeIPSetList(ol)))
 		}
 	}
 	if most < 25 {
@@ -257,7 +257,7 @@ destroy tmp2
 	rs, _, _ := real.run("", "ipset", "save")
 	os, _, _ := ours.run("", "ipset", "save")
 	if normalizeIPSetSave(rs) != normalizeIPSetSave(os) {
-		t.Errorf("ipset save differs:\n%s", diffLines(normalizeIPSetSave(rs), normalizeIPSetSave(os)))
+		t.Errorf("ipset save differs:\n%s", testutil.LineDiff(normalizeIPSetSave(rs), normalizeIPSetSave(os)))
 	}
 	// -exist restore of the same dump changes nothing; without -exist
 	// the first line fails.

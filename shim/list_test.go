@@ -127,7 +127,7 @@ func TestListLikeLegacy(t *testing.T) {
 		want, _, wc := legacy.run("", "ip6tables", args...)
 		got, _, gc := ours.run("", "ip6tables", args...)
 		if wc != 0 || gc != 0 || want != got {
-			t.Errorf("ip6tables %s: exit %d (legacy %d), output differs:\n%s", strings.Join(args, " "), gc, wc, diffLines(want, got))
+			t.Errorf("ip6tables %s: exit %d (legacy %d), output differs:\n%s", strings.Join(args, " "), gc, wc, testutil.LineDiff(want, got))
 		}
 	}
 	for _, table := range []string{"filter", "mangle", "nat", "raw"} {
@@ -136,7 +136,7 @@ func TestListLikeLegacy(t *testing.T) {
 			want, _, wc := legacy.run("", "iptables", args...)
 			got, _, gc := ours.run("", "iptables", args...)
 			if wc != 0 || gc != 0 || want != got {
-				t.Errorf("iptables %s: exit %d (legacy %d), output differs:\n%s", strings.Join(args, " "), gc, wc, diffLines(want, got))
+				t.Errorf("iptables %s: exit %d (legacy %d), output differs:\n%s", strings.Join(args, " "), gc, wc, testutil.LineDiff(want, got))
 			}
 		}
 	}
@@ -168,7 +168,7 @@ func TestListZero(t *testing.T) {
 		want, we, wc := legacy.run("", "iptables", args...)
 		got, ge, gc := ours.run("", "iptables", args...)
 		if wc != gc || want != got {
-			t.Errorf("iptables %s: exit %d (legacy %d), output differs:\n%s\n%s%s", strings.Join(args, " "), gc, wc, diffLines(want, got), we, ge)
+			t.Errorf("iptables %s: exit %d (legacy %d), output differs:\n%s\n%s%s", strings.Join(args, " "), gc, wc, testutil.LineDiff(want, got), we, ge)
 		}
 		if i == 0 && !counted.MatchString(got) {
 			t.Errorf("-L -Z listed no counted rule:\n%s", got)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
+	"github.com/ipt2nft/ipt2nft/translate"
 )
 
 // TableName is the nft table (one per family: ip and ip6) that holds
@@ -49,28 +50,9 @@ func isBuiltin(table, chain string) bool {
 	return false
 }
 
-// priority is the hook priority of an iptables table's chain
-// (NF_IP_PRI_*).
-func priority(table, chain string) int {
-	switch table {
-	case "raw":
-		return -300
-	case "mangle":
-		return -150
-	case "nat":
-		if chain == "PREROUTING" || chain == "OUTPUT" {
-			return -100
-		}
-		return 100
-	case "security":
-		return 50
-	}
-	return 0
-}
-
 // baseChain is the nft base chain of a built-in iptables chain.
 func baseChain(table, chain, policy string) *ir.Chain {
-	h := &ir.Hook{Type: "filter", Hook: strings.ToLower(chain), Priority: ir.Priority{Offset: priority(table, chain)}, Policy: strings.ToLower(policy)}
+	h := &ir.Hook{Type: "filter", Hook: strings.ToLower(chain), Priority: ir.Priority{Offset: translate.TablePriority(table, chain)}, Policy: strings.ToLower(policy)}
 	switch {
 	case table == "nat":
 		h.Type = "nat"

@@ -105,7 +105,7 @@ func TestRoundTripRealWorld(t *testing.T) {
 			nw, ng := normalizeSave(want), normalizeSave(got)
 			st.equal = nw == ng
 			if !st.equal {
-				st.reasons = append(st.reasons, "differs:\n"+diffLines(nw, ng))
+				st.reasons = append(st.reasons, "differs:\n"+testutil.LineDiff(nw, ng))
 			}
 		}()
 	}

@@ -83,7 +83,7 @@ func (t *Translator) exactCommand(cmd *iptparse.Command) {
 // for a built-in chain, with the correct priorities (upstream gives the
 // security table priority 0 by mistake; iptables uses 50).
 func upstreamHook(table, chain, policy string) *ir.Hook {
-	h := &ir.Hook{Type: "filter", Hook: hookOf(chain), Priority: ir.Priority{Offset: tablePriority(table, chain)}}
+	h := &ir.Hook{Type: "filter", Hook: hookOf(chain), Priority: ir.Priority{Offset: TablePriority(table, chain)}}
 	switch {
 	case table == "nat":
 		h.Type = "nat"

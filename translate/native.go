@@ -149,7 +149,7 @@ func (l *nativeLayout) chain(k chainKey, pos iptparse.Pos) *ir.Chain {
 		if name, ok := namedPriority(k.table, k.chain); ok {
 			h.Priority = ir.Priority{Name: name}
 		} else {
-			h.Priority = ir.Priority{Offset: tablePriority(k.table, k.chain)}
+			h.Priority = ir.Priority{Offset: TablePriority(k.table, k.chain)}
 		}
 		c.Hook = h
 	}

@@ -22,8 +22,9 @@ func isBuiltinChain(table, chain string) bool {
 
 func hookOf(chain string) string { return strings.ToLower(chain) }
 
-// tablePriority is the hook priority of an iptables table (NF_IP_PRI_*).
-func tablePriority(table, chain string) int {
+// TablePriority is the hook priority of an iptables table's chain
+// (NF_IP_PRI_*).
+func TablePriority(table, chain string) int {
 	switch table {
 	case "raw":
 		return -300

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -86,4 +87,37 @@ func RemoveBinary() {
 	if binPath != "" {
 		os.RemoveAll(filepath.Dir(binPath))
 	}
+}
+
+// LineDiff shows the lines only in a (-) or only in b (+), each line
+// counted as often as it occurs.
+func LineDiff(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	inB := map[string]int{}
+	for _, l := range bl {
+		inB[l]++
+	}
+	inA := map[string]int{}
+	for _, l := range al {
+		inA[l]++
+	}
+	var out []string
+	for _, l := range al {
+		if inB[l] == 0 {
+			out = append(out, "- "+l)
+		} else {
+			inB[l]--
+		}
+	}
+	for _, l := range bl {
+		if inA[l] == 0 {
+			out = append(out, "+ "+l)
+		} else {
+			inA[l]--
+		}
+	}
+	if len(out) > 40 {
+		out = append(out[:40], "...")
+	}
+	return strings.Join(out, "\n")
 }
