@@ -125,3 +125,23 @@ func wantWarningMode(t *testing.T, fam iptparse.Family, exact bool, cmd, msg str
 	}
 	t.Errorf("%q: no warning containing %q in %v", cmd, msg, tr.Diags())
 }
+
+// normalCase is a rule and its normal-mode translation, or "untranslated".
+type normalCase struct{ cmd, want string }
+
+// checkNormal checks normal-mode translations.
+func checkNormal(t *testing.T, fam iptparse.Family, cases []normalCase) {
+	t.Helper()
+	for _, c := range cases {
+		got, err := xlate(t, fam, false, c.cmd)
+		if c.want == "untranslated" {
+			if err == nil {
+				t.Errorf("%s: got %q, want untranslated", c.cmd, got)
+			}
+			continue
+		}
+		if err != nil || got != c.want {
+			t.Errorf("%s:\n got %q, %v\nwant %q", c.cmd, got, err, c.want)
+		}
+	}
+}

@@ -131,7 +131,7 @@ func TestXlateConntrack(t *testing.T) {
 	}
 	// Normal mode splits the rule: xt_conntrack decides packets without
 	// an entry on the state alone, and a state or a NAT bit is an "or".
-	for _, c := range []struct{ cmd, want string }{
+	checkNormal(t, iptparse.FamilyIPv4, []normalCase{
 		{"-A INPUT -m conntrack --ctstate NEW,DNAT -j ACCEPT",
 			"ct state new counter accept\nct state ! new ct status dnat counter accept"},
 		{"-A INPUT -m conntrack --ctstate NEW,INVALID --ctproto tcp -j DROP",
@@ -146,18 +146,7 @@ func TestXlateConntrack(t *testing.T) {
 			"ct state new,related ct state new counter accept"},
 		// A rule already split (two --ctstate splits) cannot split again.
 		{"-A INPUT -m conntrack --ctstate NEW,DNAT -m conntrack --ctstate INVALID,SNAT -j ACCEPT", "untranslated"},
-	} {
-		got, err := xlate(t, iptparse.FamilyIPv4, false, c.cmd)
-		if c.want == "untranslated" {
-			if err == nil {
-				t.Errorf("%s: got %q, want untranslated", c.cmd, got)
-			}
-			continue
-		}
-		if err != nil || got != c.want {
-			t.Errorf("%s:\n got %q, %v\nwant %q", c.cmd, got, err, c.want)
-		}
-	}
+	})
 	// Without any protocol nft cannot read the port value.
 	got, err := xlate(t, iptparse.FamilyIPv4, true, "-A INPUT -m conntrack --ctorigdstport 53")
 	if err != nil || got != "add rule ip filter INPUT ct original proto-dst 53 counter" {

@@ -126,43 +126,10 @@ func translateOwner(c *Ctx, x *iptparse.Ext) error {
 			allNeg = false
 		}
 	}
-	// xt_owner matches packets without a socket (forwarded packets,
-	// replies the kernel sends itself) when every test is negated; nft's
-	// meta skuid/skgid never match them.
-	if allNeg && !c.Exact {
-		// "none of these owners" also matches packets without a local
-		// socket, which meta skuid/skgid never match: "unless the
-		// socket's owner is one of them" is exact
-		var guards []ir.Stmt
-		name := "owner_not"
-		for _, f := range []struct{ opt, key string }{{"uid-owner", "skuid"}, {"gid-owner", "skgid"}} {
-			o := x.Opt(f.opt)
-			if o == nil {
-				continue
-			}
-			id, _ := parseOwnerID(o.Arg())
-			if id.lo > id.hi {
-				return c.Untranslatable(x, "--%s %s: the range is reversed, so the test never matches (negated: always)", f.opt, o.Arg())
-			}
-			var v ir.Expr = intOrRange(id.lo, id.hi)
-			if id.name != "" {
-				c.Warn(o.Pos, "%s: --%s %s: the name is resolved by nft on the machine that loads the ruleset", x.Label(), f.opt, id.name)
-				v = ir.Str(id.name)
-			}
-			guards = append(guards, ir.Eq(&ir.Meta{Key: f.key, Bare: true}, v))
-			name += "_" + strings.TrimSuffix(f.opt, "-owner") + "_" + ownerChainPart(o.Arg())
-		}
-		if !c.Unless(x, name, guards...) {
-			return c.Untranslatable(x, "negated --uid-owner/--gid-owner also match packets without a local socket (kernel-generated replies, forwarded packets in POSTROUTING), which nft's meta skuid/skgid never match; the exact form needs a helper chain, and another match uses one already")
-		}
-		return nil
-	}
-	if allNeg { // exact mode: upstream's text
-		if c.hook() == "postrouting" {
-			return c.Untranslatable(x, "negated --uid-owner/--gid-owner also match packets without a local socket (all forwarded packets in POSTROUTING), which nft's meta skuid/skgid never match")
-		}
-		c.Warn(x.Pos, "%s: negated --uid-owner/--gid-owner also match packets without a local socket (kernel-generated replies; forwarded packets if the chain is reached from POSTROUTING), which nft's meta skuid/skgid do not match", x.Label())
-	}
+	// The tests, "meta skuid 1000" (not negated yet).
+	var tests []*ir.Match
+	var opts []*iptparse.Option
+	var kinds []string // uid, gid
 	for _, f := range []struct{ opt, key string }{{"uid-owner", "skuid"}, {"gid-owner", "skgid"}} {
 		o := x.Opt(f.opt)
 		if o == nil {
@@ -177,7 +144,37 @@ func translateOwner(c *Ctx, x *iptparse.Ext) error {
 			c.Warn(o.Pos, "%s: --%s %s: the name is resolved by nft on the machine that loads the ruleset", x.Label(), f.opt, id.name)
 			v = ir.Str(id.name)
 		}
-		c.Add(ir.EqOrNe(&ir.Meta{Key: f.key, Bare: true}, o.Neg, v))
+		tests = append(tests, ir.Eq(&ir.Meta{Key: f.key, Bare: true}, v))
+		opts = append(opts, o)
+		kinds = append(kinds, strings.TrimSuffix(f.opt, "-owner"))
+	}
+	// xt_owner matches packets without a socket (forwarded packets,
+	// replies the kernel sends itself) when every test is negated; nft's
+	// meta skuid/skgid never match them.
+	switch {
+	case allNeg && !c.Exact:
+		// "unless the socket's owner is one of them" is exact: the
+		// guards fail for packets without a socket
+		var guards []ir.Stmt
+		name := "owner_not"
+		for i, m := range tests {
+			guards = append(guards, m)
+			name += "_" + kinds[i] + "_" + ownerChainPart(opts[i].Arg())
+		}
+		if !c.Unless(x, name, guards...) {
+			return c.Untranslatable(x, "negated --uid-owner/--gid-owner also match packets without a local socket (kernel-generated replies, forwarded packets in POSTROUTING), which nft's meta skuid/skgid never match; the exact form needs a helper chain, and another match uses one already")
+		}
+		return nil
+	case allNeg && c.hook() == "postrouting": // exact mode: upstream's text
+		return c.Untranslatable(x, "negated --uid-owner/--gid-owner also match packets without a local socket (all forwarded packets in POSTROUTING), which nft's meta skuid/skgid never match")
+	case allNeg:
+		c.Warn(x.Pos, "%s: negated --uid-owner/--gid-owner also match packets without a local socket (kernel-generated replies; forwarded packets if the chain is reached from POSTROUTING), which nft's meta skuid/skgid do not match", x.Label())
+	}
+	for i, m := range tests {
+		if opts[i].Neg {
+			m.Op = ir.CmpNe
+		}
+		c.Add(m)
 	}
 	return nil
 }

@@ -54,7 +54,7 @@ func TestXlateOwner(t *testing.T) {
 	}
 	// Normal mode: "unless the socket belongs to ..." in a helper chain,
 	// which also holds the rest of the rule.
-	for _, c := range []struct{ cmd, want string }{
+	checkNormal(t, iptparse.FamilyIPv4, []normalCase{
 		{"-t mangle -A POSTROUTING -m owner ! --uid-owner 5",
 			"jump mangle_owner_not_uid_5\nmeta skuid 5 return\ncounter"},
 		{"-A OUTPUT -p udp -m owner ! --uid-owner 0-99 ! --gid-owner 50 -m udp --dport 53 -j LOG",
@@ -63,18 +63,7 @@ func TestXlateOwner(t *testing.T) {
 			"ip protocol tcp jump nat_owner_not_uid_tor\nmeta skuid \"tor\" return\nip protocol tcp counter redirect to :9040"},
 		{"-A OUTPUT -m owner ! --uid-owner 5 -j RETURN", "untranslated"},
 		{"-A OUTPUT -m owner ! --uid-owner 5 -g X", "untranslated"},
-	} {
-		got, err := xlate(t, iptparse.FamilyIPv4, false, c.cmd)
-		if c.want == "untranslated" {
-			if err == nil {
-				t.Errorf("%s: got %q, want untranslated", c.cmd, got)
-			}
-			continue
-		}
-		if err != nil || got != c.want {
-			t.Errorf("%s:\n got %q, %v\nwant %q", c.cmd, got, err, c.want)
-		}
-	}
+	})
 	checkMatchCases(t, iptparse.FamilyIPv6, []matchCase{
 		{"-A OUTPUT -m owner --uid-owner 0 --gid-owner 0", "add rule ip6 filter OUTPUT skuid 0 skgid 0 counter", "meta skuid 0 meta skgid 0 counter"},
 	}, nil)
