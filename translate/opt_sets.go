@@ -109,27 +109,29 @@ func mergeSets(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 		var diff []int
 		var seen *disjoint
 		var skipped []int // rules left in place between group members
-		for j := i + 1; j < len(rules) && len(skipped) <= lookahead; j++ {
+		var cc ccTracker
+		cc.add(rules[i], rules[i])
+		for j := i + 1; j < len(rules) && len(skipped) <= lookahead && !cc.both(); j++ {
 			if used[j] {
 				continue
 			}
 			if sigs[j] == sigs[i] && joins(rules, i, j, &diff, &seen, skipped) {
 				group = append(group, j)
+				cc.add(rules[i], rules[j])
 				continue
 			}
 			skipped = append(skipped, j)
 		}
-		if len(group) == 1 {
+		// A group whose elements would need both comments and counter
+		// values is given up (stopping as soon as that is so: rules
+		// joining later could not change it).
+		if len(group) == 1 || cc.both() {
 			out = append(out, rules[i])
 			continue
 		}
 		members := make([]*ir.Rule, len(group))
 		for k, idx := range group {
 			members[k] = rules[idx]
-		}
-		if commentsAndCounters(members) {
-			out = append(out, rules[i])
-			continue
 		}
 		for _, idx := range group {
 			used[idx] = true
@@ -261,22 +263,24 @@ func l4Protos(r *ir.Rule) map[string]bool {
 	return out
 }
 
-// commentsAndCounters reports whether merging would need elements with
-// both a comment and counter values, which nft cannot read back.
-func commentsAndCounters(group []*ir.Rule) bool {
-	comments, values := false, false
-	for _, r := range group {
-		if r.Comment != group[0].Comment {
-			comments = true
-		}
-		for _, s := range r.Stmts {
-			if c, ok := s.(*ir.Counter); ok && c.HasValues {
-				values = true
-			}
+// ccTracker tells, as rules join a group, whether merging would need
+// elements with both a comment and counter values, which nft cannot read
+// back. Once it does, it does for any larger group.
+type ccTracker struct{ comments, values bool }
+
+// add records a member r of the group that first starts.
+func (t *ccTracker) add(first, r *ir.Rule) {
+	if r.Comment != first.Comment {
+		t.comments = true
+	}
+	for _, s := range r.Stmts {
+		if c, ok := s.(*ir.Counter); ok && c.HasValues {
+			t.values = true
 		}
 	}
-	return comments && values
 }
+
+func (t *ccTracker) both() bool { return t.comments && t.values }
 
 func selectorNames(r *ir.Rule, diff []int) string {
 	s := ""
