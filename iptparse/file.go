@@ -126,8 +126,8 @@ func DetectFamily(src string) Family {
 	if strings.Contains(head, "iptables-save") && !strings.Contains(head, "ip6tables") {
 		return FamilyIPv4
 	}
-	n6 := len(v6Hints.FindAllStringIndex(src, -1))
-	n4 := len(v4Hints.FindAllStringIndex(src, -1))
+	n6 := hintCount(src, v6HintAt)
+	n4 := hintCount(src, v4HintAt)
 	if n6 > n4 {
 		return FamilyIPv6
 	}
