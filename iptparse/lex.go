@@ -2,8 +2,6 @@ package iptparse
 
 import (
 	"strings"
-
-	"github.com/google/shlex"
 )
 
 // SplitLine splits one line into words the way iptables-restore and a shell
@@ -16,7 +14,7 @@ func SplitLine(line string, file string, lineNo int) (words []Word, trailingComm
 		// alone, which is much cheaper to do directly.
 		return splitBlanks(line, file, lineNo), false, nil
 	}
-	texts, err := shlex.Split(line)
+	texts, err := shellWords(line)
 	if err != nil {
 		return nil, false, &Error{Pos: Pos{File: file, Line: lineNo, Col: 1}, Msg: "cannot split line into words: " + err.Error()}
 	}
