@@ -2,7 +2,6 @@ package translate
 
 import (
 	"fmt"
-	"reflect"
 	"strings"
 
 	"github.com/ipt2nft/ipt2nft/iptparse"
@@ -136,11 +135,6 @@ func sources(rules []*ir.Rule) string {
 func describe(rules []*ir.Rule) string {
 	return fmt.Sprintf("%d rules", len(rules))
 }
-
-// equalStmt compares two statements structurally.
-func equalStmt(a, b ir.Stmt) bool { return reflect.DeepEqual(a, b) }
-
-func equalExpr(a, b ir.Expr) bool { return reflect.DeepEqual(a, b) }
 
 // stateful reports whether evaluating the statement has an effect or a
 // result that depends on state or chance, so that a rule must not be
