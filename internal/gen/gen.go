@@ -1,7 +1,9 @@
 // Package gen writes realistic synthetic iptables-save dumps of a given
-// size for benchmarks: blocklists, port lists, LOG+DROP pairs, per-service
-// accepts, DNAT forwards, user chains, kube-proxy style dispatch chains,
-// comments and counters. The output is deterministic for a seed.
+// size for benchmarks: blocklists, port lists (multiport), LOG+DROP pairs,
+// per-service accepts, DNAT forwards, user chains, kube-proxy style
+// dispatch chains, comments and counters; and probe packets to follow
+// through them. The output is deterministic for a seed, for any size (the
+// benchmarks use 1,000 to 1,000,000 rules).
 package gen
 
 import (
@@ -157,9 +159,14 @@ func (g *generator) mixedDump() {
 	rest := g.o.Rules - g.n - forwards
 	services := rest / 5
 	pairs := rest / 10
+	portLists := rest / 50
 	for i := 0; i < services; i++ {
 		port := 1000 + i
 		g.rule("-A SERVICES -s 10.%d.0.0/16 -p tcp -m tcp --dport %d -m comment --comment \"service %d\" -j ACCEPT", i%250, port, i)
+	}
+	for i := 0; i < portLists; i++ {
+		p := 40000 + 4*(i%5000)
+		g.rule("-A SERVICES -s 172.%d.%d.0/24 -p udp -m multiport --dports %d,%d,%d:%d -j ACCEPT", 16+i/256%16, i%256, p, p+1, p+2, p+3)
 	}
 	for i := 0; i < pairs/2; i++ {
 		p := 20000 + i
@@ -173,4 +180,65 @@ func (g *generator) mixedDump() {
 		g.line(fmt.Sprintf("-A FORWARD -d 192.168.%d.%d/32 -p tcp -m tcp --dport %d -j ACCEPT", 1+i/250%250, 1+i%250, 22+i%3*58))
 	}
 	g.line("COMMIT")
+}
+
+// Probe is a packet to follow through a dump's ruleset (see
+// internal/evalcount): where it enters and its header fields.
+type Probe struct {
+	Hook     string // prerouting, input, forward
+	Iif, Oif string
+	Src, Dst string
+	Proto    string // tcp
+	SPort    uint16
+	DPort    uint16
+	CtState  string // new, established
+}
+
+// Probes returns n probe packets for the dump Write makes with o: about
+// half hit a rule of the dump's bulk (a listed address, a service, a
+// forwarded port), the others pass by it, the way most traffic through a
+// blocklist does. The same options give the same probes.
+func Probes(o Options, n int) []Probe {
+	if o.Shape == "" {
+		o.Shape = Mixed
+	}
+	r := rand.New(rand.NewSource(o.Seed + 1))
+	var out []Probe
+	for i := 0; i < n; i++ {
+		hit := i%2 == 0
+		p := Probe{Iif: "eth1", Oif: "eth2", Proto: "tcp", SPort: uint16(32768 + r.Intn(28000)), DPort: 5201, CtState: "new",
+			Src: fmt.Sprintf("198.51.100.%d", 1+r.Intn(250)), Dst: fmt.Sprintf("203.0.113.%d", 10+r.Intn(240))}
+		switch o.Shape {
+		case Blocklist:
+			p.Hook = "forward"
+			if hit {
+				p.Src = addr(r.Intn(max(o.Rules, 1)))
+			}
+		case Dispatch:
+			p.Hook = "prerouting"
+			p.DPort = 80
+			s := r.Intn(max(o.Rules/4, 1))
+			if hit {
+				p.Dst = fmt.Sprintf("10.96.%d.%d", (s>>8)&255, s&255)
+			} else {
+				p.Dst = fmt.Sprintf("10.97.%d.%d", (s>>8)&255, s&255)
+			}
+		case Mixed:
+			forwards := max(o.Rules/20, 1)
+			switch i % 4 {
+			case 0: // a forwarded port, after DNAT
+				f := r.Intn(forwards)
+				p.Hook, p.Dst, p.DPort = "forward", fmt.Sprintf("192.168.%d.%d", 1+f/250%250, 1+f%250), uint16(22+f%3*58)
+			case 1: // a port forward, before DNAT
+				p.Hook, p.Iif, p.Dst, p.DPort = "prerouting", "eth0", "203.0.113.1", uint16(10000+r.Intn(forwards))
+			case 2: // a service
+				s := r.Intn(max(o.Rules/5, 1))
+				p.Hook, p.Src, p.DPort = "input", fmt.Sprintf("10.%d.%d.%d", s%250, r.Intn(256), 1+r.Intn(254)), uint16(1000+s)
+			default: // established traffic
+				p.Hook, p.CtState = "forward", "established"
+			}
+		}
+		out = append(out, p)
+	}
+	return out
 }
