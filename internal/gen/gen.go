@@ -161,17 +161,17 @@ func (g *generator) mixedDump() {
 	pairs := rest / 10
 	portLists := rest / 50
 	for i := 0; i < services; i++ {
-		port := 1000 + i
-		g.rule("-A SERVICES -s 10.%d.0.0/16 -p tcp -m tcp --dport %d -m comment --comment \"service %d\" -j ACCEPT", i%250, port, i)
+		g.rule("-A SERVICES -s %s -p tcp -m tcp --dport %d -m comment --comment \"service %d\" -j ACCEPT", serviceNet(i), servicePort(i), i)
 	}
 	for i := 0; i < portLists; i++ {
 		p := 40000 + 4*(i%5000)
 		g.rule("-A SERVICES -s 172.%d.%d.0/24 -p udp -m multiport --dports %d,%d,%d:%d -j ACCEPT", 16+i/256%16, i%256, p, p+1, p+2, p+3)
 	}
 	for i := 0; i < pairs/2; i++ {
-		p := 20000 + i
-		g.rule("-A FORWARD -p tcp -m tcp --dport %d -j LOG --log-prefix \"blocked %d: \"", p, p)
-		g.rule("-A FORWARD -p tcp -m tcp --dport %d -j DROP", p)
+		// ports 20000-59999, tcp then udp: distinct up to 80,000 pairs
+		p, proto := 20000+i%40000, []string{"tcp", "udp"}[i/40000%2]
+		g.rule("-A FORWARD -p %s -m %s --dport %d -j LOG --log-prefix \"blocked %d: \"", proto, proto, p, p)
+		g.rule("-A FORWARD -p %s -m %s --dport %d -j DROP", proto, proto, p)
 	}
 	for i := 0; g.n < g.o.Rules; i++ {
 		g.rule("-A BLOCKLIST -s %s/32 -j DROP", addr(i))
@@ -181,6 +181,12 @@ func (g *generator) mixedDump() {
 	}
 	g.line("COMMIT")
 }
+
+// serviceNet and servicePort are the source network and port of the
+// mixed dump's i-th service: distinct pairs up to 1,200,000 services, ports
+// 1000-19999.
+func serviceNet(i int) string { return fmt.Sprintf("10.%d.%d.0/24", i%250, i/250%256) }
+func servicePort(i int) int   { return 1000 + i%19000 }
 
 // Probe is a packet to follow through a dump's ruleset (see
 // internal/evalcount): where it enters and its header fields.
@@ -233,7 +239,7 @@ func Probes(o Options, n int) []Probe {
 				p.Hook, p.Iif, p.Dst, p.DPort = "prerouting", "eth0", "203.0.113.1", uint16(10000+r.Intn(forwards))
 			case 2: // a service
 				s := r.Intn(max(o.Rules/5, 1))
-				p.Hook, p.Src, p.DPort = "input", fmt.Sprintf("10.%d.%d.%d", s%250, r.Intn(256), 1+r.Intn(254)), uint16(1000+s)
+				p.Hook, p.Src, p.DPort = "input", strings.Replace(serviceNet(s), ".0/24", fmt.Sprintf(".%d", 1+r.Intn(254)), 1), uint16(servicePort(s))
 			default: // established traffic
 				p.Hook, p.CtState = "forward", "established"
 			}
