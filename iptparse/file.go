@@ -280,11 +280,11 @@ func parseSaveRule(f *File, reg Registry, e *entry) Item {
 	body := line
 	var counters *Counters
 	if trimmed := strings.TrimLeft(body, " \t"); strings.HasPrefix(trimmed, "[") {
-		if m := countersRe.FindStringSubmatch(trimmed); m != nil {
-			counters = countersOf(m)
+		if c, n, ok := leadingCounters(trimmed); ok {
+			counters = c
 			lead := len(body) - len(trimmed)
 			// keep columns right: blank out the counters
-			body = body[:lead] + strings.Repeat(" ", len(m[0])) + body[lead+len(m[0]):]
+			body = body[:lead] + strings.Repeat(" ", n) + body[lead+n:]
 		}
 	}
 	words, comment, err := SplitLine(body, f.Name, pos.Line)
@@ -303,6 +303,35 @@ func parseSaveRule(f *File, reg Registry, e *entry) Item {
 		cmd.Counters = counters
 	}
 	return &CommandLine{Command: cmd, Line: line}
+}
+
+// leadingCounters reads "[packets:bytes]" and the blanks after it at the
+// start of s, as countersRe does (TestLeadingCounters), and returns its
+// length.
+func leadingCounters(s string) (c *Counters, n int, ok bool) {
+	digits := func(i int) int {
+		j := i
+		for j < len(s) && '0' <= s[j] && s[j] <= '9' {
+			j++
+		}
+		return j
+	}
+	if !strings.HasPrefix(s, "[") {
+		return nil, 0, false
+	}
+	p := digits(1)
+	if p == 1 || p == len(s) || s[p] != ':' {
+		return nil, 0, false
+	}
+	b := digits(p + 1)
+	if b == p+1 || b == len(s) || s[b] != ']' {
+		return nil, 0, false
+	}
+	n = b + 1
+	for n < len(s) && isRegexpSpace(s[n]) {
+		n++
+	}
+	return countersOf([]string{s[:n], s[1:p], s[p+1 : b]}), n, true
 }
 
 func countersOf(m []string) *Counters {

@@ -14,6 +14,9 @@ import "strings"
 func hintCount(src string, at func(s string, p int) int) int {
 	n := 0
 	for p := 0; p < len(src); p++ {
+		if !hintStart[src[p]] {
+			continue
+		}
 		if e := at(src, p); e >= 0 {
 			n++
 			p = e - 1 // every hint is at least one byte long
@@ -21,6 +24,15 @@ func hintCount(src string, at func(s string, p int) int) int {
 	}
 	return n
 }
+
+// hintStart marks the bytes a hint can start with: 'i' (ip6tables,
+// icmp...), '-' (options) and blanks (\s before an option).
+var hintStart = func() (t [256]bool) {
+	for _, c := range []byte("i-\t\n\f\r ") {
+		t[c] = true
+	}
+	return t
+}()
 
 // isRegexpSpace is the \s class of Go's regexp: [\t\n\f\r ].
 func isRegexpSpace(c byte) bool {
