@@ -30,7 +30,7 @@ func main() {
 	probes := flag.Int("probes", 200, "probe packets")
 	flag.Parse()
 	o := gen.Options{Rules: *rules, Shape: gen.Shape(*shape), Seed: *seed, Counters: *counters}
-	lit, opt, err := run(o, *probes)
+	lit, opt, literalRules, err := run(o, *probes)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "evalcount:", err)
 		os.Exit(1)
@@ -39,15 +39,15 @@ func main() {
 	if opt > 0 {
 		ratio = lit / opt
 	}
-	fmt.Printf("shape=%s rules=%d probes=%d literal=%.1f optimized=%.1f ratio=%.1f\n", *shape, *rules, *probes, lit, opt, ratio)
+	fmt.Printf("shape=%s rules=%d probes=%d literal=%.1f optimized=%.1f ratio=%.1f literal_rules=%d\n", *shape, *rules, *probes, lit, opt, ratio, literalRules)
 }
 
 // run returns the mean rules evaluated per probe in the literal and the
-// optimized translation.
-func run(o gen.Options, n int) (lit, opt float64, err error) {
+// optimized translation, and the number of rules of the literal one.
+func run(o gen.Options, n int) (lit, opt float64, rules int, err error) {
 	var buf bytes.Buffer
 	if err := gen.Write(&buf, o); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	f := iptparse.ParseFile("dump", buf.String(), translate.Registry{}, iptparse.FamilyIPv4)
 	literal := ruleset(f)
@@ -58,23 +58,28 @@ func run(o gen.Options, n int) (lit, opt float64, err error) {
 	for i, gp := range probes {
 		p, err := packet(gp)
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, 0, err
 		}
 		a, err := evalcount.Count(literal, p)
 		if err != nil {
-			return 0, 0, fmt.Errorf("literal, probe %d: %w", i, err)
+			return 0, 0, 0, fmt.Errorf("literal, probe %d: %w", i, err)
 		}
 		b, err := evalcount.Count(optimized, p)
 		if err != nil {
-			return 0, 0, fmt.Errorf("optimized, probe %d: %w", i, err)
+			return 0, 0, 0, fmt.Errorf("optimized, probe %d: %w", i, err)
 		}
 		if a.Verdict != b.Verdict {
-			return 0, 0, fmt.Errorf("probe %d %+v: %s in the literal translation, %s in the optimized one", i, gp, a.Verdict, b.Verdict)
+			return 0, 0, 0, fmt.Errorf("probe %d %+v: %s in the literal translation, %s in the optimized one", i, gp, a.Verdict, b.Verdict)
 		}
 		lit += float64(a.Rules)
 		opt += float64(b.Rules)
 	}
-	return lit / float64(len(probes)), opt / float64(len(probes)), nil
+	for _, t := range literal.Tables {
+		for _, c := range t.Chains {
+			rules += len(c.Rules)
+		}
+	}
+	return lit / float64(len(probes)), opt / float64(len(probes)), rules, nil
 }
 
 func ruleset(f *iptparse.File) *ir.Ruleset {
