@@ -21,6 +21,7 @@
 #   BENCH_REPEAT       runs per timing, median kept, for sizes up to 20000 (default 5)
 #   BENCH_BLOCKLIST    blocklist rules for the throughput test (default 20000)
 #   BENCH_IPERF_TIME   seconds per iperf3 run (default 10)
+#   BENCH_IPERF_ROUNDS iperf3 runs per firewall, median kept (default 3)
 #   BENCH_REPORT       report file            (default bench-report.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +31,7 @@ LOAD_SIZES=${BENCH_LOAD_SIZES-"1000 20000 100000"}
 REPEAT=${BENCH_REPEAT:-5}
 BLOCKLIST=${BENCH_BLOCKLIST:-20000}
 IPERF_TIME=${BENCH_IPERF_TIME:-10}
+IPERF_ROUNDS=${BENCH_IPERF_ROUNDS:-3}
 REPORT=${BENCH_REPORT:-bench-report.md}
 
 if [ "$(id -u)" != 0 ]; then
@@ -282,16 +284,24 @@ iperf() {
 	awk '/SUM.*receiver/ { print $6 }' "$work/iperf.txt"
 }
 
-out "### Forwarding throughput (iperf3, 2 TCP streams for ${IPERF_TIME} s, veth, client → firewall namespace → server; $BLOCKLIST source-address DROPs in FORWARD, none matching)"
+out "### Forwarding throughput (iperf3, 2 TCP streams for ${IPERF_TIME} s, veth, client → firewall namespace → server; $BLOCKLIST source-address DROPs in FORWARD, none matching; median of $IPERF_ROUNDS rounds, the firewalls taking turns)"
 out ""
-out "| firewall | Gbit/s | of no firewall |"
-out "|---|---:|---:|"
-none=$(iperf none)
-out "| no rules | $none | 100 % |"
-for v in legacy upstream ours; do
-	g=$(iperf "$v")
-	label=$(case $v in legacy) echo "iptables-legacy (original)" ;; upstream) echo "upstream literal translation (nft)" ;; ours) echo "ipt2nft (nft)" ;; esac)
-	out "| $label | $g | $(awk -v a="$g" -v b="$none" 'BEGIN { printf "%.0f %%", 100 * a / b }') |"
+out "| firewall | Gbit/s | of no firewall | runs |"
+out "|---|---:|---:|---|"
+variants="none legacy upstream ours"
+declare -A gbits
+for _ in $(seq "$IPERF_ROUNDS"); do
+	for v in $variants; do
+		gbits[$v]="${gbits[$v]:-} $(iperf "$v")"
+	done
+done
+# shellcheck disable=SC2086 # lists of numbers
+none=$(median ${gbits[none]})
+for v in $variants; do
+	# shellcheck disable=SC2086
+	g=$(median ${gbits[$v]})
+	label=$(case $v in none) echo "no rules" ;; legacy) echo "iptables-legacy (original)" ;; upstream) echo "upstream literal translation (nft)" ;; ours) echo "ipt2nft (nft)" ;; esac)
+	out "| $label | $g | $(awk -v a="$g" -v b="$none" 'BEGIN { printf "%.0f %%", 100 * a / b }') |${gbits[$v]} |"
 done
 out ""
 out "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
