@@ -2,6 +2,7 @@ package iptparse
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -72,7 +73,7 @@ type parseState struct {
 	exts      []*Ext // loaded extensions, in load order (matches and target)
 	proto     *ProtoSel
 	protoUsed bool
-	seenOpt   map[string]bool // core options given, to catch repeats
+	seenOpt   []string // core options given, to catch repeats (a few: a slice beats a map)
 }
 
 // ParseCommand parses the words of one iptables command (without the
@@ -85,7 +86,7 @@ func (p *Parser) ParseCommand(words []Word) (*Command, error) {
 	if len(words) > 0 {
 		cmd.Pos = words[0].Pos
 	}
-	st := &parseState{p: p, cmd: cmd, words: words, seenOpt: map[string]bool{}}
+	st := &parseState{p: p, cmd: cmd, words: words}
 	if err := st.run(); err != nil {
 		return cmd, err
 	}
@@ -325,10 +326,10 @@ func (st *parseState) setCommand(w Word, op Op) error {
 }
 
 func (st *parseState) once(w Word, key string) error {
-	if st.seenOpt[key] {
+	if slices.Contains(st.seenOpt, key) {
 		return st.errorf(w.Pos, "multiple %s flags not allowed", key)
 	}
-	st.seenOpt[key] = true
+	st.seenOpt = append(st.seenOpt, key)
 	return nil
 }
 

@@ -198,7 +198,7 @@ type entry struct {
 // declarations, COMMIT lines and the lines that cannot be right, in
 // order, with the rule lines left to parse. Warnings go to f.
 func scanSave(f *File, src string) []entry {
-	var entries []entry
+	entries := make([]entry, 0, strings.Count(src, "\n")+1)
 	bad := func(pos Pos, text string, err error) {
 		entries = append(entries, entry{item: f.badLine(pos, text, err)})
 	}

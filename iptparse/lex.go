@@ -31,7 +31,13 @@ func SplitLine(line string, file string, lineNo int) (words []Word, trailingComm
 }
 
 func splitBlanks(line, file string, lineNo int) []Word {
-	words := make([]Word, 0, 16)
+	n := 0
+	for i := 0; i < len(line); i++ {
+		if !isBlank(line[i]) && (i == 0 || isBlank(line[i-1])) {
+			n++
+		}
+	}
+	words := make([]Word, 0, n)
 	i := 0
 	for i < len(line) {
 		for i < len(line) && isBlank(line[i]) {

@@ -293,7 +293,8 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 	var ctxs []*Ctx
 	for _, s := range srcs {
 		for _, d := range dsts {
-			c := &Ctx{tr: t, Family: cmd.Family, Table: cmd.Table, Chain: cmd.Chain, Exact: t.opt.Exact, Cmd: cmd, Rule: r}
+			c := &Ctx{tr: t, Family: cmd.Family, Table: cmd.Table, Chain: cmd.Chain, Exact: t.opt.Exact, Cmd: cmd, Rule: r,
+				stmts: make([]ir.Stmt, 0, 2*len(r.Matches)+6)} // room for most rules' statements
 			c.builtins(s, d)
 			for _, m := range r.Matches {
 				e := Lookup(m.Name, iptparse.KindMatch, cmd.Family)
