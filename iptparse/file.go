@@ -150,17 +150,25 @@ func ParseFile(name string, src string, reg Registry, fam Family) *File {
 // ones before. start, if not nil, is called first with the file (name,
 // family, format and warnings; no items).
 func ParseFileFunc(name string, src string, reg Registry, fam Family, start func(*File), each func(Item)) *File {
-	if fam == FamilyAny {
-		fam = DetectFamily(src)
-	}
 	f := &File{Name: name, Family: fam, Format: DetectFormat(src)}
 	if f.Format == FormatSave {
+		// The scan does not need the family: detect it meanwhile.
+		detected := make(chan Family, 1)
+		if fam == FamilyAny {
+			go func() { detected <- DetectFamily(src) }()
+		}
 		entries := scanSave(f, src)
+		if fam == FamilyAny {
+			f.Family = <-detected
+		}
 		if start != nil {
 			start(f)
 		}
 		parseEntries(entries, func(e *entry) Item { return parseSaveRule(f, reg, e) }, each)
 		return f
+	}
+	if fam == FamilyAny {
+		f.Family = DetectFamily(src)
 	}
 	parseCommands(f, src, reg)
 	if start != nil {
