@@ -116,7 +116,14 @@ func countRules(rs *ir.Ruleset) int {
 }
 
 func origins(rules []*ir.Rule) []iptparse.Pos {
+	n := 0
+	for _, r := range rules {
+		n += len(r.Origin)
+	}
 	var o []iptparse.Pos
+	if n > 0 {
+		o = make([]iptparse.Pos, 0, n)
+	}
 	for _, r := range rules {
 		o = append(o, r.Origin...)
 	}

@@ -217,6 +217,7 @@ func shapeSignature(r *ir.Rule) string {
 		return "untranslated"
 	}
 	var b strings.Builder
+	b.Grow(32 * len(r.Stmts))
 	for _, s := range r.Stmts {
 		if s == nil {
 			b.WriteString("<nil>")
