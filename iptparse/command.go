@@ -74,6 +74,7 @@ type parseState struct {
 	proto     *ProtoSel
 	protoUsed bool
 	seenOpt   []string // core options given, to catch repeats (a few: a slice beats a map)
+	seenBuf   [8]string
 }
 
 // ParseCommand parses the words of one iptables command (without the
@@ -87,6 +88,7 @@ func (p *Parser) ParseCommand(words []Word) (*Command, error) {
 		cmd.Pos = words[0].Pos
 	}
 	st := &parseState{p: p, cmd: cmd, words: words}
+	st.seenOpt = st.seenBuf[:0]
 	if err := st.run(); err != nil {
 		return cmd, err
 	}
@@ -333,6 +335,23 @@ func (st *parseState) once(w Word, key string) error {
 	return nil
 }
 
+// shortOptNames are "-a" to "-z" and "-A" to "-Z", for messages.
+var shortOptNames = func() (t [256]string) {
+	for c := 0; c < 256; c++ {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' {
+			t[c] = "-" + string(rune(c))
+		}
+	}
+	return t
+}()
+
+func shortOptName(c byte) string {
+	if n := shortOptNames[c]; n != "" {
+		return n
+	}
+	return "-" + string(c)
+}
+
 // base handles one of iptables' own options.
 func (st *parseState) base(w Word, c byte, mode ArgMode, inline string, hasInline bool) error {
 	var arg Word
@@ -495,7 +514,7 @@ func (st *parseState) base(w Word, c byte, mode ArgMode, inline string, hasInlin
 		if err := st.checkInverse(w, &arg); err != nil {
 			return err
 		}
-		if err := st.once(w, "-"+string(c)); err != nil {
+		if err := st.once(w, shortOptName(c)); err != nil {
 			return err
 		}
 		sel, err := st.parseAddrList(arg)
@@ -515,7 +534,7 @@ func (st *parseState) base(w Word, c byte, mode ArgMode, inline string, hasInlin
 		if err := st.checkInverse(w, &arg); err != nil {
 			return err
 		}
-		if err := st.once(w, "-"+string(c)); err != nil {
+		if err := st.once(w, shortOptName(c)); err != nil {
 			return err
 		}
 		if len(arg.Text) >= 16 {
@@ -679,7 +698,11 @@ func validTargetName(w Word) error {
 // parseAddrList parses -s/-d arguments: a comma list of "addr[/mask]".
 func (st *parseState) parseAddrList(arg Word) (*AddrSel, error) {
 	sel := &AddrSel{}
-	for _, part := range strings.Split(arg.Text, ",") {
+	parts := []string{arg.Text}
+	if strings.Contains(arg.Text, ",") {
+		parts = strings.Split(arg.Text, ",")
+	}
+	for _, part := range parts {
 		part = strings.TrimLeft(part, " \t")
 		addr, mask, hasMask := strings.Cut(part, "/")
 		if i := strings.LastIndexByte(part, '/'); i >= 0 {

@@ -339,7 +339,9 @@ func leadingCounters(s string) (c *Counters, n int, ok bool) {
 	for n < len(s) && isRegexpSpace(s[n]) {
 		n++
 	}
-	return countersOf([]string{s[:n], s[1:p], s[p+1 : b]}), n, true
+	pk, _ := parseUintBase(s[1:p], 10)
+	by, _ := parseUintBase(s[p+1:b], 10)
+	return &Counters{Packets: pk, Bytes: by}, n, true
 }
 
 func countersOf(m []string) *Counters {
