@@ -183,8 +183,8 @@ for l in "${loaders[@]}"; do
 	header="$header ${l%%|*} |"
 	rule="$rule---:|"
 done
-out "$header"
-out "$rule"
+out "$header upstream ÷ ipt2nft | legacy ÷ ipt2nft |"
+out "$rule---:|---:|"
 for n in $LOAD_SIZES; do
 	f=$(dump mixed "$n")
 	[ -f "$work/mixed-$n.ours.nft" ] || "$IPT" "$f" >"$work/mixed-$n.ours.nft"
@@ -203,9 +203,15 @@ for n in $LOAD_SIZES; do
 			ts+=("$T")
 			ip netns delete "$NS"
 		done
-		row="$row $(median "${ts[@]}") s |"
+		m=$(median "${ts[@]}")
+		case ${l%%|*} in
+		"ipt2nft output, nft -f") t_ours=$m ;;
+		"upstream literal translation, nft -f") t_up=$m ;;
+		"original, iptables-legacy-restore") t_legacy=$m ;;
+		esac
+		row="$row $m s |"
 	done
-	out "$row"
+	out "$row $(ratio "$t_up" "$t_ours")× | $(ratio "$t_legacy" "$t_ours")× |"
 done
 out ""
 
@@ -286,8 +292,8 @@ iperf() {
 
 out "### Forwarding throughput (iperf3, 2 TCP streams for ${IPERF_TIME} s, veth, client → firewall namespace → server; $BLOCKLIST source-address DROPs in FORWARD, none matching; median of $IPERF_ROUNDS rounds, the firewalls taking turns)"
 out ""
-out "| firewall | Gbit/s | of no firewall | runs |"
-out "|---|---:|---:|---|"
+out "| firewall | Gbit/s | of no firewall | ipt2nft ÷ this | runs |"
+out "|---|---:|---:|---:|---|"
 variants="none legacy upstream ours"
 declare -A gbits
 for _ in $(seq "$IPERF_ROUNDS"); do
@@ -297,11 +303,13 @@ for _ in $(seq "$IPERF_ROUNDS"); do
 done
 # shellcheck disable=SC2086 # lists of numbers
 none=$(median ${gbits[none]})
+# shellcheck disable=SC2086
+ours=$(median ${gbits[ours]})
 for v in $variants; do
 	# shellcheck disable=SC2086
 	g=$(median ${gbits[$v]})
 	label=$(case $v in none) echo "no rules" ;; legacy) echo "iptables-legacy (original)" ;; upstream) echo "upstream literal translation (nft)" ;; ours) echo "ipt2nft (nft)" ;; esac)
-	out "| $label | $g | $(awk -v a="$g" -v b="$none" 'BEGIN { printf "%.0f %%", 100 * a / b }') |${gbits[$v]} |"
+	out "| $label | $g | $(awk -v a="$g" -v b="$none" 'BEGIN { printf "%.0f %%", 100 * a / b }') | $(ratio "$ours" "$g")× |${gbits[$v]} |"
 done
 out ""
 out "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
