@@ -2,11 +2,14 @@ package iptparse_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"runtime"
 	"strings"
 	"testing"
 
+	"github.com/ipt2nft/ipt2nft/internal/testutil"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/translate"
 )
@@ -51,6 +54,47 @@ func TestParallelParse(t *testing.T) {
 			if !reflect.DeepEqual(parallel.Items[i], sequential.Items[i]) {
 				t.Fatalf("first difference at item %d: %#v vs %#v", i, parallel.Items[i], sequential.Items[i])
 			}
+		}
+	}
+}
+
+// TestParallelParseCorpus parses, on several cores and on one, a save
+// file made of every rule of the upstream translation tests and the
+// real-world dumps (the race detector watches the extensions' parsers:
+// go test -race -run TestParallelParseCorpus ./iptparse).
+func TestParallelParseCorpus(t *testing.T) {
+	var b strings.Builder
+	for _, table := range []string{"filter", "nat", "mangle", "raw", "security"} {
+		fmt.Fprintf(&b, "*%s\n", table)
+		files, _ := filepath.Glob(filepath.Join(testutil.SharedDir(t, "corpus/upstream"), "*.txlate"))
+		more, _ := filepath.Glob(filepath.Join(testutil.SharedDir(t, "corpus/realworld"), "*.rules"))
+		for _, name := range append(files, more...) {
+			src, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, line := range strings.Split(string(src), "\n") {
+				for _, prog := range []string{"iptables-translate ", "ip6tables-translate "} {
+					line = strings.TrimPrefix(line, prog)
+				}
+				if strings.HasPrefix(line, "-A ") || strings.HasPrefix(line, "-I ") || strings.HasPrefix(line, "[") {
+					b.WriteString(line + "\n")
+				}
+			}
+		}
+		b.WriteString("COMMIT\n")
+	}
+	src := b.String()
+	for _, fam := range []iptparse.Family{iptparse.FamilyIPv4, iptparse.FamilyIPv6} {
+		parallel := iptparse.ParseFile("c", src, translate.Registry{}, fam)
+		prev := runtime.GOMAXPROCS(1)
+		sequential := iptparse.ParseFile("c", src, translate.Registry{}, fam)
+		runtime.GOMAXPROCS(prev)
+		if len(parallel.Items) < 1000 {
+			t.Fatalf("only %d items", len(parallel.Items))
+		}
+		if !reflect.DeepEqual(parallel, sequential) {
+			t.Errorf("family %v: parsing in parallel gives another result", fam)
 		}
 	}
 }
