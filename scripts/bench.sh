@@ -18,6 +18,7 @@
 # Settings (environment):
 #   BENCH_SIZES        translate sizes        (default "1000 20000 100000 1000000")
 #   BENCH_LOAD_SIZES   load and count sizes   (default "1000 20000 100000")
+#   BENCH_LOAD_SHAPES  shapes also loaded at 20000 rules (default "blocklist dispatch")
 #   BENCH_REPEAT       runs per timing, median kept, for sizes up to 20000 (default 5)
 #   BENCH_BLOCKLIST    blocklist rules for the throughput test (default 20000)
 #   BENCH_IPERF_TIME   seconds per iperf3 run (default 10)
@@ -28,6 +29,7 @@ cd "$(dirname "$0")/.."
 
 SIZES=${BENCH_SIZES-"1000 20000 100000 1000000"}
 LOAD_SIZES=${BENCH_LOAD_SIZES-"1000 20000 100000"}
+LOAD_SHAPES=${BENCH_LOAD_SHAPES-"blocklist dispatch"}
 REPEAT=${BENCH_REPEAT:-5}
 BLOCKLIST=${BENCH_BLOCKLIST:-20000}
 IPERF_TIME=${BENCH_IPERF_TIME:-10}
@@ -88,11 +90,17 @@ now() { date +%s%N; }
 
 # timed CMD... runs CMD with stdout to $work/stdout, and sets T (wall
 # seconds), C (CPU seconds, user and system) and M (peak resident set, MB).
-# A failing CMD stops the script.
+# A failing CMD stops the script, unless MAYFAIL is set: then T is "fails".
 timed() {
 	local t0 t1
 	t0=$(now)
 	if ! /usr/bin/time -f "%M %U %S" -o "$work/rss" "$@" >"$work/stdout" 2>"$work/stderr"; then
+		if [ -n "${MAYFAIL:-}" ]; then
+			echo "bench.sh: failed (shown in the report): $*" >&2
+			head -3 "$work/stderr" >&2
+			T=fails C=- M=-
+			return
+		fi
 		echo "bench.sh: failed: $*" >&2
 		tail -5 "$work/stderr" >&2
 		exit 1
@@ -109,8 +117,8 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int(
 # runs N: how many timed runs for a size.
 runs() { if [ "$1" -le 20000 ]; then echo "$REPEAT"; else echo 1; fi; }
 
-# ratio A B prints A/B with one decimal.
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "-" }'; }
+# ratio A B prints A/B with one decimal and "×" ("–" if either is no number).
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.1f×", a / b; else print "–" }'; }
 
 dump() { # dump SHAPE SIZE: a cached synthetic dump with counters
 	local f="$work/$1-$2.rules"
@@ -152,11 +160,11 @@ for n in $SIZES; do
 	o=$(median "${ours[@]}")
 	u=$(median "${theirs[@]}")
 	eval "ours_$n=$o"
-	out "| $n | ${o} s | ${u} s | $(ratio "$u" "$o")× | $(median "${oc[@]}") s | $(median "${tc[@]}") s | ${om} MB | ${tm} MB |"
+	out "| $n | ${o} s | ${u} s | $(ratio "$u" "$o") | $(median "${oc[@]}") s | $(median "${tc[@]}") s | ${om} MB | ${tm} MB |"
 done
 if [ -n "${ours_100000:-}" ] && [ -n "${ours_1000000:-}" ]; then
 	out ""
-	out "1,000,000 rules take $(ratio "$ours_1000000" "$ours_100000")× the time of 100,000."
+	out "1,000,000 rules take $(ratio "$ours_1000000" "$ours_100000") the time of 100,000."
 fi
 out ""
 
@@ -175,43 +183,49 @@ if "$IPT" --help | grep -q '^  apply '; then
 	loaders=("ipt2nft apply (netlink)|$IPT apply %DUMP%" "${loaders[@]}")
 fi
 
-out "### Load into a fresh namespace (mixed dump; median of $REPEAT runs up to 20,000 rules)"
+out "### Load into a fresh namespace (median of $REPEAT runs up to 20,000 rules; \"fails\": the loader rejects the input)"
 out ""
-header="| rules |"
-rule="|---:|"
+header="| dump | rules |"
+rule="|---|---:|"
 for l in "${loaders[@]}"; do
 	header="$header ${l%%|*} |"
 	rule="$rule---:|"
 done
 out "$header upstream ÷ ipt2nft | legacy ÷ ipt2nft |"
 out "$rule---:|---:|"
-for n in $LOAD_SIZES; do
-	f=$(dump mixed "$n")
-	[ -f "$work/mixed-$n.ours.nft" ] || "$IPT" "$f" >"$work/mixed-$n.ours.nft"
-	[ -f "$work/mixed-$n.up.nft" ] || iptables-restore-translate -f "$f" >"$work/mixed-$n.up.nft"
-	row="| $n |"
+cases=""
+for n in $LOAD_SIZES; do cases="$cases mixed:$n"; done
+for shape in $LOAD_SHAPES; do cases="$cases $shape:20000"; done
+for c in $cases; do
+	shape=${c%:*} n=${c#*:}
+	f=$(dump "$shape" "$n")
+	[ -f "$work/$shape-$n.ours.nft" ] || "$IPT" "$f" >"$work/$shape-$n.ours.nft"
+	[ -f "$work/$shape-$n.up.nft" ] || iptables-restore-translate -f "$f" >"$work/$shape-$n.up.nft"
+	row="| $shape | $n |"
+	t_ours="" t_up="" t_legacy=""
 	for l in "${loaders[@]}"; do
 		cmd=${l#*|}
-		cmd=${cmd//%OURS%/$work/mixed-$n.ours.nft}
-		cmd=${cmd//%UP%/$work/mixed-$n.up.nft}
+		cmd=${cmd//%OURS%/$work/$shape-$n.ours.nft}
+		cmd=${cmd//%UP%/$work/$shape-$n.up.nft}
 		cmd=${cmd//%DUMP%/$f}
 		ts=()
 		for _ in $(seq "$(runs "$n")"); do
 			newns
 			# shellcheck disable=SC2086 # the command is words
-			timed ip netns exec "$NS" $cmd
+			MAYFAIL=1 timed ip netns exec "$NS" $cmd
 			ts+=("$T")
 			ip netns delete "$NS"
 		done
 		m=$(median "${ts[@]}")
+		[ "$m" = fails ] || m="$m s"
 		case ${l%%|*} in
-		"ipt2nft output, nft -f") t_ours=$m ;;
-		"upstream literal translation, nft -f") t_up=$m ;;
-		"original, iptables-legacy-restore") t_legacy=$m ;;
+		"ipt2nft output, nft -f") t_ours=${m% s} ;;
+		"upstream literal translation, nft -f") t_up=${m% s} ;;
+		"original, iptables-legacy-restore") t_legacy=${m% s} ;;
 		esac
-		row="$row $m s |"
+		row="$row $m |"
 	done
-	out "$row $(ratio "$t_up" "$t_ours")× | $(ratio "$t_legacy" "$t_ours")× |"
+	out "$row $(ratio "$t_up" "$t_ours") | $(ratio "$t_legacy" "$t_ours") |"
 done
 out ""
 
@@ -235,7 +249,7 @@ for n in $LOAD_SIZES; do
 			echo "bench.sh: $shape/$n: the literal translation has $litrules rules, upstream's $uprules" >&2
 			exit 1
 		fi
-		out "| $shape | $n | $lit | $opt | $(ratio "$lit" "$opt")× |"
+		out "| $shape | $n | $lit | $opt | $(ratio "$lit" "$opt") |"
 	done
 done
 out ""
@@ -309,7 +323,7 @@ for v in $variants; do
 	# shellcheck disable=SC2086
 	g=$(median ${gbits[$v]})
 	label=$(case $v in none) echo "no rules" ;; legacy) echo "iptables-legacy (original)" ;; upstream) echo "upstream literal translation (nft)" ;; ours) echo "ipt2nft (nft)" ;; esac)
-	out "| $label | $g | $(awk -v a="$g" -v b="$none" 'BEGIN { printf "%.0f %%", 100 * a / b }') | $(ratio "$ours" "$g")× |${gbits[$v]} |"
+	out "| $label | $g | $(awk -v a="$g" -v b="$none" 'BEGIN { printf "%.0f %%", 100 * a / b }') | $(ratio "$ours" "$g") |${gbits[$v]} |"
 done
 out ""
 out "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
