@@ -3,7 +3,7 @@ GO ?= go
 BIN ?= bin/ipt2nft
 PREFIX ?= /usr/local
 
-.PHONY: build test install bench lint fuzz
+.PHONY: build test install bench bench-go lint fuzz
 
 build:
 	$(GO) build -o $(BIN) ./cmd/ipt2nft
@@ -16,6 +16,7 @@ test:
 lint:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
+	bash -n scripts/bench.sh
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 install: build
@@ -23,9 +24,14 @@ install: build
 	for n in iptables-translate ip6tables-translate iptables-restore-translate ip6tables-restore-translate; do \
 		ln -sf ipt2nft $(DESTDIR)$(PREFIX)/bin/$$n; done
 
-# Benchmarks against the reference tools, measured in the same run.
+# Benchmarks against the reference tools, measured in the same run (root:
+# namespaces; see docs/benchmarks.md). Not part of CI.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	bash scripts/bench.sh
+
+# The Go benchmarks of each stage (bench/), with allocations.
+bench-go:
+	$(GO) test -run '^$$' -bench . -benchmem ./bench
 
 # Each fuzz target for FUZZTIME (development; CI runs the seed corpus).
 FUZZTIME ?= 5m

@@ -1,86 +1,136 @@
 // Package bench holds ipt2nft's Go benchmarks: each pipeline stage on
-// synthetic dumps of several sizes. Comparisons against the reference
-// tools are made by "make bench" (scripts/bench.sh), in the same run.
+// synthetic dumps of several shapes and sizes. Comparisons against the
+// reference tools are made by "make bench" (scripts/bench.sh), in the
+// same run.
+//
+// The sizes are 1000 and 20000 rules; IPT2NFT_BENCH_SIZES (for example
+// "1000,20000,100000") chooses others.
 package bench
 
 import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/ipt2nft/ipt2nft/emit"
 	"github.com/ipt2nft/ipt2nft/internal/gen"
 	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/ir"
 	"github.com/ipt2nft/ipt2nft/translate"
 )
 
-var sizes = []int{1000, 20000}
-
-func dump(b *testing.B, n int, shape gen.Shape) string {
-	var buf bytes.Buffer
-	if err := gen.Write(&buf, gen.Options{Rules: n, Shape: shape, Seed: 1}); err != nil {
-		b.Fatal(err)
+func sizes(b *testing.B) []int {
+	env := os.Getenv("IPT2NFT_BENCH_SIZES")
+	if env == "" {
+		return []int{1000, 20000}
 	}
-	return buf.String()
+	var out []int
+	for _, f := range strings.Split(env, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			b.Fatalf("IPT2NFT_BENCH_SIZES: bad size %q", f)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// shapes are the generator's shapes, each dumped with counters as
+// "iptables-save -c" writes them.
+var shapes = []gen.Shape{gen.Mixed, gen.Blocklist, gen.Dispatch}
+
+// each runs fn as a sub-benchmark for every shape and size, with the dump.
+func each(b *testing.B, fn func(b *testing.B, src string)) {
+	for _, shape := range shapes {
+		for _, n := range sizes(b) {
+			var buf bytes.Buffer
+			if err := gen.Write(&buf, gen.Options{Rules: n, Shape: shape, Seed: 1, Counters: true}); err != nil {
+				b.Fatal(err)
+			}
+			src := buf.String()
+			b.Run(fmt.Sprintf("%s/%d", shape, n), func(b *testing.B) { fn(b, src) })
+		}
+	}
+}
+
+func parse(src string) *iptparse.File {
+	return iptparse.ParseFile("bench", src, translate.Registry{}, iptparse.FamilyAny)
+}
+
+func translated(f *iptparse.File) *ir.Ruleset {
+	tr := translate.New(translate.Options{})
+	tr.AddFile(f)
+	return tr.Ruleset()
+}
+
+// optimized runs the optimizer as the command does: the inet merge, then
+// every pass.
+func optimized(rs *ir.Ruleset) {
+	translate.MergeInet(rs, &translate.OptReport{})
+	translate.Optimize(rs, translate.AllOpt())
 }
 
 func BenchmarkParse(b *testing.B) {
-	for _, n := range sizes {
-		src := dump(b, n, gen.Mixed)
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(len(src)))
-			for i := 0; i < b.N; i++ {
-				iptparse.ParseFile("bench", src, translate.Registry{}, iptparse.FamilyIPv4)
-			}
-		})
-	}
+	each(b, func(b *testing.B, src string) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(src)))
+		for i := 0; i < b.N; i++ {
+			parse(src)
+		}
+	})
 }
 
 func BenchmarkTranslate(b *testing.B) {
-	for _, n := range sizes {
-		f := iptparse.ParseFile("bench", dump(b, n, gen.Mixed), translate.Registry{}, iptparse.FamilyIPv4)
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			b.ReportAllocs()
-			for i := 0; i < b.N; i++ {
-				tr := translate.New(translate.Options{})
-				tr.AddFile(f)
-				tr.Ruleset()
-			}
-		})
-	}
+	each(b, func(b *testing.B, src string) {
+		f := parse(src)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			translated(f)
+		}
+	})
 }
 
 func BenchmarkOptimize(b *testing.B) {
-	for _, n := range sizes {
-		f := iptparse.ParseFile("bench", dump(b, n, gen.Mixed), translate.Registry{}, iptparse.FamilyIPv4)
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			b.ReportAllocs()
-			for i := 0; i < b.N; i++ {
-				b.StopTimer()
-				tr := translate.New(translate.Options{})
-				tr.AddFile(f)
-				rs := tr.Ruleset()
-				b.StartTimer()
-				translate.Optimize(rs, translate.AllOpt())
-			}
-		})
-	}
+	each(b, func(b *testing.B, src string) {
+		f := parse(src)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			rs := translated(f)
+			b.StartTimer()
+			optimized(rs)
+		}
+	})
 }
 
 func BenchmarkPrint(b *testing.B) {
-	for _, n := range sizes {
-		f := iptparse.ParseFile("bench", dump(b, n, gen.Mixed), translate.Registry{}, iptparse.FamilyIPv4)
-		tr := translate.New(translate.Options{})
-		tr.AddFile(f)
-		rs := tr.Ruleset()
-		translate.Optimize(rs, translate.AllOpt())
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			b.ReportAllocs()
-			for i := 0; i < b.N; i++ {
-				(&emit.Printer{}).WriteRuleset(io.Discard, rs, emit.RulesetOptions{Replace: true})
-			}
-		})
-	}
+	each(b, func(b *testing.B, src string) {
+		rs := translated(parse(src))
+		optimized(rs)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			(&emit.Printer{}).WriteRuleset(io.Discard, rs, emit.RulesetOptions{Replace: true})
+		}
+	})
+}
+
+// BenchmarkPipeline is the whole translation the command makes, from the
+// dump's text to the ruleset's.
+func BenchmarkPipeline(b *testing.B) {
+	each(b, func(b *testing.B, src string) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(src)))
+		for i := 0; i < b.N; i++ {
+			rs := translated(parse(src))
+			optimized(rs)
+			(&emit.Printer{}).WriteRuleset(io.Discard, rs, emit.RulesetOptions{Replace: true})
+		}
+	})
 }

@@ -78,6 +78,11 @@ type Command struct {
 // words as written, from the command flag on), for reports and comments.
 func (c *Command) RuleText() string {
 	var b strings.Builder
+	n := 0
+	for _, w := range c.Words {
+		n += len(w.Text) + 1
+	}
+	b.Grow(n)
 	for i, w := range c.Words {
 		if i > 0 {
 			b.WriteByte(' ')
@@ -90,7 +95,7 @@ func (c *Command) RuleText() string {
 // Quote quotes a word for display the way iptables-save does: words made
 // only of safe characters stay bare.
 func Quote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:/,+!=@%") == "" {
+	if s != "" && allSafe(s) {
 		return s
 	}
 	var b strings.Builder
@@ -103,6 +108,23 @@ func Quote(s string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// safeBytes are the characters Quote leaves bare.
+var safeBytes = func() (t [256]bool) {
+	for _, c := range []byte("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:/,+!=@%") {
+		t[c] = true
+	}
+	return t
+}()
+
+func allSafe(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !safeBytes[s[i]] {
+			return false
+		}
+	}
+	return true
 }
 
 // Rule is a rule specification: built-in selectors, matches and a target.

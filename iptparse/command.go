@@ -2,6 +2,7 @@ package iptparse
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -72,7 +73,8 @@ type parseState struct {
 	exts      []*Ext // loaded extensions, in load order (matches and target)
 	proto     *ProtoSel
 	protoUsed bool
-	seenOpt   map[string]bool // core options given, to catch repeats
+	seenOpt   []string // core options given, to catch repeats (a few: a slice beats a map)
+	seenBuf   [8]string
 }
 
 // ParseCommand parses the words of one iptables command (without the
@@ -85,7 +87,8 @@ func (p *Parser) ParseCommand(words []Word) (*Command, error) {
 	if len(words) > 0 {
 		cmd.Pos = words[0].Pos
 	}
-	st := &parseState{p: p, cmd: cmd, words: words, seenOpt: map[string]bool{}}
+	st := &parseState{p: p, cmd: cmd, words: words}
+	st.seenOpt = st.seenBuf[:0]
 	if err := st.run(); err != nil {
 		return cmd, err
 	}
@@ -325,11 +328,28 @@ func (st *parseState) setCommand(w Word, op Op) error {
 }
 
 func (st *parseState) once(w Word, key string) error {
-	if st.seenOpt[key] {
+	if slices.Contains(st.seenOpt, key) {
 		return st.errorf(w.Pos, "multiple %s flags not allowed", key)
 	}
-	st.seenOpt[key] = true
+	st.seenOpt = append(st.seenOpt, key)
 	return nil
+}
+
+// shortOptNames are "-a" to "-z" and "-A" to "-Z", for messages.
+var shortOptNames = func() (t [256]string) {
+	for c := 0; c < 256; c++ {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' {
+			t[c] = "-" + string(rune(c))
+		}
+	}
+	return t
+}()
+
+func shortOptName(c byte) string {
+	if n := shortOptNames[c]; n != "" {
+		return n
+	}
+	return "-" + string(c)
 }
 
 // base handles one of iptables' own options.
@@ -497,7 +517,7 @@ func (st *parseState) base(w Word, c byte, mode ArgMode, inline string, hasInlin
 		if err := st.checkInverse(w, &arg); err != nil {
 			return err
 		}
-		if err := st.once(w, "-"+string(c)); err != nil {
+		if err := st.once(w, shortOptName(c)); err != nil {
 			return err
 		}
 		sel, err := st.parseAddrList(arg)
@@ -517,7 +537,7 @@ func (st *parseState) base(w Word, c byte, mode ArgMode, inline string, hasInlin
 		if err := st.checkInverse(w, &arg); err != nil {
 			return err
 		}
-		if err := st.once(w, "-"+string(c)); err != nil {
+		if err := st.once(w, shortOptName(c)); err != nil {
 			return err
 		}
 		if len(arg.Text) >= 16 {
@@ -699,7 +719,11 @@ func validTargetName(w Word) error {
 // parseAddrList parses -s/-d arguments: a comma list of "addr[/mask]".
 func (st *parseState) parseAddrList(arg Word) (*AddrSel, error) {
 	sel := &AddrSel{}
-	for _, part := range strings.Split(arg.Text, ",") {
+	parts := []string{arg.Text}
+	if strings.Contains(arg.Text, ",") {
+		parts = strings.Split(arg.Text, ",")
+	}
+	for _, part := range parts {
 		part = strings.TrimLeft(part, " \t")
 		addr, mask, hasMask := strings.Cut(part, "/")
 		if i := strings.LastIndexByte(part, '/'); i >= 0 {

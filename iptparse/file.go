@@ -126,8 +126,8 @@ func DetectFamily(src string) Family {
 	if strings.Contains(head, "iptables-save") && !strings.Contains(head, "ip6tables") {
 		return FamilyIPv4
 	}
-	n6 := len(v6Hints.FindAllStringIndex(src, -1))
-	n4 := len(v4Hints.FindAllStringIndex(src, -1))
+	n6 := hintCount(src, v6HintAt)
+	n4 := hintCount(src, v4HintAt)
 	if n6 > n4 {
 		return FamilyIPv6
 	}
@@ -138,32 +138,89 @@ func DetectFamily(src string) Family {
 // family to use (FamilyAny: detect). Errors are recorded as BadLine items;
 // parsing always carries on with the next line.
 func ParseFile(name string, src string, reg Registry, fam Family) *File {
-	if fam == FamilyAny {
-		fam = DetectFamily(src)
-	}
+	var items []Item
+	f := ParseFileFunc(name, src, reg, fam, nil, func(it Item) { items = append(items, it) })
+	f.Items = items
+	return f
+}
+
+// ParseFileFunc parses like ParseFile, but hands the items to each, in
+// order, instead of keeping them: a big save file is never held parsed
+// whole, and its rules are parsed on every core while each takes the
+// ones before. start, if not nil, is called first with the file (name,
+// family, format and warnings; no items).
+func ParseFileFunc(name string, src string, reg Registry, fam Family, start func(*File), each func(Item)) *File {
 	f := &File{Name: name, Family: fam, Format: DetectFormat(src)}
 	if f.Format == FormatSave {
-		parseSave(f, src, reg)
-	} else {
-		parseCommands(f, src, reg)
+		// The scan does not need the family: detect it meanwhile.
+		detected := make(chan Family, 1)
+		if fam == FamilyAny {
+			go func() { detected <- DetectFamily(src) }()
+		}
+		entries := scanSave(f, src)
+		if fam == FamilyAny {
+			f.Family = <-detected
+		}
+		if start != nil {
+			start(f)
+		}
+		parseEntries(entries, func(e *entry) Item { return parseSaveRule(f, reg, e) }, each)
+		return f
 	}
+	if fam == FamilyAny {
+		f.Family = DetectFamily(src)
+	}
+	parseCommands(f, src, reg)
+	if start != nil {
+		start(f)
+	}
+	for _, it := range f.Items {
+		each(it)
+	}
+	f.Items = nil
 	return f
 }
 
 func (f *File) bad(pos Pos, text string, err error) {
+	f.Items = append(f.Items, f.badLine(pos, text, err))
+}
+
+func (f *File) badLine(pos Pos, text string, err error) *BadLine {
 	e, ok := err.(*Error)
 	if !ok {
 		e = &Error{Pos: pos, Msg: err.Error()}
 	}
-	f.Items = append(f.Items, &BadLine{Pos: pos, Text: text, Err: e, IsRule: ruleOpRe.MatchString(text)})
+	return &BadLine{Pos: pos, Text: text, Err: e, IsRule: ruleOpRe.MatchString(text)}
 }
 
-func parseSave(f *File, src string, reg Registry) {
+// entry is a line of a save file after the scan: an item, or a rule still
+// to parse.
+type entry struct {
+	item  Item   // nil for a rule
+	pos   Pos    // of a rule
+	line  string // a rule's line
+	table string // the table a rule is in
+}
+
+// scanSave reads the structure of a save file: table headers, chain
+// declarations, COMMIT lines and the lines that cannot be right, in
+// order, with the rule lines left to parse. Warnings go to f.
+func scanSave(f *File, src string) []entry {
+	entries := make([]entry, 0, strings.Count(src, "\n")+1)
+	bad := func(pos Pos, text string, err error) {
+		entries = append(entries, entry{item: f.badLine(pos, text, err)})
+	}
 	table := ""
 	tablePos := Pos{}
-	lines := strings.Split(src, "\n")
-	for i, raw := range lines {
-		lineNo := i + 1
+	lineNo := 0
+	for rest := src; rest != "" || lineNo == 0; {
+		lineNo++
+		raw := rest
+		if nl := strings.IndexByte(rest, '\n'); nl >= 0 {
+			raw, rest = rest[:nl], rest[nl+1:]
+		} else {
+			rest = ""
+		}
 		line := strings.TrimRight(raw, "\r")
 		t := strings.TrimSpace(line)
 		pos := Pos{File: f.Name, Line: lineNo, Col: 1 + len(line) - len(strings.TrimLeft(line, " \t"))}
@@ -176,25 +233,25 @@ func parseSave(f *File, src string, reg Registry) {
 			}
 			table, tablePos = t[1:], pos
 			if table == "" {
-				f.bad(pos, line, Errorf(pos, "", "empty table name"))
+				bad(pos, line, Errorf(pos, "", "empty table name"))
 				continue
 			}
-			f.Items = append(f.Items, &TableHeader{Pos: pos, Name: table})
+			entries = append(entries, entry{item: &TableHeader{Pos: pos, Name: table}})
 		case t == "COMMIT":
 			if table == "" {
-				f.bad(pos, line, Errorf(pos, "", "COMMIT without a table"))
+				bad(pos, line, Errorf(pos, "", "COMMIT without a table"))
 				continue
 			}
-			f.Items = append(f.Items, &Commit{Pos: pos, Table: table})
+			entries = append(entries, entry{item: &Commit{Pos: pos, Table: table}})
 			table = ""
 		case strings.HasPrefix(t, ":"):
 			if table == "" {
-				f.bad(pos, line, Errorf(pos, "", "chain declaration outside a table (no *table line before it)"))
+				bad(pos, line, Errorf(pos, "", "chain declaration outside a table (no *table line before it)"))
 				continue
 			}
 			fields := strings.Fields(t[1:])
 			if len(fields) < 2 {
-				f.bad(pos, line, Errorf(pos, "", "bad chain declaration %q: expected \":CHAIN POLICY [packets:bytes]\"", t))
+				bad(pos, line, Errorf(pos, "", "bad chain declaration %q: expected \":CHAIN POLICY [packets:bytes]\"", t))
 				continue
 			}
 			d := &ChainDecl{Pos: pos, Table: table, Name: fields[0], Policy: fields[1]}
@@ -203,52 +260,90 @@ func parseSave(f *File, src string, reg Registry) {
 			if len(fields) >= 3 && d.Policy != "-" {
 				m := countersRe.FindStringSubmatch(fields[2])
 				if m == nil {
-					f.bad(pos, line, Errorf(pos, "", "bad counters %q in chain declaration", fields[2]))
+					bad(pos, line, Errorf(pos, "", "bad counters %q in chain declaration", fields[2]))
 					continue
 				}
 				d.Counters = countersOf(m)
 			}
 			if d.Policy != "-" && d.Policy != "ACCEPT" && d.Policy != "DROP" {
-				f.bad(pos, line, Errorf(pos, "", "bad policy %q for chain %s (expected ACCEPT, DROP or -)", d.Policy, d.Name))
+				bad(pos, line, Errorf(pos, "", "bad policy %q for chain %s (expected ACCEPT, DROP or -)", d.Policy, d.Name))
 				continue
 			}
-			f.Items = append(f.Items, d)
+			entries = append(entries, entry{item: d})
 		default:
 			if table == "" {
-				f.bad(pos, line, Errorf(pos, "", "rule outside a table (no *table line before it)"))
+				bad(pos, line, Errorf(pos, "", "rule outside a table (no *table line before it)"))
 				continue
 			}
-			body := line
-			var counters *Counters
-			if m := countersRe.FindStringSubmatch(strings.TrimLeft(body, " \t")); m != nil {
-				counters = countersOf(m)
-				lead := len(body) - len(strings.TrimLeft(body, " \t"))
-				// keep columns right: blank out the counters
-				body = body[:lead] + strings.Repeat(" ", len(m[0])) + body[lead+len(m[0]):]
-			}
-			words, comment, err := SplitLine(body, f.Name, lineNo)
-			if err != nil {
-				f.bad(pos, line, err)
-				continue
-			}
-			p := &Parser{Registry: reg, Family: f.Family, Restore: true, Table: table}
-			cmd, err := p.ParseCommand(words)
-			if err != nil {
-				f.bad(pos, line, err)
-				continue
-			}
-			if comment {
-				cmd.Warnings = append(cmd.Warnings, Warning{Pos: pos, Msg: "text after '#' ignored (iptables-restore would reject it)"})
-			}
-			if counters != nil && cmd.Counters == nil {
-				cmd.Counters = counters
-			}
-			f.Items = append(f.Items, &CommandLine{Command: cmd, Line: line})
+			entries = append(entries, entry{pos: pos, line: line, table: table})
 		}
 	}
 	if table != "" {
 		f.Warnings = append(f.Warnings, Warning{Pos: tablePos, Msg: fmt.Sprintf("table %q has no COMMIT", table)})
 	}
+	return entries
+}
+
+// parseSaveRule parses a rule line of a save file.
+func parseSaveRule(f *File, reg Registry, e *entry) Item {
+	pos, line := e.pos, e.line
+	body := line
+	var counters *Counters
+	if trimmed := strings.TrimLeft(body, " \t"); strings.HasPrefix(trimmed, "[") {
+		if c, n, ok := leadingCounters(trimmed); ok {
+			counters = c
+			lead := len(body) - len(trimmed)
+			// keep columns right: blank out the counters
+			body = body[:lead] + strings.Repeat(" ", n) + body[lead+n:]
+		}
+	}
+	words, comment, err := SplitLine(body, f.Name, pos.Line)
+	if err != nil {
+		return f.badLine(pos, line, err)
+	}
+	p := &Parser{Registry: reg, Family: f.Family, Restore: true, Table: e.table}
+	cmd, err := p.ParseCommand(words)
+	if err != nil {
+		return f.badLine(pos, line, err)
+	}
+	if comment {
+		cmd.Warnings = append(cmd.Warnings, Warning{Pos: pos, Msg: "text after '#' ignored (iptables-restore would reject it)"})
+	}
+	if counters != nil && cmd.Counters == nil {
+		cmd.Counters = counters
+	}
+	return &CommandLine{Command: cmd, Line: line}
+}
+
+// leadingCounters reads "[packets:bytes]" and the blanks after it at the
+// start of s, as countersRe does (TestLeadingCounters), and returns its
+// length.
+func leadingCounters(s string) (c *Counters, n int, ok bool) {
+	digits := func(i int) int {
+		j := i
+		for j < len(s) && '0' <= s[j] && s[j] <= '9' {
+			j++
+		}
+		return j
+	}
+	if !strings.HasPrefix(s, "[") {
+		return nil, 0, false
+	}
+	p := digits(1)
+	if p == 1 || p == len(s) || s[p] != ':' {
+		return nil, 0, false
+	}
+	b := digits(p + 1)
+	if b == p+1 || b == len(s) || s[b] != ']' {
+		return nil, 0, false
+	}
+	n = b + 1
+	for n < len(s) && isRegexpSpace(s[n]) {
+		n++
+	}
+	pk, _ := parseUintBase(s[1:p], 10)
+	by, _ := parseUintBase(s[p+1:b], 10)
+	return &Counters{Packets: pk, Bytes: by}, n, true
 }
 
 func countersOf(m []string) *Counters {

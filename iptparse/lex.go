@@ -2,8 +2,6 @@ package iptparse
 
 import (
 	"strings"
-
-	"github.com/google/shlex"
 )
 
 // SplitLine splits one line into words the way iptables-restore and a shell
@@ -16,7 +14,7 @@ func SplitLine(line string, file string, lineNo int) (words []Word, trailingComm
 		// alone, which is much cheaper to do directly.
 		return splitBlanks(line, file, lineNo), false, nil
 	}
-	texts, err := shlex.Split(line)
+	texts, err := shellWords(line)
 	if err != nil {
 		return nil, false, &Error{Pos: Pos{File: file, Line: lineNo, Col: 1}, Msg: "cannot split line into words: " + err.Error()}
 	}
@@ -33,7 +31,13 @@ func SplitLine(line string, file string, lineNo int) (words []Word, trailingComm
 }
 
 func splitBlanks(line, file string, lineNo int) []Word {
-	words := make([]Word, 0, 16)
+	n := 0
+	for i := 0; i < len(line); i++ {
+		if !isBlank(line[i]) && (i == 0 || isBlank(line[i-1])) {
+			n++
+		}
+	}
+	words := make([]Word, 0, n)
 	i := 0
 	for i < len(line) {
 		for i < len(line) && isBlank(line[i]) {

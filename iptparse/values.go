@@ -87,6 +87,9 @@ func parseUintBase(s string, base int) (uint64, bool) {
 	if t == "" || t[0] == '-' {
 		return 0, false
 	}
+	if (base == 0 || base == 10) && (t[0] < '0' || t[0] > '9') {
+		return 0, false // a name: spare strconv's error
+	}
 	v, err := strconv.ParseUint(t, base, 64)
 	if err != nil {
 		if base == 0 && (t == "0x" || t == "0X") {

@@ -1,16 +1,22 @@
 package ir
 
-import (
-	"regexp"
-	"sort"
-)
-
-var bareIdent = regexp.MustCompile(`^[a-zA-Z_.][a-zA-Z0-9/\-_.]*$`)
+import "sort"
 
 // IsBareIdent reports whether name can be written unquoted as a table,
-// chain or set name in nft syntax.
+// chain or set name in nft syntax: it matches ^[a-zA-Z_.][a-zA-Z0-9/\-_.]*$
+// and is no keyword.
 func IsBareIdent(name string) bool {
-	return bareIdent.MatchString(name) && !nftKeywords[name]
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		letter := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' || c == '.'
+		if !letter && (i == 0 || !('0' <= c && c <= '9' || c == '/' || c == '-')) {
+			return false
+		}
+	}
+	return !nftKeywords[name]
 }
 
 // IsKeyword reports whether name is an nft keyword.

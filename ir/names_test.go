@@ -2,6 +2,7 @@ package ir_test
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -39,6 +40,26 @@ func TestKeywordsMatchInstalledNft(t *testing.T) {
 	for _, name := range []string{"INPUT", "ufw-before-input", "a.b", "input", "ssh", "state", "filter"} {
 		if err := ns.NftCheck(fmt.Sprintf("table ip t {\nchain %s {\n}\n}\n", name)); err != nil {
 			t.Errorf("%s should load as a chain name: %v", name, err)
+		}
+	}
+}
+
+// TestIsBareIdentAsPattern checks the hand-written test against the
+// pattern it implements, on names made of every kind of character.
+func TestIsBareIdentAsPattern(t *testing.T) {
+	pattern := regexp.MustCompile(`^[a-zA-Z_.][a-zA-Z0-9/\-_.]*$`)
+	pieces := []string{"a", "Z", "_", ".", "0", "9", "/", "-", "+", " ", "é", "\xff", "\n", "@", "input", "dynamic"}
+	var names []string
+	for _, a := range pieces {
+		for _, b := range pieces {
+			for _, c := range pieces {
+				names = append(names, a, a+b, a+b+c)
+			}
+		}
+	}
+	for _, name := range names {
+		if got, want := ir.IsBareIdent(name), pattern.MatchString(name) && !ir.IsKeyword(name); got != want {
+			t.Errorf("IsBareIdent(%q) = %v, the pattern says %v", name, got, want)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/ipt2nft/ipt2nft/iptparse"
@@ -59,12 +60,15 @@ func (c *Ctx) hasProtoMatch(num uint8) bool {
 	return false
 }
 
+// protoMatchNames are the match names that imply a protocol.
+var protoMatchNames = map[uint8][]string{
+	6: {"tcp"}, 132: {"sctp"}, 17: {"udp"}, 136: {"udplite"}, 1: {"icmp"},
+	58: {"ipv6-icmp", "icmpv6"}, 50: {"esp"}, 51: {"ah"},
+	135: {"mobility-header", "ipv6-mh", "mh"}, 33: {"dccp"}, 108: {"ipcomp"},
+}
+
 func protoNames(num uint8) []string {
-	names := map[uint8][]string{
-		6: {"tcp"}, 132: {"sctp"}, 17: {"udp"}, 136: {"udplite"}, 1: {"icmp"},
-		58: {"ipv6-icmp", "icmpv6"}, 50: {"esp"}, 51: {"ah"},
-		135: {"mobility-header", "ipv6-mh", "mh"}, 33: {"dccp"}, 108: {"ipcomp"},
-	}[num]
+	names := slices.Clone(protoMatchNames[num])
 	if n := iptparse.ProtocolName(num); n != "" {
 		names = append(names, n)
 	}

@@ -2,7 +2,6 @@ package translate
 
 import (
 	"fmt"
-	"reflect"
 	"strings"
 
 	"github.com/ipt2nft/ipt2nft/iptparse"
@@ -117,7 +116,14 @@ func countRules(rs *ir.Ruleset) int {
 }
 
 func origins(rules []*ir.Rule) []iptparse.Pos {
+	n := 0
+	for _, r := range rules {
+		n += len(r.Origin)
+	}
 	var o []iptparse.Pos
+	if n > 0 {
+		o = make([]iptparse.Pos, 0, n)
+	}
 	for _, r := range rules {
 		o = append(o, r.Origin...)
 	}
@@ -136,11 +142,6 @@ func sources(rules []*ir.Rule) string {
 func describe(rules []*ir.Rule) string {
 	return fmt.Sprintf("%d rules", len(rules))
 }
-
-// equalStmt compares two statements structurally.
-func equalStmt(a, b ir.Stmt) bool { return reflect.DeepEqual(a, b) }
-
-func equalExpr(a, b ir.Expr) bool { return reflect.DeepEqual(a, b) }
 
 // stateful reports whether evaluating the statement has an effect or a
 // result that depends on state or chance, so that a rule must not be

@@ -1,7 +1,8 @@
 package translate
 
 import (
-	"fmt"
+	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/ipt2nft/ipt2nft/ir"
@@ -17,22 +18,49 @@ import (
 // set updates) are never merged. Rule comments become element comments and
 // counter values become element counters, so nothing is lost.
 
+// ruleFacts are what comparing a rule with its neighbours needs to know
+// of it, worked out once per rule rather than once per comparison.
+type ruleFacts struct {
+	placeholder, stateful, dead bool
+	protos                      l4Set
+	// plain holds, for each statement that tests a mergeable selector
+	// for equality with plain values, those values; nil for the others.
+	plain [][]interval
+}
+
+func factsOf(r *ir.Rule) *ruleFacts {
+	f := &ruleFacts{placeholder: r.Placeholder(), stateful: hasStateful(r), dead: r.Dead != "", protos: l4Protos(r)}
+	f.plain = make([][]interval, len(r.Stmts))
+	for i, s := range r.Stmts {
+		m, ok := s.(*ir.Match)
+		if !ok || m.Op != ir.CmpEq || !mergeableSelector(m.Left) {
+			continue
+		}
+		if v, ok := plainValues(m.Right); ok {
+			if v == nil {
+				v = []interval{} // an empty set still has plain values
+			}
+			f.plain[i] = v
+		}
+	}
+	return f
+}
+
 // shapeDiff compares two rules. It returns the indexes of the statements
 // that differ, all of which must be mergeable equality matches on the same
 // selector, and ok=false if the rules differ in anything else. Counters
 // at the same place may differ in their values.
-func shapeDiff(a, b *ir.Rule) (diff []int, ok bool) {
-	if a.Placeholder() || b.Placeholder() || len(a.Stmts) != len(b.Stmts) {
+func shapeDiff(a, b *ir.Rule, fa, fb *ruleFacts) (diff []int, ok bool) {
+	if fa.placeholder || fb.placeholder || len(a.Stmts) != len(b.Stmts) {
 		return nil, false
 	}
-	if hasStateful(a) || hasStateful(b) {
+	if fa.stateful || fb.stateful {
 		return nil, false
 	}
 	for i := range a.Stmts {
 		sa, sb := a.Stmts[i], b.Stmts[i]
-		if ca, ok := sa.(*ir.Counter); ok {
+		if _, ok := sa.(*ir.Counter); ok {
 			if _, ok := sb.(*ir.Counter); ok {
-				_ = ca
 				continue
 			}
 			return nil, false
@@ -40,15 +68,7 @@ func shapeDiff(a, b *ir.Rule) (diff []int, ok bool) {
 		if equalStmt(sa, sb) {
 			continue
 		}
-		ma, ok1 := sa.(*ir.Match)
-		mb, ok2 := sb.(*ir.Match)
-		if !ok1 || !ok2 || ma.Op != ir.CmpEq || mb.Op != ir.CmpEq || !equalExpr(ma.Left, mb.Left) || !mergeableSelector(ma.Left) {
-			return nil, false
-		}
-		if _, ok := plainValues(ma.Right); !ok {
-			return nil, false
-		}
-		if _, ok := plainValues(mb.Right); !ok {
+		if fa.plain[i] == nil || fb.plain[i] == nil || !equalExpr(sa.(*ir.Match).Left, sb.(*ir.Match).Left) {
 			return nil, false
 		}
 		diff = append(diff, i)
@@ -70,18 +90,17 @@ func sameInts(a, b []int) bool {
 
 // ruleKeys returns, for the statements at diff, the intervals of each
 // element of the rule (one interval per selector for concatenations).
-func ruleKeys(r *ir.Rule, diff []int) [][]interval {
+func ruleKeys(f *ruleFacts, diff []int) [][]interval {
 	if len(diff) == 1 {
-		vals, _ := plainValues(r.Stmts[diff[0]].(*ir.Match).Right)
 		var out [][]interval
-		for _, v := range vals {
+		for _, v := range f.plain[diff[0]] {
 			out = append(out, []interval{v})
 		}
 		return out
 	}
 	var tuple []interval
 	for _, d := range diff {
-		vals, _ := plainValues(r.Stmts[d].(*ir.Match).Right)
+		vals := f.plain[d]
 		if len(vals) != 1 {
 			return nil
 		}
@@ -96,8 +115,10 @@ const lookahead = 32
 
 func mergeSets(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 	sigs := make([]string, len(rules))
+	facts := make([]*ruleFacts, len(rules))
 	for i, r := range rules {
 		sigs[i] = shapeSignature(r)
+		facts[i] = factsOf(r)
 	}
 	used := make([]bool, len(rules))
 	var out []*ir.Rule
@@ -109,27 +130,29 @@ func mergeSets(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 		var diff []int
 		var seen *disjoint
 		var skipped []int // rules left in place between group members
-		for j := i + 1; j < len(rules) && len(skipped) <= lookahead; j++ {
+		var cc ccTracker
+		cc.add(rules[i], rules[i])
+		for j := i + 1; j < len(rules) && len(skipped) <= lookahead && !cc.both(); j++ {
 			if used[j] {
 				continue
 			}
-			if sigs[j] == sigs[i] && joins(rules, i, j, &diff, &seen, skipped) {
+			if sigs[j] == sigs[i] && joins(rules, facts, i, j, &diff, &seen, skipped) {
 				group = append(group, j)
+				cc.add(rules[i], rules[j])
 				continue
 			}
 			skipped = append(skipped, j)
 		}
-		if len(group) == 1 {
+		// A group whose elements would need both comments and counter
+		// values is given up (stopping as soon as that is so: rules
+		// joining later could not change it).
+		if len(group) == 1 || cc.both() {
 			out = append(out, rules[i])
 			continue
 		}
 		members := make([]*ir.Rule, len(group))
 		for k, idx := range group {
 			members[k] = rules[idx]
-		}
-		if commentsAndCounters(members) {
-			out = append(out, rules[i])
-			continue
 		}
 		for _, idx := range group {
 			used[idx] = true
@@ -148,18 +171,18 @@ func mergeSets(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 // joins reports whether rule j can join the group started by rule i: it
 // differs from i in the same selectors, its values match packets no
 // member matches, and it commutes with every rule it would move past.
-func joins(rules []*ir.Rule, i, j int, diff *[]int, seen **disjoint, skipped []int) bool {
-	d, ok := shapeDiff(rules[i], rules[j])
+func joins(rules []*ir.Rule, facts []*ruleFacts, i, j int, diff *[]int, seen **disjoint, skipped []int) bool {
+	d, ok := shapeDiff(rules[i], rules[j], facts[i], facts[j])
 	if !ok || (*diff != nil && !sameInts(d, *diff)) {
 		return false
 	}
 	for _, s := range skipped {
-		if !rulesDisjoint(rules[s], rules[j]) {
+		if !rulesDisjoint(rules[s], rules[j], facts[s], facts[j]) {
 			return false
 		}
 	}
 	if *diff == nil {
-		first := ruleKeys(rules[i], d)
+		first := ruleKeys(facts[i], d)
 		if first == nil {
 			return false
 		}
@@ -171,7 +194,7 @@ func joins(rules []*ir.Rule, i, j int, diff *[]int, seen **disjoint, skipped []i
 		}
 		*diff, *seen = d, dj
 	}
-	keys := ruleKeys(rules[j], *diff)
+	keys := ruleKeys(facts[j], *diff)
 	switch {
 	case keys == nil:
 		return false
@@ -194,13 +217,18 @@ func shapeSignature(r *ir.Rule) string {
 		return "untranslated"
 	}
 	var b strings.Builder
+	b.Grow(32 * len(r.Stmts))
 	for _, s := range r.Stmts {
-		fmt.Fprintf(&b, "%T", s)
+		if s == nil {
+			b.WriteString("<nil>")
+		} else {
+			b.WriteString(reflect.TypeOf(s).String())
+		}
 		switch s := s.(type) {
 		case *ir.Match:
-			fmt.Fprintf(&b, "(%s,%d)", exprLabel(s.Left), s.Op)
+			b.WriteString("(" + exprLabel(s.Left) + "," + strconv.Itoa(int(s.Op)) + ")")
 		case *ir.Verdict:
-			fmt.Fprintf(&b, "(%d,%s)", s.Kind, s.Chain)
+			b.WriteString("(" + strconv.Itoa(int(s.Kind)) + "," + s.Chain + ")")
 		}
 		b.WriteByte(';')
 	}
@@ -210,34 +238,23 @@ func shapeSignature(r *ir.Rule) string {
 // rulesDisjoint reports whether no packet can match both rules: they
 // test the same selector for equality with values that do not overlap, or
 // they need different transport protocols.
-func rulesDisjoint(a, b *ir.Rule) bool {
-	if a.Dead != "" || b.Dead != "" {
+func rulesDisjoint(a, b *ir.Rule, fa, fb *ruleFacts) bool {
+	if fa.dead || fb.dead {
 		return true
 	}
-	if a.Placeholder() || b.Placeholder() {
+	if fa.placeholder || fb.placeholder {
 		return false
 	}
-	pa, pb := l4Protos(a), l4Protos(b)
-	for p := range pa {
-		if len(pb) > 0 && !pb[p] {
-			return true
-		}
+	if fa.protos&^fb.protos != 0 && fb.protos != 0 {
+		return true // a needs a protocol b excludes
 	}
-	for _, sa := range a.Stmts {
-		ma, ok := sa.(*ir.Match)
-		if !ok || ma.Op != ir.CmpEq || !mergeableSelector(ma.Left) {
+	for i, va := range fa.plain {
+		if va == nil {
 			continue
 		}
-		va, ok := plainValues(ma.Right)
-		if !ok {
-			continue
-		}
-		for _, sb := range b.Stmts {
-			mb, ok := sb.(*ir.Match)
-			if !ok || mb.Op != ir.CmpEq || !equalExpr(ma.Left, mb.Left) {
-				continue
-			}
-			if vb, ok := plainValues(mb.Right); ok && !anyOverlap(va, vb) {
+		left := a.Stmts[i].(*ir.Match).Left
+		for j, vb := range fb.plain {
+			if vb != nil && equalExpr(left, b.Stmts[j].(*ir.Match).Left) && !anyOverlap(va, vb) {
 				return true
 			}
 		}
@@ -245,38 +262,47 @@ func rulesDisjoint(a, b *ir.Rule) bool {
 	return false
 }
 
+// l4Set is a set of transport protocols, one bit each (l4Names).
+type l4Set uint8
+
+var l4Names = []string{"tcp", "udp", "sctp", "dccp", "icmp", "icmpv6", "udplite"}
+
 // l4Protos lists the transport protocols a rule's header matches need.
-func l4Protos(r *ir.Rule) map[string]bool {
-	out := map[string]bool{}
+func l4Protos(r *ir.Rule) l4Set {
+	var out l4Set
 	for _, s := range r.Stmts {
 		m, ok := s.(*ir.Match)
 		if !ok {
 			continue
 		}
-		switch p := payloadProto(m.Left); p {
-		case "tcp", "udp", "sctp", "dccp", "icmp", "icmpv6", "udplite":
-			out[p] = true
+		p := payloadProto(m.Left)
+		for i, n := range l4Names {
+			if p == n {
+				out |= 1 << i
+			}
 		}
 	}
 	return out
 }
 
-// commentsAndCounters reports whether merging would need elements with
-// both a comment and counter values, which nft cannot read back.
-func commentsAndCounters(group []*ir.Rule) bool {
-	comments, values := false, false
-	for _, r := range group {
-		if r.Comment != group[0].Comment {
-			comments = true
-		}
-		for _, s := range r.Stmts {
-			if c, ok := s.(*ir.Counter); ok && c.HasValues {
-				values = true
-			}
+// ccTracker tells, as rules join a group, whether merging would need
+// elements with both a comment and counter values, which nft cannot read
+// back. Once it does, it does for any larger group.
+type ccTracker struct{ comments, values bool }
+
+// add records a member r of the group that first starts.
+func (t *ccTracker) add(first, r *ir.Rule) {
+	if r.Comment != first.Comment {
+		t.comments = true
+	}
+	for _, s := range r.Stmts {
+		if c, ok := s.(*ir.Counter); ok && c.HasValues {
+			t.values = true
 		}
 	}
-	return comments && values
 }
+
+func (t *ccTracker) both() bool { return t.comments && t.values }
 
 func selectorNames(r *ir.Rule, diff []int) string {
 	s := ""

@@ -50,10 +50,16 @@ type interval struct {
 	exact  string // for non-numeric values: their text
 }
 
-func key(tag byte, b []byte) []byte { return append([]byte{tag}, b...) }
+func key(tag byte, b []byte) []byte {
+	k := make([]byte, 1+len(b))
+	k[0] = tag
+	copy(k[1:], b)
+	return k
+}
 
-func u64(v uint64) []byte {
-	return []byte{byte(v >> 56), byte(v >> 48), byte(v >> 40), byte(v >> 32), byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}
+// u64Key is key(tag, the big-endian bytes of v).
+func u64Key(tag byte, v uint64) []byte {
+	return []byte{tag, byte(v >> 56), byte(v >> 48), byte(v >> 40), byte(v >> 32), byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}
 }
 
 func addrKey(a netip.Addr) []byte {
@@ -70,7 +76,7 @@ func addrKey(a netip.Addr) []byte {
 func valueInterval(e ir.Expr) (interval, bool) {
 	switch e := e.(type) {
 	case *ir.Integer:
-		k := key('n', u64(e.Value))
+		k := u64Key('n', e.Value)
 		return interval{lo: k, hi: k}, true
 	case *ir.Addr:
 		k := addrKey(e.Addr)
@@ -151,6 +157,9 @@ func bareValue(e ir.Expr) ir.Expr {
 // value the passes understand, and returns their intervals.
 func plainValues(e ir.Expr) ([]interval, bool) {
 	var out []interval
+	if s, ok := e.(*ir.SetLit); ok && len(s.Elems) > 0 {
+		out = make([]interval, 0, len(s.Elems))
+	}
 	for _, el := range elements(e) {
 		iv, ok := valueInterval(bareValue(el))
 		if !ok {

@@ -137,23 +137,39 @@ func (t *Translator) Commands() []*ir.Command { return t.cmds }
 
 // AddFile translates a whole parsed file.
 func (t *Translator) AddFile(f *iptparse.File) {
+	t.startFile(f)
+	for _, it := range f.Items {
+		t.addItem(it)
+	}
+}
+
+// AddText parses and translates a file's text: the same as
+// AddFile(iptparse.ParseFile(name, src, Registry{}, fam)), in less time
+// and memory on big files, as rules are translated while the next ones
+// are parsed and none is kept parsed.
+func (t *Translator) AddText(name, src string, fam iptparse.Family) {
+	iptparse.ParseFileFunc(name, src, Registry{}, fam, t.startFile, t.addItem)
+}
+
+func (t *Translator) startFile(f *iptparse.File) {
 	for _, w := range f.Warnings {
 		t.diag(Diag{Pos: w.Pos, Kind: DiagWarning, Msg: w.Msg})
 	}
 	t.curFamily, t.curTable = f.Family, ""
-	for _, it := range f.Items {
-		switch it := it.(type) {
-		case *iptparse.TableHeader:
-			t.curTable = it.Name
-			t.tableHeader(f.Family, it)
-		case *iptparse.ChainDecl:
-			t.chainDecl(f.Family, it)
-		case *iptparse.Commit:
-		case *iptparse.CommandLine:
-			t.AddCommand(it.Command)
-		case *iptparse.BadLine:
-			t.AddBadLine(it)
-		}
+}
+
+func (t *Translator) addItem(it iptparse.Item) {
+	switch it := it.(type) {
+	case *iptparse.TableHeader:
+		t.curTable = it.Name
+		t.tableHeader(t.curFamily, it)
+	case *iptparse.ChainDecl:
+		t.chainDecl(t.curFamily, it)
+	case *iptparse.Commit:
+	case *iptparse.CommandLine:
+		t.AddCommand(it.Command)
+	case *iptparse.BadLine:
+		t.AddBadLine(it)
 	}
 }
 
@@ -281,7 +297,8 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 	var ctxs []*Ctx
 	for _, s := range srcs {
 		for _, d := range dsts {
-			c := &Ctx{tr: t, Family: cmd.Family, Table: cmd.Table, Chain: cmd.Chain, Exact: t.opt.Exact, Cmd: cmd, Rule: r}
+			c := &Ctx{tr: t, Family: cmd.Family, Table: cmd.Table, Chain: cmd.Chain, Exact: t.opt.Exact, Cmd: cmd, Rule: r,
+				stmts: make([]ir.Stmt, 0, 2*len(r.Matches)+6)} // room for most rules' statements
 			c.builtins(s, d)
 			for _, m := range r.Matches {
 				e := Lookup(m.Name, iptparse.KindMatch, cmd.Family)

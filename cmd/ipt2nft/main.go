@@ -33,6 +33,7 @@ type exitError struct{ code int }
 func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 func run(args []string) int {
+	defer startProfile()()
 	root := newRootCmd()
 	root.SetArgs(args)
 	err := root.Execute()

@@ -197,7 +197,7 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 			kind = script.KindShell
 		}
 		if kind == script.KindNone {
-			tr.AddFile(iptparse.ParseFile(in.name, in.src, translate.Registry{}, fam))
+			tr.AddText(in.name, in.src, fam)
 			continue
 		}
 		dir := ""

@@ -1,7 +1,9 @@
 // Package gen writes realistic synthetic iptables-save dumps of a given
-// size for benchmarks: blocklists, port lists, LOG+DROP pairs, per-service
-// accepts, DNAT forwards, user chains, kube-proxy style dispatch chains,
-// comments and counters. The output is deterministic for a seed.
+// size for benchmarks: blocklists, port lists (multiport), LOG+DROP pairs,
+// per-service accepts, DNAT forwards, user chains, kube-proxy style
+// dispatch chains, comments and counters; and probe packets to follow
+// through them. The output is deterministic for a seed, for any size (the
+// benchmarks use 1,000 to 1,000,000 rules).
 package gen
 
 import (
@@ -161,14 +163,19 @@ func (g *generator) mixedDump() {
 	rest := g.o.Rules - g.n - forwards
 	services := rest / 5
 	pairs := rest / 10
+	portLists := rest / 50
 	for i := 0; i < services; i++ {
-		port := 1000 + i
-		g.rule("-A SERVICES -s 10.%d.0.0/16 -p tcp -m tcp --dport %d -m comment --comment \"service %d\" -j ACCEPT", i%250, port, i)
+		g.rule("-A SERVICES -s %s -p tcp -m tcp --dport %d -m comment --comment \"service %d\" -j ACCEPT", serviceNet(i), servicePort(i), i)
+	}
+	for i := 0; i < portLists; i++ {
+		p := 40000 + 4*(i%5000)
+		g.rule("-A SERVICES -s 172.%d.%d.0/24 -p udp -m multiport --dports %d,%d,%d:%d -j ACCEPT", 16+i/256%16, i%256, p, p+1, p+2, p+3)
 	}
 	for i := 0; i < pairs/2; i++ {
-		p := 20000 + i
-		g.rule("-A FORWARD -p tcp -m tcp --dport %d -j LOG --log-prefix \"blocked %d: \"", p, p)
-		g.rule("-A FORWARD -p tcp -m tcp --dport %d -j DROP", p)
+		// ports 20000-59999, tcp then udp: distinct up to 80,000 pairs
+		p, proto := 20000+i%40000, []string{"tcp", "udp"}[i/40000%2]
+		g.rule("-A FORWARD -p %s -m %s --dport %d -j LOG --log-prefix \"blocked %d: \"", proto, proto, p, p)
+		g.rule("-A FORWARD -p %s -m %s --dport %d -j DROP", proto, proto, p)
 	}
 	for i := 0; g.n < g.o.Rules; i++ {
 		g.rule("-A BLOCKLIST -s %s/32 -j DROP", addr(i))
@@ -177,4 +184,71 @@ func (g *generator) mixedDump() {
 		g.line(fmt.Sprintf("-A FORWARD -d 192.168.%d.%d/32 -p tcp -m tcp --dport %d -j ACCEPT", 1+i/250%250, 1+i%250, 22+i%3*58))
 	}
 	g.line("COMMIT")
+}
+
+// serviceNet and servicePort are the source network and port of the
+// mixed dump's i-th service: distinct pairs up to 1,200,000 services, ports
+// 1000-19999.
+func serviceNet(i int) string { return fmt.Sprintf("10.%d.%d.0/24", i%250, i/250%256) }
+func servicePort(i int) int   { return 1000 + i%19000 }
+
+// Probe is a packet to follow through a dump's ruleset (see
+// internal/evalcount): where it enters and its header fields.
+type Probe struct {
+	Hook     string // prerouting, input, forward
+	Iif, Oif string
+	Src, Dst string
+	Proto    string // tcp
+	SPort    uint16
+	DPort    uint16
+	CtState  string // new, established
+}
+
+// Probes returns n probe packets for the dump Write makes with o: about
+// half hit a rule of the dump's bulk (a listed address, a service, a
+// forwarded port), the others pass by it, the way most traffic through a
+// blocklist does. The same options give the same probes.
+func Probes(o Options, n int) []Probe {
+	if o.Shape == "" {
+		o.Shape = Mixed
+	}
+	r := rand.New(rand.NewSource(o.Seed + 1))
+	var out []Probe
+	for i := 0; i < n; i++ {
+		hit := i%2 == 0
+		p := Probe{Iif: "eth1", Oif: "eth2", Proto: "tcp", SPort: uint16(32768 + r.Intn(28000)), DPort: 5201, CtState: "new",
+			Src: fmt.Sprintf("198.51.100.%d", 1+r.Intn(250)), Dst: fmt.Sprintf("203.0.113.%d", 10+r.Intn(240))}
+		switch o.Shape {
+		case Blocklist:
+			p.Hook = "forward"
+			if hit {
+				p.Src = addr(r.Intn(max(o.Rules, 1)))
+			}
+		case Dispatch:
+			p.Hook = "prerouting"
+			p.DPort = 80
+			s := r.Intn(max(o.Rules/4, 1))
+			if hit {
+				p.Dst = fmt.Sprintf("10.96.%d.%d", (s>>8)&255, s&255)
+			} else {
+				p.Dst = fmt.Sprintf("10.97.%d.%d", (s>>8)&255, s&255)
+			}
+		case Mixed:
+			forwards := max(o.Rules/20, 1)
+			switch i % 4 {
+			case 0: // a forwarded port, after DNAT
+				f := r.Intn(forwards)
+				p.Hook, p.Dst, p.DPort = "forward", fmt.Sprintf("192.168.%d.%d", 1+f/250%250, 1+f%250), uint16(22+f%3*58)
+			case 1: // a port forward, before DNAT
+				p.Hook, p.Iif, p.Dst, p.DPort = "prerouting", "eth0", "203.0.113.1", uint16(10000+r.Intn(forwards))
+			case 2: // a service
+				s := r.Intn(max(o.Rules/5, 1))
+				p.Hook, p.Src, p.DPort = "input", strings.Replace(serviceNet(s), ".0/24", fmt.Sprintf(".%d", 1+r.Intn(254)), 1), uint16(servicePort(s))
+			default: // established traffic
+				p.Hook, p.CtState = "forward", "established"
+			}
+		}
+		out = append(out, p)
+	}
+	return out
 }

@@ -53,3 +53,21 @@ func TestIptablesAccepts(t *testing.T) {
 		}
 	}
 }
+
+func TestProbes(t *testing.T) {
+	for _, shape := range []Shape{Mixed, Blocklist, Dispatch} {
+		o := Options{Rules: 1000, Shape: shape, Seed: 3}
+		a, b := Probes(o, 50), Probes(o, 50)
+		if len(a) != 50 {
+			t.Fatalf("%s: %d probes", shape, len(a))
+		}
+		for i := range a {
+			if a[i] != b[i] {
+				t.Fatalf("%s: probes not deterministic", shape)
+			}
+			if a[i].Hook == "" || a[i].Src == "" || a[i].Dst == "" {
+				t.Errorf("%s: probe %d incomplete: %+v", shape, i, a[i])
+			}
+		}
+	}
+}

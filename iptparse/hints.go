@@ -1,0 +1,248 @@
+package iptparse
+
+import "strings"
+
+// Counting family hints. DetectFamily counts the non-overlapping matches
+// of v6Hints and v4Hints, as len(re.FindAllStringIndex(src, -1)) would.
+// Running those regular expressions over a dump of 100,000 rules takes
+// longer than parsing it, so the matches are found by the hand-written
+// matchers below instead; the expressions remain the specification, and
+// TestHintMatchers and FuzzHintCount check that both count the same.
+
+// hintCount counts the leftmost-first, non-overlapping matches of a hint
+// matcher: at returns the end of the match starting at p, or -1.
+func hintCount(src string, at func(s string, p int) int) int {
+	n := 0
+	for p := 0; p < len(src); p++ {
+		if !hintStart[src[p]] {
+			continue
+		}
+		if e := at(src, p); e >= 0 {
+			n++
+			p = e - 1 // every hint is at least one byte long
+		}
+	}
+	return n
+}
+
+// hintStart marks the bytes a hint can start with: 'i' (ip6tables,
+// icmp...), '-' (options) and blanks (\s before an option).
+var hintStart = func() (t [256]bool) {
+	for _, c := range []byte("i-\t\n\f\r ") {
+		t[c] = true
+	}
+	return t
+}()
+
+// isRegexpSpace is the \s class of Go's regexp: [\t\n\f\r ].
+func isRegexpSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}
+
+func isHexByte(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// wordEnd tells whether \b holds at i after a word byte.
+func wordEnd(s string, i int) bool { return i == len(s) || !isWordByte(s[i]) }
+
+// spaces returns the end of the run of \s bytes starting at i.
+func spaces(s string, i int) int {
+	for i < len(s) && isRegexpSpace(s[i]) {
+		i++
+	}
+	return i
+}
+
+// firstPrefix returns the end of the first of words that s has at i, or -1.
+func firstPrefix(s string, i int, words ...string) int {
+	for _, w := range words {
+		if strings.HasPrefix(s[i:], w) {
+			return i + len(w)
+		}
+	}
+	return -1
+}
+
+// keyword matches (w1|w2|...)\b after \s+ at i, the first alternative
+// that matches winning.
+func keywordAfterSpaces(s string, i int, words ...string) int {
+	j := spaces(s, i)
+	if j == i {
+		return -1
+	}
+	for _, w := range words {
+		if strings.HasPrefix(s[j:], w) && wordEnd(s, j+len(w)) {
+			return j + len(w)
+		}
+	}
+	return -1
+}
+
+// addrOption matches \s(-s|-d|--source|--destination|--src|--dst)\s+!?\s*
+// at p and returns where the address starts, or -1.
+func addrOption(s string, p int) int {
+	if !isRegexpSpace(s[p]) {
+		return -1
+	}
+	i := firstPrefix(s, p+1, "-s", "-d", "--source", "--destination", "--src", "--dst")
+	if i < 0 {
+		return -1
+	}
+	j := spaces(s, i)
+	if j == i {
+		return -1
+	}
+	if j < len(s) && s[j] == '!' {
+		j++
+	}
+	return spaces(s, j)
+}
+
+// v6HintAt matches v6Hints at p:
+//
+//	ip6tables
+//	\s(-s|-d|--source|--destination|--src|--dst)\s+!?\s*[0-9a-fA-F]*:[0-9a-fA-F:.]*(/\d+)?(\s|$)
+//	\s-p\s+(ipv6-icmp|icmpv6|58)\b
+//	--icmpv6-type
+//	-m\s+(icmp6|hl|rt|frag|hbh|dst|mh|ipv6header|eui64|ah6)\b
+//	icmp6-
+//	\s-j\s+(HL|DNPT|SNPT)\b
+func v6HintAt(s string, p int) int {
+	switch c := s[p]; {
+	case c == 'i':
+		return firstPrefix(s, p, "ip6tables", "icmp6-")
+	case c == '-':
+		if e := firstPrefix(s, p, "--icmpv6-type"); e >= 0 {
+			return e
+		}
+		if strings.HasPrefix(s[p:], "-m") {
+			return keywordAfterSpaces(s, p+2, "icmp6", "hl", "rt", "frag", "hbh", "dst", "mh", "ipv6header", "eui64", "ah6")
+		}
+		return -1
+	case !isRegexpSpace(c) || p+1 == len(s) || s[p+1] != '-':
+		return -1
+	}
+	if i := addrOption(s, p); i >= 0 {
+		// [0-9a-fA-F]*:[0-9a-fA-F:.]*(/\d+)?(\s|$)
+		for i < len(s) && isHexByte(s[i]) {
+			i++
+		}
+		if i < len(s) && s[i] == ':' {
+			i++
+			for i < len(s) && (isHexByte(s[i]) || s[i] == ':' || s[i] == '.') {
+				i++
+			}
+			if i+1 < len(s) && s[i] == '/' && isDigit(s[i+1]) {
+				j := i + 1
+				for j < len(s) && isDigit(s[j]) {
+					j++
+				}
+				if e := spaceOrEnd(s, j); e >= 0 {
+					return e
+				}
+			}
+			if e := spaceOrEnd(s, i); e >= 0 {
+				return e
+			}
+		}
+		return -1
+	}
+	switch {
+	case strings.HasPrefix(s[p+1:], "-p"):
+		return keywordAfterSpaces(s, p+3, "ipv6-icmp", "icmpv6", "58")
+	case strings.HasPrefix(s[p+1:], "-j"):
+		return keywordAfterSpaces(s, p+3, "HL", "DNPT", "SNPT")
+	}
+	return -1
+}
+
+// spaceOrEnd matches (\s|$) in multi-line mode at i.
+func spaceOrEnd(s string, i int) int {
+	switch {
+	case i < len(s) && isRegexpSpace(s[i]):
+		return i + 1
+	case i == len(s) || s[i] == '\n':
+		return i
+	}
+	return -1
+}
+
+// v4HintAt matches v4Hints at p:
+//
+//	iptables-save
+//	\s(-s|-d|--source|--destination|--src|--dst)\s+!?\s*\d+\.\d+\.\d+\.\d+
+//	\s-p\s+icmp\b
+//	--icmp-type
+//	icmp-[a-z]+-unreachable
+//	--reject-with\s+icmp-
+//	-j\s+(TTL|ECN|CLUSTERIP|ULOG)\b
+//	-m\s+(ttl|realm)\b
+func v4HintAt(s string, p int) int {
+	switch c := s[p]; {
+	case c == 'i':
+		if e := firstPrefix(s, p, "iptables-save"); e >= 0 {
+			return e
+		}
+		if strings.HasPrefix(s[p:], "icmp-") {
+			i := p + 5
+			for i < len(s) && 'a' <= s[i] && s[i] <= 'z' {
+				i++
+			}
+			if i > p+5 {
+				return firstPrefix(s, i, "-unreachable")
+			}
+		}
+		return -1
+	case c == '-':
+		if e := firstPrefix(s, p, "--icmp-type"); e >= 0 {
+			return e
+		}
+		if strings.HasPrefix(s[p:], "--reject-with") {
+			i := p + len("--reject-with")
+			if j := spaces(s, i); j > i {
+				return firstPrefix(s, j, "icmp-")
+			}
+			return -1
+		}
+		if strings.HasPrefix(s[p:], "-j") {
+			return keywordAfterSpaces(s, p+2, "TTL", "ECN", "CLUSTERIP", "ULOG")
+		}
+		if strings.HasPrefix(s[p:], "-m") {
+			return keywordAfterSpaces(s, p+2, "ttl", "realm")
+		}
+		return -1
+	case !isRegexpSpace(c) || p+1 == len(s) || s[p+1] != '-':
+		return -1
+	}
+	if i := addrOption(s, p); i >= 0 {
+		// \d+\.\d+\.\d+\.\d+
+		for part := 0; part < 4; part++ {
+			if part > 0 {
+				if i == len(s) || s[i] != '.' {
+					return -1
+				}
+				i++
+			}
+			j := i
+			for j < len(s) && isDigit(s[j]) {
+				j++
+			}
+			if j == i {
+				return -1
+			}
+			i = j
+		}
+		return i
+	}
+	if strings.HasPrefix(s[p+1:], "-p") {
+		return keywordAfterSpaces(s, p+3, "icmp")
+	}
+	return -1
+}

@@ -1,0 +1,75 @@
+package iptparse
+
+import (
+	"math/rand"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// hintVocabulary is made of the words the hint patterns look for, their
+// near misses, and blanks of every kind \s knows.
+var hintVocabulary = []string{
+	"ip6tables", "iptables", "iptables-save", "ip6tables-save", "-s", "-d", "--source", "--destination",
+	"--src", "--dst", "--sport", "!", "2001:db8::1", "::1/128", "fe80::", "1.2.3.4", "10.0.0.0/8", "a:b",
+	"-p", "ipv6-icmp", "icmpv6", "58", "icmp", "icmpx", "--icmpv6-type", "--icmp-type", "-m", "icmp6",
+	"hl", "rt", "frag", "ttl", "realm", "realms", "icmp6-", "icmp-port-unreachable", "icmp-host-unreachable",
+	"--reject-with", "icmp-net-prohibited", "-j", "HL", "DNPT", "SNPT", "TTL", "ECN", "CLUSTERIP", "ULOG",
+	"-A", "INPUT", "ACCEPT", "#", "x", "-", "--", "i", "\"", "/64", "/", "1.2.3", "!2001::", "icmp-foo-unreachable", "icmp--unreachable",
+	"-unreachable", "5", ":", ".", "ipv6header", "ah6", "eui64", "hbh", "mh", "dst", "SNPTX", "-sport", "--dport",
+}
+
+var blanks = []string{" ", " ", " ", "\t", "\n", "\r\n", "\f", "\v", "", "  "}
+
+func hintSoup(r *rand.Rand) string {
+	var b strings.Builder
+	for n := r.Intn(60); n > 0; n-- {
+		b.WriteString(blanks[r.Intn(len(blanks))])
+		b.WriteString(hintVocabulary[r.Intn(len(hintVocabulary))])
+	}
+	return b.String()
+}
+
+func checkHintCounts(t *testing.T, name, src string) {
+	t.Helper()
+	for _, c := range []struct {
+		name string
+		at   func(string, int) int
+		re   *regexp.Regexp
+	}{{"v6", v6HintAt, v6Hints}, {"v4", v4HintAt, v4Hints}} {
+		if got, want := hintCount(src, c.at), len(c.re.FindAllStringIndex(src, -1)); got != want {
+			t.Fatalf("%s: %s hints: counted %d, the pattern finds %d in %q", name, c.name, got, want, src)
+		}
+	}
+}
+
+// TestHintMatchers checks that the hand-written matchers count what the
+// patterns find.
+func TestHintMatchers(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	for i := 0; i < 20000; i++ {
+		checkHintCounts(t, "soup", hintSoup(r))
+	}
+	files, _ := filepath.Glob("../corpus/testdata/*.txtar")
+	more, _ := filepath.Glob("../examples/*")
+	for _, name := range append(files, more...) {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkHintCounts(t, name, string(b))
+	}
+	if len(files) == 0 {
+		t.Error("no test files found")
+	}
+}
+
+func FuzzHintCount(f *testing.F) {
+	r := rand.New(rand.NewSource(2))
+	for i := 0; i < 20; i++ {
+		f.Add(hintSoup(r))
+	}
+	f.Fuzz(func(t *testing.T, src string) { checkHintCounts(t, "fuzz", src) })
+}

@@ -1,0 +1,100 @@
+package iptparse_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/ipt2nft/ipt2nft/internal/testutil"
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/translate"
+)
+
+// TestParallelParse: a save file parsed on several cores gives the items
+// and warnings of a parse on one, bad lines and all.
+func TestParallelParse(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n")
+	for i := 0; i < 3000; i++ {
+		switch i % 7 {
+		case 0:
+			fmt.Fprintf(&b, "[%d:%d] -A INPUT -s 10.0.%d.0/24 -p tcp --dport %d -j ACCEPT\n", i, i*60, i%256, i)
+		case 1:
+			fmt.Fprintf(&b, "-A FORWARD -m comment --comment \"rule %d\" -j DROP # tail\n", i)
+		case 2:
+			fmt.Fprintf(&b, "-A INPUT -p tcp --dport 99999 -j ACCEPT\n") // bad
+		case 3:
+			b.WriteString(seedLines[i%len(seedLines)] + "\r\n")
+		case 4:
+			fmt.Fprintf(&b, ":CHAIN%d - [0:0]\n", i)
+		case 5:
+			fmt.Fprintf(&b, "  -A INPUT -i eth%d -m conntrack --ctstate NEW -j LOG --log-prefix \"in %d \"\n", i%4, i)
+		default:
+			if i%700 == 6 {
+				b.WriteString("COMMIT\n*nat\n:PREROUTING ACCEPT [0:0]\n")
+			}
+			fmt.Fprintf(&b, "-A PREROUTING -p udp --dport %d -j DNAT --to-destination 10.1.1.%d\n", i, i%250)
+		}
+	}
+	src := b.String()
+	parallel := iptparse.ParseFile("p", src, translate.Registry{}, iptparse.FamilyAny)
+	prev := runtime.GOMAXPROCS(1)
+	sequential := iptparse.ParseFile("p", src, translate.Registry{}, iptparse.FamilyAny)
+	runtime.GOMAXPROCS(prev)
+	if len(parallel.Items) < 3000 || len(sequential.Errors()) == 0 {
+		t.Fatalf("%d items, %d errors: the test file is not what it should be", len(parallel.Items), len(sequential.Errors()))
+	}
+	if !reflect.DeepEqual(parallel, sequential) {
+		t.Error("parsing in parallel gives another result")
+		for i := range parallel.Items {
+			if !reflect.DeepEqual(parallel.Items[i], sequential.Items[i]) {
+				t.Fatalf("first difference at item %d: %#v vs %#v", i, parallel.Items[i], sequential.Items[i])
+			}
+		}
+	}
+}
+
+// TestParallelParseCorpus parses, on several cores and on one, a save
+// file made of every rule of the upstream translation tests and the
+// real-world dumps (the race detector watches the extensions' parsers:
+// go test -race -run TestParallelParseCorpus ./iptparse).
+func TestParallelParseCorpus(t *testing.T) {
+	var b strings.Builder
+	for _, table := range []string{"filter", "nat", "mangle", "raw", "security"} {
+		fmt.Fprintf(&b, "*%s\n", table)
+		files, _ := filepath.Glob(filepath.Join(testutil.SharedDir(t, "corpus/upstream"), "*.txlate"))
+		more, _ := filepath.Glob(filepath.Join(testutil.SharedDir(t, "corpus/realworld"), "*.rules"))
+		for _, name := range append(files, more...) {
+			src, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, line := range strings.Split(string(src), "\n") {
+				for _, prog := range []string{"iptables-translate ", "ip6tables-translate "} {
+					line = strings.TrimPrefix(line, prog)
+				}
+				if strings.HasPrefix(line, "-A ") || strings.HasPrefix(line, "-I ") || strings.HasPrefix(line, "[") {
+					b.WriteString(line + "\n")
+				}
+			}
+		}
+		b.WriteString("COMMIT\n")
+	}
+	src := b.String()
+	for _, fam := range []iptparse.Family{iptparse.FamilyIPv4, iptparse.FamilyIPv6} {
+		parallel := iptparse.ParseFile("c", src, translate.Registry{}, fam)
+		prev := runtime.GOMAXPROCS(1)
+		sequential := iptparse.ParseFile("c", src, translate.Registry{}, fam)
+		runtime.GOMAXPROCS(prev)
+		if len(parallel.Items) < 1000 {
+			t.Fatalf("only %d items", len(parallel.Items))
+		}
+		if !reflect.DeepEqual(parallel, sequential) {
+			t.Errorf("family %v: parsing in parallel gives another result", fam)
+		}
+	}
+}

@@ -1,0 +1,330 @@
+#!/bin/bash
+# bench.sh ("make bench"): ipt2nft against the reference tools, all
+# measured in this one run on this machine. Needs root (it creates and
+# deletes its own network namespaces) and a Debian machine with what .ci/run
+# installs; it installs what else it needs (time, iperf3).
+#
+# It prints a Markdown report (and writes it to $BENCH_REPORT):
+#   1. translate time and peak memory, ipt2nft vs iptables-restore-translate -f,
+#      on the "mixed" synthetic dump (with counters) of each size;
+#   2. load time into a fresh namespace: ipt2nft's output and upstream's
+#      literal translation with nft -f, the original dump with
+#      iptables-legacy-restore and iptables-nft-restore;
+#   3. rules evaluated per probe packet, literal vs optimized
+#      (tools/evalcount; internal/evalcount says how it counts);
+#   4. forwarding throughput with iperf3 through a firewall namespace holding
+#      the blocklist dump: no rules, iptables-legacy, upstream's nft, ours.
+#
+# Settings (environment):
+#   BENCH_SIZES        translate sizes        (default "1000 20000 100000 1000000")
+#   BENCH_LOAD_SIZES   load and count sizes   (default "1000 20000 100000")
+#   BENCH_LOAD_SHAPES  shapes also loaded at 20000 rules (default "blocklist dispatch")
+#   BENCH_REPEAT       runs per timing, median kept, for sizes up to 20000 (default 5)
+#   BENCH_BLOCKLIST    blocklist rules for the throughput test (default 20000)
+#   BENCH_IPERF_TIME   seconds per iperf3 run (default 10)
+#   BENCH_IPERF_ROUNDS iperf3 runs per firewall, median kept (default 3)
+#   BENCH_REPORT       report file            (default bench-report.md)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SIZES=${BENCH_SIZES-"1000 20000 100000 1000000"}
+LOAD_SIZES=${BENCH_LOAD_SIZES-"1000 20000 100000"}
+LOAD_SHAPES=${BENCH_LOAD_SHAPES-"blocklist dispatch"}
+REPEAT=${BENCH_REPEAT:-5}
+BLOCKLIST=${BENCH_BLOCKLIST:-20000}
+IPERF_TIME=${BENCH_IPERF_TIME:-10}
+IPERF_ROUNDS=${BENCH_IPERF_ROUNDS:-3}
+REPORT=${BENCH_REPORT:-bench-report.md}
+
+if [ "$(id -u)" != 0 ]; then
+	echo "bench.sh: run as root: it creates network namespaces" >&2
+	exit 1
+fi
+
+# Tools: what .ci/run installs, plus time and iperf3.
+need=""
+command -v nft >/dev/null 2>&1 || need="$need nftables"
+command -v iptables-legacy-restore >/dev/null 2>&1 || need="$need iptables"
+command -v ip >/dev/null 2>&1 || need="$need iproute2"
+[ -x /usr/bin/time ] || need="$need time"
+command -v iperf3 >/dev/null 2>&1 || need="$need iperf3"
+if [ -n "$need" ]; then
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y $need
+fi
+
+work=$(mktemp -d /tmp/ipt2nft-bench.XXXXXX)
+prefix="ipt2nft-bench-$$"
+nsn=0
+cleanup() {
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$prefix-" || true); do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
+		ip netns delete "$ns" 2>/dev/null || true
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "building..." >&2
+go build -o "$work/ipt2nft" ./cmd/ipt2nft
+go build -o "$work/gen" ./tools/gen
+go build -o "$work/evalcount" ./tools/evalcount
+IPT=$work/ipt2nft
+export XTABLES_LOCKFILE=$work/xtables.lock # iptables-legacy: a lock of our own
+
+out() { echo "$*" | tee -a "$REPORT"; }
+: >"$REPORT"
+
+# Helpers -------------------------------------------------------------------
+
+# newns creates a fresh namespace and sets NS to its name.
+newns() {
+	nsn=$((nsn + 1))
+	NS="$prefix-$nsn"
+	ip netns add "$NS"
+	ip -n "$NS" link set lo up
+}
+
+# now prints nanoseconds.
+now() { date +%s%N; }
+
+# timed CMD... runs CMD with stdout to $work/stdout, and sets T (wall
+# seconds), C (CPU seconds, user and system) and M (peak resident set, MB).
+# A failing CMD stops the script, unless MAYFAIL is set: then T is "fails".
+timed() {
+	local t0 t1
+	t0=$(now)
+	if ! /usr/bin/time -f "%M %U %S" -o "$work/rss" "$@" >"$work/stdout" 2>"$work/stderr"; then
+		if [ -n "${MAYFAIL:-}" ]; then
+			echo "bench.sh: failed (shown in the report): $*" >&2
+			head -3 "$work/stderr" >&2
+			T=fails C=- M=-
+			return
+		fi
+		echo "bench.sh: failed: $*" >&2
+		tail -5 "$work/stderr" >&2
+		exit 1
+	fi
+	t1=$(now)
+	T=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+	M=$(awk '{ v = $1 } END { printf "%.0f", v / 1024 }' "$work/rss")
+	C=$(awk '{ v = $2 + $3 } END { printf "%.2f", v }' "$work/rss")
+}
+
+# median of the arguments.
+median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+# runs N: how many timed runs for a size.
+runs() { if [ "$1" -le 20000 ]; then echo "$REPEAT"; else echo 1; fi; }
+
+# ratio A B prints A/B with one decimal and "×" ("–" if either is no number).
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.1f×", a / b; else print "–" }'; }
+
+dump() { # dump SHAPE SIZE: a cached synthetic dump with counters
+	local f="$work/$1-$2.rules"
+	[ -f "$f" ] || "$work/gen" -shape "$1" -rules "$2" -counters >"$f"
+	echo "$f"
+}
+
+# Report header ---------------------------------------------------------------
+
+out "## Run of $(date -u '+%Y-%m-%d %H:%M UTC')"
+out ""
+out "- command: \`make bench\` (scripts/bench.sh), sizes: $SIZES; load and counts: $LOAD_SIZES"
+out "- machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), kernel $(uname -r)"
+out "- load average at the start: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine slows both sides; CPU times are less affected than wall times)"
+out "- ipt2nft $(git describe --always --dirty 2>/dev/null || echo '?'), $(go version | awk '{print $3}'); $(iptables-restore-translate --version 2>&1 | head -1); $(nft --version); $(iperf3 --version | head -1 | awk '{print $1, $2}')"
+out ""
+
+# 1. Translate ------------------------------------------------------------------
+
+out "### Translate (mixed dump with counters; median of $REPEAT runs up to 20,000 rules)"
+out ""
+out "| rules | ipt2nft | iptables-restore-translate -f | speed-up | ipt2nft CPU | upstream CPU | ipt2nft peak | upstream peak |"
+out "|---:|---:|---:|---:|---:|---:|---:|---:|"
+for n in $SIZES; do
+	f=$(dump mixed "$n")
+	ours=() theirs=() oc=() tc=() om=0 tm=0
+	for _ in $(seq "$(runs "$n")"); do
+		timed "$IPT" "$f"
+		ours+=("$T")
+		oc+=("$C")
+		om=$M
+		cp "$work/stdout" "$work/mixed-$n.ours.nft"
+		timed iptables-restore-translate -f "$f"
+		theirs+=("$T")
+		tc+=("$C")
+		tm=$M
+		cp "$work/stdout" "$work/mixed-$n.up.nft"
+	done
+	o=$(median "${ours[@]}")
+	u=$(median "${theirs[@]}")
+	eval "ours_$n=$o"
+	out "| $n | ${o} s | ${u} s | $(ratio "$u" "$o") | $(median "${oc[@]}") s | $(median "${tc[@]}") s | ${om} MB | ${tm} MB |"
+done
+if [ -n "${ours_100000:-}" ] && [ -n "${ours_1000000:-}" ]; then
+	out ""
+	out "1,000,000 rules take $(ratio "$ours_1000000" "$ours_100000") the time of 100,000."
+fi
+out ""
+
+# 2. Load -------------------------------------------------------------------------
+
+# Loaders: "label|command", the command run in a fresh namespace with
+# %OURS% (ipt2nft's output), %UP% (upstream's) and %DUMP% (the original).
+loaders=(
+	"ipt2nft output, nft -f|nft -f %OURS%"
+	"upstream literal translation, nft -f|nft -f %UP%"
+	"original, iptables-legacy-restore|iptables-legacy-restore %DUMP%"
+	"original, iptables-nft-restore|iptables-nft-restore %DUMP%"
+)
+# ipt2nft's own netlink loader, once the command exists (one more row).
+if "$IPT" --help | grep -q '^  apply '; then
+	loaders=("ipt2nft apply (netlink)|$IPT apply %DUMP%" "${loaders[@]}")
+fi
+
+out "### Load into a fresh namespace (median of $REPEAT runs up to 20,000 rules; \"fails\": the loader rejects the input)"
+out ""
+header="| dump | rules |"
+rule="|---|---:|"
+for l in "${loaders[@]}"; do
+	header="$header ${l%%|*} |"
+	rule="$rule---:|"
+done
+out "$header upstream ÷ ipt2nft | legacy ÷ ipt2nft |"
+out "$rule---:|---:|"
+cases=""
+for n in $LOAD_SIZES; do cases="$cases mixed:$n"; done
+for shape in $LOAD_SHAPES; do cases="$cases $shape:20000"; done
+for c in $cases; do
+	shape=${c%:*} n=${c#*:}
+	f=$(dump "$shape" "$n")
+	[ -f "$work/$shape-$n.ours.nft" ] || "$IPT" "$f" >"$work/$shape-$n.ours.nft"
+	[ -f "$work/$shape-$n.up.nft" ] || iptables-restore-translate -f "$f" >"$work/$shape-$n.up.nft"
+	row="| $shape | $n |"
+	t_ours="" t_up="" t_legacy=""
+	for l in "${loaders[@]}"; do
+		cmd=${l#*|}
+		cmd=${cmd//%OURS%/$work/$shape-$n.ours.nft}
+		cmd=${cmd//%UP%/$work/$shape-$n.up.nft}
+		cmd=${cmd//%DUMP%/$f}
+		ts=()
+		for _ in $(seq "$(runs "$n")"); do
+			newns
+			# shellcheck disable=SC2086 # the command is words
+			MAYFAIL=1 timed ip netns exec "$NS" $cmd
+			ts+=("$T")
+			ip netns delete "$NS"
+		done
+		m=$(median "${ts[@]}")
+		[ "$m" = fails ] || m="$m s"
+		case ${l%%|*} in
+		"ipt2nft output, nft -f") t_ours=${m% s} ;;
+		"upstream literal translation, nft -f") t_up=${m% s} ;;
+		"original, iptables-legacy-restore") t_legacy=${m% s} ;;
+		esac
+		row="$row $m |"
+	done
+	out "$row $(ratio "$t_up" "$t_ours") | $(ratio "$t_legacy" "$t_ours") |"
+done
+out ""
+
+# 3. Rules evaluated per packet -----------------------------------------------------
+
+out "### Rules evaluated per packet (200 probes; mean per probe)"
+out ""
+out "Static count from the IR (internal/evalcount): every rule a probe reaches counts one; a set lookup or a verdict map is one rule evaluation; jumps count the rules of the chain jumped to. \"Literal\" is one nft rule per iptables rule, as iptables-restore-translate writes (same rule count checked against its output); the probes get the same verdicts from both."
+out ""
+out "| shape | rules | literal | ipt2nft | fewer |"
+out "|---|---:|---:|---:|---:|"
+for n in $LOAD_SIZES; do
+	for shape in blocklist dispatch mixed; do
+		line=$("$work/evalcount" -shape "$shape" -rules "$n" -counters -probes 200)
+		lit=$(echo "$line" | sed 's/.* literal=\([0-9.]*\).*/\1/')
+		opt=$(echo "$line" | sed 's/.* optimized=\([0-9.]*\).*/\1/')
+		litrules=$(echo "$line" | sed 's/.* literal_rules=\([0-9]*\).*/\1/')
+		f=$(dump "$shape" "$n")
+		uprules=$(iptables-restore-translate -f "$f" | grep -c '^add rule' || true)
+		if [ "$litrules" != "$uprules" ]; then
+			echo "bench.sh: $shape/$n: the literal translation has $litrules rules, upstream's $uprules" >&2
+			exit 1
+		fi
+		out "| $shape | $n | $lit | $opt | $(ratio "$lit" "$opt") |"
+	done
+done
+out ""
+
+# 4. Forwarding throughput -------------------------------------------------------------
+
+# client (198.18.1.2) -- firewall (198.18.1.1 | 198.18.2.1) -- server (198.18.2.2),
+# addresses of the benchmarking range, in namespaces of this run only.
+newns
+cl=$NS
+newns
+fw=$NS
+newns
+sv=$NS
+ip link add bc0 netns "$cl" type veth peer name bf0 netns "$fw"
+ip link add bs0 netns "$sv" type veth peer name bf1 netns "$fw"
+ip -n "$cl" addr add 198.18.1.2/24 dev bc0
+ip -n "$fw" addr add 198.18.1.1/24 dev bf0
+ip -n "$fw" addr add 198.18.2.1/24 dev bf1
+ip -n "$sv" addr add 198.18.2.2/24 dev bs0
+for x in "$cl bc0" "$fw bf0" "$fw bf1" "$sv bs0"; do
+	set -- $x
+	ip -n "$1" link set "$2" up
+done
+ip -n "$cl" route add default via 198.18.1.1
+ip -n "$sv" route add default via 198.18.2.1
+ip netns exec "$fw" sysctl -qw net.ipv4.ip_forward=1
+
+bl=$(dump blocklist "$BLOCKLIST")
+"$IPT" "$bl" >"$work/bl.ours.nft"
+iptables-restore-translate -f "$bl" >"$work/bl.up.nft"
+
+# iperf RULES-LOADER: Gbit/s received, 2 streams, with the firewall
+# namespace's rules replaced first.
+iperf() {
+	ip netns exec "$fw" nft flush ruleset
+	ip netns exec "$fw" iptables-legacy -F FORWARD 2>/dev/null || true
+	case $1 in
+	none) ;;
+	legacy) ip netns exec "$fw" iptables-legacy-restore "$bl" ;;
+	upstream) ip netns exec "$fw" nft -f "$work/bl.up.nft" ;;
+	ours) ip netns exec "$fw" nft -f "$work/bl.ours.nft" ;;
+	esac
+	ip netns exec "$sv" iperf3 -s -1 -B 198.18.2.2 >/dev/null 2>&1 &
+	local pid=$!
+	for _ in $(seq 50); do
+		ip netns exec "$sv" ss -ltn 2>/dev/null | grep -q 198.18.2.2:5201 && break
+		sleep 0.1
+	done
+	ip netns exec "$cl" iperf3 -c 198.18.2.2 -P 2 -t "$IPERF_TIME" -f g >"$work/iperf.txt"
+	wait "$pid" || true
+	awk '/SUM.*receiver/ { print $6 }' "$work/iperf.txt"
+}
+
+out "### Forwarding throughput (iperf3, 2 TCP streams for ${IPERF_TIME} s, veth, client → firewall namespace → server; $BLOCKLIST source-address DROPs in FORWARD, none matching; median of $IPERF_ROUNDS rounds, the firewalls taking turns)"
+out ""
+out "| firewall | Gbit/s | of no firewall | ipt2nft ÷ this | runs |"
+out "|---|---:|---:|---:|---|"
+variants="none legacy upstream ours"
+declare -A gbits
+for _ in $(seq "$IPERF_ROUNDS"); do
+	for v in $variants; do
+		gbits[$v]="${gbits[$v]:-} $(iperf "$v")"
+	done
+done
+# shellcheck disable=SC2086 # lists of numbers
+none=$(median ${gbits[none]})
+# shellcheck disable=SC2086
+ours=$(median ${gbits[ours]})
+for v in $variants; do
+	# shellcheck disable=SC2086
+	g=$(median ${gbits[$v]})
+	label=$(case $v in none) echo "no rules" ;; legacy) echo "iptables-legacy (original)" ;; upstream) echo "upstream literal translation (nft)" ;; ours) echo "ipt2nft (nft)" ;; esac)
+	out "| $label | $g | $(awk -v a="$g" -v b="$none" 'BEGIN { printf "%.0f %%", 100 * a / b }') | $(ratio "$ours" "$g") |${gbits[$v]} |"
+done
+out ""
+out "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+echo "report written to $REPORT" >&2

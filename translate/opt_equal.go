@@ -1,0 +1,109 @@
+package translate
+
+import (
+	"reflect"
+	"slices"
+
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+// Structural equality for the optimizer, with exactly the result of
+// reflect.DeepEqual. The passes compare statements of neighbouring rules
+// millions of times on big rulesets; the statements and expressions that
+// make up nearly all rules (matches of a selector against a value,
+// verdicts, counters) are compared field by field here, anything else
+// through reflect. TestEqualAsDeepEqual checks the two agree.
+
+// equalStmt compares two statements structurally.
+func equalStmt(a, b ir.Stmt) bool {
+	switch a := a.(type) {
+	case *ir.Match:
+		if b, ok := b.(*ir.Match); ok && a != nil && b != nil {
+			return a.Op == b.Op && a.Spell == b.Spell && equalExpr(a.Left, b.Left) && equalExpr(a.Right, b.Right)
+		}
+	case *ir.Verdict:
+		if b, ok := b.(*ir.Verdict); ok && a != nil && b != nil {
+			return *a == *b
+		}
+	case *ir.Counter:
+		if b, ok := b.(*ir.Counter); ok && a != nil && b != nil {
+			return *a == *b
+		}
+	case *ir.Log:
+		if b, ok := b.(*ir.Log); ok && a != nil && b != nil {
+			if !sameNilness(a.Args, b.Args) || len(a.Args) != len(b.Args) {
+				return false
+			}
+			for i := range a.Args {
+				if a.Args[i].Key != b.Args[i].Key || !equalExpr(a.Args[i].Value, b.Args[i].Value) {
+					return false
+				}
+			}
+			return true
+		}
+	case *ir.Nat:
+		if b, ok := b.(*ir.Nat); ok && a != nil && b != nil {
+			return a.Kind == b.Kind && a.Family == b.Family && a.Prefix == b.Prefix && a.AddrPort == b.AddrPort &&
+				sameNilness(a.Flags, b.Flags) && slices.Equal(a.Flags, b.Flags) &&
+				equalExpr(a.Addr, b.Addr) && equalExpr(a.Port, b.Port)
+		}
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+// sameNilness: reflect.DeepEqual tells a nil slice from an empty one.
+func sameNilness[T any](a, b []T) bool { return (a == nil) == (b == nil) }
+
+// equalExpr compares two expressions structurally.
+func equalExpr(a, b ir.Expr) bool {
+	if eq, known := equalPlainExpr(a, b); known {
+		return eq
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+// equalPlainExpr compares selectors and values made of comparable fields
+// only (strings, numbers, netip addresses, whose == is value equality).
+// known is false for other expressions.
+func equalPlainExpr(a, b ir.Expr) (eq, known bool) {
+	switch a := a.(type) {
+	case *ir.Payload:
+		return plainEq(a, b)
+	case *ir.Meta:
+		return plainEq(a, b)
+	case *ir.Ct:
+		return plainEq(a, b)
+	case *ir.Integer:
+		return plainEq(a, b)
+	case *ir.String:
+		return plainEq(a, b)
+	case *ir.Symbol:
+		return plainEq(a, b)
+	case *ir.Addr:
+		return plainEq(a, b)
+	case *ir.Prefix:
+		return plainEq(a, b)
+	case *ir.EtherAddr:
+		return plainEq(a, b)
+	}
+	return false, false
+}
+
+// plainEq compares a non-nil *T with an expression: unequal if that is
+// not a *T (reflect.DeepEqual compares dynamic types first).
+func plainEq[T comparable, P interface {
+	*T
+	ir.Expr
+}](a P, b ir.Expr) (eq, known bool) {
+	if b == nil {
+		return false, true
+	}
+	bt, ok := b.(P)
+	switch {
+	case !ok:
+		return false, true
+	case a == nil || bt == nil:
+		return false, false
+	}
+	return *a == *bt, true
+}
