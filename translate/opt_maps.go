@@ -15,13 +15,14 @@ import (
 //
 // Only adjacent rules with otherwise identical statements, values that can
 // never match the same packet (so their order does not matter), no
-// counters (the counter pass removes the ones without values) and no
-// comments are combined.
+// counters (the counter pass removes the ones without values) are
+// combined. Comments go with the elements (nft keeps a comment per map
+// element), or stay on the rule when every rule has the same one.
 
 // keyedRule splits a rule into the index of a differing selector match and
 // its terminal statement; it checks the common shape.
 func keyedDiff(a, b *ir.Rule) (int, bool) {
-	if a.Placeholder() || b.Placeholder() || len(a.Stmts) != len(b.Stmts) || a.Comment != "" || b.Comment != "" {
+	if a.Placeholder() || b.Placeholder() || len(a.Stmts) != len(b.Stmts) {
 		return 0, false
 	}
 	if hasStateful(a) || hasStateful(b) {
@@ -124,15 +125,16 @@ func mergeVMaps(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 			i++
 			continue
 		}
+		common := commonComment(group)
 		var elems []ir.Expr
 		for _, r := range group {
 			v, _ := mapVerdict(r.Stmts[len(r.Stmts)-1])
 			for _, val := range elements(r.Stmts[d].(*ir.Match).Right) {
-				elems = append(elems, &ir.MapElem{Key: bareValue(val), Value: &ir.VerdictExpr{Kind: v.Kind, Chain: v.Chain}})
+				elems = append(elems, &ir.MapElem{Key: mapKey(val, r, common), Value: &ir.VerdictExpr{Kind: v.Kind, Chain: v.Chain}})
 			}
 		}
 		first := group[0]
-		merged := &ir.Rule{Origin: origins(group), Source: sources(group)}
+		merged := &ir.Rule{Origin: origins(group), Source: sources(group), Comment: common}
 		for k, s := range first.Stmts[:len(first.Stmts)-1] {
 			if k == d {
 				continue
@@ -181,6 +183,7 @@ func mergeNatMaps(fam ir.Family, rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 		first := group[0]
 		n0, _ := natTarget(first.Stmts[len(first.Stmts)-1])
 		withPort := n0.Port != nil
+		common := commonComment(group)
 		var elems []ir.Expr
 		for _, r := range group {
 			n, _ := natTarget(r.Stmts[len(r.Stmts)-1])
@@ -189,7 +192,7 @@ func mergeNatMaps(fam ir.Family, rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 				val = &ir.Concat{Elems: []ir.Expr{n.Addr, n.Port}}
 			}
 			for _, k := range elements(r.Stmts[d].(*ir.Match).Right) {
-				elems = append(elems, &ir.MapElem{Key: bareValue(k), Value: val})
+				elems = append(elems, &ir.MapElem{Key: mapKey(k, r, common), Value: val})
 			}
 		}
 		nat := &ir.Nat{Kind: n0.Kind, Family: n0.Family, Flags: n0.Flags,
@@ -205,7 +208,7 @@ func mergeNatMaps(fam ir.Family, rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 				continue
 			}
 		}
-		merged := &ir.Rule{Origin: origins(group), Source: sources(group)}
+		merged := &ir.Rule{Origin: origins(group), Source: sources(group), Comment: common}
 		for k, s := range first.Stmts[:len(first.Stmts)-1] {
 			if k != d {
 				merged.Stmts = append(merged.Stmts, s)
@@ -250,4 +253,25 @@ func singletons(v []interval) [][]interval {
 		out[i] = []interval{x}
 	}
 	return out
+}
+
+// commonComment is the comment every rule of the group has, if they all
+// have the same one.
+func commonComment(group []*ir.Rule) string {
+	for _, r := range group[1:] {
+		if r.Comment != group[0].Comment {
+			return ""
+		}
+	}
+	return group[0].Comment
+}
+
+// mapKey is a map element's key; it carries its rule's comment when the
+// rules' comments differ.
+func mapKey(v ir.Expr, r *ir.Rule, common string) ir.Expr {
+	k := bareValue(v)
+	if r.Comment == "" || r.Comment == common {
+		return k
+	}
+	return &ir.Elem{Key: k, Comment: r.Comment}
 }

@@ -84,6 +84,16 @@ input: udp dport 53 accept`},
 			-A FORWARD -i eth0 -j low_sec
 			-A FORWARD -i eth1 -j high_sec`,
 			`forward: iifname vmap { "eth0" : jump low_sec, "eth1" : jump high_sec }`},
+		{"verdict map: comments onto elements, or kept when shared", `
+			-N a
+			-N b
+			-A FORWARD -i eth0 -m comment --comment "lan" -j a
+			-A FORWARD -i eth1 -m comment --comment "dmz" -j b
+			-A FORWARD -i eth2 -j DROP
+			-A INPUT -i eth0 -m comment --comment "trusted" -j ACCEPT
+			-A INPUT -i eth1 -m comment --comment "trusted" -j DROP`,
+			`forward: iifname vmap { "eth0" comment "lan" : jump a, "eth1" comment "dmz" : jump b, "eth2" : drop }
+input: iifname vmap { "eth0" : accept, "eth1" : drop } comment "trusted"`},
 		{"mis-merge: overlapping prefixes keep their order", `
 			-A INPUT -s 10.1.0.0/16 -j ACCEPT
 			-A INPUT -s 10.0.0.0/8 -j DROP`,
