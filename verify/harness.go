@@ -563,7 +563,7 @@ func (s *side) load(r Ruleset) error {
 			if strings.Contains(out, "No such file or directory") && (nftQueueRule(text) || queueRule(text)) {
 				return ErrQueue
 			}
-			return fmt.Errorf("side %s: loading the %s ruleset: %v: %s", s.label, what, err, strings.TrimSpace(out))
+			return &LoadError{Side: s.label, What: what, Err: err, Output: strings.TrimSpace(out)}
 		}
 		return nil
 	}
