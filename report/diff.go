@@ -1,10 +1,13 @@
 package report
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 
 	"github.com/sergi/go-diff/diffmatchpatch"
+
+	"github.com/ipt2nft/ipt2nft/iptparse"
 )
 
 // The side-by-side view highlights values (addresses, ports, interfaces,
@@ -88,7 +91,15 @@ func normValue(v string) string {
 	if a, b, ok := strings.Cut(v, ":"); ok && isDigits(a) && isDigits(b) {
 		v = a + "-" + b // port range
 	}
+	if n, unit, ok := strings.Cut(v, "/"); ok && isDigits(n) && rateUnits[unit] != "" {
+		v = n + "/" + rateUnits[unit] // limit rate
+	}
 	return v
+}
+
+var rateUnits = map[string]string{
+	"s": "second", "sec": "second", "second": "second", "m": "minute", "min": "minute", "minute": "minute",
+	"h": "hour", "hour": "hour", "d": "day", "day": "day",
 }
 
 func isDigits(s string) bool {
@@ -150,7 +161,17 @@ func iptValues(s string) []valueTok {
 		case strings.HasPrefix(w, "-") && !isDigits(strings.TrimPrefix(w, "-")):
 			continue // an option name
 		}
-		out = append(out, parts(ws[i], "")...)
+		for _, v := range parts(ws[i], "") {
+			switch {
+			case v.norm == "all" || v.norm == "none":
+				continue // tcp flag masks: nft lists the flags
+			case i > 0 && (strings.HasSuffix(ws[i-1].text, "port") || strings.HasSuffix(ws[i-1].text, "ports")):
+				if p, ok := iptparse.ServicePort(v.norm); ok {
+					v.norm = fmt.Sprint(p) // a service name
+				}
+			}
+			out = append(out, v)
+		}
 	}
 	return out
 }

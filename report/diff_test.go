@@ -38,6 +38,11 @@ func TestHighlight(t *testing.T) {
 			[]string{`iifname "eth*" udp dport 1000-2000 comment "a b" jump SERVICES`},
 			[][]string{nil}, [][]string{nil},
 		},
+		{ // service names, rates, flag masks, log levels, helper objects
+			[]string{"-A INPUT -p tcp -m tcp --dport ssh -m limit --limit 2/s -j LOG --log-level 4", "-A INPUT -p tcp --tcp-flags ALL NONE -j CT --helper ftp"},
+			[]string{"tcp dport 22 limit rate 2/second log level warn", `tcp flags & (fin | syn) == 0x0 ct helper set "ftp-tcp"`},
+			[][]string{nil, nil}, [][]string{nil, {"0x0"}},
+		},
 	} {
 		lh, rh := highlight(c.left, c.right)
 		for i := range c.left {

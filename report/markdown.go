@@ -56,33 +56,6 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	p("| comments for rules left out | %d |\n| changes of meaning made on purpose | %d |\n", r.Placeholders, len(r.Changes))
 	p("| dead rules | %d can never match, %d never match |\n", len(r.Shadowed), len(r.Never))
 
-	if len(r.OutChains) > 0 {
-		p("\n### Chains\n\n| output chain | rules | line | from input chains (rules) |\n|---|---:|---:|---|\n")
-		for _, c := range r.OutChains {
-			n := fmt.Sprint(c.Rules)
-			if c.Placeholders > 0 {
-				n += fmt.Sprintf(" (+%d left out)", c.Placeholders)
-			}
-			p("| %s | %s | %d | %s |\n", mdCell(mdCode(c.Family+" "+c.Table+" "+c.Chain)), n, c.Line, mdCell(mdText(strings.Join(c.From, ", "))))
-		}
-	}
-	if len(r.InChains) > 0 {
-		p("\n<details><summary>Input chains</summary>\n\n| input chain | rules |\n|---|---:|\n")
-		for _, c := range r.InChains {
-			p("| %s | %d |\n", mdCell(mdCode(c.Family+" "+c.Table+" "+c.Chain)), c.Rules)
-		}
-		p("\n</details>\n")
-	}
-	p("\n### Optimizer\n\n")
-	if len(r.Passes) == 0 {
-		p("No rules merged.\n")
-	} else {
-		p("| pass | merges | rules combined | for example |\n|---|---:|---:|---|\n")
-		for _, ps := range r.Passes {
-			p("| %s | %d | %d | %s |\n", ps.Name, ps.Merges, ps.Rules, mdCell(mdText(strings.Join(ps.Reasons, "; "))))
-		}
-	}
-
 	problems := func(title, intro string, l []Problem, mark string) {
 		p("\n## %s\n\n", title)
 		if len(l) == 0 {
@@ -149,6 +122,34 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		p("\n## Other warnings and notes\n\n")
 		for _, d := range r.Warnings {
 			p("- %s %s: %s\n", mdCode(r.where(d.Pos)), d.Kind, mdText(strings.TrimPrefix(d.Ext+": "+d.Msg, ": ")))
+		}
+	}
+
+	p("\n## Chains and optimizer\n")
+	if len(r.OutChains) > 0 {
+		p("\n### Chains\n\n| output chain | rules | line | from input chains (rules) |\n|---|---:|---:|---|\n")
+		for _, c := range r.OutChains {
+			n := fmt.Sprint(c.Rules)
+			if c.Placeholders > 0 {
+				n += fmt.Sprintf(" (+%d left out)", c.Placeholders)
+			}
+			p("| %s | %s | %d | %s |\n", mdCell(mdCode(c.Family+" "+c.Table+" "+c.Chain)), n, c.Line, mdCell(mdText(strings.Join(c.From, ", "))))
+		}
+	}
+	if len(r.InChains) > 0 {
+		p("\n<details><summary>Input chains</summary>\n\n| input chain | rules |\n|---|---:|\n")
+		for _, c := range r.InChains {
+			p("| %s | %d |\n", mdCell(mdCode(c.Family+" "+c.Table+" "+c.Chain)), c.Rules)
+		}
+		p("\n</details>\n")
+	}
+	p("\n### Optimizer\n\n")
+	if len(r.Passes) == 0 {
+		p("No rules merged.\n")
+	} else {
+		p("| pass | merges | rules combined | for example |\n|---|---:|---:|---|\n")
+		for _, ps := range r.Passes {
+			p("| %s | %d | %d | %s |\n", ps.Name, ps.Merges, ps.Rules, mdCell(mdText(strings.Join(ps.Reasons, "; "))))
 		}
 	}
 

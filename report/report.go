@@ -412,7 +412,7 @@ func Build(m *Migration) *Report {
 			if d.Kind == translate.DiagUntranslated {
 				p.FailOpen = strings.HasPrefix(d.Effect, "fail-open")
 				if !p.FailOpen && rule != nil {
-					if why := dropsThroughChain(rule, chainRules); why != "" {
+					if why := dropsThroughChain(rule, chainRules, r.where); why != "" {
 						p.FailOpen, p.Effect = true, "fail-open: "+why+" ("+d.Effect+")"
 					}
 				}
@@ -600,7 +600,7 @@ func findRule(byLine map[posKey][]*Rule, d translate.Diag) *Rule {
 // dropsThroughChain tells whether leaving out an untranslated jump lets
 // packets through: the chain it jumps to (or one that chain jumps to)
 // drops or rejects packets.
-func dropsThroughChain(rule *Rule, chains map[string][]*iptparse.Command) string {
+func dropsThroughChain(rule *Rule, chains map[string][]*iptparse.Command, where func(iptparse.Pos) string) string {
 	if rule.cmd == nil || rule.cmd.Rule == nil || rule.cmd.Rule.Target == nil || !rule.cmd.Rule.Target.IsChain() {
 		return ""
 	}
@@ -618,7 +618,7 @@ func dropsThroughChain(rule *Rule, chains map[string][]*iptparse.Command) string
 			}
 			switch tg := c.Rule.Target; {
 			case tg.Name == "DROP" || tg.Name == "REJECT" || tg.Name == "TARPIT":
-				return fmt.Sprintf("chain %s, which this rule sends packets to, %s packets (%s)", chain, map[bool]string{true: "drops", false: "rejects"}[tg.Name == "DROP"], c.Pos)
+				return fmt.Sprintf("chain %s, which this rule sends packets to, %s packets (%s)", chain, map[bool]string{true: "drops", false: "rejects"}[tg.Name == "DROP"], where(c.Pos))
 			case tg.IsChain():
 				if why := walk(tg.Name); why != "" {
 					return why

@@ -66,34 +66,13 @@ func (r *Report) WriteText(w io.Writer, color bool) error {
 		t.printf(", and %s standing for rules left out", plural(r.Placeholders, "comment", "comments"))
 	}
 	t.printf("\n  changes of meaning made on purpose: %d; dead rules: %d can never match, %d never match\n", len(r.Changes), len(r.Shadowed), len(r.Never))
-	if len(r.InChains) > 0 {
-		t.printf("\n  %-44s %6s\n", "Input chain", "rules")
-		for _, c := range r.InChains {
-			t.printf("  %-44s %6d\n", c.Family+" "+c.Table+" "+c.Chain, c.Rules)
-		}
-	}
-	if len(r.OutChains) > 0 {
-		t.printf("\n  %-44s %6s %6s  %s\n", "Output chain", "rules", "line", "from")
-		for _, c := range r.OutChains {
-			n := fmt.Sprint(c.Rules)
-			if c.Placeholders > 0 {
-				n += fmt.Sprintf("+%d#", c.Placeholders)
-			}
-			t.printf("  %-44s %6s %6d  %s\n", c.Family+" "+c.Table+" "+c.Chain, n, c.Line, strings.Join(c.From, ", "))
-		}
-		if r.Placeholders > 0 {
-			t.printf("  (+N#: N comments for rules left out)\n")
-		}
-	}
 	if len(r.Passes) > 0 {
-		t.printf("\n  Optimizer:\n")
+		var ps []string
 		for _, p := range r.Passes {
-			t.printf("  %-8s %s of %s, e.g. %s\n", p.Name, plural(p.Merges, "merge", "merges"), plural(p.Rules, "rule", "rules"), strings.Join(p.Reasons, "; "))
+			ps = append(ps, fmt.Sprintf("%s %d", p.Name, p.Merges))
 		}
-	} else {
-		t.printf("\n  Optimizer: no rules merged\n")
+		t.printf("  optimizer merges: %s (see Chains and optimizer)\n", strings.Join(ps, ", "))
 	}
-
 	t.heading("Fail-open: untranslated rules that stopped packets")
 	if len(r.FailOpen) == 0 {
 		t.printf("  none\n")
@@ -154,6 +133,35 @@ func (r *Report) WriteText(w io.Writer, color bool) error {
 		for _, d := range r.Warnings {
 			t.printf("  %s\n", d)
 		}
+	}
+
+	t.heading("Chains and optimizer")
+	if len(r.InChains) > 0 {
+		t.printf("  %-44s %6s\n", "Input chain", "rules")
+		for _, c := range r.InChains {
+			t.printf("  %-44s %6d\n", c.Family+" "+c.Table+" "+c.Chain, c.Rules)
+		}
+	}
+	if len(r.OutChains) > 0 {
+		t.printf("\n  %-44s %6s %6s  %s\n", "Output chain", "rules", "line", "from")
+		for _, c := range r.OutChains {
+			n := fmt.Sprint(c.Rules)
+			if c.Placeholders > 0 {
+				n += fmt.Sprintf("+%d#", c.Placeholders)
+			}
+			t.printf("  %-44s %6s %6d  %s\n", c.Family+" "+c.Table+" "+c.Chain, n, c.Line, strings.Join(c.From, ", "))
+		}
+		if r.Placeholders > 0 {
+			t.printf("  (+N#: N comments for rules left out)\n")
+		}
+	}
+	if len(r.Passes) > 0 {
+		t.printf("\n  Optimizer:\n")
+		for _, p := range r.Passes {
+			t.printf("  %-8s %s of %s, e.g. %s\n", p.Name, plural(p.Merges, "merge", "merges"), plural(p.Rules, "rule", "rules"), strings.Join(p.Reasons, "; "))
+		}
+	} else {
+		t.printf("\n  Optimizer: no rules merged\n")
 	}
 
 	t.heading("Rule by rule: each iptables rule and the nft rules it became")
