@@ -1061,10 +1061,30 @@ func (e *env) drain(s *side, kind int, iface string, fd int, run *stepRun) (bool
 				return got, err
 			}
 			got = true
+			if e.fromService(from) {
+				continue
+			}
 			echoUDP(fd, e.buf[:n], oob[:oobn], from)
 		}
 	}
 	return got, nil
+}
+
+// fromService reports whether a datagram came from one of the harness's
+// own UDP service sockets: from a service port of one of the firewall's
+// addresses (a local probe from one service port to another, or an echo
+// of it). It is not echoed: the two sockets would echo it back and forth
+// for ever.
+func (e *env) fromService(from unix.Sockaddr) bool {
+	var addr netip.Addr
+	port := -1
+	switch a := from.(type) {
+	case *unix.SockaddrInet4:
+		addr, port = netip.AddrFrom4(a.Addr), a.Port
+	case *unix.SockaddrInet6:
+		addr, port = netip.AddrFrom16(a.Addr).Unmap(), a.Port
+	}
+	return port >= 0 && slices.Contains(e.ps.UDPPorts, uint16(port)) && e.ps.Topology.IsLocal(addr)
 }
 
 // echoUDP sends a datagram back from the address it was sent to.
