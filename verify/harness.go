@@ -66,6 +66,10 @@ type Options struct {
 	StrictPorts bool
 	// Logf, if set, receives progress and setup details.
 	Logf func(format string, args ...any)
+	// List makes Compare list each side's nft ruleset after the last
+	// probe (Result.Listings): its counters show which rules the probes
+	// reached.
+	List bool
 }
 
 // Harness runs differential comparisons in throwaway network namespaces.
@@ -194,6 +198,9 @@ type Result struct {
 	// PortsRemapped counts the same fates that differ in NAT-chosen ports.
 	PortsRemapped int
 	Elapsed       time.Duration
+	// Listings are "nft list ruleset" of side A and side B after the
+	// last probe, with Options.List.
+	Listings [2]string
 }
 
 // Differences returns the probes whose fates differ.
@@ -280,6 +287,15 @@ func (h *Harness) Compare(ctx context.Context, a, b Ruleset, ps *ProbeSet) (res 
 		res.Probes = append(res.Probes, pr)
 		if h.opts.MaxDiffs > 0 && res.Differ >= h.opts.MaxDiffs {
 			break
+		}
+	}
+	if h.opts.List {
+		for i, s := range e.sides {
+			out, err := s.fw.exec("", "nft", "list", "ruleset")
+			if err != nil {
+				return nil, fmt.Errorf("side %s: nft list ruleset: %v: %s", s.label, err, out)
+			}
+			res.Listings[i] = out
 		}
 	}
 	res.Elapsed = time.Since(start)
