@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -236,11 +237,14 @@ func TestMutants(t *testing.T) {
 // namespaces, and that load errors name the side and quote nft.
 func TestCleanup(t *testing.T) {
 	h := newHarness(t)
+	// Only this process's namespaces: the tests of other packages (go test
+	// ./... runs them at the same time) make their own.
+	mine := fmt.Sprintf("%s%d-", nsPrefix, os.Getpid())
 	list := func() map[string]bool {
 		out, _ := exec.Command("ip", "netns", "list").Output()
 		m := map[string]bool{}
 		for _, l := range strings.Split(string(out), "\n") {
-			if f := strings.Fields(l); len(f) > 0 && strings.HasPrefix(f[0], "ipt2nft-v") {
+			if f := strings.Fields(l); len(f) > 0 && strings.HasPrefix(f[0], mine) {
 				m[f[0]] = true
 			}
 		}
