@@ -16,11 +16,36 @@ type RulesetOptions struct {
 	// declared, deleted and defined again in the same file, so loading it
 	// twice gives the same state and other tables are not touched.
 	Replace bool
+	// RuleLines and ChainLines, when not nil, receive the line (from 1)
+	// each rule and chain is written on, for reports: a rule's own line
+	// (after its note comments), the placeholder comment of an
+	// untranslated or never-matching rule, a chain's "chain NAME {".
+	RuleLines  map[*ir.Rule]int
+	ChainLines map[*ir.Chain]int
+}
+
+// lineTracker counts the lines written to a builder so far.
+type lineTracker struct {
+	b              *strings.Builder
+	counted, lines int
+}
+
+// next is the number of the line about to be written.
+func (l *lineTracker) next() int {
+	s := l.b.String()
+	l.lines += strings.Count(s[l.counted:], "\n")
+	l.counted = len(s)
+	return l.lines + 1
 }
 
 // WriteRuleset writes rs in nft block syntax, loadable with "nft -f".
 func (p *Printer) WriteRuleset(w io.Writer, rs *ir.Ruleset, opt RulesetOptions) error {
 	var b strings.Builder
+	if opt.RuleLines != nil || opt.ChainLines != nil {
+		p.lines = &lineTracker{b: &b}
+		p.ruleLines, p.chainLines = opt.RuleLines, opt.ChainLines
+		defer func() { p.lines, p.ruleLines, p.chainLines = nil, nil, nil }()
+	}
 	for _, h := range opt.Header {
 		b.WriteString("# " + SanitizeComment(h) + "\n")
 	}
@@ -133,6 +158,9 @@ func (p *Printer) writeSet(b *strings.Builder, s *ir.Set) {
 }
 
 func (p *Printer) writeChain(b *strings.Builder, c *ir.Chain) {
+	if p.chainLines != nil {
+		p.chainLines[c] = p.lines.next()
+	}
 	fmt.Fprintf(b, "\tchain %s {\n", Ident(c.Name))
 	if c.Comment != "" {
 		fmt.Fprintf(b, "\t\tcomment %s\n", p.quote(c.Comment))
@@ -155,6 +183,9 @@ func (p *Printer) writeChain(b *strings.Builder, c *ir.Chain) {
 }
 
 func (p *Printer) writeRule(b *strings.Builder, r *ir.Rule) {
+	if p.ruleLines != nil && r.Placeholder() {
+		p.ruleLines[r] = p.lines.next()
+	}
 	if u := r.Untranslated; u != nil {
 		fmt.Fprintf(b, "\t\t# untranslated (%s): %s\n", SanitizeComment(u.Reason), SanitizeComment(r.Source))
 		return
@@ -165,6 +196,9 @@ func (p *Printer) writeRule(b *strings.Builder, r *ir.Rule) {
 	}
 	for _, n := range Notes(r) {
 		fmt.Fprintf(b, "\t\t# %s\n", SanitizeComment(n))
+	}
+	if p.ruleLines != nil {
+		p.ruleLines[r] = p.lines.next()
 	}
 	fmt.Fprintf(b, "\t\t%s\n", p.Rule(r))
 }

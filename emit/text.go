@@ -23,6 +23,11 @@ type Printer struct {
 	// (strings nft cannot represent).
 	Notes []Note
 	cur   *ir.Rule // the rule being printed, for note positions
+
+	// line numbers for WriteRuleset's RuleLines and ChainLines
+	lines      *lineTracker
+	ruleLines  map[*ir.Rule]int
+	chainLines map[*ir.Chain]int
 }
 
 // Expr renders an expression.

@@ -19,6 +19,9 @@ import (
 // IPSPriorityOffset is the default offset from the filter priority.
 const IPSPriorityOffset = 10
 
+// ipsComment starts the IPS chain's comment.
+const ipsComment = "IPS: NFQUEUE rules moved here"
+
 func hasQueue(r *ir.Rule) bool {
 	for _, s := range r.Stmts {
 		if _, ok := s.(*ir.Queue); ok {
@@ -113,7 +116,7 @@ func moveIPS(t *ir.Table, offset int, rep *OptReport) {
 	}
 	ips := &ir.Chain{
 		Name:    name,
-		Comment: fmt.Sprintf("IPS: NFQUEUE rules moved here from %s by ipt2nft, so the firewall filters first", strings.Join(from, ", ")),
+		Comment: fmt.Sprintf("%s from %s by ipt2nft, so the firewall filters first", ipsComment, strings.Join(from, ", ")),
 		Hook:    &ir.Hook{Type: "filter", Hook: "forward", Priority: ir.Priority{Name: "filter", Offset: offset}, Policy: "accept"},
 		Rules:   moved,
 	}

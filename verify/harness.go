@@ -69,6 +69,10 @@ type Options struct {
 	StrictPorts bool
 	// Logf, if set, receives progress and setup details.
 	Logf func(format string, args ...any)
+	// List makes Compare list each side's nft ruleset after the last
+	// probe (Result.Listings): its counters show which rules the probes
+	// reached.
+	List bool
 }
 
 // Harness runs differential comparisons in throwaway network namespaces.
@@ -197,6 +201,9 @@ type Result struct {
 	// PortsRemapped counts the same fates that differ in NAT-chosen ports.
 	PortsRemapped int
 	Elapsed       time.Duration
+	// Listings are "nft list ruleset" of side A and side B after the
+	// last probe, with Options.List.
+	Listings [2]string
 }
 
 // Differences returns the probes whose fates differ.
@@ -283,6 +290,15 @@ func (h *Harness) Compare(ctx context.Context, a, b Ruleset, ps *ProbeSet) (res 
 		res.Probes = append(res.Probes, pr)
 		if h.opts.MaxDiffs > 0 && res.Differ >= h.opts.MaxDiffs {
 			break
+		}
+	}
+	if h.opts.List {
+		for i, s := range e.sides {
+			out, err := s.fw.exec("", "nft", "list", "ruleset")
+			if err != nil {
+				return nil, fmt.Errorf("side %s: nft list ruleset: %v: %s", s.label, err, out)
+			}
+			res.Listings[i] = out
 		}
 	}
 	res.Elapsed = time.Since(start)
@@ -566,7 +582,7 @@ func (s *side) load(r Ruleset) error {
 			if strings.Contains(out, "No such file or directory") && (nftQueueRule(text) || queueRule(text)) {
 				return ErrQueue
 			}
-			return fmt.Errorf("side %s: loading the %s ruleset: %v: %s", s.label, what, err, strings.TrimSpace(out))
+			return &LoadError{Side: s.label, What: what, Err: err, Output: strings.TrimSpace(out)}
 		}
 		return nil
 	}
@@ -1067,10 +1083,30 @@ func (e *env) drain(s *side, kind int, iface string, fd int, run *stepRun) (bool
 				return got, err
 			}
 			got = true
+			if e.fromService(from) {
+				continue
+			}
 			echoUDP(fd, e.buf[:n], oob[:oobn], from)
 		}
 	}
 	return got, nil
+}
+
+// fromService reports whether a datagram came from one of the harness's
+// own UDP service sockets: from a service port of one of the firewall's
+// addresses (a local probe from one service port to another, or an echo
+// of it). It is not echoed: the two sockets would echo it back and forth
+// for ever.
+func (e *env) fromService(from unix.Sockaddr) bool {
+	var addr netip.Addr
+	port := -1
+	switch a := from.(type) {
+	case *unix.SockaddrInet4:
+		addr, port = netip.AddrFrom4(a.Addr), a.Port
+	case *unix.SockaddrInet6:
+		addr, port = netip.AddrFrom16(a.Addr).Unmap(), a.Port
+	}
+	return port >= 0 && slices.Contains(e.ps.UDPPorts, uint16(port)) && e.ps.Topology.IsLocal(addr)
 }
 
 // echoUDP sends a datagram back from the address it was sent to.

@@ -13,10 +13,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/ipt2nft/ipt2nft/emit"
-	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
 	"github.com/ipt2nft/ipt2nft/kernel"
-	"github.com/ipt2nft/ipt2nft/translate"
 )
 
 // applyOpts are the flags of apply, diff, rollback and confirm.
@@ -144,36 +142,11 @@ func (a *applyOpts) plan(cmd *cobra.Command, args []string) (*ir.Ruleset, error)
 	if a.exact || a.format != "text" {
 		return nil, fmt.Errorf("--exact and --format do not apply here")
 	}
-	ins, err := readInputs(cmd.InOrStdin(), args)
+	m, err := a.migrate(cmd, args)
 	if err != nil {
 		return nil, err
 	}
-	fam := iptparse.FamilyAny
-	switch {
-	case a.ipv6:
-		fam = iptparse.FamilyIPv6
-	case a.ipv4:
-		fam = iptparse.FamilyIPv4
-	}
-	tr := translate.New(translate.Options{Table: a.table, QuoteNames: a.quoteNames})
-	for _, name := range a.ipsets {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		tr.AddIPSets(iptparse.ParseIPSetSave(name, string(b)))
-	}
-	for _, in := range ins {
-		tr.AddFile(iptparse.ParseFile(in.name, in.src, translate.Registry{}, fam))
-	}
-	rs := tr.Ruleset()
-	if !a.noInet && !a.literal {
-		translate.MergeInet(rs, &translate.OptReport{})
-	}
-	rep := translate.Optimize(rs, a.optOptions())
-	for _, d := range rep.Notes {
-		tr.Note(d)
-	}
+	tr, rs := m.tr, m.rs
 	stderr := cmd.ErrOrStderr()
 	for _, d := range tr.Diags() {
 		fmt.Fprintln(stderr, d)

@@ -43,7 +43,7 @@ With no FILE, or when FILE is -, it reads standard input.`,
 		},
 	}
 	opts.flags(tr)
-	root.AddCommand(tr)
+	root.AddCommand(tr, newReportCmd(), newVerifyCmd())
 	addKernelCommands(root)
 	addShimCommands(root)
 	for _, tool := range compat.Tools {
@@ -65,6 +65,10 @@ With no FILE, or when FILE is -, it reads standard input.`,
 }
 
 type translateOpts struct {
+	// keepFiles keeps the parsed inputs (for the report); otherwise save
+	// files are translated as they are parsed.
+	keepFiles bool
+
 	ipv6, ipv4 bool
 	exact      bool
 	format     string
@@ -102,14 +106,21 @@ func (o *translateOpts) optOptions() translate.OptOptions {
 
 func (o *translateOpts) flags(c *cobra.Command) {
 	f := c.Flags()
-	f.BoolVarP(&o.ipv6, "ipv6", "6", false, "read ip6tables input")
-	f.BoolVarP(&o.ipv4, "ipv4", "4", false, "read iptables input (default: detected per file)")
 	f.BoolVar(&o.exact, "exact", false, "print upstream iptables-restore-translate commands instead of a ruleset")
 	f.StringVar(&o.format, "format", "text", "output format: text or json")
 	f.BoolVar(&o.summary, "summary", false, "end stderr with a machine-readable count line")
+	f.StringVarP(&o.output, "output", "o", "", "write the ruleset to this file instead of standard output")
+	o.inputFlags(c)
+}
+
+// inputFlags are the options that say how input is read and translated,
+// shared by translate, report and verify.
+func (o *translateOpts) inputFlags(c *cobra.Command) {
+	f := c.Flags()
+	f.BoolVarP(&o.ipv6, "ipv6", "6", false, "read ip6tables input")
+	f.BoolVarP(&o.ipv4, "ipv4", "4", false, "read iptables input (default: detected per file)")
 	f.StringVar(&o.table, "table", "ipt2nft", "name of the nftables table to write")
 	f.BoolVar(&o.quoteNames, "quote-names", false, "quote chain names nft cannot read bare, instead of renaming them (needs an nft that reads quoted names)")
-	f.StringVarP(&o.output, "output", "o", "", "write the ruleset to this file instead of standard output")
 	f.BoolVar(&o.literal, "literal", false, "one nft rule per iptables rule: turn every optimizer pass off")
 	f.BoolVar(&o.noDeps, "no-deps", false, "keep protocol matches that later matches imply (ip protocol tcp tcp dport 22)")
 	f.BoolVar(&o.keepCounters, "keep-counters", false, "keep a counter on every rule, not only where the input had counter values")
@@ -154,17 +165,28 @@ func readInputs(stdin io.Reader, args []string) ([]input, error) {
 	return ins, nil
 }
 
-func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
+// migration is one translation run: what was read and what it became.
+type migration struct {
+	ins []input
+	// files are the parsed inputs (a script gives several).
+	files []*iptparse.File
+	tr    *translate.Translator
+	// rs is the optimized ruleset and rep what the optimizer did; both
+	// nil in exact mode.
+	rs  *ir.Ruleset
+	rep *translate.OptReport
+}
+
+// migrate reads, translates and (in normal mode) optimizes the input.
+func (o *translateOpts) migrate(cmd *cobra.Command, args []string) (*migration, error) {
 	if o.ipv4 && o.ipv6 {
-		return fmt.Errorf("-4 and -6 exclude each other")
-	}
-	if o.format != "text" && o.format != "json" {
-		return fmt.Errorf("unknown --format %q (text or json)", o.format)
+		return nil, fmt.Errorf("-4 and -6 exclude each other")
 	}
 	ins, err := readInputs(cmd.InOrStdin(), args)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	m := &migration{ins: ins}
 	fam := iptparse.FamilyAny
 	switch {
 	case o.ipv6:
@@ -176,7 +198,7 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 	for _, d := range o.defines {
 		k, v, ok := strings.Cut(d, "=")
 		if !ok || !script.ValidDefine(k) {
-			return fmt.Errorf("-D %q: expected NAME=VALUE (NAME a shell variable, 1 to 9, or %%i)", d)
+			return nil, fmt.Errorf("-D %q: expected NAME=VALUE (NAME a shell variable, 1 to 9, or %%i)", d)
 		}
 		defines[k] = v
 	}
@@ -185,7 +207,7 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 	for _, name := range o.ipsets {
 		b, err := os.ReadFile(name)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		tr.AddIPSets(iptparse.ParseIPSetSave(name, string(b)))
 	}
@@ -197,7 +219,13 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 			kind = script.KindShell
 		}
 		if kind == script.KindNone {
-			tr.AddText(in.name, in.src, fam)
+			if !o.keepFiles {
+				tr.AddText(in.name, in.src, fam) // nothing kept parsed
+				continue
+			}
+			f := iptparse.ParseFile(in.name, in.src, translate.Registry{}, fam)
+			m.files = append(m.files, f)
+			tr.AddFile(f)
 			continue
 		}
 		dir := ""
@@ -206,29 +234,41 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 		}
 		res, err := script.Run(in.name, in.src, script.Options{Registry: translate.Registry{}, Defines: defines, Dir: dir, Kind: kind})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if res.IPSets != nil {
 			tr.AddIPSets(res.IPSets)
 		}
 		for _, f := range res.Files {
+			m.files = append(m.files, f)
 			tr.AddFile(f)
 		}
 	}
-	var rs *ir.Ruleset
-	var rep *translate.OptReport
+	m.tr = tr
 	if !o.exact {
-		rs = tr.Ruleset() // finishing the ruleset may add diagnostics
+		m.rs = tr.Ruleset() // finishing the ruleset may add diagnostics
 		inetRep := &translate.OptReport{}
 		if !o.noInet && !o.literal {
-			translate.MergeInet(rs, inetRep)
+			translate.MergeInet(m.rs, inetRep)
 		}
-		rep = translate.Optimize(rs, o.optOptions())
-		rep.Merges = append(inetRep.Merges, rep.Merges...)
-		for _, d := range rep.Notes {
+		m.rep = translate.Optimize(m.rs, o.optOptions())
+		m.rep.Merges = append(inetRep.Merges, m.rep.Merges...)
+		for _, d := range m.rep.Notes {
 			tr.Note(d)
 		}
 	}
+	return m, nil
+}
+
+func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
+	if o.format != "text" && o.format != "json" {
+		return fmt.Errorf("unknown --format %q (text or json)", o.format)
+	}
+	m, err := o.migrate(cmd, args)
+	if err != nil {
+		return err
+	}
+	tr, rs, rep := m.tr, m.rs, m.rep
 	stderr := cmd.ErrOrStderr()
 	for _, d := range tr.Diags() {
 		fmt.Fprintln(stderr, d)
@@ -248,8 +288,7 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 			return err
 		}
 	default:
-		header := []string{"Generated by ipt2nft from " + inputNames(ins)}
-		if err := p.WriteRuleset(&out, rs, emit.RulesetOptions{Header: header, Replace: true}); err != nil {
+		if err := m.writeRuleset(&out, p, emit.RulesetOptions{}); err != nil {
 			return err
 		}
 	}
@@ -274,6 +313,14 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 		return &exitError{1}
 	}
 	return nil
+}
+
+// writeRuleset writes the normal-mode ruleset the way the translate
+// command prints it; opt may ask for line numbers.
+func (m *migration) writeRuleset(w io.Writer, p *emit.Printer, opt emit.RulesetOptions) error {
+	opt.Header = []string{"Generated by ipt2nft from " + inputNames(m.ins)}
+	opt.Replace = true
+	return p.WriteRuleset(w, m.rs, opt)
 }
 
 func inputNames(ins []input) string {

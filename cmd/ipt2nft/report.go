@@ -1,0 +1,140 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+
+	"github.com/ipt2nft/ipt2nft/emit"
+	"github.com/ipt2nft/ipt2nft/ir"
+	"github.com/ipt2nft/ipt2nft/report"
+	"github.com/ipt2nft/ipt2nft/translate"
+)
+
+type reportOpts struct {
+	tr     translateOpts
+	format string
+	output string
+	color  string
+}
+
+func newReportCmd() *cobra.Command {
+	o := &reportOpts{}
+	c := &cobra.Command{
+		Use:   "report [FILE...]",
+		Short: "Explain a migration: what every rule became, what was merged, left out or changed",
+		Long: `report translates like the translate command (same input options) and
+explains the result: a summary (rules in and out, per chain, what each
+optimizer pass merged); every untranslated rule with its reason and
+effect, fail-open ones (an untranslated DROP or REJECT) first; the changes
+of meaning ipt2nft makes on purpose; dead rules; every iptables rule with
+the nft rules it became (their output line) and the rules it was merged
+with; and what "ipt2nft verify" cannot observe.
+
+Formats: text (colored on a terminal), markdown, html (one self-contained
+page, old and new side by side).`,
+		Args: cobra.ArbitraryArgs,
+		RunE: o.run,
+	}
+	o.tr.inputFlags(c)
+	f := c.Flags()
+	f.StringVar(&o.format, "format", "text", "report format: text, markdown or html")
+	f.StringVarP(&o.output, "output", "o", "", "write the report to this file instead of standard output")
+	f.StringVar(&o.color, "color", "auto", "color the text format: auto (on a terminal, unless NO_COLOR is set), always or never")
+	return c
+}
+
+func (o *reportOpts) run(cmd *cobra.Command, args []string) error {
+	switch o.format {
+	case "text", "markdown", "md", "html":
+	default:
+		return fmt.Errorf("unknown --format %q (text, markdown or html)", o.format)
+	}
+	switch o.color {
+	case "auto", "always", "never":
+	default:
+		return fmt.Errorf("unknown --color %q (auto, always or never)", o.color)
+	}
+	o.tr.keepFiles = true
+	m, err := o.tr.migrate(cmd, args)
+	if err != nil {
+		return err
+	}
+	rep, err := m.report(cmd.Flags())
+	if err != nil {
+		return err
+	}
+	var out strings.Builder
+	switch o.format {
+	case "markdown", "md":
+		err = rep.WriteMarkdown(&out)
+	case "html":
+		err = rep.WriteHTML(&out)
+	default:
+		err = rep.WriteText(&out, o.useColor(cmd.OutOrStdout()))
+	}
+	if err != nil {
+		return err
+	}
+	if o.output != "" {
+		return os.WriteFile(o.output, []byte(out.String()), 0o644)
+	}
+	_, err = io.WriteString(cmd.OutOrStdout(), out.String())
+	return err
+}
+
+// useColor: always, never, or (auto) when writing to a terminal and
+// NO_COLOR is not set.
+func (o *reportOpts) useColor(w io.Writer) bool {
+	switch {
+	case o.color == "always":
+		return true
+	case o.color == "never" || o.output != "" || os.Getenv("NO_COLOR") != "":
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// report builds the migration report; flags are the command's, to name
+// the options used.
+func (m *migration) report(flags *pflag.FlagSet) (*report.Report, error) {
+	rm := &report.Migration{
+		Files:      m.files,
+		Diags:      m.tr.Diags(),
+		Stats:      m.tr.Stats(),
+		Ruleset:    m.rs,
+		Opt:        m.rep,
+		RuleLines:  map[*ir.Rule]int{},
+		ChainLines: map[*ir.Chain]int{},
+	}
+	for _, in := range m.ins {
+		rm.Inputs = append(rm.Inputs, report.Input{Name: in.name, Text: in.src})
+	}
+	var b strings.Builder
+	p := &emit.Printer{}
+	if err := m.writeRuleset(&b, p, emit.RulesetOptions{RuleLines: rm.RuleLines, ChainLines: rm.ChainLines}); err != nil {
+		return nil, err
+	}
+	rm.Output = b.String()
+	for _, n := range p.Notes {
+		rm.Diags = append(rm.Diags, translate.Diag{Pos: n.Pos, Kind: translate.DiagWarning, Msg: n.Msg})
+	}
+	flags.Visit(func(f *pflag.Flag) {
+		switch f.Name {
+		case "format", "output", "color", "probes", "seed", "json":
+			return
+		}
+		if f.Value.Type() == "bool" {
+			rm.Options = append(rm.Options, "--"+f.Name)
+			return
+		}
+		rm.Options = append(rm.Options, "--"+f.Name+"="+f.Value.String())
+	})
+	return report.Build(rm), nil
+}

@@ -1,0 +1,43 @@
+package emit
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+// TestRuleLines checks that WriteRuleset reports the line each rule and
+// chain is written on.
+func TestRuleLines(t *testing.T) {
+	accept := &ir.Rule{Stmts: []ir.Stmt{&ir.Match{Left: &ir.Payload{Proto: "tcp", Field: "dport"}, Right: ir.Int(22)}, &ir.Verdict{Kind: ir.VerdictAccept}}}
+	noted := &ir.Rule{Stmts: []ir.Stmt{&ir.Comment{Text: "a note"}, &ir.Verdict{Kind: ir.VerdictDrop}}}
+	untr := &ir.Rule{Source: "-A INPUT -j CHECKSUM", Untranslated: &ir.Untranslated{Reason: "no"}}
+	dead := &ir.Rule{Source: "-A INPUT -m string", Dead: "never"}
+	in := &ir.Chain{Name: "input", Hook: &ir.Hook{Type: "filter", Hook: "input", Priority: ir.Priority{Name: "filter"}}, Rules: []*ir.Rule{accept, noted}}
+	user := &ir.Chain{Name: "user", Rules: []*ir.Rule{untr, dead}}
+	rs := &ir.Ruleset{Tables: []*ir.Table{{Family: ir.FamilyInet, Name: "t", Chains: []*ir.Chain{in, user}}}}
+	rl, cl := map[*ir.Rule]int{}, map[*ir.Chain]int{}
+	var b strings.Builder
+	p := &Printer{}
+	if err := p.WriteRuleset(&b, rs, RulesetOptions{Header: []string{"h"}, Replace: true, RuleLines: rl, ChainLines: cl}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(b.String(), "\n")
+	line := func(n int) string { return strings.TrimSpace(lines[n-1]) }
+	for r, want := range map[*ir.Rule]string{accept: "tcp dport 22 accept", noted: "drop", untr: "# untranslated (no): -A INPUT -j CHECKSUM", dead: "# never matches (never): -A INPUT -m string"} {
+		if got := line(rl[r]); got != want {
+			t.Errorf("line %d = %q, want %q\n%s", rl[r], got, want, b.String())
+		}
+	}
+	for c, want := range map[*ir.Chain]string{in: "chain input {", user: "chain user {"} {
+		if got := line(cl[c]); got != want {
+			t.Errorf("chain line %d = %q, want %q", cl[c], got, want)
+		}
+	}
+	// Without the maps nothing is recorded and the text is the same.
+	var b2 strings.Builder
+	if err := p.WriteRuleset(&b2, rs, RulesetOptions{Header: []string{"h"}, Replace: true}); err != nil || b2.String() != b.String() {
+		t.Errorf("output differs without line maps (%v)", err)
+	}
+}

@@ -1,0 +1,59 @@
+package report
+
+import (
+	"reflect"
+	"testing"
+)
+
+func markedTexts(s string, spans []span) []string {
+	var out []string
+	for _, sp := range spans {
+		out = append(out, s[sp.start:sp.end])
+	}
+	return out
+}
+
+func TestHighlight(t *testing.T) {
+	for _, c := range []struct {
+		left, right         []string
+		wantLeft, wantRight [][]string
+	}{
+		{
+			[]string{"-A INPUT -s 10.0.0.0/8 -p tcp -m tcp --dport 22 -j ACCEPT"},
+			[]string{"ip saddr 10.0.0.0/8 tcp dport 22 accept"},
+			[][]string{nil}, [][]string{nil},
+		},
+		{ // a changed port and a lost address
+			[]string{"-A INPUT -s 192.0.2.1/32 -p tcp -m tcp --dport 22 -j ACCEPT"},
+			[]string{"tcp dport 23 accept"},
+			[][]string{{"192.0.2.1/32", "22"}}, [][]string{{"23"}},
+		},
+		{ // a merge brings in the other rule's value
+			[]string{"-A INPUT -p tcp -m multiport --dports 22,80 -m conntrack --ctstate NEW,ESTABLISHED -j ACCEPT"},
+			[]string{`tcp dport { 22, 80, 443 } ct state new,established accept`},
+			[][]string{nil}, [][]string{{"443"}},
+		},
+		{ // port ranges, interface wildcards, quoted comments, jumps
+			[]string{`-A FORWARD -i eth+ -p udp -m udp --dport 1000:2000 -m comment --comment "a b" -j SERVICES`},
+			[]string{`iifname "eth*" udp dport 1000-2000 comment "a b" jump SERVICES`},
+			[][]string{nil}, [][]string{nil},
+		},
+		{ // service names, rates, flag masks, log levels, helper objects
+			[]string{"-A INPUT -p tcp -m tcp --dport ssh -m limit --limit 2/s -j LOG --log-level 4", "-A INPUT -p tcp --tcp-flags ALL NONE -j CT --helper ftp"},
+			[]string{"tcp dport 22 limit rate 2/second log level warn", `tcp flags & (fin | syn) == 0x0 ct helper set "ftp-tcp"`},
+			[][]string{nil, nil}, [][]string{nil, {"0x0"}},
+		},
+	} {
+		lh, rh := highlight(c.left, c.right)
+		for i := range c.left {
+			if got := markedTexts(c.left[i], lh[i]); !reflect.DeepEqual(got, c.wantLeft[i]) {
+				t.Errorf("%q: left marks %q, want %q", c.left[i], got, c.wantLeft[i])
+			}
+		}
+		for i := range c.right {
+			if got := markedTexts(c.right[i], rh[i]); !reflect.DeepEqual(got, c.wantRight[i]) {
+				t.Errorf("%q: right marks %q, want %q", c.right[i], got, c.wantRight[i])
+			}
+		}
+	}
+}

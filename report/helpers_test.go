@@ -1,0 +1,41 @@
+package report
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ipt2nft/ipt2nft/emit"
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/ir"
+	"github.com/ipt2nft/ipt2nft/translate"
+)
+
+// migrate translates save files the way the translate command does by
+// default (inet merge, every optimizer pass) and builds the report.
+func migrate(t testing.TB, inputs ...Input) *Report {
+	t.Helper()
+	tr := translate.New(translate.Options{})
+	m := &Migration{Inputs: inputs}
+	for _, in := range inputs {
+		f := iptparse.ParseFile(in.Name, in.Text, translate.Registry{}, iptparse.FamilyAny)
+		m.Files = append(m.Files, f)
+		tr.AddFile(f)
+	}
+	rs := tr.Ruleset()
+	inet := &translate.OptReport{}
+	translate.MergeInet(rs, inet)
+	rep := translate.Optimize(rs, translate.AllOpt())
+	rep.Merges = append(inet.Merges, rep.Merges...)
+	for _, d := range rep.Notes {
+		tr.Note(d)
+	}
+	m.Ruleset, m.Opt, m.Diags, m.Stats = rs, rep, tr.Diags(), tr.Stats()
+	m.RuleLines, m.ChainLines = map[*ir.Rule]int{}, map[*ir.Chain]int{}
+	var b strings.Builder
+	p := &emit.Printer{}
+	if err := p.WriteRuleset(&b, rs, emit.RulesetOptions{Header: []string{"test"}, Replace: true, RuleLines: m.RuleLines, ChainLines: m.ChainLines}); err != nil {
+		t.Fatal(err)
+	}
+	m.Output = b.String()
+	return Build(m)
+}

@@ -1,0 +1,734 @@
+// Package report explains a migration: what every iptables rule became in
+// the nftables output, what was merged, what could not be translated (and
+// whether that makes the firewall more permissive), the changes of meaning
+// ipt2nft makes on purpose, dead rules, and what the kernel differential
+// check (ipt2nft verify) cannot observe.
+//
+// Build makes a Report from a translation run (Migration); the Report is
+// written as text (colored or plain), Markdown or one self-contained HTML
+// page.
+package report
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/ir"
+	"github.com/ipt2nft/ipt2nft/translate"
+	"github.com/ipt2nft/ipt2nft/verify"
+)
+
+// Input is one original file as read.
+type Input struct {
+	Name, Text string
+}
+
+// Migration is a normal-mode translation run, as the translate command
+// makes it.
+type Migration struct {
+	Inputs []Input
+	// Files are the parsed inputs (scripts give several per input).
+	Files []*iptparse.File
+	// Diags and Stats come from the translator, after the optimizer's
+	// notes were added (translate.Translator.Diags, Stats).
+	Diags []translate.Diag
+	Stats translate.Stats
+	// Ruleset is the optimized ruleset, Opt what the optimizer did.
+	Ruleset *ir.Ruleset
+	Opt     *translate.OptReport
+	// Output is the ruleset as printed, RuleLines and ChainLines the line
+	// of each rule and chain in it (emit.RulesetOptions).
+	Output     string
+	RuleLines  map[*ir.Rule]int
+	ChainLines map[*ir.Chain]int
+	// Options describes the options the run used ("--no-merge"), for the
+	// header; may be empty.
+	Options []string
+}
+
+// Status is what became of one original rule.
+type Status uint8
+
+const (
+	Translated   Status = iota // one or more nft rules of its own
+	Merged                     // in nft rules shared with other original rules
+	Untranslated               // nftables cannot express it: left out (a comment in the output)
+	FailOpen                   // untranslated, and what it stopped now gets through
+	Error                      // iptables itself rejects it: left out
+	NeverMatches               // it can never match anything: left out (a comment)
+	Missing                    // in no output rule: deleted, flushed or its chain removed by later input
+)
+
+var statusNames = [...]string{"translated", "merged", "untranslated", "fail-open", "error", "never matches", "not in the output"}
+
+func (s Status) String() string { return statusNames[s] }
+
+// OutRule is one rule of the nft output.
+type OutRule struct {
+	Line         int
+	Family       string // of the table
+	Table, Chain string
+	Text         string // as printed (trimmed)
+	Placeholder  bool   // a comment standing for an untranslated or never-matching rule
+}
+
+// Rule is one original rule (-A, -I or -R, or a line that failed to parse
+// as one) and what it became.
+type Rule struct {
+	Pos    iptparse.Pos
+	Text   string // the rule as iptables-save prints it
+	Family iptparse.Family
+	Table  string
+	Chain  string
+	Status Status
+	// Out are the nft rules it became, in output order.
+	Out []OutRule
+	// MergedWith are the other original rules sharing those nft rules;
+	// Passes the optimizer passes that combined them.
+	MergedWith []iptparse.Pos
+	Passes     []string
+	// Reason says why it is untranslated, an error or never matches;
+	// Effect what leaving it out does.
+	Reason, Effect string
+	// Shadowed is set when an earlier rule of its chain always matches
+	// first, so it can never match (the rule that does is ShadowedBy).
+	Shadowed   bool
+	ShadowedBy iptparse.Pos
+	// Blind lists what verify cannot observe about it (verify.BlindSpots).
+	Blind []string
+	// Change is the kind of deliberate change of meaning it is part of
+	// (Change.Kind), if any.
+	Change string
+
+	cmd *iptparse.Command
+}
+
+// Problem is an untranslated rule or an error.
+type Problem struct {
+	Pos      iptparse.Pos
+	Rule     string // the rule's text; empty for errors outside rules
+	Ext      string
+	Reason   string
+	Effect   string
+	FailOpen bool
+	// OutLine is the line of the comment that stands for it in the
+	// output, 0 if none.
+	OutLine int
+}
+
+// Change is a change of meaning ipt2nft makes on purpose.
+type Change struct {
+	Kind   string // "IPS chain", "ct helper chain"
+	Chain  string
+	Line   int // of the chain in the output
+	Detail string
+	Rules  []*Rule // the original rules it concerns
+	Notes  []translate.Diag
+}
+
+// Dead is a rule that can never match.
+type Dead struct {
+	Rule   *Rule
+	Reason string
+	// After is the rule that always ends the chain before it (shadowed
+	// rules); zero for rules that never match at all.
+	After   iptparse.Pos
+	OutLine int
+}
+
+// ChainCount counts the rules of one chain.
+type ChainCount struct {
+	Family string // ipv4/ipv6 for input chains, the table family for output chains
+	Table  string
+	Chain  string
+	Rules  int
+	// Placeholders are output comments standing for rules left out.
+	Placeholders int
+	// From are the input chains the output chain's rules came from
+	// ("filter INPUT (ipv4): 12").
+	From []string
+	Line int
+}
+
+// Pass sums up what one optimizer pass did.
+type Pass struct {
+	Name   string
+	Merges int // merges made
+	Rules  int // original rules they combined
+	// Examples of the pass's reasons, for the reader.
+	Reasons []string
+}
+
+// BlindSpot is a verify blind spot with the rules of this input it
+// concerns.
+type BlindSpot struct {
+	verify.BlindSpot
+	Rules []iptparse.Pos
+}
+
+// Report is everything the formats write.
+type Report struct {
+	Inputs  []Input
+	Options []string
+	Output  string
+	Stats   translate.Stats
+	// NftRules counts output rules (placeholders not included);
+	// Placeholders the comments standing for rules left out.
+	NftRules, Placeholders int
+	InChains, OutChains    []ChainCount
+	Passes                 []Pass
+	// FailOpen lists untranslated rules whose absence lets through what
+	// they stopped; Untranslated the other untranslated rules; Errors
+	// what iptables itself rejects.
+	FailOpen, Untranslated, Errors []Problem
+	Changes                        []Change
+	// Shadowed rules can never match because an earlier rule always
+	// matches first; Never rules never match at all.
+	Shadowed, Never []Dead
+	// Warnings are the remaining warnings and notes.
+	Warnings []translate.Diag
+	Rules    []*Rule
+	// Groups are the rules in input order, consecutive rules that became
+	// the same nft rules together.
+	Groups []Group
+	Blind  []BlindSpot
+
+	names map[string]string // file → short name
+}
+
+// Group is a run of consecutive original rules that became the same nft
+// rules (a merge), or one rule.
+type Group struct {
+	Rules []*Rule
+	Out   []OutRule
+	// Passes are the optimizer passes that merged them; Others the rules
+	// outside the group they share nft rules with.
+	Passes []string
+	Others []iptparse.Pos
+}
+
+type posKey struct {
+	file string
+	line int
+}
+
+func keyOf(p iptparse.Pos) posKey { return posKey{p.File, p.Line} }
+
+// Build makes the report of a migration.
+func Build(m *Migration) *Report {
+	r := &Report{Inputs: m.Inputs, Options: m.Options, Output: m.Output, Stats: m.Stats}
+	outLines := strings.Split(m.Output, "\n")
+	lineText := func(n int) string {
+		if n < 1 || n > len(outLines) {
+			return ""
+		}
+		return strings.TrimSpace(outLines[n-1])
+	}
+
+	// Every original rule, in input order.
+	byPos := map[iptparse.Pos][]*Rule{}
+	byLine := map[posKey][]*Rule{}
+	chainRules := map[string][]*iptparse.Command{} // "fam table chain" → rules, for fail-open through chains
+	add := func(rule *Rule) {
+		r.Rules = append(r.Rules, rule)
+		byPos[rule.Pos] = append(byPos[rule.Pos], rule)
+		byLine[keyOf(rule.Pos)] = append(byLine[keyOf(rule.Pos)], rule)
+	}
+	for _, f := range m.Files {
+		for _, it := range f.Items {
+			switch it := it.(type) {
+			case *iptparse.CommandLine:
+				if !it.Op.AddsRule() {
+					continue
+				}
+				c := it.Command
+				add(&Rule{Pos: c.Pos, Text: c.RuleText(), Family: c.Family, Table: c.Table, Chain: c.Chain, cmd: c})
+				k := chainKey(c.Family, c.Table, c.Chain)
+				chainRules[k] = append(chainRules[k], c)
+			case *iptparse.BadLine:
+				if it.IsRule {
+					add(&Rule{Pos: it.Pos, Text: strings.TrimSpace(it.Text), Family: f.Family, Status: Error})
+				}
+			}
+		}
+	}
+
+	// Short names for the files.
+	r.names = map[string]string{}
+	bases := map[string][]string{}
+	for _, rule := range r.Rules {
+		if _, ok := r.names[rule.Pos.File]; !ok {
+			b := path.Base(rule.Pos.File)
+			r.names[rule.Pos.File] = b
+			bases[b] = append(bases[b], rule.Pos.File)
+		}
+	}
+	for _, files := range bases {
+		if len(files) > 1 {
+			for _, f := range files {
+				r.names[f] = f
+			}
+		}
+	}
+
+	// What each became: walk the output.
+	origin := func(o iptparse.Pos, src string) []*Rule {
+		cands := byPos[o]
+		if len(cands) > 1 && src != "" {
+			var same []*Rule
+			for _, c := range cands {
+				if c.Text == src {
+					same = append(same, c)
+				}
+			}
+			if len(same) > 0 {
+				return same
+			}
+		}
+		return cands
+	}
+	if m.Ruleset != nil {
+		for _, t := range m.Ruleset.Tables {
+			for _, c := range t.Chains {
+				count := ChainCount{Family: t.Family.String(), Table: t.Name, Chain: c.Name, Line: m.ChainLines[c]}
+				from := map[string]int{}
+				var fromOrder []string
+				counted := map[*Rule]bool{}
+				for _, nr := range c.Rules {
+					if nr.Placeholder() {
+						count.Placeholders++
+						r.Placeholders++
+					} else {
+						count.Rules++
+						r.NftRules++
+					}
+					out := OutRule{Line: m.RuleLines[nr], Family: t.Family.String(), Table: t.Name, Chain: c.Name, Placeholder: nr.Placeholder()}
+					out.Text = lineText(out.Line)
+					srcs := strings.Split(nr.Source, "\n")
+					if len(srcs) != len(nr.Origin) {
+						srcs = nil
+					}
+					var rules []*Rule
+					for i, o := range nr.Origin {
+						src := ""
+						if srcs != nil {
+							src = srcs[i]
+						}
+						rules = append(rules, origin(o, src)...)
+					}
+					for _, or := range rules {
+						if !hasOut(or.Out, out) {
+							or.Out = append(or.Out, out)
+						}
+						for _, other := range nr.Origin {
+							if other != or.Pos && !containsPos(or.MergedWith, other) {
+								or.MergedWith = append(or.MergedWith, other)
+							}
+						}
+						if nr.Dead != "" {
+							or.Status, or.Reason, or.Effect = NeverMatches, nr.Dead, "none: the rule never matches"
+						}
+						if !nr.Placeholder() && !counted[or] {
+							counted[or] = true
+							k := fmt.Sprintf("%s %s (%s)", or.Table, or.Chain, or.Family)
+							if from[k] == 0 {
+								fromOrder = append(fromOrder, k)
+							}
+							from[k]++
+						}
+					}
+					if nr.Dead != "" {
+						for _, or := range uniqueRules(rules) {
+							r.Never = append(r.Never, Dead{Rule: or, Reason: nr.Dead, OutLine: out.Line})
+						}
+					}
+				}
+				for _, k := range fromOrder {
+					count.From = append(count.From, fmt.Sprintf("%s: %d", k, from[k]))
+				}
+				r.OutChains = append(r.OutChains, count)
+			}
+		}
+	}
+
+	// Optimizer passes.
+	if m.Opt != nil {
+		passes := map[string]*Pass{}
+		var order []string
+		for _, mg := range m.Opt.Merges {
+			p := passes[mg.Pass]
+			if p == nil {
+				p = &Pass{Name: mg.Pass}
+				passes[mg.Pass] = p
+				order = append(order, mg.Pass)
+			}
+			p.Merges++
+			p.Rules += len(mg.From)
+			if len(p.Reasons) < 3 && !contains(p.Reasons, mg.Reason) {
+				p.Reasons = append(p.Reasons, mg.Reason)
+			}
+			for _, o := range mg.From {
+				for _, or := range byPos[o] {
+					if !contains(or.Passes, mg.Pass) {
+						or.Passes = append(or.Passes, mg.Pass)
+					}
+				}
+			}
+		}
+		for _, n := range order {
+			r.Passes = append(r.Passes, *passes[n])
+		}
+		for _, d := range m.Opt.Dead {
+			for _, o := range d.Rule.Origin {
+				for _, or := range byPos[o] {
+					or.Shadowed = true
+					if len(d.After.Origin) > 0 {
+						or.ShadowedBy = d.After.Origin[0]
+					}
+					r.Shadowed = append(r.Shadowed, Dead{Rule: or, After: or.ShadowedBy, OutLine: m.RuleLines[d.Rule],
+						Reason: fmt.Sprintf("the rule at %s always ends chain %s before it", r.where(or.ShadowedBy), d.Chain)})
+				}
+			}
+		}
+	}
+
+	// Untranslated rules and errors, from the diagnostics: each one the
+	// translator reports is listed, whether or not a rule is found for it.
+	optNotes := map[translate.Diag]bool{}
+	if m.Opt != nil {
+		for _, d := range m.Opt.Notes {
+			optNotes[d] = true
+		}
+	}
+	var ipsNotes []translate.Diag
+	for _, d := range m.Diags {
+		switch d.Kind {
+		case translate.DiagUntranslated, translate.DiagError:
+			p := Problem{Pos: d.Pos, Rule: d.Rule, Ext: d.Ext, Reason: d.Msg, Effect: d.Effect}
+			rule := findRule(byLine, d)
+			if d.Kind == translate.DiagUntranslated {
+				p.FailOpen = strings.HasPrefix(d.Effect, "fail-open")
+				if !p.FailOpen && rule != nil {
+					if why := dropsThroughChain(rule, chainRules, r.where); why != "" {
+						p.FailOpen, p.Effect = true, "fail-open: "+why+" ("+d.Effect+")"
+					}
+				}
+			}
+			if rule != nil {
+				for _, o := range rule.Out {
+					if o.Placeholder {
+						p.OutLine = o.Line
+					}
+				}
+				rule.Reason, rule.Effect = strings.TrimPrefix(d.Ext+": "+d.Msg, ": "), p.Effect
+				switch {
+				case d.Kind == translate.DiagError:
+					rule.Status = Error
+				case p.FailOpen:
+					rule.Status = FailOpen
+				default:
+					rule.Status = Untranslated
+				}
+			}
+			switch {
+			case d.Kind == translate.DiagError:
+				r.Errors = append(r.Errors, p)
+			case p.FailOpen:
+				r.FailOpen = append(r.FailOpen, p)
+			default:
+				r.Untranslated = append(r.Untranslated, p)
+			}
+		default:
+			switch {
+			case optNotes[d] && d.Kind == translate.DiagWarning:
+				ipsNotes = append(ipsNotes, d) // the IPS moves, shown with their chain
+			case optNotes[d], d.Kind == translate.DiagNote && strings.HasPrefix(d.Msg, "the rule never matches"):
+				// dead rules, shown in their own section
+			default:
+				r.Warnings = append(r.Warnings, d)
+			}
+		}
+	}
+
+	// Statuses of the rest.
+	for _, rule := range r.Rules {
+		switch {
+		case rule.Status != Translated:
+		case len(rule.Out) == 0:
+			rule.Status = Missing
+		case len(rule.MergedWith) > 0:
+			rule.Status = Merged
+		}
+		rule.Blind = verify.RuleBlindSpots(rule.Text)
+	}
+
+	// Deliberate changes of meaning.
+	if m.Ruleset != nil {
+		for _, t := range m.Ruleset.Tables {
+			for _, c := range t.Chains {
+				var ch *Change
+				switch {
+				case translate.IPSChain(c):
+					ch = &Change{Kind: "IPS chain", Notes: ipsNotes}
+				case translate.CtHelperChain(c):
+					ch = &Change{Kind: "ct helper chain"}
+				default:
+					continue
+				}
+				ch.Chain, ch.Line, ch.Detail = c.Name, m.ChainLines[c], c.Comment
+				var rules []*Rule
+				for _, nr := range c.Rules {
+					for _, o := range nr.Origin {
+						rules = append(rules, byPos[o]...)
+					}
+				}
+				ch.Rules = uniqueRules(rules)
+				for _, or := range ch.Rules {
+					or.Change = ch.Kind
+				}
+				if ch.Kind == "ct helper chain" {
+					for _, d := range r.Warnings {
+						for _, or := range ch.Rules {
+							if keyOf(d.Pos) == keyOf(or.Pos) && strings.Contains(d.Msg, "ct helper") {
+								ch.Notes = append(ch.Notes, d)
+							}
+						}
+					}
+				}
+				r.Changes = append(r.Changes, *ch)
+			}
+		}
+	}
+
+	// Input chain counts.
+	in := map[string]*ChainCount{}
+	var inOrder []string
+	for _, rule := range r.Rules {
+		if rule.Chain == "" {
+			continue
+		}
+		k := chainKey(rule.Family, rule.Table, rule.Chain)
+		if in[k] == nil {
+			in[k] = &ChainCount{Family: rule.Family.String(), Table: rule.Table, Chain: rule.Chain}
+			inOrder = append(inOrder, k)
+		}
+		in[k].Rules++
+	}
+	for _, k := range inOrder {
+		r.InChains = append(r.InChains, *in[k])
+	}
+
+	// Groups of rules that became the same nft rules.
+	for _, rule := range r.Rules {
+		if n := len(r.Groups); n > 0 {
+			g := &r.Groups[n-1]
+			last := g.Rules[len(g.Rules)-1]
+			if len(rule.Out) > 0 && sameOut(rule.Out, last.Out) && rule.Pos.File == last.Pos.File && rule.Status == last.Status {
+				g.Rules = append(g.Rules, rule)
+				continue
+			}
+		}
+		r.Groups = append(r.Groups, Group{Rules: []*Rule{rule}, Out: rule.Out})
+	}
+	for i := range r.Groups {
+		g := &r.Groups[i]
+		in := map[iptparse.Pos]bool{}
+		for _, rule := range g.Rules {
+			in[rule.Pos] = true
+		}
+		for _, rule := range g.Rules {
+			for _, p := range rule.Passes {
+				if !contains(g.Passes, p) {
+					g.Passes = append(g.Passes, p)
+				}
+			}
+			for _, o := range rule.MergedWith {
+				if !in[o] && !containsPos(g.Others, o) {
+					g.Others = append(g.Others, o)
+				}
+			}
+		}
+	}
+
+	// Blind spots of verify, with the rules they concern.
+	for _, b := range verify.BlindSpots {
+		bs := BlindSpot{BlindSpot: b}
+		for _, rule := range r.Rules {
+			if contains(rule.Blind, b.Name) {
+				bs.Rules = append(bs.Rules, rule.Pos)
+			}
+		}
+		r.Blind = append(r.Blind, bs)
+	}
+	return r
+}
+
+func chainKey(f iptparse.Family, table, chain string) string {
+	return f.String() + " " + table + " " + chain
+}
+
+// findRule finds the original rule a diagnostic is about: same file and
+// rule text, the last one starting at or before the diagnostic's line
+// (a command may continue over several lines); else the rule on that line.
+func findRule(byLine map[posKey][]*Rule, d translate.Diag) *Rule {
+	if rs := byLine[keyOf(d.Pos)]; len(rs) > 0 {
+		for _, r := range rs {
+			if r.Text == d.Rule {
+				return r
+			}
+		}
+		if d.Rule == "" {
+			return rs[0]
+		}
+	}
+	if d.Rule == "" {
+		return nil
+	}
+	for line := d.Pos.Line - 1; line > 0 && line > d.Pos.Line-50; line-- {
+		for _, r := range byLine[posKey{d.Pos.File, line}] {
+			if r.Text == d.Rule {
+				return r
+			}
+		}
+	}
+	return nil
+}
+
+// dropsThroughChain tells whether leaving out an untranslated jump lets
+// packets through: the chain it jumps to (or one that chain jumps to)
+// drops or rejects packets.
+func dropsThroughChain(rule *Rule, chains map[string][]*iptparse.Command, where func(iptparse.Pos) string) string {
+	if rule.cmd == nil || rule.cmd.Rule == nil || rule.cmd.Rule.Target == nil || !rule.cmd.Rule.Target.IsChain() {
+		return ""
+	}
+	seen := map[string]bool{}
+	var walk func(chain string) string
+	walk = func(chain string) string {
+		k := chainKey(rule.Family, rule.Table, chain)
+		if seen[k] {
+			return ""
+		}
+		seen[k] = true
+		for _, c := range chains[k] {
+			if c.Rule == nil || c.Rule.Target == nil {
+				continue
+			}
+			switch tg := c.Rule.Target; {
+			case tg.Name == "DROP" || tg.Name == "REJECT" || tg.Name == "TARPIT":
+				return fmt.Sprintf("chain %s, which this rule sends packets to, %s packets (%s)", chain, map[bool]string{true: "drops", false: "rejects"}[tg.Name == "DROP"], where(c.Pos))
+			case tg.IsChain():
+				if why := walk(tg.Name); why != "" {
+					return why
+				}
+			}
+		}
+		return ""
+	}
+	return walk(rule.cmd.Rule.Target.Name)
+}
+
+func sameOut(a, b []OutRule) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func hasOut(l []OutRule, o OutRule) bool {
+	for _, x := range l {
+		if x.Line == o.Line && x.Chain == o.Chain && x.Table == o.Table && x.Family == o.Family {
+			return true
+		}
+	}
+	return false
+}
+
+func containsPos(l []iptparse.Pos, p iptparse.Pos) bool {
+	for _, x := range l {
+		if x == p {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func uniqueRules(l []*Rule) []*Rule {
+	seen := map[*Rule]bool{}
+	var out []*Rule
+	for _, r := range l {
+		if !seen[r] {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return lessPos(out[i].Pos, out[j].Pos) })
+	return out
+}
+
+func lessPos(a, b iptparse.Pos) bool {
+	if a.File != b.File {
+		return a.File < b.File
+	}
+	if a.Line != b.Line {
+		return a.Line < b.Line
+	}
+	return a.Col < b.Col
+}
+
+// where prints a position as NAME:LINE, NAME the file's short name.
+func (r *Report) where(p iptparse.Pos) string {
+	name := p.File
+	if n, ok := r.names[p.File]; ok {
+		name = n
+	}
+	if p.Line == 0 {
+		return name
+	}
+	return fmt.Sprintf("%s:%d", name, p.Line)
+}
+
+// posList prints positions by file, runs of lines as ranges
+// ("a.rules:3-7, 9"), with at most max items.
+func (r *Report) posList(ps []iptparse.Pos, max int) string {
+	sorted := append([]iptparse.Pos(nil), ps...)
+	sort.SliceStable(sorted, func(i, j int) bool { return lessPos(sorted[i], sorted[j]) })
+	var items []string
+	file := "\x00"
+	for i := 0; i < len(sorted); {
+		j := i
+		for j+1 < len(sorted) && sorted[j+1].File == sorted[i].File && sorted[j+1].Line <= sorted[j].Line+1 {
+			j++
+		}
+		item := fmt.Sprint(sorted[i].Line)
+		if sorted[j].Line != sorted[i].Line {
+			item += fmt.Sprintf("-%d", sorted[j].Line)
+		}
+		if sorted[i].File != file {
+			file = sorted[i].File
+			item = r.where(iptparse.Pos{File: file}) + ":" + item
+		}
+		items = append(items, item)
+		i = j + 1
+	}
+	if max > 0 && len(items) > max {
+		items = append(items[:max], fmt.Sprintf("and %d more", len(items)-max))
+	}
+	return strings.Join(items, ", ")
+}

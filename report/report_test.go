@@ -1,0 +1,225 @@
+package report
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/translate"
+)
+
+func readInput(t *testing.T, name string) Input {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Input{Name: name, Text: string(b)}
+}
+
+func lines(ps []Problem) []int {
+	var l []int
+	for _, p := range ps {
+		l = append(l, p.Pos.Line)
+	}
+	return l
+}
+
+func ruleAt(t *testing.T, r *Report, line int) *Rule {
+	t.Helper()
+	for _, rule := range r.Rules {
+		if rule.Pos.Line == line {
+			return rule
+		}
+	}
+	t.Fatalf("no rule at line %d", line)
+	return nil
+}
+
+// checkOutLines checks that every output line the report names holds the
+// text it says.
+func checkOutLines(t *testing.T, r *Report) {
+	t.Helper()
+	out := strings.Split(r.Output, "\n")
+	for _, rule := range r.Rules {
+		for _, o := range rule.Out {
+			if o.Line < 1 || o.Line > len(out) || strings.TrimSpace(out[o.Line-1]) != o.Text || o.Text == "" {
+				t.Errorf("%s: output line %d is not %q", rule.Pos, o.Line, o.Text)
+			}
+			if o.Placeholder != strings.HasPrefix(o.Text, "#") {
+				t.Errorf("%s: line %d %q: placeholder %v", rule.Pos, o.Line, o.Text, o.Placeholder)
+			}
+		}
+	}
+	for _, c := range r.OutChains {
+		if c.Line < 1 || !strings.HasPrefix(strings.TrimSpace(out[c.Line-1]), "chain "+c.Chain+" {") {
+			t.Errorf("chain %s: line %d is %q", c.Chain, c.Line, out[c.Line-1])
+		}
+	}
+}
+
+func TestBuild(t *testing.T) {
+	r := migrate(t, readInput(t, "report.rules"))
+	checkOutLines(t, r)
+	if want := (translate.Stats{Rules: 14, Translated: 10, Untranslated: 2, Errors: 2}); r.Stats != want {
+		t.Errorf("stats %+v, want %+v", r.Stats, want)
+	}
+	if got := lines(r.FailOpen); !reflect.DeepEqual(got, []int{17, 18}) {
+		t.Errorf("fail-open rules at %v, want 17 (DROP) and 18 (a jump to a chain that drops)", got)
+	}
+	if len(r.FailOpen) == 2 && !strings.Contains(r.FailOpen[1].Effect, "chain BLOCK") {
+		t.Errorf("effect of the jump: %q", r.FailOpen[1].Effect)
+	}
+	if len(r.Untranslated) != 0 {
+		t.Errorf("other untranslated: %v", lines(r.Untranslated))
+	}
+	if got := lines(r.Errors); !reflect.DeepEqual(got, []int{20, 21}) {
+		t.Errorf("errors at %v", got)
+	}
+	for _, p := range append(r.FailOpen, r.Errors...) {
+		if p.OutLine == 0 {
+			t.Errorf("%s: no comment line in the output", p.Pos)
+		}
+	}
+
+	// Merges.
+	a, b := ruleAt(t, r, 15), ruleAt(t, r, 16)
+	if len(a.Out) != 1 || len(b.Out) != 1 || a.Out[0] != b.Out[0] || a.Out[0].Text != "tcp dport { 22, 80 } accept" {
+		t.Errorf("rules 15 and 16 became %v and %v", a.Out, b.Out)
+	}
+	if a.Status != Merged || !reflect.DeepEqual(a.MergedWith, []iptparse.Pos{b.Pos}) || !reflect.DeepEqual(a.Passes, []string{"sets"}) {
+		t.Errorf("rule 15: %v, merged with %v by %v", a.Status, a.MergedWith, a.Passes)
+	}
+	if g := groupOf(r, a); len(g.Rules) != 2 || g.Rules[1] != b {
+		t.Errorf("rules 15 and 16 are not one group")
+	}
+	var passes []string
+	for _, p := range r.Passes {
+		passes = append(passes, p.Name)
+	}
+	if !reflect.DeepEqual(passes, []string{"ips", "sets", "logfuse"}) {
+		t.Errorf("passes %v", passes)
+	}
+
+	// Deliberate changes.
+	var kinds []string
+	for _, c := range r.Changes {
+		kinds = append(kinds, c.Kind)
+		if len(c.Rules) != 1 {
+			t.Errorf("%s: rules %v", c.Kind, c.Rules)
+		}
+	}
+	if !reflect.DeepEqual(kinds, []string{"ct helper chain", "IPS chain"}) {
+		t.Errorf("changes %v", kinds)
+	}
+	if ruleAt(t, r, 3).Change != "ct helper chain" || ruleAt(t, r, 7).Change != "IPS chain" {
+		t.Errorf("rules 3 and 7 not marked as changes")
+	}
+	if len(r.Changes) == 2 && len(r.Changes[1].Notes) != 1 {
+		t.Errorf("IPS notes %v", r.Changes[1].Notes)
+	}
+
+	// Dead rules.
+	if len(r.Shadowed) != 1 || r.Shadowed[0].Rule.Pos.Line != 23 || r.Shadowed[0].After.Line != 22 {
+		t.Errorf("shadowed %+v", r.Shadowed)
+	}
+	if len(r.Never) != 1 || r.Never[0].Rule.Pos.Line != 19 || ruleAt(t, r, 19).Status != NeverMatches {
+		t.Errorf("never %+v", r.Never)
+	}
+	for _, w := range r.Warnings {
+		if strings.Contains(w.Msg, "never") || strings.Contains(w.Msg, "NFQUEUE") {
+			t.Errorf("warning listed twice: %s", w)
+		}
+	}
+
+	// Blind spots.
+	for _, b := range r.Blind {
+		want := map[string][]int{"logging": {24}, "queues": {7}, "time and rate": {17, 18}, "unprobed packets": {3, 19}}[b.Name]
+		var got []int
+		for _, p := range b.Rules {
+			got = append(got, p.Line)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("blind spot %s: lines %v, want %v", b.Name, got, want)
+		}
+	}
+}
+
+func groupOf(r *Report, rule *Rule) Group {
+	for _, g := range r.Groups {
+		for _, x := range g.Rules {
+			if x == rule {
+				return g
+			}
+		}
+	}
+	return Group{}
+}
+
+func TestBuildCommands(t *testing.T) {
+	r := migrate(t, readInput(t, "commands.txt"))
+	checkOutLines(t, r)
+	if s := ruleAt(t, r, 1).Status; s != Missing {
+		t.Errorf("deleted rule: %v", s)
+	}
+	a, b := ruleAt(t, r, 2), ruleAt(t, r, 4)
+	if a.Family != iptparse.FamilyIPv4 || b.Family != iptparse.FamilyIPv6 || len(a.Out) != 1 || !reflect.DeepEqual(a.Out, b.Out) || !reflect.DeepEqual(a.Passes, []string{"inet"}) {
+		t.Errorf("IPv4 and IPv6 rules not merged into one inet rule: %+v %+v", a, b)
+	}
+	if len(r.Groups) != 2 {
+		t.Errorf("%d groups, want 2", len(r.Groups))
+	}
+}
+
+func TestFormats(t *testing.T) {
+	r := migrate(t, readInput(t, "report.rules"))
+	var plain, color, md, html strings.Builder
+	for _, err := range []error{r.WriteText(&plain, false), r.WriteText(&color, true), r.WriteMarkdown(&md), r.WriteHTML(&html)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if strings.Contains(plain.String(), "\x1b") || !strings.Contains(color.String(), "\x1b[1;31m") {
+		t.Errorf("colors: plain has escapes or colored has no red")
+	}
+	for name, out := range map[string]string{"text": plain.String(), "markdown": md.String(), "html": html.String()} {
+		for _, want := range []string{
+			"--hitcount 5 --name ssh -j DROP", // fail-open
+			"fail-open: packets this rule drops are no longer stopped by it",
+			"chain BLOCK, which this rule sends packets to, drops packets",
+			"raw_prerouting_helpers", "IPS", // changes
+			"--string abcdefgh", "always ends chain input before it", // dead
+			"tcp dport { 22, 80 } accept", // rule by rule
+			"cannot observe", "LOG/NFLOG/ULOG",
+		} {
+			if name == "html" {
+				want = esc(want)
+			}
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: %q missing", name, want)
+			}
+		}
+		// Fail-open rules come before everything else.
+		fo, other := strings.Index(out, "--name ssh -j DROP"), strings.Index(out, "Changes of meaning made on purpose")
+		if fo < 0 || fo > other {
+			t.Errorf("%s: fail-open rules not listed first", name)
+		}
+	}
+	h := html.String()
+	for _, bad := range []string{"<script", "src=", "http://", "https://", "@import", "url("} {
+		if strings.Contains(h, bad) {
+			t.Errorf("html: %q: the page must not load anything", bad)
+		}
+	}
+	for _, tag := range []string{"table", "tr", "td", "div", "pre", "details", "main", "del", "ins"} {
+		if o, c := strings.Count(h, "<"+tag+">")+strings.Count(h, "<"+tag+" "), strings.Count(h, "</"+tag+">"); o != c {
+			t.Errorf("html: %d <%s> but %d </%s>", o, tag, c, tag)
+		}
+	}
+	if !strings.Contains(h, `<tr class="g-failopen">`) {
+		t.Errorf("html: fail-open row not marked")
+	}
+}

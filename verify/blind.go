@@ -1,0 +1,119 @@
+package verify
+
+import (
+	"strings"
+)
+
+// BlindSpot is something the harness cannot observe: a difference there
+// is not noticed (see docs/verify.md, "What it cannot observe").
+type BlindSpot struct {
+	Name string // short name: "logging", "queues"...
+	What string // one sentence
+}
+
+// BlindSpots lists, in general, what a comparison cannot observe. The
+// verify command and the migration report print it.
+var BlindSpots = []BlindSpot{
+	{"logging", "LOG/NFLOG/ULOG: log lines written inside a namespace (and NFLOG groups) are not read, so a missing, extra or changed log is not noticed; the verdicts after it are compared"},
+	{"queues", "NFQUEUE/QUEUE: this kernel has no nft_queue and no userspace listener runs, so rulesets that queue packets are refused"},
+	{"time and rate", "limit, hashlimit, connlimit, quota, recent, time, statistic: probes go one at a time, so a burst that trips a limit or a time window is not tried; counters are not compared"},
+	{"marks", "MARK, CONNMARK, CLASSIFY, SECMARK, ct zone: marks are not in the packet; they are seen only through later rules' verdicts (no policy routing)"},
+	{"unprobed packets", "IP fragments, IPv6 extension headers, IP options, payload contents (string, u32, bpf), ipsec policy, bridged traffic (physdev), other users' sockets (owner), socket/TPROXY, ipsets, conntrack helpers and expectations"},
+	{"random NAT ports", "NAT that picks a port at random (--random, --random-fully, a port range): fates that differ only in such ports count as the same"},
+	{"topology", "the namespaces' interfaces, addresses and routes are inferred from the rules; a rule the inferred topology cannot reach is compared only by random probes"},
+}
+
+// blindWords maps the words of an iptables rule (match and target names,
+// options) to the blind spot they fall into.
+var blindWords = map[string]string{
+	"-j LOG": "logging", "-j NFLOG": "logging", "-j ULOG": "logging", "-j TRACE": "logging", "-j AUDIT": "logging",
+	"-j NFQUEUE": "queues", "-j QUEUE": "queues",
+	"-m limit": "time and rate", "-m hashlimit": "time and rate", "-m connlimit": "time and rate",
+	"-m quota": "time and rate", "-m recent": "time and rate", "-m time": "time and rate",
+	"-m statistic": "time and rate", "-m connbytes": "time and rate", "-m rateest": "time and rate",
+	"-j MARK": "marks", "-j CONNMARK": "marks", "-j CLASSIFY": "marks", "-j SECMARK": "marks",
+	"-j CONNSECMARK": "marks", "-j HMARK": "marks", "-m mark": "marks", "-m connmark": "marks",
+	"-m string": "unprobed packets", "-m u32": "unprobed packets", "-m bpf": "unprobed packets",
+	"-m physdev": "unprobed packets", "-m owner": "unprobed packets", "-m socket": "unprobed packets",
+	"-j TPROXY": "unprobed packets", "-m policy": "unprobed packets", "-m set": "unprobed packets",
+	"-j SET": "unprobed packets", "-m helper": "unprobed packets", "-m frag": "unprobed packets",
+	"-m hbh": "unprobed packets", "-m dst": "unprobed packets", "-m rt": "unprobed packets",
+	"-m ipv6header": "unprobed packets", "-m mh": "unprobed packets", "-m ah": "unprobed packets",
+	"-m esp": "unprobed packets", "-m ipvs": "unprobed packets", "-m cgroup": "unprobed packets",
+	"-m cluster": "unprobed packets", "-m osf": "unprobed packets", "-m ipcomp": "unprobed packets",
+	"-j TEE": "unprobed packets", "-j SYNPROXY": "unprobed packets",
+	"-f": "unprobed packets", "--fragment": "unprobed packets",
+	"--helper": "unprobed packets", "--zone": "marks", "--zone-orig": "marks", "--zone-reply": "marks",
+	"--random": "random NAT ports", "--random-fully": "random NAT ports",
+}
+
+// RuleBlindSpots returns the names of the blind spots one iptables rule
+// (its words, as iptables-save prints them) falls into, in the order of
+// BlindSpots.
+func RuleBlindSpots(rule string) []string {
+	f := strings.Fields(rule)
+	hit := map[string]bool{}
+	for i, w := range f {
+		key := w
+		switch w {
+		case "-j", "--jump", "-g", "--goto":
+			if i+1 < len(f) {
+				key = "-j " + f[i+1]
+			}
+		case "-m", "--match":
+			if i+1 < len(f) {
+				key = "-m " + f[i+1]
+			}
+		}
+		if b := blindWords[key]; b != "" {
+			hit[b] = true
+		}
+	}
+	if hit["random NAT ports"] || !natTarget(f) {
+		return order(hit)
+	}
+	// A NAT port range the original port is not in is chosen at random.
+	for i, w := range f {
+		if (w == "--to-ports" || w == "--to-source" || w == "--to-destination" || w == "--to") && i+1 < len(f) && strings.Contains(portPart(f[i+1]), "-") {
+			hit["random NAT ports"] = true
+		}
+	}
+	return order(hit)
+}
+
+func natTarget(f []string) bool {
+	for i, w := range f {
+		if (w == "-j" || w == "--jump") && i+1 < len(f) {
+			switch f[i+1] {
+			case "SNAT", "DNAT", "MASQUERADE", "REDIRECT", "NETMAP":
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// portPart is the port part of a NAT target's argument ("1.2.3.4:80-90",
+// "[::1]:80", "8000-8010").
+func portPart(arg string) string {
+	if i := strings.LastIndex(arg, "]:"); i >= 0 {
+		return arg[i+2:]
+	}
+	if strings.Count(arg, ":") == 1 {
+		return arg[strings.IndexByte(arg, ':')+1:]
+	}
+	if strings.ContainsAny(arg, ".:") {
+		return ""
+	}
+	return arg
+}
+
+func order(hit map[string]bool) []string {
+	var out []string
+	for _, b := range BlindSpots {
+		if hit[b.Name] {
+			out = append(out, b.Name)
+		}
+	}
+	return out
+}

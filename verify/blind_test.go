@@ -1,0 +1,38 @@
+package verify
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestRuleBlindSpots(t *testing.T) {
+	for _, c := range []struct {
+		rule string
+		want []string
+	}{
+		{"-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT", nil},
+		{"-A INPUT -m limit --limit 5/min -j LOG --log-prefix x", []string{"logging", "time and rate"}},
+		{"-A PREROUTING -j NFQUEUE --queue-num 0", []string{"queues"}},
+		{"-A PREROUTING -j MARK --set-mark 1", []string{"marks"}},
+		{"-A INPUT -f -j DROP", []string{"unprobed packets"}},
+		{"-A POSTROUTING -o eth0 -j MASQUERADE --random", []string{"random NAT ports"}},
+		{"-A POSTROUTING -o eth0 -j SNAT --to-source 1.2.3.4:1000-2000", []string{"random NAT ports"}},
+		{"-A PREROUTING -p tcp -j DNAT --to-destination 10.0.0.1:80", nil},
+		{"-A PREROUTING -p tcp -j DNAT --to-destination [2001:db8::1]:80-90", []string{"random NAT ports"}},
+		{"-A PREROUTING -p tcp -j REDIRECT --to-ports 3128", nil},
+		{"-A PREROUTING -p tcp -j CT --helper ftp", []string{"unprobed packets"}},
+	} {
+		if got := RuleBlindSpots(c.rule); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.rule, got, c.want)
+		}
+	}
+	names := map[string]bool{}
+	for _, b := range BlindSpots {
+		names[b.Name] = true
+	}
+	for w, b := range blindWords {
+		if !names[b] {
+			t.Errorf("%s: unknown blind spot %q", w, b)
+		}
+	}
+}
