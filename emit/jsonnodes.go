@@ -576,19 +576,8 @@ func (j *jsonWriter) stmt(s ir.Stmt) (any, error) {
 		if s.Family != "" {
 			o.set("family", s.Family)
 		}
-		if s.Addr != nil {
-			a, err := j.expr(s.Addr, ctxTop)
-			if err != nil {
-				return nil, err
-			}
-			o.set("addr", a)
-		}
-		if s.Port != nil {
-			p, err := j.expr(s.Port, ctxTop)
-			if err != nil {
-				return nil, err
-			}
-			o.set("port", p)
+		if err := j.addrPort(&o, s.Addr, s.Port); err != nil {
+			return nil, err
 		}
 		return one("tproxy", o), nil
 	case *ir.Synproxy:
@@ -673,19 +662,8 @@ func (j *jsonWriter) nat(s *ir.Nat) (any, error) {
 	if s.Family != "" && (s.Addr != nil || s.Prefix || s.AddrPort) {
 		o.set("family", s.Family)
 	}
-	if s.Addr != nil {
-		a, err := j.expr(s.Addr, ctxTop)
-		if err != nil {
-			return nil, err
-		}
-		o.set("addr", a)
-	}
-	if s.Port != nil {
-		p, err := j.expr(s.Port, ctxTop)
-		if err != nil {
-			return nil, err
-		}
-		o.set("port", p)
+	if err := j.addrPort(&o, s.Addr, s.Port); err != nil {
+		return nil, err
 	}
 	flags := stringList(s.Flags)
 	if s.Prefix {
@@ -796,4 +774,23 @@ func (j *jsonWriter) synproxy(s *ir.Synproxy) (any, error) {
 		return one("synproxy", nil), nil
 	}
 	return one("synproxy", o), nil
+}
+
+// addrPort sets the "addr" and "port" members of a NAT or tproxy
+// statement (either may be nil).
+func (j *jsonWriter) addrPort(o *jobj, addr, port ir.Expr) error {
+	for _, f := range []struct {
+		key string
+		e   ir.Expr
+	}{{"addr", addr}, {"port", port}} {
+		if f.e == nil {
+			continue
+		}
+		v, err := j.expr(f.e, ctxTop)
+		if err != nil {
+			return err
+		}
+		o.set(f.key, v)
+	}
+	return nil
 }

@@ -770,16 +770,7 @@ func saveCONNMARK(b *canonBuf, x *iptparse.Ext) bool {
 		b.opt(false, "set-xmark", hex32(v)+"/"+hex32(m))
 		return true
 	}
-	nf, ct := uint64(0xffffffff), uint64(0xffffffff)
-	if o := x.Opt("mask"); o != nil {
-		nf, ct = o.Value.(uint64), o.Value.(uint64)
-	}
-	if o := x.Opt("nfmask"); o != nil {
-		nf = o.Value.(uint64)
-	}
-	if o := x.Opt("ctmask"); o != nil {
-		ct = o.Value.(uint64)
-	}
+	nf, ct := connmarkMasks(x)
 	b.opt(false, mode)
 	b.opt(false, "nfmask", hex32(nf))
 	b.opt(false, "ctmask", hex32(ct))
@@ -805,16 +796,7 @@ func listCONNMARK(b *strings.Builder, x *iptparse.Ext, _ listCtx) bool {
 		b.WriteString(" CONNMARK " + markWords(v, m))
 		return true
 	}
-	nf, ct := uint64(0xffffffff), uint64(0xffffffff)
-	if o := x.Opt("mask"); o != nil {
-		nf, ct = o.Value.(uint64), o.Value.(uint64)
-	}
-	if o := x.Opt("nfmask"); o != nil {
-		nf = o.Value.(uint64)
-	}
-	if o := x.Opt("ctmask"); o != nil {
-		ct = o.Value.(uint64)
-	}
+	nf, ct := connmarkMasks(x)
 	b.WriteString(" CONNMARK " + mode)
 	switch {
 	case nf == 0xffffffff && ct == 0xffffffff:
@@ -1032,4 +1014,19 @@ func listCT(b *strings.Builder, x *iptparse.Ext, _ listCtx) bool {
 		}
 	}
 	return true
+}
+
+// connmarkMasks are CONNMARK's --nfmask and --ctmask (--mask sets both).
+func connmarkMasks(x *iptparse.Ext) (nf, ct uint64) {
+	nf, ct = 0xffffffff, 0xffffffff
+	if o := x.Opt("mask"); o != nil {
+		nf, ct = o.Value.(uint64), o.Value.(uint64)
+	}
+	if o := x.Opt("nfmask"); o != nil {
+		nf = o.Value.(uint64)
+	}
+	if o := x.Opt("ctmask"); o != nil {
+		ct = o.Value.(uint64)
+	}
+	return nf, ct
 }
