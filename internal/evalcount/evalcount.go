@@ -44,6 +44,11 @@ type Packet struct {
 type Result struct {
 	Rules   int    // rules evaluated
 	Verdict string // accept or drop (the last base chain's, or its policy)
+	// Effects are what the packet caused besides its verdict, in order:
+	// each log statement it reached ("log" and its arguments) and
+	// "reject" for a reject, so that two rulesets can be compared for
+	// more than their verdicts.
+	Effects []string
 }
 
 // Count follows the packet through the ruleset.
@@ -84,6 +89,7 @@ func Count(rs *ir.Ruleset, p Packet) (Result, error) {
 		}
 	}
 	res.Rules = e.rules
+	res.Effects = e.effects
 	return res, nil
 }
 
@@ -92,8 +98,9 @@ var priorities = map[string]int{"raw": -300, "mangle": -150, "dstnat": -100, "fi
 func priority(p ir.Priority) int { return priorities[p.Name] + p.Offset }
 
 type evaluator struct {
-	p     Packet
-	rules int
+	p       Packet
+	rules   int
+	effects []string
 }
 
 // chain returns "accept", "drop", "return", or "" when the chain ends
@@ -127,7 +134,9 @@ func (e *evaluator) rule(t *ir.Table, c *ir.Chain, r *ir.Rule, depth int) (strin
 			if err != nil || !ok {
 				return "", err
 			}
-		case *ir.Counter, *ir.Log, *ir.Limit, *ir.Comment:
+		case *ir.Log:
+			e.effects = append(e.effects, logEffect(s))
+		case *ir.Counter, *ir.Limit, *ir.Comment:
 		case *ir.Verdict:
 			return e.verdict(t, s.Kind, s.Chain, depth)
 		case *ir.VMap:
@@ -160,12 +169,27 @@ func (e *evaluator) rule(t *ir.Table, c *ir.Chain, r *ir.Rule, depth int) (strin
 		case *ir.Nat:
 			return "accept", nil
 		case *ir.Reject:
+			e.effects = append(e.effects, "reject")
 			return "drop", nil
 		default:
 			return "", fmt.Errorf("statement %T", s)
 		}
 	}
 	return "", nil
+}
+
+// logEffect names a log statement by its arguments.
+func logEffect(l *ir.Log) string {
+	var b strings.Builder
+	b.WriteString("log")
+	for _, a := range l.Args {
+		if str, ok := a.Value.(*ir.String); ok {
+			fmt.Fprintf(&b, " %s %q", a.Key, str.Value)
+		} else {
+			fmt.Fprintf(&b, " %s %v", a.Key, a.Value)
+		}
+	}
+	return b.String()
 }
 
 func (e *evaluator) verdict(t *ir.Table, k ir.VerdictKind, target string, depth int) (string, error) {
@@ -283,7 +307,9 @@ func (e *evaluator) match(m *ir.Match) (bool, error) {
 	switch m.Op {
 	case ir.CmpEq:
 		return e.in(v, m.Right)
-	case ir.CmpNe:
+	case ir.CmpNe, ir.CmpNeg:
+		// A packet's conntrack state is one flag, so "none of these
+		// flags" is "not one of them".
 		in, err := e.in(v, m.Right)
 		return !in, err
 	case ir.CmpLt, ir.CmpGt, ir.CmpLe, ir.CmpGe:
