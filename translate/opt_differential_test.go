@@ -127,7 +127,53 @@ func diffDump(r *rand.Rand) string {
 		emit(c, i, r.IntN(8))
 	}
 	b.WriteString("COMMIT\n")
+	if r.IntN(2) == 0 {
+		diffNat(r, &b)
+	}
 	return b.String()
+}
+
+// diffNat writes a random nat table: port forwards (the NAT maps pass's
+// case), redirects, source NAT and masquerade.
+func diffNat(r *rand.Rand, b *strings.Builder) {
+	pick := func(list []string) string { return list[r.IntN(len(list))] }
+	b.WriteString("*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n")
+	for range r.IntN(10) {
+		line := "-A PREROUTING"
+		if r.IntN(3) == 0 {
+			line += " -i " + pick(diffIfaces)
+		}
+		if r.IntN(4) == 0 {
+			line += " -d " + pick(diffDests)
+		}
+		proto := pick([]string{"tcp", "udp"})
+		line += fmt.Sprintf(" -p %s -m %s --dport %s", proto, proto, pick([]string{"22", "80", "443", "1500"}))
+		switch r.IntN(5) {
+		case 0:
+			line += " -j REDIRECT --to-ports 3128"
+		case 1:
+			line += " -j ACCEPT"
+		default:
+			line += " -j DNAT --to-destination " + pick([]string{"10.9.0.1", "10.9.0.2:8080", "10.9.0.3:22", "10.9.0.1:80"})
+		}
+		b.WriteString(line + "\n")
+	}
+	for range r.IntN(4) {
+		line := "-A POSTROUTING"
+		if r.IntN(2) == 0 {
+			line += " -s " + pick(diffSources)
+		}
+		if r.IntN(2) == 0 {
+			line += " -o " + pick([]string{"eth9", "eth0", "eth+"})
+		}
+		if r.IntN(2) == 0 {
+			line += " -j MASQUERADE"
+		} else {
+			line += " -j SNAT --to-source " + pick([]string{"198.51.100.1", "198.51.100.2"})
+		}
+		b.WriteString(line + "\n")
+	}
+	b.WriteString("COMMIT\n")
 }
 
 // mutateWord replaces one address, interface, port or verdict of a rule
@@ -172,7 +218,7 @@ func mutateWord(r *rand.Rand, line string) string {
 // every combination of the vocabulary's values, and some outside it.
 func diffPackets() []evalcount.Packet {
 	var out []evalcount.Packet
-	for _, hook := range []string{"input", "forward"} {
+	for _, hook := range []string{"prerouting", "input", "forward", "postrouting"} {
 		for _, src := range []string{"10.0.0.1", "10.0.0.2", "10.0.0.9", "10.0.1.1", "10.0.9.9", "192.168.0.1"} {
 			for _, dst := range []string{"10.0.0.1", "172.16.0.1", "172.17.0.1"} {
 				for _, iif := range []string{"eth0", "eth1", "ppp0"} {
@@ -196,8 +242,9 @@ func diffPackets() []evalcount.Packet {
 }
 
 // diffCompare translates dump twice and compares every packet's fate. It
-// returns the number of rules before and after optimization.
-func diffCompare(t *testing.T, dump string, packets []evalcount.Packet) (before, after int) {
+// returns the number of rules before and after optimization, and counts
+// in kinds (if not nil) the optimizer's constructs in the result.
+func diffCompare(t *testing.T, dump string, packets []evalcount.Packet, kinds map[string]int) (before, after int) {
 	t.Helper()
 	f := iptparse.ParseFile("random.rules", dump, translate.Registry{}, iptparse.FamilyIPv4)
 	if errs := f.Errors(); len(errs) > 0 {
@@ -218,6 +265,30 @@ func diffCompare(t *testing.T, dump string, packets []evalcount.Packet) (before,
 		for _, tb := range rs.Tables {
 			for _, c := range tb.Chains {
 				n += len(c.Rules)
+				if rs == opt && kinds != nil {
+					for _, r := range c.Rules {
+						for _, st := range r.Stmts {
+							switch st := st.(type) {
+							case *ir.VMap:
+								kinds["verdict map"]++
+							case *ir.Nat:
+								if _, ok := st.Addr.(*ir.MapLookup); ok {
+									kinds["NAT map"]++
+								}
+							case *ir.Log:
+								if len(r.Stmts) > 0 {
+									if _, ok := r.Stmts[len(r.Stmts)-1].(*ir.Verdict); ok {
+										kinds["log fused"]++
+									}
+								}
+							case *ir.Match:
+								if _, ok := st.Right.(*ir.SetLit); ok {
+									kinds["set"]++
+								}
+							}
+						}
+					}
+				}
 			}
 		}
 		return n
@@ -247,9 +318,10 @@ func TestOptimizerDifferential(t *testing.T) {
 		n = 50
 	}
 	before, after := 0, 0
+	kinds := map[string]int{}
 	for seed := range n {
 		r := rand.New(rand.NewPCG(uint64(seed), 0x1b2))
-		b, a := diffCompare(t, diffDump(r), packets)
+		b, a := diffCompare(t, diffDump(r), packets, kinds)
 		before, after = before+b, after+a
 	}
 	// The vocabulary is meant to give the passes work: if nothing merges,
@@ -257,7 +329,12 @@ func TestOptimizerDifferential(t *testing.T) {
 	if after >= before*9/10 {
 		t.Fatalf("optimizer merged too little to be tested: %d rules → %d", before, after)
 	}
-	t.Logf("%d rulesets, %d packets each: %d rules → %d, all packets alike", n, len(packets), before, after)
+	for _, k := range []string{"set", "verdict map", "NAT map", "log fused"} {
+		if kinds[k] == 0 {
+			t.Errorf("no %s in any optimized ruleset: that pass went untested", k)
+		}
+	}
+	t.Logf("%d rulesets, %d packets each: %d rules → %d (%v), all packets alike", n, len(packets), before, after, kinds)
 }
 
 // FuzzOptimizerDifferential explores more rulesets: the fuzzer's input
@@ -267,6 +344,6 @@ func FuzzOptimizerDifferential(f *testing.F) {
 	f.Add(uint64(77), uint64(0))
 	packets := diffPackets()
 	f.Fuzz(func(t *testing.T, a, b uint64) {
-		diffCompare(t, diffDump(rand.New(rand.NewPCG(a, b))), packets)
+		diffCompare(t, diffDump(rand.New(rand.NewPCG(a, b))), packets, nil)
 	})
 }

@@ -141,8 +141,8 @@ func (e *evaluator) rule(t *ir.Table, c *ir.Chain, r *ir.Rule, depth int) (strin
 			return e.verdict(t, s.Kind, s.Chain, depth)
 		case *ir.VMap:
 			key, err := e.value(s.Key)
-			if err != nil {
-				return "", err
+			if err != nil || key == nil {
+				return "", err // no such header: no element matches
 			}
 			set, ok := s.Map.(*ir.SetLit)
 			if !ok {
@@ -167,6 +167,11 @@ func (e *evaluator) rule(t *ir.Table, c *ir.Chain, r *ir.Rule, depth int) (strin
 			}
 			return "", nil
 		case *ir.Nat:
+			eff, ok, err := e.natEffect(s)
+			if err != nil || !ok {
+				return "", err // a map without the key: the rule does not match
+			}
+			e.effects = append(e.effects, eff)
 			return "accept", nil
 		case *ir.Reject:
 			e.effects = append(e.effects, "reject")
@@ -176,6 +181,82 @@ func (e *evaluator) rule(t *ir.Table, c *ir.Chain, r *ir.Rule, depth int) (strin
 		}
 	}
 	return "", nil
+}
+
+var natKinds = map[ir.NatKind]string{ir.NatSNAT: "snat", ir.NatDNAT: "dnat", ir.NatMasquerade: "masquerade", ir.NatRedirect: "redirect"}
+
+// natEffect names a NAT statement by the address and port it gives the
+// packet, whether written out or looked up in a map (ok is false when the
+// map has no element for the packet).
+func (e *evaluator) natEffect(n *ir.Nat) (eff string, ok bool, err error) {
+	parts := []string{natKinds[n.Kind]}
+	for _, x := range []ir.Expr{n.Addr, n.Port} {
+		if x == nil {
+			continue
+		}
+		if ml, isMap := x.(*ir.MapLookup); isMap {
+			key, err := e.value(ml.Key)
+			if err != nil || key == nil {
+				return "", false, err
+			}
+			set, isLit := ml.Map.(*ir.SetLit)
+			if !isLit {
+				return "", false, fmt.Errorf("NAT map %T", ml.Map)
+			}
+			x = nil
+			for _, el := range set.Elems {
+				me, isElem := el.(*ir.MapElem)
+				if !isElem {
+					return "", false, fmt.Errorf("map element %T", el)
+				}
+				if hit, err := e.in(key, me.Key); err != nil {
+					return "", false, err
+				} else if hit {
+					x = me.Value
+					break
+				}
+			}
+			if x == nil {
+				return "", false, nil
+			}
+		}
+		text, err := constText(x)
+		if err != nil {
+			return "", false, err
+		}
+		parts = append(parts, text)
+	}
+	return strings.Join(parts, " "), true, nil
+}
+
+// constText writes a constant: an address, a number, a range or a
+// concatenation of them, the parts of a concatenation and a separate
+// address and port alike ("10.0.0.1 8080").
+func constText(x ir.Expr) (string, error) {
+	switch x := x.(type) {
+	case *ir.Addr:
+		return x.Addr.String(), nil
+	case *ir.Integer:
+		return fmt.Sprint(x.Value), nil
+	case *ir.Range:
+		lo, err := constText(x.Lo)
+		if err != nil {
+			return "", err
+		}
+		hi, err := constText(x.Hi)
+		return lo + "-" + hi, err
+	case *ir.Concat:
+		var parts []string
+		for _, el := range x.Elems {
+			t, err := constText(el)
+			if err != nil {
+				return "", err
+			}
+			parts = append(parts, t)
+		}
+		return strings.Join(parts, " "), nil
+	}
+	return "", fmt.Errorf("NAT value %T", x)
 }
 
 // logEffect names a log statement by its arguments.
