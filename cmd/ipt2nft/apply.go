@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -171,39 +172,46 @@ func (a *applyOpts) runApply(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	unsupported, err := kernel.Probe(a.netns, prog)
-	if err != nil {
-		return fmt.Errorf("kernel probe: %w", err)
-	}
-	for _, u := range unsupported {
-		fmt.Fprintln(stderr, u)
-	}
-	if len(unsupported) > 0 && !a.skipUnsupported {
-		return fmt.Errorf("%d rules cannot run on this kernel: nothing changed (--skip-unsupported applies the rest)", len(unsupported))
-	}
-	prog = kernel.Without(prog, unsupported)
-	tables := kernel.Tables(prog)
 	if a.check {
-		fmt.Fprintf(stderr, "check passed: %d rules in %s would be applied; nothing changed\n", prog.Rules(), tableList(tables))
+		// Nothing may change: the probe loads the ruleset under a
+		// throwaway name in a batch that deletes it again.
+		unsupported, err := a.findUnsupported(stderr, prog)
+		if err != nil {
+			return err
+		}
+		prog = kernel.Without(prog, unsupported)
+		fmt.Fprintf(stderr, "check passed: %d rules in %s would be applied; nothing changed\n", prog.Rules(), tableList(kernel.Tables(prog)))
 		return nil
 	}
 	backup := a.backup
 	if backup == "" {
 		backup = filepath.Join(a.stateDir, "backup-"+time.Now().UTC().Format("20060102T150405.000000000")+".nft")
 	}
-	msgs, err := prog.Messages()
-	if err != nil {
-		return err
-	}
-	if err := kernel.Backup(a.netns, backup, tables); err != nil {
+	if err := kernel.Backup(a.netns, backup, kernel.Tables(prog)); err != nil {
 		return fmt.Errorf("backup (nothing changed): %w", err)
 	}
-	bar := newProgress(stderr, len(msgs))
-	err = kernel.SendBatch(a.netns, msgs, bar.update)
-	bar.done()
+	// The batch is all or nothing, so it is its own feature probe: only
+	// when the kernel refuses it (and so changed nothing) are the rules it
+	// cannot run looked for, named, and, with --skip-unsupported, left out
+	// of a second batch. A ruleset the kernel takes is loaded once.
+	var unsupported []kernel.Unsupported
+	err = a.send(stderr, prog)
+	var be *kernel.BatchError
+	if errors.As(err, &be) {
+		unsupported, err = a.findUnsupported(stderr, prog)
+		if err != nil {
+			return err
+		}
+		if len(unsupported) == 0 {
+			return be // refused for another reason; it names the rules
+		}
+		prog = kernel.Without(prog, unsupported)
+		err = a.send(stderr, prog)
+	}
 	if err != nil {
 		return err
 	}
+	tables := kernel.Tables(prog)
 	if err := kernel.SaveLast(a.stateDir, kernel.Last{Netns: kernel.NetnsPath(a.netns), Backup: backup, Time: time.Now()}); err != nil {
 		return fmt.Errorf("applied, but recording the backup for rollback failed: %w (the backup is %s)", err, backup)
 	}
@@ -254,6 +262,35 @@ func (a *applyOpts) runApply(cmd *cobra.Command, args []string) error {
 		fmt.Fprintln(stderr, "\nno answer: the timer restores the previous ruleset")
 		return &exitError{1}
 	}
+}
+
+// findUnsupported probes the kernel (changing nothing) for the rules of
+// prog it cannot run and names them; it fails unless --skip-unsupported
+// allows leaving them out.
+func (a *applyOpts) findUnsupported(stderr io.Writer, prog *emit.NLProgram) ([]kernel.Unsupported, error) {
+	unsupported, err := kernel.Probe(a.netns, prog)
+	if err != nil {
+		return nil, fmt.Errorf("kernel probe (nothing changed): %w", err)
+	}
+	for _, u := range unsupported {
+		fmt.Fprintln(stderr, u)
+	}
+	if len(unsupported) > 0 && !a.skipUnsupported {
+		return nil, fmt.Errorf("%d rules cannot run on this kernel: nothing changed (--skip-unsupported applies the rest)", len(unsupported))
+	}
+	return unsupported, nil
+}
+
+// send loads prog in one batch, with a progress bar on a terminal.
+func (a *applyOpts) send(stderr io.Writer, prog *emit.NLProgram) error {
+	msgs, err := prog.Messages()
+	if err != nil {
+		return err
+	}
+	bar := newProgress(stderr, len(msgs))
+	err = kernel.SendBatch(a.netns, msgs, bar.update)
+	bar.done()
+	return err
 }
 
 // readsStdin reports whether the rules came from standard input (which
