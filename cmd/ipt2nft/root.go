@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -273,7 +275,15 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 	for _, d := range tr.Diags() {
 		fmt.Fprintln(stderr, d)
 	}
-	var out strings.Builder
+	// The ruleset goes straight to its destination, not through a copy
+	// in memory (a million-rule dump prints some 60 MB). A file is
+	// written under a temporary name and renamed, so it is never seen
+	// half-written.
+	dest, finish, err := o.openOutput(cmd.OutOrStdout())
+	if err != nil {
+		return err
+	}
+	out := bufio.NewWriterSize(dest, 1<<16)
 	p := &emit.Printer{Style: emit.Style{Upstream: o.exact}}
 	switch {
 	case o.exact:
@@ -284,23 +294,18 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 			out.WriteString(p.CommandText(c) + "\n")
 		}
 	case o.format == "json":
-		if err := emit.WriteJSON(&out, rs); err != nil {
-			return err
-		}
+		err = emit.WriteJSON(out, rs)
 	default:
-		if err := m.writeRuleset(&out, p, emit.RulesetOptions{}); err != nil {
-			return err
-		}
+		err = m.writeRuleset(out, p, emit.RulesetOptions{})
+	}
+	if err == nil {
+		err = out.Flush()
+	}
+	if err = finish(err); err != nil {
+		return err
 	}
 	for _, n := range p.Notes {
 		fmt.Fprintln(stderr, n)
-	}
-	if o.output != "" {
-		if err := os.WriteFile(o.output, []byte(out.String()), 0o644); err != nil {
-			return err
-		}
-	} else {
-		io.WriteString(cmd.OutOrStdout(), out.String())
 	}
 	st := tr.Stats()
 	if o.summary {
@@ -313,6 +318,37 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 		return &exitError{1}
 	}
 	return nil
+}
+
+// openOutput opens where the ruleset goes: stdout, or a temporary file
+// next to --output. finish(err) closes it and, if err is nil, renames the
+// file into place; otherwise it removes it and returns err.
+func (o *translateOpts) openOutput(stdout io.Writer) (w io.Writer, finish func(error) error, err error) {
+	if o.output == "" {
+		return stdout, func(err error) error { return err }, nil
+	}
+	f, err := os.CreateTemp(filepath.Dir(o.output), "."+filepath.Base(o.output)+".tmp*")
+	if err != nil {
+		return nil, nil, fmt.Errorf("--output %s: %w", o.output, errors.Unwrap(err))
+	}
+	return f, func(err error) error {
+		if err == nil {
+			err = f.Chmod(0o644)
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Rename(f.Name(), o.output)
+		}
+		if err != nil {
+			err = fmt.Errorf("--output %s: %w", o.output, err)
+		}
+		if err != nil {
+			os.Remove(f.Name())
+		}
+		return err
+	}, nil
 }
 
 // writeRuleset writes the normal-mode ruleset the way the translate

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestOutputFile: -o writes the same ruleset stdout gets, leaves no
+// temporary file behind, and names the option when it cannot write.
+func TestOutputFile(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "rules.v4")
+	src := "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT\nCOMMIT\n"
+	if err := os.WriteFile(in, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	want, _, code := runCmd(t, in)
+	if code != 0 || !strings.Contains(want, "tcp dport { 22, 80 } accept") {
+		t.Fatalf("stdout: exit %d\n%s", code, want)
+	}
+	out := filepath.Join(dir, "out.nft")
+	for _, format := range []string{"text", "json"} {
+		stdout, _, code := runCmd(t, "--format", format, "-o", out, in)
+		if code != 0 || stdout != "" {
+			t.Fatalf("-o (%s): exit %d, stdout %q", format, code, stdout)
+		}
+		got, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if format == "text" && string(got) != want {
+			t.Errorf("-o wrote\n%s\nstdout gets\n%s", got, want)
+		}
+		if format == "json" && !strings.HasPrefix(string(got), `{"nftables":`) {
+			t.Errorf("-o --format json wrote %.80q", got)
+		}
+		if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o644 {
+			t.Errorf("mode of the output: %v %v", fi.Mode(), err)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("files left in the directory: %v", entries)
+	}
+	_, stderr, code := runCmd(t, "-o", filepath.Join(dir, "missing", "out.nft"), in)
+	if code != 2 || !strings.Contains(stderr, "--output "+filepath.Join(dir, "missing", "out.nft")) {
+		t.Errorf("unwritable -o: exit %d, %q", code, stderr)
+	}
+}
