@@ -172,7 +172,7 @@ func (j *jsonWriter) table(t *ir.Table) ([]any, error) {
 			}
 			rc, err := j.rule(t, c, r)
 			if err != nil {
-				return nil, fmt.Errorf("chain %s: rule %d (%s): %w", c.Name, pos, j.p.Rule(r), err)
+				return nil, fmt.Errorf("chain %s: rule %d (%s): %w", c.Name, pos, briefRule(j.p.Rule(r), r.Origin), err)
 			}
 			cmds = append(cmds, rc)
 			pos++
@@ -429,4 +429,23 @@ func parseNftTime(s string) (uint64, error) {
 		}
 	}
 	return total, nil
+}
+
+// briefRule names a rule in an error: its first words and where it came
+// from (a merged rule can hold thousands of elements).
+func briefRule(text string, origin []ir.Pos) string {
+	if len(text) > 100 {
+		cut := strings.LastIndexByte(text[:100], ' ')
+		if cut < 50 {
+			cut = 100
+		}
+		text = text[:cut] + " …"
+	}
+	switch len(origin) {
+	case 0:
+		return text
+	case 1:
+		return fmt.Sprintf("%s, from %s", text, origin[0])
+	}
+	return fmt.Sprintf("%s, from %s and %d more", text, origin[0], len(origin)-1)
 }
