@@ -22,6 +22,10 @@ type OptOptions struct {
 	IPS bool
 	// IPSPriority is the IPS chain's offset from the filter priority.
 	IPSPriority int
+	// NoElementCounters keeps rules with counters out of merged sets,
+	// whose elements would carry them: for JSON output (nft 1.0.6's
+	// JSON parser drops element counters).
+	NoElementCounters bool
 }
 
 // AllOpt turns every pass on.
@@ -68,7 +72,7 @@ func Optimize(rs *ir.Ruleset, o OptOptions) *OptReport {
 				c.Rules = fuseLogs(c.Rules, rep)
 			}
 			if o.Sets {
-				c.Rules = mergeSets(c.Rules, rep)
+				c.Rules = mergeSets(c.Rules, rep, !o.NoElementCounters)
 			}
 			if o.VMaps {
 				c.Rules = mergeVMaps(c.Rules, rep)

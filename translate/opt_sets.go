@@ -113,7 +113,10 @@ func ruleKeys(f *ruleFacts, diff []int) [][]interval {
 // for more rules to merge.
 const lookahead = 32
 
-func mergeSets(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
+// mergeSets merges runs of rules into set lookups. Without
+// elementCounters (nft's JSON input cannot give a set element a counter)
+// rules with counters stay as they are.
+func mergeSets(rules []*ir.Rule, rep *OptReport, elementCounters bool) []*ir.Rule {
 	sigs := make([]string, len(rules))
 	facts := make([]*ruleFacts, len(rules))
 	for i, r := range rules {
@@ -146,7 +149,7 @@ func mergeSets(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 		// A group whose elements would need both comments and counter
 		// values is given up (stopping as soon as that is so: rules
 		// joining later could not change it).
-		if len(group) == 1 || cc.both() {
+		if len(group) == 1 || cc.both() || (cc.counters && !elementCounters) {
 			out = append(out, rules[i])
 			continue
 		}
@@ -160,7 +163,7 @@ func mergeSets(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 		merged := buildSetRule(members, diff)
 		reason := describe(members) + " differing only in " + selectorNames(rules[i], diff)
 		if group[len(group)-1]-group[0] >= len(group) {
-			reason += " (rules in between match other packets, so the order does not matter)"
+			reason += " (the rules in between match other packets, or end the same way, or only count: the order does not matter)"
 		}
 		rep.Merges = append(rep.Merges, Merge{Pass: "sets", Into: merged, From: merged.Origin, Reason: reason})
 		out = append(out, merged)
@@ -177,7 +180,7 @@ func joins(rules []*ir.Rule, facts []*ruleFacts, i, j int, diff *[]int, seen **d
 		return false
 	}
 	for _, s := range skipped {
-		if !rulesDisjoint(rules[s], rules[j], facts[s], facts[j]) {
+		if !commutes(rules[s], rules[j], facts[s], facts[j]) {
 			return false
 		}
 	}
@@ -286,9 +289,12 @@ func l4Protos(r *ir.Rule) l4Set {
 }
 
 // ccTracker tells, as rules join a group, whether merging would need
-// elements with both a comment and counter values, which nft cannot read
-// back. Once it does, it does for any larger group.
-type ccTracker struct{ comments, values bool }
+// elements with both a comment and a counter, which nft cannot read back.
+// Once it does, it does for any larger group. Every counter of a merged
+// rule becomes an element counter, with values or without: one counter
+// for the merged rule would add up what each rule counted on its own
+// (the very thing accounting rules exist for).
+type ccTracker struct{ comments, counters bool }
 
 // add records a member r of the group that first starts.
 func (t *ccTracker) add(first, r *ir.Rule) {
@@ -296,13 +302,13 @@ func (t *ccTracker) add(first, r *ir.Rule) {
 		t.comments = true
 	}
 	for _, s := range r.Stmts {
-		if c, ok := s.(*ir.Counter); ok && c.HasValues {
-			t.values = true
+		if _, ok := s.(*ir.Counter); ok {
+			t.counters = true
 		}
 	}
 }
 
-func (t *ccTracker) both() bool { return t.comments && t.values }
+func (t *ccTracker) both() bool { return t.comments && t.counters }
 
 func selectorNames(r *ir.Rule, diff []int) string {
 	s := ""
@@ -340,16 +346,13 @@ func buildSetRule(group []*ir.Rule, diff []int) *ir.Rule {
 			sameComment = false
 		}
 	}
-	counterIdx := -1
-	withValues := false
+	counterIdx, lastMatch := -1, -1
 	for i, s := range first.Stmts {
-		if _, ok := s.(*ir.Counter); ok {
+		switch s.(type) {
+		case *ir.Counter:
 			counterIdx = i
-			for _, r := range group {
-				if r.Stmts[i].(*ir.Counter).HasValues {
-					withValues = true
-				}
-			}
+		case *ir.Match:
+			lastMatch = i
 		}
 	}
 	var elems []ir.Expr
@@ -375,7 +378,7 @@ func buildSetRule(group []*ir.Rule, diff []int) *ir.Rule {
 			if !sameComment && el.Comment == "" {
 				el.Comment = r.Comment
 			}
-			if withValues && counterIdx >= 0 && el.Counter == nil {
+			if counterIdx >= 0 && el.Counter == nil {
 				c := *r.Stmts[counterIdx].(*ir.Counter)
 				el.Counter = &c
 			}
@@ -390,26 +393,36 @@ func buildSetRule(group []*ir.Rule, diff []int) *ir.Rule {
 	if sameComment {
 		merged.Comment = first.Comment
 	}
+	m := *first.Stmts[diff[0]].(*ir.Match)
+	if len(diff) > 1 {
+		var left ir.Concat
+		for _, d := range diff {
+			left.Elems = append(left.Elems, first.Stmts[d].(*ir.Match).Left)
+		}
+		m.Left = &left
+	}
+	m.Right = &ir.SetLit{Elems: elems}
+	m.Spell = ir.SpellDefault
+	// The lookup stands where the first differing match stood, unless its
+	// elements count: the kernel bumps an element's counter when the
+	// lookup finds it, even if a later match of the rule then fails, so
+	// the lookup goes after every other match (matches merged here have
+	// no side effects, so their order is free).
+	at := diff[0]
+	if counterIdx >= 0 {
+		at = lastMatch
+	}
 	for i, s := range first.Stmts {
 		switch {
-		case i == diff[0]:
-			m := *s.(*ir.Match)
-			if len(diff) > 1 {
-				var left ir.Concat
-				for _, d := range diff {
-					left.Elems = append(left.Elems, first.Stmts[d].(*ir.Match).Left)
-				}
-				m.Left = &left
-			}
-			m.Right = &ir.SetLit{Elems: elems}
-			m.Spell = ir.SpellDefault
-			merged.Stmts = append(merged.Stmts, &m)
 		case containsInt(diff, i):
-			// folded into the concatenation
-		case i == counterIdx && withValues:
+			// folded into the lookup
+		case i == counterIdx:
 			// counters moved onto the elements
 		default:
 			merged.Stmts = append(merged.Stmts, s)
+		}
+		if i == at {
+			merged.Stmts = append(merged.Stmts, &m)
 		}
 	}
 	return merged

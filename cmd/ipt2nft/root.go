@@ -103,6 +103,8 @@ func (o *translateOpts) optOptions() translate.OptOptions {
 		NatMaps:     !o.noNatMap,
 		IPS:         !o.noIPS,
 		IPSPriority: o.ipsPriority,
+		// nft's JSON input loses set element counters.
+		NoElementCounters: o.format == "json",
 	}
 }
 

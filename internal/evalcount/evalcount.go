@@ -45,10 +45,16 @@ type Result struct {
 	Rules   int    // rules evaluated
 	Verdict string // accept or drop (the last base chain's, or its policy)
 	// Effects are what the packet caused besides its verdict, in order:
-	// each log statement it reached ("log" and its arguments) and
-	// "reject" for a reject, so that two rulesets can be compared for
-	// more than their verdicts.
+	// each log statement it reached ("log" and its arguments), "reject"
+	// for a reject, and the NAT it got, so that two rulesets can be
+	// compared for more than their verdicts.
 	Effects []string
+	// Counted lists the counters the packet incremented, rule and set
+	// element counters alike, each named by the packet count it was
+	// given ("counter 17"; counters without values are not listed).
+	// Counters are independent of each other, so compare them as a
+	// multiset: merging rules changes the order they are reached in.
+	Counted []string
 }
 
 // Count follows the packet through the ruleset.
@@ -90,6 +96,7 @@ func Count(rs *ir.Ruleset, p Packet) (Result, error) {
 	}
 	res.Rules = e.rules
 	res.Effects = e.effects
+	res.Counted = e.counted
 	return res, nil
 }
 
@@ -101,6 +108,7 @@ type evaluator struct {
 	p       Packet
 	rules   int
 	effects []string
+	counted []string
 }
 
 // chain returns "accept", "drop", "return", or "" when the chain ends
@@ -136,7 +144,9 @@ func (e *evaluator) rule(t *ir.Table, c *ir.Chain, r *ir.Rule, depth int) (strin
 			}
 		case *ir.Log:
 			e.effects = append(e.effects, logEffect(s))
-		case *ir.Counter, *ir.Limit, *ir.Comment:
+		case *ir.Counter:
+			e.count(s)
+		case *ir.Limit, *ir.Comment:
 		case *ir.Verdict:
 			return e.verdict(t, s.Kind, s.Chain, depth)
 		case *ir.VMap:
@@ -257,6 +267,12 @@ func constText(x ir.Expr) (string, error) {
 		return strings.Join(parts, " "), nil
 	}
 	return "", fmt.Errorf("NAT value %T", x)
+}
+
+func (e *evaluator) count(c *ir.Counter) {
+	if c.HasValues {
+		e.counted = append(e.counted, fmt.Sprintf("counter %d", c.Packets))
+	}
 }
 
 // logEffect names a log statement by its arguments.
@@ -425,7 +441,11 @@ func (e *evaluator) in(v value, x ir.Expr) (bool, error) {
 		}
 		return false, nil
 	case *ir.Elem:
-		return e.in(v, x.Key)
+		ok, err := e.in(v, x.Key)
+		if ok && x.Counter != nil {
+			e.count(x.Counter)
+		}
+		return ok, err
 	case *ir.FlagList:
 		s, _ := v.(string)
 		for _, f := range x.Flags {
