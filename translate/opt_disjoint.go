@@ -20,8 +20,22 @@ type disjoint struct {
 	others [][]interval          // tuples with a range, prefix or glob
 }
 
-func newDisjoint() *disjoint {
-	return &disjoint{names: map[string]bool{}, points: map[string][]interval{}}
+func newDisjoint() *disjoint { return &disjoint{} }
+
+// canAddAllOne is canAddAll for values of one selector, each a tuple of
+// its own.
+func (d *disjoint) canAddAllOne(vs []interval) bool {
+	for i, v := range vs {
+		if d.overlaps1(v) {
+			return false
+		}
+		for _, u := range vs[:i] {
+			if overlap(v, u) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // canAddAll reports whether every tuple could be added: none overlaps a
@@ -43,27 +57,7 @@ func (d *disjoint) canAddAll(ts [][]interval) bool {
 // overlaps reports whether t overlaps a stored value, without adding it.
 func (d *disjoint) overlaps(t []interval) bool {
 	if len(t) == 1 {
-		x := t[0]
-		if x.lo != nil {
-			i := sort.Search(len(d.numeric), func(i int) bool { return bytes.Compare(d.numeric[i].lo, x.hi) > 0 })
-			return i > 0 && bytes.Compare(d.numeric[i-1].hi, x.lo) >= 0
-		}
-		if x.prefix == "" && d.names[x.exact] {
-			return true
-		}
-		if x.prefix != "" || len(d.globs) > 0 {
-			for n := range d.names {
-				if overlap(interval{exact: n}, x) {
-					return true
-				}
-			}
-			for _, g := range d.globs {
-				if overlap(interval{prefix: g}, x) {
-					return true
-				}
-			}
-		}
-		return false
+		return d.overlaps1(t[0])
 	}
 	if isPoint(t) {
 		if _, dup := d.points[tupleKey(t)]; dup {
@@ -84,6 +78,31 @@ func (d *disjoint) overlaps(t []interval) bool {
 	return false
 }
 
+// overlaps1 reports whether a value of a single selector overlaps a
+// stored value, without adding it.
+func (d *disjoint) overlaps1(x interval) bool {
+	if x.lo != nil {
+		i := sort.Search(len(d.numeric), func(i int) bool { return bytes.Compare(d.numeric[i].lo, x.hi) > 0 })
+		return i > 0 && bytes.Compare(d.numeric[i-1].hi, x.lo) >= 0
+	}
+	if x.prefix == "" && d.names[x.exact] {
+		return true
+	}
+	if x.prefix != "" || len(d.globs) > 0 {
+		for n := range d.names {
+			if overlap(interval{exact: n}, x) {
+				return true
+			}
+		}
+		for _, g := range d.globs {
+			if overlap(interval{prefix: g}, x) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // add inserts t unless it overlaps a value already there; it reports
 // whether it did.
 func (d *disjoint) add(t []interval) bool {
@@ -99,6 +118,9 @@ func (d *disjoint) add(t []interval) bool {
 			if tupleOverlap(o, t) {
 				return false
 			}
+		}
+		if d.points == nil {
+			d.points = map[string][]interval{}
 		}
 		d.points[k] = t
 		return true
@@ -148,6 +170,9 @@ func (d *disjoint) add1(x interval) bool {
 	}
 	if d.names[x.exact] {
 		return false
+	}
+	if d.names == nil {
+		d.names = map[string]bool{}
 	}
 	d.names[x.exact] = true
 	return true
