@@ -55,8 +55,38 @@ func (l *nativeLayout) table(fam iptparse.Family) *ir.Table {
 	t := &ir.Table{Family: nftFamily(fam), Name: l.t.opt.Table}
 	l.tables[fam] = t
 	l.famOrder = append(l.famOrder, fam)
-	l.nftNames[fam] = map[string]chainKey{}
+	if l.nftNames[fam] == nil { // reserve may have made it
+		l.nftNames[fam] = map[string]chainKey{}
+	}
 	return t
+}
+
+// reserve makes room for about n more chains of family fam, so that big
+// inputs do not grow the maps step by step. Only a hint: it changes no
+// result.
+func (l *nativeLayout) reserve(fam iptparse.Family, n int) {
+	if n < 64 || (fam != iptparse.FamilyIPv4 && fam != iptparse.FamilyIPv6) {
+		return
+	}
+	grow := func(m map[chainKey]*ir.Chain) map[chainKey]*ir.Chain {
+		if len(m) > 0 {
+			return m
+		}
+		return make(map[chainKey]*ir.Chain, n)
+	}
+	l.chains = grow(l.chains)
+	if len(l.names) == 0 {
+		l.names = make(map[chainKey]string, n)
+	}
+	if len(l.jumps) == 0 {
+		l.jumps = make(map[chainKey]iptparse.Pos, n)
+	}
+	if len(l.nftNames[fam]) == 0 {
+		l.nftNames[fam] = make(map[string]chainKey, n)
+	}
+	if o := l.order[fam]; cap(o)-len(o) < n {
+		l.order[fam] = append(make([]chainKey, 0, len(o)+n), o...)
+	}
 }
 
 // nftName is the nft name of an iptables chain. Built-in chains become

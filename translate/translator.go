@@ -95,6 +95,11 @@ type Translator struct {
 	// while reading a file: its family and current *table
 	curFamily iptparse.Family
 	curTable  string
+
+	// translateRule's result slices, reused from rule to rule: its
+	// callers are done with them before the next rule.
+	ruleBuf []*ir.Rule
+	ctxBuf  []*Ctx
 }
 
 // New returns a Translator.
@@ -138,6 +143,15 @@ func (t *Translator) Commands() []*ir.Command { return t.cmds }
 // AddFile translates a whole parsed file.
 func (t *Translator) AddFile(f *iptparse.File) {
 	t.startFile(f)
+	if !t.opt.Exact {
+		n := 0
+		for _, it := range f.Items {
+			if _, ok := it.(*iptparse.ChainDecl); ok {
+				n++
+			}
+		}
+		t.native.reserve(f.Family, n)
+	}
 	for _, it := range f.Items {
 		t.addItem(it)
 	}
@@ -148,7 +162,17 @@ func (t *Translator) AddFile(f *iptparse.File) {
 // and memory on big files, as rules are translated while the next ones
 // are parsed and none is kept parsed.
 func (t *Translator) AddText(name, src string, fam iptparse.Family) {
-	iptparse.ParseFileFunc(name, src, Registry{}, fam, t.startFile, t.addItem)
+	start := t.startFile
+	if !t.opt.Exact {
+		// Chain declarations (":NAME POLICY [counters]") are lines
+		// starting with ':'; their count sizes the layout's maps.
+		n := strings.Count(src, "\n:")
+		start = func(f *iptparse.File) {
+			t.startFile(f)
+			t.native.reserve(f.Family, n)
+		}
+	}
+	iptparse.ParseFileFunc(name, src, Registry{}, fam, start, t.addItem)
 }
 
 func (t *Translator) startFile(f *iptparse.File) {
@@ -293,8 +317,8 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 	r := cmd.Rule
 	srcs := addrList(r.Src)
 	dsts := addrList(r.Dst)
-	var rules []*ir.Rule
-	var ctxs []*Ctx
+	rules, ctxs := t.ruleBuf[:0], t.ctxBuf[:0]
+	defer func() { t.ruleBuf, t.ctxBuf = rules[:0], ctxs[:0] }()
 	for _, s := range srcs {
 		for _, d := range dsts {
 			c := &Ctx{tr: t, Family: cmd.Family, Table: cmd.Table, Chain: cmd.Chain, Exact: t.opt.Exact, Cmd: cmd, Rule: r,
@@ -332,6 +356,12 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 			if !t.opt.Exact && len(comment) > maxNftComment {
 				comment = truncateUTF8(comment, maxNftComment)
 				c.Warn(cmd.Pos, "comment longer than nft's %d bytes, shortened to %q", maxNftComment, comment)
+			}
+			if c.split == nil {
+				// One body: the statements as they are (c.ruleBodies()).
+				rules = append(rules, &ir.Rule{Stmts: c.stmts, Comment: comment, Origin: []iptparse.Pos{cmd.Pos}, Source: cmd.RuleText()})
+				ctxs = append(ctxs, c)
+				continue
 			}
 			for i, stmts := range c.ruleBodies() {
 				rules = append(rules, &ir.Rule{Stmts: stmts, Comment: comment, Origin: []iptparse.Pos{cmd.Pos}, Source: cmd.RuleText()})
