@@ -110,7 +110,7 @@ func (c *Ctx) addr(field string, a *iptparse.AddrMask, neg bool) {
 	if !neg && a.Bits == 0 && a.Addr.IsUnspecified() {
 		return
 	}
-	sel := &ir.Payload{Proto: c.L3(), Field: field}
+	sel := c.tr.alloc.payload(c.L3(), field)
 	switch {
 	case a.Bits < 0:
 		c.Add(&ir.Match{
@@ -120,7 +120,9 @@ func (c *Ctx) addr(field string, a *iptparse.AddrMask, neg bool) {
 			Spell: ir.SpellSymbol,
 		})
 	case a.Bits == bits:
-		c.Add(ir.EqOrNe(sel, neg, ir.IP(a.Addr)))
+		ip := c.tr.alloc.addrs.new()
+		*ip = ir.Addr{Addr: a.Addr}
+		c.Add(c.tr.alloc.eqOrNe(sel, neg, ip))
 	default:
 		c.Add(ir.EqOrNe(sel, neg, &ir.Prefix{Prefix: a.Prefix()}))
 	}

@@ -100,6 +100,7 @@ type Translator struct {
 	// callers are done with them before the next rule.
 	ruleBuf []*ir.Rule
 	ctxBuf  []*Ctx
+	alloc   ruleAlloc
 }
 
 // New returns a Translator.
@@ -321,8 +322,9 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 	defer func() { t.ruleBuf, t.ctxBuf = rules[:0], ctxs[:0] }()
 	for _, s := range srcs {
 		for _, d := range dsts {
-			c := &Ctx{tr: t, Family: cmd.Family, Table: cmd.Table, Chain: cmd.Chain, Exact: t.opt.Exact, Cmd: cmd, Rule: r,
-				stmts: make([]ir.Stmt, 0, 2*len(r.Matches)+6)} // room for most rules' statements
+			c := t.alloc.ctxs.new()
+			*c = Ctx{tr: t, Family: cmd.Family, Table: cmd.Table, Chain: cmd.Chain, Exact: t.opt.Exact, Cmd: cmd, Rule: r,
+				stmts: t.alloc.stmts.slice(2*len(r.Matches) + 6)} // room for most rules' statements
 			c.builtins(s, d)
 			for _, m := range r.Matches {
 				e := Lookup(m.Name, iptparse.KindMatch, cmd.Family)
@@ -341,7 +343,7 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 					return nil, nil, err
 				}
 			}
-			counter := &ir.Counter{}
+			counter := t.alloc.counters.new()
 			if cmd.Counters != nil && !t.opt.Exact {
 				counter.Packets, counter.Bytes, counter.HasValues = cmd.Counters.Packets, cmd.Counters.Bytes, true
 			}
@@ -359,7 +361,9 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 			}
 			if c.split == nil {
 				// One body: the statements as they are (c.ruleBodies()).
-				rules = append(rules, &ir.Rule{Stmts: c.stmts, Comment: comment, Origin: []iptparse.Pos{cmd.Pos}, Source: cmd.RuleText()})
+				rule := t.alloc.rules.new()
+				*rule = ir.Rule{Stmts: c.stmts, Comment: comment, Origin: t.alloc.origin(cmd.Pos), Source: cmd.RuleText()}
+				rules = append(rules, rule)
 				ctxs = append(ctxs, c)
 				continue
 			}
@@ -395,13 +399,18 @@ func (c *Ctx) target(tg *iptparse.Target) error {
 		}
 		return e.Translate(c, tg.Ext)
 	}
+	verdict := func(k ir.VerdictKind, chain string) *ir.Verdict {
+		v := c.tr.alloc.verdicts.new()
+		*v = ir.Verdict{Kind: k, Chain: chain}
+		return v
+	}
 	switch tg.Name {
 	case "ACCEPT":
-		c.Add(&ir.Verdict{Kind: ir.VerdictAccept})
+		c.Add(verdict(ir.VerdictAccept, ""))
 	case "DROP":
-		c.Add(&ir.Verdict{Kind: ir.VerdictDrop})
+		c.Add(verdict(ir.VerdictDrop, ""))
 	case "RETURN":
-		c.Add(&ir.Verdict{Kind: ir.VerdictReturn})
+		c.Add(verdict(ir.VerdictReturn, ""))
 	case "QUEUE":
 		// QUEUE hands packets to queue 0, like nft's plain "queue".
 		c.Add(&ir.Queue{})
@@ -410,7 +419,7 @@ func (c *Ctx) target(tg *iptparse.Target) error {
 		if tg.Goto {
 			kind = ir.VerdictGoto
 		}
-		c.Add(&ir.Verdict{Kind: kind, Chain: c.tr.chainRef(c, tg.Name, tg.Pos)})
+		c.Add(verdict(kind, c.tr.chainRef(c, tg.Name, tg.Pos)))
 	}
 	return nil
 }
