@@ -46,6 +46,7 @@ func (s *slab[T]) slice(n int) []T {
 // ruleAlloc holds a translator's blocks.
 type ruleAlloc struct {
 	ctxs     slab[Ctx]
+	chains   slab[ir.Chain]
 	rules    slab[ir.Rule]
 	counters slab[ir.Counter]
 	verdicts slab[ir.Verdict]

@@ -164,9 +164,10 @@ func (l *nativeLayout) chain(k chainKey, pos iptparse.Pos) *ir.Chain {
 	if c := l.chains[k]; c != nil {
 		return c
 	}
-	c := &ir.Chain{Name: l.nftName(k, pos)}
+	c := l.t.alloc.chains.new()
+	c.Name = l.nftName(k, pos)
 	if pos.IsValid() {
-		c.Origin = []iptparse.Pos{pos}
+		c.Origin = l.t.alloc.origin(pos)
 	}
 	if isBuiltinChain(k.table, k.chain) {
 		h := &ir.Hook{Type: "filter", Hook: hookOf(k.chain), Policy: "accept"}

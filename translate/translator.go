@@ -316,12 +316,13 @@ func Effect(cmd *iptparse.Command) string {
 // source × destination address, as iptables does for comma lists.
 func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, error) {
 	r := cmd.Rule
-	srcs := addrList(r.Src)
-	dsts := addrList(r.Dst)
+	ns, nd := addrCount(r.Src), addrCount(r.Dst)
 	rules, ctxs := t.ruleBuf[:0], t.ctxBuf[:0]
 	defer func() { t.ruleBuf, t.ctxBuf = rules[:0], ctxs[:0] }()
-	for _, s := range srcs {
-		for _, d := range dsts {
+	for si := 0; si < ns; si++ {
+		s := addrAt(r.Src, si)
+		for di := 0; di < nd; di++ {
+			d := addrAt(r.Dst, di)
 			c := t.alloc.ctxs.new()
 			*c = Ctx{tr: t, Family: cmd.Family, Table: cmd.Table, Chain: cmd.Chain, Exact: t.opt.Exact, Cmd: cmd, Rule: r,
 				stmts: t.alloc.stmts.slice(2*len(r.Matches) + 6)} // room for most rules' statements
@@ -374,6 +375,21 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 		}
 	}
 	return rules, ctxs, nil
+}
+
+// addrCount and addrAt walk addrList(sel) without making it.
+func addrCount(sel *iptparse.AddrSel) int {
+	if sel == nil {
+		return 1
+	}
+	return len(sel.Addrs)
+}
+
+func addrAt(sel *iptparse.AddrSel, i int) *iptparse.AddrMask {
+	if sel == nil {
+		return nil
+	}
+	return &sel.Addrs[i]
 }
 
 func addrList(sel *iptparse.AddrSel) []*iptparse.AddrMask {
