@@ -244,10 +244,13 @@ func (l *nativeLayout) command(cmd *iptparse.Command) {
 	k := chainKey{fam, cmd.Table, cmd.Chain}
 	switch cmd.Op {
 	case iptparse.OpAppend, iptparse.OpInsert, iptparse.OpReplace:
-		if !isBuiltinChain(cmd.Table, cmd.Chain) && l.chains[k] == nil {
-			l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagWarning, Msg: fmt.Sprintf("chain %s was not declared before this rule; it is created (iptables would report \"No chain/target/match by that name\")", cmd.Chain), Rule: cmd.RuleText()})
+		c := l.chains[k]
+		if c == nil {
+			if !isBuiltinChain(cmd.Table, cmd.Chain) {
+				l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagWarning, Msg: fmt.Sprintf("chain %s was not declared before this rule; it is created (iptables would report \"No chain/target/match by that name\")", cmd.Chain), Rule: cmd.RuleText()})
+			}
+			c = l.chain(k, cmd.OpPos)
 		}
-		c := l.chain(k, cmd.OpPos)
 		l.noteJumps(fam, cmd.Table, cmd)
 		rules, ctxs, err := l.t.translateRule(cmd)
 		if err != nil {
