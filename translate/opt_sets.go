@@ -26,13 +26,6 @@ type ruleFacts struct {
 	plain [][]interval
 }
 
-func factsOf(r *ir.Rule) *ruleFacts {
-	f := &ruleFacts{}
-	var a factsAlloc
-	a.fill(f, r)
-	return f
-}
-
 // factsAlloc hands out the memory of many rules' facts from a few large
 // blocks instead of several small allocations per rule. The slices it
 // returns are never appended to.
@@ -88,7 +81,8 @@ func (a *factsAlloc) fill(f *ruleFacts, r *ir.Rule) {
 // that differ, all of which must be mergeable equality matches on the same
 // selector, and ok=false if the rules differ in anything else. Counters
 // at the same place may differ in their values.
-func shapeDiff(a, b *ir.Rule, fa, fb *ruleFacts) (diff []int, ok bool) {
+func shapeDiff(a, b *ir.Rule, fa, fb *ruleFacts, buf []int) (diff []int, ok bool) {
+	diff = buf[:0]
 	if fa.placeholder || fb.placeholder || len(a.Stmts) != len(b.Stmts) {
 		return nil, false
 	}
@@ -230,9 +224,14 @@ func mergeSets(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 // differs from i in the same selectors, its values match packets no
 // member matches, and it commutes with every rule it would move past.
 func joins(rules []*ir.Rule, facts []*ruleFacts, i, j int, diff *[]int, seen **disjoint, skipped []int) bool {
-	d, ok := shapeDiff(rules[i], rules[j], facts[i], facts[j])
-	if !ok || (*diff != nil && !sameInts(d, *diff)) {
+	var buf [4]int
+	d0, ok := shapeDiff(rules[i], rules[j], facts[i], facts[j], buf[:])
+	if !ok || (*diff != nil && !sameInts(d0, *diff)) {
 		return false
+	}
+	d := *diff
+	if d == nil {
+		d = append([]int(nil), d0...) // kept as *diff: not buf
 	}
 	for _, s := range skipped {
 		if !rulesDisjoint(rules[s], rules[j], facts[s], facts[j]) {
@@ -479,7 +478,15 @@ func buildSetRule(group []*ir.Rule, diff []int) *ir.Rule {
 			}
 		}
 	}
-	var elems []ir.Expr
+	n := 0
+	if len(diff) == 1 {
+		for _, r := range group {
+			n += len(elements(r.Stmts[diff[0]].(*ir.Match).Right))
+		}
+	} else {
+		n = len(group)
+	}
+	elems := make([]ir.Expr, 0, n)
 	for _, r := range group {
 		var vals []ir.Expr
 		if len(diff) == 1 {
@@ -492,12 +499,11 @@ func buildSetRule(group []*ir.Rule, diff []int) *ir.Rule {
 			vals = []ir.Expr{&c}
 		}
 		for _, v := range vals {
-			el, isElem := v.(*ir.Elem)
-			if !isElem {
-				el = &ir.Elem{Key: v}
+			var el ir.Elem // a copy: the rule's own element is left as it is
+			if e, isElem := v.(*ir.Elem); isElem {
+				el = *e
 			} else {
-				cp := *el
-				el = &cp
+				el = ir.Elem{Key: v}
 			}
 			if !sameComment && el.Comment == "" {
 				el.Comment = r.Comment
@@ -509,7 +515,9 @@ func buildSetRule(group []*ir.Rule, diff []int) *ir.Rule {
 			if el.Comment == "" && el.Counter == nil && el.Timeout == "" && el.Expires == "" {
 				elems = append(elems, el.Key)
 			} else {
-				elems = append(elems, el)
+				p := new(ir.Elem)
+				*p = el
+				elems = append(elems, p)
 			}
 		}
 	}
