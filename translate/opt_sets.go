@@ -487,6 +487,10 @@ func buildSetRule(group []*ir.Rule, diff []int) *ir.Rule {
 		n = len(group)
 	}
 	elems := make([]ir.Expr, 0, n)
+	// Elements with attributes and their counters, from blocks made
+	// for the whole set when the first one is needed.
+	var elemBlock []ir.Elem
+	var counterBlock []ir.Counter
 	for _, r := range group {
 		var vals []ir.Expr
 		if len(diff) == 1 {
@@ -509,13 +513,22 @@ func buildSetRule(group []*ir.Rule, diff []int) *ir.Rule {
 				el.Comment = r.Comment
 			}
 			if withValues && counterIdx >= 0 && el.Counter == nil {
-				c := *r.Stmts[counterIdx].(*ir.Counter)
-				el.Counter = &c
+				if len(counterBlock) == 0 {
+					counterBlock = make([]ir.Counter, n-len(elems))
+				}
+				c := &counterBlock[0]
+				counterBlock = counterBlock[1:]
+				*c = *r.Stmts[counterIdx].(*ir.Counter)
+				el.Counter = c
 			}
 			if el.Comment == "" && el.Counter == nil && el.Timeout == "" && el.Expires == "" {
 				elems = append(elems, el.Key)
 			} else {
-				p := new(ir.Elem)
+				if len(elemBlock) == 0 {
+					elemBlock = make([]ir.Elem, n-len(elems))
+				}
+				p := &elemBlock[0]
+				elemBlock = elemBlock[1:]
 				*p = el
 				elems = append(elems, p)
 			}
