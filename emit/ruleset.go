@@ -161,7 +161,9 @@ func (p *Printer) writeChain(b *strings.Builder, c *ir.Chain) {
 	if p.chainLines != nil {
 		p.chainLines[c] = p.lines.next()
 	}
-	fmt.Fprintf(b, "\tchain %s {\n", Ident(c.Name))
+	b.WriteString("\tchain ")
+	b.WriteString(Ident(c.Name))
+	b.WriteString(" {\n")
 	if c.Comment != "" {
 		fmt.Fprintf(b, "\t\tcomment %s\n", p.quote(c.Comment))
 	}
@@ -200,5 +202,7 @@ func (p *Printer) writeRule(b *strings.Builder, r *ir.Rule) {
 	if p.ruleLines != nil {
 		p.ruleLines[r] = p.lines.next()
 	}
-	fmt.Fprintf(b, "\t\t%s\n", p.Rule(r))
+	b.WriteString("\t\t")
+	p.rule(b, r)
+	b.WriteByte('\n')
 }

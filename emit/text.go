@@ -28,6 +28,8 @@ type Printer struct {
 	lines      *lineTracker
 	ruleLines  map[*ir.Rule]int
 	chainLines map[*ir.Chain]int
+
+	scratch []byte // for values appended as text
 }
 
 // Expr renders an expression.
@@ -156,9 +158,19 @@ func (p *Printer) expr(b *strings.Builder, e ir.Expr, parent int) {
 	case *ir.Symbol:
 		b.WriteString(e.Name)
 	case *ir.Addr:
-		b.WriteString(e.Addr.String())
+		if !e.Addr.IsValid() {
+			b.WriteString(e.Addr.String()) // AppendTo writes nothing for it
+			break
+		}
+		p.scratch = e.Addr.AppendTo(p.scratch[:0])
+		b.Write(p.scratch)
 	case *ir.Prefix:
-		b.WriteString(e.Prefix.String())
+		if !e.Prefix.IsValid() {
+			b.WriteString(e.Prefix.String())
+			break
+		}
+		p.scratch = e.Prefix.AppendTo(p.scratch[:0])
+		b.Write(p.scratch)
 	case *ir.EtherAddr:
 		a := e.Addr
 		fmt.Fprintf(b, "%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3], a[4], a[5])
@@ -178,13 +190,16 @@ func (p *Printer) expr(b *strings.Builder, e ir.Expr, parent int) {
 	case *ir.Elem:
 		p.expr(b, e.Key, 0)
 		if e.Timeout != "" {
-			b.WriteString(" timeout " + e.Timeout)
+			b.WriteString(" timeout ")
+			b.WriteString(e.Timeout)
 		}
 		if e.Expires != "" {
-			b.WriteString(" expires " + e.Expires)
+			b.WriteString(" expires ")
+			b.WriteString(e.Expires)
 		}
 		if e.Comment != "" {
-			b.WriteString(" comment " + p.quote(e.Comment))
+			b.WriteString(" comment ")
+			b.WriteString(p.quote(e.Comment))
 		}
 		if e.Counter != nil {
 			if e.Comment != "" || e.Timeout != "" || e.Expires != "" {
@@ -192,7 +207,8 @@ func (p *Printer) expr(b *strings.Builder, e ir.Expr, parent int) {
 				// options.
 				p.Notes = append(p.Notes, Note{Pos: p.origin(), Msg: fmt.Sprintf("element %s: counter values left out (nft cannot read them together with a timeout or comment on one element)", p.Expr(e.Key))})
 			} else {
-				b.WriteString(" " + p.Stmt(e.Counter))
+				b.WriteByte(' ')
+				p.stmt(b, e.Counter)
 			}
 		}
 	case *ir.MapElem:
@@ -215,7 +231,7 @@ func (p *Printer) expr(b *strings.Builder, e ir.Expr, parent int) {
 			b.WriteString(strings.Join(e.Flags, ","))
 		}
 	case *ir.VerdictExpr:
-		b.WriteString(verdictText(e.Kind, e.Chain))
+		writeVerdict(b, e.Kind, e.Chain)
 	case *ir.MapLookup:
 		p.expr(b, e.Key, 0)
 		b.WriteString(" map ")
@@ -328,6 +344,20 @@ func flagCount(e ir.Expr) int {
 	return 1
 }
 
+// writeVerdict writes verdictText(k, chain) to b.
+func writeVerdict(b *strings.Builder, k ir.VerdictKind, chain string) {
+	switch k {
+	case ir.VerdictJump:
+		b.WriteString("jump ")
+		b.WriteString(Ident(chain))
+	case ir.VerdictGoto:
+		b.WriteString("goto ")
+		b.WriteString(Ident(chain))
+	default:
+		b.WriteString(verdictText(k, chain))
+	}
+}
+
 func verdictText(k ir.VerdictKind, chain string) string {
 	switch k {
 	case ir.VerdictAccept:
@@ -362,10 +392,14 @@ func (p *Printer) stmt(b *strings.Builder, s ir.Stmt) {
 	case *ir.Counter:
 		b.WriteString("counter")
 		if s.HasValues {
-			fmt.Fprintf(b, " packets %d bytes %d", s.Packets, s.Bytes)
+			p.scratch = append(p.scratch[:0], " packets "...)
+			p.scratch = strconv.AppendUint(p.scratch, s.Packets, 10)
+			p.scratch = append(p.scratch, " bytes "...)
+			p.scratch = strconv.AppendUint(p.scratch, s.Bytes, 10)
+			b.Write(p.scratch)
 		}
 	case *ir.Verdict:
-		b.WriteString(verdictText(s.Kind, s.Chain))
+		writeVerdict(b, s.Kind, s.Chain)
 	case *ir.Log:
 		b.WriteString("log")
 		for _, a := range s.Args {
@@ -552,9 +586,15 @@ func isV6(e ir.Expr) bool {
 
 // Rule renders a rule's statements and comment on one line.
 func (p *Printer) Rule(r *ir.Rule) string {
+	var b strings.Builder
+	p.rule(&b, r)
+	return b.String()
+}
+
+// rule writes what Rule returns to b.
+func (p *Printer) rule(b *strings.Builder, r *ir.Rule) {
 	p.cur = r
 	defer func() { p.cur = nil }()
-	var b strings.Builder
 	n := 0
 	for _, s := range r.Stmts {
 		if _, ok := s.(*ir.Comment); ok {
@@ -563,16 +603,16 @@ func (p *Printer) Rule(r *ir.Rule) string {
 		if n > 0 {
 			b.WriteByte(' ')
 		}
-		p.stmt(&b, s)
+		p.stmt(b, s)
 		n++
 	}
 	if r.Comment != "" {
 		if n > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString("comment " + p.quote(r.Comment))
+		b.WriteString("comment ")
+		b.WriteString(p.quote(r.Comment))
 	}
-	return b.String()
 }
 
 // Notes returns the texts of the rule's Comment statements.

@@ -1,7 +1,6 @@
 package translate
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/ipt2nft/ipt2nft/iptparse"
@@ -52,10 +51,13 @@ func ProtoExpr(num uint8) ir.Expr {
 // hasProtoMatch is upstream's xlate_find_protomatch: "ip protocol tcp" is
 // left out when a tcp match follows, which implies it.
 func (c *Ctx) hasProtoMatch(num uint8) bool {
-	for _, name := range protoNames(num) {
+	for _, name := range protoMatchNames[num] {
 		if c.HasMatch(name) {
 			return true
 		}
+	}
+	if n := iptparse.ProtocolName(num); n != "" && c.HasMatch(n) {
+		return true
 	}
 	return false
 }
@@ -65,14 +67,6 @@ var protoMatchNames = map[uint8][]string{
 	6: {"tcp"}, 132: {"sctp"}, 17: {"udp"}, 136: {"udplite"}, 1: {"icmp"},
 	58: {"ipv6-icmp", "icmpv6"}, 50: {"esp"}, 51: {"ah"},
 	135: {"mobility-header", "ipv6-mh", "mh"}, 33: {"dccp"}, 108: {"ipcomp"},
-}
-
-func protoNames(num uint8) []string {
-	names := slices.Clone(protoMatchNames[num])
-	if n := iptparse.ProtocolName(num); n != "" {
-		names = append(names, n)
-	}
-	return names
 }
 
 // iface translates -i/-o like upstream's xlate_ifname: a trailing '+' is
@@ -116,7 +110,7 @@ func (c *Ctx) addr(field string, a *iptparse.AddrMask, neg bool) {
 	if !neg && a.Bits == 0 && a.Addr.IsUnspecified() {
 		return
 	}
-	sel := &ir.Payload{Proto: c.L3(), Field: field}
+	sel := c.tr.alloc.payload(c.L3(), field)
 	switch {
 	case a.Bits < 0:
 		c.Add(&ir.Match{
@@ -126,7 +120,9 @@ func (c *Ctx) addr(field string, a *iptparse.AddrMask, neg bool) {
 			Spell: ir.SpellSymbol,
 		})
 	case a.Bits == bits:
-		c.Add(ir.EqOrNe(sel, neg, ir.IP(a.Addr)))
+		ip := c.tr.alloc.addrs.new()
+		*ip = ir.Addr{Addr: a.Addr}
+		c.Add(c.tr.alloc.eqOrNe(sel, neg, ip))
 	default:
 		c.Add(ir.EqOrNe(sel, neg, &ir.Prefix{Prefix: a.Prefix()}))
 	}

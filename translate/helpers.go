@@ -14,11 +14,15 @@ func (c *Ctx) portRange(proto, field string, lo, hi uint16, neg bool) bool {
 	if lo == 0 && hi == 0xffff && !neg {
 		return false
 	}
-	var v ir.Expr = ir.Int(uint64(lo))
+	var v ir.Expr
 	if lo != hi {
 		v = ir.IntRange(uint64(lo), uint64(hi))
+	} else {
+		n := c.tr.alloc.ints.new()
+		*n = ir.Integer{Value: uint64(lo)}
+		v = n
 	}
-	c.Add(ir.EqOrNe(&ir.Payload{Proto: proto, Field: field}, neg, v))
+	c.Add(c.tr.alloc.eqOrNe(c.tr.alloc.payload(proto, field), neg, v))
 	return true
 }
 

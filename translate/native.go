@@ -55,8 +55,38 @@ func (l *nativeLayout) table(fam iptparse.Family) *ir.Table {
 	t := &ir.Table{Family: nftFamily(fam), Name: l.t.opt.Table}
 	l.tables[fam] = t
 	l.famOrder = append(l.famOrder, fam)
-	l.nftNames[fam] = map[string]chainKey{}
+	if l.nftNames[fam] == nil { // reserve may have made it
+		l.nftNames[fam] = map[string]chainKey{}
+	}
 	return t
+}
+
+// reserve makes room for about n more chains of family fam, so that big
+// inputs do not grow the maps step by step. Only a hint: it changes no
+// result.
+func (l *nativeLayout) reserve(fam iptparse.Family, n int) {
+	if n < 64 || (fam != iptparse.FamilyIPv4 && fam != iptparse.FamilyIPv6) {
+		return
+	}
+	grow := func(m map[chainKey]*ir.Chain) map[chainKey]*ir.Chain {
+		if len(m) > 0 {
+			return m
+		}
+		return make(map[chainKey]*ir.Chain, n)
+	}
+	l.chains = grow(l.chains)
+	if len(l.names) == 0 {
+		l.names = make(map[chainKey]string, n)
+	}
+	if len(l.jumps) == 0 {
+		l.jumps = make(map[chainKey]iptparse.Pos, n)
+	}
+	if len(l.nftNames[fam]) == 0 {
+		l.nftNames[fam] = make(map[string]chainKey, n)
+	}
+	if o := l.order[fam]; cap(o)-len(o) < n {
+		l.order[fam] = append(make([]chainKey, 0, len(o)+n), o...)
+	}
 }
 
 // nftName is the nft name of an iptables chain. Built-in chains become
@@ -134,9 +164,10 @@ func (l *nativeLayout) chain(k chainKey, pos iptparse.Pos) *ir.Chain {
 	if c := l.chains[k]; c != nil {
 		return c
 	}
-	c := &ir.Chain{Name: l.nftName(k, pos)}
+	c := l.t.alloc.chains.new()
+	c.Name = l.nftName(k, pos)
 	if pos.IsValid() {
-		c.Origin = []iptparse.Pos{pos}
+		c.Origin = l.t.alloc.origin(pos)
 	}
 	if isBuiltinChain(k.table, k.chain) {
 		h := &ir.Hook{Type: "filter", Hook: hookOf(k.chain), Policy: "accept"}
@@ -213,10 +244,13 @@ func (l *nativeLayout) command(cmd *iptparse.Command) {
 	k := chainKey{fam, cmd.Table, cmd.Chain}
 	switch cmd.Op {
 	case iptparse.OpAppend, iptparse.OpInsert, iptparse.OpReplace:
-		if !isBuiltinChain(cmd.Table, cmd.Chain) && l.chains[k] == nil {
-			l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagWarning, Msg: fmt.Sprintf("chain %s was not declared before this rule; it is created (iptables would report \"No chain/target/match by that name\")", cmd.Chain), Rule: cmd.RuleText()})
+		c := l.chains[k]
+		if c == nil {
+			if !isBuiltinChain(cmd.Table, cmd.Chain) {
+				l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagWarning, Msg: fmt.Sprintf("chain %s was not declared before this rule; it is created (iptables would report \"No chain/target/match by that name\")", cmd.Chain), Rule: cmd.RuleText()})
+			}
+			c = l.chain(k, cmd.OpPos)
 		}
-		c := l.chain(k, cmd.OpPos)
 		l.noteJumps(fam, cmd.Table, cmd)
 		rules, ctxs, err := l.t.translateRule(cmd)
 		if err != nil {

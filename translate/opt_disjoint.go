@@ -1,10 +1,9 @@
 package translate
 
 import (
-	"bytes"
+	"encoding/binary"
 	"sort"
 	"strconv"
-	"strings"
 )
 
 // disjoint collects values (tuples of intervals, one per selector) and
@@ -20,8 +19,22 @@ type disjoint struct {
 	others [][]interval          // tuples with a range, prefix or glob
 }
 
-func newDisjoint() *disjoint {
-	return &disjoint{names: map[string]bool{}, points: map[string][]interval{}}
+func newDisjoint() *disjoint { return &disjoint{} }
+
+// canAddAllOne is canAddAll for values of one selector, each a tuple of
+// its own.
+func (d *disjoint) canAddAllOne(vs []interval) bool {
+	for i, v := range vs {
+		if d.overlaps1(v) {
+			return false
+		}
+		for _, u := range vs[:i] {
+			if overlap(v, u) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // canAddAll reports whether every tuple could be added: none overlaps a
@@ -43,27 +56,7 @@ func (d *disjoint) canAddAll(ts [][]interval) bool {
 // overlaps reports whether t overlaps a stored value, without adding it.
 func (d *disjoint) overlaps(t []interval) bool {
 	if len(t) == 1 {
-		x := t[0]
-		if x.lo != nil {
-			i := sort.Search(len(d.numeric), func(i int) bool { return bytes.Compare(d.numeric[i].lo, x.hi) > 0 })
-			return i > 0 && bytes.Compare(d.numeric[i-1].hi, x.lo) >= 0
-		}
-		if x.prefix == "" && d.names[x.exact] {
-			return true
-		}
-		if x.prefix != "" || len(d.globs) > 0 {
-			for n := range d.names {
-				if overlap(interval{exact: n}, x) {
-					return true
-				}
-			}
-			for _, g := range d.globs {
-				if overlap(interval{prefix: g}, x) {
-					return true
-				}
-			}
-		}
-		return false
+		return d.overlaps1(t[0])
 	}
 	if isPoint(t) {
 		if _, dup := d.points[tupleKey(t)]; dup {
@@ -79,6 +72,31 @@ func (d *disjoint) overlaps(t []interval) bool {
 	for _, o := range d.others {
 		if tupleOverlap(o, t) {
 			return true
+		}
+	}
+	return false
+}
+
+// overlaps1 reports whether a value of a single selector overlaps a
+// stored value, without adding it.
+func (d *disjoint) overlaps1(x interval) bool {
+	if x.numeric() {
+		i := sort.Search(len(d.numeric), func(i int) bool { return cmpKey(d.numeric[i].lo, x.hi) > 0 })
+		return i > 0 && cmpKey(d.numeric[i-1].hi, x.lo) >= 0
+	}
+	if x.prefix == "" && d.names[x.exact] {
+		return true
+	}
+	if x.prefix != "" || len(d.globs) > 0 {
+		for n := range d.names {
+			if overlap(interval{exact: n}, x) {
+				return true
+			}
+		}
+		for _, g := range d.globs {
+			if overlap(interval{prefix: g}, x) {
+				return true
+			}
 		}
 	}
 	return false
@@ -100,6 +118,9 @@ func (d *disjoint) add(t []interval) bool {
 				return false
 			}
 		}
+		if d.points == nil {
+			d.points = map[string][]interval{}
+		}
 		d.points[k] = t
 		return true
 	}
@@ -118,11 +139,11 @@ func (d *disjoint) add(t []interval) bool {
 }
 
 func (d *disjoint) add1(x interval) bool {
-	if x.lo != nil {
+	if x.numeric() {
 		// The last interval starting at or before x.hi is the only one
 		// that can overlap x, as the stored intervals are disjoint.
-		i := sort.Search(len(d.numeric), func(i int) bool { return bytes.Compare(d.numeric[i].lo, x.hi) > 0 })
-		if i > 0 && bytes.Compare(d.numeric[i-1].hi, x.lo) >= 0 {
+		i := sort.Search(len(d.numeric), func(i int) bool { return cmpKey(d.numeric[i].lo, x.hi) > 0 })
+		if i > 0 && cmpKey(d.numeric[i-1].hi, x.lo) >= 0 {
 			return false
 		}
 		d.numeric = append(d.numeric, interval{})
@@ -149,6 +170,9 @@ func (d *disjoint) add1(x interval) bool {
 	if d.names[x.exact] {
 		return false
 	}
+	if d.names == nil {
+		d.names = map[string]bool{}
+	}
 	d.names[x.exact] = true
 	return true
 }
@@ -157,29 +181,31 @@ func (d *disjoint) hasGlob() bool { return len(d.globs) > 0 }
 
 func isPoint(t []interval) bool {
 	for _, x := range t {
-		if x.prefix != "" || (x.lo != nil && !bytes.Equal(x.lo, x.hi)) {
+		if x.prefix != "" || (x.numeric() && x.lo != x.hi) {
 			return false
 		}
 	}
 	return true
 }
 
-// tupleKey encodes a tuple of single values as a map key: each part is
-// length-prefixed, so values containing any byte cannot run together.
+// tupleKey encodes a tuple of single values as a map key: numeric values
+// take a fixed 18 bytes, other values are length-prefixed, so values
+// containing any byte cannot run together.
 func tupleKey(t []interval) string {
-	var b strings.Builder
+	b := make([]byte, 0, 20*len(t))
 	for _, x := range t {
-		v := x.exact
-		kind := byte('s')
-		if x.lo != nil {
-			v, kind = string(x.lo), 'n'
+		if x.numeric() {
+			b = append(b, 'n', x.lo.tag)
+			b = binary.BigEndian.AppendUint64(b, x.lo.hi)
+			b = binary.BigEndian.AppendUint64(b, x.lo.lo)
+			continue
 		}
-		b.WriteByte(kind)
-		b.WriteString(strconv.Itoa(len(v)))
-		b.WriteByte(':')
-		b.WriteString(v)
+		b = append(b, 's')
+		b = strconv.AppendInt(b, int64(len(x.exact)), 10)
+		b = append(b, ':')
+		b = append(b, x.exact...)
 	}
-	return b.String()
+	return string(b)
 }
 
 func tupleOverlap(a, b []interval) bool {

@@ -75,14 +75,30 @@ func verdictRule(r *ir.Rule) (matches []ir.Stmt, counter *ir.Counter, tail []ir.
 	return nil, nil, nil, false
 }
 
+// hasLog reports whether a rule has a log statement, without which
+// logRule never accepts it.
+func hasLog(r *ir.Rule) bool {
+	for _, s := range r.Stmts {
+		if _, ok := s.(*ir.Log); ok {
+			return true
+		}
+	}
+	return false
+}
+
 func fuseLogs(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 	var out []*ir.Rule
 	for i := 0; i < len(rules); i++ {
 		r := rules[i]
-		if i+1 < len(rules) {
+		if i+1 < len(rules) && hasLog(r) {
 			next := rules[i+1]
 			m1, c1, log, ok1 := logRule(r)
-			m2, c2, tail, ok2 := verdictRule(next)
+			var m2, tail []ir.Stmt
+			var c2 *ir.Counter
+			ok2 := false
+			if ok1 {
+				m2, c2, tail, ok2 = verdictRule(next)
+			}
 			if ok1 && ok2 && sameStmts(m1, m2) && sameCounters(c1, c2) && (r.Comment == "" || r.Comment == next.Comment) {
 				fused := &ir.Rule{
 					Comment: next.Comment,

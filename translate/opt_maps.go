@@ -79,9 +79,9 @@ func collectKeyed(rules []*ir.Rule, i int, ok func(ir.Stmt) bool) ([]*ir.Rule, i
 	if len(first.Stmts) == 0 || !ok(first.Stmts[len(first.Stmts)-1]) {
 		return nil, -1
 	}
-	group := []*ir.Rule{first}
+	var group []*ir.Rule // made when a second rule joins
 	d := -1
-	seen := newDisjoint()
+	var seen *disjoint
 	for j := i + 1; j < len(rules); j++ {
 		r := rules[j]
 		dd, good := keyedDiff(first, r)
@@ -90,22 +90,26 @@ func collectKeyed(rules []*ir.Rule, i int, ok func(ir.Stmt) bool) ([]*ir.Rule, i
 		}
 		if d < 0 {
 			d = dd
+			seen = newDisjoint()
 			v, okv := plainValues(first.Stmts[d].(*ir.Match).Right)
 			if !okv {
 				return nil, -1
 			}
 			for _, x := range v {
-				if !seen.add([]interval{x}) {
+				if !seen.add1(x) {
 					return nil, -1
 				}
 			}
 		}
 		v, okv := plainValues(r.Stmts[d].(*ir.Match).Right)
-		if !okv || !seen.canAddAll(singletons(v)) {
+		if !okv || !seen.canAddAllOne(v) {
 			break
 		}
 		for _, x := range v {
-			seen.add([]interval{x})
+			seen.add1(x)
+		}
+		if group == nil {
+			group = []*ir.Rule{first}
 		}
 		group = append(group, r)
 	}
@@ -245,14 +249,6 @@ func equalFlags(a, b []string) bool {
 		}
 	}
 	return true
-}
-
-func singletons(v []interval) [][]interval {
-	out := make([][]interval, len(v))
-	for i, x := range v {
-		out[i] = []interval{x}
-	}
-	return out
 }
 
 // commonComment is the comment every rule of the group has, if they all

@@ -2,8 +2,6 @@ package translate
 
 import (
 	"reflect"
-	"strconv"
-	"strings"
 
 	"github.com/ipt2nft/ipt2nft/ir"
 )
@@ -28,12 +26,46 @@ type ruleFacts struct {
 	plain [][]interval
 }
 
-func factsOf(r *ir.Rule) *ruleFacts {
-	f := &ruleFacts{placeholder: r.Placeholder(), stateful: hasStateful(r), dead: r.Dead != "", protos: l4Protos(r)}
-	f.plain = make([][]interval, len(r.Stmts))
+// factsAlloc hands out the memory of many rules' facts from a few large
+// blocks instead of several small allocations per rule. The slices it
+// returns are never appended to.
+type factsAlloc struct {
+	plain [][]interval
+	ivs   []interval
+}
+
+func (a *factsAlloc) plainSlots(n int) [][]interval {
+	if n > cap(a.plain)-len(a.plain) {
+		a.plain = make([][]interval, 0, max(n, 16))
+	}
+	p := a.plain[len(a.plain) : len(a.plain)+n : len(a.plain)+n]
+	a.plain = a.plain[:len(a.plain)+n]
+	return p
+}
+
+func (a *factsAlloc) one(iv interval) []interval {
+	if len(a.ivs) == cap(a.ivs) {
+		a.ivs = make([]interval, 0, 16)
+	}
+	a.ivs = append(a.ivs, iv)
+	n := len(a.ivs)
+	return a.ivs[n-1 : n : n]
+}
+
+// fill works out the facts of r into f.
+func (a *factsAlloc) fill(f *ruleFacts, r *ir.Rule) {
+	*f = ruleFacts{placeholder: r.Placeholder(), stateful: hasStateful(r), dead: r.Dead != "", protos: l4Protos(r)}
+	f.plain = a.plainSlots(len(r.Stmts))
 	for i, s := range r.Stmts {
 		m, ok := s.(*ir.Match)
 		if !ok || m.Op != ir.CmpEq || !mergeableSelector(m.Left) {
+			continue
+		}
+		if _, isSet := m.Right.(*ir.SetLit); !isSet {
+			// A single value: the common case, without a slice of its own.
+			if iv, ok := valueInterval(bareValue(m.Right)); ok {
+				f.plain[i] = a.one(iv)
+			}
 			continue
 		}
 		if v, ok := plainValues(m.Right); ok {
@@ -43,14 +75,14 @@ func factsOf(r *ir.Rule) *ruleFacts {
 			f.plain[i] = v
 		}
 	}
-	return f
 }
 
 // shapeDiff compares two rules. It returns the indexes of the statements
 // that differ, all of which must be mergeable equality matches on the same
 // selector, and ok=false if the rules differ in anything else. Counters
 // at the same place may differ in their values.
-func shapeDiff(a, b *ir.Rule, fa, fb *ruleFacts) (diff []int, ok bool) {
+func shapeDiff(a, b *ir.Rule, fa, fb *ruleFacts, buf []int) (diff []int, ok bool) {
+	diff = buf[:0]
 	if fa.placeholder || fb.placeholder || len(a.Stmts) != len(b.Stmts) {
 		return nil, false
 	}
@@ -117,22 +149,41 @@ const lookahead = 32
 // elementCounters (nft's JSON input cannot give a set element a counter)
 // rules with counters stay as they are.
 func mergeSets(rules []*ir.Rule, rep *OptReport, elementCounters bool) []*ir.Rule {
-	sigs := make([]string, len(rules))
+	switch len(rules) {
+	case 0:
+		return nil
+	case 1:
+		return rules
+	}
+	sigs := make([]uint64, len(rules))
+	factsMem := make([]ruleFacts, len(rules))
 	facts := make([]*ruleFacts, len(rules))
+	n, eqs := 0, 0
+	for _, r := range rules {
+		n += len(r.Stmts)
+		for _, s := range r.Stmts {
+			if m, ok := s.(*ir.Match); ok && m.Op == ir.CmpEq {
+				eqs++
+			}
+		}
+	}
+	fa := factsAlloc{plain: make([][]interval, 0, n), ivs: make([]interval, 0, eqs)}
 	for i, r := range rules {
 		sigs[i] = shapeSignature(r)
-		facts[i] = factsOf(r)
+		fa.fill(&factsMem[i], r)
+		facts[i] = &factsMem[i]
 	}
 	used := make([]bool, len(rules))
-	var out []*ir.Rule
+	out := make([]*ir.Rule, 0, len(rules))
+	var skippedBuf, groupBuf []int
 	for i := range rules {
 		if used[i] {
 			continue
 		}
-		group := []int{i}
+		group := append(groupBuf[:0], i)
 		var diff []int
 		var seen *disjoint
-		var skipped []int // rules left in place between group members
+		skipped := skippedBuf[:0] // rules left in place between group members
 		var cc ccTracker
 		cc.add(rules[i], rules[i])
 		for j := i + 1; j < len(rules) && len(skipped) <= lookahead && !cc.both(); j++ {
@@ -146,6 +197,7 @@ func mergeSets(rules []*ir.Rule, rep *OptReport, elementCounters bool) []*ir.Rul
 			}
 			skipped = append(skipped, j)
 		}
+		skippedBuf, groupBuf = skipped, group
 		// A group whose elements would need both comments and counter
 		// values is given up (stopping as soon as that is so: rules
 		// joining later could not change it).
@@ -175,9 +227,14 @@ func mergeSets(rules []*ir.Rule, rep *OptReport, elementCounters bool) []*ir.Rul
 // differs from i in the same selectors, its values match packets no
 // member matches, and it commutes with every rule it would move past.
 func joins(rules []*ir.Rule, facts []*ruleFacts, i, j int, diff *[]int, seen **disjoint, skipped []int) bool {
-	d, ok := shapeDiff(rules[i], rules[j], facts[i], facts[j])
-	if !ok || (*diff != nil && !sameInts(d, *diff)) {
+	var buf [4]int
+	d0, ok := shapeDiff(rules[i], rules[j], facts[i], facts[j], buf[:])
+	if !ok || (*diff != nil && !sameInts(d0, *diff)) {
 		return false
+	}
+	d := *diff
+	if d == nil {
+		d = append([]int(nil), d0...) // kept as *diff: not buf
 	}
 	for _, s := range skipped {
 		if !commutes(rules[s], rules[j], facts[s], facts[j]) {
@@ -185,17 +242,45 @@ func joins(rules []*ir.Rule, facts []*ruleFacts, i, j int, diff *[]int, seen **d
 		}
 	}
 	if *diff == nil {
-		first := ruleKeys(facts[i], d)
-		if first == nil {
-			return false
-		}
 		dj := newDisjoint()
-		for _, k := range first {
-			if !dj.add(k) {
+		if len(d) == 1 {
+			// One selector: each value is a key of its own.
+			first := facts[i].plain[d[0]]
+			if len(first) == 0 {
 				return false
+			}
+			for _, v := range first {
+				if !dj.add1(v) {
+					return false
+				}
+			}
+		} else {
+			first := ruleKeys(facts[i], d)
+			if first == nil {
+				return false
+			}
+			for _, k := range first {
+				if !dj.add(k) {
+					return false
+				}
 			}
 		}
 		*diff, *seen = d, dj
+	}
+	if len(*diff) == 1 {
+		vals := facts[j].plain[(*diff)[0]]
+		switch {
+		case len(vals) == 0:
+			return false
+		case len(vals) == 1:
+			return (*seen).add1(vals[0]) // adds nothing when it overlaps
+		case !(*seen).canAddAllOne(vals):
+			return false
+		}
+		for _, v := range vals {
+			(*seen).add1(v)
+		}
+		return true
 	}
 	keys := ruleKeys(facts[j], *diff)
 	switch {
@@ -214,28 +299,69 @@ func joins(rules []*ir.Rule, facts []*ruleFacts, i, j int, diff *[]int, seen **d
 
 // shapeSignature summarises a rule's structure (statement kinds,
 // selectors, verdict) so that rules that cannot merge are told apart
-// without a deep comparison.
-func shapeSignature(r *ir.Rule) string {
+// without a deep comparison. It is a hash: rules that can merge always
+// have the same signature, and two rules with the same signature are
+// still compared in full.
+func shapeSignature(r *ir.Rule) uint64 {
+	h := sigHash(fnvOffset)
 	if r.Placeholder() {
-		return "untranslated"
+		return uint64(h.str("untranslated"))
 	}
-	var b strings.Builder
-	b.Grow(32 * len(r.Stmts))
 	for _, s := range r.Stmts {
-		if s == nil {
-			b.WriteString("<nil>")
-		} else {
-			b.WriteString(reflect.TypeOf(s).String())
-		}
 		switch s := s.(type) {
+		case nil:
+			h = h.str("<nil>")
 		case *ir.Match:
-			b.WriteString("(" + exprLabel(s.Left) + "," + strconv.Itoa(int(s.Op)) + ")")
+			h = h.str("*ir.Match")
+			if s == nil {
+				break
+			}
+			switch e := s.Left.(type) {
+			case *ir.Payload:
+				h = h.str(e.Proto).byte(' ').str(e.Field)
+			case *ir.Meta:
+				h = h.str("meta ").str(e.Key)
+			case *ir.Ct:
+				h = h.str("ct ").str(e.Dir).byte(' ').str(e.Key)
+			default:
+				h = h.str("selector")
+			}
+			h = h.byte(',').u64(uint64(s.Op))
 		case *ir.Verdict:
-			b.WriteString("(" + strconv.Itoa(int(s.Kind)) + "," + s.Chain + ")")
+			h = h.str("*ir.Verdict")
+			if s == nil {
+				break
+			}
+			h = h.u64(uint64(s.Kind)).byte(',').str(s.Chain)
+		case *ir.Counter:
+			h = h.str("*ir.Counter")
+		default:
+			h = h.str(reflect.TypeOf(s).String())
 		}
-		b.WriteByte(';')
+		h = h.byte(';')
 	}
-	return b.String()
+	return uint64(h)
+}
+
+// sigHash is an FNV-1a hash.
+type sigHash uint64
+
+const fnvOffset, fnvPrime = 14695981039346656037, 1099511628211
+
+func (h sigHash) byte(b byte) sigHash { return (h ^ sigHash(b)) * fnvPrime }
+
+func (h sigHash) str(s string) sigHash {
+	for i := 0; i < len(s); i++ {
+		h = (h ^ sigHash(s[i])) * fnvPrime
+	}
+	return h
+}
+
+func (h sigHash) u64(v uint64) sigHash {
+	for i := 0; i < 8; i++ {
+		h = (h ^ sigHash(byte(v>>(8*i)))) * fnvPrime
+	}
+	return h
 }
 
 // rulesDisjoint reports whether no packet can match both rules: they
@@ -355,7 +481,19 @@ func buildSetRule(group []*ir.Rule, diff []int) *ir.Rule {
 			lastMatch = i
 		}
 	}
-	var elems []ir.Expr
+	n := 0
+	if len(diff) == 1 {
+		for _, r := range group {
+			n += len(elements(r.Stmts[diff[0]].(*ir.Match).Right))
+		}
+	} else {
+		n = len(group)
+	}
+	elems := make([]ir.Expr, 0, n)
+	// Elements with attributes and their counters, from blocks made
+	// for the whole set when the first one is needed.
+	var elemBlock []ir.Elem
+	var counterBlock []ir.Counter
 	for _, r := range group {
 		var vals []ir.Expr
 		if len(diff) == 1 {
@@ -368,24 +506,34 @@ func buildSetRule(group []*ir.Rule, diff []int) *ir.Rule {
 			vals = []ir.Expr{&c}
 		}
 		for _, v := range vals {
-			el, isElem := v.(*ir.Elem)
-			if !isElem {
-				el = &ir.Elem{Key: v}
+			var el ir.Elem // a copy: the rule's own element is left as it is
+			if e, isElem := v.(*ir.Elem); isElem {
+				el = *e
 			} else {
-				cp := *el
-				el = &cp
+				el = ir.Elem{Key: v}
 			}
 			if !sameComment && el.Comment == "" {
 				el.Comment = r.Comment
 			}
 			if counterIdx >= 0 && el.Counter == nil {
-				c := *r.Stmts[counterIdx].(*ir.Counter)
-				el.Counter = &c
+				if len(counterBlock) == 0 {
+					counterBlock = make([]ir.Counter, n-len(elems))
+				}
+				c := &counterBlock[0]
+				counterBlock = counterBlock[1:]
+				*c = *r.Stmts[counterIdx].(*ir.Counter)
+				el.Counter = c
 			}
 			if el.Comment == "" && el.Counter == nil && el.Timeout == "" && el.Expires == "" {
 				elems = append(elems, el.Key)
 			} else {
-				elems = append(elems, el)
+				if len(elemBlock) == 0 {
+					elemBlock = make([]ir.Elem, n-len(elems))
+				}
+				p := &elemBlock[0]
+				elemBlock = elemBlock[1:]
+				*p = el
+				elems = append(elems, p)
 			}
 		}
 	}

@@ -1,7 +1,7 @@
 package translate
 
 import (
-	"bytes"
+	"encoding/binary"
 	"net/netip"
 	"strings"
 
@@ -40,35 +40,59 @@ func mergeableSelector(e ir.Expr) bool {
 	return false
 }
 
-// interval is the range of values an element covers, as comparable byte
-// keys: a type tag and the big-endian value.
+// interval is the range of values an element covers, as comparable
+// keys: a type tag and the value.
 type interval struct {
-	lo, hi []byte
+	lo, hi ikey // tag 0 for non-numeric values
 	// prefix is set for interface names ending in '*': they cover every
 	// name that starts with it.
 	prefix string
 	exact  string // for non-numeric values: their text
 }
 
-func key(tag byte, b []byte) []byte {
-	k := make([]byte, 1+len(b))
-	k[0] = tag
-	copy(k[1:], b)
-	return k
+// ikey is a numeric value with its type tag ('n' integer, '4' and '6'
+// addresses, 'e' ethernet address): keys order as the tag, then the
+// value, a value's big-endian bytes being hi then lo. Keys with the same
+// tag have values of the same width.
+type ikey struct {
+	tag    byte
+	hi, lo uint64
 }
 
-// u64Key is key(tag, the big-endian bytes of v).
-func u64Key(tag byte, v uint64) []byte {
-	return []byte{tag, byte(v >> 56), byte(v >> 48), byte(v >> 40), byte(v >> 32), byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}
+// numeric reports whether an interval holds numeric keys.
+func (x interval) numeric() bool { return x.lo.tag != 0 }
+
+// cmpKey compares two keys as their tag and big-endian bytes.
+func cmpKey(a, b ikey) int {
+	switch {
+	case a.tag != b.tag:
+		if a.tag < b.tag {
+			return -1
+		}
+		return 1
+	case a.hi != b.hi:
+		if a.hi < b.hi {
+			return -1
+		}
+		return 1
+	case a.lo != b.lo:
+		if a.lo < b.lo {
+			return -1
+		}
+		return 1
+	}
+	return 0
 }
 
-func addrKey(a netip.Addr) []byte {
+func u64Key(tag byte, v uint64) ikey { return ikey{tag: tag, lo: v} }
+
+func addrKey(a netip.Addr) ikey {
 	b := a.As16()
 	tag := byte('6')
 	if a.Is4() {
 		tag = '4'
 	}
-	return key(tag, b[:])
+	return ikey{tag: tag, hi: binary.BigEndian.Uint64(b[:8]), lo: binary.BigEndian.Uint64(b[8:])}
 }
 
 // valueInterval describes a plain value; ok is false for anything the
@@ -88,12 +112,16 @@ func valueInterval(e ir.Expr) (interval, bool) {
 	case *ir.Range:
 		lo, ok1 := valueInterval(e.Lo)
 		hi, ok2 := valueInterval(e.Hi)
-		if !ok1 || !ok2 || lo.lo == nil || hi.hi == nil || lo.lo[0] != hi.hi[0] {
+		if !ok1 || !ok2 || !lo.numeric() || !hi.numeric() || lo.lo.tag != hi.hi.tag {
 			return interval{}, false
 		}
 		return interval{lo: lo.lo, hi: hi.hi}, true
 	case *ir.EtherAddr:
-		k := key('e', e.Addr[:])
+		var v uint64
+		for _, c := range e.Addr {
+			v = v<<8 | uint64(c)
+		}
+		k := u64Key('e', v)
 		return interval{lo: k, hi: k}, true
 	case *ir.String:
 		if strings.HasSuffix(e.Value, "*") && !strings.HasSuffix(e.Value, `\*`) {
@@ -118,9 +146,9 @@ func lastAddr(p netip.Prefix) netip.Addr {
 // overlap reports whether two values can match the same packet.
 func overlap(a, b interval) bool {
 	switch {
-	case a.lo != nil && b.lo != nil:
-		return bytes.Compare(a.lo, b.hi) <= 0 && bytes.Compare(b.lo, a.hi) <= 0
-	case a.lo != nil || b.lo != nil:
+	case a.numeric() && b.numeric():
+		return cmpKey(a.lo, b.hi) <= 0 && cmpKey(b.lo, a.hi) <= 0
+	case a.numeric() || b.numeric():
 		return false // different kinds of value never meet
 	}
 	name := func(x interval) (string, bool) { return x.exact, x.prefix == "" }

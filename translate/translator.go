@@ -95,6 +95,12 @@ type Translator struct {
 	// while reading a file: its family and current *table
 	curFamily iptparse.Family
 	curTable  string
+
+	// translateRule's result slices, reused from rule to rule: its
+	// callers are done with them before the next rule.
+	ruleBuf []*ir.Rule
+	ctxBuf  []*Ctx
+	alloc   ruleAlloc
 }
 
 // New returns a Translator.
@@ -138,6 +144,15 @@ func (t *Translator) Commands() []*ir.Command { return t.cmds }
 // AddFile translates a whole parsed file.
 func (t *Translator) AddFile(f *iptparse.File) {
 	t.startFile(f)
+	if !t.opt.Exact {
+		n := 0
+		for _, it := range f.Items {
+			if _, ok := it.(*iptparse.ChainDecl); ok {
+				n++
+			}
+		}
+		t.native.reserve(f.Family, n)
+	}
 	for _, it := range f.Items {
 		t.addItem(it)
 	}
@@ -148,7 +163,17 @@ func (t *Translator) AddFile(f *iptparse.File) {
 // and memory on big files, as rules are translated while the next ones
 // are parsed and none is kept parsed.
 func (t *Translator) AddText(name, src string, fam iptparse.Family) {
-	iptparse.ParseFileFunc(name, src, Registry{}, fam, t.startFile, t.addItem)
+	start := t.startFile
+	if !t.opt.Exact {
+		// Chain declarations (":NAME POLICY [counters]") are lines
+		// starting with ':'; their count sizes the layout's maps.
+		n := strings.Count(src, "\n:")
+		start = func(f *iptparse.File) {
+			t.startFile(f)
+			t.native.reserve(f.Family, n)
+		}
+	}
+	iptparse.ParseFileFunc(name, src, Registry{}, fam, start, t.addItem)
 }
 
 func (t *Translator) startFile(f *iptparse.File) {
@@ -291,14 +316,16 @@ func Effect(cmd *iptparse.Command) string {
 // source × destination address, as iptables does for comma lists.
 func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, error) {
 	r := cmd.Rule
-	srcs := addrList(r.Src)
-	dsts := addrList(r.Dst)
-	var rules []*ir.Rule
-	var ctxs []*Ctx
-	for _, s := range srcs {
-		for _, d := range dsts {
-			c := &Ctx{tr: t, Family: cmd.Family, Table: cmd.Table, Chain: cmd.Chain, Exact: t.opt.Exact, Cmd: cmd, Rule: r,
-				stmts: make([]ir.Stmt, 0, 2*len(r.Matches)+6)} // room for most rules' statements
+	ns, nd := addrCount(r.Src), addrCount(r.Dst)
+	rules, ctxs := t.ruleBuf[:0], t.ctxBuf[:0]
+	defer func() { t.ruleBuf, t.ctxBuf = rules[:0], ctxs[:0] }()
+	for si := 0; si < ns; si++ {
+		s := addrAt(r.Src, si)
+		for di := 0; di < nd; di++ {
+			d := addrAt(r.Dst, di)
+			c := t.alloc.ctxs.new()
+			*c = Ctx{tr: t, Family: cmd.Family, Table: cmd.Table, Chain: cmd.Chain, Exact: t.opt.Exact, Cmd: cmd, Rule: r,
+				stmts: t.alloc.stmts.slice(2*len(r.Matches) + 6)} // room for most rules' statements
 			c.builtins(s, d)
 			for _, m := range r.Matches {
 				e := Lookup(m.Name, iptparse.KindMatch, cmd.Family)
@@ -317,7 +344,7 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 					return nil, nil, err
 				}
 			}
-			counter := &ir.Counter{}
+			counter := t.alloc.counters.new()
 			if cmd.Counters != nil && !t.opt.Exact {
 				counter.Packets, counter.Bytes, counter.HasValues = cmd.Counters.Packets, cmd.Counters.Bytes, true
 			}
@@ -333,6 +360,14 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 				comment = truncateUTF8(comment, maxNftComment)
 				c.Warn(cmd.Pos, "comment longer than nft's %d bytes, shortened to %q", maxNftComment, comment)
 			}
+			if c.split == nil {
+				// One body: the statements as they are (c.ruleBodies()).
+				rule := t.alloc.rules.new()
+				*rule = ir.Rule{Stmts: c.stmts, Comment: comment, Origin: t.alloc.origin(cmd.Pos), Source: cmd.RuleText()}
+				rules = append(rules, rule)
+				ctxs = append(ctxs, c)
+				continue
+			}
 			for i, stmts := range c.ruleBodies() {
 				rules = append(rules, &ir.Rule{Stmts: stmts, Comment: comment, Origin: []iptparse.Pos{cmd.Pos}, Source: cmd.RuleText()})
 				ctxs = append(ctxs, c.forBody(i))
@@ -340,6 +375,21 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 		}
 	}
 	return rules, ctxs, nil
+}
+
+// addrCount and addrAt walk addrList(sel) without making it.
+func addrCount(sel *iptparse.AddrSel) int {
+	if sel == nil {
+		return 1
+	}
+	return len(sel.Addrs)
+}
+
+func addrAt(sel *iptparse.AddrSel, i int) *iptparse.AddrMask {
+	if sel == nil {
+		return nil
+	}
+	return &sel.Addrs[i]
 }
 
 func addrList(sel *iptparse.AddrSel) []*iptparse.AddrMask {
@@ -365,13 +415,18 @@ func (c *Ctx) target(tg *iptparse.Target) error {
 		}
 		return e.Translate(c, tg.Ext)
 	}
+	verdict := func(k ir.VerdictKind, chain string) *ir.Verdict {
+		v := c.tr.alloc.verdicts.new()
+		*v = ir.Verdict{Kind: k, Chain: chain}
+		return v
+	}
 	switch tg.Name {
 	case "ACCEPT":
-		c.Add(&ir.Verdict{Kind: ir.VerdictAccept})
+		c.Add(verdict(ir.VerdictAccept, ""))
 	case "DROP":
-		c.Add(&ir.Verdict{Kind: ir.VerdictDrop})
+		c.Add(verdict(ir.VerdictDrop, ""))
 	case "RETURN":
-		c.Add(&ir.Verdict{Kind: ir.VerdictReturn})
+		c.Add(verdict(ir.VerdictReturn, ""))
 	case "QUEUE":
 		// QUEUE hands packets to queue 0, like nft's plain "queue".
 		c.Add(&ir.Queue{})
@@ -380,7 +435,7 @@ func (c *Ctx) target(tg *iptparse.Target) error {
 		if tg.Goto {
 			kind = ir.VerdictGoto
 		}
-		c.Add(&ir.Verdict{Kind: kind, Chain: c.tr.chainRef(c, tg.Name, tg.Pos)})
+		c.Add(verdict(kind, c.tr.chainRef(c, tg.Name, tg.Pos)))
 	}
 	return nil
 }

@@ -1,0 +1,82 @@
+package translate
+
+import (
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+// Block allocation of the values every translated rule needs (its
+// context, rule, counter, verdict, origin and statement list): taken from
+// blocks that grow up to a few hundred values instead of one allocation
+// each. Every value is fresh, as with new: nothing is reused.
+
+// slab hands out values of T from blocks.
+type slab[T any] struct {
+	buf  []T
+	next int // size of the next block
+}
+
+const maxSlab = 256
+
+func (s *slab[T]) new() *T {
+	if len(s.buf) == 0 {
+		s.next = min(max(2*s.next, 8), maxSlab)
+		s.buf = make([]T, s.next)
+	}
+	p := &s.buf[0]
+	s.buf = s.buf[1:]
+	return p
+}
+
+// slice returns an empty slice with capacity n, whose appends beyond n
+// reallocate (they never reach the next value's memory).
+func (s *slab[T]) slice(n int) []T {
+	if n > maxSlab/4 {
+		return make([]T, 0, n)
+	}
+	if len(s.buf) < n {
+		s.next = min(max(2*s.next, 4*n), 4*maxSlab)
+		s.buf = make([]T, s.next)
+	}
+	p := s.buf[0:0:n]
+	s.buf = s.buf[n:]
+	return p
+}
+
+// ruleAlloc holds a translator's blocks.
+type ruleAlloc struct {
+	ctxs     slab[Ctx]
+	chains   slab[ir.Chain]
+	rules    slab[ir.Rule]
+	counters slab[ir.Counter]
+	verdicts slab[ir.Verdict]
+	payloads slab[ir.Payload]
+	matches  slab[ir.Match]
+	addrs    slab[ir.Addr]
+	ints     slab[ir.Integer]
+	pos      slab[iptparse.Pos]
+	stmts    slab[ir.Stmt]
+}
+
+// origin is a one-position Origin list.
+func (a *ruleAlloc) origin(p iptparse.Pos) []iptparse.Pos {
+	o := a.pos.slice(1)
+	return append(o, p)
+}
+
+// eqOrNe is ir.EqOrNe from the blocks.
+func (a *ruleAlloc) eqOrNe(left ir.Expr, neg bool, right ir.Expr) *ir.Match {
+	m := a.matches.new()
+	*m = ir.Match{Left: left, Op: ir.CmpEq, Right: right}
+	if neg {
+		m.Op = ir.CmpNe
+	}
+	return m
+}
+
+// payload is &ir.Payload{Proto: proto, Field: field} from the blocks.
+func (a *ruleAlloc) payload(proto, field string) *ir.Payload {
+	p := a.payloads.new()
+	*p = ir.Payload{Proto: proto, Field: field}
+	return p
+}
