@@ -164,7 +164,7 @@ func ParseFileFunc(name string, src string, reg Registry, fam Family, start func
 		if start != nil {
 			start(f)
 		}
-		parseEntries(entries, func(e *entry) Item { return parseSaveRule(f, reg, e) }, each)
+		parseEntries(entries, func() func(*entry) Item { return (&saveParser{f: f, reg: reg}).parse }, each)
 		return f
 	}
 	if fam == FamilyAny {
@@ -284,41 +284,62 @@ func scanSave(f *File, src string) []entry {
 	return entries
 }
 
-// parseSaveRule parses a rule line of a save file.
-func parseSaveRule(f *File, reg Registry, e *entry) Item {
+// saveParser parses the rule lines of a save file; each parse worker has
+// its own.
+type saveParser struct {
+	f   *File
+	reg Registry
+	a   arena
+}
+
+// parse parses a rule line of a save file.
+func (sp *saveParser) parse(e *entry) Item {
+	f := sp.f
 	pos, line := e.pos, e.line
-	body := line
-	var counters *Counters
-	if trimmed := strings.TrimLeft(body, " \t"); strings.HasPrefix(trimmed, "[") {
+	from := 0
+	var counters Counters
+	hasCounters := false
+	if trimmed := strings.TrimLeft(line, " \t"); strings.HasPrefix(trimmed, "[") {
 		if c, n, ok := leadingCounters(trimmed); ok {
-			counters = c
-			lead := len(body) - len(trimmed)
-			// keep columns right: blank out the counters
-			body = body[:lead] + strings.Repeat(" ", n) + body[lead+n:]
+			counters, hasCounters = c, true
+			// the words start after the counters; columns count from
+			// the start of the line
+			from = len(line) - len(trimmed) + n
 		}
 	}
-	words, comment, err := SplitLine(body, f.Name, pos.Line)
-	if err != nil {
-		return f.badLine(pos, line, err)
+	words, comment, ok := splitFast(&sp.a, line, from, f.Name, pos.Line)
+	if !ok {
+		body := line
+		if from > 0 {
+			// keep columns right: blank out the counters
+			body = strings.Repeat(" ", from) + line[from:]
+		}
+		var err error
+		if words, comment, err = splitLine(body, f.Name, pos.Line); err != nil {
+			return f.badLine(pos, line, err)
+		}
 	}
-	p := &Parser{Registry: reg, Family: f.Family, Restore: true, Table: e.table}
-	cmd, err := p.ParseCommand(words)
+	p := Parser{Registry: sp.reg, Family: f.Family, Restore: true, Table: e.table}
+	cmd, err := p.parse(words, &sp.a)
 	if err != nil {
 		return f.badLine(pos, line, err)
 	}
 	if comment {
 		cmd.Warnings = append(cmd.Warnings, Warning{Pos: pos, Msg: "text after '#' ignored (iptables-restore would reject it)"})
 	}
-	if counters != nil && cmd.Counters == nil {
-		cmd.Counters = counters
+	if hasCounters && cmd.Counters == nil {
+		cmd.Counters = sp.a.counter()
+		*cmd.Counters = counters
 	}
-	return &CommandLine{Command: cmd, Line: line}
+	cl := sp.a.commandLine()
+	*cl = CommandLine{Command: cmd, Line: line}
+	return cl
 }
 
 // leadingCounters reads "[packets:bytes]" and the blanks after it at the
 // start of s, as countersRe does (TestLeadingCounters), and returns its
 // length.
-func leadingCounters(s string) (c *Counters, n int, ok bool) {
+func leadingCounters(s string) (c Counters, n int, ok bool) {
 	digits := func(i int) int {
 		j := i
 		for j < len(s) && '0' <= s[j] && s[j] <= '9' {
@@ -327,15 +348,15 @@ func leadingCounters(s string) (c *Counters, n int, ok bool) {
 		return j
 	}
 	if !strings.HasPrefix(s, "[") {
-		return nil, 0, false
+		return c, 0, false
 	}
 	p := digits(1)
 	if p == 1 || p == len(s) || s[p] != ':' {
-		return nil, 0, false
+		return c, 0, false
 	}
 	b := digits(p + 1)
 	if b == p+1 || b == len(s) || s[b] != ']' {
-		return nil, 0, false
+		return c, 0, false
 	}
 	n = b + 1
 	for n < len(s) && isRegexpSpace(s[n]) {
@@ -343,7 +364,7 @@ func leadingCounters(s string) (c *Counters, n int, ok bool) {
 	}
 	pk, _ := parseUintBase(s[1:p], 10)
 	by, _ := parseUintBase(s[p+1:b], 10)
-	return &Counters{Packets: pk, Bytes: by}, n, true
+	return Counters{Packets: pk, Bytes: by}, n, true
 }
 
 func countersOf(m []string) *Counters {

@@ -4,8 +4,9 @@ package iptparse
 // like (iptables-restore reads nothing else).
 func ParseSaveFile(name, src string, reg Registry, fam Family) *File {
 	f := &File{Name: name, Family: fam, Format: FormatSave}
+	sp := &saveParser{f: f, reg: reg}
 	for _, e := range scanSave(f, src) {
-		f.Items = append(f.Items, itemOf(&e, func(e *entry) Item { return parseSaveRule(f, reg, e) }))
+		f.Items = append(f.Items, itemOf(&e, sp.parse))
 	}
 	return f
 }

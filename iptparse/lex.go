@@ -2,6 +2,7 @@ package iptparse
 
 import (
 	"strings"
+	"unicode/utf8"
 )
 
 // SplitLine splits one line into words the way iptables-restore and a shell
@@ -9,6 +10,14 @@ import (
 // column where each word starts. A '#' that begins a word starts a comment:
 // the rest of the line is dropped and trailingComment reports it.
 func SplitLine(line string, file string, lineNo int) (words []Word, trailingComment bool, err error) {
+	if words, comment, ok := splitFast(nil, line, 0, file, lineNo); ok {
+		return words, comment, nil
+	}
+	return splitLine(line, file, lineNo)
+}
+
+// splitLine is SplitLine for every line.
+func splitLine(line string, file string, lineNo int) (words []Word, trailingComment bool, err error) {
 	if !strings.ContainsAny(line, "\"'\\#") {
 		// No quoting, escapes or comments: shlex would split on blanks
 		// alone, which is much cheaper to do directly.
@@ -28,6 +37,72 @@ func SplitLine(line string, file string, lineNo int) (words []Word, trailingComm
 		words[i] = Word{Text: t, Pos: Pos{File: file, Line: lineNo, Col: col}}
 	}
 	return words, comment, nil
+}
+
+// splitFast splits line from byte from on, as SplitLine would split the
+// line with the bytes before from blanked out, taking the words from a.
+// It handles the lines of plain ASCII without backslashes or newlines,
+// whose words are made of bare and quoted parts; it reports !ok for any
+// other line (and for unterminated quotes), which splitLine then splits.
+func splitFast(a *arena, line string, from int, file string, lineNo int) (words []Word, comment bool, ok bool) {
+	n := 0 // words, counting each blank in quotes as a word boundary too
+	for i := from; i < len(line); i++ {
+		c := line[i]
+		if c >= utf8.RuneSelf || c == '\\' || c == '\n' {
+			return nil, false, false
+		}
+		if !isBlank(c) && (i == from || isBlank(line[i-1])) {
+			n++
+		}
+	}
+	words = a.wordList(n)
+	for i := from; i < len(line); {
+		c := line[i]
+		if isBlank(c) {
+			i++
+			continue
+		}
+		if c == '#' {
+			return words, true, true
+		}
+		start := i
+		var (
+			text  string
+			buf   []byte // the text of a word of several parts
+			parts int
+		)
+		for i < len(line) && !isBlank(line[i]) {
+			var part string
+			switch q := line[i]; q {
+			case '"', '\'':
+				end := strings.IndexByte(line[i+1:], q)
+				if end < 0 {
+					return nil, false, false
+				}
+				part = line[i+1 : i+1+end]
+				i += end + 2
+			default:
+				j := i
+				for i < len(line) && !isBlank(line[i]) && line[i] != '"' && line[i] != '\'' {
+					i++
+				}
+				part = line[j:i]
+			}
+			switch parts++; parts {
+			case 1:
+				text = part
+			case 2:
+				buf = append(append(buf, text...), part...)
+			default:
+				buf = append(buf, part...)
+			}
+		}
+		if parts > 1 {
+			text = string(buf)
+		}
+		words = append(words, Word{Text: text, Pos: Pos{File: file, Line: lineNo, Col: start + 1}})
+	}
+	return words, false, true
 }
 
 func splitBlanks(line, file string, lineNo int) []Word {
