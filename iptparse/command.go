@@ -63,7 +63,7 @@ var shortArg = map[byte]ArgMode{
 
 // parseState is the state of one ParseCommand call.
 type parseState struct {
-	p         *Parser
+	p         Parser // a copy: st.exts leaks to the arena, and st with it
 	cmd       *Command
 	words     []Word
 	next      int  // index of the next word to read (getopt's optind)
@@ -92,7 +92,7 @@ func (p *Parser) parse(words []Word, a *arena) (*Command, error) {
 	if len(words) > 0 {
 		cmd.Pos = words[0].Pos
 	}
-	st := parseState{p: p, cmd: cmd, words: words, a: a}
+	st := parseState{p: *p, cmd: cmd, words: words, a: a}
 	if a != nil {
 		st.exts = a.extScratch[:0]
 	}

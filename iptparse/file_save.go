@@ -5,8 +5,9 @@ package iptparse
 func ParseSaveFile(name, src string, reg Registry, fam Family) *File {
 	f := &File{Name: name, Family: fam, Format: FormatSave}
 	sp := &saveParser{f: f, reg: reg}
-	for _, e := range scanSave(f, src) {
-		f.Items = append(f.Items, itemOf(&e, sp.parse))
+	entries := scanSave(f, src)
+	for i := range entries {
+		f.Items = append(f.Items, itemOf(&entries[i], sp.parse))
 	}
 	return f
 }
