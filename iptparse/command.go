@@ -48,8 +48,8 @@ var baseOpts = []baseOpt{
 	{"ipv6", '6', ArgDefault},
 }
 
-// shortArg is IPT_OPTSTRING: the argument mode of each short option.
-var shortArg = map[byte]ArgMode{
+// shortArgs is IPT_OPTSTRING: the argument mode of each short option.
+var shortArgs = map[byte]ArgMode{
 	'A': ArgRequired, 'C': ArgRequired, 'D': ArgRequired, 'E': ArgRequired,
 	'F': ArgOptional, 'I': ArgRequired, 'L': ArgOptional, 'M': ArgRequired,
 	'N': ArgRequired, 'P': ArgRequired, 'R': ArgRequired, 'S': ArgOptional,
@@ -60,6 +60,15 @@ var shortArg = map[byte]ArgMode{
 	'g': ArgRequired, 'h': ArgOptional, 'm': ArgRequired, 'n': ArgDefault,
 	'w': ArgOptional, 'x': ArgDefault,
 }
+
+// shortArg and shortOpt are shortArgs as tables: the mode, and whether
+// there is such an option.
+var shortArg, shortOpt = func() (mode [256]ArgMode, ok [256]bool) {
+	for c, m := range shortArgs {
+		mode[c], ok[c] = m, true
+	}
+	return
+}()
 
 // parseState is the state of one ParseCommand call.
 type parseState struct {
@@ -263,7 +272,7 @@ func (st *parseState) shortOptions(w Word) error {
 	t := w.Text
 	for i := 1; i < len(t); i++ {
 		c := t[i]
-		mode, ok := shortArg[c]
+		mode, ok := shortArg[c], shortOpt[c]
 		if !ok {
 			if st.loadProto(w.Pos) {
 				// Retry the whole word with the protocol match loaded; an

@@ -5,6 +5,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // Format is the kind of input file.
@@ -213,6 +214,10 @@ func scanSave(f *File, src string) []entry {
 	table := ""
 	tablePos := Pos{}
 	lineNo := 0
+	var (
+		decls    []ChainDecl // slabs
+		counters []Counters
+	)
 	for rest := src; rest != "" || lineNo == 0; {
 		lineNo++
 		raw := rest
@@ -249,21 +254,24 @@ func scanSave(f *File, src string) []entry {
 				bad(pos, line, Errorf(pos, "", "chain declaration outside a table (no *table line before it)"))
 				continue
 			}
-			fields := strings.Fields(t[1:])
-			if len(fields) < 2 {
+			fields, nfields := chainFields(t[1:])
+			if nfields < 2 {
 				bad(pos, line, Errorf(pos, "", "bad chain declaration %q: expected \":CHAIN POLICY [packets:bytes]\"", t))
 				continue
 			}
-			d := &ChainDecl{Pos: pos, Table: table, Name: fields[0], Policy: fields[1]}
+			d := one(&decls)
+			*d = ChainDecl{Pos: pos, Table: table, Name: fields[0], Policy: fields[1]}
 			// iptables-restore reads the counters of built-in chains
 			// only; after "-" it ignores the rest of the line.
-			if len(fields) >= 3 && d.Policy != "-" {
-				m := countersRe.FindStringSubmatch(fields[2])
-				if m == nil {
+			if nfields >= 3 && d.Policy != "-" {
+				// leadingCounters is countersRe, and the field has no blanks
+				c, _, ok := leadingCounters(fields[2])
+				if !ok {
 					bad(pos, line, Errorf(pos, "", "bad counters %q in chain declaration", fields[2]))
 					continue
 				}
-				d.Counters = countersOf(m)
+				d.Counters = one(&counters)
+				*d.Counters = c
 			}
 			if d.Policy != "-" && d.Policy != "ACCEPT" && d.Policy != "DROP" {
 				bad(pos, line, Errorf(pos, "", "bad policy %q for chain %s (expected ACCEPT, DROP or -)", d.Policy, d.Name))
@@ -282,6 +290,38 @@ func scanSave(f *File, src string) []entry {
 		f.Warnings = append(f.Warnings, Warning{Pos: tablePos, Msg: fmt.Sprintf("table %q has no COMMIT", table)})
 	}
 	return entries
+}
+
+// chainFields returns the first three of strings.Fields(s) and how many
+// fields (at most three) there are.
+func chainFields(s string) (f [3]string, n int) {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			all := strings.Fields(s)
+			n = copy(f[:], all)
+			return f, n
+		}
+	}
+	for i := 0; i < len(s) && n < 3; {
+		for i < len(s) && asciiSpace(s[i]) {
+			i++
+		}
+		j := i
+		for i < len(s) && !asciiSpace(s[i]) {
+			i++
+		}
+		if i > j {
+			f[n] = s[j:i]
+			n++
+		}
+	}
+	return f, n
+}
+
+// asciiSpace is the ASCII part of unicode.IsSpace, which strings.Fields
+// splits at.
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
 // saveParser parses the rule lines of a save file; each parse worker has

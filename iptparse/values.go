@@ -456,6 +456,27 @@ func ParseAddrMask(arg string, fam Family) (AddrMask, error) {
 }
 
 func prefixMask(n, maxBits int) netip.Addr {
+	switch {
+	case maxBits == 32 && 0 <= n && n <= 32:
+		return prefixMasks4[n]
+	case maxBits == 128 && 0 <= n && n <= 128:
+		return prefixMasks6[n]
+	}
+	return makePrefixMask(n, maxBits)
+}
+
+// prefixMasks4 and prefixMasks6 are the masks of every prefix length.
+var prefixMasks4, prefixMasks6 = func() (m4 [33]netip.Addr, m6 [129]netip.Addr) {
+	for n := range m4 {
+		m4[n] = makePrefixMask(n, 32)
+	}
+	for n := range m6 {
+		m6[n] = makePrefixMask(n, 128)
+	}
+	return
+}()
+
+func makePrefixMask(n, maxBits int) netip.Addr {
 	var b [16]byte
 	for i := 0; i < n; i++ {
 		b[i/8] |= 0x80 >> (i % 8)
@@ -488,6 +509,13 @@ func maskBits(m netip.Addr) int {
 }
 
 func andAddr(a, m netip.Addr) netip.Addr {
+	if a.Is4() && m.Is4() {
+		x, y := a.As4(), m.As4()
+		for i := range x {
+			x[i] &= y[i]
+		}
+		return netip.AddrFrom4(x)
+	}
 	x, y := a.AsSlice(), m.AsSlice()
 	if len(x) != len(y) {
 		return a
