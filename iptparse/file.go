@@ -127,8 +127,7 @@ func DetectFamily(src string) Family {
 	if strings.Contains(head, "iptables-save") && !strings.Contains(head, "ip6tables") {
 		return FamilyIPv4
 	}
-	n6 := hintCount(src, v6HintAt)
-	n4 := hintCount(src, v4HintAt)
+	n6, n4 := hintCounts(src)
 	if n6 > n4 {
 		return FamilyIPv6
 	}

@@ -25,6 +25,40 @@ func hintCount(src string, at func(s string, p int) int) int {
 	return n
 }
 
+// hintCounts is (hintCount(src, v6HintAt), hintCount(src, v4HintAt)) in
+// one pass, looking at only the bytes where a hint can start: 'i' before
+// 'p' or 'c', '-' before '-', 'm' or 'j', and a blank before '-'.
+func hintCounts(src string) (n6, n4 int) {
+	next6, next4 := 0, 0 // where the next match may start
+	for p := 0; p+1 < len(src); p++ {
+		switch c, d := src[p], src[p+1]; c {
+		case 'i':
+			if d != 'p' && d != 'c' {
+				continue
+			}
+		case '-':
+			if d != '-' && d != 'm' && d != 'j' {
+				continue
+			}
+		default:
+			if d != '-' || !isRegexpSpace(c) {
+				continue
+			}
+		}
+		if p >= next6 {
+			if e := v6HintAt(src, p); e >= 0 {
+				n6, next6 = n6+1, e
+			}
+		}
+		if p >= next4 {
+			if e := v4HintAt(src, p); e >= 0 {
+				n4, next4 = n4+1, e
+			}
+		}
+	}
+	return n6, n4
+}
+
 // hintStart marks the bytes a hint can start with: 'i' (ip6tables,
 // icmp...), '-' (options) and blanks (\s before an option).
 var hintStart = func() (t [256]bool) {

@@ -43,6 +43,10 @@ func checkHintCounts(t *testing.T, name, src string) {
 			t.Fatalf("%s: %s hints: counted %d, the pattern finds %d in %q", name, c.name, got, want, src)
 		}
 	}
+	n6, n4 := hintCounts(src)
+	if want6, want4 := hintCount(src, v6HintAt), hintCount(src, v4HintAt); n6 != want6 || n4 != want4 {
+		t.Fatalf("%s: hintCounts gives %d, %d; hintCount %d, %d in %q", name, n6, n4, want6, want4, src)
+	}
 }
 
 // TestHintMatchers checks that the hand-written matchers count what the
