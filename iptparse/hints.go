@@ -26,22 +26,23 @@ func hintCount(src string, at func(s string, p int) int) int {
 }
 
 // hintCounts is (hintCount(src, v6HintAt), hintCount(src, v4HintAt)) in
-// one pass, looking at only the bytes where a hint can start: 'i' before
-// 'p' or 'c', '-' before '-', 'm' or 'j', and a blank before '-'.
+// one pass, looking at only the bytes where a hint can start: "ip", "ic",
+// "--i", "--r", "-m", "-j", and a blank before "-s", "-d", "--", "-p" or
+// "-j".
 func hintCounts(src string) (n6, n4 int) {
 	next6, next4 := 0, 0 // where the next match may start
-	for p := 0; p+1 < len(src); p++ {
-		switch c, d := src[p], src[p+1]; c {
+	for p := 0; p+2 < len(src); p++ {
+		switch c, d, e := src[p], src[p+1], src[p+2]; c {
 		case 'i':
 			if d != 'p' && d != 'c' {
 				continue
 			}
 		case '-':
-			if d != '-' && d != 'm' && d != 'j' {
+			if d != 'm' && d != 'j' && (d != '-' || e != 'i' && e != 'r') {
 				continue
 			}
 		default:
-			if d != '-' || !isRegexpSpace(c) {
+			if d != '-' || !isRegexpSpace(c) || e != 's' && e != 'd' && e != '-' && e != 'p' && e != 'j' {
 				continue
 			}
 		}
@@ -122,10 +123,18 @@ func keywordAfterSpaces(s string, i int, words ...string) int {
 // addrOption matches \s(-s|-d|--source|--destination|--src|--dst)\s+!?\s*
 // at p and returns where the address starts, or -1.
 func addrOption(s string, p int) int {
-	if !isRegexpSpace(s[p]) {
+	if !isRegexpSpace(s[p]) || p+2 >= len(s) || s[p+1] != '-' {
 		return -1
 	}
-	i := firstPrefix(s, p+1, "-s", "-d", "--source", "--destination", "--src", "--dst")
+	// the first of "-s", "-d", "--source", "--destination", "--src",
+	// "--dst" at p+1
+	i := -1
+	switch s[p+2] {
+	case 's', 'd':
+		i = p + 3
+	case '-':
+		i = firstPrefix(s, p+1, "--source", "--destination", "--src", "--dst")
+	}
 	if i < 0 {
 		return -1
 	}

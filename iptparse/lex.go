@@ -46,19 +46,24 @@ func splitLine(line string, file string, lineNo int) (words []Word, trailingComm
 // other line (and for unterminated quotes), which splitLine then splits.
 func splitFast(a *arena, line string, from int, file string, lineNo int) (words []Word, comment bool, ok bool) {
 	n := 0 // words, counting each blank in quotes as a word boundary too
+	blank := true
 	for i := from; i < len(line); i++ {
-		c := line[i]
-		if c >= utf8.RuneSelf || c == '\\' || c == '\n' {
+		switch lexClass[line[i]] {
+		case lexOther:
 			return nil, false, false
-		}
-		if !isBlank(c) && (i == from || isBlank(line[i-1])) {
-			n++
+		case lexBlank:
+			blank = true
+		default:
+			if blank {
+				n++
+			}
+			blank = false
 		}
 	}
 	words = a.wordList(n)
 	for i := from; i < len(line); {
 		c := line[i]
-		if isBlank(c) {
+		if lexClass[c] == lexBlank {
 			i++
 			continue
 		}
@@ -71,7 +76,7 @@ func splitFast(a *arena, line string, from int, file string, lineNo int) (words 
 			buf   []byte // the text of a word of several parts
 			parts int
 		)
-		for i < len(line) && !isBlank(line[i]) {
+		for i < len(line) && lexClass[line[i]] != lexBlank {
 			var part string
 			switch q := line[i]; q {
 			case '"', '\'':
@@ -83,7 +88,7 @@ func splitFast(a *arena, line string, from int, file string, lineNo int) (words 
 				i += end + 2
 			default:
 				j := i
-				for i < len(line) && !isBlank(line[i]) && line[i] != '"' && line[i] != '\'' {
+				for i < len(line) && lexClass[line[i]] == lexPlain {
 					i++
 				}
 				part = line[j:i]
@@ -104,6 +109,24 @@ func splitFast(a *arena, line string, from int, file string, lineNo int) (words 
 	}
 	return words, false, true
 }
+
+// The classes of bytes for splitFast.
+const (
+	lexPlain = iota
+	lexBlank
+	lexQuote
+	lexOther // what splitFast leaves to splitLine
+)
+
+var lexClass = func() (t [256]uint8) {
+	for c := utf8.RuneSelf; c < 256; c++ {
+		t[c] = lexOther
+	}
+	t['\\'], t['\n'] = lexOther, lexOther
+	t[' '], t['\t'], t['\r'] = lexBlank, lexBlank, lexBlank
+	t['"'], t['\''] = lexQuote, lexQuote
+	return t
+}()
 
 func splitBlanks(line, file string, lineNo int) []Word {
 	n := 0
