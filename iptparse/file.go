@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"runtime"
 	"strings"
 	"unicode/utf8"
 )
@@ -127,7 +128,12 @@ func DetectFamily(src string) Family {
 	if strings.Contains(head, "iptables-save") && !strings.Contains(head, "ip6tables") {
 		return FamilyIPv4
 	}
-	n6, n4 := hintCounts(src)
+	var n6, n4 int
+	if workers := runtime.GOMAXPROCS(0); workers > 1 && len(src) >= 1<<18 {
+		n6, n4 = hintCountsParallel(src, workers)
+	} else {
+		n6, n4 = hintCounts(src)
+	}
 	if n6 > n4 {
 		return FamilyIPv6
 	}

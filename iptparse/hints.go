@@ -1,6 +1,9 @@
 package iptparse
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // Counting family hints. DetectFamily counts the non-overlapping matches
 // of v6Hints and v4Hints, as len(re.FindAllStringIndex(src, -1)) would.
@@ -30,8 +33,16 @@ func hintCount(src string, at func(s string, p int) int) int {
 // "--i", "--r", "-m", "-j", and a blank before "-s", "-d", "--", "-p" or
 // "-j".
 func hintCounts(src string) (n6, n4 int) {
-	next6, next4 := 0, 0 // where the next match may start
-	for p := 0; p+2 < len(src); p++ {
+	n6, n4, _, _ = hintCountsIn(src, 0, len(src), 0, 0)
+	return n6, n4
+}
+
+// hintCountsIn is hintCounts for the matches that start from from to to,
+// with the next matches allowed to start at next6 and next4 (a match
+// before from may end after it). It also returns where the next matches
+// may start after to.
+func hintCountsIn(src string, from, to, next6, next4 int) (n6, n4, end6, end4 int) {
+	for p := from; p < to && p+2 < len(src); p++ {
 		switch c, d, e := src[p], src[p+1], src[p+2]; c {
 		case 'i':
 			if d != 'p' && d != 'c' {
@@ -56,6 +67,32 @@ func hintCounts(src string) (n6, n4 int) {
 				n4, next4 = n4+1, e
 			}
 		}
+	}
+	return n6, n4, next6, next4
+}
+
+// hintCountsParallel is hintCounts on parts pieces of src at once. Each
+// piece is counted as if no match ran into it from the piece before; in
+// the rare case one does, the piece is counted again from where that
+// match ends.
+func hintCountsParallel(src string, parts int) (n6, n4 int) {
+	type count struct{ n6, n4, end6, end4 int }
+	counts := make([]count, parts)
+	bound := func(i int) int { return len(src) * i / parts }
+	var wg sync.WaitGroup
+	for i := range counts {
+		wg.Go(func() {
+			c := &counts[i]
+			c.n6, c.n4, c.end6, c.end4 = hintCountsIn(src, bound(i), bound(i+1), bound(i), bound(i))
+		})
+	}
+	wg.Wait()
+	next6, next4 := 0, 0
+	for i, c := range counts {
+		if from := bound(i); next6 > from || next4 > from {
+			c.n6, c.n4, c.end6, c.end4 = hintCountsIn(src, from, bound(i+1), next6, next4)
+		}
+		n6, n4, next6, next4 = n6+c.n6, n4+c.n4, c.end6, c.end4
 	}
 	return n6, n4
 }
