@@ -376,8 +376,15 @@ func shortOptName(c byte) string {
 	return "-" + string(c)
 }
 
-// base handles one of iptables' own options.
+// base handles one of iptables' own options. A "!" before it has been
+// used up afterwards.
 func (st *parseState) base(w Word, c byte, mode ArgMode, inline string, hasInline bool) error {
+	err := st.baseOption(w, c, mode, inline, hasInline)
+	st.invert = false
+	return err
+}
+
+func (st *parseState) baseOption(w Word, c byte, mode ArgMode, inline string, hasInline bool) error {
 	var arg Word
 	var err error
 	if mode == ArgRequired {
@@ -398,8 +405,6 @@ func (st *parseState) base(w Word, c byte, mode ArgMode, inline string, hasInlin
 		return Word{}, false
 	}
 	cmd := st.cmd
-	invert := st.invert
-	defer func() { st.invert = false }()
 	switch c {
 	case 'A', 'C':
 		op := OpAppend
@@ -698,7 +703,6 @@ func (st *parseState) base(w Word, c byte, mode ArgMode, inline string, hasInlin
 	default:
 		return st.unknownOption(w, "-"+string(c))
 	}
-	_ = invert
 	return nil
 }
 
