@@ -233,7 +233,7 @@ func scanSave(f *File, src string) []entry {
 		}
 		line := strings.TrimRight(raw, "\r")
 		t := strings.TrimSpace(line)
-		pos := Pos{File: f.Name, Line: lineNo, Col: 1 + len(line) - len(strings.TrimLeft(line, " \t"))}
+		pos := Pos{File: f.Name, Line: lineNo, Col: 1 + len(line) - len(trimBlanksLeft(line))}
 		switch {
 		case t == "" || strings.HasPrefix(t, "#"):
 			continue
@@ -344,7 +344,7 @@ func (sp *saveParser) parse(e *entry) Item {
 	from := 0
 	var counters Counters
 	hasCounters := false
-	if trimmed := strings.TrimLeft(line, " \t"); strings.HasPrefix(trimmed, "[") {
+	if trimmed := trimBlanksLeft(line); strings.HasPrefix(trimmed, "[") {
 		if c, n, ok := leadingCounters(trimmed); ok {
 			counters, hasCounters = c, true
 			// the words start after the counters; columns count from
