@@ -96,7 +96,13 @@ var (
 // DetectFormat tells a save file from a list of commands: save files have
 // "*table" headers or start rules with "-A".
 func DetectFormat(src string) Format {
-	for _, line := range strings.Split(src, "\n") {
+	for rest, more := src, true; more; {
+		line := rest
+		if i := strings.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i], rest[i+1:]
+		} else {
+			more = false
+		}
 		t := strings.TrimSpace(line)
 		switch {
 		case t == "" || strings.HasPrefix(t, "#"):
