@@ -94,6 +94,17 @@ func parseUintBase(s string, base int) (uint64, bool) {
 	if (base == 0 || base == 10) && (t[0] < '0' || t[0] > '9') {
 		return 0, false // a name: spare strconv's error
 	}
+	if (base == 10 || base == 0 && (t[0] != '0' || len(t) == 1)) && len(t) <= 19 {
+		// A decimal number that cannot overflow: no need for strconv.
+		var v uint64
+		i := 0
+		for ; i < len(t) && '0' <= t[i] && t[i] <= '9'; i++ {
+			v = v*10 + uint64(t[i]-'0')
+		}
+		if i == len(t) {
+			return v, true
+		}
+	}
 	v, err := strconv.ParseUint(t, base, 64)
 	if err != nil {
 		if base == 0 && (t == "0x" || t == "0X") {
