@@ -94,7 +94,9 @@ func (p *Parser) ParseCommand(words []Word) (*Command, error) {
 // parse is ParseCommand taking the nodes from a.
 func (p *Parser) parse(words []Word, a *arena) (*Command, error) {
 	cmd := a.command()
-	*cmd = Command{Words: words, Family: p.Family, Table: p.Table}
+	// cmd is zeroed: setting fields one by one spares the write barrier
+	// of a whole Command while the collector runs (so below)
+	cmd.Words, cmd.Family, cmd.Table = words, p.Family, p.Table
 	if cmd.Table == "" {
 		cmd.Table = "filter"
 	}
@@ -541,7 +543,7 @@ func (st *parseState) baseOption(w Word, c byte, mode ArgMode, inline string, ha
 			return st.errorf(arg.Pos, "rule would never match protocol")
 		}
 		st.proto = st.a.protoSel()
-		*st.proto = ProtoSel{Pos: w.Pos, Neg: st.invert, Name: name, Num: num}
+		st.proto.Pos, st.proto.Neg, st.proto.Name, st.proto.Num = w.Pos, st.invert, name, num
 		st.rule().Proto = st.proto
 	case 's', 'd':
 		if err := st.checkInverse(w, &arg); err != nil {
@@ -577,7 +579,7 @@ func (st *parseState) baseOption(w Word, c byte, mode ArgMode, inline string, ha
 			cmd.Warnings = append(cmd.Warnings, Warning{Pos: arg.Pos, Msg: fmt.Sprintf("weird character in interface `%s' ('/' and ' ' are not allowed by the kernel)", arg.Text)})
 		}
 		sel := st.a.ifaceSel()
-		*sel = IfaceSel{Pos: w.Pos, Neg: st.invert, Name: arg.Text}
+		sel.Pos, sel.Neg, sel.Name = w.Pos, st.invert, arg.Text
 		if c == 'i' {
 			st.rule().In = sel
 		} else {
@@ -602,12 +604,12 @@ func (st *parseState) baseOption(w Word, c byte, mode ArgMode, inline string, ha
 			return err
 		}
 		t := st.a.target()
-		*t = Target{Pos: w.Pos, Name: arg.Text, Goto: c == 'g'}
+		t.Pos, t.Name, t.Goto = w.Pos, arg.Text, c == 'g'
 		st.rule().Target = t
 		if c == 'j' && arg.Text != "CONTINUE" {
 			if spec := st.p.Registry.Target(arg.Text, st.p.Family); spec != nil {
 				t.Ext = st.a.ext()
-				*t.Ext = Ext{Pos: w.Pos, Kind: KindTarget, Name: arg.Text, Spec: spec}
+				t.Ext.Pos, t.Ext.Kind, t.Ext.Name, t.Ext.Spec = w.Pos, KindTarget, arg.Text, spec
 				st.exts = append(st.exts, t.Ext)
 			}
 		}
@@ -624,7 +626,7 @@ func (st *parseState) baseOption(w Word, c byte, mode ArgMode, inline string, ha
 			return &Error{Pos: arg.Pos, Msg: fmt.Sprintf("Couldn't load match `%s':No such file or directory", name)}
 		}
 		m := st.a.ext()
-		*m = Ext{Pos: w.Pos, Kind: KindMatch, Name: spec.Name, Spec: spec}
+		m.Pos, m.Kind, m.Name, m.Spec = w.Pos, KindMatch, spec.Name, spec
 		r := st.rule()
 		r.Matches = st.a.appendExt(r.Matches, m)
 		st.exts = append(st.exts, m)
@@ -825,7 +827,7 @@ func (st *parseState) loadProto(pos Pos) bool {
 		return false
 	}
 	m := st.a.ext()
-	*m = Ext{Pos: pos, Kind: KindMatch, Name: spec.Name, Spec: spec, Implicit: true}
+	m.Pos, m.Kind, m.Name, m.Spec, m.Implicit = pos, KindMatch, spec.Name, spec, true
 	r := st.rule()
 	r.Matches = st.a.appendExt(r.Matches, m)
 	st.exts = append(st.exts, m)
@@ -837,7 +839,7 @@ func (st *parseState) extOption(w Word, x *Ext, o *OptionSpec, inline string, ha
 	neg := st.invert
 	st.invert = false
 	opt := st.a.option()
-	*opt = Option{Pos: w.Pos, Spec: o, Name: o.Name, Written: w.Text, Neg: neg}
+	opt.Pos, opt.Spec, opt.Name, opt.Written, opt.Neg = w.Pos, o, o.Name, w.Text, neg
 	n := o.Words()
 	switch {
 	case n == 0:

@@ -271,7 +271,7 @@ func scanSave(f *File, src string) []entry {
 				continue
 			}
 			d := one(&decls)
-			*d = ChainDecl{Pos: pos, Table: table, Name: fields[0], Policy: fields[1]}
+			d.Pos, d.Table, d.Name, d.Policy = pos, table, fields[0], fields[1]
 			// iptables-restore reads the counters of built-in chains
 			// only; after "-" it ignores the rest of the line.
 			if nfields >= 3 && d.Policy != "-" {
@@ -294,7 +294,13 @@ func scanSave(f *File, src string) []entry {
 				bad(pos, line, Errorf(pos, "", "rule outside a table (no *table line before it)"))
 				continue
 			}
-			entries = append(entries, entry{pos: pos, line: line, table: table})
+			if len(entries) == cap(entries) {
+				entries = append(entries, entry{})
+			} else {
+				entries = entries[:len(entries)+1]
+			}
+			e := &entries[len(entries)-1] // set field by field: see (*Parser).parse
+			e.pos, e.line, e.table = pos, line, table
 		}
 	}
 	if table != "" {
@@ -383,7 +389,7 @@ func (sp *saveParser) parse(e *entry) Item {
 		*cmd.Counters = counters
 	}
 	cl := sp.a.commandLine()
-	*cl = CommandLine{Command: cmd, Line: line}
+	cl.Command, cl.Line = cmd, line
 	return cl
 }
 

@@ -105,7 +105,15 @@ func splitFast(a *arena, line string, from int, file string, lineNo int) (words 
 		if parts > 1 {
 			text = string(buf)
 		}
-		words = append(words, Word{Text: text, Pos: Pos{File: file, Line: lineNo, Col: start + 1}})
+		// Set the fields of the zeroed slot one by one: cheaper than
+		// appending a Word while the collector runs.
+		if len(words) == cap(words) {
+			words = append(words, Word{})
+		} else {
+			words = words[:len(words)+1]
+		}
+		wd := &words[len(words)-1]
+		wd.Text, wd.Pos.File, wd.Pos.Line, wd.Pos.Col = text, file, lineNo, start+1
 	}
 	return words, false, true
 }
