@@ -2,7 +2,6 @@ package iptparse
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"unicode"
 )
@@ -49,8 +48,8 @@ var baseOpts = []baseOpt{
 	{"ipv6", '6', ArgDefault},
 }
 
-// shortArg is IPT_OPTSTRING: the argument mode of each short option.
-var shortArg = map[byte]ArgMode{
+// shortArgs is IPT_OPTSTRING: the argument mode of each short option.
+var shortArgs = map[byte]ArgMode{
 	'A': ArgRequired, 'C': ArgRequired, 'D': ArgRequired, 'E': ArgRequired,
 	'F': ArgOptional, 'I': ArgRequired, 'L': ArgOptional, 'M': ArgRequired,
 	'N': ArgRequired, 'P': ArgRequired, 'R': ArgRequired, 'S': ArgOptional,
@@ -62,9 +61,18 @@ var shortArg = map[byte]ArgMode{
 	'w': ArgOptional, 'x': ArgDefault,
 }
 
+// shortArg and shortOpt are shortArgs as tables: the mode, and whether
+// there is such an option.
+var shortArg, shortOpt = func() (mode [256]ArgMode, ok [256]bool) {
+	for c, m := range shortArgs {
+		mode[c], ok[c] = m, true
+	}
+	return
+}()
+
 // parseState is the state of one ParseCommand call.
 type parseState struct {
-	p         *Parser
+	p         Parser // a copy: st.exts leaks to the arena, and st with it
 	cmd       *Command
 	words     []Word
 	next      int  // index of the next word to read (getopt's optind)
@@ -73,26 +81,38 @@ type parseState struct {
 	exts      []*Ext // loaded extensions, in load order (matches and target)
 	proto     *ProtoSel
 	protoUsed bool
-	seenOpt   []string // core options given, to catch repeats (a few: a slice beats a map)
-	seenBuf   [8]string
+	seen      uint16 // core options given, to catch repeats (bits: onceFlags)
+	a         *arena // where the nodes come from (nil: the heap, one by one)
 }
 
 // ParseCommand parses the words of one iptables command (without the
 // program name).
 func (p *Parser) ParseCommand(words []Word) (*Command, error) {
-	cmd := &Command{Words: words, Family: p.Family, Table: p.Table}
+	return p.parse(words, nil)
+}
+
+// parse is ParseCommand taking the nodes from a.
+func (p *Parser) parse(words []Word, a *arena) (*Command, error) {
+	cmd := a.command()
+	// cmd is zeroed: setting fields one by one spares the write barrier
+	// of a whole Command while the collector runs (so below)
+	cmd.Words, cmd.Family, cmd.Table = words, p.Family, p.Table
 	if cmd.Table == "" {
 		cmd.Table = "filter"
 	}
 	if len(words) > 0 {
 		cmd.Pos = words[0].Pos
 	}
-	st := &parseState{p: p, cmd: cmd, words: words}
-	st.seenOpt = st.seenBuf[:0]
-	if err := st.run(); err != nil {
-		return cmd, err
+	st := parseState{p: *p, cmd: cmd, words: words, a: a}
+	if a != nil {
+		st.exts = a.extScratch[:0]
 	}
-	return cmd, nil
+	err := st.run()
+	if a != nil {
+		clear(st.exts)
+		a.extScratch = st.exts[:0]
+	}
+	return cmd, err
 }
 
 func (st *parseState) errorf(pos Pos, format string, args ...any) *Error {
@@ -254,7 +274,7 @@ func (st *parseState) shortOptions(w Word) error {
 	t := w.Text
 	for i := 1; i < len(t); i++ {
 		c := t[i]
-		mode, ok := shortArg[c]
+		mode, ok := shortArg[c], shortOpt[c]
 		if !ok {
 			if st.loadProto(w.Pos) {
 				// Retry the whole word with the protocol match loaded; an
@@ -327,11 +347,17 @@ func (st *parseState) setCommand(w Word, op Op) error {
 	return nil
 }
 
-func (st *parseState) once(w Word, key string) error {
-	if slices.Contains(st.seenOpt, key) {
-		return st.errorf(w.Pos, "multiple %s flags not allowed", key)
+// onceFlags are the core options that may be given once, in the order of
+// their bits in parseState.seen.
+const onceFlags = "psdiofjtc"
+
+// once records the core option -c and fails if it was given before.
+func (st *parseState) once(w Word, c byte) error {
+	bit := uint16(1) << strings.IndexByte(onceFlags, c)
+	if st.seen&bit != 0 {
+		return st.errorf(w.Pos, "multiple %s flags not allowed", shortOptName(c))
 	}
-	st.seenOpt = append(st.seenOpt, key)
+	st.seen |= bit
 	return nil
 }
 
@@ -352,8 +378,15 @@ func shortOptName(c byte) string {
 	return "-" + string(c)
 }
 
-// base handles one of iptables' own options.
+// base handles one of iptables' own options. A "!" before it has been
+// used up afterwards.
 func (st *parseState) base(w Word, c byte, mode ArgMode, inline string, hasInline bool) error {
+	err := st.baseOption(w, c, mode, inline, hasInline)
+	st.invert = false
+	return err
+}
+
+func (st *parseState) baseOption(w Word, c byte, mode ArgMode, inline string, hasInline bool) error {
 	var arg Word
 	var err error
 	if mode == ArgRequired {
@@ -374,8 +407,6 @@ func (st *parseState) base(w Word, c byte, mode ArgMode, inline string, hasInlin
 		return Word{}, false
 	}
 	cmd := st.cmd
-	invert := st.invert
-	defer func() { st.invert = false }()
 	switch c {
 	case 'A', 'C':
 		op := OpAppend
@@ -500,7 +531,7 @@ func (st *parseState) base(w Word, c byte, mode ArgMode, inline string, hasInlin
 		if err := st.checkInverse(w, &arg); err != nil {
 			return err
 		}
-		if err := st.once(w, "-p"); err != nil {
+		if err := st.once(w, 'p'); err != nil {
 			return err
 		}
 		name := strings.ToLower(arg.Text)
@@ -511,13 +542,14 @@ func (st *parseState) base(w Word, c byte, mode ArgMode, inline string, hasInlin
 		if num == 0 && st.invert {
 			return st.errorf(arg.Pos, "rule would never match protocol")
 		}
-		st.proto = &ProtoSel{Pos: w.Pos, Neg: st.invert, Name: name, Num: num}
+		st.proto = st.a.protoSel()
+		st.proto.Pos, st.proto.Neg, st.proto.Name, st.proto.Num = w.Pos, st.invert, name, num
 		st.rule().Proto = st.proto
 	case 's', 'd':
 		if err := st.checkInverse(w, &arg); err != nil {
 			return err
 		}
-		if err := st.once(w, shortOptName(c)); err != nil {
+		if err := st.once(w, c); err != nil {
 			return err
 		}
 		sel, err := st.parseAddrList(arg)
@@ -537,7 +569,7 @@ func (st *parseState) base(w Word, c byte, mode ArgMode, inline string, hasInlin
 		if err := st.checkInverse(w, &arg); err != nil {
 			return err
 		}
-		if err := st.once(w, shortOptName(c)); err != nil {
+		if err := st.once(w, c); err != nil {
 			return err
 		}
 		if len(arg.Text) >= 16 {
@@ -546,7 +578,8 @@ func (st *parseState) base(w Word, c byte, mode ArgMode, inline string, hasInlin
 		if strings.ContainsAny(arg.Text, "/ ") {
 			cmd.Warnings = append(cmd.Warnings, Warning{Pos: arg.Pos, Msg: fmt.Sprintf("weird character in interface `%s' ('/' and ' ' are not allowed by the kernel)", arg.Text)})
 		}
-		sel := &IfaceSel{Pos: w.Pos, Neg: st.invert, Name: arg.Text}
+		sel := st.a.ifaceSel()
+		sel.Pos, sel.Neg, sel.Name = w.Pos, st.invert, arg.Text
 		if c == 'i' {
 			st.rule().In = sel
 		} else {
@@ -556,7 +589,7 @@ func (st *parseState) base(w Word, c byte, mode ArgMode, inline string, hasInlin
 		if st.p.Family == FamilyIPv6 {
 			return st.errorf(w.Pos, "`-f' is not supported in IPv6, use -m frag instead")
 		}
-		if err := st.once(w, "-f"); err != nil {
+		if err := st.once(w, 'f'); err != nil {
 			return err
 		}
 		st.rule().Frag = &FragSel{Pos: w.Pos, Neg: st.invert}
@@ -564,17 +597,19 @@ func (st *parseState) base(w Word, c byte, mode ArgMode, inline string, hasInlin
 		if st.invert {
 			return st.errorf(st.notPos, "cannot have ! before -%c", c)
 		}
-		if err := st.once(w, "-j"); err != nil {
+		if err := st.once(w, 'j'); err != nil {
 			return st.errorf(w.Pos, "multiple -j flags not allowed")
 		}
 		if err := validTargetName(arg); err != nil {
 			return err
 		}
-		t := &Target{Pos: w.Pos, Name: arg.Text, Goto: c == 'g'}
+		t := st.a.target()
+		t.Pos, t.Name, t.Goto = w.Pos, arg.Text, c == 'g'
 		st.rule().Target = t
 		if c == 'j' && arg.Text != "CONTINUE" {
 			if spec := st.p.Registry.Target(arg.Text, st.p.Family); spec != nil {
-				t.Ext = &Ext{Pos: w.Pos, Kind: KindTarget, Name: arg.Text, Spec: spec}
+				t.Ext = st.a.ext()
+				t.Ext.Pos, t.Ext.Kind, t.Ext.Name, t.Ext.Spec = w.Pos, KindTarget, arg.Text, spec
 				st.exts = append(st.exts, t.Ext)
 			}
 		}
@@ -590,8 +625,10 @@ func (st *parseState) base(w Word, c byte, mode ArgMode, inline string, hasInlin
 		if spec == nil {
 			return &Error{Pos: arg.Pos, Msg: fmt.Sprintf("Couldn't load match `%s':No such file or directory", name)}
 		}
-		m := &Ext{Pos: w.Pos, Kind: KindMatch, Name: spec.Name, Spec: spec}
-		st.rule().Matches = append(st.rule().Matches, m)
+		m := st.a.ext()
+		m.Pos, m.Kind, m.Name, m.Spec = w.Pos, KindMatch, spec.Name, spec
+		r := st.rule()
+		r.Matches = st.a.appendExt(r.Matches, m)
 		st.exts = append(st.exts, m)
 	case 't':
 		if st.invert {
@@ -600,12 +637,12 @@ func (st *parseState) base(w Word, c byte, mode ArgMode, inline string, hasInlin
 		if st.p.Restore {
 			return st.errorf(w.Pos, "The -t option cannot be used in iptables-restore")
 		}
-		if err := st.once(w, "-t"); err != nil {
+		if err := st.once(w, 't'); err != nil {
 			return err
 		}
 		cmd.Table = arg.Text
 	case 'c':
-		if err := st.once(w, "-c"); err != nil {
+		if err := st.once(w, 'c'); err != nil {
 			return err
 		}
 		pcnt, bcnt, found := strings.Cut(arg.Text, ",")
@@ -624,7 +661,8 @@ func (st *parseState) base(w Word, c byte, mode ArgMode, inline string, hasInlin
 		if !ok2 {
 			return st.errorf(w.Pos, "-c byte counter not numeric")
 		}
-		cmd.Counters = &Counters{Packets: p, Bytes: b}
+		cmd.Counters = st.a.counter()
+		*cmd.Counters = Counters{Packets: p, Bytes: b}
 	case 'w', 'W':
 		// The xtables lock: meaningless when translating; accept the
 		// optional seconds argument.
@@ -667,13 +705,12 @@ func (st *parseState) base(w Word, c byte, mode ArgMode, inline string, hasInlin
 	default:
 		return st.unknownOption(w, "-"+string(c))
 	}
-	_ = invert
 	return nil
 }
 
 func (st *parseState) rule() *Rule {
 	if st.cmd.Rule == nil {
-		st.cmd.Rule = &Rule{}
+		st.cmd.Rule = st.a.rule()
 	}
 	return st.cmd.Rule
 }
@@ -718,20 +755,22 @@ func validTargetName(w Word) error {
 
 // parseAddrList parses -s/-d arguments: a comma list of "addr[/mask]".
 func (st *parseState) parseAddrList(arg Word) (*AddrSel, error) {
-	sel := &AddrSel{}
-	parts := []string{arg.Text}
-	if strings.Contains(arg.Text, ",") {
-		parts = strings.Split(arg.Text, ",")
+	maxBits := 32
+	if st.p.Family == FamilyIPv6 {
+		maxBits = 128
 	}
-	for _, part := range parts {
-		part = strings.TrimLeft(part, " \t")
-		addr, mask, hasMask := strings.Cut(part, "/")
+	addrs := st.a.addrList(strings.Count(arg.Text, ",") + 1)
+	for rest, more := arg.Text, true; more; {
+		part := rest
+		if i := strings.IndexByte(rest, ','); i >= 0 {
+			part, rest = rest[:i], rest[i+1:]
+		} else {
+			more = false
+		}
+		part = trimBlanksLeft(part)
+		addr, mask, hasMask := part, "", false
 		if i := strings.LastIndexByte(part, '/'); i >= 0 {
 			addr, mask, hasMask = part[:i], part[i+1:], true
-		}
-		maxBits := 32
-		if st.p.Family == FamilyIPv6 {
-			maxBits = 128
 		}
 		pl := Plen{Bits: maxBits, Mask: prefixMask(maxBits, maxBits)}
 		if hasMask {
@@ -751,9 +790,19 @@ func (st *parseState) parseAddrList(arg Word) (*AddrSel, error) {
 			return nil, &Error{Pos: arg.Pos, Msg: err.Error()}
 		}
 		am := AddrMask{Addr: andAddr(a, pl.Mask), Mask: pl.Mask, Bits: pl.Bits}
-		sel.Addrs = append(sel.Addrs, am)
+		addrs = append(addrs, am)
 	}
+	sel := st.a.addrSel()
+	sel.Addrs = addrs
 	return sel, nil
+}
+
+// trimBlanksLeft is strings.TrimLeft(s, " \t").
+func trimBlanksLeft(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	return s
 }
 
 // loadProto loads the match named by -p when an unknown option is met,
@@ -777,8 +826,10 @@ func (st *parseState) loadProto(pos Pos) bool {
 	if spec == nil {
 		return false
 	}
-	m := &Ext{Pos: pos, Kind: KindMatch, Name: spec.Name, Spec: spec, Implicit: true}
-	st.rule().Matches = append(st.rule().Matches, m)
+	m := st.a.ext()
+	m.Pos, m.Kind, m.Name, m.Spec, m.Implicit = pos, KindMatch, spec.Name, spec, true
+	r := st.rule()
+	r.Matches = st.a.appendExt(r.Matches, m)
 	st.exts = append(st.exts, m)
 	return true
 }
@@ -787,7 +838,8 @@ func (st *parseState) loadProto(pos Pos) bool {
 func (st *parseState) extOption(w Word, x *Ext, o *OptionSpec, inline string, hasInline bool) error {
 	neg := st.invert
 	st.invert = false
-	opt := &Option{Pos: w.Pos, Spec: o, Name: o.Name, Written: w.Text, Neg: neg}
+	opt := st.a.option()
+	opt.Pos, opt.Spec, opt.Name, opt.Written, opt.Neg = w.Pos, o, o.Name, w.Text, neg
 	n := o.Words()
 	switch {
 	case n == 0:
@@ -796,31 +848,38 @@ func (st *parseState) extOption(w Word, x *Ext, o *OptionSpec, inline string, ha
 		}
 	case o.Arg == ArgOptional:
 		if hasInline {
-			opt.Args = []Word{{Text: inline, Pos: w.Pos}}
+			opt.Args = append(st.a.wordList(1), Word{Text: inline, Pos: w.Pos})
 		} else if st.hasArg() {
-			opt.Args = []Word{st.words[st.next]}
+			opt.Args = st.words[st.next : st.next+1 : st.next+1]
 			st.next++
 		}
 	default:
-		first, err := st.takeArg(w, inline, hasInline)
-		if err != nil {
-			return &Error{Pos: w.Pos, Ext: x.Label(), Msg: fmt.Sprintf("option \"--%s\" requires an argument", o.Name)}
+		// The arguments are the next words, or the inline one and the
+		// words after it.
+		first, idx := Word{Text: inline, Pos: w.Pos}, -1
+		if !hasInline {
+			if st.next >= len(st.words) {
+				return &Error{Pos: w.Pos, Ext: x.Label(), Msg: fmt.Sprintf("option \"--%s\" requires an argument", o.Name)}
+			}
+			first, idx = st.words[st.next], st.next
+			st.next++
 		}
 		if first.Text == "!" && !neg && st.next < len(st.words) {
 			st.cmd.Warnings = append(st.cmd.Warnings, Warning{Pos: first.Pos,
 				Msg: fmt.Sprintf("intrapositioned negation (`--%s ! this`) is deprecated; read as `! --%s this`", o.Name, o.Name)})
 			neg, opt.Neg = true, true
-			first = st.words[st.next]
+			first, idx = st.words[st.next], st.next
 			st.next++
 		}
-		opt.Args = append(opt.Args, first)
-		for len(opt.Args) < n {
-			if st.next >= len(st.words) {
-				return &Error{Pos: w.Pos, Ext: x.Label(), Msg: fmt.Sprintf("option \"--%s\" requires %d arguments", o.Name, n)}
-			}
-			opt.Args = append(opt.Args, st.words[st.next])
-			st.next++
+		if st.next+n-1 > len(st.words) {
+			return &Error{Pos: w.Pos, Ext: x.Label(), Msg: fmt.Sprintf("option \"--%s\" requires %d arguments", o.Name, n)}
 		}
+		if idx >= 0 {
+			opt.Args = st.words[idx : idx+n : idx+n]
+		} else {
+			opt.Args = append(append(st.a.wordList(n), first), st.words[st.next:st.next+n-1]...)
+		}
+		st.next += n - 1
 	}
 	if neg && o.Flags&Invert == 0 {
 		return &Error{Pos: w.Pos, Ext: x.Label(), Msg: fmt.Sprintf("option \"--%s\" cannot be inverted", o.Name)}
@@ -835,7 +894,7 @@ func (st *parseState) extOption(w Word, x *Ext, o *OptionSpec, inline string, ha
 		}
 		opt.Value = v
 	}
-	x.Options = append(x.Options, opt)
+	x.Options = st.a.appendOption(x.Options, opt)
 	return nil
 }
 
@@ -857,7 +916,7 @@ func (st *parseState) finish() error {
 		return st.errorf(cmd.OpPos, "rule options are not allowed with %s", cmd.Op)
 	}
 	if cmd.Op.HasRule() && cmd.Rule == nil {
-		cmd.Rule = &Rule{}
+		cmd.Rule = st.a.rule()
 	}
 	if len(cmd.Chain) >= 29 {
 		return st.errorf(cmd.OpPos, "chain name `%s' too long (must be under 29 chars)", cmd.Chain)

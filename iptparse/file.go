@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"runtime"
 	"strings"
+	"unicode/utf8"
 )
 
 // Format is the kind of input file.
@@ -94,7 +96,13 @@ var (
 // DetectFormat tells a save file from a list of commands: save files have
 // "*table" headers or start rules with "-A".
 func DetectFormat(src string) Format {
-	for _, line := range strings.Split(src, "\n") {
+	for rest, more := src, true; more; {
+		line := rest
+		if i := strings.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i], rest[i+1:]
+		} else {
+			more = false
+		}
 		t := strings.TrimSpace(line)
 		switch {
 		case t == "" || strings.HasPrefix(t, "#"):
@@ -126,8 +134,12 @@ func DetectFamily(src string) Family {
 	if strings.Contains(head, "iptables-save") && !strings.Contains(head, "ip6tables") {
 		return FamilyIPv4
 	}
-	n6 := hintCount(src, v6HintAt)
-	n4 := hintCount(src, v4HintAt)
+	var n6, n4 int
+	if workers := runtime.GOMAXPROCS(0); workers > 1 && len(src) >= 1<<18 {
+		n6, n4 = hintCountsParallel(src, workers)
+	} else {
+		n6, n4 = hintCounts(src)
+	}
 	if n6 > n4 {
 		return FamilyIPv6
 	}
@@ -164,7 +176,7 @@ func ParseFileFunc(name string, src string, reg Registry, fam Family, start func
 		if start != nil {
 			start(f)
 		}
-		parseEntries(entries, func(e *entry) Item { return parseSaveRule(f, reg, e) }, each)
+		parseEntries(entries, func() func(*entry) Item { return (&saveParser{f: f, reg: reg}).parse }, each)
 		return f
 	}
 	if fam == FamilyAny {
@@ -213,6 +225,10 @@ func scanSave(f *File, src string) []entry {
 	table := ""
 	tablePos := Pos{}
 	lineNo := 0
+	var (
+		decls    []ChainDecl // slabs
+		counters []Counters
+	)
 	for rest := src; rest != "" || lineNo == 0; {
 		lineNo++
 		raw := rest
@@ -223,7 +239,7 @@ func scanSave(f *File, src string) []entry {
 		}
 		line := strings.TrimRight(raw, "\r")
 		t := strings.TrimSpace(line)
-		pos := Pos{File: f.Name, Line: lineNo, Col: 1 + len(line) - len(strings.TrimLeft(line, " \t"))}
+		pos := Pos{File: f.Name, Line: lineNo, Col: 1 + len(line) - len(trimBlanksLeft(line))}
 		switch {
 		case t == "" || strings.HasPrefix(t, "#"):
 			continue
@@ -249,21 +265,24 @@ func scanSave(f *File, src string) []entry {
 				bad(pos, line, Errorf(pos, "", "chain declaration outside a table (no *table line before it)"))
 				continue
 			}
-			fields := strings.Fields(t[1:])
-			if len(fields) < 2 {
+			fields, nfields := chainFields(t[1:])
+			if nfields < 2 {
 				bad(pos, line, Errorf(pos, "", "bad chain declaration %q: expected \":CHAIN POLICY [packets:bytes]\"", t))
 				continue
 			}
-			d := &ChainDecl{Pos: pos, Table: table, Name: fields[0], Policy: fields[1]}
+			d := one(&decls)
+			d.Pos, d.Table, d.Name, d.Policy = pos, table, fields[0], fields[1]
 			// iptables-restore reads the counters of built-in chains
 			// only; after "-" it ignores the rest of the line.
-			if len(fields) >= 3 && d.Policy != "-" {
-				m := countersRe.FindStringSubmatch(fields[2])
-				if m == nil {
+			if nfields >= 3 && d.Policy != "-" {
+				// leadingCounters is countersRe, and the field has no blanks
+				c, _, ok := leadingCounters(fields[2])
+				if !ok {
 					bad(pos, line, Errorf(pos, "", "bad counters %q in chain declaration", fields[2]))
 					continue
 				}
-				d.Counters = countersOf(m)
+				d.Counters = one(&counters)
+				*d.Counters = c
 			}
 			if d.Policy != "-" && d.Policy != "ACCEPT" && d.Policy != "DROP" {
 				bad(pos, line, Errorf(pos, "", "bad policy %q for chain %s (expected ACCEPT, DROP or -)", d.Policy, d.Name))
@@ -275,7 +294,13 @@ func scanSave(f *File, src string) []entry {
 				bad(pos, line, Errorf(pos, "", "rule outside a table (no *table line before it)"))
 				continue
 			}
-			entries = append(entries, entry{pos: pos, line: line, table: table})
+			if len(entries) == cap(entries) {
+				entries = append(entries, entry{})
+			} else {
+				entries = entries[:len(entries)+1]
+			}
+			e := &entries[len(entries)-1] // set field by field: see (*Parser).parse
+			e.pos, e.line, e.table = pos, line, table
 		}
 	}
 	if table != "" {
@@ -284,41 +309,94 @@ func scanSave(f *File, src string) []entry {
 	return entries
 }
 
-// parseSaveRule parses a rule line of a save file.
-func parseSaveRule(f *File, reg Registry, e *entry) Item {
-	pos, line := e.pos, e.line
-	body := line
-	var counters *Counters
-	if trimmed := strings.TrimLeft(body, " \t"); strings.HasPrefix(trimmed, "[") {
-		if c, n, ok := leadingCounters(trimmed); ok {
-			counters = c
-			lead := len(body) - len(trimmed)
-			// keep columns right: blank out the counters
-			body = body[:lead] + strings.Repeat(" ", n) + body[lead+n:]
+// chainFields returns the first three of strings.Fields(s) and how many
+// fields (at most three) there are.
+func chainFields(s string) (f [3]string, n int) {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			all := strings.Fields(s)
+			n = copy(f[:], all)
+			return f, n
 		}
 	}
-	words, comment, err := SplitLine(body, f.Name, pos.Line)
-	if err != nil {
-		return f.badLine(pos, line, err)
+	for i := 0; i < len(s) && n < 3; {
+		for i < len(s) && asciiSpace(s[i]) {
+			i++
+		}
+		j := i
+		for i < len(s) && !asciiSpace(s[i]) {
+			i++
+		}
+		if i > j {
+			f[n] = s[j:i]
+			n++
+		}
 	}
-	p := &Parser{Registry: reg, Family: f.Family, Restore: true, Table: e.table}
-	cmd, err := p.ParseCommand(words)
+	return f, n
+}
+
+// asciiSpace is the ASCII part of unicode.IsSpace, which strings.Fields
+// splits at.
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
+// saveParser parses the rule lines of a save file; each parse worker has
+// its own.
+type saveParser struct {
+	f   *File
+	reg Registry
+	a   arena
+}
+
+// parse parses a rule line of a save file.
+func (sp *saveParser) parse(e *entry) Item {
+	f := sp.f
+	pos, line := e.pos, e.line
+	from := 0
+	var counters Counters
+	hasCounters := false
+	if trimmed := trimBlanksLeft(line); strings.HasPrefix(trimmed, "[") {
+		if c, n, ok := leadingCounters(trimmed); ok {
+			counters, hasCounters = c, true
+			// the words start after the counters; columns count from
+			// the start of the line
+			from = len(line) - len(trimmed) + n
+		}
+	}
+	words, comment, ok := splitFast(&sp.a, line, from, f.Name, pos.Line)
+	if !ok {
+		body := line
+		if from > 0 {
+			// keep columns right: blank out the counters
+			body = strings.Repeat(" ", from) + line[from:]
+		}
+		var err error
+		if words, comment, err = splitLine(body, f.Name, pos.Line); err != nil {
+			return f.badLine(pos, line, err)
+		}
+	}
+	p := Parser{Registry: sp.reg, Family: f.Family, Restore: true, Table: e.table}
+	cmd, err := p.parse(words, &sp.a)
 	if err != nil {
 		return f.badLine(pos, line, err)
 	}
 	if comment {
 		cmd.Warnings = append(cmd.Warnings, Warning{Pos: pos, Msg: "text after '#' ignored (iptables-restore would reject it)"})
 	}
-	if counters != nil && cmd.Counters == nil {
-		cmd.Counters = counters
+	if hasCounters && cmd.Counters == nil {
+		cmd.Counters = sp.a.counter()
+		*cmd.Counters = counters
 	}
-	return &CommandLine{Command: cmd, Line: line}
+	cl := sp.a.commandLine()
+	cl.Command, cl.Line = cmd, line
+	return cl
 }
 
 // leadingCounters reads "[packets:bytes]" and the blanks after it at the
 // start of s, as countersRe does (TestLeadingCounters), and returns its
 // length.
-func leadingCounters(s string) (c *Counters, n int, ok bool) {
+func leadingCounters(s string) (c Counters, n int, ok bool) {
 	digits := func(i int) int {
 		j := i
 		for j < len(s) && '0' <= s[j] && s[j] <= '9' {
@@ -327,15 +405,15 @@ func leadingCounters(s string) (c *Counters, n int, ok bool) {
 		return j
 	}
 	if !strings.HasPrefix(s, "[") {
-		return nil, 0, false
+		return c, 0, false
 	}
 	p := digits(1)
 	if p == 1 || p == len(s) || s[p] != ':' {
-		return nil, 0, false
+		return c, 0, false
 	}
 	b := digits(p + 1)
 	if b == p+1 || b == len(s) || s[b] != ']' {
-		return nil, 0, false
+		return c, 0, false
 	}
 	n = b + 1
 	for n < len(s) && isRegexpSpace(s[n]) {
@@ -343,7 +421,7 @@ func leadingCounters(s string) (c *Counters, n int, ok bool) {
 	}
 	pk, _ := parseUintBase(s[1:p], 10)
 	by, _ := parseUintBase(s[p+1:b], 10)
-	return &Counters{Packets: pk, Bytes: by}, n, true
+	return Counters{Packets: pk, Bytes: by}, n, true
 }
 
 func countersOf(m []string) *Counters {

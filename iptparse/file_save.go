@@ -4,8 +4,10 @@ package iptparse
 // like (iptables-restore reads nothing else).
 func ParseSaveFile(name, src string, reg Registry, fam Family) *File {
 	f := &File{Name: name, Family: fam, Format: FormatSave}
-	for _, e := range scanSave(f, src) {
-		f.Items = append(f.Items, itemOf(&e, func(e *entry) Item { return parseSaveRule(f, reg, e) }))
+	sp := &saveParser{f: f, reg: reg}
+	entries := scanSave(f, src)
+	for i := range entries {
+		f.Items = append(f.Items, itemOf(&entries[i], sp.parse))
 	}
 	return f
 }

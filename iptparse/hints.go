@@ -1,6 +1,9 @@
 package iptparse
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // Counting family hints. DetectFamily counts the non-overlapping matches
 // of v6Hints and v4Hints, as len(re.FindAllStringIndex(src, -1)) would.
@@ -23,6 +26,75 @@ func hintCount(src string, at func(s string, p int) int) int {
 		}
 	}
 	return n
+}
+
+// hintCounts is (hintCount(src, v6HintAt), hintCount(src, v4HintAt)) in
+// one pass, looking at only the bytes where a hint can start: "ip", "ic",
+// "--i", "--r", "-m", "-j", and a blank before "-s", "-d", "--", "-p" or
+// "-j".
+func hintCounts(src string) (n6, n4 int) {
+	n6, n4, _, _ = hintCountsIn(src, 0, len(src), 0, 0)
+	return n6, n4
+}
+
+// hintCountsIn is hintCounts for the matches that start from from to to,
+// with the next matches allowed to start at next6 and next4 (a match
+// before from may end after it). It also returns where the next matches
+// may start after to.
+func hintCountsIn(src string, from, to, next6, next4 int) (n6, n4, end6, end4 int) {
+	for p := from; p < to && p+2 < len(src); p++ {
+		switch c, d, e := src[p], src[p+1], src[p+2]; c {
+		case 'i':
+			if d != 'p' && d != 'c' {
+				continue
+			}
+		case '-':
+			if d != 'm' && d != 'j' && (d != '-' || e != 'i' && e != 'r') {
+				continue
+			}
+		default:
+			if d != '-' || !isRegexpSpace(c) || e != 's' && e != 'd' && e != '-' && e != 'p' && e != 'j' {
+				continue
+			}
+		}
+		if p >= next6 {
+			if e := v6HintAt(src, p); e >= 0 {
+				n6, next6 = n6+1, e
+			}
+		}
+		if p >= next4 {
+			if e := v4HintAt(src, p); e >= 0 {
+				n4, next4 = n4+1, e
+			}
+		}
+	}
+	return n6, n4, next6, next4
+}
+
+// hintCountsParallel is hintCounts on parts pieces of src at once. Each
+// piece is counted as if no match ran into it from the piece before; in
+// the rare case one does, the piece is counted again from where that
+// match ends.
+func hintCountsParallel(src string, parts int) (n6, n4 int) {
+	type count struct{ n6, n4, end6, end4 int }
+	counts := make([]count, parts)
+	bound := func(i int) int { return len(src) * i / parts }
+	var wg sync.WaitGroup
+	for i := range counts {
+		wg.Go(func() {
+			c := &counts[i]
+			c.n6, c.n4, c.end6, c.end4 = hintCountsIn(src, bound(i), bound(i+1), bound(i), bound(i))
+		})
+	}
+	wg.Wait()
+	next6, next4 := 0, 0
+	for i, c := range counts {
+		if from := bound(i); next6 > from || next4 > from {
+			c.n6, c.n4, c.end6, c.end4 = hintCountsIn(src, from, bound(i+1), next6, next4)
+		}
+		n6, n4, next6, next4 = n6+c.n6, n4+c.n4, c.end6, c.end4
+	}
+	return n6, n4
 }
 
 // hintStart marks the bytes a hint can start with: 'i' (ip6tables,
@@ -88,10 +160,18 @@ func keywordAfterSpaces(s string, i int, words ...string) int {
 // addrOption matches \s(-s|-d|--source|--destination|--src|--dst)\s+!?\s*
 // at p and returns where the address starts, or -1.
 func addrOption(s string, p int) int {
-	if !isRegexpSpace(s[p]) {
+	if !isRegexpSpace(s[p]) || p+2 >= len(s) || s[p+1] != '-' {
 		return -1
 	}
-	i := firstPrefix(s, p+1, "-s", "-d", "--source", "--destination", "--src", "--dst")
+	// the first of "-s", "-d", "--source", "--destination", "--src",
+	// "--dst" at p+1
+	i := -1
+	switch s[p+2] {
+	case 's', 'd':
+		i = p + 3
+	case '-':
+		i = firstPrefix(s, p+1, "--source", "--destination", "--src", "--dst")
+	}
 	if i < 0 {
 		return -1
 	}

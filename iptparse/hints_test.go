@@ -43,6 +43,15 @@ func checkHintCounts(t *testing.T, name, src string) {
 			t.Fatalf("%s: %s hints: counted %d, the pattern finds %d in %q", name, c.name, got, want, src)
 		}
 	}
+	n6, n4 := hintCounts(src)
+	if want6, want4 := hintCount(src, v6HintAt), hintCount(src, v4HintAt); n6 != want6 || n4 != want4 {
+		t.Fatalf("%s: hintCounts gives %d, %d; hintCount %d, %d in %q", name, n6, n4, want6, want4, src)
+	}
+	for parts := 1; parts <= 5; parts++ {
+		if p6, p4 := hintCountsParallel(src, parts); p6 != n6 || p4 != n4 {
+			t.Fatalf("%s: hintCountsParallel in %d parts gives %d, %d; hintCounts %d, %d in %q", name, parts, p6, p4, n6, n4, src)
+		}
+	}
 }
 
 // TestHintMatchers checks that the hand-written matchers count what the

@@ -2,6 +2,7 @@ package iptparse
 
 import (
 	"strings"
+	"unicode/utf8"
 )
 
 // SplitLine splits one line into words the way iptables-restore and a shell
@@ -9,6 +10,14 @@ import (
 // column where each word starts. A '#' that begins a word starts a comment:
 // the rest of the line is dropped and trailingComment reports it.
 func SplitLine(line string, file string, lineNo int) (words []Word, trailingComment bool, err error) {
+	if words, comment, ok := splitFast(nil, line, 0, file, lineNo); ok {
+		return words, comment, nil
+	}
+	return splitLine(line, file, lineNo)
+}
+
+// splitLine is SplitLine for every line.
+func splitLine(line string, file string, lineNo int) (words []Word, trailingComment bool, err error) {
 	if !strings.ContainsAny(line, "\"'\\#") {
 		// No quoting, escapes or comments: shlex would split on blanks
 		// alone, which is much cheaper to do directly.
@@ -29,6 +38,103 @@ func SplitLine(line string, file string, lineNo int) (words []Word, trailingComm
 	}
 	return words, comment, nil
 }
+
+// splitFast splits line from byte from on, as SplitLine would split the
+// line with the bytes before from blanked out, taking the words from a.
+// It handles the lines of plain ASCII without backslashes or newlines,
+// whose words are made of bare and quoted parts; it reports !ok for any
+// other line (and for unterminated quotes), which splitLine then splits.
+func splitFast(a *arena, line string, from int, file string, lineNo int) (words []Word, comment bool, ok bool) {
+	n := 0 // words, counting each blank in quotes as a word boundary too
+	blank := true
+	for i := from; i < len(line); i++ {
+		switch lexClass[line[i]] {
+		case lexOther:
+			return nil, false, false
+		case lexBlank:
+			blank = true
+		default:
+			if blank {
+				n++
+			}
+			blank = false
+		}
+	}
+	words = a.wordList(n)
+	for i := from; i < len(line); {
+		c := line[i]
+		if lexClass[c] == lexBlank {
+			i++
+			continue
+		}
+		if c == '#' {
+			return words, true, true
+		}
+		start := i
+		var (
+			text  string
+			buf   []byte // the text of a word of several parts
+			parts int
+		)
+		for i < len(line) && lexClass[line[i]] != lexBlank {
+			var part string
+			switch q := line[i]; q {
+			case '"', '\'':
+				end := strings.IndexByte(line[i+1:], q)
+				if end < 0 {
+					return nil, false, false
+				}
+				part = line[i+1 : i+1+end]
+				i += end + 2
+			default:
+				j := i
+				for i < len(line) && lexClass[line[i]] == lexPlain {
+					i++
+				}
+				part = line[j:i]
+			}
+			switch parts++; parts {
+			case 1:
+				text = part
+			case 2:
+				buf = append(append(buf, text...), part...)
+			default:
+				buf = append(buf, part...)
+			}
+		}
+		if parts > 1 {
+			text = string(buf)
+		}
+		// Set the fields of the zeroed slot one by one: cheaper than
+		// appending a Word while the collector runs.
+		if len(words) == cap(words) {
+			words = append(words, Word{})
+		} else {
+			words = words[:len(words)+1]
+		}
+		wd := &words[len(words)-1]
+		wd.Text, wd.Pos.File, wd.Pos.Line, wd.Pos.Col = text, file, lineNo, start+1
+	}
+	return words, false, true
+}
+
+// The classes of bytes for splitFast.
+const (
+	lexPlain = iota
+	lexBlank
+	lexQuote
+	lexOther // what splitFast leaves to splitLine
+)
+
+var lexClass = func() (t [256]uint8) {
+	for c := utf8.RuneSelf; c < 256; c++ {
+		t[c] = lexOther
+	}
+	t['\\'], t['\n'] = lexOther, lexOther
+	t[' '], t['\t'], t['\r'] = lexBlank, lexBlank, lexBlank
+	t['"'], t['\''] = lexQuote, lexQuote
+	return t
+}()
 
 func splitBlanks(line, file string, lineNo int) []Word {
 	n := 0

@@ -24,8 +24,9 @@ type chunk struct {
 }
 
 // parseEntries hands each entry's item to each, in order: the scan's items
-// as they are, the rules parsed by parse.
-func parseEntries(entries []entry, parse func(*entry) Item, each func(Item)) {
+// as they are, the rules parsed by a parse function from newParse (one for
+// each worker: it need not be safe for concurrent use).
+func parseEntries(entries []entry, newParse func() func(*entry) Item, each func(Item)) {
 	rules := 0
 	for i := range entries {
 		if entries[i].item == nil {
@@ -34,6 +35,7 @@ func parseEntries(entries []entry, parse func(*entry) Item, each func(Item)) {
 	}
 	workers := runtime.GOMAXPROCS(0)
 	if rules < 2*chunkSize || workers < 2 {
+		parse := newParse()
 		for i := range entries {
 			each(itemOf(&entries[i], parse))
 		}
@@ -51,6 +53,7 @@ func parseEntries(entries []entry, parse func(*entry) Item, each func(Item)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			parse := newParse()
 			for c := range todo {
 				c.items = make([]Item, len(c.entries))
 				for i := range c.entries {

@@ -36,8 +36,8 @@ func TestLeadingCounters(t *testing.T) {
 			t.Errorf("%q: ok %v, the pattern says %v", s, ok, m != nil)
 			continue
 		}
-		if ok && (n != len(m[0]) || *c != *countersOf(m)) {
-			t.Errorf("%q: %v, %d; the pattern says %v, %d", s, *c, n, *countersOf(m), len(m[0]))
+		if ok && (n != len(m[0]) || c != *countersOf(m)) {
+			t.Errorf("%q: %v, %d; the pattern says %v, %d", s, c, n, *countersOf(m), len(m[0]))
 		}
 	}
 }

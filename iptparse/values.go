@@ -83,12 +83,27 @@ func parseUintBase(s string, base int) (uint64, bool) {
 	if s == "" {
 		return 0, false
 	}
-	t := strings.TrimPrefix(strings.TrimLeft(s, " \t\n"), "+")
+	t := s
+	for t != "" && (t[0] == ' ' || t[0] == '\t' || t[0] == '\n') {
+		t = t[1:]
+	}
+	t = strings.TrimPrefix(t, "+")
 	if t == "" || t[0] == '-' {
 		return 0, false
 	}
 	if (base == 0 || base == 10) && (t[0] < '0' || t[0] > '9') {
 		return 0, false // a name: spare strconv's error
+	}
+	if (base == 10 || base == 0 && (t[0] != '0' || len(t) == 1)) && len(t) <= 19 {
+		// A decimal number that cannot overflow: no need for strconv.
+		var v uint64
+		i := 0
+		for ; i < len(t) && '0' <= t[i] && t[i] <= '9'; i++ {
+			v = v*10 + uint64(t[i]-'0')
+		}
+		if i == len(t) {
+			return v, true
+		}
 	}
 	v, err := strconv.ParseUint(t, base, 64)
 	if err != nil {
@@ -202,13 +217,13 @@ func parseMint(o *OptionSpec, arg string) (Range, error) {
 		lmax = o.Max
 	}
 	lmin := o.Min
-	parts := strings.Split(arg, ":")
-	if len(parts) > 2 {
+	parts, nparts := splitColon(arg)
+	if nparts > 2 {
 		return Range{}, fmt.Errorf("Too many components for option \"--%s\" (max: 2)", o.Name)
 	}
-	r := Range{N: len(parts)}
+	r := Range{N: nparts}
 	vals := [2]uint64{}
-	for i, p := range parts {
+	for i, p := range parts[:nparts] {
 		if p == "" {
 			if i == 1 {
 				vals[i] = lmax
@@ -226,7 +241,7 @@ func parseMint(o *OptionSpec, arg string) (Range, error) {
 	}
 	r.Lo = vals[0]
 	r.Hi = vals[0]
-	if len(parts) == 2 {
+	if nparts == 2 {
 		r.Hi = vals[1]
 	}
 	return r, nil
@@ -312,15 +327,25 @@ func ParsePort(arg string) (uint16, bool) {
 	return ServicePort(arg)
 }
 
+// splitColon splits s at its first colon, and reports how many parts
+// strings.Split(s, ":") would give.
+func splitColon(s string) (parts [2]string, n int) {
+	i := strings.IndexByte(s, ':')
+	if i < 0 {
+		return [2]string{s}, 1
+	}
+	return [2]string{s[:i], s[i+1:]}, 2 + strings.Count(s[i+1:], ":")
+}
+
 // ParsePortRange parses "port[:port]" like xtopt_parse_mport.
 func ParsePortRange(arg string) (PortRange, error) {
 	r := PortRange{Lo: 0, Hi: math.MaxUint16}
-	parts := strings.Split(arg, ":")
-	if len(parts) > 2 {
+	parts, nparts := splitColon(arg)
+	if nparts > 2 {
 		return r, fmt.Errorf("too many components in port range \"%s\"", arg)
 	}
 	prev := 0
-	for i, p := range parts {
+	for i, p := range parts[:nparts] {
 		if p == "" {
 			continue
 		}
@@ -338,7 +363,7 @@ func ParsePortRange(arg string) (PortRange, error) {
 			r.Hi = v
 		}
 	}
-	r.N = len(parts)
+	r.N = nparts
 	if r.N == 1 {
 		r.Hi = r.Lo
 	}
@@ -372,11 +397,22 @@ func numericToIPv4(s string, isMask bool) (netip.Addr, bool) {
 		s = s[:19]
 	}
 	var b [4]byte
-	parts := strings.SplitN(s, ".", 4)
-	if isMask && len(parts) != 4 {
+	// the parts of strings.SplitN(s, ".", 4)
+	var parts [4]string
+	n := 0
+	for ; n < 3; n++ {
+		i := strings.IndexByte(s, '.')
+		if i < 0 {
+			break
+		}
+		parts[n], s = s[:i], s[i+1:]
+	}
+	parts[n] = s
+	n++
+	if isMask && n != 4 {
 		return netip.Addr{}, false
 	}
-	for i, p := range parts {
+	for i, p := range parts[:n] {
 		v, ok := ParseUint(p, 0, 0, 255)
 		if !ok {
 			return netip.Addr{}, false
@@ -431,6 +467,27 @@ func ParseAddrMask(arg string, fam Family) (AddrMask, error) {
 }
 
 func prefixMask(n, maxBits int) netip.Addr {
+	switch {
+	case maxBits == 32 && 0 <= n && n <= 32:
+		return prefixMasks4[n]
+	case maxBits == 128 && 0 <= n && n <= 128:
+		return prefixMasks6[n]
+	}
+	return makePrefixMask(n, maxBits)
+}
+
+// prefixMasks4 and prefixMasks6 are the masks of every prefix length.
+var prefixMasks4, prefixMasks6 = func() (m4 [33]netip.Addr, m6 [129]netip.Addr) {
+	for n := range m4 {
+		m4[n] = makePrefixMask(n, 32)
+	}
+	for n := range m6 {
+		m6[n] = makePrefixMask(n, 128)
+	}
+	return
+}()
+
+func makePrefixMask(n, maxBits int) netip.Addr {
 	var b [16]byte
 	for i := 0; i < n; i++ {
 		b[i/8] |= 0x80 >> (i % 8)
@@ -463,6 +520,13 @@ func maskBits(m netip.Addr) int {
 }
 
 func andAddr(a, m netip.Addr) netip.Addr {
+	if a.Is4() && m.Is4() {
+		x, y := a.As4(), m.As4()
+		for i := range x {
+			x[i] &= y[i]
+		}
+		return netip.AddrFrom4(x)
+	}
 	x, y := a.AsSlice(), m.AsSlice()
 	if len(x) != len(y) {
 		return a
@@ -477,11 +541,14 @@ func andAddr(a, m netip.Addr) netip.Addr {
 // ParseMAC parses "xx:xx:xx:xx:xx:xx" (one or two hex digits per byte).
 func ParseMAC(s string) (MAC, bool) {
 	var m MAC
-	parts := strings.Split(s, ":")
-	if len(parts) != 6 {
+	if strings.Count(s, ":") != 5 {
 		return m, false
 	}
-	for i, p := range parts {
+	for i := range m {
+		p := s
+		if j := strings.IndexByte(s, ':'); j >= 0 {
+			p, s = s[:j], s[j+1:]
+		}
 		if len(p) == 0 || len(p) > 2 {
 			return m, false
 		}

@@ -1,0 +1,165 @@
+package iptparse
+
+// Allocating the nodes of parsed rules in chunks. A save file of 20,000
+// rules makes some 20 small objects per rule (the command, its words, the
+// rule, its matches and options...); taking them from slabs of many
+// instead of one by one leaves the garbage collector far less to do. An
+// arena belongs to one parse worker; the nil arena allocates each node on
+// its own, for the public ParseCommand.
+//
+// The slices handed out (words, matches, options, addresses) have their
+// capacity set to their length, or to a small reserve for the lists the
+// parser appends to, so that appending to one never writes over its
+// neighbour in the slab.
+
+const (
+	slabLen      = 128  // nodes per slab
+	wordSlabLen  = 1024 // words per slab
+	listReserve  = 4    // capacity of a match or option list at first
+	maxSlabSlice = 64   // longer slices get their own allocation
+)
+
+type arena struct {
+	cmds     []Command
+	lines    []CommandLine
+	rules    []Rule
+	exts     []Ext
+	opts     []Option
+	optPtrs  []*Option
+	extPtrs  []*Ext
+	words    []Word
+	addrSels []AddrSel
+	addrs    []AddrMask
+	ifaces   []IfaceSel
+	protos   []ProtoSel
+	targets  []Target
+	counters []Counters
+	// extScratch is reused by each parse as its list of loaded
+	// extensions.
+	extScratch []*Ext
+}
+
+// one returns a zeroed T from the slab s, refilling it when empty.
+func one[T any](s *[]T) *T {
+	if len(*s) == 0 {
+		*s = make([]T, slabLen)
+	}
+	p := &(*s)[0]
+	*s = (*s)[1:]
+	return p
+}
+
+// slice returns a zeroed []T of length n and capacity c from the slab s.
+func slice[T any](s *[]T, n, c, slab int) []T {
+	if c == 0 || c > maxSlabSlice {
+		return make([]T, n, c)
+	}
+	if len(*s) < c {
+		*s = make([]T, slab)
+	}
+	r := (*s)[:n:c]
+	*s = (*s)[c:]
+	return r
+}
+
+func (a *arena) command() *Command {
+	if a == nil {
+		return new(Command)
+	}
+	return one(&a.cmds)
+}
+
+func (a *arena) commandLine() *CommandLine {
+	if a == nil {
+		return new(CommandLine)
+	}
+	return one(&a.lines)
+}
+
+func (a *arena) rule() *Rule {
+	if a == nil {
+		return new(Rule)
+	}
+	return one(&a.rules)
+}
+
+func (a *arena) ext() *Ext {
+	if a == nil {
+		return new(Ext)
+	}
+	return one(&a.exts)
+}
+
+func (a *arena) option() *Option {
+	if a == nil {
+		return new(Option)
+	}
+	return one(&a.opts)
+}
+
+func (a *arena) addrSel() *AddrSel {
+	if a == nil {
+		return new(AddrSel)
+	}
+	return one(&a.addrSels)
+}
+
+func (a *arena) ifaceSel() *IfaceSel {
+	if a == nil {
+		return new(IfaceSel)
+	}
+	return one(&a.ifaces)
+}
+
+func (a *arena) protoSel() *ProtoSel {
+	if a == nil {
+		return new(ProtoSel)
+	}
+	return one(&a.protos)
+}
+
+func (a *arena) target() *Target {
+	if a == nil {
+		return new(Target)
+	}
+	return one(&a.targets)
+}
+
+func (a *arena) counter() *Counters {
+	if a == nil {
+		return new(Counters)
+	}
+	return one(&a.counters)
+}
+
+// wordList returns an empty []Word with room for n words.
+func (a *arena) wordList(n int) []Word {
+	if a == nil {
+		return make([]Word, 0, n)
+	}
+	return slice(&a.words, 0, n, wordSlabLen)
+}
+
+// addrList returns an empty []AddrMask with room for n addresses.
+func (a *arena) addrList(n int) []AddrMask {
+	if a == nil {
+		return make([]AddrMask, 0, n)
+	}
+	return slice(&a.addrs, 0, n, slabLen)
+}
+
+// appendOption appends o to list, taking the first room from the slab.
+func (a *arena) appendOption(list []*Option, o *Option) []*Option {
+	if list == nil && a != nil {
+		list = slice(&a.optPtrs, 0, listReserve, slabLen*listReserve)
+	}
+	return append(list, o)
+}
+
+// appendExt appends x to list, taking the first room from the slab.
+func (a *arena) appendExt(list []*Ext, x *Ext) []*Ext {
+	if list == nil && a != nil {
+		list = slice(&a.extPtrs, 0, listReserve, slabLen*listReserve)
+	}
+	return append(list, x)
+}
