@@ -1,9 +1,11 @@
 package translate
 
 import (
+	"cmp"
 	"fmt"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/ipt2nft/ipt2nft/iptparse"
@@ -520,11 +522,22 @@ func (t *Translator) Ruleset() *ir.Ruleset {
 	l := t.native
 	// Chains that rules jump to but that were never declared: iptables
 	// would refuse the jump; we declare them empty so the rest loads.
-	for k, pos := range l.jumps {
+	// In the order of the first jump to each, so that output and
+	// warnings are the same on every run.
+	var undeclared []chainKey
+	for k := range l.jumps {
 		if l.chains[k] == nil {
-			t.diag(Diag{Pos: pos, Kind: DiagWarning, Msg: fmt.Sprintf("chain %s is jumped to but never declared; it is declared empty", k.chain)})
-			l.chain(k, iptparse.Pos{})
+			undeclared = append(undeclared, k)
 		}
+	}
+	slices.SortFunc(undeclared, func(a, b chainKey) int {
+		pa, pb := l.jumps[a], l.jumps[b]
+		return cmp.Or(strings.Compare(pa.File, pb.File), cmp.Compare(pa.Line, pb.Line), cmp.Compare(pa.Col, pb.Col),
+			cmp.Compare(a.fam, b.fam), strings.Compare(a.table, b.table), strings.Compare(a.chain, b.chain))
+	})
+	for _, k := range undeclared {
+		t.diag(Diag{Pos: l.jumps[k], Kind: DiagWarning, Msg: fmt.Sprintf("chain %s is jumped to but never declared; it is declared empty", k.chain)})
+		l.chain(k, iptparse.Pos{})
 	}
 	l.declareIPSets()
 	rs := &ir.Ruleset{}
