@@ -718,7 +718,6 @@ func sharedBy(nr *ir.Rule, p iptparse.Pos) bool {
 	return false
 }
 
-
 func contains(l []string, s string) bool {
 	for _, x := range l {
 		if x == s {
