@@ -20,6 +20,7 @@ import (
 	"github.com/ipt2nft/ipt2nft/internal/gen"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
+	"github.com/ipt2nft/ipt2nft/report"
 	"github.com/ipt2nft/ipt2nft/translate"
 )
 
@@ -133,4 +134,46 @@ func BenchmarkPipeline(b *testing.B) {
 			(&emit.Printer{}).WriteRuleset(io.Discard, rs, emit.RulesetOptions{Replace: true})
 		}
 	})
+}
+
+// BenchmarkReport is "ipt2nft report": the report built from the
+// migration (what each rule became, merges, groups) and written in each
+// format. A merged set of N rules once cost N² here.
+func BenchmarkReport(b *testing.B) {
+	for _, format := range []string{"text", "markdown", "html"} {
+		b.Run(format, func(b *testing.B) {
+			each(b, func(b *testing.B, src string) {
+				f := parse(src)
+				tr := translate.New(translate.Options{})
+				tr.AddFile(f)
+				rs := tr.Ruleset()
+				rep := translate.Optimize(rs, translate.AllOpt())
+				m := &report.Migration{Inputs: []report.Input{{Name: "bench", Text: src}}, Files: []*iptparse.File{f},
+					Diags: tr.Diags(), Stats: tr.Stats(), Ruleset: rs, Opt: rep,
+					RuleLines: map[*ir.Rule]int{}, ChainLines: map[*ir.Chain]int{}}
+				var out strings.Builder
+				if err := (&emit.Printer{}).WriteRuleset(&out, rs, emit.RulesetOptions{Replace: true, RuleLines: m.RuleLines, ChainLines: m.ChainLines}); err != nil {
+					b.Fatal(err)
+				}
+				m.Output = out.String()
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					r := report.Build(m)
+					var err error
+					switch format {
+					case "text":
+						err = r.WriteText(io.Discard, false)
+					case "markdown":
+						err = r.WriteMarkdown(io.Discard)
+					default:
+						err = r.WriteHTML(io.Discard)
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
+	}
 }

@@ -258,13 +258,27 @@ func highlight(left, right []string) (lh, rh [][]span) {
 		return rs
 	}
 	// A value also counts as present when the other side has it with a
-	// suffix ("ftp" and the helper object "ftp-tcp").
-	present := func(v string, other map[string]bool) bool {
-		if other[v] {
+	// suffix ("ftp" and the helper object "ftp-tcp"): v is o cut at one
+	// of its dashes, or o is v cut at one of its. The cut forms are
+	// looked up, not searched for: a merged rule can have 20,000 values.
+	stems := func(set map[string]bool) map[string]bool {
+		out := map[string]bool{}
+		for o := range set {
+			for i := 0; i < len(o); i++ {
+				if o[i] == '-' {
+					out[o[:i]] = true
+				}
+			}
+		}
+		return out
+	}
+	leftStems, rightStems := stems(leftSet), stems(rightSet)
+	present := func(v string, other, otherStems map[string]bool) bool {
+		if other[v] || otherStems[v] {
 			return true
 		}
-		for o := range other {
-			if strings.HasPrefix(o, v+"-") || strings.HasPrefix(v, o+"-") {
+		for i := 0; i < len(v); i++ {
+			if v[i] == '-' && other[v[:i]] {
 				return true
 			}
 		}
@@ -282,14 +296,14 @@ func highlight(left, right []string) (lh, rh [][]span) {
 			ri += n
 		case diffmatchpatch.DiffDelete:
 			for k := 0; k < n; k++ {
-				if t := lt[li+k]; !present(t.norm, rightSet) {
+				if t := lt[li+k]; !present(t.norm, rightSet, rightStems) {
 					lh[t.text] = append(lh[t.text], t.span)
 				}
 			}
 			li += n
 		case diffmatchpatch.DiffInsert:
 			for k := 0; k < n; k++ {
-				if t := rt[ri+k]; !present(t.norm, leftSet) {
+				if t := rt[ri+k]; !present(t.norm, leftSet, leftStems) {
 					rh[t.text] = append(rh[t.text], t.span)
 				}
 			}

@@ -71,8 +71,9 @@ summary { cursor: pointer; font-weight: 600; }
 `
 
 type htmlWriter struct {
-	b strings.Builder
-	r *Report
+	b    strings.Builder
+	r    *Report
+	outs outTexts
 }
 
 func (h *htmlWriter) printf(format string, args ...any) { fmt.Fprintf(&h.b, format, args...) }
@@ -341,7 +342,7 @@ func (h *htmlWriter) groupClass(g Group) (string, string, string) {
 	if rule.Shadowed {
 		return "g-dead", "can never match", "l-dead"
 	}
-	if len(g.Rules) > 1 || len(g.Others) > 0 {
+	if len(g.Rules) > 1 || g.others > 0 {
 		return "", "merged", "l-merged"
 	}
 	return "", "", ""
@@ -362,11 +363,16 @@ func (h *htmlWriter) sideBySide() {
 		for _, rule := range g.Rules {
 			left = append(left, rule.Text)
 		}
+		shortened := false
 		for _, o := range g.Out {
-			right = append(right, outText(o))
+			text, short := h.outs.text(o)
+			right = append(right, text)
+			shortened = shortened || short
 		}
 		lh, rh := make([][]span, len(left)), make([][]span, len(right))
-		if len(g.Out) > 0 && !g.Out[0].Placeholder {
+		if len(g.Out) > 0 && !g.Out[0].Placeholder && !shortened {
+			// (A shortened text lacks values: comparing it would mark
+			// the iptables side's as missing.)
 			lh, rh = highlight(left, right)
 		}
 		class, label, labelClass := h.groupClass(g)
@@ -386,10 +392,10 @@ func (h *htmlWriter) sideBySide() {
 		}
 		rule := g.Rules[0]
 		var notes []string
-		if len(g.Rules) > 1 || len(g.Others) > 0 {
+		if len(g.Rules) > 1 || g.others > 0 {
 			n := fmt.Sprintf("merged by %s", strings.Join(g.Passes, ", "))
-			if len(g.Others) > 0 {
-				n += " with " + r.posList(g.Others, 8)
+			if g.others > 0 {
+				n += " with " + r.othersList(&g, 8)
 			}
 			notes = append(notes, n)
 		}

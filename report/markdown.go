@@ -154,6 +154,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 
 	p("\n## Rule by rule\n\nEach iptables rule (file and line) and the nft rules it became (output line).\n\n")
+	var outs outTexts
 	file := "\x00"
 	for _, g := range r.Groups {
 		if f := g.Rules[0].Pos.File; f != file {
@@ -165,10 +166,10 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			n = len(g.Out)
 		}
 		note := ""
-		if len(g.Rules) > 1 || len(g.Others) > 0 {
+		if len(g.Rules) > 1 || g.others > 0 {
 			note = "merged (" + strings.Join(g.Passes, ", ") + ")"
-			if len(g.Others) > 0 {
-				note += " with " + r.posList(g.Others, 6)
+			if g.others > 0 {
+				note += " with " + r.othersList(&g, 6)
 			}
 		}
 		for i := 0; i < n; i++ {
@@ -191,7 +192,8 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 				}
 			}
 			if i < len(g.Out) {
-				outLine, right = fmt.Sprint(g.Out[i].Line), mdCode(outText(g.Out[i]))
+				text, _ := outs.text(g.Out[i])
+				outLine, right = fmt.Sprint(g.Out[i].Line), mdCode(text)
 			}
 			if i == 0 && note != "" {
 				status = strings.TrimSpace(status + " " + mdText(note))

@@ -12,6 +12,7 @@ package report
 import (
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -86,10 +87,13 @@ type Rule struct {
 	Status Status
 	// Out are the nft rules it became, in output order.
 	Out []OutRule
-	// MergedWith are the other original rules sharing those nft rules;
-	// Passes the optimizer passes that combined them.
-	MergedWith []iptparse.Pos
-	Passes     []string
+	// Passes are the optimizer passes that combined it with other
+	// rules (MergedWith lists them).
+	Passes []string
+	// shared are the nft rules it became that other original rules
+	// became too. Their origins are not copied into every rule: a set
+	// merged from 20,000 rules would make that 400 million positions.
+	shared []*ir.Rule
 	// Reason says why it is untranslated, an error or never matches;
 	// Effect what leaving it out does.
 	Reason, Effect string
@@ -197,6 +201,10 @@ type Report struct {
 	Blind  []BlindSpot
 
 	names map[string]string // file → short name
+	// origins and sortedOrigins cache, per shared nft rule, its origins
+	// as a set and sorted.
+	origins       map[*ir.Rule]map[iptparse.Pos]bool
+	sortedOrigins map[*ir.Rule][]iptparse.Pos
 }
 
 // Group is a run of consecutive original rules that became the same nft
@@ -204,10 +212,33 @@ type Report struct {
 type Group struct {
 	Rules []*Rule
 	Out   []OutRule
-	// Passes are the optimizer passes that merged them; Others the rules
-	// outside the group they share nft rules with.
+	// Passes are the optimizer passes that merged them; Others lists the
+	// rules outside the group they share nft rules with.
 	Passes []string
-	Others []iptparse.Pos
+	// shared are the nft rules the group shares with other rules, and
+	// others how many other rules those are (their positions are not
+	// copied into every group: see Rule.shared).
+	shared []*ir.Rule
+	others int
+}
+
+// Others lists the original rules outside the group that share its nft
+// rules.
+func (g *Group) Others() []iptparse.Pos {
+	own := map[iptparse.Pos]bool{}
+	for _, rule := range g.Rules {
+		own[rule.Pos] = true
+	}
+	var out []iptparse.Pos
+	for _, nr := range g.shared {
+		for _, o := range nr.Origin {
+			if !own[o] {
+				own[o] = true
+				out = append(out, o)
+			}
+		}
+	}
+	return out
 }
 
 type posKey struct {
@@ -323,10 +354,8 @@ func Build(m *Migration) *Report {
 						if !hasOut(or.Out, out) {
 							or.Out = append(or.Out, out)
 						}
-						for _, other := range nr.Origin {
-							if other != or.Pos && !containsPos(or.MergedWith, other) {
-								or.MergedWith = append(or.MergedWith, other)
-							}
+						if sharedBy(nr, or.Pos) && !slices.Contains(or.shared, nr) {
+							or.shared = append(or.shared, nr)
 						}
 						if nr.Dead != "" {
 							or.Status, or.Reason, or.Effect = NeverMatches, nr.Dead, "none: the rule never matches"
@@ -459,7 +488,7 @@ func Build(m *Migration) *Report {
 		case rule.Status != Translated:
 		case len(rule.Out) == 0:
 			rule.Status = Missing
-		case len(rule.MergedWith) > 0:
+		case len(rule.shared) > 0:
 			rule.Status = Merged
 		}
 		rule.Blind = verify.RuleBlindSpots(rule.Text)
@@ -535,21 +564,32 @@ func Build(m *Migration) *Report {
 	}
 	for i := range r.Groups {
 		g := &r.Groups[i]
-		in := map[iptparse.Pos]bool{}
-		for _, rule := range g.Rules {
-			in[rule.Pos] = true
-		}
+		seen := map[*ir.Rule]bool{}
 		for _, rule := range g.Rules {
 			for _, p := range rule.Passes {
 				if !contains(g.Passes, p) {
 					g.Passes = append(g.Passes, p)
 				}
 			}
-			for _, o := range rule.MergedWith {
-				if !in[o] && !containsPos(g.Others, o) {
-					g.Others = append(g.Others, o)
+			for _, nr := range rule.shared {
+				if !seen[nr] {
+					seen[nr] = true
+					g.shared = append(g.shared, nr)
 				}
 			}
+		}
+		if len(g.shared) == 1 {
+			// The usual case, counted without copying: the shared
+			// rule's origins less the group's own.
+			set := r.originSet(g.shared[0])
+			g.others = len(set)
+			for _, rule := range g.Rules {
+				if set[rule.Pos] {
+					g.others--
+				}
+			}
+		} else if len(g.shared) > 1 {
+			g.others = len(g.Others())
 		}
 	}
 
@@ -651,9 +691,27 @@ func hasOut(l []OutRule, o OutRule) bool {
 	return false
 }
 
-func containsPos(l []iptparse.Pos, p iptparse.Pos) bool {
-	for _, x := range l {
-		if x == p {
+// MergedWith lists the other original rules sharing the nft rules this
+// one became, in the order of those rules' origins.
+func (r *Rule) MergedWith() []iptparse.Pos {
+	var out []iptparse.Pos
+	seen := map[iptparse.Pos]bool{r.Pos: true}
+	for _, nr := range r.shared {
+		for _, o := range nr.Origin {
+			if !seen[o] {
+				seen[o] = true
+				out = append(out, o)
+			}
+		}
+	}
+	return out
+}
+
+// sharedBy reports whether an nft rule came from another original rule
+// than the one at p too.
+func sharedBy(nr *ir.Rule, p iptparse.Pos) bool {
+	for _, o := range nr.Origin {
+		if o != p {
 			return true
 		}
 	}
@@ -704,17 +762,77 @@ func (r *Report) where(p iptparse.Pos) string {
 	return fmt.Sprintf("%s:%d", name, p.Line)
 }
 
+// originSet is the set of an nft rule's origins, made once per rule.
+func (r *Report) originSet(nr *ir.Rule) map[iptparse.Pos]bool {
+	if set, ok := r.origins[nr]; ok {
+		return set
+	}
+	set := make(map[iptparse.Pos]bool, len(nr.Origin))
+	for _, o := range nr.Origin {
+		set[o] = true
+	}
+	if r.origins == nil {
+		r.origins = map[*ir.Rule]map[iptparse.Pos]bool{}
+	}
+	r.origins[nr] = set
+	return set
+}
+
+// othersList prints g.Others like posList. For the usual group sharing
+// one nft rule it walks that rule's sorted origins, made once, instead
+// of copying and sorting them for every group.
+func (r *Report) othersList(g *Group, max int) string {
+	if len(g.shared) != 1 {
+		return r.posList(g.Others(), max)
+	}
+	nr := g.shared[0]
+	sorted, ok := r.sortedOrigins[nr]
+	if !ok {
+		set := r.originSet(nr)
+		sorted = make([]iptparse.Pos, 0, len(set))
+		for o := range set {
+			sorted = append(sorted, o)
+		}
+		sort.Slice(sorted, func(i, j int) bool { return lessPos(sorted[i], sorted[j]) })
+		if r.sortedOrigins == nil {
+			r.sortedOrigins = map[*ir.Rule][]iptparse.Pos{}
+		}
+		r.sortedOrigins[nr] = sorted
+	}
+	own := map[iptparse.Pos]bool{}
+	for _, rule := range g.Rules {
+		own[rule.Pos] = true
+	}
+	return r.sortedPosList(sorted, own, max)
+}
+
 // posList prints positions by file, runs of lines as ranges
 // ("a.rules:3-7, 9"), with at most max items.
 func (r *Report) posList(ps []iptparse.Pos, max int) string {
 	sorted := append([]iptparse.Pos(nil), ps...)
 	sort.SliceStable(sorted, func(i, j int) bool { return lessPos(sorted[i], sorted[j]) })
+	return r.sortedPosList(sorted, nil, max)
+}
+
+// sortedPosList is posList of sorted positions, less those in skip.
+// Past max items it only counts.
+func (r *Report) sortedPosList(sorted []iptparse.Pos, skip map[iptparse.Pos]bool, max int) string {
 	var items []string
+	more := 0
 	file := "\x00"
 	for i := 0; i < len(sorted); {
+		if skip[sorted[i]] {
+			i++
+			continue
+		}
 		j := i
-		for j+1 < len(sorted) && sorted[j+1].File == sorted[i].File && sorted[j+1].Line <= sorted[j].Line+1 {
+		for j+1 < len(sorted) && !skip[sorted[j+1]] && sorted[j+1].File == sorted[i].File && sorted[j+1].Line <= sorted[j].Line+1 {
 			j++
+		}
+		if max > 0 && len(items) == max {
+			more++
+			i = j + 1
+			continue
 		}
 		item := fmt.Sprint(sorted[i].Line)
 		if sorted[j].Line != sorted[i].Line {
@@ -727,8 +845,8 @@ func (r *Report) posList(ps []iptparse.Pos, max int) string {
 		items = append(items, item)
 		i = j + 1
 	}
-	if max > 0 && len(items) > max {
-		items = append(items[:max], fmt.Sprintf("and %d more", len(items)-max))
+	if more > 0 {
+		items = append(items, fmt.Sprintf("and %d more", more))
 	}
 	return strings.Join(items, ", ")
 }

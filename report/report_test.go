@@ -1,6 +1,8 @@
 package report
 
 import (
+	"fmt"
+	"html"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -90,8 +92,8 @@ func TestBuild(t *testing.T) {
 	if len(a.Out) != 1 || len(b.Out) != 1 || a.Out[0] != b.Out[0] || a.Out[0].Text != "tcp dport { 22, 80 } accept" {
 		t.Errorf("rules 15 and 16 became %v and %v", a.Out, b.Out)
 	}
-	if a.Status != Merged || !reflect.DeepEqual(a.MergedWith, []iptparse.Pos{b.Pos}) || !reflect.DeepEqual(a.Passes, []string{"sets"}) {
-		t.Errorf("rule 15: %v, merged with %v by %v", a.Status, a.MergedWith, a.Passes)
+	if a.Status != Merged || !reflect.DeepEqual(a.MergedWith(), []iptparse.Pos{b.Pos}) || !reflect.DeepEqual(a.Passes, []string{"sets"}) {
+		t.Errorf("rule 15: %v, merged with %v by %v", a.Status, a.MergedWith(), a.Passes)
 	}
 	if g := groupOf(r, a); len(g.Rules) != 2 || g.Rules[1] != b {
 		t.Errorf("rules 15 and 16 are not one group")
@@ -221,5 +223,60 @@ func TestFormats(t *testing.T) {
 	}
 	if !strings.Contains(h, `<tr class="g-failopen">`) {
 		t.Errorf("html: fail-open row not marked")
+	}
+}
+
+// TestSharedLongRuleOnce: rules spread over the input that became one long
+// nft rule (a verdict map) each show it, but in full only the first time;
+// the others name its output line. Printing it with every one of them made
+// the report of a big kube-proxy dump grow with the square of its size.
+func TestSharedLongRuleOnce(t *testing.T) {
+	src := "*filter\n:INPUT ACCEPT [0:0]\n"
+	var ifaces []string
+	for i := range 12 {
+		ifaces = append(ifaces, fmt.Sprintf("vlaniface%02d", i))
+		src += fmt.Sprintf(":C%02d - [0:0]\n", i)
+	}
+	for i, ifc := range ifaces {
+		// Each dispatch rule is followed by a rule of another chain, so
+		// the dispatch rules are not neighbours in the input.
+		src += fmt.Sprintf("-A INPUT -i %s -j C%02d\n-A C%02d -j ACCEPT\n", ifc, i, i)
+	}
+	src += "COMMIT\n"
+	r := migrate(t, Input{Name: "spread.rules", Text: src})
+	first := ruleAt(t, r, 2+12+1)
+	if len(first.Out) != 1 || !strings.Contains(first.Out[0].Text, "vmap") || len(first.Out[0].Text) <= longOut {
+		t.Fatalf("setup: the first dispatch rule became %v", first.Out)
+	}
+	full := first.Out[0].Text
+	for _, format := range []string{"text", "markdown", "html"} {
+		var b strings.Builder
+		var err error
+		switch format {
+		case "text":
+			err = r.WriteText(&b, false)
+		case "markdown":
+			err = r.WriteMarkdown(&b)
+		default:
+			err = r.WriteHTML(&b)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		if format == "html" {
+			out = html.UnescapeString(out)
+		}
+		if n := strings.Count(out, "vlaniface07"); n > 2+2 {
+			// the iptables rule (and its highlight), the full map once
+			t.Errorf("%s: the map is printed %d times", format, n)
+		}
+		if format != "html" && !strings.Contains(out, full) {
+			t.Errorf("%s: the map is never printed in full", format)
+		}
+		want := fmt.Sprintf("more characters: output line %d, in full above)", first.Out[0].Line)
+		if n := strings.Count(out, want); n != 11 {
+			t.Errorf("%s: %d references to the map printed above, want 11\n%s", format, n, out)
+		}
 	}
 }

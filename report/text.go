@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // ANSI styles for the terminal.
@@ -23,6 +24,7 @@ const (
 type textWriter struct {
 	b     strings.Builder
 	color bool
+	outs  outTexts
 }
 
 func (t *textWriter) style(code, s string) string {
@@ -237,14 +239,15 @@ func (t *textWriter) group(r *Report, g Group) {
 		t.printf("  %5d  %s%s\n", rule.Pos.Line, rule.Text, tag)
 	}
 	for _, o := range g.Out {
-		t.printf("      %s %5d  %s\n", t.style(ansiGreen, "→"), o.Line, outText(o))
+		text, _ := t.outs.text(o)
+		t.printf("      %s %5d  %s\n", t.style(ansiGreen, "→"), o.Line, text)
 	}
 	var merged []string
 	if len(g.Rules) > 1 {
 		merged = append(merged, fmt.Sprintf("%d rules merged", len(g.Rules)))
 	}
-	if len(g.Others) > 0 {
-		merged = append(merged, "shared with "+r.posList(g.Others, 6))
+	if g.others > 0 {
+		merged = append(merged, "shared with "+r.othersList(&g, 6))
 	}
 	if len(merged) > 0 {
 		t.printf("         %s\n", t.style(ansiBlue, strings.Join(merged, ", ")+" ("+strings.Join(g.Passes, ", ")+")"))
@@ -256,6 +259,38 @@ func (t *textWriter) group(r *Report, g Group) {
 	case rule.Reason != "" && rule.Status != Translated && rule.Status != Merged:
 		t.printf("         %s\n", rule.Reason)
 	}
+}
+
+// longOut is the length above which an output rule's text, printed in
+// full once, is shortened where it appears again: a verdict map of
+// thousands of elements is shared by rules spread over the input, and
+// printing it with each of them made the report grow with their product.
+const longOut = 240
+
+// outTexts hands out output rules' texts, each long one in full once.
+type outTexts struct{ shown map[int]bool }
+
+// text is o's text for the report; short says it was shortened.
+func (p *outTexts) text(o OutRule) (text string, short bool) {
+	t := outText(o)
+	if len(t) <= longOut || o.Line == 0 {
+		return t, false
+	}
+	if p.shown == nil {
+		p.shown = map[int]bool{}
+	}
+	if !p.shown[o.Line] {
+		p.shown[o.Line] = true
+		return t, false
+	}
+	cut := strings.LastIndexByte(t[:longOut/2], ' ')
+	if cut < 0 {
+		cut = longOut / 2
+		for cut > 0 && !utf8.RuneStart(t[cut]) {
+			cut--
+		}
+	}
+	return fmt.Sprintf("%s … (%d more characters: output line %d, in full above)", t[:cut], len(t)-cut, o.Line), true
 }
 
 // outText is an output rule's text; a placeholder comment is shortened
