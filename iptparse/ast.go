@@ -72,11 +72,22 @@ type Command struct {
 	// Zero is -Z given with -L or -S: the counters are zeroed after
 	// listing.
 	Zero bool
+	// line is the save-file line the words were split from, if any: most
+	// lines already read as RuleText would write them.
+	line string
 }
 
 // RuleText renders the command the way iptables-save would print it (the
 // words as written, from the command flag on), for reports and comments.
 func (c *Command) RuleText() string {
+	if s, ok := c.lineText(); ok {
+		return s
+	}
+	return c.renderWords()
+}
+
+// renderWords writes the words, quoted where needed, one space apart.
+func (c *Command) renderWords() string {
 	var b strings.Builder
 	n := 0
 	for _, w := range c.Words {
@@ -90,6 +101,32 @@ func (c *Command) RuleText() string {
 		b.WriteString(Quote(w.Text))
 	}
 	return b.String()
+}
+
+// lineText is RuleText taken from the line the words were read from,
+// without building a string, when the line writes them exactly as
+// RuleText would: bare, one space apart. Every rule's text is kept in the
+// IR for reports, so this saves a copy of the input.
+func (c *Command) lineText() (string, bool) {
+	if c.line == "" || len(c.Words) == 0 {
+		return "", false
+	}
+	first := c.Words[0].Pos.Col - 1
+	at := first
+	for i, w := range c.Words {
+		if i > 0 {
+			if at >= len(c.line) || c.line[at] != ' ' {
+				return "", false
+			}
+			at++
+		}
+		end := at + len(w.Text)
+		if w.Pos.Col-1 != at || end > len(c.line) || c.line[at:end] != w.Text || w.Text == "" || !allSafe(w.Text) {
+			return "", false
+		}
+		at = end
+	}
+	return c.line[first:at], true
 }
 
 // Quote quotes a word for display the way iptables-save does: words made

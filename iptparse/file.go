@@ -388,6 +388,7 @@ func (sp *saveParser) parse(e *entry) Item {
 		cmd.Counters = sp.a.counter()
 		*cmd.Counters = counters
 	}
+	cmd.line = line
 	cl := sp.a.commandLine()
 	cl.Command, cl.Line = cmd, line
 	return cl

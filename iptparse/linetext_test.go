@@ -1,0 +1,60 @@
+package iptparse_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ipt2nft/ipt2nft/internal/testutil"
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/translate"
+)
+
+// TestRuleTextFromLine: RuleText takes a rule's text from its save-file
+// line where the line writes it as RuleText would; it must never differ
+// from rendering the words (quotes, tabs, double blanks, counters,
+// comments after '#', and every real-world dump).
+func TestRuleTextFromLine(t *testing.T) {
+	inputs := map[string]string{"edge.rules": "*filter\n" +
+		"-A INPUT -p tcp --dport 22 -j ACCEPT\n" +
+		"[12:34] -A INPUT -s 10.0.0.1 -j DROP\n" +
+		"  [1:2]   -A INPUT  -s 10.0.0.2 -j DROP\n" +
+		"-A INPUT\t-s 10.0.0.3 -j DROP\n" +
+		"-A INPUT -m comment --comment \"two words\" -j ACCEPT\n" +
+		"-A INPUT -m comment --comment 'x' -j ACCEPT\n" +
+		"-A INPUT -m comment --comment \"\" -j ACCEPT\n" +
+		"-A INPUT -m comment --comment one\"two\" -j ACCEPT\n" +
+		"-A INPUT -j LOG --log-prefix \"a\\\"b \"\n" +
+		"-A INPUT -s 10.0.0.4 -j DROP # trailing\n" +
+		"-A INPUT -s 10.0.0.5 -j DROP \r\n" +
+		"COMMIT\n"}
+	files, _ := filepath.Glob(filepath.Join(testutil.SharedDir(t, "corpus/realworld"), "*.rules"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs[filepath.Base(f)] = string(b)
+	}
+	fromLine := 0
+	for name, src := range inputs {
+		f := iptparse.ParseFile(name, src, translate.Registry{}, iptparse.FamilyAny)
+		for _, it := range f.Items {
+			cl, ok := it.(*iptparse.CommandLine)
+			if !ok {
+				continue
+			}
+			got, want := cl.Command.RuleText(), iptparse.RenderWords(cl.Command)
+			if got != want {
+				t.Errorf("%s:%d: RuleText %q, the words render as %q", name, cl.Command.Pos.Line, got, want)
+			}
+			if iptparse.TextFromLine(cl.Command) {
+				fromLine++
+			}
+		}
+	}
+	if fromLine == 0 {
+		t.Fatal("no rule text was taken from its line: the test tests nothing")
+	}
+	t.Logf("%d rule texts taken from their lines", fromLine)
+}
