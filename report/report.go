@@ -229,11 +229,17 @@ func (g *Group) Others() []iptparse.Pos {
 	for _, rule := range g.Rules {
 		own[rule.Pos] = true
 	}
+	return otherOrigins(g.shared, own)
+}
+
+// otherOrigins lists the origins of the nft rules not in seen, once each,
+// in order; it adds them to seen.
+func otherOrigins(shared []*ir.Rule, seen map[iptparse.Pos]bool) []iptparse.Pos {
 	var out []iptparse.Pos
-	for _, nr := range g.shared {
+	for _, nr := range shared {
 		for _, o := range nr.Origin {
-			if !own[o] {
-				own[o] = true
+			if !seen[o] {
+				seen[o] = true
 				out = append(out, o)
 			}
 		}
@@ -694,17 +700,7 @@ func hasOut(l []OutRule, o OutRule) bool {
 // MergedWith lists the other original rules sharing the nft rules this
 // one became, in the order of those rules' origins.
 func (r *Rule) MergedWith() []iptparse.Pos {
-	var out []iptparse.Pos
-	seen := map[iptparse.Pos]bool{r.Pos: true}
-	for _, nr := range r.shared {
-		for _, o := range nr.Origin {
-			if !seen[o] {
-				seen[o] = true
-				out = append(out, o)
-			}
-		}
-	}
-	return out
+	return otherOrigins(r.shared, map[iptparse.Pos]bool{r.Pos: true})
 }
 
 // sharedBy reports whether an nft rule came from another original rule

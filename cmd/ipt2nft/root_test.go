@@ -7,15 +7,21 @@ import (
 	"testing"
 )
 
+// writeRules writes a dump as dir/rules.v4 and returns its path.
+func writeRules(t *testing.T, dir, src string) string {
+	t.Helper()
+	in := filepath.Join(dir, "rules.v4")
+	if err := os.WriteFile(in, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
 // TestOutputFile: -o writes the same ruleset stdout gets, leaves no
 // temporary file behind, and names the option when it cannot write.
 func TestOutputFile(t *testing.T) {
 	dir := t.TempDir()
-	in := filepath.Join(dir, "rules.v4")
-	src := "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT\nCOMMIT\n"
-	if err := os.WriteFile(in, []byte(src), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	in := writeRules(t, dir, "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT\nCOMMIT\n")
 	want, _, code := runCmd(t, in)
 	if code != 0 || !strings.Contains(want, "tcp dport { 22, 80 } accept") {
 		t.Fatalf("stdout: exit %d\n%s", code, want)
@@ -53,11 +59,7 @@ func TestOutputFile(t *testing.T) {
 // with --format json rules carrying counters are not merged into sets
 // (the text output merges them, the counters going onto the elements).
 func TestJSONWithCounters(t *testing.T) {
-	in := filepath.Join(t.TempDir(), "rules.v4")
-	src := "*filter\n:INPUT DROP [0:0]\n[5:300] -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n[7:420] -A INPUT -p tcp -m tcp --dport 80 -j ACCEPT\nCOMMIT\n"
-	if err := os.WriteFile(in, []byte(src), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	in := writeRules(t, t.TempDir(), "*filter\n:INPUT DROP [0:0]\n[5:300] -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n[7:420] -A INPUT -p tcp -m tcp --dport 80 -j ACCEPT\nCOMMIT\n")
 	text, _, code := runCmd(t, in)
 	if code != 0 || !strings.Contains(text, "tcp dport { 22 counter packets 5 bytes 300, 80 counter packets 7 bytes 420 } accept") {
 		t.Fatalf("text: exit %d\n%s", code, text)
