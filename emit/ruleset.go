@@ -59,9 +59,11 @@ func (p *Printer) WriteRuleset(w io.Writer, rs *ir.Ruleset, opt RulesetOptions) 
 	return err
 }
 
+var commentLineReplacer = strings.NewReplacer("\n", " ", "\r", " ")
+
 // SanitizeComment makes text safe for a "# ..." line.
 func SanitizeComment(s string) string {
-	return strings.NewReplacer("\n", " ", "\r", " ").Replace(s)
+	return commentLineReplacer.Replace(s)
 }
 
 func (p *Printer) writeTable(b *strings.Builder, t *ir.Table, opt RulesetOptions) {

@@ -22,15 +22,17 @@ func mdCode(s string) string {
 	return fence + s + fence
 }
 
+// The replacers are made once: building one costs more than most uses.
+var (
+	mdCellReplacer = strings.NewReplacer("|", `\|`, "\n", " ")
+	mdTextReplacer = strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "`", "\\`", "<", "&lt;", "[", `\[`, "]", `\]`, "#", `\#`, "|", `\|`)
+)
+
 // mdCell makes text safe inside a table cell.
-func mdCell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
-}
+func mdCell(s string) string { return mdCellReplacer.Replace(s) }
 
 // mdText escapes Markdown in running text.
-func mdText(s string) string {
-	return strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "`", "\\`", "<", "&lt;", "[", `\[`, "]", `\]`, "#", `\#`, "|", `\|`).Replace(s)
-}
+func mdText(s string) string { return mdTextReplacer.Replace(s) }
 
 // WriteMarkdown writes the report as Markdown (GitHub flavoured).
 func (r *Report) WriteMarkdown(w io.Writer) error {
