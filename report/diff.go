@@ -5,8 +5,6 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/sergi/go-diff/diffmatchpatch"
-
 	"github.com/ipt2nft/ipt2nft/iptparse"
 )
 
@@ -16,7 +14,9 @@ import (
 // that the iptables rule does not (typically brought in by a merge, or
 // spelled differently, like an ICMP type number and its name). Option
 // names and nft keywords are syntax, not values, and are not compared.
-// The two value sequences are aligned with go-diff.
+// (They were aligned with go-diff once; the alignment never changed which
+// values were marked, since a value is marked only when the other side
+// lacks it altogether, and it made the report quadratic in big merges.)
 
 // span is a part of a text to highlight.
 type span struct{ start, end int }
@@ -243,20 +243,6 @@ func highlight(left, right []string) (lh, rh [][]span) {
 			rightSet[v.norm] = true
 		}
 	}
-	// Each distinct value is one rune, so that go-diff aligns values.
-	ids := map[string]rune{}
-	enc := func(ts []sideTok) []rune {
-		rs := make([]rune, len(ts))
-		for i, t := range ts {
-			id, ok := ids[t.norm]
-			if !ok {
-				id = rune(0x10000 + len(ids))
-				ids[t.norm] = id
-			}
-			rs[i] = id
-		}
-		return rs
-	}
 	// A value also counts as present when the other side has it with a
 	// suffix ("ftp" and the helper object "ftp-tcp"): v is o cut at one
 	// of its dashes, or o is v cut at one of its. The cut forms are
@@ -284,30 +270,15 @@ func highlight(left, right []string) (lh, rh [][]span) {
 		}
 		return false
 	}
-	dmp := diffmatchpatch.New()
-	diffs := dmp.DiffMainRunes(enc(lt), enc(rt), false)
 	lh, rh = make([][]span, len(left)), make([][]span, len(right))
-	li, ri := 0, 0
-	for _, d := range diffs {
-		n := len([]rune(d.Text))
-		switch d.Type {
-		case diffmatchpatch.DiffEqual:
-			li += n
-			ri += n
-		case diffmatchpatch.DiffDelete:
-			for k := 0; k < n; k++ {
-				if t := lt[li+k]; !present(t.norm, rightSet, rightStems) {
-					lh[t.text] = append(lh[t.text], t.span)
-				}
-			}
-			li += n
-		case diffmatchpatch.DiffInsert:
-			for k := 0; k < n; k++ {
-				if t := rt[ri+k]; !present(t.norm, leftSet, leftStems) {
-					rh[t.text] = append(rh[t.text], t.span)
-				}
-			}
-			ri += n
+	for _, t := range lt {
+		if !present(t.norm, rightSet, rightStems) {
+			lh[t.text] = append(lh[t.text], t.span)
+		}
+	}
+	for _, t := range rt {
+		if !present(t.norm, leftSet, leftStems) {
+			rh[t.text] = append(rh[t.text], t.span)
 		}
 	}
 	return lh, rh
