@@ -323,8 +323,9 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 }
 
 // openOutput opens where the ruleset goes: stdout, or a temporary file
-// next to --output. finish(err) closes it and, if err is nil, renames the
-// file into place; otherwise it removes it and returns err.
+// next to --output. finish(writeErr) closes it and, if writing went well,
+// renames the file into place; otherwise it removes the file and returns
+// the error.
 func (o *translateOpts) openOutput(stdout io.Writer) (w io.Writer, finish func(error) error, err error) {
 	if o.output == "" {
 		return stdout, func(err error) error { return err }, nil
@@ -333,23 +334,22 @@ func (o *translateOpts) openOutput(stdout io.Writer) (w io.Writer, finish func(e
 	if err != nil {
 		return nil, nil, fmt.Errorf("--output %s: %w", o.output, errors.Unwrap(err))
 	}
-	return f, func(err error) error {
-		if err == nil {
-			err = f.Chmod(0o644)
-		}
+	return f, func(writeErr error) error {
+		err := f.Chmod(0o644)
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
-		if err == nil {
+		if writeErr == nil && err == nil {
 			err = os.Rename(f.Name(), o.output)
 		}
-		if err != nil {
-			err = fmt.Errorf("--output %s: %w", o.output, err)
+		if writeErr == nil && err == nil {
+			return nil
 		}
-		if err != nil {
-			os.Remove(f.Name())
+		os.Remove(f.Name())
+		if writeErr != nil {
+			return writeErr // what went wrong writing the ruleset
 		}
-		return err
+		return fmt.Errorf("--output %s: %w", o.output, err)
 	}, nil
 }
 
