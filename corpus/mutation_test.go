@@ -920,7 +920,9 @@ func mutationCases(t *testing.T) []mutCase {
 	sort.Strings(files)
 	for _, f := range files {
 		src := read(f)
-		if notComparable(src) != "" {
+		// Dumps using ipsets are compared by TestKernelRealWorld, which
+		// makes their sets; mutants of them are not made yet.
+		if notComparable(src) != "" || len(verify.UsedIPSets(src)) > 0 {
 			continue
 		}
 		mc := mutCase{name: filepath.Base(f), files: []string{f}}

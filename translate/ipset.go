@@ -151,6 +151,11 @@ func IPSetToNft(s *iptparse.IPSet) (*ir.Set, error) {
 	}
 	if interval {
 		set.Flags = append([]string{"interval"}, set.Flags...)
+		if len(dims) == 1 && (dims[0].kind == "ip" || dims[0].kind == "net") {
+			if err := dropCoveredElements(set); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return set, nil
 }

@@ -13,8 +13,9 @@ import (
 )
 
 // TestCorpusAgainstItself loads each real-world iptables-save dump on both
-// sides: any difference is the harness's own nondeterminism. Dumps that
-// iptables-legacy-restore itself rejects (missing ipsets, partial dumps)
+// sides: any difference is the harness's own nondeterminism. The ipsets a
+// dump uses are made for it (UsedIPSets, IPSetSave). Dumps that
+// iptables-legacy-restore itself rejects (partial dumps, rules it refuses)
 // are skipped.
 func TestCorpusAgainstItself(t *testing.T) {
 	dir := testutil.SharedDir(t, "corpus/realworld")
@@ -46,7 +47,12 @@ func TestCorpusAgainstItself(t *testing.T) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			r := Ruleset{IptablesSave: src, Family: fam}
+			sets, err := IPSetSave(UsedIPSets(src), fam, ps, nil)
+			if err != nil {
+				out[i] = outcome{nil, err}
+				return
+			}
+			r := Ruleset{IptablesSave: src, Family: fam, IPSetSave: sets}
 			res, err := h.Compare(context.Background(), r, r, ps)
 			out[i] = outcome{res, err}
 		}()

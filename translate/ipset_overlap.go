@@ -1,0 +1,95 @@
+package translate
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+// An ipset of networks (hash:net) may hold a network and a network or
+// address inside it ("10.0.0.0/8" and "10.1.2.3"): a lookup matches when
+// any element holds the address. An nft interval set cannot hold both
+// ("conflicting intervals specified"), so the inner element is dropped:
+// the set matches the same addresses. Only an element that never expires
+// covers the ones inside it; other overlaps are refused.
+
+// addrInterval is the addresses an element key of an address set covers.
+func addrInterval(key ir.Expr) (lo, hi netip.Addr, ok bool) {
+	if e, isElem := key.(*ir.Elem); isElem {
+		key = e.Key
+	}
+	switch k := key.(type) {
+	case *ir.Addr:
+		return k.Addr, k.Addr, true
+	case *ir.Prefix:
+		return k.Prefix.Masked().Addr(), lastAddr(k.Prefix.Masked()), true
+	case *ir.Range:
+		l, ok1 := k.Lo.(*ir.Addr)
+		h, ok2 := k.Hi.(*ir.Addr)
+		if ok1 && ok2 {
+			return l.Addr, h.Addr, true
+		}
+	}
+	return netip.Addr{}, netip.Addr{}, false
+}
+
+// dropCoveredElements removes the elements of a one-dimension address
+// set that lie inside another element which has no timeout, and refuses
+// the overlaps left.
+func dropCoveredElements(set *ir.Set) error {
+	type iv struct {
+		lo, hi netip.Addr
+		el     ir.Expr
+		expire bool
+	}
+	var ivs []iv
+	for _, el := range set.Elements {
+		lo, hi, ok := addrInterval(el)
+		if !ok {
+			return nil
+		}
+		e, isElem := el.(*ir.Elem)
+		ivs = append(ivs, iv{lo, hi, el, isElem && e.Timeout != ""})
+	}
+	// By start, the widest first: a covering element comes before the
+	// ones it covers.
+	slices.SortStableFunc(ivs, func(a, b iv) int {
+		if c := a.lo.Compare(b.lo); c != 0 {
+			return c
+		}
+		return b.hi.Compare(a.hi)
+	})
+	var kept []iv
+	for _, x := range ivs {
+		if n := len(kept); n > 0 && x.lo.Compare(kept[n-1].hi) <= 0 {
+			last := kept[n-1]
+			if x.hi.Compare(last.hi) <= 0 && !last.expire {
+				continue // inside an element that stays
+			}
+			return fmt.Errorf("elements %s and %s overlap, and nft interval sets cannot hold overlapping elements", elemText(last.el), elemText(x.el))
+		}
+		kept = append(kept, x)
+	}
+	if len(kept) == len(set.Elements) {
+		return nil
+	}
+	drop := map[ir.Expr]bool{}
+	for _, x := range ivs {
+		drop[x.el] = true
+	}
+	for _, x := range kept {
+		drop[x.el] = false
+	}
+	set.Elements = slices.DeleteFunc(set.Elements, func(e ir.Expr) bool { return drop[e] })
+	return nil
+}
+
+func elemText(e ir.Expr) string {
+	lo, hi, _ := addrInterval(e)
+	if lo == hi {
+		return lo.String()
+	}
+	return lo.String() + "-" + hi.String()
+}
