@@ -146,6 +146,42 @@ func (o *verifyOpts) run(cmd *cobra.Command, args []string) error {
 		return cannot("%s is not installed (Debian package iptables)", tool)
 	}
 
+	ps, err := verify.Probes(src, fam, o.probes, o.seed)
+	if err != nil {
+		return cannot("making probes: %v", err)
+	}
+	sets, extra, made, err := o.ipsetsFor(src, fam, ps)
+	if err != nil {
+		return cannot("%v", err)
+	}
+	if sets != "" {
+		if _, err := exec.LookPath("ipset"); err != nil {
+			return cannot("the original uses ipsets and the ipset command is not installed (Debian package ipset)")
+		}
+	}
+	if len(made) > 0 {
+		if len(args) == 2 {
+			return cannot("the original uses ipsets no --ipset file defines (%s): verify cannot know what %s holds; give their \"ipset save\" with --ipset", strings.Join(made, ", "), args[1])
+		}
+		if !o.json {
+			fmt.Fprintf(stderr, "note: no --ipset file defines %s: verify made them from how the rules use them, with a few probe addresses as elements, for both sides\n", strings.Join(made, ", "))
+		}
+		// The translation reads the made sets too.
+		f, err := os.CreateTemp("", "ipt2nft-verify-*.ipset")
+		if err != nil {
+			return cannot("%v", err)
+		}
+		defer os.Remove(f.Name())
+		_, err = f.WriteString(extra)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return cannot("%v", err)
+		}
+		o.tr.ipsets = append(o.tr.ipsets, f.Name())
+	}
+
 	var translation string
 	if len(args) == 2 {
 		b, err := os.ReadFile(args[1])
@@ -173,11 +209,7 @@ func (o *verifyOpts) run(cmd *cobra.Command, args []string) error {
 		return cannot("%s", strings.TrimPrefix(err.Error(), verify.ErrUnavailable.Error()+": "))
 	}
 	defer h.Close()
-	ps, err := verify.Probes(src, fam, o.probes, o.seed)
-	if err != nil {
-		return cannot("making probes: %v", err)
-	}
-	res, err := h.Compare(context.Background(), verify.Ruleset{IptablesSave: src, Family: fam}, verify.Ruleset{Nft: translation}, ps)
+	res, err := h.Compare(context.Background(), verify.Ruleset{IptablesSave: src, Family: fam, IPSetSave: sets}, verify.Ruleset{Nft: translation}, ps)
 	var le *verify.LoadError
 	switch {
 	case errors.As(err, &le) && le.Side == "A":
@@ -207,6 +239,40 @@ func (o *verifyOpts) run(cmd *cobra.Command, args []string) error {
 		return &exitError{out.Exit}
 	}
 	return nil
+}
+
+// ipsetsFor returns the "ipset save" text the original is loaded with:
+// the --ipset files, then extra, the sets its rules use that none of them
+// defines, made from how the rules use them (verify.IPSetSave), and their
+// names.
+func (o *verifyOpts) ipsetsFor(src string, fam iptparse.Family, ps *verify.ProbeSet) (sets, extra string, made []string, err error) {
+	var b strings.Builder
+	defined := map[string]bool{}
+	for _, name := range o.tr.ipsets {
+		text, err := os.ReadFile(name)
+		if err != nil {
+			return "", "", nil, err
+		}
+		b.Write(text)
+		if len(text) > 0 && text[len(text)-1] != '\n' {
+			b.WriteByte('\n')
+		}
+		for _, s := range iptparse.ParseIPSetSave(name, string(text)).Sets {
+			defined[s.Name] = true
+		}
+	}
+	used := verify.UsedIPSets(src)
+	extra, err = verify.IPSetSave(used, fam, ps, defined)
+	if err != nil {
+		return "", "", nil, err
+	}
+	for _, u := range used {
+		if !defined[u.Name] {
+			made = append(made, u.Name)
+		}
+	}
+	b.WriteString(extra)
+	return b.String(), extra, made, nil
 }
 
 func writeJSON(w io.Writer, v any) {
