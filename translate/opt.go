@@ -57,6 +57,7 @@ func Optimize(rs *ir.Ruleset, o OptOptions) *OptReport {
 			moveIPS(t, o.IPSPriority, rep)
 		}
 		findDead(t, rep)
+		findShadowed(t, rep)
 		for _, c := range t.Chains {
 			if o.Deps {
 				for _, r := range c.Rules {

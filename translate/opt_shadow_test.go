@@ -1,0 +1,53 @@
+package translate_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/translate"
+)
+
+// TestShadowedRules: rules an earlier chain-ending rule always takes first
+// are reported as never matching, and only those.
+func TestShadowedRules(t *testing.T) {
+	const dump = `*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -s 192.0.0.0/24 -j DROP
+-A INPUT -s 192.0.0.0/29 -j DROP
+-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT
+-A INPUT -s 10.0.0.1/32 -p tcp -m tcp --dport 22 -j DROP
+-A INPUT -i eth+ -j RETURN
+-A INPUT -i eth0 -p udp -j ACCEPT
+-A INPUT -i ppp0 -p udp -j ACCEPT
+-A INPUT -p udp -m limit --limit 1/s -j ACCEPT
+-A INPUT -i ppp0 -p udp -m limit --limit 1/s -j ACCEPT
+-A INPUT -s 10.0.0.2/32 -j LOG
+-A INPUT -s 10.0.0.2/32 -j LOG
+-A INPUT -m conntrack --ctstate INVALID -j DROP
+-A INPUT -p tcp -m conntrack --ctstate INVALID -m tcp --dport 80 -j DROP
+-A INPUT -j ACCEPT
+-A INPUT -s 10.0.0.3/32 -j DROP
+COMMIT
+`
+	// 6: /29 inside /24; 8: port 22 already accepted; 10: eth0 returned by
+	// eth+; 11: ppp0 follows the limited rule, which lets packets through
+	// (not shadowed), 13: shadowed by 11 (a limit only narrows rule 13);
+	// 15: a LOG does not end the chain; 17: INVALID already dropped;
+	// 19: after an unconditional verdict — findDead's case.
+	f := iptparse.ParseFile("shadow.rules", dump, translate.Registry{}, iptparse.FamilyIPv4)
+	tr := translate.New(translate.Options{})
+	tr.AddFile(f)
+	rep := translate.Optimize(tr.Ruleset(), translate.AllOpt())
+	var got []int
+	for _, d := range rep.Dead {
+		got = append(got, d.Rule.Origin[0].Line)
+	}
+	slices.Sort(got)
+	want := []int{6, 8, 10, 13, 17, 19}
+	if !slices.Equal(got, want) {
+		t.Errorf("never matching: lines %v, want %v", got, want)
+	}
+}
