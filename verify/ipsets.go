@@ -48,11 +48,8 @@ func UsedIPSets(src string) []*UsedIPSet {
 		if !strings.HasPrefix(line, "-") && !strings.HasPrefix(line, "[") {
 			continue
 		}
-		if m := countersPrefix(line); m > 0 {
-			line = strings.TrimSpace(line[m:])
-		}
-		words, _, err := iptparse.SplitLine(line, "", i+1)
-		if err != nil {
+		words, _, ok := ruleWords(line, i+1)
+		if !ok {
 			continue
 		}
 		var used []*UsedIPSet // the sets of this rule

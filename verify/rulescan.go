@@ -89,6 +89,16 @@ func isProgram(w string) bool {
 	return false
 }
 
+// ruleWords splits a rule line of a dump into words, after its
+// "[packets:bytes]" counters, and returns the line without them.
+func ruleWords(line string, lineNo int) (words []iptparse.Word, rest string, ok bool) {
+	if m := countersPrefix(line); m > 0 {
+		line = strings.TrimSpace(line[m:])
+	}
+	words, _, err := iptparse.SplitLine(line, "", lineNo)
+	return words, line, err == nil
+}
+
 // scanText scans an iptables-save dump or a list of iptables commands.
 func scanText(src string, fam iptparse.Family) *ruleFile {
 	if fam == iptparse.FamilyAny {
@@ -111,11 +121,8 @@ func scanText(src string, fam iptparse.Family) *ruleFile {
 			}
 			continue
 		}
-		if m := countersPrefix(line); m > 0 {
-			line = strings.TrimSpace(line[m:])
-		}
-		words, _, err := iptparse.SplitLine(line, "", i+1)
-		if err != nil {
+		words, line, ok := ruleWords(line, i+1)
+		if !ok {
 			continue
 		}
 		texts := make([]string, len(words))
