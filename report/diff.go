@@ -204,6 +204,11 @@ func nftValues(s string, left map[string]bool) []valueTok {
 			continue // a chain name: not compared (nor on the left)
 		}
 		if strings.HasPrefix(w.text, `"`) {
+			// A quoted value in a list or set ends before its comma:
+			// "lo", is the value lo.
+			if i := strings.LastIndexByte(w.text, '"'); i > 0 && strings.Trim(w.text[i+1:], ",;})") == "" {
+				w.text, w.end = w.text[:i+1], w.start+i+1
+			}
 			out = append(out, parts(w, "")...)
 			continue
 		}

@@ -57,3 +57,12 @@ func TestHighlight(t *testing.T) {
 		}
 	}
 }
+
+// TestQuotedValueInList: a quoted value followed by a comma in an nft set
+// is the same value as on the iptables side, not highlighted.
+func TestQuotedValueInList(t *testing.T) {
+	_, rh := highlight([]string{"-A INPUT -i lo -j ACCEPT", "-A INPUT -i eth0 -j ACCEPT"}, []string{`iifname { "lo", "eth0" } accept`})
+	if len(rh[0]) != 0 {
+		t.Errorf("highlighted on the right: %v", rh[0])
+	}
+}
