@@ -561,7 +561,7 @@ func Build(m *Migration) *Report {
 		if n := len(r.Groups); n > 0 {
 			g := &r.Groups[n-1]
 			last := g.Rules[len(g.Rules)-1]
-			if len(rule.Out) > 0 && sameOut(rule.Out, last.Out) && rule.Pos.File == last.Pos.File && rule.Status == last.Status {
+			if len(rule.Out) > 0 && slices.Equal(rule.Out, last.Out) && rule.Pos.File == last.Pos.File && rule.Status == last.Status {
 				g.Rules = append(g.Rules, rule)
 				continue
 			}
@@ -674,18 +674,6 @@ func dropsThroughChain(rule *Rule, chains map[string][]*iptparse.Command, where 
 		return ""
 	}
 	return walk(rule.cmd.Rule.Target.Name)
-}
-
-func sameOut(a, b []OutRule) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func hasOut(l []OutRule, o OutRule) bool {

@@ -2,6 +2,7 @@ package translate
 
 import (
 	"reflect"
+	"slices"
 
 	"github.com/ipt2nft/ipt2nft/ir"
 )
@@ -106,18 +107,6 @@ func shapeDiff(a, b *ir.Rule, fa, fb *ruleFacts, buf []int) (diff []int, ok bool
 		diff = append(diff, i)
 	}
 	return diff, len(diff) > 0
-}
-
-func sameInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // ruleKeys returns, for the statements at diff, the intervals of each
@@ -229,7 +218,7 @@ func mergeSets(rules []*ir.Rule, rep *OptReport, elementCounters bool) []*ir.Rul
 func joins(rules []*ir.Rule, facts []*ruleFacts, i, j int, diff *[]int, seen **disjoint, skipped []int) bool {
 	var buf [4]int
 	d0, ok := shapeDiff(rules[i], rules[j], facts[i], facts[j], buf[:])
-	if !ok || (*diff != nil && !sameInts(d0, *diff)) {
+	if !ok || (*diff != nil && !slices.Equal(d0, *diff)) {
 		return false
 	}
 	d := *diff
