@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -936,8 +935,6 @@ func mutationCases(t *testing.T) []mutCase {
 	return cases
 }
 
-var probeLineRe = regexp.MustCompile(`^line (\d+) \(`)
-
 // rateNoise reports whether a probe is made for a rule of the original
 // with a rate limit (limit, hashlimit, recent...): iptables and nft count
 // time differently (jiffies against nanoseconds), so a probe that meets a
@@ -945,49 +942,6 @@ var probeLineRe = regexp.MustCompile(`^line (\d+) \(`)
 // what it cannot observe.
 func rateNoise(c mutCase, p *verify.Probe) bool {
 	return rateLimited(c.v4, p) || rateLimited(c.v6, p)
-}
-
-// rateLimited reports whether probe p was made for a rule of the dump src
-// with a rate limit (see rateNoise).
-func rateLimited(src string, p *verify.Probe) bool {
-	m := probeLineRe.FindStringSubmatch(p.Name)
-	if m == nil {
-		return false
-	}
-	n, _ := strconv.Atoi(m[1])
-	lines := strings.Split(src, "\n")
-	return n >= 1 && n <= len(lines) && slices.Contains(verify.RuleBlindSpots(lines[n-1]), "time and rate")
-}
-
-// maxRateNoise is how many probes of one comparison may differ on
-// rate-limited rules before that is taken for a real difference.
-const maxRateNoise = 3
-
-// realDifferences returns the differing probes of a comparison, less the
-// few on rate-limited rules of the originals (logged as ignored: a burst
-// at a bucket's edge can meet different fates under iptables and nft,
-// which verify lists among what it cannot observe).
-func realDifferences(t *testing.T, name string, res *verify.Result, srcs ...string) []verify.ProbeResult {
-	t.Helper()
-	var real, noise []verify.ProbeResult
-	for _, d := range res.Differences() {
-		limited := false
-		for _, src := range srcs {
-			limited = limited || rateLimited(src, d.Probe)
-		}
-		if limited {
-			noise = append(noise, d)
-		} else {
-			real = append(real, d)
-		}
-	}
-	if len(noise) > maxRateNoise {
-		return append(real, noise...)
-	}
-	for _, d := range noise {
-		t.Logf("%s: ignored: a difference on a rate-limited rule (a blind spot of verify): %s\n    A: %s\n    B: %s", name, d.Probe.Name, d.A, d.B)
-	}
-	return real
 }
 
 // compareAll runs the probes of both families (as the kernel tests do)

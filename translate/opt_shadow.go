@@ -68,7 +68,7 @@ type shadowRule struct {
 // shadowMem hands out the value lists of a chain's shadowRules from
 // shared blocks (one allocation per many rules, not two per rule).
 type shadowMem struct {
-	vals  []([]interval)
+	vals  [][]interval
 	ivs   []interval
 	block int // size of the next blocks: doubling up to shadowBlock
 }
