@@ -2,7 +2,11 @@ package translate
 
 import (
 	"fmt"
+	"runtime"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
@@ -57,35 +61,20 @@ func Optimize(rs *ir.Ruleset, o OptOptions) *OptReport {
 			moveIPS(t, o.IPSPriority, rep)
 		}
 		findDead(t, rep)
-		findShadowed(t, rep)
-		for _, c := range t.Chains {
-			if o.Deps {
-				for _, r := range c.Rules {
-					dropDependencies(r)
-				}
-			}
-			if o.Counters {
-				for _, r := range c.Rules {
-					dropPlainCounter(r)
-				}
-			}
-			if o.LogFuse {
-				c.Rules = fuseLogs(c.Rules, rep)
-			}
-			if o.Sets {
-				c.Rules = mergeSets(c.Rules, rep, !o.NoElementCounters)
-			}
-			if o.VMaps {
-				c.Rules = mergeVMaps(c.Rules, rep)
-			}
-			if o.NatMaps {
-				c.Rules = mergeNatMaps(t.Family, c.Rules, rep)
-			}
-			if o.Deps {
-				for _, r := range c.Rules {
-					flattenSingletons(r)
-				}
-			}
+		// Each chain's passes touch only that chain's rules, so chains are
+		// optimized at the same time; their reports are joined in chain
+		// order, as if one after the other.
+		reps := make([]OptReport, len(t.Chains))
+		forEachChain(t.Chains, func(i int, c *ir.Chain, w *chainWorker) {
+			findShadowed(c, &w.shadow, &reps[i])
+			optimizeChain(t.Family, c, o, &reps[i])
+		})
+		for i := range reps {
+			rep.Dead = append(rep.Dead, reps[i].Dead...)
+			rep.Notes = append(rep.Notes, reps[i].Notes...)
+		}
+		for i := range reps {
+			rep.Merges = append(rep.Merges, reps[i].Merges...)
 		}
 	}
 	if o.Deps {
@@ -95,6 +84,77 @@ func Optimize(rs *ir.Ruleset, o OptOptions) *OptReport {
 	}
 	rep.After = countRules(rs)
 	return rep
+}
+
+// optimizeChain runs the passes o selects on one chain.
+func optimizeChain(family ir.Family, c *ir.Chain, o OptOptions, rep *OptReport) {
+	if o.Deps {
+		for _, r := range c.Rules {
+			dropDependencies(r)
+		}
+	}
+	if o.Counters {
+		for _, r := range c.Rules {
+			dropPlainCounter(r)
+		}
+	}
+	if o.LogFuse {
+		c.Rules = fuseLogs(c.Rules, rep)
+	}
+	if o.Sets {
+		c.Rules = mergeSets(c.Rules, rep, !o.NoElementCounters)
+	}
+	if o.VMaps {
+		c.Rules = mergeVMaps(c.Rules, rep)
+	}
+	if o.NatMaps {
+		c.Rules = mergeNatMaps(family, c.Rules, rep)
+	}
+	if o.Deps {
+		for _, r := range c.Rules {
+			flattenSingletons(r)
+		}
+	}
+}
+
+// chainWorker is the scratch memory of one goroutine of forEachChain,
+// reused from chain to chain (tables of many small chains, as kube-proxy
+// writes, would otherwise allocate it per chain).
+type chainWorker struct {
+	shadow shadowMem
+}
+
+// forEachChain calls fn for every chain, on up to GOMAXPROCS goroutines,
+// biggest chains first so that one long chain does not start last.
+func forEachChain(chains []*ir.Chain, fn func(i int, c *ir.Chain, w *chainWorker)) {
+	workers := min(runtime.GOMAXPROCS(0), len(chains))
+	if workers <= 1 {
+		var w chainWorker
+		for i, c := range chains {
+			fn(i, c, &w)
+		}
+		return
+	}
+	order := make([]int, len(chains))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return len(chains[b].Rules) - len(chains[a].Rules) })
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			var w chainWorker
+			for {
+				k := int(next.Add(1)) - 1
+				if k >= len(order) {
+					return
+				}
+				fn(order[k], chains[order[k]], &w)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // dropEmptyBaseChains removes base chains without rules whose policy is

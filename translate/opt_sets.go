@@ -225,8 +225,10 @@ func joins(rules []*ir.Rule, facts []*ruleFacts, i, j int, diff *[]int, seen **d
 	if d == nil {
 		d = append([]int(nil), d0...) // kept as *diff: not buf
 	}
-	for _, s := range skipped {
-		if !commutes(rules[s], rules[j], facts[s], facts[j]) {
+	// Latest first: the rule that keeps j in place is most often its
+	// neighbour (a LOG before its DROP).
+	for k := len(skipped) - 1; k >= 0; k-- {
+		if s := skipped[k]; !commutes(rules[s], rules[j], facts[s], facts[j]) {
 			return false
 		}
 	}
@@ -316,6 +318,18 @@ func shapeSignature(r *ir.Rule) uint64 {
 				h = h.str("selector")
 			}
 			h = h.byte(',').u64(uint64(s.Op))
+			if s.Op != ir.CmpEq || !mergeableSelector(s.Left) {
+				// Values that must be equal for a merge.
+				h = h.byte('=').value(s.Right)
+			}
+		case *ir.Log:
+			h = h.str("*ir.Log")
+			if s == nil {
+				break
+			}
+			for _, a := range s.Args {
+				h = h.str(a.Key).byte('=').value(a.Value)
+			}
 		case *ir.Verdict:
 			h = h.str("*ir.Verdict")
 			if s == nil {
@@ -334,6 +348,21 @@ func shapeSignature(r *ir.Rule) uint64 {
 
 // sigHash is an FNV-1a hash.
 type sigHash uint64
+
+// value hashes the plain values that tell most rules apart (log
+// prefixes, the values of matches that must be equal to merge); other
+// expressions hash as their kind only.
+func (h sigHash) value(e ir.Expr) sigHash {
+	switch e := e.(type) {
+	case *ir.String:
+		return h.byte('s').str(e.Value)
+	case *ir.Integer:
+		return h.byte('i').u64(e.Value)
+	case *ir.Symbol:
+		return h.byte('y').str(e.Name)
+	}
+	return h.byte('?')
+}
 
 const fnvOffset, fnvPrime = 14695981039346656037, 1099511628211
 

@@ -25,34 +25,31 @@ import (
 // compared with.
 const shadowLookback = 8
 
-// findShadowed reports the rules of t that an earlier rule always takes.
-func findShadowed(t *ir.Table, rep *OptReport) {
-	var mem shadowMem
-	for _, c := range t.Chains {
-		var enders []shadowRule // earlier rules that end the chain, last ones only
-		for _, r := range c.Rules {
-			if r.Placeholder() || r.Dead != "" || len(r.Stmts) == 0 {
-				continue
-			}
-			if unconditional(r) && terminal(r) {
-				break // the rules after it are findDead's
-			}
-			ends := terminal(r) && !hasStateful(r) && !hasTProxy(r)
-			if len(enders) == 0 && !ends {
-				continue
-			}
-			sr := mem.rule(r)
-			if by := coveringRule(enders, sr); by != nil {
-				rep.Dead = append(rep.Dead, DeadRule{Chain: c.Name, Rule: r, After: by})
-				rep.Notes = append(rep.Notes, Diag{Pos: pos0(r), Kind: DiagNote, Rule: r.Source,
-					Msg: fmt.Sprintf("rule can never match: the rule at %s takes every packet it would match first (chain %s)", pos0(by), c.Name)})
-				continue
-			}
-			if ends {
-				enders = append(enders, sr)
-				if len(enders) > shadowLookback {
-					enders = enders[1:]
-				}
+// findShadowed reports the rules of c that an earlier rule always takes.
+func findShadowed(c *ir.Chain, mem *shadowMem, rep *OptReport) {
+	var enders []shadowRule // earlier rules that end the chain, last ones only
+	for _, r := range c.Rules {
+		if r.Placeholder() || r.Dead != "" || len(r.Stmts) == 0 {
+			continue
+		}
+		if unconditional(r) && terminal(r) {
+			break // the rules after it are findDead's
+		}
+		ends := terminal(r) && !hasStateful(r) && !hasTProxy(r)
+		if len(enders) == 0 && !ends {
+			continue
+		}
+		sr := mem.rule(r)
+		if by := coveringRule(enders, sr); by != nil {
+			rep.Dead = append(rep.Dead, DeadRule{Chain: c.Name, Rule: r, After: by})
+			rep.Notes = append(rep.Notes, Diag{Pos: pos0(r), Kind: DiagNote, Rule: r.Source,
+				Msg: fmt.Sprintf("rule can never match: the rule at %s takes every packet it would match first (chain %s)", pos0(by), c.Name)})
+			continue
+		}
+		if ends {
+			enders = append(enders, sr)
+			if len(enders) > shadowLookback {
+				enders = enders[1:]
 			}
 		}
 	}
