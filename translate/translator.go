@@ -27,6 +27,11 @@ type Options struct {
 	// rule jumps to (the iptables shim's own naming); normal mode's
 	// layout names them otherwise.
 	ChainName func(fam iptparse.Family, table, chain string) string
+	// NoCounterValues starts every counter from zero, as iptables-restore
+	// does without -c: the dump's [packets:bytes] are not carried over.
+	// Rules then merge into sets whatever their comments, and load faster
+	// (no element counters).
+	NoCounterValues bool
 }
 
 // DiagKind classifies diagnostics.
@@ -345,7 +350,7 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 				}
 			}
 			counter := t.alloc.counters.new()
-			if cmd.Counters != nil && !t.opt.Exact {
+			if cmd.Counters != nil && !t.opt.Exact && !t.opt.NoCounterValues {
 				counter.Packets, counter.Bytes, counter.HasValues = cmd.Counters.Packets, cmd.Counters.Bytes, true
 			}
 			c.Add(counter)

@@ -85,6 +85,7 @@ type translateOpts struct {
 	ipsets                                                     []string
 	ipsPriority                                                int
 	noDeps, keepCounters, noLogFuse, noMerge, noVMap, noNatMap bool
+	noCounterValues                                            bool
 	script                                                     bool
 	defines                                                    []string
 }
@@ -128,6 +129,7 @@ func (o *translateOpts) inputFlags(c *cobra.Command) {
 	f.BoolVar(&o.literal, "literal", false, "one nft rule per iptables rule: turn every optimizer pass off")
 	f.BoolVar(&o.noDeps, "no-deps", false, "keep protocol matches that later matches imply (ip protocol tcp tcp dport 22)")
 	f.BoolVar(&o.keepCounters, "keep-counters", false, "keep a counter on every rule, not only where the input had counter values")
+	f.BoolVar(&o.noCounterValues, "no-counter-values", false, "start counters from zero, as iptables-restore does without -c, instead of carrying the dump's [packets:bytes] over (sets then merge rules with comments too, and load faster)")
 	f.BoolVar(&o.noLogFuse, "no-logfuse", false, "keep LOG and the following verdict as two rules")
 	f.BoolVar(&o.noMerge, "no-merge", false, "do not merge rules into anonymous sets")
 	f.BoolVar(&o.noVMap, "no-vmap", false, "do not build verdict maps")
@@ -207,7 +209,7 @@ func (o *translateOpts) migrate(cmd *cobra.Command, args []string) (*migration, 
 		defines[k] = v
 	}
 	forced := cmd.Flags().Changed("script")
-	tr := translate.New(translate.Options{Exact: o.exact, Table: o.table, QuoteNames: o.quoteNames})
+	tr := translate.New(translate.Options{Exact: o.exact, Table: o.table, QuoteNames: o.quoteNames, NoCounterValues: o.noCounterValues})
 	for _, name := range o.ipsets {
 		b, err := os.ReadFile(name)
 		if err != nil {
