@@ -172,10 +172,16 @@ out ""
 
 # Loaders: "label|command", the command run in a fresh namespace with
 # %OURS% (ipt2nft's output), %UP% (upstream's) and %DUMP% (the original).
+# iptables-legacy-restore without -c, as the goal was measured, starts
+# counters from zero; %OURSZ% (ipt2nft --no-counter-values) does the same
+# and is the like-for-like comparison. With -c legacy keeps the values, as
+# ipt2nft's default output does.
 loaders=(
 	"ipt2nft output, nft -f|nft -f %OURS%"
+	"ipt2nft --no-counter-values output, nft -f|nft -f %OURSZ%"
 	"upstream literal translation, nft -f|nft -f %UP%"
 	"original, iptables-legacy-restore|iptables-legacy-restore %DUMP%"
+	"original, iptables-legacy-restore -c|iptables-legacy-restore -c %DUMP%"
 	"original, iptables-nft-restore|iptables-nft-restore %DUMP%"
 )
 # ipt2nft's own netlink loader, once the command exists (one more row).
@@ -191,8 +197,8 @@ for l in "${loaders[@]}"; do
 	header="$header ${l%%|*} |"
 	rule="$rule---:|"
 done
-out "$header upstream ÷ ipt2nft | legacy ÷ ipt2nft |"
-out "$rule---:|---:|"
+out "$header upstream ÷ ipt2nft | legacy -c ÷ ipt2nft | legacy ÷ ipt2nft --no-counter-values |"
+out "$rule---:|---:|---:|"
 cases=""
 for n in $LOAD_SIZES; do cases="$cases mixed:$n"; done
 for shape in $LOAD_SHAPES; do cases="$cases $shape:20000"; done
@@ -200,11 +206,13 @@ for c in $cases; do
 	shape=${c%:*} n=${c#*:}
 	f=$(dump "$shape" "$n")
 	[ -f "$work/$shape-$n.ours.nft" ] || "$IPT" "$f" >"$work/$shape-$n.ours.nft"
+	[ -f "$work/$shape-$n.oursz.nft" ] || "$IPT" --no-counter-values "$f" >"$work/$shape-$n.oursz.nft"
 	[ -f "$work/$shape-$n.up.nft" ] || iptables-restore-translate -f "$f" >"$work/$shape-$n.up.nft"
 	row="| $shape | $n |"
-	t_ours="" t_up="" t_legacy=""
+	t_ours="" t_oursz="" t_up="" t_legacy="" t_legacyc=""
 	for l in "${loaders[@]}"; do
 		cmd=${l#*|}
+		cmd=${cmd//%OURSZ%/$work/$shape-$n.oursz.nft}
 		cmd=${cmd//%OURS%/$work/$shape-$n.ours.nft}
 		cmd=${cmd//%UP%/$work/$shape-$n.up.nft}
 		cmd=${cmd//%DUMP%/$f}
@@ -221,11 +229,13 @@ for c in $cases; do
 		case ${l%%|*} in
 		"ipt2nft output, nft -f") t_ours=${m% s} ;;
 		"upstream literal translation, nft -f") t_up=${m% s} ;;
+		"ipt2nft --no-counter-values output, nft -f") t_oursz=${m% s} ;;
 		"original, iptables-legacy-restore") t_legacy=${m% s} ;;
+		"original, iptables-legacy-restore -c") t_legacyc=${m% s} ;;
 		esac
 		row="$row $m |"
 	done
-	out "$row $(ratio "$t_up" "$t_ours") | $(ratio "$t_legacy" "$t_ours") |"
+	out "$row $(ratio "$t_up" "$t_ours") | $(ratio "$t_legacyc" "$t_ours") | $(ratio "$t_legacy" "$t_oursz") |"
 done
 out ""
 
