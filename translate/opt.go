@@ -21,6 +21,7 @@ type OptOptions struct {
 	Sets     bool // rules differing in one or more selectors → anonymous set / concatenation
 	VMaps    bool // same selector, different verdicts → verdict map
 	NatMaps  bool // DNAT/SNAT lists → NAT map
+	Inline   bool // a one-rule chain only one jump uses → its rule where the jump is
 	// IPS moves NFQUEUE out of the mangle table (and an unconditional one
 	// from the head of FORWARD) into a chain hooked after filtering.
 	IPS bool
@@ -34,7 +35,7 @@ type OptOptions struct {
 
 // AllOpt turns every pass on.
 func AllOpt() OptOptions {
-	return OptOptions{Deps: true, Counters: true, LogFuse: true, Sets: true, VMaps: true, NatMaps: true, IPS: true, IPSPriority: IPSPriorityOffset}
+	return OptOptions{Deps: true, Counters: true, LogFuse: true, Sets: true, VMaps: true, NatMaps: true, Inline: true, IPS: true, IPSPriority: IPSPriorityOffset}
 }
 
 // Merge records rules the optimizer combined, for reports.
@@ -75,6 +76,9 @@ func Optimize(rs *ir.Ruleset, o OptOptions) *OptReport {
 		}
 		for i := range reps {
 			rep.Merges = append(rep.Merges, reps[i].Merges...)
+		}
+		if o.Inline {
+			inlineChains(t, rep)
 		}
 	}
 	if o.Deps {

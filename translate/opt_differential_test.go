@@ -160,6 +160,23 @@ func diffDump(r *rand.Rand) string {
 func diffNat(r *rand.Rand, b *strings.Builder) {
 	pick := func(list []string) string { return list[r.IntN(len(list))] }
 	b.WriteString("*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n")
+	// kube-proxy's endpoint chains: one rule each, jumped to once (the
+	// inline pass's case), or twice, or ending in RETURN (not its case).
+	var endpoints strings.Builder
+	for k := range r.IntN(4) {
+		name := fmt.Sprintf("SEP%d", k)
+		fmt.Fprintf(b, ":%s - [0:0]\n", name)
+		body := pick([]string{"-p tcp -j DNAT --to-destination 10.9.0.5:8080", "-p udp -m udp --dport 53 -j DNAT --to-destination 10.9.0.2",
+			"-s 10.0.0.0/24 -j RETURN", "-j ACCEPT", "-s 10.0.0.1 -j DNAT --to-destination 10.9.0.1"})
+		fmt.Fprintf(&endpoints, "-A %s %s\n", name, body)
+		if r.IntN(4) == 0 {
+			fmt.Fprintf(&endpoints, "-A %s -j DNAT --to-destination 10.9.0.3\n", name)
+		}
+		for range 1 + r.IntN(2) {
+			fmt.Fprintf(&endpoints, "-A PREROUTING %s-d %s -j %s\n", pick([]string{"", "-p tcp -m tcp --dport 80 ", "-i eth1 "}), pick(diffDests), name)
+		}
+	}
+	b.WriteString(endpoints.String())
 	for range r.IntN(10) {
 		line := "-A PREROUTING"
 		if r.IntN(3) == 0 {
@@ -283,6 +300,9 @@ func diffCompare(t *testing.T, dump string, packets []evalcount.Packet, kinds ma
 				if kinds != nil && strings.Contains(m.Reason, "rules in between") {
 					kinds["merge past other rules"]++
 				}
+				if kinds != nil && m.Pass == "inline" {
+					kinds["inlined chain"]++
+				}
 			}
 		}
 		return rs
@@ -381,7 +401,7 @@ func TestOptimizerDifferential(t *testing.T) {
 	if after >= before*95/100 {
 		t.Fatalf("optimizer merged too little to be tested: %d rules → %d", before, after)
 	}
-	for _, k := range []string{"set", "verdict map", "NAT map", "log fused", "element counters", "merge past other rules", "dead rules"} {
+	for _, k := range []string{"set", "verdict map", "NAT map", "log fused", "element counters", "merge past other rules", "dead rules", "inlined chain"} {
 		if kinds[k] == 0 {
 			t.Errorf("no %s in any optimized ruleset: that pass went untested", k)
 		}

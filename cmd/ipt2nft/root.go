@@ -85,7 +85,7 @@ type translateOpts struct {
 	ipsets                                                     []string
 	ipsPriority                                                int
 	noDeps, keepCounters, noLogFuse, noMerge, noVMap, noNatMap bool
-	noCounterValues                                            bool
+	noCounterValues, noInline                                  bool
 	script                                                     bool
 	defines                                                    []string
 }
@@ -102,6 +102,7 @@ func (o *translateOpts) optOptions() translate.OptOptions {
 		Sets:        !o.noMerge,
 		VMaps:       !o.noVMap,
 		NatMaps:     !o.noNatMap,
+		Inline:      !o.noInline,
 		IPS:         !o.noIPS,
 		IPSPriority: o.ipsPriority,
 		// nft's JSON input loses set element counters.
@@ -134,6 +135,7 @@ func (o *translateOpts) inputFlags(c *cobra.Command) {
 	f.BoolVar(&o.noMerge, "no-merge", false, "do not merge rules into anonymous sets")
 	f.BoolVar(&o.noVMap, "no-vmap", false, "do not build verdict maps")
 	f.BoolVar(&o.noNatMap, "no-natmap", false, "do not build NAT maps")
+	f.BoolVar(&o.noInline, "no-inline", false, "keep one-rule chains that one jump uses instead of putting their rule where the jump is")
 	f.StringArrayVar(&o.ipsets, "ipset", nil, "an \"ipset save\" file whose sets become named nft sets (repeatable)")
 	f.BoolVar(&o.noInet, "no-inet", false, "keep separate ip and ip6 tables instead of one inet table")
 	f.BoolVar(&o.noIPS, "no-ips", false, "leave NFQUEUE rules where they are instead of moving them to an IPS chain after the filter")

@@ -1,0 +1,88 @@
+package translate
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ipt2nft/ipt2nft/internal/testutil"
+)
+
+func TestInlineChains(t *testing.T) {
+	o := OptOptions{Inline: true, Counters: true}
+	cases := []struct {
+		name, script, want string
+	}{
+		{"endpoint chain", `
+-t nat -N SEP1
+-t nat -A SEP1 -p tcp -j DNAT --to-destination 10.9.0.1:8080
+-t nat -A PREROUTING -d 10.96.0.1 -p tcp --dport 80 -j SEP1`,
+			`nat_prerouting: ip daddr 10.96.0.1 tcp dport 80 ip protocol tcp dnat to 10.9.0.1:8080`},
+		{"chain of chains, comment kept", `
+-N A
+-N B
+-A B -s 10.0.0.1 -j DROP
+-A A -i eth0 -m comment --comment x -j B
+-A INPUT -p tcp -j A`,
+			`input: ip protocol tcp iifname "eth0" ip saddr 10.0.0.1 drop comment "x"`},
+		{"two jumps to it", `
+-N A
+-A A -j DROP
+-A INPUT -s 10.0.0.1 -j A
+-A INPUT -s 10.0.0.2 -j A`,
+			"input: ip saddr 10.0.0.1 jump A\ninput: ip saddr 10.0.0.2 jump A\nA: drop"},
+		{"return leaves the caller's chain", `
+-N A
+-A A -s 10.0.0.1 -j RETURN
+-A INPUT -j A`,
+			"input: jump A\nA: ip saddr 10.0.0.1 return"},
+		{"goto from the chain", `
+-N A
+-N B
+-A B -j DROP
+-A A -g B
+-A INPUT -j A
+-A INPUT -j B`,
+			"input: jump A\ninput: jump B\nA: goto B\nB: drop"},
+		{"goto to the chain", `
+-N A
+-A A -j DROP
+-A INPUT -s 10.0.0.1 -g A`,
+			"input: ip saddr 10.0.0.1 goto A\nA: drop"},
+		{"two rules", `
+-N A
+-A A -s 10.0.0.1 -j DROP
+-A A -s 10.0.0.2 -j ACCEPT
+-A INPUT -j A`,
+			"input: jump A\nA: ip saddr 10.0.0.1 drop\nA: ip saddr 10.0.0.2 accept"},
+		{"two comments", `
+-N A
+-A A -m comment --comment inner -j DROP
+-A INPUT -m comment --comment outer -j A`,
+			"input: jump A comment \"outer\"\nA: drop comment \"inner\""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, text := optimized(t, o, tc.script)
+			if got != tc.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
+			}
+			if err := testutil.NewNetns(t).NftCheck(text); err != nil {
+				t.Errorf("nft refuses: %v\n%s", err, text)
+			}
+		})
+	}
+}
+
+// A verdict map's jump counts as a use of the chain: the chain stays.
+func TestInlineKeepsMapTargets(t *testing.T) {
+	got, _ := optimized(t, OptOptions{Inline: true, VMaps: true, Counters: true}, `
+-N A
+-N B
+-A A -j DROP
+-A B -j ACCEPT
+-A INPUT -i eth0 -j A
+-A INPUT -i eth1 -j B`)
+	if !strings.Contains(got, "vmap") || !strings.Contains(got, "A: drop") || !strings.Contains(got, "B: accept") {
+		t.Errorf("the chains a verdict map jumps to must stay:\n%s", got)
+	}
+}
