@@ -21,6 +21,24 @@ type disjoint struct {
 
 func newDisjoint() *disjoint { return &disjoint{} }
 
+// reset empties d, keeping its memory for the next group; a big map is
+// let go instead (clearing costs its size, and most groups are small).
+func (d *disjoint) reset() {
+	d.numeric, d.globs, d.others = d.numeric[:0], d.globs[:0], d.others[:0]
+	switch n := len(d.names); {
+	case n > 64:
+		d.names = nil
+	case n > 0:
+		clear(d.names)
+	}
+	switch n := len(d.points); {
+	case n > 64:
+		d.points = nil
+	case n > 0:
+		clear(d.points)
+	}
+}
+
 // canAddAllOne is canAddAll for values of one selector, each a tuple of
 // its own.
 func (d *disjoint) canAddAllOne(vs []interval) bool {

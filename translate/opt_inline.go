@@ -21,79 +21,90 @@ import (
 // chain would return to the caller's caller). The jump must be the
 // rule's only verdict and its last statement.
 
+// inlineReason is the same for every inlined chain: the report lists a
+// few distinct reasons per pass, and the rule's origins name the chain.
+const inlineReason = "a chain that holds one rule, jumped to from this rule only: its rule stands where the jump was"
+
 // inlineChains inlines t's single-rule chains that one jump uses.
 func inlineChains(t *ir.Table, rep *OptReport) {
-	refs := chainRefs(t)
-	byName := make(map[string]*ir.Chain, len(t.Chains))
-	for _, c := range t.Chains {
-		byName[c.Name] = c
+	index := make(map[string]int, len(t.Chains))
+	for i, c := range t.Chains {
+		index[c.Name] = i
 	}
+	refs := chainRefs(t, index)
 	dead := map[*ir.Rule]bool{}
 	for _, d := range rep.Dead {
 		dead[d.Rule], dead[d.After] = true, true
 	}
-	removed := map[*ir.Chain]bool{}
-	for _, p := range t.Chains {
-		if removed[p] {
+	removed := make([]bool, len(t.Chains))
+	n := 0
+	for pi, p := range t.Chains {
+		if removed[pi] {
 			continue
 		}
 		for i, r := range p.Rules {
 			// Repeat: the inlined rule may jump to another such chain.
 			for {
-				c := inlineTarget(p, r, byName, refs, dead)
-				if c == nil {
+				ci := inlineTarget(t, pi, r, index, refs, dead)
+				if ci < 0 {
 					break
 				}
-				merged := inlined(r, c.Rules[0])
+				merged := inlined(r, t.Chains[ci].Rules[0])
 				p.Rules[i] = merged
-				removed[c] = true
-				rep.Merges = append(rep.Merges, Merge{Pass: "inline", Into: merged, From: merged.Origin,
-					Reason: "chain " + c.Name + " holds one rule and only this rule jumps to it: the rule stands where the jump was"})
+				removed[ci] = true
+				n++
+				rep.Merges = append(rep.Merges, Merge{Pass: "inline", Into: merged, From: merged.Origin, Reason: inlineReason})
 				r = merged
 			}
 		}
 	}
-	if len(removed) == 0 {
+	if n == 0 {
 		return
 	}
 	keep := t.Chains[:0]
-	for _, c := range t.Chains {
-		if !removed[c] {
+	for i, c := range t.Chains {
+		if !removed[i] {
 			keep = append(keep, c)
 		}
 	}
+	clear(t.Chains[len(keep):])
 	t.Chains = keep
 }
 
-// inlineTarget returns the chain r's jump can be replaced by, or nil.
-func inlineTarget(p *ir.Chain, r *ir.Rule, byName map[string]*ir.Chain, refs map[string]int, dead map[*ir.Rule]bool) *ir.Chain {
+// inlineTarget returns the index of the chain r's jump can be replaced
+// by, or -1.
+func inlineTarget(t *ir.Table, pi int, r *ir.Rule, index map[string]int, refs []int, dead map[*ir.Rule]bool) int {
 	if r.Placeholder() || r.Dead != "" || dead[r] || len(r.Stmts) == 0 {
-		return nil
+		return -1
 	}
 	last, ok := r.Stmts[len(r.Stmts)-1].(*ir.Verdict)
-	if !ok || last.Kind != ir.VerdictJump || refs[last.Chain] != 1 {
-		return nil
+	if !ok || last.Kind != ir.VerdictJump {
+		return -1
 	}
-	c := byName[last.Chain]
-	if c == nil || c == p || c.Hook != nil || c.Aux || len(c.Rules) != 1 {
-		return nil
+	ci, ok := index[last.Chain]
+	if !ok || ci == pi || refs[ci] != 1 {
+		return -1
+	}
+	c := t.Chains[ci]
+	if c.Hook != nil || c.Aux || len(c.Rules) != 1 {
+		return -1
 	}
 	rc := c.Rules[0]
 	if rc.Placeholder() || rc.Dead != "" || dead[rc] || len(rc.Stmts) == 0 {
-		return nil
+		return -1
 	}
 	if r.Comment != "" && rc.Comment != "" && r.Comment != rc.Comment {
-		return nil // a rule has one comment
+		return -1 // a rule has one comment
 	}
 	for _, s := range r.Stmts[:len(r.Stmts)-1] {
 		switch s.(type) {
 		case *ir.Verdict, *ir.Comment:
-			return nil
+			return -1
 		}
 	}
 	for _, s := range rc.Stmts {
 		if _, ok := s.(*ir.Comment); ok {
-			return nil
+			return -1
 		}
 	}
 	leaves := false
@@ -103,9 +114,9 @@ func inlineTarget(p *ir.Chain, r *ir.Rule, byName map[string]*ir.Chain, refs map
 		}
 	})
 	if leaves {
-		return nil
+		return -1
 	}
-	return c
+	return ci
 }
 
 // inlined is r with its final jump replaced by rc's statements.
@@ -119,16 +130,18 @@ func inlined(r, rc *ir.Rule) *ir.Rule {
 	}
 	origin := make([]iptparse.Pos, 0, len(r.Origin)+len(rc.Origin))
 	origin = append(append(origin, r.Origin...), rc.Origin...)
-	return &ir.Rule{Stmts: stmts, Comment: comment, Origin: origin, Source: sources([]*ir.Rule{r, rc})}
+	return &ir.Rule{Stmts: stmts, Comment: comment, Origin: origin, Source: r.Source + "\n" + rc.Source}
 }
 
-// chainRefs counts the jumps and gotos to each chain of t, wherever they
-// are: rule statements, verdict maps, named maps.
-func chainRefs(t *ir.Table) map[string]int {
-	refs := map[string]int{}
+// chainRefs counts the jumps and gotos to each chain of t (by index),
+// wherever they are: rule statements, verdict maps, named maps.
+func chainRefs(t *ir.Table, index map[string]int) []int {
+	refs := make([]int, len(t.Chains))
 	count := func(kind ir.VerdictKind, chain string) {
 		if kind == ir.VerdictJump || kind == ir.VerdictGoto {
-			refs[chain]++
+			if i, ok := index[chain]; ok {
+				refs[i]++
+			}
 		}
 	}
 	for _, c := range t.Chains {
@@ -149,11 +162,32 @@ func walkVerdicts(stmts []ir.Stmt, fn func(ir.VerdictKind, string)) {
 		switch s := s.(type) {
 		case *ir.Verdict:
 			fn(s.Kind, s.Chain)
-		case *ir.Match, *ir.Counter, *ir.Log, *ir.Comment:
+		case *ir.Match, *ir.Counter, *ir.Log, *ir.Comment, *ir.Nat:
 			// No verdicts inside.
+		case *ir.VMap:
+			walkExpr(s.Map, fn)
 		default:
 			walkValue(reflect.ValueOf(s), fn)
 		}
+	}
+}
+
+// walkExpr is walkValue without reflection for what verdict maps are
+// made of (a kube-proxy dispatch map has an element per service).
+func walkExpr(e ir.Expr, fn func(ir.VerdictKind, string)) {
+	switch e := e.(type) {
+	case *ir.VerdictExpr:
+		fn(e.Kind, e.Chain)
+	case *ir.SetLit:
+		for _, el := range e.Elems {
+			walkExpr(el, fn)
+		}
+	case *ir.MapElem:
+		walkExpr(e.Value, fn)
+	case *ir.Elem, *ir.Addr, *ir.Prefix, *ir.Integer, *ir.String, *ir.Symbol, *ir.Concat:
+		// Keys: no verdicts.
+	default:
+		walkValue(reflect.ValueOf(e), fn)
 	}
 }
 

@@ -165,6 +165,7 @@ func mergeSets(rules []*ir.Rule, rep *OptReport, elementCounters bool) []*ir.Rul
 	used := make([]bool, len(rules))
 	out := make([]*ir.Rule, 0, len(rules))
 	var skippedBuf, groupBuf []int
+	var scratch groupScratch
 	for i := range rules {
 		if used[i] {
 			continue
@@ -179,7 +180,7 @@ func mergeSets(rules []*ir.Rule, rep *OptReport, elementCounters bool) []*ir.Rul
 			if used[j] {
 				continue
 			}
-			if sigs[j] == sigs[i] && joins(rules, facts, i, j, &diff, &seen, skipped) {
+			if sigs[j] == sigs[i] && joins(rules, facts, i, j, &diff, &seen, skipped, &scratch) {
 				group = append(group, j)
 				cc.add(rules[i], rules[j])
 				continue
@@ -212,10 +213,20 @@ func mergeSets(rules []*ir.Rule, rep *OptReport, elementCounters bool) []*ir.Rul
 	return out
 }
 
+// groupScratch is the memory of the group being built, reused by the next.
+type groupScratch struct {
+	diff []int
+	seen disjoint
+}
+
 // joins reports whether rule j can join the group started by rule i: it
 // differs from i in the same selectors, its values match packets no
 // member matches, and it commutes with every rule it would move past.
-func joins(rules []*ir.Rule, facts []*ruleFacts, i, j int, diff *[]int, seen **disjoint, skipped []int) bool {
+//
+// The group's diff and seen set are made, at its first join, in scratch's
+// memory: one group is built at a time, and most groups of a long chain
+// of unmergeable rules end at once.
+func joins(rules []*ir.Rule, facts []*ruleFacts, i, j int, diff *[]int, seen **disjoint, skipped []int, scratch *groupScratch) bool {
 	var buf [4]int
 	d0, ok := shapeDiff(rules[i], rules[j], facts[i], facts[j], buf[:])
 	if !ok || (*diff != nil && !slices.Equal(d0, *diff)) {
@@ -223,7 +234,8 @@ func joins(rules []*ir.Rule, facts []*ruleFacts, i, j int, diff *[]int, seen **d
 	}
 	d := *diff
 	if d == nil {
-		d = append([]int(nil), d0...) // kept as *diff: not buf
+		d = append(scratch.diff[:0], d0...) // kept as *diff: not buf
+		scratch.diff = d
 	}
 	// Latest first: the rule that keeps j in place is most often its
 	// neighbour (a LOG before its DROP).
@@ -233,7 +245,8 @@ func joins(rules []*ir.Rule, facts []*ruleFacts, i, j int, diff *[]int, seen **d
 		}
 	}
 	if *diff == nil {
-		dj := newDisjoint()
+		dj := &scratch.seen
+		dj.reset()
 		if len(d) == 1 {
 			// One selector: each value is a key of its own.
 			first := facts[i].plain[d[0]]
