@@ -109,6 +109,21 @@ func shapeDiff(a, b *ir.Rule, fa, fb *ruleFacts, buf []int) (diff []int, ok bool
 	return diff, len(diff) > 0
 }
 
+// usableValues reports whether the rule's values at diff can make set
+// elements: one value or more for one selector, exactly one for each of
+// several (ruleKeys returns nil otherwise).
+func usableValues(f *ruleFacts, diff []int) bool {
+	if len(diff) == 1 {
+		return len(f.plain[diff[0]]) > 0
+	}
+	for _, d := range diff {
+		if len(f.plain[d]) != 1 {
+			return false
+		}
+	}
+	return true
+}
+
 // ruleKeys returns, for the statements at diff, the intervals of each
 // element of the rule (one interval per selector for concatenations).
 func ruleKeys(f *ruleFacts, diff []int) [][]interval {
@@ -232,6 +247,11 @@ func joins(rules []*ir.Rule, facts []*ruleFacts, i, j int, diff *[]int, seen **d
 	if !ok || (*diff != nil && !slices.Equal(d0, *diff)) {
 		return false
 	}
+	// Rules whose values cannot make elements fail here, before the
+	// commutation checks, which cost a comparison per rule in between.
+	if !usableValues(facts[j], d0) || (*diff == nil && !usableValues(facts[i], d0)) {
+		return false
+	}
 	d := *diff
 	if d == nil {
 		d = append(scratch.diff[:0], d0...) // kept as *diff: not buf
@@ -244,59 +264,60 @@ func joins(rules []*ir.Rule, facts []*ruleFacts, i, j int, diff *[]int, seen **d
 			return false
 		}
 	}
+	set := *seen
 	if *diff == nil {
-		dj := &scratch.seen
-		dj.reset()
+		// The group's first join: its values start the set. It is the
+		// group's only if j joins; a rule that fails to join does not
+		// decide the selectors of the group.
+		set = &scratch.seen
+		set.reset()
 		if len(d) == 1 {
 			// One selector: each value is a key of its own.
-			first := facts[i].plain[d[0]]
-			if len(first) == 0 {
-				return false
-			}
-			for _, v := range first {
-				if !dj.add1(v) {
+			for _, v := range facts[i].plain[d[0]] {
+				if !set.add1(v) {
 					return false
 				}
 			}
 		} else {
-			first := ruleKeys(facts[i], d)
-			if first == nil {
-				return false
-			}
-			for _, k := range first {
-				if !dj.add(k) {
+			for _, k := range ruleKeys(facts[i], d) {
+				if !set.add(k) {
 					return false
 				}
 			}
 		}
-		*diff, *seen = d, dj
 	}
-	if len(*diff) == 1 {
-		vals := facts[j].plain[(*diff)[0]]
+	if !addValues(set, facts[j], d) {
+		return false
+	}
+	*diff, *seen = d, set
+	return true
+}
+
+// addValues adds rule f's values at diff to set if none overlaps a value
+// there or another of them; it reports whether it did.
+func addValues(set *disjoint, f *ruleFacts, diff []int) bool {
+	if len(diff) == 1 {
+		vals := f.plain[diff[0]]
 		switch {
-		case len(vals) == 0:
-			return false
 		case len(vals) == 1:
-			return (*seen).add1(vals[0]) // adds nothing when it overlaps
-		case !(*seen).canAddAllOne(vals):
+			return set.add1(vals[0]) // adds nothing when it overlaps
+		case !set.canAddAllOne(vals):
 			return false
 		}
 		for _, v := range vals {
-			(*seen).add1(v)
+			set.add1(v)
 		}
 		return true
 	}
-	keys := ruleKeys(facts[j], *diff)
+	keys := ruleKeys(f, diff)
 	switch {
-	case keys == nil:
-		return false
 	case len(keys) == 1:
-		return (*seen).add(keys[0]) // adds nothing when it overlaps
-	case !(*seen).canAddAll(keys):
+		return set.add(keys[0]) // adds nothing when it overlaps
+	case !set.canAddAll(keys):
 		return false
 	}
 	for _, k := range keys {
-		(*seen).add(k)
+		set.add(k)
 	}
 	return true
 }
