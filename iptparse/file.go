@@ -151,7 +151,10 @@ func DetectFamily(src string) Family {
 // parsing always carries on with the next line.
 func ParseFile(name string, src string, reg Registry, fam Family) *File {
 	var items []Item
-	f := ParseFileFunc(name, src, reg, fam, nil, func(it Item) { items = append(items, it) })
+	// The items are made once, at their number, rather than grown:
+	// growing a slice of 100,000 items copies it some twenty times.
+	f := parseFile(name, src, reg, fam, func(_ *File, n int) { items = make([]Item, 0, n) },
+		func(it Item) { items = append(items, it) })
 	f.Items = items
 	return f
 }
@@ -162,6 +165,16 @@ func ParseFile(name string, src string, reg Registry, fam Family) *File {
 // ones before. start, if not nil, is called first with the file (name,
 // family, format and warnings; no items).
 func ParseFileFunc(name string, src string, reg Registry, fam Family, start func(*File), each func(Item)) *File {
+	var begin func(*File, int)
+	if start != nil {
+		begin = func(f *File, _ int) { start(f) }
+	}
+	return parseFile(name, src, reg, fam, begin, each)
+}
+
+// parseFile is ParseFileFunc with start also told how many items will
+// follow.
+func parseFile(name string, src string, reg Registry, fam Family, start func(*File, int), each func(Item)) *File {
 	f := &File{Name: name, Family: fam, Format: DetectFormat(src)}
 	if f.Format == FormatSave {
 		// The scan does not need the family: detect it meanwhile.
@@ -174,7 +187,7 @@ func ParseFileFunc(name string, src string, reg Registry, fam Family, start func
 			f.Family = <-detected
 		}
 		if start != nil {
-			start(f)
+			start(f, len(entries))
 		}
 		parseEntries(entries, func() func(*entry) Item { return (&saveParser{f: f, reg: reg}).parse }, each)
 		return f
@@ -183,13 +196,14 @@ func ParseFileFunc(name string, src string, reg Registry, fam Family, start func
 		f.Family = DetectFamily(src)
 	}
 	parseCommands(f, src, reg)
+	items := f.Items
+	f.Items = nil
 	if start != nil {
-		start(f)
+		start(f, len(items))
 	}
-	for _, it := range f.Items {
+	for _, it := range items {
 		each(it)
 	}
-	f.Items = nil
 	return f
 }
 
@@ -209,9 +223,11 @@ func (f *File) badLine(pos Pos, text string, err error) *BadLine {
 // to parse.
 type entry struct {
 	item  Item   // nil for a rule
-	pos   Pos    // of a rule
 	line  string // a rule's line
 	table string // the table a rule is in
+	// where the rule's line is, without the file name (the parser has
+	// it): a smaller entry per line
+	lineNo, col int
 }
 
 // scanSave reads the structure of a save file: table headers, chain
@@ -300,7 +316,7 @@ func scanSave(f *File, src string) []entry {
 				entries = entries[:len(entries)+1]
 			}
 			e := &entries[len(entries)-1] // set field by field: see (*Parser).parse
-			e.pos, e.line, e.table = pos, line, table
+			e.line, e.table, e.lineNo, e.col = line, table, pos.Line, pos.Col
 		}
 	}
 	if table != "" {
@@ -352,7 +368,7 @@ type saveParser struct {
 // parse parses a rule line of a save file.
 func (sp *saveParser) parse(e *entry) Item {
 	f := sp.f
-	pos, line := e.pos, e.line
+	pos, line := Pos{File: f.Name, Line: e.lineNo, Col: e.col}, e.line
 	from := 0
 	var counters Counters
 	hasCounters := false
