@@ -18,10 +18,15 @@ const (
 	// slabBytes is the size of a slab of nodes: one of the allocator's
 	// size classes, which a slab of nodes of any size fills but for less
 	// than a node (128 Commands took 40 KiB for 34 KiB of nodes).
-	slabBytes    = 16 << 10
-	wordSlabLen  = 1024 // words per slab (48 KiB: six whole pages)
-	listReserve  = 4    // capacity of a match or option list at first
-	maxSlabSlice = 64   // longer slices get their own allocation
+	slabBytes   = 16 << 10
+	wordSlabLen = 1024 // words per slab (48 KiB: six whole pages)
+	// The capacity of an option list and of a match list at first: of
+	// the real-world rules, 99% of the extensions have at most two
+	// options, and all but one rule at most three matches. A longer
+	// list moves to the heap.
+	optReserve   = 2
+	matchReserve = 3
+	maxSlabSlice = 64 // longer slices get their own allocation
 )
 
 // slabLen is the number of Ts in a slab.
@@ -162,7 +167,7 @@ func (a *arena) addrList(n int) []AddrMask {
 // appendOption appends o to list, taking the first room from the slab.
 func (a *arena) appendOption(list []*Option, o *Option) []*Option {
 	if list == nil && a != nil {
-		list = slice(&a.optPtrs, 0, listReserve, slabLen[*Option]())
+		list = slice(&a.optPtrs, 0, optReserve, slabLen[*Option]())
 	}
 	return append(list, o)
 }
@@ -170,7 +175,7 @@ func (a *arena) appendOption(list []*Option, o *Option) []*Option {
 // appendExt appends x to list, taking the first room from the slab.
 func (a *arena) appendExt(list []*Ext, x *Ext) []*Ext {
 	if list == nil && a != nil {
-		list = slice(&a.extPtrs, 0, listReserve, slabLen[*Ext]())
+		list = slice(&a.extPtrs, 0, matchReserve, slabLen[*Ext]())
 	}
 	return append(list, x)
 }
