@@ -225,9 +225,9 @@ type entry struct {
 	item  Item   // nil for a rule
 	line  string // a rule's line
 	table string // the table a rule is in
-	// where the rule's line is, without the file name (the parser has
-	// it): a smaller entry per line
-	lineNo, col int
+	// the rule's line number: the parser has the file name and finds
+	// the column again, for a smaller entry per line
+	lineNo int
 }
 
 // scanSave reads the structure of a save file: table headers, chain
@@ -316,7 +316,7 @@ func scanSave(f *File, src string) []entry {
 				entries = entries[:len(entries)+1]
 			}
 			e := &entries[len(entries)-1] // set field by field: see (*Parser).parse
-			e.line, e.table, e.lineNo, e.col = line, table, pos.Line, pos.Col
+			e.line, e.table, e.lineNo = line, table, lineNo
 		}
 	}
 	if table != "" {
@@ -368,11 +368,12 @@ type saveParser struct {
 // parse parses a rule line of a save file.
 func (sp *saveParser) parse(e *entry) Item {
 	f := sp.f
-	pos, line := Pos{File: f.Name, Line: e.lineNo, Col: e.col}, e.line
+	line, trimmed := e.line, trimBlanksLeft(e.line)
+	pos := Pos{File: f.Name, Line: e.lineNo, Col: 1 + len(line) - len(trimmed)} // as scanSave has it
 	from := 0
 	var counters Counters
 	hasCounters := false
-	if trimmed := trimBlanksLeft(line); strings.HasPrefix(trimmed, "[") {
+	if strings.HasPrefix(trimmed, "[") {
 		if c, n, ok := leadingCounters(trimmed); ok {
 			counters, hasCounters = c, true
 			// the words start after the counters; columns count from
