@@ -286,7 +286,7 @@ func scanSave(f *File, src string) []entry {
 				bad(pos, line, Errorf(pos, "", "bad chain declaration %q: expected \":CHAIN POLICY [packets:bytes]\"", t))
 				continue
 			}
-			d := one(&decls)
+			d := one(&decls, grow[ChainDecl](len(entries)))
 			d.Pos, d.Table, d.Name, d.Policy = pos, table, fields[0], fields[1]
 			// iptables-restore reads the counters of built-in chains
 			// only; after "-" it ignores the rest of the line.
@@ -297,7 +297,7 @@ func scanSave(f *File, src string) []entry {
 					bad(pos, line, Errorf(pos, "", "bad counters %q in chain declaration", fields[2]))
 					continue
 				}
-				d.Counters = one(&counters)
+				d.Counters = one(&counters, grow[Counters](len(entries)))
 				*d.Counters = c
 			}
 			if d.Policy != "-" && d.Policy != "ACCEPT" && d.Policy != "DROP" {
