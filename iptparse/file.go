@@ -465,6 +465,7 @@ func ProgramFamily(prog string) Family {
 }
 
 func parseCommands(f *File, src string, reg Registry) {
+	var a arena // as for save files: nodes from slabs
 	for i, raw := range strings.Split(src, "\n") {
 		lineNo := i + 1
 		line := strings.TrimRight(raw, "\r")
@@ -473,10 +474,13 @@ func parseCommands(f *File, src string, reg Registry) {
 			continue
 		}
 		pos := Pos{File: f.Name, Line: lineNo, Col: 1 + len(line) - len(strings.TrimLeft(line, " \t"))}
-		words, _, err := SplitLine(line, f.Name, lineNo)
-		if err != nil {
-			f.bad(pos, line, err)
-			continue
+		words, _, ok := splitFast(&a, line, 0, f.Name, lineNo)
+		if !ok {
+			var err error
+			if words, _, err = splitLine(line, f.Name, lineNo); err != nil {
+				f.bad(pos, line, err)
+				continue
+			}
 		}
 		if len(words) > 0 && words[0].Text == "sudo" {
 			words = words[1:]
@@ -490,12 +494,14 @@ func parseCommands(f *File, src string, reg Registry) {
 			f.Warnings = append(f.Warnings, Warning{Pos: pos, Msg: fmt.Sprintf("not an iptables command, ignored: %s", t)})
 			continue
 		}
-		p := &Parser{Registry: reg, Family: fam}
-		cmd, err := p.ParseCommand(words[1:])
+		p := Parser{Registry: reg, Family: fam}
+		cmd, err := p.parse(words[1:], &a)
 		if err != nil {
 			f.bad(pos, line, err)
 			continue
 		}
-		f.Items = append(f.Items, &CommandLine{Command: cmd, Line: line, Program: path.Base(prog)})
+		cl := a.commandLine()
+		cl.Command, cl.Line, cl.Program = cmd, line, path.Base(prog)
+		f.Items = append(f.Items, cl)
 	}
 }
