@@ -56,9 +56,7 @@ type Counters struct {
 type Command struct {
 	Pos      Pos    // position of the first word
 	Words    []Word // the words as written, without the program name
-	Family   Family
 	Table    string // "filter" unless -t was given or a *table header applies
-	Op       Op
 	OpPos    Pos
 	Chain    string
 	RuleNum  int    // -I/-R/-D/-Z number; 0 if none was given
@@ -69,12 +67,16 @@ type Command struct {
 	Warnings []Warning
 	// Flags are the listing and locking options (-n -v -x -w...).
 	Flags ListFlags
-	// Zero is -Z given with -L or -S: the counters are zeroed after
-	// listing.
-	Zero bool
 	// line is the save-file line the words were split from, if any: most
 	// lines already read as RuleText would write them.
 	line string
+	// The one-byte fields last, together: no padding after each (a
+	// command per rule is kept).
+	Family Family
+	Op     Op
+	// Zero is -Z given with -L or -S: the counters are zeroed after
+	// listing.
+	Zero bool
 }
 
 // RuleText renders the command the way iptables-save would print it (the
@@ -192,8 +194,8 @@ type IfaceSel struct {
 // ProtoSel is -p. Num is 0 for "all".
 type ProtoSel struct {
 	Pos  Pos
-	Neg  bool
 	Name string // lower-cased, as written
+	Neg  bool
 	Num  uint8
 }
 
@@ -207,11 +209,11 @@ type FragSel struct {
 // its options.
 type Ext struct {
 	Pos      Pos
-	Kind     ExtKind
 	Name     string // as written after -m/-j, lower-cased for matches
 	Spec     *ExtensionSpec
-	Implicit bool // match loaded by -p PROTO rather than by -m
 	Options  []*Option
+	Kind     ExtKind
+	Implicit bool // match loaded by -p PROTO rather than by -m
 }
 
 // Label names the extension the way errors do: "-m tcp", "-j DNAT".

@@ -151,7 +151,10 @@ func DetectFamily(src string) Family {
 // parsing always carries on with the next line.
 func ParseFile(name string, src string, reg Registry, fam Family) *File {
 	var items []Item
-	f := ParseFileFunc(name, src, reg, fam, nil, func(it Item) { items = append(items, it) })
+	// The items are made once, at their number, rather than grown:
+	// growing a slice of 100,000 items copies it some twenty times.
+	f := parseFile(name, src, reg, fam, func(_ *File, n int) { items = make([]Item, 0, n) },
+		func(it Item) { items = append(items, it) })
 	f.Items = items
 	return f
 }
@@ -162,6 +165,16 @@ func ParseFile(name string, src string, reg Registry, fam Family) *File {
 // ones before. start, if not nil, is called first with the file (name,
 // family, format and warnings; no items).
 func ParseFileFunc(name string, src string, reg Registry, fam Family, start func(*File), each func(Item)) *File {
+	var begin func(*File, int)
+	if start != nil {
+		begin = func(f *File, _ int) { start(f) }
+	}
+	return parseFile(name, src, reg, fam, begin, each)
+}
+
+// parseFile is ParseFileFunc with start also told how many items will
+// follow.
+func parseFile(name string, src string, reg Registry, fam Family, start func(*File, int), each func(Item)) *File {
 	f := &File{Name: name, Family: fam, Format: DetectFormat(src)}
 	if f.Format == FormatSave {
 		// The scan does not need the family: detect it meanwhile.
@@ -174,7 +187,7 @@ func ParseFileFunc(name string, src string, reg Registry, fam Family, start func
 			f.Family = <-detected
 		}
 		if start != nil {
-			start(f)
+			start(f, len(entries))
 		}
 		parseEntries(entries, func() func(*entry) Item { return (&saveParser{f: f, reg: reg}).parse }, each)
 		return f
@@ -183,13 +196,14 @@ func ParseFileFunc(name string, src string, reg Registry, fam Family, start func
 		f.Family = DetectFamily(src)
 	}
 	parseCommands(f, src, reg)
+	items := f.Items
+	f.Items = nil
 	if start != nil {
-		start(f)
+		start(f, len(items))
 	}
-	for _, it := range f.Items {
+	for _, it := range items {
 		each(it)
 	}
-	f.Items = nil
 	return f
 }
 
@@ -209,9 +223,11 @@ func (f *File) badLine(pos Pos, text string, err error) *BadLine {
 // to parse.
 type entry struct {
 	item  Item   // nil for a rule
-	pos   Pos    // of a rule
 	line  string // a rule's line
 	table string // the table a rule is in
+	// the rule's line number: the parser has the file name and finds
+	// the column again, for a smaller entry per line
+	lineNo int
 }
 
 // scanSave reads the structure of a save file: table headers, chain
@@ -270,7 +286,7 @@ func scanSave(f *File, src string) []entry {
 				bad(pos, line, Errorf(pos, "", "bad chain declaration %q: expected \":CHAIN POLICY [packets:bytes]\"", t))
 				continue
 			}
-			d := one(&decls)
+			d := one(&decls, grow[ChainDecl](len(entries)))
 			d.Pos, d.Table, d.Name, d.Policy = pos, table, fields[0], fields[1]
 			// iptables-restore reads the counters of built-in chains
 			// only; after "-" it ignores the rest of the line.
@@ -281,7 +297,7 @@ func scanSave(f *File, src string) []entry {
 					bad(pos, line, Errorf(pos, "", "bad counters %q in chain declaration", fields[2]))
 					continue
 				}
-				d.Counters = one(&counters)
+				d.Counters = one(&counters, grow[Counters](len(entries)))
 				*d.Counters = c
 			}
 			if d.Policy != "-" && d.Policy != "ACCEPT" && d.Policy != "DROP" {
@@ -300,7 +316,7 @@ func scanSave(f *File, src string) []entry {
 				entries = entries[:len(entries)+1]
 			}
 			e := &entries[len(entries)-1] // set field by field: see (*Parser).parse
-			e.pos, e.line, e.table = pos, line, table
+			e.line, e.table, e.lineNo = line, table, lineNo
 		}
 	}
 	if table != "" {
@@ -352,11 +368,12 @@ type saveParser struct {
 // parse parses a rule line of a save file.
 func (sp *saveParser) parse(e *entry) Item {
 	f := sp.f
-	pos, line := e.pos, e.line
+	line, trimmed := e.line, trimBlanksLeft(e.line)
+	pos := Pos{File: f.Name, Line: e.lineNo, Col: 1 + len(line) - len(trimmed)} // as scanSave has it
 	from := 0
 	var counters Counters
 	hasCounters := false
-	if trimmed := trimBlanksLeft(line); strings.HasPrefix(trimmed, "[") {
+	if strings.HasPrefix(trimmed, "[") {
 		if c, n, ok := leadingCounters(trimmed); ok {
 			counters, hasCounters = c, true
 			// the words start after the counters; columns count from
@@ -448,6 +465,7 @@ func ProgramFamily(prog string) Family {
 }
 
 func parseCommands(f *File, src string, reg Registry) {
+	var a arena // as for save files: nodes from slabs
 	for i, raw := range strings.Split(src, "\n") {
 		lineNo := i + 1
 		line := strings.TrimRight(raw, "\r")
@@ -456,10 +474,13 @@ func parseCommands(f *File, src string, reg Registry) {
 			continue
 		}
 		pos := Pos{File: f.Name, Line: lineNo, Col: 1 + len(line) - len(strings.TrimLeft(line, " \t"))}
-		words, _, err := SplitLine(line, f.Name, lineNo)
-		if err != nil {
-			f.bad(pos, line, err)
-			continue
+		words, _, ok := splitFast(&a, line, 0, f.Name, lineNo)
+		if !ok {
+			var err error
+			if words, _, err = splitLine(line, f.Name, lineNo); err != nil {
+				f.bad(pos, line, err)
+				continue
+			}
 		}
 		if len(words) > 0 && words[0].Text == "sudo" {
 			words = words[1:]
@@ -473,12 +494,14 @@ func parseCommands(f *File, src string, reg Registry) {
 			f.Warnings = append(f.Warnings, Warning{Pos: pos, Msg: fmt.Sprintf("not an iptables command, ignored: %s", t)})
 			continue
 		}
-		p := &Parser{Registry: reg, Family: fam}
-		cmd, err := p.ParseCommand(words[1:])
+		p := Parser{Registry: reg, Family: fam}
+		cmd, err := p.parse(words[1:], &a)
 		if err != nil {
 			f.bad(pos, line, err)
 			continue
 		}
-		f.Items = append(f.Items, &CommandLine{Command: cmd, Line: line, Program: path.Base(prog)})
+		cl := a.commandLine()
+		cl.Command, cl.Line, cl.Program = cmd, line, path.Base(prog)
+		f.Items = append(f.Items, cl)
 	}
 }

@@ -29,9 +29,8 @@ func hintCount(src string, at func(s string, p int) int) int {
 }
 
 // hintCounts is (hintCount(src, v6HintAt), hintCount(src, v4HintAt)) in
-// one pass, looking at only the bytes where a hint can start: "ip", "ic",
-// "--i", "--r", "-m", "-j", and a blank before "-s", "-d", "--", "-p" or
-// "-j".
+// one pass, calling the matchers only where hintCandidate says a hint can
+// start.
 func hintCounts(src string) (n6, n4 int) {
 	n6, n4, _, _ = hintCountsIn(src, 0, len(src), 0, 0)
 	return n6, n4
@@ -41,34 +40,82 @@ func hintCounts(src string) (n6, n4 int) {
 // with the next matches allowed to start at next6 and next4 (a match
 // before from may end after it). It also returns where the next matches
 // may start after to.
+//
+// Every hint starts with "i" or at a '-' or just before one, so only
+// those places are looked at: strings.IndexByte finds them many bytes
+// at a time, where a loop over every byte was most of the time taken.
 func hintCountsIn(src string, from, to, next6, next4 int) (n6, n4, end6, end4 int) {
-	for p := from; p < to && p+2 < len(src); p++ {
-		switch c, d, e := src[p], src[p+1], src[p+2]; c {
-		case 'i':
-			if d != 'p' && d != 'c' {
-				continue
-			}
-		case '-':
-			if d != 'm' && d != 'j' && (d != '-' || e != 'i' && e != 'r') {
-				continue
-			}
-		default:
-			if d != '-' || !isRegexpSpace(c) || e != 's' && e != 'd' && e != '-' && e != 'p' && e != 'j' {
-				continue
-			}
+	end := min(to, len(src)-2) // a candidate is at least 3 bytes long
+	dash, ii := -1, -1         // the next '-' and 'i' at or after p, once found
+	for p := from; p < end; {
+		if dash < p {
+			dash = indexByteFrom(src, p, end+1, '-')
 		}
-		if p >= next6 {
-			if e := v6HintAt(src, p); e >= 0 {
+		if ii < p {
+			ii = indexByteFrom(src, p, end, 'i')
+		}
+		// the first place a hint can start: just before the next '-'
+		// (the blank of " -s"), at it ("-m"), or at the next 'i'; the
+		// place just before a '-' at p was looked at already
+		c := dash
+		if dash > p {
+			c = dash - 1
+		}
+		c = min(c, ii)
+		if c >= end {
+			break
+		}
+		p = c + 1
+		if !hintCandidate(src, c) {
+			continue
+		}
+		if c >= next6 {
+			if e := v6HintAt(src, c); e >= 0 {
 				n6, next6 = n6+1, e
 			}
 		}
-		if p >= next4 {
-			if e := v4HintAt(src, p); e >= 0 {
+		if c >= next4 {
+			if e := v4HintAt(src, c); e >= 0 {
 				n4, next4 = n4+1, e
 			}
 		}
 	}
 	return n6, n4, next6, next4
+}
+
+// indexByteFrom returns the index of the first b in src[from:to], or to
+// if there is none.
+func indexByteFrom(src string, from, to int, b byte) int {
+	if from >= to {
+		return to
+	}
+	if i := strings.IndexByte(src[from:to], b); i >= 0 {
+		return from + i
+	}
+	return to
+}
+
+// hintCandidate tells whether a hint can start at p, p+2 < len(src),
+// from the bytes every hint starts with: "ip" or "ic"; "-m" or "-j" and
+// a blank, "--i" or "--r"; a blank before "-s", "-d", "-p" or "-j" and a
+// blank, or before "--s" or "--d".
+func hintCandidate(src string, p int) bool {
+	c, d, e := src[p], src[p+1], src[p+2]
+	switch {
+	case c == 'i':
+		return d == 'p' || d == 'c'
+	case c == '-':
+		return (d == 'm' || d == 'j') && isRegexpSpace(e) || d == '-' && (e == 'i' || e == 'r')
+	case d != '-' || !isRegexpSpace(c) || p+3 >= len(src):
+		return false
+	}
+	switch f := src[p+3]; e {
+	case 's', 'd', 'p', 'j':
+		return isRegexpSpace(f)
+	case '-':
+		return f == 's' || f == 'd'
+	}
+	return false
 }
 
 // hintCountsParallel is hintCounts on parts pieces of src at once. Each
@@ -135,8 +182,9 @@ func spaces(s string, i int) int {
 // firstPrefix returns the end of the first of words that s has at i, or -1.
 func firstPrefix(s string, i int, words ...string) int {
 	for _, w := range words {
-		if strings.HasPrefix(s[i:], w) {
-			return i + len(w)
+		// the last byte first: most tries fail there, without a call
+		if e := i + len(w); e <= len(s) && s[e-1] == w[len(w)-1] && s[i:e] == w {
+			return e
 		}
 	}
 	return -1
@@ -150,7 +198,7 @@ func keywordAfterSpaces(s string, i int, words ...string) int {
 		return -1
 	}
 	for _, w := range words {
-		if strings.HasPrefix(s[j:], w) && wordEnd(s, j+len(w)) {
+		if j < len(s) && s[j] == w[0] && strings.HasPrefix(s[j:], w) && wordEnd(s, j+len(w)) {
 			return j + len(w)
 		}
 	}

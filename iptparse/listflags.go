@@ -5,13 +5,15 @@ package iptparse
 // xtables lock (-w, -W). The translator ignores them; the iptables shim
 // uses them.
 type ListFlags struct {
-	Numeric, Exact, LineNumbers bool
-	Verbose                     int
-	// Wait is set by -w; WaitSecs is its argument ("" for "wait forever").
-	Wait     bool
+	Verbose int
+	// WaitSecs is -w's argument ("" for "wait forever").
 	WaitSecs string
 	// WaitInterval is -W's argument (microseconds), "" if not given.
 	WaitInterval string
+	// The flags last, together: no padding after each.
+	Numeric, Exact, LineNumbers bool
+	// Wait is set by -w.
+	Wait bool
 	// Version is -V.
 	Version bool
 }

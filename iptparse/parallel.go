@@ -17,9 +17,9 @@ const (
 	windowPerWorker = 4
 )
 
+// A chunk's rules are parsed into the item fields of its entries.
 type chunk struct {
 	entries []entry
-	items   []Item
 	done    chan struct{}
 }
 
@@ -55,9 +55,10 @@ func parseEntries(entries []entry, newParse func() func(*entry) Item, each func(
 			defer wg.Done()
 			parse := newParse()
 			for c := range todo {
-				c.items = make([]Item, len(c.entries))
 				for i := range c.entries {
-					c.items[i] = itemOf(&c.entries[i], parse)
+					if e := &c.entries[i]; e.item == nil {
+						e.item = parse(e)
+					}
 				}
 				close(c.done)
 			}
@@ -72,10 +73,11 @@ func parseEntries(entries []entry, newParse func() func(*entry) Item, each func(
 	}()
 	for _, c := range chunks {
 		<-c.done
-		for _, it := range c.items {
-			each(it)
+		for i := range c.entries {
+			each(c.entries[i].item)
+			c.entries[i].item = nil // not kept once handed on
 		}
-		c.items, c.entries = nil, nil
+		c.entries = nil
 		<-window
 	}
 	wg.Wait()
