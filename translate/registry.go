@@ -29,6 +29,21 @@ type extKey struct {
 
 var extensions = map[extKey]*Ext{}
 
+// byName indexes extensions by kind and family, then name: Lookup runs
+// for every match and target of every rule, and a string key hashes
+// faster than a struct holding one.
+var byName [2][3]map[string]*Ext
+
+func familySlot(f iptparse.Family) int {
+	switch f {
+	case iptparse.FamilyIPv4:
+		return 1
+	case iptparse.FamilyIPv6:
+		return 2
+	}
+	return 0
+}
+
 // Register adds an extension. It is called from the init functions of the
 // extension files. Registering the same name, kind and family twice panics.
 func Register(e *Ext) {
@@ -37,15 +52,25 @@ func Register(e *Ext) {
 		panic("translate: extension registered twice: " + e.Name)
 	}
 	extensions[k] = e
+	m := &byName[e.Kind][familySlot(e.Family)]
+	if *m == nil {
+		*m = map[string]*Ext{}
+	}
+	(*m)[e.Name] = e
 }
 
 // Lookup finds an extension for a family, preferring a family-specific
 // one (libipt_/libip6t_) over a generic one (libxt_).
 func Lookup(name string, kind iptparse.ExtKind, fam iptparse.Family) *Ext {
-	if e := extensions[extKey{name, kind, fam}]; e != nil {
-		return e
+	if int(kind) >= len(byName) {
+		return nil
 	}
-	return extensions[extKey{name, kind, iptparse.FamilyAny}]
+	if fam != iptparse.FamilyAny {
+		if e := byName[kind][familySlot(fam)][name]; e != nil {
+			return e
+		}
+	}
+	return byName[kind][0][name]
 }
 
 // Extensions lists all registered extensions, sorted by kind and name.
