@@ -194,6 +194,11 @@ func (o *translateOpts) migrate(cmd *cobra.Command, args []string) (*migration, 
 	if err != nil {
 		return nil, err
 	}
+	size := 0
+	for _, in := range ins {
+		size += len(in.src)
+	}
+	tuneGC(size)
 	m := &migration{ins: ins}
 	fam := iptparse.FamilyAny
 	switch {
