@@ -6,6 +6,7 @@ import (
 
 	"github.com/ipt2nft/ipt2nft/internal/testutil"
 	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/ir"
 )
 
 func TestMergeInet(t *testing.T) {
@@ -52,5 +53,57 @@ func TestMergeInet(t *testing.T) {
 		if err := testutil.NewNetns(t).NftCheck(rulesetText(rs)); err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// A long IPv4 and IPv6 chain pair, too big for the exact table: the
+// greedy alignment must keep each family's order, place every rule once
+// and still share the identical rules.
+func TestAlignRulesLarge(t *testing.T) {
+	rule := func(proto, field string, v uint64) *ir.Rule {
+		return &ir.Rule{Stmts: []ir.Stmt{ir.Eq(&ir.Payload{Proto: proto, Field: field}, ir.Int(v)), &ir.Verdict{Kind: ir.VerdictAccept}}}
+	}
+	const n = 3000 // n*n cells is over maxLCSCells
+	var a, b []*ir.Rule
+	shared := 0
+	for k := range n {
+		switch {
+		case k%3 == 0:
+			a, b = append(a, rule("tcp", "dport", uint64(k))), append(b, rule("tcp", "dport", uint64(k)))
+			shared++
+		default:
+			a, b = append(a, rule("ip", "dscp", uint64(k))), append(b, rule("ip6", "dscp", uint64(k)))
+		}
+	}
+	if n*n <= maxLCSCells {
+		t.Fatal("the test must exceed maxLCSCells")
+	}
+	pairs := alignRules(a, b)
+	nextA, nextB, both := 0, 0, 0
+	for _, p := range pairs {
+		if p[0] >= 0 {
+			if p[0] != nextA {
+				t.Fatalf("IPv4 rule %d placed where %d was due", p[0], nextA)
+			}
+			nextA++
+		}
+		if p[1] >= 0 {
+			if p[1] != nextB {
+				t.Fatalf("IPv6 rule %d placed where %d was due", p[1], nextB)
+			}
+			nextB++
+		}
+		if p[0] >= 0 && p[1] >= 0 {
+			if !sameForBoth(a[p[0]], b[p[1]]) {
+				t.Fatalf("rules %d and %d paired but differ", p[0], p[1])
+			}
+			both++
+		}
+	}
+	if nextA != len(a) || nextB != len(b) {
+		t.Fatalf("placed %d of %d IPv4 and %d of %d IPv6 rules", nextA, len(a), nextB, len(b))
+	}
+	if both != shared {
+		t.Errorf("shared %d rules, want %d", both, shared)
 	}
 }
