@@ -21,18 +21,10 @@ type Ext struct {
 	Translate func(c *Ctx, x *iptparse.Ext) error
 }
 
-type extKey struct {
-	name   string
-	kind   iptparse.ExtKind
-	family iptparse.Family
-}
-
-var extensions = map[extKey]*Ext{}
-
-// byName indexes extensions by kind and family, then name: Lookup runs
-// for every match and target of every rule, and a string key hashes
-// faster than a struct holding one.
-var byName [2][3]map[string]*Ext
+// extensions holds the registered extensions by kind and family, then
+// name: Lookup runs for every match and target of every rule, and a
+// string key hashes faster than a struct holding one.
+var extensions [2][3]map[string]*Ext
 
 func familySlot(f iptparse.Family) int {
 	switch f {
@@ -47,14 +39,12 @@ func familySlot(f iptparse.Family) int {
 // Register adds an extension. It is called from the init functions of the
 // extension files. Registering the same name, kind and family twice panics.
 func Register(e *Ext) {
-	k := extKey{e.Name, e.Kind, e.Family}
-	if _, dup := extensions[k]; dup {
-		panic("translate: extension registered twice: " + e.Name)
-	}
-	extensions[k] = e
-	m := &byName[e.Kind][familySlot(e.Family)]
+	m := &extensions[e.Kind][familySlot(e.Family)]
 	if *m == nil {
 		*m = map[string]*Ext{}
+	}
+	if _, dup := (*m)[e.Name]; dup {
+		panic("translate: extension registered twice: " + e.Name)
 	}
 	(*m)[e.Name] = e
 }
@@ -62,22 +52,26 @@ func Register(e *Ext) {
 // Lookup finds an extension for a family, preferring a family-specific
 // one (libipt_/libip6t_) over a generic one (libxt_).
 func Lookup(name string, kind iptparse.ExtKind, fam iptparse.Family) *Ext {
-	if int(kind) >= len(byName) {
+	if int(kind) >= len(extensions) {
 		return nil
 	}
 	if fam != iptparse.FamilyAny {
-		if e := byName[kind][familySlot(fam)][name]; e != nil {
+		if e := extensions[kind][familySlot(fam)][name]; e != nil {
 			return e
 		}
 	}
-	return byName[kind][0][name]
+	return extensions[kind][0][name]
 }
 
 // Extensions lists all registered extensions, sorted by kind and name.
 func Extensions() []*Ext {
 	var all []*Ext
-	for _, e := range extensions {
-		all = append(all, e)
+	for _, byFamily := range extensions {
+		for _, byName := range byFamily {
+			for _, e := range byName {
+				all = append(all, e)
+			}
+		}
 	}
 	sort.Slice(all, func(i, j int) bool {
 		a, b := all[i], all[j]
