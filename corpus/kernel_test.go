@@ -25,6 +25,20 @@ const probesPerRuleset = 300
 
 // translateWithBinary runs "ipt2nft FILES..." (the default, optimized
 // output) and returns stdout.
+// ipsetArgs writes an "ipset save" text to a file and returns the
+// command's --ipset option for it; none for an empty text.
+func ipsetArgs(t *testing.T, sets string) []string {
+	t.Helper()
+	if sets == "" {
+		return nil
+	}
+	setFile := filepath.Join(t.TempDir(), "ipsets.save")
+	if err := os.WriteFile(setFile, []byte(sets), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return []string{"--ipset", setFile}
+}
+
 func translateWithBinary(t *testing.T, files ...string) string {
 	t.Helper()
 	cmd := exec.Command(testutil.Binary(t), files...)
@@ -223,13 +237,7 @@ func TestKernelRealWorld(t *testing.T) {
 			t.Logf("%s: not compared: it uses ipsets, and there is no ipset command here", name)
 			continue
 		}
-		if sets != "" {
-			setFile := filepath.Join(t.TempDir(), "ipsets.save")
-			if err := os.WriteFile(setFile, []byte(sets), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			args = append([]string{"--ipset", setFile}, args...)
-		}
+		args = append(ipsetArgs(t, sets), args...)
 		nft := translateWithBinary(t, args...)
 		res, err := h.Compare(context.Background(), verify.Ruleset{IptablesSave: src, Family: fam, IPSetSave: sets}, verify.Ruleset{Nft: nft}, ps)
 		switch {
