@@ -32,9 +32,11 @@ func inlineChains(t *ir.Table, rep *OptReport) {
 		index[c.Name] = i
 	}
 	refs := chainRefs(t, index)
+	// Rules reported as never matching stay as they are: the report
+	// finds them in the output.
 	dead := map[*ir.Rule]bool{}
 	for _, d := range rep.Dead {
-		dead[d.Rule], dead[d.After] = true, true
+		dead[d.Rule] = true
 	}
 	removed := make([]bool, len(t.Chains))
 	n := 0
