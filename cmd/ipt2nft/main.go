@@ -18,13 +18,20 @@ import (
 )
 
 func main() {
+	os.Exit(dispatch())
+}
+
+// dispatch runs the tool os.Args[0] names, profiled when
+// IPT2NFT_CPUPROFILE or IPT2NFT_MEMPROFILE asks, and returns its status.
+func dispatch() int {
+	defer startProfile()()
 	if tool, ok := compat.Shim(os.Args[0]); ok {
-		os.Exit(tool.Run(os.Args[1:], shim.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
+		return tool.Run(os.Args[1:], shim.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
 	}
 	if tool, ok := compat.Lookup(os.Args[0]); ok {
-		os.Exit(tool.Run(os.Args[1:], compat.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
+		return tool.Run(os.Args[1:], compat.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
 	}
-	os.Exit(run(os.Args[1:]))
+	return run(os.Args[1:])
 }
 
 // exitError carries an exit status through cobra.
@@ -33,7 +40,6 @@ type exitError struct{ code int }
 func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 func run(args []string) int {
-	defer startProfile()()
 	root := newRootCmd()
 	root.SetArgs(args)
 	err := root.Execute()
