@@ -101,7 +101,9 @@ func compare(t *testing.T, h *verify.Harness, name string, v4, v6, nft string) {
 var probeLineRe = regexp.MustCompile(`^line (\d+) \(`)
 
 // rateLimited reports whether probe p was made for a rule of the dump src
-// with a rate limit (see rateNoise).
+// with a rate limit, or for a rule after one in the same chain (see
+// rateNoise): a probe made for "-j DROP" after "-m limit ... -j ACCEPT"
+// of the same packets meets the limit first.
 func rateLimited(src string, p *verify.Probe) bool {
 	m := probeLineRe.FindStringSubmatch(p.Name)
 	if m == nil {
@@ -109,7 +111,32 @@ func rateLimited(src string, p *verify.Probe) bool {
 	}
 	n, _ := strconv.Atoi(m[1])
 	lines := strings.Split(src, "\n")
-	return n >= 1 && n <= len(lines) && slices.Contains(verify.RuleBlindSpots(lines[n-1]), "time and rate")
+	if n < 1 || n > len(lines) {
+		return false
+	}
+	chain := ruleChain(lines[n-1])
+	for i := n - 1; i >= 0; i-- {
+		if i < n-1 && (chain == "" || ruleChain(lines[i]) != chain) {
+			continue
+		}
+		if slices.Contains(verify.RuleBlindSpots(lines[i]), "time and rate") {
+			return true
+		}
+	}
+	return false
+}
+
+// ruleChain is the chain of a save-file rule line ("[0:0] -A INPUT ..."),
+// or "" for other lines.
+func ruleChain(line string) string {
+	f := strings.Fields(line)
+	if len(f) > 0 && strings.HasPrefix(f[0], "[") {
+		f = f[1:]
+	}
+	if len(f) < 2 || (f[0] != "-A" && f[0] != "-I") {
+		return ""
+	}
+	return f[1]
 }
 
 // maxRateNoise is how many probes of one comparison may differ on
@@ -324,4 +351,24 @@ func notComparable(src string) string {
 		return "censored MAC addresses (iptables rejects them)"
 	}
 	return ""
+}
+
+// TestRateLimitedProbes: a probe counts as meeting a rate limit when made
+// for a limited rule or for a rule after one in its chain, not otherwise.
+func TestRateLimitedProbes(t *testing.T) {
+	src := strings.Join([]string{
+		"*filter",
+		":INPUT ACCEPT [0:0]",
+		"-A INPUT -p tcp --dport 22 -j ACCEPT",
+		"[3:4] -A INPUT -p icmp --icmp-type echo-request -m limit --limit 2/s -j ACCEPT",
+		"-A INPUT -p icmp --icmp-type echo-request -j DROP",
+		"-A OTHER -p udp -j DROP",
+		"COMMIT",
+	}, "\n")
+	for line, want := range map[int]bool{3: false, 4: true, 5: true, 6: false, 99: false} {
+		p := &verify.Probe{Name: fmt.Sprintf("line %d (filter/INPUT, input): x", line)}
+		if got := rateLimited(src, p); got != want {
+			t.Errorf("line %d: rateLimited = %v, want %v", line, got, want)
+		}
+	}
 }
