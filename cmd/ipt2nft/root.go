@@ -13,6 +13,7 @@ import (
 
 	"github.com/ipt2nft/ipt2nft/compat"
 	"github.com/ipt2nft/ipt2nft/emit"
+	"github.com/ipt2nft/ipt2nft/internal/textio"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
 	"github.com/ipt2nft/ipt2nft/script"
@@ -157,18 +158,18 @@ func readInputs(stdin io.Reader, args []string) ([]input, error) {
 	var ins []input
 	for _, a := range args {
 		if a == "-" {
-			b, err := io.ReadAll(stdin)
+			src, err := textio.ReadAll(stdin)
 			if err != nil {
 				return nil, err
 			}
-			ins = append(ins, input{"<stdin>", string(b)})
+			ins = append(ins, input{"<stdin>", src})
 			continue
 		}
-		b, err := os.ReadFile(a)
+		src, err := textio.ReadFile(a)
 		if err != nil {
 			return nil, err
 		}
-		ins = append(ins, input{a, string(b)})
+		ins = append(ins, input{a, src})
 	}
 	return ins, nil
 }
