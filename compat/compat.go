@@ -5,6 +5,7 @@
 package compat
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ipt2nft/ipt2nft/emit"
+	"github.com/ipt2nft/ipt2nft/internal/textio"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
 	"github.com/ipt2nft/ipt2nft/shim"
@@ -143,23 +145,19 @@ func (t Tool) runRestore(args []string, s IO) int {
 			return 2
 		}
 	}
-	var src []byte
+	var src string
 	var err error
 	name := file
 	if file == "" || file == "-" {
 		name = "<stdin>"
-		src, err = io.ReadAll(s.Stdin)
+		src, err = textio.ReadAll(s.Stdin)
 	} else {
-		src, err = os.ReadFile(file)
+		src, err = textio.ReadFile(file)
 	}
 	if err != nil {
 		fmt.Fprintf(s.Stderr, "Cannot open file %s\n", file)
 		return 1
 	}
-	f := iptparse.ParseFile(name, string(src), translate.Registry{}, t.Family)
-	f.Format = iptparse.FormatSave
-	tr := translate.New(translate.Options{Exact: true})
-	tr.AddFile(f)
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now
@@ -168,18 +166,22 @@ func (t Tool) runRestore(args []string, s IO) int {
 		now = func() time.Time { return time.Unix(epoch, 0).UTC() }
 	}
 	stamp := now().Format("Mon Jan _2 15:04:05 2006")
+	// Each command is printed as soon as it is translated, as upstream
+	// does line by line: a million-rule file is never held translated.
+	out := bufio.NewWriterSize(s.Stdout, 64<<10)
+	fmt.Fprintf(out, "# Translated by %s v%s on %s\n", t.Name, Version, stamp)
 	pr := &emit.Printer{Style: emit.Style{Upstream: true}}
-	var out strings.Builder
-	fmt.Fprintf(&out, "# Translated by %s v%s on %s\n", t.Name, Version, stamp)
-	for _, c := range tr.Commands() {
+	tr := translate.New(translate.Options{Exact: true, EmitCommand: func(c *ir.Command) {
 		if c.Op == ir.CmdUntranslated {
-			fmt.Fprintf(&out, "# -t %s %s \n", c.Table, c.Text)
-			continue
+			fmt.Fprintf(out, "# -t %s %s \n", c.Table, c.Text)
+			return
 		}
-		out.WriteString(pr.CommandText(c) + "\n")
-	}
-	fmt.Fprintf(&out, "# Completed on %s\n", stamp)
-	io.WriteString(s.Stdout, out.String())
+		pr.WriteCommand(out, c)
+		out.WriteByte('\n')
+	}})
+	tr.AddText(name, src, t.Family)
+	fmt.Fprintf(out, "# Completed on %s\n", stamp)
+	out.Flush()
 	status := 0
 	for _, d := range tr.Diags() {
 		fmt.Fprintf(s.Stderr, "%s: %s\n", t.Name, d)

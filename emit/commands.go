@@ -2,10 +2,23 @@ package emit
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/ipt2nft/ipt2nft/ir"
 )
+
+// WriteCommand writes what CommandText returns, without building the
+// whole line first for the commands there are many of (rules).
+func (p *Printer) WriteCommand(w io.StringWriter, c *ir.Command) {
+	if c.Op != ir.CmdAddRule || c.Chain == nil {
+		w.WriteString(p.CommandText(c))
+		return
+	}
+	for _, s := range [...]string{"add rule ", c.Family.String(), " ", c.Table, " ", c.Chain.Name, " ", p.Rule(c.Rule)} {
+		w.WriteString(s)
+	}
+}
 
 // CommandText renders one exact-mode command without any shell quoting.
 func (p *Printer) CommandText(c *ir.Command) string {

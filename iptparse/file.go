@@ -161,15 +161,28 @@ func ParseFile(name string, src string, reg Registry, fam Family) *File {
 
 // ParseFileFunc parses like ParseFile, but hands the items to each, in
 // order, instead of keeping them: a big save file is never held parsed
-// whole, and its rules are parsed on every core while each takes the
-// ones before. start, if not nil, is called first with the file (name,
-// family, format and warnings; no items).
+// whole, nor scanned whole, and its rules are parsed on every core while
+// each takes the ones before. start, if not nil, is called first with
+// the file (name, family and format; no items). The file's warnings are
+// complete when ParseFileFunc returns: a save file's are found as it is
+// read.
 func ParseFileFunc(name string, src string, reg Registry, fam Family, start func(*File), each func(Item)) *File {
-	var begin func(*File, int)
-	if start != nil {
-		begin = func(f *File, _ int) { start(f) }
+	f := &File{Name: name, Family: fam, Format: DetectFormat(src)}
+	if f.Format != FormatSave {
+		var begin func(*File, int)
+		if start != nil {
+			begin = func(f *File, _ int) { start(f) }
+		}
+		return parseFile(name, src, reg, fam, begin, each)
 	}
-	return parseFile(name, src, reg, fam, begin, each)
+	if fam == FamilyAny {
+		f.Family = DetectFamily(src)
+	}
+	if start != nil {
+		start(f)
+	}
+	parseScan(&saveScanner{f: f, rest: src}, func() func(*entry) Item { return (&saveParser{f: f, reg: reg}).parse }, each)
+	return f
 }
 
 // parseFile is ParseFileFunc with start also told how many items will
@@ -234,24 +247,44 @@ type entry struct {
 // declarations, COMMIT lines and the lines that cannot be right, in
 // order, with the rule lines left to parse. Warnings go to f.
 func scanSave(f *File, src string) []entry {
-	entries := make([]entry, 0, strings.Count(src, "\n")+1)
+	sc := saveScanner{f: f, rest: src}
+	return sc.scan(make([]entry, 0, strings.Count(src, "\n")+1), -1)
+}
+
+// saveScanner is scanSave a piece at a time, so that a big file's
+// entries need not all be held at once (see ParseFileFunc).
+type saveScanner struct {
+	f        *File
+	rest     string // what is left to scan
+	lineNo   int
+	done     bool
+	table    string // the table open, and where it opened
+	tablePos Pos
+	n        int // entries so far: the size of the next slabs
+	decls    []ChainDecl
+	counters []Counters
+}
+
+// scan appends to entries those of the next lines, until entries holds
+// max of them (max < 0: to the end of the file). At the end of the file
+// it sets done.
+func (sc *saveScanner) scan(entries []entry, max int) []entry {
+	f := sc.f
 	bad := func(pos Pos, text string, err error) {
 		entries = append(entries, entry{item: f.badLine(pos, text, err)})
 	}
-	table := ""
-	tablePos := Pos{}
-	lineNo := 0
-	var (
-		decls    []ChainDecl // slabs
-		counters []Counters
-	)
-	for rest := src; rest != "" || lineNo == 0; {
-		lineNo++
-		raw := rest
-		if nl := strings.IndexByte(rest, '\n'); nl >= 0 {
-			raw, rest = rest[:nl], rest[nl+1:]
+	defer func(before int) { sc.n += len(entries) - before }(len(entries))
+	for sc.rest != "" || sc.lineNo == 0 {
+		if len(entries) == max {
+			return entries
+		}
+		sc.lineNo++
+		lineNo := sc.lineNo
+		raw := sc.rest
+		if nl := strings.IndexByte(sc.rest, '\n'); nl >= 0 {
+			raw, sc.rest = sc.rest[:nl], sc.rest[nl+1:]
 		} else {
-			rest = ""
+			sc.rest = ""
 		}
 		line := strings.TrimRight(raw, "\r")
 		t := strings.TrimSpace(line)
@@ -260,24 +293,24 @@ func scanSave(f *File, src string) []entry {
 		case t == "" || strings.HasPrefix(t, "#"):
 			continue
 		case strings.HasPrefix(t, "*"):
-			if table != "" {
-				f.Warnings = append(f.Warnings, Warning{Pos: pos, Msg: fmt.Sprintf("table %q opened at %s has no COMMIT", table, tablePos)})
+			if sc.table != "" {
+				f.Warnings = append(f.Warnings, Warning{Pos: pos, Msg: fmt.Sprintf("table %q opened at %s has no COMMIT", sc.table, sc.tablePos)})
 			}
-			table, tablePos = t[1:], pos
-			if table == "" {
+			sc.table, sc.tablePos = t[1:], pos
+			if sc.table == "" {
 				bad(pos, line, Errorf(pos, "", "empty table name"))
 				continue
 			}
-			entries = append(entries, entry{item: &TableHeader{Pos: pos, Name: table}})
+			entries = append(entries, entry{item: &TableHeader{Pos: pos, Name: sc.table}})
 		case t == "COMMIT":
-			if table == "" {
+			if sc.table == "" {
 				bad(pos, line, Errorf(pos, "", "COMMIT without a table"))
 				continue
 			}
-			entries = append(entries, entry{item: &Commit{Pos: pos, Table: table}})
-			table = ""
+			entries = append(entries, entry{item: &Commit{Pos: pos, Table: sc.table}})
+			sc.table = ""
 		case strings.HasPrefix(t, ":"):
-			if table == "" {
+			if sc.table == "" {
 				bad(pos, line, Errorf(pos, "", "chain declaration outside a table (no *table line before it)"))
 				continue
 			}
@@ -286,8 +319,8 @@ func scanSave(f *File, src string) []entry {
 				bad(pos, line, Errorf(pos, "", "bad chain declaration %q: expected \":CHAIN POLICY [packets:bytes]\"", t))
 				continue
 			}
-			d := one(&decls, grow[ChainDecl](len(entries)))
-			d.Pos, d.Table, d.Name, d.Policy = pos, table, fields[0], fields[1]
+			d := one(&sc.decls, grow[ChainDecl](sc.n+len(entries)))
+			d.Pos, d.Table, d.Name, d.Policy = pos, sc.table, fields[0], fields[1]
 			// iptables-restore reads the counters of built-in chains
 			// only; after "-" it ignores the rest of the line.
 			if nfields >= 3 && d.Policy != "-" {
@@ -297,7 +330,7 @@ func scanSave(f *File, src string) []entry {
 					bad(pos, line, Errorf(pos, "", "bad counters %q in chain declaration", fields[2]))
 					continue
 				}
-				d.Counters = one(&counters, grow[Counters](len(entries)))
+				d.Counters = one(&sc.counters, grow[Counters](sc.n+len(entries)))
 				*d.Counters = c
 			}
 			if d.Policy != "-" && d.Policy != "ACCEPT" && d.Policy != "DROP" {
@@ -306,7 +339,7 @@ func scanSave(f *File, src string) []entry {
 			}
 			entries = append(entries, entry{item: d})
 		default:
-			if table == "" {
+			if sc.table == "" {
 				bad(pos, line, Errorf(pos, "", "rule outside a table (no *table line before it)"))
 				continue
 			}
@@ -316,11 +349,14 @@ func scanSave(f *File, src string) []entry {
 				entries = entries[:len(entries)+1]
 			}
 			e := &entries[len(entries)-1] // set field by field: see (*Parser).parse
-			e.line, e.table, e.lineNo = line, table, lineNo
+			e.line, e.table, e.lineNo = line, sc.table, lineNo
 		}
 	}
-	if table != "" {
-		f.Warnings = append(f.Warnings, Warning{Pos: tablePos, Msg: fmt.Sprintf("table %q has no COMMIT", table)})
+	if !sc.done {
+		sc.done = true
+		if sc.table != "" {
+			f.Warnings = append(f.Warnings, Warning{Pos: sc.tablePos, Msg: fmt.Sprintf("table %q has no COMMIT", sc.table)})
+		}
 	}
 	return entries
 }

@@ -33,20 +33,56 @@ func parseEntries(entries []entry, newParse func() func(*entry) Item, each func(
 			rules++
 		}
 	}
+	next := func() []entry {
+		n := min(chunkSize, len(entries))
+		c := entries[:n:n]
+		entries = entries[n:]
+		return c
+	}
+	parseChunks(next, rules < 2*chunkSize, newParse, each)
+}
+
+// parseScan is parseEntries on the entries sc scans, a chunk at a time:
+// only the chunks being parsed or not yet handed on are held.
+func parseScan(sc *saveScanner, newParse func() func(*entry) Item, each func(Item)) {
+	pending := sc.scan(make([]entry, 0, 2*chunkSize), 2*chunkSize)
+	rules := 0
+	for i := range pending {
+		if pending[i].item == nil {
+			rules++
+		}
+	}
+	next := func() []entry {
+		if len(pending) > 0 {
+			n := min(chunkSize, len(pending))
+			c := pending[:n:n]
+			pending = pending[n:]
+			return c
+		}
+		if sc.done {
+			return nil
+		}
+		return sc.scan(make([]entry, 0, chunkSize), chunkSize)
+	}
+	parseChunks(next, sc.done && rules < 2*chunkSize, newParse, each)
+}
+
+// parseChunks parses the chunks next returns until it returns none, on
+// one worker per core unless serial (too few rules to be worth it). next
+// is called by one goroutine at a time.
+func parseChunks(next func() []entry, serial bool, newParse func() func(*entry) Item, each func(Item)) {
 	workers := runtime.GOMAXPROCS(0)
-	if rules < 2*chunkSize || workers < 2 {
+	if serial || workers < 2 {
 		parse := newParse()
-		for i := range entries {
-			each(itemOf(&entries[i], parse))
+		for c := next(); len(c) > 0; c = next() {
+			for i := range c {
+				each(itemOf(&c[i], parse))
+			}
 		}
 		return
 	}
-	var chunks []*chunk
-	for start := 0; start < len(entries); start += chunkSize {
-		end := min(start+chunkSize, len(entries))
-		chunks = append(chunks, &chunk{entries: entries[start:end], done: make(chan struct{})})
-	}
 	todo := make(chan *chunk)
+	inOrder := make(chan *chunk, workers*windowPerWorker)
 	window := make(chan struct{}, workers*windowPerWorker)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -65,13 +101,20 @@ func parseEntries(entries []entry, newParse func() func(*entry) Item, each func(
 		}()
 	}
 	go func() {
-		for _, c := range chunks {
+		for {
 			window <- struct{}{}
+			entries := next()
+			if len(entries) == 0 {
+				break
+			}
+			c := &chunk{entries: entries, done: make(chan struct{})}
+			inOrder <- c
 			todo <- c
 		}
 		close(todo)
+		close(inOrder)
 	}()
-	for _, c := range chunks {
+	for c := range inOrder {
 		<-c.done
 		for i := range c.entries {
 			each(c.entries[i].item)

@@ -17,6 +17,27 @@ import (
 // TestParallelParse: a save file parsed on several cores gives the items
 // and warnings of a parse on one, bad lines and all.
 func TestParallelParse(t *testing.T) {
+	src := mixedSaveFile()
+	parallel := iptparse.ParseFile("p", src, translate.Registry{}, iptparse.FamilyAny)
+	prev := runtime.GOMAXPROCS(1)
+	sequential := iptparse.ParseFile("p", src, translate.Registry{}, iptparse.FamilyAny)
+	runtime.GOMAXPROCS(prev)
+	if len(parallel.Items) < 3000 || len(sequential.Errors()) == 0 {
+		t.Fatalf("%d items, %d errors: the test file is not what it should be", len(parallel.Items), len(sequential.Errors()))
+	}
+	if !reflect.DeepEqual(parallel, sequential) {
+		t.Error("parsing in parallel gives another result")
+		for i := range parallel.Items {
+			if !reflect.DeepEqual(parallel.Items[i], sequential.Items[i]) {
+				t.Fatalf("first difference at item %d: %#v vs %#v", i, parallel.Items[i], sequential.Items[i])
+			}
+		}
+	}
+}
+
+// mixedSaveFile is a save file of 3,000 rules of all kinds, bad lines and
+// tables without COMMIT among them.
+func mixedSaveFile() string {
 	var b strings.Builder
 	b.WriteString("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n")
 	for i := 0; i < 3000; i++ {
@@ -40,19 +61,35 @@ func TestParallelParse(t *testing.T) {
 			fmt.Fprintf(&b, "-A PREROUTING -p udp --dport %d -j DNAT --to-destination 10.1.1.%d\n", i, i%250)
 		}
 	}
-	src := b.String()
-	parallel := iptparse.ParseFile("p", src, translate.Registry{}, iptparse.FamilyAny)
-	prev := runtime.GOMAXPROCS(1)
-	sequential := iptparse.ParseFile("p", src, translate.Registry{}, iptparse.FamilyAny)
-	runtime.GOMAXPROCS(prev)
-	if len(parallel.Items) < 3000 || len(sequential.Errors()) == 0 {
-		t.Fatalf("%d items, %d errors: the test file is not what it should be", len(parallel.Items), len(sequential.Errors()))
-	}
-	if !reflect.DeepEqual(parallel, sequential) {
-		t.Error("parsing in parallel gives another result")
-		for i := range parallel.Items {
-			if !reflect.DeepEqual(parallel.Items[i], sequential.Items[i]) {
-				t.Fatalf("first difference at item %d: %#v vs %#v", i, parallel.Items[i], sequential.Items[i])
+	return b.String()
+}
+
+// TestParseFileFuncStreams: ParseFileFunc, which scans and parses a save
+// file a piece at a time, hands on the items ParseFile keeps, in order,
+// and ends with the same warnings, on several cores and on one.
+func TestParseFileFuncStreams(t *testing.T) {
+	src := mixedSaveFile() + "*raw\n-A PREROUTING -j NOTRACK\n" // and one more table left open
+	for _, procs := range []int{runtime.GOMAXPROCS(0), 1} {
+		prev := runtime.GOMAXPROCS(procs)
+		whole := iptparse.ParseFile("p", src, translate.Registry{}, iptparse.FamilyAny)
+		var items []iptparse.Item
+		started := false
+		f := iptparse.ParseFileFunc("p", src, translate.Registry{}, iptparse.FamilyAny,
+			func(f *iptparse.File) { started = len(items) == 0 },
+			func(it iptparse.Item) { items = append(items, it) })
+		runtime.GOMAXPROCS(prev)
+		if !started || len(whole.Warnings) < 2 {
+			t.Fatalf("GOMAXPROCS %d: start called first: %v; %d warnings", procs, started, len(whole.Warnings))
+		}
+		if f.Family != whole.Family || !reflect.DeepEqual(f.Warnings, whole.Warnings) {
+			t.Errorf("GOMAXPROCS %d: family %v, warnings %v; whole file: %v, %v", procs, f.Family, f.Warnings, whole.Family, whole.Warnings)
+		}
+		if len(items) != len(whole.Items) {
+			t.Fatalf("GOMAXPROCS %d: %d items, whole file %d", procs, len(items), len(whole.Items))
+		}
+		for i := range items {
+			if !reflect.DeepEqual(items[i], whole.Items[i]) {
+				t.Fatalf("GOMAXPROCS %d: item %d: %#v, whole file %#v", procs, i, items[i], whole.Items[i])
 			}
 		}
 	}

@@ -12,7 +12,7 @@ func (t *Translator) exactCommand(cmd *iptparse.Command) {
 	chain := &ir.Chain{Name: cmd.Chain}
 	add := func(c *ir.Command) {
 		c.Family, c.Table = fam, cmd.Table
-		t.cmds = append(t.cmds, c)
+		t.addCmd(c)
 	}
 	untranslated := func(reason string) {
 		t.fail(cmd, &UntranslatableError{Pos: cmd.OpPos, Ext: cmd.Op.String(), Reason: reason})

@@ -32,6 +32,12 @@ type Options struct {
 	// Rules then merge into sets whatever their comments, and load faster
 	// (no element counters).
 	NoCounterValues bool
+	// EmitCommand, in exact mode, is handed each nft command as soon as
+	// it is translated, in input order, instead of the command being
+	// kept for Commands: a big restore file is then never held
+	// translated whole. The command and what it points to are not
+	// used by the Translator afterwards.
+	EmitCommand func(*ir.Command)
 }
 
 // DiagKind classifies diagnostics.
@@ -143,8 +149,18 @@ func (t *Translator) Diags() []Diag {
 // Stats returns the rule counts so far.
 func (t *Translator) Stats() Stats { return t.stats }
 
-// Commands returns the exact-mode commands.
+// Commands returns the exact-mode commands (none if Options.EmitCommand
+// took them).
 func (t *Translator) Commands() []*ir.Command { return t.cmds }
+
+// addCmd passes on or keeps an exact-mode command.
+func (t *Translator) addCmd(c *ir.Command) {
+	if t.opt.EmitCommand != nil {
+		t.opt.EmitCommand(c)
+		return
+	}
+	t.cmds = append(t.cmds, c)
+}
 
 // AddFile translates a whole parsed file.
 func (t *Translator) AddFile(f *iptparse.File) {
@@ -168,24 +184,33 @@ func (t *Translator) AddFile(f *iptparse.File) {
 // and memory on big files, as rules are translated while the next ones
 // are parsed and none is kept parsed.
 func (t *Translator) AddText(name, src string, fam iptparse.Family) {
-	start := t.startFile
+	start := t.beginFile
 	if !t.opt.Exact {
 		// Chain declarations (":NAME POLICY [counters]") are lines
 		// starting with ':'; their count sizes the layout's maps.
 		n := strings.Count(src, "\n:")
 		start = func(f *iptparse.File) {
-			t.startFile(f)
+			t.beginFile(f)
 			t.native.reserve(f.Family, n)
 		}
 	}
-	iptparse.ParseFileFunc(name, src, Registry{}, fam, start, t.addItem)
+	// The file's warnings are known once it is read.
+	t.fileWarnings(iptparse.ParseFileFunc(name, src, Registry{}, fam, start, t.addItem))
 }
 
 func (t *Translator) startFile(f *iptparse.File) {
+	t.fileWarnings(f)
+	t.beginFile(f)
+}
+
+func (t *Translator) beginFile(f *iptparse.File) {
+	t.curFamily, t.curTable = f.Family, ""
+}
+
+func (t *Translator) fileWarnings(f *iptparse.File) {
 	for _, w := range f.Warnings {
 		t.diag(Diag{Pos: w.Pos, Kind: DiagWarning, Msg: w.Msg})
 	}
-	t.curFamily, t.curTable = f.Family, ""
 }
 
 func (t *Translator) addItem(it iptparse.Item) {
@@ -211,7 +236,7 @@ func (t *Translator) AddBadLine(b *iptparse.BadLine) {
 	}
 	t.diag(Diag{Pos: b.Err.Pos, Kind: DiagError, Ext: b.Err.Ext, Msg: b.Err.Msg, Rule: b.Text})
 	if t.opt.Exact {
-		t.cmds = append(t.cmds, &ir.Command{Op: ir.CmdUntranslated, Family: nftFamily(t.curFamily), Table: t.curTable, Text: strings.TrimSpace(b.Text)})
+		t.addCmd(&ir.Command{Op: ir.CmdUntranslated, Family: nftFamily(t.curFamily), Table: t.curTable, Text: strings.TrimSpace(b.Text)})
 	} else {
 		t.native.badLine(b)
 	}
@@ -223,7 +248,7 @@ func (t *Translator) tableHeader(fam iptparse.Family, h *iptparse.TableHeader) {
 		return
 	}
 	if t.opt.Exact {
-		t.cmds = append(t.cmds, &ir.Command{Op: ir.CmdAddTable, Family: nftFamily(fam), Table: h.Name})
+		t.addCmd(&ir.Command{Op: ir.CmdAddTable, Family: nftFamily(fam), Table: h.Name})
 	}
 }
 
@@ -233,7 +258,7 @@ func (t *Translator) chainDecl(fam iptparse.Family, d *iptparse.ChainDecl) {
 		if isBuiltinChain(d.Table, d.Name) {
 			c.Hook = upstreamHook(d.Table, d.Name, d.Policy)
 		}
-		t.cmds = append(t.cmds, &ir.Command{Op: ir.CmdAddChain, Family: nftFamily(fam), Table: d.Table, Chain: c})
+		t.addCmd(&ir.Command{Op: ir.CmdAddChain, Family: nftFamily(fam), Table: d.Table, Chain: c})
 		return
 	}
 	t.native.declareChain(fam, d.Table, d.Name, d.Pos, d.Policy, d.Counters)
