@@ -61,6 +61,10 @@ type IO struct {
 	Stdout, Stderr io.Writer
 	// Now is the time printed in restore headers (default time.Now).
 	Now func() time.Time
+	// StreamGC, if set, is called with the size of a restore input once
+	// it is read, before it is translated a command at a time: a
+	// program sets its garbage collector there (see cmd/ipt2nft).
+	StreamGC func(inputBytes int)
 }
 
 // Run runs a tool with its arguments (without the program name) and
@@ -157,6 +161,9 @@ func (t Tool) runRestore(args []string, s IO) int {
 	if err != nil {
 		fmt.Fprintf(s.Stderr, "Cannot open file %s\n", file)
 		return 1
+	}
+	if s.StreamGC != nil {
+		s.StreamGC(len(src))
 	}
 	now := time.Now
 	if s.Now != nil {

@@ -29,7 +29,7 @@ func dispatch() int {
 		return tool.Run(os.Args[1:], shim.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
 	}
 	if tool, ok := compat.Lookup(os.Args[0]); ok {
-		return tool.Run(os.Args[1:], compat.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
+		return tool.Run(os.Args[1:], compat.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, StreamGC: streamGC})
 	}
 	return run(os.Args[1:])
 }

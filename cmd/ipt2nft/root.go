@@ -56,7 +56,7 @@ With no FILE, or when FILE is -, it reads standard input.`,
 			Short:              "Behave like upstream " + tool.Name + " " + compat.Version,
 			DisableFlagParsing: true,
 			RunE: func(cmd *cobra.Command, args []string) error {
-				code := tool.Run(args, compat.IO{Stdin: cmd.InOrStdin(), Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr()})
+				code := tool.Run(args, compat.IO{Stdin: cmd.InOrStdin(), Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr(), StreamGC: streamGC})
 				if code != 0 {
 					return &exitError{code}
 				}
