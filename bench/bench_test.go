@@ -17,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ipt2nft/ipt2nft/compat"
 	"github.com/ipt2nft/ipt2nft/emit"
 	"github.com/ipt2nft/ipt2nft/internal/gen"
 	"github.com/ipt2nft/ipt2nft/iptparse"
@@ -208,4 +209,21 @@ func BenchmarkMergeInet(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkExactRestore is ipt2nft run as iptables-restore-translate:
+// reading, parsing, translating and printing in upstream's text, each
+// command as it is made (compat.Tool.Run, output discarded).
+func BenchmarkExactRestore(b *testing.B) {
+	tool, ok := compat.Lookup("iptables-restore-translate")
+	if !ok {
+		b.Fatal("no iptables-restore-translate tool")
+	}
+	each(b, func(b *testing.B, src string) {
+		b.SetBytes(int64(len(src)))
+		b.ReportAllocs()
+		for b.Loop() {
+			tool.Run(nil, compat.IO{Stdin: strings.NewReader(src), Stdout: io.Discard, Stderr: io.Discard})
+		}
+	})
 }

@@ -6,7 +6,8 @@
 #
 # It prints a Markdown report (and writes it to $BENCH_REPORT):
 #   1. translate time and peak memory, ipt2nft vs iptables-restore-translate -f,
-#      on the "mixed" synthetic dump (with counters) of each size;
+#      on the "mixed" synthetic dump (with counters) of each size; and
+#      ipt2nft's exact mode (run as iptables-restore-translate) vs the same;
 #   2. load time into a fresh namespace: ipt2nft's output and upstream's
 #      literal translation with nft -f, the original dump with
 #      iptables-legacy-restore and iptables-nft-restore;
@@ -70,6 +71,10 @@ go build -o "$work/ipt2nft" ./cmd/ipt2nft
 go build -o "$work/gen" ./tools/gen
 go build -o "$work/evalcount" ./tools/evalcount
 IPT=$work/ipt2nft
+# The multi-call name: exact mode, upstream's output.
+EXACT=$work/bin/iptables-restore-translate
+mkdir -p "$work/bin"
+ln -s "$IPT" "$EXACT"
 export XTABLES_LOCKFILE=$work/xtables.lock # iptables-legacy: a lock of our own
 
 out() { echo "$*" | tee -a "$REPORT"; }
@@ -142,15 +147,21 @@ out "### Translate (mixed dump with counters; median of $REPEAT runs up to 20,00
 out ""
 out "| rules | ipt2nft | iptables-restore-translate -f | speed-up | ipt2nft CPU | upstream CPU | ipt2nft peak | upstream peak |"
 out "|---:|---:|---:|---:|---:|---:|---:|---:|"
+exact_rows=()
 for n in $SIZES; do
 	f=$(dump mixed "$n")
-	ours=() theirs=() oc=() tc=() om=0 tm=0
+	ours=() theirs=() oc=() tc=() om=0 tm=0 ex=() ec=() em=0
 	for _ in $(seq "$(runs "$n")"); do
 		timed "$IPT" "$f"
 		ours+=("$T")
 		oc+=("$C")
 		om=$M
 		cp "$work/stdout" "$work/mixed-$n.ours.nft"
+		timed "$EXACT" -f "$f"
+		ex+=("$T")
+		ec+=("$C")
+		em=$M
+		cp "$work/stdout" "$work/mixed-$n.exact.nft"
 		timed iptables-restore-translate -f "$f"
 		theirs+=("$T")
 		tc+=("$C")
@@ -159,12 +170,32 @@ for n in $SIZES; do
 	done
 	o=$(median "${ours[@]}")
 	u=$(median "${theirs[@]}")
+	e=$(median "${ex[@]}")
 	eval "ours_$n=$o"
+	eval "exact_$n=$e"
 	out "| $n | ${o} s | ${u} s | $(ratio "$u" "$o") | $(median "${oc[@]}") s | $(median "${tc[@]}") s | ${om} MB | ${tm} MB |"
+	# The same text but for the first and last lines (tool name, version
+	# and time); upstream here is 1.8.9, the exact mode follows 1.8.11.
+	differ=$(diff <(sed '1d;$d' "$work/mixed-$n.exact.nft") <(sed '1d;$d' "$work/mixed-$n.up.nft") | grep -c '^[<>]' || true)
+	same="yes"
+	[ "$differ" = 0 ] || same="no: $differ lines differ"
+	exact_rows+=("| $n | ${e} s | ${u} s | $(ratio "$u" "$e") | $(median "${ec[@]}") s | $(median "${tc[@]}") s | ${em} MB | ${tm} MB | $same |")
 done
 if [ -n "${ours_100000:-}" ] && [ -n "${ours_1000000:-}" ]; then
 	out ""
 	out "1,000,000 rules take $(ratio "$ours_1000000" "$ours_100000") the time of 100,000."
+fi
+out ""
+out "#### The same runs, exact mode: ipt2nft as iptables-restore-translate (upstream's output, line for line)"
+out ""
+out "| rules | ipt2nft as iptables-restore-translate -f | iptables-restore-translate -f | speed-up | ipt2nft CPU | upstream CPU | ipt2nft peak | upstream peak | same output |"
+out "|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+for row in "${exact_rows[@]}"; do
+	out "$row"
+done
+if [ -n "${exact_100000:-}" ] && [ -n "${exact_1000000:-}" ]; then
+	out ""
+	out "In exact mode, 1,000,000 rules take $(ratio "$exact_1000000" "$exact_100000") the time of 100,000."
 fi
 out ""
 
