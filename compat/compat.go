@@ -173,28 +173,46 @@ func (t Tool) runRestore(args []string, s IO) int {
 		now = func() time.Time { return time.Unix(epoch, 0).UTC() }
 	}
 	stamp := now().Format("Mon Jan _2 15:04:05 2006")
-	// Each command is printed as soon as it is translated, as upstream
-	// does line by line: a million-rule file is never held translated.
 	out := bufio.NewWriterSize(s.Stdout, 64<<10)
 	fmt.Fprintf(out, "# Translated by %s v%s on %s\n", t.Name, Version, stamp)
 	pr := &emit.Printer{Style: emit.Style{Upstream: true}}
-	tr := translate.New(translate.Options{Exact: true, EmitCommand: func(c *ir.Command) {
+	write := func(c *ir.Command) {
 		if c.Op == ir.CmdUntranslated {
 			fmt.Fprintf(out, "# -t %s %s \n", c.Table, c.Text)
 			return
 		}
 		pr.WriteCommand(out, c)
 		out.WriteByte('\n')
-	}})
+	}
+	// Each command is printed as soon as it is translated, as upstream
+	// does line by line: a million-rule file is never held translated.
+	// But an ipset's nft set is declared at its first use, with flags
+	// that a later rule can change (-j SET updates it from the packet
+	// path: dynamic, no intervals); a file with such rules is printed
+	// once translated whole.
+	whole := strings.Contains(src, "--add-set") || strings.Contains(src, "--del-set")
+	opts := translate.Options{Exact: true, EmitCommand: write}
+	if whole {
+		opts.EmitCommand = nil
+	}
+	tr := translate.New(opts)
 	tr.AddText(name, src, t.Family)
+	for _, c := range tr.Commands() {
+		write(c)
+	}
 	fmt.Fprintf(out, "# Completed on %s\n", stamp)
-	out.Flush()
+	// bufio keeps the first write error; Flush returns it.
+	werr := out.Flush()
 	status := 0
 	for _, d := range tr.Diags() {
 		fmt.Fprintf(s.Stderr, "%s: %s\n", t.Name, d)
 		if d.Kind == translate.DiagError || d.Kind == translate.DiagUntranslated {
 			status = 1
 		}
+	}
+	if werr != nil {
+		fmt.Fprintf(s.Stderr, "%s: writing the output: %v\n", t.Name, werr)
+		return 1
 	}
 	return status
 }

@@ -3,7 +3,9 @@ package compat_test
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -91,5 +93,43 @@ func TestRestoreTranslateStreams(t *testing.T) {
 	}
 	if code != 1 {
 		t.Errorf("exit status %d, want 1", code)
+	}
+}
+
+// TestRestoreTranslateIPSetFlags: a set a later rule updates from the
+// packet path (-j SET) is declared dynamic from its first use on, as the
+// whole-file translation declares it, though commands are printed as
+// they are translated.
+func TestRestoreTranslateIPSetFlags(t *testing.T) {
+	link := testutil.Link(t, "iptables-restore-translate")
+	dump := "*filter\n:INPUT ACCEPT [0:0]\n" +
+		"-A INPUT -m set --match-set scanners src -j DROP\n" +
+		"-A INPUT -p tcp --dport 23 -j SET --add-set scanners src\n" +
+		"COMMIT\n"
+	out, errText, _ := run(t, []string{"SOURCE_DATE_EPOCH=0"}, dump, link)
+	lines := strings.Split(out, "\n")
+	first := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "add set ip filter scanners ") })
+	use := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, "@scanners") })
+	if first < 0 || use < first || !strings.Contains(lines[first], "flags dynamic") {
+		t.Errorf("the set must be declared dynamic before its first use:\n%s\n%s", out, errText)
+	}
+}
+
+// TestRestoreTranslateWriteError: output that cannot be written is an
+// error, not a silent success.
+func TestRestoreTranslateWriteError(t *testing.T) {
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skip("no /dev/full:", err)
+	}
+	defer full.Close()
+	cmd := exec.Command(testutil.Link(t, "iptables-restore-translate"))
+	cmd.Stdin = strings.NewReader("*filter\n-A INPUT -j ACCEPT\nCOMMIT\n")
+	cmd.Stdout = full
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(stderr.String(), "writing the output") {
+		t.Errorf("writing to /dev/full: %v, stderr %q; want exit status 1 and a message", err, stderr.String())
 	}
 }
