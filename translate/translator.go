@@ -390,16 +390,22 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 				comment = truncateUTF8(comment, maxNftComment)
 				c.Warn(cmd.Pos, "comment longer than nft's %d bytes, shortened to %q", maxNftComment, comment)
 			}
+			// The rule's text is for reports and comments in a ruleset;
+			// exact mode prints commands only.
+			source := ""
+			if !t.opt.Exact {
+				source = cmd.RuleText()
+			}
 			if c.split == nil {
 				// One body: the statements as they are (c.ruleBodies()).
 				rule := t.alloc.rules.new()
-				*rule = ir.Rule{Stmts: c.stmts, Comment: comment, Origin: t.alloc.origin(cmd.Pos), Source: cmd.RuleText()}
+				*rule = ir.Rule{Stmts: c.stmts, Comment: comment, Origin: t.alloc.origin(cmd.Pos), Source: source}
 				rules = append(rules, rule)
 				ctxs = append(ctxs, c)
 				continue
 			}
 			for i, stmts := range c.ruleBodies() {
-				rules = append(rules, &ir.Rule{Stmts: stmts, Comment: comment, Origin: []iptparse.Pos{cmd.Pos}, Source: cmd.RuleText()})
+				rules = append(rules, &ir.Rule{Stmts: stmts, Comment: comment, Origin: []iptparse.Pos{cmd.Pos}, Source: source})
 				ctxs = append(ctxs, c.forBody(i))
 			}
 		}
