@@ -9,15 +9,20 @@ import (
 )
 
 // WriteCommand writes what CommandText returns, without building the
-// whole line first for the commands there are many of (rules).
-func (p *Printer) WriteCommand(w io.StringWriter, c *ir.Command) {
+// line as a string for the commands there are many of (rules).
+func (p *Printer) WriteCommand(w io.Writer, c *ir.Command) error {
 	if c.Op != ir.CmdAddRule || c.Chain == nil {
-		w.WriteString(p.CommandText(c))
-		return
+		_, err := io.WriteString(w, p.CommandText(c))
+		return err
 	}
-	for _, s := range [...]string{"add rule ", c.Family.String(), " ", c.Table, " ", c.Chain.Name, " ", p.Rule(c.Rule)} {
-		w.WriteString(s)
+	b := &p.ruleBuf
+	b.reset()
+	for _, s := range [...]string{"add rule ", c.Family.String(), " ", c.Table, " ", c.Chain.Name, " "} {
+		b.WriteString(s)
 	}
+	p.rule(b, c.Rule)
+	_, err := w.Write(b.buf)
+	return err
 }
 
 // CommandText renders one exact-mode command without any shell quoting.

@@ -12,7 +12,7 @@ import (
 // that both outputs always hold the same rules. It asks the printer
 // itself rather than repeating its conditions.
 func printedAsComment(r *ir.Rule) bool {
-	var b strings.Builder
+	var b textBuf
 	(&Printer{}).writeRule(&b, r)
 	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
 	last := strings.TrimSpace(lines[len(lines)-1])

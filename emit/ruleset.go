@@ -24,25 +24,12 @@ type RulesetOptions struct {
 	ChainLines map[*ir.Chain]int
 }
 
-// lineTracker counts the lines written to a builder so far.
-type lineTracker struct {
-	b              *strings.Builder
-	counted, lines int
-}
-
-// next is the number of the line about to be written.
-func (l *lineTracker) next() int {
-	s := l.b.String()
-	l.lines += strings.Count(s[l.counted:], "\n")
-	l.counted = len(s)
-	return l.lines + 1
-}
-
 // WriteRuleset writes rs in nft block syntax, loadable with "nft -f".
+// The text goes to w as it is made, a few kilobytes at a time.
 func (p *Printer) WriteRuleset(w io.Writer, rs *ir.Ruleset, opt RulesetOptions) error {
-	var b strings.Builder
+	b := &textBuf{w: w, buf: make([]byte, 0, flushSize+flushSize/4)}
 	if opt.RuleLines != nil || opt.ChainLines != nil {
-		p.lines = &lineTracker{b: &b}
+		p.lines = b
 		p.ruleLines, p.chainLines = opt.RuleLines, opt.ChainLines
 		defer func() { p.lines, p.ruleLines, p.chainLines = nil, nil, nil }()
 	}
@@ -53,10 +40,10 @@ func (p *Printer) WriteRuleset(w io.Writer, rs *ir.Ruleset, opt RulesetOptions) 
 		if i > 0 || len(opt.Header) > 0 {
 			b.WriteByte('\n')
 		}
-		p.writeTable(&b, t, opt)
+		p.writeTable(b, t, opt)
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	b.flush()
+	return b.err
 }
 
 var commentLineReplacer = strings.NewReplacer("\n", " ", "\r", " ")
@@ -66,7 +53,7 @@ func SanitizeComment(s string) string {
 	return commentLineReplacer.Replace(s)
 }
 
-func (p *Printer) writeTable(b *strings.Builder, t *ir.Table, opt RulesetOptions) {
+func (p *Printer) writeTable(b *textBuf, t *ir.Table, opt RulesetOptions) {
 	head := fmt.Sprintf("table %s %s", t.Family, Ident(t.Name))
 	if opt.Replace {
 		fmt.Fprintf(b, "%s\ndelete %s\n", head, head)
@@ -110,7 +97,7 @@ func (p *Printer) writeTable(b *strings.Builder, t *ir.Table, opt RulesetOptions
 	b.WriteString("}\n")
 }
 
-func (p *Printer) writeSet(b *strings.Builder, s *ir.Set) {
+func (p *Printer) writeSet(b *textBuf, s *ir.Set) {
 	kind := "set"
 	if s.Map != "" {
 		kind = "map"
@@ -159,9 +146,9 @@ func (p *Printer) writeSet(b *strings.Builder, s *ir.Set) {
 	b.WriteString("\t}\n")
 }
 
-func (p *Printer) writeChain(b *strings.Builder, c *ir.Chain) {
+func (p *Printer) writeChain(b *textBuf, c *ir.Chain) {
 	if p.chainLines != nil {
-		p.chainLines[c] = p.lines.next()
+		p.chainLines[c] = p.lines.nextLine()
 	}
 	b.WriteString("\tchain ")
 	b.WriteString(Ident(c.Name))
@@ -182,13 +169,14 @@ func (p *Printer) writeChain(b *strings.Builder, c *ir.Chain) {
 	}
 	for _, r := range c.Rules {
 		p.writeRule(b, r)
+		b.maybeFlush()
 	}
 	b.WriteString("\t}\n")
 }
 
-func (p *Printer) writeRule(b *strings.Builder, r *ir.Rule) {
+func (p *Printer) writeRule(b *textBuf, r *ir.Rule) {
 	if p.ruleLines != nil && r.Placeholder() {
-		p.ruleLines[r] = p.lines.next()
+		p.ruleLines[r] = p.lines.nextLine()
 	}
 	if u := r.Untranslated; u != nil {
 		fmt.Fprintf(b, "\t\t# untranslated (%s): %s\n", SanitizeComment(u.Reason), SanitizeComment(r.Source))
@@ -202,7 +190,7 @@ func (p *Printer) writeRule(b *strings.Builder, r *ir.Rule) {
 		fmt.Fprintf(b, "\t\t# %s\n", SanitizeComment(n))
 	}
 	if p.ruleLines != nil {
-		p.ruleLines[r] = p.lines.next()
+		p.ruleLines[r] = p.lines.nextLine()
 	}
 	b.WriteString("\t\t")
 	p.rule(b, r)

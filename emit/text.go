@@ -25,16 +25,17 @@ type Printer struct {
 	cur   *ir.Rule // the rule being printed, for note positions
 
 	// line numbers for WriteRuleset's RuleLines and ChainLines
-	lines      *lineTracker
+	lines      *textBuf // counting lines, while WriteRuleset runs
 	ruleLines  map[*ir.Rule]int
 	chainLines map[*ir.Chain]int
 
-	scratch []byte // for values appended as text
+	scratch []byte  // for values appended as text
+	ruleBuf textBuf // Rule's and WriteCommand's, reused
 }
 
 // Expr renders an expression.
 func (p *Printer) Expr(e ir.Expr) string {
-	var b strings.Builder
+	var b textBuf
 	p.expr(&b, e, 0)
 	return b.String()
 }
@@ -66,7 +67,7 @@ var bareMeta = map[string]bool{
 
 // expr writes e; parent is the precedence of the enclosing binary
 // expression (0 if none), to decide on parentheses.
-func (p *Printer) expr(b *strings.Builder, e ir.Expr, parent int) {
+func (p *Printer) expr(b *textBuf, e ir.Expr, parent int) {
 	switch e := e.(type) {
 	case *ir.Payload:
 		b.WriteString(e.Proto)
@@ -243,7 +244,7 @@ func (p *Printer) expr(b *strings.Builder, e ir.Expr, parent int) {
 	}
 }
 
-func (p *Printer) binary(b *strings.Builder, e *ir.Binary, parent int) {
+func (p *Printer) binary(b *textBuf, e *ir.Binary, parent int) {
 	my := prec(e.Op)
 	sym := binSym[e.Op][0]
 	paren := false
@@ -294,7 +295,7 @@ var cmpSym = map[ir.CmpOp][2]string{
 }
 
 // Match renders a relational expression.
-func (p *Printer) match(b *strings.Builder, m *ir.Match) {
+func (p *Printer) match(b *textBuf, m *ir.Match) {
 	spell := m.Spell
 	if bin, ok := m.Left.(*ir.Binary); ok && spell == ir.SpellSlash && bin.Op == ir.OpAnd {
 		if p.Style.Upstream || flagCount(bin.Right) > 1 {
@@ -345,7 +346,7 @@ func flagCount(e ir.Expr) int {
 }
 
 // writeVerdict writes verdictText(k, chain) to b.
-func writeVerdict(b *strings.Builder, k ir.VerdictKind, chain string) {
+func writeVerdict(b *textBuf, k ir.VerdictKind, chain string) {
 	switch k {
 	case ir.VerdictJump:
 		b.WriteString("jump ")
@@ -380,12 +381,12 @@ func verdictText(k ir.VerdictKind, chain string) string {
 
 // Stmt renders one statement.
 func (p *Printer) Stmt(s ir.Stmt) string {
-	var b strings.Builder
+	var b textBuf
 	p.stmt(&b, s)
 	return b.String()
 }
 
-func (p *Printer) stmt(b *strings.Builder, s ir.Stmt) {
+func (p *Printer) stmt(b *textBuf, s ir.Stmt) {
 	switch s := s.(type) {
 	case *ir.Match:
 		p.match(b, s)
@@ -534,7 +535,7 @@ func (p *Printer) stmt(b *strings.Builder, s ir.Stmt) {
 	}
 }
 
-func (p *Printer) nat(b *strings.Builder, s *ir.Nat) {
+func (p *Printer) nat(b *textBuf, s *ir.Nat) {
 	b.WriteString([...]string{"snat", "dnat", "masquerade", "redirect"}[s.Kind])
 	if s.Family != "" && (s.Addr != nil || s.Prefix || s.AddrPort) {
 		b.WriteString(" " + s.Family)
@@ -555,7 +556,7 @@ func (p *Printer) nat(b *strings.Builder, s *ir.Nat) {
 }
 
 // addrPort writes "ADDR", "ADDR:PORT", "[V6]:PORT" or ":PORT".
-func (p *Printer) addrPort(b *strings.Builder, addr, port ir.Expr) {
+func (p *Printer) addrPort(b *textBuf, addr, port ir.Expr) {
 	if addr != nil {
 		text := p.Expr(addr)
 		if r, ok := addr.(*ir.Range); ok && port != nil && isV6(addr) && !p.Style.Upstream {
@@ -586,13 +587,13 @@ func isV6(e ir.Expr) bool {
 
 // Rule renders a rule's statements and comment on one line.
 func (p *Printer) Rule(r *ir.Rule) string {
-	var b strings.Builder
-	p.rule(&b, r)
-	return b.String()
+	p.ruleBuf.reset()
+	p.rule(&p.ruleBuf, r)
+	return p.ruleBuf.String()
 }
 
 // rule writes what Rule returns to b.
-func (p *Printer) rule(b *strings.Builder, r *ir.Rule) {
+func (p *Printer) rule(b *textBuf, r *ir.Rule) {
 	p.cur = r
 	defer func() { p.cur = nil }()
 	n := 0
