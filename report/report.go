@@ -202,9 +202,9 @@ type Report struct {
 
 	names map[string]string // file → short name
 	// origins and sortedOrigins cache, per shared nft rule, its origins
-	// as a set and sorted.
+	// as a set and sorted (with their runs of lines: see originIndex).
 	origins       map[*ir.Rule]map[iptparse.Pos]bool
-	sortedOrigins map[*ir.Rule][]iptparse.Pos
+	sortedOrigins map[*ir.Rule]*originIndex
 }
 
 // Group is a run of consecutive original rules that became the same nft
@@ -763,31 +763,108 @@ func (r *Report) originSet(nr *ir.Rule) map[iptparse.Pos]bool {
 }
 
 // othersList prints g.Others like posList. For the usual group sharing
-// one nft rule it walks that rule's sorted origins, made once, instead
-// of copying and sorting them for every group.
+// one nft rule it walks that rule's sorted origins, indexed once (see
+// sortedOrigins), and visits only the items it prints and the group's
+// own rules, so that the groups of a rule merging thousands of others
+// (a verdict map) do not each walk all of its origins.
 func (r *Report) othersList(g *Group, max int) string {
 	if len(g.shared) != 1 {
 		return r.posList(g.Others(), max)
 	}
-	nr := g.shared[0]
-	sorted, ok := r.sortedOrigins[nr]
-	if !ok {
-		set := r.originSet(nr)
-		sorted = make([]iptparse.Pos, 0, len(set))
-		for o := range set {
-			sorted = append(sorted, o)
-		}
-		sort.Slice(sorted, func(i, j int) bool { return lessPos(sorted[i], sorted[j]) })
-		if r.sortedOrigins == nil {
-			r.sortedOrigins = map[*ir.Rule][]iptparse.Pos{}
-		}
-		r.sortedOrigins[nr] = sorted
-	}
-	own := map[iptparse.Pos]bool{}
+	o := r.sortedOriginsOf(g.shared[0])
+	// The group's own rules among the origins, by index: each leaves a
+	// gap that ends the run it was in.
+	var skip []int
 	for _, rule := range g.Rules {
-		own[rule.Pos] = true
+		if i, ok := o.index[rule.Pos]; ok {
+			skip = append(skip, i)
+		}
 	}
-	return r.sortedPosList(sorted, own, max)
+	slices.Sort(skip)
+	skip = slices.Compact(skip)
+	// Runs left: the runs of all origins, less those a skipped origin
+	// started, plus those starting right after a skipped origin that
+	// was in the middle of a run.
+	runs := o.runs
+	for k, s := range skip {
+		if o.starts(s) {
+			runs--
+		}
+		if next := s + 1; next < len(o.sorted) && (k+1 == len(skip) || skip[k+1] != next) && !o.starts(next) {
+			runs++
+		}
+	}
+	var items []string
+	file := "\x00"
+	k := 0
+	for i := 0; i < len(o.sorted) && (max <= 0 || len(items) < max); {
+		if k < len(skip) && skip[k] == i {
+			k++
+			i++
+			continue
+		}
+		j := o.runEnd[i]
+		if k < len(skip) && skip[k] <= j {
+			j = skip[k] - 1
+		}
+		items = append(items, r.runItem(o.sorted, i, j, &file))
+		i = j + 1
+	}
+	if more := runs - len(items); more > 0 {
+		items = append(items, fmt.Sprintf("and %d more", more))
+	}
+	return strings.Join(items, ", ")
+}
+
+// originIndex is a shared nft rule's origins, sorted, with what
+// othersList needs to print them less a few without walking them all.
+type originIndex struct {
+	sorted []iptparse.Pos
+	index  map[iptparse.Pos]int // position → index in sorted
+	// runEnd[i] is the last index of the run (positions in one file
+	// whose lines follow each other) that goes on from i; runs counts
+	// the runs.
+	runEnd []int
+	runs   int
+}
+
+// follows tells whether sorted[i] goes on the run of sorted[i-1].
+func (o *originIndex) follows(i int) bool {
+	return o.sorted[i].File == o.sorted[i-1].File && o.sorted[i].Line <= o.sorted[i-1].Line+1
+}
+
+// starts tells whether a run starts at sorted[i].
+func (o *originIndex) starts(i int) bool {
+	return i == 0 || !o.follows(i)
+}
+
+// sortedOriginsOf indexes an nft rule's origins, once per rule.
+func (r *Report) sortedOriginsOf(nr *ir.Rule) *originIndex {
+	if o, ok := r.sortedOrigins[nr]; ok {
+		return o
+	}
+	set := r.originSet(nr)
+	o := &originIndex{sorted: make([]iptparse.Pos, 0, len(set)), index: make(map[iptparse.Pos]int, len(set))}
+	for p := range set {
+		o.sorted = append(o.sorted, p)
+	}
+	sort.Slice(o.sorted, func(i, j int) bool { return lessPos(o.sorted[i], o.sorted[j]) })
+	o.runEnd = make([]int, len(o.sorted))
+	for i := len(o.sorted) - 1; i >= 0; i-- {
+		o.index[o.sorted[i]] = i
+		o.runEnd[i] = i
+		if i+1 < len(o.sorted) && o.follows(i+1) {
+			o.runEnd[i] = o.runEnd[i+1]
+		}
+		if o.starts(i) {
+			o.runs++
+		}
+	}
+	if r.sortedOrigins == nil {
+		r.sortedOrigins = map[*ir.Rule]*originIndex{}
+	}
+	r.sortedOrigins[nr] = o
+	return o
 }
 
 // posList prints positions by file, runs of lines as ranges
@@ -795,22 +872,12 @@ func (r *Report) othersList(g *Group, max int) string {
 func (r *Report) posList(ps []iptparse.Pos, max int) string {
 	sorted := append([]iptparse.Pos(nil), ps...)
 	sort.SliceStable(sorted, func(i, j int) bool { return lessPos(sorted[i], sorted[j]) })
-	return r.sortedPosList(sorted, nil, max)
-}
-
-// sortedPosList is posList of sorted positions, less those in skip.
-// Past max items it only counts.
-func (r *Report) sortedPosList(sorted []iptparse.Pos, skip map[iptparse.Pos]bool, max int) string {
 	var items []string
 	more := 0
 	file := "\x00"
 	for i := 0; i < len(sorted); {
-		if skip[sorted[i]] {
-			i++
-			continue
-		}
 		j := i
-		for j+1 < len(sorted) && !skip[sorted[j+1]] && sorted[j+1].File == sorted[i].File && sorted[j+1].Line <= sorted[j].Line+1 {
+		for j+1 < len(sorted) && sorted[j+1].File == sorted[i].File && sorted[j+1].Line <= sorted[j].Line+1 {
 			j++
 		}
 		if max > 0 && len(items) == max {
@@ -818,19 +885,25 @@ func (r *Report) sortedPosList(sorted []iptparse.Pos, skip map[iptparse.Pos]bool
 			i = j + 1
 			continue
 		}
-		item := fmt.Sprint(sorted[i].Line)
-		if sorted[j].Line != sorted[i].Line {
-			item += fmt.Sprintf("-%d", sorted[j].Line)
-		}
-		if sorted[i].File != file {
-			file = sorted[i].File
-			item = r.where(iptparse.Pos{File: file}) + ":" + item
-		}
-		items = append(items, item)
+		items = append(items, r.runItem(sorted, i, j, &file))
 		i = j + 1
 	}
 	if more > 0 {
 		items = append(items, fmt.Sprintf("and %d more", more))
 	}
 	return strings.Join(items, ", ")
+}
+
+// runItem prints the run sorted[i..j] ("3" or "3-7"), after the file's
+// name where the file is not *file, the previous item's.
+func (r *Report) runItem(sorted []iptparse.Pos, i, j int, file *string) string {
+	item := fmt.Sprint(sorted[i].Line)
+	if sorted[j].Line != sorted[i].Line {
+		item += fmt.Sprintf("-%d", sorted[j].Line)
+	}
+	if sorted[i].File != *file {
+		*file = sorted[i].File
+		item = r.where(iptparse.Pos{File: *file}) + ":" + item
+	}
+	return item
 }
