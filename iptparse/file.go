@@ -228,6 +228,9 @@ func (f *File) badLine(pos Pos, text string, err error) *BadLine {
 	e, ok := err.(*Error)
 	if !ok {
 		e = &Error{Pos: pos, Msg: err.Error()}
+	} else if e.Pos == (Pos{}) {
+		// a line without words ("[0:0]" alone) has no word to point at
+		e.Pos = pos
 	}
 	return &BadLine{Pos: pos, Text: text, Err: e, IsRule: ruleOpRe.MatchString(text)}
 }

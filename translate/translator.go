@@ -130,18 +130,31 @@ func (t *Translator) diag(d Diag) { t.diags = append(t.diags, d) }
 // reported with the others, in input order.
 func (t *Translator) Note(d Diag) { t.diag(d) }
 
-// Diags returns all diagnostics in input order.
+// Diags returns all diagnostics in input order: by file (in the order
+// the files first appear), line and column, errors first at one
+// position.
 func (t *Translator) Diags() []Diag {
 	d := append([]Diag(nil), t.diags...)
+	files := map[string]int{}
+	for _, x := range d {
+		if _, ok := files[x.Pos.File]; !ok {
+			files[x.Pos.File] = len(files)
+		}
+	}
 	sort.SliceStable(d, func(i, j int) bool {
 		a, b := d[i].Pos, d[j].Pos
 		if a.File != b.File {
-			return false
+			return files[a.File] < files[b.File]
 		}
 		if a.Line != b.Line {
 			return a.Line < b.Line
 		}
-		return a.Col < b.Col
+		if a.Col != b.Col {
+			return a.Col < b.Col
+		}
+		// The same order however the file was read (its own warnings
+		// are known only at its end when it is streamed).
+		return d[i].Kind < d[j].Kind
 	})
 	return d
 }
