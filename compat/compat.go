@@ -62,8 +62,9 @@ type IO struct {
 	// Now is the time printed in restore headers (default time.Now).
 	Now func() time.Time
 	// StreamGC, if set, is called with the size of a restore input once
-	// it is read, before it is translated a command at a time: a
-	// program sets its garbage collector there (see cmd/ipt2nft).
+	// it is read, when it is to be translated a command at a time (not
+	// when it is translated whole): a program sets its garbage
+	// collector there (see cmd/ipt2nft).
 	StreamGC func(inputBytes int)
 }
 
@@ -162,9 +163,6 @@ func (t Tool) runRestore(args []string, s IO) int {
 		fmt.Fprintf(s.Stderr, "Cannot open file %s\n", file)
 		return 1
 	}
-	if s.StreamGC != nil {
-		s.StreamGC(len(src))
-	}
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now
@@ -194,6 +192,8 @@ func (t Tool) runRestore(args []string, s IO) int {
 	opts := translate.Options{Exact: true, EmitCommand: write}
 	if whole {
 		opts.EmitCommand = nil
+	} else if s.StreamGC != nil {
+		s.StreamGC(len(src))
 	}
 	tr := translate.New(opts)
 	tr.AddText(name, src, t.Family)
