@@ -101,10 +101,12 @@ func compare(t *testing.T, h *verify.Harness, name string, v4, v6, nft string) {
 var probeLineRe = regexp.MustCompile(`^line (\d+) \(`)
 
 // rateLimited reports whether probe p was made for a rule of the dump src
-// with a rate limit, or for a rule after one in the same chain (see
-// rateNoise): a probe made for "-j DROP" after "-m limit ... -j ACCEPT"
-// of the same packets meets the limit first.
-func rateLimited(src string, p *verify.Probe) bool {
+// with a rate limit, or for a rule after one in the same chain: a probe
+// made for "-j DROP" after "-m limit ... -j ACCEPT" of the same packets
+// meets the limit first. With wholeChain, a limit anywhere in the chain
+// counts: a probe made as a near miss of its rule goes on to the rules
+// after it.
+func rateLimited(src string, p *verify.Probe, wholeChain bool) bool {
 	m := probeLineRe.FindStringSubmatch(p.Name)
 	if m == nil {
 		return false
@@ -114,12 +116,19 @@ func rateLimited(src string, p *verify.Probe) bool {
 	if n < 1 || n > len(lines) {
 		return false
 	}
+	limited := func(line string) bool { return slices.Contains(verify.RuleBlindSpots(line), "time and rate") }
+	if limited(lines[n-1]) {
+		return true
+	}
 	chain := ruleChain(lines[n-1])
-	for i := n - 1; i >= 0; i-- {
-		if i < n-1 && (chain == "" || ruleChain(lines[i]) != chain) {
-			continue
-		}
-		if slices.Contains(verify.RuleBlindSpots(lines[i]), "time and rate") {
+	if chain == "" {
+		return false
+	}
+	if !wholeChain {
+		lines = lines[:n-1]
+	}
+	for _, line := range lines {
+		if ruleChain(line) == chain && limited(line) {
 			return true
 		}
 	}
@@ -153,7 +162,7 @@ func realDifferences(t *testing.T, name string, res *verify.Result, srcs ...stri
 	for _, d := range res.Differences() {
 		limited := false
 		for _, src := range srcs {
-			limited = limited || rateLimited(src, d.Probe)
+			limited = limited || rateLimited(src, d.Probe, true)
 		}
 		if limited {
 			noise = append(noise, d)
@@ -354,21 +363,24 @@ func notComparable(src string) string {
 }
 
 // TestRateLimitedProbes: a probe counts as meeting a rate limit when made
-// for a limited rule or for a rule after one in its chain, not otherwise.
+// for a limited rule or one after it in its chain, or, with wholeChain,
+// for any rule of a chain with a limited rule; not otherwise.
 func TestRateLimitedProbes(t *testing.T) {
 	src := strings.Join([]string{
 		"*filter",
 		":INPUT ACCEPT [0:0]",
-		"-A INPUT -p tcp --dport 22 -j ACCEPT",
+		"-A INPUT -p icmp --icmp-type source-quench -j ACCEPT",
 		"[3:4] -A INPUT -p icmp --icmp-type echo-request -m limit --limit 2/s -j ACCEPT",
 		"-A INPUT -p icmp --icmp-type echo-request -j DROP",
 		"-A OTHER -p udp -j DROP",
 		"COMMIT",
 	}, "\n")
-	for line, want := range map[int]bool{3: false, 4: true, 5: true, 6: false, 99: false} {
+	for line, want := range map[int][2]bool{3: {false, true}, 4: {true, true}, 5: {true, true}, 6: {false, false}, 99: {false, false}} {
 		p := &verify.Probe{Name: fmt.Sprintf("line %d (filter/INPUT, input): x", line)}
-		if got := rateLimited(src, p); got != want {
-			t.Errorf("line %d: rateLimited = %v, want %v", line, got, want)
+		for i, whole := range []bool{false, true} {
+			if got := rateLimited(src, p, whole); got != want[i] {
+				t.Errorf("line %d, wholeChain %v: rateLimited = %v, want %v", line, whole, got, want[i])
+			}
 		}
 	}
 }
