@@ -183,23 +183,13 @@ func (t Tool) runRestore(args []string, s IO) int {
 		out.WriteByte('\n')
 	}
 	// Each command is printed as soon as it is translated, as upstream
-	// does line by line: a million-rule file is never held translated.
-	// But an ipset's nft set is declared at its first use, with flags
-	// that a later rule can change (-j SET updates it from the packet
-	// path: dynamic, no intervals); a file with such rules is printed
-	// once translated whole.
-	whole := strings.Contains(src, "--add-set") || strings.Contains(src, "--del-set")
-	opts := translate.Options{Exact: true, EmitCommand: write}
-	if whole {
-		opts.EmitCommand = nil
-	} else if s.StreamGC != nil {
+	// does line by line: a million-rule file is never held translated
+	// (but see translate.StreamsCommands).
+	if s.StreamGC != nil && translate.StreamsCommands(src) {
 		s.StreamGC(len(src))
 	}
-	tr := translate.New(opts)
+	tr := translate.New(translate.Options{Exact: true, EmitCommand: write})
 	tr.AddText(name, src, t.Family)
-	for _, c := range tr.Commands() {
-		write(c)
-	}
 	fmt.Fprintf(out, "# Completed on %s\n", stamp)
 	// bufio keeps the first write error; Flush returns it.
 	werr := out.Flush()

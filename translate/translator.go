@@ -32,11 +32,12 @@ type Options struct {
 	// Rules then merge into sets whatever their comments, and load faster
 	// (no element counters).
 	NoCounterValues bool
-	// EmitCommand, in exact mode, is handed each nft command as soon as
-	// it is translated, in input order, instead of the command being
-	// kept for Commands: a big restore file is then never held
-	// translated whole. The command and what it points to are not
-	// used by the Translator afterwards.
+	// EmitCommand, in exact mode, is handed each nft command, in input
+	// order, instead of the command being kept for Commands. AddText
+	// hands them on as they are translated when StreamsCommands says so,
+	// so that a big restore file is never held translated whole; else,
+	// and for AddFile, once the file is read. The command and what it
+	// points to are not used by the Translator afterwards.
 	EmitCommand func(*ir.Command)
 }
 
@@ -93,8 +94,10 @@ type Translator struct {
 	// ext holds per-run extension state (see Ctx.State).
 	ext map[string]any
 
-	// exact mode output
+	// exact mode output; hold keeps the commands for EmitCommand until
+	// the file is read
 	cmds []*ir.Command
+	hold bool
 
 	// normal mode state
 	native *nativeLayout
@@ -168,15 +171,40 @@ func (t *Translator) Commands() []*ir.Command { return t.cmds }
 
 // addCmd passes on or keeps an exact-mode command.
 func (t *Translator) addCmd(c *ir.Command) {
-	if t.opt.EmitCommand != nil {
+	if t.opt.EmitCommand != nil && !t.hold {
 		t.opt.EmitCommand(c)
 		return
 	}
 	t.cmds = append(t.cmds, c)
 }
 
+// StreamsCommands reports whether AddText can hand the exact-mode
+// commands of src to EmitCommand as they are translated. An ipset's nft
+// set is declared at its first use with flags a later rule can change
+// (-j SET updates it from the packet path: dynamic, no intervals), so a
+// file with such rules is held until it is read.
+func StreamsCommands(src string) bool {
+	return !strings.Contains(src, "--add-set") && !strings.Contains(src, "--del-set")
+}
+
+// holdCommands keeps the exact-mode commands until the returned function
+// hands them to EmitCommand.
+func (t *Translator) holdCommands() (release func()) {
+	t.hold = true
+	return func() {
+		t.hold = false
+		if t.opt.EmitCommand != nil {
+			for _, c := range t.cmds {
+				t.opt.EmitCommand(c)
+			}
+			t.cmds = nil
+		}
+	}
+}
+
 // AddFile translates a whole parsed file.
 func (t *Translator) AddFile(f *iptparse.File) {
+	defer t.holdCommands()()
 	t.startFile(f)
 	if !t.opt.Exact {
 		n := 0
@@ -197,6 +225,9 @@ func (t *Translator) AddFile(f *iptparse.File) {
 // and memory on big files, as rules are translated while the next ones
 // are parsed and none is kept parsed.
 func (t *Translator) AddText(name, src string, fam iptparse.Family) {
+	if !StreamsCommands(src) {
+		defer t.holdCommands()()
+	}
 	start := t.beginFile
 	if !t.opt.Exact {
 		// Chain declarations (":NAME POLICY [counters]") are lines
