@@ -26,6 +26,7 @@ func TestRestoreTranslateStreams(t *testing.T) {
 	link := testutil.Link(t, "iptables-restore-translate")
 	var b strings.Builder
 	b.WriteString("*filter\n:INPUT ACCEPT [1:2]\n:FORWARD DROP [0:0]\n:dynamic - [0:0]\n")
+	b.WriteString("-I INPUT -p udp --dport 53 -j ACCEPT\n-I INPUT 1 -p udp --dport 123 -j ACCEPT\n")
 	for i := range 3000 {
 		switch i % 6 {
 		case 0:

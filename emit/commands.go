@@ -11,18 +11,29 @@ import (
 // WriteCommand writes what CommandText returns, without building the
 // line as a string for the commands there are many of (rules).
 func (p *Printer) WriteCommand(w io.Writer, c *ir.Command) error {
-	if c.Op != ir.CmdAddRule || c.Chain == nil {
+	if c.Op != ir.CmdAddRule && c.Op != ir.CmdInsertRule {
 		_, err := io.WriteString(w, p.CommandText(c))
 		return err
 	}
-	b := &p.ruleBuf
-	b.reset()
-	for _, s := range [...]string{"add rule ", c.Family.String(), " ", c.Table, " ", c.Chain.Name, " "} {
+	p.ruleBuf.reset()
+	p.ruleCommand(&p.ruleBuf, c)
+	_, err := w.Write(p.ruleBuf.buf)
+	return err
+}
+
+// ruleCommand writes an add or insert rule command.
+func (p *Printer) ruleCommand(b *textBuf, c *ir.Command) {
+	verb := "add rule "
+	if c.Op == ir.CmdInsertRule {
+		verb = "insert rule "
+	}
+	for _, s := range [...]string{verb, c.Family.String(), " ", c.Table, " ", c.Chain.Name, " "} {
 		b.WriteString(s)
 	}
+	if c.Op == ir.CmdInsertRule && c.Index >= 0 {
+		fmt.Fprintf(b, "index %d ", c.Index)
+	}
 	p.rule(b, c.Rule)
-	_, err := w.Write(b.buf)
-	return err
 }
 
 // CommandText renders one exact-mode command without any shell quoting.
@@ -42,15 +53,9 @@ func (p *Printer) CommandText(c *ir.Command) string {
 		}
 		return s
 	case ir.CmdAddRule, ir.CmdInsertRule:
-		verb := "add"
-		if c.Op == ir.CmdInsertRule {
-			verb = "insert"
-		}
-		s := fmt.Sprintf("%s rule %s %s %s ", verb, fam, c.Table, c.Chain.Name)
-		if c.Op == ir.CmdInsertRule && c.Index >= 0 {
-			s += fmt.Sprintf("index %d ", c.Index)
-		}
-		return s + p.Rule(c.Rule)
+		var b textBuf
+		p.ruleCommand(&b, c)
+		return b.String()
 	case ir.CmdAddSet:
 		return fmt.Sprintf("add set %s %s %s %s", fam, c.Table, c.Set.Name, p.setSpecInline(c.Set))
 	case ir.CmdAddCtHelper:
