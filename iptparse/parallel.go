@@ -27,31 +27,33 @@ type chunk struct {
 // as they are, the rules parsed by a parse function from newParse (one for
 // each worker: it need not be safe for concurrent use).
 func parseEntries(entries []entry, newParse func() func(*entry) Item, each func(Item)) {
-	rules := 0
-	for i := range entries {
-		if entries[i].item == nil {
-			rules++
-		}
-	}
+	few := fewRules(entries)
 	next := func() []entry {
 		n := min(chunkSize, len(entries))
 		c := entries[:n:n]
 		entries = entries[n:]
 		return c
 	}
-	parseChunks(next, rules < 2*chunkSize, newParse, each)
+	parseChunks(next, few, newParse, each)
+}
+
+// fewRules tells whether entries hold too few rules to be worth parsing
+// on several cores.
+func fewRules(entries []entry) bool {
+	rules := 0
+	for i := range entries {
+		if entries[i].item == nil {
+			rules++
+		}
+	}
+	return rules < 2*chunkSize
 }
 
 // parseScan is parseEntries on the entries sc scans, a chunk at a time:
 // only the chunks being parsed or not yet handed on are held.
 func parseScan(sc *saveScanner, newParse func() func(*entry) Item, each func(Item)) {
 	pending := sc.scan(make([]entry, 0, 2*chunkSize), 2*chunkSize)
-	rules := 0
-	for i := range pending {
-		if pending[i].item == nil {
-			rules++
-		}
-	}
+	few := sc.done && fewRules(pending)
 	next := func() []entry {
 		if len(pending) > 0 {
 			n := min(chunkSize, len(pending))
@@ -64,7 +66,7 @@ func parseScan(sc *saveScanner, newParse func() func(*entry) Item, each func(Ite
 		}
 		return sc.scan(make([]entry, 0, chunkSize), chunkSize)
 	}
-	parseChunks(next, sc.done && rules < 2*chunkSize, newParse, each)
+	parseChunks(next, few, newParse, each)
 }
 
 // parseChunks parses the chunks next returns until it returns none, on
