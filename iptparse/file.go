@@ -173,7 +173,7 @@ func ParseFileFunc(name string, src string, reg Registry, fam Family, start func
 		if start != nil {
 			begin = func(f *File, _ int) { start(f) }
 		}
-		return parseFile(name, src, reg, fam, begin, each)
+		return parseCommandFile(f, src, reg, begin, each)
 	}
 	if fam == FamilyAny {
 		f.Family = DetectFamily(src)
@@ -185,27 +185,33 @@ func ParseFileFunc(name string, src string, reg Registry, fam Family, start func
 	return f
 }
 
-// parseFile is ParseFileFunc with start also told how many items will
-// follow.
+// parseFile is ParseFile's parse: a save file is scanned whole first, so
+// that start is told how many items will follow.
 func parseFile(name string, src string, reg Registry, fam Family, start func(*File, int), each func(Item)) *File {
 	f := &File{Name: name, Family: fam, Format: DetectFormat(src)}
-	if f.Format == FormatSave {
-		// The scan does not need the family: detect it meanwhile.
-		detected := make(chan Family, 1)
-		if fam == FamilyAny {
-			go func() { detected <- DetectFamily(src) }()
-		}
-		entries := scanSave(f, src)
-		if fam == FamilyAny {
-			f.Family = <-detected
-		}
-		if start != nil {
-			start(f, len(entries))
-		}
-		parseEntries(entries, func() func(*entry) Item { return (&saveParser{f: f, reg: reg}).parse }, each)
-		return f
+	if f.Format != FormatSave {
+		return parseCommandFile(f, src, reg, start, each)
 	}
+	// The scan does not need the family: detect it meanwhile.
+	detected := make(chan Family, 1)
 	if fam == FamilyAny {
+		go func() { detected <- DetectFamily(src) }()
+	}
+	entries := scanSave(f, src)
+	if fam == FamilyAny {
+		f.Family = <-detected
+	}
+	if start != nil {
+		start(f, len(entries))
+	}
+	parseEntries(entries, func() func(*entry) Item { return (&saveParser{f: f, reg: reg}).parse }, each)
+	return f
+}
+
+// parseCommandFile parses a list of commands into f, then hands start
+// their number and each the items.
+func parseCommandFile(f *File, src string, reg Registry, start func(*File, int), each func(Item)) *File {
+	if f.Family == FamilyAny {
 		f.Family = DetectFamily(src)
 	}
 	parseCommands(f, src, reg)
