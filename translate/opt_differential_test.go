@@ -134,6 +134,7 @@ func diffDump(r *rand.Rand) string {
 	for i, c := range diffChains {
 		emit(c, i, r.IntN(8))
 	}
+	serviceRun(rand.New(rand.NewPCG(uint64(b.Len()), 7)), &b)
 	b.WriteString("COMMIT\n")
 	if r.IntN(2) == 0 {
 		diffNat(r, &b)
@@ -153,6 +154,26 @@ func diffDump(r *rand.Rand) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// serviceRun may add to FORWARD a run of rules that differ in their
+// source and port list, with the same target: concatenations of rules
+// with several values (ip saddr . tcp dport { A . 22, A . 80, B . 443 }).
+// It draws from its own generator so that the rest of the dump is what
+// the seed gave before it existed.
+func serviceRun(r *rand.Rand, b *strings.Builder) {
+	if r.IntN(2) == 0 {
+		return
+	}
+	pick := func(list []string) string { return list[r.IntN(len(list))] }
+	proto, target := pick([]string{"tcp", "udp"}), pick([]string{"ACCEPT", "DROP", "REJECT"})
+	for range 2 + r.IntN(3) {
+		ports := "-m multiport --dports " + pick(diffPorts) + "," + pick(diffPorts)
+		if r.IntN(3) == 0 {
+			ports = "-m " + proto + " --dport " + pick(diffPorts)
+		}
+		fmt.Fprintf(b, "-A FORWARD -s %s -p %s %s -j %s\n", pick(diffSources), proto, ports, target)
+	}
 }
 
 // diffNat writes a random nat table: port forwards (the NAT maps pass's
@@ -331,6 +352,10 @@ func diffCompare(t *testing.T, dump string, packets []evalcount.Packet, kinds ma
 							case *ir.Match:
 								if set, ok := st.Right.(*ir.SetLit); ok {
 									kinds["set"]++
+									if _, ok := st.Left.(*ir.Concat); ok && len(set.Elems) > len(r.Origin) {
+										// A rule with several values gave several elements.
+										kinds["concatenation product"]++
+									}
 									if el, ok := set.Elems[0].(*ir.Elem); ok && el.Counter != nil {
 										kinds["element counters"]++
 									}
@@ -401,7 +426,7 @@ func TestOptimizerDifferential(t *testing.T) {
 	if after >= before*95/100 {
 		t.Fatalf("optimizer merged too little to be tested: %d rules → %d", before, after)
 	}
-	for _, k := range []string{"set", "verdict map", "NAT map", "log fused", "element counters", "merge past other rules", "dead rules", "inlined chain"} {
+	for _, k := range []string{"set", "verdict map", "NAT map", "log fused", "element counters", "concatenation product", "merge past other rules", "dead rules", "inlined chain"} {
 		if kinds[k] == 0 {
 			t.Errorf("no %s in any optimized ruleset: that pass went untested", k)
 		}

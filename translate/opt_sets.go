@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 
@@ -21,7 +22,13 @@ import (
 // of it, worked out once per rule rather than once per comparison.
 type ruleFacts struct {
 	placeholder, stateful, dead bool
-	protos                      l4Set
+	// countValues: the rule carries counter values that cannot be split
+	// among several elements.
+	countValues bool
+	// elemAttrs: a set the rule tests has elements with attributes
+	// (comment, counter, timeout).
+	elemAttrs bool
+	protos    l4Set
 	// plain holds, for each statement that tests a mergeable selector
 	// for equality with plain values, those values; nil for the others.
 	plain [][]interval
@@ -58,6 +65,9 @@ func (a *factsAlloc) fill(f *ruleFacts, r *ir.Rule) {
 	*f = ruleFacts{placeholder: r.Placeholder(), stateful: hasStateful(r), dead: r.Dead != "", protos: l4Protos(r)}
 	f.plain = a.plainSlots(len(r.Stmts))
 	for i, s := range r.Stmts {
+		if c, ok := s.(*ir.Counter); ok && c.HasValues && (c.Packets != 0 || c.Bytes != 0) {
+			f.countValues = true
+		}
 		m, ok := s.(*ir.Match)
 		if !ok || m.Op != ir.CmpEq || !mergeableSelector(m.Left) {
 			continue
@@ -68,6 +78,9 @@ func (a *factsAlloc) fill(f *ruleFacts, r *ir.Rule) {
 				f.plain[i] = a.one(iv)
 			}
 			continue
+		}
+		if slices.ContainsFunc(elements(m.Right), isElem) {
+			f.elemAttrs = true
 		}
 		if v, ok := plainValues(m.Right); ok {
 			if v == nil {
@@ -109,23 +122,44 @@ func shapeDiff(a, b *ir.Rule, fa, fb *ruleFacts, buf []int) (diff []int, ok bool
 	return diff, len(diff) > 0
 }
 
+// maxProduct bounds the elements one rule may give a concatenation:
+// the product of its value counts ("ip saddr 10.0.0.0/24 udp dport { 53,
+// 123 }" gives two).
+const maxProduct = 64
+
 // usableValues reports whether the rule's values at diff can make set
 // elements: one value or more for one selector, exactly one for each of
-// several (ruleKeys returns nil otherwise).
-func usableValues(f *ruleFacts, diff []int) bool {
-	if len(diff) == 1 {
-		return len(f.plain[diff[0]]) > 0
-	}
+// several. With products, one of several selectors may have more values
+// (at most maxProduct): each is an element with the others' values.
+// A rule whose counter has values can give only one element: its count
+// cannot be split among several.
+func usableValues(f *ruleFacts, diff []int, products bool) bool {
+	n, multi := 1, 0
 	for _, d := range diff {
-		if len(f.plain[d]) != 1 {
+		k := len(f.plain[d])
+		if k == 0 {
 			return false
 		}
+		if k > 1 {
+			multi++
+		}
+		n *= k
 	}
-	return true
+	switch {
+	case n == 1:
+		return true
+	case f.countValues:
+		return false
+	case len(diff) == 1:
+		return true
+	}
+	return products && multi == 1 && n <= maxProduct && !f.elemAttrs
 }
 
 // ruleKeys returns, for the statements at diff, the intervals of each
-// element of the rule (one interval per selector for concatenations).
+// element of the rule (one interval per selector for concatenations:
+// every combination of the selectors' values, the first selector
+// varying slowest).
 func ruleKeys(f *ruleFacts, diff []int) [][]interval {
 	if len(diff) == 1 {
 		var out [][]interval
@@ -134,15 +168,46 @@ func ruleKeys(f *ruleFacts, diff []int) [][]interval {
 		}
 		return out
 	}
-	var tuple []interval
+	out := [][]interval{nil}
 	for _, d := range diff {
 		vals := f.plain[d]
-		if len(vals) != 1 {
-			return nil
+		next := make([][]interval, 0, len(out)*len(vals))
+		for _, t := range out {
+			for _, v := range vals {
+				next = append(next, append(slices.Clip(t), v))
+			}
 		}
-		tuple = append(tuple, vals[0])
+		out = next
 	}
-	return [][]interval{tuple}
+	return out
+}
+
+// product lists every combination of the values of a rule's matches at
+// diff as concatenations, the first selector varying slowest (the order
+// of ruleKeys). Element attributes are dropped: usableValues keeps rules
+// with several values and attributes out of concatenations.
+func product(r *ir.Rule, diff []int) []ir.Expr {
+	out := [][]ir.Expr{nil}
+	for _, d := range diff {
+		vals := elements(r.Stmts[d].(*ir.Match).Right)
+		next := make([][]ir.Expr, 0, len(out)*len(vals))
+		for _, t := range out {
+			for _, v := range vals {
+				if len(vals) > 1 {
+					v = bareValue(v)
+				}
+				next = append(next, append(slices.Clip(t), v))
+			}
+		}
+		out = next
+	}
+	concats := make([]ir.Concat, len(out))
+	exprs := make([]ir.Expr, len(out))
+	for i, t := range out {
+		concats[i].Elems = t
+		exprs[i] = &concats[i]
+	}
+	return exprs
 }
 
 // lookahead bounds how many non-mergeable rules the set pass looks past
@@ -152,7 +217,58 @@ const lookahead = 32
 // mergeSets merges runs of rules into set lookups. Without
 // elementCounters (nft's JSON input cannot give a set element a counter)
 // rules with counters stay as they are.
+//
+// It merges in two rounds. The first merges rules that differ in one
+// selector (each with any number of values) or in several with one value
+// each. The second also makes concatenations of rules with several values
+// in one of the selectors they differ in ("ip saddr A udp dport { 53, 123
+// }" then "ip saddr B udp dport 161" make "ip saddr . udp dport { A . 53,
+// A . 123, B . 161 }"). Products wait for the second round so that rules
+// sharing the same port list merge on their one differing selector first,
+// which reads better than the product of both.
 func mergeSets(rules []*ir.Rule, rep *OptReport, elementCounters bool) []*ir.Rule {
+	var merged map[*ir.Rule]int
+	rules = mergeSetsRound(rules, rep, elementCounters, false, &merged)
+	if len(rules) < 2 || !slices.ContainsFunc(rules, multiValued) {
+		return rules
+	}
+	// The second round reports a merge of merged rules as one merge of
+	// all their rules, in place of the first round's.
+	rules = mergeSetsRound(rules, rep, elementCounters, true, &merged)
+	rep.Merges = slices.DeleteFunc(rep.Merges, func(m Merge) bool {
+		return m.Pass == "sets" && merged[m.Into] < 0
+	})
+	return rules
+}
+
+// multiValued reports whether a rule could give a concatenation several
+// elements: it tests a selector the sets pass merges against a set of
+// plain values, and has no counter values to split among them.
+func multiValued(r *ir.Rule) bool {
+	multi := false
+	for _, s := range r.Stmts {
+		switch s := s.(type) {
+		case *ir.Counter:
+			if s.HasValues && (s.Packets != 0 || s.Bytes != 0) {
+				return false
+			}
+		case *ir.Match:
+			if set, ok := s.Right.(*ir.SetLit); ok && s.Op == ir.CmpEq && len(set.Elems) > 1 && mergeableSelector(s.Left) &&
+				!slices.ContainsFunc(set.Elems, isElem) {
+				multi = true
+			}
+		}
+	}
+	return multi
+}
+
+func isElem(e ir.Expr) bool { _, ok := e.(*ir.Elem); return ok }
+
+// mergeSetsRound is one round of mergeSets; products allows
+// concatenations of rules with several values in one selector. merged
+// records each rule a merge makes with how many rules it was made of
+// (made at the first merge); a merged rule merged again is marked -1.
+func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products bool, merged *map[*ir.Rule]int) []*ir.Rule {
 	switch len(rules) {
 	case 0:
 		return nil
@@ -195,7 +311,7 @@ func mergeSets(rules []*ir.Rule, rep *OptReport, elementCounters bool) []*ir.Rul
 			if used[j] {
 				continue
 			}
-			if sigs[j] == sigs[i] && joins(rules, facts, i, j, &diff, &seen, skipped, &scratch) {
+			if sigs[j] == sigs[i] && joins(rules, facts, i, j, &diff, &seen, skipped, &scratch, products) {
 				group = append(group, j)
 				cc.add(rules[i], rules[j])
 				continue
@@ -217,13 +333,26 @@ func mergeSets(rules []*ir.Rule, rep *OptReport, elementCounters bool) []*ir.Rul
 		for _, idx := range group {
 			used[idx] = true
 		}
-		merged := buildSetRule(members, diff)
-		reason := describe(members) + " differing only in " + selectorNames(rules[i], diff)
+		into := buildSetRule(members, diff)
+		if *merged == nil {
+			*merged = map[*ir.Rule]int{}
+		}
+		n := 0
+		for _, m := range members {
+			if k := (*merged)[m]; k > 0 {
+				n += k
+				(*merged)[m] = -1
+			} else {
+				n++
+			}
+		}
+		(*merged)[into] = n
+		reason := fmt.Sprintf("%d rules differing only in %s", n, selectorNames(rules[i], diff))
 		if group[len(group)-1]-group[0] >= len(group) {
 			reason += " (the rules in between match other packets, or end the same way, or only count: the order does not matter)"
 		}
-		rep.Merges = append(rep.Merges, Merge{Pass: "sets", Into: merged, From: merged.Origin, Reason: reason})
-		out = append(out, merged)
+		rep.Merges = append(rep.Merges, Merge{Pass: "sets", Into: into, From: into.Origin, Reason: reason})
+		out = append(out, into)
 	}
 	return out
 }
@@ -241,7 +370,7 @@ type groupScratch struct {
 // The group's diff and seen set are made, at its first join, in scratch's
 // memory: one group is built at a time, and most groups of a long chain
 // of unmergeable rules end at once.
-func joins(rules []*ir.Rule, facts []*ruleFacts, i, j int, diff *[]int, seen **disjoint, skipped []int, scratch *groupScratch) bool {
+func joins(rules []*ir.Rule, facts []*ruleFacts, i, j int, diff *[]int, seen **disjoint, skipped []int, scratch *groupScratch, products bool) bool {
 	var buf [4]int
 	d0, ok := shapeDiff(rules[i], rules[j], facts[i], facts[j], buf[:])
 	if !ok || (*diff != nil && !slices.Equal(d0, *diff)) {
@@ -249,7 +378,7 @@ func joins(rules []*ir.Rule, facts []*ruleFacts, i, j int, diff *[]int, seen **d
 	}
 	// Rules whose values cannot make elements fail here, before the
 	// commutation checks, which cost a comparison per rule in between.
-	if !usableValues(facts[j], d0) || (*diff == nil && !usableValues(facts[i], d0)) {
+	if !usableValues(facts[j], d0, products) || (*diff == nil && !usableValues(facts[i], d0, products)) {
 		return false
 	}
 	d := *diff
@@ -534,12 +663,12 @@ func buildSetRule(group []*ir.Rule, diff []int) *ir.Rule {
 		}
 	}
 	n := 0
-	if len(diff) == 1 {
-		for _, r := range group {
-			n += len(elements(r.Stmts[diff[0]].(*ir.Match).Right))
+	for _, r := range group {
+		k := 1
+		for _, d := range diff {
+			k *= len(elements(r.Stmts[d].(*ir.Match).Right))
 		}
-	} else {
-		n = len(group)
+		n += k
 	}
 	elems := make([]ir.Expr, 0, n)
 	// Elements with attributes and their counters, from blocks made
@@ -551,11 +680,7 @@ func buildSetRule(group []*ir.Rule, diff []int) *ir.Rule {
 		if len(diff) == 1 {
 			vals = elements(r.Stmts[diff[0]].(*ir.Match).Right)
 		} else {
-			var c ir.Concat
-			for _, d := range diff {
-				c.Elems = append(c.Elems, r.Stmts[d].(*ir.Match).Right)
-			}
-			vals = []ir.Expr{&c}
+			vals = product(r, diff)
 		}
 		for _, v := range vals {
 			var el ir.Elem // a copy: the rule's own element is left as it is

@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -166,6 +167,28 @@ input: tcp dport 25 drop`},
 			`input: tcp dport 22 accept
 input: ip saddr 10.0.0.0/8 drop
 input: tcp dport 80 accept`},
+		{"a rule's port list and its address: concatenation", `
+			-A INPUT -s 10.0.0.1 -p udp -m multiport --dports 53,123 -j ACCEPT
+			-A INPUT -s 10.0.0.0/24 -p udp -m multiport --dports 1000:2000,3000 -j ACCEPT
+			-A INPUT -s 10.0.1.2 -p udp --dport 161 -j ACCEPT`,
+			`input: ip saddr . udp dport { 10.0.0.1 . 53, 10.0.0.1 . 123, 10.0.0.0/24 . 1000-2000, 10.0.0.0/24 . 3000, 10.0.1.2 . 161 } accept`},
+		{"rules sharing a port list merge on their address, not into a product", `
+			-A INPUT -s 10.0.0.1 -p tcp -m multiport --dports 80,443 -j ACCEPT
+			-A INPUT -s 10.0.0.2 -p tcp -m multiport --dports 80,443 -j ACCEPT
+			-A INPUT -s 10.0.0.3 -p tcp --dport 22 -j ACCEPT`,
+			`input: ip saddr { 10.0.0.1, 10.0.0.2 } tcp dport { 80, 443 } accept
+input: ip saddr 10.0.0.3 tcp dport 22 accept`},
+		{"a product past a rule that matches other packets", `
+			-A INPUT -s 10.0.0.1 -p tcp -m multiport --dports 80,443 -j ACCEPT
+			-A INPUT -s 10.0.0.0/24 -p tcp --dport 443 -j DROP
+			-A INPUT -s 10.0.0.0/24 -p tcp --dport 22 -j ACCEPT`,
+			`input: ip saddr . tcp dport { 10.0.0.1 . 80, 10.0.0.1 . 443, 10.0.0.0/24 . 22 } accept
+input: ip saddr 10.0.0.0/24 tcp dport 443 drop`},
+		{"no product whose elements overlap", `
+			-A INPUT -s 10.0.0.1 -p tcp -m multiport --dports 80,443 -j ACCEPT
+			-A INPUT -s 10.0.0.0/24 -p tcp --dport 80 -j ACCEPT`,
+			`input: ip saddr 10.0.0.1 tcp dport { 80, 443 } accept
+input: ip saddr 10.0.0.0/24 tcp dport 80 accept`},
 		{"counting-only rules keep their counter", `
 			-A INPUT -p tcp --dport 22`,
 			`input: tcp dport 22 counter`},
@@ -230,4 +253,56 @@ func TestNatMap(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+// TestSetProducts covers what concatenations of rules with several values
+// must not do: split counter values, grow past maxProduct, or report a
+// merge of merged rules twice.
+func TestSetProducts(t *testing.T) {
+	run := func(dump string) (string, *OptReport) {
+		t.Helper()
+		f := iptparse.ParseFile("p.rules", "*filter\n:INPUT ACCEPT [0:0]\n"+dump+"COMMIT\n", Registry{}, iptparse.FamilyIPv4)
+		tr := New(Options{})
+		tr.AddFile(f)
+		rs := tr.Ruleset()
+		rep := Optimize(rs, AllOpt())
+		return rulesOf(rs), rep
+	}
+	t.Run("counter values stay on the rule that counted them", func(t *testing.T) {
+		got, _ := run("[10:100] -A INPUT -p tcp -m multiport --dports 80,443 -j ACCEPT\n[5:50] -A INPUT -p tcp --dport 22 -j ACCEPT\n" +
+			"[3:30] -A INPUT -s 10.0.0.1 -p udp -m multiport --dports 53,123 -j ACCEPT\n[1:10] -A INPUT -s 10.0.0.2 -p udp --dport 161 -j ACCEPT\n")
+		// Split among 80 and 443, the 10 packets would count twice.
+		want := `input: tcp dport { 80, 443 } counter packets 10 bytes 100 accept
+input: tcp dport 22 counter packets 5 bytes 50 accept
+input: ip saddr 10.0.0.1 udp dport { 53, 123 } counter packets 3 bytes 30 accept
+input: ip saddr 10.0.0.2 udp dport 161 counter packets 1 bytes 10 accept`
+		if got != want {
+			t.Errorf("got:\n%s\nwant:\n%s", got, want)
+		}
+		got, _ = run("[0:0] -A INPUT -s 10.0.0.1 -p udp -m multiport --dports 53,123 -j ACCEPT\n[0:0] -A INPUT -s 10.0.0.2 -p udp --dport 161 -j ACCEPT\n")
+		want = `input: ip saddr . udp dport { 10.0.0.1 . 53 counter packets 0 bytes 0, 10.0.0.1 . 123 counter packets 0 bytes 0, 10.0.0.2 . 161 counter packets 0 bytes 0 } accept`
+		if got != want {
+			t.Errorf("zero counters:\ngot:\n%s\nwant:\n%s", got, want)
+		}
+	})
+	t.Run("one merge reported for merged rules merged again", func(t *testing.T) {
+		got, rep := run("-A INPUT -s 10.0.0.1 -p tcp --dport 22 -j ACCEPT\n-A INPUT -s 10.0.0.1 -p tcp --dport 80 -j ACCEPT\n-A INPUT -s 10.0.0.2 -p tcp --dport 443 -j ACCEPT\n")
+		if want := `input: ip saddr . tcp dport { 10.0.0.1 . 22, 10.0.0.1 . 80, 10.0.0.2 . 443 } accept`; got != want {
+			t.Errorf("got:\n%s\nwant:\n%s", got, want)
+		}
+		if len(rep.Merges) != 1 || len(rep.Merges[0].From) != 3 || !strings.HasPrefix(rep.Merges[0].Reason, "3 rules differing only in ip saddr . tcp dport") {
+			t.Errorf("merges: %+v", rep.Merges)
+		}
+	})
+	t.Run("at most maxProduct elements from one rule", func(t *testing.T) {
+		var b strings.Builder
+		for p := range maxProduct + 1 {
+			fmt.Fprintf(&b, "-A INPUT -s 10.0.0.1 -p tcp --dport %d -j ACCEPT\n", 1000+p)
+		}
+		b.WriteString("-A INPUT -s 10.0.0.2 -p tcp --dport 22 -j ACCEPT\n")
+		got, _ := run(b.String())
+		if lines := strings.Count(got, "\n") + 1; lines != 2 || !strings.HasSuffix(got, "input: ip saddr 10.0.0.2 tcp dport 22 accept") {
+			t.Errorf("want the %d ports in one rule and the last rule alone, got:\n%s", maxProduct+1, got)
+		}
+	})
 }
