@@ -200,6 +200,13 @@ func (o *translateOpts) migrate(cmd *cobra.Command, args []string) (*migration, 
 		size += len(in.src)
 	}
 	tuneGC(size)
+	return o.migrateInputs(cmd, ins, nil)
+}
+
+// migrateInputs is migrate of inputs already read. In exact mode, emit,
+// if set, is handed each command as it is made (translate.Options
+// EmitCommand) instead of keeping them in the Translator.
+func (o *translateOpts) migrateInputs(cmd *cobra.Command, ins []input, emit func(*ir.Command)) (*migration, error) {
 	m := &migration{ins: ins}
 	fam := iptparse.FamilyAny
 	switch {
@@ -216,8 +223,7 @@ func (o *translateOpts) migrate(cmd *cobra.Command, args []string) (*migration, 
 		}
 		defines[k] = v
 	}
-	forced := cmd.Flags().Changed("script")
-	tr := translate.New(translate.Options{Exact: o.exact, Table: o.table, QuoteNames: o.quoteNames, NoCounterValues: o.noCounterValues})
+	tr := translate.New(translate.Options{Exact: o.exact, Table: o.table, QuoteNames: o.quoteNames, NoCounterValues: o.noCounterValues, EmitCommand: emit})
 	for _, name := range o.ipsets {
 		b, err := os.ReadFile(name)
 		if err != nil {
@@ -226,12 +232,7 @@ func (o *translateOpts) migrate(cmd *cobra.Command, args []string) (*migration, 
 		tr.AddIPSets(iptparse.ParseIPSetSave(name, string(b)))
 	}
 	for _, in := range ins {
-		kind := script.Detect(in.name, in.src)
-		if forced && !o.script {
-			kind = script.KindNone
-		} else if forced && kind == script.KindNone {
-			kind = script.KindShell
-		}
+		kind := o.inputKind(cmd, in)
 		if kind == script.KindNone {
 			if !o.keepFiles {
 				tr.AddText(in.name, in.src, fam) // nothing kept parsed
@@ -278,6 +279,9 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 	if o.format != "text" && o.format != "json" {
 		return fmt.Errorf("unknown --format %q (text or json)", o.format)
 	}
+	if o.exact {
+		return o.runExact(cmd, args)
+	}
 	m, err := o.migrate(cmd, args)
 	if err != nil {
 		return err
@@ -296,15 +300,8 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	out := bufio.NewWriterSize(dest, 1<<16)
-	p := &emit.Printer{Style: emit.Style{Upstream: o.exact}}
+	p := &emit.Printer{}
 	switch {
-	case o.exact:
-		for _, c := range tr.Commands() {
-			if c.Op == 0 && c.Table == "" {
-				continue
-			}
-			out.WriteString(p.CommandText(c) + "\n")
-		}
 	case o.format == "json":
 		err = emit.WriteJSON(out, rs)
 	default:
@@ -316,6 +313,13 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 	if err = finish(err); err != nil {
 		return err
 	}
+	return o.summarize(stderr, p, tr, rep)
+}
+
+// summarize ends a translation: the printer's notes, the --summary
+// counts, and exit status 1 when a rule had an error or was not
+// translated.
+func (o *translateOpts) summarize(stderr io.Writer, p *emit.Printer, tr *translate.Translator, rep *translate.OptReport) error {
 	for _, n := range p.Notes {
 		fmt.Fprintln(stderr, n)
 	}
@@ -330,6 +334,90 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 		return &exitError{1}
 	}
 	return nil
+}
+
+// runExact prints upstream's commands (--exact). A single save file or
+// command list is streamed: each command is printed as it is translated,
+// as iptables-restore-translate does, so a big dump is never held
+// translated whole, and its diagnostics follow the commands. Scripts,
+// several files and ipset files are translated whole first, their
+// diagnostics printed before the commands: a command can change one
+// made before it (an ipset's set made dynamic by a later -j SET, see
+// translate.StreamsCommands), also across files.
+func (o *translateOpts) runExact(cmd *cobra.Command, args []string) error {
+	if o.ipv4 && o.ipv6 {
+		return fmt.Errorf("-4 and -6 exclude each other")
+	}
+	ins, err := readInputs(cmd.InOrStdin(), args)
+	if err != nil {
+		return err
+	}
+	stream := len(ins) == 1 && len(o.ipsets) == 0 && !o.keepFiles &&
+		o.inputKind(cmd, ins[0]) == script.KindNone && translate.StreamsCommands(ins[0].src)
+	if size := len(ins[0].src); stream {
+		streamGC(size)
+	} else {
+		for _, in := range ins[1:] {
+			size += len(in.src)
+		}
+		tuneGC(size)
+	}
+	dest, finish, err := o.openOutput(cmd.OutOrStdout())
+	if err != nil {
+		return err
+	}
+	out := bufio.NewWriterSize(dest, 1<<16)
+	p := &emit.Printer{Style: emit.Style{Upstream: true}}
+	write := func(c *ir.Command) {
+		if c.Op == 0 && c.Table == "" {
+			return
+		}
+		out.WriteString(p.CommandText(c))
+		out.WriteByte('\n')
+	}
+	var emitCmd func(*ir.Command)
+	if stream {
+		emitCmd = write
+	}
+	m, err := o.migrateInputs(cmd, ins, emitCmd)
+	if err != nil {
+		return finish(err)
+	}
+	stderr := cmd.ErrOrStderr()
+	printDiags := func() {
+		for _, d := range m.tr.Diags() {
+			fmt.Fprintln(stderr, d)
+		}
+	}
+	kept := m.tr.Commands() // none if they were streamed
+	if len(kept) > 0 {
+		printDiags()
+	}
+	for _, c := range kept {
+		write(c)
+	}
+	if err := finish(out.Flush()); err != nil {
+		return err
+	}
+	if len(kept) == 0 {
+		printDiags()
+	}
+	return o.summarize(stderr, p, m.tr, nil)
+}
+
+// inputKind tells how an input is read: a save file or command list
+// (script.KindNone), or a script; --script forces either.
+func (o *translateOpts) inputKind(cmd *cobra.Command, in input) script.Kind {
+	kind := script.Detect(in.name, in.src)
+	if cmd.Flags().Changed("script") {
+		if !o.script {
+			return script.KindNone
+		}
+		if kind == script.KindNone {
+			return script.KindShell
+		}
+	}
+	return kind
 }
 
 // openOutput opens where the ruleset goes: stdout, or a temporary file

@@ -1,10 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
+
+	"github.com/ipt2nft/ipt2nft/compat"
 )
 
 // writeRules writes a dump as dir/rules.v4 and returns its path.
@@ -70,5 +76,75 @@ func TestJSONWithCounters(t *testing.T) {
 	}
 	if strings.Count(js, `"counter": {"packets": 5, "bytes": 300}`) != 1 || strings.Count(js, `"counter": {"packets": 7, "bytes": 420}`) != 1 || strings.Contains(js, `"elem"`) {
 		t.Errorf("json: want two rules with their own counters:\n%s", js)
+	}
+}
+
+// TestExactStreams: --exact prints what iptables-restore-translate prints
+// (without its header and footer lines). A single save file is streamed:
+// its commands are written before its diagnostics, as they are made. A
+// file whose -j SET rules change an ipset's set declared before, and a
+// script, are translated whole: diagnostics first, then the commands.
+func TestExactStreams(t *testing.T) {
+	// streamGC turns the collector off up to a memory limit: give the
+	// other tests of this process their collector back.
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	debug.SetGCPercent(100)
+
+	dir := t.TempDir()
+	plain := "*filter\n:OUTPUT DROP [0:0]\n-A OUTPUT -p tcp -m tcp --dport 22 -j ACCEPT\n" +
+		"-A OUTPUT -m owner --socket-exists -j DROP\n-A OUTPUT -d 10.0.0.1 -j ACCEPT\nCOMMIT\n"
+	withSet := "*filter\n:OUTPUT DROP [0:0]\n-A OUTPUT -m set --match-set bad dst -j DROP\n" +
+		"-A OUTPUT -m owner --socket-exists -j DROP\n-A OUTPUT -p tcp -j SET --add-set bad dst\nCOMMIT\n"
+	cases := []struct {
+		name, file, src string
+		args            []string
+		streamed        bool
+	}{
+		{"save file", "rules.v4", plain, nil, true},
+		{"-j SET", "set.v4", withSet, nil, false},
+		{"script", "rules.sh", "#!/bin/sh\niptables -A OUTPUT -p tcp --dport 22 -j ACCEPT\niptables -A OUTPUT -m owner --socket-exists -j DROP\n", nil, false},
+	}
+	tool, _ := compat.Lookup("iptables-restore-translate")
+	for _, c := range cases {
+		in := filepath.Join(dir, c.file)
+		if err := os.WriteFile(in, []byte(c.src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		root := newRootCmd()
+		var both bytes.Buffer // stdout and stderr in the order written
+		root.SetOut(&both)
+		root.SetErr(&both)
+		root.SetArgs(append([]string{"--exact", in}, c.args...))
+		var ee *exitError
+		if err := root.Execute(); !errors.As(err, &ee) || ee.code != 1 {
+			t.Errorf("%s: want exit status 1 (an untranslated rule), got %v", c.name, err)
+		}
+		got := both.String()
+		diag := strings.Index(got, "untranslated")
+		cmd := strings.Index(got, "add rule ip filter OUTPUT")
+		if diag < 0 || cmd < 0 {
+			t.Fatalf("%s: output lacks the diagnostic or the commands:\n%s", c.name, got)
+		}
+		if streamed := cmd < diag; streamed != c.streamed {
+			t.Errorf("%s: streamed %v, want %v:\n%s", c.name, streamed, c.streamed, got)
+		}
+		if c.file == "rules.sh" {
+			continue // iptables-restore-translate reads no scripts
+		}
+		stdout, _, _ := runCmd(t, "--exact", in)
+		var up bytes.Buffer
+		tool.Run([]string{"-f", in}, compat.IO{Stdout: &up, Stderr: io.Discard})
+		lines := strings.Split(strings.TrimSuffix(up.String(), "\n"), "\n")
+		for i, l := range lines {
+			// An untranslated rule: upstream's restore writes it with
+			// its table, --exact as it was written.
+			if rest, ok := strings.CutPrefix(l, "# -t filter "); ok {
+				lines[i] = "# " + strings.TrimSuffix(rest, " ")
+			}
+		}
+		if want := strings.Join(lines[1:len(lines)-1], "\n") + "\n"; stdout != want {
+			t.Errorf("%s: --exact printed\n%s\niptables-restore-translate\n%s", c.name, stdout, want)
+		}
 	}
 }
