@@ -59,7 +59,67 @@ func equalExpr(a, b ir.Expr) bool {
 	if eq, known := equalPlainExpr(a, b); known {
 		return eq
 	}
+	if eq, known := equalComposite(a, b); known {
+		return eq
+	}
 	return reflect.DeepEqual(a, b)
+}
+
+// equalComposite compares the expressions that hold others: ranges,
+// sets and their elements, concatenations (a port list "{ 53, 1000-2000
+// }" is compared with every neighbour's by the sets pass), and flag
+// lists. known is false for other expressions, and for nil pointers
+// (left to reflect).
+func equalComposite(a, b ir.Expr) (eq, known bool) {
+	switch a := a.(type) {
+	case *ir.Range:
+		bt, ok := b.(*ir.Range)
+		if !ok || a == nil || bt == nil {
+			return false, !ok
+		}
+		return equalExpr(a.Lo, bt.Lo) && equalExpr(a.Hi, bt.Hi), true
+	case *ir.SetLit:
+		bt, ok := b.(*ir.SetLit)
+		if !ok || a == nil || bt == nil {
+			return false, !ok
+		}
+		return equalExprs(a.Elems, bt.Elems), true
+	case *ir.Concat:
+		bt, ok := b.(*ir.Concat)
+		if !ok || a == nil || bt == nil {
+			return false, !ok
+		}
+		return equalExprs(a.Elems, bt.Elems), true
+	case *ir.Elem:
+		bt, ok := b.(*ir.Elem)
+		if !ok || a == nil || bt == nil {
+			return false, !ok
+		}
+		sameCounter := a.Counter == bt.Counter || (a.Counter != nil && bt.Counter != nil && *a.Counter == *bt.Counter)
+		return a.Timeout == bt.Timeout && a.Expires == bt.Expires && a.Comment == bt.Comment && sameCounter &&
+			equalExpr(a.Key, bt.Key), true
+	case *ir.FlagList:
+		bt, ok := b.(*ir.FlagList)
+		if !ok || a == nil || bt == nil {
+			return false, !ok
+		}
+		return sameNilness(a.Flags, bt.Flags) && slices.Equal(a.Flags, bt.Flags), true
+	}
+	return false, false
+}
+
+// equalExprs compares two lists of expressions as reflect.DeepEqual
+// compares slices (a nil list is not an empty one).
+func equalExprs(a, b []ir.Expr) bool {
+	if !sameNilness(a, b) || len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !equalExpr(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // equalPlainExpr compares selectors and values made of comparable fields

@@ -24,6 +24,19 @@ func TestEqualAsDeepEqual(t *testing.T) {
 		&ir.EtherAddr{Addr: [6]byte{1}}, &ir.EtherAddr{}, ir.IntRange(1, 2), ir.IntRange(1, 2), ir.IntRange(1, 3),
 		&ir.SetLit{Elems: []ir.Expr{ir.Int(1)}}, &ir.SetLit{Elems: []ir.Expr{ir.Int(1)}}, &ir.SetLit{}, &ir.SetLit{Elems: []ir.Expr{}},
 		(*ir.Payload)(nil), (*ir.Integer)(nil),
+		&ir.Range{Lo: ir.Int(1)}, &ir.Range{}, (*ir.Range)(nil), (*ir.SetLit)(nil), (*ir.Concat)(nil), (*ir.Elem)(nil), (*ir.FlagList)(nil),
+		&ir.SetLit{Elems: []ir.Expr{ir.Int(1), ir.IntRange(1000, 2000)}}, &ir.SetLit{Elems: []ir.Expr{ir.Int(1), ir.IntRange(1000, 2000)}},
+		&ir.SetLit{Elems: []ir.Expr{ir.Int(1), ir.IntRange(1000, 2001)}}, &ir.SetLit{Elems: []ir.Expr{ir.IntRange(1000, 2000), ir.Int(1)}},
+		&ir.SetLit{Elems: []ir.Expr{nil}}, &ir.SetLit{Elems: []ir.Expr{&ir.SetLit{}}},
+		&ir.Concat{Elems: []ir.Expr{ir.IP(a4), ir.Int(22)}}, &ir.Concat{Elems: []ir.Expr{ir.IP(a4b), ir.Int(22)}},
+		&ir.Concat{Elems: []ir.Expr{ir.IP(a4), ir.Int(23)}}, &ir.Concat{}, &ir.Concat{Elems: []ir.Expr{}},
+		&ir.Elem{Key: ir.Int(1)}, &ir.Elem{Key: ir.Int(1)}, &ir.Elem{Key: ir.Int(1), Comment: "a"}, &ir.Elem{Key: ir.Int(1), Timeout: "1s"},
+		&ir.Elem{Key: ir.Int(1), Expires: "1s"}, &ir.Elem{Key: ir.Int(2)},
+		&ir.Elem{Key: ir.Int(1), Counter: &ir.Counter{}}, &ir.Elem{Key: ir.Int(1), Counter: &ir.Counter{}},
+		&ir.Elem{Key: ir.Int(1), Counter: &ir.Counter{Packets: 1, HasValues: true}},
+		&ir.SetLit{Elems: []ir.Expr{&ir.Elem{Key: ir.Int(1), Comment: "a"}}}, &ir.SetLit{Elems: []ir.Expr{&ir.Elem{Key: ir.Int(1), Comment: "a"}}},
+		&ir.FlagList{Flags: []string{"new", "related"}}, &ir.FlagList{Flags: []string{"new", "related"}}, &ir.FlagList{Flags: []string{"new"}},
+		&ir.FlagList{}, &ir.FlagList{Flags: []string{}},
 	}
 	for _, x := range exprs {
 		for _, y := range exprs {
