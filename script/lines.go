@@ -3,6 +3,7 @@ package script
 import (
 	"context"
 	"fmt"
+	"iter"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -31,18 +32,20 @@ func Detect(name, src string) Kind {
 	if shebangRe.MatchString(first) {
 		return KindShell
 	}
-	lines := strings.Split(src, "\n")
 	hooks, prompts, dollars := 0, 0, 0
 	iface := false
-	for _, l := range lines {
+	// Every line of a big dump is looked at: the regular expressions run
+	// only on lines that have what they need (a leading p or P, an @, a
+	// leading $), which save-file lines seldom have.
+	for l := range lines(src) {
 		switch {
-		case wgHookRe.MatchString(l):
+		case maybeHook(l) && wgHookRe.MatchString(l):
 			hooks++
 		case strings.TrimSpace(l) == "[Interface]":
 			iface = true
-		case promptRe.MatchString(l):
+		case strings.IndexByte(l, '@') >= 0 && promptRe.MatchString(l):
 			prompts++
-		case dollarPromptRe.MatchString(l):
+		case strings.HasPrefix(l, "$") && dollarPromptRe.MatchString(l):
 			dollars++
 		}
 	}
@@ -60,7 +63,7 @@ func Detect(name, src string) Kind {
 	if iptparse.DetectFormat(src) == iptparse.FormatSave {
 		// a script may start with "[ -x /sbin/iptables ] || exit 0" or
 		// ": ${IPT:=iptables}", which are not counters or chains
-		for _, l := range lines {
+		for l := range lines(src) {
 			t := strings.TrimSpace(l)
 			if t == "" || strings.HasPrefix(t, "#") {
 				continue
@@ -72,7 +75,7 @@ func Detect(name, src string) Kind {
 		}
 		return KindNone
 	}
-	for _, l := range lines {
+	for l := range lines(src) {
 		t := strings.TrimSpace(l)
 		if t == "" || strings.HasPrefix(t, "#") {
 			continue
@@ -82,6 +85,28 @@ func Detect(name, src string) Kind {
 		}
 	}
 	return KindNone
+}
+
+// lines yields the lines of src without their newlines, as
+// strings.Split(src, "\n") lists them (but the empty one after a final
+// newline, which no test here matches), without making the list.
+func lines(src string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for rest := src; rest != ""; {
+			var l string
+			l, rest, _ = strings.Cut(rest, "\n")
+			if !yield(l) {
+				return
+			}
+		}
+	}
+}
+
+// maybeHook reports whether l could be a WireGuard hook line: after
+// leading white space (wgHookRe's \s), a p or P.
+func maybeHook(l string) bool {
+	t := strings.TrimLeft(l, "\t\n\f\r ")
+	return t != "" && (t[0] == 'p' || t[0] == 'P')
 }
 
 // cmdLine is a command taken out of a line-oriented input, with where it is.

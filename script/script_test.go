@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -615,4 +616,37 @@ done < ports.txt
 	if res.Rules() != 3 {
 		t.Errorf("%d rules, want 3", res.Rules())
 	}
+}
+
+// FuzzDetectPrefilters: Detect runs its line patterns only on lines that
+// pass a cheap test first; every line a pattern matches must pass it.
+func FuzzDetectPrefilters(f *testing.F) {
+	for _, l := range []string{"PostUp = iptables -A FORWARD -i wg0 -j ACCEPT", "  preup=x", "\tPreDown = y", "PoſtUp = z",
+		"root@host:~# iptables -L", "[root@host ~]# iptables -S", "user@h:/etc$ ls", "$ iptables -A INPUT -j DROP", "$   x",
+		"-A INPUT -m comment --comment user@host -j ACCEPT", "\x0bPostUp = a", "\u00a0PostUp = b", ""} {
+		f.Add(l)
+	}
+	f.Fuzz(func(t *testing.T, l string) {
+		if wgHookRe.MatchString(l) && !maybeHook(l) {
+			t.Errorf("%q is a hook line, but maybeHook says no", l)
+		}
+		if promptRe.MatchString(l) && strings.IndexByte(l, '@') < 0 {
+			t.Errorf("%q is a prompt without an @", l)
+		}
+		if dollarPromptRe.MatchString(l) && !strings.HasPrefix(l, "$") {
+			t.Errorf("%q is a $ prompt not starting with $", l)
+		}
+		src := l + "\n" + l
+		var got []string
+		for l := range lines(src) {
+			got = append(got, l)
+		}
+		want := strings.Split(src, "\n")
+		if strings.HasSuffix(src, "\n") {
+			want = want[:len(want)-1] // the empty line after the last newline
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("lines(%q) = %q, want %q", src, got, want)
+		}
+	})
 }
