@@ -143,6 +143,7 @@ func (a *applyOpts) plan(cmd *cobra.Command, args []string) (*ir.Ruleset, error)
 	if a.exact || a.format != "text" {
 		return nil, fmt.Errorf("--exact and --format do not apply here")
 	}
+	a.batchGC = true
 	m, err := a.migrate(cmd, args)
 	if err != nil {
 		return nil, err

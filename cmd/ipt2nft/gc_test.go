@@ -7,24 +7,77 @@ import (
 	"testing"
 )
 
-// TestStreamGC: the streamed translation's collector waits for twice the
-// input plus 32 MB, unless the user set GOGC or GOMEMLIMIT.
-func TestStreamGC(t *testing.T) {
-	defaults := func() {
+func TestMain(m *testing.M) {
+	tuneCollector = false // see TestStreamGC and TestBatchGC
+	os.Exit(m.Run())
+}
+
+// gcSettings reads the collector's settings without changing them.
+func gcSettings() (int, int64) {
+	pct := debug.SetGCPercent(100)
+	debug.SetGCPercent(pct)
+	return pct, debug.SetMemoryLimit(-1)
+}
+
+// withTuning lets a test set the collector, and gives the other tests
+// Go's defaults back afterwards.
+func withTuning(t *testing.T) (defaults func()) {
+	defaults = func() {
 		debug.SetGCPercent(100)
 		debug.SetMemoryLimit(math.MaxInt64)
 	}
-	t.Cleanup(defaults)
-	// settings reads the collector's settings without changing them.
-	settings := func() (int, int64) {
-		pct := debug.SetGCPercent(100)
-		debug.SetGCPercent(pct)
-		return pct, debug.SetMemoryLimit(-1)
+	tuneCollector = true
+	t.Cleanup(func() {
+		tuneCollector = false
+		defaults()
+	})
+	return defaults
+}
+
+// unsetEnv unsets an environment variable for the rest of the test.
+func unsetEnv(t *testing.T, name string) {
+	t.Setenv(name, "") // restored after the test
+	os.Unsetenv(name)
+}
+
+// TestBatchGC: a translation of a small save file runs without
+// collections up to 128 times its input plus 64 MB; bigger inputs and a
+// GOGC or GOMEMLIMIT the user set keep tuneGC's settings.
+func TestBatchGC(t *testing.T) {
+	defaults := withTuning(t)
+	unsetEnv(t, "GOGC")
+	unsetEnv(t, "GOMEMLIMIT")
+	defaults()
+	batchGC(1 << 20)
+	if pct, limit := gcSettings(); pct != -1 || limit != 128<<20+64<<20 {
+		t.Errorf("1 MB: GOGC %d, limit %d; want -1 (off), %d", pct, limit, 128<<20+64<<20)
 	}
-	unset := func(name string) {
-		t.Setenv(name, "") // restored after the test
-		os.Unsetenv(name)
+	defaults()
+	batchGC(smallInput + 1)
+	if pct, limit := gcSettings(); pct != 100 || limit != math.MaxInt64 {
+		t.Errorf("big input: GOGC %d, limit %d; want Go's defaults", pct, limit)
 	}
+	defaults()
+	t.Setenv("GOMEMLIMIT", "1GiB")
+	batchGC(1 << 20)
+	if pct, limit := gcSettings(); pct != 400 || limit != math.MaxInt64 {
+		t.Errorf("GOMEMLIMIT set: GOGC %d, limit %d; want tuneGC's 400 and no limit of ours", pct, limit)
+	}
+	unsetEnv(t, "GOMEMLIMIT")
+	defaults()
+	t.Setenv("GOGC", "200")
+	batchGC(1 << 20)
+	if pct, limit := gcSettings(); pct != 100 || limit != math.MaxInt64 {
+		t.Errorf("GOGC set: GOGC %d, limit %d; want them untouched", pct, limit)
+	}
+}
+
+// TestStreamGC: the streamed translation's collector waits for twice the
+// input plus 32 MB, unless the user set GOGC or GOMEMLIMIT.
+func TestStreamGC(t *testing.T) {
+	defaults := withTuning(t)
+	settings := gcSettings
+	unset := func(name string) { unsetEnv(t, name) }
 
 	unset("GOGC")
 	unset("GOMEMLIMIT")

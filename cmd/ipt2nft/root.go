@@ -68,6 +68,9 @@ With no FILE, or when FILE is -, it reads standard input.`,
 }
 
 type translateOpts struct {
+	// batchGC: the command only translates (and prints or applies):
+	// for save files and command lists the collector may wait (batchGC).
+	batchGC bool
 	// keepFiles keeps the parsed inputs (for the report); otherwise save
 	// files are translated as they are parsed.
 	keepFiles bool
@@ -149,6 +152,7 @@ func (o *translateOpts) inputFlags(c *cobra.Command) {
 type input struct {
 	name string
 	src  string
+	kind script.Kind // set by classify
 }
 
 func readInputs(stdin io.Reader, args []string) ([]input, error) {
@@ -162,14 +166,14 @@ func readInputs(stdin io.Reader, args []string) ([]input, error) {
 			if err != nil {
 				return nil, err
 			}
-			ins = append(ins, input{"<stdin>", src})
+			ins = append(ins, input{name: "<stdin>", src: src})
 			continue
 		}
 		src, err := textio.ReadFile(a)
 		if err != nil {
 			return nil, err
 		}
-		ins = append(ins, input{a, src})
+		ins = append(ins, input{name: a, src: src})
 	}
 	return ins, nil
 }
@@ -199,11 +203,26 @@ func (o *translateOpts) migrate(cmd *cobra.Command, args []string) (*migration, 
 	for _, in := range ins {
 		size += len(in.src)
 	}
-	tuneGC(size)
+	if o.classify(cmd, ins) && o.batchGC {
+		batchGC(size)
+	} else {
+		tuneGC(size)
+	}
 	return o.migrateInputs(cmd, ins, nil)
 }
 
-// migrateInputs is migrate of inputs already read. In exact mode, emit,
+// classify sets the kind of each input and reports whether all are save
+// files or command lists (no script).
+func (o *translateOpts) classify(cmd *cobra.Command, ins []input) (plain bool) {
+	plain = true
+	for i := range ins {
+		ins[i].kind = o.inputKind(cmd, ins[i])
+		plain = plain && ins[i].kind == script.KindNone
+	}
+	return plain
+}
+
+// migrateInputs is migrate of inputs already read and classified. In exact mode, emit,
 // if set, is handed each command as it is made (translate.Options
 // EmitCommand) instead of keeping them in the Translator.
 func (o *translateOpts) migrateInputs(cmd *cobra.Command, ins []input, emit func(*ir.Command)) (*migration, error) {
@@ -232,7 +251,7 @@ func (o *translateOpts) migrateInputs(cmd *cobra.Command, ins []input, emit func
 		tr.AddIPSets(iptparse.ParseIPSetSave(name, string(b)))
 	}
 	for _, in := range ins {
-		kind := o.inputKind(cmd, in)
+		kind := in.kind
 		if kind == script.KindNone {
 			if !o.keepFiles {
 				tr.AddText(in.name, in.src, fam) // nothing kept parsed
@@ -282,6 +301,7 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 	if o.exact {
 		return o.runExact(cmd, args)
 	}
+	o.batchGC = true
 	m, err := o.migrate(cmd, args)
 	if err != nil {
 		return err
@@ -352,8 +372,8 @@ func (o *translateOpts) runExact(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	stream := len(ins) == 1 && len(o.ipsets) == 0 && !o.keepFiles &&
-		o.inputKind(cmd, ins[0]) == script.KindNone && translate.StreamsCommands(ins[0].src)
+	stream := o.classify(cmd, ins) && len(ins) == 1 && len(o.ipsets) == 0 && !o.keepFiles &&
+		translate.StreamsCommands(ins[0].src)
 	if size := len(ins[0].src); stream {
 		streamGC(size)
 	} else {

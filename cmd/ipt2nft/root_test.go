@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -85,12 +84,6 @@ func TestJSONWithCounters(t *testing.T) {
 // file whose -j SET rules change an ipset's set declared before, and a
 // script, are translated whole: diagnostics first, then the commands.
 func TestExactStreams(t *testing.T) {
-	// streamGC turns the collector off up to a memory limit: give the
-	// other tests of this process their collector back.
-	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
-	debug.SetGCPercent(100)
-
 	dir := t.TempDir()
 	plain := "*filter\n:OUTPUT DROP [0:0]\n-A OUTPUT -p tcp -m tcp --dport 22 -j ACCEPT\n" +
 		"-A OUTPUT -m owner --socket-exists -j DROP\n-A OUTPUT -d 10.0.0.1 -j ACCEPT\nCOMMIT\n"
