@@ -3,6 +3,7 @@ module github.com/ipt2nft/ipt2nft
 go 1.26.8
 
 require (
+	github.com/google/btree v1.1.3
 	github.com/google/nftables v0.3.0
 	github.com/google/shlex v0.0.0-20191202100458-e7afc7fbc510
 	github.com/mdlayher/netlink v1.7.3-0.20250113171957-fbb4dce95f42

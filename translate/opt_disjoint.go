@@ -4,16 +4,23 @@ import (
 	"encoding/binary"
 	"sort"
 	"strconv"
+
+	"github.com/google/btree"
 )
 
 // disjoint collects values (tuples of intervals, one per selector) and
 // tells whether a new one can match a packet an earlier one matches. It is
 // what keeps merging linear on blocklists of thousands of addresses.
 type disjoint struct {
-	// one selector:
-	numeric []interval      // sorted by lo, pairwise disjoint
-	names   map[string]bool // exact interface names and symbols
-	globs   []string        // interface name prefixes ("eth*")
+	// one selector: numeric values are in numeric, sorted, while they
+	// come in order (as in most generated lists), the others in outOfOrder;
+	// both sorted by lo, all pairwise disjoint. A sorted slice alone
+	// made inserting into a shuffled blocklist quadratic (100,000
+	// addresses: 7.5 s instead of 0.25 s).
+	numeric    []interval
+	outOfOrder *btree.BTreeG[interval]
+	names      map[string]bool // exact interface names and symbols
+	globs      []string        // interface name prefixes ("eth*")
 	// several selectors:
 	points map[string][]interval // tuples made of single values only, by tupleKey
 	others [][]interval          // tuples with a range, prefix or glob
@@ -25,6 +32,9 @@ func newDisjoint() *disjoint { return &disjoint{} }
 // let go instead (clearing costs its size, and most groups are small).
 func (d *disjoint) reset() {
 	d.numeric, d.globs, d.others = d.numeric[:0], d.globs[:0], d.others[:0]
+	if d.outOfOrder != nil {
+		d.outOfOrder = nil // rarely used: let it go
+	}
 	switch n := len(d.names); {
 	case n > 64:
 		d.names = nil
@@ -99,8 +109,7 @@ func (d *disjoint) overlaps(t []interval) bool {
 // stored value, without adding it.
 func (d *disjoint) overlaps1(x interval) bool {
 	if x.numeric() {
-		i := sort.Search(len(d.numeric), func(i int) bool { return cmpKey(d.numeric[i].lo, x.hi) > 0 })
-		return i > 0 && cmpKey(d.numeric[i-1].hi, x.lo) >= 0
+		return d.overlapsNumeric(x)
 	}
 	if x.prefix == "" && d.names[x.exact] {
 		return true
@@ -158,15 +167,17 @@ func (d *disjoint) add(t []interval) bool {
 
 func (d *disjoint) add1(x interval) bool {
 	if x.numeric() {
-		// The last interval starting at or before x.hi is the only one
-		// that can overlap x, as the stored intervals are disjoint.
-		i := sort.Search(len(d.numeric), func(i int) bool { return cmpKey(d.numeric[i].lo, x.hi) > 0 })
-		if i > 0 && cmpKey(d.numeric[i-1].hi, x.lo) >= 0 {
+		if d.overlapsNumeric(x) {
 			return false
 		}
-		d.numeric = append(d.numeric, interval{})
-		copy(d.numeric[i+1:], d.numeric[i:])
-		d.numeric[i] = x
+		if n := len(d.numeric); n == 0 || cmpKey(d.numeric[n-1].hi, x.lo) < 0 {
+			d.numeric = append(d.numeric, x) // after every value in numeric
+			return true
+		}
+		if d.outOfOrder == nil {
+			d.outOfOrder = btree.NewG(32, func(a, b interval) bool { return cmpKey(a.lo, b.lo) < 0 })
+		}
+		d.outOfOrder.ReplaceOrInsert(x)
 		return true
 	}
 	if x.prefix != "" || d.hasGlob() {
@@ -196,6 +207,24 @@ func (d *disjoint) add1(x interval) bool {
 }
 
 func (d *disjoint) hasGlob() bool { return len(d.globs) > 0 }
+
+// overlapsNumeric reports whether numeric value x overlaps a stored one.
+// In each sorted, disjoint list only the last value starting at or
+// before x.hi can.
+func (d *disjoint) overlapsNumeric(x interval) bool {
+	i := sort.Search(len(d.numeric), func(i int) bool { return cmpKey(d.numeric[i].lo, x.hi) > 0 })
+	if i > 0 && cmpKey(d.numeric[i-1].hi, x.lo) >= 0 {
+		return true
+	}
+	found := false
+	if d.outOfOrder != nil {
+		d.outOfOrder.DescendLessOrEqual(interval{lo: x.hi}, func(y interval) bool {
+			found = cmpKey(y.hi, x.lo) >= 0
+			return false // only the first
+		})
+	}
+	return found
+}
 
 func isPoint(t []interval) bool {
 	for _, x := range t {

@@ -168,6 +168,18 @@ func ruleKeys(f *ruleFacts, diff []int) [][]interval {
 		}
 		return out
 	}
+	n := 1
+	for _, d := range diff {
+		n *= len(f.plain[d])
+	}
+	if n == 1 {
+		// One value each (nearly every rule): one tuple, two allocations.
+		tuple := make([]interval, len(diff))
+		for i, d := range diff {
+			tuple[i] = f.plain[d][0]
+		}
+		return [][]interval{tuple}
+	}
 	out := [][]interval{nil}
 	for _, d := range diff {
 		vals := f.plain[d]
