@@ -2,6 +2,7 @@ package translate
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"sort"
 	"strconv"
 
@@ -21,7 +22,11 @@ type disjoint struct {
 	outOfOrder *btree.BTreeG[interval]
 	names      map[string]bool // exact interface names and symbols
 	globs      []string        // interface name prefixes ("eth*")
-	// several selectors:
+	// several selectors: tuples with a numeric value in the index's
+	// component go into index; the others (no numeric component, or a
+	// value of another kind there) into points and others, which every
+	// query scans.
+	index  *tupleIndex
 	points map[string][]interval // tuples made of single values only, by tupleKey
 	others [][]interval          // tuples with a range, prefix or glob
 }
@@ -32,9 +37,8 @@ func newDisjoint() *disjoint { return &disjoint{} }
 // let go instead (clearing costs its size, and most groups are small).
 func (d *disjoint) reset() {
 	d.numeric, d.globs, d.others = d.numeric[:0], d.globs[:0], d.others[:0]
-	if d.outOfOrder != nil {
-		d.outOfOrder = nil // rarely used: let it go
-	}
+	d.outOfOrder = nil // rarely used: let it go
+	d.index = nil
 	switch n := len(d.names); {
 	case n > 64:
 		d.names = nil
@@ -86,6 +90,11 @@ func (d *disjoint) overlaps(t []interval) bool {
 	if len(t) == 1 {
 		return d.overlaps1(t[0])
 	}
+	return d.index.overlaps(t) || d.overlapsUnindexed(t)
+}
+
+// overlapsUnindexed is overlaps for the tuples kept outside the index.
+func (d *disjoint) overlapsUnindexed(t []interval) bool {
 	if isPoint(t) {
 		if _, dup := d.points[tupleKey(t)]; dup {
 			return true
@@ -135,31 +144,24 @@ func (d *disjoint) add(t []interval) bool {
 	if len(t) == 1 {
 		return d.add1(t[0])
 	}
+	if d.overlaps(t) {
+		return false
+	}
+	if d.index == nil && len(d.points)+len(d.others) >= indexFrom {
+		if c := numericComponent(t); c >= 0 {
+			d.index = newTupleIndex(c)
+		}
+	}
+	if d.index != nil && t[d.index.c].numeric() {
+		d.index.add(t)
+		return true
+	}
 	if isPoint(t) {
-		k := tupleKey(t)
-		if _, dup := d.points[k]; dup {
-			return false
-		}
-		for _, o := range d.others {
-			if tupleOverlap(o, t) {
-				return false
-			}
-		}
 		if d.points == nil {
 			d.points = map[string][]interval{}
 		}
-		d.points[k] = t
+		d.points[tupleKey(t)] = t
 		return true
-	}
-	for _, p := range d.points {
-		if tupleOverlap(p, t) {
-			return false
-		}
-	}
-	for _, o := range d.others {
-		if tupleOverlap(o, t) {
-			return false
-		}
 	}
 	d.others = append(d.others, t)
 	return true
@@ -262,4 +264,111 @@ func tupleOverlap(a, b []interval) bool {
 		}
 	}
 	return true
+}
+
+// indexFrom is how many tuples a group holds before the next go into a
+// tupleIndex: most groups are small, and scanning a few tuples costs less
+// than making a tree.
+const indexFrom = 16
+
+// numericComponent is the first component of t with a numeric value
+// (an address, a port, a mark), or -1.
+func numericComponent(t []interval) int {
+	for i, x := range t {
+		if x.numeric() {
+			return i
+		}
+	}
+	return -1
+}
+
+// tupleIndex finds the stored tuples whose component c overlaps a value,
+// without looking at the others: concatenations of thousands of elements
+// (ip saddr . tcp dport of a services list) were checked against every
+// element before, quadratic in the size of the group. The distinct
+// values of component c are kept in a B-tree by their low end, each with
+// its tuples. The values may overlap each other (one network with
+// several ports, a network inside another), but none is wider than span:
+// so only values starting at most span before the queried value's low
+// end can reach it.
+type tupleIndex struct {
+	c    int
+	tree *btree.BTreeG[*tupleBucket]
+	span ikey // the largest hi-lo of a stored value (tag ignored)
+}
+
+// tupleBucket holds the tuples whose component c is iv.
+type tupleBucket struct {
+	iv     interval
+	tuples [][]interval
+}
+
+func newTupleIndex(c int) *tupleIndex {
+	return &tupleIndex{c: c, tree: btree.NewG(32, func(a, b *tupleBucket) bool {
+		if k := cmpKey(a.iv.lo, b.iv.lo); k != 0 {
+			return k < 0
+		}
+		return cmpKey(a.iv.hi, b.iv.hi) < 0
+	})}
+}
+
+// overlaps reports whether a tuple of the index overlaps t; a nil index
+// holds none, and none overlaps a t whose component c is not numeric
+// (values of different kinds never meet: see overlap).
+func (x *tupleIndex) overlaps(t []interval) bool {
+	if x == nil {
+		return false
+	}
+	found := false
+	check := func(b *tupleBucket) bool {
+		for _, u := range b.tuples {
+			if tupleOverlap(u, t) {
+				found = true
+				return false
+			}
+		}
+		return true
+	}
+	v := t[x.c]
+	if !v.numeric() {
+		return false
+	}
+	from := &tupleBucket{iv: interval{lo: sub128(v.lo, x.span)}}
+	x.tree.AscendGreaterOrEqual(from, func(b *tupleBucket) bool {
+		if cmpKey(b.iv.lo, v.hi) > 0 {
+			return false // starts after v: so do all the rest
+		}
+		if !overlap(b.iv, v) {
+			return true
+		}
+		return check(b)
+	})
+	return found
+}
+
+// add stores t, whose component c is numeric.
+func (x *tupleIndex) add(t []interval) {
+	v := t[x.c]
+	key := &tupleBucket{iv: interval{lo: v.lo, hi: v.hi}}
+	if b, ok := x.tree.Get(key); ok {
+		b.tuples = append(b.tuples, t)
+	} else {
+		key.iv = v
+		key.tuples = [][]interval{t}
+		x.tree.ReplaceOrInsert(key)
+	}
+	if w := sub128(v.hi, v.lo); cmpKey(ikey{hi: w.hi, lo: w.lo}, ikey{hi: x.span.hi, lo: x.span.lo}) > 0 {
+		x.span = ikey{hi: w.hi, lo: w.lo}
+	}
+}
+
+// sub128 is a - b on the keys' 128-bit values, 0 if b is larger; the
+// result has a's tag.
+func sub128(a, b ikey) ikey {
+	lo, borrow := bits.Sub64(a.lo, b.lo, 0)
+	hi, borrow := bits.Sub64(a.hi, b.hi, borrow)
+	if borrow != 0 {
+		return ikey{tag: a.tag}
+	}
+	return ikey{tag: a.tag, hi: hi, lo: lo}
 }

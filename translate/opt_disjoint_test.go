@@ -50,3 +50,67 @@ func TestDisjointRandom(t *testing.T) {
 		}
 	}
 }
+
+// TestDisjointTuplesRandom checks the store of several selectors' values
+// against a plain list: tuples of addresses (networks inside networks),
+// ports (points and ranges) and interface names (exact and prefixes),
+// with now and then a symbol where the others have numbers, more than
+// indexFrom of them so that the index is used.
+func TestDisjointTuplesRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	addr := func() interval {
+		bits := []uint64{32, 24, 16, 8}[r.IntN(4)]
+		base := uint64(0x0a000000) | uint64(r.IntN(4))<<16 | uint64(r.IntN(4))<<8 | uint64(r.IntN(4))
+		size := uint64(1) << (32 - bits)
+		lo := base &^ (size - 1)
+		return interval{lo: u64Key('4', lo), hi: u64Key('4', lo+size-1)}
+	}
+	port := func() interval {
+		if r.IntN(12) == 0 {
+			return interval{exact: "sym:domain"} // not a number: scanned, not indexed
+		}
+		lo := uint64(20 + r.IntN(60))
+		hi := lo
+		if r.IntN(5) == 0 {
+			hi += uint64(r.IntN(10))
+		}
+		return interval{lo: u64Key('n', lo), hi: u64Key('n', hi)}
+	}
+	iface := func() interval {
+		if r.IntN(4) == 0 {
+			return interval{prefix: []string{"eth", "wg"}[r.IntN(2)]}
+		}
+		return interval{exact: []string{"eth0", "eth1", "wg0", "lo"}[r.IntN(4)]}
+	}
+	shapes := [][]func() interval{{addr, port}, {port, addr}, {iface, addr}, {iface, port, addr}, {iface, iface}}
+	for round := range 300 {
+		shape := shapes[round%len(shapes)]
+		var d disjoint
+		var model [][]interval
+		for range 20 + r.IntN(200) {
+			tu := make([]interval, len(shape))
+			for i, f := range shape {
+				tu[i] = f()
+			}
+			want := true
+			for _, m := range model {
+				if tupleOverlap(m, tu) {
+					want = false
+					break
+				}
+			}
+			if got := d.overlaps(tu); got == want {
+				t.Fatalf("round %d: overlaps(%v) = %v, want %v", round, tu, got, !want)
+			}
+			if got := d.add(tu); got != want {
+				t.Fatalf("round %d: add(%v) = %v, want %v", round, tu, got, want)
+			}
+			if want {
+				model = append(model, tu)
+			}
+		}
+		if len(model) > indexFrom && round%len(shapes) < 2 && d.index == nil {
+			t.Fatalf("round %d: %d tuples with a numeric component, no index", round, len(model))
+		}
+	}
+}
