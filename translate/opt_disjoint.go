@@ -54,12 +54,25 @@ func (d *disjoint) reset() {
 }
 
 // canAddAllOne is canAddAll for values of one selector, each a tuple of
-// its own.
+// its own. The values are compared with each other pairwise when they
+// are few, else through a store of their own (a rule's set of 25,000
+// interface names took 300 million comparisons).
 func (d *disjoint) canAddAllOne(vs []interval) bool {
-	for i, v := range vs {
+	for _, v := range vs {
 		if d.overlaps1(v) {
 			return false
 		}
+	}
+	if len(vs) > 16 {
+		var own disjoint
+		for _, v := range vs {
+			if !own.add1(v) {
+				return false
+			}
+		}
+		return true
+	}
+	for i, v := range vs {
 		for _, u := range vs[:i] {
 			if overlap(v, u) {
 				return false

@@ -2,6 +2,7 @@ package translate
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -111,6 +112,44 @@ func TestDisjointTuplesRandom(t *testing.T) {
 		}
 		if len(model) > indexFrom && round%len(shapes) < 2 && d.index == nil {
 			t.Fatalf("round %d: %d tuples with a numeric component, no index", round, len(model))
+		}
+	}
+}
+
+// TestCanAddAllOne compares canAddAllOne with a plain check, for lists
+// short enough to be compared pairwise and long enough to get a store of
+// their own.
+func TestCanAddAllOne(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	val := func() interval {
+		if r.IntN(3) == 0 {
+			return interval{exact: []string{"eth0", "eth1", "veth1", "veth2", "wg0"}[r.IntN(5)]}
+		}
+		lo := uint64(r.IntN(5000))
+		return interval{lo: u64Key('n', lo), hi: u64Key('n', lo+uint64(r.IntN(3)))}
+	}
+	for round := range 500 {
+		var d disjoint
+		var stored []interval
+		for range r.IntN(50) {
+			if v := val(); d.add1(v) {
+				stored = append(stored, v)
+			}
+		}
+		vs := make([]interval, 1+r.IntN(40))
+		for i := range vs {
+			vs[i] = val()
+		}
+		want := true
+		for i, v := range vs {
+			for _, u := range append(slices.Clone(stored), vs[:i]...) {
+				if overlap(u, v) {
+					want = false
+				}
+			}
+		}
+		if got := d.canAddAllOne(vs); got != want {
+			t.Fatalf("round %d: canAddAllOne(%d values) = %v, want %v", round, len(vs), got, want)
 		}
 	}
 }
