@@ -42,20 +42,34 @@ func sizes(b *testing.B) []int {
 	return out
 }
 
-// shapes are the generator's shapes, each dumped with counters as
-// "iptables-save -c" writes them.
-var shapes = []gen.Shape{gen.Mixed, gen.Blocklist, gen.Dispatch}
+// variants are the dumps each benchmark runs on: the generator's shapes
+// dumped with counters, as "iptables-save -c" writes them, and two as
+// most real dumps are: without counters (comments then do not keep a
+// services list from merging into one concatenation) and with the
+// blocklist out of order.
+var variants = []struct {
+	name string
+	o    gen.Options
+}{
+	{"mixed", gen.Options{Shape: gen.Mixed, Counters: true}},
+	{"blocklist", gen.Options{Shape: gen.Blocklist, Counters: true}},
+	{"dispatch", gen.Options{Shape: gen.Dispatch, Counters: true}},
+	{"mixed-nocounters", gen.Options{Shape: gen.Mixed}},
+	{"blocklist-shuffled", gen.Options{Shape: gen.Blocklist, Counters: true, Shuffle: true}},
+}
 
-// each runs fn as a sub-benchmark for every shape and size, with the dump.
+// each runs fn as a sub-benchmark for every variant and size, with the dump.
 func each(b *testing.B, fn func(b *testing.B, src string)) {
-	for _, shape := range shapes {
+	for _, v := range variants {
 		for _, n := range sizes(b) {
 			var buf bytes.Buffer
-			if err := gen.Write(&buf, gen.Options{Rules: n, Shape: shape, Seed: 1, Counters: true}); err != nil {
+			o := v.o
+			o.Rules, o.Seed = n, 1
+			if err := gen.Write(&buf, o); err != nil {
 				b.Fatal(err)
 			}
 			src := buf.String()
-			b.Run(fmt.Sprintf("%s/%d", shape, n), func(b *testing.B) { fn(b, src) })
+			b.Run(fmt.Sprintf("%s/%d", v.name, n), func(b *testing.B) { fn(b, src) })
 		}
 	}
 }

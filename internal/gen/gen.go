@@ -33,6 +33,10 @@ type Options struct {
 	Shape    Shape // default Mixed
 	Seed     int64
 	Counters bool // write [packets:bytes] before each rule
+	// Shuffle lists the blocklist addresses out of order, as real
+	// blocklists (fail2ban's, a feed's) are: sorted lists hide the cost
+	// of inserting into the middle of a sorted set.
+	Shuffle bool
 }
 
 // Write writes an iptables-save dump.
@@ -79,13 +83,22 @@ func addr(i int) string {
 	return fmt.Sprintf("%d.%d.%d.%d", 11+(i>>16)%200, (i>>8)&255, i&255, 1+(i>>24))
 }
 
+// listAddr is the i-th address of a blocklist: in order, or with Shuffle
+// a bijection of the first 2^24 indexes (an odd multiplier modulo 2^24).
+func (g *generator) listAddr(i int) string {
+	if g.o.Shuffle {
+		i = (i * 0x9E3779B1) & (1<<24 - 1)
+	}
+	return addr(i)
+}
+
 func (g *generator) blocklistDump() {
 	g.line("*filter")
 	g.line(":INPUT ACCEPT [0:0]")
 	g.line(":FORWARD ACCEPT [0:0]")
 	g.line(":OUTPUT ACCEPT [0:0]")
 	for i := 0; g.n < g.o.Rules; i++ {
-		g.rule("-A FORWARD -s %s/32 -j DROP", addr(i))
+		g.rule("-A FORWARD -s %s/32 -j DROP", g.listAddr(i))
 	}
 	g.line("COMMIT")
 }
@@ -178,7 +191,7 @@ func (g *generator) mixedDump() {
 		g.rule("-A FORWARD -p %s -m %s --dport %d -j DROP", proto, proto, p)
 	}
 	for i := 0; g.n < g.o.Rules; i++ {
-		g.rule("-A BLOCKLIST -s %s/32 -j DROP", addr(i))
+		g.rule("-A BLOCKLIST -s %s/32 -j DROP", g.listAddr(i))
 	}
 	for i := 0; i < forwards; i++ {
 		g.line(fmt.Sprintf("-A FORWARD -d 192.168.%d.%d/32 -p tcp -m tcp --dport %d -j ACCEPT", 1+i/250%250, 1+i%250, 22+i%3*58))

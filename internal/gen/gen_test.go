@@ -3,6 +3,8 @@ package gen
 import (
 	"bytes"
 	"regexp"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ipt2nft/ipt2nft/internal/testutil"
@@ -69,5 +71,36 @@ func TestProbes(t *testing.T) {
 				t.Errorf("%s: probe %d incomplete: %+v", shape, i, a[i])
 			}
 		}
+	}
+}
+
+// TestShuffle: a shuffled blocklist has the same distinct addresses as
+// the sorted one, not in order.
+func TestShuffle(t *testing.T) {
+	lists := map[bool][]string{}
+	for _, shuffle := range []bool{false, true} {
+		var b strings.Builder
+		if err := Write(&b, Options{Rules: 5000, Shape: Blocklist, Seed: 1, Shuffle: shuffle}); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(b.String(), "\n") {
+			if strings.HasPrefix(l, "-A FORWARD -s ") {
+				lists[shuffle] = append(lists[shuffle], strings.Fields(l)[3])
+			}
+		}
+	}
+	sorted, shuffled := lists[false], lists[true]
+	if len(sorted) != 5000 || len(shuffled) != 5000 {
+		t.Fatalf("%d and %d rules, want 5000", len(sorted), len(shuffled))
+	}
+	if slices.Equal(sorted, shuffled) {
+		t.Fatal("the shuffled list is in the sorted order")
+	}
+	seen := map[string]bool{}
+	for _, a := range shuffled {
+		if seen[a] {
+			t.Fatalf("address %s twice", a)
+		}
+		seen[a] = true
 	}
 }

@@ -16,8 +16,9 @@ func main() {
 	shape := flag.String("shape", "mixed", "mixed, blocklist or dispatch")
 	seed := flag.Int64("seed", 1, "random seed")
 	counters := flag.Bool("counters", false, "write [packets:bytes] counters")
+	shuffle := flag.Bool("shuffle", false, "list blocklist addresses out of order, as real blocklists are")
 	flag.Parse()
-	if err := gen.Write(os.Stdout, gen.Options{Rules: *rules, Shape: gen.Shape(*shape), Seed: *seed, Counters: *counters}); err != nil {
+	if err := gen.Write(os.Stdout, gen.Options{Rules: *rules, Shape: gen.Shape(*shape), Seed: *seed, Counters: *counters, Shuffle: *shuffle}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
