@@ -153,3 +153,53 @@ func TestCanAddAllOne(t *testing.T) {
 		}
 	}
 }
+
+// TestValuesOverlap: looking a long list up in its store gives what
+// comparing value by value gives, also for lists whose values overlap
+// each other (which get no store).
+func TestValuesOverlap(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 2))
+	val := func() interval {
+		switch r.IntN(4) {
+		case 0:
+			return interval{exact: []string{"eth0", "eth1", "veth1", "wg0"}[r.IntN(4)]}
+		case 1:
+			return interval{prefix: []string{"eth", "veth"}[r.IntN(2)]}
+		}
+		lo := uint64(r.IntN(400))
+		return interval{lo: u64Key('n', lo), hi: u64Key('n', lo+uint64(r.IntN(4)))}
+	}
+	// list makes values that do not overlap each other (as most rules'
+	// are), and now and then adds one that does.
+	list := func() []interval {
+		var own disjoint
+		var out []interval
+		for range 1 + r.IntN(6*longValues) {
+			if v := val(); own.add1(v) {
+				out = append(out, v)
+			}
+		}
+		if r.IntN(5) == 0 {
+			out = append(out, out[r.IntN(len(out))])
+		}
+		return out
+	}
+	stored := 0
+	for round := range 2000 {
+		fa := &ruleFacts{plain: [][]interval{list()}}
+		fb := &ruleFacts{plain: [][]interval{list()}}
+		for range 2 { // the second time from the stores made the first
+			if got, want := valuesOverlap(fa, 0, fb, 0), anyOverlap(fa.plain[0], fb.plain[0]); got != want {
+				t.Fatalf("round %d: valuesOverlap = %v, anyOverlap %v (%d and %d values)", round, got, want, len(fa.plain[0]), len(fb.plain[0]))
+			}
+		}
+		for _, f := range []*ruleFacts{fa, fb} {
+			if f.stores != nil && f.stores[0] != nil && f.stores[0] != noStore {
+				stored++
+			}
+		}
+	}
+	if stored < 100 {
+		t.Fatalf("only %d lists were looked up in a store", stored)
+	}
+}
