@@ -306,3 +306,33 @@ input: ip saddr 10.0.0.2 udp dport 161 counter packets 1 bytes 10 accept`
 		}
 	})
 }
+
+// TestSourcesOfOneCommand: the rules one command's address list makes
+// share its text; merged, the text is written once (not once per
+// address: quadratic in the list), and SourceLines gives it back for
+// each origin.
+func TestSourcesOfOneCommand(t *testing.T) {
+	var addrs []string
+	for i := range 300 {
+		addrs = append(addrs, fmt.Sprintf("10.0.%d.%d", i/250, 1+i%250))
+	}
+	first := "-A INPUT -s " + strings.Join(addrs, ",") + " -j DROP"
+	src := "*filter\n:INPUT ACCEPT [0:0]\n" + first + "\n-A INPUT -s 192.0.2.1 -j DROP\nCOMMIT\n"
+	f := iptparse.ParseFile("s.rules", src, Registry{}, iptparse.FamilyIPv4)
+	tr := New(Options{})
+	tr.AddFile(f)
+	rs := tr.Ruleset()
+	Optimize(rs, AllOpt())
+	rules := rs.Tables[0].Chains[0].Rules
+	if len(rules) != 1 || len(rules[0].Origin) != 301 {
+		t.Fatalf("want one rule of 301 origins, got %d rules: %s", len(rules), rulesOf(rs))
+	}
+	r := rules[0]
+	if len(r.Source) > 2*len(first) {
+		t.Errorf("the merged rule's text is %d bytes for a %d-byte command", len(r.Source), len(first))
+	}
+	lines := SourceLines(r)
+	if len(lines) != 301 || lines[0] != first || lines[299] != first || lines[300] != "-A INPUT -s 192.0.2.1 -j DROP" {
+		t.Errorf("SourceLines: %d lines, first %.40q, last %q", len(lines), lines[0], lines[len(lines)-1])
+	}
+}

@@ -393,6 +393,14 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 	ns, nd := addrCount(r.Src), addrCount(r.Dst)
 	rules, ctxs := t.ruleBuf[:0], t.ctxBuf[:0]
 	defer func() { t.ruleBuf, t.ctxBuf = rules[:0], ctxs[:0] }()
+	// The rule's text is for reports and comments in a ruleset; exact
+	// mode prints commands only. Made once: a command with N source
+	// addresses gives N rules, which share it (rendering it for each was
+	// quadratic: 50,000 addresses in one -s took 24 GB).
+	source := ""
+	if !t.opt.Exact {
+		source = cmd.RuleText()
+	}
 	for si := 0; si < ns; si++ {
 		s := addrAt(r.Src, si)
 		for di := 0; di < nd; di++ {
@@ -433,12 +441,6 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 			if !t.opt.Exact && len(comment) > maxNftComment {
 				comment = truncateUTF8(comment, maxNftComment)
 				c.Warn(cmd.Pos, "comment longer than nft's %d bytes, shortened to %q", maxNftComment, comment)
-			}
-			// The rule's text is for reports and comments in a ruleset;
-			// exact mode prints commands only.
-			source := ""
-			if !t.opt.Exact {
-				source = cmd.RuleText()
 			}
 			if c.split == nil {
 				// One body: the statements as they are (c.ruleBodies()).
