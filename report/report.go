@@ -344,23 +344,30 @@ func Build(m *Migration) *Report {
 					}
 					out := OutRule{Line: m.RuleLines[nr], Family: t.Family.String(), Table: t.Name, Chain: c.Name, Placeholder: nr.Placeholder()}
 					out.Text = lineText(out.Line)
-					srcs := strings.Split(nr.Source, "\n")
-					if len(srcs) != len(nr.Origin) {
-						srcs = nil
-					}
+					srcs := translate.SourceLines(nr)
+					// Each original rule once, in the order of first
+					// appearance: the rules an -s list of N addresses
+					// made are N origins at one position.
 					var rules []*Rule
+					listed := map[*Rule]bool{}
 					for i, o := range nr.Origin {
 						src := ""
 						if srcs != nil {
 							src = srcs[i]
 						}
-						rules = append(rules, origin(o, src)...)
+						for _, or := range origin(o, src) {
+							if !listed[or] {
+								listed[or] = true
+								rules = append(rules, or)
+							}
+						}
 					}
+					shared := originsSharedBy(nr)
 					for _, or := range rules {
 						if !hasOut(or.Out, out) {
 							or.Out = append(or.Out, out)
 						}
-						if sharedBy(nr, or.Pos) && !slices.Contains(or.shared, nr) {
+						if shared(or.Pos) && !slices.Contains(or.shared, nr) {
 							or.shared = append(or.shared, nr)
 						}
 						if nr.Dead != "" {
@@ -691,15 +698,21 @@ func (r *Rule) MergedWith() []iptparse.Pos {
 	return otherOrigins(r.shared, map[iptparse.Pos]bool{r.Pos: true})
 }
 
-// sharedBy reports whether an nft rule came from another original rule
-// than the one at p too.
-func sharedBy(nr *ir.Rule, p iptparse.Pos) bool {
-	for _, o := range nr.Origin {
-		if o != p {
-			return true
+// originsSharedBy tells, for one nft rule, whether it came from another
+// original rule than the one at p too, looking at its origins once: an
+// nft rule with origins at two positions or more is shared by every one
+// of them.
+func originsSharedBy(nr *ir.Rule) func(p iptparse.Pos) bool {
+	if len(nr.Origin) == 0 {
+		return func(iptparse.Pos) bool { return false }
+	}
+	first := nr.Origin[0]
+	for _, o := range nr.Origin[1:] {
+		if o != first {
+			return func(iptparse.Pos) bool { return true }
 		}
 	}
-	return false
+	return func(p iptparse.Pos) bool { return p != first }
 }
 
 func contains(l []string, s string) bool {

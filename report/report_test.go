@@ -280,3 +280,30 @@ func TestSharedLongRuleOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestAddressListCommand: a command whose -s lists many addresses is one
+// original rule that became many nft rules' worth of elements; the
+// report lists its output once and says it shares it with the command
+// merged after it, and not with itself. (It walked every origin of the
+// merged rule for every one of them: 50,000 addresses took 12 s.)
+func TestAddressListCommand(t *testing.T) {
+	var addrs []string
+	for i := range 400 {
+		addrs = append(addrs, fmt.Sprintf("10.1.%d.%d", i/200, 1+i%200))
+	}
+	src := "*filter\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -s " + strings.Join(addrs, ",") + " -j DROP\n-A INPUT -s 192.0.2.9 -j DROP\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n" +
+		"-A OUTPUT -d 198.51.100.1,198.51.100.2,198.51.100.3 -j DROP\nCOMMIT\n"
+	r := migrate(t, Input{Name: "list.rules", Text: src})
+	list, single, alone, own := ruleAt(t, r, 4), ruleAt(t, r, 5), ruleAt(t, r, 6), ruleAt(t, r, 7)
+	if len(list.Out) != 1 || len(single.Out) != 1 || list.Out[0] != single.Out[0] {
+		t.Fatalf("the list and the next rule should share one nft rule: %v, %v", list.Out, single.Out)
+	}
+	if len(list.shared) != 1 || len(single.shared) != 1 || len(alone.shared) != 0 {
+		t.Errorf("shared: list %d, single %d, alone %d; want 1, 1, 0", len(list.shared), len(single.shared), len(alone.shared))
+	}
+	// One command's three addresses in one set: not shared with anyone.
+	if len(own.Out) != 1 || !strings.Contains(own.Out[0].Text, "198.51.100.3") || len(own.shared) != 0 {
+		t.Errorf("a list alone: out %v, shared with %d", own.Out, len(own.shared))
+	}
+	checkOutLines(t, r)
+}
