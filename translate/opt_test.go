@@ -2,7 +2,9 @@ package translate
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 
@@ -334,5 +336,67 @@ func TestSourcesOfOneCommand(t *testing.T) {
 	lines := SourceLines(r)
 	if len(lines) != 301 || lines[0] != first || lines[299] != first || lines[300] != "-A INPUT -s 192.0.2.1 -j DROP" {
 		t.Errorf("SourceLines: %d lines, first %.40q, last %q", len(lines), lines[0], lines[len(lines)-1])
+	}
+}
+
+// TestInsertOrder runs random appends, inserts (at the head and
+// elsewhere), replacements, deletions and flushes on two chains and
+// compares the translated chains with a plain list model: inserts at the
+// head wait aside until the chain is needed (nativeLayout.front).
+func TestInsertOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(12, 34))
+	for round := range 60 {
+		model := map[string][]int{}
+		var lines []string
+		port := 1000
+		for range 40 + r.IntN(80) {
+			chain := []string{"INPUT", "OUTPUT"}[r.IntN(2)]
+			n := len(model[chain])
+			port++
+			rule := fmt.Sprintf("-p tcp --dport %d -j ACCEPT", port)
+			switch op := r.IntN(10); {
+			case op < 3:
+				lines = append(lines, "-A "+chain+" "+rule)
+				model[chain] = append(model[chain], port)
+			case op < 6:
+				lines = append(lines, "-I "+chain+" "+rule)
+				model[chain] = append([]int{port}, model[chain]...)
+			case op < 7:
+				at := 1 + r.IntN(n+1)
+				lines = append(lines, fmt.Sprintf("-I %s %d %s", chain, at, rule))
+				model[chain] = slices.Insert(model[chain], at-1, port)
+			case op < 8 && n > 0:
+				at := 1 + r.IntN(n)
+				lines = append(lines, fmt.Sprintf("-R %s %d %s", chain, at, rule))
+				model[chain][at-1] = port
+			case op < 9 && n > 0:
+				at := r.IntN(n)
+				lines = append(lines, fmt.Sprintf("-D %s -p tcp --dport %d -j ACCEPT", chain, model[chain][at]))
+				model[chain] = slices.Delete(model[chain], at, at+1)
+			case op == 9 && r.IntN(4) == 0:
+				lines = append(lines, "-F "+chain)
+				model[chain] = nil
+			}
+		}
+		src := "*filter\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n" + strings.Join(lines, "\n") + "\nCOMMIT\n"
+		f := iptparse.ParseFile("o.rules", src, Registry{}, iptparse.FamilyIPv4)
+		tr := New(Options{})
+		tr.AddFile(f)
+		for _, c := range tr.Ruleset().Tables[0].Chains {
+			var got []int
+			for _, rule := range c.Rules {
+				for _, s := range rule.Stmts {
+					if m, ok := s.(*ir.Match); ok {
+						if p, ok := m.Right.(*ir.Integer); ok && p.Value >= 1000 {
+							got = append(got, int(p.Value))
+						}
+					}
+				}
+			}
+			want := model[strings.ToUpper(c.Name)]
+			if !slices.Equal(got, want) {
+				t.Fatalf("round %d, chain %s:\n got %v\nwant %v\n%s", round, c.Name, got, want, src)
+			}
+		}
 	}
 }
