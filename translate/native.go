@@ -407,18 +407,28 @@ func (l *nativeLayout) isPlaceholder(k chainKey) bool {
 
 // sameRule reports whether two rules do the same thing, as iptables -D
 // compares rules: same statements and comment, counter values aside.
+// Statements are compared as equalStmt does (reflect.DeepEqual's result
+// without its cost: a script deleting 5,000 rules one by one compared
+// 12 million pairs).
 func sameRule(a, b *ir.Rule) bool {
-	strip := func(r *ir.Rule) []ir.Stmt {
-		var out []ir.Stmt
-		for _, s := range r.Stmts {
-			if _, ok := s.(*ir.Counter); ok {
-				s = &ir.Counter{}
-			}
-			out = append(out, s)
-		}
-		return out
+	if a.Comment != b.Comment || len(a.Stmts) != len(b.Stmts) {
+		return false
 	}
-	return a.Comment == b.Comment && reflect.DeepEqual(strip(a), strip(b))
+	for i, sa := range a.Stmts {
+		sb := b.Stmts[i]
+		_, aCounter := sa.(*ir.Counter)
+		_, bCounter := sb.(*ir.Counter)
+		if aCounter || bCounter {
+			if !aCounter || !bCounter { // counter values aside
+				return false
+			}
+			continue
+		}
+		if !equalStmt(sa, sb) {
+			return false
+		}
+	}
+	return true
 }
 
 // untranslatedRule keeps a rule nft cannot express as a placeholder, so
