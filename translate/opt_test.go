@@ -463,3 +463,59 @@ func TestSameRuleAsDeepEqual(t *testing.T) {
 		t.Fatal("no two distinct rules compared equal: the test compares nothing")
 	}
 }
+
+// TestChainOrder runs random creations, deletions (one chain at a time,
+// or all empty ones), renames and rules in user chains, and compares the
+// chains of the ruleset, in order, with a plain list: chains deleted one
+// at a time leave their key behind until the order is needed (orderOf).
+func TestChainOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 1))
+	for round := range 400 {
+		var model []string // user chains in creation order
+		rules := map[string]int{}
+		var lines []string
+		for range 30 + r.IntN(60) {
+			name := fmt.Sprintf("c%d", r.IntN(12))
+			has := slices.Contains(model, name)
+			switch op := r.IntN(10); {
+			case op < 4 && !has:
+				lines = append(lines, "-N "+name)
+				model = append(model, name)
+			case op < 6 && has && rules[name] == 0:
+				lines = append(lines, "-X "+name)
+				model = slices.DeleteFunc(model, func(s string) bool { return s == name })
+			case op < 7 && has:
+				lines = append(lines, "-A "+name+" -j ACCEPT")
+				rules[name]++
+			case op < 8 && has:
+				lines = append(lines, "-F "+name)
+				rules[name] = 0
+			case op < 9 && has:
+				// A new name, or one a deleted chain had.
+				to := fmt.Sprintf("r%d", round*1000+len(lines))
+				if c := fmt.Sprintf("c%d", r.IntN(12)); !slices.Contains(model, c) {
+					to = c
+				}
+				lines = append(lines, "-E "+name+" "+to)
+				model[slices.Index(model, name)] = to
+				rules[to], rules[name] = rules[name], 0
+			case op == 9 && r.IntN(5) == 0 && !slices.ContainsFunc(model, func(s string) bool { return rules[s] > 0 }):
+				lines = append(lines, "-X")
+				model = nil
+			}
+		}
+		src := "*filter\n:INPUT ACCEPT [0:0]\n" + strings.Join(lines, "\n") + "\nCOMMIT\n"
+		f := iptparse.ParseFile("c.rules", src, Registry{}, iptparse.FamilyIPv4)
+		tr := New(Options{})
+		tr.AddFile(f)
+		var got []string
+		for _, c := range tr.Ruleset().Tables[0].Chains {
+			if c.Hook == nil {
+				got = append(got, c.Name)
+			}
+		}
+		if !slices.Equal(got, model) {
+			t.Fatalf("round %d:\n got %v\nwant %v\n%s", round, got, model, src)
+		}
+	}
+}
