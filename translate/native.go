@@ -481,6 +481,16 @@ func (l *nativeLayout) deleteChains(cmd *iptparse.Command) {
 		l.gone[fam]++
 		return
 	}
+	if cmd.Chain == "" {
+		// -X of every user chain: iptables deletes none if one still
+		// has rules ("Directory not empty"), and neither do we.
+		for _, ck := range l.orderOf(fam) {
+			if ck.table == cmd.Table && !isBuiltinChain(ck.table, ck.chain) && !isAuxKey(ck) && len(l.chains[ck].Rules) > 0 {
+				l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagError, Msg: fmt.Sprintf("chain %s is not empty (flush it first): iptables then deletes no chain", ck.chain), Rule: cmd.RuleText()})
+				return
+			}
+		}
+	}
 	var keep []chainKey
 	for _, ck := range l.orderOf(fam) {
 		del := ck.table == cmd.Table && !isBuiltinChain(ck.table, ck.chain) && !isAuxKey(ck) &&
