@@ -3,7 +3,6 @@ package script
 import (
 	"context"
 	"fmt"
-	"iter"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -36,8 +35,10 @@ func Detect(name, src string) Kind {
 	iface := false
 	// Every line of a big dump is looked at: the regular expressions run
 	// only on lines that have what they need (a leading p or P, an @, a
-	// leading $), which save-file lines seldom have.
-	for l := range lines(src) {
+	// leading $), which save-file lines seldom have. strings.Lines walks
+	// the lines without listing them.
+	for l := range strings.Lines(src) {
+		l = strings.TrimSuffix(l, "\n")
 		switch {
 		case maybeHook(l) && wgHookRe.MatchString(l):
 			hooks++
@@ -63,7 +64,7 @@ func Detect(name, src string) Kind {
 	if iptparse.DetectFormat(src) == iptparse.FormatSave {
 		// a script may start with "[ -x /sbin/iptables ] || exit 0" or
 		// ": ${IPT:=iptables}", which are not counters or chains
-		for l := range lines(src) {
+		for l := range strings.Lines(src) {
 			t := strings.TrimSpace(l)
 			if t == "" || strings.HasPrefix(t, "#") {
 				continue
@@ -75,7 +76,7 @@ func Detect(name, src string) Kind {
 		}
 		return KindNone
 	}
-	for l := range lines(src) {
+	for l := range strings.Lines(src) {
 		t := strings.TrimSpace(l)
 		if t == "" || strings.HasPrefix(t, "#") {
 			continue
@@ -85,21 +86,6 @@ func Detect(name, src string) Kind {
 		}
 	}
 	return KindNone
-}
-
-// lines yields the lines of src without their newlines, as
-// strings.Split(src, "\n") lists them (but the empty one after a final
-// newline, which no test here matches), without making the list.
-func lines(src string) iter.Seq[string] {
-	return func(yield func(string) bool) {
-		for rest := src; rest != ""; {
-			var l string
-			l, rest, _ = strings.Cut(rest, "\n")
-			if !yield(l) {
-				return
-			}
-		}
-	}
 }
 
 // maybeHook reports whether l could be a WireGuard hook line: after
