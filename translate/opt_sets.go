@@ -69,7 +69,7 @@ func (a *factsAlloc) fill(f *ruleFacts, r *ir.Rule) {
 	*f = ruleFacts{placeholder: r.Placeholder(), stateful: hasStateful(r), dead: r.Dead != "", protos: l4Protos(r)}
 	f.plain = a.plainSlots(len(r.Stmts))
 	for i, s := range r.Stmts {
-		if c, ok := s.(*ir.Counter); ok && c.HasValues && (c.Packets != 0 || c.Bytes != 0) {
+		if c, ok := s.(*ir.Counter); ok && countsSomething(c) {
 			f.countValues = true
 		}
 		m, ok := s.(*ir.Match)
@@ -126,6 +126,10 @@ func shapeDiff(a, b *ir.Rule, fa, fb *ruleFacts, buf []int) (diff []int, ok bool
 	return diff, len(diff) > 0
 }
 
+// countsSomething reports whether a counter carries values other than
+// zero: those cannot be split among several elements.
+func countsSomething(c *ir.Counter) bool { return c.HasValues && (c.Packets != 0 || c.Bytes != 0) }
+
 // maxProduct bounds the elements one rule may give a concatenation:
 // the product of its value counts ("ip saddr 10.0.0.0/24 udp dport { 53,
 // 123 }" gives two).
@@ -162,8 +166,7 @@ func usableValues(f *ruleFacts, diff []int, products bool) bool {
 
 // ruleKeys returns, for the statements at diff, the intervals of each
 // element of the rule (one interval per selector for concatenations:
-// every combination of the selectors' values, the first selector
-// varying slowest).
+// every combination of the selectors' values, as cartesian orders them).
 func ruleKeys(f *ruleFacts, diff []int) [][]interval {
 	if len(diff) == 1 {
 		var out [][]interval
@@ -172,22 +175,59 @@ func ruleKeys(f *ruleFacts, diff []int) [][]interval {
 		}
 		return out
 	}
-	n := 1
+	var buf [4][]interval
+	lists := buf[:0]
 	for _, d := range diff {
-		n *= len(f.plain[d])
+		lists = append(lists, f.plain[d])
+	}
+	return cartesian(lists)
+}
+
+// product lists every combination of the values of a rule's matches at
+// diff as concatenations, in the order of ruleKeys. Element attributes
+// are dropped: usableValues keeps rules with several values and
+// attributes out of concatenations.
+func product(r *ir.Rule, diff []int) []ir.Expr {
+	lists := make([][]ir.Expr, len(diff))
+	for i, d := range diff {
+		vals := elements(r.Stmts[d].(*ir.Match).Right)
+		if len(vals) > 1 {
+			bare := make([]ir.Expr, len(vals))
+			for k, v := range vals {
+				bare[k] = bareValue(v)
+			}
+			vals = bare
+		}
+		lists[i] = vals
+	}
+	tuples := cartesian(lists)
+	concats := make([]ir.Concat, len(tuples))
+	exprs := make([]ir.Expr, len(tuples))
+	for i, t := range tuples {
+		concats[i].Elems = t
+		exprs[i] = &concats[i]
+	}
+	return exprs
+}
+
+// cartesian returns every combination of one value from each list, the
+// first list varying slowest. One value each (nearly every rule) makes one
+// tuple in two allocations.
+func cartesian[T any](lists [][]T) [][]T {
+	n := 1
+	for _, l := range lists {
+		n *= len(l)
 	}
 	if n == 1 {
-		// One value each (nearly every rule): one tuple, two allocations.
-		tuple := make([]interval, len(diff))
-		for i, d := range diff {
-			tuple[i] = f.plain[d][0]
+		tuple := make([]T, len(lists))
+		for i, l := range lists {
+			tuple[i] = l[0]
 		}
-		return [][]interval{tuple}
+		return [][]T{tuple}
 	}
-	out := [][]interval{nil}
-	for _, d := range diff {
-		vals := f.plain[d]
-		next := make([][]interval, 0, len(out)*len(vals))
+	out := [][]T{nil}
+	for _, vals := range lists {
+		next := make([][]T, 0, len(out)*len(vals))
 		for _, t := range out {
 			for _, v := range vals {
 				next = append(next, append(slices.Clip(t), v))
@@ -196,34 +236,6 @@ func ruleKeys(f *ruleFacts, diff []int) [][]interval {
 		out = next
 	}
 	return out
-}
-
-// product lists every combination of the values of a rule's matches at
-// diff as concatenations, the first selector varying slowest (the order
-// of ruleKeys). Element attributes are dropped: usableValues keeps rules
-// with several values and attributes out of concatenations.
-func product(r *ir.Rule, diff []int) []ir.Expr {
-	out := [][]ir.Expr{nil}
-	for _, d := range diff {
-		vals := elements(r.Stmts[d].(*ir.Match).Right)
-		next := make([][]ir.Expr, 0, len(out)*len(vals))
-		for _, t := range out {
-			for _, v := range vals {
-				if len(vals) > 1 {
-					v = bareValue(v)
-				}
-				next = append(next, append(slices.Clip(t), v))
-			}
-		}
-		out = next
-	}
-	concats := make([]ir.Concat, len(out))
-	exprs := make([]ir.Expr, len(out))
-	for i, t := range out {
-		concats[i].Elems = t
-		exprs[i] = &concats[i]
-	}
-	return exprs
 }
 
 // lookahead bounds how many non-mergeable rules the set pass looks past
@@ -265,7 +277,7 @@ func multiValued(r *ir.Rule) bool {
 	for _, s := range r.Stmts {
 		switch s := s.(type) {
 		case *ir.Counter:
-			if s.HasValues && (s.Packets != 0 || s.Bytes != 0) {
+			if countsSomething(s) {
 				return false
 			}
 		case *ir.Match:
