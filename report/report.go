@@ -362,12 +362,13 @@ func Build(m *Migration) *Report {
 							}
 						}
 					}
-					shared := originsSharedBy(nr)
+					sole, one := soleOrigin(nr)
 					for _, or := range rules {
 						if !hasOut(or.Out, out) {
 							or.Out = append(or.Out, out)
 						}
-						if shared(or.Pos) && !slices.Contains(or.shared, nr) {
+						// Shared: the nft rule also came from another rule.
+						if (!one || or.Pos != sole) && !slices.Contains(or.shared, nr) {
 							or.shared = append(or.shared, nr)
 						}
 						if nr.Dead != "" {
@@ -698,21 +699,20 @@ func (r *Rule) MergedWith() []iptparse.Pos {
 	return otherOrigins(r.shared, map[iptparse.Pos]bool{r.Pos: true})
 }
 
-// originsSharedBy tells, for one nft rule, whether it came from another
-// original rule than the one at p too, looking at its origins once: an
-// nft rule with origins at two positions or more is shared by every one
-// of them.
-func originsSharedBy(nr *ir.Rule) func(p iptparse.Pos) bool {
+// soleOrigin returns the position all of an nft rule's origins share,
+// and false if they come from two positions or more (then every one of
+// them shares the rule with another). Worked out once per nft rule: a
+// rule made from a long address list has thousands of origins.
+func soleOrigin(nr *ir.Rule) (iptparse.Pos, bool) {
 	if len(nr.Origin) == 0 {
-		return func(iptparse.Pos) bool { return false }
+		return iptparse.Pos{}, true // no original rule to share it
 	}
-	first := nr.Origin[0]
 	for _, o := range nr.Origin[1:] {
-		if o != first {
-			return func(iptparse.Pos) bool { return true }
+		if o != nr.Origin[0] {
+			return iptparse.Pos{}, false
 		}
 	}
-	return func(p iptparse.Pos) bool { return p != first }
+	return nr.Origin[0], true
 }
 
 func contains(l []string, s string) bool {
