@@ -41,9 +41,7 @@ func tuneGC(inputBytes int) {
 // (which allocate up to 250 times their input, mostly garbage) keep
 // tuneGC; so do bigger inputs and a GOGC or GOMEMLIMIT the user sets.
 func batchGC(n int) {
-	_, gogc := os.LookupEnv("GOGC")
-	_, limit := os.LookupEnv("GOMEMLIMIT")
-	if gogc || limit || n > smallInput || !tuneCollector {
+	if userCollector() || n > smallInput || !tuneCollector {
 		tuneGC(n)
 		return
 	}
@@ -61,11 +59,17 @@ func batchGC(n int) {
 // default's pace for big inputs, whose peak stays under three times
 // their size. A GOGC or GOMEMLIMIT the user sets is left alone.
 func streamGC(n int) {
-	_, gogc := os.LookupEnv("GOGC")
-	_, limit := os.LookupEnv("GOMEMLIMIT")
-	if gogc || limit || !tuneCollector {
+	if userCollector() || !tuneCollector {
 		return
 	}
 	debug.SetMemoryLimit(2*int64(n) + 32<<20)
 	debug.SetGCPercent(-1)
+}
+
+// userCollector reports whether the user set the collector (GOGC or
+// GOMEMLIMIT): batchGC and streamGC then leave it alone.
+func userCollector() bool {
+	_, gogc := os.LookupEnv("GOGC")
+	_, limit := os.LookupEnv("GOMEMLIMIT")
+	return gogc || limit
 }
