@@ -192,23 +192,31 @@ type migration struct {
 
 // migrate reads, translates and (in normal mode) optimizes the input.
 func (o *translateOpts) migrate(cmd *cobra.Command, args []string) (*migration, error) {
-	if o.ipv4 && o.ipv6 {
-		return nil, fmt.Errorf("-4 and -6 exclude each other")
-	}
-	ins, err := readInputs(cmd.InOrStdin(), args)
+	ins, plain, size, err := o.inputs(cmd, args)
 	if err != nil {
 		return nil, err
 	}
-	size := 0
-	for _, in := range ins {
-		size += len(in.src)
-	}
-	if o.classify(cmd, ins) && o.batchGC {
+	if plain && o.batchGC {
 		batchGC(size)
 	} else {
 		tuneGC(size)
 	}
 	return o.migrateInputs(cmd, ins, nil)
+}
+
+// inputs reads and classifies the inputs; plain: no script among them;
+// size: their bytes in all.
+func (o *translateOpts) inputs(cmd *cobra.Command, args []string) (ins []input, plain bool, size int, err error) {
+	if o.ipv4 && o.ipv6 {
+		return nil, false, 0, fmt.Errorf("-4 and -6 exclude each other")
+	}
+	if ins, err = readInputs(cmd.InOrStdin(), args); err != nil {
+		return nil, false, 0, err
+	}
+	for _, in := range ins {
+		size += len(in.src)
+	}
+	return ins, o.classify(cmd, ins), size, nil
 }
 
 // classify sets the kind of each input and reports whether all are save
@@ -365,21 +373,14 @@ func (o *translateOpts) summarize(stderr io.Writer, p *emit.Printer, tr *transla
 // made before it (an ipset's set made dynamic by a later -j SET, see
 // translate.StreamsCommands), also across files.
 func (o *translateOpts) runExact(cmd *cobra.Command, args []string) error {
-	if o.ipv4 && o.ipv6 {
-		return fmt.Errorf("-4 and -6 exclude each other")
-	}
-	ins, err := readInputs(cmd.InOrStdin(), args)
+	ins, plain, size, err := o.inputs(cmd, args)
 	if err != nil {
 		return err
 	}
-	stream := o.classify(cmd, ins) && len(ins) == 1 && len(o.ipsets) == 0 && !o.keepFiles &&
-		translate.StreamsCommands(ins[0].src)
-	if size := len(ins[0].src); stream {
+	stream := plain && len(ins) == 1 && len(o.ipsets) == 0 && !o.keepFiles && translate.StreamsCommands(ins[0].src)
+	if stream {
 		streamGC(size)
 	} else {
-		for _, in := range ins[1:] {
-			size += len(in.src)
-		}
 		tuneGC(size)
 	}
 	dest, finish, err := o.openOutput(cmd.OutOrStdout())
