@@ -1,6 +1,10 @@
 package iptparse
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/ipt2nft/ipt2nft/internal/fresh"
+)
 
 // Allocating the nodes of parsed rules in chunks. A save file of 20,000
 // rules makes some 20 small objects per rule (the command, its words, the
@@ -15,10 +19,12 @@ import "unsafe"
 // neighbour in the slab.
 
 const (
-	// slabBytes is the size of a slab of nodes: one of the allocator's
-	// size classes, which a slab of nodes of any size fills but for less
-	// than a node (128 Commands took 40 KiB for 34 KiB of nodes).
-	slabBytes   = 16 << 10
+	// slabBytes is the size of a slab of nodes: five pages, which a slab
+	// of nodes of any size fills but for less than a node. It is above
+	// the allocator's largest size class (32 KiB), so that a slab gets
+	// pages of its own and no type header, whose first write would read
+	// its page (see package fresh).
+	slabBytes   = 40 << 10
 	wordSlabLen = 1024 // words per slab (48 KiB: six whole pages)
 	// The capacity of an option list and of a match list at first: of
 	// the real-world rules, 99% of the extensions have at most two
@@ -69,6 +75,7 @@ type arena struct {
 func one[T any](s *[]T, slab int) *T {
 	if len(*s) == 0 {
 		*s = make([]T, slab)
+		fresh.Touch(*s)
 	}
 	p := &(*s)[0]
 	*s = (*s)[1:]
@@ -82,6 +89,7 @@ func slice[T any](s *[]T, n, c, slab int) []T {
 	}
 	if len(*s) < c {
 		*s = make([]T, max(slab, c))
+		fresh.Touch(*s)
 	}
 	r := (*s)[:n:c]
 	*s = (*s)[c:]

@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"github.com/ipt2nft/ipt2nft/internal/fresh"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
 )
@@ -22,6 +23,7 @@ func (s *slab[T]) new() *T {
 	if len(s.buf) == 0 {
 		s.next = min(max(2*s.next, 8), maxSlab)
 		s.buf = make([]T, s.next)
+		fresh.Touch(s.buf)
 	}
 	p := &s.buf[0]
 	s.buf = s.buf[1:]
@@ -37,6 +39,7 @@ func (s *slab[T]) slice(n int) []T {
 	if len(s.buf) < n {
 		s.next = min(max(2*s.next, 4*n), 4*maxSlab)
 		s.buf = make([]T, s.next)
+		fresh.Touch(s.buf)
 	}
 	p := s.buf[0:0:n]
 	s.buf = s.buf[n:]

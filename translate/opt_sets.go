@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 
+	"github.com/ipt2nft/ipt2nft/internal/fresh"
 	"github.com/ipt2nft/ipt2nft/ir"
 )
 
@@ -305,6 +306,7 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 	}
 	sigs := make([]uint64, len(rules))
 	factsMem := make([]ruleFacts, len(rules))
+	fresh.Touch(factsMem)
 	facts := make([]*ruleFacts, len(rules))
 	n, eqs := 0, 0
 	for _, r := range rules {
@@ -316,6 +318,8 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 		}
 	}
 	fa := factsAlloc{plain: make([][]interval, 0, n), ivs: make([]interval, 0, eqs)}
+	fresh.Touch(fa.plain)
+	fresh.Touch(fa.ivs)
 	for i, r := range rules {
 		sigs[i] = shapeSignature(r)
 		fa.fill(&factsMem[i], r)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ipt2nft/ipt2nft/internal/fresh"
 	"github.com/ipt2nft/ipt2nft/ir"
 )
 
@@ -82,6 +83,7 @@ func (sm *shadowMem) rule(r *ir.Rule) shadowRule {
 	n := len(r.Stmts)
 	if len(sm.vals) < n {
 		sm.vals = make([][]interval, sm.grow(n))
+		fresh.Touch(sm.vals)
 	}
 	sr := shadowRule{r: r, vals: sm.vals[:n:n]}
 	sm.vals = sm.vals[n:]
@@ -101,6 +103,7 @@ func (sm *shadowMem) intervals(e ir.Expr) []interval {
 	}
 	if len(sm.ivs) < len(els) {
 		sm.ivs = make([]interval, sm.grow(len(els)))
+		fresh.Touch(sm.ivs)
 	}
 	out := sm.ivs[:0:len(els)]
 	for _, el := range els {

@@ -1,0 +1,72 @@
+package fresh
+
+import (
+	"runtime"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// threadFaults is the calling thread's count of minor page faults.
+func threadFaults(t *testing.T) int64 {
+	var ru unix.Rusage
+	if err := unix.Getrusage(unix.RUSAGE_THREAD, &ru); err != nil {
+		t.Skipf("skipped: getrusage(RUSAGE_THREAD): %v", err)
+	}
+	return ru.Minflt
+}
+
+// TestTouchFaultsEveryPage checks what Touch is for: afterwards, filling
+// the block takes no page faults, because Touch took one per page.
+func TestTouchFaultsEveryPage(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	const pages = 4096 // 16 MiB: new pages, not memory the heap has used
+	s := make([]*int, 0, pages*pageSize/8)
+	before := threadFaults(t)
+	Touch(s)
+	touched := threadFaults(t) - before
+	s = s[:cap(s)]
+	x := new(int)
+	before = threadFaults(t)
+	for i := range s {
+		s[i] = x
+	}
+	filled := threadFaults(t) - before
+	switch {
+	case touched+filled < pages/2:
+		t.Skipf("skipped: the block was in memory already (%d faults for %d pages)", touched+filled, pages)
+	case filled > pages/100:
+		t.Errorf("filling a touched block of %d pages took %d page faults (Touch itself took %d)", pages, filled, touched)
+	}
+	for i := range s {
+		if s[i] != x {
+			t.Fatalf("element %d is %p after the fill", i, s[i])
+		}
+	}
+}
+
+// TestTouchKeepsZero checks that Touch changes no value, whatever the
+// element size and however the block lines up with pages.
+func TestTouchKeepsZero(t *testing.T) {
+	type odd struct {
+		p *int
+		b [13]byte
+	}
+	for _, n := range []int{0, 1, 100, 4095, 4096, 4097, 50000} {
+		s := make([]odd, n/2, n)
+		Touch(s)
+		for i, v := range s[:cap(s)] {
+			if v.p != nil || v.b != [13]byte{} {
+				t.Fatalf("cap %d: element %d is %v after Touch", n, i, v)
+			}
+		}
+		b := make([]byte, n)
+		Touch(b)
+		for i, v := range b {
+			if v != 0 {
+				t.Fatalf("%d bytes: byte %d is %d after Touch", n, i, v)
+			}
+		}
+	}
+}
