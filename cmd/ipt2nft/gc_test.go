@@ -3,7 +3,9 @@ package main
 import (
 	"math"
 	"os"
+	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"testing"
 )
 
@@ -94,5 +96,31 @@ func TestStreamGC(t *testing.T) {
 			t.Errorf("with %s set: GOGC %d, limit %d; want them untouched", env, pct, limit)
 		}
 		unset(env)
+	}
+}
+
+// TestIPSetFilesSetTheCollector: the --ipset files count in the input
+// size that sets the collector. A big set file with a one-rule dump once
+// ran with the collector held at 64 MB (the dump's size), collecting all
+// the time: a million-entry set took 9.8 s instead of 4.
+func TestIPSetFilesSetTheCollector(t *testing.T) {
+	defaults := withTuning(t)
+	unsetEnv(t, "GOGC")
+	unsetEnv(t, "GOMEMLIMIT")
+	defaults()
+	dir := t.TempDir()
+	dump := writeRules(t, dir, "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m set --match-set bl src -j DROP\nCOMMIT\n")
+	sets := filepath.Join(dir, "sets")
+	// Over smallInput in all, most of it comments: quick to read.
+	padding := strings.Repeat("# "+strings.Repeat("x", 97)+"\n", smallInput/100+1)
+	if err := os.WriteFile(sets, []byte("create bl hash:ip family inet\nadd bl 192.0.2.1\n"+padding), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := runCmd(t, "--ipset", sets, dump)
+	if code != 0 || !strings.Contains(out, "set bl") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	if pct, limit := gcSettings(); pct != 100 || limit != math.MaxInt64 {
+		t.Errorf("a dump of 80 bytes with %d bytes of --ipset: GOGC %d, limit %d; want Go's defaults, as for an input that big", len(padding), pct, limit)
 	}
 }

@@ -196,6 +196,13 @@ func (o *translateOpts) migrate(cmd *cobra.Command, args []string) (*migration, 
 	if err != nil {
 		return nil, err
 	}
+	// The sets of --ipset files are held like rules: a million-entry set
+	// with a one-rule dump must not run the collector as for a few KB.
+	for _, name := range o.ipsets {
+		if fi, err := os.Stat(name); err == nil {
+			size += int(fi.Size())
+		}
+	}
 	if plain && o.batchGC {
 		batchGC(size)
 	} else {
