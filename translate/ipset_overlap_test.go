@@ -1,6 +1,11 @@
 package translate
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -70,4 +75,84 @@ add s 10.1.0.0/16 timeout 60
 			}
 		}
 	}
+}
+
+// dropCoveredStable is dropCoveredElements as it was written first, with
+// a stable sort: the reference for TestDropCoveredAsStable.
+func dropCoveredStable(els []ir.Expr) ([]ir.Expr, bool) {
+	type iv struct {
+		lo, hi netip.Addr
+		el     ir.Expr
+		expire bool
+	}
+	var ivs []iv
+	for _, el := range els {
+		lo, hi, _ := addrInterval(el)
+		e, isElem := el.(*ir.Elem)
+		ivs = append(ivs, iv{lo, hi, el, isElem && e.Timeout != ""})
+	}
+	slices.SortStableFunc(ivs, func(a, b iv) int {
+		if c := a.lo.Compare(b.lo); c != 0 {
+			return c
+		}
+		return b.hi.Compare(a.hi)
+	})
+	var kept []iv
+	for _, x := range ivs {
+		if n := len(kept); n > 0 && x.lo.Compare(kept[n-1].hi) <= 0 {
+			if x.hi.Compare(kept[n-1].hi) <= 0 && !kept[n-1].expire {
+				continue
+			}
+			return nil, false
+		}
+		kept = append(kept, x)
+	}
+	keep := map[ir.Expr]bool{}
+	for _, x := range kept {
+		keep[x.el] = true
+	}
+	return slices.DeleteFunc(slices.Clone(els), func(e ir.Expr) bool { return !keep[e] }), true
+}
+
+// TestDropCoveredAsStable: random sets of addresses and networks, with
+// equal elements told apart by their comments and timeouts, keep the
+// same elements (the same ones of equals) as with the stable sort.
+func TestDropCoveredAsStable(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for round := range 3000 {
+		var els []ir.Expr
+		for i := range 1 + rng.IntN(60) {
+			a := netip.AddrFrom4([4]byte{10, byte(rng.IntN(2)), byte(rng.IntN(3)), byte(rng.IntN(4))})
+			var key ir.Expr = &ir.Addr{Addr: a}
+			if rng.IntN(3) == 0 {
+				key = &ir.Prefix{Prefix: netip.PrefixFrom(a, 8+8*rng.IntN(3)).Masked()}
+			}
+			el := &ir.Elem{Key: key, Comment: strconv.Itoa(i)}
+			if rng.IntN(4) == 0 {
+				el.Timeout = "60s"
+			}
+			els = append(els, el)
+		}
+		want, ok := dropCoveredStable(els)
+		set := &ir.Set{Elements: slices.Clone(els)}
+		err := dropCoveredElements(set)
+		if ok != (err == nil) {
+			t.Fatalf("round %d: error %v, stable sort ok %v", round, err, ok)
+		}
+		if ok && !slices.Equal(set.Elements, want) {
+			t.Fatalf("round %d: kept %s, stable sort kept %s", round, elemsText(set.Elements), elemsText(want))
+		}
+	}
+}
+
+// elemsText names the elements of TestDropCoveredAsStable: each key with
+// its comment, the position it was added at.
+func elemsText(els []ir.Expr) string {
+	var b strings.Builder
+	for _, e := range els {
+		el := e.(*ir.Elem)
+		lo, hi, _ := addrInterval(el)
+		fmt.Fprintf(&b, "%s-%s#%s ", lo, hi, el.Comment)
+	}
+	return b.String()
 }
