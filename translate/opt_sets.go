@@ -339,7 +339,7 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 		skipped := skippedBuf[:0] // rules left in place between group members
 		var cc ccTracker
 		cc.add(rules[i], rules[i])
-		for j := i + 1; j < len(rules) && len(skipped) <= lookahead && !cc.both(); j++ {
+		for j := i + 1; j < len(rules) && len(skipped) <= lookahead && !cc.givesUp(elementCounters); j++ {
 			if used[j] {
 				continue
 			}
@@ -352,9 +352,10 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 		}
 		skippedBuf, groupBuf = skipped, group
 		// A group whose elements would need both comments and counter
-		// values is given up (stopping as soon as that is so: rules
-		// joining later could not change it).
-		if len(group) == 1 || cc.both() || (cc.counters && !elementCounters) {
+		// values, or counters where elements cannot have them, is given
+		// up (stopping as soon as that is so: rules joining later could
+		// not change it).
+		if len(group) == 1 || cc.givesUp(elementCounters) {
 			out = append(out, rules[i])
 			continue
 		}
@@ -703,7 +704,12 @@ func (t *ccTracker) add(first, r *ir.Rule) {
 	}
 }
 
-func (t *ccTracker) both() bool { return t.comments && t.counters }
+// givesUp reports whether the group cannot be merged: its elements would
+// need both comments and counters (which nft cannot read back), or
+// counters where elements cannot have any (elementCounters false).
+func (t *ccTracker) givesUp(elementCounters bool) bool {
+	return t.counters && (t.comments || !elementCounters)
+}
 
 func selectorNames(r *ir.Rule, diff []int) string {
 	s := ""
