@@ -3,6 +3,7 @@ package shim
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 
@@ -258,13 +259,14 @@ func newGroupID() uint64 {
 
 // removeGroup takes the rule at index i out of c.
 func (m *model) removeGroup(c *chain, i int) {
-	c.groups = append(c.groups[:i:i], c.groups[i+1:]...)
+	c.groups = slices.Delete(c.groups, i, i+1)
 	m.dirty = true
 }
 
-// insertGroup puts g at index i of c.
+// insertGroup puts g at index i of c. In place: copying the list at
+// every insert made restoring 20,000 rules into a chain quadratic.
 func (m *model) insertGroup(c *chain, i int, g *group) {
-	c.groups = append(c.groups[:i:i], append([]*group{g}, c.groups[i:]...)...)
+	c.groups = slices.Insert(c.groups, i, g)
 	m.dirty = true
 }
 
