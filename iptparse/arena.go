@@ -74,8 +74,7 @@ type arena struct {
 // slab Ts when empty.
 func one[T any](s *[]T, slab int) *T {
 	if len(*s) == 0 {
-		*s = make([]T, slab)
-		fresh.Touch(*s)
+		*s = fresh.Make[T](slab)
 	}
 	p := &(*s)[0]
 	*s = (*s)[1:]
@@ -88,8 +87,7 @@ func slice[T any](s *[]T, n, c, slab int) []T {
 		return make([]T, n, c)
 	}
 	if len(*s) < c {
-		*s = make([]T, max(slab, c))
-		fresh.Touch(*s)
+		*s = fresh.Make[T](max(slab, c))
 	}
 	r := (*s)[:n:c]
 	*s = (*s)[c:]

@@ -22,8 +22,7 @@ const maxSlab = 256
 func (s *slab[T]) new() *T {
 	if len(s.buf) == 0 {
 		s.next = min(max(2*s.next, 8), maxSlab)
-		s.buf = make([]T, s.next)
-		fresh.Touch(s.buf)
+		s.buf = fresh.Make[T](s.next)
 	}
 	p := &s.buf[0]
 	s.buf = s.buf[1:]
@@ -38,8 +37,7 @@ func (s *slab[T]) slice(n int) []T {
 	}
 	if len(s.buf) < n {
 		s.next = min(max(2*s.next, 4*n), 4*maxSlab)
-		s.buf = make([]T, s.next)
-		fresh.Touch(s.buf)
+		s.buf = fresh.Make[T](s.next)
 	}
 	p := s.buf[0:0:n]
 	s.buf = s.buf[n:]

@@ -305,8 +305,7 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 		return rules
 	}
 	sigs := make([]uint64, len(rules))
-	factsMem := make([]ruleFacts, len(rules))
-	fresh.Touch(factsMem)
+	factsMem := fresh.Make[ruleFacts](len(rules))
 	facts := make([]*ruleFacts, len(rules))
 	n, eqs := 0, 0
 	for _, r := range rules {
@@ -317,9 +316,7 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 			}
 		}
 	}
-	fa := factsAlloc{plain: make([][]interval, 0, n), ivs: make([]interval, 0, eqs)}
-	fresh.Touch(fa.plain)
-	fresh.Touch(fa.ivs)
+	fa := factsAlloc{plain: fresh.Make[[]interval](n)[:0], ivs: fresh.Make[interval](eqs)[:0]}
 	for i, r := range rules {
 		sigs[i] = shapeSignature(r)
 		fa.fill(&factsMem[i], r)

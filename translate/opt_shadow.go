@@ -82,8 +82,7 @@ func (sm *shadowMem) grow(n int) int {
 func (sm *shadowMem) rule(r *ir.Rule) shadowRule {
 	n := len(r.Stmts)
 	if len(sm.vals) < n {
-		sm.vals = make([][]interval, sm.grow(n))
-		fresh.Touch(sm.vals)
+		sm.vals = fresh.Make[[]interval](sm.grow(n))
 	}
 	sr := shadowRule{r: r, vals: sm.vals[:n:n]}
 	sm.vals = sm.vals[n:]
@@ -102,8 +101,7 @@ func (sm *shadowMem) intervals(e ir.Expr) []interval {
 		return nil
 	}
 	if len(sm.ivs) < len(els) {
-		sm.ivs = make([]interval, sm.grow(len(els)))
-		fresh.Touch(sm.ivs)
+		sm.ivs = fresh.Make[interval](sm.grow(len(els)))
 	}
 	out := sm.ivs[:0:len(els)]
 	for _, el := range els {

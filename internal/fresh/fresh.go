@@ -21,9 +21,17 @@ import "unsafe"
 // bigger pages some writes are redundant, never missing.
 const pageSize = 4096
 
-// Touch writes a zero byte to every page of s's backing array, up to its
+// Make is make([]T, n) with every page of the new array written to: its
+// first fault is then an ordinary one.
+func Make[T any](n int) []T {
+	s := make([]T, n)
+	touch(s)
+	return s
+}
+
+// touch writes a zero byte to every page of s's backing array, up to its
 // capacity. s must be newly made: its memory is all zero, and stays so.
-func Touch[T any](s []T) {
+func touch[T any](s []T) {
 	n := uintptr(cap(s)) * unsafe.Sizeof(*new(T))
 	if n < pageSize {
 		return // a small block shares pages the allocator has written

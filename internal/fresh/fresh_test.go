@@ -16,17 +16,15 @@ func threadFaults(t *testing.T) int64 {
 	return ru.Minflt
 }
 
-// TestTouchFaultsEveryPage checks what Touch is for: afterwards, filling
-// the block takes no page faults, because Touch took one per page.
-func TestTouchFaultsEveryPage(t *testing.T) {
+// TestMakeFaultsEveryPage checks what Make is for: filling the block it
+// made takes no page faults, because Make took one per page.
+func TestMakeFaultsEveryPage(t *testing.T) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	const pages = 4096 // 16 MiB: new pages, not memory the heap has used
-	s := make([]*int, 0, pages*pageSize/8)
 	before := threadFaults(t)
-	Touch(s)
+	s := Make[*int](pages * pageSize / 8)
 	touched := threadFaults(t) - before
-	s = s[:cap(s)]
 	x := new(int)
 	before = threadFaults(t)
 	for i := range s {
@@ -37,7 +35,7 @@ func TestTouchFaultsEveryPage(t *testing.T) {
 	case touched+filled < pages/2:
 		t.Skipf("skipped: the block was in memory already (%d faults for %d pages)", touched+filled, pages)
 	case filled > pages/100:
-		t.Errorf("filling a touched block of %d pages took %d page faults (Touch itself took %d)", pages, filled, touched)
+		t.Errorf("filling a block of %d pages from Make took %d page faults (Make itself took %d)", pages, filled, touched)
 	}
 	for i := range s {
 		if s[i] != x {
@@ -46,8 +44,8 @@ func TestTouchFaultsEveryPage(t *testing.T) {
 	}
 }
 
-// TestTouchKeepsZero checks that Touch changes no value, whatever the
-// element size and however the block lines up with pages.
+// TestTouchKeepsZero checks that touching changes no value, whatever the
+// element size, capacity, and however the block lines up with pages.
 func TestTouchKeepsZero(t *testing.T) {
 	type odd struct {
 		p *int
@@ -55,17 +53,16 @@ func TestTouchKeepsZero(t *testing.T) {
 	}
 	for _, n := range []int{0, 1, 100, 4095, 4096, 4097, 50000} {
 		s := make([]odd, n/2, n)
-		Touch(s)
+		touch(s)
 		for i, v := range s[:cap(s)] {
 			if v.p != nil || v.b != [13]byte{} {
-				t.Fatalf("cap %d: element %d is %v after Touch", n, i, v)
+				t.Fatalf("cap %d: element %d is %v after touch", n, i, v)
 			}
 		}
-		b := make([]byte, n)
-		Touch(b)
+		b := Make[byte](n)
 		for i, v := range b {
 			if v != 0 {
-				t.Fatalf("%d bytes: byte %d is %d after Touch", n, i, v)
+				t.Fatalf("%d bytes: byte %d is %d after Make", n, i, v)
 			}
 		}
 	}
