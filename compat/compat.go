@@ -176,7 +176,8 @@ func (t Tool) runRestore(args []string, s IO) int {
 	pr := &emit.Printer{Style: emit.Style{Upstream: true}}
 	write := func(c *ir.Command) {
 		if c.Op == ir.CmdUntranslated {
-			fmt.Fprintf(out, "# -t %s %s \n", c.Table, c.Text)
+			out.WriteString(emit.RestoreUntranslated(c))
+			out.WriteByte('\n')
 			return
 		}
 		pr.WriteCommand(out, c)

@@ -75,6 +75,13 @@ func (p *Printer) CommandText(c *ir.Command) string {
 	return "# ?"
 }
 
+// RestoreUntranslated is an untranslated command as
+// iptables-restore-translate writes it: a comment with the table, and
+// the space upstream leaves after the words.
+func RestoreUntranslated(c *ir.Command) string {
+	return "# -t " + c.Table + " " + c.Text + " "
+}
+
 // setSpecInline renders "{ type ipv4_addr; flags dynamic; }".
 func (p *Printer) setSpecInline(s *ir.Set) string {
 	var parts []string

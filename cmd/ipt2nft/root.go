@@ -396,11 +396,17 @@ func (o *translateOpts) runExact(cmd *cobra.Command, args []string) error {
 	}
 	out := bufio.NewWriterSize(dest, 1<<16)
 	p := &emit.Printer{Style: emit.Style{Upstream: true}}
+	// The commands as iptables-restore-translate writes them, an
+	// untranslated rule included.
 	write := func(c *ir.Command) {
-		if c.Op == 0 && c.Table == "" {
+		switch {
+		case c.Op == 0 && c.Table == "":
 			return
+		case c.Op == ir.CmdUntranslated:
+			out.WriteString(emit.RestoreUntranslated(c))
+		default:
+			out.WriteString(p.CommandText(c))
 		}
-		out.WriteString(p.CommandText(c))
 		out.WriteByte('\n')
 	}
 	var emitCmd func(*ir.Command)
