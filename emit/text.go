@@ -190,6 +190,12 @@ func (p *Printer) expr(b *textBuf, e ir.Expr, parent int) {
 		b.WriteString(" }")
 	case *ir.Elem:
 		p.expr(b, e.Key, 0)
+		// The counter first, as nft lists an element: nft 1.0.6 reads a
+		// counter only before the timeout and comment.
+		if e.Counter != nil {
+			b.WriteByte(' ')
+			p.stmt(b, e.Counter)
+		}
 		if e.Timeout != "" {
 			b.WriteString(" timeout ")
 			b.WriteString(e.Timeout)
@@ -201,16 +207,6 @@ func (p *Printer) expr(b *textBuf, e ir.Expr, parent int) {
 		if e.Comment != "" {
 			b.WriteString(" comment ")
 			b.WriteString(p.quote(e.Comment))
-		}
-		if e.Counter != nil {
-			if e.Comment != "" || e.Timeout != "" || e.Expires != "" {
-				// nft 1.0.6 cannot read a counter after other element
-				// options.
-				p.Notes = append(p.Notes, Note{Pos: p.origin(), Msg: fmt.Sprintf("element %s: counter values left out (nft cannot read them together with a timeout or comment on one element)", p.Expr(e.Key))})
-			} else {
-				b.WriteByte(' ')
-				p.stmt(b, e.Counter)
-			}
 		}
 	case *ir.MapElem:
 		p.expr(b, e.Key, 0)

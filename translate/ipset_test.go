@@ -34,7 +34,7 @@ func TestIPSetToNft(t *testing.T) {
 		t.Fatal(f.Errors[0])
 	}
 	want := map[string]string{
-		"libssh":    "type ipv4_addr; flags timeout; timeout 3600s; size 65536; elements = { 198.51.100.7 timeout 3000s comment \"scanner\", 203.0.113.9 counter packets 0 bytes 0 }",
+		"libssh":    "type ipv4_addr; flags timeout; timeout 3600s; size 65536; elements = { 198.51.100.7 counter packets 3 bytes 180 timeout 3000s comment \"scanner\", 203.0.113.9 counter packets 0 bytes 0 }",
 		"blocknets": "type ipv4_addr; flags interval; size 65536; elements = { 10.66.0.0/16, 192.0.2.1 }",
 		"svc":       "type ipv4_addr . inet_proto . inet_service; elements = { 192.0.2.10 . tcp . 22, 192.0.2.11 . udp . 53 }",
 		"ports":     "type inet_service; flags interval; elements = { 22, 80-90 }",

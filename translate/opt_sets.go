@@ -334,25 +334,25 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 		var diff []int
 		var seen *disjoint
 		skipped := skippedBuf[:0] // rules left in place between group members
-		var cc ccTracker
-		cc.add(rules[i], rules[i])
-		for j := i + 1; j < len(rules) && len(skipped) <= lookahead && !cc.givesUp(elementCounters); j++ {
+		// Every counter of a merged rule becomes an element counter, with
+		// values or without: one counter for the merged rule would add up
+		// what each rule counted on its own (the very thing accounting
+		// rules exist for). Where elements cannot have counters (nft's
+		// JSON input), a group with one is given up, as soon as it has.
+		doomed := !elementCounters && hasCounter(rules[i])
+		for j := i + 1; j < len(rules) && len(skipped) <= lookahead && !doomed; j++ {
 			if used[j] {
 				continue
 			}
 			if sigs[j] == sigs[i] && joins(rules, facts, i, j, &diff, &seen, skipped, &scratch, products) {
 				group = append(group, j)
-				cc.add(rules[i], rules[j])
+				doomed = !elementCounters && hasCounter(rules[j])
 				continue
 			}
 			skipped = append(skipped, j)
 		}
 		skippedBuf, groupBuf = skipped, group
-		// A group whose elements would need both comments and counter
-		// values, or counters where elements cannot have them, is given
-		// up (stopping as soon as that is so: rules joining later could
-		// not change it).
-		if len(group) == 1 || cc.givesUp(elementCounters) {
+		if len(group) == 1 || doomed {
 			out = append(out, rules[i])
 			continue
 		}
@@ -681,31 +681,14 @@ func l4Protos(r *ir.Rule) l4Set {
 	return out
 }
 
-// ccTracker tells, as rules join a group, whether merging would need
-// elements with both a comment and a counter, which nft cannot read back.
-// Once it does, it does for any larger group. Every counter of a merged
-// rule becomes an element counter, with values or without: one counter
-// for the merged rule would add up what each rule counted on its own
-// (the very thing accounting rules exist for).
-type ccTracker struct{ comments, counters bool }
-
-// add records a member r of the group that first starts.
-func (t *ccTracker) add(first, r *ir.Rule) {
-	if r.Comment != first.Comment {
-		t.comments = true
-	}
+// hasCounter reports whether r counts (with values or without).
+func hasCounter(r *ir.Rule) bool {
 	for _, s := range r.Stmts {
 		if _, ok := s.(*ir.Counter); ok {
-			t.counters = true
+			return true
 		}
 	}
-}
-
-// givesUp reports whether the group cannot be merged: its elements would
-// need both comments and counters (which nft cannot read back), or
-// counters where elements cannot have any (elementCounters false).
-func (t *ccTracker) givesUp(elementCounters bool) bool {
-	return t.counters && (t.comments || !elementCounters)
+	return false
 }
 
 func selectorNames(r *ir.Rule, diff []int) string {
