@@ -71,9 +71,20 @@ type generator struct {
 func (g *generator) line(s string) { g.b.WriteString(s + "\n") }
 
 func (g *generator) rule(format string, args ...any) {
-	if g.o.Counters {
-		fmt.Fprintf(&g.b, "[%d:%d] ", g.r.Intn(1000), g.r.Intn(100000))
+	g.countedRule(g.counters(), format, args...)
+}
+
+// counters is a rule's "[packets:bytes] " prefix, or "" without Counters.
+func (g *generator) counters() string {
+	if !g.o.Counters {
+		return ""
 	}
+	return fmt.Sprintf("[%d:%d] ", g.r.Intn(1000), g.r.Intn(100000))
+}
+
+// countedRule writes a rule with the given counters prefix.
+func (g *generator) countedRule(counters, format string, args ...any) {
+	g.b.WriteString(counters)
 	fmt.Fprintf(&g.b, format+"\n", args...)
 	g.n++
 }
@@ -187,8 +198,12 @@ func (g *generator) mixedDump() {
 	for i := 0; i < pairs/2; i++ {
 		// ports 20000-59999, tcp then udp: distinct up to 80,000 pairs
 		p, proto := 20000+i%40000, []string{"tcp", "udp"}[i/40000%2]
-		g.rule("-A FORWARD -p %s -m %s --dport %d -j LOG --log-prefix \"blocked %d: \"", proto, proto, p, p)
-		g.rule("-A FORWARD -p %s -m %s --dport %d -j DROP", proto, proto, p)
+		// Every packet the LOG rule counts goes on to the DROP rule,
+		// which has the same matches: iptables-save -c shows both with
+		// the same counters.
+		c := g.counters()
+		g.countedRule(c, "-A FORWARD -p %s -m %s --dport %d -j LOG --log-prefix \"blocked %d: \"", proto, proto, p, p)
+		g.countedRule(c, "-A FORWARD -p %s -m %s --dport %d -j DROP", proto, proto, p)
 	}
 	for i := 0; g.n < g.o.Rules; i++ {
 		g.rule("-A BLOCKLIST -s %s/32 -j DROP", g.listAddr(i))
