@@ -76,6 +76,11 @@ func diffRule(r *rand.Rand, chain string, user int) string {
 	if r.IntN(5) == 0 {
 		fmt.Fprintf(&b, " -m conntrack %s--ctstate %s", not(), pick(diffStates))
 	}
+	if r.IntN(4) == 0 {
+		// Comments, the same or different: set elements carry them,
+		// next to their counters.
+		fmt.Fprintf(&b, " -m comment --comment c%d", r.IntN(3))
+	}
 	// "" is an accounting rule: no target, only the rule's counter.
 	targets := []string{"ACCEPT", "DROP", "REJECT", "LOG --log-prefix p1", "LOG --log-prefix p2", "", ""}
 	if user >= 0 {
@@ -271,6 +276,11 @@ func mutateWord(r *rand.Rand, line string) string {
 		}
 		words[i] = []string{"ACCEPT", "DROP", "REJECT"}[r.IntN(3)]
 	}
+	// A new comment, sometimes: rules that differ in it merge too, each
+	// element keeping its own.
+	if k := slices.Index(words, "--comment"); k > 0 && r.IntN(2) == 0 {
+		words[k+1] = fmt.Sprintf("c%d", r.IntN(3))
+	}
 	return strings.Join(words, " ")
 }
 
@@ -359,6 +369,12 @@ func diffCompare(t *testing.T, dump string, packets []evalcount.Packet, kinds ma
 									if el, ok := set.Elems[0].(*ir.Elem); ok && el.Counter != nil {
 										kinds["element counters"]++
 									}
+									if slices.ContainsFunc(set.Elems, func(e ir.Expr) bool {
+										el, ok := e.(*ir.Elem)
+										return ok && el.Counter != nil && el.Comment != ""
+									}) {
+										kinds["element counters with comments"]++
+									}
 								}
 							}
 						}
@@ -426,7 +442,7 @@ func TestOptimizerDifferential(t *testing.T) {
 	if after >= before*95/100 {
 		t.Fatalf("optimizer merged too little to be tested: %d rules → %d", before, after)
 	}
-	for _, k := range []string{"set", "verdict map", "NAT map", "log fused", "element counters", "concatenation product", "merge past other rules", "dead rules", "inlined chain"} {
+	for _, k := range []string{"set", "verdict map", "NAT map", "log fused", "element counters", "element counters with comments", "concatenation product", "merge past other rules", "dead rules", "inlined chain"} {
 		if kinds[k] == 0 {
 			t.Errorf("no %s in any optimized ruleset: that pass went untested", k)
 		}
