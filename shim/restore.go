@@ -3,10 +3,9 @@ package shim
 import (
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
+	"github.com/ipt2nft/ipt2nft/internal/textio"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/translate"
 )
@@ -128,14 +127,16 @@ func runRestore(t Tool, args []string, s IO) int {
 		}
 		o.file = a
 	}
-	var src []byte
+	// Read as a string at once (textio): kube-proxy pipes its whole
+	// ruleset in, and a []byte would be copied again into the string.
+	var src string
 	var err error
 	name := o.file
 	if o.file == "" || o.file == "-" {
 		name = "<stdin>"
-		src, err = io.ReadAll(s.Stdin)
+		src, err = textio.ReadAll(s.Stdin)
 	} else {
-		src, err = os.ReadFile(o.file)
+		src, err = textio.ReadFile(o.file)
 	}
 	if err != nil {
 		fmt.Fprintf(s.Stderr, "Can't open %s: %v\n", o.file, err)
@@ -152,7 +153,7 @@ func runRestore(t Tool, args []string, s IO) int {
 	if err := m.load(); err != nil {
 		return report(s, err)
 	}
-	if err := m.restore(t, name, string(src), o); err != nil {
+	if err := m.restore(t, name, src, o); err != nil {
 		return report(s, err)
 	}
 	if o.test {
