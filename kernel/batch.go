@@ -80,22 +80,28 @@ func sendBatch(msgs []emit.NLMsg, progress Progress) error {
 		return fmt.Errorf("netlink bind: %w", err)
 	}
 	seq0 := uint32(time.Now().Unix())
-	var buf []byte
+	const hdr = unix.SizeofNlMsghdr + 4 // netlink header and nfgenmsg
+	aligned := func(n int) int { return (n + 3) &^ 3 }
+	// The batch is built in one buffer of its final size: a million-rule
+	// batch grown by appends left every smaller copy behind.
+	total := 2 * hdr // begin and end
+	for _, m := range msgs {
+		total += aligned(hdr + len(m.Data))
+	}
+	buf := make([]byte, 0, total)
 	put := func(typ uint16, flags uint16, fam byte, resID uint16, seq uint32, data []byte) {
-		l := unix.SizeofNlMsghdr + 4 + len(data)
-		h := make([]byte, unix.SizeofNlMsghdr+4)
-		binary.NativeEndian.PutUint32(h[0:], uint32(l))
+		start := len(buf)
+		buf = buf[:start+hdr]
+		h := buf[start:]
+		binary.NativeEndian.PutUint32(h[0:], uint32(hdr+len(data)))
 		binary.NativeEndian.PutUint16(h[4:], typ)
 		binary.NativeEndian.PutUint16(h[6:], flags)
 		binary.NativeEndian.PutUint32(h[8:], seq)
 		h[16] = fam
 		h[17] = 0 // NFNETLINK_V0
 		binary.BigEndian.PutUint16(h[18:], resID)
-		buf = append(buf, h...)
 		buf = append(buf, data...)
-		for len(buf)%4 != 0 {
-			buf = append(buf, 0)
-		}
+		buf = buf[:aligned(len(buf))] // the padding: zero, as make left it
 	}
 	put(nfnlMsgBatchBegin, unix.NLM_F_REQUEST, unix.AF_UNSPEC, nfnlSubsysNftables, seq0, nil)
 	last := len(msgs) - 1
