@@ -26,13 +26,7 @@ func TestDisjointRandom(t *testing.T) {
 				hi += uint64(r.IntN(20))
 			}
 			x := interval{lo: u64Key('n', lo), hi: u64Key('n', hi)}
-			want := true
-			for _, m := range model {
-				if overlap(m, x) {
-					want = false
-					break
-				}
-			}
+			want := !slices.ContainsFunc(model, func(m interval) bool { return overlap(m, x) })
 			if got := d.overlaps1(x); got == want {
 				t.Fatalf("round %d: overlaps1(%d-%d) = %v, want %v", round, lo, hi, got, !want)
 			}
@@ -93,13 +87,7 @@ func TestDisjointTuplesRandom(t *testing.T) {
 			for i, f := range shape {
 				tu[i] = f()
 			}
-			want := true
-			for _, m := range model {
-				if tupleOverlap(m, tu) {
-					want = false
-					break
-				}
-			}
+			want := !slices.ContainsFunc(model, func(m []interval) bool { return tupleOverlap(m, tu) })
 			if got := d.overlaps(tu); got == want {
 				t.Fatalf("round %d: overlaps(%v) = %v, want %v", round, tu, got, !want)
 			}
