@@ -196,13 +196,6 @@ func (o *translateOpts) migrate(cmd *cobra.Command, args []string) (*migration, 
 	if err != nil {
 		return nil, err
 	}
-	// The sets of --ipset files are held like rules: a million-entry set
-	// with a one-rule dump must not run the collector as for a few KB.
-	for _, name := range o.ipsets {
-		if fi, err := os.Stat(name); err == nil {
-			size += int(fi.Size())
-		}
-	}
 	if plain && o.batchGC {
 		batchGC(size)
 	} else {
@@ -212,7 +205,7 @@ func (o *translateOpts) migrate(cmd *cobra.Command, args []string) (*migration, 
 }
 
 // inputs reads and classifies the inputs; plain: no script among them;
-// size: their bytes in all.
+// size: their bytes in all, with the --ipset files'.
 func (o *translateOpts) inputs(cmd *cobra.Command, args []string) (ins []input, plain bool, size int, err error) {
 	if o.ipv4 && o.ipv6 {
 		return nil, false, 0, fmt.Errorf("-4 and -6 exclude each other")
@@ -222,6 +215,13 @@ func (o *translateOpts) inputs(cmd *cobra.Command, args []string) (ins []input, 
 	}
 	for _, in := range ins {
 		size += len(in.src)
+	}
+	// The sets of --ipset files are held like rules: a million-entry set
+	// with a one-rule dump must not run the collector as for a few KB.
+	for _, name := range o.ipsets {
+		if fi, err := os.Stat(name); err == nil {
+			size += int(fi.Size())
+		}
 	}
 	return ins, o.classify(cmd, ins), size, nil
 }
