@@ -393,14 +393,13 @@ func saveConntrack(b *canonBuf, x *iptparse.Ext) bool {
 }
 
 func saveComment(b *canonBuf, x *iptparse.Ext) bool {
-	o := x.Opt("comment")
-	b.opt(false, "comment", saveString(o.Arg()))
+	b.opt(false, "comment", saveString(commentText(x)))
 	return true
 }
 
 // listComment is comment_print.
 func listComment(b *strings.Builder, x *iptparse.Ext, _ listCtx) bool {
-	b.WriteString(" /* " + x.Opt("comment").Arg() + " */")
+	b.WriteString(" /* " + commentText(x) + " */")
 	return true
 }
 

@@ -13,13 +13,18 @@ func init() {
 			},
 		},
 		Translate: func(c *Ctx, x *iptparse.Ext) error {
-			s, _ := optString(x, "comment")
-			// iptables keeps at most 255 bytes.
-			if len(s) > 255 {
-				s = s[:255]
-			}
-			c.SetComment(s)
+			c.SetComment(commentText(x))
 			return nil
 		},
 	})
+}
+
+// commentText is the comment as iptables keeps it: at most 255 bytes
+// (xt_comment_info), the rest cut off without a word.
+func commentText(x *iptparse.Ext) string {
+	s, _ := optString(x, "comment")
+	if len(s) > 255 {
+		s = s[:255]
+	}
+	return s
 }
