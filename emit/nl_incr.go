@@ -60,9 +60,15 @@ func DelRuleMessage(fam ir.Family, table, chain string, handle uint64) NLMsg {
 	return NLMsg{Type: unix.NFT_MSG_DELRULE, Family: famBytes[fam], Data: marshal(attrs), What: fmt.Sprintf("rule handle %d", handle)}
 }
 
+// AtHead, as RuleMessages' before, puts the rule at the start of the
+// chain without naming the rule it goes in front of: the iptables shim
+// inserts "-I CHAIN 1" so without reading the chain's rules.
+const AtHead = ^uint64(0)
+
 // RuleMessages adds a compiled rule (after the anonymous sets it uses).
-// With before == 0 the rule is appended to the chain; otherwise it is
-// inserted in front of the rule with that handle.
+// With before == 0 the rule is appended to the chain, with AtHead it
+// becomes the chain's first rule; otherwise it is inserted in front of
+// the rule with that handle.
 func RuleMessages(fam ir.Family, table, chain string, r *NLRule, before uint64) ([]NLMsg, error) {
 	f := famBytes[fam]
 	var msgs []NLMsg
@@ -78,9 +84,12 @@ func RuleMessages(fam ir.Family, table, chain string, r *NLRule, before uint64) 
 	}
 	if before != 0 {
 		// ruleMessage appends; inserting is the same message without
-		// NLM_F_APPEND and with the position.
+		// NLM_F_APPEND, with the position (the kernel puts a rule
+		// without one at the head of the chain).
 		m.Flags = unix.NLM_F_CREATE
-		m.Data = append(m.Data, marshal([]attr{{Type: unix.NFTA_RULE_POSITION, Data: binary.BigEndian.AppendUint64(nil, before)}})...)
+		if before != AtHead {
+			m.Data = append(m.Data, marshal([]attr{{Type: unix.NFTA_RULE_POSITION, Data: binary.BigEndian.AppendUint64(nil, before)}})...)
+		}
 	}
 	return append(msgs, m), nil
 }

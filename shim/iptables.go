@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -292,6 +293,20 @@ func (m *model) command(cmd *iptparse.Command) (string, error) {
 			m.insertGroup(c, len(c.groups), g)
 		}
 	case iptparse.OpInsert:
+		if !c.loaded && cmd.RuleNum == 1 {
+			// The rules need not be read to insert at the head
+			// (fail2ban bans so, into chains of thousands of rules).
+			gs, err := m.newGroups(cmd)
+			if err != nil {
+				return "", err
+			}
+			for _, g := range gs {
+				c.groups = slices.Insert(c.groups, 0, g)
+				c.head++
+			}
+			m.dirty = true
+			return "", nil
+		}
 		if err := m.loadRules(c); err != nil {
 			return "", err
 		}

@@ -44,7 +44,11 @@ type chain struct {
 	policy      string  // "ACCEPT" or "DROP" (built-in chains)
 	k           *kChain // in the kernel; nil if made by this call
 	loaded      bool
+	// groups are the chain's rules; until its kernel rules are read
+	// (loaded), only the new ones: the first head of them go in front
+	// of the kernel's rules (-I CHAIN 1), the others after them (-A).
 	groups      []*group
+	head        int
 	oldGroups   []*group
 	flushed     bool // every rule the kernel has goes
 	newPolicy   bool
@@ -78,10 +82,13 @@ type model struct {
 	ipsets map[string]*ipset
 	// counters: -c / restore --counters values are kept for new rules
 	dirty bool
+	// readRules reads the kernel's rules of a chain ("": of all chains);
+	// tests replace it.
+	readRules func(fam byte, table, chain string, reset bool) ([]*kRule, error)
 }
 
 func newModel(fam family) *model {
-	m := &model{fam: fam, chains: map[string]*chain{}, aux: map[string]*kChain{}, auxOf: map[uint64][]string{}}
+	m := &model{fam: fam, chains: map[string]*chain{}, aux: map[string]*kChain{}, auxOf: map[uint64][]string{}, readRules: readRules}
 	m.tr = translate.New(translate.Options{Table: TableName, QuoteNames: true, ChainName: func(_ iptparse.Family, table, chain string) string {
 		return nftChainName(table, chain)
 	}})
@@ -204,9 +211,9 @@ func (m *model) loadRules(cs ...*chain) error {
 	var rules []*kRule
 	var err error
 	if len(need) == 1 {
-		rules, err = readRules(fam, TableName, need[0].kernelName(), false)
+		rules, err = m.readRules(fam, TableName, need[0].kernelName(), false)
 	} else {
-		rules, err = readRules(fam, TableName, "", false)
+		rules, err = m.readRules(fam, TableName, "", false)
 	}
 	if err != nil {
 		return fmt.Errorf("reading rules: %w", err)
@@ -217,7 +224,14 @@ func (m *model) loadRules(cs ...*chain) error {
 	}
 	for _, c := range need {
 		c.oldGroups = m.groupsOf(byChain[c.kernelName()])
-		c.groups = append([]*group(nil), c.oldGroups...)
+		// The rules this call inserted at the head or appended
+		// before the chain was read keep their places around the
+		// kernel's.
+		groups := make([]*group, 0, len(c.groups)+len(c.oldGroups))
+		groups = append(groups, c.groups[:c.head]...)
+		groups = append(groups, c.oldGroups...)
+		c.groups = append(groups, c.groups[c.head:]...)
+		c.head = 0
 		c.loaded = true
 	}
 	return nil
@@ -492,35 +506,43 @@ func (m *model) compileNew(chains []*chain) ([]emit.NLMsg, error) {
 	}
 	// The rules, chain by chain, in place.
 	for _, c := range chains {
+		groups := c.groups
+		if !c.loaded {
+			// The kernel's rules were not read: the head groups go
+			// to the start of the chain, each in front of the ones
+			// after it, so the last is sent first; the others are
+			// appended.
+			for i := c.head - 1; i >= 0; i-- {
+				nrs, err := groupRules(c.groups[i], compiled)
+				if err != nil {
+					return nil, err
+				}
+				for j := len(nrs) - 1; j >= 0; j-- {
+					rm, err := emit.RuleMessages(fam, TableName, c.nftName(), nrs[j], emit.AtHead)
+					if err != nil {
+						return nil, err
+					}
+					msgs = append(msgs, rm...)
+				}
+			}
+			groups = c.groups[c.head:]
+		}
 		var before uint64
-		for i := len(c.groups) - 1; i >= 0; i-- {
-			g := c.groups[i]
+		for i := len(groups) - 1; i >= 0; i-- {
+			g := groups[i]
 			if !g.fresh {
 				before = g.handles[0]
 				continue
 			}
 			g.before = before
 		}
-		for _, g := range c.groups {
+		for _, g := range groups {
 			if !g.fresh {
 				continue
 			}
-			var nrs []*emit.NLRule
-			var uds [][]byte
-			for _, r := range g.unit.Rules {
-				nr := compiled[r]
-				if nr == nil {
-					return nil, fmt.Errorf("internal: rule %q was not compiled", g.spec)
-				}
-				nrs = append(nrs, nr)
-				uds = append(uds, nr.UserData)
-			}
-			out, extra := spreadSpec(uds, g.id, g.spec)
-			for i, nr := range nrs {
-				nr.UserData = out[i]
-			}
-			for _, ud := range extra {
-				nrs = append(nrs, &emit.NLRule{Src: &ir.Rule{Origin: []iptparse.Pos{g.pos}}, UserData: ud})
+			nrs, err := groupRules(g, compiled)
+			if err != nil {
+				return nil, err
 			}
 			for _, nr := range nrs {
 				rm, err := emit.RuleMessages(fam, TableName, c.nftName(), nr, g.before)
@@ -532,4 +554,27 @@ func (m *model) compileNew(chains []*chain) ([]emit.NLMsg, error) {
 		}
 	}
 	return msgs, nil
+}
+
+// groupRules returns the compiled nft rules of a new iptables rule, with
+// its id and text spread over their user data.
+func groupRules(g *group, compiled map[*ir.Rule]*emit.NLRule) ([]*emit.NLRule, error) {
+	var nrs []*emit.NLRule
+	var uds [][]byte
+	for _, r := range g.unit.Rules {
+		nr := compiled[r]
+		if nr == nil {
+			return nil, fmt.Errorf("internal: rule %q was not compiled", g.spec)
+		}
+		nrs = append(nrs, nr)
+		uds = append(uds, nr.UserData)
+	}
+	out, extra := spreadSpec(uds, g.id, g.spec)
+	for i, nr := range nrs {
+		nr.UserData = out[i]
+	}
+	for _, ud := range extra {
+		nrs = append(nrs, &emit.NLRule{Src: &ir.Rule{Origin: []iptparse.Pos{g.pos}}, UserData: ud})
+	}
+	return nrs, nil
 }

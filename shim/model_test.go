@@ -1,9 +1,16 @@
 package shim
 
 import (
+	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/translate"
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
 )
 
 // TestInsertRemoveGroup: the rule list of a chain changes in place. An
@@ -51,5 +58,86 @@ func TestInsertRemoveGroup(t *testing.T) {
 	}
 	if !m.dirty {
 		t.Error("the model is not marked dirty")
+	}
+}
+
+// TestInsertAtHeadReadsNoRules: "-I CHAIN 1" (fail2ban's ban) and -A
+// need not read the chain's rules, which took a tenth of a second per
+// call on a chain of 20,000. The new rules go to the head of the chain
+// (no position, no append flag: last sent is first) and to its end. A
+// later command that reads the chain finds them around the kernel's
+// rules: restore --noflush lost a rule appended before a rule inserted
+// by number.
+func TestInsertAtHeadReadsNoRules(t *testing.T) {
+	m := newModel(famIPv4)
+	m.readRules = func(byte, string, string, bool) ([]*kRule, error) {
+		t.Fatal("the chain's rules were read")
+		return nil, nil
+	}
+	kc := &kChain{Name: nftChainName("filter", "X"), Handle: 1}
+	m.chains[kc.Name] = &chain{table: "filter", name: "X", k: kc}
+	p := &iptparse.Parser{Registry: translate.Registry{}, Family: famIPv4.ipt}
+	do := func(line string) {
+		t.Helper()
+		cmd, err := p.ParseCommand(iptparse.WordsFromArgs(strings.Fields(line), "<test>"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.command(cmd); err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+	}
+	do("-I X -s 10.0.0.1 -j DROP")
+	do("-A X -s 10.0.0.9 -j DROP")
+	do("-I X 1 -s 10.0.0.2,10.0.0.3 -j DROP")
+	msgs, err := m.commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What each rule message says: its address, and where it goes.
+	var got []string
+	for _, msg := range msgs {
+		if msg.Type != unix.NFT_MSG_NEWRULE {
+			continue
+		}
+		attrs, err := netlink.UnmarshalAttributes(msg.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		place := "head"
+		if msg.Flags&unix.NLM_F_APPEND != 0 {
+			place = "end"
+		}
+		for _, a := range attrs {
+			if a.Type == unix.NFTA_RULE_POSITION {
+				place = "position"
+			}
+		}
+		addr := regexp.MustCompile(`10\.0\.0\.\d`).Find(msg.Data)
+		got = append(got, string(addr)+" "+place)
+	}
+	// Final order 10.0.0.3, .2, .1, the kernel's rules, .9 (iptables
+	// inserts a rule's addresses one by one at the position).
+	want := []string{"10.0.0.1 head", "10.0.0.2 head", "10.0.0.3 head", "10.0.0.9 end"}
+	if !slices.Equal(got, want) {
+		t.Errorf("rule messages %q, want %q", got, want)
+	}
+
+	// A command that needs the rules reads them and keeps the new
+	// ones in their places.
+	m.readRules = func(byte, string, string, bool) ([]*kRule, error) {
+		return []*kRule{{Chain: kc.Name, Handle: 7}, {Chain: kc.Name, Handle: 8}}, nil
+	}
+	do("-I X 5 -s 10.0.0.5 -j DROP")
+	var order []string
+	for _, g := range m.chain("filter", "X").groups {
+		if len(g.handles) > 0 {
+			order = append(order, strconv.FormatUint(g.handles[0], 10))
+		} else {
+			order = append(order, regexp.MustCompile(`10\.0\.0\.\d`).FindString(g.spec))
+		}
+	}
+	if want := []string{"10.0.0.3", "10.0.0.2", "10.0.0.1", "7", "10.0.0.5", "8", "10.0.0.9"}; !slices.Equal(order, want) {
+		t.Errorf("after reading the chain: %q, want %q", order, want)
 	}
 }
