@@ -20,16 +20,22 @@ func (m *model) list(table string, c *chain, cmd *iptparse.Command) (string, err
 	if c == nil && len(cs) == 0 {
 		cs = defaultChains(table)
 	}
-	var all []*chain
-	for _, x := range m.chains {
-		if x.table == table {
-			all = append(all, x)
+	// A user chain's header counts the rules that jump to it, in every
+	// chain of the table; built-in chains need only their own rules
+	// (fail2ban lists INPUT before every ban).
+	need := cs
+	for _, x := range cs {
+		if !x.builtin && cmd.RuleNum == 0 {
+			need = nil
+			for _, y := range m.chains {
+				if y.table == table {
+					need = append(need, y)
+				}
+			}
+			break
 		}
 	}
-	if err := m.loadRules(all...); err != nil {
-		return "", err
-	}
-	if err := m.loadRules(cs...); err != nil {
+	if err := m.loadRules(need...); err != nil {
 		return "", err
 	}
 	fl := cmd.Flags

@@ -141,3 +141,39 @@ func TestInsertAtHeadReadsNoRules(t *testing.T) {
 		t.Errorf("after reading the chain: %q, want %q", order, want)
 	}
 }
+
+// TestListBuiltinReadsOneChain: "iptables -n -L INPUT", which fail2ban
+// runs before every ban, reads INPUT's rules only (it read every chain
+// of the table: 96 ms with 20,000 bans in another chain, against 2 ms
+// for iptables-nft). A user chain's header counts the jumps to it, so
+// listing one reads them all.
+func TestListBuiltinReadsOneChain(t *testing.T) {
+	list := func(name string) (reads []string, out string) {
+		t.Helper()
+		m := newModel(famIPv4)
+		m.readRules = func(_ byte, _, chain string, _ bool) ([]*kRule, error) {
+			reads = append(reads, chain)
+			return nil, nil
+		}
+		for i, name := range []string{"INPUT", "f2b"} {
+			kc := &kChain{Name: nftChainName("filter", name), Handle: uint64(i + 1), Hook: name == "INPUT"}
+			m.chains[kc.Name] = &chain{table: "filter", name: name, builtin: name == "INPUT", policy: "ACCEPT", k: kc}
+		}
+		p := &iptparse.Parser{Registry: translate.Registry{}, Family: famIPv4.ipt}
+		cmd, err := p.ParseCommand(iptparse.WordsFromArgs([]string{"-n", "-L", name}, "<test>"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err = m.command(cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return reads, out
+	}
+	if reads, out := list("INPUT"); !slices.Equal(reads, []string{"filter/INPUT"}) || !strings.HasPrefix(out, "Chain INPUT (policy ACCEPT)") {
+		t.Errorf("-L INPUT read %q, want INPUT's rules only; printed %q", reads, out)
+	}
+	if reads, out := list("f2b"); !slices.Equal(reads, []string{""}) || !strings.HasPrefix(out, "Chain f2b (0 references)") {
+		t.Errorf("-L f2b read %q, want every chain's rules; printed %q", reads, out)
+	}
+}
