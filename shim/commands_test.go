@@ -54,6 +54,9 @@ func TestCommandsLikeLegacy(t *testing.T) {
 		"-I INPUT -s 2.2.2.2,3.3.3.3 -j ACCEPT",
 		"-P FOO DROP", "-P INPUT BLAH", "-P INPUT DROP",
 		"-N BAR", "-E BAR FOO", "-E NOPE X", "-E BAR BAZ", "-A INPUT -j BAZ", "-E BAZ QUX",
+		// a chain with rules and none jumping to it; -X of all names
+		// the last chain that cannot go
+		"-N NE", "-A NE -j ACCEPT", "-X NE", "-X", "-F NE", "-X NE",
 		"-S NOPE", "-S INPUT 2", "-F", "-X", "-t nat -F", "-t nat -S POSTROUTING",
 	}
 	for _, c := range cmds {

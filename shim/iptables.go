@@ -455,13 +455,18 @@ func (m *model) deleteChains(table string, c *chain) error {
 	if err := m.loadRules(cs...); err != nil {
 		return err
 	}
+	// iptables tries every chain and, if any cannot go, changes
+	// nothing and names the last one's reason.
+	var err error
 	for _, x := range cs {
 		if m.referenced(x) {
-			return m.errf(1, "Too many links.")
+			err = m.errf(1, "Too many links.")
+		} else if len(x.groups) > 0 {
+			err = m.errf(1, "Directory not empty.")
 		}
-		if len(x.groups) > 0 {
-			return m.errf(1, "Directory not empty.")
-		}
+	}
+	if err != nil {
+		return err
 	}
 	for _, x := range cs {
 		m.deleteChain(x)
@@ -471,8 +476,20 @@ func (m *model) deleteChains(table string, c *chain) error {
 
 // referenced reports whether a rule jumps to chain x.
 func (m *model) referenced(x *chain) bool {
-	if x.k != nil && x.k.Use > 0 && !m.dirty {
-		return true
+	if x.k != nil && x.loaded && !m.dirty {
+		// The kernel's use count of a chain is its own rules plus the
+		// jumps to it (rules, verdict map elements): more than its
+		// rules, and something jumps there; as many, and nothing
+		// does, without reading the other chains. (It was taken for
+		// references alone: "Too many links." for a chain that only
+		// had rules, where iptables says "Directory not empty.")
+		n := 0
+		for _, g := range x.groups {
+			n += len(g.handles)
+		}
+		if int(x.k.Use) >= n {
+			return int(x.k.Use) > n
+		}
 	}
 	var all []*chain
 	for _, c := range m.chains {
