@@ -24,7 +24,11 @@ type IPSet struct {
 	Options  map[string]string
 	Elements []IPSetElem
 
-	values map[string]bool // the elements' values, for duplicates
+	// index is the position of each element's value in Elements, for
+	// duplicates and lookups (restoring a set of 50,000 was quadratic);
+	// indexed is the list it was made for.
+	index   map[string]int
+	indexed []IPSetElem
 }
 
 // IPSetElem is one "add NAME VALUE [options]".
@@ -153,15 +157,13 @@ func (f *IPSetFile) Command(words []Word) *Error {
 			return bad("%s", err)
 		}
 		value := args[1].Text
-		i := -1
-		if set.has(value) {
-			i = set.element(value)
-		}
+		i := set.element(value)
 		if cmd[0] == 'a' || cmd == "-A" || cmd == "--add" {
 			switch {
 			case i < 0:
 				set.Elements = append(set.Elements, IPSetElem{Pos: words[0].Pos, Value: value, Options: opts})
-				set.values[value] = true
+				set.index[value] = len(set.Elements) - 1
+				set.indexed = set.Elements
 			case exist: // ipset -exist add refreshes the options
 				set.Elements[i] = IPSetElem{Pos: words[0].Pos, Value: value, Options: opts}
 			default:
@@ -172,7 +174,11 @@ func (f *IPSetFile) Command(words []Word) *Error {
 		switch {
 		case i >= 0:
 			set.Elements = append(set.Elements[:i:i], set.Elements[i+1:]...)
-			delete(set.values, value)
+			delete(set.index, value)
+			for j := i; j < len(set.Elements); j++ {
+				set.index[set.Elements[j].Value] = j
+			}
+			set.indexed = set.Elements
 		case !exist:
 			return bad("element %s cannot be deleted from set %s: it's not added", value, set.Name)
 		}
@@ -188,7 +194,7 @@ func (f *IPSetFile) Command(words []Word) *Error {
 		}
 		if cmd[0] == 'f' || cmd == "-F" || cmd == "--flush" {
 			for _, s := range sets {
-				s.Elements, s.values = nil, nil
+				s.Elements, s.index, s.indexed = nil, nil, nil
 			}
 			return nil
 		}
@@ -234,24 +240,27 @@ func (f *IPSetFile) Set(name string) *IPSet {
 	return nil
 }
 
-// has reports whether the set holds an element (elements added to
-// Elements directly are indexed on first use).
-func (s *IPSet) has(value string) bool {
-	if s.values == nil || len(s.values) != len(s.Elements) {
-		s.values = make(map[string]bool, len(s.Elements))
-		for _, e := range s.Elements {
-			s.values[e.Value] = true
-		}
+// Element returns the element with that value, or nil.
+func (s *IPSet) Element(value string) *IPSetElem {
+	if i := s.element(value); i >= 0 {
+		return &s.Elements[i]
 	}
-	return s.values[value]
+	return nil
 }
 
-// element returns the index of an element, or -1.
+// element returns the index of an element, or -1. A list of Elements
+// appended to or replaced by others is indexed again on first use (an
+// element's value changed in place is not seen).
 func (s *IPSet) element(value string) int {
-	for i, e := range s.Elements {
-		if e.Value == value {
-			return i
+	if s.index == nil || len(s.indexed) != len(s.Elements) || len(s.Elements) > 0 && &s.indexed[0] != &s.Elements[0] {
+		s.index = make(map[string]int, len(s.Elements))
+		for i, e := range s.Elements {
+			s.index[e.Value] = i
 		}
+		s.indexed = s.Elements
+	}
+	if i, ok := s.index[value]; ok && s.Elements[i].Value == value {
+		return i
 	}
 	return -1
 }

@@ -36,6 +36,8 @@ func TestIPSetCommands(t *testing.T) {
 		{"add -exist refreshes", "create a hash:ip timeout 60\nadd a 1.2.3.4 timeout 5\nadd -exist a 1.2.3.4 timeout 9\n", "a hash:ip: 1.2.3.4/9\n", ""},
 		{"del", "create a hash:ip\nadd a 1.2.3.4\nadd a 1.2.3.5\ndel a 1.2.3.4\nadd a 1.2.3.4\n", "a hash:ip: 1.2.3.5 1.2.3.4\n", ""},
 		{"del missing", "create a hash:ip\ndel a 1.2.3.4\n", "a hash:ip:\n", "it's not added"},
+		{"dels move the others", "create a hash:ip timeout 60\nadd a 1.1.1.1\nadd a 1.1.1.2\nadd a 1.1.1.3\ndel a 1.1.1.1\nadd -exist a 1.1.1.3 timeout 7\ndel a 1.1.1.2\nadd a 1.1.1.2 timeout 3\nadd a 1.1.1.3\n",
+			"a hash:ip: 1.1.1.3/7 1.1.1.2/3\n", "1.1.1.3 cannot be added to set a: it's already added"},
 		{"del missing -exist", "create a hash:ip\n-! del a 1.2.3.4\n", "a hash:ip:\n", ""},
 		{"flush one", "create a hash:ip\ncreate b hash:ip\nadd a 1.1.1.1\nadd b 2.2.2.2\nflush a\n", "a hash:ip:\nb hash:ip: 2.2.2.2\n", ""},
 		{"flush all", "create a hash:ip\ncreate b hash:ip\nadd a 1.1.1.1\nadd b 2.2.2.2\n-F\n", "a hash:ip:\nb hash:ip:\n", ""},
@@ -84,5 +86,30 @@ func TestIPSetManyElements(t *testing.T) {
 	f := ParseIPSetSave("big", b.String())
 	if len(f.Errors) != 0 || len(f.Sets[0].Elements) != 200000 {
 		t.Fatalf("errors %v, %d elements", f.Errors, len(f.Sets[0].Elements))
+	}
+}
+
+// TestIPSetElement: lookups by value find elements added by commands
+// and elements put in Elements directly (the shim fills a set from the
+// kernel so), also after the list is replaced.
+func TestIPSetElement(t *testing.T) {
+	f := ParseIPSetSave("s", "create a hash:ip\nadd a 1.1.1.1\nadd a 1.1.1.2\ndel a 1.1.1.1\n")
+	s := f.Set("a")
+	if e := s.Element("1.1.1.2"); e == nil || e.Value != "1.1.1.2" {
+		t.Errorf("Element(1.1.1.2) = %v", e)
+	}
+	if e := s.Element("1.1.1.1"); e != nil {
+		t.Errorf("deleted element found: %v", e)
+	}
+	s.Elements = append(s.Elements, IPSetElem{Value: "2.2.2.2"})
+	if e := s.Element("2.2.2.2"); e == nil {
+		t.Error("an element appended to Elements is not found")
+	}
+	s.Elements = []IPSetElem{{Value: "3.3.3.3"}, {Value: "4.4.4.4"}}
+	if s.Element("1.1.1.2") != nil || s.Element("2.2.2.2") != nil || s.Element("4.4.4.4") == nil {
+		t.Error("lookups after Elements was replaced use the old list")
+	}
+	if err := f.Command(WordsFromArgs([]string{"add", "a", "4.4.4.4"}, "t")); err == nil {
+		t.Error("adding an element the replaced list has: no error")
 	}
 }

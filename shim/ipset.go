@@ -736,14 +736,7 @@ func (m *ipsetModel) elemCommand(cmd, name, arg string, args []string) error {
 }
 
 // elem returns the element with that text.
-func (s *ipset) elem(v string) *iptparse.IPSetElem {
-	for i := range s.def.Elements {
-		if s.def.Elements[i].Value == v {
-			return &s.def.Elements[i]
-		}
-	}
-	return nil
-}
+func (s *ipset) elem(v string) *iptparse.IPSetElem { return s.def.Element(v) }
 
 // elemMsgs queues adding or deleting elements of a set.
 func (m *ipsetModel) elemMsgs(s *ipset, els []iptparse.IPSetElem, del, excl bool) error {
