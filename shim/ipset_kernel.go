@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"strings"
+	"syscall"
 
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
@@ -115,6 +116,29 @@ func readElems(fam family, set string) ([]*kElem, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseElemLists(msgs)
+}
+
+// lookUpElem asks the kernel for one element of a set by the key a
+// delete message carries (the message's attributes, sent as a get). It
+// returns nil if the set has no such element.
+func lookUpElem(fam family, del emit.NLMsg) (*kElem, error) {
+	msgs, err := requestData(unix.NFT_MSG_GETSETELEM, 0, emit.FamilyByte(fam.nft), del.Data)
+	if errors.Is(err, syscall.ENOENT) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	es, err := parseElemLists(msgs)
+	if err != nil || len(es) == 0 {
+		return nil, err
+	}
+	return es[0], nil
+}
+
+// parseElemLists reads the elements of NEWSETELEM messages.
+func parseElemLists(msgs [][]byte) ([]*kElem, error) {
 	var out []*kElem
 	for _, m := range msgs {
 		ad, err := netlink.NewAttributeDecoder(m)

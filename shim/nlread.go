@@ -23,6 +23,11 @@ func request(typ uint16, flags uint16, fam byte, attrs []netlink.Attribute) ([][
 	if err != nil {
 		return nil, err
 	}
+	return requestData(typ, flags, fam, data)
+}
+
+// requestData is request with the attributes already encoded.
+func requestData(typ uint16, flags uint16, fam byte, data []byte) ([][]byte, error) {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_NETFILTER)
 	if err != nil {
 		return nil, fmt.Errorf("netlink socket: %w", err)
