@@ -504,7 +504,23 @@ func (m *model) compileNew(chains []*chain) ([]emit.NLMsg, error) {
 			msgs = append(msgs, rm...)
 		}
 	}
-	// The rules, chain by chain, in place.
+	// The rules, chain by chain, in place; the chains whose new rules
+	// bind the most anonymous sets first. Binding one makes the kernel
+	// walk every message of the transaction before it
+	// (__nft_set_trans_bind), so sets bound after 100,000 rules of other
+	// chains made a restore quadratic (13 s where iptables-nft, which
+	// keeps multiport as an xt match, takes 1.6 s). Only the order
+	// within a chain matters to the ruleset.
+	chains = slices.Clone(chains)
+	anon := map[*chain]int{}
+	for _, p := range news {
+		for _, r := range p.g.unit.Rules {
+			if nr := compiled[r]; nr != nil {
+				anon[p.c] += len(nr.Sets)
+			}
+		}
+	}
+	slices.SortStableFunc(chains, func(a, b *chain) int { return anon[b] - anon[a] })
 	for _, c := range chains {
 		groups := c.groups
 		if !c.loaded {

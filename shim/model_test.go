@@ -177,3 +177,41 @@ func TestListBuiltinReadsOneChain(t *testing.T) {
 		t.Errorf("-L f2b read %q, want every chain's rules; printed %q", reads, out)
 	}
 }
+
+// TestRulesWithSetsFirst: a commit sends the rules of the chains that
+// bind anonymous sets before the others (the kernel walks the whole
+// transaction for each set bound), keeping each chain's order.
+func TestRulesWithSetsFirst(t *testing.T) {
+	m := newModel(famIPv4)
+	m.readRules = func(byte, string, string, bool) ([]*kRule, error) {
+		t.Fatal("rules were read")
+		return nil, nil
+	}
+	p := &iptparse.Parser{Registry: translate.Registry{}, Family: famIPv4.ipt}
+	for _, line := range []string{
+		"-N A", "-A A -s 10.0.0.1 -j DROP", "-A A -s 10.0.0.2 -j DROP",
+		"-N B", "-A B -s 10.0.0.3 -j DROP", "-A B -s 10.0.0.4 -p tcp -m multiport --dports 1,2 -j DROP", "-A B -s 10.0.0.5 -j DROP",
+		"-N C", "-A C -s 10.0.0.6 -j DROP",
+	} {
+		cmd, err := p.ParseCommand(iptparse.WordsFromArgs(strings.Fields(line), "<test>"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.command(cmd); err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+	}
+	msgs, err := m.commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, msg := range msgs {
+		if msg.Type == unix.NFT_MSG_NEWRULE {
+			got = append(got, regexp.MustCompile(`10\.0\.0\.\d`).FindString(string(msg.Data)))
+		}
+	}
+	if want := []string{"10.0.0.3", "10.0.0.4", "10.0.0.5", "10.0.0.1", "10.0.0.2", "10.0.0.6"}; !slices.Equal(got, want) {
+		t.Errorf("rules sent in the order %q, want %q", got, want)
+	}
+}
