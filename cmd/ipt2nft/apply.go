@@ -317,37 +317,52 @@ func tableList(ts []kernel.TableRef) string {
 }
 
 // runDiff compares the live tables with the planned ones, both listed by
-// nft: the plan is loaded into a throwaway namespace first, so both sides
-// are normalised the same way.
+// nft: the plan is loaded into a throwaway namespace first (through
+// netlink, as apply would load it), so both sides are normalised the
+// same way. The live tables are listed meanwhile: for 100,000 rules each
+// listing takes over a second, and the diff took 6.6 s.
 func (a *applyOpts) runDiff(cmd *cobra.Command, args []string) error {
 	rs, err := a.plan(cmd, args)
 	if err != nil {
 		return err
 	}
-	var text strings.Builder
-	p := &emit.Printer{}
-	if err := p.WriteRuleset(&text, rs, emit.RulesetOptions{Replace: true}); err != nil {
+	prog, err := emit.CompileNetlink(rs)
+	if err != nil {
+		return err
+	}
+	msgs, err := prog.Messages()
+	if err != nil {
 		return err
 	}
 	var tables []kernel.TableRef
 	for _, t := range rs.Tables {
 		tables = append(tables, kernel.TableRef{Family: t.Family, Name: t.Name})
 	}
+	type listing struct {
+		tables map[kernel.TableRef]string
+		err    error
+	}
+	livec := make(chan listing, 1)
+	go func() {
+		l, err := kernel.ListTables(a.netns, tables)
+		livec <- listing{l, err}
+	}()
 	var planned map[kernel.TableRef]string
 	err = kernel.InNewNetns(func(ns string) error {
-		if _, err := kernel.Nft(ns, text.String(), "-f", "-"); err != nil {
+		if err := kernel.SendBatch(ns, msgs, nil); err != nil {
 			return fmt.Errorf("loading the plan into a throwaway namespace: %w", err)
 		}
 		planned, err = kernel.ListTables(ns, tables)
 		return err
 	})
+	lv := <-livec
 	if err != nil {
 		return err
 	}
-	live, err := kernel.ListTables(a.netns, tables)
-	if err != nil {
-		return err
+	if lv.err != nil {
+		return lv.err
 	}
+	live := lv.tables
 	var l, pl strings.Builder
 	for _, t := range tables {
 		l.WriteString(stripCounters(live[t]))
