@@ -14,7 +14,9 @@
 #   3. rules evaluated per probe packet, literal vs optimized
 #      (tools/evalcount; internal/evalcount says how it counts);
 #   4. forwarding throughput with iperf3 through a firewall namespace holding
-#      the blocklist dump: no rules, iptables-legacy, upstream's nft, ours.
+#      the blocklist dump: no rules, iptables-legacy, upstream's nft, ours;
+#   5. the iptables shim against iptables-nft, iptables-legacy and ipset:
+#      the calls fail2ban and blocklist scripts make on big tables.
 #
 # Settings (environment):
 #   BENCH_SIZES        translate sizes        (default "1000 20000 100000 1000000")
@@ -24,6 +26,9 @@
 #   BENCH_BLOCKLIST    blocklist rules for the throughput test (default 20000)
 #   BENCH_IPERF_TIME   seconds per iperf3 run (default 10)
 #   BENCH_IPERF_ROUNDS iperf3 runs per firewall, median kept (default 3)
+#   BENCH_SHIM_BANS    rules in the shim's fail2ban chain (default 20000)
+#   BENCH_SHIM_SET     addresses in the shim's ipset (default 50000)
+#   BENCH_SHIM_CALLS   timed calls per shim row, median kept (default 21)
 #   BENCH_REPORT       report file            (default bench-report.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -365,6 +370,112 @@ for v in $variants; do
 	g=$(median ${gbits[$v]})
 	label=$(case $v in none) echo "no rules" ;; legacy) echo "iptables-legacy (original)" ;; upstream) echo "upstream literal translation (nft)" ;; ours) echo "ipt2nft (nft)" ;; esac)
 	out "| $label | $g | $(awk -v a="$g" -v b="$none" 'BEGIN { printf "%.0f %%", 100 * a / b }') | $(ratio "$ours" "$g") |${gbits[$v]} |"
+done
+out ""
+
+# 5. The shim: the calls tools make ----------------------------------------------
+
+# One namespace per implementation, holding what fail2ban and blocklist
+# scripts build up: a chain of $SHIM_BANS bans jumped to from INPUT, and
+# an ipset of $SHIM_SET addresses. Then the calls they make, one process
+# each, timed one by one (median of $SHIM_CALLS): fail2ban's check before
+# a ban (-n -L INPUT), the ban (-I f2b 1), the unban (-D), an append to
+# an empty chain (the start-up of one call), ipset add and test; and the
+# restores that built the tables.
+SHIM_BANS=${BENCH_SHIM_BANS:-20000}
+SHIM_SET=${BENCH_SHIM_SET:-50000}
+SHIM_CALLS=${BENCH_SHIM_CALLS:-21}
+shimdir=$work/shim
+mkdir -p "$shimdir"
+for n in iptables iptables-restore ipset; do ln -s "$IPT" "$shimdir/$n"; done
+awk -v n="$SHIM_BANS" 'BEGIN {
+	print "*filter"; print ":f2b - [0:0]"; print ":empty - [0:0]"
+	print "-A INPUT -p tcp -m multiport --dports 22 -j f2b"
+	for (i = 1; i <= n; i++) printf "-A f2b -s 10.%d.%d.%d/32 -j REJECT --reject-with icmp-port-unreachable\n", int(i / 62500), int(i / 250) % 250, i % 250 + 1
+	print "COMMIT" }' >"$work/f2b.rules"
+awk -v n="$SHIM_SET" 'BEGIN {
+	print "create bl hash:ip family inet hashsize 1024 maxelem 1000000"
+	for (i = 1; i <= n; i++) printf "add bl 11.%d.%d.%d\n", int(i / 62500), int(i / 250) % 250, i % 250 + 1 }' >"$work/ipset.restore"
+
+# percall NS CALL: median milliseconds of SHIM_CALLS runs of CALL in NS,
+# each with %N replaced by the run's number (1, 2, ...). A shell in the
+# namespace runs them, so that "ip netns exec" is not timed.
+percall() {
+	local ns=$1 call=${2//%N/\$i}
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	ip netns exec "$ns" bash -c 'for i in $(seq '"$SHIM_CALLS"'); do
+		s=$EPOCHREALTIME; '"$call"' >/dev/null 2>&1; e=$EPOCHREALTIME
+		echo "$s $e"
+	done' | awk '{ printf "%.1f\n", ($2 - $1) * 1000 }' | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+}
+
+# onetime NS CMD < FILE: seconds.
+onetime() {
+	local ns=$1 t0 t1
+	shift
+	t0=$(now)
+	ip netns exec "$ns" "$@" >/dev/null
+	t1=$(now)
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'
+}
+
+out "### The iptables shim: calls fail2ban, Docker and blocklist scripts make ($SHIM_BANS bans in one chain, an ipset of $SHIM_SET addresses; median of $SHIM_CALLS calls, ms per call)"
+out ""
+out "| call | ipt2nft shim | iptables-nft | iptables-legacy | iptables-nft ÷ shim |"
+out "|---|---:|---:|---:|---:|"
+declare -A shimns
+for side in shim nft legacy; do
+	newns
+	shimns[$side]=$NS
+done
+ipt_of() { case $1 in shim) echo "$shimdir/iptables" ;; nft) echo iptables-nft ;; legacy) echo iptables-legacy ;; esac; }
+declare -A restored
+for side in shim nft legacy; do
+	restored[$side]=$(onetime "${shimns[$side]}" "$(ipt_of "$side")-restore" "$work/f2b.rules" <"$work/f2b.rules")
+done
+out "| restore of the bans (seconds) | ${restored[shim]} | ${restored[nft]} | ${restored[legacy]} | $(ratio "${restored[nft]}" "${restored[shim]}") |"
+calls=(
+	"fail2ban's check: -n -L INPUT|-n -L INPUT"
+	"ban: -I f2b 1 -s ADDR -j REJECT|-I f2b 1 -s 192.0.2.%N -j REJECT --reject-with icmp-port-unreachable"
+	"unban: -D f2b -s ADDR -j REJECT|-D f2b -s 192.0.2.%N -j REJECT --reject-with icmp-port-unreachable"
+	"-A of an empty chain|-A empty -s 198.51.100.%N -j ACCEPT"
+)
+for c in "${calls[@]}"; do
+	row="| ${c%%|*} |"
+	declare -A ms=()
+	for side in shim nft legacy; do
+		ms[$side]=$(percall "${shimns[$side]}" "$(ipt_of "$side") ${c#*|}")
+		row="$row ${ms[$side]} |"
+	done
+	out "$row $(ratio "${ms[nft]}" "${ms[shim]}") |"
+done
+out ""
+out "| ipset call | ipt2nft shim | ipset | ipset ÷ shim |"
+out "|---|---:|---:|---:|"
+declare -A setns
+for side in shim ipset; do
+	newns
+	setns[$side]=$NS
+done
+set_of() { case $1 in shim) echo "$shimdir/ipset" ;; ipset) echo ipset ;; esac; }
+declare -A setrestored
+for side in shim ipset; do
+	setrestored[$side]=$(onetime "${setns[$side]}" "$(set_of "$side")" -f "$work/ipset.restore" restore)
+done
+out "| restore of the set (seconds) | ${setrestored[shim]} | ${setrestored[ipset]} | $(ratio "${setrestored[ipset]}" "${setrestored[shim]}") |"
+setcalls=(
+	"add ADDR|add bl 192.0.2.%N"
+	"test ADDR|test bl 192.0.2.%N"
+	"del ADDR|del bl 192.0.2.%N"
+)
+for c in "${setcalls[@]}"; do
+	row="| ${c%%|*} |"
+	declare -A ms=()
+	for side in shim ipset; do
+		ms[$side]=$(percall "${setns[$side]}" "$(set_of "$side") ${c#*|}")
+		row="$row ${ms[$side]} |"
+	done
+	out "$row $(ratio "${ms[ipset]}" "${ms[shim]}") |"
 done
 out ""
 out "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
