@@ -94,6 +94,7 @@ func (l *nativeLayout) declareAux(fam iptparse.Family, table string, ch *ir.Chai
 	if k, taken := l.nftNames[fam][ch.Name]; taken {
 		if c := l.chains[k]; c != nil && isAuxKey(k) && len(c.Rules) == 0 {
 			c.Rules = ch.Rules
+			delete(l.byKey, c)
 		}
 		return
 	}

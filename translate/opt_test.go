@@ -402,6 +402,106 @@ func TestInsertOrder(t *testing.T) {
 	}
 }
 
+// TestDeleteFindsTheFirst: -D by specification deletes the first rule
+// that is the same, through the rules' index (deleteRule), in random runs
+// of appends, inserts, replacements, deletions by number and by
+// specification (of rules there once, twice, or not at all) and
+// flushes, with comments and other counters on some rules. The chains
+// must equal a plain list model, and every -D of an absent rule must be
+// reported.
+func TestDeleteFindsTheFirst(t *testing.T) {
+	r := rand.New(rand.NewPCG(56, 78))
+	for round := range 80 {
+		type rule struct {
+			port    int
+			comment string
+		}
+		var model []rule
+		var lines []string
+		misses := 0
+		pick := func() rule {
+			x := rule{port: 1000 + r.IntN(6)}
+			if r.IntN(4) == 0 {
+				x.comment = "c"
+			}
+			return x
+		}
+		spec := func(x rule) string {
+			s := fmt.Sprintf("-p tcp --dport %d", x.port)
+			if x.comment != "" {
+				s += " -m comment --comment " + x.comment
+			}
+			return s + " -j ACCEPT"
+		}
+		for range 30 + r.IntN(120) {
+			n := len(model)
+			x := pick()
+			switch op := r.IntN(12); {
+			case op < 4:
+				counters := ""
+				if r.IntN(3) == 0 {
+					counters = fmt.Sprintf("-c %d %d ", r.IntN(9), r.IntN(900))
+				}
+				lines = append(lines, "-A INPUT "+counters+spec(x))
+				model = append(model, x)
+			case op < 5:
+				lines = append(lines, "-I INPUT "+spec(x))
+				model = append([]rule{x}, model...)
+			case op < 6:
+				at := 1 + r.IntN(n+1)
+				lines = append(lines, fmt.Sprintf("-I INPUT %d %s", at, spec(x)))
+				model = slices.Insert(model, at-1, x)
+			case op < 7 && n > 0:
+				at := 1 + r.IntN(n)
+				lines = append(lines, fmt.Sprintf("-R INPUT %d %s", at, spec(x)))
+				model[at-1] = x
+			case op < 8 && n > 0:
+				at := 1 + r.IntN(n)
+				lines = append(lines, fmt.Sprintf("-D INPUT %d", at))
+				model = slices.Delete(model, at-1, at)
+			case op < 11:
+				lines = append(lines, "-D INPUT "+spec(x))
+				if i := slices.Index(model, x); i >= 0 {
+					model = slices.Delete(model, i, i+1)
+				} else {
+					misses++
+				}
+			case r.IntN(5) == 0:
+				lines = append(lines, "-F INPUT")
+				model = nil
+			}
+		}
+		src := "*filter\n:INPUT ACCEPT [0:0]\n" + strings.Join(lines, "\n") + "\nCOMMIT\n"
+		f := iptparse.ParseFile("d.rules", src, Registry{}, iptparse.FamilyIPv4)
+		tr := New(Options{})
+		tr.AddFile(f)
+		var got []rule
+		for _, c := range tr.Ruleset().Tables[0].Chains {
+			for _, rl := range c.Rules {
+				for _, st := range rl.Stmts {
+					if m, ok := st.(*ir.Match); ok {
+						if p, ok := m.Right.(*ir.Integer); ok && p.Value >= 1000 {
+							got = append(got, rule{int(p.Value), rl.Comment})
+						}
+					}
+				}
+			}
+		}
+		if !slices.Equal(got, model) {
+			t.Fatalf("round %d:\n got %v\nwant %v\n%s", round, got, model, src)
+		}
+		bad := 0
+		for _, d := range tr.Diags() {
+			if strings.Contains(d.Msg, "Bad rule") {
+				bad++
+			}
+		}
+		if bad != misses {
+			t.Fatalf("round %d: %d deletions reported missing, want %d\n%s", round, bad, misses, src)
+		}
+	}
+}
+
 // TestSameRuleAsDeepEqual compares sameRule with the comparison it
 // replaced (reflect.DeepEqual of the statements with every counter made
 // the same) on every pair of a varied set of translated rules, some
