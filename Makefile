@@ -5,8 +5,13 @@ PREFIX ?= /usr/local
 
 .PHONY: build test install bench bench-go lint fuzz
 
+# A static binary (no cgo): the shim is started once per iptables call
+# (Docker and fail2ban make hundreds), and a dynamically linked one
+# spends 0.8 ms of its 4 ms loading libc and setting up cgo. What cgo
+# would add: user names resolved through NSS (LDAP) in the shim's -L of
+# owner matches; /etc/passwd is read instead.
 build:
-	$(GO) build -o $(BIN) ./cmd/ipt2nft
+	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/ipt2nft
 
 # All tests. Kernel tests need root and create (and delete) their own
 # network namespaces; they skip with a message otherwise.

@@ -72,7 +72,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "building..." >&2
-go build -o "$work/ipt2nft" ./cmd/ipt2nft
+CGO_ENABLED=0 go build -o "$work/ipt2nft" ./cmd/ipt2nft # as make build
 go build -o "$work/gen" ./tools/gen
 go build -o "$work/evalcount" ./tools/evalcount
 IPT=$work/ipt2nft

@@ -49,7 +49,9 @@ func Binary(t testing.TB) string {
 			return
 		}
 		binPath = filepath.Join(dir, "ipt2nft")
+		// Built as make build builds it (static, see the Makefile).
 		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/ipt2nft")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		cmd.Dir = RepoRoot()
 		out, err := cmd.CombinedOutput()
 		if err != nil {
