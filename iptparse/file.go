@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -89,8 +90,8 @@ func (f *File) Errors() []*Error {
 }
 
 var (
-	countersRe = regexp.MustCompile(`^\[(\d+):(\d+)\]\s*`)
-	ruleOpRe   = regexp.MustCompile(`(^|\s)(-[AIR]|--append|--insert|--replace)(\s|$)`)
+	countersRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\[(\d+):(\d+)\]\s*`) })
+	ruleOpRe   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(^|\s)(-[AIR]|--append|--insert|--replace)(\s|$)`) })
 )
 
 // DetectFormat tells a save file from a list of commands: save files have
@@ -116,10 +117,6 @@ func DetectFormat(src string) Format {
 	}
 	return FormatSave
 }
-
-// v6Hints are signs that a save file or command list is IPv6.
-var v6Hints = regexp.MustCompile(`(?m)(ip6tables|\s(-s|-d|--source|--destination|--src|--dst)\s+!?\s*[0-9a-fA-F]*:[0-9a-fA-F:.]*(/\d+)?(\s|$)|\s-p\s+(ipv6-icmp|icmpv6|58)\b|--icmpv6-type|-m\s+(icmp6|hl|rt|frag|hbh|dst|mh|ipv6header|eui64|ah6)\b|icmp6-|\s-j\s+(HL|DNPT|SNPT)\b)`)
-var v4Hints = regexp.MustCompile(`(?m)(iptables-save|\s(-s|-d|--source|--destination|--src|--dst)\s+!?\s*\d+\.\d+\.\d+\.\d+|\s-p\s+icmp\b|--icmp-type|icmp-[a-z]+-unreachable|--reject-with\s+icmp-|-j\s+(TTL|ECN|CLUSTERIP|ULOG)\b|-m\s+(ttl|realm)\b)`)
 
 // DetectFamily guesses whether an input is IPv6. It counts signs of either
 // family; an explicit "ip6tables-save" header or command name decides.
@@ -238,7 +235,7 @@ func (f *File) badLine(pos Pos, text string, err error) *BadLine {
 		// a line without words ("[0:0]" alone) has no word to point at
 		e.Pos = pos
 	}
-	return &BadLine{Pos: pos, Text: text, Err: e, IsRule: ruleOpRe.MatchString(text)}
+	return &BadLine{Pos: pos, Text: text, Err: e, IsRule: ruleOpRe().MatchString(text)}
 }
 
 // entry is a line of a save file after the scan: an item, or a rule still
@@ -495,7 +492,9 @@ func countersOf(m []string) *Counters {
 
 // programRe recognises the command name of an iptables command line,
 // possibly with a path, sudo, or a prompt before it.
-var programRe = regexp.MustCompile(`^(?:sudo\s+(?:-\S+\s+)*)?((?:/[\w.-]+)*/)?(ip6?tables(?:-legacy|-nft)?)$`)
+var programRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:sudo\s+(?:-\S+\s+)*)?((?:/[\w.-]+)*/)?(ip6?tables(?:-legacy|-nft)?)$`)
+})
 
 // ProgramFamily tells the family from a command name, or FamilyAny.
 func ProgramFamily(prog string) Family {
@@ -535,7 +534,7 @@ func parseCommands(f *File, src string, reg Registry) {
 		}
 		prog := words[0].Text
 		fam := ProgramFamily(prog)
-		if fam == FamilyAny || !programRe.MatchString(prog) {
+		if fam == FamilyAny || !programRe().MatchString(prog) {
 			f.Warnings = append(f.Warnings, Warning{Pos: pos, Msg: fmt.Sprintf("not an iptables command, ignored: %s", t)})
 			continue
 		}

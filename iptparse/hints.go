@@ -9,7 +9,8 @@ import (
 // of v6Hints and v4Hints, as len(re.FindAllStringIndex(src, -1)) would.
 // Running those regular expressions over a dump of 100,000 rules takes
 // longer than parsing it, so the matches are found by the hand-written
-// matchers below instead; the expressions remain the specification, and
+// matchers below instead; the expressions remain the specification (in
+// hints_test.go, so that no run compiles them), and
 // TestHintMatchers and FuzzHintCount check that both count the same.
 
 // hintCount counts the leftmost-first, non-overlapping matches of a hint

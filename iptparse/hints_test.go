@@ -9,6 +9,14 @@ import (
 	"testing"
 )
 
+// v6Hints and v4Hints are the signs of either family, as patterns:
+// the specification v6HintAt and v4HintAt are checked against (the
+// hand-written matchers are what DetectFamily uses).
+var (
+	v6Hints = regexp.MustCompile(`(?m)(ip6tables|\s(-s|-d|--source|--destination|--src|--dst)\s+!?\s*[0-9a-fA-F]*:[0-9a-fA-F:.]*(/\d+)?(\s|$)|\s-p\s+(ipv6-icmp|icmpv6|58)\b|--icmpv6-type|-m\s+(icmp6|hl|rt|frag|hbh|dst|mh|ipv6header|eui64|ah6)\b|icmp6-|\s-j\s+(HL|DNPT|SNPT)\b)`)
+	v4Hints = regexp.MustCompile(`(?m)(iptables-save|\s(-s|-d|--source|--destination|--src|--dst)\s+!?\s*\d+\.\d+\.\d+\.\d+|\s-p\s+icmp\b|--icmp-type|icmp-[a-z]+-unreachable|--reject-with\s+icmp-|-j\s+(TTL|ECN|CLUSTERIP|ULOG)\b|-m\s+(ttl|realm)\b)`)
+)
+
 // hintVocabulary is made of the words the hint patterns look for, their
 // near misses, and blanks of every kind \s knows.
 var hintVocabulary = []string{

@@ -31,7 +31,7 @@ func TestLeadingCounters(t *testing.T) {
 	for _, s := range []string{"[1:2] -A", "[1:2]-A", "[12:345]\t\t-A", "[:2] x", "[1:] x", "[1:2", "[1:2]", "[a:2] x", "[1:2:3] x",
 		"[18446744073709551615:1] x", "[99999999999999999999:1] x", "[1:2] \v x", "[1:2]\n x", "[", "", "x[1:2]"} {
 		c, n, ok := leadingCounters(s)
-		m := countersRe.FindStringSubmatch(s)
+		m := countersRe().FindStringSubmatch(s)
 		if ok != (m != nil) {
 			t.Errorf("%q: ok %v, the pattern says %v", s, ok, m != nil)
 			continue

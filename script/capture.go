@@ -55,7 +55,7 @@ func infoOnly(args []string) bool {
 func (s *session) refusal(ctx context.Context, what string, args []string) string {
 	m := ""
 	for _, a := range args {
-		if mm := markerRe.FindString(a); mm != "" {
+		if mm := markerRe().FindString(a); mm != "" {
 			m = mm
 			break
 		}
@@ -117,7 +117,7 @@ func (s *session) iptables(ctx context.Context, args []string, skip int) error {
 	}
 	if marked {
 		call.Refused = true
-		isRule := ruleOp.MatchString(joined)
+		isRule := ruleOp().MatchString(joined)
 		if isRule {
 			call.Rules = 1
 		}
@@ -141,7 +141,7 @@ func (s *session) iptables(ctx context.Context, args []string, skip int) error {
 	p := &iptparse.Parser{Registry: s.opt.Registry, Family: fam}
 	cmd, err := p.ParseCommand(words)
 	if err != nil {
-		isRule := ruleOp.MatchString(joined)
+		isRule := ruleOp().MatchString(joined)
 		if cmd != nil && cmd.Op != iptparse.OpNone {
 			isRule = cmd.Op.AddsRule()
 		}
@@ -237,7 +237,7 @@ func (s *session) restore(ctx context.Context, args []string, skip int) error {
 		s.warn(cmdPos, "iptables-restore --test only checks its input; not translated")
 		return nil
 	}
-	if strings.TrimSpace(markerRe.ReplaceAllString(content, "")) == "" && hasMarker(content) {
+	if strings.TrimSpace(markerRe().ReplaceAllString(content, "")) == "" && hasMarker(content) {
 		s.badRestore(fam, cmdPos, src, s.refusal(ctx, "the input of iptables-restore", []string{content}))
 		return nil
 	}
@@ -265,7 +265,7 @@ func (s *session) restore(ctx context.Context, args []string, skip int) error {
 			continue
 		}
 		text := s.pretty(lines[l-1])
-		f.Items[i] = &iptparse.BadLine{Pos: it.Position(), Text: text, IsRule: ruleOp.MatchString(" " + lines[l-1] + " "),
+		f.Items[i] = &iptparse.BadLine{Pos: it.Position(), Text: text, IsRule: ruleOp().MatchString(" " + lines[l-1] + " "),
 			Err: &iptparse.Error{Pos: it.Position(), Msg: s.refusal(ctx, "this line", []string{lines[l-1]})}}
 	}
 	for _, it := range f.Items {

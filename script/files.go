@@ -170,11 +170,11 @@ func stripRedir(p string) (int, string) {
 	if !strings.HasPrefix(p, markerPrefix+"redir:") {
 		return -1, p
 	}
-	m := markerRe.FindStringIndex(p)
+	m := markerRe().FindStringIndex(p)
 	if m == nil || m[0] != 0 {
 		return -1, p
 	}
-	sm := markerRe.FindStringSubmatch(p)
+	sm := markerRe().FindStringSubmatch(p)
 	id, _ := strconv.Atoi(sm[2])
 	return id, p[m[1]:]
 }
@@ -206,7 +206,7 @@ func (s *session) openHandler(ctx context.Context, name string, flag int, perm o
 		}
 		// reading a process substitution or a file with an unknown name:
 		// the reader gets the marker
-		return memReader{strings.NewReader(strings.Join(markerRe.FindAllString(p, -1), " ") + "\n")}, nil
+		return memReader{strings.NewReader(strings.Join(markerRe().FindAllString(p, -1), " ") + "\n")}, nil
 	}
 	abs := absPath(hc.Dir, p)
 	if devices[abs] {

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"mvdan.cc/sh/v3/interp"
 	"mvdan.cc/sh/v3/syntax"
@@ -29,16 +30,16 @@ const (
 const maxDepth = 100
 
 var (
-	reIptables = regexp.MustCompile(`^ip6?tables(-legacy|-nft)?$`)
-	reRestore  = regexp.MustCompile(`^ip6?tables(-legacy|-nft)?-restore$`)
-	reSave     = regexp.MustCompile(`^ip6?tables(-legacy|-nft)?-save$`)
-	reShell    = regexp.MustCompile(`^(ba|da|a|k|z)?sh$`)
+	reIptables = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^ip6?tables(-legacy|-nft)?$`) })
+	reRestore  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^ip6?tables(-legacy|-nft)?-restore$`) })
+	reSave     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^ip6?tables(-legacy|-nft)?-save$`) })
+	reShell    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(ba|da|a|k|z)?sh$`) })
 )
 
 // firewallTools are the programs whose calls are captured (and which
 // "exist" when a script looks for them).
 func firewallTool(base string) bool {
-	return reIptables.MatchString(base) || reRestore.MatchString(base) || reSave.MatchString(base) ||
+	return reIptables().MatchString(base) || reRestore().MatchString(base) || reSave().MatchString(base) ||
 		base == "ipset" || base == "modprobe" || base == "xtables-multi" || base == "xtables-legacy-multi" || base == "xtables-nft-multi"
 }
 
@@ -146,11 +147,11 @@ func (s *session) execHandler(ctx context.Context, args []string) error {
 	switch {
 	case hasMarker(prog):
 		return s.unknownProgram(ctx, args, skip)
-	case reIptables.MatchString(base):
+	case reIptables().MatchString(base):
 		return s.iptables(ctx, args, skip)
-	case reRestore.MatchString(base):
+	case reRestore().MatchString(base):
 		return s.restore(ctx, args, skip)
-	case reSave.MatchString(base):
+	case reSave().MatchString(base):
 		return s.unknown(ctx, args[skip:], "it reads the live ruleset")
 	case base == "ipset":
 		return s.ipset(ctx, args, skip)
@@ -161,7 +162,7 @@ func (s *session) execHandler(ctx context.Context, args []string) error {
 		return s.which(ctx, args[skip+1:], "which")
 	case base == "cat":
 		return s.cat(ctx, args[skip:])
-	case reShell.MatchString(base):
+	case reShell().MatchString(base):
 		return s.shell(ctx, args[skip:])
 	}
 	if done, err := s.emulate(ctx, args[skip:]); done {
@@ -349,7 +350,7 @@ func (s *session) isShellScript(abs string) bool {
 		return false
 	}
 	first, _, _ := strings.Cut(data, "\n")
-	return shebangRe.MatchString(first)
+	return shebangRe().MatchString(first)
 }
 
 // which answers which/command -v/type from what the script can know:
@@ -516,7 +517,7 @@ func (s *session) unknown(ctx context.Context, args []string, why string) error 
 	var ids []string
 	if hc.Stdin != nil && s.ownInput(ctx) {
 		in, _ := readAll(ctx, hc.Stdin)
-		for _, m := range markerRe.FindAllString(in, 8) {
+		for _, m := range markerRe().FindAllString(in, 8) {
 			if !strings.Contains(m, ":redir:") {
 				ids = append(ids, m)
 			}
@@ -569,17 +570,17 @@ func (s *session) ownInput(ctx context.Context) bool {
 // a refused one, so that the rule is reported.
 func (s *session) unknownProgram(ctx context.Context, args []string, skip int) error {
 	line := strings.Join(args[skip+1:], " ")
-	if len(args) > skip+1 && strings.HasPrefix(args[skip+1], "-") && ruleOp.MatchString(" "+line+" ") {
+	if len(args) > skip+1 && strings.HasPrefix(args[skip+1], "-") && ruleOp().MatchString(" "+line+" ") {
 		return s.iptables(ctx, args, skip)
 	}
 	return s.unknown(ctx, args, "")
 }
 
-var ruleOp = regexp.MustCompile(`\s(-[AIR]|--append|--insert|--replace)\s`)
+var ruleOp = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\s(-[AIR]|--append|--insert|--replace)\s`) })
 
 // describe explains a value holding markers: which command's output it is.
 func (s *session) describe(v string) string {
-	m := markerRe.FindStringSubmatch(v)
+	m := markerRe().FindStringSubmatch(v)
 	if m == nil {
 		return "the output of a command that was not run"
 	}
@@ -603,8 +604,8 @@ func (s *session) describe(v string) string {
 
 // pretty replaces markers in a text by what they stand for.
 func (s *session) pretty(t string) string {
-	return markerRe.ReplaceAllStringFunc(t, func(m string) string {
-		sm := markerRe.FindStringSubmatch(m)
+	return markerRe().ReplaceAllStringFunc(t, func(m string) string {
+		sm := markerRe().FindStringSubmatch(m)
 		id, _ := strconv.Atoi(sm[2])
 		s.mu.Lock()
 		defer s.mu.Unlock()

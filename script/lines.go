@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"mvdan.cc/sh/v3/syntax"
 
@@ -13,14 +14,20 @@ import (
 )
 
 var (
-	shebangRe = regexp.MustCompile(`^#!\s*\S*/(env\s+(-\S+\s+)*)?(ba|da|a|k|z)?sh(\s|$)`)
+	shebangRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^#!\s*\S*/(env\s+(-\S+\s+)*)?(ba|da|a|k|z)?sh(\s|$)`)
+	})
 	// promptRe matches a shell prompt at the start of a transcript line:
 	// root@host:~# , user@host:/etc$ , [root@host ~]#
-	promptRe = regexp.MustCompile(`^(\[[\w.-]+@[\w.-]+[^\]]*\][#$]|[\w.-]+@[\w.-]+(:[^\s#$]*)?[#$]) ?`)
+	promptRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(\[[\w.-]+@[\w.-]+[^\]]*\][#$]|[\w.-]+@[\w.-]+(:[^\s#$]*)?[#$]) ?`)
+	})
 	// dollarPromptRe is the bare "$ " prompt of documentation.
-	dollarPromptRe = regexp.MustCompile(`^\$ +`)
-	wgHookRe       = regexp.MustCompile(`(?i)^\s*(PreUp|PostUp|PreDown|PostDown)\s*=\s*(.*)$`)
-	plainLineRe    = regexp.MustCompile(`^(sudo\s+)?(\S*/)?ip6?tables(-legacy|-nft)?\s`)
+	dollarPromptRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\$ +`) })
+	wgHookRe       = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)^\s*(PreUp|PostUp|PreDown|PostDown)\s*=\s*(.*)$`)
+	})
+	plainLineRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(sudo\s+)?(\S*/)?ip6?tables(-legacy|-nft)?\s`) })
 )
 
 // Detect tells what kind of script an input is, or KindNone for a save
@@ -28,7 +35,7 @@ var (
 // shell would expand), which iptparse.ParseFile reads directly.
 func Detect(name, src string) Kind {
 	first, _, _ := strings.Cut(src, "\n")
-	if shebangRe.MatchString(first) {
+	if shebangRe().MatchString(first) {
 		return KindShell
 	}
 	hooks, prompts, dollars := 0, 0, 0
@@ -40,13 +47,13 @@ func Detect(name, src string) Kind {
 	for l := range strings.Lines(src) {
 		l = strings.TrimSuffix(l, "\n")
 		switch {
-		case maybeHook(l) && wgHookRe.MatchString(l):
+		case maybeHook(l) && wgHookRe().MatchString(l):
 			hooks++
 		case strings.TrimSpace(l) == "[Interface]":
 			iface = true
-		case strings.IndexByte(l, '@') >= 0 && promptRe.MatchString(l):
+		case strings.IndexByte(l, '@') >= 0 && promptRe().MatchString(l):
 			prompts++
-		case strings.HasPrefix(l, "$") && dollarPromptRe.MatchString(l):
+		case strings.HasPrefix(l, "$") && dollarPromptRe().MatchString(l):
 			dollars++
 		}
 	}
@@ -81,7 +88,7 @@ func Detect(name, src string) Kind {
 		if t == "" || strings.HasPrefix(t, "#") {
 			continue
 		}
-		if !plainLineRe.MatchString(t+" ") || strings.ContainsAny(t, "$`") || strings.HasSuffix(t, "\\") {
+		if !plainLineRe().MatchString(t+" ") || strings.ContainsAny(t, "$`") || strings.HasSuffix(t, "\\") {
 			return KindShell
 		}
 	}
@@ -110,9 +117,9 @@ func transcriptLines(src string) []cmdLine {
 	var out []cmdLine
 	for i := 0; i < len(lines); i++ {
 		l := strings.TrimRight(lines[i], "\r")
-		m := promptRe.FindString(l)
+		m := promptRe().FindString(l)
 		if m == "" {
-			m = dollarPromptRe.FindString(l)
+			m = dollarPromptRe().FindString(l)
 		}
 		if m == "" {
 			continue
@@ -154,7 +161,7 @@ func (s *session) wireGuardLines(src string) []cmdLine {
 	warnedIface := false
 	for i, l := range strings.Split(src, "\n") {
 		l = strings.TrimRight(l, "\r")
-		m := wgHookRe.FindStringSubmatchIndex(l)
+		m := wgHookRe().FindStringSubmatchIndex(l)
 		if m == nil {
 			continue
 		}
@@ -237,7 +244,7 @@ func (s *session) lineSyntaxError(u *unit, l cmdLine, err error) {
 		msg = pe.Text
 	}
 	text := oneLine(l.text)
-	if ruleOp.MatchString(" " + text + " ") {
+	if ruleOp().MatchString(" " + text + " ") {
 		bad := &iptparse.BadLine{Pos: pos, Text: text, IsRule: true,
 			Err: &iptparse.Error{Pos: pos, Msg: "shell syntax error: " + msg}}
 		s.addItem(iptparse.FamilyIPv4, bad)

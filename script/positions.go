@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"mvdan.cc/sh/v3/interp"
 	"mvdan.cc/sh/v3/syntax"
@@ -19,7 +20,7 @@ import (
 // position), a process substitution that was not run (proc).
 const markerPrefix = "@@ipt2nft:"
 
-var markerRe = regexp.MustCompile(`@@ipt2nft:(out|redir|proc):(\d+)@@`)
+var markerRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`@@ipt2nft:(out|redir|proc):(\d+)@@`) })
 
 func marker(kind string, id int) string { return fmt.Sprintf("%s%s:%d@@", markerPrefix, kind, id) }
 

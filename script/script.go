@@ -227,10 +227,10 @@ func (u *unit) text(n syntax.Node) string {
 	return oneLine(u.src[a:b])
 }
 
-var continuation = regexp.MustCompile(`\\\n\s*`)
+var continuation = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\\\n\s*`) })
 
 func oneLine(s string) string {
-	s = continuation.ReplaceAllString(s, " ")
+	s = continuation().ReplaceAllString(s, " ")
 	return strings.Join(strings.Fields(s), " ")
 }
 

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
@@ -183,11 +184,13 @@ func (l *nativeLayout) nftName(k chainKey, pos iptparse.Pos) string {
 	return name
 }
 
-var reservedRe = regexp.MustCompile(`^(input|forward|output|(nat|mangle|raw|security)_.*)$`)
+var reservedRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(input|forward|output|(nat|mangle|raw|security)_.*)$`)
+})
 
 // reservedName reports whether a filter user chain name would clash with
 // a name the layout gives to other chains.
-func reservedName(name string) bool { return reservedRe.MatchString(name) }
+func reservedName(name string) bool { return reservedRe().MatchString(name) }
 
 // bareName turns a name into one nft reads without quotes.
 func bareName(name string) string {
@@ -267,21 +270,23 @@ func (l *nativeLayout) noteJumps(fam iptparse.Family, table string, cmd *iptpars
 	}
 }
 
-var chainOfBadLine = regexp.MustCompile(`(?:^|\s)(?:-[AIR]|--append|--insert|--replace)\s+(\S+)`)
-var tableOfBadLine = regexp.MustCompile(`(?:^|\s)(?:-t|--table)\s+(\S+)`)
+var chainOfBadLine = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?:^|\s)(?:-[AIR]|--append|--insert|--replace)\s+(\S+)`)
+})
+var tableOfBadLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?:^|\s)(?:-t|--table)\s+(\S+)`) })
 
 // badLine keeps a line that failed to parse in the output, as a comment
 // where its rule would have been.
 func (l *nativeLayout) badLine(b *iptparse.BadLine) {
 	r := &ir.Rule{Source: strings.TrimSpace(b.Text), Origin: []iptparse.Pos{b.Pos},
 		Untranslated: &ir.Untranslated{Pos: b.Err.Pos, Reason: "error: " + b.Err.Msg}}
-	m := chainOfBadLine.FindStringSubmatch(b.Text)
+	m := chainOfBadLine().FindStringSubmatch(b.Text)
 	if m == nil {
 		l.loose = append(l.loose, r)
 		return
 	}
 	table := "filter"
-	if t := tableOfBadLine.FindStringSubmatch(b.Text); t != nil && knownTable(t[1]) {
+	if t := tableOfBadLine().FindStringSubmatch(b.Text); t != nil && knownTable(t[1]) {
 		table = t[1]
 	}
 	if l.t.curTable != "" {

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -50,7 +51,7 @@ type netns struct {
 // ipt2nft-vPID-RANDOM-{a,b,w}.
 const nsPrefix = "ipt2nft-v"
 
-var staleRe = regexp.MustCompile(`^ipt2nft-v([0-9]+)-[0-9a-f]{8}-[abw]$`)
+var staleRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^ipt2nft-v([0-9]+)-[0-9a-f]{8}-[abw]$`) })
 
 // reapStale deletes namespaces of the harness whose process is gone (a
 // test run that was killed cannot clean up after itself).
@@ -60,7 +61,7 @@ func reapStale() {
 		return
 	}
 	for _, e := range ents {
-		m := staleRe.FindStringSubmatch(e.Name())
+		m := staleRe().FindStringSubmatch(e.Name())
 		if m == nil {
 			continue
 		}

@@ -384,7 +384,7 @@ func (a *applyOpts) runDiff(cmd *cobra.Command, args []string) error {
 // stripCounters drops packet and byte counts and element expiry times:
 // they are live data, not part of the ruleset.
 func stripCounters(s string) string {
-	return counterRE.ReplaceAllStringFunc(s, func(m string) string {
+	return counterRE().ReplaceAllStringFunc(s, func(m string) string {
 		if strings.HasPrefix(m, "counter") {
 			return "counter"
 		}

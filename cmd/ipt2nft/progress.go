@@ -6,11 +6,12 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 
 	"golang.org/x/term"
 )
 
-var counterRE = regexp.MustCompile(`counter packets \d+ bytes \d+| expires [0-9dhms]+`)
+var counterRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`counter packets \d+ bytes \d+| expires [0-9dhms]+`) })
 
 // progress draws a bar on a terminal for large applies; it is silent
 // when stderr is not a terminal or the batch is small.
