@@ -190,7 +190,7 @@ func TestRulesWithSetsFirst(t *testing.T) {
 	p := &iptparse.Parser{Registry: translate.Registry{}, Family: famIPv4.ipt}
 	for _, line := range []string{
 		"-N A", "-A A -s 10.0.0.1 -j DROP", "-A A -s 10.0.0.2 -j DROP",
-		"-N B", "-A B -s 10.0.0.3 -j DROP", "-A B -s 10.0.0.4 -p tcp -m multiport --dports 1,2 -j DROP", "-A B -s 10.0.0.5 -j DROP",
+		"-N B", "-A B -s 10.0.0.3 -j DROP", "-A B -s 10.0.0.4 -p tcp -m multiport --dports 1,3 -j DROP", "-A B -s 10.0.0.5 -j DROP",
 		"-N C", "-A C -s 10.0.0.6 -j DROP",
 	} {
 		cmd, err := p.ParseCommand(iptparse.WordsFromArgs(strings.Fields(line), "<test>"))

@@ -8,9 +8,19 @@ import (
 
 func TestXlateMultiport(t *testing.T) {
 	cases := []matchCase{
+		// A list that covers one range is that range, outside exact mode.
 		{"-A INPUT -p tcp -m multiport --dports 80,81 -j ACCEPT",
 			"add rule ip filter INPUT ip protocol tcp tcp dport { 80, 81 } counter accept",
-			"ip protocol tcp tcp dport { 80, 81 } counter accept"},
+			"ip protocol tcp tcp dport 80-81 counter accept"},
+		{"-A INPUT -p tcp -m multiport --dports 80,82 -j ACCEPT",
+			"add rule ip filter INPUT ip protocol tcp tcp dport { 80, 82 } counter accept",
+			"ip protocol tcp tcp dport { 80, 82 } counter accept"},
+		{"-A INPUT -p tcp -m multiport ! --dports 139,137,138,137 -j DROP",
+			"add rule ip filter INPUT ip protocol tcp tcp dport != { 139, 137, 138, 137 } counter drop",
+			"ip protocol tcp tcp dport != 137-139 counter drop"},
+		{"-A INPUT -p tcp -m multiport --sports 1:5,3:9,10 -j ACCEPT",
+			"add rule ip filter INPUT ip protocol tcp tcp sport { 1-5, 3-9, 10 } counter accept",
+			"ip protocol tcp tcp sport 1-10 counter accept"},
 		{"-A INPUT -p tcp -m multiport --dports 80:88 -j ACCEPT",
 			"add rule ip filter INPUT ip protocol tcp tcp dport 80-88 counter accept",
 			"ip protocol tcp tcp dport 80-88 counter accept"},
@@ -33,13 +43,13 @@ func TestXlateMultiport(t *testing.T) {
 			"ip protocol sctp sctp dport { 22, 80, 1000-2000 } counter drop"},
 		{"-A INPUT -p udplite -m multiport --source-ports 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15",
 			"add rule ip filter INPUT ip protocol udplite udplite sport { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 } counter",
-			"ip protocol udplite udplite sport { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 } counter"},
+			"ip protocol udplite udplite sport 1-15 counter"},
 		// A range takes two of the 15 slots.
 		{"-A INPUT -p tcp -m multiport --dports 1,2,3,4,5,6,7,8,9,10,11,12,13,14:15", "",
-			"ip protocol tcp tcp dport { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14-15 } counter"},
+			"ip protocol tcp tcp dport 1-15 counter"},
 		{"-A INPUT -p dccp -m multiport --dports 1:2,3:4",
 			"add rule ip filter INPUT ip protocol dccp dccp dport { 1-2, 3-4 } counter",
-			"ip protocol dccp dccp dport { 1-2, 3-4 } counter"},
+			"ip protocol dccp dccp dport 1-4 counter"},
 	}
 	bad := []badCase{
 		{"-A INPUT -m multiport --dports 80", DiagError, "multiport needs `-p tcp'"},
