@@ -1,6 +1,7 @@
 package shim
 
 import (
+	"encoding/binary"
 	"regexp"
 	"slices"
 	"strconv"
@@ -213,5 +214,46 @@ func TestRulesWithSetsFirst(t *testing.T) {
 	}
 	if want := []string{"10.0.0.3", "10.0.0.4", "10.0.0.5", "10.0.0.1", "10.0.0.2", "10.0.0.6"}; !slices.Equal(got, want) {
 		t.Errorf("rules sent in the order %q, want %q", got, want)
+	}
+}
+
+// TestParseRule reads a rule message built with netlink.AttributeEncoder
+// (the library parseRule replaced): table, chain, handle, userdata and
+// the first counter's values; a cut message is an error, not a panic.
+func TestParseRule(t *testing.T) {
+	enc := netlink.NewAttributeEncoder()
+	enc.ByteOrder = binary.BigEndian
+	enc.String(unix.NFTA_RULE_TABLE, "ipt2nft_shim")
+	enc.String(unix.NFTA_RULE_CHAIN, "filter/INPUT")
+	enc.Uint64(unix.NFTA_RULE_HANDLE, 42)
+	enc.Bytes(unix.NFTA_RULE_USERDATA, []byte("spec"))
+	enc.Nested(unix.NFTA_RULE_EXPRESSIONS, func(ne *netlink.AttributeEncoder) error {
+		for i, name := range []string{"payload", "counter", "counter"} {
+			ne.Nested(unix.NFTA_LIST_ELEM, func(ee *netlink.AttributeEncoder) error {
+				ee.String(unix.NFTA_EXPR_NAME, name)
+				ee.Nested(unix.NFTA_EXPR_DATA, func(de *netlink.AttributeEncoder) error {
+					de.ByteOrder = binary.BigEndian
+					de.Uint64(unix.NFTA_COUNTER_BYTES, uint64(300+i))
+					de.Uint64(unix.NFTA_COUNTER_PACKETS, uint64(5+i))
+					return nil
+				})
+				return nil
+			})
+		}
+		return nil
+	})
+	b, err := enc.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, tbl, err := parseRule(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tbl != "ipt2nft_shim" || r.Chain != "filter/INPUT" || r.Handle != 42 || string(r.UserData) != "spec" || !r.Counter || r.Packets != 6 || r.Bytes != 301 {
+		t.Errorf("parsed %q %+v", tbl, *r)
+	}
+	if _, _, err := parseRule(b[:len(b)-3]); err == nil {
+		t.Error("a message cut in its last attribute: no error")
 	}
 }

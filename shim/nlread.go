@@ -1,6 +1,7 @@
 package shim
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -58,26 +59,30 @@ func requestData(typ uint16, flags uint16, fam byte, data []byte) ([][]byte, err
 			}
 			return nil, fmt.Errorf("netlink receive: %w", err)
 		}
-		msgs, err := syscall.ParseNetlinkMessage(rb[:n])
-		if err != nil {
-			return nil, fmt.Errorf("netlink receive: %w", err)
-		}
-		for _, m := range msgs {
-			switch m.Header.Type {
+		// One copy of what was received; the answers are slices of it.
+		b := append([]byte(nil), rb[:n]...)
+		for len(b) >= unix.SizeofNlMsghdr {
+			l := int(binary.NativeEndian.Uint32(b))
+			if l < unix.SizeofNlMsghdr || l > len(b) {
+				return nil, fmt.Errorf("netlink receive: message of %d bytes in %d", l, len(b))
+			}
+			typ, data := binary.NativeEndian.Uint16(b[4:]), b[unix.SizeofNlMsghdr:l]
+			b = b[min((l+unix.NLMSG_ALIGNTO-1)&^(unix.NLMSG_ALIGNTO-1), len(b)):]
+			switch typ {
 			case unix.NLMSG_DONE:
 				return out, nil
 			case unix.NLMSG_ERROR:
-				if len(m.Data) >= 4 {
-					if e := -int32(binary.NativeEndian.Uint32(m.Data[:4])); e != 0 {
+				if len(data) >= 4 {
+					if e := -int32(binary.NativeEndian.Uint32(data[:4])); e != 0 {
 						return out, syscall.Errno(e)
 					}
 				}
 				return out, nil
 			}
-			if len(m.Data) < 4 {
+			if len(data) < 4 {
 				continue
 			}
-			out = append(out, append([]byte(nil), m.Data[4:]...))
+			out = append(out, data[4:])
 			if flags&unix.NLM_F_DUMP == 0 {
 				return out, nil
 			}
@@ -180,56 +185,86 @@ func readRules(fam byte, table, chain string, reset bool) ([]*kRule, error) {
 	return out, nil
 }
 
+// parseRule reads a rule message: its table, chain, handle, userdata
+// and first counter. It walks the attributes in place (nlAttrs): the
+// shim reads every rule of a chain for -D, -C, -S and -L, and decoding
+// 20,000 rules through netlink.AttributeDecoder allocated for every
+// nesting level.
 func parseRule(m []byte) (*kRule, string, error) {
-	ad, err := netlink.NewAttributeDecoder(m)
-	if err != nil {
-		return nil, "", err
-	}
 	r := &kRule{}
 	tbl := ""
-	for ad.Next() {
-		switch ad.Type() {
+	err := nlAttrs(m, func(typ uint16, data []byte) error {
+		switch typ {
 		case unix.NFTA_RULE_TABLE:
-			tbl = ad.String()
+			tbl = nlString(data)
 		case unix.NFTA_RULE_CHAIN:
-			r.Chain = ad.String()
+			r.Chain = nlString(data)
 		case unix.NFTA_RULE_HANDLE:
-			r.Handle = binary.BigEndian.Uint64(ad.Bytes())
+			if len(data) < 8 {
+				return errShortAttr
+			}
+			r.Handle = binary.BigEndian.Uint64(data)
 		case unix.NFTA_RULE_USERDATA:
-			r.UserData = append([]byte(nil), ad.Bytes()...)
+			r.UserData = append([]byte(nil), data...)
 		case unix.NFTA_RULE_EXPRESSIONS:
-			ad.Nested(func(nd *netlink.AttributeDecoder) error {
-				for nd.Next() {
-					nd.Nested(func(ed *netlink.AttributeDecoder) error {
-						name := ""
-						for ed.Next() {
-							switch ed.Type() {
-							case unix.NFTA_EXPR_NAME:
-								name = ed.String()
-							case unix.NFTA_EXPR_DATA:
-								if name != "counter" || r.Counter {
-									continue
-								}
-								r.Counter = true
-								ed.Nested(func(cd *netlink.AttributeDecoder) error {
-									for cd.Next() {
-										switch cd.Type() {
-										case unix.NFTA_COUNTER_BYTES:
-											r.Bytes = binary.BigEndian.Uint64(cd.Bytes())
-										case unix.NFTA_COUNTER_PACKETS:
-											r.Packets = binary.BigEndian.Uint64(cd.Bytes())
-										}
-									}
-									return nil
-								})
-							}
-						}
-						return nil
-					})
+			return nlAttrs(data, func(_ uint16, elem []byte) error {
+				if r.Counter {
+					return nil
 				}
-				return nil
+				name := ""
+				return nlAttrs(elem, func(typ uint16, data []byte) error {
+					switch typ {
+					case unix.NFTA_EXPR_NAME:
+						name = nlString(data)
+					case unix.NFTA_EXPR_DATA:
+						if name != "counter" || r.Counter {
+							return nil
+						}
+						r.Counter = true
+						return nlAttrs(data, func(typ uint16, v []byte) error {
+							if len(v) < 8 {
+								return nil
+							}
+							switch typ {
+							case unix.NFTA_COUNTER_BYTES:
+								r.Bytes = binary.BigEndian.Uint64(v)
+							case unix.NFTA_COUNTER_PACKETS:
+								r.Packets = binary.BigEndian.Uint64(v)
+							}
+							return nil
+						})
+					}
+					return nil
+				})
 			})
 		}
+		return nil
+	})
+	return r, tbl, err
+}
+
+var errShortAttr = errors.New("netlink: attribute too short")
+
+// nlAttrs calls fn for each netlink attribute in b, with its type
+// (without the nested and byte-order flags) and payload.
+func nlAttrs(b []byte, fn func(typ uint16, data []byte) error) error {
+	for len(b) >= 4 {
+		l := int(binary.NativeEndian.Uint16(b))
+		if l < 4 || l > len(b) {
+			return errShortAttr
+		}
+		if err := fn(binary.NativeEndian.Uint16(b[2:])&^(unix.NLA_F_NESTED|unix.NLA_F_NET_BYTEORDER), b[4:l]); err != nil {
+			return err
+		}
+		b = b[min((l+3)&^3, len(b)):]
 	}
-	return r, tbl, ad.Err()
+	return nil
+}
+
+// nlString is a NUL-terminated string attribute.
+func nlString(b []byte) string {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
 }
