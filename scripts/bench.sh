@@ -429,25 +429,47 @@ for side in shim nft legacy; do
 	shimns[$side]=$NS
 done
 ipt_of() { case $1 in shim) echo "$shimdir/iptables" ;; nft) echo iptables-nft ;; legacy) echo iptables-legacy ;; esac; }
-declare -A restored
-for side in shim nft legacy; do
-	restored[$side]=$(onetime "${shimns[$side]}" "$(ipt_of "$side")-restore" "$work/f2b.rules" <"$work/f2b.rules")
-done
-out "| restore of the bans (seconds) | ${restored[shim]} | ${restored[nft]} | ${restored[legacy]} | $(ratio "${restored[nft]}" "${restored[shim]}") |"
+restore_of() { echo "$(ipt_of "$1")-restore $work/f2b.rules"; }
+# oncerow NAMESPACES TOOL REF LABEL SIDE...: one row of seconds for one
+# run of TOOL's command on each side, and REF's time divided by the shim's.
+oncerow() {
+	local -n nss=$1
+	local tool=$2 ref=$3 label=$4 side row
+	shift 4
+	local -A secs=()
+	row="| $label |"
+	for side in "$@"; do
+		# shellcheck disable=SC2046 # the command is words
+		secs[$side]=$(onetime "${nss[$side]}" $($tool "$side"))
+		row="$row ${secs[$side]} |"
+	done
+	out "$row $(ratio "${secs[$ref]}" "${secs[shim]}") |"
+}
+oncerow shimns restore_of nft "restore of the bans (seconds)" shim nft legacy
 calls=(
 	"fail2ban's check: -n -L INPUT|-n -L INPUT"
 	"ban: -I f2b 1 -s ADDR -j REJECT|-I f2b 1 -s 192.0.2.%N -j REJECT --reject-with icmp-port-unreachable"
 	"unban: -D f2b -s ADDR -j REJECT|-D f2b -s 192.0.2.%N -j REJECT --reject-with icmp-port-unreachable"
 	"-A of an empty chain|-A empty -s 198.51.100.%N -j ACCEPT"
 )
-for c in "${calls[@]}"; do
+# callrow NAMESPACES TOOL REF "label|call" SIDE...: one row of median
+# milliseconds per call for each side (NAMESPACES: the name of an array
+# of namespaces by side; TOOL: the function naming a side's program),
+# and REF's time divided by the shim's.
+callrow() {
+	local -n nss=$1
+	local tool=$2 ref=$3 c=$4 side row
+	shift 4
+	local -A ms=()
 	row="| ${c%%|*} |"
-	declare -A ms=()
-	for side in shim nft legacy; do
-		ms[$side]=$(percall "${shimns[$side]}" "$(ipt_of "$side") ${c#*|}")
+	for side in "$@"; do
+		ms[$side]=$(percall "${nss[$side]}" "$($tool "$side") ${c#*|}")
 		row="$row ${ms[$side]} |"
 	done
-	out "$row $(ratio "${ms[nft]}" "${ms[shim]}") |"
+	out "$row $(ratio "${ms[$ref]}" "${ms[shim]}") |"
+}
+for c in "${calls[@]}"; do
+	callrow shimns ipt_of nft "$c" shim nft legacy
 done
 out ""
 out "| ipset call | ipt2nft shim | ipset | ipset ÷ shim |"
@@ -458,24 +480,15 @@ for side in shim ipset; do
 	setns[$side]=$NS
 done
 set_of() { case $1 in shim) echo "$shimdir/ipset" ;; ipset) echo ipset ;; esac; }
-declare -A setrestored
-for side in shim ipset; do
-	setrestored[$side]=$(onetime "${setns[$side]}" "$(set_of "$side")" -f "$work/ipset.restore" restore)
-done
-out "| restore of the set (seconds) | ${setrestored[shim]} | ${setrestored[ipset]} | $(ratio "${setrestored[ipset]}" "${setrestored[shim]}") |"
+setrestore_of() { echo "$(set_of "$1") -f $work/ipset.restore restore"; }
+oncerow setns setrestore_of ipset "restore of the set (seconds)" shim ipset
 setcalls=(
 	"add ADDR|add bl 192.0.2.%N"
 	"test ADDR|test bl 192.0.2.%N"
 	"del ADDR|del bl 192.0.2.%N"
 )
 for c in "${setcalls[@]}"; do
-	row="| ${c%%|*} |"
-	declare -A ms=()
-	for side in shim ipset; do
-		ms[$side]=$(percall "${setns[$side]}" "$(set_of "$side") ${c#*|}")
-		row="$row ${ms[$side]} |"
-	done
-	out "$row $(ratio "${ms[ipset]}" "${ms[shim]}") |"
+	callrow setns set_of ipset "$c" shim ipset
 done
 out ""
 out "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."

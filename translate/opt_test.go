@@ -340,6 +340,34 @@ func TestSourcesOfOneCommand(t *testing.T) {
 	}
 }
 
+// filterTable translates lines as the rules of a *filter table that
+// declares the given built-in chains, and returns the source too.
+func filterTable(name string, lines []string, chains ...string) (*Translator, string) {
+	var b strings.Builder
+	b.WriteString("*filter\n")
+	for _, c := range chains {
+		b.WriteString(":" + c + " ACCEPT [0:0]\n")
+	}
+	b.WriteString(strings.Join(lines, "\n") + "\nCOMMIT\n")
+	tr := New(Options{})
+	tr.AddFile(iptparse.ParseFile(name, b.String(), Registry{}, iptparse.FamilyIPv4))
+	return tr, b.String()
+}
+
+// markerPorts are the numbers from 1000 up a rule's matches compare with:
+// the random tests mark their rules with ports.
+func markerPorts(r *ir.Rule) []int {
+	var ports []int
+	for _, s := range r.Stmts {
+		if m, ok := s.(*ir.Match); ok {
+			if p, ok := m.Right.(*ir.Integer); ok && p.Value >= 1000 {
+				ports = append(ports, int(p.Value))
+			}
+		}
+	}
+	return ports
+}
+
 // TestInsertOrder runs random appends, inserts (at the head and
 // elsewhere), replacements, deletions and flushes on two chains and
 // compares the translated chains with a plain list model: inserts at the
@@ -379,20 +407,11 @@ func TestInsertOrder(t *testing.T) {
 				model[chain] = nil
 			}
 		}
-		src := "*filter\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n" + strings.Join(lines, "\n") + "\nCOMMIT\n"
-		f := iptparse.ParseFile("o.rules", src, Registry{}, iptparse.FamilyIPv4)
-		tr := New(Options{})
-		tr.AddFile(f)
+		tr, src := filterTable("o.rules", lines, "INPUT", "OUTPUT")
 		for _, c := range tr.Ruleset().Tables[0].Chains {
 			var got []int
 			for _, rule := range c.Rules {
-				for _, s := range rule.Stmts {
-					if m, ok := s.(*ir.Match); ok {
-						if p, ok := m.Right.(*ir.Integer); ok && p.Value >= 1000 {
-							got = append(got, int(p.Value))
-						}
-					}
-				}
+				got = append(got, markerPorts(rule)...)
 			}
 			want := model[strings.ToUpper(c.Name)]
 			if !slices.Equal(got, want) {
@@ -471,19 +490,12 @@ func TestDeleteFindsTheFirst(t *testing.T) {
 				model = nil
 			}
 		}
-		src := "*filter\n:INPUT ACCEPT [0:0]\n" + strings.Join(lines, "\n") + "\nCOMMIT\n"
-		f := iptparse.ParseFile("d.rules", src, Registry{}, iptparse.FamilyIPv4)
-		tr := New(Options{})
-		tr.AddFile(f)
+		tr, src := filterTable("d.rules", lines, "INPUT")
 		var got []rule
 		for _, c := range tr.Ruleset().Tables[0].Chains {
 			for _, rl := range c.Rules {
-				for _, st := range rl.Stmts {
-					if m, ok := st.(*ir.Match); ok {
-						if p, ok := m.Right.(*ir.Integer); ok && p.Value >= 1000 {
-							got = append(got, rule{int(p.Value), rl.Comment})
-						}
-					}
+				for _, p := range markerPorts(rl) {
+					got = append(got, rule{p, rl.Comment})
 				}
 			}
 		}
@@ -608,10 +620,7 @@ func TestChainOrder(t *testing.T) {
 				}
 			}
 		}
-		src := "*filter\n:INPUT ACCEPT [0:0]\n" + strings.Join(lines, "\n") + "\nCOMMIT\n"
-		f := iptparse.ParseFile("c.rules", src, Registry{}, iptparse.FamilyIPv4)
-		tr := New(Options{})
-		tr.AddFile(f)
+		tr, src := filterTable("c.rules", lines, "INPUT")
 		var got []string
 		for _, c := range tr.Ruleset().Tables[0].Chains {
 			if c.Hook == nil {
