@@ -409,14 +409,33 @@ percall() {
 	done' | awk '{ printf "%.1f\n", ($2 - $1) * 1000 }' | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
 }
 
-# onetime NS CMD < FILE: seconds.
+# onetime NS CMD: seconds of one run of CMD (words) in NS.
 onetime() {
-	local ns=$1 t0 t1
-	shift
+	local t0 t1
 	t0=$(now)
-	ip netns exec "$ns" "$@" >/dev/null
+	# shellcheck disable=SC2086 # the command is words
+	ip netns exec "$1" $2 >/dev/null
 	t1=$(now)
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'
+}
+
+# sidesrow HOW NAMESPACES TOOL REF "label|args" SIDE...: a row with, for
+# each side, HOW (onetime: seconds of one run; percall: median ms per
+# call) of the side's program (TOOL names it) with args, in the side's
+# namespace (NAMESPACES: the name of an array of them by side), and REF's
+# figure divided by the shim's.
+sidesrow() {
+	local how=$1 tool=$3 ref=$4 c=$5 side row prog
+	local -n nss=$2
+	shift 5
+	local -A v=()
+	row="| ${c%%|*} |"
+	for side in "$@"; do
+		prog=$($tool "$side")
+		v[$side]=$($how "${nss[$side]}" "$prog ${c#*|}")
+		row="$row ${v[$side]} |"
+	done
+	out "$row $(ratio "${v[$ref]}" "${v[shim]}") |"
 }
 
 out "### The iptables shim: calls fail2ban, Docker and blocklist scripts make ($SHIM_BANS bans in one chain, an ipset of $SHIM_SET addresses; median of $SHIM_CALLS calls, ms per call)"
@@ -429,47 +448,16 @@ for side in shim nft legacy; do
 	shimns[$side]=$NS
 done
 ipt_of() { case $1 in shim) echo "$shimdir/iptables" ;; nft) echo iptables-nft ;; legacy) echo iptables-legacy ;; esac; }
-restore_of() { echo "$(ipt_of "$1")-restore $work/f2b.rules"; }
-# oncerow NAMESPACES TOOL REF LABEL SIDE...: one row of seconds for one
-# run of TOOL's command on each side, and REF's time divided by the shim's.
-oncerow() {
-	local -n nss=$1
-	local tool=$2 ref=$3 label=$4 side row
-	shift 4
-	local -A secs=()
-	row="| $label |"
-	for side in "$@"; do
-		# shellcheck disable=SC2046 # the command is words
-		secs[$side]=$(onetime "${nss[$side]}" $($tool "$side"))
-		row="$row ${secs[$side]} |"
-	done
-	out "$row $(ratio "${secs[$ref]}" "${secs[shim]}") |"
-}
-oncerow shimns restore_of nft "restore of the bans (seconds)" shim nft legacy
+iptrestore_of() { echo "$(ipt_of "$1")-restore"; }
+sidesrow onetime shimns iptrestore_of nft "restore of the bans (seconds)|$work/f2b.rules" shim nft legacy
 calls=(
 	"fail2ban's check: -n -L INPUT|-n -L INPUT"
 	"ban: -I f2b 1 -s ADDR -j REJECT|-I f2b 1 -s 192.0.2.%N -j REJECT --reject-with icmp-port-unreachable"
 	"unban: -D f2b -s ADDR -j REJECT|-D f2b -s 192.0.2.%N -j REJECT --reject-with icmp-port-unreachable"
 	"-A of an empty chain|-A empty -s 198.51.100.%N -j ACCEPT"
 )
-# callrow NAMESPACES TOOL REF "label|call" SIDE...: one row of median
-# milliseconds per call for each side (NAMESPACES: the name of an array
-# of namespaces by side; TOOL: the function naming a side's program),
-# and REF's time divided by the shim's.
-callrow() {
-	local -n nss=$1
-	local tool=$2 ref=$3 c=$4 side row
-	shift 4
-	local -A ms=()
-	row="| ${c%%|*} |"
-	for side in "$@"; do
-		ms[$side]=$(percall "${nss[$side]}" "$($tool "$side") ${c#*|}")
-		row="$row ${ms[$side]} |"
-	done
-	out "$row $(ratio "${ms[$ref]}" "${ms[shim]}") |"
-}
 for c in "${calls[@]}"; do
-	callrow shimns ipt_of nft "$c" shim nft legacy
+	sidesrow percall shimns ipt_of nft "$c" shim nft legacy
 done
 out ""
 out "| ipset call | ipt2nft shim | ipset | ipset ÷ shim |"
@@ -480,15 +468,14 @@ for side in shim ipset; do
 	setns[$side]=$NS
 done
 set_of() { case $1 in shim) echo "$shimdir/ipset" ;; ipset) echo ipset ;; esac; }
-setrestore_of() { echo "$(set_of "$1") -f $work/ipset.restore restore"; }
-oncerow setns setrestore_of ipset "restore of the set (seconds)" shim ipset
+sidesrow onetime setns set_of ipset "restore of the set (seconds)|-f $work/ipset.restore restore" shim ipset
 setcalls=(
 	"add ADDR|add bl 192.0.2.%N"
 	"test ADDR|test bl 192.0.2.%N"
 	"del ADDR|del bl 192.0.2.%N"
 )
 for c in "${setcalls[@]}"; do
-	callrow setns set_of ipset "$c" shim ipset
+	sidesrow percall setns set_of ipset "$c" shim ipset
 done
 out ""
 out "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
