@@ -1,6 +1,11 @@
 package translate
 
-import "github.com/ipt2nft/ipt2nft/ir"
+import (
+	"cmp"
+	"slices"
+
+	"github.com/ipt2nft/ipt2nft/ir"
+)
 
 // Dependency clean-up: "ip protocol tcp tcp dport 22" is "tcp dport 22",
 // because nft adds the protocol check for a tcp header field itself.
@@ -98,12 +103,68 @@ func flattenSingletons(r *ir.Rule) {
 		if !ok {
 			continue
 		}
-		if set, ok := m.Right.(*ir.SetLit); ok && len(set.Elems) == 1 {
+		set, ok := m.Right.(*ir.SetLit)
+		if !ok {
+			continue
+		}
+		if len(set.Elems) == 1 {
 			if _, isElem := set.Elems[0].(*ir.Elem); !isElem {
 				m.Right = set.Elems[0]
 			}
+		} else if v, ok := oneIntRange(set.Elems); ok && (m.Op == ir.CmpEq || m.Op == ir.CmpNe) {
+			m.Right = v
 		}
 	}
+}
+
+// oneIntRange is the range numbers and number ranges cover, when they
+// cover one without a gap ("tcp dport { 20, 21 }" is "tcp dport 20-21"),
+// written like the first of them. Elements with a comment or a counter
+// keep the set.
+func oneIntRange(elems []ir.Expr) (ir.Expr, bool) {
+	type span struct{ lo, hi uint64 }
+	var spans []span
+	var like *ir.Integer
+	for _, e := range elems {
+		var lo, hi *ir.Integer
+		switch e := e.(type) {
+		case *ir.Integer:
+			lo, hi = e, e
+		case *ir.Range:
+			l, ok1 := e.Lo.(*ir.Integer)
+			h, ok2 := e.Hi.(*ir.Integer)
+			if !ok1 || !ok2 {
+				return nil, false
+			}
+			lo, hi = l, h
+		default:
+			return nil, false
+		}
+		if lo == nil || hi == nil || lo.Value > hi.Value {
+			return nil, false
+		}
+		if like == nil {
+			like = lo
+		}
+		if lo.Base != like.Base || lo.Width != like.Width || hi.Base != like.Base || hi.Width != like.Width {
+			return nil, false
+		}
+		spans = append(spans, span{lo.Value, hi.Value})
+	}
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.lo, b.lo) })
+	cur := spans[0]
+	for _, s := range spans[1:] {
+		if cur.hi != ^uint64(0) && s.lo > cur.hi+1 {
+			return nil, false
+		}
+		cur.hi = max(cur.hi, s.hi)
+	}
+	lo, hi := *like, *like
+	lo.Value, hi.Value = cur.lo, cur.hi
+	if cur.lo == cur.hi {
+		return &lo, true
+	}
+	return &ir.Range{Lo: &lo, Hi: &hi}, true
 }
 
 // dropPlainCounter removes a counter without values, unless counting is

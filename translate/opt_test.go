@@ -632,3 +632,49 @@ func TestChainOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestOneIntRange: sets of numbers and number ranges that cover one
+// range without a gap become that range, written like their first
+// element; anything else stays a set.
+func TestOneIntRange(t *testing.T) {
+	hex := func(v uint64) *ir.Integer { return &ir.Integer{Value: v, Base: 16} }
+	top := ^uint64(0)
+	cases := []struct {
+		elems []ir.Expr
+		want  string // "" for no range
+	}{
+		{[]ir.Expr{ir.Int(20), ir.Int(21)}, "20-21"},
+		{[]ir.Expr{ir.Int(21), ir.Int(20), ir.Int(22)}, "20-22"},
+		{[]ir.Expr{ir.Int(20), ir.Int(21), ir.Int(25)}, ""},
+		{[]ir.Expr{ir.IntRange(1, 5), ir.IntRange(3, 9), ir.Int(10)}, "1-10"},
+		{[]ir.Expr{ir.Int(5), ir.Int(5)}, "5"},
+		{[]ir.Expr{hex(0x64), hex(0x65)}, "0x64-0x65"},
+		{[]ir.Expr{hex(0x64), ir.Int(0x65)}, ""},
+		{[]ir.Expr{ir.Int(top - 1), ir.Int(top), ir.IntRange(top-3, top-2)}, fmt.Sprintf("%d-%d", top-3, top)},
+		{[]ir.Expr{ir.Int(top), ir.Int(0)}, ""},
+		{[]ir.Expr{&ir.Elem{Key: ir.Int(1), Comment: "c"}, ir.Int(2)}, ""},
+		{[]ir.Expr{&ir.Symbol{Name: "tcp"}, ir.Int(7)}, ""},
+	}
+	p := &emit.Printer{}
+	for _, c := range cases {
+		got := ""
+		if v, ok := oneIntRange(c.elems); ok {
+			got = p.Expr(v)
+		}
+		if got != c.want {
+			t.Errorf("%s: %q, want %q", p.Expr(&ir.SetLit{Elems: c.elems}), got, c.want)
+		}
+	}
+	// Only equality (and inequality) with the set becomes a range.
+	r := &ir.Rule{Stmts: []ir.Stmt{
+		ir.Cmp(&ir.Payload{Proto: "tcp", Field: "dport"}, ir.CmpNe, &ir.SetLit{Elems: []ir.Expr{ir.Int(1), ir.Int(2)}}),
+		ir.Cmp(&ir.Payload{Proto: "tcp", Field: "sport"}, ir.CmpLt, &ir.SetLit{Elems: []ir.Expr{ir.Int(1), ir.Int(2)}}),
+	}}
+	flattenSingletons(r)
+	if _, ok := r.Stmts[0].(*ir.Match).Right.(*ir.Range); !ok {
+		t.Errorf("!= { 1, 2 } stays %s", p.Expr(r.Stmts[0].(*ir.Match).Right))
+	}
+	if _, ok := r.Stmts[1].(*ir.Match).Right.(*ir.SetLit); !ok {
+		t.Errorf("< { 1, 2 } became %s", p.Expr(r.Stmts[1].(*ir.Match).Right))
+	}
+}
