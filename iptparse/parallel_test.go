@@ -135,3 +135,24 @@ func TestParallelParseCorpus(t *testing.T) {
 		}
 	}
 }
+
+// TestParseSaveFileFuncStreams: ParseSaveFileFunc hands on, in order, the
+// items ParseSaveFile keeps, on several cores and on one.
+func TestParseSaveFileFuncStreams(t *testing.T) {
+	src := mixedSaveFile()
+	whole := iptparse.ParseSaveFile("s", src, translate.Registry{}, iptparse.FamilyIPv4)
+	for _, procs := range []int{runtime.GOMAXPROCS(0), 1} {
+		prev := runtime.GOMAXPROCS(procs)
+		var items []iptparse.Item
+		iptparse.ParseSaveFileFunc("s", src, translate.Registry{}, iptparse.FamilyIPv4, func(it iptparse.Item) { items = append(items, it) })
+		runtime.GOMAXPROCS(prev)
+		if len(items) != len(whole.Items) || len(items) < 3000 {
+			t.Fatalf("%d procs: %d items, ParseSaveFile %d", procs, len(items), len(whole.Items))
+		}
+		for i := range items {
+			if !reflect.DeepEqual(items[i], whole.Items[i]) {
+				t.Fatalf("%d procs: item %d: %#v, ParseSaveFile %#v", procs, i, items[i], whole.Items[i])
+			}
+		}
+	}
+}

@@ -180,72 +180,80 @@ func isNumber(s string) bool {
 
 // restore applies an iptables-restore input to the model.
 func (m *model) restore(t Tool, name, src string, o restoreOpts) error {
-	f := iptparse.ParseSaveFile(name, src, translate.Registry{}, m.fam.ipt)
+	var failed error
+	skip := false // in a table other than --table's
+	iptparse.ParseSaveFileFunc(name, src, translate.Registry{}, m.fam.ipt, func(it iptparse.Item) {
+		if failed == nil {
+			failed = m.restoreItem(t, it, o, &skip)
+		}
+	})
+	return failed
+}
+
+// restoreItem applies one line of an iptables-restore input.
+func (m *model) restoreItem(t Tool, it iptparse.Item, o restoreOpts, skip *bool) error {
 	lineErr := func(pos iptparse.Pos, msg string) error {
 		return &exitErr{1, fmt.Sprintf("%s: line %d failed: %s", t.Name, pos.Line, msg)}
 	}
-	skip := false
-	for _, it := range f.Items {
-		switch it := it.(type) {
-		case *iptparse.BadLine:
-			return &exitErr{2, fmt.Sprintf("%s v%s (ipt2nft): %s\nError occurred at line: %d\nTry `%s -h' or '%s --help' for more information.", t.Name, Version, parseMsg(it.Err), it.Pos.Line, t.Name, t.Name)}
-		case *iptparse.TableHeader:
-			skip = o.table != "" && it.Name != o.table
-			if skip {
-				continue
-			}
-			if !knownTable(it.Name) {
-				return &exitErr{1, fmt.Sprintf("%s v%s (ipt2nft): can't initialize %s table `%s': Table does not exist (do you need to insmod?)\nError occurred at line: %d", t.Name, Version, m.fam.prog, it.Name, it.Pos.Line)}
-			}
-			if !o.noflush {
-				for _, c := range m.tableChains(it.Name) {
-					if err := m.flush(c); err != nil {
-						return err
-					}
-					if !c.builtin {
-						m.deleteChain(c)
-					}
-				}
-			}
-			m.ensureTable(it.Name)
-		case *iptparse.ChainDecl:
-			if skip {
-				continue
-			}
-			c := m.chain(it.Table, it.Name)
-			switch {
-			case isBuiltin(it.Table, it.Name):
-				if it.Policy != "-" && c.policy != it.Policy {
-					c.policy = it.Policy
-					c.newPolicy = c.k != nil
-					m.dirty = true
-				}
-			case it.Policy != "-":
-				return lineErr(it.Pos, fmt.Sprintf("Can't set policy `%s' on `%s' line %d: Bad built-in chain name", it.Policy, it.Name, it.Pos.Line))
-			case c != nil:
+	switch it := it.(type) {
+	case *iptparse.BadLine:
+		return &exitErr{2, fmt.Sprintf("%s v%s (ipt2nft): %s\nError occurred at line: %d\nTry `%s -h' or '%s --help' for more information.", t.Name, Version, parseMsg(it.Err), it.Pos.Line, t.Name, t.Name)}
+	case *iptparse.TableHeader:
+		*skip = o.table != "" && it.Name != o.table
+		if *skip {
+			return nil
+		}
+		if !knownTable(it.Name) {
+			return &exitErr{1, fmt.Sprintf("%s v%s (ipt2nft): can't initialize %s table `%s': Table does not exist (do you need to insmod?)\nError occurred at line: %d", t.Name, Version, m.fam.prog, it.Name, it.Pos.Line)}
+		}
+		if !o.noflush {
+			for _, c := range m.tableChains(it.Name) {
 				if err := m.flush(c); err != nil {
 					return err
 				}
-			default:
-				m.newUserChain(it.Table, it.Name)
+				if !c.builtin {
+					m.deleteChain(c)
+				}
 			}
-		case *iptparse.CommandLine:
-			if skip {
-				continue
+		}
+		m.ensureTable(it.Name)
+	case *iptparse.ChainDecl:
+		if *skip {
+			return nil
+		}
+		c := m.chain(it.Table, it.Name)
+		switch {
+		case isBuiltin(it.Table, it.Name):
+			if it.Policy != "-" && c.policy != it.Policy {
+				c.policy = it.Policy
+				c.newPolicy = c.k != nil
+				m.dirty = true
 			}
-			cmd := it.Command
-			if !o.counters {
-				cmd.Counters = nil
+		case it.Policy != "-":
+			return lineErr(it.Pos, fmt.Sprintf("Can't set policy `%s' on `%s' line %d: Bad built-in chain name", it.Policy, it.Name, it.Pos.Line))
+		case c != nil:
+			if err := m.flush(c); err != nil {
+				return err
 			}
-			switch cmd.Op {
-			case iptparse.OpList, iptparse.OpListRules:
-				return lineErr(cmd.Pos, "-L and -S are not allowed in "+t.Name)
-			}
-			if _, err := m.command(cmd); err != nil {
-				msg := err.Error()
-				msg = strings.TrimPrefix(msg, m.fam.prog+": ")
-				return lineErr(cmd.Pos, msg)
-			}
+		default:
+			m.newUserChain(it.Table, it.Name)
+		}
+	case *iptparse.CommandLine:
+		if *skip {
+			return nil
+		}
+		cmd := it.Command
+		if !o.counters {
+			cmd.Counters = nil
+		}
+		switch cmd.Op {
+		case iptparse.OpList, iptparse.OpListRules:
+			return lineErr(cmd.Pos, "-L and -S are not allowed in "+t.Name)
+		}
+		if _, err := m.command(cmd); err != nil {
+			msg := err.Error()
+			msg = strings.TrimPrefix(msg, m.fam.prog+": ")
+			return lineErr(cmd.Pos, msg)
 		}
 	}
 	return nil
