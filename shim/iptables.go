@@ -590,12 +590,6 @@ func (m *model) renameChain(c *chain, newName string) error {
 			if err != nil {
 				return err
 			}
-			// The kernel renames the chain when the transaction commits:
-			// within it the chain still answers to its old name, and a
-			// jump holds the chain itself, not its name.
-			if c.k != nil {
-				renameJumps(gs[0].unit.Rules, map[string]string{c.nftName(): c.renamedFrom})
-			}
 			x.groups[i] = gs[0]
 		}
 	}

@@ -429,6 +429,24 @@ func (m *model) compileNew(chains []*chain) ([]emit.NLMsg, error) {
 	if len(news) == 0 {
 		return nil, nil
 	}
+	// The kernel renames a chain (-E) when the transaction commits:
+	// within it the chain answers to its old name only. New rules go
+	// into a renamed chain, and jump to one, by that name; a jump holds
+	// the chain itself, so it follows the rename.
+	kernelNames := map[string]string{}
+	for _, c := range chains {
+		if c.k != nil && c.renamedFrom != "" {
+			kernelNames[c.nftName()] = c.renamedFrom
+		}
+	}
+	if len(kernelNames) > 0 {
+		for _, p := range news {
+			renameJumps(p.g.unit.Rules, kernelNames)
+			for _, a := range p.g.unit.Chains {
+				renameJumps(a.Rules, kernelNames)
+			}
+		}
+	}
 	// One ir chain per iptables chain with new rules, plus helper chains.
 	irChains := map[*chain]*ir.Chain{}
 	var auxChains []*ir.Chain
@@ -534,7 +552,7 @@ func (m *model) compileNew(chains []*chain) ([]emit.NLMsg, error) {
 					return nil, err
 				}
 				for j := len(nrs) - 1; j >= 0; j-- {
-					rm, err := emit.RuleMessages(fam, TableName, c.nftName(), nrs[j], emit.AtHead)
+					rm, err := emit.RuleMessages(fam, TableName, c.kernelName(), nrs[j], emit.AtHead)
 					if err != nil {
 						return nil, err
 					}
@@ -561,7 +579,7 @@ func (m *model) compileNew(chains []*chain) ([]emit.NLMsg, error) {
 				return nil, err
 			}
 			for _, nr := range nrs {
-				rm, err := emit.RuleMessages(fam, TableName, c.nftName(), nr, g.before)
+				rm, err := emit.RuleMessages(fam, TableName, c.kernelName(), nr, g.before)
 				if err != nil {
 					return nil, err
 				}
