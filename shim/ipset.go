@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/netip"
 	"os"
 	"sort"
@@ -61,6 +62,10 @@ type ipsetModel struct {
 	warn   string // printed on stderr when the call succeeds
 	now    uint64
 	single bool // one command, not a restore: elements may be looked up
+	// line is the restore line being applied; lines, the line each
+	// message came from, for the kernel's refusals
+	line  int
+	lines map[int]int
 	// readElems reads all elements of a set; tests replace it.
 	readElems func(fam family, set string) ([]*kElem, error)
 }
@@ -446,6 +451,12 @@ func (m *ipsetModel) emit(msgs []emit.NLMsg, errs map[syscall.Errno]string) {
 		if errs != nil {
 			m.errs[len(m.msgs)] = errs
 		}
+		if m.line > 0 {
+			if m.lines == nil {
+				m.lines = map[int]int{}
+			}
+			m.lines[len(m.msgs)] = m.line
+		}
 		m.msgs = append(m.msgs, msgs[0])
 		msgs = msgs[1:]
 	}
@@ -473,6 +484,10 @@ func (m *ipsetModel) send() error {
 	if errors.As(err, &be) && len(be.Errors) > 0 {
 		e := be.Errors[0]
 		if say, ok := m.errs[e.Index-len(pre)][e.Errno]; ok {
+			if l := m.lines[e.Index-len(pre)]; l > 0 {
+				// ipset names the restore line that failed
+				say = fmt.Sprintf("Error in line %d: %s", l, say)
+			}
 			return &ipsetErr{1, say}
 		}
 		return &ipsetErr{1, fmt.Sprintf("Kernel error received: %v (ipt2nft: the kernel refused %s; nothing was changed)", e.Errno, e.Msg.What)}
@@ -752,9 +767,19 @@ func (m *ipsetModel) elemCommand(cmd, name, arg string, args []string) error {
 	if err != nil {
 		return err
 	}
+	if cmd == "test" {
+		if err := testRange(s.def, arg); err != nil {
+			return err
+		}
+	}
 	vals, err := expandElem(s.def, arg)
 	if err != nil {
 		return err
+	}
+	if cmd == "test" && len(vals) > 1 {
+		// hash:ip tests the first address of a range or network
+		// (testRange refused ranges for the other types).
+		vals = vals[:1]
 	}
 	looked, err := false, error(nil)
 	if m.single {
@@ -786,6 +811,12 @@ func (m *ipsetModel) elemCommand(cmd, name, arg string, args []string) error {
 		}
 		if err := m.apply(append([]string{cmd, name, v}, opts...)...); err != nil {
 			return err
+		}
+		if _, timed := s.def.Options["timeout"]; had != nil && cmd == "add" && !timed && maps.Equal(had.Options, s.elem(v).Options) {
+			// -exist add of an element as it is: nothing changes (and
+			// deleting and adding one element of an interval set twice
+			// in one transaction is refused by the kernel).
+			continue
 		}
 		if had != nil {
 			del = append(del, *had)
@@ -837,6 +868,66 @@ func (m *ipsetModel) elemMsgs(s *ipset, els []iptparse.IPSetElem, del, excl bool
 		}
 	}
 	m.emit(msgs, errs)
+	return nil
+}
+
+// flushSet empties a set. A single command sends one flush message. In
+// a transaction that may add elements afterwards (restore, swap) each
+// element is deleted instead: the kernel refuses to add, in the same
+// transaction, an element a flush removes ("already added"), and with
+// -exist it drops the add, and an interval set (hash:net) loses the
+// element. Deleting an element and adding it again works.
+func (m *ipsetModel) flushSet(s *ipset) error {
+	if m.single {
+		m.emit([]emit.NLMsg{emit.FlushSetMessage(s.fam.nft, TableName, s.def.Name)}, nil)
+		return nil
+	}
+	if err := m.load(s); err != nil {
+		return err
+	}
+	return m.elemMsgs(s, s.def.Elements, true, false)
+}
+
+// testRange refuses a range where ipset's test takes none: an address
+// range or network in an address dimension, a port range, in any set
+// type but hash:ip (whose test looks at the range's first address).
+func testRange(def *iptparse.IPSet, arg string) error {
+	if def.Type == "hash:ip" {
+		return nil
+	}
+	fam := "inet"
+	switch {
+	case def.Type == "bitmap:port":
+		fam = "unspec"
+	case def.Family == iptparse.FamilyIPv6:
+		fam = "inet6"
+	}
+	refuse := func(what string) error {
+		return &ipsetErr{1, fmt.Sprintf("%s is not allowed in command test with set type %s and family %s", what, def.Type, fam)}
+	}
+	dims := strings.Split(arg, ",")
+	for i, kind := range ipsetKinds(def.Type) {
+		if i >= len(dims) {
+			break
+		}
+		d := dims[i]
+		switch kind {
+		case "ip", "net":
+			if strings.Contains(d, "-") {
+				return refuse("FROM-TO IP range")
+			}
+			if kind == "ip" && strings.Contains(d, "/") {
+				return refuse("IP/CIDR range")
+			}
+		case "port", "bport":
+			if _, p, ok := strings.Cut(d, ":"); ok {
+				d = p
+			}
+			if strings.Contains(d, "-") {
+				return refuse("FROM-TO port range")
+			}
+		}
+	}
 	return nil
 }
 
@@ -930,7 +1021,9 @@ func (m *ipsetModel) flushDestroy(cmd string, args []string) error {
 	}
 	for _, s := range sets {
 		if cmd == "flush" {
-			m.emit([]emit.NLMsg{emit.FlushSetMessage(s.fam.nft, TableName, s.def.Name)}, nil)
+			if err := m.flushSet(s); err != nil {
+				return err
+			}
 		} else {
 			m.emit([]emit.NLMsg{emit.DelSetMessage(s.fam.nft, TableName, s.def.Name)}, map[syscall.Errno]string{syscall.EBUSY: "Set cannot be destroyed: it is in use by a kernel component"})
 		}
@@ -1027,7 +1120,9 @@ func (m *ipsetModel) swap(a, b string) error {
 		return &ipsetErr{1, "The sets cannot be swapped: ipt2nft: rules use them and their options differ (an nft set in use cannot change its definition)"}
 	}
 	for _, s := range []*ipset{sa, sb} {
-		m.emit([]emit.NLMsg{emit.FlushSetMessage(s.fam.nft, TableName, s.def.Name)}, nil)
+		if err := m.flushSet(s); err != nil {
+			return err
+		}
 	}
 	sa.def.Elements, sb.def.Elements = eb, ea
 	if err := m.elemMsgs(sa, eb, false, false); err != nil {
@@ -1179,8 +1274,13 @@ func (m *ipsetModel) restore(args []string, stdin io.Reader) error {
 	}
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	exist := m.exist
 	line := 0
+	// ipset sends consecutive adds (or dels) to one set as one message,
+	// whose -exist is the session's when the first of them was read: a
+	// -exist on a line counts from the next message on, and stays on.
+	session := m.exist
+	var runKey string
+	var runExist bool
 	for sc.Scan() {
 		line++
 		t := strings.TrimSpace(sc.Text())
@@ -1195,8 +1295,18 @@ func (m *ipsetModel) restore(args []string, stdin io.Reader) error {
 		for i, w := range words {
 			texts[i] = w.Text
 		}
-		m.exist = exist
+		m.line = line
+		m.exist = session
 		cmd, rest, err := m.globals(texts, false)
+		session = m.exist
+		key := ""
+		if (cmd == "add" || cmd == "del") && len(rest) > 0 {
+			key = cmd + " " + rest[0]
+		}
+		if key == "" || key != runKey {
+			runKey, runExist = key, session
+		}
+		m.exist = runExist
 		if err == nil {
 			switch cmd {
 			case "restore", "version", "help", "":

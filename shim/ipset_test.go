@@ -268,6 +268,25 @@ destroy tmp2
 			t.Errorf("ipset %s: exit %d (real %d)\n  shim: %s\n  real: %s", strings.Join(args, " "), oc, rc, oe, re)
 		}
 	}
+	// A blocklist refreshed in place: flush, then add the list again,
+	// most of it what was there. The shim lost re-added networks of an
+	// interval set with -exist, and refused them without.
+	for _, refresh := range []string{
+		"flush blocklist\nadd blocklist 203.0.113.0/24\nadd blocklist 10.9.0.0/16\n",
+		"flush blocklist\n-exist add blocklist 198.51.100.0/25\nadd blocklist 192.0.2.7\nadd blocklist 10.8.0.0/16\n",
+		"flush allow\nadd allow 198.19.0.6,udp:53 timeout 100\n",
+	} {
+		_, re, rc := real.run(refresh, "ipset", "restore")
+		_, oe, oc := ours.run(refresh, "ipset", "restore")
+		if rc != oc || re != oe {
+			t.Errorf("refresh %q: exit %d (real %d)\n  shim: %s\n  real: %s", refresh, oc, rc, oe, re)
+		}
+		rs, _, _ := real.run("", "ipset", "save")
+		os, _, _ := ours.run("", "ipset", "save")
+		if normalizeIPSetSave(rs) != normalizeIPSetSave(os) {
+			t.Errorf("after refresh %q: ipset save differs:\n%s", refresh, testutil.LineDiff(normalizeIPSetSave(rs), normalizeIPSetSave(os)))
+		}
+	}
 }
 
 // TestIPSetPacketFate: fail2ban and DOM style blocking through the
