@@ -39,8 +39,11 @@ func randomCommands(t *testing.T, bin string, seed uint64) {
 	chains := []string{"INPUT", "A", "B", "C"}
 	rule := func() string {
 		var parts []string
-		if r.IntN(2) == 0 {
+		switch r.IntN(6) {
+		case 0, 1, 2:
 			parts = append(parts, fmt.Sprintf("-s 10.0.0.%d", r.IntN(4)))
+		case 3:
+			parts = append(parts, fmt.Sprintf("-s 10.0.0.%d,10.0.1.%d", r.IntN(4), r.IntN(2)))
 		}
 		if r.IntN(3) == 0 {
 			parts = append(parts, "-p tcp -m multiport --dports "+[]string{"22,80", "137,138", "443"}[r.IntN(3)])
@@ -82,7 +85,10 @@ func randomCommands(t *testing.T, bin string, seed uint64) {
 			}
 			return add("-A " + c)
 		default:
-			return []string{"-N B", "-X B", "-E B C", "-E C B", "-A INPUT -j B", "-D INPUT -j B", "-A A -j C", "-D A -j C"}[r.IntN(8)]
+			if l := added[c]; len(l) > 0 && r.IntN(3) == 0 {
+				return "-C " + c + " " + l[r.IntN(len(l))]
+			}
+			return []string{"-N B", "-X B", "-E B C", "-E C B", "-A INPUT -j B", "-D INPUT -j B", "-A A -j C", "-D A -j C", "-P INPUT DROP", "-P INPUT ACCEPT", "-Z", "-F"}[r.IntN(12)]
 		}
 	}
 	for _, c := range []string{"-N A", "-N B", "-A INPUT -j A"} {
