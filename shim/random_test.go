@@ -19,7 +19,8 @@ import (
 // iptables-legacy, and compares the exit status and -S after every step.
 // Seed 14 renames a chain in a restore after adding rules to it, which
 // the kernel refused (the rename is only done at commit). 200 seeds pass,
-// and 40 for ip6tables (one runs in CI);
+// 40 for ip6tables and 50 for the nat table (DNAT, REDIRECT; one of
+// each runs in CI);
 // IPT2NFT_RANDOM_SEED runs another.
 func TestRandomCommandsLikeLegacy(t *testing.T) {
 	bin := tools(t)
@@ -29,16 +30,22 @@ func TestRandomCommandsLikeLegacy(t *testing.T) {
 		seeds = []uint64{seed}
 	}
 	for _, seed := range seeds {
-		t.Run(fmt.Sprint(seed), func(t *testing.T) { randomCommands(t, bin, seed, "iptables") })
+		t.Run(fmt.Sprint(seed), func(t *testing.T) { randomCommands(t, bin, seed, "iptables", "filter") })
 	}
-	t.Run("ip6tables", func(t *testing.T) { randomCommands(t, bin, seeds[0], "ip6tables") })
+	t.Run("ip6tables", func(t *testing.T) { randomCommands(t, bin, seeds[0], "ip6tables", "filter") })
+	t.Run("nat", func(t *testing.T) { randomCommands(t, bin, seeds[0], "iptables", "nat") })
 }
 
-func randomCommands(t *testing.T, bin string, seed uint64, prog string) {
+func randomCommands(t *testing.T, bin string, seed uint64, prog, table string) {
 	r := rand.New(rand.NewPCG(seed, 99))
 	legacy := side{ns: testutil.NewNetns(t)}
 	ours := side{ns: testutil.NewNetns(t), dir: bin}
-	chains := []string{"INPUT", "A", "B", "C"}
+	base, targets, policy := "INPUT", []string{"ACCEPT", "DROP", "RETURN"}, "DROP"
+	if table == "nat" {
+		base, policy = "PREROUTING", "ACCEPT"
+		targets = []string{"DNAT --to-destination 192.0.2.1", "DNAT --to-destination 192.0.2.2:8080", "REDIRECT --to-ports 3128", "RETURN", "ACCEPT"}
+	}
+	chains := []string{base, "A", "B", "C"}
 	host := func(net, h int) string {
 		if prog == "ip6tables" {
 			return fmt.Sprintf("2001:db8:%d::%d", net, h)
@@ -59,7 +66,13 @@ func randomCommands(t *testing.T, bin string, seed uint64, prog string) {
 		if r.IntN(4) == 0 {
 			parts = append(parts, "-m comment --comment c"+strconv.Itoa(r.IntN(2)))
 		}
-		parts = append(parts, "-j "+[]string{"ACCEPT", "DROP", "RETURN"}[r.IntN(3)])
+		tg := targets[r.IntN(len(targets))]
+		if strings.Contains(tg, ":") || strings.HasPrefix(tg, "REDIRECT") {
+			if !strings.Contains(strings.Join(parts, " "), "-p tcp") {
+				parts = append(parts, "-p tcp")
+			}
+		}
+		parts = append(parts, "-j "+tg)
 		return strings.Join(parts, " ")
 	}
 	added := map[string][]string{} // rules added to each chain, for -D
@@ -96,12 +109,13 @@ func randomCommands(t *testing.T, bin string, seed uint64, prog string) {
 			if l := added[c]; len(l) > 0 && r.IntN(3) == 0 {
 				return "-C " + c + " " + l[r.IntN(len(l))]
 			}
-			return []string{"-N B", "-X B", "-E B C", "-E C B", "-A INPUT -j B", "-D INPUT -j B", "-A A -j C", "-D A -j C", "-P INPUT DROP", "-P INPUT ACCEPT", "-Z", "-F"}[r.IntN(12)]
+			return []string{"-N B", "-X B", "-E B C", "-E C B", "-A " + base + " -j B", "-D " + base + " -j B", "-A A -j C", "-D A -j C", "-P " + base + " " + policy, "-P " + base + " ACCEPT", "-Z", "-F"}[r.IntN(12)]
 		}
 	}
-	for _, c := range []string{"-N A", "-N B", "-A INPUT -j A"} {
-		legacy.run("", prog, splitArgs(c)...)
-		ours.run("", prog, splitArgs(c)...)
+	tableArgs := func(words []string) []string { return append([]string{"-t", table}, words...) }
+	for _, c := range []string{"-N A", "-N B", "-A " + base + " -j A"} {
+		legacy.run("", prog, tableArgs(splitArgs(c))...)
+		ours.run("", prog, tableArgs(splitArgs(c))...)
 	}
 	compared := 0
 	for step := range 80 {
@@ -112,7 +126,7 @@ func randomCommands(t *testing.T, bin string, seed uint64, prog string) {
 			tool = prog + "-restore"
 			args = []string{"--noflush"}
 			var b strings.Builder
-			b.WriteString("*filter\n")
+			b.WriteString("*" + table + "\n")
 			for range 1 + r.IntN(5) {
 				b.WriteString(command() + "\n")
 			}
@@ -120,15 +134,15 @@ func randomCommands(t *testing.T, bin string, seed uint64, prog string) {
 			stdin = b.String()
 		} else {
 			tool = prog
-			args = splitArgs(command())
+			args = tableArgs(splitArgs(command()))
 		}
 		_, le, lc := legacy.run(stdin, tool, args...)
 		_, oe, oc := ours.run(stdin, tool, args...)
 		if (lc == 0) != (oc == 0) {
 			t.Fatalf("seed %d step %d: %s %q %q: status %d, legacy %d\n  shim: %s\n  legacy: %s", seed, step, tool, args, stdin, oc, lc, strings.TrimSpace(oe), strings.TrimSpace(le))
 		}
-		want, _, _ := legacy.run("", prog, "-S")
-		got, _, _ := ours.run("", prog, "-S")
+		want, _, _ := legacy.run("", prog, "-t", table, "-S")
+		got, _, _ := ours.run("", prog, "-t", table, "-S")
 		if want != got {
 			t.Fatalf("seed %d step %d: after %s %q %q: -S differs:\n%s", seed, step, tool, args, stdin, testutil.LineDiff(want, got))
 		}
