@@ -781,12 +781,11 @@ func (m *ipsetModel) elemCommand(cmd, name, arg string, args []string) error {
 		// (testRange refused ranges for the other types).
 		vals = vals[:1]
 	}
-	looked, err := false, error(nil)
+	looked := false
 	if m.single {
-		looked, err = m.lookUp(s, vals)
-	}
-	if err != nil {
-		return err
+		if looked, err = m.lookUp(s, vals); err != nil {
+			return err
+		}
 	}
 	if !looked {
 		if err := m.load(s); err != nil {
