@@ -2,7 +2,6 @@ package translate
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/ipt2nft/ipt2nft/iptparse"
@@ -149,36 +148,21 @@ func translateMultiport(c *Ctx, x *iptparse.Ext) error {
 	if o.Name == "dports" {
 		field = "dport"
 	}
-	var v ir.Expr
-	if span, ok := oneSpan(spans); ok && (len(spans) == 1 || !c.Exact) {
-		v = elem(span)
-	} else {
-		var elems []ir.Expr
-		for _, s := range spans {
-			elems = append(elems, elem(s))
-		}
-		v = &ir.SetLit{Elems: elems}
+	var elems []ir.Expr
+	for _, s := range spans {
+		elems = append(elems, elem(s))
+	}
+	// A list that covers one unbroken range ("137,138,139") compares with
+	// the range instead of looking the port up in an anonymous set (not
+	// in exact mode, where upstream prints the set): the same packets,
+	// and each anonymous set a rule binds costs the kernel a walk over
+	// the whole transaction.
+	var v ir.Expr = &ir.SetLit{Elems: elems}
+	if len(elems) == 1 {
+		v = elems[0]
+	} else if r, ok := oneIntRange(elems); ok && !c.Exact {
+		v = r
 	}
 	c.Add(ir.EqOrNe(&ir.Payload{Proto: proto, Field: field}, o.Neg, v))
 	return nil
-}
-
-// oneSpan reports whether a port list covers one unbroken range (as
-// "--dports 137,138,139" or "40000,40001,40002:40003" do) and returns
-// it: the rule then compares with the range instead of looking the port
-// up in an anonymous set (not in exact mode, where upstream prints the
-// set). Same packets; and each anonymous set a rule
-// binds costs the kernel a walk over the whole transaction, which made
-// restoring dumps with many such lists slow (see the shim's commit).
-func oneSpan(spans []portSpan) (portSpan, bool) {
-	sorted := slices.Clone(spans)
-	slices.SortFunc(sorted, func(a, b portSpan) int { return int(a.lo) - int(b.lo) })
-	cur := sorted[0]
-	for _, s := range sorted[1:] {
-		if uint32(s.lo) > uint32(cur.hi)+1 {
-			return portSpan{}, false
-		}
-		cur.hi = max(cur.hi, s.hi)
-	}
-	return cur, true
 }

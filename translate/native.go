@@ -48,7 +48,7 @@ type nativeLayout struct {
 	// needed (orderOf), not at every deletion (10,000 -X took 2.7 s).
 	gone map[iptparse.Family]int
 	// byKey indexes the rules of the chains that -D by specification
-	// searched (deleteIndex); changes other than appends and those
+	// searched (deleteRule); changes other than appends and those
 	// deletions drop a chain's index.
 	byKey map[*ir.Chain]*ruleIndex
 }
