@@ -516,27 +516,26 @@ func ruleKey(r *ir.Rule) string {
 			}
 			switch v := s.Right.(type) {
 			case *ir.Addr:
-				if v != nil {
-					fmt.Fprint(&b, *v)
-				}
+				writeValue(&b, v)
 			case *ir.Prefix:
-				if v != nil {
-					fmt.Fprint(&b, *v)
-				}
+				writeValue(&b, v)
 			case *ir.Integer:
-				if v != nil {
-					fmt.Fprint(&b, *v)
-				}
+				writeValue(&b, v)
 			case *ir.String:
-				if v != nil {
-					fmt.Fprint(&b, *v)
-				}
+				writeValue(&b, v)
 			}
 		default:
 			b.WriteByte('?')
 		}
 	}
 	return b.String()
+}
+
+// writeValue writes a plain value's fields (nothing for a nil one).
+func writeValue[T any](b *strings.Builder, v *T) {
+	if v != nil {
+		fmt.Fprint(b, *v)
+	}
 }
 
 func sameRule(a, b *ir.Rule) bool {
