@@ -460,3 +460,62 @@ func FuzzOptimizerDifferential(f *testing.F) {
 		diffCompare(t, diffDump(rand.New(rand.NewPCG(a, b))), packets, nil)
 	})
 }
+
+// accountingDump writes a FORWARD chain of per-host accounting rules, a
+// source and a destination rule per host in either order, as traffic
+// accounting scripts write them; with mixed set, some rules also test
+// the protocol and some hosts also get a verdict rule in between.
+func accountingDump(r *rand.Rand, hosts int, mixed bool) string {
+	var b strings.Builder
+	b.WriteString("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n")
+	n := 0
+	rule := func(s string) {
+		n++
+		fmt.Fprintf(&b, "[%d:%d] -A FORWARD %s\n", n, 100*n, s)
+	}
+	for h := 1; h <= hosts; h++ {
+		dirs := []string{"-s", "-d"}
+		if r.IntN(2) == 0 {
+			dirs[0], dirs[1] = dirs[1], dirs[0]
+		}
+		for _, d := range dirs {
+			extra := ""
+			if mixed && r.IntN(8) == 0 {
+				extra = " -p udp"
+			}
+			rule(fmt.Sprintf("%s 10.0.0.%d/32%s", d, h, extra))
+		}
+		if mixed && r.IntN(12) == 0 {
+			rule(fmt.Sprintf("-s 10.0.0.%d/32 -j %s", h, []string{"DROP", "ACCEPT"}[r.IntN(2)]))
+		}
+	}
+	b.WriteString("COMMIT\n")
+	return b.String()
+}
+
+// TestAccountingRunsDifferential checks long accounting chains, where the
+// sets pass looks past up to countLookahead rules that only count: every
+// packet must increment the same counters as before, and a plain chain
+// of a /24's hosts must become one set per direction.
+func TestAccountingRunsDifferential(t *testing.T) {
+	for seed := range uint64(30) {
+		r := rand.New(rand.NewPCG(seed, 0xacc))
+		hosts := 20 + r.IntN(200)
+		mixed := seed%3 != 0
+		dump := accountingDump(r, hosts, mixed)
+		var packets []evalcount.Packet
+		outside := netip.MustParseAddr("192.0.2.1")
+		for h := 1; h <= hosts+1; h++ {
+			a := netip.AddrFrom4([4]byte{10, 0, 0, byte(h)})
+			for _, proto := range []uint8{6, 17} {
+				for _, pair := range [][2]netip.Addr{{a, outside}, {outside, a}, {a, netip.AddrFrom4([4]byte{10, 0, 0, byte(1 + r.IntN(hosts))})}} {
+					packets = append(packets, evalcount.Packet{Hook: "forward", Iif: "eth0", Oif: "eth1", Src: pair[0], Dst: pair[1], Proto: proto, SPort: 1024, DPort: 80, CtState: "new"})
+				}
+			}
+		}
+		before, after := diffCompare(t, dump, packets, nil)
+		if !mixed && after != 2 {
+			t.Errorf("seed %d: %d accounting rules of %d hosts became %d rules, want one set per direction", seed, before, hosts, after)
+		}
+	}
+}

@@ -23,6 +23,9 @@ import (
 // of it, worked out once per rule rather than once per comparison.
 type ruleFacts struct {
 	placeholder, stateful, dead bool
+	// countOnly: the rule only counts (matches and counters, no verdict
+	// or other statement): it commutes with every other such rule.
+	countOnly bool
 	// countValues: the rule carries counter values that cannot be split
 	// among several elements.
 	countValues bool
@@ -68,6 +71,10 @@ func (a *factsAlloc) one(iv interval) []interval {
 // fill works out the facts of r into f.
 func (a *factsAlloc) fill(f *ruleFacts, r *ir.Rule) {
 	*f = ruleFacts{placeholder: r.Placeholder(), stateful: hasStateful(r), dead: r.Dead != "", protos: l4Protos(r)}
+	if !f.placeholder && !f.stateful {
+		k, _ := effectOf(r)
+		f.countOnly = k == effectCount
+	}
 	f.plain = a.plainSlots(len(r.Stmts))
 	for i, s := range r.Stmts {
 		if c, ok := s.(*ir.Counter); ok && countsSomething(c) {
@@ -243,6 +250,13 @@ func cartesian[T any](lists [][]T) [][]T {
 // for more rules to merge.
 const lookahead = 32
 
+// countLookahead is the bound instead when the group and every rule it
+// looks past only count: accounting chains list a rule per address and
+// direction ("-s A", "-d A", "-s B", "-d B"...), and such rules commute
+// with each other without a comparison, so the pass can look past a
+// /24's worth of them to gather each direction into one set.
+const countLookahead = 512
+
 // mergeSets merges runs of rules into set lookups. Without
 // elementCounters (nft's JSON input cannot give a set element a counter)
 // rules with counters stay as they are.
@@ -340,16 +354,28 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 		// rules exist for). Where elements cannot have counters (nft's
 		// JSON input), a group with one is given up, as soon as it has.
 		doomed := !elementCounters && hasCounter(rules[i])
-		for j := i + 1; j < len(rules) && len(skipped) <= lookahead && !doomed; j++ {
+		// counting: the group and every rule skipped so far only count.
+		// refused: rules of the group's shape that could not join (the
+		// same values again, as a script run twice writes them); past
+		// lookahead of them the long look is not worth its cost.
+		counting, refused := facts[i].countOnly, 0
+		for j := i + 1; j < len(rules) && !doomed; j++ {
+			if len(skipped) > lookahead && (!counting || len(skipped) > countLookahead || refused > lookahead) {
+				break
+			}
 			if used[j] {
 				continue
 			}
-			if sigs[j] == sigs[i] && joins(rules, facts, i, j, &diff, &seen, skipped, &scratch, products) {
-				group = append(group, j)
-				doomed = !elementCounters && hasCounter(rules[j])
-				continue
+			if sigs[j] == sigs[i] {
+				if joins(rules, facts, i, j, &diff, &seen, skipped, counting, &scratch, products) {
+					group = append(group, j)
+					doomed = !elementCounters && hasCounter(rules[j])
+					continue
+				}
+				refused++
 			}
 			skipped = append(skipped, j)
+			counting = counting && facts[j].countOnly
 		}
 		skippedBuf, groupBuf = skipped, group
 		if len(group) == 1 || doomed {
@@ -400,7 +426,7 @@ type groupScratch struct {
 // The group's diff and seen set are made, at its first join, in scratch's
 // memory: one group is built at a time, and most groups of a long chain
 // of unmergeable rules end at once.
-func joins(rules []*ir.Rule, facts []*ruleFacts, i, j int, diff *[]int, seen **disjoint, skipped []int, scratch *groupScratch, products bool) bool {
+func joins(rules []*ir.Rule, facts []*ruleFacts, i, j int, diff *[]int, seen **disjoint, skipped []int, counting bool, scratch *groupScratch, products bool) bool {
 	var buf [4]int
 	d0, ok := shapeDiff(rules[i], rules[j], facts[i], facts[j], buf[:])
 	if !ok || (*diff != nil && !slices.Equal(d0, *diff)) {
@@ -417,8 +443,10 @@ func joins(rules []*ir.Rule, facts []*ruleFacts, i, j int, diff *[]int, seen **d
 		scratch.diff = d
 	}
 	// Latest first: the rule that keeps j in place is most often its
-	// neighbour (a LOG before its DROP).
-	for k := len(skipped) - 1; k >= 0; k-- {
+	// neighbour (a LOG before its DROP). Rules that only count commute
+	// with each other (counting skipped ones only; j too, as the group's
+	// rules share their statements).
+	for k := len(skipped) - 1; k >= 0 && !counting; k-- {
 		if s := skipped[k]; !commutes(rules[s], rules[j], facts[s], facts[j]) {
 			return false
 		}
