@@ -109,3 +109,64 @@ func (t *NLTable) SetMessages(name string) []NLMsg {
 func CtHelperMessage(fam ir.Family, t *ir.Table, h *ir.CtHelper) (NLMsg, error) {
 	return ctHelperMessage(famBytes[fam], t, h)
 }
+
+// RuleCompiler compiles the rules of a table one at a time, for callers
+// that make each rule's messages and let its IR and compiled form go
+// before the next (the iptables shim's restores of 100,000 rules would
+// otherwise hold every rule three times over: IR, expressions, bytes).
+// Anonymous sets get ids unique among all its rules, as in one
+// CompileNetlink.
+type RuleCompiler struct {
+	tc   *tableCompiler
+	sets []*nlSet
+	id   uint32
+}
+
+// NewRuleCompiler compiles the named sets of t; rules come one at a time.
+func NewRuleCompiler(t *ir.Table) (*RuleCompiler, error) {
+	c := &RuleCompiler{}
+	c.tc = &tableCompiler{t: t, fam: t.Family, nextID: &c.id, sets: map[string]*nlSet{}}
+	for _, s := range t.Sets {
+		ns, err := c.tc.namedSet(s)
+		if err != nil {
+			return nil, fmt.Errorf("table %s %s: set %s: %w", t.Family, t.Name, s.Name, err)
+		}
+		c.sets = append(c.sets, ns)
+		c.tc.sets[s.Name] = ns
+	}
+	return c, nil
+}
+
+// Rule compiles one rule; nil for a rule the text writes as a comment
+// (untranslated, never matching), which CompileNetlink leaves out too.
+func (c *RuleCompiler) Rule(r *ir.Rule) (*NLRule, error) {
+	if printedAsComment(r) {
+		return nil, nil
+	}
+	nr, err := c.tc.rule(r)
+	if err != nil {
+		var pos ir.Pos
+		if len(r.Origin) > 0 {
+			pos = r.Origin[0]
+		}
+		return nil, &CompileError{Pos: pos, Rule: (&Printer{}).Rule(r), Err: err}
+	}
+	return nr, nil
+}
+
+// SetMessages creates one of the compiler's named sets (if it does not
+// exist) and adds its elements.
+func (c *RuleCompiler) SetMessages(name string) []NLMsg {
+	for _, s := range c.sets {
+		if s.Name == name {
+			return setMessages(famBytes[c.tc.fam], c.tc.t.Name, s, fmt.Sprintf("set %s", name))
+		}
+	}
+	return nil
+}
+
+// Slim returns what error messages need of a compiled rule (where it
+// came from, its expression kinds), without its IR and expressions.
+func (r *NLRule) Slim() *NLRule {
+	return &NLRule{Src: &ir.Rule{Origin: r.Src.Origin}, Kinds: r.Kinds}
+}

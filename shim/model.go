@@ -447,39 +447,24 @@ func (m *model) compileNew(chains []*chain) ([]emit.NLMsg, error) {
 			}
 		}
 	}
-	// One ir chain per iptables chain with new rules, plus helper chains.
-	irChains := map[*chain]*ir.Chain{}
+	// The named sets and helper chains the new rules need.
 	var auxChains []*ir.Chain
 	for _, p := range news {
-		ic := irChains[p.c]
-		if ic == nil {
-			ic = &ir.Chain{Name: p.c.nftName()}
-			irChains[p.c] = ic
-			tbl.Chains = append(tbl.Chains, ic)
-		}
 		u := p.g.unit
-		ic.Rules = append(ic.Rules, u.Rules...)
 		for _, s := range u.Sets {
 			if !setSeen[s.Name] {
 				setSeen[s.Name] = true
 				tbl.Sets = append(tbl.Sets, s)
 			}
 		}
-		for _, a := range u.Chains {
-			tbl.Chains = append(tbl.Chains, a)
-			auxChains = append(auxChains, a)
-		}
+		auxChains = append(auxChains, u.Chains...)
 	}
-	prog, err := emit.CompileNetlink(&ir.Ruleset{Tables: []*ir.Table{tbl}})
+	// Rules are compiled one group at a time, and each group's IR and
+	// compiled form go once its messages are made: a restore of 100,000
+	// rules held them all until the end.
+	rc, err := emit.NewRuleCompiler(tbl)
 	if err != nil {
 		return nil, err
-	}
-	nt := prog.Tables[0]
-	compiled := map[*ir.Rule]*emit.NLRule{}
-	for _, c := range nt.Chains {
-		for _, r := range c.Rules {
-			compiled[r.Src] = r
-		}
 	}
 	var msgs []emit.NLMsg
 	// Named sets the kernel does not have yet.
@@ -489,7 +474,7 @@ func (m *model) compileNew(chains []*chain) ([]emit.NLMsg, error) {
 		}
 		for _, s := range tbl.Sets {
 			if !m.sets[s.Name] {
-				msgs = append(msgs, nt.SetMessages(s.Name)...)
+				msgs = append(msgs, rc.SetMessages(s.Name)...)
 				m.sets[s.Name] = true
 			}
 		}
@@ -511,7 +496,10 @@ func (m *model) compileNew(chains []*chain) ([]emit.NLMsg, error) {
 		}
 		msgs = append(msgs, msg)
 		for _, r := range a.Rules {
-			nr := compiled[r]
+			nr, err := rc.Rule(r)
+			if err != nil {
+				return nil, err
+			}
 			if nr == nil {
 				continue
 			}
@@ -519,7 +507,7 @@ func (m *model) compileNew(chains []*chain) ([]emit.NLMsg, error) {
 			if err != nil {
 				return nil, err
 			}
-			msgs = append(msgs, rm...)
+			msgs = append(msgs, slim(rm, nr)...)
 		}
 	}
 	// The rules, chain by chain, in place; the chains whose new rules
@@ -529,17 +517,33 @@ func (m *model) compileNew(chains []*chain) ([]emit.NLMsg, error) {
 	// chains made a restore quadratic (13 s where iptables-nft, which
 	// keeps multiport as an xt match, takes 1.6 s). Only the order
 	// within a chain matters to the ruleset.
-	chains = slices.Clone(chains)
-	anon := map[*chain]int{}
-	for _, p := range news {
-		for _, r := range p.g.unit.Rules {
-			if nr := compiled[r]; nr != nil {
-				anon[p.c] += len(nr.Sets)
-			}
-		}
+	type chainMsgs struct {
+		msgs []emit.NLMsg
+		anon int
 	}
-	slices.SortStableFunc(chains, func(a, b *chain) int { return anon[b] - anon[a] })
+	var perChain []chainMsgs
 	for _, c := range chains {
+		var cm chainMsgs
+		add := func(g *group, before uint64, reverse bool) error {
+			nrs, err := groupRules(rc, g)
+			if err != nil {
+				return err
+			}
+			for k := range nrs {
+				nr := nrs[k]
+				if reverse {
+					nr = nrs[len(nrs)-1-k]
+				}
+				cm.anon += len(nr.Sets)
+				rm, err := emit.RuleMessages(fam, TableName, c.kernelName(), nr, before)
+				if err != nil {
+					return err
+				}
+				cm.msgs = append(cm.msgs, slim(rm, nr)...)
+			}
+			g.unit = nil
+			return nil
+		}
 		groups := c.groups
 		if !c.loaded {
 			// The kernel's rules were not read: the head groups go
@@ -547,16 +551,8 @@ func (m *model) compileNew(chains []*chain) ([]emit.NLMsg, error) {
 			// after it, so the last is sent first; the others are
 			// appended.
 			for i := c.head - 1; i >= 0; i-- {
-				nrs, err := groupRules(c.groups[i], compiled)
-				if err != nil {
+				if err := add(c.groups[i], emit.AtHead, true); err != nil {
 					return nil, err
-				}
-				for j := len(nrs) - 1; j >= 0; j-- {
-					rm, err := emit.RuleMessages(fam, TableName, c.kernelName(), nrs[j], emit.AtHead)
-					if err != nil {
-						return nil, err
-					}
-					msgs = append(msgs, rm...)
 				}
 			}
 			groups = c.groups[c.head:]
@@ -574,29 +570,43 @@ func (m *model) compileNew(chains []*chain) ([]emit.NLMsg, error) {
 			if !g.fresh {
 				continue
 			}
-			nrs, err := groupRules(g, compiled)
-			if err != nil {
+			if err := add(g, g.before, false); err != nil {
 				return nil, err
 			}
-			for _, nr := range nrs {
-				rm, err := emit.RuleMessages(fam, TableName, c.kernelName(), nr, g.before)
-				if err != nil {
-					return nil, err
-				}
-				msgs = append(msgs, rm...)
-			}
 		}
+		if len(cm.msgs) > 0 {
+			perChain = append(perChain, cm)
+		}
+	}
+	slices.SortStableFunc(perChain, func(a, b chainMsgs) int { return b.anon - a.anon })
+	for _, cm := range perChain {
+		msgs = append(msgs, cm.msgs...)
 	}
 	return msgs, nil
 }
 
-// groupRules returns the compiled nft rules of a new iptables rule, with
-// its id and text spread over their user data.
-func groupRules(g *group, compiled map[*ir.Rule]*emit.NLRule) ([]*emit.NLRule, error) {
+// slim keeps in the messages of a compiled rule only what error messages
+// need of it, so that its IR and expressions can go.
+func slim(msgs []emit.NLMsg, nr *emit.NLRule) []emit.NLMsg {
+	s := nr.Slim()
+	for i := range msgs {
+		if msgs[i].Rule != nil {
+			msgs[i].Rule = s
+		}
+	}
+	return msgs
+}
+
+// groupRules compiles the nft rules of a new iptables rule, with its id
+// and text spread over their user data.
+func groupRules(rc *emit.RuleCompiler, g *group) ([]*emit.NLRule, error) {
 	var nrs []*emit.NLRule
 	var uds [][]byte
 	for _, r := range g.unit.Rules {
-		nr := compiled[r]
+		nr, err := rc.Rule(r)
+		if err != nil {
+			return nil, err
+		}
 		if nr == nil {
 			return nil, fmt.Errorf("internal: rule %q was not compiled", g.spec)
 		}
