@@ -29,6 +29,7 @@
 #   BENCH_SHIM_BANS    rules in the shim's fail2ban chain (default 20000)
 #   BENCH_SHIM_SET     addresses in the shim's ipset (default 50000)
 #   BENCH_SHIM_CALLS   timed calls per shim row, median kept (default 21)
+#   BENCH_SHIM_RESTORE rules of the dumps restored through the shim (default 100000)
 #   BENCH_REPORT       report file            (default bench-report.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -476,6 +477,26 @@ setcalls=(
 )
 for c in "${setcalls[@]}"; do
 	sidesrow percall setns set_of ipset "$c" shim ipset
+done
+out ""
+
+# Whole dumps restored through the shim (kube-proxy rewrites its tables
+# with iptables-restore on every sync): time and peak memory, each side
+# in a fresh namespace.
+SHIM_RESTORE=${BENCH_SHIM_RESTORE:-100000}
+out "| iptables-restore of a $SHIM_RESTORE-rule dump (seconds / peak MB) | ipt2nft shim | iptables-nft | iptables-legacy | iptables-nft ÷ shim (time) |"
+out "|---|---:|---:|---:|---:|"
+for shape in mixed dispatch; do
+	f=$(dump "$shape" "$SHIM_RESTORE")
+	row="| $shape |"
+	declare -A rt=()
+	for side in shim nft legacy; do
+		newns
+		timed ip netns exec "$NS" "$(iptrestore_of "$side")" "$f"
+		rt[$side]=$T
+		row="$row $T / $M |"
+	done
+	out "$row $(ratio "${rt[nft]}" "${rt[shim]}") |"
 done
 out ""
 out "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
