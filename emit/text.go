@@ -185,11 +185,11 @@ func (p *Printer) expr(b *textBuf, e ir.Expr, parent int) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			p.expr(b, el, 0)
+			p.setKey(b, el)
 		}
 		b.WriteString(" }")
 	case *ir.Elem:
-		p.expr(b, e.Key, 0)
+		p.setKey(b, e.Key)
 		// The counter first, as nft lists an element: nft 1.0.6 reads a
 		// counter only before the timeout and comment.
 		if e.Counter != nil {
@@ -332,6 +332,16 @@ func (p *Printer) match(b *textBuf, m *ir.Match) {
 	}
 	b.WriteByte(' ')
 	p.expr(b, m.Right, 0)
+}
+
+// setKey writes a set element or its key: flags are joined with "|"
+// ("fin | psh | urg"), as a comma would end the element.
+func (p *Printer) setKey(b *textBuf, e ir.Expr) {
+	if f, ok := e.(*ir.FlagList); ok && len(f.Flags) > 1 {
+		b.WriteString(strings.Join(f.Flags, " | "))
+		return
+	}
+	p.expr(b, e, 0)
 }
 
 func flagCount(e ir.Expr) int {

@@ -81,7 +81,7 @@ func (a *factsAlloc) fill(f *ruleFacts, r *ir.Rule) {
 			f.countValues = true
 		}
 		m, ok := s.(*ir.Match)
-		if !ok || m.Op != ir.CmpEq || !mergeableSelector(m.Left) {
+		if !ok || m.Op != ir.CmpEq || !setSelector(m.Left) {
 			continue
 		}
 		if _, isSet := m.Right.(*ir.SetLit); !isSet {
@@ -130,6 +130,14 @@ func shapeDiff(a, b *ir.Rule, fa, fb *ruleFacts, buf []int) (diff []int, ok bool
 			return nil, false
 		}
 		diff = append(diff, i)
+	}
+	if len(diff) > 1 {
+		// Masked flags are no part of a concatenation.
+		for _, i := range diff {
+			if maskedFlags(a.Stmts[i].(*ir.Match).Left) {
+				return nil, false
+			}
+		}
 	}
 	return diff, len(diff) > 0
 }
@@ -296,7 +304,7 @@ func multiValued(r *ir.Rule) bool {
 				return false
 			}
 		case *ir.Match:
-			if set, ok := s.Right.(*ir.SetLit); ok && s.Op == ir.CmpEq && len(set.Elems) > 1 && mergeableSelector(s.Left) &&
+			if set, ok := s.Right.(*ir.SetLit); ok && s.Op == ir.CmpEq && len(set.Elems) > 1 && setSelector(s.Left) &&
 				!slices.ContainsFunc(set.Elems, isElem) {
 				multi = true
 			}
@@ -539,7 +547,7 @@ func shapeSignature(r *ir.Rule) uint64 {
 				h = h.str("selector")
 			}
 			h = h.byte(',').u64(uint64(s.Op))
-			if s.Op != ir.CmpEq || !mergeableSelector(s.Left) {
+			if s.Op != ir.CmpEq || !setSelector(s.Left) {
 				// Values that must be equal for a merge.
 				h = h.byte('=').value(s.Right)
 			}

@@ -195,6 +195,21 @@ input: ip saddr 10.0.0.0/24 tcp dport 80 accept`},
 		{"counting-only rules keep their counter", `
 			-A INPUT -p tcp --dport 22`,
 			`input: tcp dport 22 counter`},
+		{"TCP flags under one mask into a set, past other masks' drops", `
+			-A INPUT -p tcp --tcp-flags FIN,SYN,RST,PSH,ACK,URG NONE -j DROP
+			-A INPUT -p tcp --tcp-flags SYN,RST SYN,RST -j DROP
+			-A INPUT -p tcp --tcp-flags FIN,SYN,RST,PSH,ACK,URG FIN,PSH,URG -j DROP
+			-A INPUT -p tcp --tcp-flags FIN,SYN,RST,PSH,ACK,URG ALL -j DROP
+			-A INPUT -p tcp --tcp-flags FIN,SYN FIN,SYN -j DROP
+			-A INPUT -p tcp ! --tcp-flags FIN,SYN,RST,PSH,ACK,URG SYN -j DROP
+			-A INPUT -p tcp --tcp-flags FIN,SYN,RST,PSH,ACK,URG NONE --dport 22 -j ACCEPT
+			-A INPUT -p tcp --tcp-flags FIN,SYN,RST,PSH,ACK,URG SYN --dport 80 -j ACCEPT`,
+			`input: tcp flags & (fin | syn | rst | psh | ack | urg) == { 0x0, fin | psh | urg, fin | syn | rst | psh | ack | urg } drop
+input: tcp flags syn,rst / syn,rst drop
+input: tcp flags fin,syn / fin,syn drop
+input: tcp flags != syn / fin,syn,rst,psh,ack,urg drop
+input: tcp dport 22 tcp flags 0x0 / fin,syn,rst,psh,ack,urg accept
+input: tcp dport 80 tcp flags syn / fin,syn,rst,psh,ack,urg accept`},
 	}
 	ns := (*testutil.Netns)(nil)
 	if ok, _ := testutil.CanUseNetns(); ok {

@@ -130,9 +130,32 @@ func valueInterval(e ir.Expr) (interval, bool) {
 		return interval{exact: strings.ReplaceAll(e.Value, `\*`, "*")}, true
 	case *ir.Symbol:
 		return interval{exact: "sym:" + e.Name}, true
+	case *ir.FlagList:
+		// The flags under a mask (maskedFlags): a value each.
+		return interval{exact: "flags:" + strings.Join(e.Flags, ",")}, true
 	}
 	return interval{}, false
 }
+
+// maskedFlags reports whether e is TCP flags under a mask ("tcp flags &
+// (fin | syn | rst | ack)"), as --tcp-flags tests them: rules comparing
+// it with different values merge into a set ("tcp flags & (...) == {
+// fin | syn, 0x0 }"), one selector alone (no concatenation) and with the
+// values as TCPFlagsExpr writes them, a flag list or 0x0, so that equal
+// values are written alike.
+func maskedFlags(e ir.Expr) bool {
+	b, ok := e.(*ir.Binary)
+	if !ok || b.Op != ir.OpAnd {
+		return false
+	}
+	p, ok := b.Left.(*ir.Payload)
+	_, mask := b.Right.(*ir.FlagList)
+	return ok && mask && p.Proto == "tcp" && p.Field == "flags"
+}
+
+// setSelector reports whether the sets pass merges rules comparing e for
+// equality: a mergeable selector, or masked TCP flags.
+func setSelector(e ir.Expr) bool { return mergeableSelector(e) || maskedFlags(e) }
 
 func lastAddr(p netip.Prefix) netip.Addr {
 	b := p.Addr().AsSlice()

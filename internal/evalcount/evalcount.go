@@ -38,6 +38,23 @@ type Packet struct {
 	SPort    uint16
 	DPort    uint16
 	CtState  string // new, established, related
+	TCPFlags uint8  // of a TCP packet: fin 1, syn 2, rst 4, psh 8, ack 16, urg 32
+}
+
+// tcpFlagBits are nft's TCP flag names and their bits.
+var tcpFlagBits = map[string]uint64{"fin": 1, "syn": 2, "rst": 4, "psh": 8, "ack": 16, "urg": 32, "ecn": 64, "cwr": 128}
+
+// flagBits is the value of a list of TCP flags, false if a name is not one.
+func flagBits(f *ir.FlagList) (uint64, bool) {
+	var v uint64
+	for _, n := range f.Flags {
+		b, ok := tcpFlagBits[n]
+		if !ok {
+			return 0, false
+		}
+		v |= b
+	}
+	return v, true
 }
 
 // Result of a count.
@@ -351,6 +368,8 @@ func (e *evaluator) value(x ir.Expr) (value, error) {
 			return port(0, p.SPort)
 		case "th dport":
 			return port(0, p.DPort)
+		case "tcp flags":
+			return port(6, uint16(p.TCPFlags))
 		}
 	case *ir.Meta:
 		switch x.Key {
@@ -372,10 +391,19 @@ func (e *evaluator) value(x ir.Expr) (value, error) {
 		if err != nil {
 			return nil, err
 		}
-		r, ok := x.Right.(*ir.Integer)
+		if l == nil {
+			return nil, nil
+		}
 		lv, ok2 := l.(uint64)
+		mask, ok := uint64(0), false
+		switch r := x.Right.(type) {
+		case *ir.Integer:
+			mask, ok = r.Value, true
+		case *ir.FlagList:
+			mask, ok = flagBits(r)
+		}
 		if ok && ok2 && x.Op == ir.OpAnd {
-			return lv & r.Value, nil
+			return lv & mask, nil
 		}
 	case *ir.Concat:
 		var out []any
@@ -447,6 +475,14 @@ func (e *evaluator) in(v value, x ir.Expr) (bool, error) {
 		}
 		return ok, err
 	case *ir.FlagList:
+		if n, ok := v.(uint64); ok {
+			// TCP flags under a mask: the masked value is these flags.
+			bits, ok := flagBits(x)
+			if !ok {
+				return false, fmt.Errorf("flags %v of a number", x.Flags)
+			}
+			return n == bits, nil
+		}
 		s, _ := v.(string)
 		for _, f := range x.Flags {
 			if f == s {
