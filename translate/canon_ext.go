@@ -41,6 +41,9 @@ func init() {
 		"-j NFLOG":    saveNFLOG,
 		"-j TCPMSS":   saveTCPMSS,
 	}
+	for k, s := range moreCanonSavers {
+		canonSavers[k] = s
+	}
 }
 
 func portRange(v any) (string, bool) {
