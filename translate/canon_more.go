@@ -31,6 +31,10 @@ var moreCanonSavers = map[string]canonSaver{
 	"string":        saveStringMatch,
 	"owner":         saveOwner,
 	"ecn":           saveECN,
+	"rt":            saveRT,
+	"frag":          saveFrag,
+	"ipv6header":    saveIPv6Header,
+	"u32":           saveU32,
 	"rpfilter":      saveFlagsInOrder("loose", "validmark", "accept-local", "invert"),
 	"ah":            saveSPI("ahspi"),
 	"esp":           saveSPI("espspi"),
@@ -645,5 +649,149 @@ func saveNAT(b *canonBuf, x *iptparse.Ext) bool {
 			b.opt(false, f)
 		}
 	}
+	return true
+}
+
+// rangeText is "lo" or "lo:hi" of a range option, and whether it is the
+// whole 32-bit range (which ah, esp, rt and frag leave out).
+func rangeText(o *iptparse.Option) (string, bool, bool) {
+	r, ok := o.Value.(iptparse.Range)
+	if !ok {
+		return "", false, false
+	}
+	lo, hi := r.Lo, r.Lo
+	if r.N == 2 {
+		hi = r.Hi
+	}
+	s := strconv.FormatUint(lo, 10)
+	if hi != lo {
+		s += ":" + strconv.FormatUint(hi, 10)
+	}
+	return s, lo == 0 && hi == 0xffffffff, true
+}
+
+// saveRT is rt_save (without --rt-0-addrs).
+func saveRT(b *canonBuf, x *iptparse.Ext) bool {
+	if x.Has("rt-0-addrs") {
+		return false
+	}
+	if o := x.Opt("rt-type"); o != nil {
+		b.opt(o.Neg, "rt-type", strconv.FormatUint(o.Value.(uint64), 10))
+	}
+	if o := x.Opt("rt-segsleft"); o != nil {
+		s, all, ok := rangeText(o)
+		if !ok {
+			return false
+		}
+		if !all || o.Neg {
+			b.opt(o.Neg, "rt-segsleft", s)
+		}
+	}
+	if o := x.Opt("rt-len"); o != nil {
+		b.opt(o.Neg, "rt-len", strconv.FormatUint(o.Value.(uint64), 10))
+	}
+	for _, f := range []string{"rt-0-res", "rt-0-not-strict"} {
+		if x.Has(f) {
+			b.opt(false, f)
+		}
+	}
+	return true
+}
+
+// saveFrag is frag_save.
+func saveFrag(b *canonBuf, x *iptparse.Ext) bool {
+	if o := x.Opt("fragid"); o != nil {
+		s, all, ok := rangeText(o)
+		if !ok {
+			return false
+		}
+		if !all || o.Neg {
+			b.opt(o.Neg, "fragid", s)
+		}
+	}
+	if o := x.Opt("fraglen"); o != nil {
+		b.opt(o.Neg, "fraglen", strconv.FormatUint(o.Value.(uint64), 10))
+	}
+	for _, f := range []string{"fragres", "fragfirst", "fragmore", "fraglast"} {
+		if x.Has(f) {
+			b.opt(false, f)
+		}
+	}
+	return true
+}
+
+// ip6hOrder is chain_flags: the header bits in the order print_header
+// prints them, with their protocol numbers.
+var ip6hOrder = []struct {
+	bit   uint8
+	proto uint8
+}{{ip6hHop, 0}, {ip6hDst, 60}, {ip6hRoute, 43}, {ip6hFrag, 44}, {ip6hAuth, 51}, {ip6hESP, 50}, {ip6hNone, 59}, {ip6hProto, 255}}
+
+// saveIPv6Header is ipv6header_save: the headers by their protocols
+// database names (proto_to_name), in chain_flags order.
+func saveIPv6Header(b *canonBuf, x *iptparse.Ext) bool {
+	o := x.Opt("header")
+	mask, err := parseIPv6Headers(o.Arg())
+	if err != nil {
+		return false
+	}
+	var names []string
+	for _, h := range ip6hOrder {
+		if mask&h.bit == 0 {
+			continue
+		}
+		name := ""
+		if h.proto != 0 {
+			name = iptparse.ProtocolDBName(h.proto)
+		}
+		if name == "" {
+			for n, p := range map[string]uint8{"hop-by-hop": 0, "dst": 60, "route": 43, "frag": 44, "auth": 51, "esp": 50, "none": 59, "protocol": 255} {
+				if p == h.proto {
+					name = n
+				}
+			}
+		}
+		names = append(names, name)
+	}
+	b.opt(o.Neg, "header", strings.Join(names, ","))
+	if x.Has("soft") {
+		b.opt(false, "soft")
+	}
+	return true
+}
+
+// saveU32 is u32_save (u32_dump): every number in hex, in double quotes.
+func saveU32(b *canonBuf, x *iptparse.Ext) bool {
+	o := x.Opt("u32")
+	tests, err := parseU32(o.Arg())
+	if err != nil {
+		return false
+	}
+	var sb strings.Builder
+	sb.WriteByte('"')
+	for i, t := range tests {
+		if i > 0 {
+			sb.WriteString("&&")
+		}
+		for j, l := range t.locs {
+			if j > 0 {
+				sb.WriteString([]string{"&", "<<", ">>", "@"}[l.op])
+			}
+			fmt.Fprintf(&sb, "0x%x", l.num)
+		}
+		sb.WriteByte('=')
+		for j, v := range t.vals {
+			if j > 0 {
+				sb.WriteByte(',')
+			}
+			if v.min == v.max {
+				fmt.Fprintf(&sb, "0x%x", v.min)
+			} else {
+				fmt.Fprintf(&sb, "0x%x:0x%x", v.min, v.max)
+			}
+		}
+	}
+	sb.WriteByte('"')
+	b.opt(o.Neg, "u32", sb.String())
 	return true
 }

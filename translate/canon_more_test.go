@@ -68,6 +68,7 @@ func TestCanonicalMoreSavers(t *testing.T) {
 			`-m string --string "AB" --algo kmp --from 20 --to 22 -j ACCEPT`},
 		{"-A OUTPUT -m owner --gid-owner root --uid-owner 0-10 -j ACCEPT", "-m owner --uid-owner 0-10 --gid-owner 0 -j ACCEPT"},
 		{"-A INPUT -p tcp -m ecn --ecn-ip-ect 1 ! --ecn-tcp-ece -j ACCEPT", "-p tcp -m ecn ! --ecn-tcp-ece --ecn-ip-ect 1 -j ACCEPT"},
+		{"-A INPUT -p tcp -m u32 --u32 0>>22&0x3C@0>>16=0x50 -j ACCEPT", `-p tcp -m u32 --u32 "0x0>>0x16&0x3c@0x0>>0x10=0x50" -j ACCEPT`},
 		{"-A PREROUTING -j DSCP --set-dscp-class AF11", "-j DSCP --set-dscp 0x0a"},
 		{"-A PREROUTING -j TOS --and-tos 3", "-j TOS --set-tos 0x00/0xfc"},
 		{"-A PREROUTING -j TOS --set-tos 0x10", "-j TOS --set-tos 0x10/0xff"},
@@ -86,6 +87,9 @@ func TestCanonicalMoreSavers(t *testing.T) {
 		{"-A INPUT -p tcp -m connlimit --connlimit-above 10 -j ACCEPT",
 			"-p tcp -m connlimit --connlimit-above 10 --connlimit-mask 128 --connlimit-saddr -j ACCEPT"},
 		{"-A INPUT -m iprange --src-range 2001:db8::1-2001:db8::9 -j ACCEPT", "-m iprange --src-range 2001:db8::1-2001:db8::9 -j ACCEPT"},
+		{"-A INPUT -m rt --rt-segsleft 2 --rt-type 0 -j ACCEPT", "-m rt --rt-type 0 --rt-segsleft 2 -j ACCEPT"},
+		{"-A INPUT -m frag --fragfirst --fragid 5 -j ACCEPT", "-m frag --fragid 5 --fragfirst -j ACCEPT"},
+		{"-A INPUT -m ipv6header --header frag --soft -j ACCEPT", "-m ipv6header --header ipv6-frag --soft -j ACCEPT"},
 	}
 	for _, c := range v6 {
 		if got := canon(t, iptparse.FamilyIPv6, c.in); got != c.want {
