@@ -177,6 +177,9 @@ var extTargets = map[string][]extPart{
 		ep("", 0, "FORWARD OUTPUT POSTROUTING", "-j CLASSIFY --set-class 1:10", "-j CLASSIFY --set-class 0001:0010"),
 		ep("tcp", 0, "FORWARD OUTPUT POSTROUTING", "--tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu", "--tcp-flags RST,SYN SYN -j TCPMSS --clamp-mss-to-pmtu"),
 		ep("tcp", 0, "", "--syn -j TCPMSS --set-mss 1400", "--tcp-flags FIN,SYN,RST,ACK SYN -j TCPMSS --set-mss 1400"),
+		// without a SYN match: the kernel refuses it (legacy) unless a
+		// random match adds one
+		ep("tcp", 0, "", "-j TCPMSS --set-mss 1300", "-j TCPMSS --set-mss 1300"),
 		ep("", 0, "", "-j ACCEPT", "-j ACCEPT"),
 		ep("", 0, "", "-j RETURN", "-j RETURN"),
 	},
