@@ -3,6 +3,7 @@ package translate
 import (
 	"fmt"
 	"math"
+	"net/netip"
 	"os"
 	"os/user"
 	"strconv"
@@ -35,6 +36,12 @@ var moreCanonSavers = map[string]canonSaver{
 	"frag":          saveFrag,
 	"ipv6header":    saveIPv6Header,
 	"u32":           saveU32,
+	"cgroup":        saveCgroup,
+	"-j TPROXY":     saveTPROXY,
+	"cluster":       saveCluster,
+	"mh":            saveMH,
+	"dccp":          saveDCCP,
+	"-j SYNPROXY":   saveSYNPROXY,
 	"rpfilter":      saveFlagsInOrder("loose", "validmark", "accept-local", "invert"),
 	"ah":            saveSPI("ahspi"),
 	"esp":           saveSPI("espspi"),
@@ -793,5 +800,107 @@ func saveU32(b *canonBuf, x *iptparse.Ext) bool {
 	}
 	sb.WriteByte('"')
 	b.opt(o.Neg, "u32", sb.String())
+	return true
+}
+
+// saveCluster is cluster_save: the node mask in hex, total, seed.
+func saveCluster(b *canonBuf, x *iptparse.Ext) bool {
+	mask, neg := clusterMask(x)
+	total, _ := optUint(x, "cluster-total-nodes")
+	seed, _ := optUint(x, "cluster-hash-seed")
+	b.opt(neg, "cluster-local-nodemask", fmt.Sprintf("0x%08x", mask))
+	b.opt(false, "cluster-total-nodes", strconv.FormatUint(total, 10))
+	b.opt(false, "cluster-hash-seed", fmt.Sprintf("0x%08x", seed))
+	return true
+}
+
+// saveMH is mh_save: the type range as numbers, nothing for all types.
+func saveMH(b *canonBuf, x *iptparse.Ext) bool {
+	o := x.Opt("mh-type")
+	if o == nil {
+		return true
+	}
+	lo, hi, err := parseMHTypes(o.Arg())
+	if err != nil {
+		return false
+	}
+	if lo == 0 && hi == 0xff && !o.Neg {
+		return true
+	}
+	s := strconv.Itoa(int(lo))
+	if hi != lo {
+		s += ":" + strconv.Itoa(int(hi))
+	}
+	b.opt(o.Neg, "mh-type", s)
+	return true
+}
+
+// saveDCCP is dccp_save for the ports and the option (types stay as
+// written).
+func saveDCCP(b *canonBuf, x *iptparse.Ext) bool {
+	if x.Has("dccp-types") || !savePorts(b, x) {
+		return false
+	}
+	if o := x.Opt("dccp-option"); o != nil {
+		b.opt(o.Neg, "dccp-option", strconv.FormatUint(o.Value.(uint64), 10))
+	}
+	return true
+}
+
+// saveSYNPROXY is SYNPROXY_save.
+func saveSYNPROXY(b *canonBuf, x *iptparse.Ext) bool {
+	for _, f := range []string{"sack-perm", "timestamp", "wscale", "mss", "ecn"} {
+		o := x.Opt(f)
+		if o == nil {
+			continue
+		}
+		if f == "wscale" || f == "mss" {
+			b.opt(false, f, strconv.FormatUint(o.Value.(uint64), 10))
+		} else {
+			b.opt(false, f)
+		}
+	}
+	return true
+}
+
+// saveCgroup is cgroup_save_v1/v2: the path, then the class id in
+// decimal.
+func saveCgroup(b *canonBuf, x *iptparse.Ext) bool {
+	if o := x.Opt("path"); o != nil {
+		b.opt(o.Neg, "path", saveString(o.Arg()))
+	}
+	if o := x.Opt("cgroup"); o != nil {
+		b.opt(o.Neg, "cgroup", strconv.FormatUint(o.Value.(uint64), 10))
+	}
+	return true
+}
+
+// saveTPROXY is tproxy_tg_save4/6: port, address (0.0.0.0 or :: when
+// not given), mark/mask (0x0/0x0 when not given).
+func saveTPROXY(b *canonBuf, x *iptparse.Ext) bool {
+	port, ok := x.Opt("on-port").Value.(uint16)
+	if !ok {
+		return false
+	}
+	b.opt(false, "on-port", strconv.Itoa(int(port)))
+	ip := "0.0.0.0"
+	if b.fam == iptparse.FamilyIPv6 {
+		ip = "::"
+	}
+	if o := x.Opt("on-ip"); o != nil {
+		a, ok := o.Value.(netip.Addr)
+		if !ok {
+			return false
+		}
+		ip = a.String()
+	}
+	b.opt(false, "on-ip", ip)
+	var vm iptparse.ValueMask
+	if o := x.Opt("tproxy-mark"); o != nil {
+		if vm, ok = o.Value.(iptparse.ValueMask); !ok {
+			return false
+		}
+	}
+	b.opt(false, "tproxy-mark", hex32(vm.Value)+"/"+hex32(vm.Mask))
 	return true
 }
