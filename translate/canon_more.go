@@ -36,6 +36,7 @@ var moreCanonSavers = map[string]canonSaver{
 	"frag":          saveFrag,
 	"ipv6header":    saveIPv6Header,
 	"u32":           saveU32,
+	"socket":        saveFlagsInOrder("transparent", "nowildcard", "restore-skmark"),
 	"cgroup":        saveCgroup,
 	"-j TPROXY":     saveTPROXY,
 	"cluster":       saveCluster,
