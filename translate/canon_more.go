@@ -36,6 +36,7 @@ var moreCanonSavers = map[string]canonSaver{
 	"frag":          saveFrag,
 	"ipv6header":    saveIPv6Header,
 	"u32":           saveU32,
+	"-j CT":         saveCT,
 	"socket":        saveFlagsInOrder("transparent", "nowildcard", "restore-skmark"),
 	"cgroup":        saveCgroup,
 	"-j TPROXY":     saveTPROXY,
@@ -903,5 +904,41 @@ func saveTPROXY(b *canonBuf, x *iptparse.Ext) bool {
 		}
 	}
 	b.opt(false, "tproxy-mark", hex32(vm.Value)+"/"+hex32(vm.Mask))
+	return true
+}
+
+// saveCT is ct_save_v1 for notrack, helper, timeout and one zone option
+// (a zone 0 is not printed).
+func saveCT(b *canonBuf, x *iptparse.Ext) bool {
+	var zone *iptparse.Option
+	for _, o := range x.Options {
+		switch o.Name {
+		case "notrack", "helper", "timeout":
+		case "zone", "zone-orig", "zone-reply":
+			if zone != nil {
+				return false
+			}
+			zone = o
+		default:
+			return false
+		}
+	}
+	if x.Has("notrack") {
+		b.opt(false, "notrack")
+	}
+	for _, n := range []string{"helper", "timeout"} {
+		if o := x.Opt(n); o != nil {
+			b.opt(false, n, canonWord(o.Arg()))
+		}
+	}
+	if zone != nil {
+		if zone.Arg() == "mark" {
+			b.opt(false, zone.Name, "mark")
+		} else if v, ok := iptparse.ParseUint(zone.Arg(), 0, 0, 0xffff); !ok {
+			return false
+		} else if v != 0 {
+			b.opt(false, zone.Name, strconv.FormatUint(v, 10))
+		}
+	}
 	return true
 }

@@ -79,6 +79,8 @@ func TestCanonicalMoreSavers(t *testing.T) {
 		{"-A PREROUTING -p tcp -j TPROXY --tproxy-mark 1/1 --on-port 8080", "-p tcp -j TPROXY --on-port 8080 --on-ip 0.0.0.0 --tproxy-mark 0x1/0x1"},
 		{"-A PREROUTING -p tcp -j TPROXY --on-ip 127.0.0.1 --on-port 8080", "-p tcp -j TPROXY --on-port 8080 --on-ip 127.0.0.1 --tproxy-mark 0x0/0x0"},
 		{"-A PREROUTING -m socket --nowildcard --transparent -j ACCEPT", "-m socket --transparent --nowildcard -j ACCEPT"},
+		{"-A PREROUTING -p tcp -j CT --zone 0x10 --helper ftp", "-p tcp -j CT --helper ftp --zone 16"},
+		{"-A PREROUTING -j CT --zone-orig 0 --notrack", "-j CT --notrack"},
 		{"-A PREROUTING -j DSCP --set-dscp-class AF11", "-j DSCP --set-dscp 0x0a"},
 		{"-A PREROUTING -j TOS --and-tos 3", "-j TOS --set-tos 0x00/0xfc"},
 		{"-A PREROUTING -j TOS --set-tos 0x10", "-j TOS --set-tos 0x10/0xff"},
