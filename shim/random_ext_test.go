@@ -158,6 +158,7 @@ var extMatches = []extPart{
 var extSelectors = []extPart{
 	ep("", 4, "", "-s 10.0.0.1", "--source 10.0.0.1/32"),
 	ep("", 4, "", "! -d 10.0.0.0/8", "! --destination 10.1.2.3/255.0.0.0"),
+	ep("", 4, "", "! -s 192.168.0.0/16", "! --src 192.168.1.1/16"),
 	ep("", 6, "", "-s 2001:db8::1", "--src 2001:db8::1/128"),
 	ep("", 6, "", "! -d 2001:db8::/32", "! --dst 2001:db8:1::/32"),
 	ep("", 0, "PREROUTING INPUT FORWARD", "-i eth+", "--in-interface eth+"),
@@ -226,7 +227,8 @@ var extTargets = map[string][]extPart{
 		ep("", 0, "", "-j CT --zone 1", "-j CT --zone 1"),
 		ep("", 0, "", "-j CT --zone-orig 2", "-j CT --zone-orig 2"),
 		ep("", 0, "", "-j TRACE", "-j TRACE"),
-		ep("tcp", 0, "", "-j CT --helper ftp", "-j CT --helper ftp"),
+		ep("tcp", 0, "", "-j CT --helper ftp --zone 0x10", "-j CT --zone 16 --helper ftp"),
+		ep("", 0, "", "-j CT --notrack --zone 0", "-j CT --zone 0 --notrack"),
 		ep("", 0, "", "-j ACCEPT", "-j ACCEPT"),
 	},
 	"nat": {
@@ -357,7 +359,12 @@ func randomExtensions(t *testing.T, bin string, seed uint64, prog, table string)
 	}
 	chains := extChains[table]
 	added := map[string][]string{} // the second spelling of rules added to each chain
-	command := func() string {
+	// command is a random command; restore says it goes into an
+	// iptables-restore batch, where it gets no -F: iptables-restore
+	// only gives the kernel what is left at COMMIT, so a rule the
+	// kernel refuses passes there if a -F of its chain follows (the
+	// shim refuses it when it reads it).
+	command := func(restore bool) string {
 		c := chains[r.IntN(len(chains))]
 		switch r.IntN(10) {
 		case 0, 1, 2, 3:
@@ -382,6 +389,9 @@ func randomExtensions(t *testing.T, bin string, seed uint64, prog, table string)
 			if l := added[c]; len(l) > 0 && prog == "iptables" {
 				return "-C " + c + " " + l[r.IntN(len(l))]
 			}
+			if restore {
+				return fmt.Sprintf("-D %s %d", c, 1+r.IntN(3))
+			}
 			return "-F " + c
 		default:
 			return fmt.Sprintf("-D %s %d", c, 1+r.IntN(3))
@@ -397,14 +407,14 @@ func randomExtensions(t *testing.T, bin string, seed uint64, prog, table string)
 			var b strings.Builder
 			b.WriteString("*" + table + "\n")
 			for range 1 + r.IntN(4) {
-				b.WriteString(command() + "\n")
+				b.WriteString(command(true) + "\n")
 			}
 			b.WriteString("COMMIT\n")
 			stdin = b.String()
 		} else {
 			tool = prog
 			// rules quote with ", as in iptables-restore input
-			args = append([]string{"-w", "-t", table}, splitArgs(strings.ReplaceAll(command(), `"`, "'"))...)
+			args = append([]string{"-w", "-t", table}, splitArgs(strings.ReplaceAll(command(false), `"`, "'"))...)
 		}
 		_, le, lc := legacy.run(stdin, tool, args...)
 		_, oe, oc := ours.run(stdin, tool, args...)
