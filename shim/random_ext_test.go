@@ -121,7 +121,7 @@ var extMatches = []extPart{
 	ep("", 0, "", "-m devgroup ! --dst-group 0", "-m devgroup ! --dst-group default"),
 	ep("", 0, "", "-m cpu --cpu 1", "-m cpu --cpu 1"),
 	ep("", 4, "INPUT FORWARD OUTPUT POSTROUTING", "-m realm --realm 1", "-m realm --realm 0x1"),
-	ep("", 4, "INPUT FORWARD OUTPUT POSTROUTING", "-m realm ! --realm 0x0", "-m realm ! --realm 0"),
+	ep("", 4, "INPUT FORWARD OUTPUT POSTROUTING", "-m realm ! --realm 0x0", "-m realm ! --realm 0", "-m realm ! --realm cosmos"),
 	ep("", 0, "PREROUTING", "-m rpfilter --invert", "-m rpfilter --invert"),
 	ep("", 0, "PREROUTING", "-m rpfilter --loose --validmark", "-m rpfilter --validmark --loose"),
 	ep("", 6, "", "-m frag --fragid 5 --fragfirst", "-m frag --fragfirst --fragid 5"),
