@@ -74,7 +74,8 @@ var extMatches = []extPart{
 	ep("", 4, "", "-m iprange ! --dst-range 10.0.0.1-10.0.0.5", "-m iprange ! --dst-range 10.0.0.1-10.0.0.5"),
 	ep("", 6, "", "-m iprange --src-range 2001:db8::1-2001:db8::9", "-m iprange --src-range 2001:db8::1-2001:db8::9"),
 	ep("", 0, "", "-m addrtype --src-type LOCAL", "-m addrtype --src-type local"),
-	ep("", 0, "", "-m addrtype --dst-type LOCAL,UNICAST --src-type BROADCAST", "-m addrtype --src-type BROADCAST --dst-type UNICAST,LOCAL"),
+	ep("", 4, "", "-m addrtype --dst-type LOCAL,UNICAST --src-type BROADCAST", "-m addrtype --src-type BROADCAST --dst-type UNICAST,LOCAL"),
+	ep("", 0, "", "-m addrtype --dst-type LOCAL,UNICAST ! --src-type MULTICAST", "-m addrtype ! --src-type multicast --dst-type UNICAST,LOCAL"),
 	ep("", 0, "PREROUTING INPUT FORWARD", "-m addrtype ! --dst-type LOCAL --limit-iface-in", "-m addrtype --limit-iface-in ! --dst-type LOCAL"),
 	ep("", 4, "", "-m ttl --ttl-gt 5", "-m ttl --ttl-gt 5"),
 	ep("", 4, "", "-m ttl ! --ttl-eq 64", "-m ttl ! --ttl-eq 64"),
@@ -118,7 +119,7 @@ var extMatches = []extPart{
 	ep("ah", 4, "", "-m ah --ahspi 100", "-m ah --ahspi 100:100"),
 	ep("esp", 0, "", "-m esp --espspi 100:200", "-m esp --espspi 100:200"),
 	ep("", 0, "PREROUTING INPUT FORWARD", "-m devgroup --src-group 1", "-m devgroup --src-group 0x1"),
-	ep("", 0, "", "-m devgroup ! --dst-group 0", "-m devgroup ! --dst-group default"),
+	ep("", 0, "FORWARD OUTPUT POSTROUTING", "-m devgroup ! --dst-group 0", "-m devgroup ! --dst-group default"),
 	ep("", 0, "", "-m cpu --cpu 1", "-m cpu --cpu 1"),
 	ep("", 4, "INPUT FORWARD OUTPUT POSTROUTING", "-m realm --realm 1", "-m realm --realm 0x1"),
 	ep("", 4, "INPUT FORWARD OUTPUT POSTROUTING", "-m realm ! --realm 0x0", "-m realm ! --realm 0", "-m realm ! --realm cosmos"),
@@ -360,10 +361,10 @@ func randomExtensions(t *testing.T, bin string, seed uint64, prog, table string)
 	chains := extChains[table]
 	added := map[string][]string{} // the second spelling of rules added to each chain
 	// command is a random command; restore says it goes into an
-	// iptables-restore batch, where it gets no -F: iptables-restore
-	// only gives the kernel what is left at COMMIT, so a rule the
-	// kernel refuses passes there if a -F of its chain follows (the
-	// shim refuses it when it reads it).
+	// iptables-restore batch, where it gets no -F and no -D by number:
+	// iptables-restore only gives the kernel what is left at COMMIT,
+	// so a rule the kernel refuses passes there if a later line of the
+	// batch deletes it (the shim refuses it when it reads it).
 	command := func(restore bool) string {
 		c := chains[r.IntN(len(chains))]
 		switch r.IntN(10) {
@@ -389,13 +390,17 @@ func randomExtensions(t *testing.T, bin string, seed uint64, prog, table string)
 			if l := added[c]; len(l) > 0 && prog == "iptables" {
 				return "-C " + c + " " + l[r.IntN(len(l))]
 			}
-			if restore {
+			if !restore {
+				return "-F " + c
+			}
+		default:
+			if !restore {
 				return fmt.Sprintf("-D %s %d", c, 1+r.IntN(3))
 			}
-			return "-F " + c
-		default:
-			return fmt.Sprintf("-D %s %d", c, 1+r.IntN(3))
 		}
+		a, b := rule(c)
+		added[c] = append(added[c], b)
+		return "-A " + c + " " + a
 	}
 	compared, failed := 0, 0
 	for step := range 60 {
