@@ -360,6 +360,17 @@ func randomExtensions(t *testing.T, bin string, seed uint64, prog, table string)
 	}
 	chains := extChains[table]
 	added := map[string][]string{} // the second spelling of rules added to each chain
+	// batch holds the rules a restore batch adds until it is over: its
+	// -D and -C name only rules of earlier steps (a batch that deletes
+	// a rule it adds hands the kernel neither, see command).
+	batch := map[string][]string{}
+	add := func(restore bool, c, spec string) {
+		if restore {
+			batch[c] = append(batch[c], spec)
+		} else {
+			added[c] = append(added[c], spec)
+		}
+	}
 	// command is a random command; restore says it goes into an
 	// iptables-restore batch, where it gets no -F and no -D by number:
 	// iptables-restore only gives the kernel what is left at COMMIT,
@@ -370,11 +381,11 @@ func randomExtensions(t *testing.T, bin string, seed uint64, prog, table string)
 		switch r.IntN(10) {
 		case 0, 1, 2, 3:
 			a, b := rule(c)
-			added[c] = append(added[c], b)
+			add(restore, c, b)
 			return "-A " + c + " " + a
 		case 4, 5:
 			a, b := rule(c)
-			added[c] = append(added[c], b)
+			add(restore, c, b)
 			return "-I " + c + " " + a
 		case 6, 7:
 			if l := added[c]; len(l) > 0 {
@@ -399,7 +410,7 @@ func randomExtensions(t *testing.T, bin string, seed uint64, prog, table string)
 			}
 		}
 		a, b := rule(c)
-		added[c] = append(added[c], b)
+		add(restore, c, b)
 		return "-A " + c + " " + a
 	}
 	compared, failed := 0, 0
@@ -414,6 +425,10 @@ func randomExtensions(t *testing.T, bin string, seed uint64, prog, table string)
 			for range 1 + r.IntN(4) {
 				b.WriteString(command(true) + "\n")
 			}
+			for c, l := range batch {
+				added[c] = append(added[c], l...)
+			}
+			clear(batch)
 			b.WriteString("COMMIT\n")
 			stdin = b.String()
 		} else {
