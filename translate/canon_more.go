@@ -365,7 +365,7 @@ func saveTime(b *canonBuf, x *iptparse.Ext) bool {
 // saveHashlimit is hashlimit_mt_save (revision 3) for packet rates.
 func saveHashlimit(b *canonBuf, x *iptparse.Ext) bool {
 	cfg, err := parseHashlimit(x)
-	if err != nil || cfg.bytes || cfg.avg == 0 {
+	if err != nil || cfg.avg == 0 {
 		return false
 	}
 	if cfg.invert {
@@ -373,19 +373,12 @@ func saveHashlimit(b *canonBuf, x *iptparse.Ext) bool {
 	} else {
 		b.WriteString(" --hashlimit-upto")
 	}
-	rates := []struct {
-		name string
-		mult uint64
-	}{{"day", hlScale * 24 * 60 * 60}, {"hour", hlScale * 60 * 60}, {"min", hlScale * 60}, {"sec", hlScale}}
-	i := 1
-	for ; i < len(rates); i++ {
-		if cfg.avg > rates[i].mult || rates[i].mult/cfg.avg < rates[i].mult%cfg.avg {
-			break
-		}
+	var quantum uint64
+	if cfg.bytes {
+		quantum = hlPrintBytes(b, cfg)
+	} else {
+		quantum = hlPrintRate(b, cfg)
 	}
-	fmt.Fprintf(b, " %d/%s", rates[i-1].mult/cfg.avg, rates[i-1].name)
-	quantum := rates[i-1].mult / hlScale * 1000
-	b.opt(false, "hashlimit-burst", strconv.FormatUint(cfg.burst, 10))
 	var modes []string
 	for _, m := range []struct {
 		bit  uint32
@@ -430,6 +423,48 @@ func saveHashlimit(b *canonBuf, x *iptparse.Ext) bool {
 		}
 	}
 	return true
+}
+
+// hlPrintRate is print_rate (revision 3) and the burst; it returns the
+// default expiry.
+func hlPrintRate(b *canonBuf, cfg *hlConfig) uint64 {
+	rates := []struct {
+		name string
+		mult uint64
+	}{{"day", hlScale * 24 * 60 * 60}, {"hour", hlScale * 60 * 60}, {"min", hlScale * 60}, {"sec", hlScale}}
+	i := 1
+	for ; i < len(rates); i++ {
+		if cfg.avg > rates[i].mult || rates[i].mult/cfg.avg < rates[i].mult%cfg.avg {
+			break
+		}
+	}
+	fmt.Fprintf(b, " %d/%s", rates[i-1].mult/cfg.avg, rates[i-1].name)
+	b.opt(false, "hashlimit-burst", strconv.FormatUint(cfg.burst, 10))
+	return rates[i-1].mult / hlScale * 1000
+}
+
+// hlPrintBytes is print_bytes: the byte rate and burst in b, kb or mb;
+// it returns the default expiry.
+func hlPrintBytes(b *canonBuf, cfg *hlConfig) uint64 {
+	r := hlCostToBytes(cfg.avg)
+	i := 0
+	for ; i < len(hlUnits)-1; i++ {
+		if r >= hlUnits[i].thresh && hlBytesToCost(r&^(hlUnits[i].thresh-1)) == cfg.avg {
+			break
+		}
+	}
+	fmt.Fprintf(b, " %d%sb/s", r/hlUnits[i].thresh, hlUnits[i].name)
+	if cfg.burst == 0 {
+		return 15 * 1000 // XT_HASHLIMIT_BYTE_EXPIRE
+	}
+	r *= cfg.burst
+	for i = 0; i < len(hlUnits)-1; i++ {
+		if r >= hlUnits[i].thresh {
+			break
+		}
+	}
+	fmt.Fprintf(b, " --hashlimit-burst %d%sb", r/hlUnits[i].thresh, hlUnits[i].name)
+	return 60 * 1000 // XT_HASHLIMIT_BYTE_EXPIRE_BURST
 }
 
 // saveStringMatch is string_save: the pattern in double quotes (as |hex| if

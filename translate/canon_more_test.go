@@ -62,6 +62,8 @@ func TestCanonicalMoreSavers(t *testing.T) {
 			"-m hashlimit --hashlimit-upto 10/sec --hashlimit-burst 20 --hashlimit-mode srcip --hashlimit-name h1 -j ACCEPT"},
 		{"-A INPUT -m hashlimit --hashlimit-htable-expire 30000 --hashlimit-name h3 --hashlimit-mode dstip,srcip --hashlimit-upto 5/h -j ACCEPT",
 			"-m hashlimit --hashlimit-upto 5/hour --hashlimit-burst 5 --hashlimit-mode srcip,dstip --hashlimit-name h3 --hashlimit-htable-expire 30000 -j ACCEPT"},
+		{"-A INPUT -m hashlimit --hashlimit-mode srcip --hashlimit-name hb --hashlimit-upto 1024b/s -j ACCEPT",
+			"-m hashlimit --hashlimit-upto 1kb/s --hashlimit-mode srcip --hashlimit-name hb -j ACCEPT"},
 		{"-A INPUT -m string --string foo --to 13 --from 10 --algo bm -j ACCEPT",
 			`-m string --string "foo" --algo bm --from 10 --to 13 -j ACCEPT`},
 		{`-A INPUT -m string --to 22 --from 20 --hex-string "|4142|" --algo kmp -j ACCEPT`,
