@@ -40,3 +40,36 @@ func TestTranslateUnitTCPMSSNeedsSYN(t *testing.T) {
 		}
 	}
 }
+
+// TestTranslateUnitLimitOverflow: xt_limit refuses an average period
+// times burst that overflows 32 bits (iptables-legacy: "Numerical result
+// out of range"); so does TranslateUnit.
+func TestTranslateUnitLimitOverflow(t *testing.T) {
+	for _, c := range []struct {
+		rule string
+		ok   bool
+	}{
+		{"-A INPUT -m limit --limit 1/day -j ACCEPT", false},
+		{"-A INPUT -m limit --limit 1/day --limit-burst 4 -j ACCEPT", false},
+		{"-A INPUT -m limit --limit 1/day --limit-burst 1 -j ACCEPT", true},
+		{"-A INPUT -m limit --limit 1/day --limit-burst 2 -j ACCEPT", false},
+		{"-A INPUT -m limit --limit 2/day --limit-burst 3 -j ACCEPT", true},
+		{"-A INPUT -m limit --limit 1/min --limit-burst 10000 -j ACCEPT", true},
+		{"-A INPUT -m limit --limit 1/hour --limit-burst 119 -j ACCEPT", true},
+		{"-A INPUT -m limit --limit 1/hour --limit-burst 100 -j ACCEPT", true},
+		{"-A INPUT -m limit --limit 1/hour --limit-burst 120 -j ACCEPT", false},
+		{"-A INPUT -m limit --limit 3/hour -j ACCEPT", true},
+		{"-A INPUT -m limit -j ACCEPT", true},
+	} {
+		args, _ := shlex.Split(c.rule)
+		p := &iptparse.Parser{Registry: Registry{}, Family: iptparse.FamilyIPv4}
+		cmd, err := p.ParseCommand(iptparse.WordsFromArgs(args, "test"))
+		if err != nil {
+			t.Fatalf("%s: %v", c.rule, err)
+		}
+		_, err = New(Options{}).TranslateUnit(cmd)
+		if c.ok != (err == nil) {
+			t.Errorf("%s: error %v, want ok %v", c.rule, err, c.ok)
+		}
+	}
+}
