@@ -667,6 +667,14 @@ func (rc *ruleCompiler) symbolValue(name string, t *dtype) (uint64, error) {
 		if n, ok := iptparse.ServicePort(name); ok {
 			return uint64(n), nil
 		}
+	case "realm":
+		if v, ok := iproute2Value("rt_realms", name); ok {
+			return v, nil
+		}
+	case "devgroup":
+		if v, ok := iproute2Value("group", name); ok {
+			return v, nil
+		}
 	}
 	return 0, fmt.Errorf("%q is not a %s", name, t.name)
 }

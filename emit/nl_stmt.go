@@ -223,11 +223,13 @@ func (rc *ruleCompiler) log(s *ir.Log) error {
 				return fmt.Errorf("log flags %T", a.Value)
 			}
 			for _, n := range names {
-				b, ok := nlLogFlags[n]
-				if !ok {
-					return fmt.Errorf("log flag %q", n)
+				for _, n := range nlLogFlagNames(n) {
+					b, ok := nlLogFlags[n]
+					if !ok {
+						return fmt.Errorf("log flag %q", n)
+					}
+					fl |= b
 				}
-				fl |= b
 			}
 			x := attrU32(unix.NFTA_LOG_FLAGS, fl)
 			flags = &x

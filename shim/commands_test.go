@@ -30,6 +30,8 @@ func TestCommandsLikeLegacy(t *testing.T) {
 		"-A INPUT -m mark --mark 0x10/0xf0 -m mac --mac-source aa:bb:cc:dd:ee:ff -j ACCEPT",
 		"-A INPUT -m length --length 100:200 -m pkttype --pkt-type BROADCAST -j DROP",
 		"-A INPUT -j LOG --log-prefix fw: --log-level info --log-tcp-options",
+		"-A INPUT -j LOG --log-tcp-sequence --log-tcp-options",
+		"-A INPUT -m realm --realm cosmos -m devgroup --src-group default -j ACCEPT",
 		"-A INPUT -p tcp -j REJECT --reject-with tcp-rst",
 		"-A INPUT -j REJECT",
 		"-A INPUT ! -i lo ! -s 127.0.0.0/8 -d 0/0 -f -j DROP",

@@ -41,6 +41,9 @@ func init() {
 		"-j NFLOG":    saveNFLOG,
 		"-j TCPMSS":   saveTCPMSS,
 	}
+	for k, s := range moreCanonSavers {
+		canonSavers[k] = s
+	}
 }
 
 func portRange(v any) (string, bool) {
@@ -363,10 +366,14 @@ func saveConntrack(b *canonBuf, x *iptparse.Ext) bool {
 			if !ok {
 				return false
 			}
-			// conntrack's print_addr: no mask for a host.
-			s := canonAddrMask(a)
+			// conntrack_dump_addr: the address as given (the kernel
+			// keeps it unmasked), no length for a host.
+			if a.Bits < 0 {
+				return false
+			}
+			s := fmt.Sprintf("%s/%d", a.Addr, a.Bits)
 			if a.Bits == a.Addr.BitLen() {
-				s = a.Masked().String()
+				s = a.Addr.String()
 			}
 			b.opt(o.Neg, name, s)
 		case "ctorigsrcport", "ctorigdstport", "ctreplsrcport", "ctrepldstport":

@@ -33,6 +33,9 @@ func (t *Translator) TranslateUnit(cmd *iptparse.Command) (*RuleUnit, error) {
 			}
 		}
 	}
+	if err := legacyKernelCheck(cmd); err != nil {
+		return nil, err
+	}
 	rules, ctxs, err := t.translateRule(cmd)
 	if err != nil {
 		return nil, err
