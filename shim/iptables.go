@@ -344,7 +344,7 @@ func (m *model) command(cmd *iptparse.Command) (string, error) {
 		}
 		for _, sub := range translate.SplitAddresses(cmd) {
 			spec := translate.CanonicalRule(sub)
-			i := c.find(spec)
+			i := m.find(c, spec)
 			if i < 0 {
 				return "", m.badRule()
 			}
@@ -418,11 +418,28 @@ func (m *model) selected(table string, c *chain) []*chain {
 	return m.tableChains(table)
 }
 
-// find returns the index of the first rule with that text, or -1.
-func (c *chain) find(spec string) int {
+// find returns the index of the first rule of c with that text, or -1.
+// A rule stored by an older ipt2nft may hold another spelling of the same
+// rule (the canonical printer has since learnt the save format of more
+// extensions): when no text is the same, the stored texts are printed
+// again as they would be now and compared, so that an upgrade does not
+// leave -D and -C unable to find the rules made before it.
+func (m *model) find(c *chain, spec string) int {
 	for i, g := range c.groups {
 		if g.spec == spec {
 			return i
+		}
+	}
+	p := &iptparse.Parser{Registry: translate.Registry{}, Family: m.fam.ipt, Table: c.table}
+	for i, g := range c.groups {
+		cmd, err := p.ParseCommand(iptparse.WordsFromArgs(append([]string{"-A", c.name}, splitWords(g.spec)...), "<stored>"))
+		if err != nil || cmd.Rule == nil {
+			continue
+		}
+		for _, sub := range translate.SplitAddresses(cmd) {
+			if translate.CanonicalRule(sub) == spec {
+				return i
+			}
 		}
 	}
 	return -1

@@ -257,3 +257,56 @@ func TestParseRule(t *testing.T) {
 		t.Error("a message cut in its last attribute: no error")
 	}
 }
+
+// TestFindsRulesStoredByOlderPrinter: a rule stored by an older ipt2nft
+// holds the canonical text its printer wrote (options as given, as for
+// every extension without a saver then). -D and -C print the command
+// with today's printer; when no stored text is the same, the stored ones
+// are printed again, so the rule is still found, and only an equal rule.
+func TestFindsRulesStoredByOlderPrinter(t *testing.T) {
+	m := newModel(famIPv4)
+	kc := &kChain{Name: nftChainName("filter", "X"), Handle: 1}
+	c := &chain{table: "filter", name: "X", k: kc, loaded: true}
+	m.chains[kc.Name] = c
+	for i, spec := range []string{"-m dscp --dscp 12 -j DROP", "-m dscp --dscp 10 -j DROP", "-m tos --tos 16 -j ACCEPT"} {
+		c.groups = append(c.groups, &group{spec: spec, handles: []uint64{uint64(10 + i)}})
+	}
+	p := &iptparse.Parser{Registry: translate.Registry{}, Family: famIPv4.ipt}
+	do := func(line string) error {
+		t.Helper()
+		cmd, err := p.ParseCommand(iptparse.WordsFromArgs(strings.Fields(line), "<test>"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = m.command(cmd)
+		return err
+	}
+	if spec := "-m dscp --dscp 10 -j DROP"; translate.CanonicalRule(mustParse(t, p, "-A X "+spec)) == spec {
+		t.Fatalf("today's printer writes %q as stored: the test tests nothing", spec)
+	}
+	if err := do("-C X -m dscp --dscp 0x0a -j DROP"); err != nil {
+		t.Errorf("-C of a stored rule: %v", err)
+	}
+	if err := do("-D X -m dscp --dscp 10 -j DROP"); err != nil {
+		t.Fatalf("-D of a stored rule: %v", err)
+	}
+	var left []string
+	for _, g := range c.groups {
+		left = append(left, g.spec)
+	}
+	if want := []string{"-m dscp --dscp 12 -j DROP", "-m tos --tos 16 -j ACCEPT"}; !slices.Equal(left, want) {
+		t.Errorf("left %q, want %q", left, want)
+	}
+	if err := do("-D X -m dscp --dscp 11 -j DROP"); err == nil {
+		t.Error("-D of a rule not stored succeeded")
+	}
+}
+
+func mustParse(t *testing.T, p *iptparse.Parser, line string) *iptparse.Command {
+	t.Helper()
+	cmd, err := p.ParseCommand(iptparse.WordsFromArgs(strings.Fields(line), "<test>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cmd
+}
