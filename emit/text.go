@@ -184,6 +184,12 @@ func (p *Printer) expr(b *textBuf, e ir.Expr, parent int) {
 		for i, el := range e.Elems {
 			if i > 0 {
 				b.WriteString(", ")
+				if i%1024 == 0 {
+					// A blocklist's set is one line of tens of MB:
+					// hand it on as it goes instead of growing the
+					// buffer to hold it.
+					b.maybeFlush()
+				}
 			}
 			p.setKey(b, el)
 		}

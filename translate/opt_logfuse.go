@@ -1,6 +1,8 @@
 package translate
 
 import (
+	"slices"
+
 	"github.com/ipt2nft/ipt2nft/ir"
 )
 
@@ -87,7 +89,10 @@ func hasLog(r *ir.Rule) bool {
 }
 
 func fuseLogs(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
-	var out []*ir.Rule
+	if !slices.ContainsFunc(rules, hasLog) {
+		return rules
+	}
+	out := make([]*ir.Rule, 0, len(rules))
 	for i := 0; i < len(rules); i++ {
 		r := rules[i]
 		if i+1 < len(rules) && hasLog(r) {
