@@ -1286,13 +1286,9 @@ func (m *ipsetModel) restore(args []string, stdin io.Reader) error {
 		if t == "" || strings.HasPrefix(t, "#") || t == "COMMIT" {
 			continue
 		}
-		words, _, err := iptparse.SplitLine(t, "<restore>", line)
+		texts, err := restoreArgs(strings.TrimLeft(sc.Text(), " \t\r\v\f") + "\n")
 		if err != nil {
-			return &ipsetErr{1, fmt.Sprintf("Error in line %d: Syntax error: %v", line, err)}
-		}
-		texts := make([]string, len(words))
-		for i, w := range words {
-			texts[i] = w.Text
+			return err
 		}
 		m.line = line
 		m.exist = session
@@ -1317,10 +1313,54 @@ func (m *ipsetModel) restore(args []string, stdin io.Reader) error {
 		if err != nil {
 			var ie *ipsetErr
 			if errors.As(err, &ie) {
+				if ie.code == 2 {
+					// a parameter problem: ipset names no line
+					return ie
+				}
 				return &ipsetErr{ie.code, fmt.Sprintf("Error in line %d: %s", line, ie.msg)}
 			}
 			return fmt.Errorf("Error in line %d: %v", line, err)
 		}
 	}
 	return sc.Err()
+}
+
+// restoreArgs splits a restore line (with its newline) into arguments
+// as ipset's build_argv does: at blanks outside double quotes, which
+// are taken out; no other quoting (a single quote is a character). A
+// quote left open takes the rest of the line, newline included, and
+// the argument is lost, as in ipset.
+func restoreArgs(line string) ([]string, error) {
+	var out []string
+	var arg []byte
+	quoted := false
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		last := i+1 == len(line)
+		switch c {
+		case '"':
+			quoted = !quoted
+			if !last {
+				continue
+			}
+		case ' ', '\r', '\n', '\t':
+			if quoted {
+				arg = append(arg, c)
+				continue
+			}
+		default:
+			arg = append(arg, c)
+			if !last {
+				continue
+			}
+		}
+		if last && quoted {
+			return nil, &ipsetErr{2, "Missing close quote!"}
+		}
+		if len(arg) > 0 {
+			out = append(out, string(arg))
+			arg = arg[:0]
+		}
+	}
+	return out, nil
 }
