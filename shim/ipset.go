@@ -793,12 +793,13 @@ func (m *ipsetModel) elemCommand(cmd, name, arg string, args []string) error {
 		}
 	}
 	if cmd == "test" {
+		shown := elemDisplay(s.def, arg)
 		for _, v := range vals {
 			if !s.contains(v) {
-				return &bareErr{fmt.Sprintf("%s is NOT in set %s.", arg, name)}
+				return &bareErr{fmt.Sprintf("%s is NOT in set %s.", shown, name)}
 			}
 		}
-		m.warn = fmt.Sprintf("Warning: %s is in set %s.", arg, name)
+		m.warn = fmt.Sprintf("Warning: %s is in set %s.", shown, name)
 		return nil
 	}
 	var add, del []iptparse.IPSetElem
@@ -957,13 +958,20 @@ func (m *ipsetModel) nftElems(s *ipset, els []iptparse.IPSetElem, keys bool) (*i
 }
 
 // contains reports whether an element (as text) is in the set; in a
-// set of networks an address is in it when a network holds it.
+// set of networks an address is in it when a network holds it, and a
+// network only when it is there (the kernel's test looks at every
+// network size only for an address).
 func (s *ipset) contains(v string) bool {
 	if s.elem(v) != nil {
 		return true
 	}
 	kinds := ipsetKinds(s.def.Type)
 	want := strings.Split(v, ",")
+	for i, k := range kinds {
+		if k == "net" && i < len(want) && strings.Contains(want[i], "/") {
+			return false
+		}
+	}
 	for _, e := range s.def.Elements {
 		have := strings.Split(e.Value, ",")
 		if len(have) != len(want) {

@@ -455,3 +455,62 @@ func decBytes(b []byte) []byte {
 	}
 	return r
 }
+
+// elemDisplay is an element argument as ipset prints it after parsing
+// ("is in set", "is NOT in set"): addresses written canonically, with
+// their CIDR unless it is the full length (the address is not masked),
+// ports with their protocol (tcp unless given) and as numbers, a
+// bitmap:port port without one, an interface without "physdev:". The
+// argument has been parsed by expandElem already.
+func elemDisplay(s *iptparse.IPSet, arg string) string {
+	kinds := ipsetKinds(s.Type)
+	parts := strings.Split(arg, ",")
+	if len(parts) != len(kinds) {
+		return arg
+	}
+	addr := func(p string) string {
+		if a, err := parseIPSetAddr(s, p); err == nil {
+			return a.String()
+		}
+		return p
+	}
+	port := func(p string) string {
+		if v, ok := iptparse.ParsePort(p); ok {
+			return strconv.Itoa(int(v))
+		}
+		return p
+	}
+	for i, k := range kinds {
+		p := parts[i]
+		switch k {
+		case "ip", "net":
+			if lo, hi, ok := strings.Cut(p, "-"); ok {
+				p = addr(lo) + "-" + addr(hi)
+			} else if a, n, ok := strings.Cut(p, "/"); ok {
+				p = addr(a)
+				if bits, err := strconv.Atoi(n); err != nil || bits != map[bool]int{true: 128, false: 32}[s.Family == iptparse.FamilyIPv6] {
+					p += "/" + n
+				}
+			} else {
+				p = addr(p)
+			}
+		case "port", "bport":
+			proto := "tcp"
+			if pr, rest, ok := strings.Cut(p, ":"); ok {
+				proto, p = pr, rest
+			}
+			if lo, hi, ok := strings.Cut(p, "-"); ok {
+				p = port(lo) + "-" + port(hi)
+			} else {
+				p = port(p)
+			}
+			if k == "port" {
+				p = proto + ":" + p
+			}
+		case "iface":
+			p = strings.TrimPrefix(p, "physdev:")
+		}
+		parts[i] = p
+	}
+	return strings.Join(parts, ",")
+}
