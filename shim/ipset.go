@@ -10,6 +10,7 @@ import (
 	"maps"
 	"net/netip"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -774,6 +775,10 @@ func (m *ipsetModel) elemCommand(cmd, name, arg string, args []string) error {
 	}
 	vals, err := expandElem(s.def, arg)
 	if err != nil {
+		if cmd == "test" && err.Error() == errOutOfRange {
+			// a port outside a bitmap's range is not in it
+			return &bareErr{fmt.Sprintf("%s is NOT in set %s.", elemDisplay(s.def, arg), name)}
+		}
 		return err
 	}
 	if cmd == "test" && len(vals) > 1 {
@@ -809,7 +814,22 @@ func (m *ipsetModel) elemCommand(cmd, name, arg string, args []string) error {
 			c := *p
 			had = &c
 		}
-		if err := m.apply(append([]string{cmd, name, v}, opts...)...); err != nil {
+		o := opts
+		if _, counted := s.def.Options["counters"]; counted && had != nil && cmd == "add" {
+			// -exist add keeps the counters it is not given (the
+			// kernel sets only those it is sent)
+			o = slices.Clone(opts)
+			given := map[string]bool{}
+			for i := 0; i < len(opts); i += 2 {
+				given[opts[i]] = true
+			}
+			for _, k := range []string{"packets", "bytes"} {
+				if !given[k] && had.Options[k] != "" {
+					o = append(o, k, had.Options[k])
+				}
+			}
+		}
+		if err := m.apply(append([]string{cmd, name, v}, o...)...); err != nil {
 			return err
 		}
 		if _, timed := s.def.Options["timeout"]; had != nil && cmd == "add" && !timed && maps.Equal(had.Options, s.elem(v).Options) {
@@ -1023,6 +1043,8 @@ func (m *ipsetModel) flushDestroy(cmd string, args []string) error {
 		sets = m.sorted()
 	} else if s := m.set(args[0]); s != nil {
 		sets = []*ipset{s}
+	} else if cmd == "destroy" && m.exist {
+		return nil // the kernel's destroy takes -exist for a missing set
 	} else {
 		return m.noSet()
 	}
@@ -1288,10 +1310,20 @@ func (m *ipsetModel) restore(args []string, stdin io.Reader) error {
 	session := m.exist
 	var runKey string
 	var runExist bool
+	// deferred is a kernel refusal in the pending run of adds (dels) to
+	// one set, found when the run is sent (kernelRefusal)
+	var deferred error
+	var deferredKey string
 	for sc.Scan() {
 		line++
 		t := strings.TrimSpace(sc.Text())
-		if t == "" || strings.HasPrefix(t, "#") || t == "COMMIT" {
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		if t == "COMMIT" {
+			if deferred != nil {
+				return deferred
+			}
 			continue
 		}
 		texts, err := restoreArgs(strings.TrimLeft(sc.Text(), " \t\r\v\f") + "\n")
@@ -1318,19 +1350,67 @@ func (m *ipsetModel) restore(args []string, stdin io.Reader) error {
 				err = m.command(cmd, rest)
 			}
 		}
-		if err != nil {
-			var ie *ipsetErr
-			if errors.As(err, &ie) {
-				if ie.code == 2 {
-					// a parameter problem: ipset names no line
-					return ie
-				}
-				return &ipsetErr{ie.code, fmt.Sprintf("Error in line %d: %s", line, ie.msg)}
+		if deferred != nil {
+			switch {
+			case err != nil && !kernelRefusal(cmd, err):
+				return lineErr(line, err)
+			case key == deferredKey:
+				continue // the same message: the kernel stopped before
 			}
-			return fmt.Errorf("Error in line %d: %v", line, err)
+			return deferred
+		}
+		if err != nil {
+			if key != "" && kernelRefusal(cmd, err) {
+				deferred, deferredKey = lineErr(line, err), key
+				continue
+			}
+			return lineErr(line, err)
 		}
 	}
+	if deferred != nil {
+		return deferred
+	}
 	return sc.Err()
+}
+
+// lineErr names the restore line that failed, as ipset does; a
+// parameter problem (exit status 2) names none.
+func lineErr(line int, err error) error {
+	var ie *ipsetErr
+	if errors.As(err, &ie) {
+		if ie.code == 2 {
+			return ie
+		}
+		return &ipsetErr{ie.code, fmt.Sprintf("Error in line %d: %s", line, ie.msg)}
+	}
+	return fmt.Errorf("Error in line %d: %v", line, err)
+}
+
+// kernelRefusals are the failures ipset learns from the kernel, when it
+// sends a command; the others it finds parsing the line (an add or del
+// parses its element for the set's type, which it asks the kernel for:
+// a missing set is found then).
+var kernelRefusals = []string{
+	"it's already added", "it's not added", errOutOfRange, "cannot be used: set was created without",
+	"Hash is full", "Set cannot be", "Sets cannot be swapped", "The sets cannot be swapped",
+}
+
+// kernelRefusal says whether ipset would learn of a command's failure
+// from the kernel. In a restore, consecutive adds (or dels) to one set
+// go to the kernel as one message when the next command has been
+// parsed: a line that does not parse comes first, and the adds before it
+// are lost.
+func kernelRefusal(cmd string, err error) bool {
+	msg := err.Error()
+	if cmd != "add" && cmd != "del" && cmd != "test" && strings.Contains(msg, "The set with the given name does not exist") {
+		return true
+	}
+	for _, k := range kernelRefusals {
+		if strings.Contains(msg, k) {
+			return true
+		}
+	}
+	return false
 }
 
 // restoreArgs splits a restore line (with its newline) into arguments

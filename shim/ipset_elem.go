@@ -21,6 +21,10 @@ import (
 // Elements read back from the kernel are written the same way, so an
 // element is found by its text.
 
+// errOutOfRange is the kernel's refusal of a port outside a bitmap's
+// range.
+const errOutOfRange = "Element is out of the range of the set"
+
 // maxExpand bounds the elements one argument expands into.
 const maxExpand = 1 << 16
 
@@ -192,7 +196,7 @@ func expandDim(s *iptparse.IPSet, kind, p string) ([]string, error) {
 			}
 			rlo, rhi := bitmapRange(s)
 			if a < rlo || b > rhi {
-				return nil, &ipsetErr{1, "Element is out of the range of the set"}
+				return nil, &ipsetErr{1, errOutOfRange}
 			}
 		} else if _, ok := iptparse.ProtocolNumber(proto); !ok {
 			return nil, syntaxErr("cannot parse '%s' as a protocol", proto)
