@@ -769,15 +769,27 @@ func (m *ipsetModel) elemCommand(cmd, name, arg string, args []string) error {
 		return err
 	}
 	if cmd == "test" {
+		// the element is parsed before its ranges are refused
+		for i, k := range ipsetKinds(s.def.Type) {
+			if d := strings.Split(arg, ","); i < len(d) {
+				if err := plainAddr(s.def, i, k, d[i]); err != nil {
+					return err
+				}
+			}
+		}
 		if err := testRange(s.def, arg); err != nil {
 			return err
 		}
 	}
-	vals, err := expandElem(s.def, arg)
+	shown, tested := arg, arg
+	if cmd == "test" {
+		shown, tested = testedElem(s.def, arg)
+	}
+	vals, err := expandElem(s.def, tested)
 	if err != nil {
 		if cmd == "test" && err.Error() == errOutOfRange {
 			// a port outside a bitmap's range is not in it
-			return &bareErr{fmt.Sprintf("%s is NOT in set %s.", elemDisplay(s.def, arg), name)}
+			return &bareErr{fmt.Sprintf("%s is NOT in set %s.", shown, name)}
 		}
 		return err
 	}
@@ -798,7 +810,6 @@ func (m *ipsetModel) elemCommand(cmd, name, arg string, args []string) error {
 		}
 	}
 	if cmd == "test" {
-		shown := elemDisplay(s.def, arg)
 		for _, v := range vals {
 			if !s.contains(v) {
 				return &bareErr{fmt.Sprintf("%s is NOT in set %s.", shown, name)}
@@ -933,6 +944,9 @@ func testRange(def *iptparse.IPSet, arg string) error {
 		d := dims[i]
 		switch kind {
 		case "ip", "net":
+			if strings.Contains(d, "-") && i == 2 && def.Type == "hash:ip,port,net" {
+				break // tests its first address (testedElem)
+			}
 			if strings.Contains(d, "-") {
 				return refuse("FROM-TO IP range")
 			}
@@ -949,6 +963,35 @@ func testRange(def *iptparse.IPSet, arg string) error {
 		}
 	}
 	return nil
+}
+
+// testedElem is what a test of arg looks for, and how ipset names it:
+// the kernel tests the first address of a range as written (not the
+// lower one) in hash:ip, and of a range in the network dimension of
+// hash:ip,port,net, which ipset names without the range's end.
+func testedElem(def *iptparse.IPSet, arg string) (shown, tested string) {
+	shown = elemDisplay(def, arg)
+	i := -1
+	switch def.Type {
+	case "hash:ip":
+		i = 0
+	case "hash:ip,port,net":
+		i = 2
+	}
+	dims := strings.Split(arg, ",")
+	if i < 0 || len(dims) != len(ipsetKinds(def.Type)) {
+		return shown, arg
+	}
+	first, _, isRange := strings.Cut(dims[i], "-")
+	if !isRange {
+		return shown, arg
+	}
+	dims[i] = first
+	tested = strings.Join(dims, ",")
+	if i == 2 {
+		shown = elemDisplay(def, tested)
+	}
+	return shown, tested
 }
 
 // nftElems is the named nft set of s with the given elements; to delete

@@ -75,6 +75,9 @@ func expandElem(s *iptparse.IPSet, arg string) ([]string, error) {
 	}
 	out := []string{""}
 	for i, k := range kinds {
+		if err := plainAddr(s, i, k, parts[i]); err != nil {
+			return nil, err
+		}
 		vals, err := expandDim(s, k, parts[i])
 		if err != nil {
 			return nil, err
@@ -94,6 +97,24 @@ func expandElem(s *iptparse.IPSet, arg string) ([]string, error) {
 		out = next
 	}
 	return out, nil
+}
+
+// plainAddr refuses what ipset's parser refuses in an address
+// dimension: a range or network where a single address is wanted (an
+// IPv6 address, the third dimension of hash:ip,port,ip), a range of
+// IPv6 networks.
+func plainAddr(s *iptparse.IPSet, i int, kind, p string) error {
+	v6 := s.Family == iptparse.FamilyIPv6
+	switch {
+	case kind == "ip" && (v6 || s.Type == "hash:ip,port,ip" && i == 2):
+		_, plen, cidr := strings.Cut(p, "/")
+		if strings.Contains(p, "-") || cidr && plen != map[bool]string{true: "128", false: "32"}[v6] {
+			return syntaxErr("plain IP address must be supplied: %s", p)
+		}
+	case kind == "net" && v6 && strings.Contains(p, "-"):
+		return syntaxErr("IP address or IP/cidr must be specified: %s", p)
+	}
+	return nil
 }
 
 func addrFamilyName(fam iptparse.Family) string {

@@ -327,6 +327,12 @@ func TestIPSetTestMessages(t *testing.T) {
 		"test ipn 1.1.1.1,80,1.2.3.4/32", "test ipn 1.1.1.1,80,1.2.3.4/24", "test ni 10.0.0.0/24,eth0",
 		"test bp 1005", "test bp tcp:1005", "test bp 1006", "test v6 2001:0db8::1", "test v6 2001:db8::/64",
 		"test v6 2001:db8::1/128", "test np 10.0.0.1/32,udp:53", "test ipi 1.1.1.1,tcp:1,2.2.2.2",
+		// ranges: the first address as written; plain addresses only
+		// where ipset's parser wants one
+		"test h 10.0.0.3-10.0.0.1", "add ipn 1.1.1.1,80,1.2.3.0/24", "test ipn 1.1.1.1,80,1.2.3.4-1.2.3.9",
+		"test ipn 1.1.1.1,80,1.2.4.4-1.2.3.9", "add ipi 1.1.1.1,tcp:1,2.2.2.0/31", "add ipi 1.1.1.1,tcp:1,2.2.2.1-2.2.2.2",
+		"test ipi 1.1.1.1,tcp:1-2,2.2.2.1-2.2.2.2", "add v6 2001:db8::1-2001:db8::2", "create v6i hash:ip family inet6",
+		"add v6i 2001:db8::/127", "add v6i 2001:db8::1-2001:db8::2", "test v6i 2001:db8::1-2001:db8::2", "add v6i 2001:db8::1/128",
 	} {
 		_, re, rc := real.run("", "ipset", splitArgs(c)...)
 		_, oe, oc := ours.run("", "ipset", splitArgs(c)...)
