@@ -61,6 +61,7 @@ type ipsetModel struct {
 	terse  bool   // -t
 	out    strings.Builder
 	warn   string // printed on stderr when the call succeeds
+	after  error  // the call's failure, once what it changed is sent (a range's first failing element)
 	now    uint64
 	single bool // one command, not a restore: elements may be looked up
 	// line is the restore line being applied; lines, the line each
@@ -261,6 +262,9 @@ func runIPSet(args []string, s IO) int {
 	}
 	if err == nil {
 		err = m.send()
+	}
+	if err == nil && m.after != nil {
+		err = m.after
 	}
 	io.WriteString(s.Stdout, m.out.String())
 	if err != nil {
@@ -820,46 +824,63 @@ func (m *ipsetModel) elemCommand(cmd, name, arg string, args []string) error {
 	}
 	var add, del []iptparse.IPSetElem
 	for _, v := range vals {
-		var had *iptparse.IPSetElem
-		if p := s.elem(v); p != nil {
-			c := *p
-			had = &c
-		}
-		o := opts
-		if _, counted := s.def.Options["counters"]; counted && had != nil && cmd == "add" {
-			// -exist add keeps the counters it is not given (the
-			// kernel sets only those it is sent)
-			o = slices.Clone(opts)
-			given := map[string]bool{}
-			for i := 0; i < len(opts); i += 2 {
-				given[opts[i]] = true
+		if err := m.elemOne(s, cmd, v, opts, &add, &del); err != nil {
+			if !m.single || len(add)+len(del) == 0 {
+				return err
 			}
-			for _, k := range []string{"packets", "bytes"} {
-				if !given[k] && had.Options[k] != "" {
-					o = append(o, k, had.Options[k])
-				}
-			}
-		}
-		if err := m.apply(append([]string{cmd, name, v}, o...)...); err != nil {
-			return err
-		}
-		if _, timed := s.def.Options["timeout"]; had != nil && cmd == "add" && !timed && maps.Equal(had.Options, s.elem(v).Options) {
-			// -exist add of an element as it is: nothing changes (and
-			// deleting and adding one element of an interval set twice
-			// in one transaction is refused by the kernel).
-			continue
-		}
-		if had != nil {
-			del = append(del, *had)
-		}
-		if cmd == "add" {
-			add = append(add, *s.elem(v))
+			// ipset adds (deletes) a range's elements one by one and
+			// stops at the first that fails, keeping those before:
+			// they are sent, and the call fails afterwards.
+			m.after = err
+			break
 		}
 	}
 	if err := m.elemMsgs(s, del, true, false); err != nil {
 		return err
 	}
 	return m.elemMsgs(s, add, false, len(del) == 0)
+}
+
+// elemOne applies an add or del of one element to the model and notes
+// the elements to delete from and add to the kernel.
+func (m *ipsetModel) elemOne(s *ipset, cmd, v string, opts []string, add, del *[]iptparse.IPSetElem) error {
+	name := s.def.Name
+	var had *iptparse.IPSetElem
+	if p := s.elem(v); p != nil {
+		c := *p
+		had = &c
+	}
+	o := opts
+	if _, counted := s.def.Options["counters"]; counted && had != nil && cmd == "add" {
+		// -exist add keeps the counters it is not given (the
+		// kernel sets only those it is sent)
+		o = slices.Clone(opts)
+		given := map[string]bool{}
+		for i := 0; i < len(opts); i += 2 {
+			given[opts[i]] = true
+		}
+		for _, k := range []string{"packets", "bytes"} {
+			if !given[k] && had.Options[k] != "" {
+				o = append(o, k, had.Options[k])
+			}
+		}
+	}
+	if err := m.apply(append([]string{cmd, name, v}, o...)...); err != nil {
+		return err
+	}
+	if _, timed := s.def.Options["timeout"]; had != nil && cmd == "add" && !timed && maps.Equal(had.Options, s.elem(v).Options) {
+		// -exist add of an element as it is: nothing changes (and
+		// deleting and adding one element of an interval set twice
+		// in one transaction is refused by the kernel).
+		return nil
+	}
+	if had != nil {
+		*del = append(*del, *had)
+	}
+	if cmd == "add" {
+		*add = append(*add, *s.elem(v))
+	}
+	return nil
 }
 
 // elem returns the element with that text.

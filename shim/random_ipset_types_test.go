@@ -81,10 +81,27 @@ func randomIPSetTypes(t *testing.T, bin string, seed uint64) {
 		}
 	}
 	pick := func(l ...string) string { return l[r.IntN(len(l))] }
-	addr := func() string { return fmt.Sprintf("10.0.0.%d", 1+r.IntN(4)) }
-	port := func() string { return pick("tcp:22", "tcp:80", "udp:53", "80", "udp:80") }
-	// disjoint networks (and addresses outside them)
+	// ranges and CIDRs in every dimension that takes them: ipset adds
+	// (deletes) their elements one by one and stops at the first that
+	// fails, keeping those before
+	addr := func() string {
+		if r.IntN(5) == 0 {
+			return pick("10.0.0.1-10.0.0.3", "10.0.0.2/31", "10.0.0.4-10.0.0.3")
+		}
+		return fmt.Sprintf("10.0.0.%d", 1+r.IntN(4))
+	}
+	port := func() string {
+		if r.IntN(6) == 0 {
+			return pick("tcp:80-81", "udp:52-53", "tcp:23-22")
+		}
+		return pick("tcp:22", "tcp:80", "udp:53", "80", "udp:80")
+	}
+	// disjoint networks (and addresses outside them); the ranges cover
+	// some of them exactly
 	net4 := func() string {
+		if r.IntN(6) == 0 {
+			return pick("192.0.2.0-192.0.2.191", "198.51.100.7-198.51.100.8", "10.9.0.0-10.9.255.255")
+		}
 		return pick("192.0.2.0/25", "192.0.2.128/26", "198.51.100.7", "198.51.100.8/32", "10.9.0.0/16", "203.0.113.0/24")
 	}
 	elem := func(set string) string {
@@ -92,7 +109,7 @@ func randomIPSetTypes(t *testing.T, bin string, seed uint64) {
 		case "np":
 			return net4() + "," + port()
 		case "ipi":
-			return addr() + "," + port() + "," + pick("10.1.0.1", "10.1.0.2")
+			return addr() + "," + port() + "," + pick("10.1.0.1", "10.1.0.2", "10.1.0.1", "10.1.0.2", "10.1.0.1-10.1.0.2", "10.1.0.0/31")
 		case "ipn":
 			return addr() + "," + port() + "," + net4()
 		case "ni":
@@ -102,11 +119,17 @@ func randomIPSetTypes(t *testing.T, bin string, seed uint64) {
 			// addresses; the shim keeps the one it was created with)
 			return pick("198.51.100.7", "198.51.100.8/32", "192.0.2.0/30", "203.0.113.0/24")
 		case "bp":
+			if r.IntN(5) == 0 {
+				return pick("1005-1008", "1009-1012", "1003-1001", "udp:1002-1004")
+			}
 			return strconv.Itoa(999 + r.IntN(13))
 		case "v6":
+			if r.IntN(8) == 0 {
+				return pick("2001:db8::1-2001:db8::2", "2001:db8::/127")
+			}
 			return fmt.Sprintf("2001:db8::%d", 1+r.IntN(4))
 		case "v6n":
-			return pick("2001:db8:1::/64", "2001:db8:2::/48", "2001:db8:3::1", "2001:db8:4::/128")
+			return pick("2001:db8:1::/64", "2001:db8:2::/48", "2001:db8:3::1", "2001:db8:4::/128", "2001:db8:3::1-2001:db8:3::2")
 		case "cnt":
 			return net4()
 		case "sa", "sb", "sc":
@@ -225,6 +248,11 @@ func randomIPSetTypes(t *testing.T, bin string, seed uint64) {
 			before := strings.Join(keptLines(strings.SplitAfter(stdin, "\n"), n, re), "")
 			if _, e, c := ours.run(before, "ipset", args...); c != 0 {
 				t.Fatalf("seed %d step %d: the lines before the failing one: %s", seed, step, e)
+			}
+			if line := strings.SplitAfter(stdin, "\n")[n-1]; strings.Contains(re, "already added") || strings.Contains(re, "not added") {
+				// and the elements of its range before the one that
+				// failed: the shim's single call does that
+				ours.run("", "ipset", splitArgs(strings.TrimSpace(strings.ReplaceAll(line, `"`, "'")))...)
 			}
 		}
 		rs, _, _ := real.run("", "ipset", "save")
@@ -377,6 +405,28 @@ func TestIPSetSequenceLikeReal(t *testing.T) {
 		{cmd: "restore", stdin: "add h 10.0.0.5\ndel h 10.0.0.9\nadd c 10.8.0.300/16\n"},
 		{cmd: "restore", stdin: "add h 10.0.0.6\nadd h 10.0.0.1\nCOMMIT\nadd h x\n"},
 		{cmd: "restore", stdin: "add h 10.0.0.7\nadd h 10.0.0.1\nadd h 10.0.0.1\nflush h\n"},
+		// a range or network is added (deleted) element by element up
+		// to the first that fails; the ones before stay
+		{cmd: "add h 10.1.0.2"},
+		{cmd: "add h 10.1.0.0/30"},
+		{cmd: "add h 10.1.0.3-10.1.0.1"},
+		{cmd: "-exist add h 10.1.0.0-10.1.0.5"},
+		{cmd: "del h 10.1.0.4-10.1.0.7"},
+		{cmd: "-exist del h 10.1.0.0/29"},
+		{cmd: "create hp hash:ip,port,net"},
+		{cmd: "add hp 10.2.0.1,tcp:81,192.0.2.128/26"},
+		{cmd: "add hp 10.2.0.1-10.2.0.2,tcp:80-82,192.0.2.0-192.0.2.191"},
+		{cmd: "del hp 10.2.0.1,tcp:80-82,192.0.2.0-192.0.2.191"},
+		{cmd: "add bp 1004 packets 0 bytes 0"},
+		{cmd: "add bp 1002-1005 packets 0 bytes 0"},
+		{cmd: "add bp 1009-1012 packets 0 bytes 0"},
+		{cmd: "add c 10.5.0.4/31 packets 0 bytes 0"},
+		{cmd: "add c 10.5.0.0-10.5.0.5 packets 1 bytes 1"},
+		// test looks at the first address of a range as written
+		{cmd: "test h 10.1.0.5-10.1.0.0"},
+		{cmd: "test h 10.1.0.0-10.1.0.5"},
+		{cmd: "test hp 10.2.0.2,tcp:80,192.0.2.130-192.0.2.140"},
+		{cmd: "test hp 10.2.0.2,tcp:80,192.0.2.30-192.0.2.130"},
 	} {
 		args := splitArgs(c.cmd)
 		_, re, rc := real.run(c.stdin, "ipset", args...)
