@@ -68,6 +68,11 @@ type ipsetModel struct {
 	// message came from, for the kernel's refusals
 	line  int
 	lines map[int]int
+	// fresh holds, for each interval set, the elements this transaction
+	// added, each alone in a message (its index in msgs): deleting one
+	// again cancels its add, as the kernel refuses a second delete of
+	// an interval element in one transaction
+	fresh map[*ipset]map[string]int
 	// readElems reads all elements of a set; tests replace it.
 	readElems func(fam family, set string) ([]*kElem, error)
 }
@@ -712,6 +717,7 @@ func (m *ipsetModel) createMsg(s *ipset) error {
 		return &ipsetErr{1, "ipt2nft: " + err.Error()}
 	}
 	m.emit([]emit.NLMsg{msg}, map[syscall.Errno]string{syscall.EEXIST: "Set cannot be created: set with the same name already exists"})
+	delete(m.fresh, s)
 	return nil
 }
 
@@ -891,6 +897,22 @@ func (m *ipsetModel) elemMsgs(s *ipset, els []iptparse.IPSetElem, del, excl bool
 	if len(els) == 0 {
 		return nil
 	}
+	if del && m.fresh[s] != nil {
+		var keep []iptparse.IPSetElem
+		for _, e := range els {
+			if i, ok := m.fresh[s][e.Value]; ok {
+				// the add becomes a no-op (the table exists)
+				m.msgs[i] = emit.NewTableMessage(s.fam.nft, TableName)
+				delete(m.errs, i)
+				delete(m.fresh[s], e.Value)
+				continue
+			}
+			keep = append(keep, e)
+		}
+		if els = keep; len(els) == 0 {
+			return nil
+		}
+	}
 	ns, err := m.nftElems(s, els, del)
 	if err != nil {
 		return err
@@ -920,6 +942,15 @@ func (m *ipsetModel) elemMsgs(s *ipset, els []iptparse.IPSetElem, del, excl bool
 		}
 	}
 	m.emit(msgs, errs)
+	if !del && len(els) == 1 && len(msgs) == 1 && hasFlag(ns.Flags, "interval") {
+		if m.fresh == nil {
+			m.fresh = map[*ipset]map[string]int{}
+		}
+		if m.fresh[s] == nil {
+			m.fresh[s] = map[string]int{}
+		}
+		m.fresh[s][els[0].Value] = len(m.msgs) - 1
+	}
 	return nil
 }
 
@@ -1119,6 +1150,7 @@ func (m *ipsetModel) flushDestroy(cmd string, args []string) error {
 			}
 		} else {
 			m.emit([]emit.NLMsg{emit.DelSetMessage(s.fam.nft, TableName, s.def.Name)}, map[syscall.Errno]string{syscall.EBUSY: "Set cannot be destroyed: it is in use by a kernel component"})
+			delete(m.fresh, s)
 		}
 	}
 	if err := m.apply(append([]string{cmd}, args...)...); err != nil {

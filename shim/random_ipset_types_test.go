@@ -424,6 +424,13 @@ func TestIPSetSequenceLikeReal(t *testing.T) {
 		{cmd: "add bp 1009-1012 packets 0 bytes 0"},
 		{cmd: "add c 10.5.0.4/31 packets 0 bytes 0"},
 		{cmd: "add c 10.5.0.0-10.5.0.5 packets 1 bytes 1"},
+		// an interval set's element added and deleted twice in one
+		// restore (the kernel refuses a second delete in one
+		// transaction: the shim cancels the add instead)
+		{cmd: "restore", stdin: "add c 10.7.0.0/16 packets 0 bytes 0\ndel c 10.7.0.0/16\n-exist add c 10.7.0.0/16 packets 0 bytes 0\ndel c 10.7.0.0/16\n"},
+		{cmd: "restore", stdin: "add c 10.7.0.0/16 packets 0 bytes 0\ndel c 10.7.0.0/16\nadd c 10.7.0.0/16 packets 1 bytes 1\n"},
+		{cmd: "restore", stdin: "del c 10.7.0.0/16\nadd c 10.7.0.0/16 packets 2 bytes 2\ndel c 10.7.0.0/16\nadd c 10.7.0.0/16 packets 3 bytes 3\n"},
+		{cmd: "restore", stdin: "add c 10.6.0.0/16 packets 0 bytes 0\nflush c\nadd c 10.6.0.0/16 packets 4 bytes 4\ndel c 10.6.0.0/16\n"},
 		// test looks at the first address of a range as written
 		{cmd: "test h 10.1.0.5-10.1.0.0"},
 		{cmd: "test h 10.1.0.0-10.1.0.5"},

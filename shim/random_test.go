@@ -160,8 +160,8 @@ func randomCommands(t *testing.T, bin string, seed uint64, prog, table string) {
 // and comments; flush; restore batches) through the shim and ipset 7.17,
 // and compares exit statuses, messages and "ipset save" after each.
 // Single calls look their elements up in the kernel; restores read sets
-// whole; both must answer as ipset does. Seeds 1-40 pass but 12 (a
-// restore adding and deleting one hash:net network twice, docs/shim.md).
+// whole; both must answer as ipset does. Seeds 1-40 pass (12 adds and
+// deletes one hash:net network twice in a restore).
 var errLineRe = regexp.MustCompile(`Error in line (\d+):`)
 
 func TestRandomIPSetLikeReal(t *testing.T) {
