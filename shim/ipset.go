@@ -10,6 +10,7 @@ import (
 	"maps"
 	"net/netip"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -60,12 +61,18 @@ type ipsetModel struct {
 	terse  bool   // -t
 	out    strings.Builder
 	warn   string // printed on stderr when the call succeeds
+	after  error  // the call's failure, once what it changed is sent (a range's first failing element)
 	now    uint64
 	single bool // one command, not a restore: elements may be looked up
 	// line is the restore line being applied; lines, the line each
 	// message came from, for the kernel's refusals
 	line  int
 	lines map[int]int
+	// fresh holds, for each interval set, the elements this transaction
+	// added, each alone in a message (its index in msgs): deleting one
+	// again cancels its add, as the kernel refuses a second delete of
+	// an interval element in one transaction
+	fresh map[*ipset]map[string]int
 	// readElems reads all elements of a set; tests replace it.
 	readElems func(fam family, set string) ([]*kElem, error)
 }
@@ -260,6 +267,9 @@ func runIPSet(args []string, s IO) int {
 	}
 	if err == nil {
 		err = m.send()
+	}
+	if err == nil && m.after != nil {
+		err = m.after
 	}
 	io.WriteString(s.Stdout, m.out.String())
 	if err != nil {
@@ -707,6 +717,7 @@ func (m *ipsetModel) createMsg(s *ipset) error {
 		return &ipsetErr{1, "ipt2nft: " + err.Error()}
 	}
 	m.emit([]emit.NLMsg{msg}, map[syscall.Errno]string{syscall.EEXIST: "Set cannot be created: set with the same name already exists"})
+	delete(m.fresh, s)
 	return nil
 }
 
@@ -768,12 +779,28 @@ func (m *ipsetModel) elemCommand(cmd, name, arg string, args []string) error {
 		return err
 	}
 	if cmd == "test" {
+		// the element is parsed before its ranges are refused
+		for i, k := range ipsetKinds(s.def.Type) {
+			if d := strings.Split(arg, ","); i < len(d) {
+				if err := plainAddr(s.def, i, k, d[i]); err != nil {
+					return err
+				}
+			}
+		}
 		if err := testRange(s.def, arg); err != nil {
 			return err
 		}
 	}
-	vals, err := expandElem(s.def, arg)
+	shown, tested := arg, arg
+	if cmd == "test" {
+		shown, tested = testedElem(s.def, arg)
+	}
+	vals, err := expandElem(s.def, tested)
 	if err != nil {
+		if cmd == "test" && err.Error() == errOutOfRange {
+			// a port outside a bitmap's range is not in it
+			return &bareErr{fmt.Sprintf("%s is NOT in set %s.", shown, name)}
+		}
 		return err
 	}
 	if cmd == "test" && len(vals) > 1 {
@@ -795,39 +822,71 @@ func (m *ipsetModel) elemCommand(cmd, name, arg string, args []string) error {
 	if cmd == "test" {
 		for _, v := range vals {
 			if !s.contains(v) {
-				return &bareErr{fmt.Sprintf("%s is NOT in set %s.", arg, name)}
+				return &bareErr{fmt.Sprintf("%s is NOT in set %s.", shown, name)}
 			}
 		}
-		m.warn = fmt.Sprintf("Warning: %s is in set %s.", arg, name)
+		m.warn = fmt.Sprintf("Warning: %s is in set %s.", shown, name)
 		return nil
 	}
 	var add, del []iptparse.IPSetElem
 	for _, v := range vals {
-		var had *iptparse.IPSetElem
-		if p := s.elem(v); p != nil {
-			c := *p
-			had = &c
-		}
-		if err := m.apply(append([]string{cmd, name, v}, opts...)...); err != nil {
-			return err
-		}
-		if _, timed := s.def.Options["timeout"]; had != nil && cmd == "add" && !timed && maps.Equal(had.Options, s.elem(v).Options) {
-			// -exist add of an element as it is: nothing changes (and
-			// deleting and adding one element of an interval set twice
-			// in one transaction is refused by the kernel).
-			continue
-		}
-		if had != nil {
-			del = append(del, *had)
-		}
-		if cmd == "add" {
-			add = append(add, *s.elem(v))
+		if err := m.elemOne(s, cmd, v, opts, &add, &del); err != nil {
+			if !m.single || len(add)+len(del) == 0 {
+				return err
+			}
+			// ipset adds (deletes) a range's elements one by one and
+			// stops at the first that fails, keeping those before:
+			// they are sent, and the call fails afterwards.
+			m.after = err
+			break
 		}
 	}
 	if err := m.elemMsgs(s, del, true, false); err != nil {
 		return err
 	}
 	return m.elemMsgs(s, add, false, len(del) == 0)
+}
+
+// elemOne applies an add or del of one element to the model and notes
+// the elements to delete from and add to the kernel.
+func (m *ipsetModel) elemOne(s *ipset, cmd, v string, opts []string, add, del *[]iptparse.IPSetElem) error {
+	name := s.def.Name
+	var had *iptparse.IPSetElem
+	if p := s.elem(v); p != nil {
+		c := *p
+		had = &c
+	}
+	o := opts
+	if _, counted := s.def.Options["counters"]; counted && had != nil && cmd == "add" {
+		// -exist add keeps the counters it is not given (the
+		// kernel sets only those it is sent)
+		o = slices.Clone(opts)
+		given := map[string]bool{}
+		for i := 0; i < len(opts); i += 2 {
+			given[opts[i]] = true
+		}
+		for _, k := range []string{"packets", "bytes"} {
+			if !given[k] && had.Options[k] != "" {
+				o = append(o, k, had.Options[k])
+			}
+		}
+	}
+	if err := m.apply(append([]string{cmd, name, v}, o...)...); err != nil {
+		return err
+	}
+	if _, timed := s.def.Options["timeout"]; had != nil && cmd == "add" && !timed && maps.Equal(had.Options, s.elem(v).Options) {
+		// -exist add of an element as it is: nothing changes (and
+		// deleting and adding one element of an interval set twice
+		// in one transaction is refused by the kernel).
+		return nil
+	}
+	if had != nil {
+		*del = append(*del, *had)
+	}
+	if cmd == "add" {
+		*add = append(*add, *s.elem(v))
+	}
+	return nil
 }
 
 // elem returns the element with that text.
@@ -837,6 +896,22 @@ func (s *ipset) elem(v string) *iptparse.IPSetElem { return s.def.Element(v) }
 func (m *ipsetModel) elemMsgs(s *ipset, els []iptparse.IPSetElem, del, excl bool) error {
 	if len(els) == 0 {
 		return nil
+	}
+	if del && m.fresh[s] != nil {
+		var keep []iptparse.IPSetElem
+		for _, e := range els {
+			if i, ok := m.fresh[s][e.Value]; ok {
+				// the add becomes a no-op (the table exists)
+				m.msgs[i] = emit.NewTableMessage(s.fam.nft, TableName)
+				delete(m.errs, i)
+				delete(m.fresh[s], e.Value)
+				continue
+			}
+			keep = append(keep, e)
+		}
+		if els = keep; len(els) == 0 {
+			return nil
+		}
 	}
 	ns, err := m.nftElems(s, els, del)
 	if err != nil {
@@ -867,6 +942,15 @@ func (m *ipsetModel) elemMsgs(s *ipset, els []iptparse.IPSetElem, del, excl bool
 		}
 	}
 	m.emit(msgs, errs)
+	if !del && len(els) == 1 && len(msgs) == 1 && hasFlag(ns.Flags, "interval") {
+		if m.fresh == nil {
+			m.fresh = map[*ipset]map[string]int{}
+		}
+		if m.fresh[s] == nil {
+			m.fresh[s] = map[string]int{}
+		}
+		m.fresh[s][els[0].Value] = len(m.msgs) - 1
+	}
 	return nil
 }
 
@@ -912,6 +996,9 @@ func testRange(def *iptparse.IPSet, arg string) error {
 		d := dims[i]
 		switch kind {
 		case "ip", "net":
+			if strings.Contains(d, "-") && i == 2 && def.Type == "hash:ip,port,net" {
+				break // tests its first address (testedElem)
+			}
 			if strings.Contains(d, "-") {
 				return refuse("FROM-TO IP range")
 			}
@@ -928,6 +1015,35 @@ func testRange(def *iptparse.IPSet, arg string) error {
 		}
 	}
 	return nil
+}
+
+// testedElem is what a test of arg looks for, and how ipset names it:
+// the kernel tests the first address of a range as written (not the
+// lower one) in hash:ip, and of a range in the network dimension of
+// hash:ip,port,net, which ipset names without the range's end.
+func testedElem(def *iptparse.IPSet, arg string) (shown, tested string) {
+	shown = elemDisplay(def, arg)
+	i := -1
+	switch def.Type {
+	case "hash:ip":
+		i = 0
+	case "hash:ip,port,net":
+		i = 2
+	}
+	dims := strings.Split(arg, ",")
+	if i < 0 || len(dims) != len(ipsetKinds(def.Type)) {
+		return shown, arg
+	}
+	first, _, isRange := strings.Cut(dims[i], "-")
+	if !isRange {
+		return shown, arg
+	}
+	dims[i] = first
+	tested = strings.Join(dims, ",")
+	if i == 2 {
+		shown = elemDisplay(def, tested)
+	}
+	return shown, tested
 }
 
 // nftElems is the named nft set of s with the given elements; to delete
@@ -957,13 +1073,20 @@ func (m *ipsetModel) nftElems(s *ipset, els []iptparse.IPSetElem, keys bool) (*i
 }
 
 // contains reports whether an element (as text) is in the set; in a
-// set of networks an address is in it when a network holds it.
+// set of networks an address is in it when a network holds it, and a
+// network only when it is there (the kernel's test looks at every
+// network size only for an address).
 func (s *ipset) contains(v string) bool {
 	if s.elem(v) != nil {
 		return true
 	}
 	kinds := ipsetKinds(s.def.Type)
 	want := strings.Split(v, ",")
+	for i, k := range kinds {
+		if k == "net" && i < len(want) && strings.Contains(want[i], "/") {
+			return false
+		}
+	}
 	for _, e := range s.def.Elements {
 		have := strings.Split(e.Value, ",")
 		if len(have) != len(want) {
@@ -1015,6 +1138,8 @@ func (m *ipsetModel) flushDestroy(cmd string, args []string) error {
 		sets = m.sorted()
 	} else if s := m.set(args[0]); s != nil {
 		sets = []*ipset{s}
+	} else if cmd == "destroy" && m.exist {
+		return nil // the kernel's destroy takes -exist for a missing set
 	} else {
 		return m.noSet()
 	}
@@ -1025,6 +1150,7 @@ func (m *ipsetModel) flushDestroy(cmd string, args []string) error {
 			}
 		} else {
 			m.emit([]emit.NLMsg{emit.DelSetMessage(s.fam.nft, TableName, s.def.Name)}, map[syscall.Errno]string{syscall.EBUSY: "Set cannot be destroyed: it is in use by a kernel component"})
+			delete(m.fresh, s)
 		}
 	}
 	if err := m.apply(append([]string{cmd}, args...)...); err != nil {
@@ -1280,19 +1406,25 @@ func (m *ipsetModel) restore(args []string, stdin io.Reader) error {
 	session := m.exist
 	var runKey string
 	var runExist bool
+	// deferred is a kernel refusal in the pending run of adds (dels) to
+	// one set, found when the run is sent (kernelRefusal)
+	var deferred error
+	var deferredKey string
 	for sc.Scan() {
 		line++
 		t := strings.TrimSpace(sc.Text())
-		if t == "" || strings.HasPrefix(t, "#") || t == "COMMIT" {
+		if t == "" || strings.HasPrefix(t, "#") {
 			continue
 		}
-		words, _, err := iptparse.SplitLine(t, "<restore>", line)
-		if err != nil {
-			return &ipsetErr{1, fmt.Sprintf("Error in line %d: Syntax error: %v", line, err)}
+		if t == "COMMIT" {
+			if deferred != nil {
+				return deferred
+			}
+			continue
 		}
-		texts := make([]string, len(words))
-		for i, w := range words {
-			texts[i] = w.Text
+		texts, err := restoreArgs(strings.TrimLeft(sc.Text(), " \t\r\v\f") + "\n")
+		if err != nil {
+			return err
 		}
 		m.line = line
 		m.exist = session
@@ -1314,13 +1446,105 @@ func (m *ipsetModel) restore(args []string, stdin io.Reader) error {
 				err = m.command(cmd, rest)
 			}
 		}
-		if err != nil {
-			var ie *ipsetErr
-			if errors.As(err, &ie) {
-				return &ipsetErr{ie.code, fmt.Sprintf("Error in line %d: %s", line, ie.msg)}
+		if deferred != nil {
+			switch {
+			case err != nil && !kernelRefusal(cmd, err):
+				return lineErr(line, err)
+			case key == deferredKey:
+				continue // the same message: the kernel stopped before
 			}
-			return fmt.Errorf("Error in line %d: %v", line, err)
+			return deferred
+		}
+		if err != nil {
+			if key != "" && kernelRefusal(cmd, err) {
+				deferred, deferredKey = lineErr(line, err), key
+				continue
+			}
+			return lineErr(line, err)
 		}
 	}
+	if deferred != nil {
+		return deferred
+	}
 	return sc.Err()
+}
+
+// lineErr names the restore line that failed, as ipset does; a
+// parameter problem (exit status 2) names none.
+func lineErr(line int, err error) error {
+	var ie *ipsetErr
+	if errors.As(err, &ie) {
+		if ie.code == 2 {
+			return ie
+		}
+		return &ipsetErr{ie.code, fmt.Sprintf("Error in line %d: %s", line, ie.msg)}
+	}
+	return fmt.Errorf("Error in line %d: %v", line, err)
+}
+
+// kernelRefusals are the failures ipset learns from the kernel, when it
+// sends a command; the others it finds parsing the line (an add or del
+// parses its element for the set's type, which it asks the kernel for:
+// a missing set is found then).
+var kernelRefusals = []string{
+	"it's already added", "it's not added", errOutOfRange, "cannot be used: set was created without",
+	"Hash is full", "Set cannot be", "Sets cannot be swapped", "The sets cannot be swapped",
+}
+
+// kernelRefusal says whether ipset would learn of a command's failure
+// from the kernel. In a restore, consecutive adds (or dels) to one set
+// go to the kernel as one message when the next command has been
+// parsed: a line that does not parse comes first, and the adds before it
+// are lost.
+func kernelRefusal(cmd string, err error) bool {
+	msg := err.Error()
+	if cmd != "add" && cmd != "del" && cmd != "test" && strings.Contains(msg, "The set with the given name does not exist") {
+		return true
+	}
+	for _, k := range kernelRefusals {
+		if strings.Contains(msg, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// restoreArgs splits a restore line (with its newline) into arguments
+// as ipset's build_argv does: at blanks outside double quotes, which
+// are taken out; no other quoting (a single quote is a character). A
+// quote left open takes the rest of the line, newline included, and
+// the argument is lost, as in ipset.
+func restoreArgs(line string) ([]string, error) {
+	var out []string
+	var arg []byte
+	quoted := false
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		last := i+1 == len(line)
+		switch c {
+		case '"':
+			quoted = !quoted
+			if !last {
+				continue
+			}
+		case ' ', '\r', '\n', '\t':
+			if quoted {
+				arg = append(arg, c)
+				continue
+			}
+		default:
+			arg = append(arg, c)
+			if !last {
+				continue
+			}
+		}
+		if last && quoted {
+			return nil, &ipsetErr{2, "Missing close quote!"}
+		}
+		if len(arg) > 0 {
+			out = append(out, string(arg))
+			arg = arg[:0]
+		}
+	}
+	return out, nil
 }

@@ -21,6 +21,10 @@ import (
 // Elements read back from the kernel are written the same way, so an
 // element is found by its text.
 
+// errOutOfRange is the kernel's refusal of a port outside a bitmap's
+// range.
+const errOutOfRange = "Element is out of the range of the set"
+
 // maxExpand bounds the elements one argument expands into.
 const maxExpand = 1 << 16
 
@@ -71,6 +75,9 @@ func expandElem(s *iptparse.IPSet, arg string) ([]string, error) {
 	}
 	out := []string{""}
 	for i, k := range kinds {
+		if err := plainAddr(s, i, k, parts[i]); err != nil {
+			return nil, err
+		}
 		vals, err := expandDim(s, k, parts[i])
 		if err != nil {
 			return nil, err
@@ -90,6 +97,24 @@ func expandElem(s *iptparse.IPSet, arg string) ([]string, error) {
 		out = next
 	}
 	return out, nil
+}
+
+// plainAddr refuses what ipset's parser refuses in an address
+// dimension: a range or network where a single address is wanted (an
+// IPv6 address, the third dimension of hash:ip,port,ip), a range of
+// IPv6 networks.
+func plainAddr(s *iptparse.IPSet, i int, kind, p string) error {
+	v6 := s.Family == iptparse.FamilyIPv6
+	switch {
+	case kind == "ip" && (v6 || s.Type == "hash:ip,port,ip" && i == 2):
+		_, plen, cidr := strings.Cut(p, "/")
+		if strings.Contains(p, "-") || cidr && plen != map[bool]string{true: "128", false: "32"}[v6] {
+			return syntaxErr("plain IP address must be supplied: %s", p)
+		}
+	case kind == "net" && v6 && strings.Contains(p, "-"):
+		return syntaxErr("IP address or IP/cidr must be specified: %s", p)
+	}
+	return nil
 }
 
 func addrFamilyName(fam iptparse.Family) string {
@@ -192,7 +217,7 @@ func expandDim(s *iptparse.IPSet, kind, p string) ([]string, error) {
 			}
 			rlo, rhi := bitmapRange(s)
 			if a < rlo || b > rhi {
-				return nil, &ipsetErr{1, "Element is out of the range of the set"}
+				return nil, &ipsetErr{1, errOutOfRange}
 			}
 		} else if _, ok := iptparse.ProtocolNumber(proto); !ok {
 			return nil, syntaxErr("cannot parse '%s' as a protocol", proto)
@@ -454,4 +479,63 @@ func decBytes(b []byte) []byte {
 		}
 	}
 	return r
+}
+
+// elemDisplay is an element argument as ipset prints it after parsing
+// ("is in set", "is NOT in set"): addresses written canonically, with
+// their CIDR unless it is the full length (the address is not masked),
+// ports with their protocol (tcp unless given) and as numbers, a
+// bitmap:port port without one, an interface without "physdev:". The
+// argument has been parsed by expandElem already.
+func elemDisplay(s *iptparse.IPSet, arg string) string {
+	kinds := ipsetKinds(s.Type)
+	parts := strings.Split(arg, ",")
+	if len(parts) != len(kinds) {
+		return arg
+	}
+	addr := func(p string) string {
+		if a, err := parseIPSetAddr(s, p); err == nil {
+			return a.String()
+		}
+		return p
+	}
+	port := func(p string) string {
+		if v, ok := iptparse.ParsePort(p); ok {
+			return strconv.Itoa(int(v))
+		}
+		return p
+	}
+	for i, k := range kinds {
+		p := parts[i]
+		switch k {
+		case "ip", "net":
+			if lo, hi, ok := strings.Cut(p, "-"); ok {
+				p = addr(lo) + "-" + addr(hi)
+			} else if a, n, ok := strings.Cut(p, "/"); ok {
+				p = addr(a)
+				if bits, err := strconv.Atoi(n); err != nil || bits != map[bool]int{true: 128, false: 32}[s.Family == iptparse.FamilyIPv6] {
+					p += "/" + n
+				}
+			} else {
+				p = addr(p)
+			}
+		case "port", "bport":
+			proto := "tcp"
+			if pr, rest, ok := strings.Cut(p, ":"); ok {
+				proto, p = pr, rest
+			}
+			if lo, hi, ok := strings.Cut(p, "-"); ok {
+				p = port(lo) + "-" + port(hi)
+			} else {
+				p = port(p)
+			}
+			if k == "port" {
+				p = proto + ":" + p
+			}
+		case "iface":
+			p = strings.TrimPrefix(p, "physdev:")
+		}
+		parts[i] = p
+	}
+	return strings.Join(parts, ",")
 }
