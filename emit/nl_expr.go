@@ -414,7 +414,11 @@ func (rc *ruleCompiler) concat(elems []ir.Expr, reg uint32) (*loaded, error) {
 		if err != nil {
 			return nil, err
 		}
-		if l.bits != 0 || l.flags {
+		// A field masked by the rule ("ip saddr & 255.255.0.0", as
+		// hashlimit's --hashlimit-srcmask keys) is loaded and masked in
+		// its own register, as nft does; a field narrower than its
+		// bytes is not done yet.
+		if _, masked := el.(*ir.Binary); l.bits != 0 || (l.flags && !masked) {
 			return nil, fmt.Errorf("concatenation of a masked field: not supported by the netlink backend yet")
 		}
 		names = append(names, l.t.name)

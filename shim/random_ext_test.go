@@ -156,6 +156,11 @@ var extMatches = []extPart{
 	ep("tcp", 0, "", "-m hashlimit --hashlimit-upto 50/sec --hashlimit-burst 100 --hashlimit-mode srcip,dstport --hashlimit-htable-size 1024 --hashlimit-htable-gcinterval 2000 --hashlimit-name hm",
 		"-m hashlimit --hashlimit-name hm --hashlimit-htable-gcinterval 2000 --hashlimit-htable-size 1024 --hashlimit-mode dstport,srcip --hashlimit-burst 100 --hashlimit-upto 50/s"),
 	ep("", 0, "", "-m hashlimit --hashlimit-above 2mb/s --hashlimit-burst 4mb --hashlimit-mode dstip --hashlimit-name hc", "-m hashlimit --hashlimit-name hc --hashlimit-mode dstip --hashlimit-burst 4096kb --hashlimit-above 2048kb/s"),
+	// No mode (one bucket), and masks with a mode: keys the netlink
+	// backend once refused.
+	ep("", 0, "", "-m hashlimit --hashlimit-upto 20/sec --hashlimit-name hn", "-m hashlimit --hashlimit-name hn --hashlimit-upto 20/s"),
+	ep("udp", 0, "", "-m hashlimit --hashlimit-upto 7/min --hashlimit-mode srcip,dstport --hashlimit-srcmask 16 --hashlimit-name hk",
+		"-m hashlimit --hashlimit-name hk --hashlimit-srcmask 16 --hashlimit-mode dstport,srcip --hashlimit-upto 7/minute"),
 	ep("", 0, "", "-m time --timestart 22:00 --timestop 06:00 --contiguous", "-m time --contiguous --timestop 6:00:00 --timestart 22:00:00"),
 	ep("", 0, "", "-m time ! --weekdays Sat,Sun", "-m time --weekdays Mon,Tue,Wed,Thu,Fri"),
 	ep("tcp", 6, "", "-m connlimit --connlimit-above 3 --connlimit-mask 64", "-m connlimit --connlimit-mask 64 --connlimit-above 3"),

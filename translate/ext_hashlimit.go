@@ -529,7 +529,7 @@ func hlKey(c *Ctx, x *iptparse.Ext, cfg *hlConfig) (ir.Expr, []string, error) {
 	port := func(field string) error {
 		num, ok := c.Protocol()
 		if !ok {
-			return c.Untranslatable(x, "--hashlimit-mode %s needs the rule to match one protocol with -p: the kernel reads the port of TCP, UDP, UDP-Lite, SCTP and DCCP packets, the SPI of ESP and AH packets, and uses 0 for other protocols, which one nft key cannot reproduce", field[:3]+"port")
+			return c.Untranslatable(x, "--hashlimit-mode %s needs the rule to match one protocol with -p: the kernel reads the port of TCP, UDP, UDP-Lite, SCTP and DCCP packets, the SPI of ESP and AH packets, and uses 0 for other protocols, which one nft key cannot reproduce", hlModeName(field))
 		}
 		if name, ok := portProtocols[num]; ok {
 			parts = append(parts, &ir.Payload{Proto: name, Field: field})
@@ -537,7 +537,7 @@ func hlKey(c *Ctx, x *iptparse.Ext, cfg *hlConfig) (ir.Expr, []string, error) {
 			return nil
 		}
 		if num == 50 || num == 51 {
-			return c.Untranslatable(x, "for ESP and AH the kernel keys --hashlimit-mode %sport on half of the SPI", field[:3])
+			return c.Untranslatable(x, "for ESP and AH the kernel keys --hashlimit-mode %s on half of the SPI", hlModeName(field))
 		}
 		// Other protocols have no ports: the kernel uses 0, a constant
 		// that does not change the key.
@@ -571,6 +571,14 @@ func hlKey(c *Ctx, x *iptparse.Ext, cfg *hlConfig) (ir.Expr, []string, error) {
 		return parts[0], types, nil
 	}
 	return &ir.Concat{Elems: parts}, types, nil
+}
+
+// hlModeName is the --hashlimit-mode word for a port field.
+func hlModeName(field string) string {
+	if field == "dport" {
+		return "dstport"
+	}
+	return "srcport"
 }
 
 // hlState is the kernel table behind one --hashlimit-name in one family.
@@ -622,10 +630,14 @@ func translateHashlimit(c *Ctx, x *iptparse.Ext) error {
 			Origin:  []iptparse.Pos{x.Pos},
 		}
 		if types == nil {
-			set.Typeof = key
-		} else {
-			set.Type = strings.Join(types, " . ")
+			// No mode: one bucket for the family. The key is a
+			// constant of a named type, which the netlink backend and
+			// nft's JSON can declare (neither takes "typeof", and the
+			// exact mode's "ip version" has no type of its own); nft
+			// takes "meta nfproto" in inet tables only.
+			key, types = &ir.Meta{Key: "protocol"}, []string{"ether_type"}
 		}
+		set.Type = strings.Join(types, " . ")
 		if cfg.gcInterval != hlDefaultGC {
 			set.GCInt = nftDuration(uint64(cfg.gcInterval))
 		}

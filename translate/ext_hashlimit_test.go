@@ -41,7 +41,7 @@ func TestXlateHashlimit(t *testing.T) {
 		// No mode: one bucket.
 		{"-A INPUT -m hashlimit --hashlimit-upto 5/s --hashlimit-name any",
 			"add rule ip filter INPUT meter any { ip version timeout 1s limit rate 5/second } counter",
-			"update @hashlimit_any { ip version limit rate 5/second } counter"},
+			"update @hashlimit_any { meta protocol limit rate 5/second } counter"},
 		{"-A INPUT -m hashlimit --hashlimit-upto 1mb/s --hashlimit-mode srcip --hashlimit-name b",
 			"add rule ip filter INPUT meter b { ip saddr timeout 15s limit rate 1 mbytes/second } counter",
 			"update @hashlimit_b { ip saddr limit rate 1 mbytes/second } counter"},
