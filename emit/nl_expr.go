@@ -973,14 +973,13 @@ func (rc *ruleCompiler) prefixMatch(l *loaded, op ir.CmpOp, p netip.Prefix) erro
 		rc.emit(&expr.Cmp{Op: cop, Register: 1, Data: a})
 		return nil
 	}
-	if l.payload != nil && bits%8 == 0 {
+	if l.payload != nil && bits%8 == 0 && bits > 0 {
 		l.payload.Len = bits / 8
-		if bits == 0 {
-			return fmt.Errorf("prefix /0: not supported by the netlink backend yet")
-		}
 		rc.emit(&expr.Cmp{Op: cop, Register: 1, Data: a[:bits/8]})
 		return nil
 	}
+	// Other lengths, and /0 ("! -s 0.0.0.0/0", which nft, like iptables,
+	// keeps: a mask of nothing, compared with zero), are masked.
 	mask := maskBytes(l.size, bits, l.size*8-bits)
 	for i := range a {
 		a[i] &= mask[i]
@@ -1193,7 +1192,16 @@ func (rc *ruleCompiler) fillSet(s *nlSet, l *loaded, elems []ir.Expr) error {
 			for _, it := range items {
 				if k := len(merged); k > 0 && it.data == nil && merged[k-1].data == nil {
 					prev := &merged[k-1]
-					next := incBytes(prev.iv.hi)
+					// The next key a value can have: a field narrower
+					// than its bytes sits shifted up, in steps of
+					// 1<<shift (dccp type: 2), and nft merges such
+					// neighbours too.
+					next := prev.iv.hi
+					for range 1 << l.shift {
+						if next = incBytes(next); next == nil {
+							break
+						}
+					}
 					if next == nil || cmpBytes(it.iv.lo, next) <= 0 {
 						if next != nil && cmpBytes(it.iv.hi, prev.iv.hi) > 0 {
 							prev.iv.hi = it.iv.hi

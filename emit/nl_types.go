@@ -72,6 +72,9 @@ var (
 		"nd-router-advert": 134, "nd-neighbor-solicit": 135, "nd-neighbor-advert": 136,
 		"nd-redirect": 137, "router-renumbering": 138, "ind-neighbor-solicit": 141,
 		"ind-neighbor-advert": 142, "mld2-listener-report": 143}}
+	dtDCCPType = &dtype{name: "dccp_pkttype", magic: 16, size: 1, syms: map[string]uint64{
+		"request": 0, "response": 1, "data": 2, "ack": 3, "dataack": 4, "closereq": 5,
+		"close": 6, "reset": 7, "sync": 8, "syncack": 9}}
 	dtPktType  = &dtype{name: "pkt_type", magic: 31, size: 1, syms: map[string]uint64{"host": 0, "unicast": 0, "broadcast": 1, "multicast": 2, "other": 3}}
 	dtICMPCode = &dtype{name: "icmp_code", magic: 32, size: 1, syms: map[string]uint64{
 		"net-unreachable": 0, "host-unreachable": 1, "prot-unreachable": 2, "port-unreachable": 3,
@@ -103,7 +106,7 @@ func init() {
 	for _, t := range []*dtype{dtIPv4, dtIPv6, dtEther, dtEthType, dtNFProto, dtInetProt, dtService,
 		dtICMPType, dtTCPFlag, dtMark, dtIfIndex, dtIfType, dtRealm, dtClassID, dtUID, dtGID,
 		dtCtState, dtCtDir, dtCtStatus, dtICMP6Type, dtPktType, dtICMPCode, dtICMP6Code, dtICMPXCode,
-		dtDevGroup, dtDSCP, dtECN, dtFibAddr, dtBoolean, dtIfName, dtVerdict} {
+		dtDevGroup, dtDSCP, dtECN, dtFibAddr, dtBoolean, dtIfName, dtVerdict, dtDCCPType} {
 		dtypesByName[t.name] = t
 	}
 	dtypesByName["integer"] = dtInteger
@@ -190,7 +193,8 @@ var protos = map[string]*proto{
 		"csumcov": f(th, 32, 16, intType(2, false)), "checksum": f(th, 48, 16, intType(2, false))})},
 	"sctp": {name: "sctp", layer: layerTrans, num: unix.IPPROTO_SCTP, fields: ports(map[string]field{
 		"vtag": f(th, 32, 32, intType(4, false)), "checksum": f(th, 64, 32, intType(4, false))})},
-	"dccp": {name: "dccp", layer: layerTrans, num: unix.IPPROTO_DCCP, fields: ports(nil)},
+	"dccp": {name: "dccp", layer: layerTrans, num: unix.IPPROTO_DCCP, fields: ports(map[string]field{
+		"type": f(th, 67, 4, dtDCCPType)})},
 	"icmp": {name: "icmp", layer: layerTrans, num: unix.IPPROTO_ICMP, fields: map[string]field{
 		"type": f(th, 0, 8, dtICMPType), "code": f(th, 8, 8, dtICMPCode), "checksum": f(th, 16, 16, intType(2, false)),
 		"id": f(th, 32, 16, intType(2, false)), "sequence": f(th, 48, 16, intType(2, false)),
