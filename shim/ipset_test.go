@@ -276,16 +276,7 @@ destroy tmp2
 		"flush blocklist\n-exist add blocklist 198.51.100.0/25\nadd blocklist 192.0.2.7\nadd blocklist 10.8.0.0/16\n",
 		"flush allow\nadd allow 198.19.0.6,udp:53 timeout 100\n",
 	} {
-		_, re, rc := real.run(refresh, "ipset", "restore")
-		_, oe, oc := ours.run(refresh, "ipset", "restore")
-		if rc != oc || re != oe {
-			t.Errorf("refresh %q: exit %d (real %d)\n  shim: %s\n  real: %s", refresh, oc, rc, oe, re)
-		}
-		rs, _, _ := real.run("", "ipset", "save")
-		os, _, _ := ours.run("", "ipset", "save")
-		if normalizeIPSetSave(rs) != normalizeIPSetSave(os) {
-			t.Errorf("after refresh %q: ipset save differs:\n%s", refresh, testutil.LineDiff(normalizeIPSetSave(rs), normalizeIPSetSave(os)))
-		}
+		restoreLikeReal(t, real, ours, refresh)
 	}
 }
 
@@ -359,4 +350,25 @@ func TestIPSetPacketFate(t *testing.T) {
 	if len(fates) == 0 || fates[ps.Probes[0].Name] == fates[ps.Probes[2].Name] {
 		t.Errorf("the banned source 198.19.0.7 fares like 198.19.0.8: %v", fates)
 	}
+}
+
+// restoreLikeReal runs "ipset restore" of in through the shim and ipset
+// 7.17 and reports whether the exit status, the messages and the sets
+// afterwards ("ipset save") are the same, saying where not.
+func restoreLikeReal(t *testing.T, real, ours ipsetSide, in string) bool {
+	t.Helper()
+	_, re, rc := real.run(in, "ipset", "restore")
+	_, oe, oc := ours.run(in, "ipset", "restore")
+	same := true
+	if rc != oc || re != oe {
+		t.Errorf("restore %q: exit %d (ipset %d)\n  shim: %s\n  ipset: %s", in, oc, rc, oe, re)
+		same = false
+	}
+	rs, _, _ := real.run("", "ipset", "save")
+	os, _, _ := ours.run("", "ipset", "save")
+	if normalizeIPSetSave(rs) != normalizeIPSetSave(os) {
+		t.Errorf("after restore %q: ipset save differs:\n%s", in, testutil.LineDiff(normalizeIPSetSave(rs), normalizeIPSetSave(os)))
+		same = false
+	}
+	return same
 }

@@ -326,15 +326,8 @@ func TestIPSetRestoreQuotes(t *testing.T) {
 		"add h 1.1.1.10 comment \"\"x\n",
 		"add h 1.1.1.12 comment \"c d\" \t\nadd h 1.1.1.13 comment \"e\"\n",
 	} {
-		_, re, rc := real.run(in, "ipset", "restore")
-		_, oe, oc := ours.run(in, "ipset", "restore")
-		if rc != oc || re != oe {
-			t.Errorf("restore %q: exit %d (ipset %d)\n  shim: %s\n  ipset: %s", in, oc, rc, oe, re)
-		}
-		rs, _, _ := real.run("", "ipset", "save")
-		os, _, _ := ours.run("", "ipset", "save")
-		if normalizeIPSetSave(rs) != normalizeIPSetSave(os) {
-			t.Fatalf("after restore %q: ipset save differs:\n%s", in, testutil.LineDiff(normalizeIPSetSave(rs), normalizeIPSetSave(os)))
+		if !restoreLikeReal(t, real, ours, in) {
+			t.FailNow()
 		}
 	}
 }
