@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -287,11 +286,7 @@ var extChains = map[string][]string{
 // 40 pass (ip6tables raw and nat: 1 to 14).
 func TestRandomExtensionsLikeLegacy(t *testing.T) {
 	bin := tools(t)
-	seeds := []uint64{1, 2}
-	if s := os.Getenv("IPT2NFT_RANDOM_SEED"); s != "" {
-		seed, _ := strconv.ParseUint(s, 10, 64)
-		seeds = []uint64{seed}
-	}
+	seeds := randomSeeds(1, 2)
 	for _, seed := range seeds {
 		for _, table := range []string{"filter", "mangle", "raw", "nat"} {
 			t.Run(fmt.Sprint(seed, "/", table), func(t *testing.T) { randomExtensions(t, bin, seed, "iptables", table) })

@@ -3,7 +3,6 @@ package shim_test
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -26,11 +25,7 @@ import (
 // IPT2NFT_RANDOM_SEED runs another.
 func TestRandomIPSetTypesLikeReal(t *testing.T) {
 	bin := tools(t)
-	seeds := []uint64{1, 2, 3}
-	if s := os.Getenv("IPT2NFT_RANDOM_SEED"); s != "" {
-		seed, _ := strconv.ParseUint(s, 10, 64)
-		seeds = []uint64{seed}
-	}
+	seeds := randomSeeds(1, 2, 3)
 	for _, seed := range seeds {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) { randomIPSetTypes(t, bin, seed) })
 	}

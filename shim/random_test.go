@@ -24,11 +24,7 @@ import (
 // IPT2NFT_RANDOM_SEED runs another.
 func TestRandomCommandsLikeLegacy(t *testing.T) {
 	bin := tools(t)
-	seeds := []uint64{1, 2, 14}
-	if s := os.Getenv("IPT2NFT_RANDOM_SEED"); s != "" {
-		seed, _ := strconv.ParseUint(s, 10, 64)
-		seeds = []uint64{seed}
-	}
+	seeds := randomSeeds(1, 2, 14)
 	for _, seed := range seeds {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) { randomCommands(t, bin, seed, "iptables", "filter") })
 	}
@@ -166,10 +162,7 @@ var errLineRe = regexp.MustCompile(`Error in line (\d+):`)
 
 func TestRandomIPSetLikeReal(t *testing.T) {
 	bin := tools(t)
-	seed := uint64(7)
-	if s := os.Getenv("IPT2NFT_RANDOM_SEED"); s != "" {
-		seed, _ = strconv.ParseUint(s, 10, 64)
-	}
+	seed := randomSeeds(7)[0]
 	r := rand.New(rand.NewPCG(seed, 8))
 	real := ipsetSide{ns: testutil.NewNetns(t)}
 	ours := ipsetSide{ns: testutil.NewNetns(t), dir: bin}
@@ -271,4 +264,14 @@ func TestRandomIPSetLikeReal(t *testing.T) {
 			t.Fatalf("step %d: after ipset %q %q: ipset save differs:\n%s", step, args, stdin, testutil.LineDiff(normalizeIPSetSave(rs), normalizeIPSetSave(os)))
 		}
 	}
+}
+
+// randomSeeds are the seeds a random test runs: the given ones, or the
+// one IPT2NFT_RANDOM_SEED names.
+func randomSeeds(defaults ...uint64) []uint64 {
+	if s := os.Getenv("IPT2NFT_RANDOM_SEED"); s != "" {
+		seed, _ := strconv.ParseUint(s, 10, 64)
+		return []uint64{seed}
+	}
+	return defaults
 }
