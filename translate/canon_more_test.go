@@ -3,20 +3,13 @@ package translate
 import (
 	"testing"
 
-	"github.com/google/shlex"
-
 	"github.com/ipt2nft/ipt2nft/iptparse"
 )
 
 // canon parses one iptables command line and returns its canonical text.
 func canon(t *testing.T, fam iptparse.Family, cmdline string) string {
 	t.Helper()
-	args, err := shlex.Split(cmdline)
-	if err != nil {
-		t.Fatalf("split %q: %v", cmdline, err)
-	}
-	p := &iptparse.Parser{Registry: Registry{}, Family: fam}
-	cmd, err := p.ParseCommand(iptparse.WordsFromArgs(args, "test"))
+	cmd, err := parseLine(t, fam, cmdline)
 	if err != nil {
 		t.Fatalf("%s: %v", cmdline, err)
 	}

@@ -17,12 +17,7 @@ import (
 // is the parse or translation error, if any.
 func xlate(t *testing.T, fam iptparse.Family, exact bool, cmdline string) (string, error) {
 	t.Helper()
-	args, err := shlex.Split(cmdline)
-	if err != nil {
-		t.Fatalf("split %q: %v", cmdline, err)
-	}
-	p := &iptparse.Parser{Registry: Registry{}, Family: fam}
-	cmd, err := p.ParseCommand(iptparse.WordsFromArgs(args, "test"))
+	cmd, err := parseLine(t, fam, cmdline)
 	if err != nil {
 		return "", err
 	}
@@ -118,4 +113,15 @@ func TestXlateTCP(t *testing.T) {
 			t.Errorf("%q: want an error, got %q", bad, got)
 		}
 	}
+}
+
+// parseLine parses one iptables command line (shell words).
+func parseLine(t *testing.T, fam iptparse.Family, cmdline string) (*iptparse.Command, error) {
+	t.Helper()
+	args, err := shlex.Split(cmdline)
+	if err != nil {
+		t.Fatalf("split %q: %v", cmdline, err)
+	}
+	p := &iptparse.Parser{Registry: Registry{}, Family: fam}
+	return p.ParseCommand(iptparse.WordsFromArgs(args, "test"))
 }
