@@ -182,8 +182,10 @@ func (rc *ruleCompiler) selector(e ir.Expr, reg uint32) (*loaded, error) {
 		}
 		switch e.Op {
 		case ir.OpAnd, ir.OpOr, ir.OpXor:
+		case ir.OpLShift, ir.OpRShift:
+			return rc.shift(e, l, reg)
 		default:
-			return nil, fmt.Errorf("shift operations: not supported by the netlink backend yet")
+			return nil, fmt.Errorf("operation %d: not supported by the netlink backend yet", e.Op)
 		}
 		v, err := rc.value(e.Right, l)
 		if err != nil {
@@ -221,6 +223,9 @@ func (rc *ruleCompiler) selector(e ir.Expr, reg uint32) (*loaded, error) {
 		return &nl, nil
 	case *ir.Concat:
 		return rc.concat(e.Elems, reg)
+	case *ir.Paren:
+		// grouping for the text only ("(ct mark & 0x0f) >> 2")
+		return rc.selector(e.X, reg)
 	case *ir.Fib:
 		fb := &expr.Fib{Register: reg}
 		for _, fl := range e.Flags {
@@ -1421,4 +1426,35 @@ func rawTypeof(r *ir.RawPayload) []byte {
 	out := u32(0, 7) // EXPR_PAYLOAD
 	out = append(out, 1, byte(len(inner)))
 	return append(out, inner...)
+}
+
+// Bitwise shifts (CONNMARK --left-shift-mark/--right-shift-mark): the
+// bitwise expression with an operation, which google/nftables' Bitwise
+// does not carry. The attributes are the kernel's (linux 5.5).
+const (
+	nftaBitwiseOp    = 6
+	nftaBitwiseData  = 7
+	nftBitwiseLShift = 1
+	nftBitwiseRShift = 2
+)
+
+// shift shifts the register's value as nft does: the amount, a 32-bit
+// number in host order, in the expression's data.
+func (rc *ruleCompiler) shift(e *ir.Binary, l *loaded, reg uint32) (*loaded, error) {
+	n, ok := e.Right.(*ir.Integer)
+	if !ok || n.Value >= 32 {
+		return nil, fmt.Errorf("shift by %s: not a number below 32", (&Printer{}).Expr(e.Right))
+	}
+	op := uint32(nftBitwiseLShift)
+	if e.Op == ir.OpRShift {
+		op = nftBitwiseRShift
+	}
+	rc.emit(rawAttrs("bitwise",
+		attrU32(unix.NFTA_BITWISE_SREG, reg), attrU32(unix.NFTA_BITWISE_DREG, reg), attrU32(unix.NFTA_BITWISE_LEN, l.size),
+		attrU32(nftaBitwiseOp, op),
+		attr{Type: unix.NLA_F_NESTED | nftaBitwiseData, Data: marshal([]attr{{Type: unix.NFTA_DATA_VALUE, Data: binary.NativeEndian.AppendUint32(nil, uint32(n.Value))}})}))
+	nl := *l
+	nl.flags = true
+	nl.payload = nil
+	return &nl, nil
 }

@@ -410,7 +410,7 @@ func (rc *ruleCompiler) setUpdate(s *ir.SetUpdate) error {
 // selector with optional bit operations.
 func (rc *ruleCompiler) loadValue(v ir.Expr, t *loaded) error {
 	switch v.(type) {
-	case *ir.Meta, *ir.Ct, *ir.Payload, *ir.Binary, *ir.Socket:
+	case *ir.Meta, *ir.Ct, *ir.Payload, *ir.Binary, *ir.Socket, *ir.Paren:
 		l, err := rc.selector(v, 1)
 		if err != nil {
 			return err
