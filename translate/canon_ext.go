@@ -89,9 +89,7 @@ func saveTCP(b *canonBuf, x *iptparse.Ext) bool {
 	if !savePorts(b, x) {
 		return false
 	}
-	if o := x.Opt("tcp-option"); o != nil {
-		b.opt(o.Neg, "tcp-option", strconv.FormatUint(o.Value.(uint64), 10))
-	}
+	b.num(x, "tcp-option")
 	if o := x.Opt("syn"); o != nil {
 		b.opt(o.Neg, "tcp-flags", "FIN,SYN,RST,ACK", "SYN")
 	}

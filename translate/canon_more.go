@@ -575,9 +575,7 @@ func saveECN(b *canonBuf, x *iptparse.Ext) bool {
 			b.opt(o.Neg, name)
 		}
 	}
-	if o := x.Opt("ecn-ip-ect"); o != nil {
-		b.opt(o.Neg, "ecn-ip-ect", strconv.FormatUint(o.Value.(uint64), 10))
-	}
+	b.num(x, "ecn-ip-ect")
 	return true
 }
 
@@ -607,27 +605,7 @@ func saveSPI(name string) canonSaver {
 				return false
 			}
 		}
-		o := x.Opt(name)
-		if o == nil {
-			return true
-		}
-		r, ok := o.Value.(iptparse.Range)
-		if !ok {
-			return false
-		}
-		lo, hi := r.Lo, r.Lo
-		if r.N == 2 {
-			hi = r.Hi
-		}
-		if lo == 0 && hi == 0xffffffff && !o.Neg {
-			return true
-		}
-		s := strconv.FormatUint(lo, 10)
-		if hi != lo {
-			s += ":" + strconv.FormatUint(hi, 10)
-		}
-		b.opt(o.Neg, name, s)
-		return true
+		return b.idRange(x, name)
 	}
 }
 
@@ -696,22 +674,39 @@ func saveNAT(b *canonBuf, x *iptparse.Ext) bool {
 	return true
 }
 
-// rangeText is "lo" or "lo:hi" of a range option, and whether it is the
-// whole 32-bit range (which ah, esp, rt and frag leave out).
-func rangeText(o *iptparse.Option) (string, bool, bool) {
+// idRange writes a range option of 32-bit ids (SPIs, segments left,
+// fragment ids) as iptables saves them: "N" or "N:M", and not at all
+// when it is every id and not negated. False if the option holds no
+// range.
+func (b *canonBuf) idRange(x *iptparse.Ext, name string) bool {
+	o := x.Opt(name)
+	if o == nil {
+		return true
+	}
 	r, ok := o.Value.(iptparse.Range)
 	if !ok {
-		return "", false, false
+		return false
 	}
 	lo, hi := r.Lo, r.Lo
 	if r.N == 2 {
 		hi = r.Hi
 	}
+	if lo == 0 && hi == 0xffffffff && !o.Neg {
+		return true
+	}
 	s := strconv.FormatUint(lo, 10)
 	if hi != lo {
 		s += ":" + strconv.FormatUint(hi, 10)
 	}
-	return s, lo == 0 && hi == 0xffffffff, true
+	b.opt(o.Neg, name, s)
+	return true
+}
+
+// num writes a numeric option, if the rule has it.
+func (b *canonBuf) num(x *iptparse.Ext, name string) {
+	if o := x.Opt(name); o != nil {
+		b.opt(o.Neg, name, strconv.FormatUint(o.Value.(uint64), 10))
+	}
 }
 
 // saveRT is rt_save (without --rt-0-addrs).
@@ -719,21 +714,11 @@ func saveRT(b *canonBuf, x *iptparse.Ext) bool {
 	if x.Has("rt-0-addrs") {
 		return false
 	}
-	if o := x.Opt("rt-type"); o != nil {
-		b.opt(o.Neg, "rt-type", strconv.FormatUint(o.Value.(uint64), 10))
+	b.num(x, "rt-type")
+	if !b.idRange(x, "rt-segsleft") {
+		return false
 	}
-	if o := x.Opt("rt-segsleft"); o != nil {
-		s, all, ok := rangeText(o)
-		if !ok {
-			return false
-		}
-		if !all || o.Neg {
-			b.opt(o.Neg, "rt-segsleft", s)
-		}
-	}
-	if o := x.Opt("rt-len"); o != nil {
-		b.opt(o.Neg, "rt-len", strconv.FormatUint(o.Value.(uint64), 10))
-	}
+	b.num(x, "rt-len")
 	for _, f := range []string{"rt-0-res", "rt-0-not-strict"} {
 		if x.Has(f) {
 			b.opt(false, f)
@@ -744,18 +729,10 @@ func saveRT(b *canonBuf, x *iptparse.Ext) bool {
 
 // saveFrag is frag_save.
 func saveFrag(b *canonBuf, x *iptparse.Ext) bool {
-	if o := x.Opt("fragid"); o != nil {
-		s, all, ok := rangeText(o)
-		if !ok {
-			return false
-		}
-		if !all || o.Neg {
-			b.opt(o.Neg, "fragid", s)
-		}
+	if !b.idRange(x, "fragid") {
+		return false
 	}
-	if o := x.Opt("fraglen"); o != nil {
-		b.opt(o.Neg, "fraglen", strconv.FormatUint(o.Value.(uint64), 10))
-	}
+	b.num(x, "fraglen")
 	for _, f := range []string{"fragres", "fragfirst", "fragmore", "fraglast"} {
 		if x.Has(f) {
 			b.opt(false, f)
@@ -878,9 +855,7 @@ func saveDCCP(b *canonBuf, x *iptparse.Ext) bool {
 	if x.Has("dccp-types") || !savePorts(b, x) {
 		return false
 	}
-	if o := x.Opt("dccp-option"); o != nil {
-		b.opt(o.Neg, "dccp-option", strconv.FormatUint(o.Value.(uint64), 10))
-	}
+	b.num(x, "dccp-option")
 	return true
 }
 
@@ -906,9 +881,7 @@ func saveCgroup(b *canonBuf, x *iptparse.Ext) bool {
 	if o := x.Opt("path"); o != nil {
 		b.opt(o.Neg, "path", saveString(o.Arg()))
 	}
-	if o := x.Opt("cgroup"); o != nil {
-		b.opt(o.Neg, "cgroup", strconv.FormatUint(o.Value.(uint64), 10))
-	}
+	b.num(x, "cgroup")
 	return true
 }
 
