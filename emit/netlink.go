@@ -130,29 +130,21 @@ func CompileNetlink(rs *ir.Ruleset) (*NLProgram, error) {
 	for _, t := range rs.Tables {
 		nt := &NLTable{Src: t, Family: famBytes[t.Family]}
 		tc := &tableCompiler{t: t, fam: t.Family, nextID: &id, sets: map[string]*nlSet{}}
-		for _, s := range t.Sets {
-			ns, err := tc.namedSet(s)
-			if err != nil {
-				return nil, fmt.Errorf("table %s %s: set %s: %w", t.Family, t.Name, s.Name, err)
-			}
-			nt.Sets = append(nt.Sets, ns)
-			tc.sets[s.Name] = ns
+		sets, err := tc.namedSets()
+		if err != nil {
+			return nil, err
 		}
+		nt.Sets = sets
 		for _, c := range t.Chains {
 			nc := &NLChain{Src: c}
 			for _, r := range c.Rules {
-				if printedAsComment(r) {
-					continue
-				}
-				nr, err := tc.rule(r)
+				nr, err := tc.compile(r)
 				if err != nil {
-					var pos ir.Pos
-					if len(r.Origin) > 0 {
-						pos = r.Origin[0]
-					}
-					return nil, &CompileError{Pos: pos, Rule: (&Printer{}).Rule(r), Err: err}
+					return nil, err
 				}
-				nc.Rules = append(nc.Rules, nr)
+				if nr != nil {
+					nc.Rules = append(nc.Rules, nr)
+				}
 			}
 			nt.Chains = append(nt.Chains, nc)
 		}
@@ -198,6 +190,37 @@ type ruleCompiler struct {
 	presence bool
 	// beConcat: encoding the keys of an interval concatenation
 	beConcat bool
+}
+
+// namedSets compiles the table's named sets, which its rules may use.
+func (tc *tableCompiler) namedSets() ([]*nlSet, error) {
+	var out []*nlSet
+	for _, s := range tc.t.Sets {
+		ns, err := tc.namedSet(s)
+		if err != nil {
+			return nil, fmt.Errorf("table %s %s: set %s: %w", tc.t.Family, tc.t.Name, s.Name, err)
+		}
+		out = append(out, ns)
+		tc.sets[s.Name] = ns
+	}
+	return out, nil
+}
+
+// compile compiles one rule, naming it in the error; nil for a rule the
+// text writes as a comment (untranslated, never matching).
+func (tc *tableCompiler) compile(r *ir.Rule) (*NLRule, error) {
+	if printedAsComment(r) {
+		return nil, nil
+	}
+	nr, err := tc.rule(r)
+	if err != nil {
+		var pos ir.Pos
+		if len(r.Origin) > 0 {
+			pos = r.Origin[0]
+		}
+		return nil, &CompileError{Pos: pos, Rule: (&Printer{}).Rule(r), Err: err}
+	}
+	return nr, nil
 }
 
 func (tc *tableCompiler) rule(r *ir.Rule) (*NLRule, error) {

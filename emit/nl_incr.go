@@ -126,33 +126,17 @@ type RuleCompiler struct {
 func NewRuleCompiler(t *ir.Table) (*RuleCompiler, error) {
 	c := &RuleCompiler{}
 	c.tc = &tableCompiler{t: t, fam: t.Family, nextID: &c.id, sets: map[string]*nlSet{}}
-	for _, s := range t.Sets {
-		ns, err := c.tc.namedSet(s)
-		if err != nil {
-			return nil, fmt.Errorf("table %s %s: set %s: %w", t.Family, t.Name, s.Name, err)
-		}
-		c.sets = append(c.sets, ns)
-		c.tc.sets[s.Name] = ns
+	sets, err := c.tc.namedSets()
+	if err != nil {
+		return nil, err
 	}
+	c.sets = sets
 	return c, nil
 }
 
 // Rule compiles one rule; nil for a rule the text writes as a comment
 // (untranslated, never matching), which CompileNetlink leaves out too.
-func (c *RuleCompiler) Rule(r *ir.Rule) (*NLRule, error) {
-	if printedAsComment(r) {
-		return nil, nil
-	}
-	nr, err := c.tc.rule(r)
-	if err != nil {
-		var pos ir.Pos
-		if len(r.Origin) > 0 {
-			pos = r.Origin[0]
-		}
-		return nil, &CompileError{Pos: pos, Rule: (&Printer{}).Rule(r), Err: err}
-	}
-	return nr, nil
-}
+func (c *RuleCompiler) Rule(r *ir.Rule) (*NLRule, error) { return c.tc.compile(r) }
 
 // SetMessages creates one of the compiler's named sets (if it does not
 // exist) and adds its elements.
