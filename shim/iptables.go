@@ -418,6 +418,12 @@ func (m *model) selected(table string, c *chain) []*chain {
 	return m.tableChains(table)
 }
 
+// parseStored parses a rule's stored text as "-A CHAIN text" in its table.
+func (m *model) parseStored(table, chain, spec string) (*iptparse.Command, error) {
+	p := &iptparse.Parser{Registry: translate.Registry{}, Family: m.fam.ipt, Table: table}
+	return p.ParseCommand(iptparse.WordsFromArgs(append([]string{"-A", chain}, splitWords(spec)...), "<stored>"))
+}
+
 // find returns the index of the first rule of c with that text, or -1.
 // A rule stored by an older ipt2nft may hold another spelling of the same
 // rule (the canonical printer has since learnt the save format of more
@@ -430,9 +436,8 @@ func (m *model) find(c *chain, spec string) int {
 			return i
 		}
 	}
-	p := &iptparse.Parser{Registry: translate.Registry{}, Family: m.fam.ipt, Table: c.table}
 	for i, g := range c.groups {
-		cmd, err := p.ParseCommand(iptparse.WordsFromArgs(append([]string{"-A", c.name}, splitWords(g.spec)...), "<stored>"))
+		cmd, err := m.parseStored(c.table, c.name, g.spec)
 		if err != nil || cmd.Rule == nil {
 			continue
 		}
@@ -597,8 +602,7 @@ func (m *model) renameChain(c *chain, newName string) error {
 			f := strings.Fields(tgt)
 			f[1] = newName
 			spec := strings.TrimSpace(pre + " " + strings.Join(f, " "))
-			p := &iptparse.Parser{Registry: translate.Registry{}, Family: m.fam.ipt, Table: x.table}
-			cmd, err := p.ParseCommand(iptparse.WordsFromArgs(append([]string{"-A", x.name}, splitWords(spec)...), "<rename>"))
+			cmd, err := m.parseStored(x.table, x.name, spec)
 			if err != nil {
 				return m.errf(1, "internal: rule %q: %v", spec, err)
 			}

@@ -121,8 +121,7 @@ func trimNum(v uint64, exact bool) string { return strings.TrimSpace(num(v, exac
 
 func (m *model) listLine(c *chain, g *group, n int, fl iptparse.ListFlags, verbose, numeric bool) string {
 	var b strings.Builder
-	p := &iptparse.Parser{Registry: translate.Registry{}, Family: m.fam.ipt, Table: c.table}
-	cmd, err := p.ParseCommand(iptparse.WordsFromArgs(append([]string{"-A", c.name}, splitWords(g.spec)...), "<list>"))
+	cmd, err := m.parseStored(c.table, c.name, g.spec)
 	r := &iptparse.Rule{}
 	if err == nil && cmd.Rule != nil {
 		r = cmd.Rule
