@@ -188,16 +188,12 @@ func Tables(prog *emit.NLProgram) []TableRef {
 // not exist).
 func ListTables(netns string, tables []TableRef) (map[TableRef]string, error) {
 	out := map[TableRef]string{}
-	existing, err := Nft(netns, "", "list", "tables")
+	have, err := existingTables(netns)
 	if err != nil {
 		return nil, err
 	}
-	have := map[string]bool{}
-	for _, l := range strings.Split(existing, "\n") {
-		have[strings.TrimSpace(l)] = true
-	}
 	for _, t := range tables {
-		if !have["table "+t.String()] {
+		if !have[t] {
 			out[t] = ""
 			continue
 		}
@@ -213,10 +209,15 @@ func ListTables(netns string, tables []TableRef) (map[TableRef]string, error) {
 // Backup writes an nft script that puts our tables back as they are now:
 // each is declared, deleted, and (if it existed) defined again, so
 // loading it is one atomic transaction that touches no other table.
-func Backup(netns, path string, tables []TableRef) error {
+// It returns which of the tables exist.
+func Backup(netns, path string, tables []TableRef) (existing map[TableRef]bool, err error) {
 	cur, err := ListTables(netns, tables)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	existing = map[TableRef]bool{}
+	for t, s := range cur {
+		existing[t] = s != ""
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# ipt2nft backup %s\n# netns: %s\n", time.Now().UTC().Format(time.RFC3339), netns)
@@ -227,13 +228,13 @@ func Backup(netns, path string, tables []TableRef) error {
 		b.WriteString(cur[t])
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
+		return nil, err
 	}
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, []byte(b.String()), 0o600); err != nil {
-		return err
+		return nil, err
 	}
-	return os.Rename(tmp, path)
+	return existing, os.Rename(tmp, path)
 }
 
 // Restore loads a backup with one "nft -f" (one transaction).

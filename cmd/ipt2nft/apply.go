@@ -188,7 +188,8 @@ func (a *applyOpts) runApply(cmd *cobra.Command, args []string) error {
 	if backup == "" {
 		backup = filepath.Join(a.stateDir, "backup-"+time.Now().UTC().Format("20060102T150405.000000000")+".nft")
 	}
-	if err := kernel.Backup(a.netns, backup, kernel.Tables(prog)); err != nil {
+	existing, err := kernel.Backup(a.netns, backup, kernel.Tables(prog))
+	if err != nil {
 		return fmt.Errorf("backup (nothing changed): %w", err)
 	}
 	// The batch is all or nothing, so it is its own feature probe: only
@@ -196,7 +197,7 @@ func (a *applyOpts) runApply(cmd *cobra.Command, args []string) error {
 	// cannot run looked for, named, and, with --skip-unsupported, left out
 	// of a second batch. A ruleset the kernel takes is loaded once.
 	var unsupported []kernel.Unsupported
-	err = a.send(stderr, prog)
+	err = a.send(stderr, prog, existing)
 	var be *kernel.BatchError
 	if errors.As(err, &be) {
 		unsupported, err = a.findUnsupported(stderr, prog)
@@ -207,7 +208,7 @@ func (a *applyOpts) runApply(cmd *cobra.Command, args []string) error {
 			return be // refused for another reason; it names the rules
 		}
 		prog = kernel.Without(prog, unsupported)
-		err = a.send(stderr, prog)
+		err = a.send(stderr, prog, existing)
 	}
 	if err != nil {
 		return err
@@ -282,12 +283,14 @@ func (a *applyOpts) findUnsupported(stderr io.Writer, prog *emit.NLProgram) ([]k
 	return unsupported, nil
 }
 
-// send loads prog in one batch, with a progress bar on a terminal.
-func (a *applyOpts) send(stderr io.Writer, prog *emit.NLProgram) error {
+// send loads prog in one batch, with a progress bar on a terminal;
+// existing tells which of its tables exist (kernel.WithoutAbsentDeletes).
+func (a *applyOpts) send(stderr io.Writer, prog *emit.NLProgram, existing map[kernel.TableRef]bool) error {
 	msgs, err := prog.Messages()
 	if err != nil {
 		return err
 	}
+	msgs = kernel.WithoutAbsentDeletes(msgs, existing)
 	bar := newProgress(stderr, len(msgs))
 	err = kernel.SendBatch(a.netns, msgs, bar.update)
 	bar.done()
