@@ -25,8 +25,18 @@ const (
 	FamilyNetdev
 )
 
-func (f Family) String() string {
-	return [...]string{"ip", "ip6", "inet", "arp", "bridge", "netdev"}[f]
+var familyNames = [...]string{"ip", "ip6", "inet", "arp", "bridge", "netdev"}
+
+func (f Family) String() string { return familyNames[f] }
+
+// ParseFamily is the Family nft calls name ("ip", "inet"...).
+func ParseFamily(name string) (Family, bool) {
+	for i, n := range familyNames {
+		if n == name {
+			return Family(i), true
+		}
+	}
+	return 0, false
 }
 
 // Ruleset is a whole nftables ruleset (the tables ipt2nft manages).

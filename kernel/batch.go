@@ -29,6 +29,10 @@ func (e *MsgError) Error() string {
 	if e.Msg.Rule != nil {
 		return fmt.Sprintf("%s: rule rejected by the kernel: %v", e.Msg.Rule.Pos(), e.Errno)
 	}
+	if e.Msg.Type == unix.NFT_MSG_NEWRULE {
+		// a plan's rule: What is where it came from
+		return fmt.Sprintf("%s: rule rejected by the kernel: %v", e.Msg.What, e.Errno)
+	}
 	return fmt.Sprintf("%s: rejected by the kernel: %v", e.Msg.What, e.Errno)
 }
 

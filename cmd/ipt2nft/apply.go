@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/ipt2nft/ipt2nft/emit"
@@ -138,13 +139,54 @@ session).`,
 	root.AddCommand(timer)
 }
 
+// readApplyInputs reads the inputs of apply and diff. A plan (ipt2nft
+// --format plan) comes back decoded instead: it must be the only input,
+// and the translation flags, fixed when it was made, are refused.
+func (a *applyOpts) readApplyInputs(cmd *cobra.Command, args []string) ([]input, *emit.Plan, error) {
+	ins, err := readInputs(cmd.InOrStdin(), args)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, in := range ins {
+		if !strings.HasPrefix(in.src, emit.PlanHeader) {
+			continue
+		}
+		if len(ins) > 1 {
+			return nil, nil, fmt.Errorf("%s is a plan: it is applied alone, not with other inputs", in.name)
+		}
+		var bad []string
+		cmd.Flags().Visit(func(f *pflag.Flag) {
+			switch f.Name {
+			case "netns", "state-dir", "backup", "confirm", "check", "allow-partial":
+			default:
+				bad = append(bad, "--"+f.Name)
+			}
+		})
+		if len(bad) > 0 {
+			return nil, nil, fmt.Errorf("%s is a plan, translated and compiled when it was made: %s does not apply to it", in.name, strings.Join(bad, ", "))
+		}
+		p, err := emit.ReadPlan([]byte(in.src))
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", in.name, err)
+		}
+		if p.Untranslated > 0 && !a.allowPartial {
+			return nil, nil, fmt.Errorf("%s: %d rules could not be translated when the plan was made (they are comments in its text): nothing changed; fix them or pass --allow-partial", in.name, p.Untranslated)
+		}
+		if len(p.Tables) == 0 {
+			return nil, nil, fmt.Errorf("%s: the plan has no tables to apply: nothing changed", in.name)
+		}
+		return nil, p, nil
+	}
+	return ins, nil, nil
+}
+
 // plan translates the input into the ruleset ipt2nft would print.
-func (a *applyOpts) plan(cmd *cobra.Command, args []string) (*ir.Ruleset, error) {
+func (a *applyOpts) plan(cmd *cobra.Command, ins []input) (*ir.Ruleset, error) {
 	if a.exact || a.format != "text" {
 		return nil, fmt.Errorf("--exact and --format do not apply here")
 	}
 	a.batchGC = true
-	m, err := a.migrate(cmd, args)
+	m, err := a.migrateRead(cmd, ins)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +204,14 @@ func (a *applyOpts) plan(cmd *cobra.Command, args []string) (*ir.Ruleset, error)
 
 func (a *applyOpts) runApply(cmd *cobra.Command, args []string) error {
 	stderr := cmd.ErrOrStderr()
-	rs, err := a.plan(cmd, args)
+	ins, plan, err := a.readApplyInputs(cmd, args)
+	if err != nil {
+		return err
+	}
+	if plan != nil {
+		return a.applyPlan(cmd, args, plan)
+	}
+	rs, err := a.plan(cmd, ins)
 	if err != nil {
 		return err
 	}
@@ -184,13 +233,10 @@ func (a *applyOpts) runApply(cmd *cobra.Command, args []string) error {
 		fmt.Fprintf(stderr, "check passed: %d rules in %s would be applied; nothing changed\n", prog.Rules(), tableList(kernel.Tables(prog)))
 		return nil
 	}
-	backup := a.backup
-	if backup == "" {
-		backup = filepath.Join(a.stateDir, "backup-"+time.Now().UTC().Format("20060102T150405.000000000")+".nft")
-	}
-	existing, err := kernel.Backup(a.netns, backup, kernel.Tables(prog))
+	tables := kernel.Tables(prog)
+	backup, existing, err := a.backUp(tables)
 	if err != nil {
-		return fmt.Errorf("backup (nothing changed): %w", err)
+		return err
 	}
 	// The batch is all or nothing, so it is its own feature probe: only
 	// when the kernel refuses it (and so changed nothing) are the rules it
@@ -213,14 +259,78 @@ func (a *applyOpts) runApply(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	tables := kernel.Tables(prog)
-	if err := kernel.SaveLast(a.stateDir, kernel.Last{Netns: kernel.NetnsPath(a.netns), Backup: backup, Time: time.Now()}); err != nil {
-		return fmt.Errorf("applied, but recording the backup for rollback failed: %w (the backup is %s)", err, backup)
+	if err := a.applied(cmd, args, tables, prog.Rules(), backup); err != nil {
+		return err
 	}
-	fmt.Fprintf(stderr, "applied %d rules to %s (backup: %s)\n", prog.Rules(), tableList(tables), backup)
 	if len(unsupported) > 0 {
 		fmt.Fprintf(stderr, "skipped %d rules this kernel cannot run (listed above)\n", len(unsupported))
 	}
+	return a.awaitConfirm(cmd, args, backup)
+}
+
+// applyPlan sends a plan's batch as it is. A batch the kernel refuses
+// changed nothing; the refused rules are named by their source lines.
+// Leaving them out (--skip-unsupported) needs the rules, not a plan.
+func (a *applyOpts) applyPlan(cmd *cobra.Command, args []string, p *emit.Plan) error {
+	stderr := cmd.ErrOrStderr()
+	var tables []kernel.TableRef
+	for _, t := range p.Tables {
+		tables = append(tables, kernel.TableRef{Family: t.Family, Name: t.Name})
+	}
+	if a.check {
+		// A throwaway namespace holds nothing of ours or anyone's: the
+		// batch, which only replaces our tables, meets the same kernel.
+		err := kernel.InNewNetns(func(ns string) error { return kernel.SendBatch(ns, p.Msgs, nil) })
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "check passed: %d rules in %s would be applied; nothing changed\n", p.Rules, tableList(tables))
+		return nil
+	}
+	backup, existing, err := a.backUp(tables)
+	if err != nil {
+		return err
+	}
+	msgs := kernel.WithoutAbsentDeletes(p.Msgs, existing)
+	bar := newProgress(stderr, len(msgs))
+	err = kernel.SendBatch(a.netns, msgs, bar.update)
+	bar.done()
+	if err != nil {
+		return err
+	}
+	if err := a.applied(cmd, args, tables, p.Rules, backup); err != nil {
+		return err
+	}
+	return a.awaitConfirm(cmd, args, backup)
+}
+
+// backUp saves the tables an apply is about to replace; existing tells
+// which of them exist.
+func (a *applyOpts) backUp(tables []kernel.TableRef) (backup string, existing map[kernel.TableRef]bool, err error) {
+	backup = a.backup
+	if backup == "" {
+		backup = filepath.Join(a.stateDir, "backup-"+time.Now().UTC().Format("20060102T150405.000000000")+".nft")
+	}
+	existing, err = kernel.Backup(a.netns, backup, tables)
+	if err != nil {
+		return "", nil, fmt.Errorf("backup (nothing changed): %w", err)
+	}
+	return backup, existing, nil
+}
+
+// applied records a successful apply for rollback and says what it did.
+func (a *applyOpts) applied(cmd *cobra.Command, args []string, tables []kernel.TableRef, rules int, backup string) error {
+	if err := kernel.SaveLast(a.stateDir, kernel.Last{Netns: kernel.NetnsPath(a.netns), Backup: backup, Time: time.Now()}); err != nil {
+		return fmt.Errorf("applied, but recording the backup for rollback failed: %w (the backup is %s)", err, backup)
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "applied %d rules to %s (backup: %s)\n", rules, tableList(tables), backup)
+	return nil
+}
+
+// awaitConfirm runs --confirm: the rollback timer, and the question on a
+// terminal.
+func (a *applyOpts) awaitConfirm(cmd *cobra.Command, args []string, backup string) error {
+	stderr := cmd.ErrOrStderr()
 	if a.confirm <= 0 {
 		return nil
 	}
@@ -325,21 +435,9 @@ func tableList(ts []kernel.TableRef) string {
 // same way. The live tables are listed meanwhile: for 100,000 rules each
 // listing takes over a second, and the diff took 6.6 s.
 func (a *applyOpts) runDiff(cmd *cobra.Command, args []string) error {
-	rs, err := a.plan(cmd, args)
+	msgs, tables, err := a.planned(cmd, args)
 	if err != nil {
 		return err
-	}
-	prog, err := emit.CompileNetlink(rs)
-	if err != nil {
-		return err
-	}
-	msgs, err := prog.Messages()
-	if err != nil {
-		return err
-	}
-	var tables []kernel.TableRef
-	for _, t := range rs.Tables {
-		tables = append(tables, kernel.TableRef{Family: t.Family, Name: t.Name})
 	}
 	type listing struct {
 		tables map[kernel.TableRef]string
@@ -382,6 +480,38 @@ func (a *applyOpts) runDiff(cmd *cobra.Command, args []string) error {
 	}
 	io.WriteString(out, d)
 	return &exitError{1}
+}
+
+// planned is the batch apply would send and the tables it replaces:
+// the input translated and compiled, or a plan's.
+func (a *applyOpts) planned(cmd *cobra.Command, args []string) ([]emit.NLMsg, []kernel.TableRef, error) {
+	ins, plan, err := a.readApplyInputs(cmd, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	var tables []kernel.TableRef
+	if plan != nil {
+		for _, t := range plan.Tables {
+			tables = append(tables, kernel.TableRef{Family: t.Family, Name: t.Name})
+		}
+		return plan.Msgs, tables, nil
+	}
+	rs, err := a.plan(cmd, ins)
+	if err != nil {
+		return nil, nil, err
+	}
+	prog, err := emit.CompileNetlink(rs)
+	if err != nil {
+		return nil, nil, err
+	}
+	msgs, err := prog.Messages()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, t := range rs.Tables {
+		tables = append(tables, kernel.TableRef{Family: t.Family, Name: t.Name})
+	}
+	return msgs, tables, nil
 }
 
 // stripCounters drops packet and byte counts and element expiry times:
