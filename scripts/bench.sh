@@ -221,10 +221,15 @@ loaders=(
 	"original, iptables-legacy-restore -c|iptables-legacy-restore -c %DUMP%"
 	"original, iptables-nft-restore|iptables-nft-restore %DUMP%"
 )
-# ipt2nft's own netlink loader, once the command exists (one more row).
-if "$IPT" --help | grep -q '^  apply '; then
-	loaders=("ipt2nft apply (netlink)|$IPT apply %DUMP%" "${loaders[@]}")
-fi
+# ipt2nft's own netlink loader: apply of the dump (translates first), and
+# apply of a plan made beforehand (ipt2nft --format plan: the text with its
+# compiled batch), with and without counter values.
+loaders=(
+	"ipt2nft apply of the dump (netlink)|$IPT apply --state-dir $work/state %DUMP%"
+	"ipt2nft apply of a plan (netlink)|$IPT apply --state-dir $work/state %PLAN%"
+	"ipt2nft apply of a --no-counter-values plan|$IPT apply --state-dir $work/state %PLANZ%"
+	"${loaders[@]}"
+)
 
 out "### Load into a fresh namespace (median of $REPEAT runs up to 20,000 rules; \"fails\": the loader rejects the input)"
 out ""
@@ -234,8 +239,8 @@ for l in "${loaders[@]}"; do
 	header="$header ${l%%|*} |"
 	rule="$rule---:|"
 done
-out "$header upstream ÷ ipt2nft | legacy -c ÷ ipt2nft | legacy ÷ ipt2nft --no-counter-values |"
-out "$rule---:|---:|---:|"
+out "$header upstream ÷ ipt2nft | legacy -c ÷ ipt2nft | legacy ÷ ipt2nft --no-counter-values | legacy -c ÷ plan | legacy ÷ --no-counter-values plan |"
+out "$rule---:|---:|---:|---:|---:|"
 cases=""
 for n in $LOAD_SIZES; do cases="$cases mixed:$n"; done
 for shape in $LOAD_SHAPES; do cases="$cases $shape:20000"; done
@@ -245,11 +250,15 @@ for c in $cases; do
 	[ -f "$work/$shape-$n.ours.nft" ] || "$IPT" "$f" >"$work/$shape-$n.ours.nft"
 	[ -f "$work/$shape-$n.oursz.nft" ] || "$IPT" --no-counter-values "$f" >"$work/$shape-$n.oursz.nft"
 	[ -f "$work/$shape-$n.up.nft" ] || iptables-restore-translate -f "$f" >"$work/$shape-$n.up.nft"
+	[ -f "$work/$shape-$n.plan" ] || "$IPT" --format plan -o "$work/$shape-$n.plan" "$f"
+	[ -f "$work/$shape-$n.z.plan" ] || "$IPT" --format plan --no-counter-values -o "$work/$shape-$n.z.plan" "$f"
 	row="| $shape | $n |"
-	t_ours="" t_oursz="" t_up="" t_legacy="" t_legacyc=""
+	t_ours="" t_oursz="" t_up="" t_legacy="" t_legacyc="" t_plan="" t_planz=""
 	for l in "${loaders[@]}"; do
 		cmd=${l#*|}
 		cmd=${cmd//%OURSZ%/$work/$shape-$n.oursz.nft}
+		cmd=${cmd//%PLANZ%/$work/$shape-$n.z.plan}
+		cmd=${cmd//%PLAN%/$work/$shape-$n.plan}
 		cmd=${cmd//%OURS%/$work/$shape-$n.ours.nft}
 		cmd=${cmd//%UP%/$work/$shape-$n.up.nft}
 		cmd=${cmd//%DUMP%/$f}
@@ -269,10 +278,12 @@ for c in $cases; do
 		"ipt2nft --no-counter-values output, nft -f") t_oursz=${m% s} ;;
 		"original, iptables-legacy-restore") t_legacy=${m% s} ;;
 		"original, iptables-legacy-restore -c") t_legacyc=${m% s} ;;
+		"ipt2nft apply of a plan (netlink)") t_plan=${m% s} ;;
+		"ipt2nft apply of a --no-counter-values plan") t_planz=${m% s} ;;
 		esac
 		row="$row $m |"
 	done
-	out "$row $(ratio "$t_up" "$t_ours") | $(ratio "$t_legacyc" "$t_ours") | $(ratio "$t_legacy" "$t_oursz") |"
+	out "$row $(ratio "$t_up" "$t_ours") | $(ratio "$t_legacyc" "$t_ours") | $(ratio "$t_legacy" "$t_oursz") | $(ratio "$t_legacyc" "$t_plan") | $(ratio "$t_legacy" "$t_planz") |"
 done
 out ""
 
