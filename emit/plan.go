@@ -96,7 +96,6 @@ func WritePlan(w io.Writer, text []byte, tables []PlanTable, msgs []NLMsg, untra
 		what := m.What
 		if m.Type == unix.NFT_MSG_NEWRULE {
 			rules++
-			what = "rule"
 			if m.Rule != nil && m.Rule.Pos().IsValid() {
 				what = m.Rule.Pos().String()
 			}
@@ -175,6 +174,10 @@ func ReadPlan(data []byte) (*Plan, error) {
 	var meta planMeta
 	if err := json.Unmarshal(metaLine[len(planMetaPrefix):], &meta); err != nil {
 		return nil, fmt.Errorf("plan: the #@plan line: %v", err)
+	}
+	// The sizes only preallocate: they must fit in what follows.
+	if meta.Bytes < 0 || meta.Bytes > len(rest) || meta.Messages < 0 || meta.Messages > meta.Bytes/planMsgHeader+1 {
+		return nil, fmt.Errorf("plan: the #@plan line gives %d bytes and %d messages, which the batch that follows cannot hold", meta.Bytes, meta.Messages)
 	}
 	if meta.Format != 1 {
 		return nil, fmt.Errorf("plan: format %d; this ipt2nft reads format 1 (make the plan again with this version)", meta.Format)

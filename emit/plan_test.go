@@ -15,7 +15,7 @@ import (
 
 // planOf translates the bundled example and writes it as a plan; it
 // returns the plan, the text and the messages it was made of.
-func planOf(t *testing.T) ([]byte, []byte, []emit.NLMsg) {
+func planOf(t testing.TB) ([]byte, []byte, []emit.NLMsg) {
 	t.Helper()
 	src, err := os.ReadFile("../examples/rules.v4")
 	if err != nil {
@@ -135,4 +135,34 @@ func TestPlanRefusals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzReadPlan: no input makes ReadPlan panic, and what it accepts
+// writes back to the same plan.
+func FuzzReadPlan(f *testing.F) {
+	plan, _, _ := planOf(f)
+	f.Add(plan)
+	f.Add([]byte(emit.PlanHeader + "\n#@plan {\"format\":1}\n#@end\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := emit.ReadPlan(data)
+		if err != nil {
+			return
+		}
+		var again bytes.Buffer
+		if err := emit.WritePlan(&again, []byte(p.Text), p.Tables, p.Msgs, p.Untranslated); err != nil {
+			t.Fatal(err)
+		}
+		q, err := emit.ReadPlan(again.Bytes())
+		if err != nil {
+			t.Fatalf("a plan written from an accepted one is refused: %v", err)
+		}
+		if q.Text != p.Text || len(q.Msgs) != len(p.Msgs) || q.Rules != p.Rules {
+			t.Fatalf("read back differently: %d/%d messages, %d/%d rules", len(q.Msgs), len(p.Msgs), q.Rules, p.Rules)
+		}
+		for i := range p.Msgs {
+			if !bytes.Equal(q.Msgs[i].Data, p.Msgs[i].Data) || q.Msgs[i].What != p.Msgs[i].What || q.Msgs[i].Type != p.Msgs[i].Type {
+				t.Fatalf("message %d read back differently", i)
+			}
+		}
+	})
 }
