@@ -259,7 +259,7 @@ func (a *applyOpts) runApply(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := a.applied(cmd, args, tables, prog.Rules(), backup); err != nil {
+	if err := a.applied(cmd, tables, prog.Rules(), backup); err != nil {
 		return err
 	}
 	if len(unsupported) > 0 {
@@ -273,10 +273,7 @@ func (a *applyOpts) runApply(cmd *cobra.Command, args []string) error {
 // Leaving them out (--skip-unsupported) needs the rules, not a plan.
 func (a *applyOpts) applyPlan(cmd *cobra.Command, args []string, p *emit.Plan) error {
 	stderr := cmd.ErrOrStderr()
-	var tables []kernel.TableRef
-	for _, t := range p.Tables {
-		tables = append(tables, kernel.TableRef{Family: t.Family, Name: t.Name})
-	}
+	tables := planTables(p)
 	if a.check {
 		// A throwaway namespace holds nothing of ours or anyone's: the
 		// batch, which only replaces our tables, meets the same kernel.
@@ -298,7 +295,7 @@ func (a *applyOpts) applyPlan(cmd *cobra.Command, args []string, p *emit.Plan) e
 	if err != nil {
 		return err
 	}
-	if err := a.applied(cmd, args, tables, p.Rules, backup); err != nil {
+	if err := a.applied(cmd, tables, p.Rules, backup); err != nil {
 		return err
 	}
 	return a.awaitConfirm(cmd, args, backup)
@@ -319,7 +316,7 @@ func (a *applyOpts) backUp(tables []kernel.TableRef) (backup string, existing ma
 }
 
 // applied records a successful apply for rollback and says what it did.
-func (a *applyOpts) applied(cmd *cobra.Command, args []string, tables []kernel.TableRef, rules int, backup string) error {
+func (a *applyOpts) applied(cmd *cobra.Command, tables []kernel.TableRef, rules int, backup string) error {
 	if err := kernel.SaveLast(a.stateDir, kernel.Last{Netns: kernel.NetnsPath(a.netns), Backup: backup, Time: time.Now()}); err != nil {
 		return fmt.Errorf("applied, but recording the backup for rollback failed: %w (the backup is %s)", err, backup)
 	}
@@ -489,12 +486,8 @@ func (a *applyOpts) planned(cmd *cobra.Command, args []string) ([]emit.NLMsg, []
 	if err != nil {
 		return nil, nil, err
 	}
-	var tables []kernel.TableRef
 	if plan != nil {
-		for _, t := range plan.Tables {
-			tables = append(tables, kernel.TableRef{Family: t.Family, Name: t.Name})
-		}
-		return plan.Msgs, tables, nil
+		return plan.Msgs, planTables(plan), nil
 	}
 	rs, err := a.plan(cmd, ins)
 	if err != nil {
@@ -508,10 +501,20 @@ func (a *applyOpts) planned(cmd *cobra.Command, args []string) ([]emit.NLMsg, []
 	if err != nil {
 		return nil, nil, err
 	}
+	var tables []kernel.TableRef
 	for _, t := range rs.Tables {
 		tables = append(tables, kernel.TableRef{Family: t.Family, Name: t.Name})
 	}
 	return msgs, tables, nil
+}
+
+// planTables are the tables a plan replaces.
+func planTables(p *emit.Plan) []kernel.TableRef {
+	var tables []kernel.TableRef
+	for _, t := range p.Tables {
+		tables = append(tables, kernel.TableRef{Family: t.Family, Name: t.Name})
+	}
+	return tables
 }
 
 // stripCounters drops packet and byte counts and element expiry times:
