@@ -223,7 +223,7 @@ func (o *translateOpts) inputs(cmd *cobra.Command, args []string) (ins []input, 
 	return o.prepare(cmd, ins)
 }
 
-// prepare is inputs of inputs already read.
+// prepare checks and classifies inputs already read, as inputs does.
 func (o *translateOpts) prepare(cmd *cobra.Command, ins []input) (_ []input, plain bool, size int, err error) {
 	if o.ipv4 && o.ipv6 {
 		return nil, false, 0, fmt.Errorf("-4 and -6 exclude each other")
