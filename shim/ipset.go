@@ -68,6 +68,8 @@ type ipsetModel struct {
 	// message came from, for the kernel's refusals
 	line  int
 	lines map[int]int
+	// failedLine is the restore line whose message the kernel refused
+	failedLine int
 	// fresh holds, for each interval set, the elements this transaction
 	// added, each alone in a message (its index in msgs): deleting one
 	// again cancels its add, as the kernel refuses a second delete of
@@ -497,6 +499,7 @@ func (m *ipsetModel) send() error {
 			if l := m.lines[e.Index-len(pre)]; l > 0 {
 				// ipset names the restore line that failed
 				say = fmt.Sprintf("Error in line %d: %s", l, say)
+				m.failedLine = l
 			}
 			return &ipsetErr{1, say}
 		}
@@ -1381,8 +1384,9 @@ func elemLine(def *iptparse.IPSet, e iptparse.IPSetElem) string {
 }
 
 // restore reads ipset commands (a save file, or any commands) and sends
-// them as one transaction: unlike ipset, which applies the lines before
-// a failing one, nothing changes when a line fails.
+// them as one transaction. When a line fails, what ipset would have
+// applied before it is sent (restoreCut), and the restore fails with
+// ipset's message.
 func (m *ipsetModel) restore(args []string, stdin io.Reader) error {
 	file, args := takeFile(args)
 	if len(args) > 0 {
@@ -1399,32 +1403,91 @@ func (m *ipsetModel) restore(args []string, stdin io.Reader) error {
 	}
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	line := 0
+	var lines []string
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	session := m.exist
+	cut, err := m.restoreLines(lines)
+	if err == nil {
+		// sent here, so that a refusal the kernel makes of one line
+		// still applies the lines before it
+		err = m.send()
+		m.msgs = nil
+		cut = restoreCut{keep: m.failedLine - 1}
+	}
+	if err != nil && (cut.keep > 0 || cut.partial) {
+		m.applyKept(lines, cut, session)
+	}
+	return err
+}
+
+// restoreCut is what ipset has applied of a restore that failed: the
+// first keep lines, and, when partial, the elements of the next line
+// (a range the kernel refused part of) before the refused one.
+type restoreCut struct {
+	keep    int
+	partial bool
+}
+
+// restoreLines applies restore lines to the model. On failure it says
+// how much of them ipset would have applied: it sends consecutive adds
+// (or dels) to one set as one message when the next command has been
+// parsed. A line that does not parse loses that pending message; a
+// kernel refusal is found when it is sent, and the elements before the
+// refused one stay.
+func (m *ipsetModel) restoreLines(lines []string) (restoreCut, error) {
 	// ipset sends consecutive adds (or dels) to one set as one message,
 	// whose -exist is the session's when the first of them was read: a
 	// -exist on a line counts from the next message on, and stays on.
 	session := m.exist
 	var runKey string
 	var runExist bool
+	runStart := 0 // the first line of the pending run of adds (dels)
 	// deferred is a kernel refusal in the pending run of adds (dels) to
 	// one set, found when the run is sent (kernelRefusal)
 	var deferred error
 	var deferredKey string
-	for sc.Scan() {
-		line++
-		t := strings.TrimSpace(sc.Text())
+	deferredLine := 0
+	// failed is the cut of a line that fails by itself: a kernel refusal
+	// of a command sent alone (the pending run went before it), or a
+	// line that does not parse (the pending run is lost with it).
+	failed := func(line int, cmd string, err error, pendingStart int) (restoreCut, error) {
+		if kernelRefusal(cmd, err) || pendingStart == 0 {
+			return restoreCut{keep: line - 1}, lineErr(line, err)
+		}
+		return restoreCut{keep: pendingStart - 1}, lineErr(line, err)
+	}
+	fromDeferred := func() (restoreCut, error) {
+		return restoreCut{keep: deferredLine - 1, partial: true}, deferred
+	}
+	for i, text := range lines {
+		line := i + 1
+		t := strings.TrimSpace(text)
 		if t == "" || strings.HasPrefix(t, "#") {
 			continue
 		}
 		if t == "COMMIT" {
 			if deferred != nil {
-				return deferred
+				return fromDeferred()
 			}
 			continue
 		}
-		texts, err := restoreArgs(strings.TrimLeft(sc.Text(), " \t\r\v\f") + "\n")
+		pendingStart := 0
+		if runKey != "" {
+			pendingStart = runStart
+		}
+		texts, err := restoreArgs(strings.TrimLeft(text, " \t\r\v\f") + "\n")
 		if err != nil {
-			return err
+			// a parameter problem: ipset names no line, and the
+			// pending run is lost with it
+			if pendingStart > 0 {
+				return restoreCut{keep: pendingStart - 1}, err
+			}
+			return restoreCut{keep: line - 1}, err
 		}
 		m.line = line
 		m.exist = session
@@ -1435,7 +1498,7 @@ func (m *ipsetModel) restore(args []string, stdin io.Reader) error {
 			key = cmd + " " + rest[0]
 		}
 		if key == "" || key != runKey {
-			runKey, runExist = key, session
+			runKey, runExist, runStart = key, session, line
 		}
 		m.exist = runExist
 		if err == nil {
@@ -1449,24 +1512,54 @@ func (m *ipsetModel) restore(args []string, stdin io.Reader) error {
 		if deferred != nil {
 			switch {
 			case err != nil && !kernelRefusal(cmd, err):
-				return lineErr(line, err)
+				if key == deferredKey {
+					pendingStart = runStart
+				}
+				return failed(line, cmd, err, pendingStart)
 			case key == deferredKey:
 				continue // the same message: the kernel stopped before
 			}
-			return deferred
+			return fromDeferred()
 		}
 		if err != nil {
 			if key != "" && kernelRefusal(cmd, err) {
-				deferred, deferredKey = lineErr(line, err), key
+				deferred, deferredKey, deferredLine = lineErr(line, err), key, line
 				continue
 			}
-			return lineErr(line, err)
+			return failed(line, cmd, err, pendingStart)
 		}
 	}
 	if deferred != nil {
-		return deferred
+		return fromDeferred()
 	}
-	return sc.Err()
+	return restoreCut{}, nil
+}
+
+// applyKept sends what ipset would have applied of a failed restore
+// (cut): the kept lines are applied again to a model read afresh (the
+// kernel has not changed), then the refused line's elements before the
+// refused one, as a single call applies them.
+func (m *ipsetModel) applyKept(lines []string, cut restoreCut, exist bool) {
+	k, err := loadIPSets()
+	if err != nil {
+		return
+	}
+	k.now, k.readElems, k.exist = m.now, m.readElems, exist
+	if _, err := k.restoreLines(lines[:cut.keep]); err != nil {
+		return // cannot happen: these lines passed before
+	}
+	if cut.partial && cut.keep < len(lines) {
+		if texts, err := restoreArgs(strings.TrimLeft(lines[cut.keep], " \t\r\v\f") + "\n"); err == nil {
+			k.line = cut.keep + 1
+			if cmd, rest, err := k.globals(texts, false); err == nil && (cmd == "add" || cmd == "del") {
+				// the run's message had no -exist, or nothing would
+				// have been refused
+				k.exist, k.single = false, true
+				k.command(cmd, rest)
+			}
+		}
+	}
+	k.send()
 }
 
 // lineErr names the restore line that failed, as ipset does; a
