@@ -124,12 +124,22 @@ var famBytes = map[ir.Family]byte{
 
 // CompileNetlink compiles a ruleset. Rules the text writes as comments
 // (untranslated, never matching) are left out, as in the text.
-func CompileNetlink(rs *ir.Ruleset) (*NLProgram, error) {
+func CompileNetlink(rs *ir.Ruleset) (*NLProgram, error) { return CompileNetlinkWith(rs, nil) }
+
+// IfIndex gives the index of a network interface, for the statements nft
+// resolves by name when it loads them (dup and fwd to a device): the
+// index in the namespace the ruleset goes to.
+type IfIndex func(name string) (uint32, error)
+
+// CompileNetlinkWith is CompileNetlink with the interface indexes of the
+// namespace the program is for. Without them (nil), a rule that needs
+// one does not compile: a plan, for one, is loaded elsewhere.
+func CompileNetlinkWith(rs *ir.Ruleset, ifIndex IfIndex) (*NLProgram, error) {
 	prog := &NLProgram{}
 	var id uint32
 	for _, t := range rs.Tables {
 		nt := &NLTable{Src: t, Family: famBytes[t.Family]}
-		tc := &tableCompiler{t: t, fam: t.Family, nextID: &id, sets: map[string]*nlSet{}}
+		tc := &tableCompiler{t: t, fam: t.Family, nextID: &id, sets: map[string]*nlSet{}, ifIndex: ifIndex}
 		sets, err := tc.namedSets()
 		if err != nil {
 			return nil, err
@@ -166,10 +176,11 @@ func (p *NLProgram) Rules() int {
 
 // tableCompiler compiles the rules of one table.
 type tableCompiler struct {
-	t      *ir.Table
-	fam    ir.Family
-	nextID *uint32
-	sets   map[string]*nlSet
+	t       *ir.Table
+	fam     ir.Family
+	nextID  *uint32
+	sets    map[string]*nlSet
+	ifIndex IfIndex // nil: none known
 }
 
 // ruleCompiler holds the state of one rule: the expressions so far and

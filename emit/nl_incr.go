@@ -134,6 +134,10 @@ func NewRuleCompiler(t *ir.Table) (*RuleCompiler, error) {
 	return c, nil
 }
 
+// SetIfIndex gives the compiler the interface indexes of the namespace
+// the rules go to (CompileNetlinkWith).
+func (c *RuleCompiler) SetIfIndex(f IfIndex) { c.tc.ifIndex = f }
+
 // Rule compiles one rule; nil for a rule the text writes as a comment
 // (untranslated, never matching), which CompileNetlink leaves out too.
 func (c *RuleCompiler) Rule(r *ir.Rule) (*NLRule, error) { return c.tc.compile(r) }

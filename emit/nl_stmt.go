@@ -771,18 +771,25 @@ func (rc *ruleCompiler) dup(addr, dev ir.Expr, fwd bool) error {
 		attrs = append(attrs, attrU32(unix.NFTA_DUP_SREG_ADDR, 1))
 		reg = 2
 	}
+	if fwd {
+		return fmt.Errorf("fwd: not supported by the netlink backend yet")
+	}
 	if dev != nil {
 		name, ok := stringOf(dev)
 		if !ok {
 			return fmt.Errorf("device %T", dev)
 		}
-		_ = name
-		return fmt.Errorf("dup/fwd to a device needs its interface index at load time: not supported by the netlink backend yet")
+		// nft looks the index up when it loads the rule
+		if rc.tc.ifIndex == nil {
+			return fmt.Errorf("dup to device %q: the rule needs the interface's index where it is loaded (nft looks it up then); apply the rules there, a plan cannot carry it", name)
+		}
+		idx, err := rc.tc.ifIndex(name)
+		if err != nil {
+			return fmt.Errorf("dup to device %q: %v", name, err)
+		}
+		rc.emit(&expr.Immediate{Register: reg, Data: binary.NativeEndian.AppendUint32(nil, idx)})
+		attrs = append(attrs, attrU32(unix.NFTA_DUP_SREG_DEV, reg))
 	}
-	if fwd {
-		return fmt.Errorf("fwd: not supported by the netlink backend yet")
-	}
-	_ = reg
 	rc.emit(rawAttrs("dup", attrs...))
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -140,4 +141,21 @@ func familiesByByte() map[byte]ir.Family {
 		families[emit.FamilyByte(f)] = f
 	}
 	return families
+}
+
+// IfIndexIn resolves interface names in the network namespace netns ("":
+// the current one), as nft does when it loads a rule naming a device.
+func IfIndexIn(netns string) emit.IfIndex {
+	return func(name string) (uint32, error) {
+		var idx uint32
+		err := InNetns(netns, func() error {
+			ifi, err := net.InterfaceByName(name)
+			if err != nil {
+				return fmt.Errorf("interface %s does not exist here", name)
+			}
+			idx = uint32(ifi.Index)
+			return nil
+		})
+		return idx, err
+	}
 }

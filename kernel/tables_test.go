@@ -90,3 +90,60 @@ func TestListTables(t *testing.T) {
 		}
 	}
 }
+
+// TestDupToDevice: "dup to ADDR device DEV" (TEE --oif) compiles with the
+// interface's index in the namespace the rules go to, as nft looks it up
+// when it loads the text; without a namespace to ask (a plan) it does not
+// compile.
+func TestDupToDevice(t *testing.T) {
+	rs := normal("tee.v4", "*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p udp --dport 514 -j TEE --gateway 10.0.0.9 --oif x0\nCOMMIT\n", iptparse.FamilyIPv4)
+	var text strings.Builder
+	if err := (&emit.Printer{}).WriteRuleset(&text, rs, emit.RulesetOptions{Replace: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), `dup to 10.0.0.9 device "x0"`) {
+		t.Fatalf("not a dup to a device:\n%s", text.String())
+	}
+	if _, err := emit.CompileNetlink(rs); err == nil || !strings.Contains(err.Error(), "a plan cannot carry it") {
+		t.Errorf("compiled without interface indexes: %v", err)
+	}
+	// veths (this kernel has no dummy interfaces); "other" first moves
+	// x0 to another index
+	withLinks := func(names ...string) *testutil.Netns {
+		ns := testutil.NewNetns(t)
+		for _, n := range names {
+			if out, err := ns.Exec("", "ip", "link", "add", n, "type", "veth", "peer", "name", n+"p"); err != nil {
+				t.Skipf("no veth: %v %s", err, out)
+			}
+		}
+		return ns
+	}
+	byText, same, moved := withLinks("x0"), withLinks("x0"), withLinks("other", "x0")
+	if err := byText.NftLoad(text.String()); err != nil {
+		t.Fatal(err)
+	}
+	for _, ns := range []*testutil.Netns{same, moved} {
+		prog, err := emit.CompileNetlinkWith(rs, kernel.IfIndexIn(ns.Name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs, err := prog.Messages()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := kernel.SendBatch(ns.Name, msgs, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, got := listBoth(t, byText.Name), listBoth(t, same.Name)
+	if want.list != got.list || want.debug != got.debug {
+		t.Errorf("netlink and text differ:\n%s\n%s", lineDiff(want.list, got.list), lineDiff(want.debug, got.debug))
+	}
+	// in the other namespace the index differs, and names the same device
+	if m := listBoth(t, moved.Name); m.list != want.list || m.debug == want.debug {
+		t.Errorf("x0 at another index: listed\n%s\nbytecode the same as at the first index: %v", m.list, m.debug == want.debug)
+	}
+	if _, err := emit.CompileNetlinkWith(rs, kernel.IfIndexIn(testutil.NewNetns(t).Name)); err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("a device the namespace lacks: %v", err)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/ipt2nft/ipt2nft/emit"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
+	"github.com/ipt2nft/ipt2nft/kernel"
 	"github.com/ipt2nft/ipt2nft/translate"
 )
 
@@ -466,6 +467,7 @@ func (m *model) compileNew(chains []*chain) ([]emit.NLMsg, error) {
 	if err != nil {
 		return nil, err
 	}
+	rc.SetIfIndex(kernel.IfIndexIn("")) // the shim runs where its rules go
 	var msgs []emit.NLMsg
 	// Named sets the kernel does not have yet.
 	if len(tbl.Sets) > 0 {

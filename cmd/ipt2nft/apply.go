@@ -218,7 +218,7 @@ func (a *applyOpts) runApply(cmd *cobra.Command, args []string) error {
 	if len(rs.Tables) == 0 {
 		return fmt.Errorf("the input has no iptables rules or chains to apply: nothing changed")
 	}
-	prog, err := emit.CompileNetlink(rs)
+	prog, err := emit.CompileNetlinkWith(rs, kernel.IfIndexIn(a.netns))
 	if err != nil {
 		return err
 	}
@@ -493,7 +493,7 @@ func (a *applyOpts) planned(cmd *cobra.Command, args []string) ([]emit.NLMsg, []
 	if err != nil {
 		return nil, nil, err
 	}
-	prog, err := emit.CompileNetlink(rs)
+	prog, err := emit.CompileNetlinkWith(rs, kernel.IfIndexIn(a.netns))
 	if err != nil {
 		return nil, nil, err
 	}
