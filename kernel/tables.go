@@ -2,10 +2,8 @@ package kernel
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"net"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 
@@ -19,61 +17,21 @@ import (
 func existingTables(netns string) (map[TableRef]bool, error) {
 	out := map[TableRef]bool{}
 	err := InNetns(netns, func() error {
-		fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_NETFILTER)
+		tables, err := Request(unix.NFT_MSG_GETTABLE, unix.NLM_F_DUMP, unix.AF_UNSPEC, nil)
 		if err != nil {
-			return fmt.Errorf("netlink socket: %w", err)
-		}
-		defer unix.Close(fd)
-		if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-			return fmt.Errorf("netlink bind: %w", err)
-		}
-		req := make([]byte, unix.SizeofNlMsghdr+4)
-		binary.NativeEndian.PutUint32(req[0:], uint32(len(req)))
-		binary.NativeEndian.PutUint16(req[4:], nfnlSubsysNftables<<8|unix.NFT_MSG_GETTABLE)
-		binary.NativeEndian.PutUint16(req[6:], unix.NLM_F_REQUEST|unix.NLM_F_DUMP)
-		binary.NativeEndian.PutUint32(req[8:], 1)
-		req[16] = unix.AF_UNSPEC // every family
-		if err := unix.Sendto(fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-			return fmt.Errorf("netlink send: %w", err)
+			return fmt.Errorf("listing tables: %w", err)
 		}
 		families := familiesByByte()
-		rb := make([]byte, 1<<16)
-		for {
-			n, _, err := unix.Recvfrom(fd, rb, 0)
-			if err != nil {
-				if errors.Is(err, unix.EINTR) {
-					continue
-				}
-				return fmt.Errorf("netlink receive: %w", err)
+		for _, a := range tables {
+			fam, ok := families[a.Family]
+			if !ok {
+				continue
 			}
-			nms, err := syscall.ParseNetlinkMessage(rb[:n])
-			if err != nil {
-				return fmt.Errorf("netlink receive: %w", err)
-			}
-			for _, nm := range nms {
-				switch nm.Header.Type {
-				case unix.NLMSG_DONE:
-					return nil
-				case unix.NLMSG_ERROR:
-					if len(nm.Data) >= 4 {
-						if errno := -int32(binary.NativeEndian.Uint32(nm.Data)); errno != 0 {
-							return fmt.Errorf("listing tables: %w", syscall.Errno(errno))
-						}
-					}
-					continue
-				}
-				if len(nm.Data) < 4 {
-					continue
-				}
-				fam, ok := families[nm.Data[0]]
-				if !ok {
-					continue
-				}
-				if name, ok := stringAttr(nm.Data[4:], unix.NFTA_TABLE_NAME); ok {
-					out[TableRef{fam, name}] = true
-				}
+			if name, ok := stringAttr(a.Attrs, unix.NFTA_TABLE_NAME); ok {
+				out[TableRef{fam, name}] = true
 			}
 		}
+		return nil
 	})
 	return out, err
 }

@@ -4,17 +4,15 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"fmt"
-	"syscall"
 
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/ipt2nft/ipt2nft/kernel"
 )
 
 // Reading the kernel's state of our table: chains, rules (handle,
 // userdata, counter) and sets, with netlink dumps filtered to the table.
-
-const nfnlSubsysNftables = 10
 
 // request sends one nftables request and returns the payloads (after the
 // nfgenmsg header) of the answers. A dump (NLM_F_DUMP) returns every
@@ -29,65 +27,12 @@ func request(typ uint16, flags uint16, fam byte, attrs []netlink.Attribute) ([][
 
 // requestData is request with the attributes already encoded.
 func requestData(typ uint16, flags uint16, fam byte, data []byte) ([][]byte, error) {
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_NETFILTER)
-	if err != nil {
-		return nil, fmt.Errorf("netlink socket: %w", err)
+	answers, err := kernel.Request(typ, flags, fam, data)
+	out := make([][]byte, len(answers))
+	for i, a := range answers {
+		out[i] = a.Attrs
 	}
-	defer unix.Close(fd)
-	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		return nil, fmt.Errorf("netlink bind: %w", err)
-	}
-	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 4<<20)
-	l := unix.SizeofNlMsghdr + 4 + len(data)
-	buf := make([]byte, unix.SizeofNlMsghdr+4, l)
-	binary.NativeEndian.PutUint32(buf[0:], uint32(l))
-	binary.NativeEndian.PutUint16(buf[4:], nfnlSubsysNftables<<8|typ)
-	binary.NativeEndian.PutUint16(buf[6:], unix.NLM_F_REQUEST|flags)
-	binary.NativeEndian.PutUint32(buf[8:], 1)
-	buf[16] = fam
-	buf = append(buf, data...)
-	if err := unix.Sendto(fd, buf, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		return nil, fmt.Errorf("netlink send: %w", err)
-	}
-	var out [][]byte
-	rb := make([]byte, 1<<20)
-	for {
-		n, _, err := unix.Recvfrom(fd, rb, 0)
-		if err != nil {
-			if errors.Is(err, unix.EINTR) {
-				continue
-			}
-			return nil, fmt.Errorf("netlink receive: %w", err)
-		}
-		// One copy of what was received; the answers are slices of it.
-		b := append([]byte(nil), rb[:n]...)
-		for len(b) >= unix.SizeofNlMsghdr {
-			l := int(binary.NativeEndian.Uint32(b))
-			if l < unix.SizeofNlMsghdr || l > len(b) {
-				return nil, fmt.Errorf("netlink receive: message of %d bytes in %d", l, len(b))
-			}
-			typ, data := binary.NativeEndian.Uint16(b[4:]), b[unix.SizeofNlMsghdr:l]
-			b = b[min((l+unix.NLMSG_ALIGNTO-1)&^(unix.NLMSG_ALIGNTO-1), len(b)):]
-			switch typ {
-			case unix.NLMSG_DONE:
-				return out, nil
-			case unix.NLMSG_ERROR:
-				if len(data) >= 4 {
-					if e := -int32(binary.NativeEndian.Uint32(data[:4])); e != 0 {
-						return out, syscall.Errno(e)
-					}
-				}
-				return out, nil
-			}
-			if len(data) < 4 {
-				continue
-			}
-			out = append(out, data[4:])
-			if flags&unix.NLM_F_DUMP == 0 {
-				return out, nil
-			}
-		}
-	}
+	return out, err
 }
 
 func strAttr(t uint16, s string) netlink.Attribute {
