@@ -56,6 +56,21 @@ const rulesV4 = `*filter
 COMMIT
 `
 
+// compiled is the program that loads rs and its batch; ifIndex as for
+// emit.CompileNetlinkWith.
+func compiled(t testing.TB, rs *ir.Ruleset, ifIndex emit.IfIndex) (*emit.NLProgram, []emit.NLMsg) {
+	t.Helper()
+	prog, err := emit.CompileNetlinkWith(rs, ifIndex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := prog.Messages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return prog, msgs
+}
+
 func listRuleset(t *testing.T, ns string) string {
 	t.Helper()
 	out, err := kernel.Nft(ns, "", "list", "ruleset")
@@ -114,16 +129,8 @@ func TestAtomicity(t *testing.T) {
 				fmt.Fprintf(&src, "-A INPUT -s 10.%d.%d.1 -p tcp --dport %d -j ACCEPT\n", i/250, i%250, 1000+i)
 			}
 			src.WriteString("-A INPUT -j QUEUE\nCOMMIT\n") // no nft_queue here: refused
-			rs := normal("atomic.rules", src.String(), iptparse.FamilyIPv4)
-			prog, err := emit.CompileNetlink(rs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			msgs, err := prog.Messages()
-			if err != nil {
-				t.Fatal(err)
-			}
-			err = kernel.SendBatch(ns, msgs, nil)
+			_, msgs := compiled(t, normal("atomic.rules", src.String(), iptparse.FamilyIPv4), nil)
+			err := kernel.SendBatch(ns, msgs, nil)
 			var be *kernel.BatchError
 			if !errors.As(err, &be) {
 				t.Fatalf("want a refused batch, got %v", err)
@@ -141,15 +148,7 @@ func TestAtomicity(t *testing.T) {
 // TestLargeBatch: 20,000 rules in one batch apply (no ENOBUFS).
 func TestLargeBatch(t *testing.T) {
 	ns := testutil.NewNetns(t)
-	rs := normal("big.rules", scattered(t, 20000), iptparse.FamilyIPv4)
-	prog, err := emit.CompileNetlink(rs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	msgs, err := prog.Messages()
-	if err != nil {
-		t.Fatal(err)
-	}
+	prog, msgs := compiled(t, normal("big.rules", scattered(t, 20000), iptparse.FamilyIPv4), nil)
 	if err := kernel.SendBatch(ns.Name, msgs, nil); err != nil {
 		t.Fatal(err)
 	}

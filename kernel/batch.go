@@ -6,7 +6,6 @@ package kernel
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -139,12 +138,9 @@ func sendBatch(msgs []emit.NLMsg, progress Progress) error {
 	var failed []*MsgError
 	rb := make([]byte, 1<<20)
 	for {
-		n, _, err := unix.Recvfrom(fd, rb, 0)
+		n, err := recv(fd, rb)
 		if err != nil {
-			if errors.Is(err, unix.EINTR) {
-				continue
-			}
-			return fmt.Errorf("netlink receive: %w", err)
+			return err
 		}
 		nms, err := syscall.ParseNetlinkMessage(rb[:n])
 		if err != nil {

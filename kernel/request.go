@@ -44,12 +44,9 @@ func Request(typ uint16, flags uint16, fam byte, data []byte) ([]Answer, error) 
 	var out []Answer
 	rb := make([]byte, 1<<20)
 	for {
-		n, _, err := unix.Recvfrom(fd, rb, 0)
+		n, err := recv(fd, rb)
 		if err != nil {
-			if errors.Is(err, unix.EINTR) {
-				continue
-			}
-			return nil, fmt.Errorf("netlink receive: %w", err)
+			return nil, err
 		}
 		// One copy of what was received; the answers are slices of it.
 		b := append([]byte(nil), rb[:n]...)
@@ -79,5 +76,19 @@ func Request(typ uint16, flags uint16, fam byte, data []byte) ([]Answer, error) 
 				return out, nil
 			}
 		}
+	}
+}
+
+// recv reads one netlink datagram into b, again when interrupted.
+func recv(fd int, b []byte) (int, error) {
+	for {
+		n, _, err := unix.Recvfrom(fd, b, 0)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("netlink receive: %w", err)
+		}
+		return n, nil
 	}
 }

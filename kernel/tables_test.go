@@ -20,21 +20,14 @@ import (
 func TestExclusiveDefinition(t *testing.T) {
 	ns, _, f := setup(t)
 	src, _ := os.ReadFile(f)
-	prog, err := emit.CompileNetlink(normal("rules.v4", string(src), iptparse.FamilyIPv4))
-	if err != nil {
-		t.Fatal(err)
-	}
-	msgs, err := prog.Messages()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, msgs := compiled(t, normal("rules.v4", string(src), iptparse.FamilyIPv4), nil)
 	ours := kernel.TableRef{Family: ir.FamilyIP, Name: "ipt2nft"}
 	fresh := kernel.WithoutAbsentDeletes(msgs, map[kernel.TableRef]bool{})
 	if len(fresh) != len(msgs)-2 {
 		t.Fatalf("%d messages without the deletion, want %d", len(fresh), len(msgs)-2)
 	}
 	was := listRuleset(t, ns)
-	err = kernel.SendBatch(ns, fresh, nil)
+	err := kernel.SendBatch(ns, fresh, nil)
 	var be *kernel.BatchError
 	if !errors.As(err, &be) || be.Errors[0].Errno != syscall.EEXIST {
 		t.Fatalf("exclusive definition of an existing table: %v", err)
@@ -123,14 +116,7 @@ func TestDupToDevice(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, ns := range []*testutil.Netns{same, moved} {
-		prog, err := emit.CompileNetlinkWith(rs, kernel.IfIndexIn(ns.Name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		msgs, err := prog.Messages()
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, msgs := compiled(t, rs, kernel.IfIndexIn(ns.Name))
 		if err := kernel.SendBatch(ns.Name, msgs, nil); err != nil {
 			t.Fatal(err)
 		}
