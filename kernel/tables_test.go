@@ -3,6 +3,7 @@ package kernel_test
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -89,7 +90,8 @@ func TestListTables(t *testing.T) {
 // when it loads the text; without a namespace to ask (a plan) it does not
 // compile.
 func TestDupToDevice(t *testing.T) {
-	rs := normal("tee.v4", "*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p udp --dport 514 -j TEE --gateway 10.0.0.9 --oif x0\nCOMMIT\n", iptparse.FamilyIPv4)
+	const src = "*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p udp --dport 514 -j TEE --gateway 10.0.0.9 --oif x0\nCOMMIT\n"
+	rs := normal("tee.v4", src, iptparse.FamilyIPv4)
 	var text strings.Builder
 	if err := (&emit.Printer{}).WriteRuleset(&text, rs, emit.RulesetOptions{Replace: true}); err != nil {
 		t.Fatal(err)
@@ -131,5 +133,16 @@ func TestDupToDevice(t *testing.T) {
 	}
 	if _, err := emit.CompileNetlinkWith(rs, kernel.IfIndexIn(testutil.NewNetns(t).Name)); err == nil || !strings.Contains(err.Error(), "does not exist") {
 		t.Errorf("a device the namespace lacks: %v", err)
+	}
+	// apply, then diff: the plan is listed in a namespace without x0,
+	// where nft shows the index as a number
+	f := filepath.Join(t.TempDir(), "tee.v4")
+	os.WriteFile(f, []byte(src), 0o644)
+	live := withLinks("other", "x0")
+	if out, code := run(t, "", "apply", "--netns", live.Name, "--state-dir", t.TempDir(), f); code != 0 {
+		t.Fatalf("apply: exit %d\n%s", code, out)
+	}
+	if out, code := run(t, "", "diff", "--netns", live.Name, f); code != 0 {
+		t.Errorf("diff after apply: exit %d\n%s", code, out)
 	}
 }

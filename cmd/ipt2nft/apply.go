@@ -7,7 +7,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,6 +25,9 @@ import (
 // applyOpts are the flags of apply, diff, rollback and confirm.
 type applyOpts struct {
 	translateOpts
+	// ifIndex looks interface indexes up for the netlink compiler (the
+	// target namespace's by default).
+	ifIndex         emit.IfIndex
 	netns           string
 	check           bool
 	skipUnsupported bool
@@ -218,7 +224,7 @@ func (a *applyOpts) runApply(cmd *cobra.Command, args []string) error {
 	if len(rs.Tables) == 0 {
 		return fmt.Errorf("the input has no iptables rules or chains to apply: nothing changed")
 	}
-	prog, err := emit.CompileNetlinkWith(rs, kernel.IfIndexIn(a.netns))
+	prog, err := emit.CompileNetlinkWith(rs, a.indexes())
 	if err != nil {
 		return err
 	}
@@ -432,6 +438,15 @@ func tableList(ts []kernel.TableRef) string {
 // same way. The live tables are listed meanwhile: for 100,000 rules each
 // listing takes over a second, and the diff took 6.6 s.
 func (a *applyOpts) runDiff(cmd *cobra.Command, args []string) error {
+	// Interfaces are the live namespace's: the throwaway one lists their
+	// indexes as numbers, which are named again below.
+	devices := map[uint32]string{}
+	liveIndex := kernel.IfIndexIn(a.netns)
+	a.ifIndex = func(name string) (uint32, error) {
+		idx, err := liveIndex(name)
+		devices[idx] = name
+		return idx, err
+	}
 	msgs, tables, err := a.planned(cmd, args)
 	if err != nil {
 		return err
@@ -464,7 +479,7 @@ func (a *applyOpts) runDiff(cmd *cobra.Command, args []string) error {
 	var l, pl strings.Builder
 	for _, t := range tables {
 		l.WriteString(stripCounters(live[t]))
-		pl.WriteString(stripCounters(planned[t]))
+		pl.WriteString(nameDevices(stripCounters(planned[t]), devices))
 	}
 	out := cmd.OutOrStdout()
 	color := false
@@ -493,7 +508,7 @@ func (a *applyOpts) planned(cmd *cobra.Command, args []string) ([]emit.NLMsg, []
 	if err != nil {
 		return nil, nil, err
 	}
-	prog, err := emit.CompileNetlinkWith(rs, kernel.IfIndexIn(a.netns))
+	prog, err := emit.CompileNetlinkWith(rs, a.indexes())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -507,6 +522,23 @@ func (a *applyOpts) planned(cmd *cobra.Command, args []string) ([]emit.NLMsg, []
 	}
 	return msgs, tables, nil
 }
+
+// nameDevices writes "device N", as nft lists an interface index it
+// cannot name, as the name the index was looked up for.
+func nameDevices(s string, names map[uint32]string) string {
+	if len(names) == 0 {
+		return s
+	}
+	return deviceIndexRE().ReplaceAllStringFunc(s, func(m string) string {
+		n, err := strconv.ParseUint(m[len("device "):], 10, 32)
+		if name, ok := names[uint32(n)]; ok && err == nil {
+			return "device " + strconv.Quote(name)
+		}
+		return m
+	})
+}
+
+var deviceIndexRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`device [0-9]+\b`) })
 
 // planTables are the tables a plan replaces.
 func planTables(p *emit.Plan) []kernel.TableRef {
@@ -526,4 +558,12 @@ func stripCounters(s string) string {
 		}
 		return ""
 	})
+}
+
+// indexes is ifIndex, or the target namespace's.
+func (a *applyOpts) indexes() emit.IfIndex {
+	if a.ifIndex != nil {
+		return a.ifIndex
+	}
+	return kernel.IfIndexIn(a.netns)
 }
