@@ -36,6 +36,9 @@ func mergeableSelector(e ir.Expr) bool {
 		case "mark", "saddr", "daddr", "proto-src", "proto-dst", "protocol", "zone":
 			return true
 		}
+	case *ir.Fib:
+		// address types (addrtype --src-type/--dst-type): one value each
+		return e.Result == "type"
 	}
 	return false
 }
