@@ -198,6 +198,7 @@ func TestKernelOwnRulesets(t *testing.T) {
 		{"conntrack", "conntrack.rules", ""},
 		{"tproxy", "tproxy.rules", ""},
 		{"owner", "owner.rules", ""},
+		{"transport", "transport.rules", ""},
 		{"v6", "", "v6.rules"},
 		{"dual-stack inet", "dual4.rules", "dual6.rules"},
 	} {

@@ -106,7 +106,10 @@ func optimizeChain(family ir.Family, c *ir.Chain, o OptOptions, rep *OptReport) 
 		c.Rules = fuseLogs(c.Rules, rep)
 	}
 	if o.Sets {
+		// after the sets: before them, it took ports from sets that
+		// then had fewer (12-diyrouter, 23-openwrt, 32-synology)
 		c.Rules = mergeSets(c.Rules, rep, !o.NoElementCounters)
+		c.Rules = mergeTransports(c.Rules, rep)
 	}
 	if o.VMaps {
 		c.Rules = mergeVMaps(c.Rules, rep)

@@ -210,6 +210,53 @@ input: tcp flags fin,syn / fin,syn drop
 input: tcp flags != syn / fin,syn,rst,psh,ack,urg drop
 input: tcp dport 22 tcp flags 0x0 / fin,syn,rst,psh,ack,urg accept
 input: tcp dport 80 tcp flags syn / fin,syn,rst,psh,ack,urg accept`},
+		{"the same ports over tcp and udp: one rule on the transport header", `
+			-A INPUT -p udp --dport 53 -m comment --comment DNS -j ACCEPT
+			-A INPUT -p tcp --dport 53 -m comment --comment DNS -j ACCEPT
+			-A INPUT -d 10.0.0.1 -p tcp --sport 1024:65535 --dport 25 -j DROP
+			-A INPUT -d 10.0.0.1 -p udp --sport 1024:65535 --dport 25 -j DROP
+			-A INPUT -d 10.0.0.1 -p sctp --sport 1024:65535 --dport 25 -j DROP
+			-A INPUT -p tcp -m multiport --dports 22,80 -j ACCEPT
+			-A INPUT -p udp -m multiport --dports 22,80 -j ACCEPT`,
+			`input: meta l4proto { tcp, udp } th dport { 53 comment "DNS", 22, 80 } accept
+input: ip daddr 10.0.0.1 meta l4proto { tcp, udp, sctp } th sport 1024-65535 th dport 25 drop`},
+		{"transport merges: rejects", `
+			-A INPUT -p tcp --dport 137 -j REJECT
+			-A INPUT -p udp --dport 137 -j REJECT
+			-A INPUT -p tcp --dport 139 -j REJECT --reject-with tcp-reset
+			-A INPUT -p udp --dport 445 -j REJECT --reject-with icmp-host-prohibited`,
+			`input: meta l4proto { tcp, udp } th dport 137 reject
+input: tcp dport 139 reject with tcp reset
+input: udp dport 445 reject with icmp type host-prohibited`},
+		{"transport merges: counters stay per rule", `
+			-A INPUT -p tcp --dport 53 -c 10 1000 -j ACCEPT
+			-A INPUT -p udp --dport 53 -c 20 2000 -j ACCEPT`,
+			`input: tcp dport 53 counter packets 10 bytes 1000 accept
+input: udp dport 53 counter packets 20 bytes 2000 accept`},
+		{"transport merges: element counters stay per rule", `
+			-A INPUT -p tcp --dport 22 -c 0 0 -j ACCEPT
+			-A INPUT -p tcp --dport 80 -c 0 0 -j ACCEPT
+			-A INPUT -p udp --dport 22 -c 0 0 -j ACCEPT
+			-A INPUT -p udp --dport 80 -c 0 0 -j ACCEPT`,
+			`input: tcp dport { 22 counter packets 0 bytes 0, 80 counter packets 0 bytes 0 } accept
+input: udp dport { 22 counter packets 0 bytes 0, 80 counter packets 0 bytes 0 } accept`},
+		{"transport merges keep what each rule has of its own", `
+			-A INPUT -p tcp --dport 53 -m limit --limit 5/s -j ACCEPT
+			-A INPUT -p udp --dport 53 -m limit --limit 5/s -j ACCEPT
+			-A INPUT -p tcp --dport 54 -j ACCEPT
+			-A INPUT -p udp --dport 54 -j DROP
+			-A INPUT -p tcp --dport 55 --tcp-flags SYN SYN -j ACCEPT
+			-A INPUT -p udp --dport 55 -j ACCEPT
+			-A INPUT -p tcp --dport 56 -j LOG
+			-A INPUT -p udp --dport 56 -j LOG`,
+			`input: tcp dport 53 limit rate 5/second burst 5 packets accept
+input: udp dport 53 limit rate 5/second burst 5 packets accept
+input: tcp dport 54 accept
+input: udp dport 54 drop
+input: tcp dport 55 tcp flags & syn == syn accept
+input: udp dport 55 accept
+input: tcp dport 56 log
+input: udp dport 56 log`},
 	}
 	ns := (*testutil.Netns)(nil)
 	if ok, _ := testutil.CanUseNetns(); ok {
