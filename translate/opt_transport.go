@@ -182,7 +182,7 @@ func mergeTransports(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 		}
 		out = append(out, merged)
 		rep.Merges = append(rep.Merges, Merge{Pass: "transport", Into: merged, From: merged.Origin,
-			Reason: "the same ports over " + strings.Join(protos, ", ")})
+			Reason: "the same ports over " + strings.Join(protos[:len(protos)-1], ", ") + " and " + protos[len(protos)-1]})
 		i = j
 	}
 	if out == nil {
