@@ -53,18 +53,7 @@ func TestKernelAddrtype(t *testing.T) {
 		t.Fatalf("iptables-legacy-restore: %v\n%s", err, out)
 	}
 	sendTo(t, legacy, sends)
-	out, err := legacy.Exec("", "iptables-legacy", "-w", "-L", "OUTPUT", "-v", "-x", "-n")
-	if err != nil {
-		t.Fatalf("iptables-legacy -L: %v\n%s", err, out)
-	}
-	var got []int
-	for _, l := range strings.Split(out, "\n")[2:] {
-		if f := strings.Fields(l); len(f) > 0 {
-			n, _ := strconv.Atoi(f[0])
-			got = append(got, n)
-		}
-	}
-	if fmt.Sprint(got) != fmt.Sprint([]int{3, 2, want[0], want[1]}) {
+	if got := legacyCounts(t, legacy, "OUTPUT"); fmt.Sprint(got) != fmt.Sprint([]int{3, 2, want[0], want[1]}) {
 		t.Fatalf("iptables-legacy counted %v, expected [3 2 %d %d]: the test's own premise is wrong", got, want[0], want[1])
 	}
 
@@ -77,7 +66,7 @@ func TestKernelAddrtype(t *testing.T) {
 	if err != nil {
 		t.Fatalf("nft list: %v\n%s", err, listed)
 	}
-	got = nil
+	var got []int
 	for _, m := range regexp.MustCompile(`counter packets (\d+)`).FindAllStringSubmatch(listed, -1) {
 		n, _ := strconv.Atoi(m[1])
 		got = append(got, n)

@@ -60,18 +60,7 @@ func TestKernelAccountingCounters(t *testing.T) {
 		t.Fatalf("iptables-legacy-restore: %v\n%s", err, out)
 	}
 	send(t, legacy, sends)
-	out, err := legacy.Exec("", "iptables-legacy", "-w", "-L", "OUTPUT", "-v", "-x", "-n")
-	if err != nil {
-		t.Fatalf("iptables-legacy -L: %v\n%s", err, out)
-	}
-	var got []int
-	for _, l := range strings.Split(out, "\n")[2:] {
-		if f := strings.Fields(l); len(f) > 0 {
-			n, _ := strconv.Atoi(f[0])
-			got = append(got, n)
-		}
-	}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
+	if got := legacyCounts(t, legacy, "OUTPUT"); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("iptables-legacy counted %v, expected %v: the test's own premise is wrong", got, want)
 	}
 
@@ -91,6 +80,24 @@ func TestKernelAccountingCounters(t *testing.T) {
 			t.Errorf("element %s counted %d packets, iptables' rule %d counted %d\n%s", host, counts[host], i+1, want[i], text)
 		}
 	}
+}
+
+// legacyCounts are the packet counts of chain's rules under
+// iptables-legacy in ns, in order.
+func legacyCounts(t *testing.T, ns *testutil.Netns, chain string) []int {
+	t.Helper()
+	out, err := ns.Exec("", "iptables-legacy", "-w", "-L", chain, "-v", "-x", "-n")
+	if err != nil {
+		t.Fatalf("iptables-legacy -L: %v\n%s", err, out)
+	}
+	var got []int
+	for _, l := range strings.Split(out, "\n")[2:] {
+		if f := strings.Fields(l); len(f) > 0 {
+			n, _ := strconv.Atoi(f[0])
+			got = append(got, n)
+		}
+	}
+	return got
 }
 
 // send sends UDP datagrams ("addr:port": how many) from inside ns.

@@ -849,7 +849,7 @@ func buildSetRule(group []*ir.Rule, diff []int) *ir.Rule {
 	}
 	for i, s := range first.Stmts {
 		switch {
-		case containsInt(diff, i):
+		case slices.Contains(diff, i):
 			// folded into the lookup
 		case i == counterIdx:
 			// counters moved onto the elements
@@ -861,13 +861,4 @@ func buildSetRule(group []*ir.Rule, diff []int) *ir.Rule {
 		}
 	}
 	return merged
-}
-
-func containsInt(l []int, x int) bool {
-	for _, v := range l {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }

@@ -139,7 +139,7 @@ func mergeTransports(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 		protos := []string{proto}
 		for ok && j < len(rules) {
 			p, ok2 := transportOf(rules[j])
-			if !ok2 || containsString(protos, p) || !sameButTransport(rules[i], rules[j]) {
+			if !ok2 || slices.Contains(protos, p) || !sameButTransport(rules[i], rules[j]) {
 				break
 			}
 			protos = append(protos, p)
@@ -189,13 +189,4 @@ func mergeTransports(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 		return rules
 	}
 	return out
-}
-
-func containsString(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
