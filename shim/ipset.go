@@ -1512,9 +1512,7 @@ func (m *ipsetModel) restoreLines(lines []string) (restoreCut, error) {
 		if deferred != nil {
 			switch {
 			case err != nil && !kernelRefusal(cmd, err):
-				if key == deferredKey {
-					pendingStart = runStart
-				}
+				// the pending run is the refused one: lost with the line
 				return failed(line, cmd, err, pendingStart)
 			case key == deferredKey:
 				continue // the same message: the kernel stopped before
