@@ -13,12 +13,20 @@ import (
 // "meta l4proto { tcp, udp } th dport 53 accept". The protocols' ports
 // sit at the same place in their headers, so "th" reads them alike.
 
-// thProtocols are the transport protocols "th sport"/"th dport" read
-// the ports of (the first two 16-bit words of the header).
-var thProtocols = map[string]bool{"tcp": true, "udp": true, "udplite": true, "sctp": true, "dccp": true}
-
-// thOrder is the order of the protocols in a merged rule's set.
+// thOrder holds the transport protocols "th sport"/"th dport" read the
+// ports of (the first two 16-bit words of the header: the protocols of
+// hashlimit's portProtocols), in their order in a merged rule's set.
 var thOrder = map[string]int{"tcp": 0, "udp": 1, "udplite": 2, "sctp": 3, "dccp": 4}
+
+// portPayload reports whether e loads the ports of one protocol.
+func portPayload(e ir.Expr) (*ir.Payload, bool) {
+	p, ok := e.(*ir.Payload)
+	if !ok {
+		return nil, false
+	}
+	_, ok = thOrder[p.Proto]
+	return p, ok
+}
 
 // transportOf returns the protocol of r's port matches, if r can be
 // merged with others on it: its port matches all test one protocol, it
@@ -36,15 +44,9 @@ func transportOf(r *ir.Rule) (string, bool) {
 			if countsElements(s.Right) {
 				return "", false // each rule's elements count its own packets
 			}
-			p, ok := s.Left.(*ir.Payload)
+			p, ok := portPayload(s.Left)
 			if !ok {
 				if mentionsTransport(s.Left) {
-					return "", false
-				}
-				continue
-			}
-			if !thProtocols[p.Proto] {
-				if p.Proto == "th" {
 					return "", false
 				}
 				continue
@@ -89,7 +91,8 @@ func countsElements(e ir.Expr) bool {
 func mentionsTransport(e ir.Expr) bool {
 	switch e := e.(type) {
 	case *ir.Payload:
-		return thProtocols[e.Proto] || e.Proto == "th"
+		_, port := portPayload(e)
+		return port || e.Proto == "th"
 	case *ir.Concat:
 		for _, x := range e.Elems {
 			if mentionsTransport(x) {
@@ -112,9 +115,9 @@ func sameButTransport(a, b *ir.Rule) bool {
 		ma, okA := sa.(*ir.Match)
 		mb, okB := b.Stmts[i].(*ir.Match)
 		if okA && okB {
-			pa, isA := ma.Left.(*ir.Payload)
-			pb, isB := mb.Left.(*ir.Payload)
-			if isA && isB && thProtocols[pa.Proto] && thProtocols[pb.Proto] {
+			pa, isA := portPayload(ma.Left)
+			pb, isB := portPayload(mb.Left)
+			if isA && isB {
 				if pa.Field != pb.Field || ma.Op != mb.Op || !equalExpr(ma.Right, mb.Right) {
 					return false
 				}
@@ -167,7 +170,7 @@ func mergeTransports(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 		for _, s := range group[0].Stmts {
 			m, isMatch := s.(*ir.Match)
 			if isMatch {
-				if p, isPayload := m.Left.(*ir.Payload); isPayload && thProtocols[p.Proto] {
+				if p, isPort := portPayload(m.Left); isPort {
 					if first {
 						merged.Stmts = append(merged.Stmts, ir.Eq(&ir.Meta{Key: "l4proto"}, &ir.SetLit{Elems: elems}))
 						first = false
