@@ -25,9 +25,6 @@ import (
 // applyOpts are the flags of apply, diff, rollback and confirm.
 type applyOpts struct {
 	translateOpts
-	// ifIndex looks interface indexes up for the netlink compiler (the
-	// target namespace's by default).
-	ifIndex         emit.IfIndex
 	netns           string
 	check           bool
 	skipUnsupported bool
@@ -224,7 +221,7 @@ func (a *applyOpts) runApply(cmd *cobra.Command, args []string) error {
 	if len(rs.Tables) == 0 {
 		return fmt.Errorf("the input has no iptables rules or chains to apply: nothing changed")
 	}
-	prog, err := emit.CompileNetlinkWith(rs, a.indexes())
+	prog, err := emit.CompileNetlinkWith(rs, kernel.IfIndexIn(a.netns))
 	if err != nil {
 		return err
 	}
@@ -442,12 +439,12 @@ func (a *applyOpts) runDiff(cmd *cobra.Command, args []string) error {
 	// indexes as numbers, which are named again below.
 	devices := map[uint32]string{}
 	liveIndex := kernel.IfIndexIn(a.netns)
-	a.ifIndex = func(name string) (uint32, error) {
+	ifIndex := func(name string) (uint32, error) {
 		idx, err := liveIndex(name)
 		devices[idx] = name
 		return idx, err
 	}
-	msgs, tables, err := a.planned(cmd, args)
+	msgs, tables, err := a.planned(cmd, args, ifIndex)
 	if err != nil {
 		return err
 	}
@@ -495,8 +492,8 @@ func (a *applyOpts) runDiff(cmd *cobra.Command, args []string) error {
 }
 
 // planned is the batch apply would send and the tables it replaces:
-// the input translated and compiled, or a plan's.
-func (a *applyOpts) planned(cmd *cobra.Command, args []string) ([]emit.NLMsg, []kernel.TableRef, error) {
+// the input translated and compiled (with ifIndex), or a plan's.
+func (a *applyOpts) planned(cmd *cobra.Command, args []string, ifIndex emit.IfIndex) ([]emit.NLMsg, []kernel.TableRef, error) {
 	ins, plan, err := a.readApplyInputs(cmd, args)
 	if err != nil {
 		return nil, nil, err
@@ -508,7 +505,7 @@ func (a *applyOpts) planned(cmd *cobra.Command, args []string) ([]emit.NLMsg, []
 	if err != nil {
 		return nil, nil, err
 	}
-	prog, err := emit.CompileNetlinkWith(rs, a.indexes())
+	prog, err := emit.CompileNetlinkWith(rs, ifIndex)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -558,12 +555,4 @@ func stripCounters(s string) string {
 		}
 		return ""
 	})
-}
-
-// indexes is ifIndex, or the target namespace's.
-func (a *applyOpts) indexes() emit.IfIndex {
-	if a.ifIndex != nil {
-		return a.ifIndex
-	}
-	return kernel.IfIndexIn(a.netns)
 }
