@@ -146,14 +146,14 @@ func WritePlan(w io.Writer, text []byte, tables []PlanTable, msgs []NLMsg, untra
 	return bw.Flush()
 }
 
-// IsPlan tells whether data (or its first bytes) is a plan file.
-func IsPlan(data []byte) bool { return bytes.HasPrefix(data, []byte(PlanHeader)) }
+// IsPlan tells whether text (or its beginning) is a plan file.
+func IsPlan(text string) bool { return strings.HasPrefix(text, PlanHeader) }
 
 // ReadPlan reads a plan file written by WritePlan and checks it: the
 // text must be the one the batch was compiled from, and the batch must
 // have been compiled on a machine of this byte order.
 func ReadPlan(data []byte) (*Plan, error) {
-	if !IsPlan(data) {
+	if !bytes.HasPrefix(data, []byte(PlanHeader)) {
 		return nil, errors.New("not an ipt2nft plan (it does not start with \"" + PlanHeader + "\")")
 	}
 	nl := bytes.IndexByte(data, '\n')

@@ -52,7 +52,7 @@ func planOf(t testing.TB) ([]byte, []byte, []emit.NLMsg) {
 // it was written from; rules are named by their source lines.
 func TestPlanRoundTrip(t *testing.T) {
 	plan, text, msgs := planOf(t)
-	if !emit.IsPlan(plan) {
+	if !emit.IsPlan(string(plan)) {
 		t.Fatal("not recognised as a plan")
 	}
 	p, err := emit.ReadPlan(plan)

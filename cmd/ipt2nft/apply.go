@@ -151,7 +151,7 @@ func (a *applyOpts) readApplyInputs(cmd *cobra.Command, args []string) ([]input,
 		return nil, nil, err
 	}
 	for _, in := range ins {
-		if !strings.HasPrefix(in.src, emit.PlanHeader) {
+		if !emit.IsPlan(in.src) {
 			continue
 		}
 		if len(ins) > 1 {

@@ -229,7 +229,7 @@ func (o *translateOpts) prepare(cmd *cobra.Command, ins []input) (_ []input, pla
 		return nil, false, 0, fmt.Errorf("-4 and -6 exclude each other")
 	}
 	for _, in := range ins {
-		if strings.HasPrefix(in.src, emit.PlanHeader) {
+		if emit.IsPlan(in.src) {
 			return nil, false, 0, fmt.Errorf("%s is an ipt2nft plan, not iptables rules: \"ipt2nft apply %s\" loads it, and so does nft -f", in.name, in.name)
 		}
 		size += len(in.src)
