@@ -257,14 +257,18 @@ func useKnownIPSet(c *Ctx, x *iptparse.Ext, st *ipsetState, def *iptparse.IPSet,
 		return "", nil, c.Untranslatable(x, "%v", err)
 	}
 	if st.set == nil {
-		set, err := IPSetToNft(def)
+		set, folded, err := ipsetToNft(def)
 		if err != nil {
 			return "", nil, c.Untranslatable(x, "set %s: %v", def.Name, err)
 		}
+		c.tr.noteFolded(def, folded)
 		set.Name = ipsetNftName(def.Name, c.tr.opt.QuoteNames)
 		st.set, st.pos, st.n = set, x.Pos, len(src)
 	}
 	if dynamic {
+		if el := firstNomatch(def); el != nil {
+			return "", nil, c.Untranslatable(x, "set %s has nomatch elements (%q at %s), folded into intervals; nft cannot add to or delete from such a set from a rule", def.Name, el.Value, el.Pos)
+		}
 		if hasFlag(st.set.Flags, "interval") {
 			return "", nil, c.Untranslatable(x, "set %s holds ranges or networks, and nft cannot add to such a set from a rule", def.Name)
 		}

@@ -45,11 +45,12 @@ func (l *nativeLayout) declareIPSets() {
 		if tbl.Set(nftName) != nil {
 			continue
 		}
-		set, err := IPSetToNft(s)
+		set, folded, err := ipsetToNft(s)
 		if err != nil {
 			l.t.diag(Diag{Pos: s.Pos, Kind: DiagUntranslated, Ext: "ipset " + name, Msg: err.Error()})
 			continue
 		}
+		l.t.noteFolded(s, folded)
 		set.Name = nftName
 		tbl.Sets = append(tbl.Sets, set)
 	}
@@ -96,9 +97,16 @@ func ipsetParts(s *iptparse.IPSet) ([]ipsetPart, error) {
 
 // IPSetToNft converts an ipset definition into a named nft set.
 func IPSetToNft(s *iptparse.IPSet) (*ir.Set, error) {
+	set, _, err := ipsetToNft(s)
+	return set, err
+}
+
+// ipsetToNft is IPSetToNft, and says when nomatch elements were folded
+// into the set (ipset_nomatch.go).
+func ipsetToNft(s *iptparse.IPSet) (*ir.Set, *nomatchFolded, error) {
 	dims, err := ipsetParts(s)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var types []string
 	for _, d := range dims {
@@ -125,10 +133,17 @@ func IPSetToNft(s *iptparse.IPSet) (*ir.Set, error) {
 	if _, ok := s.Options["counters"]; ok {
 		set.Counter = true
 	}
+	if el := firstNomatch(s); el != nil {
+		f, err := foldNomatch(s, dims, set, el)
+		if err != nil {
+			return nil, nil, err
+		}
+		return set, f, nil
+	}
 	for _, el := range s.Elements {
 		key, ranged, err := ipsetElement(dims, el.Value, s.Family)
 		if err != nil {
-			return nil, fmt.Errorf("%s: element %q: %v", el.Pos, el.Value, err)
+			return nil, nil, fmt.Errorf("%s: element %q: %v", el.Pos, el.Value, err)
 		}
 		interval = interval || ranged
 		e := &ir.Elem{Key: key, Comment: el.Options["comment"]}
@@ -140,9 +155,6 @@ func IPSetToNft(s *iptparse.IPSet) (*ir.Set, error) {
 			by, _ := strconv.ParseUint(el.Options["bytes"], 10, 64)
 			e.Counter = &ir.Counter{Packets: pk, Bytes: by, HasValues: true}
 		}
-		if _, ok := el.Options["nomatch"]; ok {
-			return nil, fmt.Errorf("%s: nomatch elements (exceptions inside a net) have no nftables equivalent", el.Pos)
-		}
 		if e.Comment == "" && e.Timeout == "" && e.Counter == nil {
 			set.Elements = append(set.Elements, key)
 		} else {
@@ -153,11 +165,11 @@ func IPSetToNft(s *iptparse.IPSet) (*ir.Set, error) {
 		set.Flags = append([]string{"interval"}, set.Flags...)
 		if len(dims) == 1 && (dims[0].kind == "ip" || dims[0].kind == "net") {
 			if err := dropCoveredElements(set); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 	}
-	return set, nil
+	return set, nil, nil
 }
 
 // ipsetElement parses one element ("10.0.0.0/8,tcp:80").
