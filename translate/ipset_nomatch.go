@@ -103,7 +103,13 @@ func foldNomatch(s *iptparse.IPSet, dims []ipsetPart, set *ir.Set, first *iptpar
 			lo, hi = hi, lo
 		}
 		// ipset stores a range as the prefixes covering it
-		for _, p := range rangePrefixes(lo, hi) {
+		ps := []netip.Prefix{netip.PrefixFrom(lo, lo.BitLen())}
+		if k, isPrefix := key.(*ir.Prefix); isPrefix {
+			ps[0] = k.Prefix.Masked()
+		} else if lo != hi {
+			ps = rangePrefixes(lo, hi)
+		}
+		for _, p := range ps {
 			pieces = append(pieces, netPiece{p.Addr(), lastAddr(p), nm, el})
 		}
 	}
