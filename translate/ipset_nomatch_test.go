@@ -122,15 +122,14 @@ add n 127.255.255.255 nomatch`,
 		},
 		{
 			name: "pieces keep their element's comment; maxelem raised",
-			save: `create n hash:net family inet maxelem 2 comment
+			save: `create n hash:net family inet maxelem 3 comment
 add n 10.0.0.0/8 comment "corp"
-add n 10.0.0.0/9 nomatch
 add n 10.64.0.0/10 comment "lab"
 add n 10.200.0.0/16 nomatch`,
-			want: "type ipv4_addr; flags interval; size 3; elements = { 10.64.0.0/10 comment \"lab\", 10.128.0.0-10.199.255.255 comment \"corp\", 10.201.0.0-10.255.255.255 comment \"corp\" }",
-			in:   []string{"10.64.0.0", "10.127.255.255", "10.128.0.0", "10.201.0.0"},
-			out:  []string{"10.0.0.0", "10.63.255.255", "10.200.0.0", "10.200.255.255"},
-			note: "2 nomatch element(s) folded into the set: 3 interval(s); size raised to 3 to hold them",
+			want: "type ipv4_addr; flags interval; size 4; elements = { 10.0.0.0/10 comment \"corp\", 10.64.0.0/10 comment \"lab\", 10.128.0.0-10.199.255.255 comment \"corp\", 10.201.0.0-10.255.255.255 comment \"corp\" }",
+			in:   []string{"10.0.0.0", "10.63.255.255", "10.64.0.0", "10.127.255.255", "10.128.0.0", "10.199.255.255", "10.201.0.0"},
+			out:  []string{"10.200.0.0", "10.200.255.255", "11.0.0.0", "9.255.255.255"},
+			note: "1 nomatch element(s) folded into the set: 4 interval(s); size raised to 4 to hold them",
 		},
 		{
 			name: "adjacent pieces of different elements merge",
