@@ -257,11 +257,11 @@ func useKnownIPSet(c *Ctx, x *iptparse.Ext, st *ipsetState, def *iptparse.IPSet,
 		return "", nil, c.Untranslatable(x, "%v", err)
 	}
 	if st.set == nil {
-		set, folded, err := ipsetToNft(def)
+		set, notes, err := ipsetToNft(def)
 		if err != nil {
 			return "", nil, c.Untranslatable(x, "set %s: %v", def.Name, err)
 		}
-		c.tr.noteFolded(def, folded)
+		c.tr.noteIPSet(def, notes)
 		set.Name = ipsetNftName(def.Name, c.tr.opt.QuoteNames)
 		st.set, st.pos, st.n = set, x.Pos, len(src)
 	}

@@ -45,14 +45,32 @@ func (l *nativeLayout) declareIPSets() {
 		if tbl.Set(nftName) != nil {
 			continue
 		}
-		set, folded, err := ipsetToNft(s)
+		set, notes, err := ipsetToNft(s)
 		if err != nil {
 			l.t.diag(Diag{Pos: s.Pos, Kind: DiagUntranslated, Ext: "ipset " + name, Msg: err.Error()})
 			continue
 		}
-		l.t.noteFolded(s, folded)
+		l.t.noteIPSet(s, notes)
 		set.Name = nftName
 		tbl.Sets = append(tbl.Sets, set)
+	}
+}
+
+// noteIPSet reports, once per set, what ipsetToNft noted of it.
+func (t *Translator) noteIPSet(s *iptparse.IPSet, notes []string) {
+	if len(notes) == 0 {
+		return
+	}
+	if t.ext == nil {
+		t.ext = map[string]any{}
+	}
+	key := "ipset-noted/" + s.Name
+	if _, done := t.ext[key]; done {
+		return
+	}
+	t.ext[key] = true
+	for _, n := range notes {
+		t.diag(Diag{Pos: s.Pos, Kind: DiagNote, Ext: "ipset " + s.Name, Msg: n})
 	}
 }
 
@@ -101,9 +119,11 @@ func IPSetToNft(s *iptparse.IPSet) (*ir.Set, error) {
 	return set, err
 }
 
-// ipsetToNft is IPSetToNft, and says when nomatch elements were folded
-// into the set (ipset_nomatch.go).
-func ipsetToNft(s *iptparse.IPSet) (*ir.Set, *nomatchFolded, error) {
+// ipsetToNft is IPSetToNft, with notes on what the nft set does not
+// keep as the ipset had it: nomatch elements folded into the intervals
+// (ipset_nomatch.go), elements inside others left out
+// (ipset_overlap.go), the elements' skbinfo.
+func ipsetToNft(s *iptparse.IPSet) (*ir.Set, []string, error) {
 	dims, err := ipsetParts(s)
 	if err != nil {
 		return nil, nil, err
@@ -133,12 +153,16 @@ func ipsetToNft(s *iptparse.IPSet) (*ir.Set, *nomatchFolded, error) {
 	if _, ok := s.Options["counters"]; ok {
 		set.Counter = true
 	}
+	var notes []string
+	if n := skbinfoElements(s); n > 0 {
+		notes = append(notes, fmt.Sprintf("the skbinfo (skbmark, skbprio, skbqueue) of %d element(s) is not kept: nft set elements hold no such data; only -j SET --map-set reads it, and that is untranslatable", n))
+	}
 	if el := firstNomatch(s); el != nil {
 		f, err := foldNomatch(s, dims, set, el)
 		if err != nil {
 			return nil, nil, err
 		}
-		return set, f, nil
+		return set, append(notes, f.String()), nil
 	}
 	for _, el := range s.Elements {
 		key, ranged, err := ipsetElement(dims, el.Value, s.Family)
@@ -164,12 +188,30 @@ func ipsetToNft(s *iptparse.IPSet) (*ir.Set, *nomatchFolded, error) {
 	if interval {
 		set.Flags = append([]string{"interval"}, set.Flags...)
 		if len(dims) == 1 && (dims[0].kind == "ip" || dims[0].kind == "net") {
-			if err := dropCoveredElements(set); err != nil {
+			covered, err := dropCoveredElements(set)
+			if err != nil {
 				return nil, nil, err
+			}
+			if covered != "" {
+				notes = append(notes, covered)
 			}
 		}
 	}
-	return set, nil, nil
+	return set, notes, nil
+}
+
+// skbinfoElements counts the elements that carry skbinfo data.
+func skbinfoElements(s *iptparse.IPSet) int {
+	n := 0
+	for _, el := range s.Elements {
+		for _, o := range []string{"skbmark", "skbprio", "skbqueue"} {
+			if _, ok := el.Options[o]; ok {
+				n++
+				break
+			}
+		}
+	}
+	return n
 }
 
 // ipsetElement parses one element ("10.0.0.0/8,tcp:80").

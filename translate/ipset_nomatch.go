@@ -220,20 +220,3 @@ func rangePrefixes(lo, hi netip.Addr) []netip.Prefix {
 		lo = end.Next()
 	}
 }
-
-// noteFolded reports, once per set, that its nomatch elements were
-// folded.
-func (t *Translator) noteFolded(s *iptparse.IPSet, f *nomatchFolded) {
-	if f == nil {
-		return
-	}
-	if t.ext == nil {
-		t.ext = map[string]any{}
-	}
-	key := "ipset-folded/" + s.Name
-	if _, done := t.ext[key]; done {
-		return
-	}
-	t.ext[key] = true
-	t.diag(Diag{Pos: s.Pos, Kind: DiagNote, Ext: "ipset " + s.Name, Msg: f.String()})
-}

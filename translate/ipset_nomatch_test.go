@@ -149,15 +149,15 @@ add n 10.64.0.0/10`,
 			if len(f.Errors) > 0 || len(f.Sets) != 1 {
 				t.Fatalf("%v", f.Errors)
 			}
-			set, folded, err := ipsetToNft(f.Sets[0])
+			set, notes, err := ipsetToNft(f.Sets[0])
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got := setBody(set); got != c.want {
 				t.Errorf("set:\n got %s\nwant %s", got, c.want)
 			}
-			if folded == nil || folded.String() != c.note {
-				t.Errorf("note: got %v, want %q", folded, c.note)
+			if len(notes) != 1 || notes[0] != c.note {
+				t.Errorf("notes: got %q, want %q", notes, c.note)
 			}
 			for _, a := range c.in {
 				if !inSet(t, set, netip.MustParseAddr(a)) {
@@ -218,12 +218,12 @@ add nd 10.1.0.0-10.1.255.255 nomatch`, `sets:3:1: element "10.1.0.0-10.1.255.255
 			if len(f.Errors) > 0 || len(f.Sets) != 1 {
 				t.Fatalf("%v", f.Errors)
 			}
-			set, folded, err := ipsetToNft(f.Sets[0])
+			set, notes, err := ipsetToNft(f.Sets[0])
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("got %v, %v, want an error with %q", set, err, c.want)
 			}
-			if set != nil || folded != nil {
-				t.Errorf("a set comes with the error: %v %v", set, folded)
+			if set != nil || notes != nil {
+				t.Errorf("a set comes with the error: %v %q", set, notes)
 			}
 		})
 	}

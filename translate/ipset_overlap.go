@@ -37,8 +37,8 @@ func addrInterval(key ir.Expr) (lo, hi netip.Addr, ok bool) {
 
 // dropCoveredElements removes the elements of a one-dimension address
 // set that lie inside another element which has no timeout, and refuses
-// the overlaps left.
-func dropCoveredElements(set *ir.Set) error {
+// the overlaps left. It returns a note naming what it removed, or "".
+func dropCoveredElements(set *ir.Set) (string, error) {
 	type iv struct {
 		lo, hi netip.Addr
 		el     ir.Expr
@@ -49,7 +49,7 @@ func dropCoveredElements(set *ir.Set) error {
 	for i, el := range set.Elements {
 		lo, hi, ok := addrInterval(el)
 		if !ok {
-			return nil
+			return "", nil
 		}
 		e, isElem := el.(*ir.Elem)
 		ivs = append(ivs, iv{lo, hi, el, isElem && e.Timeout != "", i})
@@ -67,18 +67,22 @@ func dropCoveredElements(set *ir.Set) error {
 		return a.at - b.at
 	})
 	kept := make([]iv, 0, len(ivs))
+	example := ""
 	for _, x := range ivs {
 		if n := len(kept); n > 0 && x.lo.Compare(kept[n-1].hi) <= 0 {
 			last := kept[n-1]
 			if x.hi.Compare(last.hi) <= 0 && !last.expire {
+				if example == "" {
+					example = elemText(x.el) + " inside " + elemText(last.el)
+				}
 				continue // inside an element that stays
 			}
-			return fmt.Errorf("elements %s and %s overlap, and nft interval sets cannot hold overlapping elements", elemText(last.el), elemText(x.el))
+			return "", fmt.Errorf("elements %s and %s overlap, and nft interval sets cannot hold overlapping elements", elemText(last.el), elemText(x.el))
 		}
 		kept = append(kept, x)
 	}
 	if len(kept) == len(set.Elements) {
-		return nil
+		return "", nil
 	}
 	drop := map[ir.Expr]bool{}
 	for _, x := range ivs {
@@ -88,7 +92,11 @@ func dropCoveredElements(set *ir.Set) error {
 		drop[x.el] = false
 	}
 	set.Elements = slices.DeleteFunc(set.Elements, func(e ir.Expr) bool { return drop[e] })
-	return nil
+	note := fmt.Sprintf("%d element(s) inside other elements left out (%s): nft interval sets cannot hold both, and the set matches the same addresses", len(ivs)-len(kept), example)
+	if set.Counter {
+		note += "; their counter values are lost, and the element around them counts their packets"
+	}
+	return note, nil
 }
 
 func elemText(e ir.Expr) string {

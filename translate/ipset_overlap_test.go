@@ -19,36 +19,44 @@ import (
 // it; an nft interval set cannot ("conflicting intervals specified"), so
 // the covered elements are dropped when the covering one never expires.
 func TestIPSetOverlappingElements(t *testing.T) {
-	for _, c := range []struct{ name, save, want, err string }{
+	for _, c := range []struct{ name, save, want, err, note string }{
 		{"net holds an address", `create s hash:net family inet6
 add s 2001:2:0:100::5
 add s 2001:2:0:100::/124
 add s 2001:db8::1
-`, "type ipv6_addr; flags interval; elements = { 2001:2:0:100::/124, 2001:db8::1 }", ""},
+`, "type ipv6_addr; flags interval; elements = { 2001:2:0:100::/124, 2001:db8::1 }", "",
+			"1 element(s) inside other elements left out (2001:2:0:100::5 inside 2001:2:0:100::-2001:2:0:100::f): nft interval sets cannot hold both, and the set matches the same addresses"},
 		{"nested networks, comments", `create s hash:net family inet comment
 add s 10.1.0.0/16 comment "inner"
 add s 10.0.0.0/8 comment "outer"
 add s 10.2.3.0/24
 add s 11.0.0.0/8
-`, "type ipv4_addr; flags interval; elements = { 10.0.0.0/8 comment \"outer\", 11.0.0.0/8 }", ""},
+`, "type ipv4_addr; flags interval; elements = { 10.0.0.0/8 comment \"outer\", 11.0.0.0/8 }", "",
+			"2 element(s) inside other elements left out (10.1.0.0-10.1.255.255 inside 10.0.0.0-10.255.255.255): nft interval sets cannot hold both, and the set matches the same addresses"},
+		{"counted elements inside another", `create s hash:net family inet counters
+add s 10.0.0.0/8 packets 5 bytes 500
+add s 10.1.0.0/16 packets 2 bytes 200
+`, "type ipv4_addr; flags interval; elements = { 10.0.0.0/8 counter packets 5 bytes 500 }", "",
+			"1 element(s) inside other elements left out (10.1.0.0-10.1.255.255 inside 10.0.0.0-10.255.255.255): nft interval sets cannot hold both, and the set matches the same addresses; their counter values are lost, and the element around them counts their packets"},
 		{"adjacent networks stay", `create s hash:net family inet
 add s 10.0.0.0/25
 add s 10.0.0.128/25
-`, "type ipv4_addr; flags interval; elements = { 10.0.0.0/25, 10.0.0.128/25 }", ""},
+`, "type ipv4_addr; flags interval; elements = { 10.0.0.0/25, 10.0.0.128/25 }", "", ""},
 		{"the covering element expires", `create s hash:net family inet timeout 0
 add s 10.0.0.0/8 timeout 60
 add s 10.1.0.0/16
-`, "", "elements 10.0.0.0-10.255.255.255 and 10.1.0.0-10.1.255.255 overlap"},
+`, "", "elements 10.0.0.0-10.255.255.255 and 10.1.0.0-10.1.255.255 overlap", ""},
 		{"it is the inner one that expires", `create s hash:net family inet timeout 0
 add s 10.0.0.0/8
 add s 10.1.0.0/16 timeout 60
-`, "type ipv4_addr; flags interval,timeout; elements = { 10.0.0.0/8 }", ""},
+`, "type ipv4_addr; flags interval,timeout; elements = { 10.0.0.0/8 }", "",
+			"1 element(s) inside other elements left out (10.1.0.0-10.1.255.255 inside 10.0.0.0-10.255.255.255): nft interval sets cannot hold both, and the set matches the same addresses"},
 	} {
 		f := iptparse.ParseIPSetSave("sets", c.save)
 		if len(f.Errors) > 0 {
 			t.Fatal(f.Errors[0])
 		}
-		set, err := IPSetToNft(f.Sets[0])
+		set, notes, err := ipsetToNft(f.Sets[0])
 		if c.err != "" {
 			if err == nil || !strings.Contains(err.Error(), c.err) {
 				t.Errorf("%s: got error %v, want %q", c.name, err, c.err)
@@ -57,6 +65,9 @@ add s 10.1.0.0/16 timeout 60
 		}
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got := strings.Join(notes, "\n"); got != c.note {
+			t.Errorf("%s: note\n got %q\nwant %q", c.name, got, c.note)
 		}
 		p := &emit.Printer{}
 		got := strings.TrimSuffix(strings.TrimPrefix(p.CommandText(&ir.Command{Op: ir.CmdAddSet, Set: set}), "add set ip  s { "), "; }")
@@ -135,7 +146,7 @@ func TestDropCoveredAsStable(t *testing.T) {
 		}
 		want, ok := dropCoveredStable(els)
 		set := &ir.Set{Elements: slices.Clone(els)}
-		err := dropCoveredElements(set)
+		_, err := dropCoveredElements(set)
 		if ok != (err == nil) {
 			t.Fatalf("round %d: error %v, stable sort ok %v", round, err, ok)
 		}

@@ -86,3 +86,28 @@ func mustKey(t *testing.T, s *iptparse.IPSet, l3 string) ir.Expr {
 	}
 	return k
 }
+
+// The elements' skbinfo, which only -j SET --map-set reads, has no place
+// in an nft set: the set keeps its elements and a note says what is not
+// kept.
+func TestIPSetSkbinfoNoted(t *testing.T) {
+	f := iptparse.ParseIPSetSave("sets", `create k hash:ip family inet skbinfo
+add k 192.0.2.1 skbmark 0x1/0xff
+add k 192.0.2.2
+add k 192.0.2.3 skbprio 1:2 skbqueue 3
+`)
+	if len(f.Errors) > 0 {
+		t.Fatal(f.Errors[0])
+	}
+	set, notes, err := ipsetToNft(f.Sets[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Elements) != 3 {
+		t.Errorf("elements: %v", set.Elements)
+	}
+	want := "the skbinfo (skbmark, skbprio, skbqueue) of 2 element(s) is not kept: nft set elements hold no such data; only -j SET --map-set reads it, and that is untranslatable"
+	if len(notes) != 1 || notes[0] != want {
+		t.Errorf("notes: got %q, want %q", notes, want)
+	}
+}
