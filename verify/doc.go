@@ -17,6 +17,7 @@
 //	res, err := h.Compare(ctx, verify.Ruleset{IptablesSave: saveText}, verify.Ruleset{Nft: nftText}, ps)
 //
 // Probes derives the probes and the namespaces' topology from the
-// original's constants. See docs/verify.md for the design and for what the
+// original's constants, and from the elements of the ipsets its rules
+// look up when their "ipset save" files are given. See docs/verify.md for the design and for what the
 // harness can and cannot observe.
 package verify

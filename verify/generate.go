@@ -21,16 +21,22 @@ import (
 // TTL, TOS, length, MAC), and fills up with random packets built from the
 // same constants. At most n probes are returned (n<=0: 400); the same
 // seed gives the same probes.
-func Probes(original string, fam iptparse.Family, n int, seed int64) (*ProbeSet, error) {
-	return generate(scanText(original, fam), n, seed)
+//
+// ipsets are the sets the rules look up ("ipset save" files, as both
+// sides are loaded with): rules with -m set --match-set then also get
+// variants inside, at the edges of and just outside a seeded sample of at
+// most 64 elements of each set, in the rule's directions (see
+// setprobe.go). Without them, sets are probed only by chance.
+func Probes(original string, fam iptparse.Family, n int, seed int64, ipsets ...*iptparse.IPSetFile) (*ProbeSet, error) {
+	return generate(scanText(original, fam), n, seed, ipsets)
 }
 
 // ProbesFromFile is Probes for a parsed file.
-func ProbesFromFile(f *iptparse.File, n int, seed int64) (*ProbeSet, error) {
+func ProbesFromFile(f *iptparse.File, n int, seed int64, ipsets ...*iptparse.IPSetFile) (*ProbeSet, error) {
 	if f == nil {
 		return nil, errors.New("verify: no file")
 	}
-	return generate(scanFile(f), n, seed)
+	return generate(scanFile(f), n, seed, ipsets)
 }
 
 // Paths a packet can take through the firewall.
@@ -80,14 +86,16 @@ type gen struct {
 	tcp    map[uint16]bool
 	udp    map[uint16]bool
 	closed uint16
+	sets   map[string][]setElem // sampled elements of the given ipsets
 }
 
-func generate(rf *ruleFile, n int, seed int64) (*ProbeSet, error) {
+func generate(rf *ruleFile, n int, seed int64, ipsets []*iptparse.IPSetFile) (*ProbeSet, error) {
 	if n <= 0 {
 		n = 400
 	}
 	g := &gen{rf: rf, v6: rf.fam == iptparse.FamilyIPv6, rng: rand.New(rand.NewPCG(uint64(seed), 0x697074326e6674)),
 		sport: 30000, tcp: map[uint16]bool{}, udp: map[uint16]bool{}}
+	g.sets = sampleSets(ipsets, rf.rules, g.v6, seed)
 	g.reach()
 	g.inferTopology()
 	g.pools()
@@ -378,6 +386,11 @@ func (g *gen) inferTopology() {
 				local(r.out, a)
 			}
 		}
+		if g.hasPath(r, pathIn) && !g.hasPath(r, pathFwd) {
+			for _, a := range g.setLocalAddrs(r) {
+				local(r.in, a)
+			}
+		}
 	}
 	// Where other destinations lie.
 	for _, r := range g.rf.rules {
@@ -493,6 +506,7 @@ func (g *gen) pools() {
 			g.icmps = append(g.icmps, [2]uint8{r.icmp.typ, r.icmp.code})
 		}
 	}
+	g.setPools()
 	service(22)
 	service(80)
 	for _, p := range []uint16{33434, 33435, 9, 7} {
@@ -930,15 +944,7 @@ func (g *gen) variants(r *ruleInfo, b spec) []spec {
 	for _, a := range setValues(r.src) {
 		add("source "+a.String(), func(s *spec) bool {
 			s.pkt.Src = a
-			if s.path == pathIn || s.path == pathFwd {
-				if i := g.topo.Route(a); i != "" && r.in == "" {
-					s.in = i
-					if s.path == pathFwd && g.topo.Route(s.pkt.Dst) == i {
-						return false
-					}
-				}
-			}
-			return true
+			return g.enterFrom(r, s)
 		})
 	}
 	for _, a := range setValues(r.dst) {
@@ -1094,7 +1100,22 @@ func (g *gen) variants(r *ruleInfo, b spec) []spec {
 			vs[i].pkt.SrcPort = g.nextSport()
 		}
 	}
-	return vs
+	return append(vs, g.setVariants(r, b)...)
+}
+
+// enterFrom makes a packet of a variant whose source address changed
+// come in by the interface that address lies behind (unless the rule
+// names one); false when it would then be forwarded back out of it.
+func (g *gen) enterFrom(r *ruleInfo, s *spec) bool {
+	if s.path == pathIn || s.path == pathFwd {
+		if i := g.topo.Route(s.pkt.Src); i != "" && r.in == "" {
+			s.in = i
+			if s.path == pathFwd && g.topo.Route(s.pkt.Dst) == i {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // random makes a packet from the constant pools.

@@ -70,6 +70,7 @@ type ruleInfo struct {
 	toPorts       [][2]uint16  // --to-destination/--to-source/--to-ports ports
 	otherAddrs    []netip.Prefix
 	otherPorts    []uint16
+	sets          []setMatch // -m set --match-set
 }
 
 // ruleFile is the scanned ruleset.
@@ -337,6 +338,11 @@ func scanRule(w []string, table string, fam iptparse.Family) *ruleInfo {
 		case "--length":
 			if pr, err := iptparse.ParsePortRange(arg(&i)); err == nil {
 				r.length = &[2]uint16{pr.Lo, pr.Hi}
+			}
+		case "--match-set", "--set": // -m set (--set: its old name)
+			if i+2 < len(w) && !strings.HasPrefix(w[i+1], "-") && dirsRE().MatchString(w[i+2]) {
+				r.sets = append(r.sets, setMatch{name: w[i+1], dirs: strings.Split(w[i+2], ",")})
+				i += 2
 			}
 		case "-j", "--jump", "-g", "--goto":
 			r.target = arg(&i)
