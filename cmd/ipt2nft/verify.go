@@ -129,6 +129,10 @@ func (o *verifyOpts) run(cmd *cobra.Command, args []string) error {
 		fam = iptparse.FamilyIPv4
 	}
 	out.Family = fam.String()
+	given, err := o.ipsetFiles()
+	if err != nil {
+		return cannot("%v", err)
+	}
 	lines := blindLines(src)
 	for _, b := range verify.BlindSpots {
 		out.NotObserved = append(out.NotObserved, blindJSON{Name: b.Name, What: b.What, Lines: lines[b.Name]})
@@ -146,11 +150,12 @@ func (o *verifyOpts) run(cmd *cobra.Command, args []string) error {
 		return cannot("%s is not installed (Debian package iptables)", tool)
 	}
 
-	ps, err := verify.Probes(src, fam, o.probes, o.seed)
+	// Probes are aimed at the elements of the sets given.
+	ps, err := verify.Probes(src, fam, o.probes, o.seed, given...)
 	if err != nil {
 		return cannot("making probes: %v", err)
 	}
-	sets, extra, made, err := o.ipsetsFor(src, fam, ps)
+	sets, extra, made, err := o.ipsetsFor(src, fam, ps, given)
 	if err != nil {
 		return cannot("%v", err)
 	}
@@ -241,11 +246,24 @@ func (o *verifyOpts) run(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
+// ipsetFiles parses the --ipset files.
+func (o *verifyOpts) ipsetFiles() ([]*iptparse.IPSetFile, error) {
+	var files []*iptparse.IPSetFile
+	for _, name := range o.tr.ipsets {
+		text, err := os.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, iptparse.ParseIPSetSave(name, string(text)))
+	}
+	return files, nil
+}
+
 // ipsetsFor returns the "ipset save" text the original is loaded with:
-// the --ipset files, then extra, the sets its rules use that none of them
-// defines, made from how the rules use them (verify.IPSetSave), and their
-// names.
-func (o *verifyOpts) ipsetsFor(src string, fam iptparse.Family, ps *verify.ProbeSet) (sets, extra string, made []string, err error) {
+// the --ipset files (given, parsed), then extra, the sets its rules use
+// that none of them defines, made from how the rules use them
+// (verify.IPSetSave), and their names.
+func (o *verifyOpts) ipsetsFor(src string, fam iptparse.Family, ps *verify.ProbeSet, given []*iptparse.IPSetFile) (sets, extra string, made []string, err error) {
 	var b strings.Builder
 	defined := map[string]bool{}
 	for _, name := range o.tr.ipsets {
@@ -257,7 +275,9 @@ func (o *verifyOpts) ipsetsFor(src string, fam iptparse.Family, ps *verify.Probe
 		if len(text) > 0 && text[len(text)-1] != '\n' {
 			b.WriteByte('\n')
 		}
-		for _, s := range iptparse.ParseIPSetSave(name, string(text)).Sets {
+	}
+	for _, f := range given {
+		for _, s := range f.Sets {
 			defined[s.Name] = true
 		}
 	}

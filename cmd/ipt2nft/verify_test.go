@@ -2,9 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -115,5 +117,71 @@ func TestVerifyIPSets(t *testing.T) {
 	out, errs, code = runCmd(t, "verify", "--probes", "100", "--ipset", sets, dump)
 	if code != 0 || !strings.Contains(out, "differ: 0") || strings.Contains(errs, "no --ipset file defines") {
 		t.Errorf("--ipset: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// TestVerifyIPSetElements: with the sets given by --ipset, probes are
+// aimed at their elements, so a translation that gets a set's members
+// wrong is caught. The original's hash:net set has a nomatch hole
+// (10.1.0.0/16) with an element inside it (10.1.1.0/24); a translation
+// that drops all of 10.0.0.0/8 differs exactly on the hole, which the
+// rules' own constants never reach (before probes were aimed at set
+// elements, verify reported no difference here). ipt2nft's own
+// translation folds the nomatch elements and is the same.
+func TestVerifyIPSetElements(t *testing.T) {
+	needHarness(t)
+	if _, err := exec.LookPath("ipset"); err != nil {
+		t.Skip("skipped: no ipset command")
+	}
+	dir := t.TempDir()
+	dump := filepath.Join(dir, "nomatch.rules")
+	os.WriteFile(dump, []byte("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"+
+		"-A INPUT -m set --match-set s src -j DROP\nCOMMIT\n"), 0o644)
+	sets := filepath.Join(dir, "s.save")
+	os.WriteFile(sets, []byte("create s hash:net family inet hashsize 1024 maxelem 65536\n"+
+		"add s 10.0.0.0/8\nadd s 10.1.0.0/16 nomatch\nadd s 10.1.1.0/24\n"), 0o644)
+	wrong := filepath.Join(dir, "wrong.nft")
+	os.WriteFile(wrong, []byte("table ip filter {\n\tchain INPUT {\n\t\ttype filter hook input priority filter; policy accept;\n\t\tip saddr { 10.0.0.0/8 } drop\n\t}\n}\n"), 0o644)
+
+	hole := netip.MustParsePrefix("10.1.0.0/16")
+	inner := netip.MustParsePrefix("10.1.1.0/24")
+	out, errs, code := runCmd(t, "verify", "--json", "--probes", "200", "--ipset", sets, dump, wrong)
+	var res verifyJSON
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("--json: %v\n%s%s", err, out, errs)
+	}
+	if code != 1 || res.Differ == 0 {
+		t.Fatalf("the set without its nomatch hole: exit %d, %d differ\n%s%s", code, res.Differ, out, errs)
+	}
+	// Every difference is a conversation with a host in the hole (as
+	// source, or as the destination whose answer is dropped).
+	var aimed []string
+	for _, d := range res.Differences {
+		// "from eth0: tcp 10.1.0.0:30023 > 198.18.0.1:80 [S] ...", "local: udp 198.18.0.1:1 > 10.1.0.1:2 ..."
+		f := strings.Fields(d.Packets)
+		peer := ""
+		if i := slices.Index(f, ">"); i > 0 && i+1 < len(f) {
+			peer, _, _ = strings.Cut(f[i-1], ":")
+			if f[0] == "local:" {
+				peer, _, _ = strings.Cut(f[i+1], ":")
+			}
+		}
+		a, err := netip.ParseAddr(peer)
+		if err != nil || !hole.Contains(a) || inner.Contains(a) {
+			t.Errorf("a difference outside the nomatch hole: %s: %s", d.Probe, d.Packets)
+		}
+		if strings.Contains(d.Probe, "set s element ") {
+			aimed = append(aimed, peer)
+		}
+	}
+	for _, want := range []string{"10.1.0.0", "10.1.255.255", "10.1.0.255", "10.1.2.0"} {
+		if !slices.Contains(aimed, want) {
+			t.Errorf("no difference for the probe aimed at %s: %v", want, aimed)
+		}
+	}
+
+	out, errs, code = runCmd(t, "verify", "--probes", "200", "--ipset", sets, dump)
+	if code != 0 || !strings.Contains(out, "same: 200, differ: 0") {
+		t.Errorf("ipt2nft's translation: exit %d\n%s%s", code, out, errs)
 	}
 }
