@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -18,7 +19,8 @@ var BlindSpots = []BlindSpot{
 	{"queues", "NFQUEUE/QUEUE: this kernel has no nft_queue and no userspace listener runs, so rulesets that queue packets are refused"},
 	{"time and rate", "limit, hashlimit, connlimit, quota, recent, time, statistic: probes go one at a time, so a burst that trips a limit or a time window is not tried; counters are not compared"},
 	{"marks", "MARK, CONNMARK, CLASSIFY, SECMARK, ct zone: marks are not in the packet; they are seen only through later rules' verdicts (no policy routing)"},
-	{"unprobed packets", "IP fragments, IPv6 extension headers, IP options, payload contents (string, u32, bpf), ipsec policy, bridged traffic (physdev), other users' sockets (owner), socket/TPROXY, ipsets, conntrack helpers and expectations"},
+	{"unprobed packets", "IP fragments, IPv6 extension headers, IP options, payload contents (string, u32, bpf), ipsec policy, bridged traffic (physdev), other users' sockets (owner), socket/TPROXY, conntrack helpers and expectations"},
+	{"ipsets", "sets no --ipset file defines: verify makes them up from how the rules use them, with a few probe addresses as elements, so what the real sets hold is not compared (sets given with --ipset are probed inside, at the edges of and just outside up to 64 elements each, the others only by chance)"},
 	{"random NAT ports", "NAT that picks a port at random (--random, --random-fully, a port range): fates that differ only in such ports count as the same"},
 	{"topology", "the namespaces' interfaces, addresses and routes are inferred from the rules; a rule the inferred topology cannot reach is compared only by random probes"},
 }
@@ -35,8 +37,8 @@ var blindWords = map[string]string{
 	"-j CONNSECMARK": "marks", "-j HMARK": "marks", "-m mark": "marks", "-m connmark": "marks",
 	"-m string": "unprobed packets", "-m u32": "unprobed packets", "-m bpf": "unprobed packets",
 	"-m physdev": "unprobed packets", "-m owner": "unprobed packets", "-m socket": "unprobed packets",
-	"-j TPROXY": "unprobed packets", "-m policy": "unprobed packets", "-m set": "unprobed packets",
-	"-j SET": "unprobed packets", "-m helper": "unprobed packets", "-m frag": "unprobed packets",
+	"-j TPROXY": "unprobed packets", "-m policy": "unprobed packets", "-m set": "ipsets",
+	"-j SET": "ipsets", "-m helper": "unprobed packets", "-m frag": "unprobed packets",
 	"-m hbh": "unprobed packets", "-m dst": "unprobed packets", "-m rt": "unprobed packets",
 	"-m ipv6header": "unprobed packets", "-m mh": "unprobed packets", "-m ah": "unprobed packets",
 	"-m esp": "unprobed packets", "-m ipvs": "unprobed packets", "-m cgroup": "unprobed packets",
@@ -49,8 +51,10 @@ var blindWords = map[string]string{
 
 // RuleBlindSpots returns the names of the blind spots one iptables rule
 // (its words, as iptables-save prints them) falls into, in the order of
-// BlindSpots.
-func RuleBlindSpots(rule string) []string {
+// BlindSpots. given names the ipsets the user's "ipset save" files define
+// (verify --ipset): a rule whose sets (-m set, -j SET) are all given is
+// not in the "ipsets" blind spot.
+func RuleBlindSpots(rule string, given ...string) []string {
 	f := strings.Fields(rule)
 	hit := map[string]bool{}
 	for i, w := range f {
@@ -69,6 +73,9 @@ func RuleBlindSpots(rule string) []string {
 			hit[b] = true
 		}
 	}
+	if hit["ipsets"] && len(given) > 0 && allGiven(f, given) {
+		delete(hit, "ipsets")
+	}
 	if hit["random NAT ports"] || !natTarget(f) {
 		return order(hit)
 	}
@@ -79,6 +86,23 @@ func RuleBlindSpots(rule string) []string {
 		}
 	}
 	return order(hit)
+}
+
+// allGiven says the sets a rule names are all given (and it names some).
+func allGiven(f []string, given []string) bool {
+	n := 0
+	for i, w := range f {
+		switch w {
+		case "--match-set", "--set", "--add-set", "--del-set", "--map-set":
+			if i+1 < len(f) && !strings.HasPrefix(f[i+1], "-") {
+				if !slices.Contains(given, f[i+1]) {
+					return false
+				}
+				n++
+			}
+		}
+	}
+	return n > 0
 }
 
 func natTarget(f []string) bool {

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -21,9 +22,36 @@ func TestRuleBlindSpots(t *testing.T) {
 		{"-A PREROUTING -p tcp -j DNAT --to-destination [2001:db8::1]:80-90", []string{"random NAT ports"}},
 		{"-A PREROUTING -p tcp -j REDIRECT --to-ports 3128", nil},
 		{"-A PREROUTING -p tcp -j CT --helper ftp", []string{"unprobed packets"}},
+		{"-A INPUT -m set --match-set s src -j DROP", []string{"ipsets"}},
+		{"-A INPUT -j SET --add-set s src", []string{"ipsets"}},
 	} {
 		if got := RuleBlindSpots(c.rule); !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%s: %v, want %v", c.rule, got, c.want)
+		}
+	}
+	// With the sets given (verify --ipset), a rule whose sets are all
+	// given is not in the ipsets blind spot.
+	for _, c := range []struct {
+		rule  string
+		given []string
+		want  []string
+	}{
+		{"-A INPUT -m set --match-set s src -j DROP", []string{"t", "s"}, nil},
+		{"-A INPUT -m set --match-set s src -m set ! --match-set u dst -j DROP", []string{"s"}, []string{"ipsets"}},
+		{"-A INPUT -m set --match-set s src -j SET --add-set u src", []string{"s"}, []string{"ipsets"}},
+		{"-A INPUT -m set --match-set s src -j SET --add-set u src", []string{"s", "u"}, nil},
+		{"-A INPUT -m owner --uid-owner 0 -m set --match-set s src -j DROP", []string{"s"}, []string{"unprobed packets"}},
+	} {
+		if got := RuleBlindSpots(c.rule, c.given...); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s given %v: %v, want %v", c.rule, c.given, got, c.want)
+		}
+	}
+	for _, b := range BlindSpots {
+		if b.Name == "unprobed packets" && strings.Contains(b.What, "ipset") {
+			t.Errorf("ipsets are their own blind spot: %s", b.What)
+		}
+		if b.Name == "ipsets" && !strings.Contains(b.What, "no --ipset file defines") {
+			t.Errorf("the ipsets blind spot does not say when it applies: %s", b.What)
 		}
 	}
 	names := map[string]bool{}

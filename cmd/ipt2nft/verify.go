@@ -133,7 +133,13 @@ func (o *verifyOpts) run(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return cannot("%v", err)
 	}
-	lines := blindLines(src)
+	var givenNames []string
+	for _, f := range given {
+		for _, s := range f.Sets {
+			givenNames = append(givenNames, s.Name)
+		}
+	}
+	lines := blindLines(src, givenNames)
 	for _, b := range verify.BlindSpots {
 		out.NotObserved = append(out.NotObserved, blindJSON{Name: b.Name, What: b.What, Lines: lines[b.Name]})
 	}
@@ -331,15 +337,15 @@ func writeVerifyText(w io.Writer, out *verifyJSON, elapsed time.Duration) {
 }
 
 // blindLines finds, per blind spot, the lines of a save file's rules that
-// fall into it.
-func blindLines(src string) map[string][]int {
+// fall into it; given are the sets the --ipset files define.
+func blindLines(src string, given []string) map[string][]int {
 	m := map[string][]int{}
 	for i, l := range strings.Split(src, "\n") {
 		t := strings.TrimSpace(l)
 		if !strings.HasPrefix(t, "-") && !strings.HasPrefix(t, "[") {
 			continue
 		}
-		for _, b := range verify.RuleBlindSpots(t) {
+		for _, b := range verify.RuleBlindSpots(t, given...) {
 			m[b] = append(m[b], i+1)
 		}
 	}

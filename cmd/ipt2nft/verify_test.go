@@ -179,6 +179,11 @@ func TestVerifyIPSetElements(t *testing.T) {
 			t.Errorf("no difference for the probe aimed at %s: %v", want, aimed)
 		}
 	}
+	for _, b := range res.NotObserved {
+		if b.Name == "ipsets" && len(b.Lines) > 0 {
+			t.Errorf("the set is given, yet line %v is listed as an ipsets blind spot", b.Lines)
+		}
+	}
 
 	out, errs, code = runCmd(t, "verify", "--probes", "200", "--ipset", sets, dump)
 	if code != 0 || !strings.Contains(out, "same: 200, differ: 0") {
