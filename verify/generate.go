@@ -392,9 +392,16 @@ func (g *gen) inferTopology() {
 			}
 		}
 	}
-	// Where other destinations lie.
+	// Where other destinations lie (ipset elements as -s and -d).
 	for _, r := range g.rf.rules {
-		if r.dst != nil && !r.dst.neg && (g.hasPath(r, pathFwd) || g.hasPath(r, pathOut)) {
+		dsts, srcs := g.setPrefixes(r, "dst"), g.setPrefixes(r, "src")
+		if r.dst != nil && !r.dst.neg {
+			dsts = append(slices.Clip(r.dst.prefixes), dsts...)
+		}
+		if r.src != nil && !r.src.neg {
+			srcs = append(slices.Clip(r.src.prefixes), srcs...)
+		}
+		if len(dsts) > 0 && (g.hasPath(r, pathFwd) || g.hasPath(r, pathOut)) {
 			out := r.out
 			if out == "" || r.outNeg {
 				out = lan
@@ -402,14 +409,14 @@ func (g *gen) inferTopology() {
 					out = g.wan
 				}
 			}
-			for _, p := range r.dst.prefixes {
+			for _, p := range dsts {
 				if !g.topo.IsLocal(p.Addr()) {
 					route(out, p)
 				}
 			}
 		}
-		if r.src != nil && !r.src.neg && r.in != "" && !r.inNeg {
-			for _, p := range r.src.prefixes {
+		if len(srcs) > 0 && r.in != "" && !r.inNeg {
+			for _, p := range srcs {
 				if !g.topo.IsLocal(p.Addr()) {
 					route(r.in, p)
 				}

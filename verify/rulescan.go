@@ -341,7 +341,7 @@ func scanRule(w []string, table string, fam iptparse.Family) *ruleInfo {
 			}
 		case "--match-set", "--set": // -m set (--set: its old name)
 			if i+2 < len(w) && !strings.HasPrefix(w[i+1], "-") && dirsRE().MatchString(w[i+2]) {
-				r.sets = append(r.sets, setMatch{name: w[i+1], dirs: strings.Split(w[i+2], ",")})
+				r.sets = append(r.sets, setMatch{name: w[i+1], dirs: strings.Split(w[i+2], ","), neg: n})
 				i += 2
 			}
 		case "-j", "--jump", "-g", "--goto":

@@ -21,7 +21,8 @@ import (
 // each put where the rule's directions say (src: the source address or
 // port, dst: the destination). One dimension changes at a time; the
 // others keep the inside value. The values also join the pools random
-// probes are made of. Like every variant they are sampled to fit the
+// probes are made of, and the elements place addresses and routes in the
+// topology as the prefixes of -d and -s do. Like every variant they are sampled to fit the
 // probe budget.
 
 // setSample is the most elements of one set probes are aimed at.
@@ -35,6 +36,7 @@ const setLocals = 8
 type setMatch struct {
 	name string
 	dirs []string
+	neg  bool // ! --match-set
 }
 
 // elemPart is one dimension of a set element: an address range, a port
@@ -322,6 +324,9 @@ func (g *gen) setPools() {
 func (g *gen) setLocalAddrs(r *ruleInfo) []netip.Addr {
 	var out []netip.Addr
 	for _, m := range r.sets {
+		if m.neg {
+			continue
+		}
 		k := 0
 		for _, e := range g.sets[m.name] {
 			if k == setLocals {
@@ -341,4 +346,42 @@ func (g *gen) setLocalAddrs(r *ruleInfo) []netip.Addr {
 		}
 	}
 	return out
+}
+
+// setPrefixes are the elements (those that are one prefix) of the sets a
+// rule looks up (not negated) in direction dir: where they lie is
+// inferred as for the prefixes of -s and -d.
+func (g *gen) setPrefixes(r *ruleInfo, dir string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, m := range r.sets {
+		if m.neg {
+			continue
+		}
+		for _, e := range g.sets[m.name] {
+			for d, p := range e.parts {
+				if d < len(m.dirs) && m.dirs[d] == dir && p.kind == 'a' {
+					if pfx, ok := rangePrefix(p.lo, p.hi); ok {
+						out = append(out, pfx)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// rangePrefix is the prefix that is exactly lo..hi, if there is one.
+func rangePrefix(lo, hi netip.Addr) (netip.Prefix, bool) {
+	for b := lo.BitLen(); b >= 0; b-- {
+		p := netip.PrefixFrom(lo, b)
+		if p.Masked().Addr() != lo {
+			break
+		}
+		if l := lastAddr(p); l == hi {
+			return p, true
+		} else if hi.Less(l) {
+			break
+		}
+	}
+	return netip.Prefix{}, false
 }

@@ -106,6 +106,12 @@ func TestProbesAimAtIPSetElements(t *testing.T) {
 			t.Errorf("no probe %q", want)
 		}
 	}
+	// where the elements lie: out of the rule's -o, as for -d
+	for _, a := range []string{"192.0.2.10", "192.0.2.20"} {
+		if got, before := ps.Topology.Route(netip.MustParseAddr(a)), without.Topology.Route(netip.MustParseAddr(a)); got != "eth0" || before == "eth0" {
+			t.Errorf("route to %s: %s (without the sets: %s), want eth0", a, got, before)
+		}
+	}
 	// a set no rule looks up, and -m recent --set, aim at nothing
 	if has(got, "172.16.5.") || has(got, "set src") {
 		t.Error("probes for a set no rule looks up")
