@@ -48,6 +48,9 @@ type Migration struct {
 	// Options describes the options the run used ("--no-merge"), for the
 	// header; may be empty.
 	Options []string
+	// IPSets are the sets given with --ipset: verify, run with the same
+	// files, probes their elements, so they are no blind spot.
+	IPSets []string
 }
 
 // Status is what became of one original rule.
@@ -505,7 +508,7 @@ func Build(m *Migration) *Report {
 		case len(rule.shared) > 0:
 			rule.Status = Merged
 		}
-		rule.Blind = verify.RuleBlindSpots(rule.Text)
+		rule.Blind = verify.RuleBlindSpots(rule.Text, m.IPSets...)
 	}
 
 	// Deliberate changes of meaning.

@@ -110,6 +110,7 @@ func (m *migration) report(flags *pflag.FlagSet) (*report.Report, error) {
 		Stats:      m.tr.Stats(),
 		Ruleset:    m.rs,
 		Opt:        m.rep,
+		IPSets:     m.givenSets,
 		RuleLines:  map[*ir.Rule]int{},
 		ChainLines: map[*ir.Chain]int{},
 	}

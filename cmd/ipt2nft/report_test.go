@@ -154,3 +154,38 @@ func TestReportHTMLChromium(t *testing.T) {
 		t.Errorf("fail-open row missing from the DOM")
 	}
 }
+
+// TestReportGivenIPSets: a rule that looks up a set lies in the "ipsets"
+// blind spot unless an --ipset file defines the set, whose elements
+// verify then aims probes at.
+func TestReportGivenIPSets(t *testing.T) {
+	dir := t.TempDir()
+	rules := filepath.Join(dir, "r.rules")
+	sets := filepath.Join(dir, "s.ipset")
+	if err := os.WriteFile(rules, []byte("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m set --match-set s src -j DROP\n-A INPUT -m set --match-set other dst -j DROP\nCOMMIT\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(sets, []byte("create s hash:net family inet\nadd s 10.0.0.0/8\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "in this input: 2 rules (r.rules:3-4)"},
+		{[]string{"--ipset", sets}, "in this input: 1 rule (r.rules:4)"},
+	} {
+		out, errs, code := runCmd(t, append(append([]string{"report"}, c.args...), rules)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", c.args, code, errs)
+		}
+		_, after, ok := strings.Cut(out, "  - ipsets: ")
+		if !ok {
+			t.Fatalf("%v: no ipsets blind spot in\n%s", c.args, out)
+		}
+		line, _, _ := strings.Cut(after, "\n  - ")
+		if !strings.Contains(line, c.want) {
+			t.Errorf("%v: ipsets blind spot\n%s\nwant %q", c.args, line, c.want)
+		}
+	}
+}

@@ -189,6 +189,9 @@ type migration struct {
 	// nil in exact mode.
 	rs  *ir.Ruleset
 	rep *translate.OptReport
+	// givenSets are the sets the --ipset files define, which verify
+	// loads as they are and aims probes at.
+	givenSets []string
 }
 
 // migrate reads, translates and (in normal mode) optimizes the input.
@@ -281,7 +284,11 @@ func (o *translateOpts) migrateInputs(cmd *cobra.Command, ins []input, emit func
 		if err != nil {
 			return nil, err
 		}
-		tr.AddIPSets(iptparse.ParseIPSetSave(name, string(b)))
+		f := iptparse.ParseIPSetSave(name, string(b))
+		for _, s := range f.Sets {
+			m.givenSets = append(m.givenSets, s.Name)
+		}
+		tr.AddIPSets(f)
 	}
 	for _, in := range ins {
 		kind := in.kind
