@@ -21,12 +21,16 @@ const (
 type chunk struct {
 	entries []entry
 	done    chan struct{}
+	a       *arena // the chunk's nodes come from a, when reused
 }
+
+// A parseFunc parses a rule, taking its nodes from a.
+type parseFunc func(e *entry, a *arena) Item
 
 // parseEntries hands each entry's item to each, in order: the scan's items
 // as they are, the rules parsed by a parse function from newParse (one for
 // each worker: it need not be safe for concurrent use).
-func parseEntries(entries []entry, newParse func() func(*entry) Item, each func(Item)) {
+func parseEntries(entries []entry, newParse func() parseFunc, each func(Item)) {
 	few := fewRules(entries)
 	next := func() []entry {
 		n := min(chunkSize, len(entries))
@@ -34,7 +38,7 @@ func parseEntries(entries []entry, newParse func() func(*entry) Item, each func(
 		entries = entries[n:]
 		return c
 	}
-	parseChunks(next, few, newParse, each)
+	parseChunks(next, few, false, newParse, each)
 }
 
 // fewRules tells whether entries hold too few rules to be worth parsing
@@ -50,8 +54,10 @@ func fewRules(entries []entry) bool {
 }
 
 // parseScan is parseEntries on the entries sc scans, a chunk at a time:
-// only the chunks being parsed or not yet handed on are held.
-func parseScan(sc *saveScanner, newParse func() func(*entry) Item, each func(Item)) {
+// only the chunks being parsed or not yet handed on are held. With
+// reuse, the nodes of a chunk's rules are reused for the chunks after it
+// once each has had them (see ParseFileReuse).
+func parseScan(sc *saveScanner, reuse bool, newParse func() parseFunc, each func(Item)) {
 	pending := sc.scan(make([]entry, 0, 2*chunkSize), 2*chunkSize)
 	few := sc.done && fewRules(pending)
 	next := func() []entry {
@@ -66,19 +72,24 @@ func parseScan(sc *saveScanner, newParse func() func(*entry) Item, each func(Ite
 		}
 		return sc.scan(make([]entry, 0, chunkSize), chunkSize)
 	}
-	parseChunks(next, few, newParse, each)
+	parseChunks(next, few, reuse, newParse, each)
 }
 
 // parseChunks parses the chunks next returns until it returns none, on
 // one worker per core unless serial (too few rules to be worth it). next
-// is called by one goroutine at a time.
-func parseChunks(next func() []entry, serial bool, newParse func() func(*entry) Item, each func(Item)) {
+// is called by one goroutine at a time. With reuse, each chunk's rules
+// are parsed into an arena of their own, which is reset and parses a
+// later chunk once each has had the chunk's items.
+func parseChunks(next func() []entry, serial, reuse bool, newParse func() parseFunc, each func(Item)) {
 	workers := runtime.GOMAXPROCS(0)
 	if serial || workers < 2 {
-		parse := newParse()
+		parse, a := newParse(), &arena{reusable: reuse}
 		for c := next(); len(c) > 0; c = next() {
 			for i := range c {
-				each(itemOf(&c[i], parse))
+				each(itemOf(&c[i], parse, a))
+			}
+			if reuse {
+				a.reset()
 			}
 		}
 		return
@@ -86,16 +97,24 @@ func parseChunks(next func() []entry, serial bool, newParse func() func(*entry) 
 	todo := make(chan *chunk)
 	inOrder := make(chan *chunk, workers*windowPerWorker)
 	window := make(chan struct{}, workers*windowPerWorker)
+	// The arenas of the chunks handed on: there are never more than the
+	// chunks in the window, as one is put back before the window has
+	// room for another chunk.
+	free := make(chan *arena, workers*windowPerWorker)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			parse := newParse()
+			parse, own := newParse(), new(arena)
 			for c := range todo {
+				a := c.a
+				if a == nil {
+					a = own
+				}
 				for i := range c.entries {
 					if e := &c.entries[i]; e.item == nil {
-						e.item = parse(e)
+						e.item = parse(e, a)
 					}
 				}
 				close(c.done)
@@ -110,6 +129,13 @@ func parseChunks(next func() []entry, serial bool, newParse func() func(*entry) 
 				break
 			}
 			c := &chunk{entries: entries, done: make(chan struct{})}
+			if reuse {
+				select {
+				case c.a = <-free:
+				default:
+					c.a = &arena{reusable: true}
+				}
+			}
 			inOrder <- c
 			todo <- c
 		}
@@ -123,14 +149,18 @@ func parseChunks(next func() []entry, serial bool, newParse func() func(*entry) 
 			c.entries[i].item = nil // not kept once handed on
 		}
 		c.entries = nil
+		if c.a != nil {
+			c.a.reset()
+			free <- c.a
+		}
 		<-window
 	}
 	wg.Wait()
 }
 
-func itemOf(e *entry, parse func(*entry) Item) Item {
+func itemOf(e *entry, parse parseFunc, a *arena) Item {
 	if e.item != nil {
 		return e.item
 	}
-	return parse(e)
+	return parse(e, a)
 }

@@ -37,7 +37,10 @@ type Options struct {
 	// hands them on as they are translated when StreamsCommands says so,
 	// so that a big restore file is never held translated whole; else,
 	// and for AddFile, once the file is read. The command and what it
-	// points to are not used by the Translator afterwards.
+	// points to are not used by the Translator afterwards. Nor may
+	// EmitCommand keep them once it returns: when AddText hands them on
+	// as they are translated, the memory of the command's parse tree is
+	// reused for the next ones. Strings are never reused.
 	EmitCommand func(*ir.Command)
 }
 
@@ -225,8 +228,16 @@ func (t *Translator) AddFile(f *iptparse.File) {
 // and memory on big files, as rules are translated while the next ones
 // are parsed and none is kept parsed.
 func (t *Translator) AddText(name, src string, fam iptparse.Family) {
-	if !StreamsCommands(src) {
+	streams := StreamsCommands(src)
+	if !streams {
 		defer t.holdCommands()()
+	}
+	parse := iptparse.ParseFileFunc
+	if t.opt.Exact && t.opt.EmitCommand != nil && streams && !t.hold {
+		// Each command is printed and dropped as it is translated:
+		// nothing points into its parse tree afterwards (the state
+		// kept across rules holds strings and values of its own).
+		parse = iptparse.ParseFileReuse
 	}
 	start := t.beginFile
 	if !t.opt.Exact {
@@ -239,7 +250,7 @@ func (t *Translator) AddText(name, src string, fam iptparse.Family) {
 		}
 	}
 	// The file's warnings are known once it is read.
-	t.fileWarnings(iptparse.ParseFileFunc(name, src, Registry{}, fam, start, t.addItem))
+	t.fileWarnings(parse(name, src, Registry{}, fam, start, t.addItem))
 }
 
 func (t *Translator) startFile(f *iptparse.File) {
