@@ -39,8 +39,8 @@ type Options struct {
 	// and for AddFile, once the file is read. The command and what it
 	// points to are not used by the Translator afterwards. Nor may
 	// EmitCommand keep them once it returns: when AddText hands them on
-	// as they are translated, the memory of the command's parse tree is
-	// reused for the next ones. Strings are never reused.
+	// as they are translated, their memory (the command's parse tree and
+	// IR) is reused for the next ones. Strings are never reused.
 	EmitCommand func(*ir.Command)
 }
 
@@ -118,6 +118,9 @@ type Translator struct {
 	ruleBuf []*ir.Rule
 	ctxBuf  []*Ctx
 	alloc   ruleAlloc
+	// reuse says that each exact-mode command is handed on as soon as
+	// it is translated, and not kept: alloc is reset after each.
+	reuse bool
 }
 
 // New returns a Translator.
@@ -238,6 +241,8 @@ func (t *Translator) AddText(name, src string, fam iptparse.Family) {
 		// nothing points into its parse tree afterwards (the state
 		// kept across rules holds strings and values of its own).
 		parse = iptparse.ParseFileReuse
+		t.reuse = true
+		defer func() { t.reuse = false }()
 	}
 	start := t.beginFile
 	if !t.opt.Exact {
@@ -348,6 +353,9 @@ func (t *Translator) AddCommand(cmd *iptparse.Command) {
 	}
 	if t.opt.Exact {
 		t.exactCommand(cmd)
+		if t.reuse {
+			t.alloc.reset()
+		}
 		return
 	}
 	t.native.command(cmd)
