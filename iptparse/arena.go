@@ -33,6 +33,9 @@ const (
 	optReserve   = 2
 	matchReserve = 3
 	maxSlabSlice = 64 // longer slices get their own allocation
+	// minFreeWords is the room freeWords makes for the words of a line:
+	// a line with more moves its words to the heap.
+	minFreeWords = 64
 )
 
 // slabLen is the number of Ts in a full slab.
@@ -236,6 +239,27 @@ func (a *arena) wordList(n int) []Word {
 		return make([]Word, 0, n)
 	}
 	return slice(a.reusable, &a.words, 0, n, min(max(16*a.n, 8), wordSlabLen))
+}
+
+// freeWords returns, as an empty slice to append to in place, the free
+// words of a's current slab, at least minFreeWords of them (a new slab if
+// there are fewer); takeWords then hands out the first n of them. A nil
+// arena has none.
+func (a *arena) freeWords() []Word {
+	if a == nil {
+		return nil
+	}
+	if len(a.words.free) < minFreeWords {
+		a.words.refill(a.reusable, minFreeWords, min(max(16*a.n, minFreeWords), wordSlabLen))
+	}
+	return a.words.free[:0]
+}
+
+// takeWords hands out the first n free words (see freeWords).
+func (a *arena) takeWords(n int) {
+	if a != nil {
+		a.words.free = a.words.free[n:]
+	}
 }
 
 // addrList returns an empty []AddrMask with room for n addresses.
