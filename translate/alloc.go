@@ -51,10 +51,14 @@ func (s *slab[T]) slice(n int) []T {
 }
 
 // reset zeroes the values handed out from the current block and hands
-// them out again; those of earlier blocks are left to the collector.
+// them out again, once half the block is used: the values handed out
+// before are no longer used (see ruleAlloc.reset). Those of earlier
+// blocks are left to the collector.
 func (s *slab[T]) reset() {
-	clear(s.blk[:len(s.blk)-len(s.buf)])
-	s.buf = s.blk
+	if used := len(s.blk) - len(s.buf); used > len(s.blk)/2 {
+		clear(s.blk[:used])
+		s.buf = s.blk
+	}
 }
 
 // ruleAlloc holds a translator's blocks.
@@ -73,7 +77,10 @@ type ruleAlloc struct {
 	stmts    slab[ir.Stmt]
 }
 
-// reset makes every block hand out its values again (see slab.reset).
+// reset tells the blocks that the values they have handed out are no
+// longer used: each hands its values out again once half of it is used
+// (clearing a few values after every command cost more than clearing
+// them a block at a time).
 func (a *ruleAlloc) reset() {
 	a.ctxs.reset()
 	a.cmds.reset()
