@@ -38,7 +38,7 @@ func parseEntries(entries []entry, newParse func() parseFunc, each func(Item)) {
 		entries = entries[n:]
 		return c
 	}
-	parseChunks(next, few, false, newParse, each)
+	parseChunks(next, few, false, newParse, each, nil)
 }
 
 // fewRules tells whether entries hold too few rules to be worth parsing
@@ -60,6 +60,9 @@ func fewRules(entries []entry) bool {
 func parseScan(sc *saveScanner, reuse bool, newParse func() parseFunc, each func(Item)) {
 	pending := sc.scan(make([]entry, 0, 2*chunkSize), 2*chunkSize)
 	few := sc.done && fewRules(pending)
+	// The entries of the chunks handed on are scanned into again: a
+	// chunk's are 14 KB, a new block of memory for every 256 lines.
+	spare := make(chan []entry, runtime.GOMAXPROCS(0)*windowPerWorker+2)
 	next := func() []entry {
 		if len(pending) > 0 {
 			n := min(chunkSize, len(pending))
@@ -70,26 +73,43 @@ func parseScan(sc *saveScanner, reuse bool, newParse func() parseFunc, each func
 		if sc.done {
 			return nil
 		}
-		return sc.scan(make([]entry, 0, chunkSize), chunkSize)
+		var buf []entry
+		select {
+		case buf = <-spare:
+		default:
+			buf = make([]entry, 0, chunkSize)
+		}
+		return sc.scan(buf, chunkSize)
 	}
-	parseChunks(next, few, reuse, newParse, each)
+	handed := func(c []entry) {
+		select {
+		case spare <- c[:0]:
+		default:
+		}
+	}
+	parseChunks(next, few, reuse, newParse, each, handed)
 }
 
 // parseChunks parses the chunks next returns until it returns none, on
 // one worker per core unless serial (too few rules to be worth it). next
 // is called by one goroutine at a time. With reuse, each chunk's rules
 // are parsed into an arena of their own, which is reset and parses a
-// later chunk once each has had the chunk's items.
-func parseChunks(next func() []entry, serial, reuse bool, newParse func() parseFunc, each func(Item)) {
+// later chunk once each has had the chunk's items. handed, if not nil,
+// is given the entries of each chunk handed on, which are no longer used.
+func parseChunks(next func() []entry, serial, reuse bool, newParse func() parseFunc, each func(Item), handed func([]entry)) {
 	workers := runtime.GOMAXPROCS(0)
 	if serial || workers < 2 {
 		parse, a := newParse(), &arena{reusable: reuse}
 		for c := next(); len(c) > 0; c = next() {
 			for i := range c {
 				each(itemOf(&c[i], parse, a))
+				c[i].item = nil // not kept once handed on
 			}
 			if reuse {
 				a.reset()
+			}
+			if handed != nil {
+				handed(c)
 			}
 		}
 		return
@@ -147,6 +167,9 @@ func parseChunks(next func() []entry, serial, reuse bool, newParse func() parseF
 		for i := range c.entries {
 			each(c.entries[i].item)
 			c.entries[i].item = nil // not kept once handed on
+		}
+		if handed != nil {
+			handed(c.entries)
 		}
 		c.entries = nil
 		if c.a != nil {
