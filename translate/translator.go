@@ -193,6 +193,16 @@ func StreamsCommands(src string) bool {
 	return !hasLongOption(src, "add-set") && !hasLongOption(src, "del-set")
 }
 
+// ReusesMemory reports whether AddText, in exact mode with EmitCommand,
+// translates src in memory it reuses from rule to rule: a save file
+// whose commands it hands on as they are translated (StreamsCommands).
+// What it holds at a time is then the input and a bounded window of
+// rules, however big the file (a list of iptables commands is parsed
+// whole first).
+func ReusesMemory(src string) bool {
+	return StreamsCommands(src) && iptparse.DetectFormat(src) == iptparse.FormatSave
+}
+
 // hasLongOption is strings.Contains(src, "--"+name), four to ten times
 // faster on save files: their many dashes make a search for "--..." try
 // a match at nearly every other word (3.5 ms of a 20,000-rule dump's 40
