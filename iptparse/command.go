@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Parser parses iptables command lines. The zero value is not usable: set
@@ -747,10 +748,24 @@ func validTargetName(w Word) error {
 	if len(w.Text) >= 29 {
 		return Errorf(w.Pos, "", "Invalid target name `%s' (28 chars max)", w.Text)
 	}
-	if strings.IndexFunc(w.Text, unicode.IsSpace) >= 0 {
+	if hasSpace(w.Text) {
 		return Errorf(w.Pos, "", "Invalid target name `%s'", w.Text)
 	}
 	return nil
+}
+
+// hasSpace is strings.IndexFunc(s, unicode.IsSpace) >= 0, reading an
+// ASCII string byte by byte.
+func hasSpace(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf:
+			return strings.IndexFunc(s, unicode.IsSpace) >= 0
+		case c == ' ' || '\t' <= c && c <= '\r':
+			return true
+		}
+	}
+	return false
 }
 
 // parseAddrList parses -s/-d arguments: a comma list of "addr[/mask]".
