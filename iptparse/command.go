@@ -26,6 +26,17 @@ type baseOpt struct {
 	arg   ArgMode // ArgRequired, ArgOptional, or ArgDefault meaning none
 }
 
+// baseLong is the index in baseOpts of each long option name (the first,
+// as iptables' getopt finds it): most long options of a rule are an
+// extension's, which a look through baseOpts compared with every name.
+var baseLong = func() map[string]int {
+	m := make(map[string]int, len(baseOpts))
+	for i := len(baseOpts) - 1; i >= 0; i-- {
+		m[baseOpts[i].long] = i
+	}
+	return m
+}()
+
 // baseOpts is iptables' original_opts (iptables/xtables.c) in order.
 var baseOpts = []baseOpt{
 	{"append", 'A', ArgRequired}, {"delete", 'D', ArgRequired},
@@ -203,10 +214,8 @@ func (st *parseState) unknownOption(w Word, opt string) error {
 // merged option table (base options, then extensions newest first): an
 // exact name wins; otherwise an abbreviation must pick out one option.
 func (st *parseState) resolveLong(w Word, name string) (*baseOpt, *Ext, *OptionSpec, error) {
-	for i := range baseOpts {
-		if baseOpts[i].long == name {
-			return &baseOpts[i], nil, nil, nil
-		}
+	if i, ok := baseLong[name]; ok {
+		return &baseOpts[i], nil, nil, nil
 	}
 	for i := len(st.exts) - 1; i >= 0; i-- {
 		x := st.exts[i]
