@@ -470,21 +470,30 @@ func (sp *saveParser) parse(e *entry, a *arena) Item {
 // start of s, as countersRe does (TestLeadingCounters), and returns its
 // length.
 func leadingCounters(s string) (c Counters, n int, ok bool) {
-	digits := func(i int) int {
-		j := i
+	// digits reads the digits from i on: their end, and their value
+	// when there are at most 19 of them (which cannot overflow).
+	digits := func(i int) (int, uint64) {
+		j, v := i, uint64(0)
 		for j < len(s) && '0' <= s[j] && s[j] <= '9' {
+			v = v*10 + uint64(s[j]-'0')
 			j++
 		}
-		return j
+		return j, v
+	}
+	value := func(from, to int, v uint64) uint64 {
+		if to-from > 19 {
+			v, _ = parseUintBase(s[from:to], 10)
+		}
+		return v
 	}
 	if !strings.HasPrefix(s, "[") {
 		return c, 0, false
 	}
-	p := digits(1)
+	p, pk := digits(1)
 	if p == 1 || p == len(s) || s[p] != ':' {
 		return c, 0, false
 	}
-	b := digits(p + 1)
+	b, by := digits(p + 1)
 	if b == p+1 || b == len(s) || s[b] != ']' {
 		return c, 0, false
 	}
@@ -492,9 +501,7 @@ func leadingCounters(s string) (c Counters, n int, ok bool) {
 	for n < len(s) && isRegexpSpace(s[n]) {
 		n++
 	}
-	pk, _ := parseUintBase(s[1:p], 10)
-	by, _ := parseUintBase(s[p+1:b], 10)
-	return Counters{Packets: pk, Bytes: by}, n, true
+	return Counters{Packets: value(1, p, pk), Bytes: value(p+1, b, by)}, n, true
 }
 
 func countersOf(m []string) *Counters {
