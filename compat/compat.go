@@ -62,9 +62,10 @@ type IO struct {
 	// Now is the time printed in restore headers (default time.Now).
 	Now func() time.Time
 	// StreamGC, if set, is called with the size of a restore input once
-	// it is read, when it is to be translated a command at a time (not
-	// when it is translated whole): a program sets its garbage
-	// collector there (see cmd/ipt2nft).
+	// it is read, when it is to be translated a command at a time in
+	// memory reused from rule to rule (translate.ReusesMemory; not when
+	// it is translated whole): a program sets its garbage collector
+	// there (see cmd/ipt2nft).
 	StreamGC func(inputBytes int)
 }
 
@@ -186,7 +187,7 @@ func (t Tool) runRestore(args []string, s IO) int {
 	// Each command is printed as soon as it is translated, as upstream
 	// does line by line: a million-rule file is never held translated
 	// (but see translate.StreamsCommands).
-	if s.StreamGC != nil && translate.StreamsCommands(src) {
+	if s.StreamGC != nil && translate.ReusesMemory(src) {
 		s.StreamGC(len(src))
 	}
 	tr := translate.New(translate.Options{Exact: true, EmitCommand: write})

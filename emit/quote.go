@@ -27,7 +27,7 @@ func Ident(name string) string {
 // dropped. The result never contains a quote, so it cannot break out of
 // the string.
 func SanitizeString(s string) string {
-	if !strings.ContainsAny(s, "\"\n\r\t\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x7f") {
+	if !needsSanitizing(s) {
 		return s
 	}
 	var b strings.Builder
@@ -43,6 +43,18 @@ func SanitizeString(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// needsSanitizing reports whether s holds a byte SanitizeString changes:
+// a double quote, a control character or DEL (the bytes of a multi-byte
+// character are all 0x80 or more).
+func needsSanitizing(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 // SanitizeLogPrefix also removes '$': inside a log prefix nft expands

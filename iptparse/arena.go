@@ -33,6 +33,9 @@ const (
 	optReserve   = 2
 	matchReserve = 3
 	maxSlabSlice = 64 // longer slices get their own allocation
+	// minFreeWords is the room freeWords makes for the words of a line:
+	// a line with more moves its words to the heap.
+	minFreeWords = 64
 )
 
 // slabLen is the number of Ts in a full slab.
@@ -51,47 +54,112 @@ func grow[T any](n int) int {
 
 type arena struct {
 	n        int // commands parsed, for the size of the next slabs
-	cmds     []Command
-	lines    []CommandLine
-	rules    []Rule
-	exts     []Ext
-	opts     []Option
-	optPtrs  []*Option
-	extPtrs  []*Ext
-	words    []Word
-	addrSels []AddrSel
-	addrs    []AddrMask
-	ifaces   []IfaceSel
-	protos   []ProtoSel
-	targets  []Target
-	counters []Counters
+	cmds     pool[Command]
+	lines    pool[CommandLine]
+	rules    pool[Rule]
+	exts     pool[Ext]
+	opts     pool[Option]
+	optPtrs  pool[*Option]
+	extPtrs  pool[*Ext]
+	words    pool[Word]
+	addrSels pool[AddrSel]
+	addrs    pool[AddrMask]
+	ifaces   pool[IfaceSel]
+	protos   pool[ProtoSel]
+	targets  pool[Target]
+	counters pool[Counters]
 	// extScratch is reused by each parse as its list of loaded
 	// extensions.
 	extScratch []*Ext
+	// reusable arenas keep their slabs, for reset.
+	reusable bool
 }
 
-// one returns a zeroed T from the slab s, refilling it with a slab of
-// slab Ts when empty.
-func one[T any](s *[]T, slab int) *T {
-	if len(*s) == 0 {
-		*s = fresh.Make[T](slab)
+// A pool hands out Ts from slabs. A reusable arena's pools keep their
+// slabs, so that reset can clear them and hand them out again.
+type pool[T any] struct {
+	free  []T   // the rest of the current slab
+	slabs [][]T // a reusable arena's slabs, in the order they are used
+	cur   int   // the index in slabs of the slab free is the rest of
+}
+
+// refill makes free a slab of at least need zeroed Ts: a reusable
+// arena's next kept slab if it is as big, else a new one of n Ts.
+func (p *pool[T]) refill(reusable bool, need, n int) {
+	if !reusable {
+		p.free = fresh.Make[T](n)
+		return
 	}
-	p := &(*s)[0]
-	*s = (*s)[1:]
-	return p
+	if len(p.slabs) > 0 {
+		p.cur++
+	}
+	if p.cur < len(p.slabs) && len(p.slabs[p.cur]) >= need {
+		p.free = p.slabs[p.cur]
+		return
+	}
+	p.free = fresh.Make[T](n)
+	if p.cur < len(p.slabs) {
+		p.slabs[p.cur] = p.free // too small for a slice: replaced
+	} else {
+		p.slabs = append(p.slabs, p.free)
+	}
 }
 
-// slice returns a zeroed []T of length n and capacity c from the slab s.
-func slice[T any](s *[]T, n, c, slab int) []T {
+// reset zeroes the Ts handed out and makes the first slab current again.
+func (p *pool[T]) reset() {
+	if len(p.slabs) == 0 {
+		return
+	}
+	for _, s := range p.slabs[:p.cur] {
+		clear(s)
+	}
+	last := p.slabs[p.cur]
+	clear(last[:len(last)-len(p.free)])
+	p.cur, p.free = 0, p.slabs[0]
+}
+
+// one returns a zeroed T from the pool, refilling it with a slab of slab
+// Ts when empty (a kept one if reusable).
+func one[T any](reusable bool, p *pool[T], slab int) *T {
+	if len(p.free) == 0 {
+		p.refill(reusable, 1, slab)
+	}
+	r := &p.free[0]
+	p.free = p.free[1:]
+	return r
+}
+
+// slice returns a zeroed []T of length n and capacity c from the pool.
+func slice[T any](reusable bool, p *pool[T], n, c, slab int) []T {
 	if c == 0 || c > maxSlabSlice {
 		return make([]T, n, c)
 	}
-	if len(*s) < c {
-		*s = fresh.Make[T](max(slab, c))
+	if len(p.free) < c {
+		p.refill(reusable, c, max(slab, c))
 	}
-	r := (*s)[:n:c]
-	*s = (*s)[c:]
+	r := p.free[:n:c]
+	p.free = p.free[c:]
 	return r
+}
+
+// reset makes a reusable arena hand out its nodes again, zeroed: the
+// nodes it has handed out, and whatever points into them, must no longer
+// be used.
+func (a *arena) reset() {
+	a.cmds.reset()
+	a.lines.reset()
+	a.rules.reset()
+	a.exts.reset()
+	a.opts.reset()
+	a.optPtrs.reset()
+	a.extPtrs.reset()
+	a.words.reset()
+	a.addrSels.reset()
+	a.addrs.reset()
+	a.ifaces.reset()
+	a.protos.reset()
+	a.targets.reset()
+	a.counters.reset()
 }
 
 func (a *arena) command() *Command {
@@ -99,70 +167,70 @@ func (a *arena) command() *Command {
 		return new(Command)
 	}
 	a.n++
-	return one(&a.cmds, grow[Command](a.n))
+	return one(a.reusable, &a.cmds, grow[Command](a.n))
 }
 
 func (a *arena) commandLine() *CommandLine {
 	if a == nil {
 		return new(CommandLine)
 	}
-	return one(&a.lines, grow[CommandLine](a.n))
+	return one(a.reusable, &a.lines, grow[CommandLine](a.n))
 }
 
 func (a *arena) rule() *Rule {
 	if a == nil {
 		return new(Rule)
 	}
-	return one(&a.rules, grow[Rule](a.n))
+	return one(a.reusable, &a.rules, grow[Rule](a.n))
 }
 
 func (a *arena) ext() *Ext {
 	if a == nil {
 		return new(Ext)
 	}
-	return one(&a.exts, grow[Ext](a.n))
+	return one(a.reusable, &a.exts, grow[Ext](a.n))
 }
 
 func (a *arena) option() *Option {
 	if a == nil {
 		return new(Option)
 	}
-	return one(&a.opts, grow[Option](a.n))
+	return one(a.reusable, &a.opts, grow[Option](a.n))
 }
 
 func (a *arena) addrSel() *AddrSel {
 	if a == nil {
 		return new(AddrSel)
 	}
-	return one(&a.addrSels, grow[AddrSel](a.n))
+	return one(a.reusable, &a.addrSels, grow[AddrSel](a.n))
 }
 
 func (a *arena) ifaceSel() *IfaceSel {
 	if a == nil {
 		return new(IfaceSel)
 	}
-	return one(&a.ifaces, grow[IfaceSel](a.n))
+	return one(a.reusable, &a.ifaces, grow[IfaceSel](a.n))
 }
 
 func (a *arena) protoSel() *ProtoSel {
 	if a == nil {
 		return new(ProtoSel)
 	}
-	return one(&a.protos, grow[ProtoSel](a.n))
+	return one(a.reusable, &a.protos, grow[ProtoSel](a.n))
 }
 
 func (a *arena) target() *Target {
 	if a == nil {
 		return new(Target)
 	}
-	return one(&a.targets, grow[Target](a.n))
+	return one(a.reusable, &a.targets, grow[Target](a.n))
 }
 
 func (a *arena) counter() *Counters {
 	if a == nil {
 		return new(Counters)
 	}
-	return one(&a.counters, grow[Counters](a.n))
+	return one(a.reusable, &a.counters, grow[Counters](a.n))
 }
 
 // wordList returns an empty []Word with room for n words.
@@ -170,7 +238,28 @@ func (a *arena) wordList(n int) []Word {
 	if a == nil {
 		return make([]Word, 0, n)
 	}
-	return slice(&a.words, 0, n, min(max(16*a.n, 8), wordSlabLen))
+	return slice(a.reusable, &a.words, 0, n, min(max(16*a.n, 8), wordSlabLen))
+}
+
+// freeWords returns, as an empty slice to append to in place, the free
+// words of a's current slab, at least minFreeWords of them (a new slab if
+// there are fewer); takeWords then hands out the first n of them. A nil
+// arena has none.
+func (a *arena) freeWords() []Word {
+	if a == nil {
+		return nil
+	}
+	if len(a.words.free) < minFreeWords {
+		a.words.refill(a.reusable, minFreeWords, min(max(16*a.n, minFreeWords), wordSlabLen))
+	}
+	return a.words.free[:0]
+}
+
+// takeWords hands out the first n free words (see freeWords).
+func (a *arena) takeWords(n int) {
+	if a != nil {
+		a.words.free = a.words.free[n:]
+	}
 }
 
 // addrList returns an empty []AddrMask with room for n addresses.
@@ -178,13 +267,13 @@ func (a *arena) addrList(n int) []AddrMask {
 	if a == nil {
 		return make([]AddrMask, 0, n)
 	}
-	return slice(&a.addrs, 0, n, grow[AddrMask](a.n))
+	return slice(a.reusable, &a.addrs, 0, n, grow[AddrMask](a.n))
 }
 
 // appendOption appends o to list, taking the first room from the slab.
 func (a *arena) appendOption(list []*Option, o *Option) []*Option {
 	if list == nil && a != nil {
-		list = slice(&a.optPtrs, 0, optReserve, grow[*Option](4*a.n))
+		list = slice(a.reusable, &a.optPtrs, 0, optReserve, grow[*Option](4*a.n))
 	}
 	return append(list, o)
 }
@@ -192,7 +281,7 @@ func (a *arena) appendOption(list []*Option, o *Option) []*Option {
 // appendExt appends x to list, taking the first room from the slab.
 func (a *arena) appendExt(list []*Ext, x *Ext) []*Ext {
 	if list == nil && a != nil {
-		list = slice(&a.extPtrs, 0, matchReserve, grow[*Ext](4*a.n))
+		list = slice(a.reusable, &a.extPtrs, 0, matchReserve, grow[*Ext](4*a.n))
 	}
 	return append(list, x)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Parser parses iptables command lines. The zero value is not usable: set
@@ -24,6 +25,17 @@ type baseOpt struct {
 	short byte
 	arg   ArgMode // ArgRequired, ArgOptional, or ArgDefault meaning none
 }
+
+// baseLong is the index in baseOpts of each long option name (the first,
+// as iptables' getopt finds it): most long options of a rule are an
+// extension's, which a look through baseOpts compared with every name.
+var baseLong = func() map[string]int {
+	m := make(map[string]int, len(baseOpts))
+	for i := len(baseOpts) - 1; i >= 0; i-- {
+		m[baseOpts[i].long] = i
+	}
+	return m
+}()
 
 // baseOpts is iptables' original_opts (iptables/xtables.c) in order.
 var baseOpts = []baseOpt{
@@ -202,10 +214,8 @@ func (st *parseState) unknownOption(w Word, opt string) error {
 // merged option table (base options, then extensions newest first): an
 // exact name wins; otherwise an abbreviation must pick out one option.
 func (st *parseState) resolveLong(w Word, name string) (*baseOpt, *Ext, *OptionSpec, error) {
-	for i := range baseOpts {
-		if baseOpts[i].long == name {
-			return &baseOpts[i], nil, nil, nil
-		}
+	if i, ok := baseLong[name]; ok {
+		return &baseOpts[i], nil, nil, nil
 	}
 	for i := len(st.exts) - 1; i >= 0; i-- {
 		x := st.exts[i]
@@ -747,10 +757,24 @@ func validTargetName(w Word) error {
 	if len(w.Text) >= 29 {
 		return Errorf(w.Pos, "", "Invalid target name `%s' (28 chars max)", w.Text)
 	}
-	if strings.IndexFunc(w.Text, unicode.IsSpace) >= 0 {
+	if hasSpace(w.Text) {
 		return Errorf(w.Pos, "", "Invalid target name `%s'", w.Text)
 	}
 	return nil
+}
+
+// hasSpace is strings.IndexFunc(s, unicode.IsSpace) >= 0, reading an
+// ASCII string byte by byte.
+func hasSpace(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf:
+			return strings.IndexFunc(s, unicode.IsSpace) >= 0
+		case c == ' ' || '\t' <= c && c <= '\r':
+			return true
+		}
+	}
+	return false
 }
 
 // parseAddrList parses -s/-d arguments: a comma list of "addr[/mask]".

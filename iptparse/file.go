@@ -164,6 +164,20 @@ func ParseFile(name string, src string, reg Registry, fam Family) *File {
 // complete when ParseFileFunc returns: a save file's are found as it is
 // read.
 func ParseFileFunc(name string, src string, reg Registry, fam Family, start func(*File), each func(Item)) *File {
+	return parseFileFunc(name, src, reg, fam, start, each, false)
+}
+
+// ParseFileReuse is ParseFileFunc for an each that is done with an item,
+// and with all the item points to, when it returns: the memory of a save
+// file's parsed rules is then cleared and reused for the rules read
+// after them, which spares the allocation of new memory for every rule
+// (and the page faults and collections that come with it). Strings are
+// never reused: each may keep the texts it was given.
+func ParseFileReuse(name string, src string, reg Registry, fam Family, start func(*File), each func(Item)) *File {
+	return parseFileFunc(name, src, reg, fam, start, each, true)
+}
+
+func parseFileFunc(name string, src string, reg Registry, fam Family, start func(*File), each func(Item), reuse bool) *File {
 	f := &File{Name: name, Family: fam, Format: DetectFormat(src)}
 	if f.Format != FormatSave {
 		var begin func(*File, int)
@@ -178,7 +192,7 @@ func ParseFileFunc(name string, src string, reg Registry, fam Family, start func
 	if start != nil {
 		start(f)
 	}
-	parseScan(&saveScanner{f: f, rest: src}, func() func(*entry) Item { return (&saveParser{f: f, reg: reg}).parse }, each)
+	parseScan(&saveScanner{f: f, rest: src}, reuse, func() parseFunc { return (&saveParser{f: f, reg: reg}).parse }, each)
 	return f
 }
 
@@ -201,7 +215,7 @@ func parseFile(name string, src string, reg Registry, fam Family, start func(*Fi
 	if start != nil {
 		start(f, len(entries))
 	}
-	parseEntries(entries, func() func(*entry) Item { return (&saveParser{f: f, reg: reg}).parse }, each)
+	parseEntries(entries, func() parseFunc { return (&saveParser{f: f, reg: reg}).parse }, each)
 	return f
 }
 
@@ -267,8 +281,8 @@ type saveScanner struct {
 	table    string // the table open, and where it opened
 	tablePos Pos
 	n        int // entries so far: the size of the next slabs
-	decls    []ChainDecl
-	counters []Counters
+	decls    pool[ChainDecl]
+	counters pool[Counters]
 }
 
 // scan appends to entries those of the next lines, until entries holds
@@ -325,7 +339,7 @@ func (sc *saveScanner) scan(entries []entry, max int) []entry {
 				bad(pos, line, Errorf(pos, "", "bad chain declaration %q: expected \":CHAIN POLICY [packets:bytes]\"", t))
 				continue
 			}
-			d := one(&sc.decls, grow[ChainDecl](sc.n+len(entries)))
+			d := one(false, &sc.decls, grow[ChainDecl](sc.n+len(entries)))
 			d.Pos, d.Table, d.Name, d.Policy = pos, sc.table, fields[0], fields[1]
 			// iptables-restore reads the counters of built-in chains
 			// only; after "-" it ignores the rest of the line.
@@ -336,7 +350,7 @@ func (sc *saveScanner) scan(entries []entry, max int) []entry {
 					bad(pos, line, Errorf(pos, "", "bad counters %q in chain declaration", fields[2]))
 					continue
 				}
-				d.Counters = one(&sc.counters, grow[Counters](sc.n+len(entries)))
+				d.Counters = one(false, &sc.counters, grow[Counters](sc.n+len(entries)))
 				*d.Counters = c
 			}
 			if d.Policy != "-" && d.Policy != "ACCEPT" && d.Policy != "DROP" {
@@ -404,11 +418,10 @@ func asciiSpace(c byte) bool {
 type saveParser struct {
 	f   *File
 	reg Registry
-	a   arena
 }
 
-// parse parses a rule line of a save file.
-func (sp *saveParser) parse(e *entry) Item {
+// parse parses a rule line of a save file, taking its nodes from a.
+func (sp *saveParser) parse(e *entry, a *arena) Item {
 	f := sp.f
 	line, trimmed := e.line, trimBlanksLeft(e.line)
 	pos := Pos{File: f.Name, Line: e.lineNo, Col: 1 + len(line) - len(trimmed)} // as scanSave has it
@@ -423,7 +436,7 @@ func (sp *saveParser) parse(e *entry) Item {
 			from = len(line) - len(trimmed) + n
 		}
 	}
-	words, comment, ok := splitFast(&sp.a, line, from, f.Name, pos.Line)
+	words, comment, ok := splitFast(a, line, from, f.Name, pos.Line)
 	if !ok {
 		body := line
 		if from > 0 {
@@ -436,7 +449,7 @@ func (sp *saveParser) parse(e *entry) Item {
 		}
 	}
 	p := Parser{Registry: sp.reg, Family: f.Family, Restore: true, Table: e.table}
-	cmd, err := p.parse(words, &sp.a)
+	cmd, err := p.parse(words, a)
 	if err != nil {
 		return f.badLine(pos, line, err)
 	}
@@ -444,11 +457,11 @@ func (sp *saveParser) parse(e *entry) Item {
 		cmd.Warnings = append(cmd.Warnings, Warning{Pos: pos, Msg: "text after '#' ignored (iptables-restore would reject it)"})
 	}
 	if hasCounters && cmd.Counters == nil {
-		cmd.Counters = sp.a.counter()
+		cmd.Counters = a.counter()
 		*cmd.Counters = counters
 	}
 	cmd.line = line
-	cl := sp.a.commandLine()
+	cl := a.commandLine()
 	cl.Command, cl.Line = cmd, line
 	return cl
 }
@@ -457,21 +470,30 @@ func (sp *saveParser) parse(e *entry) Item {
 // start of s, as countersRe does (TestLeadingCounters), and returns its
 // length.
 func leadingCounters(s string) (c Counters, n int, ok bool) {
-	digits := func(i int) int {
-		j := i
+	// digits reads the digits from i on: their end, and their value
+	// when there are at most 19 of them (which cannot overflow).
+	digits := func(i int) (int, uint64) {
+		j, v := i, uint64(0)
 		for j < len(s) && '0' <= s[j] && s[j] <= '9' {
+			v = v*10 + uint64(s[j]-'0')
 			j++
 		}
-		return j
+		return j, v
+	}
+	value := func(from, to int, v uint64) uint64 {
+		if to-from > 19 {
+			v, _ = parseUintBase(s[from:to], 10)
+		}
+		return v
 	}
 	if !strings.HasPrefix(s, "[") {
 		return c, 0, false
 	}
-	p := digits(1)
+	p, pk := digits(1)
 	if p == 1 || p == len(s) || s[p] != ':' {
 		return c, 0, false
 	}
-	b := digits(p + 1)
+	b, by := digits(p + 1)
 	if b == p+1 || b == len(s) || s[b] != ']' {
 		return c, 0, false
 	}
@@ -479,9 +501,7 @@ func leadingCounters(s string) (c Counters, n int, ok bool) {
 	for n < len(s) && isRegexpSpace(s[n]) {
 		n++
 	}
-	pk, _ := parseUintBase(s[1:p], 10)
-	by, _ := parseUintBase(s[p+1:b], 10)
-	return Counters{Packets: pk, Bytes: by}, n, true
+	return Counters{Packets: value(1, p, pk), Bytes: value(p+1, b, by)}, n, true
 }
 
 func countersOf(m []string) *Counters {

@@ -5,9 +5,10 @@ package iptparse
 func ParseSaveFile(name, src string, reg Registry, fam Family) *File {
 	f := &File{Name: name, Family: fam, Format: FormatSave}
 	sp := &saveParser{f: f, reg: reg}
+	var a arena
 	entries := scanSave(f, src)
 	for i := range entries {
-		f.Items = append(f.Items, itemOf(&entries[i], sp.parse))
+		f.Items = append(f.Items, itemOf(&entries[i], sp.parse, &a))
 	}
 	return f
 }
@@ -18,6 +19,6 @@ func ParseSaveFile(name, src string, reg Registry, fam Family) *File {
 // were half of what the shim held at once).
 func ParseSaveFileFunc(name, src string, reg Registry, fam Family, each func(Item)) *File {
 	f := &File{Name: name, Family: fam, Format: FormatSave}
-	parseScan(&saveScanner{f: f, rest: src}, func() func(*entry) Item { return (&saveParser{f: f, reg: reg}).parse }, each)
+	parseScan(&saveScanner{f: f, rest: src}, false, func() parseFunc { return (&saveParser{f: f, reg: reg}).parse }, each)
 	return f
 }

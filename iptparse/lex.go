@@ -44,31 +44,25 @@ func splitLine(line string, file string, lineNo int) (words []Word, trailingComm
 // It handles the lines of plain ASCII without backslashes or newlines,
 // whose words are made of bare and quoted parts; it reports !ok for any
 // other line (and for unterminated quotes), which splitLine then splits.
+// The line is read once: the words go straight into a's free words, of
+// which it then takes as many as there are.
 func splitFast(a *arena, line string, from int, file string, lineNo int) (words []Word, comment bool, ok bool) {
-	n := 0 // words, counting each blank in quotes as a word boundary too
-	blank := true
-	for i := from; i < len(line); i++ {
-		switch lexClass[line[i]] {
-		case lexOther:
-			return nil, false, false
-		case lexBlank:
-			blank = true
-		default:
-			if blank {
-				n++
-			}
-			blank = false
-		}
-	}
-	words = a.wordList(n)
+	words = a.freeWords()
+	room := cap(words)
 	for i := from; i < len(line); {
 		c := line[i]
-		if lexClass[c] == lexBlank {
+		switch lexClass[c] {
+		case lexBlank:
 			i++
 			continue
+		case lexOther:
+			clear(words) // the free words stay zeroed
+			return nil, false, false
 		}
 		if c == '#' {
-			return words, true, true
+			// the rest is a comment, where splitLine takes anything
+			comment = true
+			break
 		}
 		start := i
 		var (
@@ -76,16 +70,25 @@ func splitFast(a *arena, line string, from int, file string, lineNo int) (words 
 			buf   []byte // the text of a word of several parts
 			parts int
 		)
-		for i < len(line) && lexClass[line[i]] != lexBlank {
+		for i < len(line) {
 			var part string
-			switch q := line[i]; q {
-			case '"', '\'':
-				end := strings.IndexByte(line[i+1:], q)
-				if end < 0 {
-					return nil, false, false
+			switch q := line[i]; lexClass[q] {
+			case lexBlank:
+				goto word
+			case lexOther:
+				clear(words)
+				return nil, false, false
+			case lexQuote:
+				j := i + 1
+				for j < len(line) && line[j] != q && lexClass[line[j]] != lexOther {
+					j++
 				}
-				part = line[i+1 : i+1+end]
-				i += end + 2
+				if j == len(line) || line[j] != q {
+					clear(words)
+					return nil, false, false // unterminated, or not plain
+				}
+				part = line[i+1 : j]
+				i = j + 1
 			default:
 				j := i
 				for i < len(line) && lexClass[line[i]] == lexPlain {
@@ -102,6 +105,7 @@ func splitFast(a *arena, line string, from int, file string, lineNo int) (words 
 				buf = append(buf, part...)
 			}
 		}
+	word:
 		if parts > 1 {
 			text = string(buf)
 		}
@@ -115,7 +119,12 @@ func splitFast(a *arena, line string, from int, file string, lineNo int) (words 
 		wd := &words[len(words)-1]
 		wd.Text, wd.Pos.File, wd.Pos.Line, wd.Pos.Col = text, file, lineNo, start+1
 	}
-	return words, false, true
+	if words == nil {
+		words = []Word{} // as splitLine has it
+	} else if cap(words) == room {
+		a.takeWords(len(words))
+	}
+	return words[:len(words):len(words)], comment, true
 }
 
 // The classes of bytes for splitFast.

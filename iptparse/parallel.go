@@ -21,12 +21,16 @@ const (
 type chunk struct {
 	entries []entry
 	done    chan struct{}
+	a       *arena // the chunk's nodes come from a, when reused
 }
+
+// A parseFunc parses a rule, taking its nodes from a.
+type parseFunc func(e *entry, a *arena) Item
 
 // parseEntries hands each entry's item to each, in order: the scan's items
 // as they are, the rules parsed by a parse function from newParse (one for
 // each worker: it need not be safe for concurrent use).
-func parseEntries(entries []entry, newParse func() func(*entry) Item, each func(Item)) {
+func parseEntries(entries []entry, newParse func() parseFunc, each func(Item)) {
 	few := fewRules(entries)
 	next := func() []entry {
 		n := min(chunkSize, len(entries))
@@ -34,7 +38,7 @@ func parseEntries(entries []entry, newParse func() func(*entry) Item, each func(
 		entries = entries[n:]
 		return c
 	}
-	parseChunks(next, few, newParse, each)
+	parseChunks(next, few, false, newParse, each, nil)
 }
 
 // fewRules tells whether entries hold too few rules to be worth parsing
@@ -50,10 +54,15 @@ func fewRules(entries []entry) bool {
 }
 
 // parseScan is parseEntries on the entries sc scans, a chunk at a time:
-// only the chunks being parsed or not yet handed on are held.
-func parseScan(sc *saveScanner, newParse func() func(*entry) Item, each func(Item)) {
+// only the chunks being parsed or not yet handed on are held. With
+// reuse, the nodes of a chunk's rules are reused for the chunks after it
+// once each has had them (see ParseFileReuse).
+func parseScan(sc *saveScanner, reuse bool, newParse func() parseFunc, each func(Item)) {
 	pending := sc.scan(make([]entry, 0, 2*chunkSize), 2*chunkSize)
 	few := sc.done && fewRules(pending)
+	// The entries of the chunks handed on are scanned into again: a
+	// chunk's are 14 KB, a new block of memory for every 256 lines.
+	spare := make(chan []entry, runtime.GOMAXPROCS(0)*windowPerWorker+2)
 	next := func() []entry {
 		if len(pending) > 0 {
 			n := min(chunkSize, len(pending))
@@ -64,21 +73,43 @@ func parseScan(sc *saveScanner, newParse func() func(*entry) Item, each func(Ite
 		if sc.done {
 			return nil
 		}
-		return sc.scan(make([]entry, 0, chunkSize), chunkSize)
+		var buf []entry
+		select {
+		case buf = <-spare:
+		default:
+			buf = make([]entry, 0, chunkSize)
+		}
+		return sc.scan(buf, chunkSize)
 	}
-	parseChunks(next, few, newParse, each)
+	handed := func(c []entry) {
+		select {
+		case spare <- c[:0]:
+		default:
+		}
+	}
+	parseChunks(next, few, reuse, newParse, each, handed)
 }
 
 // parseChunks parses the chunks next returns until it returns none, on
 // one worker per core unless serial (too few rules to be worth it). next
-// is called by one goroutine at a time.
-func parseChunks(next func() []entry, serial bool, newParse func() func(*entry) Item, each func(Item)) {
+// is called by one goroutine at a time. With reuse, each chunk's rules
+// are parsed into an arena of their own, which is reset and parses a
+// later chunk once each has had the chunk's items. handed, if not nil,
+// is given the entries of each chunk handed on, which are no longer used.
+func parseChunks(next func() []entry, serial, reuse bool, newParse func() parseFunc, each func(Item), handed func([]entry)) {
 	workers := runtime.GOMAXPROCS(0)
 	if serial || workers < 2 {
-		parse := newParse()
+		parse, a := newParse(), &arena{reusable: reuse}
 		for c := next(); len(c) > 0; c = next() {
 			for i := range c {
-				each(itemOf(&c[i], parse))
+				each(itemOf(&c[i], parse, a))
+				c[i].item = nil // not kept once handed on
+			}
+			if reuse {
+				a.reset()
+			}
+			if handed != nil {
+				handed(c)
 			}
 		}
 		return
@@ -86,16 +117,24 @@ func parseChunks(next func() []entry, serial bool, newParse func() func(*entry) 
 	todo := make(chan *chunk)
 	inOrder := make(chan *chunk, workers*windowPerWorker)
 	window := make(chan struct{}, workers*windowPerWorker)
+	// The arenas of the chunks handed on: there are never more than the
+	// chunks in the window, as one is put back before the window has
+	// room for another chunk.
+	free := make(chan *arena, workers*windowPerWorker)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			parse := newParse()
+			parse, own := newParse(), new(arena)
 			for c := range todo {
+				a := c.a
+				if a == nil {
+					a = own
+				}
 				for i := range c.entries {
 					if e := &c.entries[i]; e.item == nil {
-						e.item = parse(e)
+						e.item = parse(e, a)
 					}
 				}
 				close(c.done)
@@ -110,6 +149,13 @@ func parseChunks(next func() []entry, serial bool, newParse func() func(*entry) 
 				break
 			}
 			c := &chunk{entries: entries, done: make(chan struct{})}
+			if reuse {
+				select {
+				case c.a = <-free:
+				default:
+					c.a = &arena{reusable: true}
+				}
+			}
 			inOrder <- c
 			todo <- c
 		}
@@ -122,15 +168,22 @@ func parseChunks(next func() []entry, serial bool, newParse func() func(*entry) 
 			each(c.entries[i].item)
 			c.entries[i].item = nil // not kept once handed on
 		}
+		if handed != nil {
+			handed(c.entries)
+		}
 		c.entries = nil
+		if c.a != nil {
+			c.a.reset()
+			free <- c.a
+		}
 		<-window
 	}
 	wg.Wait()
 }
 
-func itemOf(e *entry, parse func(*entry) Item) Item {
+func itemOf(e *entry, parse parseFunc, a *arena) Item {
 	if e.item != nil {
 		return e.item
 	}
-	return parse(e)
+	return parse(e, a)
 }

@@ -100,6 +100,24 @@ func TestParseFileFuncStreams(t *testing.T) {
 // real-world dumps (the race detector watches the extensions' parsers:
 // go test -race -run TestParallelParseCorpus ./iptparse).
 func TestParallelParseCorpus(t *testing.T) {
+	src := corpusSaveFile(t)
+	for _, fam := range []iptparse.Family{iptparse.FamilyIPv4, iptparse.FamilyIPv6} {
+		parallel := iptparse.ParseFile("c", src, translate.Registry{}, fam)
+		prev := runtime.GOMAXPROCS(1)
+		sequential := iptparse.ParseFile("c", src, translate.Registry{}, fam)
+		runtime.GOMAXPROCS(prev)
+		if len(parallel.Items) < 1000 {
+			t.Fatalf("only %d items", len(parallel.Items))
+		}
+		if !reflect.DeepEqual(parallel, sequential) {
+			t.Errorf("family %v: parsing in parallel gives another result", fam)
+		}
+	}
+}
+
+// corpusSaveFile is a save file of every rule of the upstream translation
+// tests and the real-world dumps, in each table.
+func corpusSaveFile(t *testing.T) string {
 	var b strings.Builder
 	for _, table := range []string{"filter", "nat", "mangle", "raw", "security"} {
 		fmt.Fprintf(&b, "*%s\n", table)
@@ -121,17 +139,40 @@ func TestParallelParseCorpus(t *testing.T) {
 		}
 		b.WriteString("COMMIT\n")
 	}
-	src := b.String()
-	for _, fam := range []iptparse.Family{iptparse.FamilyIPv4, iptparse.FamilyIPv6} {
-		parallel := iptparse.ParseFile("c", src, translate.Registry{}, fam)
-		prev := runtime.GOMAXPROCS(1)
-		sequential := iptparse.ParseFile("c", src, translate.Registry{}, fam)
-		runtime.GOMAXPROCS(prev)
-		if len(parallel.Items) < 1000 {
-			t.Fatalf("only %d items", len(parallel.Items))
-		}
-		if !reflect.DeepEqual(parallel, sequential) {
-			t.Errorf("family %v: parsing in parallel gives another result", fam)
+	return b.String()
+}
+
+// TestParseFileReuse: ParseFileReuse hands on the items ParseFile keeps,
+// in order, each as it was parsed (compared before the next one is
+// taken: their memory is reused), on several cores and on one, and it
+// does reuse the memory of the rules handed on.
+func TestParseFileReuse(t *testing.T) {
+	files := map[string]string{
+		"mixed":  strings.Repeat(mixedSaveFile(), 4) + "*raw\n-A PREROUTING -j NOTRACK\n",
+		"corpus": corpusSaveFile(t),
+	}
+	for name, src := range files {
+		for _, procs := range []int{runtime.GOMAXPROCS(0), 1} {
+			prev := runtime.GOMAXPROCS(procs)
+			whole := iptparse.ParseFile("p", src, translate.Registry{}, iptparse.FamilyAny)
+			n := 0
+			cmds := map[*iptparse.Command]bool{}
+			f := iptparse.ParseFileReuse("p", src, translate.Registry{}, iptparse.FamilyAny, nil, func(it iptparse.Item) {
+				if n < len(whole.Items) && !reflect.DeepEqual(it, whole.Items[n]) && !t.Failed() {
+					t.Errorf("%s, GOMAXPROCS %d: item %d: %#v, ParseFile %#v", name, procs, n, it, whole.Items[n])
+				}
+				if cl, ok := it.(*iptparse.CommandLine); ok {
+					cmds[cl.Command] = true
+				}
+				n++
+			})
+			runtime.GOMAXPROCS(prev)
+			if n != len(whole.Items) || !reflect.DeepEqual(f.Warnings, whole.Warnings) {
+				t.Fatalf("%s, GOMAXPROCS %d: %d items, warnings %v; ParseFile: %d, %v", name, procs, n, f.Warnings, len(whole.Items), whole.Warnings)
+			}
+			if rules := len(whole.Items); len(cmds) > rules/3 {
+				t.Errorf("%s, GOMAXPROCS %d: %d different commands in %d items: their memory is not reused", name, procs, len(cmds), rules)
+			}
 		}
 	}
 }

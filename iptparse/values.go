@@ -393,6 +393,9 @@ func ParseHost(arg string, fam Family) (netip.Addr, error) {
 // A short address is a network address: "10.1" is 10.1.0.0. Masks must
 // have all four bytes.
 func numericToIPv4(s string, isMask bool) (netip.Addr, bool) {
+	if a, ok := dottedQuad(s); ok {
+		return a, true
+	}
 	if len(s) > 19 {
 		s = s[:19]
 	}
@@ -419,6 +422,37 @@ func numericToIPv4(s string, isMask bool) (netip.Addr, bool) {
 		}
 		b[i] = byte(v)
 	}
+	return netip.AddrFrom4(b), true
+}
+
+// dottedQuad reads the common form of an IPv4 address, four decimal
+// bytes without leading zeros ("192.0.2.1"), for which numericToIPv4
+// gives the same address; it reports !ok for any other string, which
+// numericToIPv4 then reads.
+func dottedQuad(s string) (netip.Addr, bool) {
+	var b [4]byte
+	n, v, digits := 0, 0, 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case '0' <= c && c <= '9':
+			if digits > 0 && v == 0 {
+				return netip.Addr{}, false // "01": octal
+			}
+			v, digits = v*10+int(c-'0'), digits+1
+			if v > 255 {
+				return netip.Addr{}, false
+			}
+		case c == '.' && digits > 0 && n < 3:
+			b[n] = byte(v)
+			n, v, digits = n+1, 0, 0
+		default:
+			return netip.Addr{}, false
+		}
+	}
+	if n != 3 || digits == 0 {
+		return netip.Addr{}, false
+	}
+	b[3] = byte(v)
 	return netip.AddrFrom4(b), true
 }
 

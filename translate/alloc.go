@@ -9,11 +9,15 @@ import (
 // Block allocation of the values every translated rule needs (its
 // context, rule, counter, verdict, origin and statement list): taken from
 // blocks that grow up to a few hundred values instead of one allocation
-// each. Every value is fresh, as with new: nothing is reused.
+// each. Every value is fresh, as with new, unless the blocks are reset:
+// exact mode's streaming translation (AddText) resets them once each
+// command is handed on, so nothing kept from one command to the next
+// (extension state, diagnostics) may point into them.
 
 // slab hands out values of T from blocks.
 type slab[T any] struct {
 	buf  []T
+	blk  []T // the block buf is the rest of
 	next int // size of the next block
 }
 
@@ -23,6 +27,7 @@ func (s *slab[T]) new() *T {
 	if len(s.buf) == 0 {
 		s.next = min(max(2*s.next, 8), maxSlab)
 		s.buf = fresh.Make[T](s.next)
+		s.blk = s.buf
 	}
 	p := &s.buf[0]
 	s.buf = s.buf[1:]
@@ -38,15 +43,28 @@ func (s *slab[T]) slice(n int) []T {
 	if len(s.buf) < n {
 		s.next = min(max(2*s.next, 4*n), 4*maxSlab)
 		s.buf = fresh.Make[T](s.next)
+		s.blk = s.buf
 	}
 	p := s.buf[0:0:n]
 	s.buf = s.buf[n:]
 	return p
 }
 
+// reset zeroes the values handed out from the current block and hands
+// them out again, once half the block is used: the values handed out
+// before are no longer used (see ruleAlloc.reset). Those of earlier
+// blocks are left to the collector.
+func (s *slab[T]) reset() {
+	if used := len(s.blk) - len(s.buf); used > len(s.blk)/2 {
+		clear(s.blk[:used])
+		s.buf = s.blk
+	}
+}
+
 // ruleAlloc holds a translator's blocks.
 type ruleAlloc struct {
 	ctxs     slab[Ctx]
+	cmds     slab[ir.Command]
 	chains   slab[ir.Chain]
 	rules    slab[ir.Rule]
 	counters slab[ir.Counter]
@@ -57,6 +75,25 @@ type ruleAlloc struct {
 	ints     slab[ir.Integer]
 	pos      slab[iptparse.Pos]
 	stmts    slab[ir.Stmt]
+}
+
+// reset tells the blocks that the values they have handed out are no
+// longer used: each hands its values out again once half of it is used
+// (clearing a few values after every command cost more than clearing
+// them a block at a time).
+func (a *ruleAlloc) reset() {
+	a.ctxs.reset()
+	a.cmds.reset()
+	a.chains.reset()
+	a.rules.reset()
+	a.counters.reset()
+	a.verdicts.reset()
+	a.payloads.reset()
+	a.matches.reset()
+	a.addrs.reset()
+	a.ints.reset()
+	a.pos.reset()
+	a.stmts.reset()
 }
 
 // origin is a one-position Origin list.

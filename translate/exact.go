@@ -9,7 +9,8 @@ import (
 // does: into nft commands on upstream's own tables (ip filter, ip nat...).
 func (t *Translator) exactCommand(cmd *iptparse.Command) {
 	fam := nftFamily(cmd.Family)
-	chain := &ir.Chain{Name: cmd.Chain}
+	chain := t.alloc.chains.new()
+	chain.Name = cmd.Chain
 	add := func(c *ir.Command) {
 		c.Family, c.Table = fam, cmd.Table
 		t.addCmd(c)
@@ -37,7 +38,8 @@ func (t *Translator) exactCommand(cmd *iptparse.Command) {
 			for _, ch := range ctxs[i].chains {
 				t.auxChainCommands(ch, add)
 			}
-			c := &ir.Command{Op: ir.CmdAddRule, Chain: chain, Rule: r, Index: -1}
+			c := t.alloc.cmds.new()
+			c.Op, c.Chain, c.Rule, c.Index = ir.CmdAddRule, chain, r, -1
 			if cmd.Op == iptparse.OpInsert {
 				c.Op = ir.CmdInsertRule
 				// iptables counts rules from 1, nft's index from 0.

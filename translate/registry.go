@@ -26,6 +26,11 @@ type Ext struct {
 // string key hashes faster than a struct holding one.
 var extensions [2][3]map[string]*Ext
 
+// forFamily holds, for IPv4 and IPv6 (slots 1 and 2), the extensions
+// Lookup finds for the family: its own over the generic ones, so that
+// one look-up finds either.
+var forFamily [2][3]map[string]*Ext
+
 func familySlot(f iptparse.Family) int {
 	switch f {
 	case iptparse.FamilyIPv4:
@@ -47,6 +52,18 @@ func Register(e *Ext) {
 		panic("translate: extension registered twice: " + e.Name)
 	}
 	(*m)[e.Name] = e
+	for slot := 1; slot < 3; slot++ {
+		f := &forFamily[e.Kind][slot]
+		if *f == nil {
+			*f = map[string]*Ext{}
+		}
+		switch own := familySlot(e.Family); {
+		case own == slot:
+			(*f)[e.Name] = e
+		case own == 0 && (*f)[e.Name] == nil:
+			(*f)[e.Name] = e
+		}
+	}
 }
 
 // Lookup finds an extension for a family, preferring a family-specific
@@ -55,10 +72,8 @@ func Lookup(name string, kind iptparse.ExtKind, fam iptparse.Family) *Ext {
 	if int(kind) >= len(extensions) {
 		return nil
 	}
-	if fam != iptparse.FamilyAny {
-		if e := extensions[kind][familySlot(fam)][name]; e != nil {
-			return e
-		}
+	if slot := familySlot(fam); slot != 0 {
+		return forFamily[kind][slot][name]
 	}
 	return extensions[kind][0][name]
 }

@@ -74,8 +74,8 @@ func TestBatchGC(t *testing.T) {
 	}
 }
 
-// TestStreamGC: the streamed translation's collector waits for twice the
-// input plus 32 MB, unless the user set GOGC or GOMEMLIMIT.
+// TestStreamGC: the streamed translation's collector waits for the input
+// plus 32 MB, unless the user set GOGC or GOMEMLIMIT.
 func TestStreamGC(t *testing.T) {
 	defaults := withTuning(t)
 	settings := gcSettings
@@ -85,8 +85,8 @@ func TestStreamGC(t *testing.T) {
 	unset("GOMEMLIMIT")
 	defaults()
 	streamGC(10 << 20)
-	if pct, limit := settings(); pct != -1 || limit != 2*10<<20+32<<20 {
-		t.Errorf("GOGC %d, limit %d; want -1 (off), %d", pct, limit, 2*10<<20+32<<20)
+	if pct, limit := settings(); pct != -1 || limit != 10<<20+32<<20 {
+		t.Errorf("GOGC %d, limit %d; want -1 (off), %d", pct, limit, 10<<20+32<<20)
 	}
 	for _, env := range []string{"GOGC", "GOMEMLIMIT"} {
 		defaults()

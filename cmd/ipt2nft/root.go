@@ -415,7 +415,7 @@ func (o *translateOpts) runExact(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	stream := plain && len(ins) == 1 && len(o.ipsets) == 0 && !o.keepFiles && translate.StreamsCommands(ins[0].src)
-	if stream {
+	if stream && translate.ReusesMemory(ins[0].src) {
 		streamGC(size)
 	} else {
 		tuneGC(size)

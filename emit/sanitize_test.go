@@ -1,0 +1,25 @@
+package emit
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestNeedsSanitizing: needsSanitizing finds the characters SanitizeString
+// changes, byte by byte, as strings.ContainsAny finds them rune by rune.
+func TestNeedsSanitizing(t *testing.T) {
+	const changed = "\"\n\r\t\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x7f"
+	var inputs []string
+	for c := 0; c < 256; c++ {
+		b := string([]byte{byte(c)})
+		inputs = append(inputs, string(rune(c)), b, "log "+b+" é", "é"+string(rune(c)))
+	}
+	for _, s := range inputs {
+		if got, want := needsSanitizing(s), strings.ContainsAny(s, changed); got != want {
+			t.Errorf("needsSanitizing(%q) = %v, want %v", s, got, want)
+		}
+		if !needsSanitizing(s) && SanitizeString(s) != s {
+			t.Errorf("SanitizeString(%q) = %q, though nothing needed sanitizing", s, SanitizeString(s))
+		}
+	}
+}

@@ -1,0 +1,73 @@
+package iptparse
+
+import (
+	"math/rand"
+	"net/netip"
+	"strings"
+	"testing"
+)
+
+// numericToIPv4Slow is numericToIPv4 without its dottedQuad fast path.
+func numericToIPv4Slow(s string, isMask bool) (netip.Addr, bool) {
+	if len(s) > 19 {
+		s = s[:19]
+	}
+	var b [4]byte
+	parts := strings.SplitN(s, ".", 4)
+	if isMask && len(parts) != 4 {
+		return netip.Addr{}, false
+	}
+	for i, p := range parts {
+		v, ok := ParseUint(p, 0, 0, 255)
+		if !ok {
+			return netip.Addr{}, false
+		}
+		b[i] = byte(v)
+	}
+	return netip.AddrFrom4(b), true
+}
+
+// TestDottedQuad: where dottedQuad reads a string, it reads the address
+// numericToIPv4 reads without it, and it reads the common forms.
+func TestDottedQuad(t *testing.T) {
+	inputs := []string{
+		"192.0.2.1", "0.0.0.0", "255.255.255.255", "10.0.0.010", "010.0.0.1", "1.2.3", "1.2.3.4.5",
+		"256.1.1.1", "1.2.3.4 ", " 1.2.3.4", "1..2.3", ".1.2.3", "1.2.3.", "+1.2.3.4", "0x1.2.3.4",
+		"1.2.3.4000000000000000", "00.0.0.0", "1.2.3.255", "1.2.3.256", "",
+	}
+	r := rand.New(rand.NewSource(1))
+	bytes := []string{"0", "1", "9", "25", "99", "100", "199", "255", "256", "00", "07", "08", "010", "", "x", " 1", "+1", "0x1"}
+	seps := []string{".", ".", ".", ".", ".", "..", ""}
+	for range 100000 {
+		var b strings.Builder
+		n := 2 + r.Intn(4)
+		for i := range n {
+			b.WriteString(bytes[r.Intn(len(bytes))])
+			if i < n-1 {
+				b.WriteString(seps[r.Intn(len(seps))])
+			}
+		}
+		inputs = append(inputs, b.String())
+	}
+	fast := 0
+	for _, s := range inputs {
+		a, ok := dottedQuad(s)
+		if !ok {
+			continue
+		}
+		fast++
+		for _, mask := range []bool{false, true} {
+			if want, wok := numericToIPv4Slow(s, mask); !wok || want != a {
+				t.Errorf("%q (mask %v): dottedQuad reads %v, numericToIPv4 %v, %v", s, mask, a, want, wok)
+			}
+		}
+	}
+	for _, s := range []string{"192.0.2.1", "0.0.0.0", "255.255.255.255", "10.1.2.3"} {
+		if _, ok := dottedQuad(s); !ok {
+			t.Errorf("dottedQuad does not read %q", s)
+		}
+	}
+	if fast < 200 {
+		t.Errorf("only %d random strings were dotted quads", fast)
+	}
+}

@@ -1,0 +1,64 @@
+package translate
+
+import (
+	"testing"
+
+	"github.com/ipt2nft/ipt2nft/iptparse"
+)
+
+// TestLookupPrefersFamily: Lookup finds, for a family, its own extension
+// of a name if there is one, else the generic one, for every extension
+// registered, and for no family the generic one only.
+func TestLookupPrefersFamily(t *testing.T) {
+	n, own := 0, 0
+	for kind := range extensions {
+		names := map[string]bool{"no-such-extension": true}
+		for _, byName := range extensions[kind] {
+			for name := range byName {
+				names[name] = true
+			}
+		}
+		for name := range names {
+			for _, fam := range []iptparse.Family{iptparse.FamilyAny, iptparse.FamilyIPv4, iptparse.FamilyIPv6} {
+				want := extensions[kind][0][name]
+				if slot := familySlot(fam); slot != 0 && extensions[kind][slot][name] != nil {
+					want = extensions[kind][slot][name]
+					own++
+				}
+				if got := Lookup(name, iptparse.ExtKind(kind), fam); got != want {
+					t.Errorf("Lookup(%q, %d, %v) = %p, want %p", name, kind, fam, got, want)
+				}
+				n++
+			}
+		}
+	}
+	if n < 300 || own < 20 {
+		t.Errorf("%d look-ups, %d of a family's own extension: the registry is not what it should be", n, own)
+	}
+}
+
+// TestLookupOrder: a family's own extension is found for the family
+// whether it is registered before or after the generic one of its name.
+func TestLookupOrder(t *testing.T) {
+	for _, ownFirst := range []bool{true, false} {
+		name := "ipt2nft-test-order"
+		own := &Ext{ExtensionSpec: iptparse.ExtensionSpec{Name: name, Kind: iptparse.KindMatch, Family: iptparse.FamilyIPv4}}
+		generic := &Ext{ExtensionSpec: iptparse.ExtensionSpec{Name: name, Kind: iptparse.KindMatch}}
+		if ownFirst {
+			Register(own)
+			Register(generic)
+		} else {
+			Register(generic)
+			Register(own)
+		}
+		got4 := Lookup(name, iptparse.KindMatch, iptparse.FamilyIPv4)
+		got6 := Lookup(name, iptparse.KindMatch, iptparse.FamilyIPv6)
+		gotAny := Lookup(name, iptparse.KindMatch, iptparse.FamilyAny)
+		for _, m := range append(extensions[iptparse.KindMatch][:], forFamily[iptparse.KindMatch][:]...) {
+			delete(m, name)
+		}
+		if got4 != own || got6 != generic || gotAny != generic {
+			t.Errorf("own registered first: %v: IPv4 %p, IPv6 %p, any %p; want %p, %p, %p", ownFirst, got4, got6, gotAny, own, generic, generic)
+		}
+	}
+}

@@ -1,0 +1,99 @@
+package translate_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/ipt2nft/ipt2nft/emit"
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/ir"
+	"github.com/ipt2nft/ipt2nft/translate"
+)
+
+// TestExactStreamReusesMemory: exact mode's streaming translation (AddText
+// with EmitCommand) reuses the memory of each command's parse tree and IR
+// once the command is handed on. Its commands and diagnostics must be
+// those of the file parsed and translated whole, with state kept across
+// rules far apart in the file (ipset names, whose later uses point back
+// at the first), and messages about rules whose memory is reused since.
+func TestExactStreamReusesMemory(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n")
+	for i := range 4000 {
+		switch i % 8 {
+		case 0:
+			fmt.Fprintf(&b, "[%d:%d] -A INPUT -s 10.%d.%d.0/24,192.0.2.%d -p tcp --dport %d -j ACCEPT\n", i, 9*i, i/256, i%256, i%250, 1+i%60000)
+		case 1:
+			fmt.Fprintf(&b, "-A FORWARD -m comment --comment \"rule %d\" -m conntrack --ctstate NEW -j LOG --log-prefix \"f%d \"\n", i, i)
+		case 2:
+			fmt.Fprintf(&b, "-A INPUT -p tcp -m hashlimit --hashlimit-upto %d/sec --hashlimit-mode srcip --hashlimit-name hl -j ACCEPT\n", 10+i%3)
+		case 3:
+			fmt.Fprintf(&b, "-A INPUT -m set --match-set s%d src -j DROP\n", i%5)
+		case 4:
+			fmt.Fprintf(&b, "-A INPUT -m set --match-set s%d src,dst -j DROP\n", i%7) // some a second time with another shape
+		case 5:
+			fmt.Fprintf(&b, "-A INPUT -p udp --dport 99999 -j ACCEPT\n") // rejected
+		case 6:
+			fmt.Fprintf(&b, "-A INPUT -m string --string x%d --algo bm -j DROP\n", i) // untranslatable
+		default:
+			fmt.Fprintf(&b, "-A FORWARD -i eth%d -m multiport -p udp --dports 53,%d -j REJECT\n", i%4, 1000+i)
+		}
+	}
+	b.WriteString("COMMIT\n")
+	src := b.String()
+
+	pr := &emit.Printer{Style: emit.Style{Upstream: true}}
+	text := func(c *ir.Command) string {
+		if c.Op == ir.CmdUntranslated {
+			return emit.RestoreUntranslated(c)
+		}
+		return pr.CommandText(c)
+	}
+	whole := translate.New(translate.Options{Exact: true})
+	whole.AddFile(iptparse.ParseFile("f", src, translate.Registry{}, iptparse.FamilyIPv4))
+	var want []string
+	for _, c := range whole.Commands() {
+		want = append(want, text(c))
+	}
+
+	var got []string
+	seen := map[*ir.Command]bool{}
+	streamed := translate.New(translate.Options{Exact: true, EmitCommand: func(c *ir.Command) {
+		got = append(got, text(c)) // printed now: its memory is reused
+		if c.Op == ir.CmdAddRule {
+			seen[c] = true
+		}
+	}})
+	streamed.AddText("f", src, iptparse.FamilyIPv4)
+
+	if len(got) != len(want) {
+		t.Fatalf("%d commands streamed, %d for the whole file", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("command %d differs:\n got %s\nwant %s", i, got[i], want[i])
+		}
+	}
+	if len(seen) > len(got)/10 {
+		t.Errorf("%d different rule commands in %d commands: their memory is not reused", len(seen), len(got))
+	}
+	wd, gd := whole.Diags(), streamed.Diags()
+	if len(wd) != len(gd) {
+		t.Fatalf("%d diagnostics streamed, %d for the whole file", len(gd), len(wd))
+	}
+	notes := map[string]int{}
+	for i := range wd {
+		if wd[i] != gd[i] {
+			t.Fatalf("diagnostic %d differs:\n got %+v\nwant %+v", i, gd[i], wd[i])
+		}
+		for _, k := range []string{"here and 1 at f:", "element type assumed", "Port"} {
+			if strings.Contains(wd[i].Msg, k) {
+				notes[k]++
+			}
+		}
+	}
+	if len(notes) != 3 || whole.Stats() != streamed.Stats() {
+		t.Errorf("the test file is not what it should be: %v, %+v", notes, whole.Stats())
+	}
+}
