@@ -20,8 +20,10 @@ import (
 // type so the ruleset loads, and a warning says so. ipsetShapeFor is the
 // one place to change when set definitions become known.
 //
-// Untranslatable: --return-nomatch (nft sets have no "nomatch" elements),
-// ! --update-counters and ! --update-subcounters (a lookup in an nft set
+// --return-nomatch is translated for a one-dimension hash:net set given
+// with --ipset (ipset_nomatch.go); untranslatable in other set types that
+// have nomatch elements, and without the set's definition.
+// Untranslatable: ! --update-counters and ! --update-subcounters (a lookup in an nft set
 // with counters always updates them) and --packets-*/--bytes-* (nft
 // cannot compare an element's counters).
 
@@ -118,7 +120,9 @@ func translateSetMatch(c *Ctx, x *iptparse.Ext) error {
 		c.Warn(o.Pos, "--set option deprecated, please use --match-set")
 	}
 	if x.Has("return-nomatch") {
-		return c.Untranslatable(x, "--return-nomatch depends on ipset's \"nomatch\" elements, which nft sets do not have")
+		if done, err := matchReturnNomatch(c, x, o); done {
+			return err
+		}
 	}
 	for _, name := range []string{"update-counters", "update-subcounters"} {
 		if opt := x.Opt(name); opt != nil && opt.Neg {

@@ -158,7 +158,7 @@ func ipsetToNft(s *iptparse.IPSet) (*ir.Set, []string, error) {
 		notes = append(notes, fmt.Sprintf("the skbinfo (skbmark, skbprio, skbqueue) of %d element(s) is not kept: nft set elements hold no such data; only -j SET --map-set reads it, and that is untranslatable", n))
 	}
 	if el := firstNomatch(s); el != nil {
-		f, err := foldNomatch(s, dims, set, el)
+		f, err := foldNomatch(s, dims, set, el, false)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
@@ -64,8 +65,10 @@ type netPiece struct {
 }
 
 // foldNomatch fills set (its type and options done) with the members of
-// the hash:net set s, which has the nomatch element first.
-func foldNomatch(s *iptparse.IPSet, dims []ipsetPart, set *ir.Set, first *iptparse.IPSetElem) (*nomatchFolded, error) {
+// the hash:net set s, which has the nomatch element first; with
+// decidedByNomatch, with the addresses a nomatch element decides instead
+// (what -m set --return-nomatch matches).
+func foldNomatch(s *iptparse.IPSet, dims []ipsetPart, set *ir.Set, first *iptparse.IPSetElem, decidedByNomatch bool) (*nomatchFolded, error) {
 	refuse := func(el *iptparse.IPSetElem, format string, args ...any) error {
 		return fmt.Errorf("%s: element %q is nomatch (an exception inside a net), and %s", el.Pos, el.Value, fmt.Sprintf(format, args...))
 	}
@@ -129,7 +132,7 @@ func foldNomatch(s *iptparse.IPSet, dims []ipsetPart, set *ir.Set, first *iptpar
 	}
 	var segs []seg
 	emit := func(lo, hi netip.Addr, p netPiece) {
-		if p.nomatch {
+		if p.nomatch != decidedByNomatch {
 			return
 		}
 		if n := len(segs); n > 0 && segs[n-1].hi.Next() == lo && segs[n-1].el.Options["comment"] == p.el.Options["comment"] {
@@ -219,4 +222,53 @@ func rangePrefixes(lo, hi netip.Addr) []netip.Prefix {
 		}
 		lo = end.Next()
 	}
+}
+
+// matchReturnNomatch translates -m set --match-set NAME DIRS
+// --return-nomatch. With the flag, ip_set_test inverts the answer of a
+// set type that has nomatch elements (IPSET_TYPE_NOMATCH: the hash:net
+// types): the rule matches the addresses a nomatch element decides, and
+// no longer the members. In other types the flag changes nothing: done
+// is false, and the match is translated as without it.
+func matchReturnNomatch(c *Ctx, x *iptparse.Ext, o *iptparse.Option) (done bool, err error) {
+	name := o.Args[0].Text
+	def := c.IPSet(name)
+	if def == nil {
+		return true, c.Untranslatable(x, "--return-nomatch matches the addresses that nomatch elements of set %s decide; without the set's definition (--ipset) they are not known", name)
+	}
+	if !strings.HasPrefix(def.Type, "hash:") || !strings.Contains(def.Type, "net") {
+		return false, nil // no nomatch elements in this type: the kernel ignores the flag
+	}
+	if def.Family != c.Family {
+		return true, c.Untranslatable(x, "set %s holds %s addresses but the rule is %s", def.Name, def.Family, c.Family)
+	}
+	dims, err := ipsetParts(def)
+	if err != nil {
+		return true, c.Untranslatable(x, "set %s: %v", name, err)
+	}
+	if len(dims) != 1 || dims[0].kind != "net" {
+		return true, c.Untranslatable(x, "--return-nomatch in a %s set: ipt2nft works out the addresses nomatch elements decide only in hash:net sets", def.Type)
+	}
+	var dirs []string
+	for _, src := range setDirs(o) {
+		dirs = append(dirs, map[bool]string{true: "src", false: "dst"}[src])
+	}
+	key, err := IPSetKey(def, dirs, c.L3())
+	if err != nil {
+		return true, c.Untranslatable(x, "%v", err)
+	}
+	var decided ir.Set
+	if first := firstNomatch(def); first != nil {
+		if _, err := foldNomatch(def, dims, &decided, first, true); err != nil {
+			return true, c.Untranslatable(x, "set %s: %v", name, err)
+		}
+	}
+	if len(decided.Elements) == 0 {
+		if !o.Neg {
+			return true, c.Untranslatable(x, "--return-nomatch: no nomatch element of set %s decides an address, so the rule never matches", name)
+		}
+		return true, nil // ! --match-set ... --return-nomatch holds for every packet
+	}
+	c.Add(ir.EqOrNe(key, o.Neg, &ir.SetLit{Elems: decided.Elements}))
+	return true, nil
 }

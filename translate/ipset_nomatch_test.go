@@ -321,14 +321,21 @@ func TestIPSetNomatchRandom(t *testing.T) {
 }
 
 // TestIPSetNomatchDiags: a rule using a folded set is translated and the
-// folding is noted once; -j SET on it and --return-nomatch stay
-// untranslated.
+// folding is noted once; -j SET on it stays untranslated. --return-nomatch
+// matches what nomatch elements decide (every packet, negated, when none
+// does), in hash:net sets; it changes nothing in a type without nomatch
+// elements, and stays untranslated in other types and without the set's
+// definition.
 func TestIPSetNomatchDiags(t *testing.T) {
 	save := `create nets hash:net family inet
 add nets 10.0.0.0/8
 add nets 10.1.0.0/16 nomatch
 create np hash:net,port family inet
 add np 10.1.0.0/16,tcp:80 nomatch
+create plain hash:net family inet
+add plain 192.0.2.0/24
+create ips hash:ip family inet
+add ips 192.0.2.7
 `
 	rules := []string{
 		"-A INPUT -m set --match-set nets src -j DROP",
@@ -336,6 +343,12 @@ add np 10.1.0.0/16,tcp:80 nomatch
 		"-A INPUT -j SET --add-set nets src",
 		"-A INPUT -m set --match-set nets src --return-nomatch -j DROP",
 		"-A INPUT -m set --match-set np src,dst -j DROP",
+		"-A OUTPUT -m set ! --match-set nets dst --return-nomatch -j REJECT",
+		"-A OUTPUT -m set --match-set plain dst --return-nomatch -j DROP",
+		"-A OUTPUT -p tcp -m set ! --match-set plain dst --return-nomatch -j ACCEPT",
+		"-A OUTPUT -m set --match-set ips dst --return-nomatch -j DROP",
+		"-A OUTPUT -m set --match-set unknown dst --return-nomatch -j DROP",
+		"-A OUTPUT -m set --match-set np dst,dst --return-nomatch -j DROP",
 	}
 	tr := New(Options{})
 	tr.AddIPSets(iptparse.ParseIPSetSave("sets", save))
@@ -345,7 +358,8 @@ add np 10.1.0.0/16,tcp:80 nomatch
 	var b strings.Builder
 	(&emit.Printer{}).WriteRuleset(&b, tr.Ruleset(), emit.RulesetOptions{})
 	out := b.String()
-	for _, want := range []string{"ip saddr @nets counter drop", "ip daddr @nets counter drop", "10.0.0.0/16,", "10.2.0.0-10.255.255.255\n"} {
+	for _, want := range []string{"ip saddr @nets counter drop", "ip daddr @nets counter drop", "10.0.0.0/16,", "10.2.0.0-10.255.255.255\n",
+		"ip saddr { 10.1.0.0/16 } counter drop", "ip daddr != { 10.1.0.0/16 } counter reject", "\t\tip protocol tcp counter accept", "ip daddr @ips counter drop"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("no %q in\n%s", want, out)
 		}
@@ -358,8 +372,10 @@ add np 10.1.0.0/16,tcp:80 nomatch
 		"note: ipset nets: 1 nomatch element(s) folded into the set: 2 interval(s)",
 		`untranslated: ipset np: sets:5:1: element "10.1.0.0/16,tcp:80" is nomatch (an exception inside a net), and nftables has no equivalent in a hash:net,port set (ipt2nft folds nomatch elements only in hash:net sets)`,
 		`untranslated: -j SET: set nets has nomatch elements ("10.1.0.0/16" at sets:3:1), folded into intervals; nft cannot add to or delete from such a set from a rule`,
-		`untranslated: -m set: --return-nomatch depends on ipset's "nomatch" elements, which nft sets do not have`,
 		`untranslated: -m set: set np: sets:5:1: element "10.1.0.0/16,tcp:80" is nomatch (an exception inside a net), and nftables has no equivalent in a hash:net,port set (ipt2nft folds nomatch elements only in hash:net sets)`,
+		`untranslated: -m set: --return-nomatch: no nomatch element of set plain decides an address, so the rule never matches`,
+		`untranslated: -m set: --return-nomatch matches the addresses that nomatch elements of set unknown decide; without the set's definition (--ipset) they are not known`,
+		`untranslated: -m set: --return-nomatch in a hash:net,port set: ipt2nft works out the addresses nomatch elements decide only in hash:net sets`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("diags:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
