@@ -394,6 +394,9 @@ func (t *Translator) AddCommand(cmd *iptparse.Command) {
 		return
 	}
 	t.native.command(cmd)
+	// The rules keep their statements, not the contexts they were built
+	// in: those are done with once the command has declared its sets.
+	t.alloc.ctxs.reset()
 }
 
 // fail records a rule that could not be translated, classifying err.
