@@ -137,10 +137,15 @@ type recentUse struct {
 	// check needs view "seconds" (remove: 0); neg inverts it.
 	check *ir.SetRef
 	// record is replaced by an update (or delete) of every view.
-	record   *ir.SetUpdate
-	key      func() ir.Expr
-	note     *ir.Comment
-	cmd      *iptparse.Command
+	record *ir.SetUpdate
+	key    func() ir.Expr
+	note   *ir.Comment
+	// What finishRecent needs of the command, kept apart from it: the
+	// parsed command's memory is reused for later rules once translated
+	// (normal mode's AddText). effect is what leaving the rule out does;
+	// cmd numbers the rule-adding commands (0: the command adds none).
+	effect   string
+	cmd      int
 	rule     *ir.Rule // set by finishRecent when the rule is in the ruleset
 	dropped  bool     // made untranslatable by finishRecent
 	ruleText string
@@ -151,7 +156,7 @@ type recentState struct {
 	lists   map[string]*recentList
 	order   []*recentList
 	byStmt  map[ir.Stmt]*recentUse
-	dropped map[*iptparse.Command]bool
+	dropped map[int]bool // the commands of rules made untranslatable, by recentUse.cmd
 }
 
 const recentPlaceholder = "\x00recent"
@@ -183,7 +188,7 @@ func translateRecent(c *Ctx, x *iptparse.Ext) error {
 		name = name[:recentNameMax]
 	}
 	st := c.State("recent", func() any {
-		return &recentState{lists: map[string]*recentList{}, byStmt: map[ir.Stmt]*recentUse{}, dropped: map[*iptparse.Command]bool{}}
+		return &recentState{lists: map[string]*recentList{}, byStmt: map[ir.Stmt]*recentUse{}, dropped: map[int]bool{}}
 	}).(*recentState)
 	lk := fmt.Sprintf("%s/%s", c.Family, name)
 	list := st.lists[lk]
@@ -223,7 +228,10 @@ func translateRecent(c *Ctx, x *iptparse.Ext) error {
 		return k
 	}
 	secs, _ := optUint(x, "seconds")
-	u := &recentUse{list: list, op: op.Name, seconds: uint32(secs), reap: x.Has("reap"), pos: x.Pos, key: key, cmd: c.Cmd, ruleText: c.Cmd.RuleText()}
+	u := &recentUse{list: list, op: op.Name, seconds: uint32(secs), reap: x.Has("reap"), pos: x.Pos, key: key, effect: Effect(c.Cmd), ruleText: c.Cmd.RuleText()}
+	if c.Cmd.Op.AddsRule() {
+		u.cmd = c.tr.stats.Rules // counted before the rule is translated: one number per command
+	}
 	switch op.Name {
 	case "set":
 		u.record = &ir.SetUpdate{Op: "update", Set: recentPlaceholder}
@@ -409,9 +417,9 @@ func describeViews(views []uint32) string {
 // dropRecentRule turns an already translated rule into an untranslated
 // one.
 func (t *Translator) dropRecentRule(st *recentState, u *recentUse, reason string) {
-	effect := Effect(u.cmd)
+	effect := u.effect
 	u.rule.Untranslated = &ir.Untranslated{Pos: u.pos, Reason: reason, Effect: effect}
-	if u.cmd.Op.AddsRule() && !st.dropped[u.cmd] {
+	if u.cmd != 0 && !st.dropped[u.cmd] {
 		st.dropped[u.cmd] = true
 		t.stats.Translated--
 		t.stats.Untranslated++

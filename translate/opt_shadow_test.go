@@ -1,7 +1,9 @@
 package translate_test
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ipt2nft/ipt2nft/iptparse"
@@ -49,5 +51,46 @@ COMMIT
 	want := []int{6, 8, 10, 13, 17, 19}
 	if !slices.Equal(got, want) {
 		t.Errorf("never matching: lines %v, want %v", got, want)
+	}
+}
+
+// TestShadowedRulesLongChain: the rules looked back at keep their values
+// however many rules come between (their memory is reused only once they
+// are no longer looked back at), and a covering rule is looked back at
+// until shadowLookback chain-ending rules have come after it.
+func TestShadowedRulesLongChain(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("*filter\n:INPUT ACCEPT [0:0]\n")
+	line := 2
+	add := func(format string, args ...any) int {
+		fmt.Fprintf(&b, format+"\n", args...)
+		line++
+		return line
+	}
+	add("-A INPUT -s 10.9.0.0/16 -p tcp -m multiport --dports 1,2,3,4,5,6,7,8,9,10 -j DROP")
+	for i := range 500 {
+		// They do not end the chain; their values take the memory
+		// a rule looked back at might have been given again.
+		add("-A INPUT -s 10.1.%d.%d -p udp -m multiport --dports 1,%d,%d,%d -j LOG", i/250, i%250, 100+i, 200+i, 300+i)
+	}
+	covered := []int{add("-A INPUT -s 10.9.1.0/24 -p tcp -m multiport --dports 3 -j DROP")}
+	for i := range 7 {
+		add("-A INPUT -s 172.16.%d.0/24 -p tcp -m multiport --dports 20,21,22,%d -j ACCEPT", i, 1000+i)
+	}
+	covered = append(covered, add("-A INPUT -s 10.9.0.0/16 -p tcp -m multiport --dports 1,2,3,4,5,6,7,8,9,10 -j DROP"))
+	add("-A INPUT -s 172.16.7.0/24 -j ACCEPT")
+	add("-A INPUT -s 10.9.0.0/16 -p tcp -m multiport --dports 1,2,3,4,5,6,7,8,9,10 -j DROP") // eight enders later: not looked back at
+	b.WriteString("COMMIT\n")
+
+	tr := translate.New(translate.Options{})
+	tr.AddFile(iptparse.ParseFile("long.rules", b.String(), translate.Registry{}, iptparse.FamilyIPv4))
+	rep := translate.Optimize(tr.Ruleset(), translate.OptOptions{})
+	var got []int
+	for _, d := range rep.Dead {
+		got = append(got, d.Rule.Origin[0].Line)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, covered) {
+		t.Errorf("never matching: lines %v, want %v", got, covered)
 	}
 }

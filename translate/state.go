@@ -8,7 +8,9 @@ import "github.com/ipt2nft/ipt2nft/iptparse"
 
 // State returns the value stored under key for this translation run,
 // creating it with init on first use. Keys are namespaced by the caller
-// ("hashlimit/...", "recent/...").
+// ("hashlimit/...", "recent/..."). The value must not point into the
+// parsed rule (c.Cmd, c.Rule, an *iptparse.Ext or Option): AddText reuses
+// a parsed rule's memory for later rules once it is translated.
 func (c *Ctx) State(key string, init func() any) any {
 	t := c.tr
 	if t.ext == nil {

@@ -257,7 +257,9 @@ func (t *Translator) AddFile(f *iptparse.File) {
 // AddText parses and translates a file's text: the same as
 // AddFile(iptparse.ParseFile(name, src, Registry{}, fam)), in less time
 // and memory on big files, as rules are translated while the next ones
-// are parsed and none is kept parsed.
+// are parsed and none is kept parsed: a save file's parsed rules are
+// cleared and their memory reused for later ones (in normal mode, and in
+// exact mode when the commands are handed on as translated).
 func (t *Translator) AddText(name, src string, fam iptparse.Family) {
 	streams := StreamsCommands(src)
 	if !streams {
@@ -274,6 +276,11 @@ func (t *Translator) AddText(name, src string, fam iptparse.Family) {
 	}
 	start := t.beginFile
 	if !t.opt.Exact {
+		// The ruleset keeps the IR, never the parse tree: what it keeps
+		// of a command (rules, declared sets, diagnostics, extension
+		// state such as recent's uses) is strings, positions and values
+		// of its own. The parse memory is reused from chunk to chunk.
+		parse = iptparse.ParseFileReuse
 		// Chain declarations (":NAME POLICY [counters]") are lines
 		// starting with ':'; their count sizes the layout's maps.
 		n := strings.Count(src, "\n:")
@@ -387,6 +394,9 @@ func (t *Translator) AddCommand(cmd *iptparse.Command) {
 		return
 	}
 	t.native.command(cmd)
+	// The rules keep their statements, not the contexts they were built
+	// in: those are done with once the command has declared its sets.
+	t.alloc.ctxs.reset()
 }
 
 // fail records a rule that could not be translated, classifying err.
