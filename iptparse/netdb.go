@@ -13,14 +13,18 @@ var servicesFile string
 //go:embed netdb/protocols
 var protocolsFile string
 
+// The two databases are read on first use, each on its own: a process
+// that needs a protocol name (iptables -L, the shim's rule texts) does
+// not read the services list, five times the size.
 var (
-	netdbOnce  sync.Once
-	services   map[string]uint16 // "ssh" -> 22 (tcp or udp entry)
-	protoNames map[string]uint8  // "gre" -> 47, aliases too
-	protoByNum map[uint8]string  // 47 -> "gre" (first official name)
+	servicesOnce  sync.Once
+	services      map[string]uint16 // "ssh" -> 22 (tcp or udp entry)
+	protocolsOnce sync.Once
+	protoNames    map[string]uint8 // "gre" -> 47, aliases too
+	protoByNum    map[uint8]string // 47 -> "gre" (first official name)
 )
 
-func loadNetdb() {
+func loadServices() {
 	services = map[string]uint16{}
 	for _, line := range strings.Split(servicesFile, "\n") {
 		if i := strings.IndexByte(line, '#'); i >= 0 {
@@ -41,6 +45,9 @@ func loadNetdb() {
 			}
 		}
 	}
+}
+
+func loadProtocols() {
 	protoNames = map[string]uint8{}
 	protoByNum = map[uint8]string{}
 	for _, line := range strings.Split(protocolsFile, "\n") {
@@ -68,7 +75,7 @@ func loadNetdb() {
 
 // ServicePort resolves a service name from netbase's services list.
 func ServicePort(name string) (uint16, bool) {
-	netdbOnce.Do(loadNetdb)
+	servicesOnce.Do(loadServices)
 	p, ok := services[name]
 	return p, ok
 }
@@ -96,7 +103,7 @@ func ProtocolNumber(s string) (uint8, bool) {
 			return p.Num, true
 		}
 	}
-	netdbOnce.Do(loadNetdb)
+	protocolsOnce.Do(loadProtocols)
 	n, ok := protoNames[s]
 	return n, ok
 }
@@ -109,7 +116,7 @@ func ProtocolName(num uint8) string {
 			return p.Name
 		}
 	}
-	netdbOnce.Do(loadNetdb)
+	protocolsOnce.Do(loadProtocols)
 	return protoByNum[num]
 }
 
