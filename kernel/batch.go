@@ -136,8 +136,8 @@ func sendBatch(msgs []emit.NLMsg, progress Progress) error {
 	}
 	lastSeq := seq0 + 1 + uint32(last)
 	var failed []*MsgError
-	rb := recvBufs.Get().(*[recvBufSize]byte)
-	defer recvBufs.Put(rb)
+	rb := getRecvBuf()
+	defer putRecvBuf(rb)
 	for {
 		n, err := recv(fd, rb[:])
 		if err != nil {

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -43,8 +42,8 @@ func Request(typ uint16, flags uint16, fam byte, data []byte) ([]Answer, error) 
 		return nil, fmt.Errorf("netlink send: %w", err)
 	}
 	var out []Answer
-	rb := recvBufs.Get().(*[recvBufSize]byte)
-	defer recvBufs.Put(rb)
+	rb := getRecvBuf()
+	defer putRecvBuf(rb)
 	for {
 		n, err := recv(fd, rb[:])
 		if err != nil {
@@ -84,12 +83,33 @@ func Request(typ uint16, flags uint16, fam byte, data []byte) ([]Answer, error) 
 // recvBufSize is the size of the buffer a netlink answer is read into.
 const recvBufSize = 1 << 20
 
-// recvBufs holds receive buffers for Request and SendBatch to reuse. A
-// shim command makes a few requests and sends a batch; a new megabyte
-// for each was nearly all that "ipset add" allocated (4 MB of 4.4) and
-// started a garbage collection in every other run. What the caller keeps
-// of an answer is copied out of the buffer before it is put back.
-var recvBufs = sync.Pool{New: func() any { return new([recvBufSize]byte) }}
+// spareRecvBuf keeps one receive buffer for the next Request or
+// SendBatch. A shim command makes a few requests and sends a batch; a
+// new megabyte for each was nearly all that "ipset add" allocated (4 MB
+// of 4.4) and started a garbage collection in every other run. Not a
+// sync.Pool: a pool keeps what is put back for the processor it was put
+// on and drops it at a collection, so the next request often missed it.
+// Requests at the same time take new buffers, as before.
+var spareRecvBuf = make(chan *[recvBufSize]byte, 1)
+
+// getRecvBuf returns the spare receive buffer, or a new one.
+func getRecvBuf() *[recvBufSize]byte {
+	select {
+	case b := <-spareRecvBuf:
+		return b
+	default:
+		return new([recvBufSize]byte)
+	}
+}
+
+// putRecvBuf keeps b as the spare buffer if there is none. The caller
+// keeps nothing of what b holds: answers are copied out of it.
+func putRecvBuf(b *[recvBufSize]byte) {
+	select {
+	case spareRecvBuf <- b:
+	default:
+	}
+}
 
 // recv reads one netlink datagram into b, again when interrupted.
 func recv(fd int, b []byte) (int, error) {
