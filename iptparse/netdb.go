@@ -21,7 +21,7 @@ var (
 	services      map[string]uint16 // "ssh" -> 22 (tcp or udp entry)
 	protocolsOnce sync.Once
 	protoNames    map[string]uint8 // "gre" -> 47, aliases too
-	protoByNum    map[uint8]string // 47 -> "gre" (first official name)
+	protoByNum    [256]string      // 47 -> "gre" (first official name)
 )
 
 func loadServices() {
@@ -48,12 +48,10 @@ func loadServices() {
 }
 
 func loadProtocols() {
-	protoNames = map[string]uint8{}
-	protoByNum = map[uint8]string{}
-	for _, line := range strings.Split(protocolsFile, "\n") {
-		if i := strings.IndexByte(line, '#'); i >= 0 {
-			line = line[:i]
-		}
+	// Room for a name and an alias a line, the list's usual.
+	protoNames = make(map[string]uint8, 2*strings.Count(protocolsFile, "\n"))
+	for line := range strings.Lines(protocolsFile) {
+		line, _, _ = strings.Cut(line, "#")
 		f := strings.Fields(line)
 		if len(f) < 2 {
 			continue
@@ -62,11 +60,11 @@ func loadProtocols() {
 		if err != nil {
 			continue
 		}
-		if _, dup := protoByNum[uint8(n)]; !dup {
-			protoByNum[uint8(n)] = f[0]
+		if protoByNum[n] == "" {
+			protoByNum[n] = f[0]
 		}
-		for _, name := range append([]string{f[0]}, f[2:]...) {
-			if _, dup := protoNames[name]; !dup {
+		for i, name := range f {
+			if _, dup := protoNames[name]; i != 1 && !dup {
 				protoNames[name] = uint8(n)
 			}
 		}
