@@ -70,11 +70,11 @@ func (rc *ruleCompiler) selector(e ir.Expr, reg uint32) (*loaded, error) {
 	switch e := e.(type) {
 	case *ir.Payload:
 		if name, ok := strings.CutPrefix(e.Proto, "sctp chunk "); ok {
-			typ, ok := sctpChunks[name]
+			typ, ok := sctpChunks()[name]
 			if !ok {
 				return nil, fmt.Errorf("sctp chunk %s: not supported by the netlink backend yet", name)
 			}
-			if err := rc.depend(protos["sctp"]); err != nil {
+			if err := rc.depend(protos()["sctp"]); err != nil {
 				return nil, err
 			}
 			if e.Field == "" {
@@ -84,13 +84,13 @@ func (rc *ruleCompiler) selector(e ir.Expr, reg uint32) (*loaded, error) {
 				rc.emit(&expr.Exthdr{DestRegister: reg, Type: typ, Offset: 0, Len: 1, Flags: unix.NFT_EXTHDR_F_PRESENT, Op: nftExthdrOpSctp})
 				return &loaded{t: dtBoolean, size: 1}, nil
 			}
-			fd, ok := sctpChunkFields[e.Field]
+			fd, ok := sctpChunkFields()[e.Field]
 			if !ok {
 				return nil, fmt.Errorf("sctp chunk %s %s: not supported by the netlink backend yet", name, e.Field)
 			}
 			return rc.exthdrLoad(reg, nftExthdrOpSctp, typ, fd), nil
 		}
-		if x, ok := exthdrs[e.Proto]; ok {
+		if x, ok := exthdrs()[e.Proto]; ok {
 			fd, ok := x.fields[e.Field]
 			if !ok {
 				return nil, fmt.Errorf("unknown field %s %s", e.Proto, e.Field)
@@ -100,7 +100,7 @@ func (rc *ruleCompiler) selector(e ir.Expr, reg uint32) (*loaded, error) {
 			}
 			return rc.exthdrLoad(reg, expr.ExthdrOpIpv6, x.typ, fd), nil
 		}
-		p, ok := protos[e.Proto]
+		p, ok := protos()[e.Proto]
 		if !ok {
 			if strings.Contains(e.Proto, " ") || exthdrProtos[e.Proto] {
 				return nil, fmt.Errorf("header %q: not supported by the netlink backend yet", e.Proto)
@@ -130,14 +130,14 @@ func (rc *ruleCompiler) selector(e ir.Expr, reg uint32) (*loaded, error) {
 		}
 		return l, nil
 	case *ir.Meta:
-		k, ok := metaKeys[e.Key]
+		k, ok := metaKeys()[e.Key]
 		if !ok {
 			return nil, fmt.Errorf("meta %s: not supported by the netlink backend yet", e.Key)
 		}
 		rc.emit(&expr.Meta{Key: k.key, Register: reg})
 		return &loaded{t: k.t, size: k.t.size}, nil
 	case *ir.Ct:
-		k, ok := ctKeys[e.Key]
+		k, ok := ctKeys()[e.Key]
 		if e.Key == "saddr" || e.Key == "daddr" {
 			// the address type follows the network protocol
 			key := expr.CtKeySRC
@@ -261,7 +261,7 @@ func (rc *ruleCompiler) selector(e ir.Expr, reg uint32) (*loaded, error) {
 		rc.emit(fb)
 		return &loaded{t: t, size: t.size}, nil
 	case *ir.Rt:
-		k, ok := rtKeys[e.Key]
+		k, ok := rtKeys()[e.Key]
 		if !ok || e.Family != "" {
 			return nil, fmt.Errorf("rt %s %s: not supported by the netlink backend yet", e.Family, e.Key)
 		}
@@ -360,7 +360,7 @@ func (rc *ruleCompiler) selector(e ir.Expr, reg uint32) (*loaded, error) {
 		rc.emit(rawAttrs("osf", attrs...))
 		return &loaded{t: dtIfName, size: 16}, nil
 	case *ir.Exthdr:
-		x, ok := exthdrs[e.Name]
+		x, ok := exthdrs()[e.Name]
 		if !ok {
 			return nil, fmt.Errorf("exthdr %s: not supported by the netlink backend yet", e.Name)
 		}
@@ -370,7 +370,7 @@ func (rc *ruleCompiler) selector(e ir.Expr, reg uint32) (*loaded, error) {
 		rc.emit(&expr.Exthdr{DestRegister: reg, Type: x.typ, Offset: 0, Len: 1, Flags: unix.NFT_EXTHDR_F_PRESENT, Op: expr.ExthdrOpIpv6})
 		return &loaded{t: dtBoolean, size: 1}, nil
 	case *ir.TCPOption:
-		o, ok := tcpOpts[e.Name]
+		o, ok := tcpOpts()[e.Name]
 		if !ok {
 			n, err := strconv.ParseUint(e.Name, 10, 8)
 			if err != nil {
@@ -494,7 +494,7 @@ func (rc *ruleCompiler) needNet(name string) error {
 	switch rc.tc.fam {
 	case ir.FamilyInet:
 		rc.emitDep(&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
-			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{byte(protos[name].num)}})
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{byte(protos()[name].num)}})
 	case ir.FamilyBridge, ir.FamilyNetdev:
 		et := uint16(0x0800)
 		if name == "ip6" {
@@ -951,7 +951,7 @@ func (rc *ruleCompiler) learn(left ir.Expr, op ir.CmpOp, right ir.Expr) {
 }
 
 func transByNum(num uint64, name string) string {
-	for _, p := range protos {
+	for _, p := range protos() {
 		if p.layer == layerTrans && p.num == num && num != 0 {
 			return p.name
 		}

@@ -464,7 +464,7 @@ func typeByName(name string) (*loaded, error) {
 	parts := strings.Split(name, " . ")
 	var subs []*loaded
 	for _, p := range parts {
-		t, ok := dtypesByName[strings.TrimSpace(p)]
+		t, ok := dtypesByName()[strings.TrimSpace(p)]
 		if !ok || (t.size == 0 && t.kind != dkVerdict) {
 			return nil, fmt.Errorf("set type %q: not supported by the netlink backend yet", p)
 		}

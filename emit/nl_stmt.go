@@ -291,7 +291,7 @@ func (rc *ruleCompiler) assign(s *ir.Assign) error {
 	var t *loaded
 	switch k := s.Key.(type) {
 	case *ir.Meta:
-		mk, ok := metaKeys[k.Key]
+		mk, ok := metaKeys()[k.Key]
 		if !ok {
 			return fmt.Errorf("meta %s set: not supported by the netlink backend yet", k.Key)
 		}
@@ -301,7 +301,7 @@ func (rc *ruleCompiler) assign(s *ir.Assign) error {
 		}
 		rc.emit(&expr.Meta{Key: mk.key, SourceRegister: true, Register: 1})
 	case *ir.Ct:
-		ck, ok := ctKeys[k.Key]
+		ck, ok := ctKeys()[k.Key]
 		if !ok {
 			return fmt.Errorf("ct %s set: not supported by the netlink backend yet", k.Key)
 		}
@@ -324,7 +324,7 @@ func (rc *ruleCompiler) assign(s *ir.Assign) error {
 	case *ir.Payload:
 		return rc.payloadSet(k, s.Value)
 	case *ir.TCPOption:
-		o, ok := tcpOpts[k.Name]
+		o, ok := tcpOpts()[k.Name]
 		if !ok {
 			return fmt.Errorf("tcp option %s set: not supported by the netlink backend yet", k.Name)
 		}
@@ -443,7 +443,7 @@ func (rc *ruleCompiler) reject(s *ir.Reject) error {
 			rc.emit(&expr.Reject{Type: unix.NFT_REJECT_ICMP_UNREACH, Code: 3})
 		}
 	case "tcp reset":
-		if err := rc.depend(protos["tcp"]); err != nil {
+		if err := rc.depend(protos()["tcp"]); err != nil {
 			return err
 		}
 		rc.emit(&expr.Reject{Type: unix.NFT_REJECT_TCP_RST})
@@ -802,7 +802,7 @@ var csumOffsets = map[string]uint32{"ip": 10, "tcp": 16, "udp": 6, "udplite": 6,
 // not whole bytes, or whose checksum needs 16-bit aligned words, is
 // read, masked and written back as a wider word.
 func (rc *ruleCompiler) payloadSet(k *ir.Payload, v ir.Expr) error {
-	p, ok := protos[k.Proto]
+	p, ok := protos()[k.Proto]
 	if !ok || p.layer < 0 {
 		return fmt.Errorf("%s %s set: not supported by the netlink backend yet", k.Proto, k.Field)
 	}

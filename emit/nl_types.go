@@ -1,6 +1,8 @@
 package emit
 
 import (
+	"sync"
+
 	"github.com/google/nftables/expr"
 	"golang.org/x/sys/unix"
 )
@@ -9,6 +11,10 @@ import (
 // knows, with the byte order, length and symbols it uses for each. Every
 // table here was checked against "nft --debug=netlink" of the same text
 // (TestNetlinkMatchesText re-checks it for every rule of the corpora).
+//
+// The maps are built on first use (sync.OnceValue): most processes print
+// text and compile nothing to netlink, and building them all took a
+// tenth of a millisecond of every start.
 
 // dtKind says how values of a type are encoded.
 type dtKind uint8
@@ -100,17 +106,16 @@ var (
 )
 
 // dtypesByName are the types a set declaration may name.
-var dtypesByName = map[string]*dtype{}
-
-func init() {
+var dtypesByName = sync.OnceValue(func() map[string]*dtype {
+	m := map[string]*dtype{"integer": dtInteger}
 	for _, t := range []*dtype{dtIPv4, dtIPv6, dtEther, dtEthType, dtNFProto, dtInetProt, dtService,
 		dtICMPType, dtTCPFlag, dtMark, dtIfIndex, dtIfType, dtRealm, dtClassID, dtUID, dtGID,
 		dtCtState, dtCtDir, dtCtStatus, dtICMP6Type, dtPktType, dtICMPCode, dtICMP6Code, dtICMPXCode,
 		dtDevGroup, dtDSCP, dtECN, dtFibAddr, dtBoolean, dtIfName, dtVerdict, dtDCCPType} {
-		dtypesByName[t.name] = t
+		m[t.name] = t
 	}
-	dtypesByName["integer"] = dtInteger
-}
+	return m
+})
 
 // hostOrder is t in host byte order: nft's meta keys are host order even
 // where the same type in a header is not (it matters for one-byte keys
@@ -168,56 +173,58 @@ func ports(extra map[string]field) map[string]field {
 	return m
 }
 
-var protos = map[string]*proto{
-	"ether": {name: "ether", layer: layerLL, fields: map[string]field{
-		"daddr": f(ll, 0, 48, dtEther), "saddr": f(ll, 48, 48, dtEther), "type": f(ll, 96, 16, dtEthType)}},
-	"ip": {name: "ip", layer: layerNet, num: unix.NFPROTO_IPV4, fields: map[string]field{
-		"version": f(nh, 0, 4, intType(1, false)), "hdrlength": f(nh, 4, 4, intType(1, false)),
-		"dscp": f(nh, 8, 6, dtDSCP), "ecn": f(nh, 14, 2, dtECN), "length": f(nh, 16, 16, intType(2, false)),
-		"id": f(nh, 32, 16, intType(2, false)), "frag-off": f(nh, 48, 16, intType(2, false)),
-		"ttl": f(nh, 64, 8, intType(1, false)), "protocol": f(nh, 72, 8, dtInetProt),
-		"checksum": f(nh, 80, 16, intType(2, false)), "saddr": f(nh, 96, 32, dtIPv4), "daddr": f(nh, 128, 32, dtIPv4)}},
-	"ip6": {name: "ip6", layer: layerNet, num: unix.NFPROTO_IPV6, fields: map[string]field{
-		"version": f(nh, 0, 4, intType(1, false)), "dscp": f(nh, 4, 6, dtDSCP), "ecn": f(nh, 10, 2, dtECN),
-		"flowlabel": f(nh, 12, 20, intType(4, false)), "length": f(nh, 32, 16, intType(2, false)),
-		"nexthdr": f(nh, 48, 8, dtInetProt), "hoplimit": f(nh, 56, 8, intType(1, false)),
-		"saddr": f(nh, 64, 128, dtIPv6), "daddr": f(nh, 192, 128, dtIPv6)}},
-	"tcp": {name: "tcp", layer: layerTrans, num: unix.IPPROTO_TCP, fields: ports(map[string]field{
-		"sequence": f(th, 32, 32, intType(4, false)), "ackseq": f(th, 64, 32, intType(4, false)),
-		"doff": f(th, 96, 4, intType(1, false)), "reserved": f(th, 100, 4, intType(1, false)),
-		"flags": f(th, 104, 8, dtTCPFlag), "window": f(th, 112, 16, intType(2, false)),
-		"checksum": f(th, 128, 16, intType(2, false)), "urgptr": f(th, 144, 16, intType(2, false))})},
-	"udp": {name: "udp", layer: layerTrans, num: unix.IPPROTO_UDP, fields: ports(map[string]field{
-		"length": f(th, 32, 16, intType(2, false)), "checksum": f(th, 48, 16, intType(2, false))})},
-	"udplite": {name: "udplite", layer: layerTrans, num: unix.IPPROTO_UDPLITE, fields: ports(map[string]field{
-		"csumcov": f(th, 32, 16, intType(2, false)), "checksum": f(th, 48, 16, intType(2, false))})},
-	"sctp": {name: "sctp", layer: layerTrans, num: unix.IPPROTO_SCTP, fields: ports(map[string]field{
-		"vtag": f(th, 32, 32, intType(4, false)), "checksum": f(th, 64, 32, intType(4, false))})},
-	"dccp": {name: "dccp", layer: layerTrans, num: unix.IPPROTO_DCCP, fields: ports(map[string]field{
-		"type": f(th, 67, 4, dtDCCPType)})},
-	"icmp": {name: "icmp", layer: layerTrans, num: unix.IPPROTO_ICMP, fields: map[string]field{
-		"type": f(th, 0, 8, dtICMPType), "code": f(th, 8, 8, dtICMPCode), "checksum": f(th, 16, 16, intType(2, false)),
-		"id": f(th, 32, 16, intType(2, false)), "sequence": f(th, 48, 16, intType(2, false)),
-		"gateway": f(th, 32, 32, intType(4, false)), "mtu": f(th, 48, 16, intType(2, false))}},
-	"icmpv6": {name: "icmpv6", layer: layerTrans, num: unix.IPPROTO_ICMPV6, fields: map[string]field{
-		"type": f(th, 0, 8, dtICMP6Type), "code": f(th, 8, 8, dtICMP6Code), "checksum": f(th, 16, 16, intType(2, false)),
-		"parameter-problem": f(th, 32, 32, intType(4, false)), "mtu": f(th, 32, 32, intType(4, false)),
-		"id": f(th, 32, 16, intType(2, false)), "sequence": f(th, 48, 16, intType(2, false)),
-		"max-delay": f(th, 32, 16, intType(2, false))}},
-	"esp": {name: "esp", layer: layerTrans, num: unix.IPPROTO_ESP, fields: map[string]field{
-		"spi": f(th, 0, 32, intType(4, false)), "sequence": f(th, 32, 32, intType(4, false))}},
-	"ah": {name: "ah", layer: layerTrans, num: unix.IPPROTO_AH, fields: map[string]field{
-		"nexthdr": f(th, 0, 8, dtInetProt), "hdrlength": f(th, 8, 8, intType(1, false)),
-		"reserved": f(th, 16, 16, intType(2, false)), "spi": f(th, 32, 32, intType(4, false)),
-		"sequence": f(th, 64, 32, intType(4, false))}},
-	"comp": {name: "comp", layer: layerTrans, num: unix.IPPROTO_COMP, fields: map[string]field{
-		"nexthdr": f(th, 0, 8, dtInetProt), "flags": f(th, 8, 8, intType(1, false)), "cpi": f(th, 16, 16, intType(2, false))}},
-	"igmp": {name: "igmp", layer: layerTrans, num: unix.IPPROTO_IGMP, fields: map[string]field{
-		"type": f(th, 0, 8, intType(1, false)), "mrt": f(th, 8, 8, intType(1, false)),
-		"checksum": f(th, 16, 16, intType(2, false)), "group": f(th, 32, 32, intType(4, false))}},
-	// th: raw transport ports, no protocol dependency (what nft does).
-	"th": {name: "th", layer: -1, fields: ports(nil)},
-}
+var protos = sync.OnceValue(func() map[string]*proto {
+	return map[string]*proto{
+		"ether": {name: "ether", layer: layerLL, fields: map[string]field{
+			"daddr": f(ll, 0, 48, dtEther), "saddr": f(ll, 48, 48, dtEther), "type": f(ll, 96, 16, dtEthType)}},
+		"ip": {name: "ip", layer: layerNet, num: unix.NFPROTO_IPV4, fields: map[string]field{
+			"version": f(nh, 0, 4, intType(1, false)), "hdrlength": f(nh, 4, 4, intType(1, false)),
+			"dscp": f(nh, 8, 6, dtDSCP), "ecn": f(nh, 14, 2, dtECN), "length": f(nh, 16, 16, intType(2, false)),
+			"id": f(nh, 32, 16, intType(2, false)), "frag-off": f(nh, 48, 16, intType(2, false)),
+			"ttl": f(nh, 64, 8, intType(1, false)), "protocol": f(nh, 72, 8, dtInetProt),
+			"checksum": f(nh, 80, 16, intType(2, false)), "saddr": f(nh, 96, 32, dtIPv4), "daddr": f(nh, 128, 32, dtIPv4)}},
+		"ip6": {name: "ip6", layer: layerNet, num: unix.NFPROTO_IPV6, fields: map[string]field{
+			"version": f(nh, 0, 4, intType(1, false)), "dscp": f(nh, 4, 6, dtDSCP), "ecn": f(nh, 10, 2, dtECN),
+			"flowlabel": f(nh, 12, 20, intType(4, false)), "length": f(nh, 32, 16, intType(2, false)),
+			"nexthdr": f(nh, 48, 8, dtInetProt), "hoplimit": f(nh, 56, 8, intType(1, false)),
+			"saddr": f(nh, 64, 128, dtIPv6), "daddr": f(nh, 192, 128, dtIPv6)}},
+		"tcp": {name: "tcp", layer: layerTrans, num: unix.IPPROTO_TCP, fields: ports(map[string]field{
+			"sequence": f(th, 32, 32, intType(4, false)), "ackseq": f(th, 64, 32, intType(4, false)),
+			"doff": f(th, 96, 4, intType(1, false)), "reserved": f(th, 100, 4, intType(1, false)),
+			"flags": f(th, 104, 8, dtTCPFlag), "window": f(th, 112, 16, intType(2, false)),
+			"checksum": f(th, 128, 16, intType(2, false)), "urgptr": f(th, 144, 16, intType(2, false))})},
+		"udp": {name: "udp", layer: layerTrans, num: unix.IPPROTO_UDP, fields: ports(map[string]field{
+			"length": f(th, 32, 16, intType(2, false)), "checksum": f(th, 48, 16, intType(2, false))})},
+		"udplite": {name: "udplite", layer: layerTrans, num: unix.IPPROTO_UDPLITE, fields: ports(map[string]field{
+			"csumcov": f(th, 32, 16, intType(2, false)), "checksum": f(th, 48, 16, intType(2, false))})},
+		"sctp": {name: "sctp", layer: layerTrans, num: unix.IPPROTO_SCTP, fields: ports(map[string]field{
+			"vtag": f(th, 32, 32, intType(4, false)), "checksum": f(th, 64, 32, intType(4, false))})},
+		"dccp": {name: "dccp", layer: layerTrans, num: unix.IPPROTO_DCCP, fields: ports(map[string]field{
+			"type": f(th, 67, 4, dtDCCPType)})},
+		"icmp": {name: "icmp", layer: layerTrans, num: unix.IPPROTO_ICMP, fields: map[string]field{
+			"type": f(th, 0, 8, dtICMPType), "code": f(th, 8, 8, dtICMPCode), "checksum": f(th, 16, 16, intType(2, false)),
+			"id": f(th, 32, 16, intType(2, false)), "sequence": f(th, 48, 16, intType(2, false)),
+			"gateway": f(th, 32, 32, intType(4, false)), "mtu": f(th, 48, 16, intType(2, false))}},
+		"icmpv6": {name: "icmpv6", layer: layerTrans, num: unix.IPPROTO_ICMPV6, fields: map[string]field{
+			"type": f(th, 0, 8, dtICMP6Type), "code": f(th, 8, 8, dtICMP6Code), "checksum": f(th, 16, 16, intType(2, false)),
+			"parameter-problem": f(th, 32, 32, intType(4, false)), "mtu": f(th, 32, 32, intType(4, false)),
+			"id": f(th, 32, 16, intType(2, false)), "sequence": f(th, 48, 16, intType(2, false)),
+			"max-delay": f(th, 32, 16, intType(2, false))}},
+		"esp": {name: "esp", layer: layerTrans, num: unix.IPPROTO_ESP, fields: map[string]field{
+			"spi": f(th, 0, 32, intType(4, false)), "sequence": f(th, 32, 32, intType(4, false))}},
+		"ah": {name: "ah", layer: layerTrans, num: unix.IPPROTO_AH, fields: map[string]field{
+			"nexthdr": f(th, 0, 8, dtInetProt), "hdrlength": f(th, 8, 8, intType(1, false)),
+			"reserved": f(th, 16, 16, intType(2, false)), "spi": f(th, 32, 32, intType(4, false)),
+			"sequence": f(th, 64, 32, intType(4, false))}},
+		"comp": {name: "comp", layer: layerTrans, num: unix.IPPROTO_COMP, fields: map[string]field{
+			"nexthdr": f(th, 0, 8, dtInetProt), "flags": f(th, 8, 8, intType(1, false)), "cpi": f(th, 16, 16, intType(2, false))}},
+		"igmp": {name: "igmp", layer: layerTrans, num: unix.IPPROTO_IGMP, fields: map[string]field{
+			"type": f(th, 0, 8, intType(1, false)), "mrt": f(th, 8, 8, intType(1, false)),
+			"checksum": f(th, 16, 16, intType(2, false)), "group": f(th, 32, 32, intType(4, false))}},
+		// th: raw transport ports, no protocol dependency (what nft does).
+		"th": {name: "th", layer: -1, fields: ports(nil)},
+	}
+})
 
 // metaKey is a meta key: its netlink key and type.
 type metaKey struct {
@@ -225,38 +232,40 @@ type metaKey struct {
 	t   *dtype
 }
 
-var metaKeys = map[string]metaKey{
-	"length":    {expr.MetaKeyLEN, intType(4, true)},
-	"protocol":  {expr.MetaKeyPROTOCOL, dtEthType},
-	"priority":  {expr.MetaKeyPRIORITY, dtClassID},
-	"mark":      {expr.MetaKeyMARK, dtMark},
-	"iif":       {expr.MetaKeyIIF, dtIfIndex},
-	"oif":       {expr.MetaKeyOIF, dtIfIndex},
-	"iifname":   {expr.MetaKeyIIFNAME, dtIfName},
-	"oifname":   {expr.MetaKeyOIFNAME, dtIfName},
-	"iiftype":   {expr.MetaKeyIIFTYPE, dtIfType},
-	"oiftype":   {expr.MetaKeyOIFTYPE, dtIfType},
-	"skuid":     {expr.MetaKeySKUID, dtUID},
-	"skgid":     {expr.MetaKeySKGID, dtGID},
-	"nftrace":   {expr.MetaKeyNFTRACE, intType(1, true)},
-	"rtclassid": {expr.MetaKeyRTCLASSID, dtRealm},
-	"secmark":   {expr.MetaKeySECMARK, intType(4, true)},
-	"nfproto":   {expr.MetaKeyNFPROTO, hostOrder(dtNFProto)},
-	"l4proto":   {expr.MetaKey(unix.NFT_META_L4PROTO), hostOrder(dtInetProt)},
-	"ibrname":   {expr.MetaKeyBRIIIFNAME, dtIfName},
-	"obrname":   {expr.MetaKeyBRIOIFNAME, dtIfName},
-	"pkttype":   {expr.MetaKeyPKTTYPE, hostOrder(dtPktType)},
-	"cpu":       {expr.MetaKeyCPU, intType(4, true)},
-	"iifgroup":  {expr.MetaKeyIIFGROUP, dtDevGroup},
-	"oifgroup":  {expr.MetaKeyOIFGROUP, dtDevGroup},
-	"cgroup":    {expr.MetaKeyCGROUP, intType(4, true)},
-	"random":    {expr.MetaKeyPRANDOM, intType(4, false)},
-	"time":      {nftMetaTimeNS, &dtype{name: "time", magic: 43, size: 8, host: true}},
-	"day":       {nftMetaTimeDay, &dtype{name: "day", magic: 45, size: 1, host: true, syms: map[string]uint64{"Sunday": 0, "Monday": 1, "Tuesday": 2, "Wednesday": 3, "Thursday": 4, "Friday": 5, "Saturday": 6}}},
-	"hour":      {nftMetaTimeHour, &dtype{name: "hour", magic: 44, size: 4, host: true}},
-	"secpath":   {nftMetaSecpath, dtBoolean},
-	"ipsec":     {nftMetaSecpath, dtBoolean},
-}
+var metaKeys = sync.OnceValue(func() map[string]metaKey {
+	return map[string]metaKey{
+		"length":    {expr.MetaKeyLEN, intType(4, true)},
+		"protocol":  {expr.MetaKeyPROTOCOL, dtEthType},
+		"priority":  {expr.MetaKeyPRIORITY, dtClassID},
+		"mark":      {expr.MetaKeyMARK, dtMark},
+		"iif":       {expr.MetaKeyIIF, dtIfIndex},
+		"oif":       {expr.MetaKeyOIF, dtIfIndex},
+		"iifname":   {expr.MetaKeyIIFNAME, dtIfName},
+		"oifname":   {expr.MetaKeyOIFNAME, dtIfName},
+		"iiftype":   {expr.MetaKeyIIFTYPE, dtIfType},
+		"oiftype":   {expr.MetaKeyOIFTYPE, dtIfType},
+		"skuid":     {expr.MetaKeySKUID, dtUID},
+		"skgid":     {expr.MetaKeySKGID, dtGID},
+		"nftrace":   {expr.MetaKeyNFTRACE, intType(1, true)},
+		"rtclassid": {expr.MetaKeyRTCLASSID, dtRealm},
+		"secmark":   {expr.MetaKeySECMARK, intType(4, true)},
+		"nfproto":   {expr.MetaKeyNFPROTO, hostOrder(dtNFProto)},
+		"l4proto":   {expr.MetaKey(unix.NFT_META_L4PROTO), hostOrder(dtInetProt)},
+		"ibrname":   {expr.MetaKeyBRIIIFNAME, dtIfName},
+		"obrname":   {expr.MetaKeyBRIOIFNAME, dtIfName},
+		"pkttype":   {expr.MetaKeyPKTTYPE, hostOrder(dtPktType)},
+		"cpu":       {expr.MetaKeyCPU, intType(4, true)},
+		"iifgroup":  {expr.MetaKeyIIFGROUP, dtDevGroup},
+		"oifgroup":  {expr.MetaKeyOIFGROUP, dtDevGroup},
+		"cgroup":    {expr.MetaKeyCGROUP, intType(4, true)},
+		"random":    {expr.MetaKeyPRANDOM, intType(4, false)},
+		"time":      {nftMetaTimeNS, &dtype{name: "time", magic: 43, size: 8, host: true}},
+		"day":       {nftMetaTimeDay, &dtype{name: "day", magic: 45, size: 1, host: true, syms: map[string]uint64{"Sunday": 0, "Monday": 1, "Tuesday": 2, "Wednesday": 3, "Thursday": 4, "Friday": 5, "Saturday": 6}}},
+		"hour":      {nftMetaTimeHour, &dtype{name: "hour", magic: 44, size: 4, host: true}},
+		"secpath":   {nftMetaSecpath, dtBoolean},
+		"ipsec":     {nftMetaSecpath, dtBoolean},
+	}
+})
 
 // ctKey is a conntrack key.
 type ctKey struct {
@@ -264,28 +273,30 @@ type ctKey struct {
 	t   *dtype
 }
 
-var ctKeys = map[string]ctKey{
-	"state":      {expr.CtKeySTATE, dtCtState},
-	"direction":  {expr.CtKeyDIRECTION, dtCtDir},
-	"status":     {expr.CtKeySTATUS, dtCtStatus},
-	"mark":       {expr.CtKeyMARK, dtMark},
-	"expiration": {expr.CtKeyEXPIRATION, &dtype{name: "time", magic: 18, size: 4, host: true}},
-	"helper":     {expr.CtKeyHELPER, dtHelper},
-	"l3proto":    {expr.CtKeyL3PROTOCOL, dtNFProto},
-	"protocol":   {expr.CtKeyPROTOCOL, dtInetProt},
-	"proto-src":  {expr.CtKeyPROTOSRC, dtService},
-	"proto-dst":  {expr.CtKeyPROTODST, dtService},
-	"bytes":      {expr.CtKeyBYTES, intType(8, true)},
-	"packets":    {expr.CtKeyPKTS, intType(8, true)},
-	"avgpkt":     {expr.CtKeyAVGPKT, intType(8, true)},
-	"zone":       {expr.CtKeyZONE, intType(2, true)},
-	"secmark":    {expr.CtKeySECMARK, intType(4, true)},
-	"label":      {expr.CtKeyLABELS, &dtype{name: "ct_label", magic: 30, size: 16, host: true, kind: dkBitmask}},
-	"ip saddr":   {expr.CtKey(unix.NFT_CT_SRC_IP), dtIPv4},
-	"ip daddr":   {expr.CtKey(unix.NFT_CT_DST_IP), dtIPv4},
-	"ip6 saddr":  {expr.CtKey(unix.NFT_CT_SRC_IP6), dtIPv6},
-	"ip6 daddr":  {expr.CtKey(unix.NFT_CT_DST_IP6), dtIPv6},
-}
+var ctKeys = sync.OnceValue(func() map[string]ctKey {
+	return map[string]ctKey{
+		"state":      {expr.CtKeySTATE, dtCtState},
+		"direction":  {expr.CtKeyDIRECTION, dtCtDir},
+		"status":     {expr.CtKeySTATUS, dtCtStatus},
+		"mark":       {expr.CtKeyMARK, dtMark},
+		"expiration": {expr.CtKeyEXPIRATION, &dtype{name: "time", magic: 18, size: 4, host: true}},
+		"helper":     {expr.CtKeyHELPER, dtHelper},
+		"l3proto":    {expr.CtKeyL3PROTOCOL, dtNFProto},
+		"protocol":   {expr.CtKeyPROTOCOL, dtInetProt},
+		"proto-src":  {expr.CtKeyPROTOSRC, dtService},
+		"proto-dst":  {expr.CtKeyPROTODST, dtService},
+		"bytes":      {expr.CtKeyBYTES, intType(8, true)},
+		"packets":    {expr.CtKeyPKTS, intType(8, true)},
+		"avgpkt":     {expr.CtKeyAVGPKT, intType(8, true)},
+		"zone":       {expr.CtKeyZONE, intType(2, true)},
+		"secmark":    {expr.CtKeySECMARK, intType(4, true)},
+		"label":      {expr.CtKeyLABELS, &dtype{name: "ct_label", magic: 30, size: 16, host: true, kind: dkBitmask}},
+		"ip saddr":   {expr.CtKey(unix.NFT_CT_SRC_IP), dtIPv4},
+		"ip daddr":   {expr.CtKey(unix.NFT_CT_DST_IP), dtIPv4},
+		"ip6 saddr":  {expr.CtKey(unix.NFT_CT_SRC_IP6), dtIPv6},
+		"ip6 daddr":  {expr.CtKey(unix.NFT_CT_DST_IP6), dtIPv6},
+	}
+})
 
 // IPv6 extension headers (exthdr expressions): header type and fields.
 type exthdrDesc struct {
@@ -295,18 +306,20 @@ type exthdrDesc struct {
 
 func xf(off, bits uint32, t *dtype) field { return field{offset: off, bits: bits, t: t} }
 
-var exthdrs = map[string]exthdrDesc{
-	"hbh": {0, map[string]field{"nexthdr": xf(0, 8, dtInetProt), "hdrlength": xf(8, 8, intType(1, false))}},
-	"rt": {43, map[string]field{"nexthdr": xf(0, 8, dtInetProt), "hdrlength": xf(8, 8, intType(1, false)),
-		"type": xf(16, 8, intType(1, false)), "seg-left": xf(24, 8, intType(1, false))}},
-	"frag": {44, map[string]field{"nexthdr": xf(0, 8, dtInetProt), "reserved": xf(8, 8, intType(1, false)),
-		"frag-off": xf(16, 13, intType(2, false)), "reserved2": xf(29, 2, intType(1, false)),
-		"more-fragments": xf(31, 1, intType(1, false)), "id": xf(32, 32, intType(4, false))}},
-	"dst": {60, map[string]field{"nexthdr": xf(0, 8, dtInetProt), "hdrlength": xf(8, 8, intType(1, false))}},
-	"mh": {135, map[string]field{"nexthdr": xf(0, 8, dtInetProt), "hdrlength": xf(8, 8, intType(1, false)),
-		"type": xf(16, 8, &dtype{name: "mh_type", magic: 17, size: 1}), "reserved": xf(24, 8, intType(1, false)),
-		"checksum": xf(32, 16, intType(2, false))}},
-}
+var exthdrs = sync.OnceValue(func() map[string]exthdrDesc {
+	return map[string]exthdrDesc{
+		"hbh": {0, map[string]field{"nexthdr": xf(0, 8, dtInetProt), "hdrlength": xf(8, 8, intType(1, false))}},
+		"rt": {43, map[string]field{"nexthdr": xf(0, 8, dtInetProt), "hdrlength": xf(8, 8, intType(1, false)),
+			"type": xf(16, 8, intType(1, false)), "seg-left": xf(24, 8, intType(1, false))}},
+		"frag": {44, map[string]field{"nexthdr": xf(0, 8, dtInetProt), "reserved": xf(8, 8, intType(1, false)),
+			"frag-off": xf(16, 13, intType(2, false)), "reserved2": xf(29, 2, intType(1, false)),
+			"more-fragments": xf(31, 1, intType(1, false)), "id": xf(32, 32, intType(4, false))}},
+		"dst": {60, map[string]field{"nexthdr": xf(0, 8, dtInetProt), "hdrlength": xf(8, 8, intType(1, false))}},
+		"mh": {135, map[string]field{"nexthdr": xf(0, 8, dtInetProt), "hdrlength": xf(8, 8, intType(1, false)),
+			"type": xf(16, 8, &dtype{name: "mh_type", magic: 17, size: 1}), "reserved": xf(24, 8, intType(1, false)),
+			"checksum": xf(32, 16, intType(2, false))}},
+	}
+})
 
 // TCP options: kind and fields (offsets in bits from the option start).
 type tcpOptDesc struct {
@@ -314,15 +327,17 @@ type tcpOptDesc struct {
 	fields map[string]field
 }
 
-var tcpOpts = map[string]tcpOptDesc{
-	"eol":       {0, nil},
-	"nop":       {1, nil},
-	"maxseg":    {2, map[string]field{"size": xf(16, 16, intType(2, false)), "length": xf(8, 8, intType(1, false))}},
-	"window":    {3, map[string]field{"count": xf(16, 8, intType(1, false)), "length": xf(8, 8, intType(1, false))}},
-	"sack-perm": {4, map[string]field{"length": xf(8, 8, intType(1, false))}},
-	"sack":      {5, map[string]field{"length": xf(8, 8, intType(1, false)), "left": xf(16, 32, intType(4, false)), "right": xf(48, 32, intType(4, false))}},
-	"timestamp": {8, map[string]field{"length": xf(8, 8, intType(1, false)), "tsval": xf(16, 32, intType(4, false)), "tsecr": xf(48, 32, intType(4, false))}},
-}
+var tcpOpts = sync.OnceValue(func() map[string]tcpOptDesc {
+	return map[string]tcpOptDesc{
+		"eol":       {0, nil},
+		"nop":       {1, nil},
+		"maxseg":    {2, map[string]field{"size": xf(16, 16, intType(2, false)), "length": xf(8, 8, intType(1, false))}},
+		"window":    {3, map[string]field{"count": xf(16, 8, intType(1, false)), "length": xf(8, 8, intType(1, false))}},
+		"sack-perm": {4, map[string]field{"length": xf(8, 8, intType(1, false))}},
+		"sack":      {5, map[string]field{"length": xf(8, 8, intType(1, false)), "left": xf(16, 32, intType(4, false)), "right": xf(48, 32, intType(4, false))}},
+		"timestamp": {8, map[string]field{"length": xf(8, 8, intType(1, false)), "tsval": xf(16, 32, intType(4, false)), "tsecr": xf(48, 32, intType(4, false))}},
+	}
+})
 
 const (
 	nftMetaTimeNS   = 30
@@ -333,25 +348,34 @@ const (
 	nftNatNetmap    = 0x40 // NF_NAT_RANGE_NETMAP
 )
 
-// rt keys: nft's "rt mtu" is the TCP MSS derived from the route MTU.
-var rtKeys = map[string]struct {
+// rtKey is a routing key: nft's "rt mtu" is the TCP MSS derived from
+// the route MTU.
+type rtKey struct {
 	key expr.RtKey
 	t   *dtype
-}{
-	"classid": {expr.RtClassid, dtRealm},
-	"mtu":     {expr.RtTCPMSS, intType(2, true)},
-	"ipsec":   {nftRtXfrm, dtBoolean},
 }
+
+var rtKeys = sync.OnceValue(func() map[string]rtKey {
+	return map[string]rtKey{
+		"classid": {expr.RtClassid, dtRealm},
+		"mtu":     {expr.RtTCPMSS, intType(2, true)},
+		"ipsec":   {nftRtXfrm, dtBoolean},
+	}
+})
 
 const nftExthdrOpSctp = 3 // NFT_EXTHDR_OP_SCTP
 
-var sctpChunks = map[string]uint8{
-	"data": 0, "init": 1, "init-ack": 2, "sack": 3, "heartbeat": 4, "heartbeat-ack": 5,
-	"abort": 6, "shutdown": 7, "shutdown-ack": 8, "error": 9, "cookie-echo": 10,
-	"cookie-ack": 11, "ecne": 12, "cwr": 13, "shutdown-complete": 14, "i-data": 64,
-	"asconf-ack": 128, "forward-tsn": 192, "asconf": 193, "i-forward-tsn": 194,
-}
+var sctpChunks = sync.OnceValue(func() map[string]uint8 {
+	return map[string]uint8{
+		"data": 0, "init": 1, "init-ack": 2, "sack": 3, "heartbeat": 4, "heartbeat-ack": 5,
+		"abort": 6, "shutdown": 7, "shutdown-ack": 8, "error": 9, "cookie-echo": 10,
+		"cookie-ack": 11, "ecne": 12, "cwr": 13, "shutdown-complete": 14, "i-data": 64,
+		"asconf-ack": 128, "forward-tsn": 192, "asconf": 193, "i-forward-tsn": 194,
+	}
+})
 
-var sctpChunkFields = map[string]field{
-	"type": xf(0, 8, intType(1, false)), "flags": xf(8, 8, intType(1, false)), "length": xf(16, 16, intType(2, false)),
-}
+var sctpChunkFields = sync.OnceValue(func() map[string]field {
+	return map[string]field{
+		"type": xf(0, 8, intType(1, false)), "flags": xf(8, 8, intType(1, false)), "length": xf(16, 16, intType(2, false)),
+	}
+})

@@ -13,14 +13,18 @@ var servicesFile string
 //go:embed netdb/protocols
 var protocolsFile string
 
+// The two databases are read on first use, each on its own: a process
+// that needs a protocol name (iptables -L, the shim's rule texts) does
+// not read the services list, five times the size.
 var (
-	netdbOnce  sync.Once
-	services   map[string]uint16 // "ssh" -> 22 (tcp or udp entry)
-	protoNames map[string]uint8  // "gre" -> 47, aliases too
-	protoByNum map[uint8]string  // 47 -> "gre" (first official name)
+	servicesOnce  sync.Once
+	services      map[string]uint16 // "ssh" -> 22 (tcp or udp entry)
+	protocolsOnce sync.Once
+	protoNames    map[string]uint8 // "gre" -> 47, aliases too
+	protoByNum    [256]string      // 47 -> "gre" (first official name)
 )
 
-func loadNetdb() {
+func loadServices() {
 	services = map[string]uint16{}
 	for _, line := range strings.Split(servicesFile, "\n") {
 		if i := strings.IndexByte(line, '#'); i >= 0 {
@@ -41,12 +45,13 @@ func loadNetdb() {
 			}
 		}
 	}
-	protoNames = map[string]uint8{}
-	protoByNum = map[uint8]string{}
-	for _, line := range strings.Split(protocolsFile, "\n") {
-		if i := strings.IndexByte(line, '#'); i >= 0 {
-			line = line[:i]
-		}
+}
+
+func loadProtocols() {
+	// Room for a name and an alias a line, the list's usual.
+	protoNames = make(map[string]uint8, 2*strings.Count(protocolsFile, "\n"))
+	for line := range strings.Lines(protocolsFile) {
+		line, _, _ = strings.Cut(line, "#")
 		f := strings.Fields(line)
 		if len(f) < 2 {
 			continue
@@ -55,11 +60,11 @@ func loadNetdb() {
 		if err != nil {
 			continue
 		}
-		if _, dup := protoByNum[uint8(n)]; !dup {
-			protoByNum[uint8(n)] = f[0]
+		if protoByNum[n] == "" {
+			protoByNum[n] = f[0]
 		}
-		for _, name := range append([]string{f[0]}, f[2:]...) {
-			if _, dup := protoNames[name]; !dup {
+		for i, name := range f {
+			if _, dup := protoNames[name]; i != 1 && !dup {
 				protoNames[name] = uint8(n)
 			}
 		}
@@ -68,7 +73,7 @@ func loadNetdb() {
 
 // ServicePort resolves a service name from netbase's services list.
 func ServicePort(name string) (uint16, bool) {
-	netdbOnce.Do(loadNetdb)
+	servicesOnce.Do(loadServices)
 	p, ok := services[name]
 	return p, ok
 }
@@ -96,7 +101,7 @@ func ProtocolNumber(s string) (uint8, bool) {
 			return p.Num, true
 		}
 	}
-	netdbOnce.Do(loadNetdb)
+	protocolsOnce.Do(loadProtocols)
 	n, ok := protoNames[s]
 	return n, ok
 }
@@ -109,7 +114,7 @@ func ProtocolName(num uint8) string {
 			return p.Name
 		}
 	}
-	netdbOnce.Do(loadNetdb)
+	protocolsOnce.Do(loadProtocols)
 	return protoByNum[num]
 }
 

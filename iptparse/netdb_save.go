@@ -4,6 +4,6 @@ package iptparse
 // ("" if it has none): what getprotobynumber gives, which iptables 1.8.9
 // prints in -S and iptables-save before its built-in names.
 func ProtocolDBName(num uint8) string {
-	netdbOnce.Do(loadNetdb)
+	protocolsOnce.Do(loadProtocols)
 	return protoByNum[num]
 }

@@ -1,6 +1,7 @@
 package iptparse
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/bits"
@@ -521,14 +522,22 @@ var prefixMasks4, prefixMasks6 = func() (m4 [33]netip.Addr, m6 [129]netip.Addr) 
 	return
 }()
 
+// makePrefixMask is the mask of the first n bits of an IPv4 address
+// (maxBits 32) or an IPv6 one, n clamped to the address's size. It
+// shifts words rather than setting bit by bit: it fills the mask tables
+// of every process at start-up.
 func makePrefixMask(n, maxBits int) netip.Addr {
-	var b [16]byte
-	for i := 0; i < n; i++ {
-		b[i/8] |= 0x80 >> (i % 8)
-	}
+	ones := ^uint64(0)
 	if maxBits == 32 {
-		return netip.AddrFrom4([4]byte(b[:4]))
+		n = min(max(n, 0), 32)
+		var b [4]byte
+		binary.BigEndian.PutUint32(b[:], uint32(ones<<(64-n)>>32))
+		return netip.AddrFrom4(b)
 	}
+	n = min(max(n, 0), 128)
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], ones<<(64-min(n, 64)))
+	binary.BigEndian.PutUint64(b[8:], ones<<(128-max(n, 64)))
 	return netip.AddrFrom16(b)
 }
 

@@ -136,9 +136,10 @@ func sendBatch(msgs []emit.NLMsg, progress Progress) error {
 	}
 	lastSeq := seq0 + 1 + uint32(last)
 	var failed []*MsgError
-	rb := make([]byte, 1<<20)
+	rb := getRecvBuf()
+	defer putRecvBuf(rb)
 	for {
-		n, err := recv(fd, rb)
+		n, err := recv(fd, rb[:])
 		if err != nil {
 			return err
 		}

@@ -42,9 +42,10 @@ func Request(typ uint16, flags uint16, fam byte, data []byte) ([]Answer, error) 
 		return nil, fmt.Errorf("netlink send: %w", err)
 	}
 	var out []Answer
-	rb := make([]byte, 1<<20)
+	rb := getRecvBuf()
+	defer putRecvBuf(rb)
 	for {
-		n, err := recv(fd, rb)
+		n, err := recv(fd, rb[:])
 		if err != nil {
 			return nil, err
 		}
@@ -76,6 +77,37 @@ func Request(typ uint16, flags uint16, fam byte, data []byte) ([]Answer, error) 
 				return out, nil
 			}
 		}
+	}
+}
+
+// recvBufSize is the size of the buffer a netlink answer is read into.
+const recvBufSize = 1 << 20
+
+// spareRecvBuf keeps one receive buffer for the next Request or
+// SendBatch. A shim command makes a few requests and sends a batch; a
+// new megabyte for each was nearly all that "ipset add" allocated (4 MB
+// of 4.4) and started a garbage collection in every other run. Not a
+// sync.Pool: a pool keeps what is put back for the processor it was put
+// on and drops it at a collection, so the next request often missed it.
+// Requests at the same time take new buffers, as before.
+var spareRecvBuf = make(chan *[recvBufSize]byte, 1)
+
+// getRecvBuf returns the spare receive buffer, or a new one.
+func getRecvBuf() *[recvBufSize]byte {
+	select {
+	case b := <-spareRecvBuf:
+		return b
+	default:
+		return new([recvBufSize]byte)
+	}
+}
+
+// putRecvBuf keeps b as the spare buffer if there is none. The caller
+// keeps nothing of what b holds: answers are copied out of it.
+func putRecvBuf(b *[recvBufSize]byte) {
+	select {
+	case spareRecvBuf <- b:
+	default:
 	}
 }
 

@@ -41,12 +41,19 @@ func familySlot(f iptparse.Family) int {
 	return 0
 }
 
+// mapRoom is the room Register makes in each map it creates: the
+// generic and the per-family maps hold some 50 matches or 35 targets.
+// Grown from empty one extension at a time, they took 150,000
+// instructions of every process's start, nearly a tenth of a short
+// iptables-translate run.
+const mapRoom = 64
+
 // Register adds an extension. It is called from the init functions of the
 // extension files. Registering the same name, kind and family twice panics.
 func Register(e *Ext) {
 	m := &extensions[e.Kind][familySlot(e.Family)]
 	if *m == nil {
-		*m = map[string]*Ext{}
+		*m = make(map[string]*Ext, mapRoom)
 	}
 	if _, dup := (*m)[e.Name]; dup {
 		panic("translate: extension registered twice: " + e.Name)
@@ -55,7 +62,7 @@ func Register(e *Ext) {
 	for slot := 1; slot < 3; slot++ {
 		f := &forFamily[e.Kind][slot]
 		if *f == nil {
-			*f = map[string]*Ext{}
+			*f = make(map[string]*Ext, mapRoom)
 		}
 		switch own := familySlot(e.Family); {
 		case own == slot:
