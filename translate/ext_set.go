@@ -92,6 +92,15 @@ func setDirs(o *iptparse.Option) []bool {
 	return src
 }
 
+// dirNames spells directions as IPSetKey takes them ("src", "dst").
+func dirNames(src []bool) []string {
+	dirs := make([]string, len(src))
+	for i, s := range src {
+		dirs[i] = map[bool]string{true: "src", false: "dst"}[s]
+	}
+	return dirs
+}
+
 func checkSetMatch(x *iptparse.Ext) error {
 	o := x.Opt("match-set")
 	if o == nil {
@@ -252,11 +261,7 @@ func useKnownIPSet(c *Ctx, x *iptparse.Ext, st *ipsetState, def *iptparse.IPSet,
 	if def.Family != c.Family {
 		return "", nil, c.Untranslatable(x, "set %s holds %s addresses but the rule is %s", def.Name, def.Family, c.Family)
 	}
-	dirs := make([]string, len(src))
-	for i, s := range src {
-		dirs[i] = map[bool]string{true: "src", false: "dst"}[s]
-	}
-	key, err := IPSetKey(def, dirs, c.L3())
+	key, err := IPSetKey(def, dirNames(src), c.L3())
 	if err != nil {
 		return "", nil, c.Untranslatable(x, "%v", err)
 	}

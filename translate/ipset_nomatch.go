@@ -249,11 +249,7 @@ func matchReturnNomatch(c *Ctx, x *iptparse.Ext, o *iptparse.Option) (done bool,
 	if len(dims) != 1 || dims[0].kind != "net" {
 		return true, c.Untranslatable(x, "--return-nomatch in a %s set: ipt2nft works out the addresses nomatch elements decide only in hash:net sets", def.Type)
 	}
-	var dirs []string
-	for _, src := range setDirs(o) {
-		dirs = append(dirs, map[bool]string{true: "src", false: "dst"}[src])
-	}
-	key, err := IPSetKey(def, dirs, c.L3())
+	key, err := IPSetKey(def, dirNames(setDirs(o)), c.L3())
 	if err != nil {
 		return true, c.Untranslatable(x, "%v", err)
 	}
