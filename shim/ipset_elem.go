@@ -3,13 +3,13 @@ package shim
 import (
 	"encoding/binary"
 	"fmt"
-	"math/big"
 	"net/netip"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/translate"
 )
 
 // ipset elements as text. An element given on the command line or in a
@@ -286,31 +286,11 @@ func expandRange(a, b netip.Addr) ([]string, error) {
 	}
 }
 
-// rangeToPrefixes covers [a, b] with the fewest prefixes.
+// rangeToPrefixes covers [a, b] with the fewest prefixes, as text.
 func rangeToPrefixes(a, b netip.Addr) []string {
 	var out []string
-	n := a.BitLen()
-	lo, hi := new(big.Int).SetBytes(a.AsSlice()), new(big.Int).SetBytes(b.AsSlice())
-	one := big.NewInt(1)
-	for lo.Cmp(hi) <= 0 {
-		// the largest block starting at lo that does not pass hi
-		size := 0
-		for size < n {
-			if lo.Bit(size) != 0 {
-				break
-			}
-			end := new(big.Int).Add(lo, new(big.Int).Lsh(one, uint(size+1)))
-			end.Sub(end, one)
-			if end.Cmp(hi) > 0 {
-				break
-			}
-			size++
-		}
-		buf := make([]byte, n/8)
-		lo.FillBytes(buf)
-		addr, _ := netip.AddrFromSlice(buf)
-		out = append(out, prefixText(netip.PrefixFrom(addr, n-size)))
-		lo.Add(lo, new(big.Int).Lsh(one, uint(size)))
+	for _, p := range translate.RangePrefixes(a, b) {
+		out = append(out, prefixText(p))
 	}
 	return out
 }

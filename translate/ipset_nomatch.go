@@ -110,7 +110,7 @@ func foldNomatch(s *iptparse.IPSet, dims []ipsetPart, set *ir.Set, first *iptpar
 		if k, isPrefix := key.(*ir.Prefix); isPrefix {
 			ps[0] = k.Prefix.Masked()
 		} else if lo != hi {
-			ps = rangePrefixes(lo, hi)
+			ps = RangePrefixes(lo, hi)
 		}
 		for _, p := range ps {
 			pieces = append(pieces, netPiece{p.Addr(), lastAddr(p), nm, el})
@@ -176,7 +176,7 @@ func foldNomatch(s *iptparse.IPSet, dims []ipsetPart, set *ir.Set, first *iptpar
 	set.Elements = set.Elements[:0]
 	for _, sg := range segs {
 		var key ir.Expr
-		if ps := rangePrefixes(sg.lo, sg.hi); len(ps) == 1 && ps[0].IsSingleIP() {
+		if ps := RangePrefixes(sg.lo, sg.hi); len(ps) == 1 && ps[0].IsSingleIP() {
 			key = ir.IP(sg.lo)
 		} else if len(ps) == 1 {
 			key = &ir.Prefix{Prefix: ps[0]}
@@ -199,29 +199,6 @@ func foldNomatch(s *iptparse.IPSet, dims []ipsetPart, set *ir.Set, first *iptpar
 		f.sized = set.Size
 	}
 	return f, nil
-}
-
-// rangePrefixes covers lo-hi with the fewest prefixes, in order.
-func rangePrefixes(lo, hi netip.Addr) []netip.Prefix {
-	var out []netip.Prefix
-	for {
-		bits := lo.BitLen()
-		// the widest prefix starting at lo that ends at hi at the latest
-		for b := 0; b <= lo.BitLen(); b++ {
-			p := netip.PrefixFrom(lo, b)
-			if p.Masked().Addr() == lo && !hi.Less(lastAddr(p)) {
-				bits = b
-				break
-			}
-		}
-		p := netip.PrefixFrom(lo, bits)
-		out = append(out, p)
-		end := lastAddr(p)
-		if end == hi {
-			return out
-		}
-		lo = end.Next()
-	}
 }
 
 // matchReturnNomatch translates -m set --match-set NAME DIRS

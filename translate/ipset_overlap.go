@@ -106,3 +106,30 @@ func elemText(e ir.Expr) string {
 	}
 	return lo.String() + "-" + hi.String()
 }
+
+// RangePrefixes covers lo-hi with the fewest prefixes, in order (none
+// when hi is before lo): as ipset stores a range of a hash:net set.
+func RangePrefixes(lo, hi netip.Addr) []netip.Prefix {
+	if hi.Less(lo) {
+		return nil
+	}
+	var out []netip.Prefix
+	for {
+		bits := lo.BitLen()
+		// the widest prefix starting at lo that ends at hi at the latest
+		for b := 0; b <= lo.BitLen(); b++ {
+			p := netip.PrefixFrom(lo, b)
+			if p.Masked().Addr() == lo && !hi.Less(lastAddr(p)) {
+				bits = b
+				break
+			}
+		}
+		p := netip.PrefixFrom(lo, bits)
+		out = append(out, p)
+		end := lastAddr(p)
+		if end == hi {
+			return out
+		}
+		lo = end.Next()
+	}
+}

@@ -167,3 +167,42 @@ func elemsText(els []ir.Expr) string {
 	}
 	return b.String()
 }
+
+// RangePrefixes against a slow cover, one address at a time: the
+// fewest prefixes, in order, exactly lo to hi; none for a reversed range.
+func TestRangePrefixes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	for range 2000 {
+		base := netip.AddrFrom4([4]byte{10, 0, byte(rng.IntN(2)), byte(rng.IntN(256))})
+		lo := base
+		for range rng.IntN(40) {
+			lo = lo.Next()
+		}
+		hi := lo
+		for range rng.IntN(600) {
+			hi = hi.Next()
+		}
+		ps := RangePrefixes(lo, hi)
+		next := lo
+		for _, p := range ps {
+			if p.Addr() != next || p.Masked() != p {
+				t.Fatalf("%s-%s: %v does not continue at %s", lo, hi, ps, next)
+			}
+			// a wider prefix at the same start would fit: not the fewest
+			if w := netip.PrefixFrom(p.Addr(), p.Bits()-1); w.Masked().Addr() == p.Addr() && !hi.Less(lastAddr(w)) {
+				t.Fatalf("%s-%s: %s could be %s", lo, hi, p, w)
+			}
+			next = lastAddr(p).Next()
+		}
+		if next != hi.Next() {
+			t.Fatalf("%s-%s: %v ends before %s", lo, hi, ps, hi)
+		}
+	}
+	if ps := RangePrefixes(netip.MustParseAddr("10.0.0.9"), netip.MustParseAddr("10.0.0.1")); ps != nil {
+		t.Errorf("reversed range: %v", ps)
+	}
+	all := RangePrefixes(netip.MustParseAddr("::"), netip.MustParseAddr("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"))
+	if len(all) != 1 || all[0].Bits() != 0 {
+		t.Errorf("whole v6 space: %v", all)
+	}
+}
