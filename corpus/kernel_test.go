@@ -107,16 +107,16 @@ var probeLineRe = regexp.MustCompile(`^line (\d+) \(`)
 // counts: a probe made as a near miss of its rule goes on to the rules
 // after it.
 func rateLimited(src string, p *verify.Probe, wholeChain bool) bool {
+	lines := strings.Split(src, "\n")
+	limited := func(line string) bool { return slices.Contains(verify.RuleBlindSpots(line), "time and rate") }
 	m := probeLineRe.FindStringSubmatch(p.Name)
 	if m == nil {
-		return false
+		return randomProbeLimited(lines, p.Name, limited)
 	}
 	n, _ := strconv.Atoi(m[1])
-	lines := strings.Split(src, "\n")
 	if n < 1 || n > len(lines) {
 		return false
 	}
-	limited := func(line string) bool { return slices.Contains(verify.RuleBlindSpots(line), "time and rate") }
 	if limited(lines[n-1]) {
 		return true
 	}
@@ -130,6 +130,55 @@ func rateLimited(src string, p *verify.Probe, wholeChain bool) bool {
 	for _, line := range lines {
 		if ruleChain(line) == chain && limited(line) {
 			return true
+		}
+	}
+	return false
+}
+
+// randomProbeRe reads the path and conversation of a random probe from
+// its name ("random #20 (output, answered)").
+var randomProbeRe = regexp.MustCompile(`^random #\d+ \((input|forward|output), ([a-z ]+)\)`)
+
+// randomProbeLimited reports whether a random probe (made for no rule)
+// can meet a rate-limited rule: one in a chain reachable from the hooks
+// its packets pass, the answers' way too when its conversation has any.
+func randomProbeLimited(lines []string, name string, limited func(string) bool) bool {
+	m := randomProbeRe.FindStringSubmatch(name)
+	if m == nil {
+		return false
+	}
+	hooks := map[string][]string{
+		"input":   {"PREROUTING", "INPUT"},
+		"forward": {"PREROUTING", "FORWARD", "POSTROUTING"},
+		"output":  {"OUTPUT", "POSTROUTING"},
+	}
+	reverse := map[string]string{"input": "output", "output": "input", "forward": "forward"}
+	start := hooks[m[1]]
+	if m[2] != "new" && m[2] != "invalid" {
+		start = append(start, hooks[reverse[m[1]]]...)
+	}
+	reached := map[string]bool{}
+	queue := start
+	for len(queue) > 0 {
+		chain := queue[0]
+		queue = queue[1:]
+		if reached[chain] {
+			continue
+		}
+		reached[chain] = true
+		for _, line := range lines {
+			if ruleChain(line) != chain {
+				continue
+			}
+			if limited(line) {
+				return true
+			}
+			f := strings.Fields(line)
+			for i := 0; i+1 < len(f); i++ {
+				if f[i] == "-j" || f[i] == "-g" || f[i] == "--jump" || f[i] == "--goto" {
+					queue = append(queue, f[i+1])
+				}
+			}
 		}
 	}
 	return false
@@ -382,6 +431,29 @@ func TestRateLimitedProbes(t *testing.T) {
 			if got := rateLimited(src, p, whole); got != want[i] {
 				t.Errorf("line %d, wholeChain %v: rateLimited = %v, want %v", line, whole, got, want[i])
 			}
+		}
+	}
+	// Random probes meet the limits of the chains their packets reach:
+	// the answers' way too when the conversation has answers.
+	src = strings.Join([]string{
+		"*filter",
+		":INPUT ACCEPT [0:0]",
+		":OUTPUT DROP [0:0]",
+		"-A INPUT -p tcp -j ACCEPT",
+		"-A OUTPUT -p icmpv6 -j ICMP",
+		"-A ICMP -m limit --limit 5/sec -j ACCEPT",
+		"COMMIT",
+	}, "\n")
+	for name, want := range map[string]bool{
+		"random #20 (output, answered)":  true,
+		"random #3 (output, new)":        true,
+		"random #4 (input, new)":         false,
+		"random #5 (input, established)": true,
+		"random #6 (forward, answered)":  false,
+		"something else":                 false,
+	} {
+		if got := rateLimited(src, &verify.Probe{Name: name}, true); got != want {
+			t.Errorf("%q: rateLimited = %v, want %v", name, got, want)
 		}
 	}
 }
