@@ -34,10 +34,14 @@ type disjoint struct {
 
 func newDisjoint() *disjoint { return &disjoint{} }
 
-// reset empties d, keeping its memory for the next group; a big map is
-// let go instead (clearing costs its size, and most groups are small).
+// reset empties d, keeping its memory for the next group; a big map or
+// list is let go instead (clearing a map costs its size, a list kept
+// would be held through the next groups, and most groups are small).
 func (d *disjoint) reset() {
 	d.numeric, d.globs, d.others = d.numeric[:0], d.globs[:0], d.others[:0]
+	if cap(d.numeric) > 1024 {
+		d.numeric = nil
+	}
 	d.outOfOrder = nil // rarely used: let it go
 	d.index = nil
 	switch n := len(d.names); {

@@ -68,6 +68,108 @@ func (a *factsAlloc) one(iv interval) []interval {
 	return a.ivs[n-1 : n : n]
 }
 
+// factsBlockRules is how many rules' facts factsWindow works out at a
+// time: their blocks are some 1.5 MB, big enough for fresh.Make to pay.
+// A variable for tests, which make blocks of a few rules.
+var factsBlockRules = 4096
+
+// factsRoundEnd, if set (in tests), is given each round's window when
+// the round ends.
+var factsRoundEnd func(*factsWindow)
+
+// factsWindow holds the facts of a round's rules (some 250 bytes a rule)
+// only while the round may still look at them. It works them out a block
+// of rules at a time, when the round first needs one of them, and once
+// each rule of a block is done (merged into a group, or kept as a rule of
+// its own) it reuses the block's memory for the next. A rule is looked at
+// only from the time the group scan reaches it until it is done, so the
+// facts held are those of the rules between the group being built and
+// the rules it reaches, not of the whole chain: the facts of the mixed
+// 1,000,000-rule dump (240 MB, most of them its 662,000-rule blocklist
+// chain's) were all held at the optimizer's peak.
+type factsWindow struct {
+	rules   []*ir.Rule
+	size    int // rules a block (factsBlockRules)
+	blocks  []*factsBlock
+	pending []int32 // per block: its rules not done yet
+	free    []*factsBlock
+}
+
+// factsBlock is the memory of a block of rules' facts.
+type factsBlock struct {
+	facts []ruleFacts
+	plain [][]interval
+	ivs   []interval
+}
+
+func newFactsWindow(rules []*ir.Rule) *factsWindow {
+	size := factsBlockRules
+	nb := (len(rules) + size - 1) / size
+	w := &factsWindow{rules: rules, size: size, blocks: make([]*factsBlock, nb), pending: make([]int32, nb)}
+	for b := range w.pending {
+		w.pending[b] = int32(min(size, len(rules)-b*size))
+	}
+	return w
+}
+
+// get returns the facts of rule k.
+func (w *factsWindow) get(k int) *ruleFacts {
+	b := w.blocks[k/w.size]
+	if b == nil {
+		b = w.fill(k / w.size)
+	}
+	return &b.facts[k%w.size]
+}
+
+// fill works out the facts of block b's rules, in the memory of a block
+// let go if there is one. (A block let go is worked out again if asked
+// for; the round never does.)
+func (w *factsWindow) fill(b int) *factsBlock {
+	rules := w.rules[b*w.size : min((b+1)*w.size, len(w.rules))]
+	n, eqs := 0, 0
+	for _, r := range rules {
+		n += len(r.Stmts)
+		for _, s := range r.Stmts {
+			if m, ok := s.(*ir.Match); ok && m.Op == ir.CmpEq {
+				eqs++
+			}
+		}
+	}
+	blk := &factsBlock{}
+	if k := len(w.free); k > 0 {
+		blk, w.free = w.free[k-1], w.free[:k-1]
+	}
+	blk.facts = reuse(blk.facts, len(rules))
+	blk.plain = reuse(blk.plain, n)
+	blk.ivs = reuse(blk.ivs, eqs)
+	fa := factsAlloc{plain: blk.plain[:0], ivs: blk.ivs[:0]}
+	for i, r := range rules {
+		fa.fill(&blk.facts[i], r)
+	}
+	w.blocks[b] = blk
+	return blk
+}
+
+// reuse returns n zero values in s's memory if it has room, else in new
+// memory.
+func reuse[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return fresh.Make[T](n)
+	}
+	s = s[:cap(s)]
+	clear(s)
+	return s[:n]
+}
+
+// done says the round will not look at rule k again.
+func (w *factsWindow) done(k int) {
+	b := k / w.size
+	if w.pending[b]--; w.pending[b] == 0 {
+		w.free = append(w.free, w.blocks[b])
+		w.blocks[b] = nil
+	}
+}
+
 // fill works out the facts of r into f.
 func (a *factsAlloc) fill(f *ruleFacts, r *ir.Rule) {
 	*f = ruleFacts{placeholder: r.Placeholder(), stateful: hasStateful(r), dead: r.Dead != "", protos: l4Protos(r)}
@@ -327,23 +429,10 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 		return rules
 	}
 	sigs := make([]uint64, len(rules))
-	factsMem := fresh.Make[ruleFacts](len(rules))
-	facts := make([]*ruleFacts, len(rules))
-	n, eqs := 0, 0
-	for _, r := range rules {
-		n += len(r.Stmts)
-		for _, s := range r.Stmts {
-			if m, ok := s.(*ir.Match); ok && m.Op == ir.CmpEq {
-				eqs++
-			}
-		}
-	}
-	fa := factsAlloc{plain: fresh.Make[[]interval](n)[:0], ivs: fresh.Make[interval](eqs)[:0]}
 	for i, r := range rules {
 		sigs[i] = shapeSignature(r)
-		fa.fill(&factsMem[i], r)
-		facts[i] = &factsMem[i]
 	}
+	facts := newFactsWindow(rules)
 	used := make([]bool, len(rules))
 	out := make([]*ir.Rule, 0, len(rules))
 	var skippedBuf, groupBuf []int
@@ -366,7 +455,7 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 		// refused: rules of the group's shape that could not join (the
 		// same values again, as a script run twice writes them); past
 		// lookahead of them the long look is not worth its cost.
-		counting, refused := facts[i].countOnly, 0
+		counting, refused := facts.get(i).countOnly, 0
 		for j := i + 1; j < len(rules) && !doomed; j++ {
 			if len(skipped) > lookahead && (!counting || len(skipped) > countLookahead || refused > lookahead) {
 				break
@@ -378,24 +467,36 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 				if joins(rules, facts, i, j, &diff, &seen, skipped, counting, &scratch, products) {
 					group = append(group, j)
 					doomed = !elementCounters && hasCounter(rules[j])
+					if elementCounters {
+						// The group is built: its members are done now,
+						// and a long group's facts need not all be held.
+						facts.done(j)
+					}
 					continue
 				}
 				refused++
 			}
 			skipped = append(skipped, j)
-			counting = counting && facts[j].countOnly
+			counting = counting && facts.get(j).countOnly
 		}
 		skippedBuf, groupBuf = skipped, group
 		if len(group) == 1 || doomed {
 			out = append(out, rules[i])
+			facts.done(i)
 			continue
 		}
+		// The group's values are not needed to build its rule: a big set
+		// lets them go first.
+		scratch.seen.reset()
 		members := make([]*ir.Rule, len(group))
 		for k, idx := range group {
 			members[k] = rules[idx]
 		}
-		for _, idx := range group {
+		for k, idx := range group {
 			used[idx] = true
+			if k == 0 || !elementCounters {
+				facts.done(idx) // the others were done as they joined
+			}
 		}
 		into := buildSetRule(members, diff)
 		if *merged == nil {
@@ -418,6 +519,9 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 		rep.Merges = append(rep.Merges, Merge{Pass: "sets", Into: into, From: into.Origin, Reason: reason})
 		out = append(out, into)
 	}
+	if factsRoundEnd != nil {
+		factsRoundEnd(facts)
+	}
 	return out
 }
 
@@ -434,15 +538,16 @@ type groupScratch struct {
 // The group's diff and seen set are made, at its first join, in scratch's
 // memory: one group is built at a time, and most groups of a long chain
 // of unmergeable rules end at once.
-func joins(rules []*ir.Rule, facts []*ruleFacts, i, j int, diff *[]int, seen **disjoint, skipped []int, counting bool, scratch *groupScratch, products bool) bool {
+func joins(rules []*ir.Rule, facts *factsWindow, i, j int, diff *[]int, seen **disjoint, skipped []int, counting bool, scratch *groupScratch, products bool) bool {
 	var buf [4]int
-	d0, ok := shapeDiff(rules[i], rules[j], facts[i], facts[j], buf[:])
+	fi, fj := facts.get(i), facts.get(j)
+	d0, ok := shapeDiff(rules[i], rules[j], fi, fj, buf[:])
 	if !ok || (*diff != nil && !slices.Equal(d0, *diff)) {
 		return false
 	}
 	// Rules whose values cannot make elements fail here, before the
 	// commutation checks, which cost a comparison per rule in between.
-	if !usableValues(facts[j], d0, products) || (*diff == nil && !usableValues(facts[i], d0, products)) {
+	if !usableValues(fj, d0, products) || (*diff == nil && !usableValues(fi, d0, products)) {
 		return false
 	}
 	d := *diff
@@ -455,7 +560,7 @@ func joins(rules []*ir.Rule, facts []*ruleFacts, i, j int, diff *[]int, seen **d
 	// with each other (counting skipped ones only; j too, as the group's
 	// rules share their statements).
 	for k := len(skipped) - 1; k >= 0 && !counting; k-- {
-		if s := skipped[k]; !commutes(rules[s], rules[j], facts[s], facts[j]) {
+		if s := skipped[k]; !commutes(rules[s], rules[j], facts.get(s), fj) {
 			return false
 		}
 	}
@@ -468,20 +573,20 @@ func joins(rules []*ir.Rule, facts []*ruleFacts, i, j int, diff *[]int, seen **d
 		set.reset()
 		if len(d) == 1 {
 			// One selector: each value is a key of its own.
-			for _, v := range facts[i].plain[d[0]] {
+			for _, v := range fi.plain[d[0]] {
 				if !set.add1(v) {
 					return false
 				}
 			}
 		} else {
-			for _, k := range ruleKeys(facts[i], d) {
+			for _, k := range ruleKeys(fi, d) {
 				if !set.add(k) {
 					return false
 				}
 			}
 		}
 	}
-	if !addValues(set, facts[j], d) {
+	if !addValues(set, fj, d) {
 		return false
 	}
 	*diff, *seen = d, set

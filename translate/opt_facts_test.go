@@ -1,0 +1,106 @@
+package translate
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/ipt2nft/ipt2nft/iptparse"
+)
+
+// factsDump writes a filter table whose chains give the sets pass long
+// groups, groups that stop, rules looked past, products and duplicates.
+func factsDump(r *rand.Rand, counters bool) string {
+	var b strings.Builder
+	b.WriteString("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n")
+	for _, c := range []string{"BLOCK", "ACCT", "SVC"} {
+		fmt.Fprintf(&b, ":%s - [0:0]\n", c)
+	}
+	n := 0
+	rule := func(format string, args ...any) {
+		n++
+		if counters && r.IntN(4) != 0 {
+			fmt.Fprintf(&b, "[%d:%d] ", n, 10*n)
+		}
+		fmt.Fprintf(&b, format+"\n", args...)
+	}
+	for range 20 + r.IntN(60) {
+		switch k := r.IntN(20); {
+		case k == 0:
+			rule("-A BLOCK -p udp -j ACCEPT")
+		case k == 1:
+			rule("-A BLOCK -s 10.0.%d.0/24 -j ACCEPT", r.IntN(4))
+		default:
+			rule("-A BLOCK -s 10.%d.%d.%d/32 -j DROP", r.IntN(3), r.IntN(4), r.IntN(256))
+		}
+	}
+	for h := range 10 + r.IntN(40) {
+		rule("-A ACCT -s 192.168.0.%d/32", h)
+		rule("-A ACCT -d 192.168.0.%d/32", h)
+		if r.IntN(10) == 0 {
+			rule("-A ACCT -s 192.168.0.%d/32 -j DROP", h)
+		}
+	}
+	ports := []string{"22", "80", "443", "53", "8080"}
+	for range 5 + r.IntN(20) {
+		src := fmt.Sprintf("172.16.%d.0/24", r.IntN(8))
+		if r.IntN(2) == 0 {
+			rule("-A SVC -s %s -p tcp -m multiport --dports %s,%s -j ACCEPT", src, ports[r.IntN(5)], ports[r.IntN(5)])
+		} else {
+			rule("-A SVC -s %s -p tcp -m tcp --dport %s -j ACCEPT", src, ports[r.IntN(5)])
+		}
+	}
+	for range 5 + r.IntN(10) {
+		p := 1000 + r.IntN(50)
+		rule("-A FORWARD -p tcp -m tcp --dport %d -j LOG --log-prefix \"x%d \"", p, p)
+		rule("-A FORWARD -p tcp -m tcp --dport %d -j DROP", p)
+	}
+	b.WriteString("COMMIT\n")
+	return b.String()
+}
+
+// TestFactsWindowBlocks checks that the sets pass gives the same ruleset
+// and report whatever the size of factsWindow's blocks (down to a rule
+// each, where every rule done frees and reuses a block), and that at the
+// end of each round every block was let go: each rule done exactly once.
+func TestFactsWindowBlocks(t *testing.T) {
+	defer func(n int) { factsBlockRules, factsRoundEnd = n, nil }(factsBlockRules)
+	factsRoundEnd = func(w *factsWindow) {
+		for b, p := range w.pending {
+			if p != 0 || w.blocks[b] != nil {
+				t.Fatalf("block %d of %d rules: %d rules not done, held %v", b, len(w.rules), p, w.blocks[b] != nil)
+			}
+		}
+	}
+	run := func(dump string, o OptOptions) string {
+		tr := New(Options{})
+		tr.AddText("facts.rules", dump, iptparse.FamilyIPv4)
+		rs := tr.Ruleset()
+		rep := Optimize(rs, o)
+		var b strings.Builder
+		b.WriteString(rulesetText(rs))
+		for _, m := range rep.Merges {
+			fmt.Fprintf(&b, "%s %v %s\n", m.Pass, m.From, m.Reason)
+		}
+		return b.String()
+	}
+	json := AllOpt()
+	json.NoElementCounters = true
+	for seed := range uint64(20) {
+		dump := factsDump(rand.New(rand.NewPCG(seed, 0xfac7)), seed%2 == 0)
+		for _, o := range []OptOptions{AllOpt(), json} {
+			factsBlockRules = 4096
+			want := run(dump, o)
+			if !strings.Contains(want, "rules differing only in") {
+				t.Fatalf("seed %d: nothing merged:\n%s", seed, want)
+			}
+			for _, size := range []int{1, 2, 7} {
+				factsBlockRules = size
+				if got := run(dump, o); got != want {
+					t.Fatalf("seed %d, blocks of %d rules, element counters %v: got\n%s\nwant\n%s", seed, size, !o.NoElementCounters, got, want)
+				}
+			}
+		}
+	}
+}
