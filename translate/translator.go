@@ -502,6 +502,7 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 			if c.split == nil {
 				// One body: the statements as they are (c.ruleBodies()).
 				rule := t.alloc.rules.new()
+				c.stmts = t.alloc.stmts.trim(c.stmts)
 				*rule = ir.Rule{Stmts: c.stmts, Comment: comment, Origin: t.alloc.origin(cmd.Pos), Source: source}
 				rules = append(rules, rule)
 				ctxs = append(ctxs, c)
