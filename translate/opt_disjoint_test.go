@@ -191,3 +191,36 @@ func TestValuesOverlap(t *testing.T) {
 		t.Fatalf("only %d lists were looked up in a store", stored)
 	}
 }
+
+// TestDisjointLongInOrder checks the numeric store past spanChunk values
+// in order (the chunks of spanList), with gaps between them probed by
+// values that fit and values that overlap, and reuse after a reset.
+func TestDisjointLongInOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 9))
+	var d disjoint
+	for round := range 3 {
+		n := 3*spanChunk + r.IntN(spanChunk)
+		for i := range n {
+			lo := uint64(10 * i)
+			hi := lo + uint64(r.IntN(3))
+			if !d.add1(interval{lo: u64Key('n', lo), hi: u64Key('n', hi)}) {
+				t.Fatalf("round %d: value %d: in order, disjoint, refused", round, i)
+			}
+		}
+		for range 2000 {
+			i := 1 + r.IntN(n-1)
+			in := uint64(10*i + r.IntN(3))      // may fall in value i
+			gap := uint64(10*i + 5 + r.IntN(4)) // between i and i+1
+			if d.overlaps1(interval{lo: u64Key('n', gap), hi: u64Key('n', gap)}) {
+				t.Fatalf("round %d: %d overlaps nothing stored", round, gap)
+			}
+			if !d.overlaps1(interval{lo: u64Key('n', uint64(10*i-1)), hi: u64Key('n', in)}) {
+				t.Fatalf("round %d: %d-%d overlaps value %d", round, 10*i-1, in, i)
+			}
+		}
+		if d.overlaps1(interval{lo: u64Key('n', uint64(10*n)), hi: u64Key('n', 1<<40)}) {
+			t.Fatalf("round %d: past the end overlaps", round)
+		}
+		d.reset()
+	}
+}
