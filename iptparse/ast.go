@@ -1,6 +1,9 @@
 package iptparse
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Op is the command an iptables command line performs.
 type Op uint8
@@ -122,8 +125,11 @@ func (c *Command) lineText() (string, bool) {
 			}
 			at++
 		}
-		end := at + len(w.Text)
-		if w.Pos.Col-1 != at || end > len(c.line) || c.line[at:end] != w.Text || w.Text == "" || !allSafe(w.Text) {
+		if w.Pos.Col-1 != at {
+			return "", false
+		}
+		end, ok := quotedAt(c.line, at, w.Text)
+		if !ok {
 			return "", false
 		}
 		at = end
@@ -133,6 +139,23 @@ func (c *Command) lineText() (string, bool) {
 
 // Quote quotes a word for display the way iptables-save does: words made
 // only of safe characters stay bare.
+// quotedAt reports whether line has Quote(text) at position at, and
+// where it ends: the bare word, or a word in double quotes without quotes
+// or backslashes inside (a comment or log prefix with blanks), whose
+// quoting is the line's too.
+func quotedAt(line string, at int, text string) (end int, ok bool) {
+	if text != "" && allSafe(text) {
+		end = at + len(text)
+		return end, end <= len(line) && line[at:end] == text
+	}
+	end = at + len(text) + 2
+	if end > len(line) || line[at] != '"' || line[end-1] != '"' || line[at+1:end-1] != text ||
+		strings.ContainsAny(text, "\\\"") || !utf8.ValidString(text) {
+		return 0, false
+	}
+	return end, true
+}
+
 func Quote(s string) string {
 	if s != "" && allSafe(s) {
 		return s

@@ -27,6 +27,11 @@ func TestRuleTextFromLine(t *testing.T) {
 		"-A INPUT -j LOG --log-prefix \"a\\\"b \"\n" +
 		"-A INPUT -s 10.0.0.4 -j DROP # trailing\n" +
 		"-A INPUT -s 10.0.0.5 -j DROP \r\n" +
+		"-A INPUT -m comment --comment \"bare\" -j ACCEPT\n" +
+		"-A INPUT -m comment --comment \"caf\xe9 au lait\" -j ACCEPT\n" +
+		"-A INPUT -m comment --comment \"a\\\\b c\" -j ACCEPT\n" +
+		"-A INPUT -m comment --comment \"a b\"c -j ACCEPT\n" +
+		"-A INPUT -j LOG --log-prefix \"blocked 22: \"\n" +
 		"COMMIT\n"}
 	files, _ := filepath.Glob(filepath.Join(testutil.SharedDir(t, "corpus/realworld"), "*.rules"))
 	for _, f := range files {
@@ -57,4 +62,30 @@ func TestRuleTextFromLine(t *testing.T) {
 		t.Fatal("no rule text was taken from its line: the test tests nothing")
 	}
 	t.Logf("%d rule texts taken from their lines", fromLine)
+}
+
+// TestRuleTextQuotedFromLine: a word in double quotes as Quote writes it
+// (a comment or log prefix with blanks) does not keep RuleText from
+// taking the text from the line; other quoting does.
+func TestRuleTextQuotedFromLine(t *testing.T) {
+	for line, want := range map[string]bool{
+		`-A INPUT -m comment --comment "two words" -j ACCEPT`: true,
+		`-A INPUT -j LOG --log-prefix "blocked 22: "`:         true,
+		`-A INPUT -m comment --comment "" -j ACCEPT`:          true,
+		`-A INPUT -m comment --comment "bare" -j ACCEPT`:      false,
+		`-A INPUT -m comment --comment 'two words' -j ACCEPT`: false,
+		`-A INPUT -m comment --comment "a\\b c" -j ACCEPT`:    false,
+	} {
+		f := iptparse.ParseFile("q.rules", "*filter\n"+line+"\nCOMMIT\n", translate.Registry{}, iptparse.FamilyAny)
+		for _, it := range f.Items {
+			if cl, ok := it.(*iptparse.CommandLine); ok {
+				if got := iptparse.TextFromLine(cl.Command); got != want {
+					t.Errorf("%s: text from the line %v, want %v", line, got, want)
+				}
+				if got, render := cl.Command.RuleText(), iptparse.RenderWords(cl.Command); got != render {
+					t.Errorf("%s: RuleText %q, the words render as %q", line, got, render)
+				}
+			}
+		}
+	}
 }
