@@ -1,6 +1,11 @@
 package translate
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/ir"
+)
 
 // TestSlabTrim checks that trim gives back only the room of the slice
 // last handed out, and that a trimmed slice's appends never write into
@@ -38,5 +43,43 @@ func TestSlabTrim(t *testing.T) {
 	}
 	if d[0] != 7 {
 		t.Fatal("slice after an empty trimmed one was overwritten")
+	}
+}
+
+// TestSharedValues checks that rules share their address payloads and
+// plain verdicts, and that renaming a chain renames only the jumps to it
+// (jumps are not shared).
+func TestSharedValues(t *testing.T) {
+	tr := New(Options{})
+	tr.AddText("shared.rules", `*filter
+:INPUT ACCEPT [0:0]
+:A - [0:0]
+-A INPUT -s 10.0.0.1 -j DROP
+-A INPUT -s 10.0.0.2 -j DROP
+-A INPUT -j A
+-E A B
+:A - [0:0]
+-A INPUT -j A
+COMMIT
+`, iptparse.FamilyIPv4)
+	rs := tr.Ruleset()
+	var rules []*ir.Rule
+	for _, tb := range rs.Tables {
+		if c := tb.Chain("input"); c != nil {
+			rules = c.Rules
+		}
+	}
+	if len(rules) != 4 {
+		t.Fatalf("%d rules in INPUT, want 4", len(rules))
+	}
+	if rules[0].Stmts[0].(*ir.Match).Left != rules[1].Stmts[0].(*ir.Match).Left {
+		t.Error("two rules testing ip saddr do not share the payload")
+	}
+	last := func(r *ir.Rule) *ir.Verdict { return r.Stmts[len(r.Stmts)-1].(*ir.Verdict) }
+	if last(rules[0]) != last(rules[1]) {
+		t.Error("two rules ending in drop do not share the verdict")
+	}
+	if got := last(rules[2]).Chain + " " + last(rules[3]).Chain; got != "B A" {
+		t.Errorf("jumps after the rename: %s, want B A", got)
 	}
 }

@@ -555,11 +555,7 @@ func (c *Ctx) target(tg *iptparse.Target) error {
 		}
 		return e.Translate(c, tg.Ext)
 	}
-	verdict := func(k ir.VerdictKind, chain string) *ir.Verdict {
-		v := c.tr.alloc.verdicts.new()
-		*v = ir.Verdict{Kind: k, Chain: chain}
-		return v
-	}
+	verdict := c.tr.alloc.verdict
 	switch tg.Name {
 	case "ACCEPT":
 		c.Add(verdict(ir.VerdictAccept, ""))
