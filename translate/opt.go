@@ -208,15 +208,30 @@ func origins(rules []*ir.Rule) []iptparse.Pos {
 // with its text: writing it N times was quadratic, 24 GB for 50,000
 // addresses). SourceLines reads them back.
 func sources(rules []*ir.Rule) string {
-	parts := make([]string, 0, len(rules))
-	for i, r := range rules {
-		if i > 0 && sameCommand(rules[i-1], r) {
-			parts = append(parts, "")
-			continue
-		}
-		parts = append(parts, r.Source)
+	switch len(rules) {
+	case 0:
+		return ""
+	case 1:
+		return rules[0].Source
 	}
-	return strings.Join(parts, "\n")
+	n := len(rules) - 1
+	for i, r := range rules {
+		if i == 0 || !sameCommand(rules[i-1], r) {
+			n += len(r.Source)
+		}
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i, r := range rules {
+		if i > 0 {
+			b.WriteByte('\n')
+			if sameCommand(rules[i-1], r) {
+				continue
+			}
+		}
+		b.WriteString(r.Source)
+	}
+	return b.String()
 }
 
 // SourceLines is the iptables text of each origin of a rule: the lines
