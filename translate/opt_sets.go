@@ -891,10 +891,9 @@ func buildSetRule(group []*ir.Rule, diff []int) *ir.Rule {
 		n += k
 	}
 	elems := make([]ir.Expr, 0, n)
-	// Elements with attributes and their counters, from blocks made
-	// for the whole set when the first one is needed.
+	// Elements with attributes, from a block made for the whole set when
+	// the first one is needed.
 	var elemBlock []ir.Elem
-	var counterBlock []ir.Counter
 	for _, r := range group {
 		var vals []ir.Expr
 		if len(diff) == 1 {
@@ -913,13 +912,10 @@ func buildSetRule(group []*ir.Rule, diff []int) *ir.Rule {
 				el.Comment = r.Comment
 			}
 			if counterIdx >= 0 && el.Counter == nil {
-				if len(counterBlock) == 0 {
-					counterBlock = make([]ir.Counter, n-len(elems))
-				}
-				c := &counterBlock[0]
-				counterBlock = counterBlock[1:]
-				*c = *r.Stmts[counterIdx].(*ir.Counter)
-				el.Counter = c
+				// The rule's own counter, not a copy: nothing changes a
+				// counter once made (the rule's values are the
+				// element's), and the rule is let go.
+				el.Counter = r.Stmts[counterIdx].(*ir.Counter)
 			}
 			if el.Comment == "" && el.Counter == nil && el.Timeout == "" && el.Expires == "" {
 				elems = append(elems, el.Key)
