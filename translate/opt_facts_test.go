@@ -65,7 +65,7 @@ func factsDump(r *rand.Rand, counters bool) string {
 // each, where every rule done frees and reuses a block), and that at the
 // end of each round every block was let go: each rule done exactly once.
 func TestFactsWindowBlocks(t *testing.T) {
-	defer func(n int) { factsBlockRules, factsRoundEnd = n, nil }(factsBlockRules)
+	defer func(n uint) { factsBlockShift, factsRoundEnd = n, nil }(factsBlockShift)
 	factsRoundEnd = func(w *factsWindow) {
 		for b, p := range w.pending {
 			if p != 0 || w.blocks[b] != nil {
@@ -90,15 +90,15 @@ func TestFactsWindowBlocks(t *testing.T) {
 	for seed := range uint64(20) {
 		dump := factsDump(rand.New(rand.NewPCG(seed, 0xfac7)), seed%2 == 0)
 		for _, o := range []OptOptions{AllOpt(), json} {
-			factsBlockRules = 4096
+			factsBlockShift = 12
 			want := run(dump, o)
 			if !strings.Contains(want, "rules differing only in") {
 				t.Fatalf("seed %d: nothing merged:\n%s", seed, want)
 			}
-			for _, size := range []int{1, 2, 7} {
-				factsBlockRules = size
+			for _, shift := range []uint{0, 1, 3} {
+				factsBlockShift = shift
 				if got := run(dump, o); got != want {
-					t.Fatalf("seed %d, blocks of %d rules, element counters %v: got\n%s\nwant\n%s", seed, size, !o.NoElementCounters, got, want)
+					t.Fatalf("seed %d, blocks of %d rules, element counters %v: got\n%s\nwant\n%s", seed, 1<<shift, !o.NoElementCounters, got, want)
 				}
 			}
 		}

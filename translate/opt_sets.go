@@ -68,10 +68,11 @@ func (a *factsAlloc) one(iv interval) []interval {
 	return a.ivs[n-1 : n : n]
 }
 
-// factsBlockRules is how many rules' facts factsWindow works out at a
-// time: their blocks are some 1.5 MB, big enough for fresh.Make to pay.
-// A variable for tests, which make blocks of a few rules.
-var factsBlockRules = 4096
+// factsBlockShift sets how many rules' facts factsWindow works out at a
+// time, 1<<factsBlockShift (4096): their blocks are some 1.5 MB, big
+// enough for fresh.Make to pay. A power of two: finding a rule's block
+// is a shift. A variable for tests, which make blocks of a few rules.
+var factsBlockShift uint = 12
 
 // factsRoundEnd, if set (in tests), is given each round's window when
 // the round ends.
@@ -89,7 +90,7 @@ var factsRoundEnd func(*factsWindow)
 // chain's) were all held at the optimizer's peak.
 type factsWindow struct {
 	rules   []*ir.Rule
-	size    int // rules a block (factsBlockRules)
+	shift   uint // a block has 1<<shift rules
 	blocks  []*factsBlock
 	pending []int32 // per block: its rules not done yet
 	free    []*factsBlock
@@ -103,9 +104,10 @@ type factsBlock struct {
 }
 
 func newFactsWindow(rules []*ir.Rule) *factsWindow {
-	size := factsBlockRules
-	nb := (len(rules) + size - 1) / size
-	w := &factsWindow{rules: rules, size: size, blocks: make([]*factsBlock, nb), pending: make([]int32, nb)}
+	shift := factsBlockShift
+	size := 1 << shift
+	nb := (len(rules) + size - 1) >> shift
+	w := &factsWindow{rules: rules, shift: shift, blocks: make([]*factsBlock, nb), pending: make([]int32, nb)}
 	for b := range w.pending {
 		w.pending[b] = int32(min(size, len(rules)-b*size))
 	}
@@ -114,18 +116,18 @@ func newFactsWindow(rules []*ir.Rule) *factsWindow {
 
 // get returns the facts of rule k.
 func (w *factsWindow) get(k int) *ruleFacts {
-	b := w.blocks[k/w.size]
+	b := w.blocks[k>>w.shift]
 	if b == nil {
-		b = w.fill(k / w.size)
+		b = w.fill(k >> w.shift)
 	}
-	return &b.facts[k%w.size]
+	return &b.facts[k&(1<<w.shift-1)]
 }
 
 // fill works out the facts of block b's rules, in the memory of a block
 // let go if there is one. (A block let go is worked out again if asked
 // for; the round never does.)
 func (w *factsWindow) fill(b int) *factsBlock {
-	rules := w.rules[b*w.size : min((b+1)*w.size, len(w.rules))]
+	rules := w.rules[b<<w.shift : min((b+1)<<w.shift, len(w.rules))]
 	n, eqs := 0, 0
 	for _, r := range rules {
 		n += len(r.Stmts)
@@ -163,7 +165,7 @@ func reuse[T any](s []T, n int) []T {
 
 // done says the round will not look at rule k again.
 func (w *factsWindow) done(k int) {
-	b := k / w.size
+	b := k >> w.shift
 	if w.pending[b]--; w.pending[b] == 0 {
 		w.free = append(w.free, w.blocks[b])
 		w.blocks[b] = nil
