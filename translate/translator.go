@@ -190,7 +190,7 @@ func (t *Translator) addCmd(c *ir.Command) {
 // (-j SET updates it from the packet path: dynamic, no intervals), so a
 // file with such rules is held until it is read.
 func StreamsCommands(src string) bool {
-	return !hasLongOption(src, "add-set") && !hasLongOption(src, "del-set")
+	return !hasLongOption(src, "add-set", 2) && !hasLongOption(src, "del-set", 4)
 }
 
 // ReusesMemory reports whether AddText, in exact mode with EmitCommand,
@@ -203,21 +203,26 @@ func ReusesMemory(src string) bool {
 	return StreamsCommands(src) && iptparse.DetectFormat(src) == iptparse.FormatSave
 }
 
-// hasLongOption is strings.Contains(src, "--"+name), four to ten times
-// faster on save files: their many dashes make a search for "--..." try
-// a match at nearly every other word (3.5 ms of a 20,000-rule dump's 40
-// ms, before any rule is parsed), where the name's first letter is
-// rarer.
-func hasLongOption(src, name string) bool {
-	for {
-		i := strings.Index(src, name)
+// hasLongOption is strings.Contains(src, "--"+name), found by the byte
+// at index key of "--"+name, one that save files have few of (a letter
+// rarer than the dashes, "d" or "s" of their every other word): an
+// IndexByte for it skips most of the file at memory speed. Searching
+// for "--add-set" and "--del-set" by their first letters took 3.5 ms
+// of a 20,000-rule dump's 40 ms before any rule is parsed; by "a" and
+// "l", 0.07 ms each.
+func hasLongOption(src, name string, key int) bool {
+	needle := "--" + name
+	c := needle[key]
+	for from := 0; ; {
+		i := strings.IndexByte(src[from:], c)
 		if i < 0 {
 			return false
 		}
-		if i >= 2 && src[i-2] == '-' && src[i-1] == '-' {
+		i += from
+		if start := i - key; start >= 0 && strings.HasPrefix(src[start:], needle) {
 			return true
 		}
-		src = src[i+1:]
+		from = i + 1
 	}
 }
 
