@@ -140,7 +140,7 @@ func (st *parseState) hasArg() bool {
 
 func (st *parseState) run() error {
 	for st.next < len(st.words) {
-		w := st.words[st.next]
+		w := &st.words[st.next]
 		st.next++
 		t := w.Text
 		switch {
@@ -173,7 +173,7 @@ func (st *parseState) run() error {
 }
 
 // longOption handles "--name[=value]".
-func (st *parseState) longOption(w Word) error {
+func (st *parseState) longOption(w *Word) error {
 	name, inline, hasInline := strings.Cut(w.Text[2:], "=")
 	b, x, o, err := st.resolveLong(w, name)
 	if err != nil {
@@ -196,7 +196,7 @@ func (st *parseState) longOption(w Word) error {
 // unknownOption reports an option no loaded extension knows, naming the
 // extension most recently given with -m or -j (the one the option was
 // probably meant for), or the protocol match -p loaded.
-func (st *parseState) unknownOption(w Word, opt string) error {
+func (st *parseState) unknownOption(w *Word, opt string) error {
 	ext := ""
 	for i := len(st.exts) - 1; i >= 0; i-- {
 		if !st.exts[i].Implicit {
@@ -213,7 +213,7 @@ func (st *parseState) unknownOption(w Word, opt string) error {
 // resolveLong finds a long option like getopt_long does over iptables'
 // merged option table (base options, then extensions newest first): an
 // exact name wins; otherwise an abbreviation must pick out one option.
-func (st *parseState) resolveLong(w Word, name string) (*baseOpt, *Ext, *OptionSpec, error) {
+func (st *parseState) resolveLong(w *Word, name string) (*baseOpt, *Ext, *OptionSpec, error) {
 	if i, ok := baseLong[name]; ok {
 		return &baseOpts[i], nil, nil, nil
 	}
@@ -280,7 +280,7 @@ func containsStr(list []string, s string) bool {
 }
 
 // shortOptions handles a cluster like "-nvL" or "-AINPUT".
-func (st *parseState) shortOptions(w Word) error {
+func (st *parseState) shortOptions(w *Word) error {
 	t := w.Text
 	for i := 1; i < len(t); i++ {
 		c := t[i]
@@ -312,41 +312,29 @@ func (st *parseState) shortOptions(w Word) error {
 	return nil
 }
 
-// takeArg returns the argument of an option that requires one.
-func (st *parseState) takeArg(w Word, inline string, hasInline bool) (Word, error) {
-	if hasInline {
-		return Word{Text: inline, Pos: w.Pos}, nil
-	}
-	if st.next >= len(st.words) {
-		return Word{}, st.errorf(w.Pos, "option \"%s\" requires an argument", w.Text)
-	}
-	a := st.words[st.next]
-	st.next++
-	return a, nil
-}
-
 // checkInverse handles the old intrapositioned negation "-s ! addr": if the
 // argument is "!", the option is negated and the next word is the argument.
-func (st *parseState) checkInverse(w Word, arg *Word) error {
-	if arg.Text != "!" {
+func (st *parseState) checkInverse(w *Word, arg **Word) error {
+	a := *arg
+	if a.Text != "!" {
 		return nil
 	}
 	if st.invert {
-		return st.errorf(arg.Pos, "Multiple `!' flags not allowed")
+		return st.errorf(a.Pos, "Multiple `!' flags not allowed")
 	}
 	if st.next >= len(st.words) {
-		return st.errorf(arg.Pos, "no argument following `!'")
+		return st.errorf(a.Pos, "no argument following `!'")
 	}
-	st.cmd.Warnings = append(st.cmd.Warnings, Warning{Pos: arg.Pos,
+	st.cmd.Warnings = append(st.cmd.Warnings, Warning{Pos: a.Pos,
 		Msg: fmt.Sprintf("intrapositioned negation (`%s ! this`) is deprecated; read as `! %s this`", w.Text, w.Text)})
 	st.invert = true
-	st.notPos = arg.Pos
-	*arg = st.words[st.next]
+	st.notPos = a.Pos
+	*arg = &st.words[st.next]
 	st.next++
 	return nil
 }
 
-func (st *parseState) setCommand(w Word, op Op) error {
+func (st *parseState) setCommand(w *Word, op Op) error {
 	if st.invert {
 		return st.errorf(st.notPos, "unexpected '!' flag")
 	}
@@ -362,7 +350,7 @@ func (st *parseState) setCommand(w Word, op Op) error {
 const onceFlags = "psdiofjtc"
 
 // once records the core option -c and fails if it was given before.
-func (st *parseState) once(w Word, c byte) error {
+func (st *parseState) once(w *Word, c byte) error {
 	bit := uint16(1) << strings.IndexByte(onceFlags, c)
 	if st.seen&bit != 0 {
 		return st.errorf(w.Pos, "multiple %s flags not allowed", shortOptName(c))
@@ -390,31 +378,41 @@ func shortOptName(c byte) string {
 
 // base handles one of iptables' own options. A "!" before it has been
 // used up afterwards.
-func (st *parseState) base(w Word, c byte, mode ArgMode, inline string, hasInline bool) error {
+func (st *parseState) base(w *Word, c byte, mode ArgMode, inline string, hasInline bool) error {
 	err := st.baseOption(w, c, mode, inline, hasInline)
 	st.invert = false
 	return err
 }
 
-func (st *parseState) baseOption(w Word, c byte, mode ArgMode, inline string, hasInline bool) error {
-	var arg Word
-	var err error
-	if mode == ArgRequired {
-		if arg, err = st.takeArg(w, inline, hasInline); err != nil {
-			return err
+func (st *parseState) baseOption(w *Word, c byte, mode ArgMode, inline string, hasInline bool) error {
+	// The words are handled by pointer, most of them into st.words:
+	// copying them by value through the calls cost more than the rest.
+	var (
+		arg       *Word
+		inlineArg Word // the argument given in the option's own word, if any
+	)
+	switch {
+	case mode == ArgRequired && !hasInline:
+		if st.next >= len(st.words) {
+			return st.errorf(w.Pos, "option \"%s\" requires an argument", w.Text)
 		}
-	} else if mode == ArgOptional && hasInline {
-		arg = Word{Text: inline, Pos: w.Pos}
+		arg = &st.words[st.next]
+		st.next++
+	case hasInline && (mode == ArgRequired || mode == ArgOptional):
+		inlineArg = Word{Text: inline, Pos: w.Pos}
+		arg = &inlineArg
+	default:
+		arg = &inlineArg // none: the zero word
 	}
-	optionalWord := func() (Word, bool) {
+	optionalWord := func() (*Word, bool) {
 		if hasInline {
 			return arg, true
 		}
 		if st.hasArg() {
 			st.next++
-			return st.words[st.next-1], true
+			return &st.words[st.next-1], true
 		}
-		return Word{}, false
+		return nil, false
 	}
 	cmd := st.cmd
 	switch c {
@@ -433,7 +431,7 @@ func (st *parseState) baseOption(w Word, c byte, mode ArgMode, inline string, ha
 		}
 		cmd.Chain = arg.Text
 		if st.hasArg() {
-			n, err := st.ruleNum(st.words[st.next])
+			n, err := st.ruleNum(&st.words[st.next])
 			if err != nil {
 				return err
 			}
@@ -448,7 +446,7 @@ func (st *parseState) baseOption(w Word, c byte, mode ArgMode, inline string, ha
 		if !st.hasArg() {
 			return st.errorf(w.Pos, "-R requires a rule number")
 		}
-		n, err := st.ruleNum(st.words[st.next])
+		n, err := st.ruleNum(&st.words[st.next])
 		if err != nil {
 			return err
 		}
@@ -461,7 +459,7 @@ func (st *parseState) baseOption(w Word, c byte, mode ArgMode, inline string, ha
 		cmd.Chain = arg.Text
 		cmd.RuleNum = 1
 		if st.hasArg() {
-			n, err := st.ruleNum(st.words[st.next])
+			n, err := st.ruleNum(&st.words[st.next])
 			if err != nil {
 				return err
 			}
@@ -487,7 +485,7 @@ func (st *parseState) baseOption(w Word, c byte, mode ArgMode, inline string, ha
 			cmd.Chain = a.Text
 		}
 		if st.hasArg() {
-			n, err := st.ruleNum(st.words[st.next])
+			n, err := st.ruleNum(&st.words[st.next])
 			if err != nil {
 				return err
 			}
@@ -521,7 +519,7 @@ func (st *parseState) baseOption(w Word, c byte, mode ArgMode, inline string, ha
 		if !st.hasArg() {
 			return st.errorf(w.Pos, "-E requires old-chain-name and new-chain-name")
 		}
-		nw := st.words[st.next]
+		nw := &st.words[st.next]
 		st.next++
 		if err := st.validChainName(nw); err != nil {
 			return err
@@ -725,7 +723,7 @@ func (st *parseState) rule() *Rule {
 	return st.cmd.Rule
 }
 
-func (st *parseState) ruleNum(w Word) (int, error) {
+func (st *parseState) ruleNum(w *Word) (int, error) {
 	n, ok := ParseUint(w.Text, 0, 1, 1<<31-1)
 	if !ok {
 		return 0, st.errorf(w.Pos, "Invalid rule number `%s'", w.Text)
@@ -733,7 +731,7 @@ func (st *parseState) ruleNum(w Word) (int, error) {
 	return int(n), nil
 }
 
-func (st *parseState) validChainName(w Word) error {
+func (st *parseState) validChainName(w *Word) error {
 	name := w.Text
 	if len(name) >= 29 {
 		return st.errorf(w.Pos, "chain name `%s' too long (must be under 29 chars)", name)
@@ -750,7 +748,7 @@ func (st *parseState) validChainName(w Word) error {
 	return nil
 }
 
-func validTargetName(w Word) error {
+func validTargetName(w *Word) error {
 	if w.Text == "" {
 		return Errorf(w.Pos, "", "Invalid target name (too short)")
 	}
@@ -778,7 +776,7 @@ func hasSpace(s string) bool {
 }
 
 // parseAddrList parses -s/-d arguments: a comma list of "addr[/mask]".
-func (st *parseState) parseAddrList(arg Word) (*AddrSel, error) {
+func (st *parseState) parseAddrList(arg *Word) (*AddrSel, error) {
 	maxBits := 32
 	if st.p.Family == FamilyIPv6 {
 		maxBits = 128
@@ -859,7 +857,7 @@ func (st *parseState) loadProto(pos Pos) bool {
 }
 
 // extOption parses one option of an extension.
-func (st *parseState) extOption(w Word, x *Ext, o *OptionSpec, inline string, hasInline bool) error {
+func (st *parseState) extOption(w *Word, x *Ext, o *OptionSpec, inline string, hasInline bool) error {
 	neg := st.invert
 	st.invert = false
 	opt := st.a.option()
