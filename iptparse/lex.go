@@ -70,12 +70,11 @@ func splitFast(a *arena, line string, from int, file string, lineNo int) (words 
 		text := line[start:i]
 		if i < len(line) && lexClass[line[i]] != lexBlank {
 			if text, i, ok = wordParts(line, start, i); !ok {
-				clear(words) // the free words stay zeroed
 				return nil, false, false
 			}
 		}
-		// Set the fields of the zeroed slot one by one: cheaper than
-		// appending a Word while the collector runs.
+		// Set every field of the slot (not zeroed, see freeWords) one
+		// by one: cheaper than appending a Word while the collector runs.
 		if len(words) == cap(words) {
 			words = append(words, Word{})
 		} else {
