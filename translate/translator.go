@@ -394,7 +394,7 @@ func (t *Translator) AddCommand(cmd *iptparse.Command) {
 	if t.opt.Exact {
 		t.exactCommand(cmd)
 		if t.reuse {
-			t.alloc.reset()
+			t.alloc.commandDone()
 		}
 		return
 	}
