@@ -349,9 +349,17 @@ func (st *parseState) setCommand(w *Word, op Op) error {
 // their bits in parseState.seen.
 const onceFlags = "psdiofjtc"
 
+// onceBits is the bit in parseState.seen of each of onceFlags.
+var onceBits = func() (t [256]uint16) {
+	for i := range len(onceFlags) {
+		t[onceFlags[i]] = 1 << i
+	}
+	return t
+}()
+
 // once records the core option -c and fails if it was given before.
 func (st *parseState) once(w *Word, c byte) error {
-	bit := uint16(1) << strings.IndexByte(onceFlags, c)
+	bit := onceBits[c]
 	if st.seen&bit != 0 {
 		return st.errorf(w.Pos, "multiple %s flags not allowed", shortOptName(c))
 	}
@@ -970,6 +978,9 @@ func (st *parseState) finish() error {
 func CheckExt(x *Ext) error {
 	for i := range x.Spec.Options {
 		o := &x.Spec.Options[i]
+		if o.Flags&Mandatory == 0 && len(o.Also) == 0 && len(o.Excl) == 0 {
+			continue // nothing to check: spare the look for it
+		}
 		given := x.Opt(o.Name)
 		if o.Flags&Mandatory != 0 && given == nil {
 			return &Error{Pos: x.Pos, Ext: x.Label(), Msg: fmt.Sprintf("option \"--%s\" must be specified", o.Name)}

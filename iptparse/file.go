@@ -470,38 +470,44 @@ func (sp *saveParser) parse(e *entry, a *arena) Item {
 // start of s, as countersRe does (TestLeadingCounters), and returns its
 // length.
 func leadingCounters(s string) (c Counters, n int, ok bool) {
-	// digits reads the digits from i on: their end, and their value
-	// when there are at most 19 of them (which cannot overflow).
-	digits := func(i int) (int, uint64) {
-		j, v := i, uint64(0)
-		for j < len(s) && '0' <= s[j] && s[j] <= '9' {
-			v = v*10 + uint64(s[j]-'0')
-			j++
-		}
-		return j, v
-	}
-	value := func(from, to int, v uint64) uint64 {
-		if to-from > 19 {
-			v, _ = parseUintBase(s[from:to], 10)
-		}
-		return v
-	}
-	if !strings.HasPrefix(s, "[") {
+	if len(s) == 0 || s[0] != '[' {
 		return c, 0, false
 	}
-	p, pk := digits(1)
+	p, pk := counterDigits(s, 1)
 	if p == 1 || p == len(s) || s[p] != ':' {
 		return c, 0, false
 	}
-	b, by := digits(p + 1)
+	b, by := counterDigits(s, p+1)
 	if b == p+1 || b == len(s) || s[b] != ']' {
 		return c, 0, false
+	}
+	// More than 19 digits may overflow: parseUintBase reads them.
+	if p-1 > 19 {
+		pk, _ = parseUintBase(s[1:p], 10)
+	}
+	if b-p-1 > 19 {
+		by, _ = parseUintBase(s[p+1:b], 10)
 	}
 	n = b + 1
 	for n < len(s) && isRegexpSpace(s[n]) {
 		n++
 	}
-	return Counters{Packets: value(1, p, pk), Bytes: value(p+1, b, by)}, n, true
+	return Counters{Packets: pk, Bytes: by}, n, true
+}
+
+// counterDigits reads the decimal digits of s from i on, for
+// leadingCounters: their end, and their value (wrapped around if there
+// are more than 19 of them).
+func counterDigits(s string, i int) (int, uint64) {
+	var v uint64
+	for ; i < len(s); i++ {
+		d := s[i] - '0'
+		if d > 9 {
+			break
+		}
+		v = v*10 + uint64(d)
+	}
+	return i, v
 }
 
 func countersOf(m []string) *Counters {
