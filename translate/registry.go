@@ -58,6 +58,9 @@ func Register(e *Ext) {
 	if _, dup := (*m)[e.Name]; dup {
 		panic("translate: extension registered twice: " + e.Name)
 	}
+	if e.Kind == iptparse.KindTarget && standardVerdict(e.Name) {
+		panic("translate: a target extension named like a standard target: " + e.Name)
+	}
 	(*m)[e.Name] = e
 	for slot := 1; slot < 3; slot++ {
 		f := &forFamily[e.Kind][slot]
@@ -71,6 +74,16 @@ func Register(e *Ext) {
 			(*f)[e.Name] = e
 		}
 	}
+}
+
+// standardVerdict tells the names of iptables' standard targets, which
+// no extension has (Register refuses them).
+func standardVerdict(name string) bool {
+	switch name {
+	case "ACCEPT", "DROP", "RETURN", "QUEUE":
+		return true
+	}
+	return false
 }
 
 // Lookup finds an extension for a family, preferring a family-specific
@@ -111,14 +124,14 @@ func Extensions() []*Ext {
 // Registry gives the parser the option tables of the registered extensions.
 type Registry struct{}
 
-// matchAliases are match names libxtables' xtables_find_match reads as
-// another match ("-m icmpv6" and "-p ipv6-icmp" load icmp6).
-var matchAliases = map[string]string{"icmpv6": "icmp6", "ipv6-icmp": "icmp6"}
-
 // Match implements iptparse.Registry.
 func (Registry) Match(name string, fam iptparse.Family) *iptparse.ExtensionSpec {
-	if real, ok := matchAliases[name]; ok {
-		name = real
+	// The match names libxtables' xtables_find_match reads as another
+	// match ("-m icmpv6" and "-p ipv6-icmp" load icmp6); a switch, as
+	// a map look-up for every match cost as much as finding the match.
+	switch name {
+	case "icmpv6", "ipv6-icmp":
+		name = "icmp6"
 	}
 	if e := Lookup(name, iptparse.KindMatch, fam); e != nil {
 		return &e.ExtensionSpec
@@ -128,6 +141,9 @@ func (Registry) Match(name string, fam iptparse.Family) *iptparse.ExtensionSpec 
 
 // Target implements iptparse.Registry.
 func (Registry) Target(name string, fam iptparse.Family) *iptparse.ExtensionSpec {
+	if standardVerdict(name) {
+		return nil // the most common -j, spared a look-up that misses
+	}
 	if e := Lookup(name, iptparse.KindTarget, fam); e != nil {
 		return &e.ExtensionSpec
 	}
