@@ -453,8 +453,9 @@ func Effect(cmd *iptparse.Command) string {
 func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, error) {
 	r := cmd.Rule
 	ns, nd := addrCount(r.Src), addrCount(r.Dst)
+	// The lists of the rule before are reused (its caller is done with
+	// them); the successful return keeps them, grown, for the next.
 	rules, ctxs := t.ruleBuf[:0], t.ctxBuf[:0]
-	defer func() { t.ruleBuf, t.ctxBuf = rules[:0], ctxs[:0] }()
 	// The rule's text is for reports and comments in a ruleset; exact
 	// mode prints commands only. Made once: a command with N source
 	// addresses gives N rules, which share it (rendering it for each was
@@ -518,6 +519,7 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 			}
 		}
 	}
+	t.ruleBuf, t.ctxBuf = rules[:0], ctxs[:0]
 	return rules, ctxs, nil
 }
 
