@@ -15,10 +15,24 @@ func (p *Printer) WriteCommand(w io.Writer, c *ir.Command) error {
 		_, err := io.WriteString(w, p.CommandText(c))
 		return err
 	}
-	p.ruleBuf.reset()
-	p.ruleCommand(&p.ruleBuf, c)
+	p.ruleBuf.buf = p.AppendCommand(p.ruleBuf.buf[:0], c)
 	_, err := w.Write(p.ruleBuf.buf)
 	return err
+}
+
+// AppendCommand appends what CommandText returns to dst, and returns
+// the extended buffer. The commands there are many of (rules) are
+// written straight into dst.
+func (p *Printer) AppendCommand(dst []byte, c *ir.Command) []byte {
+	if c.Op != ir.CmdAddRule && c.Op != ir.CmdInsertRule {
+		return append(dst, p.CommandText(c)...)
+	}
+	// In a textBuf of p's: one of its own would escape (as a Writer).
+	b := &p.appendBuf
+	b.buf = dst
+	p.ruleCommand(b, c)
+	dst, b.buf = b.buf, nil
+	return dst
 }
 
 // ruleCommand writes an add or insert rule command.

@@ -31,6 +31,8 @@ type Printer struct {
 
 	scratch []byte  // for values appended as text
 	ruleBuf textBuf // Rule's and WriteCommand's, reused
+	// appendBuf is AppendCommand's, around the buffer it is given.
+	appendBuf textBuf
 }
 
 // Expr renders an expression.
