@@ -21,8 +21,15 @@ func TestAppendCommand(t *testing.T) {
 		},
 		Comment: `a "quoted" comment`,
 	}
+	// Rules whose commands start alike but for one word (ruleCommand
+	// keeps the start of the last one).
 	cmds := []*ir.Command{
 		{Op: ir.CmdAddRule, Family: ir.FamilyIP, Table: "filter", Chain: chain, Rule: rule, Index: -1},
+		{Op: ir.CmdAddRule, Family: ir.FamilyIP, Table: "filter", Chain: chain, Rule: rule, Index: -1},
+		{Op: ir.CmdAddRule, Family: ir.FamilyIP, Table: "filter", Chain: &ir.Chain{Name: "OUTPUT"}, Rule: rule, Index: -1},
+		{Op: ir.CmdAddRule, Family: ir.FamilyIP, Table: "nat", Chain: &ir.Chain{Name: "OUTPUT"}, Rule: rule, Index: -1},
+		{Op: ir.CmdAddRule, Family: ir.FamilyIP6, Table: "nat", Chain: &ir.Chain{Name: "OUTPUT"}, Rule: rule, Index: -1},
+		{Op: ir.CmdInsertRule, Family: ir.FamilyIP6, Table: "nat", Chain: &ir.Chain{Name: "OUTPUT"}, Rule: rule, Index: 3},
 		{Op: ir.CmdInsertRule, Family: ir.FamilyIP, Table: "filter", Chain: chain, Rule: rule, Index: 3},
 		{Op: ir.CmdAddChain, Family: ir.FamilyIP6, Table: "nat", Chain: chain},
 		{Op: ir.CmdUntranslated, Text: "-A INPUT -m bogus"},
@@ -37,7 +44,7 @@ func TestAppendCommand(t *testing.T) {
 			t.Fatalf("AppendCommand gives %q, want %q", got, want)
 		}
 	}
-	if len(p.Notes) != 2 { // the comment's quotes, in each rule
-		t.Errorf("notes %v, want the two of the rules' comments", p.Notes)
+	if len(p.Notes) != 7 { // the comment's quotes, in each rule
+		t.Errorf("notes %v, want the seven of the rules' comments", p.Notes)
 	}
 }

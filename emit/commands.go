@@ -37,13 +37,18 @@ func (p *Printer) AppendCommand(dst []byte, c *ir.Command) []byte {
 
 // ruleCommand writes an add or insert rule command.
 func (p *Printer) ruleCommand(b *textBuf, c *ir.Command) {
-	verb := "add rule "
-	if c.Op == ir.CmdInsertRule {
-		verb = "insert rule "
+	if key := (rulePrefix{c.Op, c.Family, c.Table, c.Chain.Name}); key != p.prefixKey || p.prefix == nil {
+		verb := "add rule "
+		if c.Op == ir.CmdInsertRule {
+			verb = "insert rule "
+		}
+		p.prefix = p.prefix[:0]
+		for _, s := range [...]string{verb, c.Family.String(), " ", c.Table, " ", c.Chain.Name, " "} {
+			p.prefix = append(p.prefix, s...)
+		}
+		p.prefixKey = key
 	}
-	for _, s := range [...]string{verb, c.Family.String(), " ", c.Table, " ", c.Chain.Name, " "} {
-		b.WriteString(s)
-	}
+	b.Write(p.prefix)
 	if c.Op == ir.CmdInsertRule && c.Index >= 0 {
 		fmt.Fprintf(b, "index %d ", c.Index)
 	}

@@ -33,6 +33,18 @@ type Printer struct {
 	ruleBuf textBuf // Rule's and WriteCommand's, reused
 	// appendBuf is AppendCommand's, around the buffer it is given.
 	appendBuf textBuf
+	// prefix is the start of the last rule command ruleCommand wrote
+	// ("add rule ip filter INPUT "), for the key it was made for: the
+	// rules of a chain come one after the other.
+	prefix    []byte
+	prefixKey rulePrefix
+}
+
+// rulePrefix is what the start of a rule command is made of.
+type rulePrefix struct {
+	op           ir.CommandOp
+	family       ir.Family
+	table, chain string
 }
 
 // Expr renders an expression.
