@@ -75,12 +75,15 @@ type ruleAlloc struct {
 	ints     slab[ir.Integer]
 	pos      slab[iptparse.Pos]
 	stmts    slab[ir.Stmt]
+	prefixes slab[ir.Prefix]
+	metas    slab[ir.Meta]
+	strs     slab[ir.String]
 	// done counts the commands handed on since the last reset.
 	done int
 }
 
 // resetEvery is how many commands commandDone lets pass between resets:
-// a reset looks at each of the twelve blocks, which after every command
+// a reset looks at each of the fifteen blocks, which after every command
 // cost as much as the rest of the rule's allocations; the few commands
 // in between fit in the half block a reset leaves free.
 const resetEvery = 16
@@ -112,6 +115,9 @@ func (a *ruleAlloc) reset() {
 	a.ints.reset()
 	a.pos.reset()
 	a.stmts.reset()
+	a.prefixes.reset()
+	a.metas.reset()
+	a.strs.reset()
 }
 
 // origin is a one-position Origin list.
