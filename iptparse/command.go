@@ -2,6 +2,7 @@ package iptparse
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -36,6 +37,25 @@ var baseLong = func() map[string]int {
 	}
 	return m
 }()
+
+// baseLongShapes has, for each first byte of a name in baseLong, bit n
+// set if a name of n bytes starts with it: most long options of a rule
+// are an extension's ("--dport", "--comment"), which that tells from
+// iptables' own without looking them up.
+var baseLongShapes = func() (t [256]uint32) {
+	for _, o := range baseOpts {
+		if len(o.long) == 0 || len(o.long) >= 32 {
+			panic("iptparse: a long option name of " + strconv.Itoa(len(o.long)) + " bytes")
+		}
+		t[o.long[0]] |= 1 << len(o.long)
+	}
+	return t
+}()
+
+// mayBeBaseLong tells whether name may be in baseLong.
+func mayBeBaseLong(name string) bool {
+	return len(name) > 0 && len(name) < 32 && baseLongShapes[name[0]]&(1<<len(name)) != 0
+}
 
 // baseOpts is iptables' original_opts (iptables/xtables.c) in order.
 var baseOpts = []baseOpt{
@@ -214,8 +234,10 @@ func (st *parseState) unknownOption(w *Word, opt string) error {
 // merged option table (base options, then extensions newest first): an
 // exact name wins; otherwise an abbreviation must pick out one option.
 func (st *parseState) resolveLong(w *Word, name string) (*baseOpt, *Ext, *OptionSpec, error) {
-	if i, ok := baseLong[name]; ok {
-		return &baseOpts[i], nil, nil, nil
+	if mayBeBaseLong(name) {
+		if i, ok := baseLong[name]; ok {
+			return &baseOpts[i], nil, nil, nil
+		}
 	}
 	for i := len(st.exts) - 1; i >= 0; i-- {
 		x := st.exts[i]
@@ -282,6 +304,11 @@ func containsStr(list []string, s string) bool {
 // shortOptions handles a cluster like "-nvL" or "-AINPUT".
 func (st *parseState) shortOptions(w *Word) error {
 	t := w.Text
+	if len(t) == 2 && shortOpt[t[1]] {
+		// One option, as nearly every short option word is: what the
+		// loop does for it, whatever its argument mode.
+		return st.base(w, t[1], shortArg[t[1]], "", false)
+	}
 	for i := 1; i < len(t); i++ {
 		c := t[i]
 		mode, ok := shortArg[c], shortOpt[c]
