@@ -307,6 +307,12 @@ func (sc *saveScanner) scan(entries []entry, max int) []entry {
 			sc.rest = ""
 		}
 		line := strings.TrimRight(raw, "\r")
+		if len(line) > 0 && (line[0] == '-' || line[0] == '[') && sc.table != "" {
+			// A rule in a table, as most lines are: the default case
+			// below, without trimming the line first.
+			entries = appendRule(entries, line, sc.table, lineNo)
+			continue
+		}
 		t := strings.TrimSpace(line)
 		pos := Pos{File: f.Name, Line: lineNo, Col: 1 + len(line) - len(trimBlanksLeft(line))}
 		switch {
@@ -363,13 +369,7 @@ func (sc *saveScanner) scan(entries []entry, max int) []entry {
 				bad(pos, line, Errorf(pos, "", "rule outside a table (no *table line before it)"))
 				continue
 			}
-			if len(entries) == cap(entries) {
-				entries = append(entries, entry{})
-			} else {
-				entries = entries[:len(entries)+1]
-			}
-			e := &entries[len(entries)-1] // set field by field: see (*Parser).parse
-			e.line, e.table, e.lineNo = line, sc.table, lineNo
+			entries = appendRule(entries, line, sc.table, lineNo)
 		}
 	}
 	if !sc.done {
@@ -378,6 +378,18 @@ func (sc *saveScanner) scan(entries []entry, max int) []entry {
 			f.Warnings = append(f.Warnings, Warning{Pos: sc.tablePos, Msg: fmt.Sprintf("table %q has no COMMIT", sc.table)})
 		}
 	}
+	return entries
+}
+
+// appendRule appends the entry of a rule line to entries.
+func appendRule(entries []entry, line, table string, lineNo int) []entry {
+	if len(entries) == cap(entries) {
+		entries = append(entries, entry{})
+	} else {
+		entries = entries[:len(entries)+1]
+	}
+	e := &entries[len(entries)-1] // set field by field: see (*Parser).parse
+	e.line, e.table, e.lineNo = line, table, lineNo
 	return entries
 }
 
