@@ -394,36 +394,49 @@ func appendRule(entries []entry, line, table string, lineNo int) []entry {
 }
 
 // chainFields returns the first three of strings.Fields(s) and how many
-// fields (at most three) there are.
+// fields (at most three) there are. It splits at ASCII spaces, reading
+// each byte once, as long as it meets no byte beyond ASCII (where
+// unicode.IsSpace has more spaces): strings.Fields splits the line then.
 func chainFields(s string) (f [3]string, n int) {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			all := strings.Fields(s)
-			n = copy(f[:], all)
-			return f, n
-		}
-	}
-	for i := 0; i < len(s) && n < 3; {
-		for i < len(s) && asciiSpace(s[i]) {
+	i := 0
+	for n < 3 {
+		for i < len(s) && fieldClass[s[i]] == fieldSpace {
 			i++
 		}
 		j := i
-		for i < len(s) && !asciiSpace(s[i]) {
+		for i < len(s) && fieldClass[s[i]] == fieldText {
 			i++
 		}
-		if i > j {
-			f[n] = s[j:i]
-			n++
+		if i < len(s) && fieldClass[s[i]] == fieldOther {
+			var all [3]string
+			n = copy(all[:], strings.Fields(s))
+			return all, n
 		}
+		if i == j {
+			break // the end
+		}
+		f[n] = s[j:i]
+		n++
 	}
 	return f, n
 }
 
-// asciiSpace is the ASCII part of unicode.IsSpace, which strings.Fields
-// splits at.
-func asciiSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
-}
+// The classes of bytes for chainFields.
+const (
+	fieldText  = iota
+	fieldSpace // the ASCII part of unicode.IsSpace, which strings.Fields splits at
+	fieldOther // beyond ASCII
+)
+
+var fieldClass = func() (t [256]uint8) {
+	for _, c := range "\t\n\v\f\r " {
+		t[c] = fieldSpace
+	}
+	for c := utf8.RuneSelf; c < 256; c++ {
+		t[c] = fieldOther
+	}
+	return t
+}()
 
 // saveParser parses the rule lines of a save file; each parse worker has
 // its own.
