@@ -24,6 +24,13 @@ func (p *Printer) WriteCommand(w io.Writer, c *ir.Command) error {
 // the extended buffer. The commands there are many of (rules) are
 // written straight into dst.
 func (p *Printer) AppendCommand(dst []byte, c *ir.Command) []byte {
+	if c.Op == ir.CmdAddChain && c.Chain.Hook == nil {
+		// a user chain: CommandText's line, without its Sprintf
+		for _, s := range [...]string{"add chain ", c.Family.String(), " ", c.Table, " ", c.Chain.Name} {
+			dst = append(dst, s...)
+		}
+		return dst
+	}
 	if c.Op != ir.CmdAddRule && c.Op != ir.CmdInsertRule {
 		return append(dst, p.CommandText(c)...)
 	}

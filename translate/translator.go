@@ -354,11 +354,16 @@ func (t *Translator) tableHeader(fam iptparse.Family, h *iptparse.TableHeader) {
 
 func (t *Translator) chainDecl(fam iptparse.Family, d *iptparse.ChainDecl) {
 	if t.opt.Exact {
-		c := &ir.Chain{Name: d.Name, Origin: []iptparse.Pos{d.Pos}}
+		// From the blocks, as a rule's command (kube-proxy dumps declare
+		// a chain for every two rules).
+		c := t.alloc.chains.new()
+		c.Name, c.Origin = d.Name, t.alloc.origin(d.Pos)
 		if isBuiltinChain(d.Table, d.Name) {
 			c.Hook = upstreamHook(d.Table, d.Name, d.Policy)
 		}
-		t.addCmd(&ir.Command{Op: ir.CmdAddChain, Family: nftFamily(fam), Table: d.Table, Chain: c})
+		cmd := t.alloc.cmds.new()
+		cmd.Op, cmd.Family, cmd.Table, cmd.Chain = ir.CmdAddChain, nftFamily(fam), d.Table, c
+		t.addCmd(cmd)
 		return
 	}
 	t.native.declareChain(fam, d.Table, d.Name, d.Pos, d.Policy, d.Counters)
