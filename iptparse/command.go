@@ -577,7 +577,7 @@ func (st *parseState) baseOption(w *Word, c byte, mode ArgMode, inline string, h
 		if err := st.once(w, 'p'); err != nil {
 			return err
 		}
-		name := strings.ToLower(arg.Text)
+		name := toLower(arg.Text)
 		num, ok := ProtocolNumber(name)
 		if !ok {
 			return st.errorf(arg.Pos, "unknown protocol \"%s\" specified", arg.Text)
@@ -661,7 +661,7 @@ func (st *parseState) baseOption(w *Word, c byte, mode ArgMode, inline string, h
 			return st.errorf(st.notPos, "unexpected ! flag before --match")
 		}
 		name := arg.Text
-		spec := st.p.Registry.Match(strings.ToLower(name), st.p.Family)
+		spec := st.p.Registry.Match(toLower(name), st.p.Family)
 		if spec == nil {
 			spec = st.p.Registry.Match(name, st.p.Family)
 		}
@@ -800,14 +800,26 @@ func validTargetName(w *Word) error {
 // ASCII string byte by byte.
 func hasSpace(s string) bool {
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= utf8.RuneSelf:
+		switch fieldClass[s[i]] {
+		case fieldOther:
 			return strings.IndexFunc(s, unicode.IsSpace) >= 0
-		case c == ' ' || '\t' <= c && c <= '\r':
+		case fieldSpace:
 			return true
 		}
 	}
 	return false
+}
+
+// toLower is strings.ToLower for the names of protocols and matches,
+// which are lower case: one look at their bytes, where strings.ToLower
+// takes two.
+func toLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' || c >= utf8.RuneSelf {
+			return strings.ToLower(s)
+		}
+	}
+	return s
 }
 
 // parseAddrList parses -s/-d arguments: a comma list of "addr[/mask]".

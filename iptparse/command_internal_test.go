@@ -41,3 +41,12 @@ func TestChainFields(t *testing.T) {
 		}
 	}
 }
+
+// TestToLower: toLower is strings.ToLower.
+func TestToLower(t *testing.T) {
+	for _, s := range []string{"", "tcp", "TCP", "Tcp", "udplite", "ipv6-icmp", "conntrack", "É", "é", "x\xff", "a-Z", "@[`{"} {
+		if got, want := toLower(s), strings.ToLower(s); got != want {
+			t.Errorf("toLower(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
