@@ -473,9 +473,11 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 		s := addrAt(r.Src, si)
 		for di := 0; di < nd; di++ {
 			d := addrAt(r.Dst, di)
+			// The context is zeroed: its fields are set one by one,
+			// without writing the rest again.
 			c := t.alloc.ctxs.new()
-			*c = Ctx{tr: t, Family: cmd.Family, Table: cmd.Table, Chain: cmd.Chain, Exact: t.opt.Exact, Cmd: cmd, Rule: r,
-				stmts: t.alloc.stmts.slice(2*len(r.Matches) + 6)} // room for most rules' statements
+			c.tr, c.Family, c.Table, c.Chain, c.Exact, c.Cmd, c.Rule = t, cmd.Family, cmd.Table, cmd.Chain, t.opt.Exact, cmd, r
+			c.stmts = t.alloc.stmts.slice(2*len(r.Matches) + 6) // room for most rules' statements
 			c.builtins(s, d)
 			for _, m := range r.Matches {
 				e := Lookup(m.Name, iptparse.KindMatch, cmd.Family)
