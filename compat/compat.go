@@ -202,10 +202,11 @@ func (t Tool) runRestore(args []string, s IO) int {
 	// Each command is printed as soon as it is translated, as upstream
 	// does line by line: a million-rule file is never held translated
 	// (but see translate.StreamsCommands).
-	if s.StreamGC != nil && translate.ReusesMemory(src) {
-		s.StreamGC(len(src))
+	opt := translate.Options{Exact: true, EmitCommand: write}
+	if s.StreamGC != nil {
+		opt.BeforeReuse = func() { s.StreamGC(len(src)) }
 	}
-	tr := translate.New(translate.Options{Exact: true, EmitCommand: write})
+	tr := translate.New(opt)
 	tr.AddText(name, src, t.Family)
 	out = fmt.Appendf(out, "# Completed on %s\n", stamp)
 	flush()

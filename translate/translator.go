@@ -42,6 +42,11 @@ type Options struct {
 	// as they are translated, their memory (the command's parse tree and
 	// IR) is reused for the next ones. Strings are never reused.
 	EmitCommand func(*ir.Command)
+	// BeforeReuse, if set, is called by AddText before it translates a
+	// file in memory it reuses from rule to rule (ReusesMemory says so
+	// of the file), once it knows: a program sets its garbage collector
+	// there. It spares the program a look of its own through the file.
+	BeforeReuse func()
 }
 
 // DiagKind classifies diagnostics.
@@ -278,6 +283,9 @@ func (t *Translator) AddText(name, src string, fam iptparse.Family) {
 		parse = iptparse.ParseFileReuse
 		t.reuse = true
 		defer func() { t.reuse = false }()
+		if t.opt.BeforeReuse != nil && iptparse.DetectFormat(src) == iptparse.FormatSave {
+			t.opt.BeforeReuse()
+		}
 	}
 	start := t.beginFile
 	if !t.opt.Exact {
