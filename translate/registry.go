@@ -61,6 +61,7 @@ func Register(e *Ext) {
 	if e.Kind == iptparse.KindTarget && standardVerdict(e.Name) {
 		panic("translate: a target extension named like a standard target: " + e.Name)
 	}
+	e.Owner = e
 	(*m)[e.Name] = e
 	for slot := 1; slot < 3; slot++ {
 		f := &forFamily[e.Kind][slot]
@@ -96,6 +97,19 @@ func Lookup(name string, kind iptparse.ExtKind, fam iptparse.Family) *Ext {
 		return forFamily[kind][slot][name]
 	}
 	return extensions[kind][0][name]
+}
+
+// lookupParsed is Lookup(x.Name, kind, fam) for an extension of a rule
+// of family fam: when the parser found it with Registry (for the rule's
+// family, so by the same look-up), it is the owner of the spec it took.
+func lookupParsed(x *iptparse.Ext, kind iptparse.ExtKind, fam iptparse.Family) *Ext {
+	if x.Spec == nil {
+		return Lookup(x.Name, kind, fam)
+	}
+	if e, ok := x.Spec.Owner.(*Ext); ok && e.Kind == kind && e.Name == x.Name && (e.Family == fam || e.Family == iptparse.FamilyAny) {
+		return e
+	}
+	return Lookup(x.Name, kind, fam)
 }
 
 // Extensions lists all registered extensions, sorted by kind and name.

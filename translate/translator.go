@@ -488,7 +488,7 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 			c.stmts = t.alloc.stmts.slice(2*len(r.Matches) + 6) // room for most rules' statements
 			c.builtins(s, d)
 			for _, m := range r.Matches {
-				e := Lookup(m.Name, iptparse.KindMatch, cmd.Family)
+				e := lookupParsed(m, iptparse.KindMatch, cmd.Family)
 				if e == nil || e.Translate == nil {
 					return nil, nil, c.Untranslatable(m, "nftables has no equivalent of this match")
 				}
@@ -570,7 +570,7 @@ func (c *Ctx) target(tg *iptparse.Target) error {
 	case tg == nil || tg.Name == "CONTINUE":
 		return nil
 	case tg.Ext != nil:
-		e := Lookup(tg.Ext.Name, iptparse.KindTarget, c.Family)
+		e := lookupParsed(tg.Ext, iptparse.KindTarget, c.Family)
 		if e == nil || e.Translate == nil {
 			return c.Untranslatable(tg.Ext, "nftables has no equivalent of this target")
 		}
