@@ -21,5 +21,8 @@ func mapFile(f *os.File, size int64) (string, bool) {
 	if err != nil {
 		return "", false
 	}
+	mapped.Lock()
+	mapped.ranges = append(mapped.ranges, data)
+	mapped.Unlock()
 	return unsafe.String(unsafe.SliceData(data), len(data)), true
 }
