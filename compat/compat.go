@@ -61,8 +61,7 @@ type IO struct {
 	// Now is the time printed in restore headers (default time.Now).
 	Now func() time.Time
 	// StreamGC, if set, is called with the size of a restore input once
-	// it is read (what of it the heap holds: none of a mapped file, see
-	// textio.HeapBytes), when it is to be translated a command at a time in
+	// it is read, when it is to be translated a command at a time in
 	// memory reused from rule to rule (translate.ReusesMemory; not when
 	// it is translated whole): a program sets its garbage collector
 	// there (see cmd/ipt2nft).
@@ -205,7 +204,7 @@ func (t Tool) runRestore(args []string, s IO) int {
 	// (but see translate.StreamsCommands).
 	opt := translate.Options{Exact: true, EmitCommand: write}
 	if s.StreamGC != nil {
-		opt.BeforeReuse = func() { s.StreamGC(textio.HeapBytes(src)) }
+		opt.BeforeReuse = func() { s.StreamGC(len(src)) }
 	}
 	tr := translate.New(opt)
 	tr.AddText(name, src, t.Family)

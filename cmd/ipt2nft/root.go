@@ -416,7 +416,7 @@ func (o *translateOpts) runExact(cmd *cobra.Command, args []string) error {
 	}
 	stream := plain && len(ins) == 1 && len(o.ipsets) == 0 && !o.keepFiles && translate.StreamsCommands(ins[0].src)
 	if stream && translate.ReusesMemory(ins[0].src) {
-		streamGC(textio.HeapBytes(ins[0].src)) // the input, unless mapped
+		streamGC(size)
 	} else {
 		tuneGC(size)
 	}

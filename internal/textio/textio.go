@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"sync"
 	"unsafe"
 )
 
@@ -73,27 +72,6 @@ func ReadAll(r io.Reader) (string, error) {
 // mapMin is the size from which ReadAll maps a regular file rather
 // than reading it.
 const mapMin = 256 << 10
-
-// mapped holds the files mapFile mapped.
-var mapped struct {
-	sync.Mutex
-	ranges [][]byte
-}
-
-// HeapBytes is how many bytes of s, a string ReadFile or ReadAll
-// returned, the Go heap holds: none of a mapped file (a program that sets
-// its garbage collector from the input's size counts those).
-func HeapBytes(s string) int {
-	p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
-	mapped.Lock()
-	defer mapped.Unlock()
-	for _, r := range mapped.ranges {
-		if start := uintptr(unsafe.Pointer(unsafe.SliceData(r))); start <= p && p < start+uintptr(len(r)) {
-			return 0
-		}
-	}
-	return len(s)
-}
 
 // readSized reads r to its end into a string made for size bytes, grown
 // if r has more (a file that grew since its size was read).

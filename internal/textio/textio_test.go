@@ -64,13 +64,6 @@ func TestReadFileMapped(t *testing.T) {
 	if pos, err := f.Seek(0, io.SeekCurrent); err != nil || pos != int64(len(want)) {
 		t.Fatalf("the file is left at %d, %v; want its end, %d", pos, err, len(want))
 	}
-	small, err := ReadAll(strings.NewReader("*filter\nCOMMIT\n"))
-	if err != nil || HeapBytes(small) != len(small) {
-		t.Fatalf("HeapBytes of a read input = %d, want %d", HeapBytes(small), len(small))
-	}
-	if got, _ := ReadFile(name); HeapBytes(got) != 0 && mapMin > 0 && runtime.GOOS == "linux" {
-		t.Fatalf("HeapBytes of a mapped file = %d, want 0", HeapBytes(got))
-	}
 }
 
 // TestReadSized: readSized reads what there is, whether the size it
