@@ -34,14 +34,6 @@ func ReadAll(r io.Reader) (string, error) {
 	if f, ok := r.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
 			if off, err := f.Seek(0, io.SeekCurrent); err == nil && st.Size() > off {
-				if st.Size()-off >= mapMin {
-					if s, ok := mapFile(f, st.Size()); ok {
-						// where a read would leave the file
-						if _, err := f.Seek(0, io.SeekEnd); err == nil {
-							return s[off:], nil
-						}
-					}
-				}
 				return readSized(f, int(st.Size()-off))
 			}
 		}
@@ -68,10 +60,6 @@ func ReadAll(r io.Reader) (string, error) {
 	}
 	return b.String(), nil
 }
-
-// mapMin is the size from which ReadAll maps a regular file rather
-// than reading it.
-const mapMin = 256 << 10
 
 // readSized reads r to its end into a string made for size bytes, grown
 // if r has more (a file that grew since its size was read).

@@ -38,34 +38,6 @@ func TestReadFile(t *testing.T) {
 	}
 }
 
-// TestReadFileMapped: a file of mapMin bytes or more, which ReadAll maps
-// (where it can), reads the same, from its start or from an offset, and
-// is left at its end as a read leaves it.
-func TestReadFileMapped(t *testing.T) {
-	name := filepath.Join(t.TempDir(), "rules")
-	want := strings.Repeat("-A INPUT -s 192.0.2.1/32 -j DROP\n", mapMin/32+1000)
-	if err := os.WriteFile(name, []byte(want), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := ReadFile(name); err != nil || got != want {
-		t.Fatalf("ReadFile = %d bytes, %v; want %d bytes", len(got), err, len(want))
-	}
-	f, err := os.Open(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := f.Seek(5000, io.SeekStart); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := ReadAll(f); err != nil || got != want[5000:] {
-		t.Fatalf("ReadAll after seek = %d bytes, %v; want %d", len(got), err, len(want)-5000)
-	}
-	if pos, err := f.Seek(0, io.SeekCurrent); err != nil || pos != int64(len(want)) {
-		t.Fatalf("the file is left at %d, %v; want its end, %d", pos, err, len(want))
-	}
-}
-
 // TestReadSized: readSized reads what there is, whether the size it
 // was told is right, short (a file that grew) or long.
 func TestReadSized(t *testing.T) {
