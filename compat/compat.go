@@ -5,7 +5,6 @@
 package compat
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -124,6 +123,10 @@ func (t Tool) runCommand(args []string, s IO) int {
 	return 0
 }
 
+// outChunk is how much of its output runRestore gathers before writing
+// it.
+const outChunk = 64 << 10
+
 func (t Tool) runRestore(args []string, s IO) int {
 	file := ""
 	for i := 0; i < len(args); i++ {
@@ -172,29 +175,41 @@ func (t Tool) runRestore(args []string, s IO) int {
 		now = func() time.Time { return time.Unix(epoch, 0).UTC() }
 	}
 	stamp := now().Format("Mon Jan _2 15:04:05 2006")
-	out := bufio.NewWriterSize(s.Stdout, 64<<10)
-	fmt.Fprintf(out, "# Translated by %s v%s on %s\n", t.Name, Version, stamp)
+	// The commands are printed into out, which is written out every 64
+	// KB: into it, not into a line of their own copied into a
+	// bufio.Writer. werr is the first error writing.
+	out := make([]byte, 0, outChunk+4<<10)
+	var werr error
+	flush := func() {
+		if werr == nil && len(out) > 0 {
+			_, werr = s.Stdout.Write(out)
+		}
+		out = out[:0]
+	}
+	out = fmt.Appendf(out, "# Translated by %s v%s on %s\n", t.Name, Version, stamp)
 	pr := &emit.Printer{Style: emit.Style{Upstream: true}}
 	write := func(c *ir.Command) {
 		if c.Op == ir.CmdUntranslated {
-			out.WriteString(emit.RestoreUntranslated(c))
-			out.WriteByte('\n')
-			return
+			out = append(out, emit.RestoreUntranslated(c)...)
+		} else {
+			out = pr.AppendCommand(out, c)
 		}
-		pr.WriteCommand(out, c)
-		out.WriteByte('\n')
+		out = append(out, '\n')
+		if len(out) >= outChunk {
+			flush()
+		}
 	}
 	// Each command is printed as soon as it is translated, as upstream
 	// does line by line: a million-rule file is never held translated
 	// (but see translate.StreamsCommands).
-	if s.StreamGC != nil && translate.ReusesMemory(src) {
-		s.StreamGC(len(src))
+	opt := translate.Options{Exact: true, EmitCommand: write}
+	if s.StreamGC != nil {
+		opt.BeforeReuse = func() { s.StreamGC(len(src)) }
 	}
-	tr := translate.New(translate.Options{Exact: true, EmitCommand: write})
+	tr := translate.New(opt)
 	tr.AddText(name, src, t.Family)
-	fmt.Fprintf(out, "# Completed on %s\n", stamp)
-	// bufio keeps the first write error; Flush returns it.
-	werr := out.Flush()
+	out = fmt.Appendf(out, "# Completed on %s\n", stamp)
+	flush()
 	status := 0
 	for _, d := range tr.Diags() {
 		fmt.Fprintf(s.Stderr, "%s: %s\n", t.Name, d)

@@ -15,21 +15,47 @@ func (p *Printer) WriteCommand(w io.Writer, c *ir.Command) error {
 		_, err := io.WriteString(w, p.CommandText(c))
 		return err
 	}
-	p.ruleBuf.reset()
-	p.ruleCommand(&p.ruleBuf, c)
+	p.ruleBuf.buf = p.AppendCommand(p.ruleBuf.buf[:0], c)
 	_, err := w.Write(p.ruleBuf.buf)
 	return err
 }
 
+// AppendCommand appends what CommandText returns to dst, and returns
+// the extended buffer. The commands there are many of (rules) are
+// written straight into dst.
+func (p *Printer) AppendCommand(dst []byte, c *ir.Command) []byte {
+	if c.Op == ir.CmdAddChain && c.Chain.Hook == nil {
+		// a user chain: CommandText's line, without its Sprintf
+		for _, s := range [...]string{"add chain ", c.Family.String(), " ", c.Table, " ", c.Chain.Name} {
+			dst = append(dst, s...)
+		}
+		return dst
+	}
+	if c.Op != ir.CmdAddRule && c.Op != ir.CmdInsertRule {
+		return append(dst, p.CommandText(c)...)
+	}
+	// In a textBuf of p's: one of its own would escape (as a Writer).
+	b := &p.appendBuf
+	b.buf = dst
+	p.ruleCommand(b, c)
+	dst, b.buf = b.buf, nil
+	return dst
+}
+
 // ruleCommand writes an add or insert rule command.
 func (p *Printer) ruleCommand(b *textBuf, c *ir.Command) {
-	verb := "add rule "
-	if c.Op == ir.CmdInsertRule {
-		verb = "insert rule "
+	if key := (rulePrefix{c.Op, c.Family, c.Table, c.Chain.Name}); key != p.prefixKey || p.prefix == nil {
+		verb := "add rule "
+		if c.Op == ir.CmdInsertRule {
+			verb = "insert rule "
+		}
+		p.prefix = p.prefix[:0]
+		for _, s := range [...]string{verb, c.Family.String(), " ", c.Table, " ", c.Chain.Name, " "} {
+			p.prefix = append(p.prefix, s...)
+		}
+		p.prefixKey = key
 	}
-	for _, s := range [...]string{verb, c.Family.String(), " ", c.Table, " ", c.Chain.Name, " "} {
-		b.WriteString(s)
-	}
+	b.Write(p.prefix)
 	if c.Op == ir.CmdInsertRule && c.Index >= 0 {
 		fmt.Fprintf(b, "index %d ", c.Index)
 	}

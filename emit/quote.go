@@ -67,11 +67,24 @@ func SanitizeLogPrefix(s string) string {
 func (p *Printer) quote(s string) string { return p.quoteWith(s, SanitizeString) }
 
 func (p *Printer) quoteWith(s string, sanitize func(string) string) string {
+	return `"` + p.sanitized(s, sanitize) + `"`
+}
+
+// writeQuoted writes what quoteWith returns to b, without making it.
+func (p *Printer) writeQuoted(b *textBuf, s string, sanitize func(string) string) {
+	b.WriteByte('"')
+	b.WriteString(p.sanitized(s, sanitize))
+	b.WriteByte('"')
+}
+
+// sanitized is s sanitized for a quoted string, with a note if that
+// changed it.
+func (p *Printer) sanitized(s string, sanitize func(string) string) string {
 	q := sanitize(s)
 	if q != s {
 		p.Notes = append(p.Notes, Note{Pos: p.origin(), Msg: fmt.Sprintf("string %q written as %q: nft text has no escapes for '\"', line breaks or control characters, and reads '$' in log prefixes as a variable", s, q)})
 	}
-	return `"` + q + `"`
+	return q
 }
 
 // Note is something the printer had to change to produce valid nft text.

@@ -31,6 +31,20 @@ type Printer struct {
 
 	scratch []byte  // for values appended as text
 	ruleBuf textBuf // Rule's and WriteCommand's, reused
+	// appendBuf is AppendCommand's, around the buffer it is given.
+	appendBuf textBuf
+	// prefix is the start of the last rule command ruleCommand wrote
+	// ("add rule ip filter INPUT "), for the key it was made for: the
+	// rules of a chain come one after the other.
+	prefix    []byte
+	prefixKey rulePrefix
+}
+
+// rulePrefix is what the start of a rule command is made of.
+type rulePrefix struct {
+	op           ir.CommandOp
+	family       ir.Family
+	table, chain string
 }
 
 // Expr renders an expression.
@@ -149,12 +163,16 @@ func (p *Printer) expr(b *textBuf, e ir.Expr, parent int) {
 			p.expr(b, e.X, parent)
 		}
 	case *ir.Integer:
-		b.WriteString(formatInt(e))
+		if e.Base == 16 {
+			b.WriteString(formatInt(e))
+		} else {
+			b.buf = strconv.AppendUint(b.buf, e.Value, 10) // formatInt's, without a string
+		}
 	case *ir.String:
 		if e.Bare && p.Style.Upstream {
 			b.WriteString(e.Value)
 		} else {
-			b.WriteString(p.quote(e.Value))
+			p.writeQuoted(b, e.Value, SanitizeString)
 		}
 	case *ir.Symbol:
 		b.WriteString(e.Name)
@@ -266,7 +284,9 @@ func (p *Printer) binary(b *textBuf, e *ir.Binary, parent int) {
 		}
 	}
 	p.expr(b, e.Left, my)
-	b.WriteString(" " + sym + " ")
+	b.WriteByte(' ')
+	b.WriteString(sym)
+	b.WriteByte(' ')
 	// The right operand of a left-associative operator needs parentheses
 	// when it is a binary expression of the same precedence.
 	p.expr(b, e.Right, my+1)
@@ -334,7 +354,8 @@ func (p *Printer) match(b *textBuf, m *ir.Match) {
 		op = cmpSym[m.Op][0]
 	}
 	if op != "" {
-		b.WriteString(" " + op)
+		b.WriteByte(' ')
+		b.WriteString(op)
 	}
 	b.WriteByte(' ')
 	p.expr(b, m.Right, 0)
@@ -416,13 +437,14 @@ func (p *Printer) stmt(b *textBuf, s ir.Stmt) {
 	case *ir.Log:
 		b.WriteString("log")
 		for _, a := range s.Args {
-			b.WriteString(" " + a.Key)
+			b.WriteByte(' ')
+			b.WriteString(a.Key)
 			if a.Value == nil {
 				continue
 			}
 			b.WriteByte(' ')
 			if str, ok := a.Value.(*ir.String); ok && a.Key == "prefix" {
-				b.WriteString(p.quoteWith(str.Value, SanitizeLogPrefix))
+				p.writeQuoted(b, str.Value, SanitizeLogPrefix)
 				continue
 			}
 			p.expr(b, a.Value, 0)
@@ -607,7 +629,6 @@ func (p *Printer) Rule(r *ir.Rule) string {
 // rule writes what Rule returns to b.
 func (p *Printer) rule(b *textBuf, r *ir.Rule) {
 	p.cur = r
-	defer func() { p.cur = nil }()
 	n := 0
 	for _, s := range r.Stmts {
 		if _, ok := s.(*ir.Comment); ok {
@@ -624,8 +645,9 @@ func (p *Printer) rule(b *textBuf, r *ir.Rule) {
 			b.WriteByte(' ')
 		}
 		b.WriteString("comment ")
-		b.WriteString(p.quote(r.Comment))
+		p.writeQuoted(b, r.Comment, SanitizeString)
 	}
+	p.cur = nil
 }
 
 // Notes returns the texts of the rule's Comment statements.

@@ -115,7 +115,15 @@ func (p *pool[T]) reset() {
 	}
 	last := p.slabs[p.cur]
 	clear(last[:len(last)-len(p.free)])
-	p.cur, p.free = 0, p.slabs[0]
+	p.rewind()
+}
+
+// rewind makes the first slab current again without zeroing the Ts
+// handed out, for a pool whose Ts are always written whole before use.
+func (p *pool[T]) rewind() {
+	if len(p.slabs) > 0 {
+		p.cur, p.free = 0, p.slabs[0]
+	}
 }
 
 // one returns a zeroed T from the pool, refilling it with a slab of slab
@@ -142,9 +150,9 @@ func slice[T any](reusable bool, p *pool[T], n, c, slab int) []T {
 	return r
 }
 
-// reset makes a reusable arena hand out its nodes again, zeroed: the
-// nodes it has handed out, and whatever points into them, must no longer
-// be used.
+// reset makes a reusable arena hand out its nodes again, zeroed but for
+// the words (see freeWords): the nodes it has handed out, and whatever
+// points into them, must no longer be used.
 func (a *arena) reset() {
 	a.cmds.reset()
 	a.lines.reset()
@@ -153,7 +161,7 @@ func (a *arena) reset() {
 	a.opts.reset()
 	a.optPtrs.reset()
 	a.extPtrs.reset()
-	a.words.reset()
+	a.words.rewind() // a word's slot is written whole: a rule's words were half the memory cleared
 	a.addrSels.reset()
 	a.addrs.reset()
 	a.ifaces.reset()
@@ -244,7 +252,9 @@ func (a *arena) wordList(n int) []Word {
 // freeWords returns, as an empty slice to append to in place, the free
 // words of a's current slab, at least minFreeWords of them (a new slab if
 // there are fewer); takeWords then hands out the first n of them. A nil
-// arena has none.
+// arena has none. The free words of a reset arena are those of earlier
+// lines, not zeroed: each slot is to be written whole (as with the words
+// of wordList, which are appended).
 func (a *arena) freeWords() []Word {
 	if a == nil {
 		return nil

@@ -71,3 +71,37 @@ func TestDottedQuad(t *testing.T) {
 		t.Errorf("only %d random strings were dotted quads", fast)
 	}
 }
+
+// TestOneIPv4: where oneIPv4 reads an -s/-d argument, parseAddrs reads
+// the same one address from it, for either IPv4 family.
+func TestOneIPv4(t *testing.T) {
+	inputs := []string{
+		"10.0.0.1", "10.0.0.0/8", "10.0.0.1/32", "10.0.0.1/0", "10.0.0.1/33", "10.0.0.1/08", "10.0.0.1/00",
+		"10.0.0.1/", "/8", "10.0.0.1//8", "10.0.0.1/8/8", "10.1/16", "010.0.0.1/8", "10.0.0.1/255.0.0.0",
+		"10.0.0.1,10.0.0.2", "10.0.0.1/8,10.0.0.2/8", " 10.0.0.1", "10.0.0.1 /8", "10.0.0.1/ 8", "10.0.0.1/+8",
+		"10.0.0.1/0x8", "any/0", "10.0.0.255/24", "192.168.1.77/30", "1.2.3.4/9a", "",
+	}
+	r := rand.New(rand.NewSource(2))
+	addrs := []string{"10.0.0.1", "192.168.255.77", "0.0.0.0", "255.255.255.255", "10.1", "010.0.0.1", "256.0.0.1", "x", ""}
+	masks := []string{"", "/0", "/1", "/8", "/9", "/10", "/24", "/29", "/30", "/32", "/33", "/40", "/01", "/0x1", "/255.255.0.0", "/", "/3a"}
+	for range 20000 {
+		s := addrs[r.Intn(len(addrs))] + masks[r.Intn(len(masks))]
+		if r.Intn(8) == 0 {
+			s += "," + addrs[r.Intn(len(addrs))]
+		}
+		inputs = append(inputs, s)
+	}
+	for _, fam := range []Family{FamilyIPv4, FamilyAny} {
+		for _, s := range inputs {
+			am, ok := oneIPv4(s)
+			if !ok {
+				continue
+			}
+			st := parseState{p: Parser{Family: fam}}
+			sel, err := st.parseAddrs(&Word{Text: s})
+			if err != nil || len(sel.Addrs) != 1 || sel.Addrs[0] != am {
+				t.Errorf("%q (%v): oneIPv4 gives %v; parseAddrs %v, %v", s, fam, am, sel, err)
+			}
+		}
+	}
+}

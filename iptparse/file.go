@@ -307,6 +307,12 @@ func (sc *saveScanner) scan(entries []entry, max int) []entry {
 			sc.rest = ""
 		}
 		line := strings.TrimRight(raw, "\r")
+		if len(line) > 0 && (line[0] == '-' || line[0] == '[') && sc.table != "" {
+			// A rule in a table, as most lines are: the default case
+			// below, without trimming the line first.
+			entries = appendRule(entries, line, sc.table, lineNo)
+			continue
+		}
 		t := strings.TrimSpace(line)
 		pos := Pos{File: f.Name, Line: lineNo, Col: 1 + len(line) - len(trimBlanksLeft(line))}
 		switch {
@@ -363,13 +369,7 @@ func (sc *saveScanner) scan(entries []entry, max int) []entry {
 				bad(pos, line, Errorf(pos, "", "rule outside a table (no *table line before it)"))
 				continue
 			}
-			if len(entries) == cap(entries) {
-				entries = append(entries, entry{})
-			} else {
-				entries = entries[:len(entries)+1]
-			}
-			e := &entries[len(entries)-1] // set field by field: see (*Parser).parse
-			e.line, e.table, e.lineNo = line, sc.table, lineNo
+			entries = appendRule(entries, line, sc.table, lineNo)
 		}
 	}
 	if !sc.done {
@@ -381,37 +381,62 @@ func (sc *saveScanner) scan(entries []entry, max int) []entry {
 	return entries
 }
 
-// chainFields returns the first three of strings.Fields(s) and how many
-// fields (at most three) there are.
-func chainFields(s string) (f [3]string, n int) {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			all := strings.Fields(s)
-			n = copy(f[:], all)
-			return f, n
-		}
+// appendRule appends the entry of a rule line to entries.
+func appendRule(entries []entry, line, table string, lineNo int) []entry {
+	if len(entries) == cap(entries) {
+		entries = append(entries, entry{})
+	} else {
+		entries = entries[:len(entries)+1]
 	}
-	for i := 0; i < len(s) && n < 3; {
-		for i < len(s) && asciiSpace(s[i]) {
+	e := &entries[len(entries)-1] // set field by field: see (*Parser).parse
+	e.line, e.table, e.lineNo = line, table, lineNo
+	return entries
+}
+
+// chainFields returns the first three of strings.Fields(s) and how many
+// fields (at most three) there are. It splits at ASCII spaces, reading
+// each byte once, as long as it meets no byte beyond ASCII (where
+// unicode.IsSpace has more spaces): strings.Fields splits the line then.
+func chainFields(s string) (f [3]string, n int) {
+	i := 0
+	for n < 3 {
+		for i < len(s) && fieldClass[s[i]] == fieldSpace {
 			i++
 		}
 		j := i
-		for i < len(s) && !asciiSpace(s[i]) {
+		for i < len(s) && fieldClass[s[i]] == fieldText {
 			i++
 		}
-		if i > j {
-			f[n] = s[j:i]
-			n++
+		if i < len(s) && fieldClass[s[i]] == fieldOther {
+			var all [3]string
+			n = copy(all[:], strings.Fields(s))
+			return all, n
 		}
+		if i == j {
+			break // the end
+		}
+		f[n] = s[j:i]
+		n++
 	}
 	return f, n
 }
 
-// asciiSpace is the ASCII part of unicode.IsSpace, which strings.Fields
-// splits at.
-func asciiSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
-}
+// The classes of bytes for chainFields.
+const (
+	fieldText  = iota
+	fieldSpace // the ASCII part of unicode.IsSpace, which strings.Fields splits at
+	fieldOther // beyond ASCII
+)
+
+var fieldClass = func() (t [256]uint8) {
+	for _, c := range "\t\n\v\f\r " {
+		t[c] = fieldSpace
+	}
+	for c := utf8.RuneSelf; c < 256; c++ {
+		t[c] = fieldOther
+	}
+	return t
+}()
 
 // saveParser parses the rule lines of a save file; each parse worker has
 // its own.
@@ -470,38 +495,44 @@ func (sp *saveParser) parse(e *entry, a *arena) Item {
 // start of s, as countersRe does (TestLeadingCounters), and returns its
 // length.
 func leadingCounters(s string) (c Counters, n int, ok bool) {
-	// digits reads the digits from i on: their end, and their value
-	// when there are at most 19 of them (which cannot overflow).
-	digits := func(i int) (int, uint64) {
-		j, v := i, uint64(0)
-		for j < len(s) && '0' <= s[j] && s[j] <= '9' {
-			v = v*10 + uint64(s[j]-'0')
-			j++
-		}
-		return j, v
-	}
-	value := func(from, to int, v uint64) uint64 {
-		if to-from > 19 {
-			v, _ = parseUintBase(s[from:to], 10)
-		}
-		return v
-	}
-	if !strings.HasPrefix(s, "[") {
+	if len(s) == 0 || s[0] != '[' {
 		return c, 0, false
 	}
-	p, pk := digits(1)
+	p, pk := counterDigits(s, 1)
 	if p == 1 || p == len(s) || s[p] != ':' {
 		return c, 0, false
 	}
-	b, by := digits(p + 1)
+	b, by := counterDigits(s, p+1)
 	if b == p+1 || b == len(s) || s[b] != ']' {
 		return c, 0, false
+	}
+	// More than 19 digits may overflow: parseUintBase reads them.
+	if p-1 > 19 {
+		pk, _ = parseUintBase(s[1:p], 10)
+	}
+	if b-p-1 > 19 {
+		by, _ = parseUintBase(s[p+1:b], 10)
 	}
 	n = b + 1
 	for n < len(s) && isRegexpSpace(s[n]) {
 		n++
 	}
-	return Counters{Packets: value(1, p, pk), Bytes: value(p+1, b, by)}, n, true
+	return Counters{Packets: pk, Bytes: by}, n, true
+}
+
+// counterDigits reads the decimal digits of s from i on, for
+// leadingCounters: their end, and their value (wrapped around if there
+// are more than 19 of them).
+func counterDigits(s string, i int) (int, uint64) {
+	var v uint64
+	for ; i < len(s); i++ {
+		d := s[i] - '0'
+		if d > 9 {
+			break
+		}
+		v = v*10 + uint64(d)
+	}
+	return i, v
 }
 
 func countersOf(m []string) *Counters {

@@ -49,68 +49,32 @@ func splitLine(line string, file string, lineNo int) (words []Word, trailingComm
 func splitFast(a *arena, line string, from int, file string, lineNo int) (words []Word, comment bool, ok bool) {
 	words = a.freeWords()
 	room := cap(words)
-	for i := from; i < len(line); {
-		c := line[i]
-		switch lexClass[c] {
-		case lexBlank:
+	for i := from; ; {
+		for i < len(line) && lexClass[line[i]] == lexBlank {
 			i++
-			continue
-		case lexOther:
-			clear(words) // the free words stay zeroed
-			return nil, false, false
 		}
-		if c == '#' {
+		if i == len(line) {
+			break
+		}
+		if line[i] == '#' {
 			// the rest is a comment, where splitLine takes anything
 			comment = true
 			break
 		}
+		// Most words are one bare part, which ends at a blank or at the
+		// end of the line: that part is the word.
 		start := i
-		var (
-			text  string
-			buf   []byte // the text of a word of several parts
-			parts int
-		)
-		for i < len(line) {
-			var part string
-			switch q := line[i]; lexClass[q] {
-			case lexBlank:
-				goto word
-			case lexOther:
-				clear(words)
+		for i < len(line) && lexClass[line[i]] == lexPlain {
+			i++
+		}
+		text := line[start:i]
+		if i < len(line) && lexClass[line[i]] != lexBlank {
+			if text, i, ok = wordParts(line, start, i); !ok {
 				return nil, false, false
-			case lexQuote:
-				j := i + 1
-				for j < len(line) && line[j] != q && lexClass[line[j]] != lexOther {
-					j++
-				}
-				if j == len(line) || line[j] != q {
-					clear(words)
-					return nil, false, false // unterminated, or not plain
-				}
-				part = line[i+1 : j]
-				i = j + 1
-			default:
-				j := i
-				for i < len(line) && lexClass[line[i]] == lexPlain {
-					i++
-				}
-				part = line[j:i]
-			}
-			switch parts++; parts {
-			case 1:
-				text = part
-			case 2:
-				buf = append(append(buf, text...), part...)
-			default:
-				buf = append(buf, part...)
 			}
 		}
-	word:
-		if parts > 1 {
-			text = string(buf)
-		}
-		// Set the fields of the zeroed slot one by one: cheaper than
-		// appending a Word while the collector runs.
+		// Set every field of the slot (not zeroed, see freeWords) one
+		// by one: cheaper than appending a Word while the collector runs.
 		if len(words) == cap(words) {
 			words = append(words, Word{})
 		} else {
@@ -125,6 +89,60 @@ func splitFast(a *arena, line string, from int, file string, lineNo int) (words 
 		a.takeWords(len(words))
 	}
 	return words[:len(words):len(words)], comment, true
+}
+
+// wordParts reads, for splitFast, a word of bare and quoted parts that
+// starts at start and whose first bare part (maybe empty) ends at i,
+// before a quote or a byte splitFast leaves to splitLine. It returns the
+// word's text and end, or !ok for a byte left to splitLine or an
+// unterminated quote. A word of one part is that part of the line; the
+// parts of a longer one are joined in a new string.
+func wordParts(line string, start, i int) (text string, end int, ok bool) {
+	var (
+		buf   []byte // the text of a word of several parts
+		parts int
+	)
+	if i > start {
+		text, parts = line[start:i], 1
+	}
+	for i < len(line) {
+		var part string
+		switch q := line[i]; lexClass[q] {
+		case lexBlank:
+			goto word
+		case lexOther:
+			return "", 0, false
+		case lexQuote:
+			j := i + 1
+			for j < len(line) && line[j] != q && lexClass[line[j]] != lexOther {
+				j++
+			}
+			if j == len(line) || line[j] != q {
+				return "", 0, false // unterminated, or not plain
+			}
+			part = line[i+1 : j]
+			i = j + 1
+		default:
+			j := i
+			for i < len(line) && lexClass[line[i]] == lexPlain {
+				i++
+			}
+			part = line[j:i]
+		}
+		switch parts++; parts {
+		case 1:
+			text = part
+		case 2:
+			buf = append(append(buf, text...), part...)
+		default:
+			buf = append(buf, part...)
+		}
+	}
+word:
+	if parts > 1 {
+		text = string(buf)
+	}
+	return text, i, true
 }
 
 // The classes of bytes for splitFast.

@@ -138,6 +138,13 @@ func parseChunks(next func() []entry, serial, reuse bool, newParse func() parseF
 					}
 				}
 				close(c.done)
+				// The caller, if it waited for this chunk, is next to run
+				// on this worker's core, but only once the worker blocks
+				// (the window is full) or is preempted (after 10 ms):
+				// yield to it, or the workers fill the window while the
+				// caller waits, and the caller is left the window's
+				// chunks alone at the end.
+				runtime.Gosched()
 			}
 		}()
 	}

@@ -138,6 +138,10 @@ type ExtensionSpec struct {
 	// Check, if set, runs after all options were parsed, like an
 	// extension's x6_fcheck: it reports combinations iptables rejects.
 	Check func(x *Ext) error
+	// Owner is what the registry that gave the spec keeps for the
+	// extension (package translate: its *Ext), for finding it again
+	// from a parsed Ext without looking its name up.
+	Owner any
 }
 
 // Option looks an option up by its exact long name.

@@ -432,28 +432,37 @@ func numericToIPv4(s string, isMask bool) (netip.Addr, bool) {
 // numericToIPv4 then reads.
 func dottedQuad(s string) (netip.Addr, bool) {
 	var b [4]byte
-	n, v, digits := 0, 0, 0
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case '0' <= c && c <= '9':
-			if digits > 0 && v == 0 {
-				return netip.Addr{}, false // "01": octal
-			}
-			v, digits = v*10+int(c-'0'), digits+1
-			if v > 255 {
+	i := 0
+	for n := range b {
+		if n > 0 {
+			if i == len(s) || s[i] != '.' {
 				return netip.Addr{}, false
 			}
-		case c == '.' && digits > 0 && n < 3:
-			b[n] = byte(v)
-			n, v, digits = n+1, 0, 0
-		default:
+			i++
+		}
+		// A byte is a digit, then up to two more unless it is a 0
+		// ("01" is octal: left to numericToIPv4).
+		if i == len(s) || s[i]-'0' > 9 {
 			return netip.Addr{}, false
 		}
+		v := uint(s[i] - '0')
+		i++
+		if v != 0 && i < len(s) && s[i]-'0' <= 9 {
+			v = v*10 + uint(s[i]-'0')
+			i++
+			if i < len(s) && s[i]-'0' <= 9 {
+				v = v*10 + uint(s[i]-'0')
+				i++
+			}
+		}
+		if v > 255 || i < len(s) && s[i]-'0' <= 9 {
+			return netip.Addr{}, false
+		}
+		b[n] = byte(v)
 	}
-	if n != 3 || digits == 0 {
+	if i != len(s) {
 		return netip.Addr{}, false
 	}
-	b[3] = byte(v)
 	return netip.AddrFrom4(b), true
 }
 

@@ -6,18 +6,40 @@ import "sort"
 // chain or set name in nft syntax: it matches ^[a-zA-Z_.][a-zA-Z0-9/\-_.]*$
 // and is no keyword.
 func IsBareIdent(name string) bool {
-	if name == "" {
+	if name == "" || identClass[name[0]]&identFirst == 0 {
 		return false
 	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		letter := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' || c == '.'
-		if !letter && (i == 0 || !('0' <= c && c <= '9' || c == '/' || c == '-')) {
+	all := identClass[name[0]]
+	for i := 1; i < len(name); i++ {
+		k := identClass[name[i]]
+		if k == 0 {
 			return false
 		}
+		all |= k
 	}
-	return !nftKeywords[name]
+	// The keywords are lower case (TestKeywordsLowerCase): a name with
+	// a capital letter, as most chain names have, is none of them.
+	return all&identUpper != 0 || !nftKeywords[name]
 }
+
+// The classes of bytes in identifiers, for IsBareIdent.
+const (
+	identFirst = 1 << iota // may start a name: [a-zA-Z_.]
+	identNext              // may follow: those and [0-9/\-]
+	identUpper             // a capital letter
+)
+
+var identClass = func() (t [256]uint8) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = identFirst | identNext
+		t[c-'a'+'A'] = identFirst | identNext | identUpper
+	}
+	t['_'], t['.'] = identFirst|identNext, identFirst|identNext
+	for _, c := range "0123456789/-" {
+		t[c] = identNext
+	}
+	return t
+}()
 
 // IsKeyword reports whether name is an nft keyword.
 func IsKeyword(name string) bool { return nftKeywords[name] }

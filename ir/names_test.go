@@ -23,6 +23,34 @@ func TestIsBareIdent(t *testing.T) {
 	}
 }
 
+// TestKeywordsLowerCase: no keyword has a capital letter (IsBareIdent
+// does not look those names up).
+func TestKeywordsLowerCase(t *testing.T) {
+	for _, kw := range ir.Keywords() {
+		if kw != strings.ToLower(kw) {
+			t.Errorf("keyword %q has a capital letter", kw)
+		}
+	}
+}
+
+// TestIsBareIdentPattern: IsBareIdent is its pattern, and no keyword.
+func TestIsBareIdentPattern(t *testing.T) {
+	re := regexp.MustCompile(`^[a-zA-Z_.][a-zA-Z0-9/\-_.]*$`)
+	for c := 0; c < 256; c++ {
+		for _, name := range []string{string(rune(c)), "a" + string(rune(c)), "A" + string(rune(c)) + "b", string([]byte{byte(c)}), "x" + string([]byte{byte(c)})} {
+			want := re.MatchString(name) && !ir.IsKeyword(name)
+			if got := ir.IsBareIdent(name); got != want {
+				t.Errorf("IsBareIdent(%q) = %v, want %v", name, got, want)
+			}
+		}
+	}
+	for _, kw := range ir.Keywords() {
+		if ir.IsBareIdent(kw) {
+			t.Errorf("IsBareIdent(%q) = true for a keyword", kw)
+		}
+	}
+}
+
 // TestKeywordsMatchInstalledNft checks the keyword list against the nft on
 // this machine: every listed keyword must fail as a bare chain name, and
 // the bare identifiers above must load.

@@ -85,7 +85,9 @@ func (c *Ctx) iface(key string, sel *iptparse.IfaceSel) {
 		c.Add(ir.Eq(&ir.Meta{Key: key}, ir.Str(name)))
 		return
 	}
-	c.Add(ir.EqOrNe(&ir.Meta{Key: key}, neg, ir.Str(IfnamePattern(name))))
+	m, str := c.tr.alloc.metas.new(), c.tr.alloc.strs.new()
+	*m, *str = ir.Meta{Key: key}, ir.String{Value: IfnamePattern(name)}
+	c.Add(c.tr.alloc.eqOrNe(m, neg, str))
 }
 
 // IfnamePattern turns an iptables interface name into an nft one: a
@@ -124,6 +126,8 @@ func (c *Ctx) addr(field string, a *iptparse.AddrMask, neg bool) {
 		*ip = ir.Addr{Addr: a.Addr}
 		c.Add(c.tr.alloc.eqOrNe(sel, neg, ip))
 	default:
-		c.Add(ir.EqOrNe(sel, neg, &ir.Prefix{Prefix: a.Prefix()}))
+		p := c.tr.alloc.prefixes.new()
+		*p = ir.Prefix{Prefix: a.Prefix()}
+		c.Add(c.tr.alloc.eqOrNe(sel, neg, p))
 	}
 }

@@ -32,8 +32,16 @@ type Ctx struct {
 	unless   *unlessGuard
 }
 
-// Add appends statements to the rule being built.
-func (c *Ctx) Add(s ...ir.Stmt) { c.stmts = append(c.stmts, s...) }
+// Add appends statements to the rule being built. One statement, as
+// nearly every call adds, is appended as a value: appending the list
+// copies it through the runtime.
+func (c *Ctx) Add(s ...ir.Stmt) {
+	if len(s) == 1 {
+		c.stmts = append(c.stmts, s[0])
+		return
+	}
+	c.stmts = append(c.stmts, s...)
+}
 
 // SetComment sets the rule's comment (the last -m comment wins, as in
 // iptables-translate).

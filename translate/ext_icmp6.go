@@ -5,7 +5,7 @@ import (
 )
 
 // -m icmp6 (libip6t_icmp6.c, IPv6): ICMPv6 type and code. "-m icmpv6",
-// "-p icmpv6" and "-p ipv6-icmp" load it too (see matchAliases).
+// "-p icmpv6" and "-p ipv6-icmp" load it too (see Registry.Match).
 
 var icmpv6Codes = []icmpName{
 	{"destination-unreachable", 1, 0, 0xFF},

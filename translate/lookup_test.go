@@ -62,3 +62,37 @@ func TestLookupOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestLookupParsed: lookupParsed finds, for an extension the parser took
+// from Registry, what Lookup finds by its name, for every extension and
+// family; and Lookup's for a spec of another registry or none.
+func TestLookupParsed(t *testing.T) {
+	fams := []iptparse.Family{iptparse.FamilyIPv4, iptparse.FamilyIPv6, iptparse.FamilyAny}
+	for _, e := range Extensions() {
+		for _, fam := range fams {
+			var spec *iptparse.ExtensionSpec
+			if e.Kind == iptparse.KindMatch {
+				spec = Registry{}.Match(e.Name, fam)
+			} else {
+				spec = Registry{}.Target(e.Name, fam)
+			}
+			if spec == nil {
+				continue
+			}
+			x := &iptparse.Ext{Name: spec.Name, Kind: e.Kind, Spec: spec}
+			if got, want := lookupParsed(x, e.Kind, fam), Lookup(spec.Name, e.Kind, fam); got != want {
+				t.Errorf("%s %v (%v): lookupParsed %p, Lookup %p", e.Name, e.Kind, fam, got, want)
+			}
+			other := *spec // a copy, as another registry may hand out
+			other.Owner = nil
+			x.Spec = &other
+			if got, want := lookupParsed(x, e.Kind, fam), Lookup(spec.Name, e.Kind, fam); got != want {
+				t.Errorf("%s %v (%v), spec of another registry: lookupParsed %p, Lookup %p", e.Name, e.Kind, fam, got, want)
+			}
+			x.Spec = nil
+			if got, want := lookupParsed(x, e.Kind, fam), Lookup(spec.Name, e.Kind, fam); got != want {
+				t.Errorf("%s %v (%v), no spec: lookupParsed %p, Lookup %p", e.Name, e.Kind, fam, got, want)
+			}
+		}
+	}
+}

@@ -58,6 +58,10 @@ func Register(e *Ext) {
 	if _, dup := (*m)[e.Name]; dup {
 		panic("translate: extension registered twice: " + e.Name)
 	}
+	if e.Kind == iptparse.KindTarget && standardVerdict(e.Name) {
+		panic("translate: a target extension named like a standard target: " + e.Name)
+	}
+	e.Owner = e
 	(*m)[e.Name] = e
 	for slot := 1; slot < 3; slot++ {
 		f := &forFamily[e.Kind][slot]
@@ -73,6 +77,16 @@ func Register(e *Ext) {
 	}
 }
 
+// standardVerdict tells the names of iptables' standard targets, which
+// no extension has (Register refuses them).
+func standardVerdict(name string) bool {
+	switch name {
+	case "ACCEPT", "DROP", "RETURN", "QUEUE":
+		return true
+	}
+	return false
+}
+
 // Lookup finds an extension for a family, preferring a family-specific
 // one (libipt_/libip6t_) over a generic one (libxt_).
 func Lookup(name string, kind iptparse.ExtKind, fam iptparse.Family) *Ext {
@@ -83,6 +97,19 @@ func Lookup(name string, kind iptparse.ExtKind, fam iptparse.Family) *Ext {
 		return forFamily[kind][slot][name]
 	}
 	return extensions[kind][0][name]
+}
+
+// lookupParsed is Lookup(x.Name, kind, fam) for an extension of a rule
+// of family fam: when the parser found it with Registry (for the rule's
+// family, so by the same look-up), it is the owner of the spec it took.
+func lookupParsed(x *iptparse.Ext, kind iptparse.ExtKind, fam iptparse.Family) *Ext {
+	if x.Spec == nil {
+		return Lookup(x.Name, kind, fam)
+	}
+	if e, ok := x.Spec.Owner.(*Ext); ok && e.Kind == kind && e.Name == x.Name && (e.Family == fam || e.Family == iptparse.FamilyAny) {
+		return e
+	}
+	return Lookup(x.Name, kind, fam)
 }
 
 // Extensions lists all registered extensions, sorted by kind and name.
@@ -111,14 +138,14 @@ func Extensions() []*Ext {
 // Registry gives the parser the option tables of the registered extensions.
 type Registry struct{}
 
-// matchAliases are match names libxtables' xtables_find_match reads as
-// another match ("-m icmpv6" and "-p ipv6-icmp" load icmp6).
-var matchAliases = map[string]string{"icmpv6": "icmp6", "ipv6-icmp": "icmp6"}
-
 // Match implements iptparse.Registry.
 func (Registry) Match(name string, fam iptparse.Family) *iptparse.ExtensionSpec {
-	if real, ok := matchAliases[name]; ok {
-		name = real
+	// The match names libxtables' xtables_find_match reads as another
+	// match ("-m icmpv6" and "-p ipv6-icmp" load icmp6); a switch, as
+	// a map look-up for every match cost as much as finding the match.
+	switch name {
+	case "icmpv6", "ipv6-icmp":
+		name = "icmp6"
 	}
 	if e := Lookup(name, iptparse.KindMatch, fam); e != nil {
 		return &e.ExtensionSpec
@@ -128,6 +155,9 @@ func (Registry) Match(name string, fam iptparse.Family) *iptparse.ExtensionSpec 
 
 // Target implements iptparse.Registry.
 func (Registry) Target(name string, fam iptparse.Family) *iptparse.ExtensionSpec {
+	if standardVerdict(name) {
+		return nil // the most common -j, spared a look-up that misses
+	}
 	if e := Lookup(name, iptparse.KindTarget, fam); e != nil {
 		return &e.ExtensionSpec
 	}

@@ -5,7 +5,8 @@ import (
 	"testing"
 )
 
-// TestHasLongOption: hasLongOption is strings.Contains(src, "--"+name).
+// TestHasLongOption: hasLongOption is strings.Contains(src, "--"+name),
+// whichever byte of the needle it searches by.
 func TestHasLongOption(t *testing.T) {
 	for _, src := range []string{
 		"", "add-set", "-add-set", "--add-set", "x--add-set", "--add-se", "--dd-set",
@@ -16,8 +17,10 @@ func TestHasLongOption(t *testing.T) {
 		strings.Repeat("-A add-set -j add-set ", 100),
 	} {
 		for _, name := range []string{"add-set", "del-set"} {
-			if got, want := hasLongOption(src, name), strings.Contains(src, "--"+name); got != want {
-				t.Errorf("hasLongOption(%q, %q) = %v, want %v", src, name, got, want)
+			for key := range len(name) + 2 {
+				if got, want := hasLongOption(src, name, key), strings.Contains(src, "--"+name); got != want {
+					t.Errorf("hasLongOption(%q, %q, %d) = %v, want %v", src, name, key, got, want)
+				}
 			}
 		}
 	}

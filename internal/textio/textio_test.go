@@ -38,6 +38,22 @@ func TestReadFile(t *testing.T) {
 	}
 }
 
+// TestReadSized: readSized reads what there is, whether the size it
+// was told is right, short (a file that grew) or long.
+func TestReadSized(t *testing.T) {
+	want := strings.Repeat("-A INPUT -j ACCEPT\n", 5000)
+	for _, size := range []int{len(want), 0, 1, len(want) / 2, len(want) - 1, len(want) + 1, 2 * len(want)} {
+		for _, r := range []io.Reader{strings.NewReader(want), iotest.HalfReader(strings.NewReader(want)), iotest.DataErrReader(strings.NewReader(want))} {
+			if got, err := readSized(r, size); err != nil || got != want {
+				t.Fatalf("readSized(%T, %d) = %d bytes, %v; want %d", r, size, len(got), err, len(want))
+			}
+		}
+	}
+	if _, err := readSized(iotest.TimeoutReader(strings.NewReader(want)), len(want)); err == nil {
+		t.Fatal("readSized hid a read error")
+	}
+}
+
 func TestReadAllReader(t *testing.T) {
 	want := strings.Repeat("x", 100000)
 	got, err := ReadAll(iotest.OneByteReader(strings.NewReader(want)))

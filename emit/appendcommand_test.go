@@ -1,0 +1,51 @@
+package emit
+
+import (
+	"net/netip"
+	"testing"
+
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+// TestAppendCommand: AppendCommand appends what CommandText returns,
+// to a buffer that already holds text, and leaves the printer as it was
+// for the next command.
+func TestAppendCommand(t *testing.T) {
+	chain := &ir.Chain{Name: "INPUT"}
+	rule := &ir.Rule{
+		Stmts: []ir.Stmt{
+			&ir.Match{Left: &ir.Payload{Proto: "ip", Field: "saddr"}, Op: ir.CmpEq, Right: &ir.Addr{Addr: netip.MustParseAddr("10.0.0.1")}},
+			&ir.Match{Left: &ir.Payload{Proto: "tcp", Field: "dport"}, Op: ir.CmpNe, Right: &ir.Integer{Value: 10001}},
+			&ir.Counter{},
+			&ir.Verdict{Kind: ir.VerdictAccept},
+		},
+		Comment: `a "quoted" comment`,
+	}
+	// Rules whose commands start alike but for one word (ruleCommand
+	// keeps the start of the last one).
+	cmds := []*ir.Command{
+		{Op: ir.CmdAddRule, Family: ir.FamilyIP, Table: "filter", Chain: chain, Rule: rule, Index: -1},
+		{Op: ir.CmdAddRule, Family: ir.FamilyIP, Table: "filter", Chain: chain, Rule: rule, Index: -1},
+		{Op: ir.CmdAddRule, Family: ir.FamilyIP, Table: "filter", Chain: &ir.Chain{Name: "OUTPUT"}, Rule: rule, Index: -1},
+		{Op: ir.CmdAddRule, Family: ir.FamilyIP, Table: "nat", Chain: &ir.Chain{Name: "OUTPUT"}, Rule: rule, Index: -1},
+		{Op: ir.CmdAddRule, Family: ir.FamilyIP6, Table: "nat", Chain: &ir.Chain{Name: "OUTPUT"}, Rule: rule, Index: -1},
+		{Op: ir.CmdInsertRule, Family: ir.FamilyIP6, Table: "nat", Chain: &ir.Chain{Name: "OUTPUT"}, Rule: rule, Index: 3},
+		{Op: ir.CmdInsertRule, Family: ir.FamilyIP, Table: "filter", Chain: chain, Rule: rule, Index: 3},
+		{Op: ir.CmdAddChain, Family: ir.FamilyIP6, Table: "nat", Chain: chain},
+		{Op: ir.CmdAddChain, Family: ir.FamilyIP, Table: "filter", Chain: &ir.Chain{Name: "INPUT", Hook: &ir.Hook{Type: "filter", Hook: "input", Policy: "drop"}}},
+		{Op: ir.CmdUntranslated, Text: "-A INPUT -m bogus"},
+	}
+	p := &Printer{Style: Style{Upstream: true}}
+	buf := []byte("before\n")
+	want := "before\n"
+	for _, c := range cmds {
+		want += (&Printer{Style: Style{Upstream: true}}).CommandText(c) + "\n"
+		buf = append(p.AppendCommand(buf, c), '\n')
+		if got := string(buf); got != want {
+			t.Fatalf("AppendCommand gives %q, want %q", got, want)
+		}
+	}
+	if len(p.Notes) != 7 { // the comment's quotes, in each rule
+		t.Errorf("notes %v, want the seven of the rules' comments", p.Notes)
+	}
+}
