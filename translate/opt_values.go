@@ -17,13 +17,27 @@ import (
 func mergeableSelector(e ir.Expr) bool {
 	switch e := e.(type) {
 	case *ir.Payload:
-		switch e.Proto + " " + e.Field {
-		case "ip saddr", "ip daddr", "ip protocol", "ip dscp", "ip6 saddr", "ip6 daddr", "ip6 dscp",
-			"tcp sport", "tcp dport", "udp sport", "udp dport", "sctp sport", "sctp dport",
-			"dccp sport", "dccp dport", "udplite sport", "udplite dport", "th sport", "th dport",
-			"icmp type", "icmp code", "icmpv6 type", "icmpv6 code", "ether saddr", "ether daddr",
-			"ah spi", "esp spi":
-			return true
+		// by protocol, then field: no string is built for the pair (the
+		// passes ask this of every match of every rule)
+		switch e.Proto {
+		case "ip":
+			switch e.Field {
+			case "saddr", "daddr", "protocol", "dscp":
+				return true
+			}
+		case "ip6":
+			switch e.Field {
+			case "saddr", "daddr", "dscp":
+				return true
+			}
+		case "tcp", "udp", "sctp", "dccp", "udplite", "th":
+			return e.Field == "sport" || e.Field == "dport"
+		case "icmp", "icmpv6":
+			return e.Field == "type" || e.Field == "code"
+		case "ether":
+			return e.Field == "saddr" || e.Field == "daddr"
+		case "ah", "esp":
+			return e.Field == "spi"
 		}
 	case *ir.Meta:
 		switch e.Key {
