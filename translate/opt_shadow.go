@@ -2,7 +2,6 @@ package translate
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/ipt2nft/ipt2nft/ir"
@@ -63,12 +62,20 @@ func findShadowed(c *ir.Chain, mem *shadowMem, rep *OptReport) {
 	}
 }
 
-// shadowRule is a rule with the plain values of its equality matches of
-// mergeable selectors (nil for its other statements), worked out once.
+// shadowRule is a rule with its matches, in order, each with the plain
+// values of an equality match of a mergeable selector (nil for the other
+// matches), worked out once: covers compares each rule with up to
+// shadowLookback others without looking through their other statements.
 type shadowRule struct {
 	r    *ir.Rule
-	vals [][]interval
-	slot *shadowSlot // the memory of vals
+	ms   []shadowMatch
+	slot *shadowSlot // the memory of ms
+}
+
+// shadowMatch is a match of a shadowRule and its plain values, if any.
+type shadowMatch struct {
+	m    *ir.Match
+	vals []interval
 }
 
 // shadowMem holds the value lists of findShadowed's shadowRules: those of
@@ -83,8 +90,8 @@ type shadowMem struct {
 
 // A shadowSlot is the memory of a shadowRule's value lists.
 type shadowSlot struct {
-	vals [][]interval
-	ivs  []interval
+	ms  []shadowMatch
+	ivs []interval
 }
 
 // release hands a slot back once its rule is done with.
@@ -97,16 +104,19 @@ func (sm *shadowMem) rule(r *ir.Rule) shadowRule {
 	} else {
 		s = new(shadowSlot)
 	}
-	n := len(r.Stmts)
-	s.vals = slices.Grow(s.vals[:0], n)[:n]
-	clear(s.vals)
+	clear(s.ms)
+	s.ms = s.ms[:0]
 	s.ivs = s.ivs[:0]
-	for i, st := range r.Stmts {
-		if m, ok := st.(*ir.Match); ok && m.Op == ir.CmpEq && mergeableSelector(m.Left) {
-			s.vals[i] = s.intervals(m.Right)
+	for _, st := range r.Stmts {
+		if m, ok := st.(*ir.Match); ok {
+			sm := shadowMatch{m: m}
+			if m.Op == ir.CmpEq && mergeableSelector(m.Left) {
+				sm.vals = s.intervals(m.Right)
+			}
+			s.ms = append(s.ms, sm)
 		}
 	}
-	return shadowRule{r: r, vals: s.vals, slot: s}
+	return shadowRule{r: r, ms: s.ms, slot: s}
 }
 
 // intervals is plainValues appended to the slot's; nil when e is not
@@ -171,19 +181,18 @@ func matchesFirst(r *ir.Rule) bool {
 
 // covers reports whether every packet b matches, a matches.
 func covers(a, b shadowRule) bool {
-	for i, s := range a.r.Stmts {
-		ma, ok := s.(*ir.Match)
-		if !ok {
-			continue
-		}
+	for i := range a.ms {
+		x := &a.ms[i]
+		ma := x.m
 		implied := false
-		for j, t := range b.r.Stmts {
-			mb, ok := t.(*ir.Match)
-			if !ok || !equalExpr(ma.Left, mb.Left) {
+		for j := range b.ms {
+			y := &b.ms[j]
+			mb := y.m
+			if !equalExpr(ma.Left, mb.Left) {
 				continue
 			}
-			if a.vals[i] != nil && b.vals[j] != nil {
-				implied = allWithin(b.vals[j], a.vals[i]) // (equal values are within)
+			if x.vals != nil && y.vals != nil {
+				implied = allWithin(y.vals, x.vals) // (equal values are within)
 			} else {
 				implied = equalStmt(ma, mb)
 			}
@@ -200,10 +209,10 @@ func covers(a, b shadowRule) bool {
 
 // allWithin reports whether every value of bv lies within a value of av.
 func allWithin(bv, av []interval) bool {
-	for _, x := range bv {
+	for i := range bv {
 		inside := false
-		for _, y := range av {
-			if within(x, y) {
+		for j := range av {
+			if within(&bv[i], &av[j]) {
 				inside = true
 				break
 			}
@@ -216,7 +225,7 @@ func allWithin(bv, av []interval) bool {
 }
 
 // within reports whether every value of x is a value of y.
-func within(x, y interval) bool {
+func within(x, y *interval) bool {
 	switch {
 	case x.numeric() && y.numeric():
 		return cmpKey(y.lo, x.lo) <= 0 && cmpKey(x.hi, y.hi) <= 0
