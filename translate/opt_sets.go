@@ -634,37 +634,41 @@ func addValues(set *disjoint, f *ruleFacts, diff []int) bool {
 // without a deep comparison. It is a hash: rules that can merge always
 // have the same signature, and two rules with the same signature are
 // still compared in full.
+//
+// The common statement kinds and selectors are hashed as a tag byte
+// each ('M' a match, 'p' a payload...), not as their type names, which
+// were most of the bytes hashed.
 func shapeSignature(r *ir.Rule) uint64 {
 	h := sigHash(fnvOffset)
 	if r.Placeholder() {
-		return uint64(h.str("untranslated"))
+		return uint64(h.byte('U'))
 	}
 	for _, s := range r.Stmts {
 		switch s := s.(type) {
 		case nil:
-			h = h.str("<nil>")
+			h = h.byte('0')
 		case *ir.Match:
-			h = h.str("*ir.Match")
+			h = h.byte('M')
 			if s == nil {
 				break
 			}
 			switch e := s.Left.(type) {
 			case *ir.Payload:
-				h = h.str(e.Proto).byte(' ').str(e.Field)
+				h = h.byte('p').str(e.Proto).byte(' ').str(e.Field)
 			case *ir.Meta:
-				h = h.str("meta ").str(e.Key)
+				h = h.byte('m').str(e.Key)
 			case *ir.Ct:
-				h = h.str("ct ").str(e.Dir).byte(' ').str(e.Key)
+				h = h.byte('c').str(e.Dir).byte(' ').str(e.Key)
 			default:
-				h = h.str("selector")
+				h = h.byte('?')
 			}
-			h = h.byte(',').u64(uint64(s.Op))
+			h = h.byte(',').byte(byte(s.Op)) // a uint8
 			if s.Op != ir.CmpEq || !setSelector(s.Left) {
 				// Values that must be equal for a merge.
 				h = h.byte('=').value(s.Right)
 			}
 		case *ir.Log:
-			h = h.str("*ir.Log")
+			h = h.byte('L')
 			if s == nil {
 				break
 			}
@@ -672,13 +676,13 @@ func shapeSignature(r *ir.Rule) uint64 {
 				h = h.str(a.Key).byte('=').value(a.Value)
 			}
 		case *ir.Verdict:
-			h = h.str("*ir.Verdict")
+			h = h.byte('V')
 			if s == nil {
 				break
 			}
-			h = h.u64(uint64(s.Kind)).byte(',').str(s.Chain)
+			h = h.byte(byte(s.Kind)).byte(',').str(s.Chain) // a uint8
 		case *ir.Counter:
-			h = h.str("*ir.Counter")
+			h = h.byte('C')
 		default:
 			h = h.str(reflect.TypeOf(s).String())
 		}
