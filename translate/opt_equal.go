@@ -124,48 +124,94 @@ func equalExprs(a, b []ir.Expr) bool {
 
 // equalPlainExpr compares selectors and values made of comparable fields
 // only (strings, numbers, netip addresses, whose == is value equality).
-// known is false for other expressions.
+// known is false for other expressions, and for nil pointers (left to
+// reflect). b not of a's type is unequal (reflect.DeepEqual compares
+// dynamic types first). Each type is written out rather than left to a
+// generic function: instantiated for pointers, one was a shared shape
+// whose type assertion and comparison went through the runtime.
 func equalPlainExpr(a, b ir.Expr) (eq, known bool) {
 	switch a := a.(type) {
 	case *ir.Payload:
-		return plainEq(a, b)
+		bt, ok := b.(*ir.Payload)
+		switch {
+		case !ok:
+			return false, true
+		case a == nil || bt == nil:
+			return false, false
+		}
+		return a == bt || *a == *bt, true
 	case *ir.Meta:
-		return plainEq(a, b)
+		bt, ok := b.(*ir.Meta)
+		switch {
+		case !ok:
+			return false, true
+		case a == nil || bt == nil:
+			return false, false
+		}
+		return a == bt || *a == *bt, true
 	case *ir.Ct:
-		return plainEq(a, b)
+		bt, ok := b.(*ir.Ct)
+		switch {
+		case !ok:
+			return false, true
+		case a == nil || bt == nil:
+			return false, false
+		}
+		return a == bt || *a == *bt, true
 	case *ir.Integer:
-		return plainEq(a, b)
+		bt, ok := b.(*ir.Integer)
+		switch {
+		case !ok:
+			return false, true
+		case a == nil || bt == nil:
+			return false, false
+		}
+		return a == bt || *a == *bt, true
 	case *ir.String:
-		return plainEq(a, b)
+		bt, ok := b.(*ir.String)
+		switch {
+		case !ok:
+			return false, true
+		case a == nil || bt == nil:
+			return false, false
+		}
+		return a == bt || *a == *bt, true
 	case *ir.Symbol:
-		return plainEq(a, b)
+		bt, ok := b.(*ir.Symbol)
+		switch {
+		case !ok:
+			return false, true
+		case a == nil || bt == nil:
+			return false, false
+		}
+		return a == bt || *a == *bt, true
 	case *ir.Addr:
-		return plainEq(a, b)
+		bt, ok := b.(*ir.Addr)
+		switch {
+		case !ok:
+			return false, true
+		case a == nil || bt == nil:
+			return false, false
+		}
+		return a == bt || *a == *bt, true
 	case *ir.Prefix:
-		return plainEq(a, b)
+		bt, ok := b.(*ir.Prefix)
+		switch {
+		case !ok:
+			return false, true
+		case a == nil || bt == nil:
+			return false, false
+		}
+		return a == bt || *a == *bt, true
 	case *ir.EtherAddr:
-		return plainEq(a, b)
+		bt, ok := b.(*ir.EtherAddr)
+		switch {
+		case !ok:
+			return false, true
+		case a == nil || bt == nil:
+			return false, false
+		}
+		return a == bt || *a == *bt, true
 	}
 	return false, false
-}
-
-// plainEq compares a non-nil *T with an expression: unequal if that is
-// not a *T (reflect.DeepEqual compares dynamic types first).
-func plainEq[T comparable, P interface {
-	*T
-	ir.Expr
-}](a P, b ir.Expr) (eq, known bool) {
-	if b == nil {
-		return false, true
-	}
-	bt, ok := b.(P)
-	switch {
-	case !ok:
-		return false, true
-	case a == nil || bt == nil:
-		return false, false
-	}
-	// the same value, as the selectors shared by the rules that test
-	// them are (ruleAlloc.payload), needs no comparison of its fields
-	return a == bt || *a == *bt, true
 }
