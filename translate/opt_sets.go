@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"sync"
 
 	"github.com/ipt2nft/ipt2nft/internal/fresh"
 	"github.com/ipt2nft/ipt2nft/ir"
@@ -137,9 +138,11 @@ func (w *factsWindow) fill(b int) *factsBlock {
 			}
 		}
 	}
-	blk := &factsBlock{}
+	var blk *factsBlock
 	if k := len(w.free); k > 0 {
 		blk, w.free = w.free[k-1], w.free[:k-1]
+	} else if blk, _ = factsBlocks.Get().(*factsBlock); blk == nil {
+		blk = &factsBlock{}
 	}
 	blk.facts = reuse(blk.facts, len(rules))
 	blk.plain = reuse(blk.plain, n)
@@ -161,6 +164,21 @@ func reuse[T any](s []T, n int) []T {
 	s = s[:cap(s)]
 	clear(s)
 	return s[:n]
+}
+
+// factsBlocks holds the blocks of the rounds that have ended, for the
+// next rounds (of this chain or of others, on any worker): the facts of
+// every round were in memory of its own, fresh from the kernel, and
+// the facts of a chain of some thousand rules are a megabyte.
+var factsBlocks sync.Pool // of *factsBlock
+
+// release hands the window's blocks on to the rounds after it. The round
+// must have done every rule: its blocks are all free.
+func (w *factsWindow) release() {
+	for _, b := range w.free {
+		factsBlocks.Put(b)
+	}
+	w.free = nil
 }
 
 // done says the round will not look at rule k again.
@@ -529,6 +547,7 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 	if factsRoundEnd != nil {
 		factsRoundEnd(facts)
 	}
+	facts.release()
 	return out
 }
 
