@@ -348,6 +348,41 @@ func product(r *ir.Rule, diff []int) []ir.Expr {
 	return exprs
 }
 
+// elementCount is len(elements(e)), without making the list.
+func elementCount(e ir.Expr) int {
+	if s, ok := e.(*ir.SetLit); ok {
+		return len(s.Elems)
+	}
+	return 1
+}
+
+// elementsIn is elements(e), in one's memory when e is not a set.
+func elementsIn(e ir.Expr, one *[1]ir.Expr) []ir.Expr {
+	if s, ok := e.(*ir.SetLit); ok {
+		return s.Elems
+	}
+	one[0] = e
+	return one[:]
+}
+
+// singleValues reports whether r's matches at diff have one value each.
+func singleValues(r *ir.Rule, diff []int) bool {
+	for _, d := range diff {
+		if elementCount(r.Stmts[d].(*ir.Match).Right) != 1 {
+			return false
+		}
+	}
+	return true
+}
+
+// onlyElement is elements(e)[0] for an e of one element.
+func onlyElement(e ir.Expr) ir.Expr {
+	if s, ok := e.(*ir.SetLit); ok {
+		return s.Elems[0]
+	}
+	return e
+}
+
 // cartesian returns every combination of one value from each list, the
 // first list varying slowest. One value each (nearly every rule) makes one
 // tuple in two allocations.
@@ -907,23 +942,47 @@ func buildSetRule(group []*ir.Rule, diff []int) *ir.Rule {
 			lastMatch = i
 		}
 	}
-	n := 0
+	n, singles := 0, 0
 	for _, r := range group {
 		k := 1
 		for _, d := range diff {
-			k *= len(elements(r.Stmts[d].(*ir.Match).Right))
+			k *= elementCount(r.Stmts[d].(*ir.Match).Right)
 		}
 		n += k
+		if k == 1 {
+			singles++
+		}
 	}
 	elems := make([]ir.Expr, 0, n)
 	// Elements with attributes, from a block made for the whole set when
 	// the first one is needed.
 	var elemBlock []ir.Elem
+	// The concatenations of rules with one value per selector (nearly
+	// all), from blocks made for the whole set: what product gives such
+	// a rule, without its five allocations.
+	var concatBlock []ir.Concat
+	var keyBlock []ir.Expr
+	if len(diff) > 1 && singles > 0 {
+		concatBlock = make([]ir.Concat, singles)
+		keyBlock = make([]ir.Expr, singles*len(diff))
+	}
+	var one [1]ir.Expr
 	for _, r := range group {
 		var vals []ir.Expr
-		if len(diff) == 1 {
-			vals = elements(r.Stmts[diff[0]].(*ir.Match).Right)
-		} else {
+		switch {
+		case len(diff) == 1:
+			vals = elementsIn(r.Stmts[diff[0]].(*ir.Match).Right, &one)
+		case len(concatBlock) > 0 && singleValues(r, diff):
+			c := &concatBlock[0]
+			concatBlock = concatBlock[1:]
+			c.Elems = keyBlock[:len(diff):len(diff)]
+			keyBlock = keyBlock[len(diff):]
+			for i, d := range diff {
+				c.Elems[i] = onlyElement(r.Stmts[d].(*ir.Match).Right)
+			}
+			one[0] = c
+			vals = one[:]
+		default:
 			vals = product(r, diff)
 		}
 		for _, v := range vals {
