@@ -70,13 +70,41 @@ func hintCountsIn(src string, from, to, next6, next4 int) (n6, n4, end6, end4 in
 		if !hintCandidate(src, c) {
 			continue
 		}
+		if b := src[c]; b == 'i' || b == '-' {
+			if c >= next6 {
+				if e := v6HintAt(src, c); e >= 0 {
+					n6, next6 = n6+1, e
+				}
+			}
+			if c >= next4 {
+				if e := v4HintAt(src, c); e >= 0 {
+					n4, next4 = n4+1, e
+				}
+			}
+			continue
+		}
+		// A blank before a '-' (hintCandidate): both families' matchers
+		// would look for the same address option first; it is found once.
+		i := addrOption(src, c)
 		if c >= next6 {
-			if e := v6HintAt(src, c); e >= 0 {
+			e := -1
+			if i >= 0 {
+				e = v6AddrEnd(src, i)
+			} else {
+				e = v6BlankOption(src, c)
+			}
+			if e >= 0 {
 				n6, next6 = n6+1, e
 			}
 		}
 		if c >= next4 {
-			if e := v4HintAt(src, c); e >= 0 {
+			e := -1
+			if i >= 0 {
+				e = v4AddrEnd(src, i)
+			} else {
+				e = v4BlankOption(src, c)
+			}
+			if e >= 0 {
 				n4, next4 = n4+1, e
 			}
 		}
@@ -259,30 +287,43 @@ func v6HintAt(s string, p int) int {
 		return -1
 	}
 	if i := addrOption(s, p); i >= 0 {
-		// [0-9a-fA-F]*:[0-9a-fA-F:.]*(/\d+)?(\s|$)
-		for i < len(s) && isHexByte(s[i]) {
+		return v6AddrEnd(s, i)
+	}
+	return v6BlankOption(s, p)
+}
+
+// v6AddrEnd matches the address of v6Hints'
+// \s(-s|-d|...)\s+!?\s*[0-9a-fA-F]*:[0-9a-fA-F:.]*(/\d+)?(\s|$) at i, where
+// addrOption says the address starts.
+func v6AddrEnd(s string, i int) int {
+	// [0-9a-fA-F]*:[0-9a-fA-F:.]*(/\d+)?(\s|$)
+	for i < len(s) && isHexByte(s[i]) {
+		i++
+	}
+	if i < len(s) && s[i] == ':' {
+		i++
+		for i < len(s) && (isHexByte(s[i]) || s[i] == ':' || s[i] == '.') {
 			i++
 		}
-		if i < len(s) && s[i] == ':' {
-			i++
-			for i < len(s) && (isHexByte(s[i]) || s[i] == ':' || s[i] == '.') {
-				i++
+		if i+1 < len(s) && s[i] == '/' && isDigit(s[i+1]) {
+			j := i + 1
+			for j < len(s) && isDigit(s[j]) {
+				j++
 			}
-			if i+1 < len(s) && s[i] == '/' && isDigit(s[i+1]) {
-				j := i + 1
-				for j < len(s) && isDigit(s[j]) {
-					j++
-				}
-				if e := spaceOrEnd(s, j); e >= 0 {
-					return e
-				}
-			}
-			if e := spaceOrEnd(s, i); e >= 0 {
+			if e := spaceOrEnd(s, j); e >= 0 {
 				return e
 			}
 		}
-		return -1
+		if e := spaceOrEnd(s, i); e >= 0 {
+			return e
+		}
 	}
+	return -1
+}
+
+// v6BlankOption matches v6Hints' \s-p and \s-j hints at p, a blank
+// before a '-' that is not an address option.
+func v6BlankOption(s string, p int) int {
 	switch {
 	case strings.HasPrefix(s[p+1:], "-p"):
 		return keywordAfterSpaces(s, p+3, "ipv6-icmp", "icmpv6", "58")
@@ -351,25 +392,38 @@ func v4HintAt(s string, p int) int {
 		return -1
 	}
 	if i := addrOption(s, p); i >= 0 {
-		// \d+\.\d+\.\d+\.\d+
-		for part := 0; part < 4; part++ {
-			if part > 0 {
-				if i == len(s) || s[i] != '.' {
-					return -1
-				}
-				i++
-			}
-			j := i
-			for j < len(s) && isDigit(s[j]) {
-				j++
-			}
-			if j == i {
+		return v4AddrEnd(s, i)
+	}
+	return v4BlankOption(s, p)
+}
+
+// v4AddrEnd matches the address of v4Hints'
+// \s(-s|-d|...)\s+!?\s*\d+\.\d+\.\d+\.\d+ at i, where addrOption says the
+// address starts.
+func v4AddrEnd(s string, i int) int {
+	// \d+\.\d+\.\d+\.\d+
+	for part := 0; part < 4; part++ {
+		if part > 0 {
+			if i == len(s) || s[i] != '.' {
 				return -1
 			}
-			i = j
+			i++
 		}
-		return i
+		j := i
+		for j < len(s) && isDigit(s[j]) {
+			j++
+		}
+		if j == i {
+			return -1
+		}
+		i = j
 	}
+	return i
+}
+
+// v4BlankOption matches v4Hints' \s-p hint at p, a blank before a '-'
+// that is not an address option.
+func v4BlankOption(s string, p int) int {
 	if strings.HasPrefix(s[p+1:], "-p") {
 		return keywordAfterSpaces(s, p+3, "icmp")
 	}
