@@ -228,7 +228,7 @@ func allWithin(bv, av []interval) bool {
 func within(x, y *interval) bool {
 	switch {
 	case x.numeric() && y.numeric():
-		return cmpKey(y.lo, x.lo) <= 0 && cmpKey(x.hi, y.hi) <= 0
+		return keyLE(y.lo, x.lo) && keyLE(x.hi, y.hi)
 	case x.numeric() || y.numeric():
 		return false
 	case y.prefix == "":
