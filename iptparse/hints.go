@@ -219,15 +219,41 @@ func firstPrefix(s string, i int, words ...string) int {
 	return -1
 }
 
-// keyword matches (w1|w2|...)\b after \s+ at i, the first alternative
-// that matches winning.
-func keywordAfterSpaces(s string, i int, words ...string) int {
+// keywords is a list of words for keywordAfterSpaces, with the bytes
+// they start with.
+type keywords struct {
+	first [256]bool
+	words []string
+}
+
+func newKeywords(words ...string) *keywords {
+	k := &keywords{words: words}
+	for _, w := range words {
+		k.first[w[0]] = true
+	}
+	return k
+}
+
+// The words the hints look for after an option.
+var (
+	v6MatchWords  = newKeywords("icmp6", "hl", "rt", "frag", "hbh", "dst", "mh", "ipv6header", "eui64", "ah6")
+	v6ProtoWords  = newKeywords("ipv6-icmp", "icmpv6", "58")
+	v6TargetWords = newKeywords("HL", "DNPT", "SNPT")
+	v4TargetWords = newKeywords("TTL", "ECN", "CLUSTERIP", "ULOG")
+	v4MatchWords  = newKeywords("ttl", "realm")
+	v4ProtoWords  = newKeywords("icmp")
+)
+
+// keywordAfterSpaces matches (w1|w2|...)\b after \s+ at i, the first
+// alternative that matches winning. A word no keyword starts with (most
+// of them: "-m tcp", "-j ACCEPT") is told by its first byte.
+func keywordAfterSpaces(s string, i int, k *keywords) int {
 	j := spaces(s, i)
-	if j == i {
+	if j == i || j == len(s) || !k.first[s[j]] {
 		return -1
 	}
-	for _, w := range words {
-		if j < len(s) && s[j] == w[0] && strings.HasPrefix(s[j:], w) && wordEnd(s, j+len(w)) {
+	for _, w := range k.words {
+		if s[j] == w[0] && strings.HasPrefix(s[j:], w) && wordEnd(s, j+len(w)) {
 			return j + len(w)
 		}
 	}
@@ -280,7 +306,7 @@ func v6HintAt(s string, p int) int {
 			return e
 		}
 		if strings.HasPrefix(s[p:], "-m") {
-			return keywordAfterSpaces(s, p+2, "icmp6", "hl", "rt", "frag", "hbh", "dst", "mh", "ipv6header", "eui64", "ah6")
+			return keywordAfterSpaces(s, p+2, v6MatchWords)
 		}
 		return -1
 	case !isRegexpSpace(c) || p+1 == len(s) || s[p+1] != '-':
@@ -326,9 +352,9 @@ func v6AddrEnd(s string, i int) int {
 func v6BlankOption(s string, p int) int {
 	switch {
 	case strings.HasPrefix(s[p+1:], "-p"):
-		return keywordAfterSpaces(s, p+3, "ipv6-icmp", "icmpv6", "58")
+		return keywordAfterSpaces(s, p+3, v6ProtoWords)
 	case strings.HasPrefix(s[p+1:], "-j"):
-		return keywordAfterSpaces(s, p+3, "HL", "DNPT", "SNPT")
+		return keywordAfterSpaces(s, p+3, v6TargetWords)
 	}
 	return -1
 }
@@ -382,10 +408,10 @@ func v4HintAt(s string, p int) int {
 			return -1
 		}
 		if strings.HasPrefix(s[p:], "-j") {
-			return keywordAfterSpaces(s, p+2, "TTL", "ECN", "CLUSTERIP", "ULOG")
+			return keywordAfterSpaces(s, p+2, v4TargetWords)
 		}
 		if strings.HasPrefix(s[p:], "-m") {
-			return keywordAfterSpaces(s, p+2, "ttl", "realm")
+			return keywordAfterSpaces(s, p+2, v4MatchWords)
 		}
 		return -1
 	case !isRegexpSpace(c) || p+1 == len(s) || s[p+1] != '-':
@@ -425,7 +451,7 @@ func v4AddrEnd(s string, i int) int {
 // that is not an address option.
 func v4BlankOption(s string, p int) int {
 	if strings.HasPrefix(s[p+1:], "-p") {
-		return keywordAfterSpaces(s, p+3, "icmp")
+		return keywordAfterSpaces(s, p+3, v4ProtoWords)
 	}
 	return -1
 }
