@@ -126,92 +126,44 @@ func equalExprs(a, b []ir.Expr) bool {
 // only (strings, numbers, netip addresses, whose == is value equality).
 // known is false for other expressions, and for nil pointers (left to
 // reflect). b not of a's type is unequal (reflect.DeepEqual compares
-// dynamic types first). Each type is written out rather than left to a
-// generic function: instantiated for pointers, one was a shared shape
-// whose type assertion and comparison went through the runtime.
+// dynamic types first).
 func equalPlainExpr(a, b ir.Expr) (eq, known bool) {
 	switch a := a.(type) {
 	case *ir.Payload:
-		bt, ok := b.(*ir.Payload)
-		switch {
-		case !ok:
-			return false, true
-		case a == nil || bt == nil:
-			return false, false
-		}
-		return a == bt || *a == *bt, true
+		return plainEq(a, b)
 	case *ir.Meta:
-		bt, ok := b.(*ir.Meta)
-		switch {
-		case !ok:
-			return false, true
-		case a == nil || bt == nil:
-			return false, false
-		}
-		return a == bt || *a == *bt, true
+		return plainEq(a, b)
 	case *ir.Ct:
-		bt, ok := b.(*ir.Ct)
-		switch {
-		case !ok:
-			return false, true
-		case a == nil || bt == nil:
-			return false, false
-		}
-		return a == bt || *a == *bt, true
+		return plainEq(a, b)
 	case *ir.Integer:
-		bt, ok := b.(*ir.Integer)
-		switch {
-		case !ok:
-			return false, true
-		case a == nil || bt == nil:
-			return false, false
-		}
-		return a == bt || *a == *bt, true
+		return plainEq(a, b)
 	case *ir.String:
-		bt, ok := b.(*ir.String)
-		switch {
-		case !ok:
-			return false, true
-		case a == nil || bt == nil:
-			return false, false
-		}
-		return a == bt || *a == *bt, true
+		return plainEq(a, b)
 	case *ir.Symbol:
-		bt, ok := b.(*ir.Symbol)
-		switch {
-		case !ok:
-			return false, true
-		case a == nil || bt == nil:
-			return false, false
-		}
-		return a == bt || *a == *bt, true
+		return plainEq(a, b)
 	case *ir.Addr:
-		bt, ok := b.(*ir.Addr)
-		switch {
-		case !ok:
-			return false, true
-		case a == nil || bt == nil:
-			return false, false
-		}
-		return a == bt || *a == *bt, true
+		return plainEq(a, b)
 	case *ir.Prefix:
-		bt, ok := b.(*ir.Prefix)
-		switch {
-		case !ok:
-			return false, true
-		case a == nil || bt == nil:
-			return false, false
-		}
-		return a == bt || *a == *bt, true
+		return plainEq(a, b)
 	case *ir.EtherAddr:
-		bt, ok := b.(*ir.EtherAddr)
-		switch {
-		case !ok:
-			return false, true
-		case a == nil || bt == nil:
-			return false, false
-		}
-		return a == bt || *a == *bt, true
+		return plainEq(a, b)
 	}
 	return false, false
+}
+
+// plainEq compares a *T with an expression: unequal if that is not a *T
+// (reflect.DeepEqual compares dynamic types first). T is the struct, not
+// its pointer: instantiated for pointer types, the function was one shape
+// for them all, and its assertion and comparison went through the runtime.
+func plainEq[T comparable](a *T, b ir.Expr) (eq, known bool) {
+	bt, ok := any(b).(*T)
+	switch {
+	case !ok:
+		return false, true
+	case a == nil || bt == nil:
+		return false, false
+	}
+	// the same value, as the selectors shared by the rules that test
+	// them are (ruleAlloc.payload), needs no comparison of its fields
+	return a == bt || *a == *bt, true
 }
