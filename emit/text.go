@@ -592,14 +592,24 @@ func (p *Printer) nat(b *textBuf, s *ir.Nat) {
 // addrPort writes "ADDR", "ADDR:PORT", "[V6]:PORT" or ":PORT".
 func (p *Printer) addrPort(b *textBuf, addr, port ir.Expr) {
 	if addr != nil {
-		text := p.Expr(addr)
-		if r, ok := addr.(*ir.Range); ok && port != nil && isV6(addr) && !p.Style.Upstream {
+		// Written in place: a NAT rule's address made a text of its
+		// own, copied twice, for every rule.
+		r, isRange := addr.(*ir.Range)
+		switch {
+		case port == nil || !isV6(addr):
+			p.expr(b, addr, 0)
+		case isRange && !p.Style.Upstream:
 			// nft reads "[lo]-[hi]:port", not upstream's "[lo-hi]:port".
-			text = "[" + p.Expr(r.Lo) + "]-[" + p.Expr(r.Hi) + "]"
-		} else if port != nil && isV6(addr) {
-			text = "[" + text + "]"
+			b.WriteByte('[')
+			p.expr(b, r.Lo, 0)
+			b.WriteString("]-[")
+			p.expr(b, r.Hi, 0)
+			b.WriteByte(']')
+		default:
+			b.WriteByte('[')
+			p.expr(b, addr, 0)
+			b.WriteByte(']')
 		}
-		b.WriteString(text)
 	}
 	if port != nil {
 		b.WriteByte(':')
