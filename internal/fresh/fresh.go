@@ -31,10 +31,13 @@ func Make[T any](n int) []T {
 
 // touch writes a zero byte to every page of s's backing array, up to its
 // capacity. s must be newly made: its memory is all zero, and stays so.
+// A small block is touched too: the allocator need not have written its
+// page (with the collector off, a new span of small blocks is handed out
+// untouched, and a nil check or an append reads a block first).
 func touch[T any](s []T) {
 	n := uintptr(cap(s)) * unsafe.Sizeof(*new(T))
-	if n < pageSize {
-		return // a small block shares pages the allocator has written
+	if n == 0 {
+		return
 	}
 	p := unsafe.Pointer(unsafe.SliceData(s[:cap(s)]))
 	for off := uintptr(0); off < n; off += pageSize {
