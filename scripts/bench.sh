@@ -75,7 +75,13 @@ cleanup() {
 trap cleanup EXIT
 
 echo "building..." >&2
-CGO_ENABLED=0 go build -o "$work/ipt2nft" ./cmd/ipt2nft # as make build
+# Built as make build, then installed as make install does (a copy): the
+# file the linker writes goes through a mapping, and its page-cache
+# pages start runs slower than those of the same bytes written by install,
+# cp or a package manager (or read back from disk): 0.5 ms more CPU for
+# an empty input, 3 % for the mixed 20,000-rule dump.
+CGO_ENABLED=0 go build -o "$work/ipt2nft.linked" ./cmd/ipt2nft
+install -m 0755 "$work/ipt2nft.linked" "$work/ipt2nft"
 go build -o "$work/gen" ./tools/gen
 go build -o "$work/evalcount" ./tools/evalcount
 IPT=$work/ipt2nft
