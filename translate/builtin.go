@@ -62,8 +62,10 @@ func (c *Ctx) hasProtoMatch(num uint8) bool {
 	return false
 }
 
-// protoMatchNames are the match names that imply a protocol.
-var protoMatchNames = map[uint8][]string{
+// protoMatchNames are the match names that imply a protocol, by number:
+// an array, as a map look-up for every rule with -p cost more than
+// finding the match.
+var protoMatchNames = [256][]string{
 	6: {"tcp"}, 132: {"sctp"}, 17: {"udp"}, 136: {"udplite"}, 1: {"icmp"},
 	58: {"ipv6-icmp", "icmpv6"}, 50: {"esp"}, 51: {"ah"},
 	135: {"mobility-header", "ipv6-mh", "mh"}, 33: {"dccp"}, 108: {"ipcomp"},
