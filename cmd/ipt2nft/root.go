@@ -278,7 +278,9 @@ func (o *translateOpts) migrateInputs(cmd *cobra.Command, ins []input, emit func
 		}
 		defines[k] = v
 	}
-	tr := translate.New(translate.Options{Exact: o.exact, Table: o.table, QuoteNames: o.quoteNames, NoCounterValues: o.noCounterValues, EmitCommand: emit})
+	// Runs: the ruleset goes to MergeInet and Optimize before anything
+	// else reads it.
+	tr := translate.New(translate.Options{Exact: o.exact, Table: o.table, QuoteNames: o.quoteNames, NoCounterValues: o.noCounterValues, EmitCommand: emit, Runs: !o.exact})
 	for _, name := range o.ipsets {
 		b, err := os.ReadFile(name)
 		if err != nil {
