@@ -9,10 +9,11 @@ import (
 
 // Runs: a chain that is nothing but rules alike, differing only in the
 // address one match tests and in their counter values ("-s A -j DROP",
-// "-s B -j DROP"..., the blocklist chain of a million addresses), is held
+// "-s B -j DROP"..., the blocklist chain of a million addresses), and
+// perhaps a last rule that matches every packet ("-j RETURN"), is held
 // from its first rule to its last as that first rule and, for each other
 // rule, what it has of its own: the address, its counter, its position
-// and text (a runMember, 72 bytes, where the rule in full is some 290).
+// and text (a runMember, 48 bytes, where the rule in full is some 290).
 // The sets pass would merge the whole chain into one rule with a set;
 // Optimize makes that rule straight from the run (mergeRun) when the
 // passes would make exactly it, and otherwise gives the chain its rules
@@ -46,6 +47,9 @@ type ruleRun struct {
 	full    []*ir.Rule
 	members [][]runMember
 	n       int // rules after head in members
+	// tail is a last rule that matches every packet ("-j RETURN" at the
+	// end of a blocklist), nil if none: no rule follows it in the run.
+	tail *ir.Rule
 }
 
 // runMember is one rule of a run after its first: its position is in
@@ -94,8 +98,27 @@ func addrMatch(m *ir.Match) bool {
 	return m.Right != nil
 }
 
-// add adds r to the run if r is like its rules; it reports whether it did.
+// add adds r to the run if r is like its rules or can be its tail; it
+// reports whether it did.
 func (u *ruleRun) add(r *ir.Rule) bool {
+	if u.tail != nil {
+		return false
+	}
+	if u.addLike(r) {
+		return true
+	}
+	// A tail: no pass looks past it at the run, nor at it from the run.
+	// findShadowed stops at it, findDead has no rule after it, and the
+	// sets pass cannot merge a rule without matches with the run's.
+	if !r.Placeholder() && unconditional(r) && terminal(r) && !hasLog(r) && !hasStateful(r) {
+		u.tail = r
+		return true
+	}
+	return false
+}
+
+// addLike adds r to the run if r is like its rules.
+func (u *ruleRun) addLike(r *ir.Rule) bool {
 	h := u.head
 	if r.Placeholder() || len(r.Origin) != 1 || r.Comment != h.Comment || len(r.Stmts) != len(h.Stmts) {
 		return false
@@ -189,15 +212,22 @@ func (u *ruleRun) compact() {
 
 // Len is the number of rules of the run.
 func (u *ruleRun) Len() int {
+	n := 1 + u.n
 	if u.full != nil {
-		return len(u.full)
+		n = len(u.full)
 	}
-	return 1 + u.n
+	if u.tail != nil {
+		n++
+	}
+	return n
 }
 
 // Rules makes the run's rules in full: the rules the translator made.
 func (u *ruleRun) Rules() []*ir.Rule {
 	if u.full != nil {
+		if u.tail != nil {
+			return append(u.full, u.tail)
+		}
 		return u.full
 	}
 	h := u.head
@@ -215,6 +245,9 @@ func (u *ruleRun) Rules() []*ir.Rule {
 		}
 		rules = append(rules, &ir.Rule{Stmts: stmts, Comment: h.Comment, Origin: []ir.Pos{u.pos(m)}, Source: m.source})
 	})
+	if u.tail != nil {
+		rules = append(rules, u.tail)
+	}
 	return rules
 }
 
@@ -331,7 +364,7 @@ func mergeRun(u *ruleRun, o OptOptions, rep *OptReport) (_ []*ir.Rule, ok bool) 
 	if o.Counters {
 		dropPlainCounter(h)
 	}
-	n := u.Len()
+	n := 1 + u.n
 	elems := make([]ir.Expr, 0, n)
 	var elemBlock []ir.Elem
 	if counted {
@@ -366,6 +399,15 @@ func mergeRun(u *ruleRun, o OptOptions, rep *OptReport) (_ []*ir.Rule, ok bool) 
 		Reason: fmt.Sprintf("%d rules differing only in %s", n, selectorNames(h, diff))})
 	if runMerged != nil {
 		runMerged()
+	}
+	if t := u.tail; t != nil {
+		if o.Deps {
+			dropDependencies(t)
+		}
+		if o.Counters {
+			dropPlainCounter(t)
+		}
+		return []*ir.Rule{merged, t}, true
 	}
 	return []*ir.Rule{merged}, true
 }

@@ -15,6 +15,7 @@ import (
 
 // runDump writes a dump whose chains are runs of rules alike, some whole
 // (one address each, counters with values, without, [0:0], none), some
+// with a last rule that matches every packet (and at times one after it), some
 // broken by what a run cannot hold or the passes treat otherwise: an
 // address again or inside a network, a comment, another verdict, a rule
 // of another shape, an -s list (one command, several rules), inserts and
@@ -103,6 +104,14 @@ func runDump(r *rand.Rand, v6 bool) string {
 				continue
 			}
 			fmt.Fprintf(&b, "%s-A %s %s %s%s -j %s\n", cnt, c, dir, a, extra, verdict)
+		}
+		if r.IntN(2) == 0 {
+			// A last rule that matches every packet, the run's tail; and
+			// at times a rule after it.
+			fmt.Fprintf(&b, "%s-A %s -j %s\n", counter(n+1), c, []string{"RETURN", "DROP", "ACCEPT", "LOG", "ONE"}[r.IntN(5)])
+			if r.IntN(4) == 0 {
+				fmt.Fprintf(&b, "%s-A %s %s %s -j %s\n", counter(n+2), c, dir, addr(77777), verdict)
+			}
 		}
 	}
 	// One command, three rules whose protocol match the passes drop:
