@@ -85,6 +85,19 @@ type Chain struct {
 	// Aux marks chains ipt2nft adds to do what one iptables rule does but
 	// one nft rule cannot (masked CONNMARK, ct helpers after conntrack).
 	Aux bool
+	// Deferred, when set, holds the chain's rules (Rules is then empty)
+	// in a compact form that the translator made for a long chain of
+	// rules alike and that translate.Optimize takes as it is: nil for
+	// every chain of a ruleset Optimize has seen.
+	Deferred DeferredRules
+}
+
+// DeferredRules are a chain's rules kept compactly (Chain.Deferred).
+type DeferredRules interface {
+	// Len is the number of rules.
+	Len() int
+	// Rules makes the rules in full.
+	Rules() []*Rule
 }
 
 // Hook makes a chain a base chain.

@@ -51,6 +51,8 @@ type nativeLayout struct {
 	// searched (deleteRule); changes other than appends and those
 	// deletions drop a chain's index.
 	byKey map[*ir.Chain]*ruleIndex
+	// runs are the chains that hold their rules as a run (appendRule).
+	runs map[*ir.Chain]bool
 }
 
 // orderOf is the order of the family's chains, without deleted ones.
@@ -68,8 +70,10 @@ func (l *nativeLayout) orderOf(fam iptparse.Family) []chainKey {
 	return l.order[fam]
 }
 
-// settle puts the rules inserted at the head of c into c.Rules.
+// settle puts the rules inserted at the head of c, and those it holds
+// as a run, into c.Rules.
 func (l *nativeLayout) settle(c *ir.Chain) {
+	l.expandRun(c)
 	f := l.front[c]
 	if len(f) == 0 {
 		return
@@ -88,6 +92,43 @@ func (l *nativeLayout) settleAll() {
 	for c := range l.front {
 		l.settle(c)
 	}
+	for c := range l.runs {
+		l.settle(c)
+	}
+}
+
+// expandRun gives c the rules it holds as a run in full.
+func (l *nativeLayout) expandRun(c *ir.Chain) {
+	if c.Deferred != nil {
+		c.Rules = c.Deferred.Rules() // c.Rules is empty while c holds a run
+		c.Deferred = nil
+		delete(l.runs, c)
+	}
+}
+
+// appendRule appends a rule to chain c of key k. A chain of the filter
+// table that is nothing but rules alike holds them as a run (ruleRun)
+// when the translator's caller optimizes (Options.Runs).
+func (l *nativeLayout) appendRule(c *ir.Chain, k chainKey, r *ir.Rule) {
+	if !l.t.opt.Runs || k.table != "filter" || isAuxKey(k) {
+		l.appendRules(c, r)
+		return
+	}
+	if u, _ := c.Deferred.(*ruleRun); u != nil {
+		if u.add(r) {
+			return
+		}
+	} else if len(c.Rules) == 0 && len(l.front[c]) == 0 && l.byKey[c] == nil {
+		if u := newRun(r); u != nil {
+			c.Deferred = u
+			if l.runs == nil {
+				l.runs = map[*ir.Chain]bool{}
+			}
+			l.runs[c] = true
+			return
+		}
+	}
+	l.appendRules(c, r)
 }
 
 func newNativeLayout(t *Translator) *nativeLayout {
@@ -336,7 +377,9 @@ func (l *nativeLayout) command(cmd *iptparse.Command) {
 		}
 		switch cmd.Op {
 		case iptparse.OpAppend:
-			l.appendRules(c, rules...)
+			for _, r := range rules {
+				l.appendRule(c, k, r)
+			}
 		case iptparse.OpInsert:
 			delete(l.byKey, c)
 			at := cmd.RuleNum - 1
@@ -446,6 +489,7 @@ type ruleIndex struct {
 
 // appendRules appends rules to a chain, and to its index if it has one.
 func (l *nativeLayout) appendRules(c *ir.Chain, rules ...*ir.Rule) {
+	l.expandRun(c)
 	c.Rules = append(c.Rules, rules...)
 	if x := l.byKey[c]; x != nil && x.n+len(rules) == len(c.Rules) {
 		for _, r := range rules {
@@ -735,7 +779,13 @@ func (t *Translator) Ruleset() *ir.Ruleset {
 		return t.finished
 	}
 	defer func() { t.finished = t.rs }()
-	t.native.settleAll()
+	if _, recent := t.ext["recent"]; recent {
+		t.native.settleAll() // finishRecent looks at every rule
+	} else {
+		for c := range t.native.front {
+			t.native.settle(c)
+		}
+	}
 	t.runFinishers()
 	l := t.native
 	// Chains that rules jump to but that were never declared: iptables

@@ -58,6 +58,9 @@ type OptReport struct {
 func Optimize(rs *ir.Ruleset, o OptOptions) *OptReport {
 	rep := &OptReport{Before: countRules(rs)}
 	for _, t := range rs.Tables {
+		if !o.Sets {
+			settleDeferred(t)
+		}
 		if o.IPS {
 			moveIPS(t, o.IPSPriority, rep)
 		}
@@ -67,6 +70,14 @@ func Optimize(rs *ir.Ruleset, o OptOptions) *OptReport {
 		// order, as if one after the other.
 		reps := make([]OptReport, len(t.Chains))
 		forEachChain(t.Chains, func(i int, c *ir.Chain, w *chainWorker) {
+			if u, _ := c.Deferred.(*ruleRun); u != nil {
+				c.Deferred = nil
+				if rules, ok := mergeRun(u, o, &reps[i]); ok {
+					c.Rules = finishChain(t.Family, rules, o, &reps[i])
+					return
+				}
+				c.Rules = u.Rules()
+			}
 			findShadowed(c, &w.shadow, &reps[i])
 			optimizeChain(t.Family, c, o, &reps[i])
 		})
@@ -106,22 +117,30 @@ func optimizeChain(family ir.Family, c *ir.Chain, o OptOptions, rep *OptReport) 
 		c.Rules = fuseLogs(c.Rules, rep)
 	}
 	if o.Sets {
+		c.Rules = mergeSets(c.Rules, rep, !o.NoElementCounters)
+	}
+	c.Rules = finishChain(family, c.Rules, o, rep)
+}
+
+// finishChain runs the passes after the sets pass on a chain's rules.
+func finishChain(family ir.Family, rules []*ir.Rule, o OptOptions, rep *OptReport) []*ir.Rule {
+	if o.Sets {
 		// after the sets: before them, it took ports from sets that
 		// then had fewer (12-diyrouter, 23-openwrt, 32-synology)
-		c.Rules = mergeSets(c.Rules, rep, !o.NoElementCounters)
-		c.Rules = mergeTransports(c.Rules, rep)
+		rules = mergeTransports(rules, rep)
 	}
 	if o.VMaps {
-		c.Rules = mergeVMaps(c.Rules, rep)
+		rules = mergeVMaps(rules, rep)
 	}
 	if o.NatMaps {
-		c.Rules = mergeNatMaps(family, c.Rules, rep)
+		rules = mergeNatMaps(family, rules, rep)
 	}
 	if o.Deps {
-		for _, r := range c.Rules {
+		for _, r := range rules {
 			flattenSingletons(r)
 		}
 	}
+	return rules
 }
 
 // chainWorker is the scratch memory of one goroutine of forEachChain,
@@ -146,7 +165,7 @@ func forEachChain(chains []*ir.Chain, fn func(i int, c *ir.Chain, w *chainWorker
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return len(chains[b].Rules) - len(chains[a].Rules) })
+	slices.SortStableFunc(order, func(a, b int) int { return chainLen(chains[b]) - chainLen(chains[a]) })
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
@@ -181,10 +200,18 @@ func countRules(rs *ir.Ruleset) int {
 	n := 0
 	for _, t := range rs.Tables {
 		for _, c := range t.Chains {
-			n += len(c.Rules)
+			n += chainLen(c)
 		}
 	}
 	return n
+}
+
+// chainLen is the number of rules of c, those it holds as a run too.
+func chainLen(c *ir.Chain) int {
+	if c.Deferred != nil {
+		return c.Deferred.Len()
+	}
+	return len(c.Rules)
 }
 
 func origins(rules []*ir.Rule) []iptparse.Pos {
@@ -214,22 +241,30 @@ func sources(rules []*ir.Rule) string {
 	case 1:
 		return rules[0].Source
 	}
-	n := len(rules) - 1
-	for i, r := range rules {
-		if i == 0 || !sameCommand(rules[i-1], r) {
-			n += len(r.Source)
+	return joinSources(len(rules), func(i int) (string, bool) {
+		return rules[i].Source, i > 0 && sameCommand(rules[i-1], rules[i])
+	})
+}
+
+// joinSources is sources of n rules, at giving the text of rule i and
+// whether it is the same command as the rule before it.
+func joinSources(n int, at func(i int) (src string, same bool)) string {
+	size := n - 1
+	for i := range n {
+		if src, same := at(i); !same {
+			size += len(src)
 		}
 	}
 	var b strings.Builder
-	b.Grow(n)
-	for i, r := range rules {
+	b.Grow(size)
+	for i := range n {
+		src, same := at(i)
 		if i > 0 {
 			b.WriteByte('\n')
-			if sameCommand(rules[i-1], r) {
-				continue
-			}
 		}
-		b.WriteString(r.Source)
+		if !same {
+			b.WriteString(src)
+		}
 	}
 	return b.String()
 }

@@ -35,6 +35,8 @@ func MergeInet(rs *ir.Ruleset, rep *OptReport) bool {
 	if v4 == nil || v6 == nil || v4.Name != v6.Name {
 		return false
 	}
+	settleDeferred(v4)
+	settleDeferred(v6)
 	inet := &ir.Table{Family: ir.FamilyInet, Name: v4.Name, Comment: v4.Comment}
 	renames := mergeSets4and6(inet, v4, v6)
 	if len(renames) > 0 {

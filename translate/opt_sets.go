@@ -933,13 +933,10 @@ func buildSetRule(group []*ir.Rule, diff []int) *ir.Rule {
 			sameComment = false
 		}
 	}
-	counterIdx, lastMatch := -1, -1
+	counterIdx := -1 // the last counter's, as assembleSetRule finds it
 	for i, s := range first.Stmts {
-		switch s.(type) {
-		case *ir.Counter:
+		if _, ok := s.(*ir.Counter); ok {
 			counterIdx = i
-		case *ir.Match:
-			lastMatch = i
 		}
 	}
 	n, singles := 0, 0
@@ -1014,7 +1011,23 @@ func buildSetRule(group []*ir.Rule, diff []int) *ir.Rule {
 			}
 		}
 	}
-	merged := &ir.Rule{Origin: origins(group), Source: sources(group)}
+	return assembleSetRule(first, diff, elems, origins(group), sources(group), sameComment)
+}
+
+// assembleSetRule makes the merged rule of a group whose first rule is
+// first from the elements of its set, the group's origins and text;
+// sameComment says whether the group's rules have first's comment.
+func assembleSetRule(first *ir.Rule, diff []int, elems []ir.Expr, origin []ir.Pos, source string, sameComment bool) *ir.Rule {
+	counterIdx, lastMatch := -1, -1
+	for i, s := range first.Stmts {
+		switch s.(type) {
+		case *ir.Counter:
+			counterIdx = i
+		case *ir.Match:
+			lastMatch = i
+		}
+	}
+	merged := &ir.Rule{Origin: origin, Source: source}
 	if sameComment {
 		merged.Comment = first.Comment
 	}

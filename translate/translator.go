@@ -47,6 +47,10 @@ type Options struct {
 	// of the file), once it knows: a program sets its garbage collector
 	// there. It spares the program a look of its own through the file.
 	BeforeReuse func()
+	// Runs lets a chain that is nothing but rules alike be held compactly
+	// (see ruleRun) until Optimize takes it: for a caller that hands the
+	// ruleset to MergeInet and Optimize before anything else reads it.
+	Runs bool
 }
 
 // DiagKind classifies diagnostics.

@@ -278,7 +278,13 @@ func (o *translateOpts) migrateInputs(cmd *cobra.Command, ins []input, emit func
 		}
 		defines[k] = v
 	}
-	tr := translate.New(translate.Options{Exact: o.exact, Table: o.table, QuoteNames: o.quoteNames, NoCounterValues: o.noCounterValues, EmitCommand: emit})
+	// Runs: the ruleset goes to MergeInet and Optimize before anything
+	// else reads it. Without the sets pass or element counters (JSON) a
+	// run would seldom be merged as it is: it would be made again in
+	// full, next to its compact form.
+	opt := o.optOptions()
+	runs := !o.exact && opt.Sets && !opt.NoElementCounters
+	tr := translate.New(translate.Options{Exact: o.exact, Table: o.table, QuoteNames: o.quoteNames, NoCounterValues: o.noCounterValues, EmitCommand: emit, Runs: runs})
 	for _, name := range o.ipsets {
 		b, err := os.ReadFile(name)
 		if err != nil {

@@ -1,0 +1,233 @@
+package translate
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+// runDump writes a dump whose chains are runs of rules alike, some whole
+// (one address each, counters with values, without, [0:0], none), some
+// with a last rule that matches every packet (and at times one after it), some
+// broken by what a run cannot hold or the passes treat otherwise: an
+// address again or inside a network, a comment, another verdict, a rule
+// of another shape, an -s list (one command, several rules), inserts and
+// deletes, a recent match.
+func runDump(r *rand.Rand, v6 bool) string {
+	var b strings.Builder
+	b.WriteString("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n")
+	chains := []string{"BL", "BL2", "ACC", "ONE", "MP"}
+	for _, c := range chains {
+		fmt.Fprintf(&b, ":%s - [0:0]\n", c)
+	}
+	addr := func(i int) string {
+		if v6 {
+			return fmt.Sprintf("2001:db8::%x/128", i)
+		}
+		return fmt.Sprintf("10.%d.%d.%d/32", i>>16&255, i>>8&255, i&255)
+	}
+	counter := func(n int) string {
+		switch r.IntN(6) {
+		case 0:
+			return "[0:0] "
+		case 1:
+			return ""
+		}
+		return fmt.Sprintf("[%d:%d] ", n, 60*n)
+	}
+	allCounters := r.IntN(2) == 0
+	rare := 30 + r.IntN(600) // one rule in rare/14 is not like the others or out of order
+	for _, c := range chains[:3] {
+		dir, verdict := "-s", "DROP"
+		if r.IntN(3) == 0 {
+			dir = "-d"
+		}
+		if c == "ACC" {
+			verdict = "ACCEPT"
+		}
+		extra := ""
+		if r.IntN(3) == 0 {
+			// Matches every rule has, the protocol one a dependency that
+			// the passes drop: the statements before the counter move.
+			extra = " -p tcp -m tcp --dport 22"
+		}
+		n := 2 + r.IntN(40)
+		for i := range n {
+			cnt := counter(i + 1)
+			if allCounters {
+				cnt = fmt.Sprintf("[%d:%d] ", i+1, 7*i)
+			}
+			a := addr(1000*len(c) + i)
+			switch k := r.IntN(rare); {
+			case k == 0:
+				a = addr(1000 * len(c)) // the first address again
+			case k == 12 || k == 13:
+				a = addr(500 + r.IntN(400)) // out of order: a run that needs the store
+			case k == 1 && !v6:
+				a = "10.0.0.0/8"
+			case k == 2:
+				fmt.Fprintf(&b, "%s-A %s %s %s -m comment --comment \"c%d\" -j %s\n", cnt, c, dir, a, i, verdict)
+				continue
+			case k == 3:
+				fmt.Fprintf(&b, "%s-A %s %s %s -j RETURN\n", cnt, c, dir, a)
+				continue
+			case k == 4:
+				fmt.Fprintf(&b, "%s-A %s %s %s -p tcp -m tcp --dport 22 -j %s\n", cnt, c, dir, a, verdict)
+				continue
+			case k == 5 && !v6:
+				fmt.Fprintf(&b, "%s-A %s %s 172.16.%d.1,172.16.%d.2 -j %s\n", cnt, c, dir, i, i, verdict)
+				continue
+			case k == 6:
+				fmt.Fprintf(&b, "%s-A %s -j LOG --log-prefix \"x \"\n", cnt, c)
+				continue
+			case k == 7:
+				fmt.Fprintf(&b, "%s-A %s ! %s %s -j %s\n", cnt, c, dir, a, verdict)
+				continue
+			case k == 8:
+				fmt.Fprintf(&b, "%s-A %s %s %s -j ONE\n", cnt, c, dir, a)
+				continue
+			case k == 9:
+				fmt.Fprintf(&b, "-I %s %s %s -j %s\n", c, dir, addr(99999), verdict)
+				continue
+			case k == 10:
+				fmt.Fprintf(&b, "-D %s %s %s -j %s\n", c, dir, addr(1000*len(c)), verdict)
+				continue
+			case k == 11 && r.IntN(4) == 0:
+				fmt.Fprintf(&b, "%s-A %s -m recent --name r%d --rcheck -j %s\n", cnt, c, i, verdict)
+				continue
+			}
+			fmt.Fprintf(&b, "%s-A %s %s %s%s -j %s\n", cnt, c, dir, a, extra, verdict)
+		}
+		if r.IntN(2) == 0 {
+			// A last rule that matches every packet, the run's tail; and
+			// at times a rule after it.
+			fmt.Fprintf(&b, "%s-A %s -j %s\n", counter(n+1), c, []string{"RETURN", "DROP", "ACCEPT", "LOG", "ONE"}[r.IntN(5)])
+			if r.IntN(4) == 0 {
+				fmt.Fprintf(&b, "%s-A %s %s %s -j %s\n", counter(n+2), c, dir, addr(77777), verdict)
+			}
+		}
+	}
+	// One command, three rules whose protocol match the passes drop:
+	// each has matches of its own, which a run does not hold.
+	mp := "-s 10.9.0.1,10.9.0.2,10.9.0.3"
+	if v6 {
+		mp = "-s 2001:db8:9::1,2001:db8:9::2"
+	}
+	fmt.Fprintf(&b, "%s-A MP %s -p tcp -m multiport --dports 22,80 -j DROP\n", counter(7), mp)
+	b.WriteString("-A INPUT -j MP\n")
+	b.WriteString("-A ONE -s 192.0.2.1/32 -j DROP\n-A INPUT -j BL\n-A FORWARD -j BL2\n-A FORWARD -j ONE\n-A OUTPUT -j ACC\nCOMMIT\n")
+	return b.String()
+}
+
+// runResult translates src with or without runs and optimizes it: the
+// ruleset and everything the report and diagnostics say.
+func runResult(name, src string, runs bool, o OptOptions, opt Options, inet bool) string {
+	opt.Runs = runs
+	tr := New(opt)
+	tr.AddText(name, src, iptparse.FamilyAny)
+	rs := tr.Ruleset()
+	inetRep := &OptReport{}
+	if inet {
+		MergeInet(rs, inetRep)
+	}
+	rep := Optimize(rs, o)
+	var b strings.Builder
+	b.WriteString(rulesetText(rs))
+	fmt.Fprintf(&b, "before %d after %d\n", rep.Before, rep.After)
+	for _, m := range append(inetRep.Merges, rep.Merges...) {
+		fmt.Fprintf(&b, "merge %s %v %s %q %q\n", m.Pass, m.From, m.Reason, m.Into.Source, SourceLines(m.Into))
+	}
+	for _, d := range rep.Dead {
+		fmt.Fprintf(&b, "dead %s %q %v\n", d.Chain, d.Rule.Source, d.Rule.Origin)
+	}
+	for _, d := range append(tr.Diags(), rep.Notes...) {
+		fmt.Fprintln(&b, d)
+	}
+	fmt.Fprintf(&b, "%+v\n", tr.Stats())
+	return b.String()
+}
+
+// TestRunsSameResult checks that translating with runs (every run held
+// compactly: runCompactFrom 1) gives the ruleset, report and diagnostics
+// of translating without, on the real-world dumps and on dumps made of
+// runs, for every output's passes.
+func TestRunsSameResult(t *testing.T) {
+	defer func(n int) { runCompactFrom, runMerged = n, nil }(runCompactFrom)
+	var merged atomic.Int64
+	runMerged = func() { merged.Add(1) }
+	json := AllOpt()
+	json.NoElementCounters = true
+	type input struct{ name, src string }
+	var inputs []input
+	files, _ := filepath.Glob("/work/shared/corpus/realworld/*.rules")
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, input{filepath.Base(f), string(src)})
+	}
+	for seed := range uint64(60) {
+		inputs = append(inputs, input{fmt.Sprintf("run%d.rules", seed), runDump(rand.New(rand.NewPCG(seed, 0x5e75)), seed%3 == 2)})
+	}
+	for _, in := range inputs {
+		for _, v := range []struct {
+			o    OptOptions
+			opt  Options
+			inet bool
+		}{
+			{AllOpt(), Options{}, true},
+			{json, Options{}, true},
+			{OptOptions{}, Options{}, false},
+			{AllOpt(), Options{NoCounterValues: true}, true},
+			{AllOpt(), Options{}, false},
+		} {
+			runCompactFrom = 1 << 20
+			want := runResult(in.name, in.src, false, v.o, v.opt, v.inet)
+			for _, from := range []int{1, 2, 3, 1 << 20} {
+				runCompactFrom = from
+				if got := runResult(in.name, in.src, true, v.o, v.opt, v.inet); got != want {
+					t.Fatalf("%s, compact from %d, %+v %+v: with runs\n%s\nwithout\n%s", in.name, from, v.o, v.opt, got, want)
+				}
+			}
+		}
+	}
+	if n := merged.Load(); n < 200 {
+		t.Errorf("only %d runs merged as runs", n)
+	}
+}
+
+// TestRunMerged checks that a chain of rules alike is held as a run and
+// merged from it.
+func TestRunMerged(t *testing.T) {
+	defer func(n int) { runCompactFrom = n }(runCompactFrom)
+	runCompactFrom = 1
+	var b strings.Builder
+	b.WriteString("*filter\n:BL - [0:0]\n")
+	for i := range 100 {
+		fmt.Fprintf(&b, "[%d:%d] -A BL -s 10.0.%d.%d/32 -j DROP\n", i+1, i+2, i/10, i)
+	}
+	b.WriteString("COMMIT\n")
+	tr := New(Options{Runs: true})
+	tr.AddText("bl.rules", b.String(), iptparse.FamilyIPv4)
+	rs := tr.Ruleset()
+	c := rs.Tables[0].Chain("BL")
+	u, _ := c.Deferred.(*ruleRun)
+	if u == nil || u.Len() != 100 || len(c.Rules) != 0 {
+		t.Fatalf("chain BL not held as a run of 100 rules: %#v", c.Deferred)
+	}
+	rep := Optimize(rs, AllOpt())
+	if c.Deferred != nil || len(c.Rules) != 1 || len(rep.Merges) != 1 || rep.Before != 100 || rep.After != 1 {
+		t.Fatalf("run not merged: %d rules, %d merges, %d → %d", len(c.Rules), len(rep.Merges), rep.Before, rep.After)
+	}
+	if got := len(c.Rules[0].Stmts[0].(*ir.Match).Right.(*ir.SetLit).Elems); got != 100 {
+		t.Fatalf("%d elements", got)
+	}
+}
