@@ -10,11 +10,11 @@ import (
 
 func jsonText(t *testing.T, v any) string {
 	t.Helper()
-	var b strings.Builder
-	if err := writeJSONValue(&b, v); err != nil {
-		t.Fatalf("writeJSONValue: %v", err)
+	b, err := appendJSONValue(nil, v)
+	if err != nil {
+		t.Fatalf("appendJSONValue: %v", err)
 	}
-	return b.String()
+	return string(b)
 }
 
 func TestJSONExprShapes(t *testing.T) {
@@ -246,8 +246,7 @@ func TestJSONErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "table ip f: chain c: rule 1") || !strings.Contains(err.Error(), "futureExpr") {
 		t.Errorf("got %v", err)
 	}
-	var b strings.Builder
-	if err := writeJSONValue(&b, uint64(1)<<63); err == nil {
+	if _, err := appendJSONValue(nil, uint64(1)<<63); err == nil {
 		t.Error("an integer above 2^63-1 was written")
 	}
 	for _, s := range []*ir.Set{
@@ -386,5 +385,46 @@ func TestJSONRoundsTimeouts(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), `"timeout": 32`) || !strings.Contains(b.String(), "rounded up to 32s") {
 		t.Errorf("timeout not rounded up with a note:\n%s", b.String())
+	}
+}
+
+// FuzzJSONString holds appendJSONString to encoding/json (without HTML
+// escaping, as the JSON output always had).
+func FuzzJSONString(f *testing.F) {
+	for _, s := range []string{"", "plain", `q"uote`, `b\s`, "\x00\x1f\x7f\b\f\n\r\t", "<>&",
+		"\u2028\u2029", "\xff", "a\xc3", "\xed\xa0\x80", "日本", "\U0001F600"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var sb strings.Builder
+		enc := json.NewEncoder(&sb)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(s); err != nil {
+			t.Fatal(err)
+		}
+		want := strings.TrimSuffix(sb.String(), "\n")
+		if got := string(appendJSONString([]byte("x"), s)); got != "x"+want {
+			t.Errorf("%q: got %s, want x%s", s, got, want)
+		}
+	})
+}
+
+// TestJSONErrorOrder: WriteJSON fails as the tree-built output did, with
+// nothing written: a command that cannot be built wins over an earlier
+// one that cannot be encoded, and that one over the rest.
+func TestJSONErrorOrder(t *testing.T) {
+	big := rule(&ir.Match{Left: &ir.Meta{Key: "mark"}, Right: &ir.Integer{Value: 1 << 63}}, accept)
+	future := rule(&ir.Match{Left: futureExpr{}, Right: ir.Int(1)})
+	for _, chains := range [][]*ir.Chain{
+		{regular("a", big), regular("b", future)},
+		{regular("a", rule(accept), big, rule(accept))},
+	} {
+		rs := &ir.Ruleset{Tables: []*ir.Table{{Family: ir.FamilyIP, Name: "f", Chains: chains}}}
+		var b strings.Builder
+		err := WriteJSON(&b, rs)
+		_, want := RefJSON(rs)
+		if err == nil || want == nil || err.Error() != want.Error() || b.Len() != 0 {
+			t.Errorf("got %v and %d bytes, want %v and nothing", err, b.Len(), want)
+		}
 	}
 }

@@ -1,11 +1,10 @@
 package emit
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
+	"unicode/utf8"
 )
 
 // A tiny JSON value model with ordered object keys, so that the output
@@ -47,70 +46,114 @@ func (o *jobj) set(key string, value any) {
 // MarshalJSON makes jobj usable with encoding/json (tests decode the
 // output with it).
 func (o jobj) MarshalJSON() ([]byte, error) {
-	var b strings.Builder
-	if err := writeJSONValue(&b, o); err != nil {
-		return nil, err
-	}
-	return []byte(b.String()), nil
+	return appendJSONValue(nil, o)
 }
 
-// writeJSONValue writes v compactly, with a space after ':' and ','.
-func writeJSONValue(b *strings.Builder, v any) error {
+// appendJSONValue appends v to dst compactly, with a space after ':' and
+// ','.
+func appendJSONValue(dst []byte, v any) ([]byte, error) {
 	switch v := v.(type) {
 	case nil:
-		b.WriteString("null")
+		dst = append(dst, "null"...)
 	case bool:
-		b.WriteString(strconv.FormatBool(v))
+		dst = strconv.AppendBool(dst, v)
 	case int:
-		b.WriteString(strconv.Itoa(v))
+		dst = strconv.AppendInt(dst, int64(v), 10)
 	case int64:
-		b.WriteString(strconv.FormatInt(v, 10))
+		dst = strconv.AppendInt(dst, v, 10)
 	case uint32:
-		b.WriteString(strconv.FormatUint(uint64(v), 10))
+		dst = strconv.AppendUint(dst, uint64(v), 10)
 	case uint64:
 		if v > math.MaxInt64 {
 			// libnftables reads JSON integers as signed 64-bit.
-			return fmt.Errorf("integer %d does not fit a JSON integer for libnftables", v)
+			return dst, fmt.Errorf("integer %d does not fit a JSON integer for libnftables", v)
 		}
-		b.WriteString(strconv.FormatUint(v, 10))
+		dst = strconv.AppendUint(dst, v, 10)
 	case string:
-		writeJSONString(b, v)
+		dst = appendJSONString(dst, v)
 	case []any:
-		b.WriteByte('[')
+		dst = append(dst, '[')
 		for i, e := range v {
 			if i > 0 {
-				b.WriteString(", ")
+				dst = append(dst, ", "...)
 			}
-			if err := writeJSONValue(b, e); err != nil {
-				return err
+			var err error
+			if dst, err = appendJSONValue(dst, e); err != nil {
+				return dst, err
 			}
 		}
-		b.WriteByte(']')
+		dst = append(dst, ']')
 	case jobj:
-		b.WriteByte('{')
+		dst = append(dst, '{')
 		for i, kv := range v {
 			if i > 0 {
-				b.WriteString(", ")
+				dst = append(dst, ", "...)
 			}
-			writeJSONString(b, kv.Key)
-			b.WriteString(": ")
-			if err := writeJSONValue(b, kv.Value); err != nil {
-				return err
+			dst = appendJSONString(dst, kv.Key)
+			dst = append(dst, ": "...)
+			var err error
+			if dst, err = appendJSONValue(dst, kv.Value); err != nil {
+				return dst, err
 			}
 		}
-		b.WriteByte('}')
+		dst = append(dst, '}')
 	default:
-		return fmt.Errorf("internal error: cannot write %T as JSON", v)
+		return dst, fmt.Errorf("internal error: cannot write %T as JSON", v)
 	}
-	return nil
+	return dst, nil
 }
 
-// writeJSONString writes s as a JSON string. Every string is kept exactly
-// (JSON has escapes, unlike nft text); HTML characters are not escaped.
-func writeJSONString(b *strings.Builder, s string) {
-	var sb strings.Builder
-	enc := json.NewEncoder(&sb)
-	enc.SetEscapeHTML(false)
-	enc.Encode(s) // a string always encodes
-	b.WriteString(strings.TrimSuffix(sb.String(), "\n"))
+// appendJSONString appends s as a JSON string, escaped exactly as
+// encoding/json does with SetEscapeHTML(false): every string is kept
+// (JSON has escapes, unlike nft text), <, > and & are left alone, invalid
+// UTF-8 becomes U+FFFD and U+2028/U+2029 are escaped. The tests hold it
+// to encoding/json.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case c == utf8.RuneError && size == 1:
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+		case c == '\u2028' || c == '\u2029':
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[c&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
 }
