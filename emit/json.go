@@ -139,6 +139,7 @@ type jsonWriter struct {
 	notes        []any
 	comments     []any
 	p            Printer // normal mode, for the few values read back as text
+	payloads     map[[2]string]any
 }
 
 func (j *jsonWriter) extra() jobj {
@@ -204,10 +205,14 @@ func (j *jsonWriter) table(t *ir.Table, emit func(jobj) error) error {
 	}
 	for _, c := range t.Chains {
 		pos := 0
+		famV, tableV, chainV := any(fam), any(t.Name), any(c.Name)
 		for _, r := range c.Rules {
-			where := obj("family", fam, "table", t.Name, "chain", c.Name, "position", pos)
+			// where a note or untranslated rule is, with room for its text
+			where := func() jobj {
+				return append(make(jobj, 0, 8), jkv{"family", fam}, jkv{"table", t.Name}, jkv{"chain", c.Name}, jkv{"position", pos})
+			}
 			if u := r.Untranslated; u != nil {
-				e := append(where[:len(where):len(where)], jkv{"source", r.Source}, jkv{"reason", u.Reason})
+				e := append(where(), jkv{"source", r.Source}, jkv{"reason", u.Reason})
 				if u.Effect != "" {
 					e.set("effect", u.Effect)
 				}
@@ -218,13 +223,13 @@ func (j *jsonWriter) table(t *ir.Table, emit func(jobj) error) error {
 				continue
 			}
 			if r.Dead != "" {
-				j.notes = append(j.notes, append(where[:len(where):len(where)], jkv{"note", "never matches, left out (" + r.Dead + "): " + r.Source}))
+				j.notes = append(j.notes, append(where(), jkv{"note", "never matches, left out (" + r.Dead + "): " + r.Source}))
 				continue
 			}
 			for _, n := range Notes(r) {
-				j.notes = append(j.notes, append(where[:len(where):len(where)], jkv{"note", n}))
+				j.notes = append(j.notes, append(where(), jkv{"note", n}))
 			}
-			rc, err := j.rule(t, c, r)
+			rc, err := j.rule(famV, tableV, chainV, r)
 			if err != nil {
 				return fail(fmt.Errorf("chain %s: rule %d (%s): %w", c.Name, pos, briefRule(j.p.Rule(r), r.Origin), err))
 			}
@@ -382,8 +387,10 @@ func (j *jsonWriter) set(t *ir.Table, s *ir.Set) (jobj, error) {
 	return add(kind, o), nil
 }
 
-func (j *jsonWriter) rule(t *ir.Table, c *ir.Chain, r *ir.Rule) (jobj, error) {
-	exprs := []any{}
+// rule builds the command adding r; fam, table and chain are strings,
+// boxed once per chain rather than once per rule.
+func (j *jsonWriter) rule(fam, table, chain any, r *ir.Rule) (jobj, error) {
+	exprs := make([]any, 0, len(r.Stmts))
 	for _, s := range r.Stmts {
 		if _, ok := s.(*ir.Comment); ok {
 			continue
@@ -394,9 +401,9 @@ func (j *jsonWriter) rule(t *ir.Table, c *ir.Chain, r *ir.Rule) (jobj, error) {
 		}
 		exprs = append(exprs, v)
 	}
-	o := obj("family", t.Family.String(), "table", t.Name, "chain", c.Name, "expr", exprs)
+	o := append(make(jobj, 0, 5), jkv{"family", fam}, jkv{"table", table}, jkv{"chain", chain}, jkv{"expr", exprs})
 	if r.Comment != "" {
-		o.set("comment", r.Comment)
+		o = append(o, jkv{"comment", r.Comment})
 	}
 	return add("rule", o), nil
 }

@@ -49,7 +49,20 @@ var jsonCmpOps = map[ir.CmpOp]string{
 func (j *jsonWriter) expr(e ir.Expr, ctx exprCtx) (any, error) {
 	switch e := e.(type) {
 	case *ir.Payload:
-		return j.payload(e)
+		// Rules name the same few header fields over and over: their
+		// JSON is built once per walk (values are never changed).
+		k := [2]string{e.Proto, e.Field}
+		if v, ok := j.payloads[k]; ok {
+			return v, nil
+		}
+		v, err := j.payload(e)
+		if err == nil {
+			if j.payloads == nil {
+				j.payloads = map[[2]string]any{}
+			}
+			j.payloads[k] = v
+		}
+		return v, err
 	case *ir.RawPayload:
 		if e.Base == "ih" {
 			return nil, fmt.Errorf("raw payload @ih: nft 1.0.6 JSON has no inner header base")
@@ -349,16 +362,24 @@ func flagList(flags []string, ctx exprCtx) (any, error) {
 	return l, nil
 }
 
+// The verdicts without a chain, built once (values are never changed).
+var (
+	jsonAccept   any = one("accept", nil)
+	jsonDrop     any = one("drop", nil)
+	jsonReturn   any = one("return", nil)
+	jsonContinue any = one("continue", nil)
+)
+
 func verdictJSON(k ir.VerdictKind, chain string) (any, error) {
 	switch k {
 	case ir.VerdictAccept:
-		return one("accept", nil), nil
+		return jsonAccept, nil
 	case ir.VerdictDrop:
-		return one("drop", nil), nil
+		return jsonDrop, nil
 	case ir.VerdictReturn:
-		return one("return", nil), nil
+		return jsonReturn, nil
 	case ir.VerdictContinue:
-		return one("continue", nil), nil
+		return jsonContinue, nil
 	case ir.VerdictJump:
 		return one("jump", obj("target", chain)), nil
 	case ir.VerdictGoto:
