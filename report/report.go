@@ -32,7 +32,11 @@ type Input struct {
 type Migration struct {
 	Inputs []Input
 	// Files are the parsed inputs (scripts give several per input).
-	Files []*iptparse.File
+	// Originals, if set, stands for them: what the report needs of the
+	// original rules, taken as they were translated (Originals.Add).
+	// Build fills in its rules: such a Migration is built once.
+	Files     []*iptparse.File
+	Originals *Originals
 	// Diags and Stats come from the translator, after the optimizer's
 	// notes were added (translate.Translator.Diags, Stats).
 	Diags []translate.Diag
@@ -110,7 +114,10 @@ type Rule struct {
 	// (Change.Kind), if any.
 	Change string
 
-	cmd *iptparse.Command
+	// target is the rule's -j or -g target, jumps whether that is a
+	// chain (for fail-open through chains).
+	target string
+	jumps  bool
 }
 
 // Problem is an untranslated rule or an error.
@@ -269,31 +276,22 @@ func Build(m *Migration) *Report {
 	}
 
 	// Every original rule, in input order.
-	byPos := map[iptparse.Pos][]*Rule{}
-	byLine := map[posKey][]*Rule{}
-	chainRules := map[string][]*iptparse.Command{} // "fam table chain" → rules, for fail-open through chains
-	add := func(rule *Rule) {
-		r.Rules = append(r.Rules, rule)
-		byPos[rule.Pos] = append(byPos[rule.Pos], rule)
-		byLine[keyOf(rule.Pos)] = append(byLine[keyOf(rule.Pos)], rule)
-	}
-	for _, f := range m.Files {
-		for _, it := range f.Items {
-			switch it := it.(type) {
-			case *iptparse.CommandLine:
-				if !it.Op.AddsRule() {
-					continue
-				}
-				c := it.Command
-				add(&Rule{Pos: c.Pos, Text: c.RuleText(), Family: c.Family, Table: c.Table, Chain: c.Chain, cmd: c})
-				k := chainKey(c.Family, c.Table, c.Chain)
-				chainRules[k] = append(chainRules[k], c)
-			case *iptparse.BadLine:
-				if it.IsRule {
-					add(&Rule{Pos: it.Pos, Text: strings.TrimSpace(it.Text), Family: f.Family, Status: Error})
-				}
+	orig := m.Originals
+	if orig == nil {
+		orig = &Originals{}
+		for _, f := range m.Files {
+			for _, it := range f.Items {
+				orig.Add(f, it)
 			}
 		}
+	}
+	r.Rules = orig.rules
+	chainRules := orig.chains
+	byPos := make(map[iptparse.Pos][]*Rule, len(r.Rules))
+	byLine := make(map[posKey][]*Rule, len(r.Rules))
+	for _, rule := range r.Rules {
+		byPos[rule.Pos] = append(byPos[rule.Pos], rule)
+		byLine[keyOf(rule.Pos)] = append(byLine[keyOf(rule.Pos)], rule)
 	}
 
 	// Short names for the files.
@@ -623,6 +621,40 @@ func Build(m *Migration) *Report {
 	return r
 }
 
+// Originals is what the report keeps of the original rules: each rule's
+// position, text, chain and target, not its parse tree.
+type Originals struct {
+	rules  []*Rule
+	chains map[string][]*Rule // "fam table chain" → rules, for fail-open through chains
+}
+
+// Add takes what the report needs of an item of f: a rule (-A, -I or
+// -R), or a line that failed to parse as one. It keeps no pointer into
+// the item (translate.Options.SeeItem).
+func (o *Originals) Add(f *iptparse.File, it iptparse.Item) {
+	switch it := it.(type) {
+	case *iptparse.CommandLine:
+		if !it.Op.AddsRule() {
+			return
+		}
+		c := it.Command
+		rule := &Rule{Pos: c.Pos, Text: c.RuleText(), Family: c.Family, Table: c.Table, Chain: c.Chain}
+		if c.Rule != nil && c.Rule.Target != nil {
+			rule.target, rule.jumps = c.Rule.Target.Name, c.Rule.Target.IsChain()
+		}
+		o.rules = append(o.rules, rule)
+		if o.chains == nil {
+			o.chains = map[string][]*Rule{}
+		}
+		k := chainKey(c.Family, c.Table, c.Chain)
+		o.chains[k] = append(o.chains[k], rule)
+	case *iptparse.BadLine:
+		if it.IsRule {
+			o.rules = append(o.rules, &Rule{Pos: it.Pos, Text: strings.TrimSpace(it.Text), Family: f.Family, Status: Error})
+		}
+	}
+}
+
 func chainKey(f iptparse.Family, table, chain string) string {
 	return f.String() + " " + table + " " + chain
 }
@@ -657,8 +689,8 @@ func findRule(byLine map[posKey][]*Rule, d translate.Diag) *Rule {
 // dropsThroughChain tells whether leaving out an untranslated jump lets
 // packets through: the chain it jumps to (or one that chain jumps to)
 // drops or rejects packets.
-func dropsThroughChain(rule *Rule, chains map[string][]*iptparse.Command, where func(iptparse.Pos) string) string {
-	if rule.cmd == nil || rule.cmd.Rule == nil || rule.cmd.Rule.Target == nil || !rule.cmd.Rule.Target.IsChain() {
+func dropsThroughChain(rule *Rule, chains map[string][]*Rule, where func(iptparse.Pos) string) string {
+	if !rule.jumps {
 		return ""
 	}
 	seen := map[string]bool{}
@@ -670,21 +702,18 @@ func dropsThroughChain(rule *Rule, chains map[string][]*iptparse.Command, where 
 		}
 		seen[k] = true
 		for _, c := range chains[k] {
-			if c.Rule == nil || c.Rule.Target == nil {
-				continue
-			}
-			switch tg := c.Rule.Target; {
-			case tg.Name == "DROP" || tg.Name == "REJECT" || tg.Name == "TARPIT":
-				return fmt.Sprintf("chain %s, which this rule sends packets to, %s packets (%s)", chain, map[bool]string{true: "drops", false: "rejects"}[tg.Name == "DROP"], where(c.Pos))
-			case tg.IsChain():
-				if why := walk(tg.Name); why != "" {
+			switch tg := c.target; {
+			case tg == "DROP" || tg == "REJECT" || tg == "TARPIT":
+				return fmt.Sprintf("chain %s, which this rule sends packets to, %s packets (%s)", chain, map[bool]string{true: "drops", false: "rejects"}[tg == "DROP"], where(c.Pos))
+			case c.jumps:
+				if why := walk(tg); why != "" {
 					return why
 				}
 			}
 		}
 		return ""
 	}
-	return walk(rule.cmd.Rule.Target.Name)
+	return walk(rule.target)
 }
 
 func hasOut(l []OutRule, o OutRule) bool {

@@ -307,3 +307,47 @@ func TestAddressListCommand(t *testing.T) {
 	}
 	checkOutLines(t, r)
 }
+
+// TestOriginalsAsTranslated checks the report built from the original
+// rules taken as they are translated (Originals, parse memory reused)
+// against the one built from the parsed files, in every format.
+func TestOriginalsAsTranslated(t *testing.T) {
+	var inputs [][]Input
+	inputs = append(inputs, []Input{readInput(t, "report.rules"), readInput(t, "commands.txt")})
+	for _, glob := range []string{"../corpus/testdata/kernel/*.rules", "../verify/testdata/*.rules"} {
+		files, _ := filepath.Glob(glob)
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			inputs = append(inputs, []Input{{Name: f, Text: string(b)}})
+		}
+	}
+	for _, in := range inputs {
+		var want, got [3]string
+		for i, seen := range []bool{false, true} {
+			r := migrateWith(t, seen, in...)
+			var text, md, page strings.Builder
+			if err := r.WriteText(&text, true); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.WriteMarkdown(&md); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.WriteHTML(&page); err != nil {
+				t.Fatal(err)
+			}
+			out := &want
+			if i == 1 {
+				out = &got
+			}
+			*out = [3]string{text.String(), md.String(), page.String()}
+		}
+		for i, format := range []string{"text", "markdown", "html"} {
+			if got[i] != want[i] {
+				t.Errorf("%s: %s report differs when the rules are taken as translated", in[0].Name, format)
+			}
+		}
+	}
+}

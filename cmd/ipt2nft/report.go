@@ -60,12 +60,13 @@ func (o *reportOpts) run(cmd *cobra.Command, args []string) error {
 	default:
 		return fmt.Errorf("unknown --color %q (auto, always or never)", o.color)
 	}
-	o.tr.keepFiles = true
+	orig := &report.Originals{}
+	o.tr.seeItem = orig.Add
 	m, err := o.tr.migrate(cmd, args)
 	if err != nil {
 		return err
 	}
-	rep, err := m.report(cmd.Flags())
+	rep, err := m.report(cmd.Flags(), orig)
 	if err != nil {
 		return err
 	}
@@ -103,9 +104,9 @@ func (o *reportOpts) useColor(w io.Writer) bool {
 
 // report builds the migration report; flags are the command's, to name
 // the options used.
-func (m *migration) report(flags *pflag.FlagSet) (*report.Report, error) {
+func (m *migration) report(flags *pflag.FlagSet, orig *report.Originals) (*report.Report, error) {
 	rm := &report.Migration{
-		Files:      m.files,
+		Originals:  orig,
 		Diags:      m.tr.Diags(),
 		Stats:      m.tr.Stats(),
 		Ruleset:    m.rs,
