@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"strings"
@@ -22,7 +23,7 @@ const (
 
 // textWriter writes the text format, with or without color.
 type textWriter struct {
-	b     strings.Builder
+	b     *bufio.Writer
 	color bool
 	outs  outTexts
 }
@@ -34,7 +35,7 @@ func (t *textWriter) style(code, s string) string {
 	return code + s + ansiReset
 }
 
-func (t *textWriter) printf(format string, args ...any) { fmt.Fprintf(&t.b, format, args...) }
+func (t *textWriter) printf(format string, args ...any) { fmt.Fprintf(t.b, format, args...) }
 
 func (t *textWriter) heading(s string) {
 	t.printf("\n%s\n", t.style(ansiCyan, s))
@@ -50,7 +51,7 @@ func plural(n int, one, many string) string {
 // WriteText writes the report as text; color adds ANSI colors (for a
 // terminal).
 func (r *Report) WriteText(w io.Writer, color bool) error {
-	t := &textWriter{color: color}
+	t := &textWriter{color: color, b: newOut(w)}
 	t.printf("%s\n", t.style(ansiBold, "ipt2nft migration report"))
 	for _, in := range r.Inputs {
 		t.printf("Input:   %s (%s)\n", in.Name, plural(strings.Count(in.Text, "\n"), "line", "lines"))
@@ -184,9 +185,12 @@ func (r *Report) WriteText(w io.Writer, color bool) error {
 			t.printf("      in this input: %s (%s)\n", plural(len(b.Rules), "rule", "rules"), r.posList(b.Rules, 8))
 		}
 	}
-	_, err := io.WriteString(w, t.b.String())
-	return err
+	return t.b.Flush()
 }
+
+// newOut buffers a format's writes to w: a report is written as it is
+// made, not held whole (a 100,000-rule dump's text report is 14 MB).
+func newOut(w io.Writer) *bufio.Writer { return bufio.NewWriterSize(w, 64<<10) }
 
 func failStyle(n int) string {
 	if n > 0 {
