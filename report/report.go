@@ -118,6 +118,10 @@ type Rule struct {
 	// chain (for fail-open through chains).
 	target string
 	jumps  bool
+	// listed and counted mark the rule as seen for the nft rule and the
+	// output chain of that number (Build), instead of a set of rules
+	// made for each.
+	listed, counted uint32
 }
 
 // Problem is an untranslated rule or an error.
@@ -287,12 +291,7 @@ func Build(m *Migration) *Report {
 	}
 	r.Rules = orig.rules
 	chainRules := orig.chains
-	byPos := make(map[iptparse.Pos][]*Rule, len(r.Rules))
-	byLine := make(map[posKey][]*Rule, len(r.Rules))
-	for _, rule := range r.Rules {
-		byPos[rule.Pos] = append(byPos[rule.Pos], rule)
-		byLine[keyOf(rule.Pos)] = append(byLine[keyOf(rule.Pos)], rule)
-	}
+	idx := newRuleIndex(r.Rules)
 
 	// Short names for the files.
 	r.names = map[string]string{}
@@ -314,7 +313,7 @@ func Build(m *Migration) *Report {
 
 	// What each became: walk the output.
 	origin := func(o iptparse.Pos, src string) []*Rule {
-		cands := byPos[o]
+		cands := idx.at(o)
 		if len(cands) > 1 && src != "" {
 			var same []*Rule
 			for _, c := range cands {
@@ -328,13 +327,14 @@ func Build(m *Migration) *Report {
 		}
 		return cands
 	}
+	var ruleNo, chainNo uint32 // the nft rule and output chain being walked
 	if m.Ruleset != nil {
 		for _, t := range m.Ruleset.Tables {
 			for _, c := range t.Chains {
 				count := ChainCount{Family: t.Family.String(), Table: t.Name, Chain: c.Name, Line: m.ChainLines[c]}
-				from := map[string]int{}
-				var fromOrder []string
-				counted := map[*Rule]bool{}
+				from := map[chainOf]int{}
+				var fromOrder []chainOf
+				chainNo++
 				for _, nr := range c.Rules {
 					if nr.Placeholder() {
 						count.Placeholders++
@@ -350,15 +350,15 @@ func Build(m *Migration) *Report {
 					// appearance: the rules an -s list of N addresses
 					// made are N origins at one position.
 					var rules []*Rule
-					listed := map[*Rule]bool{}
+					ruleNo++
 					for i, o := range nr.Origin {
 						src := ""
 						if srcs != nil {
 							src = srcs[i]
 						}
 						for _, or := range origin(o, src) {
-							if !listed[or] {
-								listed[or] = true
+							if or.listed != ruleNo {
+								or.listed = ruleNo
 								rules = append(rules, or)
 							}
 						}
@@ -375,9 +375,9 @@ func Build(m *Migration) *Report {
 						if nr.Dead != "" {
 							or.Status, or.Reason, or.Effect = NeverMatches, nr.Dead, "none: the rule never matches"
 						}
-						if !nr.Placeholder() && !counted[or] {
-							counted[or] = true
-							k := fmt.Sprintf("%s %s (%s)", or.Table, or.Chain, or.Family)
+						if !nr.Placeholder() && or.counted != chainNo {
+							or.counted = chainNo
+							k := chainOf{or.Family, or.Table, or.Chain}
 							if from[k] == 0 {
 								fromOrder = append(fromOrder, k)
 							}
@@ -391,7 +391,7 @@ func Build(m *Migration) *Report {
 					}
 				}
 				for _, k := range fromOrder {
-					count.From = append(count.From, fmt.Sprintf("%s: %d", k, from[k]))
+					count.From = append(count.From, fmt.Sprintf("%s %s (%s): %d", k.table, k.chain, k.fam, from[k]))
 				}
 				r.OutChains = append(r.OutChains, count)
 			}
@@ -415,7 +415,7 @@ func Build(m *Migration) *Report {
 				p.Reasons = append(p.Reasons, mg.Reason)
 			}
 			for _, o := range mg.From {
-				for _, or := range byPos[o] {
+				for _, or := range idx.at(o) {
 					if !contains(or.Passes, mg.Pass) {
 						or.Passes = append(or.Passes, mg.Pass)
 					}
@@ -427,7 +427,7 @@ func Build(m *Migration) *Report {
 		}
 		for _, d := range m.Opt.Dead {
 			for _, o := range d.Rule.Origin {
-				for _, or := range byPos[o] {
+				for _, or := range idx.at(o) {
 					or.Shadowed = true
 					if len(d.After.Origin) > 0 {
 						or.ShadowedBy = d.After.Origin[0]
@@ -452,7 +452,7 @@ func Build(m *Migration) *Report {
 		switch d.Kind {
 		case translate.DiagUntranslated, translate.DiagError:
 			p := Problem{Pos: d.Pos, Rule: d.Rule, Ext: d.Ext, Reason: d.Msg, Effect: d.Effect}
-			rule := findRule(byLine, d)
+			rule := findRule(idx, d)
 			if d.Kind == translate.DiagUntranslated {
 				p.FailOpen = strings.HasPrefix(d.Effect, "fail-open")
 				if !p.FailOpen && rule != nil {
@@ -526,7 +526,7 @@ func Build(m *Migration) *Report {
 				var rules []*Rule
 				for _, nr := range c.Rules {
 					for _, o := range nr.Origin {
-						rules = append(rules, byPos[o]...)
+						rules = append(rules, idx.at(o)...)
 					}
 				}
 				ch.Rules = uniqueRules(rules)
@@ -655,6 +655,90 @@ func (o *Originals) Add(f *iptparse.File, it iptparse.Item) {
 	}
 }
 
+// chainOf is an input chain.
+type chainOf struct {
+	fam          iptparse.Family
+	table, chain string
+}
+
+// ruleIndex finds the original rules by position. Positions were map
+// keys once: hashing a million of them, twice, and looking each up
+// took a third of a 1,000,000-rule report. Here the rules are sorted by
+// file and line (stably: in input order on a line; a save file's are
+// sorted already) and each file has where each line's rules start.
+type ruleIndex struct {
+	sorted []*Rule
+	// starts: file → start, line l's rules being sorted[start[l]:start[l+1]]
+	starts map[string][]int32
+	// the last file looked up, as lookups come in runs
+	lastFile  string
+	lastStart []int32
+}
+
+func cmpLine(a, b *Rule) int {
+	if c := strings.Compare(a.Pos.File, b.Pos.File); c != 0 {
+		return c
+	}
+	return a.Pos.Line - b.Pos.Line
+}
+
+func newRuleIndex(rules []*Rule) *ruleIndex {
+	sorted := rules
+	if !slices.IsSortedFunc(sorted, cmpLine) {
+		sorted = slices.Clone(rules)
+		slices.SortStableFunc(sorted, cmpLine)
+	}
+	x := &ruleIndex{sorted: sorted, starts: map[string][]int32{}}
+	for i := 0; i < len(sorted); {
+		file := sorted[i].Pos.File
+		j := i
+		for j < len(sorted) && sorted[j].Pos.File == file {
+			j++
+		}
+		last := max(sorted[j-1].Pos.Line, 0)
+		start := make([]int32, last+2)
+		k := i
+		for l := range start {
+			for k < j && sorted[k].Pos.Line < l {
+				k++
+			}
+			start[l] = int32(k)
+		}
+		x.starts[file] = start
+		i = j
+	}
+	return x
+}
+
+// line returns the rules on a line of a file, in input order.
+func (x *ruleIndex) line(file string, line int) []*Rule {
+	if file != x.lastFile || x.lastStart == nil {
+		x.lastFile, x.lastStart = file, x.starts[file]
+	}
+	s := x.lastStart
+	if line < 0 || line+1 >= len(s) {
+		return nil
+	}
+	return x.sorted[s[line]:s[line+1]:s[line+1]]
+}
+
+// at returns the rules at a position, in input order.
+func (x *ruleIndex) at(p iptparse.Pos) []*Rule {
+	rs := x.line(p.File, p.Line)
+	for _, r := range rs {
+		if r.Pos.Col != p.Col {
+			var at []*Rule
+			for _, r := range rs {
+				if r.Pos == p {
+					at = append(at, r)
+				}
+			}
+			return at
+		}
+	}
+	return rs
+}
+
 func chainKey(f iptparse.Family, table, chain string) string {
 	return f.String() + " " + table + " " + chain
 }
@@ -662,8 +746,8 @@ func chainKey(f iptparse.Family, table, chain string) string {
 // findRule finds the original rule a diagnostic is about: same file and
 // rule text, the last one starting at or before the diagnostic's line
 // (a command may continue over several lines); else the rule on that line.
-func findRule(byLine map[posKey][]*Rule, d translate.Diag) *Rule {
-	if rs := byLine[keyOf(d.Pos)]; len(rs) > 0 {
+func findRule(idx *ruleIndex, d translate.Diag) *Rule {
+	if rs := idx.line(d.Pos.File, d.Pos.Line); len(rs) > 0 {
 		for _, r := range rs {
 			if r.Text == d.Rule {
 				return r
@@ -677,7 +761,7 @@ func findRule(byLine map[posKey][]*Rule, d translate.Diag) *Rule {
 		return nil
 	}
 	for line := d.Pos.Line - 1; line > 0 && line > d.Pos.Line-50; line-- {
-		for _, r := range byLine[posKey{d.Pos.File, line}] {
+		for _, r := range idx.line(d.Pos.File, line) {
 			if r.Text == d.Rule {
 				return r
 			}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -350,4 +351,54 @@ func TestOriginalsAsTranslated(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestRuleIndex checks the index of rules by position against a search
+// of all of them: files out of order, several rules on a line (a script
+// loop, an -s list), lines without rules, unknown files.
+func TestRuleIndex(t *testing.T) {
+	var rules []*Rule
+	for i, p := range []iptparse.Pos{
+		{File: "b", Line: 3, Col: 1}, {File: "a", Line: 7, Col: 1}, {File: "b", Line: 1, Col: 1},
+		{File: "b", Line: 3, Col: 5}, {File: "a", Line: 7, Col: 1}, {File: "b", Line: 3, Col: 1},
+		{File: "a", Line: 2, Col: 1}, {File: "c", Line: 0, Col: 0}, {File: "b", Line: 9, Col: 2},
+	} {
+		rules = append(rules, &Rule{Pos: p, Text: fmt.Sprint(i)})
+	}
+	for _, rs := range [][]*Rule{rules, rules[6:7], nil} {
+		x := newRuleIndex(rs)
+		for _, file := range []string{"a", "b", "c", "d"} {
+			for line := -1; line <= 11; line++ {
+				var want []*Rule
+				for _, r := range rs {
+					if r.Pos.File == file && r.Pos.Line == line {
+						want = append(want, r)
+					}
+				}
+				if got := x.line(file, line); !slices.Equal(got, want) {
+					t.Errorf("line(%s, %d) = %v, want %v", file, line, texts(got), texts(want))
+				}
+				for col := 0; col <= 5; col++ {
+					p := iptparse.Pos{File: file, Line: line, Col: col}
+					var want []*Rule
+					for _, r := range rs {
+						if r.Pos == p {
+							want = append(want, r)
+						}
+					}
+					if got := x.at(p); !slices.Equal(got, want) {
+						t.Errorf("at(%v) = %v, want %v", p, texts(got), texts(want))
+					}
+				}
+			}
+		}
+	}
+}
+
+func texts(rs []*Rule) []string {
+	var l []string
+	for _, r := range rs {
+		l = append(l, r.Text)
+	}
+	return l
 }
