@@ -10,6 +10,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"path"
 	"slices"
@@ -85,13 +86,25 @@ type OutRule struct {
 
 // Rule is one original rule (-A, -I or -R, or a line that failed to parse
 // as one) and what it became.
+//
+// Its unexported fields fill the padding after Family, Status and
+// Shadowed: a 1,000,000-rule report holds a million of them, at 288 bytes
+// each.
 type Rule struct {
 	Pos    iptparse.Pos
 	Text   string // the rule as iptables-save prints it
 	Family iptparse.Family
+	// jumps tells whether the rule's -j or -g target is a chain; target
+	// is the target (Originals.targets), for fail-open through chains.
+	jumps  bool
+	target uint32
 	Table  string
 	Chain  string
 	Status Status
+	// listed and counted mark the rule as seen for the nft rule and the
+	// output chain of that number (Build), instead of a set of rules
+	// made for each.
+	listed uint32
 	// Out are the nft rules it became, in output order.
 	Out []OutRule
 	// Passes are the optimizer passes that combined it with other
@@ -107,21 +120,13 @@ type Rule struct {
 	// Shadowed is set when an earlier rule of its chain always matches
 	// first, so it can never match (the rule that does is ShadowedBy).
 	Shadowed   bool
+	counted    uint32
 	ShadowedBy iptparse.Pos
 	// Blind lists what verify cannot observe about it (verify.BlindSpots).
 	Blind []string
 	// Change is the kind of deliberate change of meaning it is part of
 	// (Change.Kind), if any.
 	Change string
-
-	// target is the rule's -j or -g target, jumps whether that is a
-	// chain (for fail-open through chains).
-	target string
-	jumps  bool
-	// listed and counted mark the rule as seen for the nft rule and the
-	// output chain of that number (Build), instead of a set of rules
-	// made for each.
-	listed, counted uint32
 }
 
 // Problem is an untranslated rule or an error.
@@ -215,10 +220,9 @@ type Report struct {
 	Blind  []BlindSpot
 
 	names map[string]string // file → short name
-	// origins and sortedOrigins cache, per shared nft rule, its origins
-	// as a set and sorted (with their runs of lines: see originIndex).
-	origins       map[*ir.Rule]map[iptparse.Pos]bool
-	sortedOrigins map[*ir.Rule]*originIndex
+	// origins caches, per shared nft rule, its origins sorted (with
+	// their runs of lines: see originIndex).
+	origins map[*ir.Rule]*originIndex
 }
 
 // Group is a run of consecutive original rules that became the same nft
@@ -290,7 +294,6 @@ func Build(m *Migration) *Report {
 		}
 	}
 	r.Rules = orig.rules
-	chainRules := orig.chains
 	idx := newRuleIndex(r.Rules)
 
 	// Short names for the files.
@@ -456,7 +459,7 @@ func Build(m *Migration) *Report {
 			if d.Kind == translate.DiagUntranslated {
 				p.FailOpen = strings.HasPrefix(d.Effect, "fail-open")
 				if !p.FailOpen && rule != nil {
-					if why := dropsThroughChain(rule, chainRules, r.where); why != "" {
+					if why := dropsThroughChain(rule, orig, r.where); why != "" {
 						p.FailOpen, p.Effect = true, "fail-open: "+why+" ("+d.Effect+")"
 					}
 				}
@@ -550,32 +553,48 @@ func Build(m *Migration) *Report {
 	// Input chain counts.
 	in := map[string]*ChainCount{}
 	var inOrder []string
+	var count *ChainCount // of the rule before, as rules come in runs
+	var last *Rule
 	for _, rule := range r.Rules {
 		if rule.Chain == "" {
 			continue
 		}
-		k := chainKey(rule.Family, rule.Table, rule.Chain)
-		if in[k] == nil {
-			in[k] = &ChainCount{Family: rule.Family.String(), Table: rule.Table, Chain: rule.Chain}
-			inOrder = append(inOrder, k)
+		if last == nil || !sameChain(rule, last) {
+			k := chainKey(rule.Family, rule.Table, rule.Chain)
+			if in[k] == nil {
+				in[k] = &ChainCount{Family: rule.Family.String(), Table: rule.Table, Chain: rule.Chain}
+				inOrder = append(inOrder, k)
+			}
+			count = in[k]
 		}
-		in[k].Rules++
+		count.Rules++
+		last = rule
 	}
 	for _, k := range inOrder {
 		r.InChains = append(r.InChains, *in[k])
 	}
 
-	// Groups of rules that became the same nft rules.
-	for _, rule := range r.Rules {
-		if n := len(r.Groups); n > 0 {
-			g := &r.Groups[n-1]
-			last := g.Rules[len(g.Rules)-1]
-			if len(rule.Out) > 0 && slices.Equal(rule.Out, last.Out) && rule.Pos.File == last.Pos.File && rule.Status == last.Status {
-				g.Rules = append(g.Rules, rule)
-				continue
-			}
+	// Groups of rules that became the same nft rules: runs of r.Rules,
+	// found first so that the groups are made at their number and their
+	// rules are those of r.Rules, not copies.
+	var ends []int
+	for i := 1; i <= len(r.Rules); i++ {
+		if i == len(r.Rules) {
+			ends = append(ends, i)
+			break
 		}
-		r.Groups = append(r.Groups, Group{Rules: []*Rule{rule}, Out: rule.Out})
+		rule, last := r.Rules[i], r.Rules[i-1]
+		if len(rule.Out) == 0 || !slices.Equal(rule.Out, last.Out) || rule.Pos.File != last.Pos.File || rule.Status != last.Status {
+			ends = append(ends, i)
+		}
+	}
+	if len(ends) > 0 {
+		r.Groups = make([]Group, len(ends))
+	}
+	start := 0
+	for k, end := range ends {
+		r.Groups[k] = Group{Rules: r.Rules[start:end:end], Out: r.Rules[start].Out}
+		start = end
 	}
 	for i := range r.Groups {
 		g := &r.Groups[i]
@@ -593,30 +612,25 @@ func Build(m *Migration) *Report {
 				}
 			}
 		}
-		if len(g.shared) == 1 {
-			// The usual case, counted without copying: the shared
-			// rule's origins less the group's own.
-			set := r.originSet(g.shared[0])
-			g.others = len(set)
-			for _, rule := range g.Rules {
-				if set[rule.Pos] {
-					g.others--
-				}
-			}
-		} else if len(g.shared) > 1 {
-			g.others = len(g.Others())
-		}
+		g.others = r.countOthers(g)
 	}
 
-	// Blind spots of verify, with the rules they concern.
+	// Blind spots of verify, with the rules they concern: few rules
+	// have any.
+	blind := map[string][]int{} // name → index in r.Blind
 	for _, b := range verify.BlindSpots {
-		bs := BlindSpot{BlindSpot: b}
-		for _, rule := range r.Rules {
-			if contains(rule.Blind, b.Name) {
-				bs.Rules = append(bs.Rules, rule.Pos)
+		blind[b.Name] = append(blind[b.Name], len(r.Blind))
+		r.Blind = append(r.Blind, BlindSpot{BlindSpot: b})
+	}
+	for _, rule := range r.Rules {
+		for i, name := range rule.Blind {
+			if contains(rule.Blind[:i], name) {
+				continue
+			}
+			for _, j := range blind[name] {
+				r.Blind[j].Rules = append(r.Blind[j].Rules, rule.Pos)
 			}
 		}
-		r.Blind = append(r.Blind, bs)
 	}
 	return r
 }
@@ -626,6 +640,11 @@ func Build(m *Migration) *Report {
 type Originals struct {
 	rules  []*Rule
 	chains map[string][]*Rule // "fam table chain" → rules, for fail-open through chains
+	chain  string             // the key of the last rule's chain
+	// targets are the rules' targets, each once (Rule.target indexes
+	// them; 0 is none).
+	targets   []string
+	targetNos map[string]uint32
 }
 
 // Add takes what the report needs of an item of f: a rule (-A, -I or
@@ -639,15 +658,24 @@ func (o *Originals) Add(f *iptparse.File, it iptparse.Item) {
 		}
 		c := it.Command
 		rule := &Rule{Pos: c.Pos, Text: c.RuleText(), Family: c.Family, Table: c.Table, Chain: c.Chain}
+		if o.chains == nil {
+			o.chains, o.targets, o.targetNos = map[string][]*Rule{}, []string{""}, map[string]uint32{"": 0}
+		}
 		if c.Rule != nil && c.Rule.Target != nil {
-			rule.target, rule.jumps = c.Rule.Target.Name, c.Rule.Target.IsChain()
+			name := c.Rule.Target.Name
+			n, ok := o.targetNos[name]
+			if !ok {
+				n = uint32(len(o.targets))
+				o.targets = append(o.targets, name)
+				o.targetNos[name] = n
+			}
+			rule.target, rule.jumps = n, c.Rule.Target.IsChain()
+		}
+		if n := len(o.rules); n == 0 || !sameChain(rule, o.rules[n-1]) {
+			o.chain = chainKey(c.Family, c.Table, c.Chain)
 		}
 		o.rules = append(o.rules, rule)
-		if o.chains == nil {
-			o.chains = map[string][]*Rule{}
-		}
-		k := chainKey(c.Family, c.Table, c.Chain)
-		o.chains[k] = append(o.chains[k], rule)
+		o.chains[o.chain] = append(o.chains[o.chain], rule)
 	case *iptparse.BadLine:
 		if it.IsRule {
 			o.rules = append(o.rules, &Rule{Pos: it.Pos, Text: strings.TrimSpace(it.Text), Family: f.Family, Status: Error})
@@ -739,6 +767,11 @@ func (x *ruleIndex) at(p iptparse.Pos) []*Rule {
 	return rs
 }
 
+// sameChain tells whether two rules are in one chain.
+func sameChain(a, b *Rule) bool {
+	return a.Family == b.Family && a.Table == b.Table && a.Chain == b.Chain
+}
+
 func chainKey(f iptparse.Family, table, chain string) string {
 	return f.String() + " " + table + " " + chain
 }
@@ -773,7 +806,7 @@ func findRule(idx *ruleIndex, d translate.Diag) *Rule {
 // dropsThroughChain tells whether leaving out an untranslated jump lets
 // packets through: the chain it jumps to (or one that chain jumps to)
 // drops or rejects packets.
-func dropsThroughChain(rule *Rule, chains map[string][]*Rule, where func(iptparse.Pos) string) string {
+func dropsThroughChain(rule *Rule, orig *Originals, where func(iptparse.Pos) string) string {
 	if !rule.jumps {
 		return ""
 	}
@@ -785,8 +818,8 @@ func dropsThroughChain(rule *Rule, chains map[string][]*Rule, where func(iptpars
 			return ""
 		}
 		seen[k] = true
-		for _, c := range chains[k] {
-			switch tg := c.target; {
+		for _, c := range orig.chains[k] {
+			switch tg := orig.targets[c.target]; {
 			case tg == "DROP" || tg == "REJECT" || tg == "TARPIT":
 				return fmt.Sprintf("chain %s, which this rule sends packets to, %s packets (%s)", chain, map[bool]string{true: "drops", false: "rejects"}[tg == "DROP"], where(c.Pos))
 			case c.jumps:
@@ -797,7 +830,7 @@ func dropsThroughChain(rule *Rule, chains map[string][]*Rule, where func(iptpars
 		}
 		return ""
 	}
-	return walk(rule.target)
+	return walk(orig.targets[rule.target])
 }
 
 func hasOut(l []OutRule, o OutRule) bool {
@@ -853,15 +886,18 @@ func uniqueRules(l []*Rule) []*Rule {
 	return out
 }
 
-func lessPos(a, b iptparse.Pos) bool {
-	if a.File != b.File {
-		return a.File < b.File
+// comparePos orders positions as lessPos does.
+func comparePos(a, b iptparse.Pos) int {
+	if c := strings.Compare(a.File, b.File); c != 0 {
+		return c
 	}
-	if a.Line != b.Line {
-		return a.Line < b.Line
+	if c := cmp.Compare(a.Line, b.Line); c != 0 {
+		return c
 	}
-	return a.Col < b.Col
+	return cmp.Compare(a.Col, b.Col)
 }
+
+func lessPos(a, b iptparse.Pos) bool { return comparePos(a, b) < 0 }
 
 // where prints a position as NAME:LINE, NAME the file's short name.
 func (r *Report) where(p iptparse.Pos) string {
@@ -875,37 +911,40 @@ func (r *Report) where(p iptparse.Pos) string {
 	return fmt.Sprintf("%s:%d", name, p.Line)
 }
 
-// originSet is the set of an nft rule's origins, made once per rule.
-func (r *Report) originSet(nr *ir.Rule) map[iptparse.Pos]bool {
-	if set, ok := r.origins[nr]; ok {
-		return set
+// countOthers counts g.Others. The usual group, sharing one nft rule,
+// is counted without copying: that rule's origins less the group's own.
+func (r *Report) countOthers(g *Group) int {
+	switch len(g.shared) {
+	case 0:
+		return 0
+	case 1:
+		o := r.originsOf(g.shared[0])
+		n := len(o.sorted)
+		for _, rule := range g.Rules {
+			if _, ok := o.index(rule.Pos); ok {
+				n--
+			}
+		}
+		return n
 	}
-	set := make(map[iptparse.Pos]bool, len(nr.Origin))
-	for _, o := range nr.Origin {
-		set[o] = true
-	}
-	if r.origins == nil {
-		r.origins = map[*ir.Rule]map[iptparse.Pos]bool{}
-	}
-	r.origins[nr] = set
-	return set
+	return len(g.Others())
 }
 
 // othersList prints g.Others like posList. For the usual group sharing
 // one nft rule it walks that rule's sorted origins, indexed once (see
-// sortedOrigins), and visits only the items it prints and the group's
+// originsOf), and visits only the items it prints and the group's
 // own rules, so that the groups of a rule merging thousands of others
 // (a verdict map) do not each walk all of its origins.
 func (r *Report) othersList(g *Group, max int) string {
 	if len(g.shared) != 1 {
 		return r.posList(g.Others(), max)
 	}
-	o := r.sortedOriginsOf(g.shared[0])
+	o := r.originsOf(g.shared[0]).withRuns()
 	// The group's own rules among the origins, by index: each leaves a
 	// gap that ends the run it was in.
 	var skip []int
 	for _, rule := range g.Rules {
-		if i, ok := o.index[rule.Pos]; ok {
+		if i, ok := o.index(rule.Pos); ok {
 			skip = append(skip, i)
 		}
 	}
@@ -945,16 +984,23 @@ func (r *Report) othersList(g *Group, max int) string {
 	return strings.Join(items, ", ")
 }
 
-// originIndex is a shared nft rule's origins, sorted, with what
-// othersList needs to print them less a few without walking them all.
+// originIndex is a shared nft rule's origins, sorted and each once, with
+// what othersList needs to print them less a few without walking them
+// all. Positions are found by binary search: as sets, with an index
+// of their own, the origins of a 1,000,000-rule dump's merges took
+// 87 MB.
 type originIndex struct {
 	sorted []iptparse.Pos
-	index  map[iptparse.Pos]int // position → index in sorted
 	// runEnd[i] is the last index of the run (positions in one file
 	// whose lines follow each other) that goes on from i; runs counts
-	// the runs.
+	// the runs. Made by withRuns.
 	runEnd []int
 	runs   int
+}
+
+// index returns the index of p in sorted, and whether it is there.
+func (o *originIndex) index(p iptparse.Pos) (int, bool) {
+	return slices.BinarySearchFunc(o.sorted, p, comparePos)
 }
 
 // follows tells whether sorted[i] goes on the run of sorted[i-1].
@@ -967,20 +1013,13 @@ func (o *originIndex) starts(i int) bool {
 	return i == 0 || !o.follows(i)
 }
 
-// sortedOriginsOf indexes an nft rule's origins, once per rule.
-func (r *Report) sortedOriginsOf(nr *ir.Rule) *originIndex {
-	if o, ok := r.sortedOrigins[nr]; ok {
+// withRuns finds the runs, once.
+func (o *originIndex) withRuns() *originIndex {
+	if o.runEnd != nil || len(o.sorted) == 0 {
 		return o
 	}
-	set := r.originSet(nr)
-	o := &originIndex{sorted: make([]iptparse.Pos, 0, len(set)), index: make(map[iptparse.Pos]int, len(set))}
-	for p := range set {
-		o.sorted = append(o.sorted, p)
-	}
-	sort.Slice(o.sorted, func(i, j int) bool { return lessPos(o.sorted[i], o.sorted[j]) })
 	o.runEnd = make([]int, len(o.sorted))
 	for i := len(o.sorted) - 1; i >= 0; i-- {
-		o.index[o.sorted[i]] = i
 		o.runEnd[i] = i
 		if i+1 < len(o.sorted) && o.follows(i+1) {
 			o.runEnd[i] = o.runEnd[i+1]
@@ -989,10 +1028,29 @@ func (r *Report) sortedOriginsOf(nr *ir.Rule) *originIndex {
 			o.runs++
 		}
 	}
-	if r.sortedOrigins == nil {
-		r.sortedOrigins = map[*ir.Rule]*originIndex{}
+	return o
+}
+
+// originsOf sorts an nft rule's origins, once per rule. Origins in
+// input order, each once (most), are used as they are.
+func (r *Report) originsOf(nr *ir.Rule) *originIndex {
+	if o, ok := r.origins[nr]; ok {
+		return o
 	}
-	r.sortedOrigins[nr] = o
+	sorted := nr.Origin
+	for i := 1; i < len(sorted); i++ {
+		if comparePos(sorted[i-1], sorted[i]) >= 0 {
+			sorted = slices.Clone(nr.Origin)
+			slices.SortFunc(sorted, comparePos)
+			sorted = slices.Clip(slices.Compact(sorted))
+			break
+		}
+	}
+	o := &originIndex{sorted: sorted}
+	if r.origins == nil {
+		r.origins = map[*ir.Rule]*originIndex{}
+	}
+	r.origins[nr] = o
 	return o
 }
 

@@ -402,3 +402,16 @@ func texts(rs []*Rule) []string {
 	}
 	return l
 }
+
+// TestNum5 checks the text format's number writer against fmt's %5d.
+func TestNum5(t *testing.T) {
+	for _, n := range []int{0, 1, -1, 42, 9999, 12345, -1234, -12345, 123456, 1 << 40, -1 << 62} {
+		var b strings.Builder
+		w := &textWriter{b: newOut(&b)}
+		w.num5(n)
+		w.b.Flush()
+		if want := fmt.Sprintf("%5d", n); b.String() != want {
+			t.Errorf("num5(%d) = %q, want %q", n, b.String(), want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -36,6 +37,16 @@ func (t *textWriter) style(code, s string) string {
 }
 
 func (t *textWriter) printf(format string, args ...any) { fmt.Fprintf(t.b, format, args...) }
+
+// num5 writes n as fmt's %5d does.
+func (t *textWriter) num5(n int) {
+	var buf [24]byte
+	d := strconv.AppendInt(buf[:0], int64(n), 10)
+	for i := len(d); i < 5; i++ {
+		t.b.WriteByte(' ')
+	}
+	t.b.Write(d)
+}
 
 func (t *textWriter) heading(s string) {
 	t.printf("\n%s\n", t.style(ansiCyan, s))
@@ -240,11 +251,25 @@ func (t *textWriter) group(r *Report, g Group) {
 		if rule.Change != "" {
 			tag += "  " + t.style(ansiPurple, "["+rule.Change+": a change of meaning]")
 		}
-		t.printf("  %5d  %s%s\n", rule.Pos.Line, rule.Text, tag)
+		// t.printf("  %5d  %s%s\n", ...), without fmt: a line for
+		// every rule of the input.
+		t.b.WriteString("  ")
+		t.num5(rule.Pos.Line)
+		t.b.WriteString("  ")
+		t.b.WriteString(rule.Text)
+		t.b.WriteString(tag)
+		t.b.WriteByte('\n')
 	}
 	for _, o := range g.Out {
 		text, _ := t.outs.text(o)
-		t.printf("      %s %5d  %s\n", t.style(ansiGreen, "→"), o.Line, text)
+		// t.printf("      %s %5d  %s\n", ...)
+		t.b.WriteString("      ")
+		t.b.WriteString(t.style(ansiGreen, "→"))
+		t.b.WriteByte(' ')
+		t.num5(o.Line)
+		t.b.WriteString("  ")
+		t.b.WriteString(text)
+		t.b.WriteByte('\n')
 	}
 	var merged []string
 	if len(g.Rules) > 1 {
