@@ -14,9 +14,26 @@ import (
 // default (inet merge, every optimizer pass) and builds the report.
 func migrate(t testing.TB, inputs ...Input) *Report {
 	t.Helper()
-	tr := translate.New(translate.Options{})
+	return migrateWith(t, false, inputs...)
+}
+
+// migrateWith is migrate; seen takes the original rules as they are
+// translated (Originals, the command's way) instead of from the parsed
+// files.
+func migrateWith(t testing.TB, seen bool, inputs ...Input) *Report {
+	t.Helper()
 	m := &Migration{Inputs: inputs}
+	opt := translate.Options{}
+	if seen {
+		m.Originals = &Originals{}
+		opt.SeeItem = m.Originals.Add
+	}
+	tr := translate.New(opt)
 	for _, in := range inputs {
+		if seen {
+			tr.AddText(in.Name, in.Text, iptparse.FamilyAny)
+			continue
+		}
 		f := iptparse.ParseFile(in.Name, in.Text, translate.Registry{}, iptparse.FamilyAny)
 		m.Files = append(m.Files, f)
 		tr.AddFile(f)

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"fmt"
 	"html"
 	"io"
@@ -71,12 +72,12 @@ summary { cursor: pointer; font-weight: 600; }
 `
 
 type htmlWriter struct {
-	b    strings.Builder
+	b    *bufio.Writer
 	r    *Report
 	outs outTexts
 }
 
-func (h *htmlWriter) printf(format string, args ...any) { fmt.Fprintf(&h.b, format, args...) }
+func (h *htmlWriter) printf(format string, args ...any) { fmt.Fprintf(h.b, format, args...) }
 
 func esc(s string) string { return html.EscapeString(s) }
 
@@ -130,7 +131,7 @@ func (h *htmlWriter) where(p Problem) string {
 // WriteHTML writes the report as one self-contained HTML page (no
 // scripts, nothing loaded from the network).
 func (r *Report) WriteHTML(w io.Writer) error {
-	h := &htmlWriter{r: r}
+	h := &htmlWriter{r: r, b: newOut(w)}
 	var names []string
 	for _, in := range r.Inputs {
 		names = append(names, in.Name)
@@ -294,8 +295,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		h.printf("<div id=\"o%d\"><span class=\"n\">%d</span><span class=\"t\">%s</span></div>\n", n+1, n+1, esc(l))
 	}
 	h.printf("</div></details>\n</main>\n</body>\n</html>\n")
-	_, err := io.WriteString(w, h.b.String())
-	return err
+	return h.b.Flush()
 }
 
 func cls(cond bool, c string) string {

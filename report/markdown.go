@@ -36,8 +36,8 @@ func mdText(s string) string { return mdTextReplacer.Replace(s) }
 
 // WriteMarkdown writes the report as Markdown (GitHub flavoured).
 func (r *Report) WriteMarkdown(w io.Writer) error {
-	var b strings.Builder
-	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	b := newOut(w)
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	p("# ipt2nft migration report\n\n")
 	for _, in := range r.Inputs {
 		p("- Input: %s (%s)\n", mdCode(in.Name), plural(strings.Count(in.Text, "\n"), "line", "lines"))
@@ -216,6 +216,5 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		}
 		p("\n")
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return b.Flush()
 }

@@ -84,7 +84,12 @@ func TestOthersList(t *testing.T) {
 		if len(pool) == 0 {
 			continue
 		}
-		rnd.Shuffle(len(pool), func(i, j int) { pool[i], pool[j] = pool[j], pool[i] })
+		if rnd.Intn(2) == 0 {
+			// In input order, as most are (used as they are).
+			sort.Slice(pool, func(i, j int) bool { return lessPos(pool[i], pool[j]) })
+		} else {
+			rnd.Shuffle(len(pool), func(i, j int) { pool[i], pool[j] = pool[j], pool[i] })
+		}
 		nr.Origin = append(nr.Origin, pool...)
 		if rnd.Intn(4) == 0 {
 			nr.Origin = append(nr.Origin, pool[0])
@@ -99,6 +104,11 @@ func TestOthersList(t *testing.T) {
 				}
 				g.Rules = append(g.Rules, &Rule{Pos: p})
 			}
+			// Build's count, where the group's rules are at
+			// positions of their own.
+			if others, want := r.countOthers(g), len(g.Others()); others != want && len(g.Rules) == len(uniquePos(g.Rules)) {
+				t.Fatalf("origins %v, own %v: %d others, want %d", nr.Origin, g.Rules, others, want)
+			}
 			for _, max := range []int{0, 1, 2, 6} {
 				want := othersListByScan(r, g, max)
 				if got := r.othersList(g, max); got != want {
@@ -107,4 +117,12 @@ func TestOthersList(t *testing.T) {
 			}
 		}
 	}
+}
+
+func uniquePos(rs []*Rule) map[iptparse.Pos]bool {
+	m := map[iptparse.Pos]bool{}
+	for _, r := range rs {
+		m[r.Pos] = true
+	}
+	return m
 }

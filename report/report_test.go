@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -306,4 +307,111 @@ func TestAddressListCommand(t *testing.T) {
 		t.Errorf("a list alone: out %v, shared with %d", own.Out, len(own.shared))
 	}
 	checkOutLines(t, r)
+}
+
+// TestOriginalsAsTranslated checks the report built from the original
+// rules taken as they are translated (Originals, parse memory reused)
+// against the one built from the parsed files, in every format.
+func TestOriginalsAsTranslated(t *testing.T) {
+	var inputs [][]Input
+	inputs = append(inputs, []Input{readInput(t, "report.rules"), readInput(t, "commands.txt")})
+	for _, glob := range []string{"../corpus/testdata/kernel/*.rules", "../verify/testdata/*.rules"} {
+		files, _ := filepath.Glob(glob)
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			inputs = append(inputs, []Input{{Name: f, Text: string(b)}})
+		}
+	}
+	for _, in := range inputs {
+		var want, got [3]string
+		for i, seen := range []bool{false, true} {
+			r := migrateWith(t, seen, in...)
+			var text, md, page strings.Builder
+			if err := r.WriteText(&text, true); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.WriteMarkdown(&md); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.WriteHTML(&page); err != nil {
+				t.Fatal(err)
+			}
+			out := &want
+			if i == 1 {
+				out = &got
+			}
+			*out = [3]string{text.String(), md.String(), page.String()}
+		}
+		for i, format := range []string{"text", "markdown", "html"} {
+			if got[i] != want[i] {
+				t.Errorf("%s: %s report differs when the rules are taken as translated", in[0].Name, format)
+			}
+		}
+	}
+}
+
+// TestRuleIndex checks the index of rules by position against a search
+// of all of them: files out of order, several rules on a line (a script
+// loop, an -s list), lines without rules, unknown files.
+func TestRuleIndex(t *testing.T) {
+	var rules []*Rule
+	for i, p := range []iptparse.Pos{
+		{File: "b", Line: 3, Col: 1}, {File: "a", Line: 7, Col: 1}, {File: "b", Line: 1, Col: 1},
+		{File: "b", Line: 3, Col: 5}, {File: "a", Line: 7, Col: 1}, {File: "b", Line: 3, Col: 1},
+		{File: "a", Line: 2, Col: 1}, {File: "c", Line: 0, Col: 0}, {File: "b", Line: 9, Col: 2},
+	} {
+		rules = append(rules, &Rule{Pos: p, Text: fmt.Sprint(i)})
+	}
+	for _, rs := range [][]*Rule{rules, rules[6:7], nil} {
+		x := newRuleIndex(rs)
+		for _, file := range []string{"a", "b", "c", "d"} {
+			for line := -1; line <= 11; line++ {
+				var want []*Rule
+				for _, r := range rs {
+					if r.Pos.File == file && r.Pos.Line == line {
+						want = append(want, r)
+					}
+				}
+				if got := x.line(file, line); !slices.Equal(got, want) {
+					t.Errorf("line(%s, %d) = %v, want %v", file, line, texts(got), texts(want))
+				}
+				for col := 0; col <= 5; col++ {
+					p := iptparse.Pos{File: file, Line: line, Col: col}
+					var want []*Rule
+					for _, r := range rs {
+						if r.Pos == p {
+							want = append(want, r)
+						}
+					}
+					if got := x.at(p); !slices.Equal(got, want) {
+						t.Errorf("at(%v) = %v, want %v", p, texts(got), texts(want))
+					}
+				}
+			}
+		}
+	}
+}
+
+func texts(rs []*Rule) []string {
+	var l []string
+	for _, r := range rs {
+		l = append(l, r.Text)
+	}
+	return l
+}
+
+// TestNum5 checks the text format's number writer against fmt's %5d.
+func TestNum5(t *testing.T) {
+	for _, n := range []int{0, 1, -1, 42, 9999, 12345, -1234, -12345, 123456, 1 << 40, -1 << 62} {
+		var b strings.Builder
+		w := &textWriter{b: newOut(&b)}
+		w.num5(n)
+		w.b.Flush()
+		if want := fmt.Sprintf("%5d", n); b.String() != want {
+			t.Errorf("num5(%d) = %q, want %q", n, b.String(), want)
+		}
+	}
 }

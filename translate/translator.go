@@ -51,6 +51,12 @@ type Options struct {
 	// (see ruleRun) until Optimize takes it: for a caller that hands the
 	// ruleset to MergeInet and Optimize before anything else reads it.
 	Runs bool
+	// SeeItem, if set, is shown each item AddFile and AddText read, with
+	// its file, once the item is translated: the report keeps what it
+	// needs of the original rules this way, not their parse trees. It
+	// may keep the item's strings, not the item: AddText reuses the
+	// item's memory for the next ones.
+	SeeItem func(*iptparse.File, iptparse.Item)
 }
 
 // DiagKind classifies diagnostics.
@@ -263,8 +269,20 @@ func (t *Translator) AddFile(f *iptparse.File) {
 		}
 		t.native.reserve(f.Family, n)
 	}
+	each := t.itemFunc(f)
 	for _, it := range f.Items {
+		each(it)
+	}
+}
+
+// itemFunc is addItem, followed by Options.SeeItem if set.
+func (t *Translator) itemFunc(f *iptparse.File) func(iptparse.Item) {
+	if t.opt.SeeItem == nil {
+		return t.addItem
+	}
+	return func(it iptparse.Item) {
 		t.addItem(it)
+		t.opt.SeeItem(f, it)
 	}
 }
 
@@ -306,8 +324,16 @@ func (t *Translator) AddText(name, src string, fam iptparse.Family) {
 			t.native.reserve(f.Family, n)
 		}
 	}
+	each := t.addItem
+	if t.opt.SeeItem != nil {
+		// The file is known when parsing starts.
+		var file *iptparse.File
+		begin := start
+		start = func(f *iptparse.File) { file = f; begin(f) }
+		each = func(it iptparse.Item) { t.addItem(it); t.opt.SeeItem(file, it) }
+	}
 	// The file's warnings are known once it is read.
-	t.fileWarnings(parse(name, src, Registry{}, fam, start, t.addItem))
+	t.fileWarnings(parse(name, src, Registry{}, fam, start, each))
 }
 
 func (t *Translator) startFile(f *iptparse.File) {

@@ -60,32 +60,42 @@ func (o *reportOpts) run(cmd *cobra.Command, args []string) error {
 	default:
 		return fmt.Errorf("unknown --color %q (auto, always or never)", o.color)
 	}
-	o.tr.keepFiles = true
+	orig := &report.Originals{}
+	o.tr.seeItem = orig.Add
 	m, err := o.tr.migrate(cmd, args)
 	if err != nil {
 		return err
 	}
-	rep, err := m.report(cmd.Flags())
+	rep, err := m.report(cmd.Flags(), orig)
 	if err != nil {
 		return err
 	}
-	var out strings.Builder
+	// The report is written as it is made.
+	out := cmd.OutOrStdout()
+	if o.output != "" {
+		f, err := os.OpenFile(o.output, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		if err != nil {
+			return err
+		}
+		if err := o.write(rep, f, out); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}
+	return o.write(rep, out, out)
+}
+
+// write writes the report in the format asked for to w; term is where
+// standard output goes (for --color auto).
+func (o *reportOpts) write(rep *report.Report, w, term io.Writer) error {
 	switch o.format {
 	case "markdown", "md":
-		err = rep.WriteMarkdown(&out)
+		return rep.WriteMarkdown(w)
 	case "html":
-		err = rep.WriteHTML(&out)
-	default:
-		err = rep.WriteText(&out, o.useColor(cmd.OutOrStdout()))
+		return rep.WriteHTML(w)
 	}
-	if err != nil {
-		return err
-	}
-	if o.output != "" {
-		return os.WriteFile(o.output, []byte(out.String()), 0o644)
-	}
-	_, err = io.WriteString(cmd.OutOrStdout(), out.String())
-	return err
+	return rep.WriteText(w, o.useColor(term))
 }
 
 // useColor: always, never, or (auto) when writing to a terminal and
@@ -103,9 +113,9 @@ func (o *reportOpts) useColor(w io.Writer) bool {
 
 // report builds the migration report; flags are the command's, to name
 // the options used.
-func (m *migration) report(flags *pflag.FlagSet) (*report.Report, error) {
+func (m *migration) report(flags *pflag.FlagSet, orig *report.Originals) (*report.Report, error) {
 	rm := &report.Migration{
-		Files:      m.files,
+		Originals:  orig,
 		Diags:      m.tr.Diags(),
 		Stats:      m.tr.Stats(),
 		Ruleset:    m.rs,

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/ipt2nft/ipt2nft/internal/testutil"
+	"github.com/ipt2nft/ipt2nft/report"
 )
 
 // runCmd runs the ipt2nft command line in-process.
@@ -69,14 +70,15 @@ func TestReportRealWorld(t *testing.T) {
 		total += len(want)
 
 		// The model: the same untranslated rules.
-		o := &translateOpts{}
+		orig := &report.Originals{}
+		o := &translateOpts{seeItem: orig.Add}
 		cmd := newReportCmd()
 		cmd.SetArgs(nil)
 		m, err := o.migrate(cmd, []string{f})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		rep, err := m.report(cmd.Flags())
+		rep, err := m.report(cmd.Flags(), orig)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

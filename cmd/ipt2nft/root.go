@@ -72,9 +72,9 @@ type translateOpts struct {
 	// batchGC: the command only translates (and prints or applies):
 	// for save files and command lists the collector may wait (batchGC).
 	batchGC bool
-	// keepFiles keeps the parsed inputs (for the report); otherwise save
-	// files are translated as they are parsed.
-	keepFiles bool
+	// seeItem is shown every item translated (translate.Options.SeeItem):
+	// the report takes what it needs of the original rules there.
+	seeItem func(*iptparse.File, iptparse.Item)
 
 	ipv6, ipv4 bool
 	exact      bool
@@ -182,9 +182,7 @@ func readInputs(stdin io.Reader, args []string) ([]input, error) {
 // migration is one translation run: what was read and what it became.
 type migration struct {
 	ins []input
-	// files are the parsed inputs (a script gives several).
-	files []*iptparse.File
-	tr    *translate.Translator
+	tr  *translate.Translator
 	// rs is the optimized ruleset and rep what the optimizer did; both
 	// nil in exact mode.
 	rs  *ir.Ruleset
@@ -284,7 +282,7 @@ func (o *translateOpts) migrateInputs(cmd *cobra.Command, ins []input, emit func
 	// full, next to its compact form.
 	opt := o.optOptions()
 	runs := !o.exact && opt.Sets && !opt.NoElementCounters
-	tr := translate.New(translate.Options{Exact: o.exact, Table: o.table, QuoteNames: o.quoteNames, NoCounterValues: o.noCounterValues, EmitCommand: emit, Runs: runs})
+	tr := translate.New(translate.Options{Exact: o.exact, Table: o.table, QuoteNames: o.quoteNames, NoCounterValues: o.noCounterValues, EmitCommand: emit, Runs: runs, SeeItem: o.seeItem})
 	for _, name := range o.ipsets {
 		b, err := os.ReadFile(name)
 		if err != nil {
@@ -299,13 +297,7 @@ func (o *translateOpts) migrateInputs(cmd *cobra.Command, ins []input, emit func
 	for _, in := range ins {
 		kind := in.kind
 		if kind == script.KindNone {
-			if !o.keepFiles {
-				tr.AddText(in.name, in.src, fam) // nothing kept parsed
-				continue
-			}
-			f := iptparse.ParseFile(in.name, in.src, translate.Registry{}, fam)
-			m.files = append(m.files, f)
-			tr.AddFile(f)
+			tr.AddText(in.name, in.src, fam) // nothing kept parsed
 			continue
 		}
 		dir := ""
@@ -320,7 +312,6 @@ func (o *translateOpts) migrateInputs(cmd *cobra.Command, ins []input, emit func
 			tr.AddIPSets(res.IPSets)
 		}
 		for _, f := range res.Files {
-			m.files = append(m.files, f)
 			tr.AddFile(f)
 		}
 	}
@@ -420,7 +411,7 @@ func (o *translateOpts) runExact(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	stream := plain && len(ins) == 1 && len(o.ipsets) == 0 && !o.keepFiles && translate.StreamsCommands(ins[0].src)
+	stream := plain && len(ins) == 1 && len(o.ipsets) == 0 && o.seeItem == nil && translate.StreamsCommands(ins[0].src)
 	if stream && translate.ReusesMemory(ins[0].src) {
 		streamGC(size)
 	} else {
