@@ -39,7 +39,19 @@ bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./bench
 
 # Each fuzz target for FUZZTIME (development; CI runs the seed corpus).
+# Minimizing a new input is capped: some targets' inputs are whole dumps,
+# and each try runs the translator several times.
 FUZZTIME ?= 5m
+FUZZ = -run '^$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10s -fuzz
 fuzz:
-	$(GO) test ./iptparse -run '^$$' -fuzz FuzzParseCommand -fuzztime $(FUZZTIME)
-	$(GO) test ./iptparse -run '^$$' -fuzz FuzzParseFile -fuzztime $(FUZZTIME)
+	$(GO) test ./iptparse $(FUZZ) FuzzParseCommand
+	$(GO) test ./iptparse $(FUZZ) FuzzParseFile
+	$(GO) test ./iptparse $(FUZZ) FuzzStreamedFile
+	$(GO) test ./iptparse $(FUZZ) FuzzSplitFast
+	$(GO) test ./iptparse $(FUZZ) FuzzHintCount
+	$(GO) test ./iptparse $(FUZZ) FuzzShellWords
+	$(GO) test ./script $(FUZZ) FuzzDetectPrefilters
+	$(GO) test ./translate $(FUZZ) FuzzOptimizerDifferential
+	$(GO) test ./translate $(FUZZ) FuzzRunsSameResult
+	$(GO) test ./emit $(FUZZ) FuzzJSONString
+	$(GO) test ./emit $(FUZZ) FuzzReadPlan

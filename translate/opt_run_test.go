@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/ipt2nft/ipt2nft/internal/testutil"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
 )
@@ -166,7 +167,11 @@ func TestRunsSameResult(t *testing.T) {
 	json.NoElementCounters = true
 	type input struct{ name, src string }
 	var inputs []input
-	files, _ := filepath.Glob("/work/shared/corpus/realworld/*.rules")
+	dir, ok := testutil.SharedPath("corpus/realworld")
+	if !ok {
+		t.Logf("%s not found: generated dumps only (set IPT2NFT_SHARED to the shared directory)", dir)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.rules"))
 	for _, f := range files {
 		src, err := os.ReadFile(f)
 		if err != nil {
@@ -230,4 +235,29 @@ func TestRunMerged(t *testing.T) {
 	if got := len(c.Rules[0].Stmts[0].(*ir.Match).Right.(*ir.SetLit).Elems); got != 100 {
 		t.Fatalf("%d elements", got)
 	}
+}
+
+// FuzzRunsSameResult holds runs to TestRunsSameResult's promise on dumps
+// the fuzzer makes from dumps of runs: translating with every run held
+// compactly gives what translating without runs gives.
+func FuzzRunsSameResult(f *testing.F) {
+	for seed := range uint64(8) {
+		f.Add(runDump(rand.New(rand.NewPCG(seed, 0xf022)), seed%4 == 3))
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		if len(src) > 64<<10 {
+			return
+		}
+		defer func(n int) { runCompactFrom = n }(runCompactFrom)
+		for _, o := range []OptOptions{AllOpt(), {Sets: true}} {
+			runCompactFrom = 1 << 20
+			want := runResult("f.rules", src, false, o, Options{}, true)
+			for _, from := range []int{1, 2} {
+				runCompactFrom = from
+				if got := runResult("f.rules", src, true, o, Options{}, true); got != want {
+					t.Fatalf("compact from %d, %+v: with runs\n%s\nwithout\n%s", from, o, got, want)
+				}
+			}
+		}
+	})
 }

@@ -22,15 +22,23 @@ func RepoRoot() string {
 // a message when it is absent.
 func SharedDir(t testing.TB, sub string) string {
 	t.Helper()
+	dir, ok := SharedPath(sub)
+	if !ok {
+		t.Skipf("skipped: %s not found (set IPT2NFT_SHARED to the shared directory)", dir)
+	}
+	return dir
+}
+
+// SharedPath is sub of ../shared (or $IPT2NFT_SHARED), and whether it
+// exists: for tests that use it when present and go on without it.
+func SharedPath(sub string) (string, bool) {
 	dir := os.Getenv("IPT2NFT_SHARED")
 	if dir == "" {
 		dir = filepath.Join(RepoRoot(), "..", "shared")
 	}
 	dir = filepath.Join(dir, sub)
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("skipped: %s not found (set IPT2NFT_SHARED to the shared directory)", dir)
-	}
-	return dir
+	_, err := os.Stat(dir)
+	return dir, err == nil
 }
 
 var (
