@@ -33,8 +33,8 @@ type word struct {
 	text string
 }
 
-func words(s string) []word {
-	var ws []word
+// words appends the words of s to ws.
+func words(ws []word, s string) []word {
 	i := 0
 	for i < len(s) {
 		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
@@ -59,23 +59,26 @@ func words(s string) []word {
 	return ws
 }
 
-// parts splits a word at commas (lists) into value tokens.
-func parts(w word, trim string) []valueTok {
-	var out []valueTok
+// parts appends the value tokens of a word, split at commas (lists), to out.
+func parts(out []valueTok, w word, trim string) []valueTok {
 	if strings.HasPrefix(w.text, `"`) {
-		return []valueTok{{w.span, normValue(strings.Trim(w.text, `"`))}}
+		return append(out, valueTok{w.span, normValue(strings.Trim(w.text, `"`))})
 	}
 	start := w.start
-	for _, p := range strings.Split(w.text, ",") {
-		end := start + len(p)
-		t := strings.Trim(p, trim)
-		off := strings.Index(p, t)
-		if t != "" && off >= 0 {
+	rest := w.text
+	for {
+		p, after, more := strings.Cut(rest, ",")
+		t := strings.TrimLeft(p, trim)
+		off := len(p) - len(t)
+		if t = strings.TrimRight(t, trim); t != "" {
 			out = append(out, valueTok{span{start + off, start + off + len(t)}, normValue(t)})
 		}
-		start = end + 1
+		if !more {
+			return out
+		}
+		start += len(p) + 1
+		rest = after
 	}
-	return out
 }
 
 // normValue writes a value the way both sides can compare it.
@@ -124,10 +127,10 @@ var iptTargets = map[string]string{
 // logLevels are syslog levels by number, as nft writes them.
 var logLevels = map[string]string{"0": "emerg", "1": "alert", "2": "crit", "3": "err", "4": "warn", "5": "notice", "6": "info", "7": "debug"}
 
-// iptValues are the values of an iptables rule's text.
-func iptValues(s string) []valueTok {
-	ws := words(s)
-	var out []valueTok
+// iptValues appends the values of an iptables rule's text to out; ws is
+// a buffer for its words.
+func iptValues(out []valueTok, ws []word, s string) ([]valueTok, []word) {
+	ws = words(ws[:0], s)
 	for i := 0; i < len(ws); i++ {
 		w := ws[i].text
 		switch {
@@ -155,13 +158,16 @@ func iptValues(s string) []valueTok {
 			if lv, ok := logLevels[ws[i].text]; ok {
 				out = append(out, valueTok{ws[i].span, lv})
 			} else {
-				out = append(out, parts(ws[i], "")...)
+				out = parts(out, ws[i], "")
 			}
 			continue
 		case strings.HasPrefix(w, "-") && !isDigits(strings.TrimPrefix(w, "-")):
 			continue // an option name
 		}
-		for _, v := range parts(ws[i], "") {
+		n := len(out)
+		out = parts(out, ws[i], "")
+		kept := out[:n]
+		for _, v := range out[n:] {
 			switch {
 			case v.norm == "all" || v.norm == "none":
 				continue // tcp flag masks: nft lists the flags
@@ -170,10 +176,11 @@ func iptValues(s string) []valueTok {
 					v.norm = fmt.Sprint(p) // a service name
 				}
 			}
-			out = append(out, v)
+			kept = append(kept, v)
 		}
+		out = kept
 	}
-	return out
+	return out, ws
 }
 
 // nftValueWord tells value-like words of nft text from keywords.
@@ -195,10 +202,10 @@ func nftValueWord(norm string, left map[string]bool) bool {
 	return false
 }
 
-// nftValues are the values of an nft rule's text.
-func nftValues(s string, left map[string]bool) []valueTok {
-	var out []valueTok
-	ws := words(s)
+// nftValues appends the values of an nft rule's text to out; ws is a
+// buffer for its words.
+func nftValues(out []valueTok, ws []word, s string, left map[string]bool) ([]valueTok, []word) {
+	ws = words(ws[:0], s)
 	for i, w := range ws {
 		if i > 0 && (ws[i-1].text == "jump" || ws[i-1].text == "goto") {
 			continue // a chain name: not compared (nor on the left)
@@ -209,51 +216,79 @@ func nftValues(s string, left map[string]bool) []valueTok {
 			if i := strings.LastIndexByte(w.text, '"'); i > 0 && strings.Trim(w.text[i+1:], ",;})") == "" {
 				w.text, w.end = w.text[:i+1], w.start+i+1
 			}
-			out = append(out, parts(w, "")...)
+			out = parts(out, w, "")
 			continue
 		}
-		for _, t := range parts(w, "{}:;,()") {
+		n := len(out)
+		out = parts(out, w, "{}:;,()")
+		kept := out[:n]
+		for _, t := range out[n:] {
 			if t.norm == "" || strings.Trim(t.norm, "{}:.,=!&|^<>-@") == "" {
 				continue
 			}
 			if nftValueWord(t.norm, left) {
-				out = append(out, t)
+				kept = append(kept, t)
 			}
 		}
+		out = kept
 	}
-	return out
+	return out, ws
 }
 
-// sideTok is a value token of one of several texts.
-type sideTok struct {
-	valueTok
-	text int // index of the text
+// highlighter keeps highlight's buffers and sets from one group to the
+// next: the side-by-side view calls it for every group, most of a few
+// values, where allocating them was most of its cost.
+type highlighter struct {
+	ws                    []word
+	lt, rt                []valueTok
+	ltext, rtext          []int // the text index of each of lt, rt
+	leftSet, rightSet     map[string]bool
+	leftStems, rightStems map[string]bool
 }
 
 // highlight returns, for each left text and each right text, the spans of
 // values that appear on that side only.
 func highlight(left, right []string) (lh, rh [][]span) {
-	var lt, rt []sideTok
-	leftSet := map[string]bool{}
+	var h highlighter
+	return h.highlight(left, right)
+}
+
+// reset empties a set for reuse; one a big merge grew is dropped instead,
+// as clearing a map costs its capacity.
+func reset(m map[string]bool) map[string]bool {
+	if m == nil || len(m) > 64 {
+		return map[string]bool{}
+	}
+	clear(m)
+	return m
+}
+
+// highlight is the function highlight with h's buffers.
+func (h *highlighter) highlight(left, right []string) (lh, rh [][]span) {
+	h.leftSet, h.rightSet = reset(h.leftSet), reset(h.rightSet)
+	h.lt, h.rt, h.ltext, h.rtext = h.lt[:0], h.rt[:0], h.ltext[:0], h.rtext[:0]
 	for i, s := range left {
-		for _, v := range iptValues(s) {
-			lt = append(lt, sideTok{v, i})
-			leftSet[v.norm] = true
+		n := len(h.lt)
+		h.lt, h.ws = iptValues(h.lt, h.ws, s)
+		for _, v := range h.lt[n:] {
+			h.ltext = append(h.ltext, i)
+			h.leftSet[v.norm] = true
 		}
 	}
-	rightSet := map[string]bool{}
 	for i, s := range right {
-		for _, v := range nftValues(s, leftSet) {
-			rt = append(rt, sideTok{v, i})
-			rightSet[v.norm] = true
+		n := len(h.rt)
+		h.rt, h.ws = nftValues(h.rt, h.ws, s, h.leftSet)
+		for _, v := range h.rt[n:] {
+			h.rtext = append(h.rtext, i)
+			h.rightSet[v.norm] = true
 		}
 	}
 	// A value also counts as present when the other side has it with a
 	// suffix ("ftp" and the helper object "ftp-tcp"): v is o cut at one
 	// of its dashes, or o is v cut at one of its. The cut forms are
 	// looked up, not searched for: a merged rule can have 20,000 values.
-	stems := func(set map[string]bool) map[string]bool {
-		out := map[string]bool{}
+	stems := func(out, set map[string]bool) map[string]bool {
+		out = reset(out)
 		for o := range set {
 			for i := 0; i < len(o); i++ {
 				if o[i] == '-' {
@@ -263,7 +298,7 @@ func highlight(left, right []string) (lh, rh [][]span) {
 		}
 		return out
 	}
-	leftStems, rightStems := stems(leftSet), stems(rightSet)
+	h.leftStems, h.rightStems = stems(h.leftStems, h.leftSet), stems(h.rightStems, h.rightSet)
 	present := func(v string, other, otherStems map[string]bool) bool {
 		if other[v] || otherStems[v] {
 			return true
@@ -276,14 +311,14 @@ func highlight(left, right []string) (lh, rh [][]span) {
 		return false
 	}
 	lh, rh = make([][]span, len(left)), make([][]span, len(right))
-	for _, t := range lt {
-		if !present(t.norm, rightSet, rightStems) {
-			lh[t.text] = append(lh[t.text], t.span)
+	for k, t := range h.lt {
+		if !present(t.norm, h.rightSet, h.rightStems) {
+			lh[h.ltext[k]] = append(lh[h.ltext[k]], t.span)
 		}
 	}
-	for _, t := range rt {
-		if !present(t.norm, leftSet, leftStems) {
-			rh[t.text] = append(rh[t.text], t.span)
+	for k, t := range h.rt {
+		if !present(t.norm, h.leftSet, h.leftStems) {
+			rh[h.rtext[k]] = append(rh[h.rtext[k]], t.span)
 		}
 	}
 	return lh, rh

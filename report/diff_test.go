@@ -1,7 +1,9 @@
 package report
 
 import (
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -65,4 +67,63 @@ func TestQuotedValueInList(t *testing.T) {
 	if len(rh[0]) != 0 {
 		t.Errorf("highlighted on the right: %v", rh[0])
 	}
+}
+
+// TestHighlighterReused checks that a highlighter carried from group to
+// group, as the side-by-side view does, marks what a fresh one marks:
+// nothing of one group's values leaks into the next, also after a big
+// group whose sets are dropped rather than cleared.
+func TestHighlighterReused(t *testing.T) {
+	big := []string{}
+	var ports []string
+	for i := range 100 {
+		big = append(big, fmt.Sprintf("-A INPUT -s 10.0.%d.1/32 -p tcp -m tcp --dport %d -j ACCEPT", i, 1000+i))
+		ports = append(ports, fmt.Sprint(1000+i))
+	}
+	groups := [][2][]string{
+		{{"-A INPUT -s 192.0.2.1/32 -p tcp -m tcp --dport 22 -j ACCEPT"}, {"ip saddr 192.0.2.1 tcp dport 22 accept"}},
+		{{"-A INPUT -p tcp -m tcp --dport 23 -j DROP"}, {"tcp dport 22 drop"}},
+		{big, {"ip saddr 10.0.0.1 tcp dport { " + strings.Join(ports, ", ") + ", 5 } accept"}},
+		{{"-A INPUT -p tcp -j CT --helper ftp"}, {`ct helper set "ftp-tcp"`}},
+		{{"-A INPUT -s 10.0.3.1/32 -j ACCEPT"}, {"ip saddr 192.0.2.1 accept"}},
+		{{"-A INPUT -p tcp -m tcp --dport 1000 -j ACCEPT"}, {"tcp dport 1001 accept"}},
+	}
+	var h highlighter
+	for round := range 2 {
+		for _, g := range groups {
+			wl, wr := highlight(g[0], g[1])
+			gl, gr := h.highlight(g[0], g[1])
+			if !reflect.DeepEqual(gl, wl) || !reflect.DeepEqual(gr, wr) {
+				t.Errorf("round %d, %.40q: reused highlighter marks %v %v, a fresh one %v %v", round, g[1], gl, gr, wl, wr)
+			}
+		}
+	}
+}
+
+// FuzzParts checks parts against a split of the word at every comma.
+func FuzzParts(f *testing.F) {
+	for _, s := range []string{"22,80", "{ 22,", ",,a,", `"a,b"`, "(x),y:", ""} {
+		f.Add(s, 3, "{}:;,()")
+	}
+	f.Fuzz(func(t *testing.T, s string, start int, trim string) {
+		w := word{span{start, start + len(s)}, s}
+		var want []valueTok
+		if strings.HasPrefix(s, `"`) {
+			want = []valueTok{{w.span, normValue(strings.Trim(s, `"`))}}
+		} else {
+			at := start
+			for _, p := range strings.Split(s, ",") {
+				if v := strings.Trim(p, trim); v != "" {
+					off := strings.Index(p, v)
+					want = append(want, valueTok{span{at + off, at + off + len(v)}, normValue(v)})
+				}
+				at += len(p) + 1
+			}
+		}
+		prev := []valueTok{{span{-1, -1}, "kept"}}
+		got := parts(prev, w, trim)
+		if got[0] != prev[0] || len(got)-1 != len(want) || len(want) > 0 && !reflect.DeepEqual(got[1:], want) {
+			t.Errorf("parts(%q, %q) = %v, want %v", s, trim, got[1:], want)
+		}
+	})
 }

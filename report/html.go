@@ -75,6 +75,7 @@ type htmlWriter struct {
 	b    *bufio.Writer
 	r    *Report
 	outs outTexts
+	hl   highlighter
 }
 
 func (h *htmlWriter) printf(format string, args ...any) { fmt.Fprintf(h.b, format, args...) }
@@ -373,7 +374,7 @@ func (h *htmlWriter) sideBySide() {
 		if len(g.Out) > 0 && !g.Out[0].Placeholder && !shortened {
 			// (A shortened text lacks values: comparing it would mark
 			// the iptables side's as missing.)
-			lh, rh = highlight(left, right)
+			lh, rh = h.hl.highlight(left, right)
 		}
 		class, label, labelClass := h.groupClass(g)
 		h.printf("<tr class=\"%s\"><td class=\"ln\">", class)
