@@ -8,6 +8,17 @@ import (
 	"github.com/ipt2nft/ipt2nft/ir"
 )
 
+// JSONCommands returns the commands of the JSON document, the whole tree
+// at once, as WriteJSON built them before it streamed.
+func JSONCommands(rs *ir.Ruleset) ([]any, error) {
+	j := &jsonWriter{}
+	var cmds []any
+	if err := j.commands(rs, func(c jobj) error { cmds = append(cmds, c); return nil }); err != nil {
+		return nil, err
+	}
+	return append([]any{j.metainfo()}, cmds...), nil
+}
+
 // RefJSON writes rs the way WriteJSON did before it streamed: the whole
 // tree of commands first (JSONCommands), then the document, with every
 // string escaped by encoding/json. Tests hold WriteJSON to it.

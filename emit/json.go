@@ -103,17 +103,6 @@ func WriteJSON(w io.Writer, rs *ir.Ruleset) error {
 	return err
 }
 
-// JSONCommands returns the commands of the JSON document, each one JSON
-// object (marshal them with encoding/json).
-func JSONCommands(rs *ir.Ruleset) ([]any, error) {
-	j := &jsonWriter{}
-	var cmds []any
-	if err := j.commands(rs, func(c jobj) error { cmds = append(cmds, c); return nil }); err != nil {
-		return nil, err
-	}
-	return append([]any{j.metainfo()}, cmds...), nil
-}
-
 // commands passes each command after the metainfo to emit, in order.
 func (j *jsonWriter) commands(rs *ir.Ruleset, emit func(jobj) error) error {
 	for _, t := range rs.Tables {

@@ -246,13 +246,6 @@ type highlighter struct {
 	leftStems, rightStems map[string]bool
 }
 
-// highlight returns, for each left text and each right text, the spans of
-// values that appear on that side only.
-func highlight(left, right []string) (lh, rh [][]span) {
-	var h highlighter
-	return h.highlight(left, right)
-}
-
 // reset empties a set for reuse; one a big merge grew is dropped instead,
 // as clearing a map costs its capacity.
 func reset(m map[string]bool) map[string]bool {
@@ -263,7 +256,9 @@ func reset(m map[string]bool) map[string]bool {
 	return m
 }
 
-// highlight is the function highlight with h's buffers.
+// highlight returns, for each left text and each right text, the spans of
+// values that appear on that side only, with h's buffers kept for the
+// next group.
 func (h *highlighter) highlight(left, right []string) (lh, rh [][]span) {
 	h.leftSet, h.rightSet = reset(h.leftSet), reset(h.rightSet)
 	h.lt, h.rt, h.ltext, h.rtext = h.lt[:0], h.rt[:0], h.ltext[:0], h.rtext[:0]

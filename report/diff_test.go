@@ -127,3 +127,10 @@ func FuzzParts(f *testing.F) {
 		}
 	})
 }
+
+// highlight is a fresh highlighter's highlight, as the view does it for
+// its first group.
+func highlight(left, right []string) (lh, rh [][]span) {
+	var h highlighter
+	return h.highlight(left, right)
+}
