@@ -21,7 +21,7 @@ test:
 lint:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
-	bash -n scripts/bench.sh
+	bash -n scripts/bench.sh scripts/identity-gate.sh
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 install: build
