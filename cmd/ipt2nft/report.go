@@ -70,20 +70,14 @@ func (o *reportOpts) run(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	// The report is written as it is made.
+	// The report is written as it is made; with --output, into a
+	// temporary file renamed into place when all went well.
 	out := cmd.OutOrStdout()
-	if o.output != "" {
-		f, err := os.OpenFile(o.output, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-		if err != nil {
-			return err
-		}
-		if err := o.write(rep, f, out); err != nil {
-			f.Close()
-			return err
-		}
-		return f.Close()
+	w, finish, err := openOutputFile(o.output, out)
+	if err != nil {
+		return err
 	}
-	return o.write(rep, out, out)
+	return finish(o.write(rep, w, out))
 }
 
 // write writes the report in the format asked for to w; term is where

@@ -481,17 +481,24 @@ func (o *translateOpts) inputKind(cmd *cobra.Command, in input) script.Kind {
 	return kind
 }
 
-// openOutput opens where the ruleset goes: stdout, or a temporary file
-// next to --output. finish(writeErr) closes it and, if writing went well,
-// renames the file into place; otherwise it removes the file and returns
-// the error.
+// openOutput opens where the ruleset goes: stdout, or (--output) a
+// file written in place at the end, see openOutputFile.
 func (o *translateOpts) openOutput(stdout io.Writer) (w io.Writer, finish func(error) error, err error) {
-	if o.output == "" {
+	return openOutputFile(o.output, stdout)
+}
+
+// openOutputFile opens stdout when path is empty, otherwise a temporary
+// file next to path, so that a failure half-way never leaves a truncated
+// file where the old one was. finish(writeErr) closes it and, if writing
+// went well, renames the file into place; otherwise it removes the file
+// and returns the error.
+func openOutputFile(path string, stdout io.Writer) (w io.Writer, finish func(error) error, err error) {
+	if path == "" {
 		return stdout, func(err error) error { return err }, nil
 	}
-	f, err := os.CreateTemp(filepath.Dir(o.output), "."+filepath.Base(o.output)+".tmp*")
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return nil, nil, fmt.Errorf("--output %s: %w", o.output, errors.Unwrap(err))
+		return nil, nil, fmt.Errorf("--output %s: %w", path, errors.Unwrap(err))
 	}
 	return f, func(writeErr error) error {
 		err := f.Chmod(0o644)
@@ -499,16 +506,16 @@ func (o *translateOpts) openOutput(stdout io.Writer) (w io.Writer, finish func(e
 			err = cerr
 		}
 		if writeErr == nil && err == nil {
-			err = os.Rename(f.Name(), o.output)
+			err = os.Rename(f.Name(), path)
 		}
 		if writeErr == nil && err == nil {
 			return nil
 		}
 		os.Remove(f.Name())
 		if writeErr != nil {
-			return writeErr // what went wrong writing the ruleset
+			return writeErr // what went wrong writing
 		}
-		return fmt.Errorf("--output %s: %w", o.output, err)
+		return fmt.Errorf("--output %s: %w", path, err)
 	}, nil
 }
 

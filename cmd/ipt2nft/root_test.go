@@ -22,8 +22,9 @@ func writeRules(t *testing.T, dir, src string) string {
 	return in
 }
 
-// TestOutputFile: -o writes the same ruleset stdout gets, leaves no
-// temporary file behind, and names the option when it cannot write.
+// TestOutputFile: -o (of translate and of report) writes what stdout
+// gets, leaves no temporary file behind, and names the option when it
+// cannot write.
 func TestOutputFile(t *testing.T) {
 	dir := t.TempDir()
 	in := writeRules(t, dir, "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT\nCOMMIT\n")
@@ -51,12 +52,26 @@ func TestOutputFile(t *testing.T) {
 			t.Errorf("mode of the output: %v %v", fi.Mode(), err)
 		}
 	}
+	// The report's -o goes the same way.
+	wantReport, _, code := runCmd(t, "report", in)
+	if code != 0 || !strings.Contains(wantReport, "tcp dport { 22, 80 } accept") {
+		t.Fatalf("report: exit %d\n%s", code, wantReport)
+	}
+	if stdout, _, code := runCmd(t, "report", "-o", out, in); code != 0 || stdout != "" {
+		t.Fatalf("report -o: exit %d, stdout %q", code, stdout)
+	}
+	if got, err := os.ReadFile(out); err != nil || string(got) != wantReport {
+		t.Errorf("report -o wrote (%v)\n%s\nstdout gets\n%s", err, got, wantReport)
+	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
 		t.Errorf("files left in the directory: %v", entries)
 	}
-	_, stderr, code := runCmd(t, "-o", filepath.Join(dir, "missing", "out.nft"), in)
-	if code != 2 || !strings.Contains(stderr, "--output "+filepath.Join(dir, "missing", "out.nft")) {
-		t.Errorf("unwritable -o: exit %d, %q", code, stderr)
+	for _, args := range [][]string{{}, {"report"}} {
+		args = append(args, "-o", filepath.Join(dir, "missing", "out.nft"), in)
+		_, stderr, code := runCmd(t, args...)
+		if code != 2 || !strings.Contains(stderr, "--output "+filepath.Join(dir, "missing", "out.nft")) {
+			t.Errorf("unwritable -o (%q): exit %d, %q", args, code, stderr)
+		}
 	}
 }
 
