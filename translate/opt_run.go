@@ -370,7 +370,13 @@ func mergeRun(u *ruleRun, o OptOptions, rep *OptReport) (_ []*ir.Rule, ok bool) 
 	if counted {
 		elemBlock = make([]ir.Elem, n)
 	}
-	origin := make([]ir.Pos, 0, n)
+	// The origins and text of every rule, unless the caller reads no
+	// more than the first origin (OptOptions.NoProvenance).
+	provenance := !o.NoProvenance
+	origin := h.Origin[:1:1]
+	if provenance {
+		origin = make([]ir.Pos, 0, n)
+	}
 	add := func(v ir.Expr, c *ir.Counter, pos ir.Pos) {
 		if counted {
 			p := &elemBlock[len(elems)]
@@ -378,21 +384,26 @@ func mergeRun(u *ruleRun, o OptOptions, rep *OptReport) (_ []*ir.Rule, ok bool) 
 			v = p
 		}
 		elems = append(elems, v)
-		origin = append(origin, pos)
+		if provenance {
+			origin = append(origin, pos)
+		}
 	}
 	add(match.Right, headCounter, h.Origin[0])
 	u.each(func(m *runMember) { add(m.value, m.counter, u.pos(m)) })
-	source := joinSources(n, func(i int) (string, bool) {
-		if i == 0 {
-			return h.Source, false
-		}
-		pos, src := u.member(i - 1)
-		if i == 1 {
-			return src, pos == h.Origin[0] && src == h.Source
-		}
-		prevPos, prevSrc := u.member(i - 2)
-		return src, pos == prevPos && src == prevSrc
-	})
+	source := ""
+	if provenance {
+		source = joinSources(n, func(i int) (string, bool) {
+			if i == 0 {
+				return h.Source, false
+			}
+			pos, src := u.member(i - 1)
+			if i == 1 {
+				return src, pos == h.Origin[0] && src == h.Source
+			}
+			prevPos, prevSrc := u.member(i - 2)
+			return src, pos == prevPos && src == prevSrc
+		})
+	}
 	diff := []int{slices.Index(h.Stmts, ir.Stmt(match))}
 	merged := assembleSetRule(h, diff, elems, origin, source, true)
 	rep.Merges = append(rep.Merges, Merge{Pass: "sets", Into: merged, From: merged.Origin,
