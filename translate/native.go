@@ -115,7 +115,10 @@ func (l *nativeLayout) appendRule(c *ir.Chain, k chainKey, r *ir.Rule) {
 		return
 	}
 	if u, _ := c.Deferred.(*ruleRun); u != nil {
-		if u.add(r) {
+		if added, member := u.add(r); added {
+			if member {
+				l.t.alloc.giveBackMember(r, u.diff)
+			}
 			return
 		}
 	} else if len(c.Rules) == 0 && len(l.front[c]) == 0 && l.byKey[c] == nil {

@@ -99,32 +99,33 @@ func addrMatch(m *ir.Match) bool {
 }
 
 // add adds r to the run if r is like its rules or can be its tail; it
-// reports whether it did.
-func (u *ruleRun) add(r *ir.Rule) bool {
+// reports whether it did, and whether the run let r go, keeping only
+// what r has of its own (member: see ruleAlloc.giveBackMember).
+func (u *ruleRun) add(r *ir.Rule) (added, member bool) {
 	if u.tail != nil {
-		return false
+		return false, false
 	}
-	if u.addLike(r) {
-		return true
+	if added, member = u.addLike(r); added {
+		return added, member
 	}
 	// A tail: no pass looks past it at the run, nor at it from the run.
 	// findShadowed stops at it, findDead has no rule after it, and the
 	// sets pass cannot merge a rule without matches with the run's.
 	if !r.Placeholder() && unconditional(r) && terminal(r) && !hasLog(r) && !hasStateful(r) {
 		u.tail = r
-		return true
+		return true, false
 	}
-	return false
+	return false, false
 }
 
-// addLike adds r to the run if r is like its rules.
-func (u *ruleRun) addLike(r *ir.Rule) bool {
+// addLike adds r to the run if r is like its rules, as add does.
+func (u *ruleRun) addLike(r *ir.Rule) (added, member bool) {
 	h := u.head
 	if r.Placeholder() || len(r.Origin) != 1 || r.Comment != h.Comment || len(r.Stmts) != len(h.Stmts) {
-		return false
+		return false, false
 	}
 	if p := r.Origin[0]; p.File != h.Origin[0].File || p.Line != int(int32(p.Line)) || p.Col != int(int32(p.Col)) {
-		return false
+		return false, false
 	}
 	diff := u.diff
 	for i, s := range r.Stmts {
@@ -133,26 +134,26 @@ func (u *ruleRun) addLike(r *ir.Rule) bool {
 		case i == u.count:
 			c, ok := s.(*ir.Counter)
 			if !ok || c.HasValues != hs.(*ir.Counter).HasValues {
-				return false
+				return false, false
 			}
 		case i == diff:
 			if !likeMatch(hs.(*ir.Match), s) {
-				return false
+				return false, false
 			}
 		case s != hs:
 			if diff >= 0 {
-				return false
+				return false, false
 			}
 			// The run's second rule: this is the match that differs.
 			hm, ok := hs.(*ir.Match)
 			if !ok || !addrMatch(hm) || !likeMatch(hm, s) || otherMatchOn(h, i) {
-				return false
+				return false, false
 			}
 			diff = i
 		}
 	}
 	if diff < 0 {
-		return false // the same rule again
+		return false, false // the same rule again
 	}
 	u.diff = diff
 	if u.full != nil {
@@ -160,10 +161,10 @@ func (u *ruleRun) addLike(r *ir.Rule) bool {
 		if len(u.full) >= runCompactFrom {
 			u.compact()
 		}
-		return true
+		return true, false
 	}
 	u.push(r)
-	return true
+	return true, true
 }
 
 // likeMatch reports whether s is a match like the run's differing match
