@@ -134,3 +134,18 @@ func TestRunMembersGiveBack(t *testing.T) {
 		t.Fatal("chain BL not held as a run of 5000 rules")
 	}
 }
+
+// TestRulesetReleasesLayout checks that the finished ruleset leaves the
+// translator without its chain indexes, and that asking again gives the
+// same ruleset.
+func TestRulesetReleasesLayout(t *testing.T) {
+	tr := New(Options{})
+	tr.AddText("a.rules", "*filter\n:A - [0:0]\n-A INPUT -j A\n-A A -s 10.0.0.1/32 -j DROP\nCOMMIT\n", iptparse.FamilyIPv4)
+	rs := tr.Ruleset()
+	if tr.native != nil {
+		t.Error("the translator keeps its chain indexes after the ruleset is finished")
+	}
+	if again := tr.Ruleset(); again != rs {
+		t.Error("Ruleset made the ruleset again")
+	}
+}
