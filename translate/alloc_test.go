@@ -1,6 +1,8 @@
 package translate
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/ipt2nft/ipt2nft/iptparse"
@@ -81,5 +83,69 @@ COMMIT
 	}
 	if got := last(rules[2]).Chain + " " + last(rules[3]).Chain; got != "B A" {
 		t.Errorf("jumps after the rename: %s, want B A", got)
+	}
+}
+
+// TestSlabGiveBack checks that a slab takes back only the value or
+// trimmed slice it handed out last, zeroed, and hands it out again.
+func TestSlabGiveBack(t *testing.T) {
+	var s slab[int]
+	p, q := s.new(), s.new()
+	*p, *q = 1, 2
+	s.giveBack(p) // not the last
+	if *p != 1 {
+		t.Fatal("took back a value that was not the last handed out")
+	}
+	s.giveBack(q)
+	if r := s.new(); r != q || *r != 0 {
+		t.Fatalf("the value given back is not handed out again, zeroed (%v, %d)", r == q, *r)
+	}
+	a := s.trim(append(s.slice(8), 1, 2))
+	b := s.trim(append(s.slice(8), 3))
+	s.giveBackSlice(a) // not the last
+	if a[0] != 1 {
+		t.Fatal("took back a slice that was not the last handed out")
+	}
+	s.giveBackSlice(b)
+	if c := s.slice(1); &c[:1][0] != &b[0] || b[0] != 0 {
+		t.Fatal("the slice given back is not handed out again, zeroed")
+	}
+	s.giveBackSlice(make([]int, 1)) // not from the slab
+}
+
+// TestRunMembersGiveBack checks that a run's members, each the only rule
+// of its command, are made in the same memory: the rule block never
+// grows past its first sizes.
+func TestRunMembersGiveBack(t *testing.T) {
+	defer func(n int) { runCompactFrom = n }(runCompactFrom)
+	runCompactFrom = 1
+	var b strings.Builder
+	b.WriteString("*filter\n:BL - [0:0]\n")
+	for i := range 5000 {
+		fmt.Fprintf(&b, "[%d:%d] -A BL -s 10.%d.%d.1/32 -j DROP\n", i+1, i+2, i/250, i%250)
+	}
+	b.WriteString("COMMIT\n")
+	tr := New(Options{Runs: true})
+	tr.AddText("bl.rules", b.String(), iptparse.FamilyIPv4)
+	if n := tr.alloc.rules.next; n >= maxSlab {
+		t.Errorf("rule blocks grew to %d rules: run members were not given back", n)
+	}
+	if u, _ := tr.Ruleset().Tables[0].Chain("BL").Deferred.(*ruleRun); u == nil || u.Len() != 5000 {
+		t.Fatal("chain BL not held as a run of 5000 rules")
+	}
+}
+
+// TestRulesetReleasesLayout checks that the finished ruleset leaves the
+// translator without its chain indexes, and that asking again gives the
+// same ruleset.
+func TestRulesetReleasesLayout(t *testing.T) {
+	tr := New(Options{})
+	tr.AddText("a.rules", "*filter\n:A - [0:0]\n-A INPUT -j A\n-A A -s 10.0.0.1/32 -j DROP\nCOMMIT\n", iptparse.FamilyIPv4)
+	rs := tr.Ruleset()
+	if tr.native != nil {
+		t.Error("the translator keeps its chain indexes after the ruleset is finished")
+	}
+	if again := tr.Ruleset(); again != rs {
+		t.Error("Ruleset made the ruleset again")
 	}
 }

@@ -107,8 +107,8 @@ func fuseLogs(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 			if ok1 && ok2 && sameStmts(m1, m2) && sameCounters(c1, c2) && (r.Comment == "" || r.Comment == next.Comment) {
 				fused := &ir.Rule{
 					Comment: next.Comment,
-					Origin:  append(append(make([]ir.Pos, 0, len(r.Origin)+len(next.Origin)), r.Origin...), next.Origin...),
-					Source:  sources(rules[i : i+2]),
+					Origin:  rep.mergedOrigins(rules[i : i+2]),
+					Source:  rep.mergedSource(rules[i : i+2]),
 					Stmts:   make([]ir.Stmt, 0, len(m2)+2+len(tail)),
 				}
 				fused.Stmts = append(fused.Stmts, m2...)

@@ -138,7 +138,7 @@ func mergeVMaps(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 			}
 		}
 		first := group[0]
-		merged := &ir.Rule{Origin: origins(group), Source: sources(group), Comment: common}
+		merged := &ir.Rule{Origin: rep.mergedOrigins(group), Source: rep.mergedSource(group), Comment: common}
 		for k, s := range first.Stmts[:len(first.Stmts)-1] {
 			if k == d {
 				continue
@@ -212,7 +212,7 @@ func mergeNatMaps(fam ir.Family, rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 				continue
 			}
 		}
-		merged := &ir.Rule{Origin: origins(group), Source: sources(group), Comment: common}
+		merged := &ir.Rule{Origin: rep.mergedOrigins(group), Source: rep.mergedSource(group), Comment: common}
 		for k, s := range first.Stmts[:len(first.Stmts)-1] {
 			if k != d {
 				merged.Stmts = append(merged.Stmts, s)

@@ -99,32 +99,33 @@ func addrMatch(m *ir.Match) bool {
 }
 
 // add adds r to the run if r is like its rules or can be its tail; it
-// reports whether it did.
-func (u *ruleRun) add(r *ir.Rule) bool {
+// reports whether it did, and whether the run let r go, keeping only
+// what r has of its own (member: see ruleAlloc.giveBackMember).
+func (u *ruleRun) add(r *ir.Rule) (added, member bool) {
 	if u.tail != nil {
-		return false
+		return false, false
 	}
-	if u.addLike(r) {
-		return true
+	if added, member = u.addLike(r); added {
+		return added, member
 	}
 	// A tail: no pass looks past it at the run, nor at it from the run.
 	// findShadowed stops at it, findDead has no rule after it, and the
 	// sets pass cannot merge a rule without matches with the run's.
 	if !r.Placeholder() && unconditional(r) && terminal(r) && !hasLog(r) && !hasStateful(r) {
 		u.tail = r
-		return true
+		return true, false
 	}
-	return false
+	return false, false
 }
 
-// addLike adds r to the run if r is like its rules.
-func (u *ruleRun) addLike(r *ir.Rule) bool {
+// addLike adds r to the run if r is like its rules, as add does.
+func (u *ruleRun) addLike(r *ir.Rule) (added, member bool) {
 	h := u.head
 	if r.Placeholder() || len(r.Origin) != 1 || r.Comment != h.Comment || len(r.Stmts) != len(h.Stmts) {
-		return false
+		return false, false
 	}
 	if p := r.Origin[0]; p.File != h.Origin[0].File || p.Line != int(int32(p.Line)) || p.Col != int(int32(p.Col)) {
-		return false
+		return false, false
 	}
 	diff := u.diff
 	for i, s := range r.Stmts {
@@ -133,26 +134,26 @@ func (u *ruleRun) addLike(r *ir.Rule) bool {
 		case i == u.count:
 			c, ok := s.(*ir.Counter)
 			if !ok || c.HasValues != hs.(*ir.Counter).HasValues {
-				return false
+				return false, false
 			}
 		case i == diff:
 			if !likeMatch(hs.(*ir.Match), s) {
-				return false
+				return false, false
 			}
 		case s != hs:
 			if diff >= 0 {
-				return false
+				return false, false
 			}
 			// The run's second rule: this is the match that differs.
 			hm, ok := hs.(*ir.Match)
 			if !ok || !addrMatch(hm) || !likeMatch(hm, s) || otherMatchOn(h, i) {
-				return false
+				return false, false
 			}
 			diff = i
 		}
 	}
 	if diff < 0 {
-		return false // the same rule again
+		return false, false // the same rule again
 	}
 	u.diff = diff
 	if u.full != nil {
@@ -160,10 +161,10 @@ func (u *ruleRun) addLike(r *ir.Rule) bool {
 		if len(u.full) >= runCompactFrom {
 			u.compact()
 		}
-		return true
+		return true, false
 	}
 	u.push(r)
-	return true
+	return true, true
 }
 
 // likeMatch reports whether s is a match like the run's differing match
@@ -370,7 +371,13 @@ func mergeRun(u *ruleRun, o OptOptions, rep *OptReport) (_ []*ir.Rule, ok bool) 
 	if counted {
 		elemBlock = make([]ir.Elem, n)
 	}
-	origin := make([]ir.Pos, 0, n)
+	// The origins and text of every rule, unless the caller reads no
+	// more than the first origin (OptOptions.NoProvenance).
+	provenance := !o.NoProvenance
+	origin := h.Origin[:1:1]
+	if provenance {
+		origin = make([]ir.Pos, 0, n)
+	}
 	add := func(v ir.Expr, c *ir.Counter, pos ir.Pos) {
 		if counted {
 			p := &elemBlock[len(elems)]
@@ -378,21 +385,26 @@ func mergeRun(u *ruleRun, o OptOptions, rep *OptReport) (_ []*ir.Rule, ok bool) 
 			v = p
 		}
 		elems = append(elems, v)
-		origin = append(origin, pos)
+		if provenance {
+			origin = append(origin, pos)
+		}
 	}
 	add(match.Right, headCounter, h.Origin[0])
 	u.each(func(m *runMember) { add(m.value, m.counter, u.pos(m)) })
-	source := joinSources(n, func(i int) (string, bool) {
-		if i == 0 {
-			return h.Source, false
-		}
-		pos, src := u.member(i - 1)
-		if i == 1 {
-			return src, pos == h.Origin[0] && src == h.Source
-		}
-		prevPos, prevSrc := u.member(i - 2)
-		return src, pos == prevPos && src == prevSrc
-	})
+	source := ""
+	if provenance {
+		source = joinSources(n, func(i int) (string, bool) {
+			if i == 0 {
+				return h.Source, false
+			}
+			pos, src := u.member(i - 1)
+			if i == 1 {
+				return src, pos == h.Origin[0] && src == h.Source
+			}
+			prevPos, prevSrc := u.member(i - 2)
+			return src, pos == prevPos && src == prevSrc
+		})
+	}
 	diff := []int{slices.Index(h.Stmts, ir.Stmt(match))}
 	merged := assembleSetRule(h, diff, elems, origin, source, true)
 	rep.Merges = append(rep.Merges, Merge{Pass: "sets", Into: merged, From: merged.Origin,

@@ -36,7 +36,7 @@ func TestBuildSetRuleSingleConcat(t *testing.T) {
 			want = append(want, &ir.Elem{Key: c})
 		}
 	}
-	merged := buildSetRule(group, diff)
+	merged := buildSetRule(group, diff, &OptReport{})
 	var got []ir.Expr
 	for _, s := range merged.Stmts {
 		if m, ok := s.(*ir.Match); ok {

@@ -558,7 +558,7 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 				facts.done(idx) // the others were done as they joined
 			}
 		}
-		into := buildSetRule(members, diff)
+		into := buildSetRule(members, diff, rep)
 		if *merged == nil {
 			*merged = map[*ir.Rule]int{}
 		}
@@ -924,8 +924,9 @@ func exprLabel(e ir.Expr) string {
 	return "selector"
 }
 
-// buildSetRule makes the merged rule from a group.
-func buildSetRule(group []*ir.Rule, diff []int) *ir.Rule {
+// buildSetRule makes the merged rule from a group; rep says whether it
+// keeps the group's origins and text (OptOptions.NoProvenance).
+func buildSetRule(group []*ir.Rule, diff []int, rep *OptReport) *ir.Rule {
 	first := group[0]
 	sameComment := true
 	for _, r := range group[1:] {
@@ -1011,7 +1012,7 @@ func buildSetRule(group []*ir.Rule, diff []int) *ir.Rule {
 			}
 		}
 	}
-	return assembleSetRule(first, diff, elems, origins(group), sources(group), sameComment)
+	return assembleSetRule(first, diff, elems, rep.mergedOrigins(group), rep.mergedSource(group), sameComment)
 }
 
 // assembleSetRule makes the merged rule of a group whose first rule is

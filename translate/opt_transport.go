@@ -159,7 +159,7 @@ func mergeTransports(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 			out = append(make([]*ir.Rule, 0, len(rules)), rules[:i]...)
 		}
 		group := rules[i:j]
-		merged := &ir.Rule{Origin: origins(group), Source: sources(group), Comment: group[0].Comment}
+		merged := &ir.Rule{Origin: rep.mergedOrigins(group), Source: rep.mergedSource(group), Comment: group[0].Comment}
 		// in one order, so that merged rules compare equal
 		slices.SortFunc(protos, func(a, b string) int { return thOrder[a] - thOrder[b] })
 		var elems []ir.Expr

@@ -72,6 +72,10 @@ type translateOpts struct {
 	// batchGC: the command only translates (and prints or applies):
 	// for save files and command lists the collector may wait (batchGC).
 	batchGC bool
+	// printOnly: the command prints the ruleset as text or a plan and
+	// reads nothing else of it (translate.OptOptions.NoProvenance). JSON
+	// output's errors count a rule's origins.
+	printOnly bool
 	// seeItem is shown every item translated (translate.Options.SeeItem):
 	// the report takes what it needs of the original rules there.
 	seeItem func(*iptparse.File, iptparse.Item)
@@ -112,6 +116,7 @@ func (o *translateOpts) optOptions() translate.OptOptions {
 		IPSPriority: o.ipsPriority,
 		// nft's JSON input loses set element counters.
 		NoElementCounters: o.format == "json",
+		NoProvenance:      o.printOnly,
 	}
 }
 
@@ -342,6 +347,7 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 		return o.runExact(cmd, args)
 	}
 	o.batchGC = true
+	o.printOnly = o.format != "json"
 	m, err := o.migrate(cmd, args)
 	if err != nil {
 		return err
