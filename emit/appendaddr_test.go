@@ -1,0 +1,28 @@
+package emit
+
+import (
+	"net/netip"
+	"testing"
+)
+
+// TestAppendAddr: appendAddr writes what netip's AppendTo does, every
+// value of each byte of an IPv4 address included, and leaves other
+// addresses to it.
+func TestAppendAddr(t *testing.T) {
+	addrs := []netip.Addr{
+		netip.MustParseAddr("::ffff:192.0.2.1"),
+		netip.MustParseAddr("2001:db8::1"),
+		netip.MustParseAddr("fe80::1%eth0"),
+	}
+	for v := range 256 {
+		b := byte(v)
+		addrs = append(addrs,
+			netip.AddrFrom4([4]byte{b, 0, 0, 0}), netip.AddrFrom4([4]byte{1, b, 10, 100}),
+			netip.AddrFrom4([4]byte{255, 99, b, 9}), netip.AddrFrom4([4]byte{0, 200, 7, b}))
+	}
+	for _, a := range addrs {
+		if got, want := string(appendAddr([]byte("x "), a)), "x "+a.String(); got != want {
+			t.Errorf("appendAddr(%v) = %q; want %q", a, got, want)
+		}
+	}
+}
