@@ -3,7 +3,7 @@ GO ?= go
 BIN ?= bin/ipt2nft
 PREFIX ?= /usr/local
 
-.PHONY: build test install bench bench-go lint fuzz
+.PHONY: build test install bench bench-go lint fuzz pgo
 
 # A static binary (no cgo): the shim is started once per iptables call
 # (Docker and fail2ban make hundreds), and a dynamically linked one
@@ -21,7 +21,7 @@ test:
 lint:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
-	bash -n scripts/bench.sh scripts/identity-gate.sh
+	bash -n scripts/bench.sh scripts/identity-gate.sh scripts/pgo.sh
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 install: build
@@ -33,6 +33,11 @@ install: build
 # namespaces; see docs/benchmarks.md). Not part of CI.
 bench:
 	bash scripts/bench.sh
+
+# Refresh cmd/ipt2nft/default.pgo, the profile go build optimizes the
+# binary with (profile-guided optimization; see scripts/pgo.sh).
+pgo:
+	bash scripts/pgo.sh
 
 # The Go benchmarks of each stage (bench/), with allocations.
 bench-go:
