@@ -24,7 +24,8 @@ type disjoint struct {
 	names      map[string]bool // exact interface names and symbols
 	globs      []string        // interface name prefixes ("eth*")
 	// several selectors: tuples with a numeric value in the index's
-	// component go into index; the others (no numeric component, or a
+	// component go into index (made once a group has indexFrom tuples,
+	// which then move into it); the others (no numeric component, or a
 	// value of another kind there) into points and others, which every
 	// query scans.
 	index  *tupleIndex
@@ -166,6 +167,7 @@ func (d *disjoint) add(t []interval) bool {
 	if d.index == nil && len(d.points)+len(d.others) >= indexFrom {
 		if c := numericComponent(t); c >= 0 {
 			d.index = newTupleIndex(c)
+			d.moveToIndex()
 		}
 	}
 	if d.index != nil && t[d.index.c].numeric() {
@@ -181,6 +183,29 @@ func (d *disjoint) add(t []interval) bool {
 	}
 	d.others = append(d.others, t)
 	return true
+}
+
+// moveToIndex moves the tuples held outside the index into it, those
+// that it can hold: every query looked at each of them (the first
+// indexFrom tuples of a concatenation of thousands).
+func (d *disjoint) moveToIndex() {
+	c := d.index.c
+	kept := d.others[:0]
+	for _, o := range d.others {
+		if o[c].numeric() {
+			d.index.add(o)
+		} else {
+			kept = append(kept, o)
+		}
+	}
+	clear(d.others[len(kept):])
+	d.others = kept
+	for k, p := range d.points {
+		if p[c].numeric() {
+			d.index.add(p)
+			delete(d.points, k)
+		}
+	}
 }
 
 func (d *disjoint) add1(x interval) bool {
@@ -386,6 +411,7 @@ type tupleIndex struct {
 	// nothing (a key and a closure each, 55 MB for the mixed
 	// 1,000,000-rule dump's 198,000 service rules).
 	probe tupleBucket
+	spare *tupleBucket // a bucket add took out of the tree, for the next
 	query []interval
 	found bool
 	visit func(*tupleBucket) bool
@@ -448,11 +474,21 @@ func (x *tupleIndex) visitBucket(b *tupleBucket) bool {
 // add stores t, whose component c is numeric.
 func (x *tupleIndex) add(t []interval) {
 	v := t[x.c]
-	x.probe = tupleBucket{iv: interval{lo: v.lo, hi: v.hi}}
-	if b, ok := x.tree.Get(&x.probe); ok {
-		b.tuples = append(b.tuples, t)
+	// One descent of the tree, not a look-up then an insertion: a
+	// bucket already there for v is replaced by one with its tuples and
+	// t, and kept for the next value.
+	b := x.spare
+	if b == nil {
+		b = new(tupleBucket)
+	}
+	x.spare = nil
+	b.iv = v
+	if old, replaced := x.tree.ReplaceOrInsert(b); replaced {
+		b.tuples = append(old.tuples, t)
+		*old = tupleBucket{}
+		x.spare = old
 	} else {
-		x.tree.ReplaceOrInsert(&tupleBucket{iv: v, tuples: [][]interval{t}})
+		b.tuples = [][]interval{t}
 	}
 	if w := sub128(v.hi, v.lo); cmpKey(ikey{hi: w.hi, lo: w.lo}, ikey{hi: x.span.hi, lo: x.span.lo}) > 0 {
 		x.span = ikey{hi: w.hi, lo: w.lo}
