@@ -220,7 +220,15 @@ func addrOptionsBefore(s string, q int, at func(int)) {
 	case j == k:
 		return
 	}
-	// the option ends at j
+	// the option ends at j, with its last letter
+	if j < 1 {
+		return
+	}
+	switch s[j] {
+	case 's', 'd', 'e', 'n', 'c', 't':
+	default:
+		return
+	}
 	for _, o := range []string{"-s", "-d", "--source", "--destination", "--src", "--dst"} {
 		if p := j - len(o); p >= 0 && s[p+1:j+1] == o && isRegexpSpace(s[p]) {
 			at(p)

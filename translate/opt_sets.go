@@ -763,7 +763,7 @@ func shapeSignature(r *ir.Rule) uint64 {
 // with each of the rules it looks ahead at. 0 is the key of rules that
 // join no other (placeholders, rules with state).
 func joinKey(r *ir.Rule) uint64 {
-	if r.Placeholder() || hasStateful(r) {
+	if r.Placeholder() {
 		return 0
 	}
 	h := sigHash(fnvOffset)
@@ -771,10 +771,15 @@ func joinKey(r *ir.Rule) uint64 {
 		switch s := s.(type) {
 		case nil:
 			h = h.byte('0')
+		case *ir.Limit, *ir.Quota, *ir.SetUpdate, *ir.Meter, *ir.CtCount:
+			return 0 // stateful (hasStateful, without a second look)
 		case *ir.Match:
 			h = h.byte('M')
 			if s == nil {
 				break
+			}
+			if randomExpr(s.Left) || randomExpr(s.Right) {
+				return 0
 			}
 			h = h.expr(s.Left).byte(byte(s.Op))
 			if s.Op != ir.CmpEq || !setSelector(s.Left) {
