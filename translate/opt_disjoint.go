@@ -31,6 +31,28 @@ type disjoint struct {
 	index  *tupleIndex
 	points map[string][]interval // tuples made of single values only, by tupleKey
 	others [][]interval          // tuples with a range, prefix or glob
+	// keys is the memory of the next tuples singleKey makes.
+	keys []interval
+}
+
+// singleKey returns the tuple of f's values at diff, several selectors
+// with one value each (ruleKeys's one tuple, nearly every rule's), in
+// memory made for many; nil for rules with more values.
+func (d *disjoint) singleKey(f *ruleFacts, diff []int) []interval {
+	for _, k := range diff {
+		if len(f.plain[k]) != 1 {
+			return nil
+		}
+	}
+	if len(d.keys) < len(diff) {
+		d.keys = make([]interval, max(len(diff), 256))
+	}
+	t := d.keys[:len(diff):len(diff)]
+	d.keys = d.keys[len(diff):]
+	for i, k := range diff {
+		t[i] = f.plain[k][0]
+	}
+	return t
 }
 
 func newDisjoint() *disjoint { return &disjoint{} }
@@ -412,9 +434,14 @@ type tupleIndex struct {
 	// 1,000,000-rule dump's 198,000 service rules).
 	probe tupleBucket
 	spare *tupleBucket // a bucket add took out of the tree, for the next
-	query []interval
-	found bool
-	visit func(*tupleBucket) bool
+	// buckets and lists are the memory of new buckets and of their
+	// first tuple's list, a block at a time: an index of thousands of
+	// values made two objects per value.
+	buckets []tupleBucket
+	lists   [][]interval
+	query   []interval
+	found   bool
+	visit   func(*tupleBucket) bool
 }
 
 // tupleBucket holds the tuples whose component c is iv.
@@ -479,7 +506,10 @@ func (x *tupleIndex) add(t []interval) {
 	// t, and kept for the next value.
 	b := x.spare
 	if b == nil {
-		b = new(tupleBucket)
+		if len(x.buckets) == 0 {
+			x.buckets = make([]tupleBucket, tupleBlock)
+		}
+		b, x.buckets = &x.buckets[0], x.buckets[1:]
 	}
 	x.spare = nil
 	b.iv = v
@@ -488,12 +518,20 @@ func (x *tupleIndex) add(t []interval) {
 		*old = tupleBucket{}
 		x.spare = old
 	} else {
-		b.tuples = [][]interval{t}
+		if len(x.lists) == 0 {
+			x.lists = make([][]interval, tupleBlock)
+		}
+		// a list of its own, full: a second tuple moves it
+		b.tuples, x.lists = x.lists[0:1:1], x.lists[1:]
+		b.tuples[0] = t
 	}
 	if w := sub128(v.hi, v.lo); cmpKey(ikey{hi: w.hi, lo: w.lo}, ikey{hi: x.span.hi, lo: x.span.lo}) > 0 {
 		x.span = ikey{hi: w.hi, lo: w.lo}
 	}
 }
+
+// tupleBlock is how many buckets (and lists) tupleIndex makes at a time.
+const tupleBlock = 128
 
 // sub128 is a - b on the keys' 128-bit values, 0 if b is larger; the
 // result has a's tag.

@@ -648,6 +648,10 @@ func joins(rules []*ir.Rule, facts *factsWindow, i, j int, diff *[]int, seen **d
 					return false
 				}
 			}
+		} else if t := set.singleKey(fi, d); t != nil {
+			if !set.add(t) {
+				return false
+			}
 		} else {
 			for _, k := range ruleKeys(fi, d) {
 				if !set.add(k) {
@@ -678,6 +682,9 @@ func addValues(set *disjoint, f *ruleFacts, diff []int) bool {
 			set.add1(v)
 		}
 		return true
+	}
+	if t := set.singleKey(f, diff); t != nil {
+		return set.add(t) // adds nothing when it overlaps
 	}
 	keys := ruleKeys(f, diff)
 	switch {
