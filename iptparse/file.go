@@ -131,9 +131,25 @@ func DetectFamily(src string) Family {
 	if strings.Contains(head, "iptables-save") && !strings.Contains(head, "ip6tables") {
 		return FamilyIPv4
 	}
-	var n6, n4 int
+	parts := 1
 	if workers := runtime.GOMAXPROCS(0); workers > 1 && len(src) >= 1<<18 {
-		n6, n4 = hintCountsParallel(src, workers)
+		parts = workers
+	}
+	// IPv6 takes more IPv6 hints than IPv4 ones. In most dumps, IPv4
+	// ones, there are no IPv6 hints at all: they are looked for first,
+	// from the few places they can start, and the IPv4 hints, on nearly
+	// every line, then need not be counted (or only until there are as
+	// many). Where the first bytes have IPv6 hints, both are counted at
+	// once, as that costs less than counting one after the other.
+	if probe := min(len(src), 1<<16); len(v6HintsIn(src, 0, probe)) == 0 {
+		n6 := v6HintCount(src, probe, parts)
+		if n6 == 0 || v4HintsReach(src, n6, 1<<16) {
+			return FamilyIPv4
+		}
+	}
+	var n6, n4 int
+	if parts > 1 {
+		n6, n4 = hintCountsParallel(src, parts)
 	} else {
 		n6, n4 = hintCounts(src)
 	}

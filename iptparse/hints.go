@@ -1,6 +1,7 @@
 package iptparse
 
 import (
+	"slices"
 	"strings"
 	"sync"
 )
@@ -110,6 +111,152 @@ func hintCountsIn(src string, from, to, next6, next4 int) (n6, n4, end6, end4 in
 		}
 	}
 	return n6, n4, next6, next4
+}
+
+// v6HintCount is hintCount(src, v6HintAt) if no byte before from tells
+// a hint (v6HintsIn(src, 0, from) finds none): the hints told by the
+// bytes after it, found on parts pieces at once, and counted as
+// hintCount counts them: in order, none starting inside the one before.
+func v6HintCount(src string, from, parts int) int {
+	var found []hintMatch
+	if parts <= 1 {
+		found = v6HintsIn(src, from, len(src))
+	} else {
+		pieces := make([][]hintMatch, parts)
+		bound := func(i int) int { return from + (len(src)-from)*i/parts }
+		var wg sync.WaitGroup
+		for i := range pieces {
+			wg.Go(func() { pieces[i] = v6HintsIn(src, bound(i), bound(i+1)) })
+		}
+		wg.Wait()
+		found = slices.Concat(pieces...)
+	}
+	slices.SortFunc(found, func(a, b hintMatch) int { return a.start - b.start })
+	n, next := 0, 0
+	for _, m := range found {
+		if m.start >= next {
+			n, next = n+1, m.end
+		}
+	}
+	return n
+}
+
+// v6HintsIn returns the IPv6 hints (v6HintAt's matches, overlapping ones
+// included) told by a byte from from to to: v6HintAt is called only
+// where a hint can start, at an "-m", a blank before "-p" or "-j", "--i",
+// "ip" or "ic" (strings.IndexByte finds the '-' and 'i' many bytes at a
+// time). Address hints are found from their ':' instead of from each
+// address option: none of the addresses of an IPv4 dump has one.
+// hintCountsIn, counting both families, spent some 40 instructions a
+// byte of an IPv4 dump.
+func v6HintsIn(src string, from, to int) []hintMatch {
+	var found []hintMatch
+	at := func(p int) {
+		if e := v6HintAt(src, p); e >= 0 {
+			found = append(found, hintMatch{p, e})
+		}
+	}
+	// a hint has three bytes or more: none starts in the last two
+	end := min(to, len(src)-2)
+	for p := from; ; p++ {
+		if p = indexByteFrom(src, p, end, '-'); p >= end {
+			break
+		}
+		switch src[p+1] {
+		case 'm':
+			at(p)
+		case 'p', 'j':
+			if p > 0 && isRegexpSpace(src[p-1]) {
+				at(p - 1)
+			}
+		case '-':
+			if src[p+2] == 'i' {
+				at(p)
+			}
+		}
+	}
+	for p := from; ; p++ {
+		if p = indexByteFrom(src, p, end, 'i'); p >= end {
+			break
+		}
+		if d := src[p+1]; d == 'p' || d == 'c' {
+			at(p)
+		}
+	}
+	for p := from; ; p++ {
+		if p = indexByteFrom(src, p, to, ':'); p >= to {
+			break
+		}
+		addrOptionsBefore(src, p, at)
+	}
+	return found
+}
+
+// hintMatch is where a hint starts and ends.
+type hintMatch struct{ start, end int }
+
+// addrOptionsBefore calls at with where the address hint
+// \s(-s|-d|--source|--destination|--src|--dst)\s+!?\s*[0-9a-fA-F]*:
+// would start if it ended with the ':' at q, if it can.
+func addrOptionsBefore(s string, q int, at func(int)) {
+	k := q - 1
+	for k >= 0 && isHexByte(s[k]) {
+		k--
+	}
+	j := k
+	for j >= 0 && isRegexpSpace(s[j]) {
+		j--
+	}
+	switch {
+	case j >= 0 && s[j] == '!':
+		j--
+		m := j
+		for j >= 0 && isRegexpSpace(s[j]) {
+			j--
+		}
+		if j == m {
+			return
+		}
+	case j == k:
+		return
+	}
+	// the option ends at j, with its last letter
+	if j < 1 {
+		return
+	}
+	switch s[j] {
+	case 's', 'd', 'e', 'n', 'c', 't':
+	default:
+		return
+	}
+	for _, o := range []string{"-s", "-d", "--source", "--destination", "--src", "--dst"} {
+		if p := j - len(o); p >= 0 && s[p+1:j+1] == o && isRegexpSpace(s[p]) {
+			at(p)
+		}
+	}
+}
+
+// hintWindow is how many bytes v4HintsReach counts in at a time; a
+// variable for tests.
+var hintWindow = 4096
+
+// v4HintsReach reports whether src has at least n IPv4 hints
+// (hintCount(src, v4HintAt) >= n) in the matches starting in its first
+// limit bytes.
+func v4HintsReach(src string, n, limit int) bool {
+	if n <= 0 {
+		return true
+	}
+	n4, next4 := 0, 0
+	for from := 0; from < min(limit, len(src)); from += hintWindow {
+		// next6 past the end: the IPv6 hints are not looked for.
+		var k int
+		_, k, _, next4 = hintCountsIn(src, from, min(from+hintWindow, len(src)), len(src), next4)
+		if n4 += k; n4 >= n {
+			return true
+		}
+	}
+	return false
 }
 
 // indexByteFrom returns the index of the first b in src[from:to], or to

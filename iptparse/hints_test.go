@@ -56,10 +56,48 @@ func checkHintCounts(t *testing.T, name, src string) {
 		t.Fatalf("%s: hintCounts gives %d, %d; hintCount %d, %d in %q", name, n6, n4, want6, want4, src)
 	}
 	for parts := 1; parts <= 5; parts++ {
+		if got := v6HintCount(src, 0, parts); got != n6 {
+			t.Fatalf("%s: v6HintCount in %d parts gives %d, hintCounts %d in %q", name, parts, got, n6, src)
+		}
+		// from the first byte with a hint, that it tells none before
+		from := 0
+		for from < len(src) && len(v6HintsIn(src, 0, from+1)) == 0 {
+			from++
+		}
+		if got := v6HintCount(src, from, parts); got != n6 {
+			t.Fatalf("%s: v6HintCount from %d in %d parts gives %d, hintCounts %d in %q", name, from, parts, got, n6, src)
+		}
+	}
+	defer func(w int) { hintWindow = w }(hintWindow)
+	for _, hintWindow = range []int{1, 2, 3, 7, 4096} {
+		for _, n := range []int{0, 1, 2, n4, n4 + 1} {
+			if got := v4HintsReach(src, n, len(src)); got != (n4 >= n) {
+				t.Fatalf("%s: v4HintsReach(%d) in windows of %d gives %v with %d IPv4 hints in %q", name, n, hintWindow, got, n4, src)
+			}
+		}
+	}
+	if got, want := DetectFamily(src), familyByCounts(src); got != want {
+		t.Fatalf("%s: DetectFamily gives %v, the counts %v in %q", name, got, want, src)
+	}
+	for parts := 1; parts <= 5; parts++ {
 		if p6, p4 := hintCountsParallel(src, parts); p6 != n6 || p4 != n4 {
 			t.Fatalf("%s: hintCountsParallel in %d parts gives %d, %d; hintCounts %d, %d in %q", name, parts, p6, p4, n6, n4, src)
 		}
 	}
+}
+
+// familyByCounts is DetectFamily as it was, from both counts in full.
+func familyByCounts(src string) Family {
+	head := src[:min(len(src), 400)]
+	switch n6, n4 := hintCounts(src); {
+	case strings.Contains(head, "ip6tables-save"):
+		return FamilyIPv6
+	case strings.Contains(head, "iptables-save") && !strings.Contains(head, "ip6tables"):
+		return FamilyIPv4
+	case n6 > n4:
+		return FamilyIPv6
+	}
+	return FamilyIPv4
 }
 
 // TestHintMatchers checks that the hand-written matchers count what the

@@ -24,12 +24,35 @@ type disjoint struct {
 	names      map[string]bool // exact interface names and symbols
 	globs      []string        // interface name prefixes ("eth*")
 	// several selectors: tuples with a numeric value in the index's
-	// component go into index; the others (no numeric component, or a
+	// component go into index (made once a group has indexFrom tuples,
+	// which then move into it); the others (no numeric component, or a
 	// value of another kind there) into points and others, which every
 	// query scans.
 	index  *tupleIndex
 	points map[string][]interval // tuples made of single values only, by tupleKey
 	others [][]interval          // tuples with a range, prefix or glob
+	// keys is the memory of the next tuples singleKey makes.
+	keys []interval
+}
+
+// singleKey returns the tuple of f's values at diff, several selectors
+// with one value each (ruleKeys's one tuple, nearly every rule's), in
+// memory made for many; nil for rules with more values.
+func (d *disjoint) singleKey(f *ruleFacts, diff []int) []interval {
+	for _, k := range diff {
+		if len(f.plain[k]) != 1 {
+			return nil
+		}
+	}
+	if len(d.keys) < len(diff) {
+		d.keys = make([]interval, max(len(diff), 256))
+	}
+	t := d.keys[:len(diff):len(diff)]
+	d.keys = d.keys[len(diff):]
+	for i, k := range diff {
+		t[i] = f.plain[k][0]
+	}
+	return t
 }
 
 func newDisjoint() *disjoint { return &disjoint{} }
@@ -166,6 +189,7 @@ func (d *disjoint) add(t []interval) bool {
 	if d.index == nil && len(d.points)+len(d.others) >= indexFrom {
 		if c := numericComponent(t); c >= 0 {
 			d.index = newTupleIndex(c)
+			d.moveToIndex()
 		}
 	}
 	if d.index != nil && t[d.index.c].numeric() {
@@ -181,6 +205,29 @@ func (d *disjoint) add(t []interval) bool {
 	}
 	d.others = append(d.others, t)
 	return true
+}
+
+// moveToIndex moves the tuples held outside the index into it, those
+// that it can hold: every query looked at each of them (the first
+// indexFrom tuples of a concatenation of thousands).
+func (d *disjoint) moveToIndex() {
+	c := d.index.c
+	kept := d.others[:0]
+	for _, o := range d.others {
+		if o[c].numeric() {
+			d.index.add(o)
+		} else {
+			kept = append(kept, o)
+		}
+	}
+	clear(d.others[len(kept):])
+	d.others = kept
+	for k, p := range d.points {
+		if p[c].numeric() {
+			d.index.add(p)
+			delete(d.points, k)
+		}
+	}
 }
 
 func (d *disjoint) add1(x interval) bool {
@@ -386,9 +433,15 @@ type tupleIndex struct {
 	// nothing (a key and a closure each, 55 MB for the mixed
 	// 1,000,000-rule dump's 198,000 service rules).
 	probe tupleBucket
-	query []interval
-	found bool
-	visit func(*tupleBucket) bool
+	spare *tupleBucket // a bucket add took out of the tree, for the next
+	// buckets and lists are the memory of new buckets and of their
+	// first tuple's list, a block at a time: an index of thousands of
+	// values made two objects per value.
+	buckets []tupleBucket
+	lists   [][]interval
+	query   []interval
+	found   bool
+	visit   func(*tupleBucket) bool
 }
 
 // tupleBucket holds the tuples whose component c is iv.
@@ -448,16 +501,37 @@ func (x *tupleIndex) visitBucket(b *tupleBucket) bool {
 // add stores t, whose component c is numeric.
 func (x *tupleIndex) add(t []interval) {
 	v := t[x.c]
-	x.probe = tupleBucket{iv: interval{lo: v.lo, hi: v.hi}}
-	if b, ok := x.tree.Get(&x.probe); ok {
-		b.tuples = append(b.tuples, t)
+	// One descent of the tree, not a look-up then an insertion: a
+	// bucket already there for v is replaced by one with its tuples and
+	// t, and kept for the next value.
+	b := x.spare
+	if b == nil {
+		if len(x.buckets) == 0 {
+			x.buckets = make([]tupleBucket, tupleBlock)
+		}
+		b, x.buckets = &x.buckets[0], x.buckets[1:]
+	}
+	x.spare = nil
+	b.iv = v
+	if old, replaced := x.tree.ReplaceOrInsert(b); replaced {
+		b.tuples = append(old.tuples, t)
+		*old = tupleBucket{}
+		x.spare = old
 	} else {
-		x.tree.ReplaceOrInsert(&tupleBucket{iv: v, tuples: [][]interval{t}})
+		if len(x.lists) == 0 {
+			x.lists = make([][]interval, tupleBlock)
+		}
+		// a list of its own, full: a second tuple moves it
+		b.tuples, x.lists = x.lists[0:1:1], x.lists[1:]
+		b.tuples[0] = t
 	}
 	if w := sub128(v.hi, v.lo); cmpKey(ikey{hi: w.hi, lo: w.lo}, ikey{hi: x.span.hi, lo: x.span.lo}) > 0 {
 		x.span = ikey{hi: w.hi, lo: w.lo}
 	}
 }
+
+// tupleBlock is how many buckets (and lists) tupleIndex makes at a time.
+const tupleBlock = 128
 
 // sub128 is a - b on the keys' 128-bit values, 0 if b is larger; the
 // result has a's tag.

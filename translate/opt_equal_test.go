@@ -11,6 +11,26 @@ import (
 // TestEqualAsDeepEqual compares every pair of a varied collection of
 // statements with both equalities.
 func TestEqualAsDeepEqual(t *testing.T) {
+	exprs, stmts := equalityCases()
+	for _, x := range exprs {
+		for _, y := range exprs {
+			if got, want := equalExpr(x, y), reflect.DeepEqual(x, y); got != want {
+				t.Errorf("equalExpr(%#v, %#v) = %v, DeepEqual %v", x, y, got, want)
+			}
+		}
+	}
+	for _, x := range stmts {
+		for _, y := range stmts {
+			if got, want := equalStmt(x, y), reflect.DeepEqual(x, y); got != want {
+				t.Errorf("equalStmt(%#v, %#v) = %v, DeepEqual %v", x, y, got, want)
+			}
+		}
+	}
+}
+
+// equalityCases is a varied collection of expressions, some equal to
+// others, and of statements made of them.
+func equalityCases() ([]ir.Expr, []ir.Stmt) {
 	a4, _ := netip.ParseAddr("192.0.2.1")
 	a4b, _ := netip.ParseAddr("192.0.2.1") // equal, parsed apart
 	a6, _ := netip.ParseAddr("2001:db8::1")
@@ -38,13 +58,6 @@ func TestEqualAsDeepEqual(t *testing.T) {
 		&ir.FlagList{Flags: []string{"new", "related"}}, &ir.FlagList{Flags: []string{"new", "related"}}, &ir.FlagList{Flags: []string{"new"}},
 		&ir.FlagList{}, &ir.FlagList{Flags: []string{}},
 	}
-	for _, x := range exprs {
-		for _, y := range exprs {
-			if got, want := equalExpr(x, y), reflect.DeepEqual(x, y); got != want {
-				t.Errorf("equalExpr(%#v, %#v) = %v, DeepEqual %v", x, y, got, want)
-			}
-		}
-	}
 	var stmts []ir.Stmt
 	for _, l := range exprs[:8] {
 		for _, r := range exprs[8:] {
@@ -61,11 +74,5 @@ func TestEqualAsDeepEqual(t *testing.T) {
 		&ir.Nat{Kind: ir.NatDNAT, Addr: ir.IP(a4)}, &ir.Nat{Kind: ir.NatDNAT, Addr: ir.IP(a4), Port: ir.Int(80), Flags: []string{}},
 		&ir.Nat{Kind: ir.NatDNAT, Addr: ir.IP(a4), Port: ir.Int(80), Flags: []string{"random"}}, &ir.Nat{Kind: ir.NatSNAT, Family: "ip"},
 		&ir.Nat{Kind: ir.NatSNAT, Family: "ip", Prefix: true}, &ir.Nat{Kind: ir.NatSNAT, AddrPort: true}, (*ir.Nat)(nil))
-	for _, x := range stmts {
-		for _, y := range stmts {
-			if got, want := equalStmt(x, y), reflect.DeepEqual(x, y); got != want {
-				t.Errorf("equalStmt(%#v, %#v) = %v, DeepEqual %v", x, y, got, want)
-			}
-		}
-	}
+	return exprs, stmts
 }

@@ -1,7 +1,9 @@
 package translate
 
 import (
+	"encoding/binary"
 	"fmt"
+	"net/netip"
 	"reflect"
 	"slices"
 	"sync"
@@ -156,12 +158,14 @@ func (w *factsWindow) fill(b int) *factsBlock {
 }
 
 // reuse returns n zero values in s's memory if it has room, else in new
-// memory.
+// memory. Only s's length is cleared: the memory past it is zero already,
+// as reuse left it (a block of a 4,096-rule round, cleared in full for
+// each of the small chains after it, was most of the time the dispatch
+// dump's 12,000 chains took in the sets pass).
 func reuse[T any](s []T, n int) []T {
 	if cap(s) < n {
 		return fresh.Make[T](n)
 	}
-	s = s[:cap(s)]
 	clear(s)
 	return s[:n]
 }
@@ -483,9 +487,11 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 	case 1:
 		return rules
 	}
-	sigs := make([]uint64, len(rules))
+	sigs := make([]uint64, 2*len(rules))
+	keys := sigs[len(rules):]
+	sigs = sigs[:len(rules)]
 	for i, r := range rules {
-		sigs[i] = shapeSignature(r)
+		sigs[i], keys[i] = shapeSignature(r), joinKey(r)
 	}
 	facts := newFactsWindow(rules)
 	used := make([]bool, len(rules))
@@ -519,7 +525,10 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 				continue
 			}
 			if sigs[j] == sigs[i] {
-				if joins(rules, facts, i, j, &diff, &seen, skipped, counting, &scratch, products) {
+				// Rules of the same signature but different join keys
+				// cannot join: they count as refused all the same, as
+				// the rules joins turns down.
+				if keys[i] != 0 && keys[j] == keys[i] && joins(rules, facts, i, j, &diff, &seen, skipped, counting, &scratch, products) {
 					if len(group) == cap(group) {
 						// Twice the room: append grows big slices by a
 						// quarter (a 662,000-rule group copied 33 MB).
@@ -639,6 +648,10 @@ func joins(rules []*ir.Rule, facts *factsWindow, i, j int, diff *[]int, seen **d
 					return false
 				}
 			}
+		} else if t := set.singleKey(fi, d); t != nil {
+			if !set.add(t) {
+				return false
+			}
 		} else {
 			for _, k := range ruleKeys(fi, d) {
 				if !set.add(k) {
@@ -669,6 +682,9 @@ func addValues(set *disjoint, f *ruleFacts, diff []int) bool {
 			set.add1(v)
 		}
 		return true
+	}
+	if t := set.singleKey(f, diff); t != nil {
+		return set.add(t) // adds nothing when it overlaps
 	}
 	keys := ruleKeys(f, diff)
 	switch {
@@ -743,6 +759,177 @@ func shapeSignature(r *ir.Rule) uint64 {
 		h = h.byte(';')
 	}
 	return uint64(h)
+}
+
+// joinKey hashes what shapeDiff needs two rules to have in common to
+// join: statement kinds, every selector, and every value and action but
+// those of the equality matches of set selectors. Rules that can join
+// always have the same key; rules with the same signature (most rules of
+// a chain of DNAT, jump or LOG rules) but different keys are told apart
+// without comparing them statement by statement, as the sets pass did
+// with each of the rules it looks ahead at. 0 is the key of rules that
+// join no other (placeholders, rules with state).
+func joinKey(r *ir.Rule) uint64 {
+	if r.Placeholder() {
+		return 0
+	}
+	h := sigHash(fnvOffset)
+	for _, s := range r.Stmts {
+		switch s := s.(type) {
+		case nil:
+			h = h.byte('0')
+		case *ir.Limit, *ir.Quota, *ir.SetUpdate, *ir.Meter, *ir.CtCount:
+			return 0 // stateful (hasStateful, without a second look)
+		case *ir.Match:
+			h = h.byte('M')
+			if s == nil {
+				break
+			}
+			if randomExpr(s.Left) || randomExpr(s.Right) {
+				return 0
+			}
+			h = h.expr(s.Left).byte(byte(s.Op))
+			if s.Op != ir.CmpEq || !setSelector(s.Left) {
+				h = h.byte(byte(s.Spell)).expr(s.Right)
+			}
+		case *ir.Counter:
+			h = h.byte('C')
+		case *ir.Verdict:
+			h = h.byte('V')
+			if s != nil {
+				h = h.byte(byte(s.Kind)).str(s.Chain)
+			}
+		case *ir.Log:
+			h = h.byte('L')
+			if s != nil {
+				for _, a := range s.Args {
+					h = h.str(a.Key).byte('=').expr(a.Value)
+				}
+			}
+		case *ir.Nat:
+			h = h.byte('N')
+			if s != nil {
+				h = h.byte(byte(s.Kind)).str(s.Family).expr(s.Addr).byte(',').expr(s.Port)
+				for _, f := range s.Flags {
+					h = h.str(f).byte(',')
+				}
+				if s.Prefix {
+					h = h.byte('p')
+				}
+				if s.AddrPort {
+					h = h.byte('a')
+				}
+			}
+		case *ir.Reject:
+			h = h.byte('R')
+			if s != nil {
+				h = h.str(s.Type).byte(',').str(s.Code)
+			}
+		default:
+			h = h.str(reflect.TypeOf(s).String())
+		}
+		h = h.byte(';')
+	}
+	if h == 0 {
+		h = 1
+	}
+	return uint64(h)
+}
+
+// expr hashes an expression from its fields, as far as its kind is one
+// of those rules are mostly made of; other expressions hash as '?'.
+// Expressions reflect.DeepEqual finds equal hash the same. A set hashes
+// as its size and first elements: merged sets of thousands of elements
+// are hashed in each round of the sets pass.
+func (h sigHash) expr(e ir.Expr) sigHash {
+	switch e := e.(type) {
+	case nil:
+		return h.byte('n')
+	case *ir.Payload:
+		if e != nil {
+			return h.byte('p').str(e.Proto).byte(' ').str(e.Field)
+		}
+	case *ir.Meta:
+		if e != nil {
+			h = h.byte('m').str(e.Key)
+			if e.Bare {
+				h = h.byte('b')
+			}
+			return h
+		}
+	case *ir.Ct:
+		if e != nil {
+			return h.byte('c').str(e.Dir).byte(' ').str(e.Key)
+		}
+	case *ir.Integer:
+		if e != nil {
+			return h.byte('i').u64(e.Value).u64(uint64(e.Base)).u64(uint64(e.Width))
+		}
+	case *ir.String:
+		if e != nil {
+			h = h.byte('s').str(e.Value)
+			if e.Bare {
+				h = h.byte('b')
+			}
+			return h
+		}
+	case *ir.Symbol:
+		if e != nil {
+			return h.byte('y').str(e.Name)
+		}
+	case *ir.Addr:
+		if e != nil {
+			return h.byte('a').addr(e.Addr)
+		}
+	case *ir.Prefix:
+		if e != nil {
+			return h.byte('/').addr(e.Prefix.Addr()).u64(uint64(e.Prefix.Bits()))
+		}
+	case *ir.Range:
+		if e != nil {
+			return h.byte('r').expr(e.Lo).byte('-').expr(e.Hi)
+		}
+	case *ir.Binary:
+		if e != nil {
+			return h.byte('b').byte(byte(e.Op)).expr(e.Left).byte(',').expr(e.Right)
+		}
+	case *ir.Concat:
+		if e != nil {
+			return h.byte('.').exprs(e.Elems)
+		}
+	case *ir.SetLit:
+		if e != nil {
+			return h.byte('{').exprs(e.Elems)
+		}
+	case *ir.Elem:
+		if e != nil {
+			return h.byte('e').expr(e.Key)
+		}
+	case *ir.FlagList:
+		if e != nil {
+			h = h.byte('f')
+			for _, f := range e.Flags {
+				h = h.str(f).byte(',')
+			}
+			return h
+		}
+	}
+	return h.byte('?')
+}
+
+// exprs hashes a list of expressions as its length and first elements.
+func (h sigHash) exprs(es []ir.Expr) sigHash {
+	h = h.u64(uint64(len(es)))
+	for _, e := range es[:min(len(es), 4)] {
+		h = h.expr(e).byte(',')
+	}
+	return h
+}
+
+// addr hashes an address's bytes.
+func (h sigHash) addr(a netip.Addr) sigHash {
+	b := a.As16()
+	return h.u64(uint64(a.BitLen())).u64(binary.BigEndian.Uint64(b[:8])).u64(binary.BigEndian.Uint64(b[8:]))
 }
 
 // sigHash is an FNV-1a hash.

@@ -27,7 +27,7 @@ const shadowLookback = 8
 
 // findShadowed reports the rules of c that an earlier rule always takes.
 func findShadowed(c *ir.Chain, mem *shadowMem, rep *OptReport) {
-	var enders []shadowRule // earlier rules that end the chain, last ones only
+	var enders enderRing // earlier rules that end the chain, last ones only
 	for _, r := range c.Rules {
 		if r.Placeholder() || r.Dead != "" || len(r.Stmts) == 0 {
 			continue
@@ -36,11 +36,11 @@ func findShadowed(c *ir.Chain, mem *shadowMem, rep *OptReport) {
 			break // the rules after it are findDead's
 		}
 		ends := terminal(r) && !hasStateful(r) && !hasTProxy(r)
-		if len(enders) == 0 && !ends {
+		if enders.n == 0 && !ends {
 			continue
 		}
 		sr := mem.rule(r)
-		if by := coveringRule(enders, sr); by != nil {
+		if by := coveringRule(&enders, sr); by != nil {
 			rep.Dead = append(rep.Dead, DeadRule{Chain: c.Name, Rule: r, After: by})
 			rep.Notes = append(rep.Notes, Diag{Pos: pos0(r), Kind: DiagNote, Rule: r.Source,
 				Msg: fmt.Sprintf("rule can never match: the rule at %s takes every packet it would match first (chain %s)", pos0(by), c.Name)})
@@ -51,14 +51,12 @@ func findShadowed(c *ir.Chain, mem *shadowMem, rep *OptReport) {
 			mem.release(sr.slot)
 			continue
 		}
-		if len(enders) == shadowLookback {
-			mem.release(enders[0].slot)
-			enders = append(enders[:0], enders[1:]...)
+		if dropped := enders.push(sr); dropped != nil {
+			mem.release(dropped)
 		}
-		enders = append(enders, sr)
 	}
-	for _, e := range enders {
-		mem.release(e.slot)
+	for k := range enders.n {
+		mem.release(enders.latest(k).slot)
 	}
 }
 
@@ -76,6 +74,10 @@ type shadowRule struct {
 type shadowMatch struct {
 	m    *ir.Match
 	vals []interval
+	// sel hashes m.Left: matches of different hashes test different
+	// selectors, told apart without comparing them (most of the
+	// comparisons covers made).
+	sel uint64
 }
 
 // shadowMem holds the value lists of findShadowed's shadowRules: those of
@@ -109,7 +111,7 @@ func (sm *shadowMem) rule(r *ir.Rule) shadowRule {
 	s.ivs = s.ivs[:0]
 	for _, st := range r.Stmts {
 		if m, ok := st.(*ir.Match); ok {
-			sm := shadowMatch{m: m}
+			sm := shadowMatch{m: m, sel: uint64(sigHash(fnvOffset).expr(m.Left))}
 			if m.Op == ir.CmpEq && mergeableSelector(m.Left) {
 				sm.vals = s.intervals(m.Right)
 			}
@@ -123,7 +125,8 @@ func (sm *shadowMem) rule(r *ir.Rule) shadowRule {
 // plain. The lists handed out before stay as they are when the slot's
 // grows (they keep the memory they were in).
 func (s *shadowSlot) intervals(e ir.Expr) []interval {
-	els := elements(e)
+	var one [1]ir.Expr
+	els := elementsIn(e, &one) // not elements: a value of its own is no new list
 	if len(els) == 0 {
 		return nil
 	}
@@ -148,14 +151,41 @@ func hasTProxy(r *ir.Rule) bool {
 	return false
 }
 
+// enderRing holds the last shadowLookback rules that end the chain, in
+// a ring: moving a slice of them down a place for each new one (copying
+// their slices, with write barriers while the collector runs) was a
+// tenth of findShadowed's time.
+type enderRing struct {
+	rules   [shadowLookback]shadowRule
+	next, n int // where the next rule goes; how many there are
+}
+
+// push adds r, and returns the slot of the rule it drops, if it drops one.
+func (e *enderRing) push(r shadowRule) *shadowSlot {
+	var dropped *shadowSlot
+	if e.n == len(e.rules) {
+		dropped = e.rules[e.next].slot
+	} else {
+		e.n++
+	}
+	e.rules[e.next] = r
+	e.next = (e.next + 1) % len(e.rules)
+	return dropped
+}
+
+// latest returns the rule pushed k rules before the last one, k < e.n.
+func (e *enderRing) latest(k int) *shadowRule {
+	return &e.rules[(e.next-1-k+len(e.rules))%len(e.rules)]
+}
+
 // coveringRule returns the latest of enders that covers r, or nil.
-func coveringRule(enders []shadowRule, r shadowRule) *ir.Rule {
-	if len(enders) == 0 || !matchesFirst(r.r) {
+func coveringRule(enders *enderRing, r shadowRule) *ir.Rule {
+	if enders.n == 0 || !matchesFirst(r.r) {
 		return nil
 	}
-	for i := len(enders) - 1; i >= 0; i-- {
-		if covers(enders[i], r) {
-			return enders[i].r
+	for k := range enders.n {
+		if e := enders.latest(k); covers(e, &r) {
+			return e.r
 		}
 	}
 	return nil
@@ -180,7 +210,7 @@ func matchesFirst(r *ir.Rule) bool {
 }
 
 // covers reports whether every packet b matches, a matches.
-func covers(a, b shadowRule) bool {
+func covers(a, b *shadowRule) bool {
 	for i := range a.ms {
 		x := &a.ms[i]
 		ma := x.m
@@ -188,7 +218,7 @@ func covers(a, b shadowRule) bool {
 		for j := range b.ms {
 			y := &b.ms[j]
 			mb := y.m
-			if !equalExpr(ma.Left, mb.Left) {
+			if x.sel != y.sel || !equalExpr(ma.Left, mb.Left) {
 				continue
 			}
 			if x.vals != nil && y.vals != nil {
@@ -226,10 +256,12 @@ func allWithin(bv, av []interval) bool {
 
 // within reports whether every value of x is a value of y.
 func within(x, y *interval) bool {
-	switch {
-	case x.numeric() && y.numeric():
+	// the tags, not numeric(): its receiver, a copy of the interval,
+	// was most of the cost
+	switch xn, yn := x.lo.tag != 0, y.lo.tag != 0; {
+	case xn && yn:
 		return keyLE(y.lo, x.lo) && keyLE(x.hi, y.hi)
-	case x.numeric() || y.numeric():
+	case xn || yn:
 		return false
 	case y.prefix == "":
 		return x.prefix == "" && x.exact == y.exact

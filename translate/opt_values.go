@@ -77,7 +77,7 @@ type ikey struct {
 }
 
 // numeric reports whether an interval holds numeric keys.
-func (x interval) numeric() bool { return x.lo.tag != 0 }
+func (x *interval) numeric() bool { return x.lo.tag != 0 }
 
 // cmpKey compares two keys as their tag and big-endian bytes.
 func cmpKey(a, b ikey) int {

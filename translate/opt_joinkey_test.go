@@ -1,0 +1,69 @@
+package translate
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+// TestJoinKey checks that rules the sets pass could join have the same
+// join key: expressions reflect.DeepEqual finds equal hash the same, and
+// so do rules shapeDiff finds differing only in the values of set
+// selectors. Each rule is a statement of equalityCases, alone, and after
+// a match of a set selector with a value of its own.
+func TestJoinKey(t *testing.T) {
+	exprs, stmts := equalityCases()
+	for _, x := range exprs {
+		for _, y := range exprs {
+			if reflect.DeepEqual(x, y) && sigHash(fnvOffset).expr(x) != sigHash(fnvOffset).expr(y) {
+				t.Errorf("%#v and %#v are equal, their hashes differ", x, y)
+			}
+		}
+	}
+	port := &ir.Payload{Proto: "tcp", Field: "dport"}
+	var rules []*ir.Rule
+	for i, s := range stmts {
+		if !madeWhole(s) {
+			continue // no rule has it
+		}
+		rules = append(rules, &ir.Rule{Stmts: []ir.Stmt{s}},
+			&ir.Rule{Stmts: []ir.Stmt{&ir.Match{Left: port, Right: ir.Int(uint64(i))}, s}})
+	}
+	var fa factsAlloc
+	facts := make([]ruleFacts, len(rules))
+	for i, r := range rules {
+		fa.fill(&facts[i], r)
+	}
+	joinable := 0
+	for i, a := range rules {
+		for j, b := range rules {
+			var buf [4]int
+			if _, ok := shapeDiff(a, b, &facts[i], &facts[j], buf[:]); ok {
+				joinable++
+				if joinKey(a) != joinKey(b) || joinKey(a) == 0 {
+					t.Errorf("rules %d and %d can join, their keys are %x and %x", i, j, joinKey(a), joinKey(b))
+				}
+			}
+		}
+	}
+	if joinable < len(stmts) {
+		t.Errorf("only %d pairs of rules can join", joinable)
+	}
+}
+
+// madeWhole reports whether s and, if a match, its sides are not nil, as
+// in every rule the translator makes.
+func madeWhole(s ir.Stmt) bool {
+	if v := reflect.ValueOf(s); !v.IsValid() || v.IsNil() {
+		return false
+	}
+	if m, ok := s.(*ir.Match); ok {
+		for _, e := range []ir.Expr{m.Left, m.Right} {
+			if v := reflect.ValueOf(e); !v.IsValid() || v.IsNil() {
+				return false
+			}
+		}
+	}
+	return true
+}
