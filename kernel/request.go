@@ -21,13 +21,43 @@ type Answer struct {
 // answers. A dump (NLM_F_DUMP) returns every object; a plain request its
 // one answer.
 func Request(typ uint16, flags uint16, fam byte, data []byte) ([]Answer, error) {
+	var out []Answer
+	err := request(typ, flags, fam, data, true, func(a Answer) error {
+		out = append(out, a)
+		return nil
+	})
+	return out, err
+}
+
+// ErrStop, returned by the function RequestEach calls, ends the request
+// there: RequestEach returns nil and the rest of a dump is not read (the
+// socket is closed; the kernel drops the dump). The shim's -D stops
+// reading a chain of 20,000 rules once it has found the rule.
+var ErrStop = errors.New("kernel: stop reading")
+
+// RequestEach is Request calling fn for each answer as it arrives,
+// without keeping them: an answer's Attrs are valid only during the
+// call (the receive buffer is reused). An error of fn other than ErrStop
+// ends the request and is returned.
+func RequestEach(typ uint16, flags uint16, fam byte, data []byte, fn func(Answer) error) error {
+	err := request(typ, flags, fam, data, false, fn)
+	if errors.Is(err, ErrStop) {
+		return nil
+	}
+	return err
+}
+
+// request sends the request and calls fn for each answer; with keep, the
+// answers are slices of a copy of what was received (one per datagram),
+// otherwise of the receive buffer.
+func request(typ uint16, flags uint16, fam byte, data []byte, keep bool, fn func(Answer) error) error {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_NETFILTER)
 	if err != nil {
-		return nil, fmt.Errorf("netlink socket: %w", err)
+		return fmt.Errorf("netlink socket: %w", err)
 	}
 	defer unix.Close(fd)
 	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		return nil, fmt.Errorf("netlink bind: %w", err)
+		return fmt.Errorf("netlink bind: %w", err)
 	}
 	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 4<<20)
 	l := unix.SizeofNlMsghdr + 4 + len(data)
@@ -39,42 +69,46 @@ func Request(typ uint16, flags uint16, fam byte, data []byte) ([]Answer, error) 
 	buf[16] = fam
 	buf = append(buf, data...)
 	if err := unix.Sendto(fd, buf, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		return nil, fmt.Errorf("netlink send: %w", err)
+		return fmt.Errorf("netlink send: %w", err)
 	}
-	var out []Answer
 	rb := getRecvBuf()
 	defer putRecvBuf(rb)
 	for {
 		n, err := recv(fd, rb[:])
 		if err != nil {
-			return nil, err
+			return err
 		}
-		// One copy of what was received; the answers are slices of it.
-		b := append([]byte(nil), rb[:n]...)
+		b := rb[:n]
+		if keep {
+			// One copy of what was received; the answers are slices of it.
+			b = append([]byte(nil), b...)
+		}
 		for len(b) >= unix.SizeofNlMsghdr {
 			l := int(binary.NativeEndian.Uint32(b))
 			if l < unix.SizeofNlMsghdr || l > len(b) {
-				return nil, fmt.Errorf("netlink receive: message of %d bytes in %d", l, len(b))
+				return fmt.Errorf("netlink receive: message of %d bytes in %d", l, len(b))
 			}
 			typ, data := binary.NativeEndian.Uint16(b[4:]), b[unix.SizeofNlMsghdr:l]
 			b = b[min((l+unix.NLMSG_ALIGNTO-1)&^(unix.NLMSG_ALIGNTO-1), len(b)):]
 			switch typ {
 			case unix.NLMSG_DONE:
-				return out, nil
+				return nil
 			case unix.NLMSG_ERROR:
 				if len(data) >= 4 {
 					if e := -int32(binary.NativeEndian.Uint32(data[:4])); e != 0 {
-						return out, syscall.Errno(e)
+						return syscall.Errno(e)
 					}
 				}
-				return out, nil
+				return nil
 			}
 			if len(data) < 4 {
 				continue
 			}
-			out = append(out, Answer{Family: data[0], Attrs: data[4:]})
+			if err := fn(Answer{Family: data[0], Attrs: data[4:]}); err != nil {
+				return err
+			}
 			if flags&unix.NLM_F_DUMP == 0 {
-				return out, nil
+				return nil
 			}
 		}
 	}

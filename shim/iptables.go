@@ -339,11 +339,14 @@ func (m *model) command(cmd *iptparse.Command) (string, error) {
 		m.removeGroup(c, at)
 		m.insertGroup(c, at, gs[0])
 	case iptparse.OpDelete, iptparse.OpCheck:
+		var specs []string
+		for _, sub := range translate.SplitAddresses(cmd) {
+			specs = append(specs, translate.CanonicalRule(sub))
+		}
 		if err := m.loadRules(c); err != nil {
 			return "", err
 		}
-		for _, sub := range translate.SplitAddresses(cmd) {
-			spec := translate.CanonicalRule(sub)
+		for _, spec := range specs {
 			i := m.find(c, spec)
 			if i < 0 {
 				return "", m.badRule()
@@ -652,7 +655,7 @@ func (m *model) zero(table string, c *chain, n int) error {
 		if x.k == nil {
 			continue
 		}
-		if _, err := readRules(fam, TableName, x.kernelName(), true); err != nil {
+		if err := eachRule(fam, TableName, x.kernelName(), true, func(*kRule) error { return nil }); err != nil {
 			return m.errf(1, "%v", err)
 		}
 	}

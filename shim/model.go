@@ -83,13 +83,13 @@ type model struct {
 	ipsets map[string]*ipset
 	// counters: -c / restore --counters values are kept for new rules
 	dirty bool
-	// readRules reads the kernel's rules of a chain ("": of all chains);
-	// tests replace it.
-	readRules func(fam byte, table, chain string, reset bool) ([]*kRule, error)
+	// eachRule reads the kernel's rules of a chain ("": of all chains),
+	// calling fn for each; tests replace it.
+	eachRule func(fam byte, table, chain string, reset bool, fn func(*kRule) error) error
 }
 
 func newModel(fam family) *model {
-	m := &model{fam: fam, chains: map[string]*chain{}, aux: map[string]*kChain{}, auxOf: map[uint64][]string{}, readRules: readRules}
+	m := &model{fam: fam, chains: map[string]*chain{}, aux: map[string]*kChain{}, auxOf: map[uint64][]string{}, eachRule: eachRule}
 	m.tr = translate.New(translate.Options{Table: TableName, QuoteNames: true, ChainName: func(_ iptparse.Family, table, chain string) string {
 		return nftChainName(table, chain)
 	}})
@@ -208,57 +208,70 @@ func (m *model) loadRules(cs ...*chain) error {
 	if len(need) == 0 {
 		return nil
 	}
-	fam := emit.FamilyByte(m.fam.nft)
-	var rules []*kRule
-	var err error
+	name := ""
 	if len(need) == 1 {
-		rules, err = m.readRules(fam, TableName, need[0].kernelName(), false)
-	} else {
-		rules, err = m.readRules(fam, TableName, "", false)
+		name = need[0].kernelName()
 	}
+	byChain := map[string]*groupBuilder{}
+	for _, c := range need {
+		byChain[c.kernelName()] = &groupBuilder{m: m}
+	}
+	err := m.eachRule(emit.FamilyByte(m.fam.nft), TableName, name, false, func(r *kRule) error {
+		if b := byChain[r.Chain]; b != nil {
+			b.add(r)
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("reading rules: %w", err)
 	}
-	byChain := map[string][]*kRule{}
-	for _, r := range rules {
-		byChain[r.Chain] = append(byChain[r.Chain], r)
-	}
 	for _, c := range need {
-		c.oldGroups = m.groupsOf(byChain[c.kernelName()])
-		// The rules this call inserted at the head or appended
-		// before the chain was read keep their places around the
-		// kernel's.
-		groups := make([]*group, 0, len(c.groups)+len(c.oldGroups))
-		groups = append(groups, c.groups[:c.head]...)
-		groups = append(groups, c.oldGroups...)
-		c.groups = append(groups, c.groups[c.head:]...)
-		c.head = 0
-		c.loaded = true
+		c.setLoaded(byChain[c.kernelName()].out)
 	}
 	return nil
 }
 
-// groupsOf turns a chain's nft rules into iptables rules.
-func (m *model) groupsOf(rules []*kRule) []*group {
-	var out []*group
+// setLoaded gives a chain the groups read from the kernel.
+func (c *chain) setLoaded(old []*group) {
+	c.oldGroups = old
+	// The rules this call inserted at the head or appended before the
+	// chain was read keep their places around the kernel's.
+	groups := make([]*group, 0, len(c.groups)+len(c.oldGroups))
+	groups = append(groups, c.groups[:c.head]...)
+	groups = append(groups, c.oldGroups...)
+	c.groups = append(groups, c.groups[c.head:]...)
+	c.head = 0
+	c.loaded = true
+}
+
+// groupBuilder turns a chain's nft rules, in order, into iptables rules.
+type groupBuilder struct {
+	m   *model
+	out []*group
+}
+
+// add adds the next rule and reports whether it starts a group.
+func (b *groupBuilder) add(r *kRule) bool {
+	id, has, spec, comment := parseUdata(r.UserData)
 	var cur *group
-	for _, r := range rules {
-		id, has, spec, comment := parseUdata(r.UserData)
-		if cur == nil || !has || id != cur.id {
-			cur = &group{id: id}
-			if !has {
-				// A rule someone else added: shown by its comment.
-				cur.spec = "-m comment --comment " + quoteComment(fmt.Sprintf("nft rule handle %d not made by ipt2nft %s", r.Handle, comment))
-			}
-			cur.aux = m.auxOf[id]
-			out = append(out, cur)
-		}
-		cur.spec += spec
-		cur.handles = append(cur.handles, r.Handle)
-		cur.packets += r.Packets
-		cur.bytes += r.Bytes
+	if n := len(b.out); n > 0 {
+		cur = b.out[n-1]
 	}
-	return out
+	started := cur == nil || !has || id != cur.id
+	if started {
+		cur = &group{id: id}
+		if !has {
+			// A rule someone else added: shown by its comment.
+			cur.spec = "-m comment --comment " + quoteComment(fmt.Sprintf("nft rule handle %d not made by ipt2nft %s", r.Handle, comment))
+		}
+		cur.aux = b.m.auxOf[id]
+		b.out = append(b.out, cur)
+	}
+	cur.spec += spec
+	cur.handles = append(cur.handles, r.Handle)
+	cur.packets += r.Packets
+	cur.bytes += r.Bytes
+	return started
 }
 
 func quoteComment(s string) string { return "\"" + strings.ReplaceAll(s, "\"", "'") + "\"" }

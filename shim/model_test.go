@@ -2,6 +2,7 @@ package shim
 
 import (
 	"encoding/binary"
+	"errors"
 	"regexp"
 	"slices"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/kernel"
 	"github.com/ipt2nft/ipt2nft/translate"
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
@@ -71,9 +73,9 @@ func TestInsertRemoveGroup(t *testing.T) {
 // by number.
 func TestInsertAtHeadReadsNoRules(t *testing.T) {
 	m := newModel(famIPv4)
-	m.readRules = func(byte, string, string, bool) ([]*kRule, error) {
+	m.eachRule = func(byte, string, string, bool, func(*kRule) error) error {
 		t.Fatal("the chain's rules were read")
-		return nil, nil
+		return nil
 	}
 	kc := &kChain{Name: nftChainName("filter", "X"), Handle: 1}
 	m.chains[kc.Name] = &chain{table: "filter", name: "X", k: kc}
@@ -126,9 +128,7 @@ func TestInsertAtHeadReadsNoRules(t *testing.T) {
 
 	// A command that needs the rules reads them and keeps the new
 	// ones in their places.
-	m.readRules = func(byte, string, string, bool) ([]*kRule, error) {
-		return []*kRule{{Chain: kc.Name, Handle: 7}, {Chain: kc.Name, Handle: 8}}, nil
-	}
+	m.eachRule = eachOf([]*kRule{{Chain: kc.Name, Handle: 7}, {Chain: kc.Name, Handle: 8}})
 	do("-I X 5 -s 10.0.0.5 -j DROP")
 	var order []string
 	for _, g := range m.chain("filter", "X").groups {
@@ -152,9 +152,9 @@ func TestListBuiltinReadsOneChain(t *testing.T) {
 	list := func(name string) (reads []string, out string) {
 		t.Helper()
 		m := newModel(famIPv4)
-		m.readRules = func(_ byte, _, chain string, _ bool) ([]*kRule, error) {
+		m.eachRule = func(_ byte, _, chain string, _ bool, _ func(*kRule) error) error {
 			reads = append(reads, chain)
-			return nil, nil
+			return nil
 		}
 		for i, name := range []string{"INPUT", "f2b"} {
 			kc := &kChain{Name: nftChainName("filter", name), Handle: uint64(i + 1), Hook: name == "INPUT"}
@@ -184,9 +184,9 @@ func TestListBuiltinReadsOneChain(t *testing.T) {
 // transaction for each set bound), keeping each chain's order.
 func TestRulesWithSetsFirst(t *testing.T) {
 	m := newModel(famIPv4)
-	m.readRules = func(byte, string, string, bool) ([]*kRule, error) {
+	m.eachRule = func(byte, string, string, bool, func(*kRule) error) error {
 		t.Fatal("rules were read")
-		return nil, nil
+		return nil
 	}
 	p := &iptparse.Parser{Registry: translate.Registry{}, Family: famIPv4.ipt}
 	for _, line := range []string{
@@ -218,8 +218,9 @@ func TestRulesWithSetsFirst(t *testing.T) {
 }
 
 // TestParseRule reads a rule message built with netlink.AttributeEncoder
-// (the library parseRule replaced): table, chain, handle, userdata and
-// the first counter's values; a cut message is an error, not a panic.
+// (the library parseRule replaced): chain, handle, userdata and the
+// first counter's values, for the table and chain asked for only; a cut
+// message is an error, not a panic.
 func TestParseRule(t *testing.T) {
 	enc := netlink.NewAttributeEncoder()
 	enc.ByteOrder = binary.BigEndian
@@ -246,14 +247,21 @@ func TestParseRule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, tbl, err := parseRule(b)
-	if err != nil {
-		t.Fatal(err)
+	for _, chain := range []string{"filter/INPUT", ""} {
+		r, err := parseRule(b, "ipt2nft_shim", chain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r == nil || r.Chain != "filter/INPUT" || r.Handle != 42 || string(r.UserData) != "spec" || !r.Counter || r.Packets != 6 || r.Bytes != 301 {
+			t.Errorf("chain %q: parsed %+v", chain, r)
+		}
 	}
-	if tbl != "ipt2nft_shim" || r.Chain != "filter/INPUT" || r.Handle != 42 || string(r.UserData) != "spec" || !r.Counter || r.Packets != 6 || r.Bytes != 301 {
-		t.Errorf("parsed %q %+v", tbl, *r)
+	for _, other := range [][2]string{{"ipt2nft", ""}, {"ipt2nft_shim", "filter/OUTPUT"}} {
+		if r, err := parseRule(b, other[0], other[1]); r != nil || err != nil {
+			t.Errorf("a rule of table %q chain %q: %+v, %v", other[0], other[1], r, err)
+		}
 	}
-	if _, _, err := parseRule(b[:len(b)-3]); err == nil {
+	if _, err := parseRule(b[:len(b)-3], "ipt2nft_shim", ""); err == nil {
 		t.Error("a message cut in its last attribute: no error")
 	}
 }
@@ -309,4 +317,18 @@ func mustParse(t *testing.T, p *iptparse.Parser, line string) *iptparse.Command 
 		t.Fatal(err)
 	}
 	return cmd
+}
+
+// eachOf is an eachRule that lists rules, stopping where fn says so.
+func eachOf(rules []*kRule) func(byte, string, string, bool, func(*kRule) error) error {
+	return func(_ byte, _, _ string, _ bool, fn func(*kRule) error) error {
+		for _, r := range rules {
+			if err := fn(r); errors.Is(err, kernel.ErrStop) {
+				return nil
+			} else if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }

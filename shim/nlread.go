@@ -102,9 +102,11 @@ func readChains(fam byte, table string) ([]*kChain, error) {
 	return out, nil
 }
 
-// readRules lists the rules of a chain ("" for the whole table), in order.
-// With reset the counters are zeroed as they are read.
-func readRules(fam byte, table, chain string, reset bool) ([]*kRule, error) {
+// eachRule calls fn for each rule of a chain ("" for the whole table),
+// in order, as the dump arrives: the messages are read in the receive
+// buffer and only what a kRule holds is kept. fn returns kernel.ErrStop
+// to read no further.
+func eachRule(fam byte, table, chain string, reset bool, fn func(*kRule) error) error {
 	attrs := []netlink.Attribute{strAttr(unix.NFTA_RULE_TABLE, table)}
 	if chain != "" {
 		attrs = append(attrs, strAttr(unix.NFTA_RULE_CHAIN, chain))
@@ -113,37 +115,37 @@ func readRules(fam byte, table, chain string, reset bool) ([]*kRule, error) {
 	if reset {
 		typ = unix.NFT_MSG_GETRULE_RESET
 	}
-	msgs, err := request(typ, unix.NLM_F_DUMP, fam, attrs)
+	data, err := netlink.MarshalAttributes(attrs)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var out []*kRule
-	for _, m := range msgs {
-		r, tbl, err := parseRule(m)
-		if err != nil {
-			return nil, err
+	return kernel.RequestEach(typ, unix.NLM_F_DUMP, fam, data, func(a kernel.Answer) error {
+		r, err := parseRule(a.Attrs, table, chain)
+		if err != nil || r == nil {
+			return err
 		}
-		if tbl == table && (chain == "" || r.Chain == chain) {
-			out = append(out, r)
-		}
-	}
-	return out, nil
+		return fn(r)
+	})
 }
 
-// parseRule reads a rule message: its table, chain, handle, userdata
-// and first counter. It walks the attributes in place (nlAttrs): the
-// shim reads every rule of a chain for -D, -C, -S and -L, and decoding
+// parseRule reads a rule message: its chain, handle, userdata and first
+// counter; nil if it is not a rule of that table and chain ("": any).
+// It walks the attributes in place (nlAttrs): the shim reads every rule of a chain for -D, -C, -S and -L, and decoding
 // 20,000 rules through netlink.AttributeDecoder allocated for every
 // nesting level.
-func parseRule(m []byte) (*kRule, string, error) {
+func parseRule(m []byte, table, chain string) (*kRule, error) {
 	r := &kRule{}
-	tbl := ""
+	tblOK := false
 	err := nlAttrs(m, func(typ uint16, data []byte) error {
 		switch typ {
 		case unix.NFTA_RULE_TABLE:
-			tbl = nlString(data)
+			tblOK = nlStringIs(data, table)
 		case unix.NFTA_RULE_CHAIN:
-			r.Chain = nlString(data)
+			if chain != "" && nlStringIs(data, chain) {
+				r.Chain = chain
+			} else {
+				r.Chain = nlString(data)
+			}
 		case unix.NFTA_RULE_HANDLE:
 			if len(data) < 8 {
 				return errShortAttr
@@ -185,7 +187,10 @@ func parseRule(m []byte) (*kRule, string, error) {
 		}
 		return nil
 	})
-	return r, tbl, err
+	if err != nil || !tblOK || (chain != "" && r.Chain != chain) {
+		return nil, err
+	}
+	return r, nil
 }
 
 var errShortAttr = errors.New("netlink: attribute too short")
@@ -204,6 +209,15 @@ func nlAttrs(b []byte, fn func(typ uint16, data []byte) error) error {
 		b = b[min((l+3)&^3, len(b)):]
 	}
 	return nil
+}
+
+// nlStringIs reports whether a NUL-terminated string attribute is s,
+// without making a string of it.
+func nlStringIs(b []byte, s string) bool {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b) == s
 }
 
 // nlString is a NUL-terminated string attribute.
