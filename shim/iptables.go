@@ -132,6 +132,7 @@ func runIPTables(t Tool, args []string, s IO) int {
 	}
 	defer unlock()
 	m := newModel(t.fam)
+	m.single = true
 	if err := m.load(); err != nil {
 		return report(s, err)
 	}
@@ -307,7 +308,7 @@ func (m *model) command(cmd *iptparse.Command) (string, error) {
 			m.dirty = true
 			return "", nil
 		}
-		if err := m.loadRules(c); err != nil {
+		if err := m.loadRulesUntil(c, nth(cmd.RuleNum)); err != nil {
 			return "", err
 		}
 		at := cmd.RuleNum - 1
@@ -322,7 +323,7 @@ func (m *model) command(cmd *iptparse.Command) (string, error) {
 			m.insertGroup(c, at, g)
 		}
 	case iptparse.OpReplace:
-		if err := m.loadRules(c); err != nil {
+		if err := m.loadRulesUntil(c, nth(cmd.RuleNum)); err != nil {
 			return "", err
 		}
 		at := cmd.RuleNum - 1
@@ -343,7 +344,7 @@ func (m *model) command(cmd *iptparse.Command) (string, error) {
 		for _, sub := range translate.SplitAddresses(cmd) {
 			specs = append(specs, translate.CanonicalRule(sub))
 		}
-		if err := m.loadRules(c); err != nil {
+		if err := m.loadRulesUntil(c, haveAll(specs)); err != nil {
 			return "", err
 		}
 		for _, spec := range specs {
@@ -356,7 +357,7 @@ func (m *model) command(cmd *iptparse.Command) (string, error) {
 			}
 		}
 	case iptparse.OpDeleteNum:
-		if err := m.loadRules(c); err != nil {
+		if err := m.loadRulesUntil(c, nth(cmd.RuleNum)); err != nil {
 			return "", err
 		}
 		if cmd.RuleNum > len(c.groups) {
@@ -411,6 +412,37 @@ func (m *model) command(cmd *iptparse.Command) (string, error) {
 		return "", m.zero(table, c, cmd.RuleNum)
 	}
 	return "", nil
+}
+
+// nth is a loadRulesUntil stop for a command on rule number n: its
+// rules are read up to the nth (and the one after it).
+func nth(n int) func(*group) bool {
+	seen := 0
+	return func(*group) bool {
+		seen++
+		return seen >= n
+	}
+}
+
+// haveAll is a loadRulesUntil stop for -D and -C: the rules are read up
+// to the first ones whose texts are those of specs, as many of each text
+// as specs has. find looks for the same text first, and takes the first
+// rule with it, so it picks the same rules as in the whole chain; if a
+// text is missing, the whole chain is read (find then compares every
+// stored text printed again).
+func haveAll(specs []string) func(*group) bool {
+	need := map[string]int{}
+	for _, s := range specs {
+		need[s]++
+	}
+	left := len(specs)
+	return func(g *group) bool {
+		if need[g.spec] > 0 {
+			need[g.spec]--
+			left--
+		}
+		return left == 0
+	}
 }
 
 // selected is the one chain given, or every chain of the table.

@@ -3,6 +3,7 @@ package shim
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -330,5 +331,95 @@ func eachOf(rules []*kRule) func(byte, string, string, bool, func(*kRule) error)
 			}
 		}
 		return nil
+	}
+}
+
+// TestDeleteReadsUntilFound: a call's -D, -C and rule-number commands
+// read the chain only up to the rule they need and the one after it
+// (the kernel walks the chain from its start for every part of a dump:
+// a -D of the first of 20,000 rules took 120 ms), and change the same
+// rules as with the whole chain read. A text split over two nft rules
+// is whole before it is compared; a missing text reads every rule.
+func TestDeleteReadsUntilFound(t *testing.T) {
+	// Groups of chain X, in order: texts, and nft rules per group.
+	texts := []string{"-s 10.0.0.1/32 -j DROP", "-s 10.0.0.2/32 -j DROP", "-s 10.0.0.3/32 -j DROP", "-s 10.0.0.2/32 -j DROP", "-s 10.0.0.5/32 -j DROP", "-s 10.0.0.6/32 -j DROP"}
+	name := nftChainName("filter", "X")
+	var rules []*kRule
+	var h uint64
+	for i, text := range texts {
+		// The third group's text is split over two rules.
+		pieces := []string{text}
+		if i == 2 {
+			pieces = []string{text[:5], text[5:]}
+		}
+		for _, p := range pieces {
+			h++
+			ud := append(groupTLV(uint64(100+i)), udSpec, byte(len(p)))
+			rules = append(rules, &kRule{Chain: name, Handle: h, UserData: append(ud, p...)})
+		}
+	}
+	run := func(line string, single bool) (read int, deleted []uint64, err error) {
+		t.Helper()
+		m := newModel(famIPv4)
+		m.single = single
+		m.eachRule = func(f byte, tb, ch string, reset bool, fn func(*kRule) error) error {
+			return eachOf(rules)(f, tb, ch, reset, func(r *kRule) error {
+				read++
+				return fn(r)
+			})
+		}
+		kc := &kChain{Name: name, Handle: 1}
+		m.chains[kc.Name] = &chain{table: "filter", name: "X", k: kc}
+		p := &iptparse.Parser{Registry: translate.Registry{}, Family: famIPv4.ipt}
+		cmd, err := p.ParseCommand(iptparse.WordsFromArgs(strings.Fields(line), "<test>"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.command(cmd); err != nil {
+			return read, nil, err
+		}
+		msgs, err := m.commit()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, msg := range msgs {
+			if msg.Type != unix.NFT_MSG_DELRULE {
+				continue
+			}
+			attrs, err := netlink.UnmarshalAttributes(msg.Data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range attrs {
+				if a.Type == unix.NFTA_RULE_HANDLE {
+					deleted = append(deleted, binary.BigEndian.Uint64(a.Data))
+				}
+			}
+		}
+		return read, deleted, nil
+	}
+	for _, c := range []struct {
+		line    string
+		read    int // rules read by a single command
+		deleted []uint64
+	}{
+		{"-D X -s 10.0.0.1 -j DROP", 3, []uint64{1}},
+		{"-D X -s 10.0.0.2 -j DROP", 5, []uint64{2}},
+		{"-D X -s 10.0.0.3 -j DROP", 6, []uint64{3, 4}},
+		{"-D X -s 10.0.0.2,10.0.0.2 -j DROP", 7, []uint64{2, 5}},
+		{"-D X -s 10.0.0.6 -j DROP", 7, []uint64{7}},
+		{"-D X -s 10.0.0.9 -j DROP", 7, nil},
+		{"-C X -s 10.0.0.3 -j DROP", 6, nil},
+		{"-D X 2", 5, []uint64{2}},
+		{"-D X 9", 7, nil},
+	} {
+		whole, wantDel, wantErr := run(c.line, false)
+		if whole != len(rules) {
+			t.Errorf("%s in a model of several commands: read %d rules, want all %d", c.line, whole, len(rules))
+		}
+		read, del, err := run(c.line, true)
+		if read != c.read || !slices.Equal(del, wantDel) || !slices.Equal(del, c.deleted) || fmt.Sprint(err) != fmt.Sprint(wantErr) {
+			t.Errorf("%s: read %d rules, deleted %v (%v); want %d, %v (%v), as with the whole chain %v (%v)", c.line, read, del, err, c.read, c.deleted, wantErr, wantDel, wantErr)
+		}
 	}
 }
