@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -71,6 +72,9 @@ func request(typ uint16, flags uint16, fam byte, data []byte, keep bool, fn func
 	if err := unix.Sendto(fd, buf, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		return fmt.Errorf("netlink send: %w", err)
 	}
+	if !keep && flags&unix.NLM_F_DUMP != 0 {
+		return dumpEach(fd, fn)
+	}
 	rb := getRecvBuf()
 	defer putRecvBuf(rb)
 	for {
@@ -83,34 +87,147 @@ func request(typ uint16, flags uint16, fam byte, data []byte, keep bool, fn func
 			// One copy of what was received; the answers are slices of it.
 			b = append([]byte(nil), b...)
 		}
-		for len(b) >= unix.SizeofNlMsghdr {
-			l := int(binary.NativeEndian.Uint32(b))
-			if l < unix.SizeofNlMsghdr || l > len(b) {
-				return fmt.Errorf("netlink receive: message of %d bytes in %d", l, len(b))
-			}
-			typ, data := binary.NativeEndian.Uint16(b[4:]), b[unix.SizeofNlMsghdr:l]
-			b = b[min((l+unix.NLMSG_ALIGNTO-1)&^(unix.NLMSG_ALIGNTO-1), len(b)):]
-			switch typ {
-			case unix.NLMSG_DONE:
-				return nil
-			case unix.NLMSG_ERROR:
-				if len(data) >= 4 {
-					if e := -int32(binary.NativeEndian.Uint32(data[:4])); e != 0 {
-						return syscall.Errno(e)
-					}
+		if end, err := answers(b, flags, fn); end || err != nil {
+			return err
+		}
+	}
+}
+
+// answers calls fn for each answer in a datagram and reports whether it
+// ends the request (NLMSG_DONE, NLMSG_ERROR, a plain request's answer).
+func answers(b []byte, flags uint16, fn func(Answer) error) (bool, error) {
+	for len(b) >= unix.SizeofNlMsghdr {
+		l := int(binary.NativeEndian.Uint32(b))
+		if l < unix.SizeofNlMsghdr || l > len(b) {
+			return true, fmt.Errorf("netlink receive: message of %d bytes in %d", l, len(b))
+		}
+		typ, data := binary.NativeEndian.Uint16(b[4:]), b[unix.SizeofNlMsghdr:l]
+		b = b[min((l+unix.NLMSG_ALIGNTO-1)&^(unix.NLMSG_ALIGNTO-1), len(b)):]
+		switch typ {
+		case unix.NLMSG_DONE:
+			return true, nil
+		case unix.NLMSG_ERROR:
+			if len(data) >= 4 {
+				if e := -int32(binary.NativeEndian.Uint32(data[:4])); e != 0 {
+					return true, syscall.Errno(e)
 				}
-				return nil
 			}
-			if len(data) < 4 {
-				continue
+			return true, nil
+		}
+		if len(data) < 4 {
+			continue
+		}
+		if err := fn(Answer{Family: data[0], Attrs: data[4:]}); err != nil {
+			return true, err
+		}
+		if flags&unix.NLM_F_DUMP == 0 {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// dumpPartSize is the size of a buffer one part of a dump is read into:
+// the kernel sends at most 32 KB at a time (netlink_recvmsg).
+const dumpPartSize = 64 << 10
+
+// dumpEach reads a dump on another goroutine while fn handles what was
+// read: the kernel makes each part of a dump inside the read of the part
+// before, so the two overlap (a chain of 20,000 rules is 200 parts). The
+// first part is read here: most dumps end in it.
+func dumpEach(fd int, fn func(Answer) error) error {
+	rb := getRecvBuf()
+	n, err := recv(fd, rb[:])
+	end := true
+	if err == nil {
+		end, err = answers(rb[:n], unix.NLM_F_DUMP, fn)
+	}
+	putRecvBuf(rb)
+	if end || err != nil {
+		return err
+	}
+	type part struct {
+		b   []byte
+		err error
+	}
+	const nbuf = 3
+	free := make(chan []byte, nbuf)
+	for range nbuf {
+		free <- make([]byte, dumpPartSize)
+	}
+	parts := make(chan part, nbuf)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(parts)
+		for {
+			var b []byte
+			select {
+			case b = <-free:
+			case <-stop:
+				return
 			}
-			if err := fn(Answer{Family: data[0], Attrs: data[4:]}); err != nil {
-				return err
+			n, err := recvWhole(fd, b)
+			select {
+			case parts <- part{b[:n], err}:
+			case <-stop:
+				return
 			}
-			if flags&unix.NLM_F_DUMP == 0 {
-				return nil
+			// The kernel has the next part ready whenever the dump
+			// goes on, so a read never waits for long; after the
+			// last there is nothing to read.
+			if err != nil || ends(b[:n]) {
+				return
 			}
 		}
+	}()
+	defer wg.Wait()
+	defer close(stop)
+	for p := range parts {
+		if p.err != nil {
+			return p.err
+		}
+		end, err := answers(p.b, unix.NLM_F_DUMP, fn)
+		if end || err != nil {
+			return err
+		}
+		free <- p.b[:cap(p.b)]
+	}
+	return errors.New("netlink receive: dump ended without NLMSG_DONE")
+}
+
+// ends reports whether a datagram ends a dump (NLMSG_DONE or an error).
+func ends(b []byte) bool {
+	for len(b) >= unix.SizeofNlMsghdr {
+		l := int(binary.NativeEndian.Uint32(b))
+		if l < unix.SizeofNlMsghdr || l > len(b) {
+			return true
+		}
+		switch binary.NativeEndian.Uint16(b[4:]) {
+		case unix.NLMSG_DONE, unix.NLMSG_ERROR:
+			return true
+		}
+		b = b[min((l+unix.NLMSG_ALIGNTO-1)&^(unix.NLMSG_ALIGNTO-1), len(b)):]
+	}
+	return false
+}
+
+// recvWhole is recv that fails on a datagram larger than b.
+func recvWhole(fd int, b []byte) (int, error) {
+	for {
+		n, _, err := unix.Recvfrom(fd, b, unix.MSG_TRUNC)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("netlink receive: %w", err)
+		}
+		if n > len(b) {
+			return 0, fmt.Errorf("netlink receive: a message of %d bytes, more than %d", n, len(b))
+		}
+		return n, nil
 	}
 }
 
