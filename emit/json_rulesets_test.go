@@ -29,7 +29,7 @@ func inetFilter(full bool) *ir.Ruleset {
 			Name: "s_addrport", Type: "ipv4_addr . inet_service", Flags: []string{"interval", "timeout"},
 			Timeout: "1m", Size: 1000,
 			Elements: []ir.Expr{
-				&ir.Elem{Key: cat(addr("10.0.0.1"), ir.Int(22)), Timeout: "1h", Comment: "x"},
+				&ir.Elem{Key: cat(addr("10.0.0.1"), ir.Int(22)), Comment: "x", Times: &ir.ElemTimes{Timeout: "1h"}},
 				cat(pfx("10.1.0.0/16"), ir.IntRange(80, 90)),
 			},
 		},

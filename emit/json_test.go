@@ -71,7 +71,7 @@ func TestJSONExprShapes(t *testing.T) {
 		{ir.IntRange(1, 1023), `{"range": [1, 1023]}`},
 		{set(ir.Int(22), ir.Int(80)), `{"set": [22, 80]}`},
 		{set(me(addr("1.1.1.1"), vx(ir.VerdictAccept, ""))), `{"set": [["1.1.1.1", {"accept": null}]]}`},
-		{&ir.Elem{Key: ir.Int(22), Timeout: "1m30s", Expires: "10s", Comment: "ssh"}, `{"elem": {"val": 22, "timeout": 90, "expires": 10, "comment": "ssh"}}`},
+		{&ir.Elem{Key: ir.Int(22), Comment: "ssh", Times: &ir.ElemTimes{Timeout: "1m30s", Expires: "10s"}}, `{"elem": {"val": 22, "timeout": 90, "expires": 10, "comment": "ssh"}}`},
 		{&ir.Elem{Key: ir.Int(22)}, `22`},
 		{me(ir.Int(1), addr("10.0.0.1")), `[1, "10.0.0.1"]`},
 		{cat(pl("ip", "saddr"), pl("tcp", "dport")), `{"concat": [{"payload": {"protocol": "ip", "field": "saddr"}}, {"payload": {"protocol": "tcp", "field": "dport"}}]}`},

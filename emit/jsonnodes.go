@@ -207,7 +207,7 @@ func (j *jsonWriter) expr(e ir.Expr, ctx exprCtx) (any, error) {
 		}
 		return one("set", elems), nil
 	case *ir.Elem:
-		return j.elem(e.Key, e.Timeout, e.Expires, e.Comment, e.Counter)
+		return j.elem(e.Key, e.Timeout(), e.Expires(), e.Comment, e.Counter)
 	case *ir.MapLookup:
 		k, err := j.expr(e.Key, ctxTop)
 		if err != nil {

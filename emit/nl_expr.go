@@ -1279,10 +1279,10 @@ func mkElem(rc *ruleCompiler, s *nlSet, l *loaded, key []byte, el *ir.Elem, data
 		ne.Comment = el.Comment
 		ne.Counter = el.Counter
 		var err error
-		if ne.Timeout, err = parseDurationMS(el.Timeout); err != nil {
+		if ne.Timeout, err = parseDurationMS(el.Timeout()); err != nil {
 			return ne, err
 		}
-		if ne.Expires, err = parseDurationMS(el.Expires); err != nil {
+		if ne.Expires, err = parseDurationMS(el.Expires()); err != nil {
 			return ne, err
 		}
 	}

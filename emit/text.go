@@ -224,13 +224,13 @@ func (p *Printer) expr(b *textBuf, e ir.Expr, parent int) {
 			b.WriteByte(' ')
 			p.stmt(b, e.Counter)
 		}
-		if e.Timeout != "" {
+		if e.Timeout() != "" {
 			b.WriteString(" timeout ")
-			b.WriteString(e.Timeout)
+			b.WriteString(e.Timeout())
 		}
-		if e.Expires != "" {
+		if e.Expires() != "" {
 			b.WriteString(" expires ")
-			b.WriteString(e.Expires)
+			b.WriteString(e.Expires())
 		}
 		if e.Comment != "" {
 			b.WriteString(" comment ")

@@ -167,10 +167,34 @@ type SetLit struct {
 // "10.0.0.1 timeout 60s".
 type Elem struct {
 	Key     Expr
-	Timeout string
-	Expires string
 	Comment string
 	Counter *Counter
+	// Times is nil unless the element has a timeout or expiry, which
+	// only restored ipsets give: an Elem is then 48 bytes instead of 72,
+	// 16 MB less for a blocklist of 660,000 addresses with counters.
+	Times *ElemTimes
+}
+
+// ElemTimes is an element's "timeout 60s" and "expires 30s".
+type ElemTimes struct {
+	Timeout string
+	Expires string
+}
+
+// Timeout is the element's timeout ("60s"), or "" for none.
+func (e *Elem) Timeout() string {
+	if e.Times == nil {
+		return ""
+	}
+	return e.Times.Timeout
+}
+
+// Expires is the time left until the element expires ("30s"), or "".
+func (e *Elem) Expires() string {
+	if e.Times == nil {
+		return ""
+	}
+	return e.Times.Expires
 }
 
 // MapElem is "Key : Value" in a map or verdict map.

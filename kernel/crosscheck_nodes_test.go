@@ -81,7 +81,7 @@ func ipFilter() *ir.Ruleset {
 			{Name: "blocklist", Type: "ipv4_addr", Flags: []string{"interval"}, Elements: []ir.Expr{pfx("198.51.100.0/24"), addr("203.0.113.7")}},
 			{Name: "svc", Type: "ipv4_addr . inet_service", Elements: []ir.Expr{&ir.Concat{Elems: []ir.Expr{addr("10.0.0.1"), ir.Int(22)}}}},
 			{Name: "dyn", Type: "ipv4_addr", Flags: []string{"timeout"}, Timeout: "1h", Size: 1024,
-				Elements: []ir.Expr{&ir.Elem{Key: addr("10.9.9.9"), Timeout: "10m", Comment: "seen"}}},
+				Elements: []ir.Expr{&ir.Elem{Key: addr("10.9.9.9"), Comment: "seen", Times: &ir.ElemTimes{Timeout: "10m"}}}},
 			{Name: "counted", Type: "ipv4_addr", Counter: true, Comment: "with counters"},
 		},
 		Chains: []*ir.Chain{

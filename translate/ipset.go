@@ -172,14 +172,14 @@ func ipsetToNft(s *iptparse.IPSet) (*ir.Set, []string, error) {
 		interval = interval || ranged
 		e := &ir.Elem{Key: key, Comment: el.Options["comment"]}
 		if v, ok := el.Options["timeout"]; ok && v != "0" {
-			e.Timeout = v + "s"
+			e.Times = &ir.ElemTimes{Timeout: v + "s"}
 		}
 		if p, ok := el.Options["packets"]; ok {
 			pk, _ := strconv.ParseUint(p, 10, 64)
 			by, _ := strconv.ParseUint(el.Options["bytes"], 10, 64)
 			e.Counter = &ir.Counter{Packets: pk, Bytes: by, HasValues: true}
 		}
-		if e.Comment == "" && e.Timeout == "" && e.Counter == nil {
+		if e.Comment == "" && e.Times == nil && e.Counter == nil {
 			set.Elements = append(set.Elements, key)
 		} else {
 			set.Elements = append(set.Elements, e)

@@ -52,7 +52,7 @@ func dropCoveredElements(set *ir.Set) (string, error) {
 			return "", nil
 		}
 		e, isElem := el.(*ir.Elem)
-		ivs = append(ivs, iv{lo, hi, el, isElem && e.Timeout != "", i})
+		ivs = append(ivs, iv{lo, hi, el, isElem && e.Timeout() != "", i})
 	}
 	// By start, the widest first: a covering element comes before the
 	// ones it covers. (Not a stable sort: its merges take n log² n, 1.3 s

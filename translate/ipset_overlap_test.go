@@ -100,7 +100,7 @@ func dropCoveredStable(els []ir.Expr) ([]ir.Expr, bool) {
 	for _, el := range els {
 		lo, hi, _ := addrInterval(el)
 		e, isElem := el.(*ir.Elem)
-		ivs = append(ivs, iv{lo, hi, el, isElem && e.Timeout != ""})
+		ivs = append(ivs, iv{lo, hi, el, isElem && e.Timeout() != ""})
 	}
 	slices.SortStableFunc(ivs, func(a, b iv) int {
 		if c := a.lo.Compare(b.lo); c != 0 {
@@ -140,7 +140,7 @@ func TestDropCoveredAsStable(t *testing.T) {
 			}
 			el := &ir.Elem{Key: key, Comment: strconv.Itoa(i)}
 			if rng.IntN(4) == 0 {
-				el.Timeout = "60s"
+				el.Times = &ir.ElemTimes{Timeout: "60s"}
 			}
 			els = append(els, el)
 		}

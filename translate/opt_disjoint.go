@@ -22,7 +22,7 @@ type disjoint struct {
 	numeric    spanList
 	outOfOrder *btree.BTreeG[span]
 	names      map[string]bool // exact interface names and symbols
-	globs      []string        // interface name prefixes ("eth*")
+	globs      []string        // texts of name prefixes ("eth*"): globMark "eth"
 	// several selectors: tuples with a numeric value in the index's
 	// component go into index (made once a group has indexFrom tuples,
 	// which then move into it); the others (no numeric component, or a
@@ -159,17 +159,18 @@ func (d *disjoint) overlaps1(x interval) bool {
 	if x.numeric() {
 		return d.overlapsNumeric(x)
 	}
-	if x.prefix == "" && d.names[x.exact] {
+	glob := x.prefix() != ""
+	if !glob && d.names[x.text] {
 		return true
 	}
-	if x.prefix != "" || len(d.globs) > 0 {
+	if glob || len(d.globs) > 0 {
 		for n := range d.names {
-			if overlap(interval{exact: n}, x) {
+			if overlap(exactInterval(n), x) {
 				return true
 			}
 		}
 		for _, g := range d.globs {
-			if overlap(interval{prefix: g}, x) {
+			if overlap(interval{text: g}, x) {
 				return true
 			}
 		}
@@ -245,29 +246,30 @@ func (d *disjoint) add1(x interval) bool {
 		d.outOfOrder.ReplaceOrInsert(span{x.lo, x.hi})
 		return true
 	}
-	if x.prefix != "" || d.hasGlob() {
+	glob := x.prefix() != ""
+	if glob || d.hasGlob() {
 		for n := range d.names {
-			if overlap(interval{exact: n}, x) {
+			if overlap(exactInterval(n), x) {
 				return false
 			}
 		}
 		for _, g := range d.globs {
-			if overlap(interval{prefix: g}, x) {
+			if overlap(interval{text: g}, x) {
 				return false
 			}
 		}
 	}
-	if x.prefix != "" {
-		d.globs = append(d.globs, x.prefix)
+	if glob {
+		d.globs = append(d.globs, x.text)
 		return true
 	}
-	if d.names[x.exact] {
+	if d.names[x.text] {
 		return false
 	}
 	if d.names == nil {
 		d.names = map[string]bool{}
 	}
-	d.names[x.exact] = true
+	d.names[x.text] = true
 	return true
 }
 
@@ -363,7 +365,7 @@ func (l *spanList) lastFrom(v ikey) (span, bool) {
 
 func isPoint(t []interval) bool {
 	for _, x := range t {
-		if x.prefix != "" || (x.numeric() && x.lo != x.hi) {
+		if x.prefix() != "" || (x.numeric() && x.lo != x.hi) {
 			return false
 		}
 	}
@@ -383,9 +385,9 @@ func tupleKey(t []interval) string {
 			continue
 		}
 		b = append(b, 's')
-		b = strconv.AppendInt(b, int64(len(x.exact)), 10)
+		b = strconv.AppendInt(b, int64(len(x.exact())), 10)
 		b = append(b, ':')
-		b = append(b, x.exact...)
+		b = append(b, x.exact()...)
 	}
 	return string(b)
 }

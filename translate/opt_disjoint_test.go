@@ -62,7 +62,7 @@ func TestDisjointTuplesRandom(t *testing.T) {
 	}
 	port := func() interval {
 		if r.IntN(12) == 0 {
-			return interval{exact: "sym:domain"} // not a number: scanned, not indexed
+			return exactInterval("sym:domain") // not a number: scanned, not indexed
 		}
 		lo := uint64(20 + r.IntN(60))
 		hi := lo
@@ -73,9 +73,9 @@ func TestDisjointTuplesRandom(t *testing.T) {
 	}
 	iface := func() interval {
 		if r.IntN(4) == 0 {
-			return interval{prefix: []string{"eth", "wg"}[r.IntN(2)]}
+			return globInterval([]string{"eth", "wg"}[r.IntN(2)])
 		}
-		return interval{exact: []string{"eth0", "eth1", "wg0", "lo"}[r.IntN(4)]}
+		return exactInterval([]string{"eth0", "eth1", "wg0", "lo"}[r.IntN(4)])
 	}
 	shapes := [][]func() interval{{addr, port}, {port, addr}, {iface, addr}, {iface, port, addr}, {iface, iface}}
 	for round := range 300 {
@@ -111,7 +111,7 @@ func TestCanAddAllOne(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 9))
 	val := func() interval {
 		if r.IntN(3) == 0 {
-			return interval{exact: []string{"eth0", "eth1", "veth1", "veth2", "wg0"}[r.IntN(5)]}
+			return exactInterval([]string{"eth0", "eth1", "veth1", "veth2", "wg0"}[r.IntN(5)])
 		}
 		lo := uint64(r.IntN(5000))
 		return interval{lo: u64Key('n', lo), hi: u64Key('n', lo+uint64(r.IntN(3)))}
@@ -150,9 +150,9 @@ func TestValuesOverlap(t *testing.T) {
 	val := func() interval {
 		switch r.IntN(4) {
 		case 0:
-			return interval{exact: []string{"eth0", "eth1", "veth1", "wg0"}[r.IntN(4)]}
+			return exactInterval([]string{"eth0", "eth1", "veth1", "wg0"}[r.IntN(4)])
 		case 1:
-			return interval{prefix: []string{"eth", "veth"}[r.IntN(2)]}
+			return globInterval([]string{"eth", "veth"}[r.IntN(2)])
 		}
 		lo := uint64(r.IntN(400))
 		return interval{lo: u64Key('n', lo), hi: u64Key('n', lo+uint64(r.IntN(4)))}

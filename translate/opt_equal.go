@@ -96,7 +96,7 @@ func equalComposite(a, b ir.Expr) (eq, known bool) {
 			return false, !ok
 		}
 		sameCounter := a.Counter == bt.Counter || (a.Counter != nil && bt.Counter != nil && *a.Counter == *bt.Counter)
-		return a.Timeout == bt.Timeout && a.Expires == bt.Expires && a.Comment == bt.Comment && sameCounter &&
+		return a.Timeout() == bt.Timeout() && a.Expires() == bt.Expires() && a.Comment == bt.Comment && sameCounter &&
 			equalExpr(a.Key, bt.Key), true
 	case *ir.FlagList:
 		bt, ok := b.(*ir.FlagList)

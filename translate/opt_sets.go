@@ -1186,7 +1186,7 @@ func buildSetRule(group []*ir.Rule, diff []int, rep *OptReport) *ir.Rule {
 				// element's), and the rule is let go.
 				el.Counter = r.Stmts[counterIdx].(*ir.Counter)
 			}
-			if el.Comment == "" && el.Counter == nil && el.Timeout == "" && el.Expires == "" {
+			if el.Comment == "" && el.Counter == nil && el.Times == nil {
 				elems = append(elems, el.Key)
 			} else {
 				if len(elemBlock) == 0 {

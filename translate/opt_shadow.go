@@ -263,10 +263,13 @@ func within(x, y *interval) bool {
 		return keyLE(y.lo, x.lo) && keyLE(x.hi, y.hi)
 	case xn || yn:
 		return false
-	case y.prefix == "":
-		return x.prefix == "" && x.exact == y.exact
-	case x.prefix == "":
-		return strings.HasPrefix(x.exact, y.prefix)
 	}
-	return strings.HasPrefix(x.prefix, y.prefix)
+	xp, yp := x.prefix(), y.prefix()
+	switch {
+	case yp == "":
+		return xp == "" && x.text == y.text
+	case xp == "":
+		return strings.HasPrefix(x.text, yp)
+	}
+	return strings.HasPrefix(xp, yp)
 }

@@ -61,10 +61,43 @@ func mergeableSelector(e ir.Expr) bool {
 // keys: a type tag and the value.
 type interval struct {
 	lo, hi ikey // tag 0 for non-numeric values
-	// prefix is set for interface names ending in '*': they cover every
-	// name that starts with it.
-	prefix string
-	exact  string // for non-numeric values: their text
+	// text is a non-numeric value's text, or for an interface name
+	// ending in '*' (which covers every name that starts with the rest)
+	// globMark and that prefix: one string for both keeps an interval
+	// at 64 bytes instead of 80 (the sets pass holds one per selector
+	// of every rule it looks at). No name or symbol holds a NUL byte.
+	text string
+}
+
+// globMark starts the text of an interval that is a name prefix.
+const globMark = '\x00'
+
+// exactInterval is the name or symbol s.
+func exactInterval(s string) interval { return interval{text: s} }
+
+// globInterval is every name starting with p. An empty p stays the
+// empty name, as a lone "*" always was here.
+func globInterval(p string) interval {
+	if p == "" {
+		return interval{}
+	}
+	return interval{text: string(globMark) + p}
+}
+
+// prefix is the name prefix a glob covers, "" for other values.
+func (x *interval) prefix() string {
+	if len(x.text) > 0 && x.text[0] == globMark {
+		return x.text[1:]
+	}
+	return ""
+}
+
+// exact is a non-numeric value's text, "" for a glob.
+func (x *interval) exact() string {
+	if len(x.text) > 0 && x.text[0] == globMark {
+		return ""
+	}
+	return x.text
 }
 
 // ikey is a numeric value with its type tag ('n' integer, '4' and '6'
@@ -155,14 +188,14 @@ func valueInterval(e ir.Expr) (interval, bool) {
 		return interval{lo: k, hi: k}, true
 	case *ir.String:
 		if strings.HasSuffix(e.Value, "*") && !strings.HasSuffix(e.Value, `\*`) {
-			return interval{prefix: strings.TrimSuffix(e.Value, "*")}, true
+			return globInterval(strings.TrimSuffix(e.Value, "*")), true
 		}
-		return interval{exact: strings.ReplaceAll(e.Value, `\*`, "*")}, true
+		return exactInterval(strings.ReplaceAll(e.Value, `\*`, "*")), true
 	case *ir.Symbol:
-		return interval{exact: "sym:" + e.Name}, true
+		return exactInterval("sym:" + e.Name), true
 	case *ir.FlagList:
 		// The flags under a mask (maskedFlags): a value each.
-		return interval{exact: "flags:" + strings.Join(e.Flags, ",")}, true
+		return exactInterval("flags:" + strings.Join(e.Flags, ",")), true
 	}
 	return interval{}, false
 }
@@ -204,18 +237,16 @@ func overlap(a, b interval) bool {
 	case a.numeric() || b.numeric():
 		return false // different kinds of value never meet
 	}
-	name := func(x interval) (string, bool) { return x.exact, x.prefix == "" }
-	an, aExact := name(a)
-	bn, bExact := name(b)
+	ap, bp := a.prefix(), b.prefix()
 	switch {
-	case aExact && bExact:
-		return an == bn
-	case aExact:
-		return strings.HasPrefix(an, b.prefix)
-	case bExact:
-		return strings.HasPrefix(bn, a.prefix)
+	case ap == "" && bp == "":
+		return a.text == b.text
+	case ap == "":
+		return strings.HasPrefix(a.text, bp)
+	case bp == "":
+		return strings.HasPrefix(b.text, ap)
 	}
-	return strings.HasPrefix(a.prefix, b.prefix) || strings.HasPrefix(b.prefix, a.prefix)
+	return strings.HasPrefix(ap, bp) || strings.HasPrefix(bp, ap)
 }
 
 // elements lists the values of a match's right side (a value or a set).

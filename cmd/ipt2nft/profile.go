@@ -26,6 +26,11 @@ func startProfile() func() {
 	return func() {
 		stopCPU()
 		if name != "" {
+			// The allocs profile counts what was allocated up to the
+			// collection before the last one: without one here the mixed
+			// 1,000,000-rule dump's profile missed 326 of its 579 MB
+			// (the optimizer's and the printer's allocations nearly all).
+			runtime.GC()
 			f, err := os.Create(name)
 			if err == nil {
 				err = pprof.Lookup("allocs").WriteTo(f, 0)
