@@ -116,7 +116,7 @@ func (c *Command) lineText() (string, bool) {
 	if c.line == "" || len(c.Words) == 0 {
 		return "", false
 	}
-	first := c.Words[0].Pos.Col - 1
+	first := int(c.Words[0].Pos.Col) - 1
 	at := first
 	for i, w := range c.Words {
 		if i > 0 {
@@ -125,7 +125,7 @@ func (c *Command) lineText() (string, bool) {
 			}
 			at++
 		}
-		if w.Pos.Col-1 != at {
+		if int(w.Pos.Col)-1 != at {
 			return "", false
 		}
 		end, ok := quotedAt(c.line, at, w.Text)

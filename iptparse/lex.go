@@ -25,7 +25,7 @@ func splitLine(line string, file string, lineNo int) (words []Word, trailingComm
 	}
 	texts, err := shellWords(line)
 	if err != nil {
-		return nil, false, &Error{Pos: Pos{File: file, Line: lineNo, Col: 1}, Msg: "cannot split line into words: " + err.Error()}
+		return nil, false, &Error{Pos: MakePos(file, lineNo, 1), Msg: "cannot split line into words: " + err.Error()}
 	}
 	starts, comment := wordStarts(line)
 	words = make([]Word, len(texts))
@@ -34,7 +34,7 @@ func splitLine(line string, file string, lineNo int) (words []Word, trailingComm
 		if len(starts) == len(texts) {
 			col = starts[i] + 1
 		}
-		words[i] = Word{Text: t, Pos: Pos{File: file, Line: lineNo, Col: col}}
+		words[i] = Word{Text: t, Pos: MakePos(file, lineNo, col)}
 	}
 	return words, comment, nil
 }
@@ -49,6 +49,7 @@ func splitLine(line string, file string, lineNo int) (words []Word, trailingComm
 func splitFast(a *arena, line string, from int, file string, lineNo int) (words []Word, comment bool, ok bool) {
 	words = a.freeWords()
 	room := cap(words)
+	line32 := clampPos(lineNo)
 	for i := from; ; {
 		for i < len(line) && lexClass[line[i]] == lexBlank {
 			i++
@@ -81,7 +82,7 @@ func splitFast(a *arena, line string, from int, file string, lineNo int) (words 
 			words = words[:len(words)+1]
 		}
 		wd := &words[len(words)-1]
-		wd.Text, wd.Pos.File, wd.Pos.Line, wd.Pos.Col = text, file, lineNo, start+1
+		wd.Text, wd.Pos.File, wd.Pos.Line, wd.Pos.Col = text, file, line32, clampPos(start+1)
 	}
 	if words == nil {
 		words = []Word{} // as splitLine has it
@@ -181,7 +182,7 @@ func splitBlanks(line, file string, lineNo int) []Word {
 			i++
 		}
 		if i > start {
-			words = append(words, Word{Text: line[start:i], Pos: Pos{File: file, Line: lineNo, Col: start + 1}})
+			words = append(words, Word{Text: line[start:i], Pos: MakePos(file, lineNo, start+1)})
 		}
 	}
 	return words
@@ -240,7 +241,7 @@ func WordsFromArgs(args []string, file string) []Word {
 	words := make([]Word, len(args))
 	col := 1
 	for i, a := range args {
-		words[i] = Word{Text: a, Pos: Pos{File: file, Line: 1, Col: col}}
+		words[i] = Word{Text: a, Pos: MakePos(file, 1, col)}
 		col += len(a) + 1
 	}
 	return words

@@ -303,7 +303,7 @@ func TestSplitLinePositions(t *testing.T) {
 	}
 	want := []struct {
 		text string
-		col  int
+		col  int32
 	}{{"-A", 1}, {"INPUT", 4}, {"-m", 10}, {"comment", 13}, {"--comment", 21}, {`a "b" c`, 31}, {"-j", 43}, {"ACCEPT", 46}}
 	if len(words) != len(want) {
 		t.Fatalf("words %v", words)
