@@ -68,6 +68,7 @@ type arena struct {
 	protos   pool[ProtoSel]
 	targets  pool[Target]
 	counters pool[Counters]
+	ports    pool[PortRange]
 	// extScratch is reused by each parse as its list of loaded
 	// extensions.
 	extScratch []*Ext
@@ -168,6 +169,7 @@ func (a *arena) reset() {
 	a.protos.reset()
 	a.targets.reset()
 	a.counters.reset()
+	a.ports.reset()
 }
 
 func (a *arena) command() *Command {
@@ -239,6 +241,13 @@ func (a *arena) counter() *Counters {
 		return new(Counters)
 	}
 	return one(a.reusable, &a.counters, grow[Counters](a.n))
+}
+
+func (a *arena) portRange() *PortRange {
+	if a == nil {
+		return new(PortRange)
+	}
+	return one(a.reusable, &a.ports, grow[PortRange](a.n))
 }
 
 // wordList returns an empty []Word with room for n words.

@@ -280,7 +280,11 @@ type Option struct {
 	Written string // as written, e.g. "--dport" or "--dest" (an abbreviation)
 	Neg     bool
 	Args    []Word
-	Value   any
+	// Value is the argument parsed according to the option's type (see
+	// values.go). A TypeString option's value is its argument, Arg(),
+	// and Value is nil: a string in an interface is an allocation, one
+	// for each comment and log prefix.
+	Value any
 }
 
 // Arg returns the first argument word's text ("" if none).

@@ -78,7 +78,7 @@ func TestParseBasics(t *testing.T) {
 	if len(r.Matches) != 1 || r.Matches[0].Name != "tcp" || !r.Matches[0].Implicit {
 		t.Fatalf("matches: %+v", r.Matches)
 	}
-	dport := r.Matches[0].Opt("dport").Value.(iptparse.PortRange)
+	dport := r.Matches[0].Opt("dport").Value.(*iptparse.PortRange)
 	if dport.Lo != 80 || dport.Hi != 90 {
 		t.Errorf("dport %+v", dport)
 	}
