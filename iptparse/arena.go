@@ -74,6 +74,11 @@ type arena struct {
 	extScratch []*Ext
 	// reusable arenas keep their slabs, for reset.
 	reusable bool
+	// parted is set by splitFast for a line with a word not made of one
+	// bare part of characters Quote leaves bare (see Command.bare): a
+	// field rather than a result, which the loop over the line would
+	// keep in a register.
+	parted bool
 }
 
 // A pool hands out Ts from slabs. A reusable arena's pools keep their
@@ -268,6 +273,7 @@ func (a *arena) freeWords() []Word {
 	if a == nil {
 		return nil
 	}
+	a.parted = false // a new line
 	if len(a.words.free) < minFreeWords {
 		a.words.refill(a.reusable, minFreeWords, min(max(16*a.n, minFreeWords), wordSlabLen))
 	}

@@ -80,6 +80,9 @@ type Command struct {
 	// Zero is -Z given with -L or -S: the counters are zeroed after
 	// listing.
 	Zero bool
+	// bare is set when splitting the line found each word one bare part
+	// of characters Quote leaves bare: lineText need not check them.
+	bare bool
 }
 
 // RuleText renders the command the way iptables-save would print it (the
@@ -117,6 +120,21 @@ func (c *Command) lineText() (string, bool) {
 		return "", false
 	}
 	first := int(c.Words[0].Pos.Col) - 1
+	if c.bare && len(c.line) <= maxPos { // columns past maxPos are clamped
+		// The words are the line's, in order, a run of blanks apart:
+		// one space each if they fill the text with one blank between
+		// each two, and none of those a tab or carriage return.
+		last := &c.Words[len(c.Words)-1]
+		s := c.line[first : int(last.Pos.Col)-1+len(last.Text)]
+		n := len(c.Words) - 1
+		for i := range c.Words {
+			n += len(c.Words[i].Text)
+		}
+		if n != len(s) || strings.IndexByte(s, '\t') >= 0 || strings.IndexByte(s, '\r') >= 0 {
+			return "", false
+		}
+		return s, true
+	}
 	at := first
 	for i, w := range c.Words {
 		if i > 0 {

@@ -501,7 +501,7 @@ func (sp *saveParser) parse(e *entry, a *arena) Item {
 		cmd.Counters = a.counter()
 		*cmd.Counters = counters
 	}
-	cmd.line = line
+	cmd.line, cmd.bare = line, ok && a != nil && !a.parted // ok: split by splitFast
 	cl := a.commandLine()
 	cl.Command, cl.Line = cmd, line
 	return cl

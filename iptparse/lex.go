@@ -45,7 +45,9 @@ func splitLine(line string, file string, lineNo int) (words []Word, trailingComm
 // whose words are made of bare and quoted parts; it reports !ok for any
 // other line (and for unterminated quotes), which splitLine then splits.
 // The line is read once: the words go straight into a's free words, of
-// which it then takes as many as there are.
+// which it then takes as many as there are. It sets a.parted for a word
+// not made of one bare part of characters Quote leaves bare: without
+// one, Command.lineText need not look at the words' characters.
 func splitFast(a *arena, line string, from int, file string, lineNo int) (words []Word, comment bool, ok bool) {
 	words = a.freeWords()
 	room := cap(words)
@@ -72,6 +74,9 @@ func splitFast(a *arena, line string, from int, file string, lineNo int) (words 
 		if i < len(line) && lexClass[line[i]] != lexBlank {
 			if text, i, ok = wordParts(line, start, i); !ok {
 				return nil, false, false
+			}
+			if a != nil {
+				a.parted = true
 			}
 		}
 		// Set every field of the slot (not zeroed, see freeWords) one
@@ -125,7 +130,7 @@ func wordParts(line string, start, i int) (text string, end int, ok bool) {
 			i = j + 1
 		default:
 			j := i
-			for i < len(line) && lexClass[line[i]] == lexPlain {
+			for i < len(line) && lexClass[line[i]] <= lexUnsafe {
 				i++
 			}
 			part = line[j:i]
@@ -148,13 +153,19 @@ word:
 
 // The classes of bytes for splitFast.
 const (
-	lexPlain = iota
+	lexPlain  = iota // a byte Quote leaves bare
+	lexUnsafe        // any other byte of a bare part
 	lexBlank
 	lexQuote
 	lexOther // what splitFast leaves to splitLine
 )
 
 var lexClass = func() (t [256]uint8) {
+	for c := range t {
+		if !safeBytes[c] {
+			t[c] = lexUnsafe
+		}
+	}
 	for c := utf8.RuneSelf; c < 256; c++ {
 		t[c] = lexOther
 	}
