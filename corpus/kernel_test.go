@@ -337,8 +337,8 @@ func rejectedLines(name, src string, fam iptparse.Family) []int {
 	tr.Ruleset()
 	var lines []int
 	for _, d := range tr.Diags() {
-		if d.Kind == translate.DiagError && !slices.Contains(lines, d.Pos.Line) {
-			lines = append(lines, d.Pos.Line)
+		if d.Kind == translate.DiagError && !slices.Contains(lines, int(d.Pos.Line)) {
+			lines = append(lines, int(d.Pos.Line))
 		}
 	}
 	sort.Ints(lines)

@@ -68,11 +68,17 @@ type arena struct {
 	protos   pool[ProtoSel]
 	targets  pool[Target]
 	counters pool[Counters]
+	ports    pool[PortRange]
 	// extScratch is reused by each parse as its list of loaded
 	// extensions.
 	extScratch []*Ext
 	// reusable arenas keep their slabs, for reset.
 	reusable bool
+	// parted is set by splitFast for a line with a word not made of one
+	// bare part of characters Quote leaves bare (see Command.bare): a
+	// field rather than a result, which the loop over the line would
+	// keep in a register.
+	parted bool
 }
 
 // A pool hands out Ts from slabs. A reusable arena's pools keep their
@@ -168,6 +174,7 @@ func (a *arena) reset() {
 	a.protos.reset()
 	a.targets.reset()
 	a.counters.reset()
+	a.ports.reset()
 }
 
 func (a *arena) command() *Command {
@@ -241,6 +248,13 @@ func (a *arena) counter() *Counters {
 	return one(a.reusable, &a.counters, grow[Counters](a.n))
 }
 
+func (a *arena) portRange() *PortRange {
+	if a == nil {
+		return new(PortRange)
+	}
+	return one(a.reusable, &a.ports, grow[PortRange](a.n))
+}
+
 // wordList returns an empty []Word with room for n words.
 func (a *arena) wordList(n int) []Word {
 	if a == nil {
@@ -259,6 +273,7 @@ func (a *arena) freeWords() []Word {
 	if a == nil {
 		return nil
 	}
+	a.parted = false // a new line
 	if len(a.words.free) < minFreeWords {
 		a.words.refill(a.reusable, minFreeWords, min(max(16*a.n, minFreeWords), wordSlabLen))
 	}

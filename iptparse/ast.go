@@ -80,6 +80,9 @@ type Command struct {
 	// Zero is -Z given with -L or -S: the counters are zeroed after
 	// listing.
 	Zero bool
+	// bare is set when splitting the line found each word one bare part
+	// of characters Quote leaves bare: lineText need not check them.
+	bare bool
 }
 
 // RuleText renders the command the way iptables-save would print it (the
@@ -116,7 +119,22 @@ func (c *Command) lineText() (string, bool) {
 	if c.line == "" || len(c.Words) == 0 {
 		return "", false
 	}
-	first := c.Words[0].Pos.Col - 1
+	first := int(c.Words[0].Pos.Col) - 1
+	if c.bare && len(c.line) <= maxPos { // columns past maxPos are clamped
+		// The words are the line's, in order, a run of blanks apart:
+		// one space each if they fill the text with one blank between
+		// each two, and none of those a tab or carriage return.
+		last := &c.Words[len(c.Words)-1]
+		s := c.line[first : int(last.Pos.Col)-1+len(last.Text)]
+		n := len(c.Words) - 1
+		for i := range c.Words {
+			n += len(c.Words[i].Text)
+		}
+		if n != len(s) || strings.IndexByte(s, '\t') >= 0 || strings.IndexByte(s, '\r') >= 0 {
+			return "", false
+		}
+		return s, true
+	}
 	at := first
 	for i, w := range c.Words {
 		if i > 0 {
@@ -125,7 +143,7 @@ func (c *Command) lineText() (string, bool) {
 			}
 			at++
 		}
-		if w.Pos.Col-1 != at {
+		if int(w.Pos.Col)-1 != at {
 			return "", false
 		}
 		end, ok := quotedAt(c.line, at, w.Text)
@@ -280,7 +298,11 @@ type Option struct {
 	Written string // as written, e.g. "--dport" or "--dest" (an abbreviation)
 	Neg     bool
 	Args    []Word
-	Value   any
+	// Value is the argument parsed according to the option's type (see
+	// values.go). A TypeString option's value is its argument, Arg(),
+	// and Value is nil: a string in an interface is an allocation, one
+	// for each comment and log prefix.
+	Value any
 }
 
 // Arg returns the first argument word's text ("" if none).

@@ -999,11 +999,21 @@ func (st *parseState) extOption(w *Word, x *Ext, o *OptionSpec, inline string, h
 		return &Error{Pos: w.Pos, Ext: x.Label(), Msg: fmt.Sprintf("option \"--%s\" can only be used once", o.Name)}
 	}
 	if n == 1 && len(opt.Args) == 1 {
-		v, err := ParseValue(x.Name, o, opt.Args[0].Text, st.p.Family)
+		arg := opt.Args[0].Text
+		var err error
+		switch o.Type {
+		case TypeString:
+			err = checkString(o, arg) // the value is the argument: Value stays nil
+		case TypePortRC:
+			r := st.a.portRange()
+			*r, err = ParsePortRange(arg)
+			opt.Value = r
+		default:
+			opt.Value, err = ParseValue(x.Name, o, arg, st.p.Family)
+		}
 		if err != nil {
 			return &Error{Pos: opt.Args[0].Pos, Ext: x.Label(), Msg: err.Error()}
 		}
-		opt.Value = v
 	}
 	x.Options = st.a.appendOption(x.Options, opt)
 	return nil

@@ -330,7 +330,7 @@ func (sc *saveScanner) scan(entries []entry, max int) []entry {
 			continue
 		}
 		t := strings.TrimSpace(line)
-		pos := Pos{File: f.Name, Line: lineNo, Col: 1 + len(line) - len(trimBlanksLeft(line))}
+		pos := MakePos(f.Name, lineNo, 1+len(line)-len(trimBlanksLeft(line)))
 		switch {
 		case t == "" || strings.HasPrefix(t, "#"):
 			continue
@@ -465,7 +465,7 @@ type saveParser struct {
 func (sp *saveParser) parse(e *entry, a *arena) Item {
 	f := sp.f
 	line, trimmed := e.line, trimBlanksLeft(e.line)
-	pos := Pos{File: f.Name, Line: e.lineNo, Col: 1 + len(line) - len(trimmed)} // as scanSave has it
+	pos := MakePos(f.Name, e.lineNo, 1+len(line)-len(trimmed)) // as scanSave has it
 	from := 0
 	var counters Counters
 	hasCounters := false
@@ -477,7 +477,7 @@ func (sp *saveParser) parse(e *entry, a *arena) Item {
 			from = len(line) - len(trimmed) + n
 		}
 	}
-	words, comment, ok := splitFast(a, line, from, f.Name, pos.Line)
+	words, comment, ok := splitFast(a, line, from, f.Name, e.lineNo)
 	if !ok {
 		body := line
 		if from > 0 {
@@ -485,7 +485,7 @@ func (sp *saveParser) parse(e *entry, a *arena) Item {
 			body = strings.Repeat(" ", from) + line[from:]
 		}
 		var err error
-		if words, comment, err = splitLine(body, f.Name, pos.Line); err != nil {
+		if words, comment, err = splitLine(body, f.Name, e.lineNo); err != nil {
 			return f.badLine(pos, line, err)
 		}
 	}
@@ -501,7 +501,7 @@ func (sp *saveParser) parse(e *entry, a *arena) Item {
 		cmd.Counters = a.counter()
 		*cmd.Counters = counters
 	}
-	cmd.line = line
+	cmd.line, cmd.bare = line, ok && a != nil && !a.parted // ok: split by splitFast
 	cl := a.commandLine()
 	cl.Command, cl.Line = cmd, line
 	return cl
@@ -584,7 +584,7 @@ func parseCommands(f *File, src string, reg Registry) {
 		if t == "" || strings.HasPrefix(t, "#") {
 			continue
 		}
-		pos := Pos{File: f.Name, Line: lineNo, Col: 1 + len(line) - len(strings.TrimLeft(line, " \t"))}
+		pos := MakePos(f.Name, lineNo, 1+len(line)-len(strings.TrimLeft(line, " \t")))
 		words, _, ok := splitFast(&a, line, 0, f.Name, lineNo)
 		if !ok {
 			var err error

@@ -25,7 +25,7 @@ func splitLine(line string, file string, lineNo int) (words []Word, trailingComm
 	}
 	texts, err := shellWords(line)
 	if err != nil {
-		return nil, false, &Error{Pos: Pos{File: file, Line: lineNo, Col: 1}, Msg: "cannot split line into words: " + err.Error()}
+		return nil, false, &Error{Pos: MakePos(file, lineNo, 1), Msg: "cannot split line into words: " + err.Error()}
 	}
 	starts, comment := wordStarts(line)
 	words = make([]Word, len(texts))
@@ -34,7 +34,7 @@ func splitLine(line string, file string, lineNo int) (words []Word, trailingComm
 		if len(starts) == len(texts) {
 			col = starts[i] + 1
 		}
-		words[i] = Word{Text: t, Pos: Pos{File: file, Line: lineNo, Col: col}}
+		words[i] = Word{Text: t, Pos: MakePos(file, lineNo, col)}
 	}
 	return words, comment, nil
 }
@@ -45,10 +45,13 @@ func splitLine(line string, file string, lineNo int) (words []Word, trailingComm
 // whose words are made of bare and quoted parts; it reports !ok for any
 // other line (and for unterminated quotes), which splitLine then splits.
 // The line is read once: the words go straight into a's free words, of
-// which it then takes as many as there are.
+// which it then takes as many as there are. It sets a.parted for a word
+// not made of one bare part of characters Quote leaves bare: without
+// one, Command.lineText need not look at the words' characters.
 func splitFast(a *arena, line string, from int, file string, lineNo int) (words []Word, comment bool, ok bool) {
 	words = a.freeWords()
 	room := cap(words)
+	line32 := clampPos(lineNo)
 	for i := from; ; {
 		for i < len(line) && lexClass[line[i]] == lexBlank {
 			i++
@@ -72,6 +75,9 @@ func splitFast(a *arena, line string, from int, file string, lineNo int) (words 
 			if text, i, ok = wordParts(line, start, i); !ok {
 				return nil, false, false
 			}
+			if a != nil {
+				a.parted = true
+			}
 		}
 		// Set every field of the slot (not zeroed, see freeWords) one
 		// by one: cheaper than appending a Word while the collector runs.
@@ -81,7 +87,7 @@ func splitFast(a *arena, line string, from int, file string, lineNo int) (words 
 			words = words[:len(words)+1]
 		}
 		wd := &words[len(words)-1]
-		wd.Text, wd.Pos.File, wd.Pos.Line, wd.Pos.Col = text, file, lineNo, start+1
+		wd.Text, wd.Pos.File, wd.Pos.Line, wd.Pos.Col = text, file, line32, clampPos(start+1)
 	}
 	if words == nil {
 		words = []Word{} // as splitLine has it
@@ -124,7 +130,7 @@ func wordParts(line string, start, i int) (text string, end int, ok bool) {
 			i = j + 1
 		default:
 			j := i
-			for i < len(line) && lexClass[line[i]] == lexPlain {
+			for i < len(line) && lexClass[line[i]] <= lexUnsafe {
 				i++
 			}
 			part = line[j:i]
@@ -147,13 +153,19 @@ word:
 
 // The classes of bytes for splitFast.
 const (
-	lexPlain = iota
+	lexPlain  = iota // a byte Quote leaves bare
+	lexUnsafe        // any other byte of a bare part
 	lexBlank
 	lexQuote
 	lexOther // what splitFast leaves to splitLine
 )
 
 var lexClass = func() (t [256]uint8) {
+	for c := range t {
+		if !safeBytes[c] {
+			t[c] = lexUnsafe
+		}
+	}
 	for c := utf8.RuneSelf; c < 256; c++ {
 		t[c] = lexOther
 	}
@@ -181,7 +193,7 @@ func splitBlanks(line, file string, lineNo int) []Word {
 			i++
 		}
 		if i > start {
-			words = append(words, Word{Text: line[start:i], Pos: Pos{File: file, Line: lineNo, Col: start + 1}})
+			words = append(words, Word{Text: line[start:i], Pos: MakePos(file, lineNo, start+1)})
 		}
 	}
 	return words
@@ -240,7 +252,7 @@ func WordsFromArgs(args []string, file string) []Word {
 	words := make([]Word, len(args))
 	col := 1
 	for i, a := range args {
-		words[i] = Word{Text: a, Pos: Pos{File: file, Line: 1, Col: col}}
+		words[i] = Word{Text: a, Pos: MakePos(file, 1, col)}
 		col += len(a) + 1
 	}
 	return words

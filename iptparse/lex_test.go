@@ -16,6 +16,13 @@ func checkSplitFast(t *testing.T, line string, from int) {
 		if !ok {
 			return
 		}
+		for _, w := range words {
+			// without parted, the words are as Quote leaves them, each
+			// the line's at its column
+			if a != nil && !a.parted && (Quote(w.Text) != w.Text || line[w.Pos.Col-1:int(w.Pos.Col)-1+len(w.Text)] != w.Text) {
+				t.Fatalf("%q from %d: splitFast says not parted, but the word %q at %d is not bare", line, from, w.Text, w.Pos.Col)
+			}
+		}
 		want, wantComment, err := splitLine(strings.Repeat(" ", from)+line[from:], "f", 3)
 		if err != nil || comment != wantComment || !reflect.DeepEqual(words, want) {
 			t.Fatalf("%q from %d: splitFast gives %q, %v; splitLine %q, %v, %v", line, from, words, comment, want, wantComment, err)
@@ -31,7 +38,7 @@ func TestSplitFast(t *testing.T) {
 		"[1:2] -A INPUT -j ACCEPT", "[1:2]-A X",
 	}
 	r := rand.New(rand.NewSource(1))
-	parts := []string{" ", "\t", "\r", "a", "-A", "#", `"`, "'", `"q q"`, "'s s'", "\\", "é", "\f", "\v", "[1:2]"}
+	parts := []string{" ", "\t", "\r", "a", "-A", "#", `"`, "'", `"q q"`, "'s s'", "\\", "é", "\f", "\v", "[1:2]", "*", "a b"}
 	for i := 0; i < 5000; i++ {
 		var b strings.Builder
 		for n := r.Intn(12); n > 0; n-- {

@@ -32,6 +32,10 @@ func TestRuleTextFromLine(t *testing.T) {
 		"-A INPUT -m comment --comment \"a\\\\b c\" -j ACCEPT\n" +
 		"-A INPUT -m comment --comment \"a b\"c -j ACCEPT\n" +
 		"-A INPUT -j LOG --log-prefix \"blocked 22: \"\n" +
+		"-A INPUT -m comment --comment a[b] -j ACCEPT\n" +
+		"-A INPUT -m comment --comment a#b -j ACCEPT\n" +
+		"-A INPUT -m comment --comment a\x01b -j ACCEPT\n" +
+		"-A INPUT -m comment --comment *  -j ACCEPT\n" +
 		"COMMIT\n"}
 	files, _ := filepath.Glob(filepath.Join(testutil.SharedDir(t, "corpus/realworld"), "*.rules"))
 	for _, f := range files {

@@ -78,7 +78,7 @@ func TestParseBasics(t *testing.T) {
 	if len(r.Matches) != 1 || r.Matches[0].Name != "tcp" || !r.Matches[0].Implicit {
 		t.Fatalf("matches: %+v", r.Matches)
 	}
-	dport := r.Matches[0].Opt("dport").Value.(iptparse.PortRange)
+	dport := r.Matches[0].Opt("dport").Value.(*iptparse.PortRange)
 	if dport.Lo != 80 || dport.Hi != 90 {
 		t.Errorf("dport %+v", dport)
 	}
@@ -303,7 +303,7 @@ func TestSplitLinePositions(t *testing.T) {
 	}
 	want := []struct {
 		text string
-		col  int
+		col  int32
 	}{{"-A", 1}, {"INPUT", 4}, {"-m", 10}, {"comment", 13}, {"--comment", 21}, {`a "b" c`, 31}, {"-j", 43}, {"ACCEPT", 46}}
 	if len(words) != len(want) {
 		t.Fatalf("words %v", words)

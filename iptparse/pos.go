@@ -10,11 +10,29 @@ package iptparse
 import "fmt"
 
 // Pos is a position in an input: file name, 1-based line and column.
-// The zero Pos means "unknown".
+// The zero Pos means "unknown". Line and column are 32-bit, which keeps a
+// Word (of which a rule has a dozen or so) at 40 bytes instead of 48; a
+// line or column past 2^31-1 is clamped to that (see MakePos).
 type Pos struct {
 	File string
-	Line int
-	Col  int
+	Line int32
+	Col  int32
+}
+
+// maxPos is the largest line or column a Pos holds.
+const maxPos = 1<<31 - 1
+
+// MakePos returns the position of line and col in file, each clamped to
+// the range a Pos holds: a position past it (a file of two billion lines)
+// still points past the end rather than wrapping around to nonsense.
+func MakePos(file string, line, col int) Pos {
+	return Pos{File: file, Line: clampPos(line), Col: clampPos(col)}
+}
+
+// clampPos converts a line or column number to a Pos field, clamped to
+// [0, maxPos].
+func clampPos(n int) int32 {
+	return int32(min(max(n, 0), maxPos))
 }
 
 // IsValid reports whether the position points somewhere.

@@ -55,6 +55,8 @@ func (a AddrMask) String() string {
 }
 
 // PortRange is "port[:port]"; a missing bound defaults to 0 or 65535.
+// Option.Value holds a *PortRange, which the parser takes from its
+// arena: a PortRange in an interface would be an allocation a --dport.
 type PortRange struct {
 	Lo, Hi uint16
 	N      int
@@ -163,11 +165,8 @@ func ParseValue(ext string, o *OptionSpec, arg string, fam Family) (any, error) 
 		}
 		return v, nil
 	case TypeString:
-		if o.Min != 0 && uint64(len(arg)) < o.Min {
-			return nil, fmt.Errorf("argument must have a minimum length of %d characters", o.Min)
-		}
-		if o.Max != 0 && uint64(len(arg)) > o.Max {
-			return nil, fmt.Errorf("argument must have a maximum length of %d characters", o.Max)
+		if err := checkString(o, arg); err != nil {
+			return nil, err
 		}
 		return arg, nil
 	case TypeTOSMask:
@@ -197,7 +196,11 @@ func ParseValue(ext string, o *OptionSpec, arg string, fam Family) (any, error) 
 		}
 		return p, nil
 	case TypePortRC:
-		return ParsePortRange(arg)
+		r, err := ParsePortRange(arg)
+		if err != nil {
+			return nil, err
+		}
+		return &r, nil
 	case TypePlen, TypePlenMask:
 		return ParsePlen(arg, fam)
 	case TypeEtherMAC:
@@ -210,6 +213,17 @@ func ParseValue(ext string, o *OptionSpec, arg string, fam Family) (any, error) 
 		return parseMACMask(arg)
 	}
 	return nil, fmt.Errorf("option \"--%s\" has an unknown type", o.Name)
+}
+
+// checkString checks the length of a TypeString option's argument.
+func checkString(o *OptionSpec, arg string) error {
+	if o.Min != 0 && uint64(len(arg)) < o.Min {
+		return fmt.Errorf("argument must have a minimum length of %d characters", o.Min)
+	}
+	if o.Max != 0 && uint64(len(arg)) > o.Max {
+		return fmt.Errorf("argument must have a maximum length of %d characters", o.Max)
+	}
+	return nil
 }
 
 func parseMint(o *OptionSpec, arg string) (Range, error) {

@@ -135,7 +135,7 @@ func TestAtomicity(t *testing.T) {
 			if !errors.As(err, &be) {
 				t.Fatalf("want a refused batch, got %v", err)
 			}
-			if len(be.Errors) != 1 || be.Errors[0].Msg.Rule == nil || be.Errors[0].Msg.Rule.Pos().Line != n+3 {
+			if len(be.Errors) != 1 || be.Errors[0].Msg.Rule == nil || int(be.Errors[0].Msg.Rule.Pos().Line) != n+3 {
 				t.Errorf("the error should name the queue rule (line %d): %v", n+3, err)
 			}
 			if got := listRuleset(t, ns); got != was {

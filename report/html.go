@@ -110,7 +110,7 @@ func (r *Report) fileID(file string) int {
 }
 
 // inLink links a position to the input listing.
-func (h *htmlWriter) inLink(text string, file string, line int) string {
+func (h *htmlWriter) inLink(text string, file string, line int32) string {
 	id := h.r.fileID(file)
 	if id < 0 || line <= 0 {
 		return esc(text)

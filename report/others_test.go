@@ -76,7 +76,7 @@ func TestOthersList(t *testing.T) {
 		for _, f := range files[:1+rnd.Intn(2)] {
 			line := 1 + rnd.Intn(3)
 			for k := rnd.Intn(30); k > 0; k-- {
-				p := iptparse.Pos{File: f, Line: line, Col: 1 + rnd.Intn(2)}
+				p := iptparse.MakePos(f, line, 1+rnd.Intn(2))
 				pool = append(pool, p)
 				line += rnd.Intn(3)
 			}

@@ -267,7 +267,7 @@ func otherOrigins(shared []*ir.Rule, seen map[iptparse.Pos]bool) []iptparse.Pos 
 
 type posKey struct {
 	file string
-	line int
+	line int32
 }
 
 func keyOf(p iptparse.Pos) posKey { return posKey{p.File, p.Line} }
@@ -707,7 +707,7 @@ func cmpLine(a, b *Rule) int {
 	if c := strings.Compare(a.Pos.File, b.Pos.File); c != 0 {
 		return c
 	}
-	return a.Pos.Line - b.Pos.Line
+	return cmp.Compare(a.Pos.Line, b.Pos.Line)
 }
 
 func newRuleIndex(rules []*Rule) *ruleIndex {
@@ -723,11 +723,11 @@ func newRuleIndex(rules []*Rule) *ruleIndex {
 		for j < len(sorted) && sorted[j].Pos.File == file {
 			j++
 		}
-		last := max(sorted[j-1].Pos.Line, 0)
+		last := max(int(sorted[j-1].Pos.Line), 0)
 		start := make([]int32, last+2)
 		k := i
 		for l := range start {
-			for k < j && sorted[k].Pos.Line < l {
+			for k < j && int(sorted[k].Pos.Line) < l {
 				k++
 			}
 			start[l] = int32(k)
@@ -752,7 +752,7 @@ func (x *ruleIndex) line(file string, line int) []*Rule {
 
 // at returns the rules at a position, in input order.
 func (x *ruleIndex) at(p iptparse.Pos) []*Rule {
-	rs := x.line(p.File, p.Line)
+	rs := x.line(p.File, int(p.Line))
 	for _, r := range rs {
 		if r.Pos.Col != p.Col {
 			var at []*Rule
@@ -780,7 +780,7 @@ func chainKey(f iptparse.Family, table, chain string) string {
 // rule text, the last one starting at or before the diagnostic's line
 // (a command may continue over several lines); else the rule on that line.
 func findRule(idx *ruleIndex, d translate.Diag) *Rule {
-	if rs := idx.line(d.Pos.File, d.Pos.Line); len(rs) > 0 {
+	if rs := idx.line(d.Pos.File, int(d.Pos.Line)); len(rs) > 0 {
 		for _, r := range rs {
 			if r.Text == d.Rule {
 				return r
@@ -794,7 +794,7 @@ func findRule(idx *ruleIndex, d translate.Diag) *Rule {
 		return nil
 	}
 	for line := d.Pos.Line - 1; line > 0 && line > d.Pos.Line-50; line-- {
-		for _, r := range idx.line(d.Pos.File, line) {
+		for _, r := range idx.line(d.Pos.File, int(line)) {
 			if r.Text == d.Rule {
 				return r
 			}

@@ -26,7 +26,7 @@ func readInput(t *testing.T, name string) Input {
 func lines(ps []Problem) []int {
 	var l []int
 	for _, p := range ps {
-		l = append(l, p.Pos.Line)
+		l = append(l, int(p.Pos.Line))
 	}
 	return l
 }
@@ -34,7 +34,7 @@ func lines(ps []Problem) []int {
 func ruleAt(t *testing.T, r *Report, line int) *Rule {
 	t.Helper()
 	for _, rule := range r.Rules {
-		if rule.Pos.Line == line {
+		if int(rule.Pos.Line) == line {
 			return rule
 		}
 	}
@@ -143,7 +143,7 @@ func TestBuild(t *testing.T) {
 		want := map[string][]int{"logging": {24}, "queues": {7}, "time and rate": {17, 18}, "unprobed packets": {3, 19}}[b.Name]
 		var got []int
 		for _, p := range b.Rules {
-			got = append(got, p.Line)
+			got = append(got, int(p.Line))
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("blind spot %s: lines %v, want %v", b.Name, got, want)
@@ -371,7 +371,7 @@ func TestRuleIndex(t *testing.T) {
 			for line := -1; line <= 11; line++ {
 				var want []*Rule
 				for _, r := range rs {
-					if r.Pos.File == file && r.Pos.Line == line {
+					if r.Pos.File == file && int(r.Pos.Line) == line {
 						want = append(want, r)
 					}
 				}
@@ -379,7 +379,7 @@ func TestRuleIndex(t *testing.T) {
 					t.Errorf("line(%s, %d) = %v, want %v", file, line, texts(got), texts(want))
 				}
 				for col := 0; col <= 5; col++ {
-					p := iptparse.Pos{File: file, Line: line, Col: col}
+					p := iptparse.Pos{File: file, Line: int32(line), Col: int32(col)}
 					var want []*Rule
 					for _, r := range rs {
 						if r.Pos == p {

@@ -254,7 +254,7 @@ func (t *textWriter) group(r *Report, g Group) {
 		// t.printf("  %5d  %s%s\n", ...), without fmt: a line for
 		// every rule of the input.
 		t.b.WriteString("  ")
-		t.num5(rule.Pos.Line)
+		t.num5(int(rule.Pos.Line))
 		t.b.WriteString("  ")
 		t.b.WriteString(rule.Text)
 		t.b.WriteString(tag)

@@ -260,7 +260,7 @@ func (s *session) restore(ctx context.Context, args []string, skip int) error {
 	f := iptparse.ParseFile(name, padded, s.opt.Registry, fam)
 	lines := strings.Split(padded, "\n")
 	for i, it := range f.Items {
-		l := it.Position().Line
+		l := int(it.Position().Line)
 		if l < 1 || l > len(lines) || !hasMarker(lines[l-1]) {
 			continue
 		}

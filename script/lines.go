@@ -170,7 +170,7 @@ func (s *session) wireGuardLines(src string) []cmdLine {
 		if h := strings.IndexByte(val, '#'); h >= 0 {
 			val = val[:h] // wg-quick cuts comments before it reads a line
 		}
-		pos := iptparse.Pos{File: s.name, Line: i + 1, Col: m[4] + 1}
+		pos := iptparse.MakePos(s.name, i+1, m[4]+1)
 		if key == "predown" || key == "postdown" {
 			s.warn(pos, fmt.Sprintf("not translated: %s runs when the interface goes down", l[m[2]:m[3]]))
 			continue
@@ -237,7 +237,7 @@ func (s *session) runLines(ctx context.Context, lines []cmdLine, subshells bool)
 // lineSyntaxError reports a command of a line-oriented input that a
 // shell cannot read; the next commands still run.
 func (s *session) lineSyntaxError(u *unit, l cmdLine, err error) {
-	pos := iptparse.Pos{File: s.name, Line: l.line, Col: l.col}
+	pos := iptparse.MakePos(s.name, l.line, l.col)
 	msg := err.Error()
 	if pe, ok := err.(syntax.ParseError); ok {
 		pos = u.pos(pe.Pos)

@@ -202,7 +202,7 @@ func (u *unit) pos(p syntax.Pos) iptparse.Pos {
 			}
 		}
 	}
-	return iptparse.Pos{File: u.name, Line: int(p.Line()) + u.lineOff, Col: col}
+	return iptparse.MakePos(u.name, int(p.Line())+u.lineOff, col)
 }
 
 // site finds the call expression a handler was called for.
@@ -539,7 +539,7 @@ func (s *session) syntaxError(u *unit, err error) {
 	line := ""
 	if pos.Line > 0 {
 		lines := strings.Split(u.src, "\n")
-		if i := pos.Line - 1 - u.lineOff; i >= 0 && i < len(lines) {
+		if i := int(pos.Line) - 1 - u.lineOff; i >= 0 && i < len(lines) {
 			line = lines[i]
 		}
 	}

@@ -111,7 +111,7 @@ iptables -A INPUT -s 10.0.0.0/8 \
 	cmds := res.Commands()
 	var cols []int
 	for _, w := range cmds[0].Words {
-		cols = append(cols, w.Pos.Col)
+		cols = append(cols, int(w.Pos.Col))
 	}
 	if fmt.Sprint(cols) != "[7 10 16 19 27 30 34 42 47 50]" {
 		t.Errorf("word columns %v", cols)

@@ -47,7 +47,7 @@ func init() {
 }
 
 func portRange(v any) (string, bool) {
-	pr, ok := v.(iptparse.PortRange)
+	pr, ok := v.(*iptparse.PortRange)
 	if !ok {
 		return "", false
 	}
@@ -111,7 +111,7 @@ func listPortOpt(b *strings.Builder, x *iptparse.Ext, l listCtx, proto string) b
 		if o == nil {
 			continue
 		}
-		pr, ok := o.Value.(iptparse.PortRange)
+		pr, ok := o.Value.(*iptparse.PortRange)
 		if !ok {
 			return false
 		}

@@ -347,7 +347,7 @@ func translateConntrack(c *Ctx, x *iptparse.Ext) error {
 			}
 			context = true
 		}
-		r := o.Value.(iptparse.PortRange)
+		r := o.Value.(*iptparse.PortRange)
 		c.Add(ir.EqOrNe(&ir.Ct{Dir: p.dir, Key: p.key}, o.Neg, intOrRange(uint64(r.Lo), uint64(r.Hi))))
 	}
 	if split != nil {

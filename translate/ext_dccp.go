@@ -75,7 +75,7 @@ func checkDCCP(x *iptparse.Ext) error {
 func checkPortRanges(x *iptparse.Ext) error {
 	for _, name := range []string{"sport", "dport"} {
 		if o := x.Opt(name); o != nil {
-			if r := o.Value.(iptparse.PortRange); r.Lo > r.Hi {
+			if r := o.Value.(*iptparse.PortRange); r.Lo > r.Hi {
 				return optErr(x, o, "invalid portrange (min > max)")
 			}
 		}
@@ -93,7 +93,7 @@ func translateDCCP(c *Ctx, x *iptparse.Ext) error {
 	n := len(c.stmts)
 	for _, name := range []string{"sport", "dport"} {
 		if o := x.Opt(name); o != nil {
-			r := o.Value.(iptparse.PortRange)
+			r := o.Value.(*iptparse.PortRange)
 			c.Add(ir.EqOrNe(&ir.Payload{Proto: "dccp", Field: name}, o.Neg, intOrRange(uint64(r.Lo), uint64(r.Hi))))
 		}
 	}

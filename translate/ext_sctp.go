@@ -153,7 +153,7 @@ func translateSCTP(c *Ctx, x *iptparse.Ext) error {
 	n := len(c.stmts)
 	for _, name := range []string{"sport", "dport"} {
 		if o := x.Opt(name); o != nil {
-			r := o.Value.(iptparse.PortRange)
+			r := o.Value.(*iptparse.PortRange)
 			c.Add(ir.EqOrNe(&ir.Payload{Proto: "sctp", Field: name}, o.Neg, intOrRange(uint64(r.Lo), uint64(r.Hi))))
 		}
 	}

@@ -85,7 +85,7 @@ func checkTCP(x *iptparse.Ext) error {
 	}
 	for _, name := range []string{"sport", "dport"} {
 		if o := x.Opt(name); o != nil {
-			if r := o.Value.(iptparse.PortRange); r.Lo > r.Hi {
+			if r := o.Value.(*iptparse.PortRange); r.Lo > r.Hi {
 				return &iptparse.Error{Pos: o.Pos, Ext: x.Label(), Msg: "invalid portrange (min > max)"}
 			}
 		}

@@ -33,7 +33,7 @@ func optPorts(x *iptparse.Ext, name string) (lo, hi uint16, neg bool) {
 	if o == nil {
 		return 0, 0xffff, false
 	}
-	r := o.Value.(iptparse.PortRange)
+	r := o.Value.(*iptparse.PortRange)
 	return r.Lo, r.Hi, o.Neg
 }
 
@@ -54,14 +54,12 @@ func optUint(x *iptparse.Ext, name string) (uint64, bool) {
 	return o.Value.(uint64), true
 }
 
-// optString returns the value of a string option.
+// optString returns the value of a string option: its argument (the
+// parser keeps no Value for it).
 func optString(x *iptparse.Ext, name string) (string, bool) {
 	o := x.Opt(name)
 	if o == nil {
 		return "", false
-	}
-	if s, ok := o.Value.(string); ok {
-		return s, true
 	}
 	return o.Arg(), true
 }

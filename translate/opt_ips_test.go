@@ -9,7 +9,7 @@ import (
 )
 
 func TestIPSChain(t *testing.T) {
-	queue := func(line int, matches ...ir.Stmt) *ir.Rule {
+	queue := func(line int32, matches ...ir.Stmt) *ir.Rule {
 		return &ir.Rule{Origin: []iptparse.Pos{{File: "r", Line: line}}, Stmts: append(matches,
 			&ir.Queue{Num: ir.IntRange(0, 3), Flags: []string{"fanout", "bypass"}})}
 	}

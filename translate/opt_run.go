@@ -124,7 +124,7 @@ func (u *ruleRun) addLike(r *ir.Rule) (added, member bool) {
 	if r.Placeholder() || len(r.Origin) != 1 || r.Comment != h.Comment || len(r.Stmts) != len(h.Stmts) {
 		return false, false
 	}
-	if p := r.Origin[0]; p.File != h.Origin[0].File || p.Line != int(int32(p.Line)) || p.Col != int(int32(p.Col)) {
+	if r.Origin[0].File != h.Origin[0].File {
 		return false, false
 	}
 	diff := u.diff
@@ -194,7 +194,7 @@ func (u *ruleRun) push(r *ir.Rule) {
 		k++
 	}
 	p := r.Origin[0]
-	m := runMember{value: r.Stmts[u.diff].(*ir.Match).Right, line: int32(p.Line), col: int32(p.Col), source: r.Source}
+	m := runMember{value: r.Stmts[u.diff].(*ir.Match).Right, line: p.Line, col: p.Col, source: r.Source}
 	if u.count >= 0 {
 		m.counter = r.Stmts[u.count].(*ir.Counter)
 	}
@@ -254,7 +254,7 @@ func (u *ruleRun) Rules() []*ir.Rule {
 
 // pos is the position of member m.
 func (u *ruleRun) pos(m *runMember) ir.Pos {
-	return ir.Pos{File: u.head.Origin[0].File, Line: int(m.line), Col: int(m.col)}
+	return ir.Pos{File: u.head.Origin[0].File, Line: m.line, Col: m.col}
 }
 
 // member returns the position and text of member k.

@@ -45,7 +45,7 @@ COMMIT
 	rep := translate.Optimize(tr.Ruleset(), translate.AllOpt())
 	var got []int
 	for _, d := range rep.Dead {
-		got = append(got, d.Rule.Origin[0].Line)
+		got = append(got, int(d.Rule.Origin[0].Line))
 	}
 	slices.Sort(got)
 	want := []int{6, 8, 10, 13, 17, 19}
@@ -87,7 +87,7 @@ func TestShadowedRulesLongChain(t *testing.T) {
 	rep := translate.Optimize(tr.Ruleset(), translate.OptOptions{})
 	var got []int
 	for _, d := range rep.Dead {
-		got = append(got, d.Rule.Origin[0].Line)
+		got = append(got, int(d.Rule.Origin[0].Line))
 	}
 	slices.Sort(got)
 	if !slices.Equal(got, covered) {

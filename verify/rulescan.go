@@ -172,11 +172,11 @@ func scanFile(file *iptparse.File) *ruleFile {
 				fam = file.Family
 			}
 			if r := scanRule(texts, x.Table, fam); r != nil {
-				r.line, r.text = x.Pos.Line, x.Line
+				r.line, r.text = int(x.Pos.Line), x.Line
 				f.rules = append(f.rules, r)
 			}
 		case *iptparse.BadLine:
-			words, _, err := iptparse.SplitLine(x.Text, "", x.Pos.Line)
+			words, _, err := iptparse.SplitLine(x.Text, "", int(x.Pos.Line))
 			if err != nil {
 				continue
 			}
@@ -185,7 +185,7 @@ func scanFile(file *iptparse.File) *ruleFile {
 				texts[j] = w.Text
 			}
 			if r := scanRule(texts, "filter", file.Family); r != nil {
-				r.line, r.text = x.Pos.Line, x.Text
+				r.line, r.text = int(x.Pos.Line), x.Text
 				f.rules = append(f.rules, r)
 			}
 		}

@@ -84,7 +84,7 @@ func TestReportRealWorld(t *testing.T) {
 		}
 		var got []string
 		for _, p := range append(rep.FailOpen, rep.Untranslated...) {
-			got = append(got, filepath.Base(p.Pos.File)+":"+strconv.Itoa(p.Pos.Line))
+			got = append(got, filepath.Base(p.Pos.File)+":"+strconv.Itoa(int(p.Pos.Line)))
 		}
 		sort.Strings(got)
 		if strings.Join(got, " ") != strings.Join(want, " ") {
