@@ -2,14 +2,10 @@ package translate
 
 import (
 	"fmt"
-	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ipt2nft/ipt2nft/emit"
-	"github.com/ipt2nft/ipt2nft/internal/testutil"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 )
 
@@ -59,20 +55,7 @@ func provenanceResult(t *testing.T, name, src string, o OptOptions) string {
 func TestNoProvenanceSameOutput(t *testing.T) {
 	defer func(n int) { runCompactFrom = n }(runCompactFrom)
 	runCompactFrom = 1
-	type input struct{ name, src string }
-	var inputs []input
-	dir, _ := testutil.SharedPath("corpus/realworld")
-	files, _ := filepath.Glob(filepath.Join(dir, "*.rules"))
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		inputs = append(inputs, input{filepath.Base(f), string(src)})
-	}
-	for seed := range uint64(20) {
-		inputs = append(inputs, input{fmt.Sprintf("run%d.rules", seed), runDump(rand.New(rand.NewPCG(seed, 0x9e0)), seed%3 == 2)})
-	}
+	inputs := runTestInputs(t, 20, 0x9e0)
 	merged := 0
 	for _, in := range inputs {
 		o := AllOpt()

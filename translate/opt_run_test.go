@@ -165,23 +165,7 @@ func TestRunsSameResult(t *testing.T) {
 	runMerged = func() { merged.Add(1) }
 	json := AllOpt()
 	json.NoElementCounters = true
-	type input struct{ name, src string }
-	var inputs []input
-	dir, ok := testutil.SharedPath("corpus/realworld")
-	if !ok {
-		t.Logf("%s not found: generated dumps only (set IPT2NFT_SHARED to the shared directory)", dir)
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*.rules"))
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		inputs = append(inputs, input{filepath.Base(f), string(src)})
-	}
-	for seed := range uint64(60) {
-		inputs = append(inputs, input{fmt.Sprintf("run%d.rules", seed), runDump(rand.New(rand.NewPCG(seed, 0x5e75)), seed%3 == 2)})
-	}
+	inputs := runTestInputs(t, 60, 0x5e75)
 	for _, in := range inputs {
 		for _, v := range []struct {
 			o    OptOptions
@@ -260,4 +244,30 @@ func FuzzRunsSameResult(f *testing.F) {
 			}
 		}
 	})
+}
+
+// runInput is a named dump for the run tests.
+type runInput struct{ name, src string }
+
+// runTestInputs is the real-world dumps (when the shared corpus is
+// there) and n dumps made of runs, generated from seeds 0..n-1 and salt.
+func runTestInputs(t *testing.T, n, salt uint64) []runInput {
+	t.Helper()
+	var inputs []runInput
+	dir, ok := testutil.SharedPath("corpus/realworld")
+	if !ok {
+		t.Logf("%s not found: generated dumps only (set IPT2NFT_SHARED to the shared directory)", dir)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.rules"))
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, runInput{filepath.Base(f), string(src)})
+	}
+	for seed := range n {
+		inputs = append(inputs, runInput{fmt.Sprintf("run%d.rules", seed), runDump(rand.New(rand.NewPCG(seed, salt)), seed%3 == 2)})
+	}
+	return inputs
 }
