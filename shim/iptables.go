@@ -415,7 +415,7 @@ func (m *model) command(cmd *iptparse.Command) (string, error) {
 }
 
 // nth is a loadRulesUntil stop for a command on rule number n: its
-// rules are read up to the nth (and the one after it).
+// rules are read up to the nth.
 func nth(n int) func(*group) bool {
 	seen := 0
 	return func(*group) bool {

@@ -249,9 +249,9 @@ func (c *chain) setLoaded(old []*group) {
 }
 
 // loadRulesUntil reads c's rules as far as the command needs: up to the
-// first group for which enough, called for each group in order, says
-// so, and the group after it (which new rules go in front of), or to
-// the end. The kernel cannot resume a dump where it stopped: it walks
+// first group for which enough, called for each whole group in order,
+// says so (a group is whole when the next one's first rule arrives; that
+// rule is read and left out), or to the end. The kernel cannot resume a dump where it stopped: it walks
 // the chain from its first rule for every 32 KB it sends, so reading a
 // chain of 20,000 rules costs it time quadratic in the chain's length
 // (60 of the 100 ms of a -D). Only for a model of one command (single),
