@@ -2,7 +2,8 @@
 # bench.sh ("make bench"): ipt2nft against the reference tools, all
 # measured in this one run on this machine. Needs root (it creates and
 # deletes its own network namespaces) and a Debian machine with what .ci/run
-# installs; it installs what else it needs (time, iperf3).
+# installs; it installs what else it needs (iperf3). Times, CPU and peak
+# memory of single commands are measured by tools/timeit.
 #
 # It prints a Markdown report (and writes it to $BENCH_REPORT):
 #   1. translate time and peak memory, ipt2nft vs iptables-restore-translate -f,
@@ -50,12 +51,11 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 
-# Tools: what .ci/run installs, plus time and iperf3.
+# Tools: what .ci/run installs, plus iperf3.
 need=""
 command -v nft >/dev/null 2>&1 || need="$need nftables"
 command -v iptables-legacy-restore >/dev/null 2>&1 || need="$need iptables"
 command -v ip >/dev/null 2>&1 || need="$need iproute2"
-[ -x /usr/bin/time ] || need="$need time"
 command -v iperf3 >/dev/null 2>&1 || need="$need iperf3"
 if [ -n "$need" ]; then
 	apt-get update
@@ -83,6 +83,7 @@ echo "building..." >&2
 CGO_ENABLED=0 go build -o "$work/ipt2nft.linked" ./cmd/ipt2nft
 install -m 0755 "$work/ipt2nft.linked" "$work/ipt2nft"
 go build -o "$work/gen" ./tools/gen
+go build -o "$work/timeit" ./tools/timeit
 go build -o "$work/evalcount" ./tools/evalcount
 IPT=$work/ipt2nft
 # The multi-call name: exact mode, upstream's output.
@@ -104,16 +105,16 @@ newns() {
 	ip -n "$NS" link set lo up
 }
 
-# now prints nanoseconds.
-now() { date +%s%N; }
+# now prints nanoseconds (bash's clock: no process started).
+now() { echo "${EPOCHREALTIME/./}000"; }
 
 # timed CMD... runs CMD with stdout to $work/stdout, and sets T (wall
-# seconds), C (CPU seconds, user and system) and M (peak resident set, MB).
+# seconds), C (CPU seconds, user and system) and M (peak resident set, MB),
+# measured by tools/timeit from just before the start of CMD to its exit
+# (/usr/bin/time between two date calls added some 3 ms to every run).
 # A failing CMD stops the script, unless MAYFAIL is set: then T is "fails".
 timed() {
-	local t0 t1
-	t0=$(now)
-	if ! /usr/bin/time -f "%M %U %S" -o "$work/rss" "$@" >"$work/stdout" 2>"$work/stderr"; then
+	if ! "$work/timeit" -o "$work/rss" "$@" >"$work/stdout" 2>"$work/stderr"; then
 		if [ -n "${MAYFAIL:-}" ]; then
 			echo "bench.sh: failed (shown in the report): $*" >&2
 			head -3 "$work/stderr" >&2
@@ -124,10 +125,9 @@ timed() {
 		tail -5 "$work/stderr" >&2
 		exit 1
 	fi
-	t1=$(now)
-	T=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
-	M=$(awk '{ v = $1 } END { printf "%.0f", v / 1024 }' "$work/rss")
-	C=$(awk '{ v = $2 + $3 } END { printf "%.2f", v }' "$work/rss")
+	T=$(awk '{ printf "%.3f", $1 }' "$work/rss")
+	C=$(awk '{ printf "%.2f", $2 }' "$work/rss")
+	M=$(awk '{ printf "%.0f", $3 / 1024 }' "$work/rss")
 }
 
 # median of the arguments.
