@@ -35,27 +35,35 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	cmd := exec.Command(flag.Arg(0), flag.Args()[1:]...)
+	code, err := run(*out, flag.Args())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "timeit:", err)
+		os.Exit(127)
+	}
+	os.Exit(code)
+}
+
+// run runs args with this process's standard files, writes the line to
+// out and returns the command's exit status.
+func run(out string, args []string) (int, error) {
+	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	start := time.Now()
 	err := cmd.Run()
 	wall := time.Since(start)
 	var exit *exec.ExitError
 	if err != nil && !errors.As(err, &exit) {
-		fmt.Fprintln(os.Stderr, "timeit:", err)
-		os.Exit(127)
+		return 0, err
 	}
-	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	var cpu time.Duration
 	var rss int64
-	if ru != nil {
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 		rss = ru.Maxrss // KB on Linux
 	}
 	line := fmt.Sprintf("%.6f %.6f %d\n", wall.Seconds(), cpu.Seconds(), rss)
-	if werr := os.WriteFile(*out, []byte(line), 0o644); werr != nil {
-		fmt.Fprintln(os.Stderr, "timeit:", werr)
-		os.Exit(127)
+	if err := os.WriteFile(out, []byte(line), 0o644); err != nil {
+		return 0, err
 	}
-	os.Exit(cmd.ProcessState.ExitCode())
+	return cmd.ProcessState.ExitCode(), nil
 }
