@@ -51,6 +51,10 @@ type Options struct {
 	// (see ruleRun) until Optimize takes it: for a caller that hands the
 	// ruleset to MergeInet and Optimize before anything else reads it.
 	Runs bool
+	// NoProvenance: the caller reads the Source of no translated rule
+	// (only of an untranslated or dead one, which the ruleset prints):
+	// translated rules get none (see OptOptions.NoProvenance).
+	NoProvenance bool
 	// SeeItem, if set, is shown each item AddFile and AddText read, with
 	// its file, once the item is translated: the report keeps what it
 	// needs of the original rules this way, not their parse trees. It
@@ -504,7 +508,7 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 	// addresses gives N rules, which share it (rendering it for each was
 	// quadratic: 50,000 addresses in one -s took 24 GB).
 	source := ""
-	if !t.opt.Exact {
+	if !t.opt.Exact && !t.opt.NoProvenance {
 		source = cmd.RuleText()
 	}
 	for si := 0; si < ns; si++ {

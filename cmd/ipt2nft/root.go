@@ -287,7 +287,7 @@ func (o *translateOpts) migrateInputs(cmd *cobra.Command, ins []input, emit func
 	// full, next to its compact form.
 	opt := o.optOptions()
 	runs := !o.exact && opt.Sets && !opt.NoElementCounters
-	tr := translate.New(translate.Options{Exact: o.exact, Table: o.table, QuoteNames: o.quoteNames, NoCounterValues: o.noCounterValues, EmitCommand: emit, Runs: runs, SeeItem: o.seeItem})
+	tr := translate.New(translate.Options{Exact: o.exact, Table: o.table, QuoteNames: o.quoteNames, NoCounterValues: o.noCounterValues, NoProvenance: o.printOnly && !o.exact, EmitCommand: emit, Runs: runs, SeeItem: o.seeItem})
 	for _, name := range o.ipsets {
 		b, err := os.ReadFile(name)
 		if err != nil {
