@@ -268,7 +268,7 @@ func surveyPieces(name string, fam iptparse.Family) (*translate.Survey, error) {
 	if !ReadsInPieces(name) {
 		return nil, nil
 	}
-	sv := translate.NewSurvey(fam)
+	sv := translate.NewSurvey(fam, true)
 	// Add keeps nothing of a piece: one buffer serves them all.
 	err := textio.ScanPieces(name, PieceSize, sv.Add)
 	if err != nil || sv.Format != iptparse.FormatSave || !sv.Streams {

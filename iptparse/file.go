@@ -336,16 +336,7 @@ func (sc *saveScanner) scan(entries []entry, max int) []entry {
 		entries = append(entries, entry{item: f.badLine(pos, text, err)})
 	}
 	defer func(before int) { sc.n += len(entries) - before }(len(entries))
-	for {
-		if sc.rest == "" && sc.next != nil {
-			var more bool
-			if sc.rest, more = sc.next(); !more {
-				sc.next = nil
-			}
-		}
-		if sc.rest == "" && sc.lineNo > 0 {
-			break
-		}
+	for sc.more() {
 		if len(entries) == max {
 			return entries
 		}
@@ -373,11 +364,7 @@ func (sc *saveScanner) scan(entries []entry, max int) []entry {
 			if sc.table != "" {
 				f.Warnings = append(f.Warnings, Warning{Pos: pos, Msg: fmt.Sprintf("table %q opened at %s has no COMMIT", sc.table, sc.tablePos)})
 			}
-			sc.table, sc.tablePos = t[1:], pos
-			if sc.next != nil {
-				// kept by the rules of the table, in later pieces
-				sc.table = strings.Clone(sc.table)
-			}
+			sc.table, sc.tablePos = sc.own(t[1:]), pos
 			if sc.table == "" {
 				bad(pos, line, Errorf(pos, "", "empty table name"))
 				continue
@@ -401,11 +388,7 @@ func (sc *saveScanner) scan(entries []entry, max int) []entry {
 				continue
 			}
 			d := one(false, &sc.decls, grow[ChainDecl](sc.n+len(entries)))
-			d.Pos, d.Table, d.Name, d.Policy = pos, sc.table, fields[0], fields[1]
-			if sc.next != nil {
-				// kept by the layout, which has a chain per declaration
-				d.Name, d.Policy = strings.Clone(d.Name), strings.Clone(d.Policy)
-			}
+			d.Pos, d.Table, d.Name, d.Policy = pos, sc.table, sc.own(fields[0]), sc.own(fields[1])
 			// iptables-restore reads the counters of built-in chains
 			// only; after "-" it ignores the rest of the line.
 			if nfields >= 3 && d.Policy != "-" {
@@ -438,6 +421,28 @@ func (sc *saveScanner) scan(entries []entry, max int) []entry {
 		}
 	}
 	return entries
+}
+
+// more reports whether there are lines left to scan (or the first, of
+// an empty file), taking the next pieces when rest is used up.
+func (sc *saveScanner) more() bool {
+	for sc.rest == "" && sc.next != nil {
+		var ok bool
+		if sc.rest, ok = sc.next(); !ok {
+			sc.next = nil
+		}
+	}
+	return sc.rest != "" || sc.lineNo == 0
+}
+
+// own returns a name that every later rule of its table, or the
+// translation's layout, keeps: when the file is read in pieces, a copy,
+// so that it does not keep its piece.
+func (sc *saveScanner) own(s string) string {
+	if sc.next == nil {
+		return s
+	}
+	return strings.Clone(s)
 }
 
 // appendRule appends the entry of a rule line to entries.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ipt2nft/ipt2nft/internal/gen"
 	"github.com/ipt2nft/ipt2nft/internal/testutil"
+	"github.com/ipt2nft/ipt2nft/internal/textio"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 )
 
@@ -95,5 +96,31 @@ func waitCleanups(done func() bool) {
 	for i := 0; i < 100 && !done(); i++ {
 		runtime.GC()
 		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// TestSurveyPieces: a text surveyed piece by piece is surveyed as whole
+// (the format, whether its commands stream, its chain declarations),
+// however it is cut at line ends.
+func TestSurveyPieces(t *testing.T) {
+	texts := []string{"", "\n", ":x\n", "# c\n\n*filter\n:INPUT ACCEPT\n:a -\n-A a -j SET --add-set s src\nCOMMIT",
+		"\n\n# only comments\n", "iptables -A INPUT -j ACCEPT\n:x\n", "-A x --del-set y\n:z\r\n:w"}
+	var b strings.Builder
+	if err := gen.Write(&b, gen.Options{Rules: 300, Shape: gen.Dispatch}); err != nil {
+		t.Fatal(err)
+	}
+	texts = append(texts, b.String())
+	for _, text := range texts {
+		want := SurveyText(text, iptparse.FamilyIPv6)
+		for _, size := range []int{1, 3, 17, 100, 1 << 20} {
+			got := NewSurvey(iptparse.FamilyIPv6, false)
+			p := textio.NewPieces(strings.NewReader(text), size)
+			for s, ok := p.Next(); ok; s, ok = p.Next() {
+				got.Add(s)
+			}
+			if got.Format != want.Format || got.Family != want.Family || got.Streams != want.Streams || got.chainDecls != want.chainDecls {
+				t.Errorf("%.40q in pieces of %d: survey %+v, whole %+v", text, size, got, want)
+			}
+		}
 	}
 }
