@@ -60,11 +60,12 @@ type IO struct {
 	Stdout, Stderr io.Writer
 	// Now is the time printed in restore headers (default time.Now).
 	Now func() time.Time
-	// StreamGC, if set, is called with the size of a restore input once
-	// it is read, when it is to be translated a command at a time in
-	// memory reused from rule to rule (translate.ReusesMemory; not when
-	// it is translated whole): a program sets its garbage collector
-	// there (see cmd/ipt2nft).
+	// StreamGC, if set, is called with the size of what is held of a
+	// restore input (all of it, or two pieces when it is read in pieces:
+	// see ReadsInPieces), when it is to be translated a command at a
+	// time in memory reused from rule to rule (translate.ReusesMemory;
+	// not when it is translated whole): a program sets its garbage
+	// collector there (see cmd/ipt2nft).
 	StreamGC func(inputBytes int)
 }
 
@@ -154,13 +155,20 @@ func (t Tool) runRestore(args []string, s IO) int {
 			return 2
 		}
 	}
-	var src string
-	var err error
 	name := file
-	if file == "" || file == "-" {
+	var src string
+	var pieces *translate.Survey // set: the file is read in pieces, not whole
+	var err error
+	switch {
+	case file == "" || file == "-":
 		name = "<stdin>"
 		src, err = textio.ReadAll(s.Stdin)
-	} else {
+	case ReadsInPieces(file):
+		pieces, err = surveyPieces(file, t.Family)
+		if err == nil && pieces == nil {
+			src, err = textio.ReadFile(file)
+		}
+	default:
 		src, err = textio.ReadFile(file)
 	}
 	if err != nil {
@@ -205,9 +213,17 @@ func (t Tool) runRestore(args []string, s IO) int {
 	opt := translate.Options{Exact: true, EmitCommand: write}
 	if s.StreamGC != nil {
 		opt.BeforeReuse = func() { s.StreamGC(len(src)) }
+		if pieces != nil {
+			// What is held of the file is a piece or two.
+			opt.BeforeReuse = func() { s.StreamGC(2 * PieceSize) }
+		}
 	}
 	tr := translate.New(opt)
-	tr.AddText(name, src, t.Family)
+	if pieces != nil {
+		err = ReadPieces(file, func(next func() (string, bool)) { tr.AddPieces(name, next, *pieces) })
+	} else {
+		tr.AddText(name, src, t.Family)
+	}
 	out = fmt.Appendf(out, "# Completed on %s\n", stamp)
 	flush()
 	status := 0
@@ -221,5 +237,54 @@ func (t Tool) runRestore(args []string, s IO) int {
 		fmt.Fprintf(s.Stderr, "%s: writing the output: %v\n", t.Name, werr)
 		return 1
 	}
+	if err != nil {
+		fmt.Fprintf(s.Stderr, "%s: reading %s: %v\n", t.Name, file, err)
+		return 1
+	}
 	return status
+}
+
+// PieceSize is how much of a big file (see ReadsInPieces) is read at a
+// time. Zero reads every file whole; a variable for tests.
+var PieceSize = textio.PieceSize
+
+// ReadsInPieces reports whether the named file is big enough to be read
+// in pieces (twice: see surveyPieces), never held whole: a regular file
+// of more than four pieces (4 MB, some 50,000 rules). Smaller ones are
+// read faster whole, and their translation holds several times their
+// size anyway.
+func ReadsInPieces(name string) bool {
+	fi, err := os.Stat(name)
+	return PieceSize > 0 && err == nil && fi.Mode().IsRegular() && fi.Size() > 4*int64(PieceSize)
+}
+
+// surveyPieces reads the named file in pieces (see PieceSize) for what
+// translating it a piece at a time needs to know first. It returns nil
+// if the file is to be read whole: a small or irregular one, or one that
+// would not be translated in memory reused from rule to rule (a command
+// list, or a file whose commands are held: translate.ReusesMemory),
+// which gains nothing from pieces.
+func surveyPieces(name string, fam iptparse.Family) (*translate.Survey, error) {
+	if !ReadsInPieces(name) {
+		return nil, nil
+	}
+	sv := translate.NewSurvey(fam, true)
+	// Add keeps nothing of a piece: one buffer serves them all.
+	err := textio.ScanPieces(name, PieceSize, sv.Add)
+	if err != nil || sv.Format != iptparse.FormatSave || !sv.Streams {
+		return nil, err
+	}
+	return &sv, nil
+}
+
+// ReadPieces hands read the pieces of the named file (see PieceSize)
+// and returns the error that ended them, if any.
+func ReadPieces(name string, read func(next func() (string, bool))) error {
+	p, f, err := textio.OpenPieces(name, PieceSize)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	read(p.Next)
+	return p.Err()
 }

@@ -97,6 +97,14 @@ var (
 // DetectFormat tells a save file from a list of commands: save files have
 // "*table" headers or start rules with "-A".
 func DetectFormat(src string) Format {
+	f, _ := DetectFormatOf(src)
+	return f
+}
+
+// DetectFormatOf is DetectFormat of a text's first lines, known (ok)
+// once one of them is neither blank nor a comment: the text's format is
+// then f, whatever follows.
+func DetectFormatOf(src string) (f Format, ok bool) {
 	for rest, more := src, true; more; {
 		line := rest
 		if i := strings.IndexByte(rest, '\n'); i >= 0 {
@@ -110,12 +118,12 @@ func DetectFormat(src string) Format {
 			continue
 		case strings.HasPrefix(t, "*"), strings.HasPrefix(t, ":"), strings.HasPrefix(t, "-"),
 			strings.HasPrefix(t, "["), t == "COMMIT":
-			return FormatSave
+			return FormatSave, true
 		default:
-			return FormatCommands
+			return FormatCommands, true
 		}
 	}
-	return FormatSave
+	return FormatSave, false
 }
 
 // DetectFamily guesses whether an input is IPv6. It counts signs of either
@@ -191,6 +199,21 @@ func ParseFileFunc(name string, src string, reg Registry, fam Family, start func
 // never reused: each may keep the texts it was given.
 func ParseFileReuse(name string, src string, reg Registry, fam Family, start func(*File), each func(Item)) *File {
 	return parseFileFunc(name, src, reg, fam, start, each, true)
+}
+
+// ParsePiecesReuse is ParseFileReuse of a save file read a piece at a
+// time: next returns the pieces in order, each ending at a line end but
+// the last, and false after the last. Nothing is held of a piece once
+// the items that point into it are handed on, and positions count from
+// the file's start. fam must be a family (not FamilyAny): the file is
+// not there whole to detect it.
+func ParsePiecesReuse(name string, next func() (string, bool), reg Registry, fam Family, start func(*File), each func(Item)) *File {
+	f := &File{Name: name, Family: fam, Format: FormatSave}
+	if start != nil {
+		start(f)
+	}
+	parseScan(&saveScanner{f: f, next: next}, true, func() parseFunc { return (&saveParser{f: f, reg: reg}).parse }, each)
+	return f
 }
 
 func parseFileFunc(name string, src string, reg Registry, fam Family, start func(*File), each func(Item), reuse bool) *File {
@@ -290,8 +313,11 @@ func scanSave(f *File, src string) []entry {
 // saveScanner is scanSave a piece at a time, so that a big file's
 // entries need not all be held at once (see ParseFileFunc).
 type saveScanner struct {
-	f        *File
-	rest     string // what is left to scan
+	f    *File
+	rest string // what is left to scan
+	// next, if set, returns the pieces of the file after rest (see
+	// ParsePiecesReuse): each ends at a line end but the last.
+	next     func() (string, bool)
 	lineNo   int
 	done     bool
 	table    string // the table open, and where it opened
@@ -310,7 +336,7 @@ func (sc *saveScanner) scan(entries []entry, max int) []entry {
 		entries = append(entries, entry{item: f.badLine(pos, text, err)})
 	}
 	defer func(before int) { sc.n += len(entries) - before }(len(entries))
-	for sc.rest != "" || sc.lineNo == 0 {
+	for sc.more() {
 		if len(entries) == max {
 			return entries
 		}
@@ -338,7 +364,7 @@ func (sc *saveScanner) scan(entries []entry, max int) []entry {
 			if sc.table != "" {
 				f.Warnings = append(f.Warnings, Warning{Pos: pos, Msg: fmt.Sprintf("table %q opened at %s has no COMMIT", sc.table, sc.tablePos)})
 			}
-			sc.table, sc.tablePos = t[1:], pos
+			sc.table, sc.tablePos = sc.own(t[1:]), pos
 			if sc.table == "" {
 				bad(pos, line, Errorf(pos, "", "empty table name"))
 				continue
@@ -362,7 +388,7 @@ func (sc *saveScanner) scan(entries []entry, max int) []entry {
 				continue
 			}
 			d := one(false, &sc.decls, grow[ChainDecl](sc.n+len(entries)))
-			d.Pos, d.Table, d.Name, d.Policy = pos, sc.table, fields[0], fields[1]
+			d.Pos, d.Table, d.Name, d.Policy = pos, sc.table, sc.own(fields[0]), sc.own(fields[1])
 			// iptables-restore reads the counters of built-in chains
 			// only; after "-" it ignores the rest of the line.
 			if nfields >= 3 && d.Policy != "-" {
@@ -395,6 +421,28 @@ func (sc *saveScanner) scan(entries []entry, max int) []entry {
 		}
 	}
 	return entries
+}
+
+// more reports whether there are lines left to scan (or the first, of
+// an empty file), taking the next pieces when rest is used up.
+func (sc *saveScanner) more() bool {
+	for sc.rest == "" && sc.next != nil {
+		var ok bool
+		if sc.rest, ok = sc.next(); !ok {
+			sc.next = nil
+		}
+	}
+	return sc.rest != "" || sc.lineNo == 0
+}
+
+// own returns a name that every later rule of its table, or the
+// translation's layout, keeps: when the file is read in pieces, a copy,
+// so that it does not keep its piece.
+func (sc *saveScanner) own(s string) string {
+	if sc.next == nil {
+		return s
+	}
+	return strings.Clone(s)
 }
 
 // appendRule appends the entry of a rule line to entries.

@@ -88,7 +88,7 @@ func (c *Ctx) iface(key string, sel *iptparse.IfaceSel) {
 		return
 	}
 	m, str := c.tr.alloc.metas.new(), c.tr.alloc.strs.new()
-	*m, *str = ir.Meta{Key: key}, ir.String{Value: IfnamePattern(name)}
+	*m, *str = ir.Meta{Key: key}, ir.String{Value: c.tr.keep(IfnamePattern(name))}
 	c.Add(c.tr.alloc.eqOrNe(m, neg, str))
 }
 

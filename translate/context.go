@@ -45,7 +45,7 @@ func (c *Ctx) Add(s ...ir.Stmt) {
 
 // SetComment sets the rule's comment (the last -m comment wins, as in
 // iptables-translate).
-func (c *Ctx) SetComment(s string) { c.comment = s }
+func (c *Ctx) SetComment(s string) { c.comment = c.tr.keepText(s) }
 
 // L3 is "ip" for IPv4 rules and "ip6" for IPv6 rules.
 func (c *Ctx) L3() string {

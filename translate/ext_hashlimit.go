@@ -593,6 +593,7 @@ func translateHashlimit(c *Ctx, x *iptparse.Ext) error {
 	if err != nil {
 		return err
 	}
+	cfg.name = c.tr.keep(cfg.name) // the run's state and the ruleset keep it
 	full := 32
 	if c.IsIPv6() {
 		full = 128

@@ -187,6 +187,7 @@ func translateRecent(c *Ctx, x *iptparse.Ext) error {
 	if len(name) > recentNameMax {
 		name = name[:recentNameMax]
 	}
+	name = c.tr.keep(name) // the run's state keeps it
 	st := c.State("recent", func() any {
 		return &recentState{lists: map[string]*recentList{}, byStmt: map[ir.Stmt]*recentUse{}, dropped: map[int]bool{}}
 	}).(*recentState)
@@ -228,7 +229,7 @@ func translateRecent(c *Ctx, x *iptparse.Ext) error {
 		return k
 	}
 	secs, _ := optUint(x, "seconds")
-	u := &recentUse{list: list, op: op.Name, seconds: uint32(secs), reap: x.Has("reap"), pos: x.Pos, key: key, effect: Effect(c.Cmd), ruleText: c.Cmd.RuleText()}
+	u := &recentUse{list: list, op: op.Name, seconds: uint32(secs), reap: x.Has("reap"), pos: x.Pos, key: key, effect: Effect(c.Cmd), ruleText: c.tr.keepText(c.Cmd.RuleText())}
 	if c.Cmd.Op.AddsRule() {
 		u.cmd = c.tr.stats.Rules // counted before the rule is translated: one number per command
 	}

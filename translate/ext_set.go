@@ -221,6 +221,7 @@ type ipsetState struct {
 // returns its name and the key for the directions. dynamic says the
 // rule adds or deletes elements; timeout that it adds them with one.
 func useIPSet(c *Ctx, x *iptparse.Ext, name string, src []bool, dynamic, timeout bool) (string, ir.Expr, error) {
+	name = c.tr.keep(name) // the run's state and the ruleset keep it
 	st := c.State(fmt.Sprintf("ipset/%s/%s", c.Family, name), func() any { return &ipsetState{} }).(*ipsetState)
 	if def := c.IPSet(name); def != nil {
 		return useKnownIPSet(c, x, st, def, src, dynamic, timeout)

@@ -133,6 +133,7 @@ func translateCT(c *Ctx, x *iptparse.Ext) error {
 		if len(name) > 15 { // kept in a 16-byte field
 			name = name[:15]
 		}
+		name = c.tr.keep(name)
 		p, ok := c.Protocol()
 		if !ok {
 			return c.Errorf(x, "CT target: --helper needs a layer 4 protocol (-p), not negated")

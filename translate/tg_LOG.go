@@ -82,12 +82,12 @@ func translateLOG(c *Ctx, x *iptparse.Ext) error {
 // says so.
 func (c *Ctx) truncPrefix(x *iptparse.Ext, p string, max int) string {
 	if len(p) <= max {
-		return p
+		return c.tr.keepText(p)
 	}
 	if !c.Exact {
 		c.Warn(x.Pos, "%s: prefix longer than %d bytes, cut to %q as iptables does", x.Label(), max, p[:max])
 	}
-	return p[:max]
+	return c.tr.keepText(p[:max])
 }
 
 // checkNoNewline is the "Newlines not allowed" check of the log targets.

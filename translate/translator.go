@@ -51,6 +51,10 @@ type Options struct {
 	// (see ruleRun) until Optimize takes it: for a caller that hands the
 	// ruleset to MergeInet and Optimize before anything else reads it.
 	Runs bool
+	// NoProvenance: the caller reads the Source of no translated rule
+	// (only of an untranslated or dead one, which the ruleset prints):
+	// translated rules get none (see OptOptions.NoProvenance).
+	NoProvenance bool
 	// SeeItem, if set, is shown each item AddFile and AddText read, with
 	// its file, once the item is translated: the report keeps what it
 	// needs of the original rules this way, not their parse trees. It
@@ -136,6 +140,52 @@ type Translator struct {
 	// reuse says that each exact-mode command is handed on as soon as
 	// it is translated, and not kept: alloc is reset after each.
 	reuse bool
+	// kept, while AddPieces translates a file in normal mode, holds the
+	// strings the ruleset keeps of it (see keep); recent are some of
+	// them, looked at first.
+	kept   map[string]string
+	recent [64]string
+}
+
+// keep returns a name (of a table, chain or interface) as the ruleset
+// may keep it: while AddPieces reads a file (in normal mode), a string
+// of the Translator's own, so that the ruleset does not keep the piece
+// of the file the name is in. A name, which rule after rule repeats, is
+// kept once.
+func (t *Translator) keep(s string) string {
+	if t.kept == nil || s == "" {
+		return s
+	}
+	if len(s) > maxKeptOnce {
+		return strings.Clone(s)
+	}
+	// Most strings are the ones a recent rule had (its chain, table,
+	// interfaces): a look at a slot picked by their length and last
+	// byte finds them without hashing them for the map (which took 6 %
+	// of the mixed 1,000,000-rule dump's translation).
+	slot := &t.recent[(len(s)*8+int(s[len(s)-1]))%len(t.recent)]
+	if *slot == s {
+		return *slot
+	}
+	k, ok := t.kept[s]
+	if !ok {
+		k = strings.Clone(s)
+		t.kept[k] = k
+	}
+	*slot = k
+	return k
+}
+
+// maxKeptOnce is the longest string keep keeps once.
+const maxKeptOnce = 64
+
+// keepText is keep for a text seldom repeated (a comment, a log prefix,
+// a rule's text): a copy of it, without looking for one made before.
+func (t *Translator) keepText(s string) string {
+	if t.kept == nil {
+		return s
+	}
+	return strings.Clone(s)
 }
 
 // New returns a Translator.
@@ -148,7 +198,12 @@ func New(opt Options) *Translator {
 	return t
 }
 
-func (t *Translator) diag(d Diag) { t.diags = append(t.diags, d) }
+func (t *Translator) diag(d Diag) {
+	if t.kept != nil {
+		d.Ext, d.Msg, d.Effect, d.Rule = t.keepText(d.Ext), t.keepText(d.Msg), t.keepText(d.Effect), t.keepText(d.Rule)
+	}
+	t.diags = append(t.diags, d)
+}
 
 // Note adds a diagnostic from a later stage (the optimizer) so that it is
 // reported with the others, in input order.
@@ -430,6 +485,13 @@ func (t *Translator) AddCommand(cmd *iptparse.Command) {
 	if cmd.Op.AddsRule() {
 		t.stats.Rules++
 	}
+	if t.kept != nil {
+		// The names the layout and the rules keep.
+		cmd.Table, cmd.Chain = t.keep(cmd.Table), t.keep(cmd.Chain)
+		if r := cmd.Rule; r != nil && r.Target != nil && r.Target.IsChain() {
+			r.Target.Name = t.keep(r.Target.Name)
+		}
+	}
 	if !knownTable(cmd.Table) {
 		t.fail(cmd, &iptparse.Error{Pos: cmd.Pos, Msg: fmt.Sprintf("table '%s' does not exist", cmd.Table)})
 		return
@@ -504,7 +566,7 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 	// addresses gives N rules, which share it (rendering it for each was
 	// quadratic: 50,000 addresses in one -s took 24 GB).
 	source := ""
-	if !t.opt.Exact {
+	if !t.opt.Exact && !t.opt.NoProvenance {
 		source = cmd.RuleText()
 	}
 	for si := 0; si < ns; si++ {
@@ -526,7 +588,7 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 					var never *NeverMatchesError
 					if errors.As(err, &never) && !t.opt.Exact {
 						t.diag(Diag{Pos: never.Pos, Kind: DiagNote, Ext: never.Ext, Msg: "the rule never matches, so it is left out: " + never.Reason, Rule: cmd.RuleText()})
-						return []*ir.Rule{{Source: cmd.RuleText(), Origin: []iptparse.Pos{cmd.Pos}, Dead: strings.TrimPrefix(never.Ext+": "+never.Reason, ": ")}}, nil, nil
+						return []*ir.Rule{{Source: t.keepText(cmd.RuleText()), Origin: []iptparse.Pos{cmd.Pos}, Dead: strings.TrimPrefix(never.Ext+": "+never.Reason, ": ")}}, nil, nil
 					}
 					if errors.As(err, &never) {
 						return nil, nil, &UntranslatableError{Pos: never.Pos, Ext: never.Ext, Reason: "the rule never matches: " + never.Reason, NoEffect: true}

@@ -50,16 +50,18 @@ func batchGC(n int) {
 }
 
 // streamGC sets the garbage collector for a translation streamed command
-// by command (iptables-restore-translate) of a save file of n bytes,
-// whose rules are parsed and translated in memory reused from chunk to
-// chunk (translate.ReusesMemory). What stays live is the input (no
-// pointers: nothing to scan) and the few rules being worked on; what is
-// allocated besides is some 300 bytes a rule. Go's default would
-// collect every few MB allocated; instead the heap may grow to the input
-// plus 32 MB: no collection at all up to some 100,000 rules, and a few
-// short ones above (the live heap is small), the mixed 1,000,000-rule
-// dump peaking at 100 MB instead of 160 with twice the input. A GOGC or
-// GOMEMLIMIT the user sets is left alone.
+// by command (iptables-restore-translate) of a save file, whose rules
+// are parsed and translated in memory reused from chunk to chunk
+// (translate.ReusesMemory), n being the bytes held of the file: all of
+// it, or two pieces of a big file read in pieces (compat.ReadsInPieces).
+// What stays live is that (no pointers: nothing to scan) and the few
+// rules being worked on; what is allocated besides is some 300 bytes a
+// rule. Go's default would collect every few MB allocated; instead the
+// heap may grow to n plus 32 MB: no collection at all up to some
+// 50,000 rules (read whole), and a few short ones above (the live heap
+// is small, 9 MB for the mixed 1,000,000-rule dump read in pieces, which
+// peaks at 39 MB; 100 MB when it was read whole, 160 with twice the
+// input). A GOGC or GOMEMLIMIT the user sets is left alone.
 func streamGC(n int) {
 	if userCollector() || !tuneCollector {
 		return

@@ -159,6 +159,9 @@ type input struct {
 	name string
 	src  string
 	kind script.Kind // set by classify
+	// survey, if set, is what translating the file a piece at a time
+	// needs to know of it (see readInPieces); src is then empty.
+	survey *translate.Survey
 }
 
 func readInputs(stdin io.Reader, args []string) ([]input, error) {
@@ -217,7 +220,46 @@ func (o *translateOpts) migrateRead(cmd *cobra.Command, read []input) (*migratio
 	} else {
 		tuneGC(size)
 	}
+	if o.printOnly && !o.exact && o.seeItem == nil {
+		o.readInPieces(ins)
+	}
 	return o.migrateInputs(cmd, ins, nil)
+}
+
+// readInPieces lets the big save files among ins (compat.ReadsInPieces)
+// be translated from pieces read again, not from the text already read:
+// that is dropped, so that the input is not held while the ruleset is
+// built and optimized (what the ruleset keeps of it is strings of its
+// own: see translate.AddPieces), 72 MB of the mixed 1,000,000-rule
+// dump. Only for the translate command's text and plan output
+// (translate.Options.NoProvenance): reports and JSON read rules' texts,
+// which would keep the input anyway. Each file is looked through first,
+// as AddText would, in its whole text (translate.SurveyText), which
+// gives the same family as AddText would detect; read whole once, it is
+// garbage before the ruleset grows.
+func (o *translateOpts) readInPieces(ins []input) {
+	fam := o.family()
+	for i := range ins {
+		in := &ins[i]
+		if in.kind != script.KindNone || in.name == "<stdin>" || !compat.ReadsInPieces(in.name) {
+			continue
+		}
+		if sv := translate.SurveyText(in.src, fam); sv.Format == iptparse.FormatSave {
+			in.survey, in.src = &sv, ""
+		}
+	}
+}
+
+// family is the family the flags ask for: FamilyAny (detected) without
+// -4 or -6.
+func (o *translateOpts) family() iptparse.Family {
+	switch {
+	case o.ipv6:
+		return iptparse.FamilyIPv6
+	case o.ipv4:
+		return iptparse.FamilyIPv4
+	}
+	return iptparse.FamilyAny
 }
 
 // inputs reads and classifies the inputs; plain: no script among them;
@@ -266,13 +308,7 @@ func (o *translateOpts) classify(cmd *cobra.Command, ins []input) (plain bool) {
 // EmitCommand) instead of keeping them in the Translator.
 func (o *translateOpts) migrateInputs(cmd *cobra.Command, ins []input, emit func(*ir.Command)) (*migration, error) {
 	m := &migration{ins: ins}
-	fam := iptparse.FamilyAny
-	switch {
-	case o.ipv6:
-		fam = iptparse.FamilyIPv6
-	case o.ipv4:
-		fam = iptparse.FamilyIPv4
-	}
+	fam := o.family()
 	defines := map[string]string{}
 	for _, d := range o.defines {
 		k, v, ok := strings.Cut(d, "=")
@@ -287,7 +323,7 @@ func (o *translateOpts) migrateInputs(cmd *cobra.Command, ins []input, emit func
 	// full, next to its compact form.
 	opt := o.optOptions()
 	runs := !o.exact && opt.Sets && !opt.NoElementCounters
-	tr := translate.New(translate.Options{Exact: o.exact, Table: o.table, QuoteNames: o.quoteNames, NoCounterValues: o.noCounterValues, EmitCommand: emit, Runs: runs, SeeItem: o.seeItem})
+	tr := translate.New(translate.Options{Exact: o.exact, Table: o.table, QuoteNames: o.quoteNames, NoCounterValues: o.noCounterValues, NoProvenance: o.printOnly && !o.exact, EmitCommand: emit, Runs: runs, SeeItem: o.seeItem})
 	for _, name := range o.ipsets {
 		b, err := os.ReadFile(name)
 		if err != nil {
@@ -301,6 +337,12 @@ func (o *translateOpts) migrateInputs(cmd *cobra.Command, ins []input, emit func
 	}
 	for _, in := range ins {
 		kind := in.kind
+		if in.survey != nil {
+			if err := compat.ReadPieces(in.name, func(next func() (string, bool)) { tr.AddPieces(in.name, next, *in.survey) }); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if kind == script.KindNone {
 			tr.AddText(in.name, in.src, fam) // nothing kept parsed
 			continue

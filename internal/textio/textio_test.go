@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -95,4 +96,58 @@ func TestReadAllPipeHoldsTheInputOnce(t *testing.T) {
 		t.Errorf("reading %d bytes allocated %d", n, alloc)
 	}
 	runtime.KeepAlive(got)
+}
+
+// TestPieces: the pieces join to the text, each ends at a line end but
+// the last, and none is much longer than the piece size unless a line is.
+func TestPieces(t *testing.T) {
+	texts := []string{"", "\n", "a", "a\n", "a\nb", "abc\r\ndef\r\n", strings.Repeat("x", 300) + "\nshort\n" + strings.Repeat("y", 200),
+		strings.Repeat("-A INPUT -s 192.0.2.1/32 -j DROP\n", 100)}
+	for _, text := range texts {
+		for _, size := range []int{1, 2, 3, 7, 64, 65, 4096} {
+			for _, r := range []io.Reader{strings.NewReader(text), iotest.OneByteReader(strings.NewReader(text)), iotest.DataErrReader(strings.NewReader(text))} {
+				p := NewPieces(r, size)
+				var got strings.Builder
+				var pieces []string
+				for s, ok := p.Next(); ok; s, ok = p.Next() {
+					pieces = append(pieces, s)
+					got.WriteString(s)
+				}
+				if p.Err() != nil || got.String() != text {
+					t.Fatalf("size %d: pieces of %q join to %q, err %v", size, text, got.String(), p.Err())
+				}
+				for i, s := range pieces {
+					if s == "" || i < len(pieces)-1 && !strings.HasSuffix(s, "\n") {
+						t.Fatalf("size %d: piece %d of %q is %q", size, i, text, s)
+					}
+					// Longer than a piece: only to hold a line longer still.
+					if first, _, _ := strings.Cut(s, "\n"); len(s) > size && 2*len(first) < len(s)-2*size {
+						t.Fatalf("size %d: piece %q is longer than its first line needs", size, s)
+					}
+				}
+			}
+		}
+	}
+	// ScanPieces cuts the same pieces, in one buffer.
+	name := filepath.Join(t.TempDir(), "rules")
+	text := strings.Repeat("-A INPUT -s 192.0.2.1/32 -j DROP\n", 10) + strings.Repeat("z", 100) + "\nend"
+	if err := os.WriteFile(name, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range []int{1, 5, 33, 64, 1000} {
+		var want, got []string
+		p := NewPieces(strings.NewReader(text), size)
+		for s, ok := p.Next(); ok; s, ok = p.Next() {
+			want = append(want, s)
+		}
+		if err := ScanPieces(name, size, func(s string) { got = append(got, strings.Clone(s)) }); err != nil || !slices.Equal(got, want) {
+			t.Fatalf("size %d: ScanPieces = %q, %v; want %q", size, got, err, want)
+		}
+	}
+	p := NewPieces(iotest.TimeoutReader(strings.NewReader(strings.Repeat("a\n", 100))), 16)
+	for _, ok := p.Next(); ok; _, ok = p.Next() {
+	}
+	if p.Err() == nil {
+		t.Fatal("Pieces hid a read error")
+	}
 }
