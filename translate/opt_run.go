@@ -272,6 +272,20 @@ func (u *ruleRun) each(fn func(m *runMember)) {
 	}
 }
 
+// drain is each, letting each chunk go once fn has seen its members: the
+// members (48 bytes a rule) need not be held while the set made from them
+// grows (its elements, 64 bytes a rule with a counter). The run is empty
+// afterwards.
+func (u *ruleRun) drain(fn func(m *runMember)) {
+	for k, c := range u.members {
+		for i := range c {
+			fn(&c[i])
+		}
+		u.members[k] = nil
+	}
+	u.members, u.n = nil, 0
+}
+
 // disjointValues reports whether the run's values are plain values none
 // of which overlaps another, as the sets pass asks of a group's. Values in
 // ascending order (as blocklists list them) are, when each starts after
@@ -389,8 +403,6 @@ func mergeRun(u *ruleRun, o OptOptions, rep *OptReport) (_ []*ir.Rule, ok bool) 
 			origin = append(origin, pos)
 		}
 	}
-	add(match.Right, headCounter, h.Origin[0])
-	u.each(func(m *runMember) { add(m.value, m.counter, u.pos(m)) })
 	source := ""
 	if provenance {
 		source = joinSources(n, func(i int) (string, bool) {
@@ -405,6 +417,8 @@ func mergeRun(u *ruleRun, o OptOptions, rep *OptReport) (_ []*ir.Rule, ok bool) 
 			return src, pos == prevPos && src == prevSrc
 		})
 	}
+	add(match.Right, headCounter, h.Origin[0])
+	u.drain(func(m *runMember) { add(m.value, m.counter, u.pos(m)) })
 	diff := []int{slices.Index(h.Stmts, ir.Stmt(match))}
 	merged := assembleSetRule(h, diff, elems, origin, source, true)
 	rep.Merges = append(rep.Merges, Merge{Pass: "sets", Into: merged, From: merged.Origin,
