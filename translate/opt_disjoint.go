@@ -446,9 +446,11 @@ type tupleIndex struct {
 	visit   func(*tupleBucket) bool
 }
 
-// tupleBucket holds the tuples whose component c is iv.
+// tupleBucket holds the tuples whose component c is *iv: the first
+// tuple's, not a copy of it (56 bytes more a value, 10 MB for the mixed
+// 1,000,000-rule dump's 180,000 service rules).
 type tupleBucket struct {
-	iv     interval
+	iv     *interval
 	tuples [][]interval
 }
 
@@ -460,6 +462,7 @@ func newTupleIndex(c int) *tupleIndex {
 		return cmpKey(a.iv.hi, b.iv.hi) < 0
 	})}
 	x.visit = x.visitBucket
+	x.probe.iv = new(interval)
 	return x
 }
 
@@ -474,7 +477,7 @@ func (x *tupleIndex) overlaps(t []interval) bool {
 	if !v.numeric() {
 		return false
 	}
-	x.probe = tupleBucket{iv: interval{lo: sub128(v.lo, x.span)}}
+	*x.probe.iv = interval{lo: sub128(v.lo, x.span)}
 	x.query, x.found = t, false
 	x.tree.AscendGreaterOrEqual(&x.probe, x.visit)
 	x.query = nil
@@ -485,10 +488,11 @@ func (x *tupleIndex) overlaps(t []interval) bool {
 // whether to go on to the next.
 func (x *tupleIndex) visitBucket(b *tupleBucket) bool {
 	v := x.query[x.c]
-	if cmpKey(b.iv.lo, v.hi) > 0 {
+	iv := b.iv
+	if cmpKey(iv.lo, v.hi) > 0 {
 		return false // starts after v: so do all the rest
 	}
-	if !overlap(b.iv, v) {
+	if !overlap(*iv, v) {
 		return true
 	}
 	for _, u := range b.tuples {
@@ -500,7 +504,8 @@ func (x *tupleIndex) visitBucket(b *tupleBucket) bool {
 	return true
 }
 
-// add stores t, whose component c is numeric.
+// add stores t, whose component c is numeric. The index keeps t's
+// memory, which must not change afterwards.
 func (x *tupleIndex) add(t []interval) {
 	v := t[x.c]
 	// One descent of the tree, not a look-up then an insertion: a
@@ -514,7 +519,7 @@ func (x *tupleIndex) add(t []interval) {
 		b, x.buckets = &x.buckets[0], x.buckets[1:]
 	}
 	x.spare = nil
-	b.iv = v
+	b.iv = &t[x.c]
 	if old, replaced := x.tree.ReplaceOrInsert(b); replaced {
 		b.tuples = append(old.tuples, t)
 		*old = tupleBucket{}
