@@ -506,6 +506,7 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 			continue
 		}
 		group := append(groupBuf[:0], i)
+		var stream *setStream // the set of a long group, made as it grows
 		var diff []int
 		var seen *disjoint
 		skipped := skippedBuf[:0] // rules left in place between group members
@@ -543,6 +544,12 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 						// The group is built: its members are done now,
 						// and a long group's facts need not all be held.
 						facts.done(j)
+						switch {
+						case stream != nil:
+							stream.add(rules, j)
+						case len(group) == streamFrom && rep.noProvenance && len(rules[i].Origin) > 0:
+							stream = newSetStream(rules, group, diff, *merged)
+						}
 					}
 					continue
 				}
@@ -560,28 +567,28 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 		// The group's values are not needed to build its rule: a big set
 		// lets them go first.
 		scratch.seen.reset()
-		members := make([]*ir.Rule, len(group))
-		for k, idx := range group {
-			members[k] = rules[idx]
-		}
 		for k, idx := range group {
 			used[idx] = true
 			if k == 0 || !elementCounters {
 				facts.done(idx) // the others were done as they joined
 			}
 		}
-		into := buildSetRule(members, diff, rep)
+		var into *ir.Rule
+		n := 0
+		if stream != nil {
+			into, n = stream.finish(), stream.rules
+		} else {
+			members := make([]*ir.Rule, len(group))
+			for k, idx := range group {
+				members[k] = rules[idx]
+			}
+			into = buildSetRule(members, diff, rep)
+			for _, m := range members {
+				n += mergedCount(*merged, m)
+			}
+		}
 		if *merged == nil {
 			*merged = map[*ir.Rule]int{}
-		}
-		n := 0
-		for _, m := range members {
-			if k := (*merged)[m]; k > 0 {
-				n += k
-				(*merged)[m] = -1
-			} else {
-				n++
-			}
 		}
 		(*merged)[into] = n
 		reason := fmt.Sprintf("%d rules differing only in %s", n, selectorNames(rules[i], diff))
@@ -596,6 +603,70 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 	}
 	facts.release()
 	return out
+}
+
+// mergedCount is the number of rules m was merged from (1 if m is no
+// merged rule), which marks m merged again (-1).
+func mergedCount(merged map[*ir.Rule]int, m *ir.Rule) int {
+	if k := merged[m]; k > 0 {
+		merged[m] = -1
+		return k
+	}
+	return 1
+}
+
+// streamFrom is the size from which a group's set is made as the group
+// grows, each rule joining let go once its elements are made, rather
+// than from all its rules once the group is built: the mixed
+// 1,000,000-rule dump's 180,000 services (some 400 bytes a rule) were
+// all held next to the store of their values. Only where the merged
+// rule keeps no more than its first rule's origin (OptOptions
+// NoProvenance) and elements can have counters (no rule then makes a
+// group give up). A variable for tests, which stream every group.
+var streamFrom = 1024
+
+// setStream is the set of a long group, made as the group grows. It
+// takes the rules that join from the round's list (which then holds nil
+// in their place: the scan never looks at a member again), but for the
+// first, which the merged rule is made from.
+type setStream struct {
+	first *ir.Rule
+	diff  []int
+	elems *setElems
+	// rules is the number of rules merged, those merged before
+	// included; merged is the round's record of them.
+	rules  int
+	merged map[*ir.Rule]int
+}
+
+// newSetStream starts the set of group, whose rules are taken from rules.
+func newSetStream(rules []*ir.Rule, group, diff []int, merged map[*ir.Rule]int) *setStream {
+	first := rules[group[0]]
+	s := &setStream{first: first, diff: slices.Clone(diff), merged: merged}
+	s.elems = newSetElems(first, s.diff, 0)
+	for _, k := range group {
+		s.add(rules, k)
+	}
+	return s
+}
+
+// add adds rule k of rules, which it takes (but for the first).
+func (s *setStream) add(rules []*ir.Rule, k int) {
+	r := rules[k]
+	if !s.elems.comments && r.Comment != s.first.Comment {
+		s.elems.commentAll(s.first.Comment)
+	}
+	s.elems.add(r)
+	s.rules += mergedCount(s.merged, r)
+	if r != s.first {
+		rules[k] = nil
+	}
+}
+
+// finish makes the merged rule.
+func (s *setStream) finish() *ir.Rule {
+	elems := slices.Clip(s.elems.elems)
+	return assembleSetRule(s.first, s.diff, elems, s.first.Origin[:1:1], "", !s.elems.comments)
 }
 
 // groupScratch is the memory of the group being built, reused by the next.
@@ -1124,12 +1195,6 @@ func buildSetRule(group []*ir.Rule, diff []int, rep *OptReport) *ir.Rule {
 			sameComment = false
 		}
 	}
-	counterIdx := -1 // the last counter's, as assembleSetRule finds it
-	for i, s := range first.Stmts {
-		if _, ok := s.(*ir.Counter); ok {
-			counterIdx = i
-		}
-	}
 	n, singles := 0, 0
 	for _, r := range group {
 		k := 1
@@ -1141,68 +1206,140 @@ func buildSetRule(group []*ir.Rule, diff []int, rep *OptReport) *ir.Rule {
 			singles++
 		}
 	}
-	elems := make([]ir.Expr, 0, n)
-	// Elements with attributes, from a block made for the whole set when
-	// the first one is needed.
-	var elemBlock []ir.Elem
+	s := newSetElems(first, diff, n)
+	s.comments = !sameComment
 	// The concatenations of rules with one value per selector (nearly
 	// all), from blocks made for the whole set: what product gives such
 	// a rule, without its five allocations.
-	var concatBlock []ir.Concat
-	var keyBlock []ir.Expr
 	if len(diff) > 1 && singles > 0 {
-		concatBlock = make([]ir.Concat, singles)
-		keyBlock = make([]ir.Expr, singles*len(diff))
+		s.concatBlock = make([]ir.Concat, singles)
+		s.keyBlock = make([]ir.Expr, singles*len(diff))
 	}
-	var one [1]ir.Expr
 	for _, r := range group {
-		var vals []ir.Expr
-		switch {
-		case len(diff) == 1:
-			vals = elementsIn(r.Stmts[diff[0]].(*ir.Match).Right, &one)
-		case len(concatBlock) > 0 && singleValues(r, diff):
-			c := &concatBlock[0]
-			concatBlock = concatBlock[1:]
-			c.Elems = keyBlock[:len(diff):len(diff)]
-			keyBlock = keyBlock[len(diff):]
-			for i, d := range diff {
-				c.Elems[i] = onlyElement(r.Stmts[d].(*ir.Match).Right)
-			}
-			one[0] = c
-			vals = one[:]
-		default:
-			vals = product(r, diff)
-		}
-		for _, v := range vals {
-			var el ir.Elem // a copy: the rule's own element is left as it is
-			if e, isElem := v.(*ir.Elem); isElem {
-				el = *e
-			} else {
-				el = ir.Elem{Key: v}
-			}
-			if !sameComment && el.Comment == "" {
-				el.Comment = r.Comment
-			}
-			if counterIdx >= 0 && el.Counter == nil {
-				// The rule's own counter, not a copy: nothing changes a
-				// counter once made (the rule's values are the
-				// element's), and the rule is let go.
-				el.Counter = r.Stmts[counterIdx].(*ir.Counter)
-			}
-			if el.Comment == "" && el.Counter == nil && el.Times == nil {
-				elems = append(elems, el.Key)
-			} else {
-				if len(elemBlock) == 0 {
-					elemBlock = make([]ir.Elem, n-len(elems))
-				}
-				p := &elemBlock[0]
-				elemBlock = elemBlock[1:]
-				*p = el
-				elems = append(elems, p)
-			}
+		s.add(r)
+	}
+	return assembleSetRule(first, diff, s.elems, rep.mergedOrigins(group), rep.mergedSource(group), sameComment)
+}
+
+// setElems makes the elements of a merged rule's set, a rule at a time.
+type setElems struct {
+	diff       []int
+	counterIdx int // the last counter's of the first rule, as assembleSetRule finds it
+	// comments: each element has its rule's comment (the rules'
+	// comments differ), unless it has one of its own.
+	comments bool
+	elems    []ir.Expr
+	// n is the number of elements the set will have, if known (0 if
+	// not): the blocks below are then made for the rest of the set, else
+	// setChunk at a time.
+	n int
+	// Elements with attributes, from a block made when the first one
+	// is needed.
+	elemBlock []ir.Elem
+	// The concatenations of rules with one value per selector and their
+	// keys.
+	concatBlock []ir.Concat
+	keyBlock    []ir.Expr
+}
+
+// setChunk is how many elements setElems makes memory for at a time
+// when it does not know the size of the set.
+const setChunk = 1024
+
+func newSetElems(first *ir.Rule, diff []int, n int) *setElems {
+	s := &setElems{diff: diff, counterIdx: -1, n: n, elems: make([]ir.Expr, 0, max(n, 1))}
+	for i, st := range first.Stmts {
+		if _, ok := st.(*ir.Counter); ok {
+			s.counterIdx = i
 		}
 	}
-	return assembleSetRule(first, diff, elems, rep.mergedOrigins(group), rep.mergedSource(group), sameComment)
+	return s
+}
+
+// newElem is memory for an element with attributes.
+func (s *setElems) newElem() *ir.Elem {
+	if len(s.elemBlock) == 0 {
+		k := setChunk
+		if s.n > 0 {
+			k = max(s.n-len(s.elems), 1)
+		}
+		s.elemBlock = make([]ir.Elem, k)
+	}
+	p := &s.elemBlock[0]
+	s.elemBlock = s.elemBlock[1:]
+	return p
+}
+
+// add adds the elements of rule r.
+func (s *setElems) add(r *ir.Rule) {
+	diff := s.diff
+	var one [1]ir.Expr
+	var vals []ir.Expr
+	switch {
+	case len(diff) == 1:
+		vals = elementsIn(r.Stmts[diff[0]].(*ir.Match).Right, &one)
+	case (s.n == 0 || len(s.concatBlock) > 0) && singleValues(r, diff):
+		if len(s.concatBlock) == 0 {
+			s.concatBlock = make([]ir.Concat, setChunk)
+			s.keyBlock = make([]ir.Expr, setChunk*len(diff))
+		}
+		c := &s.concatBlock[0]
+		s.concatBlock = s.concatBlock[1:]
+		c.Elems = s.keyBlock[:len(diff):len(diff)]
+		s.keyBlock = s.keyBlock[len(diff):]
+		for i, d := range diff {
+			c.Elems[i] = onlyElement(r.Stmts[d].(*ir.Match).Right)
+		}
+		one[0] = c
+		vals = one[:]
+	default:
+		vals = product(r, diff)
+	}
+	for _, v := range vals {
+		var el ir.Elem // a copy: the rule's own element is left as it is
+		if e, isElem := v.(*ir.Elem); isElem {
+			el = *e
+		} else {
+			el = ir.Elem{Key: v}
+		}
+		if s.comments && el.Comment == "" {
+			el.Comment = r.Comment
+		}
+		if s.counterIdx >= 0 && el.Counter == nil {
+			// The rule's own counter, not a copy: nothing changes a
+			// counter once made (the rule's values are the
+			// element's), and the rule is let go.
+			el.Counter = r.Stmts[s.counterIdx].(*ir.Counter)
+		}
+		if el.Comment == "" && el.Counter == nil && el.Times == nil {
+			s.elems = append(s.elems, el.Key)
+		} else {
+			p := s.newElem()
+			*p = el
+			s.elems = append(s.elems, p)
+		}
+	}
+}
+
+// commentAll gives each element made so far, all of rules with the
+// comment c, that comment unless it has one of its own, as add does
+// from now on: a rule with another comment joined.
+func (s *setElems) commentAll(c string) {
+	s.comments = true
+	if c == "" {
+		return
+	}
+	for k, v := range s.elems {
+		if e, ok := v.(*ir.Elem); ok {
+			if e.Comment == "" {
+				e.Comment = c // made by add: no rule's
+			}
+			continue
+		}
+		p := s.newElem()
+		*p = ir.Elem{Key: v, Comment: c}
+		s.elems[k] = p
+	}
 }
 
 // assembleSetRule makes the merged rule of a group whose first rule is
