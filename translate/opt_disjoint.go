@@ -29,10 +29,12 @@ type disjoint struct {
 	// value of another kind there) into points and others, which every
 	// query scans.
 	index  *tupleIndex
-	points map[string][]interval // tuples made of single values only, by tupleKey
+	points map[string][]interval // tuples made of single values only, by their appendTupleKey
 	others [][]interval          // tuples with a range, prefix or glob
 	// keys is the memory of the next tuples singleKey makes.
 	keys []interval
+	// keyBuf is the memory of the points' keys looked up.
+	keyBuf []byte
 }
 
 // singleKey returns the tuple of f's values at diff, several selectors
@@ -135,8 +137,12 @@ func (d *disjoint) overlaps(t []interval) bool {
 // overlapsUnindexed is overlaps for the tuples kept outside the index.
 func (d *disjoint) overlapsUnindexed(t []interval) bool {
 	if isPoint(t) {
-		if _, dup := d.points[tupleKey(t)]; dup {
-			return true
+		if len(d.points) > 0 {
+			// The key in memory of d's: a look-up allocates nothing.
+			d.keyBuf = appendTupleKey(d.keyBuf[:0], t)
+			if _, dup := d.points[string(d.keyBuf)]; dup {
+				return true
+			}
 		}
 	} else {
 		for _, p := range d.points {
@@ -201,7 +207,7 @@ func (d *disjoint) add(t []interval) bool {
 		if d.points == nil {
 			d.points = map[string][]interval{}
 		}
-		d.points[tupleKey(t)] = t
+		d.points[string(appendTupleKey(d.keyBuf[:0], t))] = t
 		return true
 	}
 	d.others = append(d.others, t)
@@ -372,11 +378,10 @@ func isPoint(t []interval) bool {
 	return true
 }
 
-// tupleKey encodes a tuple of single values as a map key: numeric values
-// take a fixed 18 bytes, other values are length-prefixed, so values
-// containing any byte cannot run together.
-func tupleKey(t []interval) string {
-	b := make([]byte, 0, 20*len(t))
+// appendTupleKey appends to b a tuple of single values encoded as a map
+// key: numeric values take a fixed 18 bytes, other values are
+// length-prefixed, so values containing any byte cannot run together.
+func appendTupleKey(b []byte, t []interval) []byte {
 	for _, x := range t {
 		if x.numeric() {
 			b = append(b, 'n', x.lo.tag)
@@ -389,7 +394,7 @@ func tupleKey(t []interval) string {
 		b = append(b, ':')
 		b = append(b, x.exact()...)
 	}
-	return string(b)
+	return b
 }
 
 func tupleOverlap(a, b []interval) bool {
