@@ -595,6 +595,9 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 		if group[len(group)-1]-group[0] >= len(group) {
 			reason += " (the rules in between match other packets, or end the same way, or only count: the order does not matter)"
 		}
+		if len(rep.Merges) == cap(rep.Merges) {
+			rep.Merges = slices.Grow(rep.Merges, len(rep.Merges)) // see fuseLogs
+		}
 		rep.Merges = append(rep.Merges, Merge{Pass: "sets", Into: into, From: into.Origin, Reason: reason})
 		out = append(out, into)
 	}
