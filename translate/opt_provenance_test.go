@@ -54,7 +54,7 @@ func provenanceResult(t *testing.T, name, src string, o OptOptions) string {
 // nothing the translate command prints, on the real-world dumps and on
 // dumps of runs (each held compactly).
 func TestNoProvenanceSameOutput(t *testing.T) {
-	defer func(n, m int) { runCompactFrom, streamFrom = n, m }(runCompactFrom, streamFrom)
+	defer func(n, m, c int) { runCompactFrom, streamFrom, setChunk = n, m, c }(runCompactFrom, streamFrom, setChunk)
 	runCompactFrom = 1
 	inputs := runTestInputs(t, 20, 0x9e0)
 	for seed := range uint64(10) {
@@ -66,11 +66,12 @@ func TestNoProvenanceSameOutput(t *testing.T) {
 		want := provenanceResult(t, in.name, in.src, o)
 		o.NoProvenance = true
 		// Groups from their second rule on, or from a few, have their
-		// sets made as they grow (setStream).
+		// sets made as they grow (setStream), in chunks of a few
+		// elements or many.
 		for _, from := range []int{2, 3, 1 << 20} {
-			streamFrom = from
+			streamFrom, setChunk = from, 1+from%3
 			if got := provenanceResult(t, in.name, in.src, o); got != want {
-				t.Fatalf("%s: with NoProvenance, sets streamed from %d rules\n%s\nwithout\n%s", in.name, from, got, want)
+				t.Fatalf("%s: with NoProvenance, sets streamed from %d rules in chunks of %d\n%s\nwithout\n%s", in.name, from, setChunk, got, want)
 			}
 		}
 		merged += strings.Count(want, "\nmerge ")
