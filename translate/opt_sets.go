@@ -490,17 +490,17 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 	case 1:
 		return rules
 	}
-	sigs := make([]uint64, 2*len(rules))
-	keys := sigs[len(rules):]
-	sigs = sigs[:len(rules)]
+	mem := getRoundMem(len(rules))
+	defer putRoundMem(mem)
+	sigs, keys, used := mem.sigs[:len(rules)], mem.sigs[len(rules):2*len(rules)], mem.used[:len(rules)]
 	for i, r := range rules {
 		sigs[i], keys[i] = shapeSignature(r), joinKey(r)
 	}
 	facts := newFactsWindow(rules)
-	used := make([]bool, len(rules))
 	out := make([]*ir.Rule, 0, len(rules))
-	var skippedBuf, groupBuf []int
-	var scratch groupScratch
+	skippedBuf, groupBuf := mem.skipped, mem.group
+	scratch := &mem.scratch
+	defer func() { mem.skipped, mem.group = skippedBuf, groupBuf }()
 	for i := range rules {
 		if used[i] {
 			continue
@@ -532,7 +532,7 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 				// Rules of the same signature but different join keys
 				// cannot join: they count as refused all the same, as
 				// the rules joins turns down.
-				if keys[i] != 0 && keys[j] == keys[i] && joins(rules, facts, i, j, &diff, &seen, skipped, counting, &scratch, products) {
+				if keys[i] != 0 && keys[j] == keys[i] && joins(rules, facts, i, j, &diff, &seen, skipped, counting, scratch, products) {
 					if len(group) == cap(group) {
 						// Twice the room: append grows big slices by a
 						// quarter (a 662,000-rule group copied 33 MB).
@@ -675,6 +675,52 @@ func (s *setStream) add(rules []*ir.Rule, k int) {
 // finish makes the merged rule.
 func (s *setStream) finish() *ir.Rule {
 	return assembleSetRule(s.first, s.diff, s.elems.all(), s.first.Origin[:1:1], "", !s.elems.comments)
+}
+
+// roundMem is the scratch memory of a sets round, reused by the rounds
+// after it (of this chain or of others, on any worker): tables of many
+// small chains made it chain by chain.
+type roundMem struct {
+	sigs           []uint64 // a signature and a join key per rule
+	used           []bool
+	skipped, group []int
+	scratch        groupScratch
+}
+
+var roundMems sync.Pool // of *roundMem
+
+// roundMemKeep is the most rules whose memory a round hands on: a long
+// chain's (megabytes) is let go.
+const roundMemKeep = 1 << 16
+
+// getRoundMem returns scratch memory for a round of n rules: sigs of
+// 2n, used of n cleared.
+func getRoundMem(n int) *roundMem {
+	m, _ := roundMems.Get().(*roundMem)
+	if m == nil {
+		m = &roundMem{}
+	}
+	if cap(m.sigs) < 2*n {
+		m.sigs = make([]uint64, 2*n)
+		m.used = make([]bool, n)
+	} else {
+		m.sigs = m.sigs[:2*n]
+		m.used = m.used[:n]
+		clear(m.used)
+	}
+	return m
+}
+
+// putRoundMem hands m on to the rounds after it.
+func putRoundMem(m *roundMem) {
+	if cap(m.sigs) > 2*roundMemKeep {
+		m.sigs, m.used = nil, nil
+	}
+	if cap(m.group) > roundMemKeep {
+		m.group = nil
+	}
+	m.scratch.seen.reset()
+	roundMems.Put(m)
 }
 
 // groupScratch is the memory of the group being built, reused by the next.
