@@ -605,13 +605,10 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 		factsRoundEnd(facts)
 	}
 	facts.release()
-	if cap(out) >= 2*len(out)+1024 {
-		// Not the room of every rule the round was given, kept with
-		// the chain's rules: 1.6 MB for the mixed 1,000,000-rule dump's
-		// 198,000 services, which merge into two rules.
-		out = slices.Clone(out)
-	}
-	return out
+	// Not the room of every rule the round was given, kept with the
+	// chain's rules: 1.6 MB for the mixed 1,000,000-rule dump's 198,000
+	// services, which merge into two rules.
+	return trimRules(out)
 }
 
 // mergedCount is the number of rules m was merged from (1 if m is no
