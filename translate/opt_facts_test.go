@@ -65,7 +65,8 @@ func factsDump(r *rand.Rand, counters bool) string {
 // each, where every rule done frees and reuses a block), and that at the
 // end of each round every block was let go: each rule done exactly once.
 func TestFactsWindowBlocks(t *testing.T) {
-	defer func(n uint) { factsBlockShift, factsRoundEnd = n, nil }(factsBlockShift)
+	defaultShift := factsBlockShift
+	defer func() { factsBlockShift, factsRoundEnd = defaultShift, nil }()
 	factsRoundEnd = func(w *factsWindow) {
 		for b, p := range w.pending {
 			if p != 0 || w.blocks[b] != nil {
@@ -90,7 +91,7 @@ func TestFactsWindowBlocks(t *testing.T) {
 	for seed := range uint64(20) {
 		dump := factsDump(rand.New(rand.NewPCG(seed, 0xfac7)), seed%2 == 0)
 		for _, o := range []OptOptions{AllOpt(), json} {
-			factsBlockShift = 12
+			factsBlockShift = defaultShift
 			want := run(dump, o)
 			if !strings.Contains(want, "rules differing only in") {
 				t.Fatalf("seed %d: nothing merged:\n%s", seed, want)

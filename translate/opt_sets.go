@@ -72,10 +72,13 @@ func (a *factsAlloc) one(iv interval) []interval {
 }
 
 // factsBlockShift sets how many rules' facts factsWindow works out at a
-// time, 1<<factsBlockShift (4096): their blocks are some 1.5 MB, big
-// enough for fresh.Make to pay. A power of two: finding a rule's block
-// is a shift. A variable for tests, which make blocks of a few rules.
-var factsBlockShift uint = 12
+// time, 1<<factsBlockShift (1024): their blocks are some 350 KB, big
+// enough for fresh.Make to pay. A rule the group scan passes by holds
+// its block until its own turn comes: with blocks of 4096 rules, 11
+// such rules of the mixed 1,000,000-rule dump's 180,000 services held
+// 14 MB. A power of two: finding a rule's block is a shift. A variable
+// for tests, which make blocks of a few rules.
+var factsBlockShift uint = 10
 
 // factsRoundEnd, if set (in tests), is given each round's window when
 // the round ends.
@@ -487,22 +490,23 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 	case 1:
 		return rules
 	}
-	sigs := make([]uint64, 2*len(rules))
-	keys := sigs[len(rules):]
-	sigs = sigs[:len(rules)]
+	mem := getRoundMem(len(rules))
+	defer putRoundMem(mem)
+	sigs, keys, used := mem.sigs[:len(rules)], mem.sigs[len(rules):2*len(rules)], mem.used[:len(rules)]
 	for i, r := range rules {
 		sigs[i], keys[i] = shapeSignature(r), joinKey(r)
 	}
 	facts := newFactsWindow(rules)
-	used := make([]bool, len(rules))
 	out := make([]*ir.Rule, 0, len(rules))
-	var skippedBuf, groupBuf []int
-	var scratch groupScratch
+	skippedBuf, groupBuf := mem.skipped, mem.group
+	scratch := &mem.scratch
+	defer func() { mem.skipped, mem.group = skippedBuf, groupBuf }()
 	for i := range rules {
 		if used[i] {
 			continue
 		}
 		group := append(groupBuf[:0], i)
+		var stream *setStream // the set of a long group, made as it grows
 		var diff []int
 		var seen *disjoint
 		skipped := skippedBuf[:0] // rules left in place between group members
@@ -528,7 +532,7 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 				// Rules of the same signature but different join keys
 				// cannot join: they count as refused all the same, as
 				// the rules joins turns down.
-				if keys[i] != 0 && keys[j] == keys[i] && joins(rules, facts, i, j, &diff, &seen, skipped, counting, &scratch, products) {
+				if keys[i] != 0 && keys[j] == keys[i] && joins(rules, facts, i, j, &diff, &seen, skipped, counting, scratch, products) {
 					if len(group) == cap(group) {
 						// Twice the room: append grows big slices by a
 						// quarter (a 662,000-rule group copied 33 MB).
@@ -540,6 +544,12 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 						// The group is built: its members are done now,
 						// and a long group's facts need not all be held.
 						facts.done(j)
+						switch {
+						case stream != nil:
+							stream.add(rules, j)
+						case len(group) == streamFrom && rep.noProvenance && len(rules[i].Origin) > 0:
+							stream = newSetStream(rules, group, diff, *merged)
+						}
 					}
 					continue
 				}
@@ -557,33 +567,36 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 		// The group's values are not needed to build its rule: a big set
 		// lets them go first.
 		scratch.seen.reset()
-		members := make([]*ir.Rule, len(group))
-		for k, idx := range group {
-			members[k] = rules[idx]
-		}
 		for k, idx := range group {
 			used[idx] = true
 			if k == 0 || !elementCounters {
 				facts.done(idx) // the others were done as they joined
 			}
 		}
-		into := buildSetRule(members, diff, rep)
+		var into *ir.Rule
+		n := 0
+		if stream != nil {
+			into, n = stream.finish(), stream.rules
+		} else {
+			members := make([]*ir.Rule, len(group))
+			for k, idx := range group {
+				members[k] = rules[idx]
+			}
+			into = buildSetRule(members, diff, rep)
+			for _, m := range members {
+				n += mergedCount(*merged, m)
+			}
+		}
 		if *merged == nil {
 			*merged = map[*ir.Rule]int{}
-		}
-		n := 0
-		for _, m := range members {
-			if k := (*merged)[m]; k > 0 {
-				n += k
-				(*merged)[m] = -1
-			} else {
-				n++
-			}
 		}
 		(*merged)[into] = n
 		reason := fmt.Sprintf("%d rules differing only in %s", n, selectorNames(rules[i], diff))
 		if group[len(group)-1]-group[0] >= len(group) {
 			reason += " (the rules in between match other packets, or end the same way, or only count: the order does not matter)"
+		}
+		if len(rep.Merges) == cap(rep.Merges) {
+			rep.Merges = slices.Grow(rep.Merges, len(rep.Merges)) // see fuseLogs
 		}
 		rep.Merges = append(rep.Merges, Merge{Pass: "sets", Into: into, From: into.Origin, Reason: reason})
 		out = append(out, into)
@@ -592,7 +605,119 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 		factsRoundEnd(facts)
 	}
 	facts.release()
-	return out
+	// Not the room of every rule the round was given, kept with the
+	// chain's rules: 1.6 MB for the mixed 1,000,000-rule dump's 198,000
+	// services, which merge into two rules.
+	return trimRules(out)
+}
+
+// mergedCount is the number of rules m was merged from (1 if m is no
+// merged rule), which marks m merged again (-1).
+func mergedCount(merged map[*ir.Rule]int, m *ir.Rule) int {
+	if k := merged[m]; k > 0 {
+		merged[m] = -1
+		return k
+	}
+	return 1
+}
+
+// streamFrom is the size from which a group's set is made as the group
+// grows, each rule joining let go once its elements are made, rather
+// than from all its rules once the group is built: the mixed
+// 1,000,000-rule dump's 180,000 services (some 400 bytes a rule) were
+// all held next to the store of their values. Only where the merged
+// rule keeps no more than its first rule's origin (OptOptions
+// NoProvenance) and elements can have counters (no rule then makes a
+// group give up). A variable for tests, which stream every group.
+var streamFrom = 1024
+
+// setStream is the set of a long group, made as the group grows. It
+// takes the rules that join from the round's list (which then holds nil
+// in their place: the scan never looks at a member again), but for the
+// first, which the merged rule is made from.
+type setStream struct {
+	first *ir.Rule
+	diff  []int
+	elems *setElems
+	// rules is the number of rules merged, those merged before
+	// included; merged is the round's record of them.
+	rules  int
+	merged map[*ir.Rule]int
+}
+
+// newSetStream starts the set of group, whose rules are taken from rules.
+func newSetStream(rules []*ir.Rule, group, diff []int, merged map[*ir.Rule]int) *setStream {
+	first := rules[group[0]]
+	s := &setStream{first: first, diff: slices.Clone(diff), merged: merged}
+	s.elems = newSetElems(first, s.diff, 0)
+	for _, k := range group {
+		s.add(rules, k)
+	}
+	return s
+}
+
+// add adds rule k of rules, which it takes (but for the first).
+func (s *setStream) add(rules []*ir.Rule, k int) {
+	r := rules[k]
+	if !s.elems.comments && r.Comment != s.first.Comment {
+		s.elems.commentAll(s.first.Comment)
+	}
+	s.elems.add(r)
+	s.rules += mergedCount(s.merged, r)
+	if r != s.first {
+		rules[k] = nil
+	}
+}
+
+// finish makes the merged rule.
+func (s *setStream) finish() *ir.Rule {
+	return assembleSetRule(s.first, s.diff, s.elems.all(), s.first.Origin[:1:1], "", !s.elems.comments)
+}
+
+// roundMem is the scratch memory of a sets round, reused by the rounds
+// after it (of this chain or of others, on any worker): tables of many
+// small chains made it chain by chain.
+type roundMem struct {
+	sigs           []uint64 // a signature and a join key per rule
+	used           []bool
+	skipped, group []int
+	scratch        groupScratch
+}
+
+var roundMems sync.Pool // of *roundMem
+
+// roundMemKeep is the most rules whose memory a round hands on: a long
+// chain's (megabytes) is let go.
+const roundMemKeep = 1 << 16
+
+// getRoundMem returns scratch memory for a round of n rules: sigs of
+// 2n, used of n cleared.
+func getRoundMem(n int) *roundMem {
+	m, _ := roundMems.Get().(*roundMem)
+	if m == nil {
+		m = &roundMem{}
+	}
+	if cap(m.sigs) < 2*n {
+		m.sigs = make([]uint64, 2*n)
+		m.used = make([]bool, n)
+	} else {
+		m.sigs = m.sigs[:2*n]
+		m.used = m.used[:n]
+		clear(m.used)
+	}
+	return m
+}
+
+// putRoundMem hands m on to the rounds after it.
+func putRoundMem(m *roundMem) {
+	if cap(m.sigs) > 2*roundMemKeep {
+		m.sigs, m.used = nil, nil
+	}
+	if cap(m.group) > roundMemKeep {
+		m.group = nil
+	}
+	m.scratch.seen.reset()
+	roundMems.Put(m)
 }
 
 // groupScratch is the memory of the group being built, reused by the next.
@@ -1121,12 +1246,6 @@ func buildSetRule(group []*ir.Rule, diff []int, rep *OptReport) *ir.Rule {
 			sameComment = false
 		}
 	}
-	counterIdx := -1 // the last counter's, as assembleSetRule finds it
-	for i, s := range first.Stmts {
-		if _, ok := s.(*ir.Counter); ok {
-			counterIdx = i
-		}
-	}
 	n, singles := 0, 0
 	for _, r := range group {
 		k := 1
@@ -1138,68 +1257,169 @@ func buildSetRule(group []*ir.Rule, diff []int, rep *OptReport) *ir.Rule {
 			singles++
 		}
 	}
-	elems := make([]ir.Expr, 0, n)
-	// Elements with attributes, from a block made for the whole set when
-	// the first one is needed.
-	var elemBlock []ir.Elem
+	s := newSetElems(first, diff, n)
+	s.comments = !sameComment
 	// The concatenations of rules with one value per selector (nearly
 	// all), from blocks made for the whole set: what product gives such
 	// a rule, without its five allocations.
-	var concatBlock []ir.Concat
-	var keyBlock []ir.Expr
 	if len(diff) > 1 && singles > 0 {
-		concatBlock = make([]ir.Concat, singles)
-		keyBlock = make([]ir.Expr, singles*len(diff))
+		s.concatBlock = make([]ir.Concat, singles)
+		s.keyBlock = make([]ir.Expr, singles*len(diff))
 	}
-	var one [1]ir.Expr
 	for _, r := range group {
-		var vals []ir.Expr
-		switch {
-		case len(diff) == 1:
-			vals = elementsIn(r.Stmts[diff[0]].(*ir.Match).Right, &one)
-		case len(concatBlock) > 0 && singleValues(r, diff):
-			c := &concatBlock[0]
-			concatBlock = concatBlock[1:]
-			c.Elems = keyBlock[:len(diff):len(diff)]
-			keyBlock = keyBlock[len(diff):]
-			for i, d := range diff {
-				c.Elems[i] = onlyElement(r.Stmts[d].(*ir.Match).Right)
-			}
-			one[0] = c
-			vals = one[:]
-		default:
-			vals = product(r, diff)
-		}
-		for _, v := range vals {
-			var el ir.Elem // a copy: the rule's own element is left as it is
-			if e, isElem := v.(*ir.Elem); isElem {
-				el = *e
-			} else {
-				el = ir.Elem{Key: v}
-			}
-			if !sameComment && el.Comment == "" {
-				el.Comment = r.Comment
-			}
-			if counterIdx >= 0 && el.Counter == nil {
-				// The rule's own counter, not a copy: nothing changes a
-				// counter once made (the rule's values are the
-				// element's), and the rule is let go.
-				el.Counter = r.Stmts[counterIdx].(*ir.Counter)
-			}
-			if el.Comment == "" && el.Counter == nil && el.Times == nil {
-				elems = append(elems, el.Key)
-			} else {
-				if len(elemBlock) == 0 {
-					elemBlock = make([]ir.Elem, n-len(elems))
-				}
-				p := &elemBlock[0]
-				elemBlock = elemBlock[1:]
-				*p = el
-				elems = append(elems, p)
-			}
+		s.add(r)
+	}
+	return assembleSetRule(first, diff, s.elems, rep.mergedOrigins(group), rep.mergedSource(group), sameComment)
+}
+
+// setElems makes the elements of a merged rule's set, a rule at a time.
+type setElems struct {
+	diff       []int
+	counterIdx int // the last counter's of the first rule, as assembleSetRule finds it
+	// comments: each element has its rule's comment (the rules'
+	// comments differ), unless it has one of its own.
+	comments bool
+	// elems is the elements, or while n is 0 the last of them, after
+	// those in done: a list grown by append made twice the elements of
+	// a set of 180,000.
+	elems []ir.Expr
+	done  [][]ir.Expr
+	// n is the number of elements the set will have, if known (0 if
+	// not): the blocks below are then made for the rest of the set, else
+	// setChunk at a time.
+	n int
+	// Elements with attributes, from a block made when the first one
+	// is needed.
+	elemBlock []ir.Elem
+	// The concatenations of rules with one value per selector and their
+	// keys.
+	concatBlock []ir.Concat
+	keyBlock    []ir.Expr
+}
+
+// setChunk is how many elements setElems makes memory for at a time
+// when it does not know the size of the set. A variable for tests, which
+// make chunks of a few.
+var setChunk = 1024
+
+func newSetElems(first *ir.Rule, diff []int, n int) *setElems {
+	s := &setElems{diff: diff, counterIdx: -1, n: n}
+	if n > 0 {
+		s.elems = make([]ir.Expr, 0, n)
+	} else {
+		s.elems = make([]ir.Expr, 0, setChunk)
+	}
+	for i, st := range first.Stmts {
+		if _, ok := st.(*ir.Counter); ok {
+			s.counterIdx = i
 		}
 	}
-	return assembleSetRule(first, diff, elems, rep.mergedOrigins(group), rep.mergedSource(group), sameComment)
+	return s
+}
+
+// newElem is memory for an element with attributes.
+func (s *setElems) newElem() *ir.Elem {
+	if len(s.elemBlock) == 0 {
+		k := setChunk
+		if s.n > 0 {
+			k = max(s.n-len(s.elems), 1)
+		}
+		s.elemBlock = make([]ir.Elem, k)
+	}
+	p := &s.elemBlock[0]
+	s.elemBlock = s.elemBlock[1:]
+	return p
+}
+
+// add adds the elements of rule r.
+func (s *setElems) add(r *ir.Rule) {
+	diff := s.diff
+	var one [1]ir.Expr
+	var vals []ir.Expr
+	switch {
+	case len(diff) == 1:
+		vals = elementsIn(r.Stmts[diff[0]].(*ir.Match).Right, &one)
+	case (s.n == 0 || len(s.concatBlock) > 0) && singleValues(r, diff):
+		if len(s.concatBlock) == 0 {
+			s.concatBlock = make([]ir.Concat, setChunk)
+			s.keyBlock = make([]ir.Expr, setChunk*len(diff))
+		}
+		c := &s.concatBlock[0]
+		s.concatBlock = s.concatBlock[1:]
+		c.Elems = s.keyBlock[:len(diff):len(diff)]
+		s.keyBlock = s.keyBlock[len(diff):]
+		for i, d := range diff {
+			c.Elems[i] = onlyElement(r.Stmts[d].(*ir.Match).Right)
+		}
+		one[0] = c
+		vals = one[:]
+	default:
+		vals = product(r, diff)
+	}
+	for _, v := range vals {
+		var el ir.Elem // a copy: the rule's own element is left as it is
+		if e, isElem := v.(*ir.Elem); isElem {
+			el = *e
+		} else {
+			el = ir.Elem{Key: v}
+		}
+		if s.comments && el.Comment == "" {
+			el.Comment = r.Comment
+		}
+		if s.counterIdx >= 0 && el.Counter == nil {
+			// The rule's own counter, not a copy: nothing changes a
+			// counter once made (the rule's values are the
+			// element's), and the rule is let go.
+			el.Counter = r.Stmts[s.counterIdx].(*ir.Counter)
+		}
+		if el.Comment == "" && el.Counter == nil && el.Times == nil {
+			s.push(el.Key)
+		} else {
+			p := s.newElem()
+			*p = el
+			s.push(p)
+		}
+	}
+}
+
+// commentAll gives each element made so far, all of rules with the
+// comment c, that comment unless it has one of its own, as add does
+// from now on: a rule with another comment joined.
+func (s *setElems) commentAll(c string) {
+	s.comments = true
+	if c == "" {
+		return
+	}
+	for _, elems := range append(s.done, s.elems) {
+		for k, v := range elems {
+			if e, ok := v.(*ir.Elem); ok {
+				if e.Comment == "" {
+					e.Comment = c // made by add: no rule's
+				}
+				continue
+			}
+			p := s.newElem()
+			*p = ir.Elem{Key: v, Comment: c}
+			elems[k] = p
+		}
+	}
+}
+
+// push adds an element.
+func (s *setElems) push(v ir.Expr) {
+	if s.n == 0 && len(s.elems) == cap(s.elems) {
+		s.done = append(s.done, s.elems)
+		s.elems = make([]ir.Expr, 0, setChunk)
+	}
+	s.elems = append(s.elems, v)
+}
+
+// all is the elements, in a list of their own size.
+func (s *setElems) all() []ir.Expr {
+	if len(s.done) == 0 {
+		return slices.Clip(s.elems)
+	}
+	return slices.Concat(append(s.done, s.elems)...)
 }
 
 // assembleSetRule makes the merged rule of a group whose first rule is
