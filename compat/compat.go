@@ -158,13 +158,14 @@ func (t Tool) runRestore(args []string, s IO) int {
 	name := file
 	var src string
 	var pieces *translate.Survey // set: the file is read in pieces, not whole
+	var fileStamp textio.Stamp   // the file's when it was looked through
 	var err error
 	switch {
 	case file == "" || file == "-":
 		name = "<stdin>"
 		src, err = textio.ReadAll(s.Stdin)
 	case ReadsInPieces(file):
-		pieces, err = surveyPieces(file, t.Family)
+		pieces, fileStamp, err = surveyPieces(file, t.Family)
 		if err == nil && pieces == nil {
 			src, err = textio.ReadFile(file)
 		}
@@ -220,7 +221,7 @@ func (t Tool) runRestore(args []string, s IO) int {
 	}
 	tr := translate.New(opt)
 	if pieces != nil {
-		err = ReadPieces(file, func(next func() (string, bool)) { tr.AddPieces(name, next, *pieces) })
+		err = ReadPieces(file, fileStamp, func(next func() (string, bool)) { tr.AddPieces(name, next, *pieces) })
 	} else {
 		tr.AddText(name, src, t.Family)
 	}
@@ -264,27 +265,22 @@ func ReadsInPieces(name string) bool {
 // would not be translated in memory reused from rule to rule (a command
 // list, or a file whose commands are held: translate.ReusesMemory),
 // which gains nothing from pieces.
-func surveyPieces(name string, fam iptparse.Family) (*translate.Survey, error) {
+func surveyPieces(name string, fam iptparse.Family) (*translate.Survey, textio.Stamp, error) {
 	if !ReadsInPieces(name) {
-		return nil, nil
+		return nil, textio.Stamp{}, nil
 	}
 	sv := translate.NewSurvey(fam, true)
 	// Add keeps nothing of a piece: one buffer serves them all.
-	err := textio.ScanPieces(name, PieceSize, sv.Add)
+	stamp, err := textio.ScanPieces(name, PieceSize, sv.Add)
 	if err != nil || sv.Format != iptparse.FormatSave || !sv.Streams {
-		return nil, err
+		return nil, textio.Stamp{}, err
 	}
-	return &sv, nil
+	return &sv, stamp, nil
 }
 
 // ReadPieces hands read the pieces of the named file (see PieceSize)
-// and returns the error that ended them, if any.
-func ReadPieces(name string, read func(next func() (string, bool))) error {
-	p, f, err := textio.OpenPieces(name, PieceSize)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	read(p.Next)
-	return p.Err()
+// and returns the error that ended them, if any: textio.ErrChanged if
+// the file is no longer as it was when it was stamped (looked through).
+func ReadPieces(name string, stamp textio.Stamp, read func(next func() (string, bool))) error {
+	return textio.ReadPieces(name, PieceSize, stamp, read)
 }

@@ -162,6 +162,7 @@ type input struct {
 	// survey, if set, is what translating the file a piece at a time
 	// needs to know of it (see readInPieces); src is then empty.
 	survey *translate.Survey
+	stamp  textio.Stamp // the file's as src was read (see readInPieces)
 }
 
 func readInputs(stdin io.Reader, args []string) ([]input, error) {
@@ -178,11 +179,11 @@ func readInputs(stdin io.Reader, args []string) ([]input, error) {
 			ins = append(ins, input{name: "<stdin>", src: src})
 			continue
 		}
-		src, err := textio.ReadFile(a)
+		src, stamp, err := textio.ReadFileStamp(a)
 		if err != nil {
 			return nil, err
 		}
-		ins = append(ins, input{name: a, src: src})
+		ins = append(ins, input{name: a, src: src, stamp: stamp})
 	}
 	return ins, nil
 }
@@ -236,12 +237,15 @@ func (o *translateOpts) migrateRead(cmd *cobra.Command, read []input) (*migratio
 // which would keep the input anyway. Each file is looked through first,
 // as AddText would, in its whole text (translate.SurveyText), which
 // gives the same family as AddText would detect; read whole once, it is
-// garbage before the ruleset grows.
+// garbage before the ruleset grows. Should the file change before it is
+// read again, the translation fails (textio.ErrChanged).
 func (o *translateOpts) readInPieces(ins []input) {
 	fam := o.family()
 	for i := range ins {
 		in := &ins[i]
-		if in.kind != script.KindNone || in.name == "<stdin>" || !compat.ReadsInPieces(in.name) {
+		// A file that changed since it was read (its size is not its
+		// text's) is translated from the text read.
+		if in.kind != script.KindNone || in.name == "<stdin>" || !compat.ReadsInPieces(in.name) || in.stamp.Size() != int64(len(in.src)) {
 			continue
 		}
 		if sv := translate.SurveyText(in.src, fam); sv.Format == iptparse.FormatSave {
@@ -338,7 +342,7 @@ func (o *translateOpts) migrateInputs(cmd *cobra.Command, ins []input, emit func
 	for _, in := range ins {
 		kind := in.kind
 		if in.survey != nil {
-			if err := compat.ReadPieces(in.name, func(next func() (string, bool)) { tr.AddPieces(in.name, next, *in.survey) }); err != nil {
+			if err := compat.ReadPieces(in.name, in.stamp, func(next func() (string, bool)) { tr.AddPieces(in.name, next, *in.survey) }); err != nil {
 				return nil, err
 			}
 			continue

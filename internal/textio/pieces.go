@@ -35,14 +35,26 @@ func NewPieces(r io.Reader, size int) *Pieces {
 	return &Pieces{r: r, size: max(size, 1)}
 }
 
-// OpenPieces opens the named file to read in pieces of size bytes; the
-// caller closes the file.
-func OpenPieces(name string, size int) (*Pieces, *os.File, error) {
+// ReadPieces opens the named file and hands read its pieces of size
+// bytes (as Pieces cuts them), then returns the read error that ended
+// them, if any, or ErrChanged if the file is not as want (from
+// ScanPieces or StampOf) when it is opened or when the pieces end. read
+// is not called at all if the file changed before it was opened again.
+func ReadPieces(name string, size int, want Stamp, read func(next func() (string, bool))) error {
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	return NewPieces(f, size), f, nil
+	defer f.Close()
+	if err := checkStamp(f, want); err != nil {
+		return err
+	}
+	p := NewPieces(f, size)
+	read(p.Next)
+	if p.Err() != nil {
+		return p.Err()
+	}
+	return checkStamp(f, want)
 }
 
 // Next returns the next piece, or false at the end of the text or after
@@ -95,16 +107,23 @@ func (p *Pieces) Err() error { return p.err }
 // them, read into one buffer reused from piece to piece: fn must keep
 // nothing of a piece (a look through a file for what it holds, before
 // it is read to be parsed).
-func ScanPieces(name string, size int, fn func(string)) error {
+func ScanPieces(name string, size int, fn func(string)) (Stamp, error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return err
+		return Stamp{}, err
 	}
 	defer f.Close()
+	stamp, err := fileStamp(f)
+	if err != nil {
+		return Stamp{}, err
+	}
 	p := NewPieces(f, size)
 	p.reuse = true
 	for s, ok := p.Next(); ok; s, ok = p.Next() {
 		fn(s)
 	}
-	return p.Err()
+	if p.Err() != nil {
+		return Stamp{}, p.Err()
+	}
+	return stamp, checkStamp(f, stamp)
 }

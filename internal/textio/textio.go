@@ -13,12 +13,24 @@ import (
 
 // ReadFile returns the contents of the named file.
 func ReadFile(name string) (string, error) {
+	src, _, err := ReadFileStamp(name)
+	return src, err
+}
+
+// ReadFileStamp is ReadFile that also stamps the file as it was opened,
+// for a second read in pieces (ReadPieces) that must see the same text.
+func ReadFileStamp(name string) (string, Stamp, error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return "", err
+		return "", Stamp{}, err
 	}
 	defer f.Close()
-	return ReadAll(f)
+	stamp, err := fileStamp(f)
+	if err != nil {
+		return "", Stamp{}, err
+	}
+	src, err := ReadAll(f)
+	return src, stamp, err
 }
 
 // ReadAll reads r to its end. When r is a regular file (a named file,

@@ -1,6 +1,7 @@
 package textio
 
 import (
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 )
 
 func TestReadFile(t *testing.T) {
@@ -140,8 +142,19 @@ func TestPieces(t *testing.T) {
 		for s, ok := p.Next(); ok; s, ok = p.Next() {
 			want = append(want, s)
 		}
-		if err := ScanPieces(name, size, func(s string) { got = append(got, strings.Clone(s)) }); err != nil || !slices.Equal(got, want) {
+		stamp, err := ScanPieces(name, size, func(s string) { got = append(got, strings.Clone(s)) })
+		if err != nil || !slices.Equal(got, want) {
 			t.Fatalf("size %d: ScanPieces = %q, %v; want %q", size, got, err, want)
+		}
+		// ReadPieces reads the same pieces again, as fresh strings.
+		got = nil
+		err = ReadPieces(name, size, stamp, func(next func() (string, bool)) {
+			for s, ok := next(); ok; s, ok = next() {
+				got = append(got, s)
+			}
+		})
+		if err != nil || !slices.Equal(got, want) {
+			t.Fatalf("size %d: ReadPieces = %q, %v; want %q", size, got, err, want)
 		}
 	}
 	p := NewPieces(iotest.TimeoutReader(strings.NewReader(strings.Repeat("a\n", 100))), 16)
@@ -149,5 +162,94 @@ func TestPieces(t *testing.T) {
 	}
 	if p.Err() == nil {
 		t.Fatal("Pieces hid a read error")
+	}
+}
+
+// TestReadPiecesChanged checks that a file read twice, looked through and
+// then read in pieces, fails the second read if it changed in between:
+// rewritten with other text of the same size and a later time, grown,
+// or replaced by another file under its name. ReadFileStamp stamps it as
+// ScanPieces does.
+func TestReadPiecesChanged(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "rules")
+	text := strings.Repeat("-A INPUT -s 192.0.2.1/32 -j DROP\n", 10)
+	changes := map[string]func() error{
+		"same size, later time": func() error {
+			if err := os.WriteFile(name, []byte(strings.ReplaceAll(text, "DROP", "DENY")), 0o600); err != nil {
+				return err
+			}
+			later := time.Now().Add(time.Hour)
+			return os.Chtimes(name, later, later)
+		},
+		"grown": func() error {
+			f, err := os.OpenFile(name, os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				return err
+			}
+			_, err = f.WriteString("-A INPUT -j ACCEPT\n")
+			return errors.Join(err, f.Close())
+		},
+		"replaced": func() error {
+			other := filepath.Join(dir, "other")
+			if err := os.WriteFile(other, []byte(text), 0o600); err != nil {
+				return err
+			}
+			st, err := os.Stat(name)
+			if err != nil {
+				return err
+			}
+			if err := os.Chtimes(other, st.ModTime(), st.ModTime()); err != nil {
+				return err
+			}
+			return os.Rename(other, name)
+		},
+	}
+	for what, change := range changes {
+		for _, stampIt := range []string{"ScanPieces", "ReadFileStamp"} {
+			if err := os.WriteFile(name, []byte(text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var stamp Stamp
+			var err error
+			if stampIt == "ScanPieces" {
+				stamp, err = ScanPieces(name, 64, func(string) {})
+			} else {
+				_, stamp, err = ReadFileStamp(name)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := ReadPieces(name, 64, stamp, func(next func() (string, bool)) {}); err != nil {
+				t.Fatalf("%s, unchanged: %v", stampIt, err)
+			}
+			if err := change(); err != nil {
+				t.Fatal(err)
+			}
+			called := false
+			err = ReadPieces(name, 64, stamp, func(next func() (string, bool)) { called = true })
+			if !errors.Is(err, ErrChanged) || called {
+				t.Errorf("%s, then %s: ReadPieces = %v, read called %v; want ErrChanged before reading", stampIt, what, err, called)
+			}
+		}
+	}
+	// A change while the pieces are read is found at their end.
+	if err := os.WriteFile(name, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stamp, err := ScanPieces(name, 64, func(string) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = ReadPieces(name, 64, stamp, func(next func() (string, bool)) {
+		next()
+		if err := changes["grown"](); err != nil {
+			t.Fatal(err)
+		}
+		for _, ok := next(); ok; _, ok = next() {
+		}
+	})
+	if !errors.Is(err, ErrChanged) {
+		t.Errorf("grown while read: ReadPieces = %v, want ErrChanged", err)
 	}
 }
