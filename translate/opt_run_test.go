@@ -165,6 +165,8 @@ func TestRunsSameResult(t *testing.T) {
 	runMerged = func() { merged.Add(1) }
 	json := AllOpt()
 	json.NoElementCounters = true
+	noProv := AllOpt() // the translate command's: runs keep no texts
+	noProv.NoProvenance = true
 	inputs := runTestInputs(t, 60, 0x5e75)
 	for _, in := range inputs {
 		for _, v := range []struct {
@@ -177,6 +179,7 @@ func TestRunsSameResult(t *testing.T) {
 			{OptOptions{}, Options{}, false},
 			{AllOpt(), Options{NoCounterValues: true}, true},
 			{AllOpt(), Options{}, false},
+			{noProv, Options{NoProvenance: true}, true},
 		} {
 			runCompactFrom = 1 << 20
 			want := runResult(in.name, in.src, false, v.o, v.opt, v.inet)
