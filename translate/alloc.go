@@ -212,7 +212,9 @@ func (a *ruleAlloc) eqOrNe(left ir.Expr, neg bool, right ir.Expr) *ir.Match {
 // maxSharedPayloads distinct fields, each rule gets its own.
 func (a *ruleAlloc) payload(proto, field string) *ir.Payload {
 	for _, p := range a.sharedPayloads {
-		if p.Field == field && p.Proto == proto {
+		// The first byte tells most fields of a length apart ("saddr",
+		// "daddr"; "sport", "dport") without calling to compare them.
+		if len(p.Field) == len(field) && (field == "" || p.Field[0] == field[0]) && p.Field == field && p.Proto == proto {
 			return p
 		}
 	}
