@@ -44,7 +44,7 @@ func (p *Printer) AppendCommand(dst []byte, c *ir.Command) []byte {
 
 // ruleCommand writes an add or insert rule command.
 func (p *Printer) ruleCommand(b *textBuf, c *ir.Command) {
-	if key := (rulePrefix{c.Op, c.Family, c.Table, c.Chain.Name}); key != p.prefixKey || p.prefix == nil {
+	if !p.prefixKey.of(c) || p.prefix == nil {
 		verb := "add rule "
 		if c.Op == ir.CmdInsertRule {
 			verb = "insert rule "
@@ -53,7 +53,7 @@ func (p *Printer) ruleCommand(b *textBuf, c *ir.Command) {
 		for _, s := range [...]string{verb, c.Family.String(), " ", c.Table, " ", c.Chain.Name, " "} {
 			p.prefix = append(p.prefix, s...)
 		}
-		p.prefixKey = key
+		p.prefixKey = rulePrefix{c.Op, c.Family, c.Table, c.Chain.Name}
 	}
 	b.Write(p.prefix)
 	if c.Op == ir.CmdInsertRule && c.Index >= 0 {

@@ -900,12 +900,12 @@ func oneIPv4(s string) (AddrMask, bool) {
 		}
 		addr = s[:i]
 	}
-	a, ok := dottedQuad(addr)
+	a, ok := dottedQuad32(addr)
 	if !ok {
 		return AddrMask{}, false
 	}
-	m := prefixMasks4[bits]
-	return AddrMask{Addr: andAddr(a, m), Mask: m, Bits: bits}, true
+	// andAddr's masking, on the number (a shift by 32 gives 0)
+	return AddrMask{Addr: addrFrom32(a & (^uint32(0) << (32 - bits))), Mask: prefixMasks4[bits], Bits: bits}, true
 }
 
 // trimBlanksLeft is strings.TrimLeft(s, " \t").

@@ -29,3 +29,22 @@ func TestProtocolsDB(t *testing.T) {
 		t.Errorf("ServicePort(ssh) = %d, %v", p, ok)
 	}
 }
+
+// TestServiceNamesNoDigit: ServicePort answers a name that starts with a
+// digit without the list, which must then have no such name.
+func TestServiceNamesNoDigit(t *testing.T) {
+	servicesOnce.Do(loadServices)
+	if len(services) < 100 {
+		t.Fatalf("only %d service names", len(services))
+	}
+	for name := range services {
+		if name == "" || '0' <= name[0] && name[0] <= '9' {
+			t.Errorf("service name %q starts with a digit (or is empty)", name)
+		}
+	}
+	for _, s := range []string{"22", "0x16", "026", ""} {
+		if p, ok := ServicePort(s); ok {
+			t.Errorf("ServicePort(%q) = %d, true", s, p)
+		}
+	}
+}

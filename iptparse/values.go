@@ -445,39 +445,54 @@ func numericToIPv4(s string, isMask bool) (netip.Addr, bool) {
 // gives the same address; it reports !ok for any other string, which
 // numericToIPv4 then reads.
 func dottedQuad(s string) (netip.Addr, bool) {
-	var b [4]byte
+	v, ok := dottedQuad32(s)
+	if !ok {
+		return netip.Addr{}, false
+	}
+	return addrFrom32(v), true
+}
+
+// dottedQuad32 is dottedQuad's address as a number, for oneIPv4 to
+// mask without going through netip.
+func dottedQuad32(s string) (uint32, bool) {
+	var a uint32
 	i := 0
-	for n := range b {
+	for n := range 4 {
 		if n > 0 {
 			if i == len(s) || s[i] != '.' {
-				return netip.Addr{}, false
+				return 0, false
 			}
 			i++
 		}
 		// A byte is a digit, then up to two more unless it is a 0
 		// ("01" is octal: left to numericToIPv4).
 		if i == len(s) || s[i]-'0' > 9 {
-			return netip.Addr{}, false
+			return 0, false
 		}
-		v := uint(s[i] - '0')
+		v := uint32(s[i] - '0')
 		i++
 		if v != 0 && i < len(s) && s[i]-'0' <= 9 {
-			v = v*10 + uint(s[i]-'0')
+			v = v*10 + uint32(s[i]-'0')
 			i++
 			if i < len(s) && s[i]-'0' <= 9 {
-				v = v*10 + uint(s[i]-'0')
+				v = v*10 + uint32(s[i]-'0')
 				i++
 			}
 		}
 		if v > 255 || i < len(s) && s[i]-'0' <= 9 {
-			return netip.Addr{}, false
+			return 0, false
 		}
-		b[n] = byte(v)
+		a = a<<8 | v
 	}
 	if i != len(s) {
-		return netip.Addr{}, false
+		return 0, false
 	}
-	return netip.AddrFrom4(b), true
+	return a, true
+}
+
+// addrFrom32 is the IPv4 address of a, most significant byte first.
+func addrFrom32(a uint32) netip.Addr {
+	return netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)})
 }
 
 // ParsePlen parses a prefix length or a dotted (possibly non-contiguous) mask.
