@@ -11,7 +11,7 @@ import (
 // ErrChanged is the error of a file read in pieces that is not the file
 // it was when it was first looked through: it changed, or was replaced,
 // between the two reads or during the second.
-var ErrChanged = errors.New("the file changed while it was being read; nothing is right about its translation: run again")
+var ErrChanged = errors.New("the file changed while it was being read: its translation is not to be trusted, translate it again")
 
 // Stamp tells a file's versions apart as far as stat can: the same file
 // (device and inode), size and modification time. A big file is read
