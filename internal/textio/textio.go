@@ -13,24 +13,34 @@ import (
 
 // ReadFile returns the contents of the named file.
 func ReadFile(name string) (string, error) {
-	src, _, err := ReadFileStamp(name)
-	return src, err
+	f, err := os.Open(name)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	return ReadAll(f)
 }
 
 // ReadFileStamp is ReadFile that also stamps the file as it was opened,
 // for a second read in pieces (ReadPieces) that must see the same text.
+// The stamp's stat sizes the read, as ReadAll's own would.
 func ReadFileStamp(name string) (string, Stamp, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return "", Stamp{}, err
 	}
 	defer f.Close()
-	stamp, err := fileStamp(f)
+	fi, err := f.Stat()
 	if err != nil {
 		return "", Stamp{}, err
 	}
-	src, err := ReadAll(f)
-	return src, stamp, err
+	var src string
+	if fi.Mode().IsRegular() && fi.Size() > 0 {
+		src, err = readSized(f, int(fi.Size()))
+	} else {
+		src, err = ReadAll(f)
+	}
+	return src, StampOf(fi), err
 }
 
 // ReadAll reads r to its end. When r is a regular file (a named file,
