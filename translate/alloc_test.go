@@ -2,7 +2,6 @@ package translate
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/ipt2nft/ipt2nft/iptparse"
@@ -117,16 +116,7 @@ func TestSlabGiveBack(t *testing.T) {
 // of its command, are made in the same memory: the rule block never
 // grows past its first sizes.
 func TestRunMembersGiveBack(t *testing.T) {
-	defer func(n int) { runCompactFrom = n }(runCompactFrom)
-	runCompactFrom = 1
-	var b strings.Builder
-	b.WriteString("*filter\n:BL - [0:0]\n")
-	for i := range 5000 {
-		fmt.Fprintf(&b, "[%d:%d] -A BL -s 10.%d.%d.1/32 -j DROP\n", i+1, i+2, i/250, i%250)
-	}
-	b.WriteString("COMMIT\n")
-	tr := New(Options{Runs: true})
-	tr.AddText("bl.rules", b.String(), iptparse.FamilyIPv4)
+	tr := runTranslator(t, 5000, func(i int) string { return fmt.Sprintf("10.%d.%d.1", i/250, i%250) })
 	if n := tr.alloc.rules.next; n >= maxSlab {
 		t.Errorf("rule blocks grew to %d rules: run members were not given back", n)
 	}

@@ -199,16 +199,7 @@ func TestRunsSameResult(t *testing.T) {
 // TestRunMerged checks that a chain of rules alike is held as a run and
 // merged from it.
 func TestRunMerged(t *testing.T) {
-	defer func(n int) { runCompactFrom = n }(runCompactFrom)
-	runCompactFrom = 1
-	var b strings.Builder
-	b.WriteString("*filter\n:BL - [0:0]\n")
-	for i := range 100 {
-		fmt.Fprintf(&b, "[%d:%d] -A BL -s 10.0.%d.%d/32 -j DROP\n", i+1, i+2, i/10, i)
-	}
-	b.WriteString("COMMIT\n")
-	tr := New(Options{Runs: true})
-	tr.AddText("bl.rules", b.String(), iptparse.FamilyIPv4)
+	tr := runTranslator(t, 100, func(i int) string { return fmt.Sprintf("10.0.%d.%d", i/10, i) })
 	rs := tr.Ruleset()
 	c := rs.Tables[0].Chain("BL")
 	u, _ := c.Deferred.(*ruleRun)
@@ -273,4 +264,22 @@ func runTestInputs(t *testing.T, n, salt uint64) []runInput {
 		inputs = append(inputs, runInput{fmt.Sprintf("run%d.rules", seed), runDump(rand.New(rand.NewPCG(seed, salt)), seed%3 == 2)})
 	}
 	return inputs
+}
+
+// runTranslator translates, with every run held compactly (runCompactFrom
+// 1, put back when t ends), a chain BL of n rules "[i+1:i+2] -A BL -s
+// addr(i)/32 -j DROP".
+func runTranslator(t *testing.T, n int, addr func(i int) string) *Translator {
+	old := runCompactFrom
+	t.Cleanup(func() { runCompactFrom = old })
+	runCompactFrom = 1
+	var b strings.Builder
+	b.WriteString("*filter\n:BL - [0:0]\n")
+	for i := range n {
+		fmt.Fprintf(&b, "[%d:%d] -A BL -s %s/32 -j DROP\n", i+1, i+2, addr(i))
+	}
+	b.WriteString("COMMIT\n")
+	tr := New(Options{Runs: true})
+	tr.AddText("bl.rules", b.String(), iptparse.FamilyIPv4)
+	return tr
 }
