@@ -206,6 +206,8 @@ func (j *jsonWriter) expr(e ir.Expr, ctx exprCtx) (any, error) {
 			elems[i] = v
 		}
 		return one("set", elems), nil
+	case *ir.AddrSet:
+		return j.expr(&ir.SetLit{Elems: e.Exprs()}, ctx)
 	case *ir.Elem:
 		return j.elem(e.Key, e.Timeout(), e.Expires(), e.Comment, e.Counter)
 	case *ir.MapLookup:
@@ -426,7 +428,7 @@ func (j *jsonWriter) elem(key ir.Expr, timeout, expires, comment string, counter
 // lookup) and "==" can be written instead of "in".
 func cannotBeBitmask(e ir.Expr) bool {
 	switch e.(type) {
-	case *ir.Addr, *ir.Prefix, *ir.Range, *ir.SetLit, *ir.SetRef, *ir.String,
+	case *ir.Addr, *ir.Prefix, *ir.Range, *ir.SetLit, *ir.AddrSet, *ir.SetRef, *ir.String,
 		*ir.EtherAddr, *ir.Concat:
 		return true
 	}

@@ -708,7 +708,11 @@ func (rc *ruleCompiler) match(m *ir.Match) error {
 	if err != nil {
 		return err
 	}
-	switch r := m.Right.(type) {
+	right := m.Right
+	if a, ok := right.(*ir.AddrSet); ok {
+		right = &ir.SetLit{Elems: a.Exprs()}
+	}
+	switch r := right.(type) {
 	case *ir.SetLit:
 		if m.Op != ir.CmpEq && m.Op != ir.CmpNe {
 			return fmt.Errorf("set with operator %d", m.Op)

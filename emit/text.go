@@ -222,6 +222,8 @@ func (p *Printer) expr(b *textBuf, e ir.Expr, parent int) {
 			p.setKey(b, el)
 		}
 		b.WriteString(" }")
+	case *ir.AddrSet:
+		p.addrSet(b, e)
 	case *ir.Elem:
 		p.setKey(b, e.Key)
 		// The counter first, as nft lists an element: nft 1.0.6 reads a
@@ -371,6 +373,46 @@ func (p *Printer) match(b *textBuf, m *ir.Match) {
 	p.expr(b, m.Right, 0)
 }
 
+// addrSet writes s as the SetLit of its elements (s.Exprs), without
+// making them: a blocklist's set has a million.
+func (p *Printer) addrSet(b *textBuf, s *ir.AddrSet) {
+	b.WriteString("{ ")
+	for i := range s.Len() {
+		if i > 0 {
+			b.WriteString(", ")
+			if i%1024 == 0 {
+				b.maybeFlush() // as for a SetLit
+			}
+		}
+		// The key as the Addr and Prefix cases write it.
+		pf, plain := s.Prefix(i)
+		switch a := pf.Addr(); {
+		case plain:
+			b.buf = appendAddr(b.buf, a)
+		case a.Is4():
+			b.buf = append(appendAddr(b.buf, a), '/')
+			b.buf = strconv.AppendUint(b.buf, uint64(pf.Bits()), 10)
+		default:
+			b.buf = pf.AppendTo(b.buf)
+		}
+		if s.Counted {
+			b.WriteString(" counter")
+			if s.HasValues {
+				b.buf = appendCounterValues(b.buf, s.Counters[i].Packets, s.Counters[i].Bytes)
+			}
+		}
+	}
+	b.WriteString(" }")
+}
+
+// appendCounterValues appends a counter's " packets N bytes M".
+func appendCounterValues(dst []byte, packets, bytes uint64) []byte {
+	dst = append(dst, " packets "...)
+	dst = strconv.AppendUint(dst, packets, 10)
+	dst = append(dst, " bytes "...)
+	return strconv.AppendUint(dst, bytes, 10)
+}
+
 // setKey writes a set element or its key: flags are joined with "|"
 // ("fin | psh | urg"), as a comma would end the element.
 func (p *Printer) setKey(b *textBuf, e ir.Expr) {
@@ -436,10 +478,7 @@ func (p *Printer) stmt(b *textBuf, s ir.Stmt) {
 	case *ir.Counter:
 		b.WriteString("counter")
 		if s.HasValues {
-			p.scratch = append(p.scratch[:0], " packets "...)
-			p.scratch = strconv.AppendUint(p.scratch, s.Packets, 10)
-			p.scratch = append(p.scratch, " bytes "...)
-			p.scratch = strconv.AppendUint(p.scratch, s.Bytes, 10)
+			p.scratch = appendCounterValues(p.scratch[:0], s.Packets, s.Bytes)
 			b.Write(p.scratch)
 		}
 	case *ir.Verdict:

@@ -73,16 +73,17 @@ func (s *slab[T]) trim(p []T) []T {
 }
 
 // giveBack takes back p, if it is the value s handed out last (and not
-// given back): zeroed, it is handed out again.
-func (s *slab[T]) giveBack(p *T) {
+// given back): zeroed, it is handed out again. It reports whether it did.
+func (s *slab[T]) giveBack(p *T) bool {
 	used := len(s.blk) - len(s.buf)
 	if used == 0 || p != &s.blk[used-1] {
-		return
+		return false
 	}
 	var zero T
 	*p = zero
 	s.buf = s.blk[used-1:]
 	s.lastCap = 0
+	return true
 }
 
 // giveBackSlice takes back p, if it is the slice s handed out last and
@@ -186,18 +187,37 @@ func (a *ruleAlloc) reset() {
 
 // giveBackMember takes back what r, a rule a run holds as a member, was
 // given and no longer needs: the rule, its statement list and origin,
-// and its match at diff (the run keeps that match's value, and r's
-// counter; r's other statements are the run's first rule's). Each goes
-// back only if it is the last value of its block handed out, as it is
-// when r is the only rule of its command: a blocklist's rules, 150 MB
+// its match at diff with that match's value, and its counter at count
+// (-1: none); the run keeps copies of the value and the counter's
+// values, and r's other statements are the run's first rule's. Each
+// goes back only if it is the last value of its block handed out, as it
+// is when r is the only rule of its command: a blocklist's rules, 150 MB
 // of the mixed 1,000,000-rule dump's allocations, are then made in the
-// same few hundred bytes.
-func (a *ruleAlloc) giveBackMember(r *ir.Rule, diff int) {
+// same few hundred bytes. The value and the counter go back only with
+// the rule: the rules of a command split in several (Ctx.ruleBodies)
+// share statements.
+func (a *ruleAlloc) giveBackMember(r *ir.Rule, diff, count int) {
 	m := r.Stmts[diff].(*ir.Match)
+	v := m.Right
+	var c *ir.Counter
+	if count >= 0 {
+		c = r.Stmts[count].(*ir.Counter)
+	}
 	a.stmts.giveBackSlice(r.Stmts)
 	a.pos.giveBackSlice(r.Origin)
 	a.matches.giveBack(m)
-	a.rules.giveBack(r)
+	if !a.rules.giveBack(r) {
+		return
+	}
+	switch v := v.(type) {
+	case *ir.Addr:
+		a.addrs.giveBack(v)
+	case *ir.Prefix:
+		a.prefixes.giveBack(v)
+	}
+	if c != nil {
+		a.counters.giveBack(c)
+	}
 }
 
 // origin is a one-position Origin list.

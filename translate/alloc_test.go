@@ -120,6 +120,9 @@ func TestRunMembersGiveBack(t *testing.T) {
 	if n := tr.alloc.rules.next; n >= maxSlab {
 		t.Errorf("rule blocks grew to %d rules: run members were not given back", n)
 	}
+	if n, m := tr.alloc.addrs.next, tr.alloc.counters.next; n >= maxSlab || m >= maxSlab {
+		t.Errorf("address and counter blocks grew to %d and %d: run members' were not given back", n, m)
+	}
 	if u, _ := tr.Ruleset().Tables[0].Chain("BL").Deferred.(*ruleRun); u == nil || u.Len() != 5000 {
 		t.Fatal("chain BL not held as a run of 5000 rules")
 	}

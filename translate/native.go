@@ -117,7 +117,7 @@ func (l *nativeLayout) appendRule(c *ir.Chain, k chainKey, r *ir.Rule) {
 	if u, _ := c.Deferred.(*ruleRun); u != nil {
 		if added, member := u.add(r); added {
 			if member {
-				l.t.alloc.giveBackMember(r, u.diff)
+				l.t.alloc.giveBackMember(r, u.diff, u.count)
 			}
 			return
 		}

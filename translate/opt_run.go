@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"encoding/binary"
 	"fmt"
 	"slices"
 
@@ -12,9 +13,9 @@ import (
 // "-s B -j DROP"..., the blocklist chain of a million addresses), and
 // perhaps a last rule that matches every packet ("-j RETURN"), is held
 // from its first rule to its last as that first rule and, for each other
-// rule, what it has of its own: the address, its counter, its position
-// and text (a runMember, 32 bytes, and its text if it has one, where the
-// rule in full is some 290).
+// rule, what it has of its own: the address and its counter values (in an
+// ir.AddrSet, 20 bytes for an IPv4 address), its position (a runMember, 8
+// bytes) and its text if it has one, where the rule in full is some 290.
 // The sets pass would merge the whole chain into one rule with a set;
 // Optimize makes that rule straight from the run (mergeRun) when the
 // passes would make exactly it, and otherwise gives the chain its rules
@@ -43,9 +44,12 @@ type ruleRun struct {
 	// diff is the index in head.Stmts of the match whose value differs,
 	// -1 while the run has one rule; count is the counter's, -1 if none.
 	diff, count int
-	// full holds the rules while the run is short; members, once it is
-	// not, what each rule after head has of its own.
+	// full holds the rules while the run is short; set and members, once
+	// it is not, what each rule has of its own: set the values at diff
+	// and the counters' values (head's first), members the positions of
+	// the rules after head.
 	full    []*ir.Rule
+	set     ir.AddrSet
 	members [][]runMember
 	n       int // rules after head in members
 	// sources holds the members' texts, chunk by chunk as members, once
@@ -58,11 +62,9 @@ type ruleRun struct {
 	tail *ir.Rule
 }
 
-// runMember is one rule of a run after its first: its position is in
-// the first rule's file.
+// runMember is the position of a rule of a run after its first, in the
+// first rule's file.
 type runMember struct {
-	value     ir.Expr
-	counter   *ir.Counter
 	line, col int32
 }
 
@@ -160,6 +162,12 @@ func (u *ruleRun) addLike(r *ir.Rule) (added, member bool) {
 	if diff < 0 {
 		return false, false // the same rule again
 	}
+	if u.diff < 0 && !u.startSet(diff) {
+		return false, false
+	}
+	if !u.set.CanAdd(r.Stmts[diff].(*ir.Match).Right, u.counter(r)) {
+		return false, false
+	}
 	u.diff = diff
 	if u.full != nil {
 		u.full = append(u.full, r)
@@ -170,6 +178,32 @@ func (u *ruleRun) addLike(r *ir.Rule) (added, member bool) {
 	}
 	u.push(r)
 	return true, true
+}
+
+// startSet readies the set for the values at diff, with the first rule's
+// family and counter, and reports whether it can hold the first rule's.
+func (u *ruleRun) startSet(diff int) bool {
+	h := u.head
+	v := h.Stmts[diff].(*ir.Match).Right
+	var is6 bool
+	switch v := v.(type) {
+	case *ir.Addr:
+		is6 = v.Addr.Is6()
+	case *ir.Prefix:
+		is6 = v.Prefix.Addr().Is6()
+	}
+	u.set = ir.AddrSet{Is6: is6, Counted: u.count >= 0}
+	c := u.counter(h)
+	u.set.HasValues = c != nil && c.HasValues
+	return u.set.CanAdd(v, c)
+}
+
+// counter is r's counter, nil if the run's rules have none.
+func (u *ruleRun) counter(r *ir.Rule) *ir.Counter {
+	if u.count < 0 {
+		return nil
+	}
+	return r.Stmts[u.count].(*ir.Counter)
 }
 
 // likeMatch reports whether s is a match like the run's differing match
@@ -202,10 +236,7 @@ func (u *ruleRun) push(r *ir.Rule) {
 		k++
 	}
 	p := r.Origin[0]
-	m := runMember{value: r.Stmts[u.diff].(*ir.Match).Right, line: p.Line, col: p.Col}
-	if u.count >= 0 {
-		m.counter = r.Stmts[u.count].(*ir.Counter)
-	}
+	u.set.Add(r.Stmts[u.diff].(*ir.Match).Right, u.counter(r))
 	if r.Source != "" && u.sources == nil {
 		u.sources = make([][]string, len(u.members))
 		for i, c := range u.members {
@@ -215,7 +246,7 @@ func (u *ruleRun) push(r *ir.Rule) {
 	if u.sources != nil {
 		u.sources[k] = append(u.sources[k], r.Source)
 	}
-	u.members[k] = append(u.members[k], m)
+	u.members[k] = append(u.members[k], runMember{line: p.Line, col: p.Col})
 	u.n++
 }
 
@@ -223,6 +254,7 @@ func (u *ruleRun) push(r *ir.Rule) {
 func (u *ruleRun) compact() {
 	full := u.full
 	u.full = nil
+	u.set.Add(u.head.Stmts[u.diff].(*ir.Match).Right, u.counter(u.head))
 	for _, r := range full[1:] {
 		u.push(r)
 	}
@@ -252,33 +284,34 @@ func (u *ruleRun) Rules() []*ir.Rule {
 	hm := h.Stmts[u.diff].(*ir.Match)
 	rules := make([]*ir.Rule, 0, u.Len())
 	rules = append(rules, h)
-	k := 0
-	u.each(func(m *runMember) {
+	for k := range u.n {
 		stmts := make([]ir.Stmt, len(h.Stmts))
 		copy(stmts, h.Stmts)
 		match := *hm
-		match.Right = m.value
+		match.Right = u.set.Key(k + 1) // the set's first element is head's
 		stmts[u.diff] = &match
 		if u.count >= 0 {
-			stmts[u.count] = m.counter
+			stmts[u.count] = u.set.Counter(k + 1)
 		}
-		rules = append(rules, &ir.Rule{Stmts: stmts, Comment: h.Comment, Origin: []ir.Pos{u.pos(m)}, Source: u.source(k)})
-		k++
-	})
+		rules = append(rules, &ir.Rule{Stmts: stmts, Comment: h.Comment, Origin: []ir.Pos{u.pos(k)}, Source: u.source(k)})
+	}
 	if u.tail != nil {
 		rules = append(rules, u.tail)
 	}
 	return rules
 }
 
-// pos is the position of member m.
-func (u *ruleRun) pos(m *runMember) ir.Pos {
-	return ir.Pos{File: u.head.Origin[0].File, Line: m.line, Col: m.col}
+// pos is the position of member k.
+func (u *ruleRun) pos(k int) ir.Pos {
+	p := u.head.Origin[0]
+	m := &u.members[k/runChunk][k%runChunk]
+	p.Line, p.Col = m.line, m.col
+	return p
 }
 
 // member returns the position and text of member k.
 func (u *ruleRun) member(k int) (ir.Pos, string) {
-	return u.pos(&u.members[k/runChunk][k%runChunk]), u.source(k)
+	return u.pos(k), u.source(k)
 }
 
 // source is the text of member k.
@@ -289,65 +322,58 @@ func (u *ruleRun) source(k int) string {
 	return u.sources[k/runChunk][k%runChunk]
 }
 
-// each calls fn for each member, in order.
-func (u *ruleRun) each(fn func(m *runMember)) {
-	for _, c := range u.members {
-		for i := range c {
-			fn(&c[i])
-		}
-	}
-}
-
-// drain is each, letting each chunk go once fn has seen its members: the
-// members (32 bytes a rule) need not be held while the set made from them
-// grows (its elements, 64 bytes a rule with a counter). The run is empty
-// afterwards.
-func (u *ruleRun) drain(fn func(m *runMember)) {
-	u.sources = nil
-	for k, c := range u.members {
-		for i := range c {
-			fn(&c[i])
-		}
-		u.members[k] = nil
-	}
-	u.members, u.n = nil, 0
-}
-
-// disjointValues reports whether the run's values are plain values none
-// of which overlaps another, as the sets pass asks of a group's. Values in
-// ascending order (as blocklists list them) are, when each starts after
-// the one before ends: no store of them is needed then.
+// disjointValues reports whether none of the run's values overlaps
+// another, as the sets pass asks of a group's. Values in ascending order
+// (as blocklists list them) are, when each starts after the one before
+// ends: no store of them is needed then; others are sorted.
 func (u *ruleRun) disjointValues() bool {
-	var last interval
-	valid, ordered := true, true
-	check := func(v ir.Expr) {
-		iv, ok := valueInterval(bareValue(v))
-		switch {
-		case !ok:
-			valid = false
-		case !iv.numeric() || (last.numeric() && cmpKey(last.hi, iv.lo) >= 0):
+	s := &u.set
+	n := s.Len()
+	ordered := true
+	var last span
+	for i := range n {
+		x := addrSetSpan(s, i)
+		if i > 0 && keyLE(x.lo, last.hi) {
 			ordered = false
+			break
 		}
-		last = iv
+		last = x
 	}
-	check(u.head.Stmts[u.diff].(*ir.Match).Right)
-	u.each(func(m *runMember) {
-		if valid && ordered {
-			check(m.value)
-		}
-	})
-	if !valid || ordered {
-		return valid
+	if ordered {
+		return true
 	}
-	var seen disjoint
-	iv, _ := valueInterval(bareValue(u.head.Stmts[u.diff].(*ir.Match).Right))
-	seen.add1(iv)
-	u.each(func(m *runMember) {
-		if iv, ok := valueInterval(bareValue(m.value)); valid && (!ok || !seen.add1(iv)) {
-			valid = false
+	spans := make([]span, n)
+	for i := range spans {
+		spans[i] = addrSetSpan(s, i)
+	}
+	slices.SortFunc(spans, func(a, b span) int { return cmpKey(a.lo, b.lo) })
+	for i := 1; i < n; i++ {
+		if keyLE(spans[i].lo, spans[i-1].hi) {
+			return false
 		}
-	})
-	return valid
+	}
+	return true
+}
+
+// addrSetSpan is valueInterval of element i of s.
+func addrSetSpan(s *ir.AddrSet, i int) span {
+	if !s.Is6 {
+		// The IPv4 keys of addrKey, without netip.
+		a := uint64(binary.BigEndian.Uint32(s.Addrs[4*i:]))
+		lo, hi := a, a
+		if s.Bits != nil && s.Bits[i] != ir.PlainAddr {
+			host := uint64(1)<<(32-s.Bits[i]) - 1
+			lo, hi = a&^host, a|host
+		}
+		return span{ikey{tag: '4', lo: 0xffff<<32 | lo}, ikey{tag: '4', lo: 0xffff<<32 | hi}}
+	}
+	p, plain := s.Prefix(i)
+	if plain {
+		k := addrKey(p.Addr())
+		return span{k, k}
+	}
+	p = p.Masked()
+	return span{addrKey(p.Addr()), addrKey(lastAddr(p))}
 }
 
 // settleDeferred gives every chain of t held as a run its rules in full.
@@ -396,10 +422,6 @@ func mergeRun(u *ruleRun, o OptOptions, rep *OptReport) (_ []*ir.Rule, ok bool) 
 	if !u.disjointValues() {
 		return nil, false
 	}
-	var headCounter *ir.Counter // found before the passes drop statements
-	if counted {
-		headCounter = h.Stmts[u.count].(*ir.Counter)
-	}
 	if o.Deps {
 		dropDependencies(h)
 	}
@@ -407,36 +429,16 @@ func mergeRun(u *ruleRun, o OptOptions, rep *OptReport) (_ []*ir.Rule, ok bool) 
 		dropPlainCounter(h)
 	}
 	n := 1 + u.n
-	elems := make([]ir.Expr, 0, n)
-	// The elements with counters, a chunk of the run at a time: a block
-	// for them all (32 MB for the mixed 1,000,000-rule dump's 662,000
-	// addresses) was all there while the members it replaces (drain)
-	// were still held.
-	var elemBlock []ir.Elem
 	// The origins and text of every rule, unless the caller reads no
 	// more than the first origin (OptOptions.NoProvenance).
-	provenance := !o.NoProvenance
 	origin := h.Origin[:1:1]
-	if provenance {
-		origin = make([]ir.Pos, 0, n)
-	}
-	add := func(v ir.Expr, c *ir.Counter, pos ir.Pos) {
-		if counted {
-			k := len(elems) % runChunk
-			if k == 0 {
-				elemBlock = make([]ir.Elem, min(runChunk, n-len(elems)))
-			}
-			p := &elemBlock[k]
-			*p = ir.Elem{Key: v, Counter: c}
-			v = p
-		}
-		elems = append(elems, v)
-		if provenance {
-			origin = append(origin, pos)
-		}
-	}
 	source := ""
-	if provenance {
+	if !o.NoProvenance {
+		origin = make([]ir.Pos, 0, n)
+		origin = append(origin, h.Origin[0])
+		for k := range u.n {
+			origin = append(origin, u.pos(k))
+		}
 		source = joinSources(n, func(i int) (string, bool) {
 			if i == 0 {
 				return h.Source, false
@@ -449,10 +451,14 @@ func mergeRun(u *ruleRun, o OptOptions, rep *OptReport) (_ []*ir.Rule, ok bool) 
 			return src, pos == prevPos && src == prevSrc
 		})
 	}
-	add(match.Right, headCounter, h.Origin[0])
-	u.drain(func(m *runMember) { add(m.value, m.counter, u.pos(m)) })
+	set := new(ir.AddrSet)
+	*set = u.set
+	if !counted {
+		set.Counted, set.HasValues, set.Counters = false, false, nil
+	}
+	u.set, u.members, u.sources, u.n = ir.AddrSet{}, nil, nil, 0
 	diff := []int{slices.Index(h.Stmts, ir.Stmt(match))}
-	merged := assembleSetRule(h, diff, elems, origin, source, true)
+	merged := assembleSetRuleOf(h, diff, set, origin, source, true)
 	rep.Merges = append(rep.Merges, Merge{Pass: "sets", Into: merged, From: merged.Origin,
 		Reason: fmt.Sprintf("%d rules differing only in %s", n, selectorNames(h, diff))})
 	if runMerged != nil {

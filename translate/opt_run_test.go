@@ -210,8 +210,40 @@ func TestRunMerged(t *testing.T) {
 	if c.Deferred != nil || len(c.Rules) != 1 || len(rep.Merges) != 1 || rep.Before != 100 || rep.After != 1 {
 		t.Fatalf("run not merged: %d rules, %d merges, %d → %d", len(c.Rules), len(rep.Merges), rep.Before, rep.After)
 	}
-	if got := len(c.Rules[0].Stmts[0].(*ir.Match).Right.(*ir.SetLit).Elems); got != 100 {
-		t.Fatalf("%d elements", got)
+	set, _ := c.Rules[0].Stmts[0].(*ir.Match).Right.(*ir.AddrSet)
+	if set == nil || set.Len() != 100 {
+		t.Fatalf("not a set of 100 addresses: %#v", c.Rules[0].Stmts[0].(*ir.Match).Right)
+	}
+}
+
+// TestRunPositions checks that a run gives its rules their positions,
+// whether each is on the line after the one before or not (a comment
+// line, another chain's rule, a rule indented, in between).
+func TestRunPositions(t *testing.T) {
+	defer func(n int) { runCompactFrom = n }(runCompactFrom)
+	var b strings.Builder
+	b.WriteString("*filter\n:BL - [0:0]\n:OTHER - [0:0]\n")
+	for i := range 40 {
+		switch i {
+		case 10:
+			b.WriteString("# a comment\n")
+		case 20:
+			b.WriteString("-A OTHER -j DROP\n")
+		case 30:
+			b.WriteString("  ")
+		}
+		fmt.Fprintf(&b, "[%d:%d] -A BL -s 10.0.0.%d/32 -j DROP\n", i, 60*i, i)
+	}
+	b.WriteString("COMMIT\n")
+	for _, from := range []int{1, 5, 15, 25, 35} {
+		for _, o := range []OptOptions{AllOpt(), {}} {
+			runCompactFrom = 1 << 20
+			want := runResult("p.rules", b.String(), false, o, Options{}, false)
+			runCompactFrom = from
+			if got := runResult("p.rules", b.String(), true, o, Options{}, false); got != want {
+				t.Fatalf("compact from %d, %+v: with runs\n%s\nwithout\n%s", from, o, got, want)
+			}
+		}
 	}
 }
 

@@ -1426,6 +1426,12 @@ func (s *setElems) all() []ir.Expr {
 // first from the elements of its set, the group's origins and text;
 // sameComment says whether the group's rules have first's comment.
 func assembleSetRule(first *ir.Rule, diff []int, elems []ir.Expr, origin []ir.Pos, source string, sameComment bool) *ir.Rule {
+	return assembleSetRuleOf(first, diff, &ir.SetLit{Elems: elems}, origin, source, sameComment)
+}
+
+// assembleSetRuleOf is assembleSetRule of a set of any form (a SetLit,
+// an AddrSet).
+func assembleSetRuleOf(first *ir.Rule, diff []int, set ir.Expr, origin []ir.Pos, source string, sameComment bool) *ir.Rule {
 	counterIdx, lastMatch := -1, -1
 	for i, s := range first.Stmts {
 		switch s.(type) {
@@ -1447,7 +1453,7 @@ func assembleSetRule(first *ir.Rule, diff []int, elems []ir.Expr, origin []ir.Po
 		}
 		m.Left = &left
 	}
-	m.Right = &ir.SetLit{Elems: elems}
+	m.Right = set
 	m.Spell = ir.SpellDefault
 	// The lookup stands where the first differing match stood, unless its
 	// elements count: the kernel bumps an element's counter when the

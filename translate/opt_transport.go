@@ -73,6 +73,9 @@ func transportOf(r *ir.Rule) (string, bool) {
 
 // countsElements reports whether a set's elements carry counters.
 func countsElements(e ir.Expr) bool {
+	if a, ok := e.(*ir.AddrSet); ok {
+		return a.Counted
+	}
 	set, ok := e.(*ir.SetLit)
 	if !ok {
 		return false

@@ -468,6 +468,8 @@ func (e *evaluator) in(v value, x ir.Expr) (bool, error) {
 			}
 		}
 		return false, nil
+	case *ir.AddrSet:
+		return e.in(v, &ir.SetLit{Elems: x.Exprs()})
 	case *ir.Elem:
 		ok, err := e.in(v, x.Key)
 		if ok && x.Counter != nil {
