@@ -4,16 +4,24 @@ import (
 	"bytes"
 	"fmt"
 	"net/netip"
+	"reflect"
 	"testing"
 
 	"github.com/ipt2nft/ipt2nft/ir"
 )
 
 // TestAddrSetAsSetLit checks that an AddrSet is written as text, JSON
-// and netlink messages exactly as the SetLit of its elements (Exprs).
+// and netlink messages exactly as the SetLit of the elements it was made
+// of, and that Exprs gives those.
 func TestAddrSetAsSetLit(t *testing.T) {
-	build := func(is6, counted, values bool, keys ...string) *ir.AddrSet {
+	// big gives the third element counter values past 32 bits.
+	type built struct {
+		set   *ir.AddrSet
+		elems []ir.Expr // what it was made of, as a SetLit holds them
+	}
+	build := func(is6, counted, values, big bool, keys ...string) built {
 		s := &ir.AddrSet{Is6: is6, Counted: counted, HasValues: values}
+		var elems []ir.Expr
 		for i, k := range keys {
 			var key ir.Expr
 			if p, err := netip.ParsePrefix(k); err == nil {
@@ -24,25 +32,36 @@ func TestAddrSetAsSetLit(t *testing.T) {
 			c := &ir.Counter{}
 			if values {
 				c.Packets, c.Bytes, c.HasValues = uint64(i+1), uint64(1000*i+7), true
+				if big && i == 2 {
+					c.Bytes = 1<<40 + 5
+				}
 			}
 			if !s.CanAdd(key, c) {
 				t.Fatalf("%s: cannot add", k)
 			}
 			s.Add(key, c)
+			if counted {
+				elems = append(elems, &ir.Elem{Key: key, Counter: c})
+			} else {
+				elems = append(elems, key)
+			}
 		}
-		return s
+		return built{s, elems}
 	}
 	v4 := []string{"192.0.2.1", "10.0.0.0/8", "198.51.100.7", "203.0.113.0/32", "0.0.0.0/0"}
 	v6 := []string{"2001:db8::1", "2001:db8:1::/48", "::ffff:192.0.2.1", "fe80::/10"}
-	sets := []*ir.AddrSet{
-		build(false, true, true, v4...),
-		build(false, true, false, v4...),
-		build(false, false, false, v4...),
-		build(false, true, true, "192.0.2.1", "192.0.2.2", "192.0.2.3"),
-		build(true, true, true, v6...),
-		build(true, false, false, v6...),
+	sets := []built{
+		build(false, true, true, false, v4...),
+		build(false, true, true, true, v4...),
+		build(false, true, false, false, v4...),
+		build(false, false, false, false, v4...),
+		build(false, true, true, false, "192.0.2.1", "192.0.2.2", "192.0.2.3"),
+		build(true, true, true, false, v6...),
+		build(true, true, true, true, v6...),
+		build(true, false, false, false, v6...),
 	}
-	for i, s := range sets {
+	for i, b := range sets {
+		s := b.set
 		ruleset := func(right ir.Expr) *ir.Ruleset {
 			proto := "ip"
 			if s.Is6 {
@@ -52,9 +71,9 @@ func TestAddrSetAsSetLit(t *testing.T) {
 			return &ir.Ruleset{Tables: []*ir.Table{{Family: ir.FamilyInet, Name: "t",
 				Chains: []*ir.Chain{base("input", "filter", "input", prio("filter", 0), "accept", r)}}}}
 		}
-		want, got := ruleset(&ir.SetLit{Elems: s.Exprs()}), ruleset(s)
-		if s.Len() != len(s.Exprs()) {
-			t.Fatalf("set %d: Len %d, %d elements", i, s.Len(), len(s.Exprs()))
+		want, got := ruleset(&ir.SetLit{Elems: b.elems}), ruleset(s)
+		if s.Len() != len(b.elems) || !reflect.DeepEqual(s.Exprs(), b.elems) {
+			t.Fatalf("set %d: %d elements, Exprs %v", i, s.Len(), s.Exprs())
 		}
 		for _, f := range []struct {
 			name  string
