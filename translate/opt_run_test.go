@@ -3,6 +3,7 @@ package translate
 import (
 	"fmt"
 	"math/rand/v2"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -314,4 +315,55 @@ func runTranslator(t *testing.T, n int, addr func(i int) string) *Translator {
 	tr := New(Options{Runs: true})
 	tr.AddText("bl.rules", b.String(), iptparse.FamilyIPv4)
 	return tr
+}
+
+// TestRunDisjointValues checks disjointValues against comparing every
+// two of the run's values (valueInterval, overlap), on small random sets
+// of addresses and prefixes of a few dozen addresses, in any order.
+func TestRunDisjointValues(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 0xd15))
+	for range 20000 {
+		is6 := r.IntN(3) == 0
+		var u ruleRun
+		u.set.Is6 = is6
+		var keys []ir.Expr
+		for range 1 + r.IntN(10) {
+			b := [16]byte{0x20, 0x01, 0x0d, 0xb8}
+			a := netip.AddrFrom16(b).Next()
+			if !is6 {
+				a = netip.AddrFrom4([4]byte{10, 0, 0, 0})
+			}
+			for range r.IntN(48) {
+				a = a.Next()
+			}
+			var key ir.Expr = &ir.Addr{Addr: a}
+			// Or a prefix of it: of its full length, 2 or 5 bits
+			// shorter, or of none.
+			if k := r.IntN(5); k > 0 {
+				bits := a.BitLen() - []int{0, 0, 2, 5}[k-1]
+				if k == 4 {
+					bits = r.IntN(2) * 96 // ::/0, ::/96 if IPv6
+				}
+				key = &ir.Prefix{Prefix: netip.PrefixFrom(a, min(bits, a.BitLen()))}
+			}
+			if !u.set.CanAdd(key, nil) {
+				t.Fatalf("cannot add %v", key)
+			}
+			u.set.Add(key, nil)
+			keys = append(keys, key)
+		}
+		want := true
+		for i := range keys {
+			for j := range i {
+				x, _ := valueInterval(keys[i])
+				y, _ := valueInterval(keys[j])
+				if overlap(x, y) {
+					want = false
+				}
+			}
+		}
+		if got := u.disjointValues(); got != want {
+			t.Fatalf("disjointValues of %v: %v, want %v", keys, got, want)
+		}
+	}
 }
