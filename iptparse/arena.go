@@ -132,12 +132,21 @@ func (p *pool[T]) rewind() {
 	}
 }
 
-// one returns a zeroed T from the pool, refilling it with a slab of slab
-// Ts when empty (a kept one if reusable).
-func one[T any](reusable bool, p *pool[T], slab int) *T {
-	if len(p.free) == 0 {
-		p.refill(reusable, 1, slab)
+// one returns a zeroed T from the pool, refilling it when empty with a
+// slab of grow[T](used) Ts (a kept one if reusable), for a parse that
+// has used about used of them. It is small enough to be inlined: the
+// slab's size is worked out only for a refill.
+func one[T any](reusable bool, p *pool[T], used int) *T {
+	if free := p.free; len(free) > 0 {
+		p.free = free[1:]
+		return &free[0]
 	}
+	return p.refillOne(reusable, used)
+}
+
+// refillOne is one's refill, and takes the first T.
+func (p *pool[T]) refillOne(reusable bool, used int) *T {
+	p.refill(reusable, 1, grow[T](used))
 	r := &p.free[0]
 	p.free = p.free[1:]
 	return r
@@ -182,77 +191,77 @@ func (a *arena) command() *Command {
 		return new(Command)
 	}
 	a.n++
-	return one(a.reusable, &a.cmds, grow[Command](a.n))
+	return one(a.reusable, &a.cmds, a.n)
 }
 
 func (a *arena) commandLine() *CommandLine {
 	if a == nil {
 		return new(CommandLine)
 	}
-	return one(a.reusable, &a.lines, grow[CommandLine](a.n))
+	return one(a.reusable, &a.lines, a.n)
 }
 
 func (a *arena) rule() *Rule {
 	if a == nil {
 		return new(Rule)
 	}
-	return one(a.reusable, &a.rules, grow[Rule](a.n))
+	return one(a.reusable, &a.rules, a.n)
 }
 
 func (a *arena) ext() *Ext {
 	if a == nil {
 		return new(Ext)
 	}
-	return one(a.reusable, &a.exts, grow[Ext](a.n))
+	return one(a.reusable, &a.exts, a.n)
 }
 
 func (a *arena) option() *Option {
 	if a == nil {
 		return new(Option)
 	}
-	return one(a.reusable, &a.opts, grow[Option](a.n))
+	return one(a.reusable, &a.opts, a.n)
 }
 
 func (a *arena) addrSel() *AddrSel {
 	if a == nil {
 		return new(AddrSel)
 	}
-	return one(a.reusable, &a.addrSels, grow[AddrSel](a.n))
+	return one(a.reusable, &a.addrSels, a.n)
 }
 
 func (a *arena) ifaceSel() *IfaceSel {
 	if a == nil {
 		return new(IfaceSel)
 	}
-	return one(a.reusable, &a.ifaces, grow[IfaceSel](a.n))
+	return one(a.reusable, &a.ifaces, a.n)
 }
 
 func (a *arena) protoSel() *ProtoSel {
 	if a == nil {
 		return new(ProtoSel)
 	}
-	return one(a.reusable, &a.protos, grow[ProtoSel](a.n))
+	return one(a.reusable, &a.protos, a.n)
 }
 
 func (a *arena) target() *Target {
 	if a == nil {
 		return new(Target)
 	}
-	return one(a.reusable, &a.targets, grow[Target](a.n))
+	return one(a.reusable, &a.targets, a.n)
 }
 
 func (a *arena) counter() *Counters {
 	if a == nil {
 		return new(Counters)
 	}
-	return one(a.reusable, &a.counters, grow[Counters](a.n))
+	return one(a.reusable, &a.counters, a.n)
 }
 
 func (a *arena) portRange() *PortRange {
 	if a == nil {
 		return new(PortRange)
 	}
-	return one(a.reusable, &a.ports, grow[PortRange](a.n))
+	return one(a.reusable, &a.ports, a.n)
 }
 
 // wordList returns an empty []Word with room for n words.
