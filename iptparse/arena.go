@@ -1,6 +1,7 @@
 package iptparse
 
 import (
+	"strings"
 	"unsafe"
 
 	"github.com/ipt2nft/ipt2nft/internal/fresh"
@@ -72,6 +73,9 @@ type arena struct {
 	// extScratch is reused by each parse as its list of loaded
 	// extensions.
 	extScratch []*Ext
+	// specs are the registry's answers for the extension names met (an
+	// arena serves one parse, and so one registry).
+	specs specCache
 	// reusable arenas keep their slabs, for reset.
 	reusable bool
 	// parted is set by splitFast for a line with a word not made of one
@@ -318,4 +322,41 @@ func (a *arena) appendExt(list []*Ext, x *Ext) []*Ext {
 		list = slice(a.reusable, &a.extPtrs, 0, matchReserve, grow[*Ext](4*a.n))
 	}
 	return append(list, x)
+}
+
+// specCache keeps the extensions a registry gave for the names a parse
+// met, a slot for each shape of name: nearly every rule loads one of a
+// few (-m tcp, -j DNAT), whose look-up through the registry (lower-cased,
+// then in a map) cost more than the rest of the option.
+type specCache [32]specEntry
+
+type specEntry struct {
+	name string // the name as written (a copy: see saveScanner.own)
+	kind ExtKind
+	fam  Family
+	spec *ExtensionSpec // nil: an empty slot
+}
+
+// lookup returns the slot of a name, and the extension it holds if it is
+// that name's.
+func (c *specCache) lookup(name string, kind ExtKind, fam Family) (e *specEntry, spec *ExtensionSpec, ok bool) {
+	// the common names (tcp, udp, comment, multiport, state, DNAT, LOG,
+	// REJECT...) each have a slot of their own
+	h := int(kind) * 13
+	if n := len(name); n > 1 {
+		h += 5*n + int(name[0]) + 7*int(name[1]) + 3*int(name[n-1])
+	}
+	e = &c[h%len(c)]
+	if e.spec != nil && e.kind == kind && e.fam == fam && e.name == name {
+		return e, e.spec, true
+	}
+	return e, nil, false
+}
+
+// store records in e the extension found for a name, if there is one:
+// most names that find none are -j's chains, too many to keep.
+func (e *specEntry) store(name string, kind ExtKind, fam Family, spec *ExtensionSpec) {
+	if spec != nil {
+		*e = specEntry{name: strings.Clone(name), kind: kind, fam: fam, spec: spec}
+	}
 }

@@ -650,7 +650,7 @@ func (st *parseState) baseOption(w *Word, c byte, mode ArgMode, inline string, h
 		t.Pos, t.Name, t.Goto = w.Pos, arg.Text, c == 'g'
 		st.rule().Target = t
 		if c == 'j' && arg.Text != "CONTINUE" {
-			if spec := st.p.Registry.Target(arg.Text, st.p.Family); spec != nil {
+			if spec := st.targetSpec(arg.Text); spec != nil {
 				t.Ext = st.a.ext()
 				t.Ext.Pos, t.Ext.Kind, t.Ext.Name, t.Ext.Spec = w.Pos, KindTarget, arg.Text, spec
 				st.exts = append(st.exts, t.Ext)
@@ -661,10 +661,7 @@ func (st *parseState) baseOption(w *Word, c byte, mode ArgMode, inline string, h
 			return st.errorf(st.notPos, "unexpected ! flag before --match")
 		}
 		name := arg.Text
-		spec := st.p.Registry.Match(toLower(name), st.p.Family)
-		if spec == nil {
-			spec = st.p.Registry.Match(name, st.p.Family)
-		}
+		spec := st.matchSpec(name)
 		if spec == nil {
 			return &Error{Pos: arg.Pos, Msg: fmt.Sprintf("Couldn't load match `%s':No such file or directory", name)}
 		}
@@ -749,6 +746,44 @@ func (st *parseState) baseOption(w *Word, c byte, mode ArgMode, inline string, h
 		return st.unknownOption(w, "-"+string(c))
 	}
 	return nil
+}
+
+// matchSpec finds the match that "-m name" loads: by its name in lower
+// case, else as written.
+func (st *parseState) matchSpec(name string) *ExtensionSpec {
+	var e *specEntry
+	if st.a != nil {
+		var spec *ExtensionSpec
+		var ok bool
+		if e, spec, ok = st.a.specs.lookup(name, KindMatch, st.p.Family); ok {
+			return spec
+		}
+	}
+	spec := st.p.Registry.Match(toLower(name), st.p.Family)
+	if spec == nil {
+		spec = st.p.Registry.Match(name, st.p.Family)
+	}
+	if e != nil {
+		e.store(name, KindMatch, st.p.Family, spec)
+	}
+	return spec
+}
+
+// targetSpec finds the target extension that "-j name" loads, if any.
+func (st *parseState) targetSpec(name string) *ExtensionSpec {
+	var e *specEntry
+	if st.a != nil {
+		var spec *ExtensionSpec
+		var ok bool
+		if e, spec, ok = st.a.specs.lookup(name, KindTarget, st.p.Family); ok {
+			return spec
+		}
+	}
+	spec := st.p.Registry.Target(name, st.p.Family)
+	if e != nil {
+		e.store(name, KindTarget, st.p.Family, spec)
+	}
+	return spec
 }
 
 func (st *parseState) rule() *Rule {

@@ -1,6 +1,7 @@
 package iptparse
 
 import (
+	"fmt"
 	"math/rand"
 	"strings"
 	"testing"
@@ -47,6 +48,50 @@ func TestToLower(t *testing.T) {
 	for _, s := range []string{"", "tcp", "TCP", "Tcp", "udplite", "ipv6-icmp", "conntrack", "É", "é", "x\xff", "a-Z", "@[`{"} {
 		if got, want := toLower(s), strings.ToLower(s); got != want {
 			t.Errorf("toLower(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// nameRegistry has a match and a target of every name, for each family.
+type nameRegistry map[string]*ExtensionSpec
+
+func (r nameRegistry) spec(name string, kind ExtKind, fam Family) *ExtensionSpec {
+	key := fmt.Sprint(name, kind, fam)
+	if r[key] == nil {
+		r[key] = &ExtensionSpec{Name: name, Kind: kind}
+	}
+	return r[key]
+}
+
+func (r nameRegistry) Match(name string, fam Family) *ExtensionSpec {
+	return r.spec(name, KindMatch, fam)
+}
+
+func (r nameRegistry) Target(name string, fam Family) *ExtensionSpec {
+	return r.spec(name, KindTarget, fam)
+}
+
+// TestSpecCache: the extensions of a parse that keeps its registry's
+// answers (in its arena) are the registry's, whichever names came
+// before.
+func TestSpecCache(t *testing.T) {
+	reg := nameRegistry{}
+	var a arena
+	names := []string{"tcp", "udp", "TCP", "state", "comment", "multiport", "x", "DNAT", "LOG", "REJECT", "ab", "ba"}
+	r := rand.New(rand.NewSource(5))
+	for range 2000 {
+		name := names[r.Intn(len(names))]
+		fam := []Family{FamilyIPv4, FamilyIPv6}[r.Intn(2)]
+		p := Parser{Registry: reg, Family: fam}
+		cmd, err := p.parse(WordsFromArgs([]string{"-A", "X", "-m", name, "-j", name}, "t"), &a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := cmd.Rule.Matches[0].Spec; m != reg.Match(strings.ToLower(name), fam) {
+			t.Fatalf("-m %s for family %v: %+v", name, fam, m)
+		}
+		if x := cmd.Rule.Target.Ext.Spec; x != reg.Target(name, fam) {
+			t.Fatalf("-j %s for family %v: %+v", name, fam, x)
 		}
 	}
 }
