@@ -334,12 +334,15 @@ type specEntry struct {
 	name string // the name as written (a copy: see saveScanner.own)
 	kind ExtKind
 	fam  Family
-	spec *ExtensionSpec // nil: an empty slot
+	// plain is set when no option of the extension is mandatory:
+	// CheckExt then has only the options given to check.
+	plain bool
+	spec  *ExtensionSpec // nil: an empty slot
 }
 
 // lookup returns the slot of a name, and the extension it holds if it is
 // that name's.
-func (c *specCache) lookup(name string, kind ExtKind, fam Family) (e *specEntry, spec *ExtensionSpec, ok bool) {
+func (c *specCache) lookup(name string, kind ExtKind, fam Family) (e *specEntry, ok bool) {
 	// the common names (tcp, udp, comment, multiport, state, DNAT, LOG,
 	// REJECT...) each have a slot of their own
 	h := int(kind) * 13
@@ -347,16 +350,23 @@ func (c *specCache) lookup(name string, kind ExtKind, fam Family) (e *specEntry,
 		h += 5*n + int(name[0]) + 7*int(name[1]) + 3*int(name[n-1])
 	}
 	e = &c[h%len(c)]
-	if e.spec != nil && e.kind == kind && e.fam == fam && e.name == name {
-		return e, e.spec, true
-	}
-	return e, nil, false
+	return e, e.spec != nil && e.kind == kind && e.fam == fam && e.name == name
 }
 
 // store records in e the extension found for a name, if there is one:
 // most names that find none are -j's chains, too many to keep.
 func (e *specEntry) store(name string, kind ExtKind, fam Family, spec *ExtensionSpec) {
 	if spec != nil {
-		*e = specEntry{name: strings.Clone(name), kind: kind, fam: fam, spec: spec}
+		*e = specEntry{name: strings.Clone(name), kind: kind, fam: fam, spec: spec, plain: !hasMandatory(spec)}
 	}
+}
+
+// hasMandatory reports whether an option of spec must be given.
+func hasMandatory(spec *ExtensionSpec) bool {
+	for i := range spec.Options {
+		if spec.Options[i].Flags&Mandatory != 0 {
+			return true
+		}
+	}
+	return false
 }

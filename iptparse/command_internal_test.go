@@ -95,3 +95,43 @@ func TestSpecCache(t *testing.T) {
 		}
 	}
 }
+
+// checkRegistry has a match whose options exclude and require others,
+// and one with a mandatory option.
+type checkRegistry struct{}
+
+var checkSpecs = map[string]*ExtensionSpec{
+	"ex": {Name: "ex", Options: []OptionSpec{
+		{Name: "a", Excl: []string{"b"}}, {Name: "b", Excl: []string{"a"}},
+		{Name: "c", Also: []string{"a"}}, {Name: "d"},
+	}},
+	"must": {Name: "must", Options: []OptionSpec{{Name: "m", Flags: Mandatory}, {Name: "n"}}},
+}
+
+func (checkRegistry) Match(name string, _ Family) *ExtensionSpec  { return checkSpecs[name] }
+func (checkRegistry) Target(name string, _ Family) *ExtensionSpec { return nil }
+
+// TestCheckKnownExt: a parse whose arena knows the extensions (and
+// skips CheckExt where it has nothing to check) finds the errors a
+// parse without an arena finds.
+func TestCheckKnownExt(t *testing.T) {
+	var a arena
+	r := rand.New(rand.NewSource(6))
+	opts := []string{"--a", "--b", "--c", "--d", "--m", "--n"}
+	for range 3000 {
+		args := []string{"-A", "X"}
+		for range 1 + r.Intn(2) {
+			args = append(args, "-m", []string{"ex", "must"}[r.Intn(2)])
+			for range r.Intn(3) {
+				args = append(args, opts[r.Intn(len(opts))])
+			}
+		}
+		p := Parser{Registry: checkRegistry{}, Family: FamilyIPv4}
+		words := WordsFromArgs(args, "t")
+		_, err := p.parse(words, &a)
+		_, want := p.parse(words, nil)
+		if fmt.Sprint(err) != fmt.Sprint(want) {
+			t.Fatalf("%q: with the arena %v, without %v", args, err, want)
+		}
+	}
+}
