@@ -651,10 +651,13 @@ func (st *parseState) baseOption(w *Word, c byte, mode ArgMode, inline string, h
 		t.Pos, t.Name, t.Goto = w.Pos, arg.Text, c == 'g'
 		st.rule().Target = t
 		if c == 'j' && arg.Text != "CONTINUE" {
-			if spec, plain := st.targetSpec(arg.Text); spec != nil {
+			// (not kept in the arena as matches are: most -j are to a
+			// standard verdict or a chain, which the registry tells at
+			// once, and then to a few targets)
+			if spec := st.p.Registry.Target(arg.Text, st.p.Family); spec != nil {
 				t.Ext = st.a.ext()
 				t.Ext.Pos, t.Ext.Kind, t.Ext.Name, t.Ext.Spec = w.Pos, KindTarget, arg.Text, spec
-				st.loaded(t.Ext, plain)
+				st.exts = append(st.exts, t.Ext)
 			}
 		}
 	case 'm':
@@ -766,23 +769,6 @@ func (st *parseState) matchSpec(name string) (spec *ExtensionSpec, plain bool) {
 	}
 	if e != nil {
 		e.store(name, KindMatch, st.p.Family, spec)
-	}
-	return spec, false
-}
-
-// targetSpec finds the target extension that "-j name" loads, if any,
-// as matchSpec finds a match.
-func (st *parseState) targetSpec(name string) (spec *ExtensionSpec, plain bool) {
-	var e *specEntry
-	if st.a != nil {
-		var ok bool
-		if e, ok = st.a.specs.lookup(name, KindTarget, st.p.Family); ok {
-			return e.spec, e.plain
-		}
-	}
-	spec = st.p.Registry.Target(name, st.p.Family)
-	if e != nil {
-		e.store(name, KindTarget, st.p.Family, spec)
 	}
 	return spec, false
 }
