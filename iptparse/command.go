@@ -175,6 +175,12 @@ func (st *parseState) run() error {
 			if err := st.longOption(w); err != nil {
 				return err
 			}
+		case len(t) == 2 && t[0] == '-' && shortOpt[t[1]]:
+			// one short option, as nearly every one is: shortOptions'
+			// first case, without the call
+			if err := st.base(w, t[1], shortArg[t[1]], "", false); err != nil {
+				return err
+			}
 		case len(t) > 1 && t[0] == '-':
 			if err := st.shortOptions(w); err != nil {
 				return err
