@@ -64,6 +64,7 @@ type arena struct {
 	extPtrs  pool[*Ext]
 	words    pool[Word]
 	addrSels pool[AddrSel]
+	addrOnes pool[addrSelOne]
 	addrs    pool[AddrMask]
 	ifaces   pool[IfaceSel]
 	protos   pool[ProtoSel]
@@ -182,6 +183,7 @@ func (a *arena) reset() {
 	a.extPtrs.reset()
 	a.words.rewind() // a word's slot is written whole: a rule's words were half the memory cleared
 	a.addrSels.reset()
+	a.addrOnes.reset()
 	a.addrs.reset()
 	a.ifaces.reset()
 	a.protos.reset()
@@ -231,6 +233,24 @@ func (a *arena) addrSel() *AddrSel {
 		return new(AddrSel)
 	}
 	return one(a.reusable, &a.addrSels, a.n)
+}
+
+// addrSelOne is an AddrSel of one address, as most -s and -d are, with
+// room for it: one node where there were two.
+type addrSelOne struct {
+	sel  AddrSel
+	addr [1]AddrMask
+}
+
+// addrSelOf returns an AddrSel of the address am.
+func (a *arena) addrSelOf(am AddrMask) *AddrSel {
+	if a == nil {
+		return &AddrSel{Addrs: []AddrMask{am}}
+	}
+	s := one(a.reusable, &a.addrOnes, a.n)
+	s.addr[0] = am
+	s.sel.Addrs = s.addr[:]
+	return &s.sel
 }
 
 func (a *arena) ifaceSel() *IfaceSel {

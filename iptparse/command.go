@@ -861,9 +861,7 @@ func toLower(s string) string {
 func (st *parseState) parseAddrList(arg *Word) (*AddrSel, error) {
 	if st.p.Family != FamilyIPv6 {
 		if am, ok := oneIPv4(arg.Text); ok {
-			sel := st.a.addrSel()
-			sel.Addrs = append(st.a.addrList(1), am)
-			return sel, nil
+			return st.a.addrSelOf(am), nil
 		}
 	}
 	return st.parseAddrs(arg)
