@@ -1,6 +1,7 @@
 package iptparse
 
 import (
+	"strings"
 	"unsafe"
 
 	"github.com/ipt2nft/ipt2nft/internal/fresh"
@@ -63,6 +64,7 @@ type arena struct {
 	extPtrs  pool[*Ext]
 	words    pool[Word]
 	addrSels pool[AddrSel]
+	addrOnes pool[addrSelOne]
 	addrs    pool[AddrMask]
 	ifaces   pool[IfaceSel]
 	protos   pool[ProtoSel]
@@ -72,6 +74,9 @@ type arena struct {
 	// extScratch is reused by each parse as its list of loaded
 	// extensions.
 	extScratch []*Ext
+	// specs are the registry's answers for the extension names met (an
+	// arena serves one parse, and so one registry).
+	specs specCache
 	// reusable arenas keep their slabs, for reset.
 	reusable bool
 	// parted is set by splitFast for a line with a word not made of one
@@ -132,12 +137,21 @@ func (p *pool[T]) rewind() {
 	}
 }
 
-// one returns a zeroed T from the pool, refilling it with a slab of slab
-// Ts when empty (a kept one if reusable).
-func one[T any](reusable bool, p *pool[T], slab int) *T {
-	if len(p.free) == 0 {
-		p.refill(reusable, 1, slab)
+// one returns a zeroed T from the pool, refilling it when empty with a
+// slab of grow[T](used) Ts (a kept one if reusable), for a parse that
+// has used about used of them. It is small enough to be inlined: the
+// slab's size is worked out only for a refill.
+func one[T any](reusable bool, p *pool[T], used int) *T {
+	if free := p.free; len(free) > 0 {
+		p.free = free[1:]
+		return &free[0]
 	}
+	return p.refillOne(reusable, used)
+}
+
+// refillOne is one's refill, and takes the first T.
+func (p *pool[T]) refillOne(reusable bool, used int) *T {
+	p.refill(reusable, 1, grow[T](used))
 	r := &p.free[0]
 	p.free = p.free[1:]
 	return r
@@ -169,6 +183,7 @@ func (a *arena) reset() {
 	a.extPtrs.reset()
 	a.words.rewind() // a word's slot is written whole: a rule's words were half the memory cleared
 	a.addrSels.reset()
+	a.addrOnes.reset()
 	a.addrs.reset()
 	a.ifaces.reset()
 	a.protos.reset()
@@ -182,77 +197,95 @@ func (a *arena) command() *Command {
 		return new(Command)
 	}
 	a.n++
-	return one(a.reusable, &a.cmds, grow[Command](a.n))
+	return one(a.reusable, &a.cmds, a.n)
 }
 
 func (a *arena) commandLine() *CommandLine {
 	if a == nil {
 		return new(CommandLine)
 	}
-	return one(a.reusable, &a.lines, grow[CommandLine](a.n))
+	return one(a.reusable, &a.lines, a.n)
 }
 
 func (a *arena) rule() *Rule {
 	if a == nil {
 		return new(Rule)
 	}
-	return one(a.reusable, &a.rules, grow[Rule](a.n))
+	return one(a.reusable, &a.rules, a.n)
 }
 
 func (a *arena) ext() *Ext {
 	if a == nil {
 		return new(Ext)
 	}
-	return one(a.reusable, &a.exts, grow[Ext](a.n))
+	return one(a.reusable, &a.exts, a.n)
 }
 
 func (a *arena) option() *Option {
 	if a == nil {
 		return new(Option)
 	}
-	return one(a.reusable, &a.opts, grow[Option](a.n))
+	return one(a.reusable, &a.opts, a.n)
 }
 
 func (a *arena) addrSel() *AddrSel {
 	if a == nil {
 		return new(AddrSel)
 	}
-	return one(a.reusable, &a.addrSels, grow[AddrSel](a.n))
+	return one(a.reusable, &a.addrSels, a.n)
+}
+
+// addrSelOne is an AddrSel of one address, as most -s and -d are, with
+// room for it: one node where there were two.
+type addrSelOne struct {
+	sel  AddrSel
+	addr [1]AddrMask
+}
+
+// addrSelOf returns an AddrSel of the address am.
+func (a *arena) addrSelOf(am AddrMask) *AddrSel {
+	if a == nil {
+		return &AddrSel{Addrs: []AddrMask{am}}
+	}
+	s := one(a.reusable, &a.addrOnes, a.n)
+	s.addr[0] = am
+	s.sel.Addrs = s.addr[:]
+	return &s.sel
 }
 
 func (a *arena) ifaceSel() *IfaceSel {
 	if a == nil {
 		return new(IfaceSel)
 	}
-	return one(a.reusable, &a.ifaces, grow[IfaceSel](a.n))
+	return one(a.reusable, &a.ifaces, a.n)
 }
 
 func (a *arena) protoSel() *ProtoSel {
 	if a == nil {
 		return new(ProtoSel)
 	}
-	return one(a.reusable, &a.protos, grow[ProtoSel](a.n))
+	return one(a.reusable, &a.protos, a.n)
 }
 
 func (a *arena) target() *Target {
 	if a == nil {
 		return new(Target)
 	}
-	return one(a.reusable, &a.targets, grow[Target](a.n))
+	return one(a.reusable, &a.targets, a.n)
 }
 
 func (a *arena) counter() *Counters {
 	if a == nil {
 		return new(Counters)
 	}
-	return one(a.reusable, &a.counters, grow[Counters](a.n))
+	return one(a.reusable, &a.counters, a.n)
 }
 
 func (a *arena) portRange() *PortRange {
 	if a == nil {
 		return new(PortRange)
 	}
-	return one(a.reusable, &a.ports, grow[PortRange](a.n))
+	return one(a.reusable, &a.ports, a.n)
 }
 
 // wordList returns an empty []Word with room for n words.
@@ -309,4 +342,51 @@ func (a *arena) appendExt(list []*Ext, x *Ext) []*Ext {
 		list = slice(a.reusable, &a.extPtrs, 0, matchReserve, grow[*Ext](4*a.n))
 	}
 	return append(list, x)
+}
+
+// specCache keeps the extensions a registry gave for the names a parse
+// met, a slot for each shape of name: nearly every rule loads one of a
+// few (-m tcp, -j DNAT), whose look-up through the registry (lower-cased,
+// then in a map) cost more than the rest of the option.
+type specCache [32]specEntry
+
+type specEntry struct {
+	name string // the name as written (a copy: see saveScanner.own)
+	kind ExtKind
+	fam  Family
+	// plain is set when no option of the extension is mandatory:
+	// CheckExt then has only the options given to check.
+	plain bool
+	spec  *ExtensionSpec // nil: an empty slot
+}
+
+// lookup returns the slot of a name, and the extension it holds if it is
+// that name's.
+func (c *specCache) lookup(name string, kind ExtKind, fam Family) (e *specEntry, ok bool) {
+	// the common names (tcp, udp, comment, multiport, state, DNAT, LOG,
+	// REJECT...) each have a slot of their own
+	h := int(kind) * 13
+	if n := len(name); n > 1 {
+		h += 5*n + int(name[0]) + 7*int(name[1]) + 3*int(name[n-1])
+	}
+	e = &c[h%len(c)]
+	return e, e.spec != nil && e.kind == kind && e.fam == fam && e.name == name
+}
+
+// store records in e the extension found for a name, if there is one:
+// most names that find none are -j's chains, too many to keep.
+func (e *specEntry) store(name string, kind ExtKind, fam Family, spec *ExtensionSpec) {
+	if spec != nil {
+		*e = specEntry{name: strings.Clone(name), kind: kind, fam: fam, spec: spec, plain: !hasMandatory(spec)}
+	}
+}
+
+// hasMandatory reports whether an option of spec must be given.
+func hasMandatory(spec *ExtensionSpec) bool {
+	for i := range spec.Options {
+		if spec.Options[i].Flags&Mandatory != 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -111,6 +111,7 @@ type parseState struct {
 	invert    bool // a "!" was seen
 	notPos    Pos
 	exts      []*Ext // loaded extensions, in load order (matches and target)
+	plain     uint64 // bit i: none of the options of exts[i] is mandatory
 	proto     *ProtoSel
 	protoUsed bool
 	seen      uint16 // core options given, to catch repeats (bits: onceFlags)
@@ -172,6 +173,12 @@ func (st *parseState) run() error {
 			continue
 		case strings.HasPrefix(t, "--"):
 			if err := st.longOption(w); err != nil {
+				return err
+			}
+		case len(t) == 2 && t[0] == '-' && shortOpt[t[1]]:
+			// one short option, as nearly every one is: shortOptions'
+			// first case, without the call
+			if err := st.base(w, t[1], shortArg[t[1]], "", false); err != nil {
 				return err
 			}
 		case len(t) > 1 && t[0] == '-':
@@ -650,6 +657,9 @@ func (st *parseState) baseOption(w *Word, c byte, mode ArgMode, inline string, h
 		t.Pos, t.Name, t.Goto = w.Pos, arg.Text, c == 'g'
 		st.rule().Target = t
 		if c == 'j' && arg.Text != "CONTINUE" {
+			// (not kept in the arena as matches are: most -j are to a
+			// standard verdict or a chain, which the registry tells at
+			// once, and then to a few targets)
 			if spec := st.p.Registry.Target(arg.Text, st.p.Family); spec != nil {
 				t.Ext = st.a.ext()
 				t.Ext.Pos, t.Ext.Kind, t.Ext.Name, t.Ext.Spec = w.Pos, KindTarget, arg.Text, spec
@@ -661,10 +671,7 @@ func (st *parseState) baseOption(w *Word, c byte, mode ArgMode, inline string, h
 			return st.errorf(st.notPos, "unexpected ! flag before --match")
 		}
 		name := arg.Text
-		spec := st.p.Registry.Match(toLower(name), st.p.Family)
-		if spec == nil {
-			spec = st.p.Registry.Match(name, st.p.Family)
-		}
+		spec, plain := st.matchSpec(name)
 		if spec == nil {
 			return &Error{Pos: arg.Pos, Msg: fmt.Sprintf("Couldn't load match `%s':No such file or directory", name)}
 		}
@@ -672,7 +679,7 @@ func (st *parseState) baseOption(w *Word, c byte, mode ArgMode, inline string, h
 		m.Pos, m.Kind, m.Name, m.Spec = w.Pos, KindMatch, spec.Name, spec
 		r := st.rule()
 		r.Matches = st.a.appendExt(r.Matches, m)
-		st.exts = append(st.exts, m)
+		st.loaded(m, plain)
 	case 't':
 		if st.invert {
 			return st.errorf(st.notPos, "unexpected ! flag before --table")
@@ -751,6 +758,36 @@ func (st *parseState) baseOption(w *Word, c byte, mode ArgMode, inline string, h
 	return nil
 }
 
+// matchSpec finds the match that "-m name" loads: by its name in lower
+// case, else as written. plain tells that none of its options is
+// mandatory (known for the extensions the arena keeps).
+func (st *parseState) matchSpec(name string) (spec *ExtensionSpec, plain bool) {
+	var e *specEntry
+	if st.a != nil {
+		var ok bool
+		if e, ok = st.a.specs.lookup(name, KindMatch, st.p.Family); ok {
+			return e.spec, e.plain
+		}
+	}
+	spec = st.p.Registry.Match(toLower(name), st.p.Family)
+	if spec == nil {
+		spec = st.p.Registry.Match(name, st.p.Family)
+	}
+	if e != nil {
+		e.store(name, KindMatch, st.p.Family, spec)
+	}
+	return spec, false
+}
+
+// loaded adds x to the loaded extensions; plain: none of its options is
+// mandatory.
+func (st *parseState) loaded(x *Ext, plain bool) {
+	if plain && len(st.exts) < 64 {
+		st.plain |= 1 << len(st.exts)
+	}
+	st.exts = append(st.exts, x)
+}
+
 func (st *parseState) rule() *Rule {
 	if st.cmd.Rule == nil {
 		st.cmd.Rule = st.a.rule()
@@ -796,15 +833,13 @@ func validTargetName(w *Word) error {
 	return nil
 }
 
-// hasSpace is strings.IndexFunc(s, unicode.IsSpace) >= 0, reading an
-// ASCII string byte by byte.
+// hasSpace is strings.IndexFunc(s, unicode.IsSpace) >= 0, reading a
+// string of printable ASCII byte by byte: the ASCII spaces are at most
+// ' ', and IndexFunc reads a string with any such byte or beyond ASCII.
 func hasSpace(s string) bool {
 	for i := 0; i < len(s); i++ {
-		switch fieldClass[s[i]] {
-		case fieldOther:
+		if c := s[i]; c <= ' ' || c >= utf8.RuneSelf {
 			return strings.IndexFunc(s, unicode.IsSpace) >= 0
-		case fieldSpace:
-			return true
 		}
 	}
 	return false
@@ -826,9 +861,7 @@ func toLower(s string) string {
 func (st *parseState) parseAddrList(arg *Word) (*AddrSel, error) {
 	if st.p.Family != FamilyIPv6 {
 		if am, ok := oneIPv4(arg.Text); ok {
-			sel := st.a.addrSel()
-			sel.Addrs = append(st.a.addrList(1), am)
-			return sel, nil
+			return st.a.addrSelOf(am), nil
 		}
 	}
 	return st.parseAddrs(arg)
@@ -1028,8 +1061,15 @@ func (st *parseState) finish() error {
 	if cmd.Op == OpNone {
 		return st.errorf(cmd.Pos, "no command specified")
 	}
-	for _, x := range st.exts {
-		if err := CheckExt(x); err != nil {
+	for i, x := range st.exts {
+		// An extension none of whose options is mandatory, given no
+		// option that requires or excludes another (as most are), has
+		// none for CheckExt to check.
+		check := CheckExt
+		if i < 64 && st.plain&(1<<i) != 0 && !constrained(x.Options) {
+			check = checkSpec
+		}
+		if err := check(x); err != nil {
 			return err
 		}
 	}
@@ -1090,6 +1130,22 @@ func CheckExt(x *Ext) error {
 			}
 		}
 	}
+	return checkSpec(x)
+}
+
+// constrained reports whether an option given requires or excludes
+// another.
+func constrained(opts []*Option) bool {
+	for _, o := range opts {
+		if o.Spec == nil || len(o.Spec.Also) > 0 || len(o.Spec.Excl) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// checkSpec runs an extension's own Check.
+func checkSpec(x *Ext) error {
 	if x.Spec.Check != nil {
 		if err := x.Spec.Check(x); err != nil {
 			if _, ok := err.(*Error); !ok {

@@ -1,6 +1,7 @@
 package iptparse
 
 import (
+	"fmt"
 	"math/rand"
 	"strings"
 	"testing"
@@ -47,6 +48,90 @@ func TestToLower(t *testing.T) {
 	for _, s := range []string{"", "tcp", "TCP", "Tcp", "udplite", "ipv6-icmp", "conntrack", "É", "é", "x\xff", "a-Z", "@[`{"} {
 		if got, want := toLower(s), strings.ToLower(s); got != want {
 			t.Errorf("toLower(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// nameRegistry has a match and a target of every name, for each family.
+type nameRegistry map[string]*ExtensionSpec
+
+func (r nameRegistry) spec(name string, kind ExtKind, fam Family) *ExtensionSpec {
+	key := fmt.Sprint(name, kind, fam)
+	if r[key] == nil {
+		r[key] = &ExtensionSpec{Name: name, Kind: kind}
+	}
+	return r[key]
+}
+
+func (r nameRegistry) Match(name string, fam Family) *ExtensionSpec {
+	return r.spec(name, KindMatch, fam)
+}
+
+func (r nameRegistry) Target(name string, fam Family) *ExtensionSpec {
+	return r.spec(name, KindTarget, fam)
+}
+
+// TestSpecCache: the extensions of a parse that keeps its registry's
+// answers (in its arena) are the registry's, whichever names came
+// before.
+func TestSpecCache(t *testing.T) {
+	reg := nameRegistry{}
+	var a arena
+	names := []string{"tcp", "udp", "TCP", "state", "comment", "multiport", "x", "DNAT", "LOG", "REJECT", "ab", "ba"}
+	r := rand.New(rand.NewSource(5))
+	for range 2000 {
+		name := names[r.Intn(len(names))]
+		fam := []Family{FamilyIPv4, FamilyIPv6}[r.Intn(2)]
+		p := Parser{Registry: reg, Family: fam}
+		cmd, err := p.parse(WordsFromArgs([]string{"-A", "X", "-m", name, "-j", name}, "t"), &a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := cmd.Rule.Matches[0].Spec; m != reg.Match(strings.ToLower(name), fam) {
+			t.Fatalf("-m %s for family %v: %+v", name, fam, m)
+		}
+		if x := cmd.Rule.Target.Ext.Spec; x != reg.Target(name, fam) {
+			t.Fatalf("-j %s for family %v: %+v", name, fam, x)
+		}
+	}
+}
+
+// checkRegistry has a match whose options exclude and require others,
+// and one with a mandatory option.
+type checkRegistry struct{}
+
+var checkSpecs = map[string]*ExtensionSpec{
+	"ex": {Name: "ex", Options: []OptionSpec{
+		{Name: "a", Excl: []string{"b"}}, {Name: "b", Excl: []string{"a"}},
+		{Name: "c", Also: []string{"a"}}, {Name: "d"},
+	}},
+	"must": {Name: "must", Options: []OptionSpec{{Name: "m", Flags: Mandatory}, {Name: "n"}}},
+}
+
+func (checkRegistry) Match(name string, _ Family) *ExtensionSpec  { return checkSpecs[name] }
+func (checkRegistry) Target(name string, _ Family) *ExtensionSpec { return nil }
+
+// TestCheckKnownExt: a parse whose arena knows the extensions (and
+// skips CheckExt where it has nothing to check) finds the errors a
+// parse without an arena finds.
+func TestCheckKnownExt(t *testing.T) {
+	var a arena
+	r := rand.New(rand.NewSource(6))
+	opts := []string{"--a", "--b", "--c", "--d", "--m", "--n"}
+	for range 3000 {
+		args := []string{"-A", "X"}
+		for range 1 + r.Intn(2) {
+			args = append(args, "-m", []string{"ex", "must"}[r.Intn(2)])
+			for range r.Intn(3) {
+				args = append(args, opts[r.Intn(len(opts))])
+			}
+		}
+		p := Parser{Registry: checkRegistry{}, Family: FamilyIPv4}
+		words := WordsFromArgs(args, "t")
+		_, err := p.parse(words, &a)
+		_, want := p.parse(words, nil)
+		if fmt.Sprint(err) != fmt.Sprint(want) {
+			t.Fatalf("%q: with the arena %v, without %v", args, err, want)
 		}
 	}
 }

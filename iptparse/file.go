@@ -387,7 +387,7 @@ func (sc *saveScanner) scan(entries []entry, max int) []entry {
 				bad(pos, line, Errorf(pos, "", "bad chain declaration %q: expected \":CHAIN POLICY [packets:bytes]\"", t))
 				continue
 			}
-			d := one(false, &sc.decls, grow[ChainDecl](sc.n+len(entries)))
+			d := one(false, &sc.decls, sc.n+len(entries))
 			d.Pos, d.Table, d.Name, d.Policy = pos, sc.table, sc.own(fields[0]), sc.own(fields[1])
 			// iptables-restore reads the counters of built-in chains
 			// only; after "-" it ignores the rest of the line.
@@ -398,7 +398,7 @@ func (sc *saveScanner) scan(entries []entry, max int) []entry {
 					bad(pos, line, Errorf(pos, "", "bad counters %q in chain declaration", fields[2]))
 					continue
 				}
-				d.Counters = one(false, &sc.counters, grow[Counters](sc.n+len(entries)))
+				d.Counters = one(false, &sc.counters, sc.n+len(entries))
 				*d.Counters = c
 			}
 			if d.Policy != "-" && d.Policy != "ACCEPT" && d.Policy != "DROP" {

@@ -1,6 +1,7 @@
 package iptparse
 
 import (
+	"math/bits"
 	"strings"
 	"unicode/utf8"
 )
@@ -52,7 +53,11 @@ func splitFast(a *arena, line string, from int, file string, lineNo int) (words 
 	words = a.freeWords()
 	room := cap(words)
 	line32 := clampPos(lineNo)
-	for i := from; ; {
+	// Nearly every byte of a save file is one Quote leaves bare or a
+	// space: splitSpaced takes the words of such bytes, and the loop
+	// below reads the rest, from the start of the word where it stops.
+	words, start := splitSpaced(words, line, from, file, line32)
+	for i := start; ; {
 		for i < len(line) && lexClass[line[i]] == lexBlank {
 			i++
 		}
@@ -95,6 +100,63 @@ func splitFast(a *arena, line string, from int, file string, lineNo int) (words 
 		a.takeWords(len(words))
 	}
 	return words[:len(words):len(words)], comment, true
+}
+
+// splitSpaced is splitFast's start: it appends to words those of line,
+// from byte from on, made of bytes Quote leaves bare and ending at a
+// space, eight bytes at a time while they are all such bytes or spaces,
+// and returns where it stopped: where splitFast reads on. It takes at
+// most the free room of words, and none of a line that could have more.
+func splitSpaced(words []Word, line string, from int, file string, line32 int32) ([]Word, int) {
+	n, start := len(words), from
+	// one word in two bytes at most (and no column to clamp)
+	if len(line)-from > 2*(cap(words)-n) || len(line) >= maxPos {
+		return words, start
+	}
+	ws := words[:cap(words)]
+	for i := from; len(line)-i >= 8; i += 8 {
+		s := line[i : i+8]
+		if notSpacedPlain[s[0]]|notSpacedPlain[s[1]]|notSpacedPlain[s[2]]|notSpacedPlain[s[3]]|
+			notSpacedPlain[s[4]]|notSpacedPlain[s[5]]|notSpacedPlain[s[6]]|notSpacedPlain[s[7]] != 0 {
+			break
+		}
+		// x has a zero byte for each space; its bytes are ASCII, so
+		// adding 0x7f to one sets its top bit unless it is zero, and
+		// carries into none of the others.
+		x := load64(s) ^ (' ' * ones)
+		for m := ^((x + 0x7f*ones) | x) & (0x80 * ones); m != 0; m &= m - 1 {
+			end := i + bits.TrailingZeros64(m)>>3
+			if end > start {
+				// see splitFast
+				wd := &ws[n]
+				wd.Text, wd.Pos.File, wd.Pos.Line, wd.Pos.Col = line[start:end], file, line32, int32(start+1)
+				n++
+			}
+			start = end + 1
+		}
+	}
+	return ws[:n], start
+}
+
+// ones has a 1 in each byte.
+const ones = 0x0101010101010101
+
+// notSpacedPlain is 1 for a byte that is neither a space nor one Quote
+// leaves bare.
+var notSpacedPlain = func() (t [256]uint8) {
+	for c := range t {
+		if lexClass[c] != lexPlain && c != ' ' {
+			t[c] = 1
+		}
+	}
+	return t
+}()
+
+// load64 reads eight bytes as a little-endian number (one load).
+func load64(s string) uint64 {
+	s = s[:8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // wordParts reads, for splitFast, a word of bare and quoted parts that

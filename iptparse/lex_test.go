@@ -38,7 +38,9 @@ func TestSplitFast(t *testing.T) {
 		"[1:2] -A INPUT -j ACCEPT", "[1:2]-A X",
 	}
 	r := rand.New(rand.NewSource(1))
-	parts := []string{" ", "\t", "\r", "a", "-A", "#", `"`, "'", `"q q"`, "'s s'", "\\", "é", "\f", "\v", "[1:2]", "*", "a b"}
+	parts := []string{" ", "\t", "\r", "a", "-A", "#", `"`, "'", `"q q"`, "'s s'", "\\", "é", "\f", "\v", "[1:2]", "*", "a b",
+		// runs of plain words, which splitSpaced reads eight bytes at a time
+		"-s 10.0.0.1/32 ", "--dport", "!", "!!", "  ", "KUBE-SVC-ABCDEFGH", "-A INPUT -j ACCEPT"}
 	for i := 0; i < 5000; i++ {
 		var b strings.Builder
 		for n := r.Intn(12); n > 0; n-- {

@@ -71,8 +71,31 @@ func TCPFlagsExpr(bits uint8) ir.Expr {
 	return &ir.FlagList{Flags: names}
 }
 
+// tcpOpts are the options of a tcp match, the last of each name as
+// x.Opt finds it, read in one pass (-m tcp is in most rules).
+type tcpOpts struct{ sport, dport, syn, flags, option *iptparse.Option }
+
+func tcpOptsOf(x *iptparse.Ext) (t tcpOpts) {
+	for _, o := range x.Options {
+		switch o.Name {
+		case "sport":
+			t.sport = o
+		case "dport":
+			t.dport = o
+		case "syn":
+			t.syn = o
+		case "tcp-flags":
+			t.flags = o
+		case "tcp-option":
+			t.option = o
+		}
+	}
+	return t
+}
+
 func checkTCP(x *iptparse.Ext) error {
-	if o := x.Opt("tcp-flags"); o != nil {
+	t := tcpOptsOf(x)
+	if o := t.flags; o != nil {
 		second := o.Args[1].Text
 		if strings.HasPrefix(second, "-") || strings.HasPrefix(second, "!") {
 			return &iptparse.Error{Pos: o.Pos, Ext: x.Label(), Msg: "--tcp-flags requires two args."}
@@ -83,8 +106,8 @@ func checkTCP(x *iptparse.Ext) error {
 			}
 		}
 	}
-	for _, name := range []string{"sport", "dport"} {
-		if o := x.Opt(name); o != nil {
+	for _, o := range []*iptparse.Option{t.sport, t.dport} {
+		if o != nil {
 			if r := o.Value.(*iptparse.PortRange); r.Lo > r.Hi {
 				return &iptparse.Error{Pos: o.Pos, Ext: x.Label(), Msg: "invalid portrange (min > max)"}
 			}
@@ -95,11 +118,12 @@ func checkTCP(x *iptparse.Ext) error {
 
 func translateTCP(c *Ctx, x *iptparse.Ext) error {
 	done := false
-	lo, hi, neg := optPorts(x, "sport")
+	t := tcpOptsOf(x)
+	lo, hi, neg := ports(t.sport)
 	done = c.portRange("tcp", "sport", lo, hi, neg) || done
-	lo, hi, neg = optPorts(x, "dport")
+	lo, hi, neg = ports(t.dport)
 	done = c.portRange("tcp", "dport", lo, hi, neg) || done
-	if o := x.Opt("tcp-option"); o != nil {
+	if o := t.option; o != nil {
 		state := "exists"
 		if o.Neg {
 			state = "missing"
@@ -110,10 +134,10 @@ func translateTCP(c *Ctx, x *iptparse.Ext) error {
 	var mask, cmp uint8
 	flagsNeg := false
 	switch {
-	case x.Has("syn"):
-		mask, cmp, flagsNeg = 0x17, 0x02, x.Opt("syn").Neg
-	case x.Has("tcp-flags"):
-		o := x.Opt("tcp-flags")
+	case t.syn != nil:
+		mask, cmp, flagsNeg = 0x17, 0x02, t.syn.Neg
+	case t.flags != nil:
+		o := t.flags
 		mask, _ = parseTCPFlags(o.Args[0].Text)
 		cmp, _ = parseTCPFlags(o.Args[1].Text)
 		flagsNeg = o.Neg

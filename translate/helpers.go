@@ -29,7 +29,11 @@ func (c *Ctx) portRange(proto, field string, lo, hi uint16, neg bool) bool {
 // optPorts returns the port range of a TypePortRC option (0-65535 if the
 // option is absent) and whether it was negated.
 func optPorts(x *iptparse.Ext, name string) (lo, hi uint16, neg bool) {
-	o := x.Opt(name)
+	return ports(x.Opt(name))
+}
+
+// ports is optPorts for the option found (nil: none).
+func ports(o *iptparse.Option) (lo, hi uint16, neg bool) {
 	if o == nil {
 		return 0, 0xffff, false
 	}

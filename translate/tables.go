@@ -20,7 +20,24 @@ func isBuiltinChain(table, chain string) bool {
 	return false
 }
 
-func hookOf(chain string) string { return strings.ToLower(chain) }
+// hookOf is the nft hook of a built-in chain: its name in lower case,
+// without a new string for the built-in ones (a target checks its hook
+// for every rule).
+func hookOf(chain string) string {
+	switch chain {
+	case "PREROUTING":
+		return "prerouting"
+	case "INPUT":
+		return "input"
+	case "FORWARD":
+		return "forward"
+	case "OUTPUT":
+		return "output"
+	case "POSTROUTING":
+		return "postrouting"
+	}
+	return strings.ToLower(chain)
+}
 
 // TablePriority is the hook priority of an iptables table's chain
 // (NF_IP_PRI_*).
