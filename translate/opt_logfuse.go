@@ -125,7 +125,7 @@ func fuseLogs(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 					fused = &ir.Rule{Comment: next.Comment}
 				}
 				fused.Origin = rep.mergedOrigins(rules[i : i+2])
-				fused.Source = rep.mergedSource(rules[i : i+2])
+				fused.SetSource(rep.mergedSource(rules[i : i+2]))
 				n := len(m2) + 1 + len(tail)
 				if c2 != nil {
 					n++

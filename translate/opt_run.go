@@ -206,14 +206,14 @@ func (u *ruleRun) push(r *ir.Rule) {
 	if u.count >= 0 {
 		m.counter = r.Stmts[u.count].(*ir.Counter)
 	}
-	if r.Source != "" && u.sources == nil {
+	if r.Source() != "" && u.sources == nil {
 		u.sources = make([][]string, len(u.members))
 		for i, c := range u.members {
 			u.sources[i] = make([]string, len(c), runChunk)
 		}
 	}
 	if u.sources != nil {
-		u.sources[k] = append(u.sources[k], r.Source)
+		u.sources[k] = append(u.sources[k], r.Source())
 	}
 	u.members[k] = append(u.members[k], m)
 	u.n++
@@ -262,7 +262,7 @@ func (u *ruleRun) Rules() []*ir.Rule {
 		if u.count >= 0 {
 			stmts[u.count] = m.counter
 		}
-		rules = append(rules, &ir.Rule{Stmts: stmts, Comment: h.Comment, Origin: []ir.Pos{u.pos(m)}, Source: u.source(k)})
+		rules = append(rules, (&ir.Rule{Stmts: stmts, Comment: h.Comment, Origin: []ir.Pos{u.pos(m)}}).WithSource(u.source(k)))
 		k++
 	})
 	if u.tail != nil {
@@ -439,11 +439,11 @@ func mergeRun(u *ruleRun, o OptOptions, rep *OptReport) (_ []*ir.Rule, ok bool) 
 	if provenance {
 		source = joinSources(n, func(i int) (string, bool) {
 			if i == 0 {
-				return h.Source, false
+				return h.Source(), false
 			}
 			pos, src := u.member(i - 1)
 			if i == 1 {
-				return src, pos == h.Origin[0] && src == h.Source
+				return src, pos == h.Origin[0] && src == h.Source()
 			}
 			prevPos, prevSrc := u.member(i - 2)
 			return src, pos == prevPos && src == prevSrc

@@ -199,7 +199,7 @@ func (w *factsWindow) done(k int) {
 
 // fill works out the facts of r into f.
 func (a *factsAlloc) fill(f *ruleFacts, r *ir.Rule) {
-	*f = ruleFacts{placeholder: r.Placeholder(), stateful: hasStateful(r), dead: r.Dead != "", protos: l4Protos(r)}
+	*f = ruleFacts{placeholder: r.Placeholder(), stateful: hasStateful(r), dead: r.Dead() != "", protos: l4Protos(r)}
 	if !f.placeholder && !f.stateful {
 		k, _ := effectOf(r)
 		f.countOnly = k == effectCount
@@ -1435,7 +1435,7 @@ func assembleSetRule(first *ir.Rule, diff []int, elems []ir.Expr, origin []ir.Po
 			lastMatch = i
 		}
 	}
-	merged := &ir.Rule{Origin: origin, Source: source}
+	merged := (&ir.Rule{Origin: origin}).WithSource(source)
 	if sameComment {
 		merged.Comment = first.Comment
 	}
