@@ -136,6 +136,7 @@ type ruleAlloc struct {
 	prefixes slab[ir.Prefix]
 	metas    slab[ir.Meta]
 	strs     slab[ir.String]
+	notes    slab[ir.RuleNote] // only with rule texts (reports, JSON)
 	// done counts the commands handed on since the last reset.
 	done int
 	// sharedPayloads and plainVerdicts are the values payload and
@@ -169,6 +170,7 @@ func (a *ruleAlloc) reset() {
 	a.cmds.reset()
 	a.chains.reset()
 	a.counters.reset()
+	a.notes.reset()
 	// Written whole when handed out (see rewind).
 	a.rules.rewind()
 	a.verdicts.rewind()
@@ -185,9 +187,9 @@ func (a *ruleAlloc) reset() {
 }
 
 // giveBackMember takes back what r, a rule a run holds as a member, was
-// given and no longer needs: the rule, its statement list and origin,
-// and its match at diff (the run keeps that match's value, and r's
-// counter; r's other statements are the run's first rule's). Each goes
+// given and no longer needs: the rule, its note, statement list and
+// origin, and its match at diff (the run keeps that match's value, and
+// r's counter; r's other statements are the run's first rule's). Each goes
 // back only if it is the last value of its block handed out, as it is
 // when r is the only rule of its command: a blocklist's rules, 150 MB
 // of the mixed 1,000,000-rule dump's allocations, are then made in the
@@ -197,6 +199,9 @@ func (a *ruleAlloc) giveBackMember(r *ir.Rule, diff int) {
 	a.stmts.giveBackSlice(r.Stmts)
 	a.pos.giveBackSlice(r.Origin)
 	a.matches.giveBack(m)
+	if n := r.Note(); n != nil {
+		a.notes.giveBack(n)
+	}
 	a.rules.giveBack(r)
 }
 

@@ -618,7 +618,9 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 				rule := t.alloc.rules.new()
 				c.stmts = t.alloc.stmts.trim(c.stmts)
 				*rule = ir.Rule{Stmts: c.stmts, Comment: comment, Origin: t.alloc.origin(cmd.Pos)}
-				rule.SetSource(source)
+				if source != "" {
+					rule.SetSourceIn(t.alloc.notes.new(), source)
+				}
 				rules = append(rules, rule)
 				ctxs = append(ctxs, c)
 				continue
