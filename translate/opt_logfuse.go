@@ -139,11 +139,13 @@ func fuseLogs(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 				fused.Stmts = append(stmts, tail...)
 				out = append(out, fused)
 				if len(rep.Merges) == cap(rep.Merges) {
-					// Room for a merge per LOG rule left: growing by
-					// append's quarters or by doubling made up to
-					// twice the 3 MB that the mixed 1,000,000-rule
-					// dump's 45,000 fused rules need.
-					rep.Merges = slices.Grow(rep.Merges, logs+1)
+					// Room for a merge per LOG rule left, and a
+					// quarter more for the passes after (the sets
+					// pass doubles a full list): growing by append's
+					// quarters or by doubling made up to twice the
+					// 3 MB that the mixed 1,000,000-rule dump's
+					// 45,000 fused rules need.
+					rep.Merges = slices.Grow(rep.Merges, logs+1+logs/4)
 				}
 				rep.Merges = append(rep.Merges, Merge{Pass: "logfuse", Into: fused, From: fused.Origin, Reason: "LOG followed by a verdict with the same matches"})
 				i++
