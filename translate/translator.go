@@ -588,8 +588,7 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 					var never *NeverMatchesError
 					if errors.As(err, &never) && !t.opt.Exact {
 						t.diag(Diag{Pos: never.Pos, Kind: DiagNote, Ext: never.Ext, Msg: "the rule never matches, so it is left out: " + never.Reason, Rule: cmd.RuleText()})
-						dead := ir.DeadRule([]iptparse.Pos{cmd.Pos}, t.keepText(cmd.RuleText()), strings.TrimPrefix(never.Ext+": "+never.Reason, ": "))
-						return []*ir.Rule{dead}, nil, nil
+						return []*ir.Rule{ir.DeadRule([]iptparse.Pos{cmd.Pos}, t.keepText(cmd.RuleText()), strings.TrimPrefix(never.Ext+": "+never.Reason, ": "))}, nil, nil
 					}
 					if errors.As(err, &never) {
 						return nil, nil, &UntranslatableError{Pos: never.Pos, Ext: never.Ext, Reason: "the rule never matches: " + never.Reason, NoEffect: true}
