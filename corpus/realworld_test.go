@@ -178,7 +178,7 @@ func setAsideQueue(rs *ir.Ruleset) int {
 			for i, r := range c.Rules {
 				for _, s := range r.Stmts {
 					if _, ok := s.(*ir.Queue); ok {
-						c.Rules[i] = &ir.Rule{Source: r.Source, Untranslated: &ir.Untranslated{Reason: "queue: not loadable on this kernel (no nft_queue)"}}
+						c.Rules[i] = ir.UntranslatedRule(nil, r.Source(), &ir.Untranslated{Reason: "queue: not loadable on this kernel (no nft_queue)"})
 						n++
 						break
 					}

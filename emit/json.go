@@ -200,8 +200,8 @@ func (j *jsonWriter) table(t *ir.Table, emit func(jobj) error) error {
 			where := func() jobj {
 				return append(make(jobj, 0, 8), jkv{"family", fam}, jkv{"table", t.Name}, jkv{"chain", c.Name}, jkv{"position", pos})
 			}
-			if u := r.Untranslated; u != nil {
-				e := append(where(), jkv{"source", r.Source}, jkv{"reason", u.Reason})
+			if u := r.Untranslated(); u != nil {
+				e := append(where(), jkv{"source", r.Source()}, jkv{"reason", u.Reason})
 				if u.Effect != "" {
 					e.set("effect", u.Effect)
 				}
@@ -211,8 +211,8 @@ func (j *jsonWriter) table(t *ir.Table, emit func(jobj) error) error {
 				j.untranslated = append(j.untranslated, e)
 				continue
 			}
-			if r.Dead != "" {
-				j.notes = append(j.notes, append(where(), jkv{"note", "never matches, left out (" + r.Dead + "): " + r.Source}))
+			if r.Dead() != "" {
+				j.notes = append(j.notes, append(where(), jkv{"note", "never matches, left out (" + r.Dead() + "): " + r.Source()}))
 				continue
 			}
 			for _, n := range Notes(r) {

@@ -143,7 +143,7 @@ func inetFilter(full bool) *ir.Ruleset {
 		rule(&ir.Counter{Packets: 5, Bytes: 100, HasValues: true}),
 		rule(ir.Eq(meta("l4proto"), ir.Sym("udp")), &ir.Verdict{Kind: ir.VerdictJump, Chain: "c2"}),
 		rule(&ir.Comment{Text: "a note"}, ir.Eq(pl("udp", "dport"), ir.Int(53)), accept),
-		&ir.Rule{Source: "-A INPUT -m foo --bar", Untranslated: &ir.Untranslated{Reason: "no nft equivalent", Effect: "fail-open"}},
+		ir.UntranslatedRule(nil, "-A INPUT -m foo --bar", &ir.Untranslated{Reason: "no nft equivalent", Effect: "fail-open"}),
 		rule(ir.Eq(pl("tcp", "dport"), ir.Int(8080)), &ir.Verdict{Kind: ir.VerdictGoto, Chain: "c3"}),
 	)
 	if full {

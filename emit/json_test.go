@@ -276,7 +276,7 @@ func TestJSONDocument(t *testing.T) {
 			{Name: "INPUT", Hook: &ir.Hook{Type: "filter", Hook: "input", Priority: prio("filter", -10), Policy: "drop"}, Comment: "in",
 				Rules: []*ir.Rule{
 					commented("line\nbreak \"q\"", accept),
-					{Source: "-A INPUT -m x", Untranslated: &ir.Untranslated{Reason: "why", Effect: "what", Pos: ir.Pos{File: "f", Line: 3, Col: 1}}},
+					ir.UntranslatedRule(nil, "-A INPUT -m x", &ir.Untranslated{Reason: "why", Effect: "what", Pos: ir.Pos{File: "f", Line: 3, Col: 1}}),
 					rule(&ir.Comment{Text: "dropped --foo"}, drop),
 				}},
 			{Name: "c"},

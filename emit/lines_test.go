@@ -12,8 +12,8 @@ import (
 func TestRuleLines(t *testing.T) {
 	accept := &ir.Rule{Stmts: []ir.Stmt{&ir.Match{Left: &ir.Payload{Proto: "tcp", Field: "dport"}, Right: ir.Int(22)}, &ir.Verdict{Kind: ir.VerdictAccept}}}
 	noted := &ir.Rule{Stmts: []ir.Stmt{&ir.Comment{Text: "a note"}, &ir.Verdict{Kind: ir.VerdictDrop}}}
-	untr := &ir.Rule{Source: "-A INPUT -j CHECKSUM", Untranslated: &ir.Untranslated{Reason: "no"}}
-	dead := &ir.Rule{Source: "-A INPUT -m string", Dead: "never"}
+	untr := ir.UntranslatedRule(nil, "-A INPUT -j CHECKSUM", &ir.Untranslated{Reason: "no"})
+	dead := ir.DeadRule(nil, "-A INPUT -m string", "never")
 	in := &ir.Chain{Name: "input", Hook: &ir.Hook{Type: "filter", Hook: "input", Priority: ir.Priority{Name: "filter"}}, Rules: []*ir.Rule{accept, noted}}
 	user := &ir.Chain{Name: "user", Rules: []*ir.Rule{untr, dead}}
 	rs := &ir.Ruleset{Tables: []*ir.Table{{Family: ir.FamilyInet, Name: "t", Chains: []*ir.Chain{in, user}}}}

@@ -178,12 +178,12 @@ func (p *Printer) writeRule(b *textBuf, r *ir.Rule) {
 	if p.ruleLines != nil && r.Placeholder() {
 		p.ruleLines[r] = p.lines.nextLine()
 	}
-	if u := r.Untranslated; u != nil {
-		fmt.Fprintf(b, "\t\t# untranslated (%s): %s\n", SanitizeComment(u.Reason), SanitizeComment(r.Source))
+	if u := r.Untranslated(); u != nil {
+		fmt.Fprintf(b, "\t\t# untranslated (%s): %s\n", SanitizeComment(u.Reason), SanitizeComment(r.Source()))
 		return
 	}
-	if r.Dead != "" {
-		fmt.Fprintf(b, "\t\t# never matches (%s): %s\n", SanitizeComment(r.Dead), SanitizeComment(r.Source))
+	if r.Dead() != "" {
+		fmt.Fprintf(b, "\t\t# never matches (%s): %s\n", SanitizeComment(r.Dead()), SanitizeComment(r.Source()))
 		return
 	}
 	for _, n := range Notes(r) {

@@ -314,7 +314,7 @@ func (p *Printer) binary(b *textBuf, e *ir.Binary, parent int) {
 func formatInt(e *ir.Integer) string {
 	if e.Base == 16 {
 		s := strconv.FormatUint(e.Value, 16)
-		for len(s) < e.Width {
+		for len(s) < int(e.Width) {
 			s = "0" + s
 		}
 		return "0x" + s

@@ -119,10 +119,12 @@ type Binary struct {
 }
 
 // Integer is a number. Base 16 prints "0x.." with at least Width digits.
+// Base and Width are bytes (a uint64 has at most 16 hex digits): an
+// Integer is 16 bytes instead of 24 (a translated rule has one or two).
 type Integer struct {
 	Value uint64
-	Base  int // 10 (default when 0) or 16
-	Width int
+	Base  uint8 // 10 (default when 0) or 16
+	Width uint8
 }
 
 // String is a string value; nft text prints it in double quotes unless

@@ -30,10 +30,13 @@ const (
 )
 
 // Match is a relational expression: "tcp dport 22", "ct state != new".
+// Op and Spell come last, together: between the expressions each took
+// eight bytes, and a Match 48 instead of 40 (a translated rule has two or
+// three: 6 MB of the mixed 1,000,000-rule dump).
 type Match struct {
 	Left  Expr
-	Op    CmpOp
 	Right Expr
+	Op    CmpOp
 	Spell Spelling
 }
 
@@ -110,12 +113,15 @@ const (
 
 // Nat is snat/dnat/masquerade/redirect. Family is set in inet tables
 // ("snat ip to ...").
+//
+// Kind, Prefix and AddrPort share the last word: Kind first took eight
+// bytes of its own, and a Nat 96 instead of 80.
 type Nat struct {
-	Kind   NatKind
 	Family string
 	Addr   Expr // address, range, or map; nil if none
 	Port   Expr // port or range; nil if none
 	Flags  []string
+	Kind   NatKind
 	// Prefix marks "snat ip prefix to 10.0.0.0/24" (NETMAP).
 	Prefix bool
 	// AddrPort marks "dnat ip addr . port to MAP": Addr yields both the

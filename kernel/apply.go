@@ -36,7 +36,7 @@ var targetRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(
 
 // ruleWhat names a rule for messages: its iptables target, or its text.
 func ruleWhat(r *ir.Rule) string {
-	if m := targetRE().FindStringSubmatch(r.Source); m != nil {
+	if m := targetRE().FindStringSubmatch(r.Source()); m != nil {
 		return m[1]
 	}
 	return "rule \"" + (&emit.Printer{}).Rule(r) + "\""

@@ -45,7 +45,7 @@ func setAsideQueue(rs *ir.Ruleset) int {
 						queued = true
 					}
 				}
-				if queued && r.Untranslated == nil {
+				if queued && r.Untranslated() == nil {
 					n++
 				}
 			}

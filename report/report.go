@@ -375,8 +375,8 @@ func Build(m *Migration) *Report {
 						if (!one || or.Pos != sole) && !slices.Contains(or.shared, nr) {
 							or.shared = append(or.shared, nr)
 						}
-						if nr.Dead != "" {
-							or.Status, or.Reason, or.Effect = NeverMatches, nr.Dead, "none: the rule never matches"
+						if nr.Dead() != "" {
+							or.Status, or.Reason, or.Effect = NeverMatches, nr.Dead(), "none: the rule never matches"
 						}
 						if !nr.Placeholder() && or.counted != chainNo {
 							or.counted = chainNo
@@ -387,9 +387,9 @@ func Build(m *Migration) *Report {
 							from[k]++
 						}
 					}
-					if nr.Dead != "" {
+					if nr.Dead() != "" {
 						for _, or := range uniqueRules(rules) {
-							r.Never = append(r.Never, Dead{Rule: or, Reason: nr.Dead, OutLine: out.Line})
+							r.Never = append(r.Never, Dead{Rule: or, Reason: nr.Dead(), OutLine: out.Line})
 						}
 					}
 				}

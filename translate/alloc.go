@@ -137,6 +137,7 @@ type ruleAlloc struct {
 	prefixes slab[ir.Prefix]
 	metas    slab[ir.Meta]
 	strs     slab[ir.String]
+	notes    slab[ir.RuleNote] // only with rule texts (reports, JSON)
 	// done counts the commands handed on since the last reset.
 	done int
 	// sharedPayloads and plainVerdicts are the values payload and
@@ -170,6 +171,7 @@ func (a *ruleAlloc) reset() {
 	a.cmds.reset()
 	a.chains.reset()
 	a.counters.reset()
+	a.notes.reset()
 	// Written whole when handed out (see rewind).
 	a.rules.rewind()
 	a.verdicts.rewind()
@@ -186,14 +188,14 @@ func (a *ruleAlloc) reset() {
 }
 
 // giveBackMember takes back what r, a rule a run holds as a member, was
-// given and no longer needs: the rule, its statement list and origin,
-// its match at diff with that match's value, and its counter at count
-// (-1: none); the run keeps copies of the value and the counter's
+// given and no longer needs: the rule, its note, statement list and
+// origin, its match at diff with that match's value, and its counter at
+// count (-1: none); the run keeps copies of the value and the counter's
 // values, and r's other statements are the run's first rule's. Each
 // goes back only if it is the last value of its block handed out, as it
 // is when r is the only rule of its command: a blocklist's rules, 150 MB
 // of the mixed 1,000,000-rule dump's allocations, are then made in the
-// same few hundred bytes. The value and the counter go back only with
+// same few hundred bytes. The note, value and counter go back only with
 // the rule: the rules of a command split in several (Ctx.ruleBodies)
 // share statements.
 func (a *ruleAlloc) giveBackMember(r *ir.Rule, diff, count int) {
@@ -206,8 +208,12 @@ func (a *ruleAlloc) giveBackMember(r *ir.Rule, diff, count int) {
 	a.stmts.giveBackSlice(r.Stmts)
 	a.pos.giveBackSlice(r.Origin)
 	a.matches.giveBack(m)
+	n := r.Note()
 	if !a.rules.giveBack(r) {
 		return
+	}
+	if n != nil {
+		a.notes.giveBack(n)
 	}
 	switch v := v.(type) {
 	case *ir.Addr:

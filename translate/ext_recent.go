@@ -419,7 +419,7 @@ func describeViews(views []uint32) string {
 // one.
 func (t *Translator) dropRecentRule(st *recentState, u *recentUse, reason string) {
 	effect := u.effect
-	u.rule.Untranslated = &ir.Untranslated{Pos: u.pos, Reason: reason, Effect: effect}
+	u.rule.SetUntranslated(&ir.Untranslated{Pos: u.pos, Reason: reason, Effect: effect})
 	if u.cmd != 0 && !st.dropped[u.cmd] {
 		st.dropped[u.cmd] = true
 		t.stats.Translated--

@@ -171,7 +171,7 @@ func translateString(c *Ctx, x *iptparse.Ext) error {
 			v = v<<8 | uint64(b)
 		}
 		c.Add(ir.Eq(&ir.RawPayload{Base: "nh", Offset: uint32(from+uint64(off)) * 8, Len: uint32(end-off) * 8},
-			&ir.Integer{Value: v, Base: 16, Width: 2 * (end - off)}))
+			&ir.Integer{Value: v, Base: 16, Width: uint8(2 * (end - off))}))
 	}
 	return nil
 }

@@ -29,7 +29,7 @@ func TestStringFixedWindow(t *testing.T) {
 	tr.AddCommand(cmd)
 	rs := tr.Ruleset()
 	r := rs.Tables[0].Chains[0].Rules[0]
-	if r.Dead == "" || len(r.Stmts) != 0 || tr.Stats().Translated != 1 {
+	if r.Dead() == "" || len(r.Stmts) != 0 || tr.Stats().Translated != 1 {
 		t.Errorf("never-matching rule: %+v, stats %+v", r, tr.Stats())
 	}
 	if text := rulesetText(rs); !strings.Contains(text, "# never matches (-m string: the pattern (8 bytes) never fits between --from 28 and --to 29") {

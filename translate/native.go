@@ -322,8 +322,8 @@ var tableOfBadLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCo
 // badLine keeps a line that failed to parse in the output, as a comment
 // where its rule would have been.
 func (l *nativeLayout) badLine(b *iptparse.BadLine) {
-	r := &ir.Rule{Source: l.t.keepText(strings.TrimSpace(b.Text)), Origin: []iptparse.Pos{b.Pos},
-		Untranslated: &ir.Untranslated{Pos: b.Err.Pos, Reason: "error: " + b.Err.Msg}}
+	r := ir.UntranslatedRule([]iptparse.Pos{b.Pos}, l.t.keepText(strings.TrimSpace(b.Text)),
+		&ir.Untranslated{Pos: b.Err.Pos, Reason: "error: " + b.Err.Msg})
 	m := chainOfBadLine().FindStringSubmatch(b.Text)
 	if m == nil {
 		l.loose = append(l.loose, r)
@@ -616,7 +616,7 @@ func (l *nativeLayout) untranslatedRule(cmd *iptparse.Command, err error) *ir.Ru
 	case *iptparse.Error:
 		u.Pos, u.Reason = e.Pos, "error: "+strings.TrimPrefix(e.Ext+": "+e.Msg, ": ")
 	}
-	return &ir.Rule{Source: l.t.keepText(cmd.RuleText()), Origin: []iptparse.Pos{cmd.Pos}, Untranslated: u}
+	return ir.UntranslatedRule([]iptparse.Pos{cmd.Pos}, l.t.keepText(cmd.RuleText()), u)
 }
 
 func (l *nativeLayout) deleteChains(cmd *iptparse.Command) {

@@ -115,14 +115,14 @@ func (l *nativeLayout) splitCtHelpers(t *ir.Table) {
 			if r.Placeholder() {
 				continue
 			}
-			nr := &ir.Rule{Origin: r.Origin, Source: r.Source, Comment: r.Comment}
+			nr := (&ir.Rule{Origin: r.Origin, Comment: r.Comment}).WithSource(r.Source())
 			effect := false
 			for _, s := range r.Stmts {
 				switch s := s.(type) {
 				case *ir.Match:
 					nr.Stmts = append(nr.Stmts, s)
 					if ct, ok := s.Left.(*ir.Ct); ok && (ct.Key == "state" || ct.Key == "status") {
-						l.t.diag(Diag{Pos: pos0(r), Kind: DiagWarning, Rule: r.Source,
+						l.t.diag(Diag{Pos: pos0(r), Kind: DiagWarning, Rule: r.Source(),
 							Msg: "this raw-table rule tests the connection state, which differs after conntrack, where its ct helper assignment now runs"})
 					}
 				case *ir.ObjRef:

@@ -265,7 +265,7 @@ func mergeChain(c4, c6 *ir.Chain, rep *OptReport) *ir.Chain {
 		}
 		r := *a[i]
 		r.Origin = append(append([]iptparse.Pos{}, a[i].Origin...), b[j].Origin...)
-		r.Source = a[i].Source + "\n" + b[j].Source
+		r.SetSource(a[i].Source() + "\n" + b[j].Source())
 		out.Rules = append(out.Rules, &r)
 		rep.Merges = append(rep.Merges, Merge{Pass: "inet", Into: &r, From: r.Origin, Reason: "same rule for IPv4 and IPv6"})
 	}

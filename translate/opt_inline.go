@@ -76,7 +76,7 @@ func inlineChains(t *ir.Table, rep *OptReport) {
 // inlineTarget returns the index of the chain r's jump can be replaced
 // by, or -1.
 func inlineTarget(t *ir.Table, pi int, r *ir.Rule, index map[string]int, refs []int, dead map[*ir.Rule]bool) int {
-	if r.Placeholder() || r.Dead != "" || dead[r] || len(r.Stmts) == 0 {
+	if r.Placeholder() || r.Dead() != "" || dead[r] || len(r.Stmts) == 0 {
 		return -1
 	}
 	last, ok := r.Stmts[len(r.Stmts)-1].(*ir.Verdict)
@@ -92,7 +92,7 @@ func inlineTarget(t *ir.Table, pi int, r *ir.Rule, index map[string]int, refs []
 		return -1
 	}
 	rc := c.Rules[0]
-	if rc.Placeholder() || rc.Dead != "" || dead[rc] || len(rc.Stmts) == 0 {
+	if rc.Placeholder() || rc.Dead() != "" || dead[rc] || len(rc.Stmts) == 0 {
 		return -1
 	}
 	if r.Comment != "" && rc.Comment != "" && r.Comment != rc.Comment {
@@ -132,7 +132,7 @@ func inlined(r, rc *ir.Rule) *ir.Rule {
 	}
 	origin := make([]iptparse.Pos, 0, len(r.Origin)+len(rc.Origin))
 	origin = append(append(origin, r.Origin...), rc.Origin...)
-	return &ir.Rule{Stmts: stmts, Comment: comment, Origin: origin, Source: r.Source + "\n" + rc.Source}
+	return (&ir.Rule{Stmts: stmts, Comment: comment, Origin: origin}).WithSource(r.Source() + "\n" + rc.Source())
 }
 
 // chainRefs counts the jumps and gotos to each chain of t (by index),

@@ -83,7 +83,7 @@ func moveIPS(t *ir.Table, offset int, rep *OptReport) {
 		for _, r := range c.Rules {
 			if !r.Placeholder() && hasQueue(r) {
 				moved = append(moved, r)
-				rep.Notes = append(rep.Notes, Diag{Pos: pos0(r), Kind: DiagWarning, Rule: r.Source,
+				rep.Notes = append(rep.Notes, Diag{Pos: pos0(r), Kind: DiagWarning, Rule: r.Source(),
 					Msg: fmt.Sprintf("NFQUEUE moved from %s (hook %s) to the IPS chain (hook forward, priority filter + %d): the IPS now sees only forwarded packets the firewall accepted; packets to or from this host are no longer queued", c.Name, c.Hook.Hook, offset)})
 				continue
 			}
@@ -103,7 +103,7 @@ func moveIPS(t *ir.Table, offset int, rep *OptReport) {
 			moved = append(moved, head)
 			c.Rules = c.Rules[1:]
 			from = appendUnique(from, c.Name)
-			rep.Notes = append(rep.Notes, Diag{Pos: pos0(head), Kind: DiagWarning, Rule: head.Source,
+			rep.Notes = append(rep.Notes, Diag{Pos: pos0(head), Kind: DiagWarning, Rule: head.Source(),
 				Msg: fmt.Sprintf("unconditional NFQUEUE at the head of FORWARD moved to the IPS chain (hook forward, priority filter + %d): the %d FORWARD rules after it, dead before, now filter first", offset, len(c.Rules))})
 		}
 	}
@@ -164,7 +164,7 @@ func findDead(t *ir.Table, rep *OptReport) {
 			}
 			for _, d := range c.Rules[i+1:] {
 				rep.Dead = append(rep.Dead, DeadRule{Chain: c.Name, Rule: d, After: r})
-				rep.Notes = append(rep.Notes, Diag{Pos: pos0(d), Kind: DiagNote, Rule: d.Source,
+				rep.Notes = append(rep.Notes, Diag{Pos: pos0(d), Kind: DiagNote, Rule: d.Source(),
 					Msg: fmt.Sprintf("rule can never match: the rule at %s always ends chain %s before it", pos0(r), c.Name)})
 			}
 			break

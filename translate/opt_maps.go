@@ -140,7 +140,7 @@ func mergeVMaps(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 			}
 		}
 		first := group[0]
-		merged := &ir.Rule{Origin: rep.mergedOrigins(group), Source: rep.mergedSource(group), Comment: common}
+		merged := (&ir.Rule{Origin: rep.mergedOrigins(group), Comment: common}).WithSource(rep.mergedSource(group))
 		for k, s := range first.Stmts[:len(first.Stmts)-1] {
 			if k == d {
 				continue
@@ -214,7 +214,7 @@ func mergeNatMaps(fam ir.Family, rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 				continue
 			}
 		}
-		merged := &ir.Rule{Origin: rep.mergedOrigins(group), Source: rep.mergedSource(group), Comment: common}
+		merged := (&ir.Rule{Origin: rep.mergedOrigins(group), Comment: common}).WithSource(rep.mergedSource(group))
 		for k, s := range first.Stmts[:len(first.Stmts)-1] {
 			if k != d {
 				merged.Stmts = append(merged.Stmts, s)

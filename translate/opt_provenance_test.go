@@ -39,8 +39,8 @@ func provenanceResult(t *testing.T, name, src string, o OptOptions) string {
 	fmt.Fprintf(&b, "before %d after %d merges %d\n", rep.Before, rep.After, len(rep.Merges))
 	for _, m := range rep.Merges {
 		fmt.Fprintf(&b, "merge %s %s\n", m.Pass, m.Reason)
-		if o.NoProvenance && m.Into != nil && m.Pass != "inline" && (m.Into.Source != "" || len(m.Into.Origin) > 1) {
-			t.Errorf("%s: %s merge kept %d origins and text %q", name, m.Pass, len(m.Into.Origin), m.Into.Source)
+		if o.NoProvenance && m.Into != nil && m.Pass != "inline" && (m.Into.Source() != "" || len(m.Into.Origin) > 1) {
+			t.Errorf("%s: %s merge kept %d origins and text %q", name, m.Pass, len(m.Into.Origin), m.Into.Source())
 		}
 	}
 	for _, d := range append(tr.Diags(), rep.Notes...) {

@@ -238,14 +238,14 @@ func (u *ruleRun) push(r *ir.Rule) {
 	}
 	p := r.Origin[0]
 	u.set.Add(r.Stmts[u.diff].(*ir.Match).Right, u.counter(r))
-	if r.Source != "" && u.sources == nil {
+	if r.Source() != "" && u.sources == nil {
 		u.sources = make([][]string, len(u.members))
 		for i, c := range u.members {
 			u.sources[i] = make([]string, len(c), runChunk)
 		}
 	}
 	if u.sources != nil {
-		u.sources[k] = append(u.sources[k], r.Source)
+		u.sources[k] = append(u.sources[k], r.Source())
 	}
 	u.members[k] = append(u.members[k], runMember{line: p.Line, col: p.Col})
 	u.n++
@@ -294,7 +294,7 @@ func (u *ruleRun) Rules() []*ir.Rule {
 		if u.count >= 0 {
 			stmts[u.count] = u.set.Counter(k + 1)
 		}
-		rules = append(rules, &ir.Rule{Stmts: stmts, Comment: h.Comment, Origin: []ir.Pos{u.pos(k)}, Source: u.source(k)})
+		rules = append(rules, (&ir.Rule{Stmts: stmts, Comment: h.Comment, Origin: []ir.Pos{u.pos(k)}}).WithSource(u.source(k)))
 	}
 	if u.tail != nil {
 		rules = append(rules, u.tail)
@@ -478,11 +478,11 @@ func mergeRun(u *ruleRun, o OptOptions, rep *OptReport) (_ []*ir.Rule, ok bool) 
 		}
 		source = joinSources(n, func(i int) (string, bool) {
 			if i == 0 {
-				return h.Source, false
+				return h.Source(), false
 			}
 			pos, src := u.member(i - 1)
 			if i == 1 {
-				return src, pos == h.Origin[0] && src == h.Source
+				return src, pos == h.Origin[0] && src == h.Source()
 			}
 			prevPos, prevSrc := u.member(i - 2)
 			return src, pos == prevPos && src == prevSrc

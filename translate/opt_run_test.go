@@ -144,10 +144,10 @@ func runResult(name, src string, runs bool, o OptOptions, opt Options, inet bool
 	b.WriteString(rulesetText(rs))
 	fmt.Fprintf(&b, "before %d after %d\n", rep.Before, rep.After)
 	for _, m := range append(inetRep.Merges, rep.Merges...) {
-		fmt.Fprintf(&b, "merge %s %v %s %q %q\n", m.Pass, m.From, m.Reason, m.Into.Source, SourceLines(m.Into))
+		fmt.Fprintf(&b, "merge %s %v %s %q %q\n", m.Pass, m.From, m.Reason, m.Into.Source(), SourceLines(m.Into))
 	}
 	for _, d := range rep.Dead {
-		fmt.Fprintf(&b, "dead %s %q %v\n", d.Chain, d.Rule.Source, d.Rule.Origin)
+		fmt.Fprintf(&b, "dead %s %q %v\n", d.Chain, d.Rule.Source(), d.Rule.Origin)
 	}
 	for _, d := range append(tr.Diags(), rep.Notes...) {
 		fmt.Fprintln(&b, d)

@@ -29,7 +29,7 @@ const shadowLookback = 8
 func findShadowed(c *ir.Chain, mem *shadowMem, rep *OptReport) {
 	var enders enderRing // earlier rules that end the chain, last ones only
 	for _, r := range c.Rules {
-		if r.Placeholder() || r.Dead != "" || len(r.Stmts) == 0 {
+		if r.Placeholder() || r.Dead() != "" || len(r.Stmts) == 0 {
 			continue
 		}
 		if unconditional(r) && terminal(r) {
@@ -42,7 +42,7 @@ func findShadowed(c *ir.Chain, mem *shadowMem, rep *OptReport) {
 		sr := mem.rule(r)
 		if by := coveringRule(&enders, sr); by != nil {
 			rep.Dead = append(rep.Dead, DeadRule{Chain: c.Name, Rule: r, After: by})
-			rep.Notes = append(rep.Notes, Diag{Pos: pos0(r), Kind: DiagNote, Rule: r.Source,
+			rep.Notes = append(rep.Notes, Diag{Pos: pos0(r), Kind: DiagNote, Rule: r.Source(),
 				Msg: fmt.Sprintf("rule can never match: the rule at %s takes every packet it would match first (chain %s)", pos0(by), c.Name)})
 			mem.release(sr.slot)
 			continue

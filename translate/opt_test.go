@@ -393,8 +393,8 @@ func TestSourcesOfOneCommand(t *testing.T) {
 		t.Fatalf("want one rule of 301 origins, got %d rules: %s", len(rules), rulesOf(rs))
 	}
 	r := rules[0]
-	if len(r.Source) > 2*len(first) {
-		t.Errorf("the merged rule's text is %d bytes for a %d-byte command", len(r.Source), len(first))
+	if len(r.Source()) > 2*len(first) {
+		t.Errorf("the merged rule's text is %d bytes for a %d-byte command", len(r.Source()), len(first))
 	}
 	lines := SourceLines(r)
 	if len(lines) != 301 || lines[0] != first || lines[299] != first || lines[300] != "-A INPUT -s 192.0.2.1 -j DROP" {
@@ -626,7 +626,7 @@ func TestSameRuleAsDeepEqual(t *testing.T) {
 		for _, y := range rules {
 			got, want := sameRule(x, y), old(x, y)
 			if got != want {
-				t.Fatalf("sameRule = %v, DeepEqual %v:\n%s\n%s", got, want, x.Source, y.Source)
+				t.Fatalf("sameRule = %v, DeepEqual %v:\n%s\n%s", got, want, x.Source(), y.Source())
 			}
 			if got && x != y {
 				same++

@@ -34,7 +34,7 @@ func portPayload(e ir.Expr) (*ir.Payload, bool) {
 // protocol nor keep state or counts of their own (a merged rule would
 // share them).
 func transportOf(r *ir.Rule) (string, bool) {
-	if r.Placeholder() || r.Dead != "" {
+	if r.Placeholder() || r.Dead() != "" {
 		return "", false
 	}
 	proto, verdict := "", false
@@ -162,7 +162,7 @@ func mergeTransports(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 			out = append(make([]*ir.Rule, 0, len(rules)), rules[:i]...)
 		}
 		group := rules[i:j]
-		merged := &ir.Rule{Origin: rep.mergedOrigins(group), Source: rep.mergedSource(group), Comment: group[0].Comment}
+		merged := (&ir.Rule{Origin: rep.mergedOrigins(group), Comment: group[0].Comment}).WithSource(rep.mergedSource(group))
 		// in one order, so that merged rules compare equal
 		slices.SortFunc(protos, func(a, b string) int { return thOrder[a] - thOrder[b] })
 		var elems []ir.Expr

@@ -42,8 +42,8 @@ func (t *Translator) TranslateUnit(cmd *iptparse.Command) (*RuleUnit, error) {
 	}
 	u := &RuleUnit{}
 	for _, r := range rules {
-		if r.Dead != "" {
-			u.Dead = r.Dead
+		if r.Dead() != "" {
+			u.Dead = r.Dead()
 			continue
 		}
 		u.Rules = append(u.Rules, r)

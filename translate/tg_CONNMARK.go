@@ -214,7 +214,7 @@ func (c *Ctx) copyMark(x *iptparse.Ext, in *connmarkInfo, restore bool) error {
 	}
 	origin := []iptparse.Pos{c.Cmd.Pos}
 	rule := func(s ...ir.Stmt) *ir.Rule {
-		return &ir.Rule{Stmts: s, Origin: origin, Source: c.tr.keepText(c.Cmd.RuleText())}
+		return (&ir.Rule{Stmts: s, Origin: origin}).WithSource(c.tr.keepText(c.Cmd.RuleText()))
 	}
 	ch := &ir.Chain{Name: name}
 	if restore {

@@ -85,7 +85,7 @@ func translateTPROXY(c *Ctx, x *iptparse.Ext) error {
 	// The rule is split already, or has state (a limit) that a second
 	// rule would run again: a helper chain holds the two rules.
 	rule := func(s ...ir.Stmt) *ir.Rule {
-		return &ir.Rule{Stmts: s, Origin: []iptparse.Pos{c.Cmd.Pos}, Source: c.tr.keepText(c.Cmd.RuleText())}
+		return (&ir.Rule{Stmts: s, Origin: []iptparse.Pos{c.Cmd.Pos}}).WithSource(c.tr.keepText(c.Cmd.RuleText()))
 	}
 	// nft wants the transport protocol in the tproxy rule itself
 	proto, _ := c.Protocol()

@@ -588,7 +588,7 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 					var never *NeverMatchesError
 					if errors.As(err, &never) && !t.opt.Exact {
 						t.diag(Diag{Pos: never.Pos, Kind: DiagNote, Ext: never.Ext, Msg: "the rule never matches, so it is left out: " + never.Reason, Rule: cmd.RuleText()})
-						return []*ir.Rule{{Source: t.keepText(cmd.RuleText()), Origin: []iptparse.Pos{cmd.Pos}, Dead: strings.TrimPrefix(never.Ext+": "+never.Reason, ": ")}}, nil, nil
+						return []*ir.Rule{ir.DeadRule([]iptparse.Pos{cmd.Pos}, t.keepText(cmd.RuleText()), strings.TrimPrefix(never.Ext+": "+never.Reason, ": "))}, nil, nil
 					}
 					if errors.As(err, &never) {
 						return nil, nil, &UntranslatableError{Pos: never.Pos, Ext: never.Ext, Reason: "the rule never matches: " + never.Reason, NoEffect: true}
@@ -616,13 +616,16 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 				// One body: the statements as they are (c.ruleBodies()).
 				rule := t.alloc.rules.new()
 				c.stmts = t.alloc.stmts.trim(c.stmts)
-				*rule = ir.Rule{Stmts: c.stmts, Comment: comment, Origin: t.alloc.origin(cmd.Pos), Source: source}
+				*rule = ir.Rule{Stmts: c.stmts, Comment: comment, Origin: t.alloc.origin(cmd.Pos)}
+				if source != "" {
+					rule.SetSourceIn(t.alloc.notes.new(), source)
+				}
 				rules = append(rules, rule)
 				ctxs = append(ctxs, c)
 				continue
 			}
 			for i, stmts := range c.ruleBodies() {
-				rules = append(rules, &ir.Rule{Stmts: stmts, Comment: comment, Origin: []iptparse.Pos{cmd.Pos}, Source: source})
+				rules = append(rules, (&ir.Rule{Stmts: stmts, Comment: comment, Origin: []iptparse.Pos{cmd.Pos}}).WithSource(source))
 				ctxs = append(ctxs, c.forBody(i))
 			}
 		}

@@ -52,7 +52,7 @@ func (c *Ctx) applyUnless() error {
 		}
 	}
 	rule := func(s ...ir.Stmt) *ir.Rule {
-		return &ir.Rule{Stmts: s, Origin: c.Origin(), Source: c.tr.keepText(c.Cmd.RuleText())}
+		return (&ir.Rule{Stmts: s, Origin: c.Origin()}).WithSource(c.tr.keepText(c.Cmd.RuleText()))
 	}
 	ch := &ir.Chain{Name: u.name}
 	for _, g := range u.guards {

@@ -374,7 +374,9 @@ func (o *translateOpts) migrateInputs(cmd *cobra.Command, ins []input, emit func
 			translate.MergeInet(m.rs, inetRep)
 		}
 		m.rep = translate.Optimize(m.rs, o.optOptions())
-		m.rep.Merges = append(inetRep.Merges, m.rep.Merges...)
+		if len(inetRep.Merges) > 0 { // else the optimizer's, not a copy
+			m.rep.Merges = append(inetRep.Merges, m.rep.Merges...)
+		}
 		for _, d := range m.rep.Notes {
 			tr.Note(d)
 		}

@@ -149,7 +149,7 @@ func (e *evaluator) chain(t *ir.Table, c *ir.Chain, depth int) (string, error) {
 
 // rule returns the verdict that ends the chain, or "" to go on.
 func (e *evaluator) rule(t *ir.Table, c *ir.Chain, r *ir.Rule, depth int) (string, error) {
-	if r.Placeholder() || r.Dead != "" {
+	if r.Placeholder() || r.Dead() != "" {
 		return "", nil
 	}
 	for _, s := range r.Stmts {
