@@ -194,12 +194,7 @@ func (p *Printer) expr(b *textBuf, e ir.Expr, parent int) {
 			b.WriteString(e.Prefix.String())
 			break
 		}
-		if a := e.Prefix.Addr(); a.Is4() {
-			b.buf = append(appendAddr(b.buf, a), '/')
-			b.buf = strconv.AppendUint(b.buf, uint64(e.Prefix.Bits()), 10)
-		} else {
-			b.buf = e.Prefix.AppendTo(b.buf)
-		}
+		b.buf = appendPrefix(b.buf, e.Prefix)
 	case *ir.EtherAddr:
 		a := e.Addr
 		fmt.Fprintf(b, "%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3], a[4], a[5])
@@ -385,15 +380,10 @@ func (p *Printer) addrSet(b *textBuf, s *ir.AddrSet) {
 			}
 		}
 		// The key as the Addr and Prefix cases write it.
-		pf, plain := s.Prefix(i)
-		switch a := pf.Addr(); {
-		case plain:
-			b.buf = appendAddr(b.buf, a)
-		case a.Is4():
-			b.buf = append(appendAddr(b.buf, a), '/')
-			b.buf = strconv.AppendUint(b.buf, uint64(pf.Bits()), 10)
-		default:
-			b.buf = pf.AppendTo(b.buf)
+		if pf, plain := s.Prefix(i); plain {
+			b.buf = appendAddr(b.buf, pf.Addr())
+		} else {
+			b.buf = appendPrefix(b.buf, pf)
 		}
 		if s.Counted {
 			b.WriteString(" counter")
@@ -403,6 +393,15 @@ func (p *Printer) addrSet(b *textBuf, s *ir.AddrSet) {
 		}
 	}
 	b.WriteString(" }")
+}
+
+// appendPrefix appends a valid prefix, an IPv4 one with appendAddr.
+func appendPrefix(dst []byte, pf netip.Prefix) []byte {
+	if a := pf.Addr(); a.Is4() {
+		dst = append(appendAddr(dst, a), '/')
+		return strconv.AppendUint(dst, uint64(pf.Bits()), 10)
+	}
+	return pf.AppendTo(dst)
 }
 
 // appendCounterValues appends a counter's " packets N bytes M".
