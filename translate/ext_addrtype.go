@@ -24,8 +24,8 @@ var nftFibTypes = []string{
 	"blackhole", "unreachable", "prohibit",
 }
 
-func init() {
-	Register(&Ext{
+var extAddrtype = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "addrtype", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -37,8 +37,10 @@ func init() {
 			Check: checkAddrtype,
 		},
 		Translate: translateAddrtype,
-	})
+	},
 }
+
+func init() { registerAll(extAddrtype) }
 
 // parseAddrTypes is parse_types: comma separated type names, each a
 // case-insensitive prefix of an RTN name (the first that fits wins).

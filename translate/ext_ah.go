@@ -20,8 +20,8 @@ import (
 
 const ahMaxSPI = 1<<32 - 1
 
-func init() {
-	Register(&Ext{
+var extAh = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "ah", Kind: iptparse.KindMatch, Family: iptparse.FamilyIPv4,
 			Options: []iptparse.OptionSpec{
@@ -29,8 +29,8 @@ func init() {
 			},
 		},
 		Translate: translateAH4,
-	})
-	Register(&Ext{
+	},
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "ah", Kind: iptparse.KindMatch, Family: iptparse.FamilyIPv6,
 			Options: []iptparse.OptionSpec{
@@ -40,8 +40,10 @@ func init() {
 			},
 		},
 		Translate: translateAH6,
-	})
+	},
 }
+
+func init() { registerAll(extAh) }
 
 func ahPayload(field string) *ir.Payload { return &ir.Payload{Proto: "ah", Field: field} }
 

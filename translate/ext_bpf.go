@@ -13,8 +13,8 @@ import (
 // run BPF programs, so the match is checked and reported as
 // untranslatable.
 
-func init() {
-	Register(&Ext{
+var extBpf = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "bpf", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -29,8 +29,10 @@ func init() {
 			}
 			return c.Untranslatable(x, "nftables cannot run a BPF program (rewrite its test with payload matches)")
 		},
-	})
+	},
 }
+
+func init() { registerAll(extBpf) }
 
 const bpfMaxInstr = 64 // XT_BPF_MAX_NUM_INSTR
 

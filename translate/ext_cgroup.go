@@ -21,8 +21,8 @@ import (
 // only. Upstream has no translation for --path. The path must exist when
 // the ruleset is loaded, as with iptables.
 
-func init() {
-	Register(&Ext{
+var extCgroup = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "cgroup", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -41,8 +41,10 @@ func init() {
 			},
 		},
 		Translate: translateCgroup,
-	})
+	},
 }
+
+func init() { registerAll(extCgroup) }
 
 func translateCgroup(c *Ctx, x *iptparse.Ext) error {
 	if o := x.Opt("cgroup"); o != nil {

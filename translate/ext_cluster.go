@@ -25,8 +25,8 @@ import (
 // from an expectation (FTP data, SIP media...) are hashed on their own
 // address, while the kernel hashes the master connection's.
 
-func init() {
-	Register(&Ext{
+var extCluster = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "cluster", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -38,8 +38,10 @@ func init() {
 			Check: checkCluster,
 		},
 		Translate: translateCluster,
-	})
+	},
 }
+
+func init() { registerAll(extCluster) }
 
 // clusterMask returns the node mask and whether the match is inverted.
 func clusterMask(x *iptparse.Ext) (uint64, bool) {

@@ -4,8 +4,8 @@ import "github.com/ipt2nft/ipt2nft/iptparse"
 
 // -m comment (libxt_comment.c): becomes the nft rule's comment.
 
-func init() {
-	Register(&Ext{
+var extComment = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "comment", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -16,8 +16,10 @@ func init() {
 			c.SetComment(commentText(x))
 			return nil
 		},
-	})
+	},
 }
+
+func init() { registerAll(extComment) }
 
 // commentText is the comment as iptables keeps it: at most 255 bytes
 // (xt_comment_info), the rest cut off without a word.

@@ -17,8 +17,8 @@ import (
 // does not, so the counters stay 0 unless net.netfilter.nf_conntrack_acct
 // is 1. Normal mode warns about it.
 
-func init() {
-	Register(&Ext{
+var extConnbytes = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "connbytes", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -45,8 +45,10 @@ func init() {
 			},
 		},
 		Translate: translateConnbytes,
-	})
+	},
 }
+
+func init() { registerAll(extConnbytes) }
 
 func translateConnbytes(c *Ctx, x *iptparse.Ext) error {
 	o := x.Opt("connbytes")

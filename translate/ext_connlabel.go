@@ -23,8 +23,8 @@ import (
 // it is untranslatable. Upstream prints "ct label and BIT != BIT", which
 // misses those packets (docs/upstream-differences.md).
 
-func init() {
-	Register(&Ext{
+var extConnlabel = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "connlabel", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -33,8 +33,10 @@ func init() {
 			},
 		},
 		Translate: translateConnlabel,
-	})
+	},
 }
+
+func init() { registerAll(extConnlabel) }
 
 const connlabelMaxBit = 127 // XT_CONNLABEL_MAXBIT
 

@@ -16,8 +16,8 @@ import (
 // set as ipv4_addr for ip6tables too, which nft rejects; ipt2nft uses
 // ipv6_addr there (docs/upstream-differences.md).
 
-func init() {
-	Register(&Ext{
+var extConnlimit = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "connlimit", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -35,8 +35,10 @@ func init() {
 			},
 		},
 		Translate: translateConnlimit,
-	})
+	},
 }
+
+func init() { registerAll(extConnlimit) }
 
 func translateConnlimit(c *Ctx, x *iptparse.Ext) error {
 	// --connlimit-above N matches more than N connections; --connlimit-upto

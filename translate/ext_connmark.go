@@ -7,8 +7,8 @@ import (
 
 // -m connmark (libxt_connmark.c): the connection mark, "value[/mask]".
 
-func init() {
-	Register(&Ext{
+var extConnmark = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "connmark", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -22,5 +22,7 @@ func init() {
 			c.Add(maskedMatch(&ir.Ct{Key: "mark"}, vm.Value, vm.Mask, o.Neg))
 			return nil
 		},
-	})
+	},
 }
+
+func init() { registerAll(extConnmark) }

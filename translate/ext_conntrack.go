@@ -53,8 +53,8 @@ var ctStatuses = []struct {
 	{"CONFIRMED", "confirmed", 1 << 3},
 }
 
-func init() {
-	Register(&Ext{
+var extConntrack = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "conntrack", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -75,8 +75,8 @@ func init() {
 			Check: checkConntrack,
 		},
 		Translate: translateConntrack,
-	})
-	Register(&Ext{
+	},
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "state", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -96,8 +96,10 @@ func init() {
 			c.Add(ctStateMatch(mask, o.Neg))
 			return nil
 		},
-	})
+	},
 }
+
+func init() { registerAll(extConntrack) }
 
 // parseStates parses a comma separated list of states. Each word is a
 // case-insensitive prefix of a state name (the first in iptables' order

@@ -7,8 +7,8 @@ import (
 
 // -m cpu (libxt_cpu.c): the CPU handling the packet.
 
-func init() {
-	Register(&Ext{
+var extCpu = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "cpu", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -20,5 +20,7 @@ func init() {
 			c.Add(ir.EqOrNe(&ir.Meta{Key: "cpu", Bare: true}, o.Neg, ir.Int(o.Value.(uint64))))
 			return nil
 		},
-	})
+	},
 }
+
+func init() { registerAll(extCpu) }

@@ -11,8 +11,8 @@ import (
 // -m dccp (libxt_dccp.c): ports, packet types and options of DCCP. The
 // kernel's xt_dccp needs "-p dccp". --dccp-option has no nft equivalent.
 
-func init() {
-	Register(&Ext{
+var extDccp = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "dccp", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -24,8 +24,10 @@ func init() {
 			Check: checkDCCP,
 		},
 		Translate: translateDCCP,
-	})
+	},
 }
+
+func init() { registerAll(extDccp) }
 
 // dccpTypes are iptables' DCCP packet type names by type number, and
 // nft's names for them; INVALID stands for types 10-15.

@@ -7,8 +7,8 @@ import (
 
 // -m devgroup (libxt_devgroup.c): the group of the input or output device.
 
-func init() {
-	Register(&Ext{
+var extDevgroup = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "devgroup", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -50,8 +50,10 @@ func init() {
 			}
 			return nil
 		},
-	})
+	},
 }
+
+func init() { registerAll(extDevgroup) }
 
 // valMaskMatch translates a "value[/mask]" or name option (devgroup,
 // realm). Names are left for nft to resolve from /etc/iproute2 on the

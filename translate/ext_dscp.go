@@ -10,8 +10,8 @@ import (
 
 // -m dscp (libxt_dscp.c): the DSCP field, by number or DiffServ class.
 
-func init() {
-	Register(&Ext{
+var extDscp = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "dscp", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -25,8 +25,10 @@ func init() {
 			c.Add(ir.EqOrNe(&ir.Payload{Proto: c.L3(), Field: "dscp"}, neg, hex2(v)))
 			return nil
 		},
-	})
+	},
 }
+
+func init() { registerAll(extDscp) }
 
 // dsClasses is dscp_helper.c's class table, in its order.
 var dsClasses = []struct {

@@ -12,8 +12,8 @@ import (
 // "the flags are not exactly ECE" in nft; ipt2nft writes "the flag is
 // clear".
 
-func init() {
-	Register(&Ext{
+var extEcn = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "ecn", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -24,8 +24,10 @@ func init() {
 			Check: requireOne("ECN match: some option required"),
 		},
 		Translate: translateECN,
-	})
+	},
 }
+
+func init() { registerAll(extEcn) }
 
 // ecnNames are nft's names of the IP ECN codepoints.
 var ecnNames = []string{"not-ect", "ect1", "ect0", "ce"}

@@ -8,8 +8,8 @@ import (
 // -m esp (libxt_esp.c): --espspi. The kernel's xt_esp reads the ESP header
 // as the transport header and needs "-p esp".
 
-func init() {
-	Register(&Ext{
+var extEsp = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "esp", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -17,8 +17,10 @@ func init() {
 			},
 		},
 		Translate: translateESP,
-	})
+	},
 }
+
+func init() { registerAll(extEsp) }
 
 func translateESP(c *Ctx, x *iptparse.Ext) error {
 	if err := c.requireProto(x, 50, "esp"); err != nil {

@@ -6,13 +6,15 @@ import "github.com/ipt2nft/ipt2nft/iptparse"
 // is the EUI-64 made from the source MAC address. That compares two
 // packet fields, which nftables cannot do.
 
-func init() {
-	Register(&Ext{
+var extEui64 = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "eui64", Kind: iptparse.KindMatch, Family: iptparse.FamilyIPv6,
 		},
 		Translate: func(c *Ctx, x *iptparse.Ext) error {
 			return c.Untranslatable(x, "nftables cannot compare the source address with the EUI-64 of the source MAC address (two packet fields)")
 		},
-	})
+	},
 }
+
+func init() { registerAll(extEui64) }

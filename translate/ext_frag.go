@@ -11,8 +11,8 @@ import (
 // (the 8-bit one and the 2 bits next to the offset); --fraglen is not
 // tested by the kernel at all.
 
-func init() {
-	Register(&Ext{
+var extFrag = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "frag", Kind: iptparse.KindMatch, Family: iptparse.FamilyIPv6,
 			Options: []iptparse.OptionSpec{
@@ -25,8 +25,10 @@ func init() {
 			},
 		},
 		Translate: translateFrag,
-	})
+	},
 }
+
+func init() { registerAll(extFrag) }
 
 func fragField(f string) *ir.Payload { return &ir.Payload{Proto: "frag", Field: f} }
 

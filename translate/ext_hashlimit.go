@@ -43,8 +43,8 @@ import (
 // traffic and the burst is an allowance used once per entry; nft's burst
 // is added to the bucket and refills, which normal mode warns about.
 
-func init() {
-	Register(&Ext{
+var extHashlimit = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "hashlimit", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -68,8 +68,10 @@ func init() {
 			},
 		},
 		Translate: translateHashlimit,
-	})
+	},
 }
+
+func init() { registerAll(extHashlimit) }
 
 const (
 	hlScale       = 1000000 // XT_HASHLIMIT_SCALE_v2

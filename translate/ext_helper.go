@@ -9,8 +9,8 @@ import (
 // expected this one (the master connection's helper, in both xt_helper and
 // nft's "ct helper").
 
-func init() {
-	Register(&Ext{
+var extHelper = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "helper", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -36,5 +36,7 @@ func init() {
 			c.Add(ir.Eq(&ir.Ct{Key: "helper"}, ir.Str(name)))
 			return nil
 		},
-	})
+	},
 }
+
+func init() { registerAll(extHelper) }

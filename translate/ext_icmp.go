@@ -145,8 +145,8 @@ var nftICMPCodes = map[uint8]string{
 	10: "host-prohibited", 13: "admin-prohibited",
 }
 
-func init() {
-	Register(&Ext{
+var extIcmp = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "icmp", Kind: iptparse.KindMatch, Family: iptparse.FamilyIPv4,
 			Options: []iptparse.OptionSpec{
@@ -177,8 +177,10 @@ func init() {
 			}
 			return c.icmpTypeCode(x, "icmp", spec, o.Neg, nftICMPTypes, map[uint8]map[uint8]string{3: nftICMPCodes})
 		},
-	})
+	},
 }
+
+func init() { registerAll(extIcmp) }
 
 // icmpTypeCode adds "PROTO type T [PROTO code C]". A negated type and
 // code becomes "PROTO type . PROTO code != { T . C }" (nft refuses a

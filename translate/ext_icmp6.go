@@ -61,8 +61,8 @@ var nftICMPv6Codes = map[uint8]string{
 	4: "port-unreachable", 5: "policy-fail", 6: "reject-route",
 }
 
-func init() {
-	Register(&Ext{
+var extIcmp6 = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "icmp6", Kind: iptparse.KindMatch, Family: iptparse.FamilyIPv6,
 			Options: []iptparse.OptionSpec{
@@ -84,5 +84,7 @@ func init() {
 			spec, _ := parseICMPType(icmpv6Codes, "ICMPv6", o.Arg())
 			return c.icmpTypeCode(x, "icmpv6", spec, o.Neg, nftICMPv6Types, map[uint8]map[uint8]string{1: nftICMPv6Codes})
 		},
-	})
+	},
 }
+
+func init() { registerAll(extIcmp6) }

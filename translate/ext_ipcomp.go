@@ -10,8 +10,8 @@ import (
 // header; it needs "-p ipcomp") with the range, which defaults to 0:0
 // (there is no init function), and ignores --compres.
 
-func init() {
-	Register(&Ext{
+var extIpcomp = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "ipcomp", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -20,8 +20,10 @@ func init() {
 			},
 		},
 		Translate: translateIPComp,
-	})
+	},
 }
+
+func init() { registerAll(extIpcomp) }
 
 func translateIPComp(c *Ctx, x *iptparse.Ext) error {
 	if err := c.requireProto(x, 108, "ipcomp"); err != nil {

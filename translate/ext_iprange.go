@@ -12,8 +12,8 @@ import (
 // -m iprange (libxt_iprange.c, revision 1): source/destination address
 // ranges "ip[-ip]".
 
-func init() {
-	Register(&Ext{
+var extIprange = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "iprange", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -28,8 +28,10 @@ func init() {
 			},
 		},
 		Translate: translateIPRange,
-	})
+	},
 }
+
+func init() { registerAll(extIprange) }
 
 // parseIPRange is iprange_parse_range: "a-b" or a single address, both
 // numeric addresses of the family.

@@ -21,8 +21,8 @@ import (
 // AH header on IPv6, so it tells an AH header apart, and, when there is
 // no AH header, which of esp/none/prot ended the chain.
 
-func init() {
-	Register(&Ext{
+var extIpv6header = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "ipv6header", Kind: iptparse.KindMatch, Family: iptparse.FamilyIPv6,
 			Options: []iptparse.OptionSpec{
@@ -41,8 +41,10 @@ func init() {
 			},
 		},
 		Translate: translateIPv6Header,
-	})
+	},
 }
+
+func init() { registerAll(extIpv6header) }
 
 // The header bits of ip6t_ipv6header.h.
 const (

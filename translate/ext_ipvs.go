@@ -11,8 +11,8 @@ import (
 // packet. nftables has no access to IPVS connections, so the match is
 // checked and reported as untranslatable.
 
-func init() {
-	Register(&Ext{
+var extIpvs = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "ipvs", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -29,8 +29,10 @@ func init() {
 		Translate: func(c *Ctx, x *iptparse.Ext) error {
 			return c.Untranslatable(x, "nftables cannot see IPVS connections (no equivalent of the ipvs property, VIP, direction or forwarding method)")
 		},
-	})
+	},
 }
+
+func init() { registerAll(extIpvs) }
 
 func checkIPVS(x *iptparse.Ext) error {
 	if len(x.Options) == 0 {

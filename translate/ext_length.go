@@ -7,8 +7,8 @@ import (
 
 // -m length (libxt_length.c): the packet's length, "min[:max]".
 
-func init() {
-	Register(&Ext{
+var extLength = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "length", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -24,5 +24,7 @@ func init() {
 			c.Add(ir.EqOrNe(&ir.Meta{Key: "length"}, o.Neg, intOrRange(r.Lo, r.Hi)))
 			return nil
 		},
-	})
+	},
 }
+
+func init() { registerAll(extLength) }

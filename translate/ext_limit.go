@@ -16,8 +16,8 @@ const (
 	limitDefaultBurst = 5
 )
 
-func init() {
-	Register(&Ext{
+var extLimit = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "limit", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -34,8 +34,10 @@ func init() {
 			},
 		},
 		Translate: translateLimit,
-	})
+	},
 }
+
+func init() { registerAll(extLimit) }
 
 // atoi is C's atoi: optional blanks and sign, then digits; 0 if none.
 func atoi(s string) int32 {

@@ -7,8 +7,8 @@ import (
 
 // -m mac (libxt_mac.c): the Ethernet source address.
 
-func init() {
-	Register(&Ext{
+var extMac = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "mac", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -23,5 +23,7 @@ func init() {
 			c.Add(ir.EqOrNe(&ir.Payload{Proto: "ether", Field: "saddr"}, o.Neg, &ir.EtherAddr{Addr: o.Value.(iptparse.MAC)}))
 			return nil
 		},
-	})
+	},
 }
+
+func init() { registerAll(extMac) }

@@ -7,8 +7,8 @@ import (
 
 // -m mark (libxt_mark.c): the packet mark, "value[/mask]".
 
-func init() {
-	Register(&Ext{
+var extMark = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "mark", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -22,5 +22,7 @@ func init() {
 			c.Add(maskedMatch(&ir.Meta{Key: "mark", Bare: true}, vm.Value, vm.Mask, o.Neg))
 			return nil
 		},
-	})
+	},
 }
+
+func init() { registerAll(extMark) }

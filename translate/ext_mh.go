@@ -12,8 +12,8 @@ import (
 // ip6t_mh reads the mobility header as the transport header and needs
 // "-p mh" (protocol 135).
 
-func init() {
-	Register(&Ext{
+var extMh = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "mh", Kind: iptparse.KindMatch, Family: iptparse.FamilyIPv6,
 			Options: []iptparse.OptionSpec{
@@ -29,8 +29,10 @@ func init() {
 			},
 		},
 		Translate: translateMH,
-	})
+	},
 }
+
+func init() { registerAll(extMh) }
 
 // mhNames is libip6t_mh's mh_names, in its order.
 var mhNames = []struct {

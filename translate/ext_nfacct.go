@@ -18,8 +18,8 @@ import (
 // the match fail while under quota, which the ruleset does not show.
 // Upstream has no translation; exact mode keeps that.
 
-func init() {
-	Register(&Ext{
+var extNfacct = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "nfacct", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -33,8 +33,10 @@ func init() {
 			},
 		},
 		Translate: translateNfacct,
-	})
+	},
 }
+
+func init() { registerAll(extNfacct) }
 
 func translateNfacct(c *Ctx, x *iptparse.Ext) error {
 	if c.Exact {

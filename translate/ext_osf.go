@@ -20,8 +20,8 @@ import (
 // fits; they differ only when fingerprints of different genres fit the
 // same packet, which the translation warns about.
 
-func init() {
-	Register(&Ext{
+var extOsf = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "osf", Kind: iptparse.KindMatch, Family: iptparse.FamilyIPv4,
 			Options: []iptparse.OptionSpec{
@@ -31,8 +31,10 @@ func init() {
 			},
 		},
 		Translate: translateOSF,
-	})
+	},
 }
+
+func init() { registerAll(extOsf) }
 
 func translateOSF(c *Ctx, x *iptparse.Ext) error {
 	if p, ok := c.Protocol(); !ok || p != 6 {

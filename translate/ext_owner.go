@@ -18,8 +18,8 @@ import (
 // translating machine: "root" is uid/gid 0 everywhere; other names are kept
 // for nft, which resolves them the same way when the ruleset is loaded.
 
-func init() {
-	Register(&Ext{
+var extOwner = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "owner", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -31,8 +31,10 @@ func init() {
 			Check: checkOwner,
 		},
 		Translate: translateOwner,
-	})
+	},
 }
+
+func init() { registerAll(extOwner) }
 
 // ownerNameRe is what a user or group name can look like (the shadow
 // suite's rules: no leading '-', no ':' or blanks; a trailing '$' for

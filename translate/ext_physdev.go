@@ -13,8 +13,8 @@ import (
 // its ports, and cannot tell a bridged packet from a routed one. So the
 // match is checked and reported as untranslatable.
 
-func init() {
-	Register(&Ext{
+var extPhysdev = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "physdev", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -39,5 +39,7 @@ func init() {
 		Translate: func(c *Ctx, x *iptparse.Ext) error {
 			return c.Untranslatable(x, "ip/ip6 tables in nftables cannot see bridge ports or whether a packet is bridged (br_netfilter); match bridge ports in a bridge-family table instead (meta ibrname/obrname, iifname/oifname there)")
 		},
-	})
+	},
 }
+
+func init() { registerAll(extPhysdev) }

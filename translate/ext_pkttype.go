@@ -27,8 +27,8 @@ func parsePktType(s string) (uint8, bool) {
 	return 0, false
 }
 
-func init() {
-	Register(&Ext{
+var extPkttype = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "pkttype", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -59,5 +59,7 @@ func init() {
 			c.Add(ir.EqOrNe(&ir.Meta{Key: "pkttype", Bare: true}, o.Neg, v))
 			return nil
 		},
-	})
+	},
 }
+
+func init() { registerAll(extPkttype) }

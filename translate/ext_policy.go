@@ -23,8 +23,8 @@ import (
 // reads one transform at a fixed position and cannot test that there is
 // no further one.
 
-func init() {
-	Register(&Ext{
+var extPolicy = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "policy", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -42,8 +42,10 @@ func init() {
 			Check: checkPolicy,
 		},
 		Translate: translatePolicy,
-	})
+	},
 }
+
+func init() { registerAll(extPolicy) }
 
 // policyElem is one policy element: the options given between --next.
 type policyElem struct {

@@ -13,8 +13,8 @@ import (
 // used up (or, inverted, once it is). nft quotas are limited to 2^63-1
 // bytes; larger values are lowered to that in normal mode, with a note.
 
-func init() {
-	Register(&Ext{
+var extQuota = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "quota", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -34,5 +34,7 @@ func init() {
 			c.Add(&ir.Quota{Over: o.Neg, Bytes: n, Unit: "bytes"})
 			return nil
 		},
-	})
+	},
 }
+
+func init() { registerAll(extQuota) }

@@ -13,8 +13,8 @@ import (
 // that reads a rate: its limit statement is a token bucket that only says
 // whether a packet is within a configured rate. Both are untranslatable.
 
-func init() {
-	Register(&Ext{
+var extRateest = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "rateest", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -48,8 +48,8 @@ func init() {
 		Translate: func(c *Ctx, x *iptparse.Ext) error {
 			return c.Untranslatable(x, "nft has no rate estimators: nothing can read the rate measured by -j RATEEST (its limit statement is a token bucket, not a rate measurement)")
 		},
-	})
-	Register(&Ext{
+	},
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "RATEEST", Kind: iptparse.KindTarget,
 			Options: []iptparse.OptionSpec{
@@ -61,5 +61,7 @@ func init() {
 		Translate: func(c *Ctx, x *iptparse.Ext) error {
 			return c.Untranslatable(x, "nft has no rate estimator objects (the kernel's gen_estimator, a moving average of bytes and packets per second) to feed, and no rule could read them")
 		},
-	})
+	},
 }
+
+func init() { registerAll(extRateest) }

@@ -7,8 +7,8 @@ import (
 
 // -m realm (libipt_realm.c, IPv4 only): the routing realm (route classid).
 
-func init() {
-	Register(&Ext{
+var extRealm = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "realm", Kind: iptparse.KindMatch, Family: iptparse.FamilyIPv4,
 			Options: []iptparse.OptionSpec{
@@ -29,5 +29,7 @@ func init() {
 			c.Add(c.valMaskMatch(x, x.Opt("realm"), "realm", &ir.Meta{Key: "rtclassid", Bare: true}, false))
 			return nil
 		},
-	})
+	},
 }
+
+func init() { registerAll(extRealm) }

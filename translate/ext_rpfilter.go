@@ -8,8 +8,8 @@ import (
 // -m rpfilter (libxt_rpfilter.c): reverse path filter, as a fib lookup of
 // the source address.
 
-func init() {
-	Register(&Ext{
+var extRpfilter = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "rpfilter", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -20,8 +20,10 @@ func init() {
 			},
 		},
 		Translate: translateRPFilter,
-	})
+	},
 }
+
+func init() { registerAll(extRpfilter) }
 
 func translateRPFilter(c *Ctx, x *iptparse.Ext) error {
 	// xt_rpfilter's checkentry and hook mask.

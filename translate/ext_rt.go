@@ -16,8 +16,8 @@ import (
 // be zero; --rt-0-addrs requires the address list to be exactly the
 // given addresses (or, with --rt-0-not-strict, to contain them in order).
 
-func init() {
-	Register(&Ext{
+var extRt = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "rt", Kind: iptparse.KindMatch, Family: iptparse.FamilyIPv6,
 			Options: []iptparse.OptionSpec{
@@ -31,8 +31,10 @@ func init() {
 			Check: checkRT,
 		},
 		Translate: translateRT,
-	})
+	},
 }
+
+func init() { registerAll(extRt) }
 
 // rtHops is IP6T_RT_HOPS, the most addresses --rt-0-addrs takes.
 const rtHops = 16

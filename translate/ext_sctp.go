@@ -20,8 +20,8 @@ import (
 // without flags translate ("any" with several types, and a negated "all",
 // as one nft rule per type), "only" and chunk flags do not.
 
-func init() {
-	Register(&Ext{
+var extSctp = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "sctp", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -32,8 +32,10 @@ func init() {
 			Check: checkSCTP,
 		},
 		Translate: translateSCTP,
-	})
+	},
 }
+
+func init() { registerAll(extSctp) }
 
 // sctpChunkNames is libxt_sctp's sctp_chunk_names, in its order.
 var sctpChunkNames = []struct {

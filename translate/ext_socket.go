@@ -14,8 +14,8 @@ import (
 // translation accepts that difference; where nft can say the same thing
 // exactly, normal mode does (see translateSocket).
 
-func init() {
-	Register(&Ext{
+var extSocket = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "socket", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -25,8 +25,10 @@ func init() {
 			},
 		},
 		Translate: translateSocket,
-	})
+	},
 }
+
+func init() { registerAll(extSocket) }
 
 func translateSocket(c *Ctx, x *iptparse.Ext) error {
 	// xt_socket's hook mask.

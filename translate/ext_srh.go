@@ -17,28 +17,32 @@ import (
 // --srh-psid/--srh-nsid/--srh-lsid pick the SID by the packet's own
 // Segments Left or Last Entry, which nftables cannot do.
 
-func init() {
-	var opts []iptparse.OptionSpec
-	opts = append(opts, iptparse.OptionSpec{Name: "srh-next-hdr", Type: iptparse.TypeUint8, Flags: inv})
-	for _, f := range []string{"srh-hdr-len", "srh-segs-left", "srh-last-entry"} {
-		for _, op := range []string{"-eq", "-gt", "-lt"} {
-			opts = append(opts, iptparse.OptionSpec{Name: f + op, Type: iptparse.TypeUint8, Flags: inv})
-		}
-	}
-	opts = append(opts,
-		iptparse.OptionSpec{Name: "srh-tag", Type: iptparse.TypeUint16, Flags: inv},
-		iptparse.OptionSpec{Name: "srh-psid", Type: iptparse.TypeHostMask, Flags: inv},
-		iptparse.OptionSpec{Name: "srh-nsid", Type: iptparse.TypeHostMask, Flags: inv},
-		iptparse.OptionSpec{Name: "srh-lsid", Type: iptparse.TypeHostMask, Flags: inv},
-	)
-	Register(&Ext{
+var extSrh = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "srh", Kind: iptparse.KindMatch, Family: iptparse.FamilyIPv6,
-			Options: opts,
+			Options: []iptparse.OptionSpec{
+				{Name: "srh-next-hdr", Type: iptparse.TypeUint8, Flags: inv},
+				{Name: "srh-hdr-len-eq", Type: iptparse.TypeUint8, Flags: inv},
+				{Name: "srh-hdr-len-gt", Type: iptparse.TypeUint8, Flags: inv},
+				{Name: "srh-hdr-len-lt", Type: iptparse.TypeUint8, Flags: inv},
+				{Name: "srh-segs-left-eq", Type: iptparse.TypeUint8, Flags: inv},
+				{Name: "srh-segs-left-gt", Type: iptparse.TypeUint8, Flags: inv},
+				{Name: "srh-segs-left-lt", Type: iptparse.TypeUint8, Flags: inv},
+				{Name: "srh-last-entry-eq", Type: iptparse.TypeUint8, Flags: inv},
+				{Name: "srh-last-entry-gt", Type: iptparse.TypeUint8, Flags: inv},
+				{Name: "srh-last-entry-lt", Type: iptparse.TypeUint8, Flags: inv},
+				{Name: "srh-tag", Type: iptparse.TypeUint16, Flags: inv},
+				{Name: "srh-psid", Type: iptparse.TypeHostMask, Flags: inv},
+				{Name: "srh-nsid", Type: iptparse.TypeHostMask, Flags: inv},
+				{Name: "srh-lsid", Type: iptparse.TypeHostMask, Flags: inv},
+			},
 		},
 		Translate: translateSRH,
-	})
+	},
 }
+
+func init() { registerAll(extSrh) }
 
 // srhCmp is one -eq/-gt/-lt test of an 8-bit field.
 type srhCmp struct {

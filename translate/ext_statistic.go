@@ -17,8 +17,8 @@ import (
 // (its counter starts at n-1), so "numgen inc mod n p" matches the same
 // packets.
 
-func init() {
-	Register(&Ext{
+var extStatistic = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "statistic", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -30,8 +30,10 @@ func init() {
 			Check: checkStatistic,
 		},
 		Translate: translateStatistic,
-	})
+	},
 }
+
+func init() { registerAll(extStatistic) }
 
 func checkStatistic(x *iptparse.Ext) error {
 	mode := x.Opt("mode")

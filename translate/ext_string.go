@@ -17,8 +17,8 @@ import (
 // header, which nft writes as raw payload matches. Any other search is
 // untranslatable.
 
-func init() {
-	Register(&Ext{
+var extString = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "string", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -32,8 +32,10 @@ func init() {
 			Check: checkString,
 		},
 		Translate: translateString,
-	})
+	},
 }
+
+func init() { registerAll(extString) }
 
 const stringMaxPattern = 128 // XT_STRING_MAX_PATTERN_SIZE
 

@@ -10,8 +10,8 @@ import (
 
 // -m tcp (libxt_tcp.c): ports, flags, options.
 
-func init() {
-	Register(&Ext{
+var extTcp = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "tcp", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -24,8 +24,10 @@ func init() {
 			Check: checkTCP,
 		},
 		Translate: translateTCP,
-	})
+	},
 }
+
+func init() { registerAll(extTcp) }
 
 // tcpFlagBits are iptables' TCP flag names (case-insensitive).
 var tcpFlagBits = []struct {

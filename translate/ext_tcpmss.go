@@ -12,8 +12,8 @@ import (
 // such a packet, "!=" included, so "! --mss" becomes two nft rules (see
 // Ctx.Either).
 
-func init() {
-	Register(&Ext{
+var extTcpmss = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "tcpmss", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -53,5 +53,7 @@ func init() {
 			c.Add(ir.Eq(size, intOrRange(r.Lo, r.Hi)))
 			return nil
 		},
-	})
+	},
 }
+
+func init() { registerAll(extTcpmss) }

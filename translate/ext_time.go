@@ -39,8 +39,8 @@ import (
 // to the previous day for the weekday test; that is untranslatable
 // when weekdays are restricted (upstream ignores it).
 
-func init() {
-	Register(&Ext{
+var extTime = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "time", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -61,8 +61,10 @@ func init() {
 			},
 		},
 		Translate: translateTime,
-	})
+	},
 }
+
+func init() { registerAll(extTime) }
 
 const (
 	timeAllWeekdays  = 0xfe       // XT_TIME_ALL_WEEKDAYS

@@ -14,8 +14,8 @@ import (
 // 1.0.6 shifts unaligned fields in host byte order, so "ip6 dscp & M" is
 // wrong there: the test is written on the first 16 bits instead.
 
-func init() {
-	Register(&Ext{
+var extTos = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "tos", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -23,8 +23,10 @@ func init() {
 			},
 		},
 		Translate: translateTOSMatch,
-	})
+	},
 }
+
+func init() { registerAll(extTos) }
 
 // l3Never is a test no packet passes: "ip ttl != 0-255".
 func (c *Ctx) l3Never() *ir.Match {

@@ -37,8 +37,8 @@ import (
 // only exact when the words lie inside the fixed IP header, and for a
 // single test (nft rules cannot say "not (A and B)").
 
-func init() {
-	Register(&Ext{
+var extU32 = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "u32", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -53,8 +53,10 @@ func init() {
 			},
 		},
 		Translate: translateU32,
-	})
+	},
 }
+
+func init() { registerAll(extU32) }
 
 // u32 operators (XT_U32_*).
 const (

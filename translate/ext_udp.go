@@ -7,8 +7,8 @@ import (
 
 // -m udp (libxt_udp.c): ports.
 
-func init() {
-	Register(&Ext{
+var extUdp = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "udp", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -26,5 +26,7 @@ func init() {
 			}
 			return nil
 		},
-	})
+	},
 }
+
+func init() { registerAll(extUdp) }

@@ -13,16 +13,15 @@ func TestLookupPrefersFamily(t *testing.T) {
 	n, own := 0, 0
 	for kind := range extensions {
 		names := map[string]bool{"no-such-extension": true}
-		for _, byName := range extensions[kind] {
-			for name := range byName {
-				names[name] = true
-			}
+		for name := range extensions[kind] {
+			names[name] = true
 		}
 		for name := range names {
 			for _, fam := range []iptparse.Family{iptparse.FamilyAny, iptparse.FamilyIPv4, iptparse.FamilyIPv6} {
-				want := extensions[kind][0][name]
-				if slot := familySlot(fam); slot != 0 && extensions[kind][slot][name] != nil {
-					want = extensions[kind][slot][name]
+				byFamily := extensions[kind][name].own
+				want := byFamily[0]
+				if slot := familySlot(fam); slot != 0 && byFamily[slot] != nil {
+					want = byFamily[slot]
 					own++
 				}
 				if got := Lookup(name, iptparse.ExtKind(kind), fam); got != want {
@@ -54,9 +53,7 @@ func TestLookupOrder(t *testing.T) {
 		got4 := Lookup(name, iptparse.KindMatch, iptparse.FamilyIPv4)
 		got6 := Lookup(name, iptparse.KindMatch, iptparse.FamilyIPv6)
 		gotAny := Lookup(name, iptparse.KindMatch, iptparse.FamilyAny)
-		for _, m := range append(extensions[iptparse.KindMatch][:], forFamily[iptparse.KindMatch][:]...) {
-			delete(m, name)
-		}
+		delete(extensions[iptparse.KindMatch], name)
 		if got4 != own || got6 != generic || gotAny != generic {
 			t.Errorf("own registered first: %v: IPv4 %p, IPv6 %p, any %p; want %p, %p, %p", ownFirst, got4, got6, gotAny, own, generic, generic)
 		}

@@ -10,8 +10,8 @@ import (
 // -j AUDIT (libxt_AUDIT.c): "log level audit". The kernel only checks the
 // --type (xt_AUDIT does not record it), so nft has nothing for it.
 
-func init() {
-	Register(&Ext{
+var tgAUDIT = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "AUDIT", Kind: iptparse.KindTarget,
 			Options: []iptparse.OptionSpec{
@@ -30,5 +30,7 @@ func init() {
 			c.Add(&ir.Log{Args: []ir.LogArg{{Key: "level", Value: ir.Sym("audit")}}})
 			return nil
 		},
-	})
+	},
 }
+
+func init() { registerAll(tgAUDIT) }

@@ -6,8 +6,8 @@ import "github.com/ipt2nft/ipt2nft/iptparse"
 // checksum is left to the hardware (typically DHCP replies from a virtual
 // machine host to old DHCP clients). nftables has no statement for it.
 
-func init() {
-	Register(&Ext{
+var tgCHECKSUM = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "CHECKSUM", Kind: iptparse.KindTarget,
 			Options: []iptparse.OptionSpec{
@@ -20,5 +20,7 @@ func init() {
 			}
 			return c.Untranslatable(x, "nftables cannot fill in checksums: the packets keep a partial checksum (receivers that do not accept it, like some DHCP clients in virtual machines, drop them)")
 		},
-	})
+	},
 }
+
+func init() { registerAll(tgCHECKSUM) }

@@ -11,8 +11,8 @@ import (
 // -j CLASSIFY (libxt_CLASSIFY.c): "meta priority set MAJOR:MINOR". The
 // kernel accepts it from FORWARD, OUTPUT and POSTROUTING only.
 
-func init() {
-	Register(&Ext{
+var tgCLASSIFY = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "CLASSIFY", Kind: iptparse.KindTarget,
 			Options: []iptparse.OptionSpec{
@@ -43,8 +43,10 @@ func init() {
 			c.Add(&ir.Assign{Key: &ir.Meta{Key: "priority"}, Value: v})
 			return nil
 		},
-	})
+	},
 }
+
+func init() { registerAll(tgCLASSIFY) }
 
 // parseClass is CLASSIFY_string_to_priority: sscanf(s, "%x:%x") and
 // TC_H_MAKE(major<<16, minor). Like sscanf it skips blanks before each

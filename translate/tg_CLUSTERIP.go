@@ -12,8 +12,8 @@ import (
 // ARP side and the cluster MAC cannot be expressed; the kernel target
 // itself is gone since Linux 6.3).
 
-func init() {
-	Register(&Ext{
+var tgCLUSTERIP = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "CLUSTERIP", Kind: iptparse.KindTarget, Family: iptparse.FamilyIPv4,
 			Options: []iptparse.OptionSpec{
@@ -29,8 +29,10 @@ func init() {
 		Translate: func(c *Ctx, x *iptparse.Ext) error {
 			return c.Untranslatable(x, "nftables has no CLUSTERIP equivalent (cluster MAC in ARP replies and per-node connection sharing)")
 		},
-	})
+	},
 }
+
+func init() { registerAll(tgCLUSTERIP) }
 
 func checkCLUSTERIP(x *iptparse.Ext) error {
 	if o := x.Opt("hashmode"); o != nil {

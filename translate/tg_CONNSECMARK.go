@@ -15,8 +15,8 @@ import (
 // is the rule's last action). nft 1.0.6 refuses to compare "meta secmark"
 // or "ct secmark" with a constant, but accepts it after a full mask.
 
-func init() {
-	Register(&Ext{
+var tgCONNSECMARK = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "CONNSECMARK", Kind: iptparse.KindTarget,
 			Options: []iptparse.OptionSpec{
@@ -46,5 +46,7 @@ func init() {
 				&ir.Assign{Key: to(), Value: from()})
 			return nil
 		},
-	})
+	},
 }
+
+func init() { registerAll(tgCONNSECMARK) }

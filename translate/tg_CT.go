@@ -22,8 +22,8 @@ import (
 //   - --zone mark, --timeout, --ctevents, --expevents: no exact nft
 //     equivalent (see the reasons given).
 
-func init() {
-	Register(&Ext{
+var tgCT = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "CT", Kind: iptparse.KindTarget,
 			Options: []iptparse.OptionSpec{
@@ -39,8 +39,8 @@ func init() {
 			Check: checkCT,
 		},
 		Translate: translateCT,
-	})
-	Register(&Ext{
+	},
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{Name: "NOTRACK", Kind: iptparse.KindTarget},
 		Translate: func(c *Ctx, x *iptparse.Ext) error {
 			if c.Table != "raw" {
@@ -49,8 +49,10 @@ func init() {
 			c.Add(&ir.Notrack{})
 			return nil
 		},
-	})
+	},
 }
+
+func init() { registerAll(tgCT) }
 
 var ctEventNames = []string{"new", "related", "destroy", "reply", "assured", "protoinfo", "helper", "mark", "natseqinfo", "secmark"}
 

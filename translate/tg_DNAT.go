@@ -9,8 +9,8 @@ import (
 // "dnat to ADDR[-ADDR][:PORT[-PORT]]". Revision 2 accepts a shifted port
 // map ("1000-2000/80"), which nftables cannot express.
 
-func init() {
-	Register(&Ext{
+var tgDNAT = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "DNAT", Kind: iptparse.KindTarget,
 			Options: natOpts("to-destination", false, true),
@@ -28,5 +28,7 @@ func init() {
 			}
 			return c.addNAT(x, ir.NatDNAT, r)
 		},
-	})
+	},
 }
+
+func init() { registerAll(tgDNAT) }

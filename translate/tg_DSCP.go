@@ -8,8 +8,8 @@ import (
 // -j DSCP (libxt_DSCP.c): set the DSCP bits, keeping the ECN bits, like
 // nft's "ip dscp set". The kernel allows it only in the mangle table.
 
-func init() {
-	Register(&Ext{
+var tgDSCP = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "DSCP", Kind: iptparse.KindTarget,
 			Options: []iptparse.OptionSpec{
@@ -26,5 +26,7 @@ func init() {
 			c.Add(&ir.Assign{Key: &ir.Payload{Proto: c.L3(), Field: "dscp"}, Value: hex2(v)})
 			return nil
 		},
-	})
+	},
 }
+
+func init() { registerAll(tgDSCP) }

@@ -12,8 +12,8 @@ import (
 // single TCP flags, since "tcp flags set" takes only a constant (it would
 // overwrite the other flags).
 
-func init() {
-	Register(&Ext{
+var tgECN = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "ECN", Kind: iptparse.KindTarget, Family: iptparse.FamilyIPv4,
 			Options: []iptparse.OptionSpec{
@@ -40,5 +40,7 @@ func init() {
 			c.Add(&ir.Assign{Key: &ir.Payload{Proto: "ip", Field: "ecn"}, Value: ir.Sym(ecnNames[v])})
 			return nil
 		},
-	})
+	},
 }
+
+func init() { registerAll(tgECN) }

@@ -5,8 +5,8 @@ import "github.com/ipt2nft/ipt2nft/iptparse"
 // -j IDLETIMER (libxt_IDLETIMER.c): restart a timer (sysfs or alarm)
 // whenever a packet matches. nftables has no timer statement.
 
-func init() {
-	Register(&Ext{
+var tgIDLETIMER = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "IDLETIMER", Kind: iptparse.KindTarget,
 			Options: []iptparse.OptionSpec{
@@ -24,5 +24,7 @@ func init() {
 			}
 			return c.Untranslatable(x, "nftables has no idle timer (the %q timer is no longer restarted by these packets)", x.Opt("label").Arg())
 		},
-	})
+	},
 }
+
+func init() { registerAll(tgIDLETIMER) }

@@ -8,8 +8,8 @@ import (
 
 // -j LED (libxt_LED.c): blink a LED trigger. nftables cannot drive LEDs.
 
-func init() {
-	Register(&Ext{
+var tgLED = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "LED", Kind: iptparse.KindTarget,
 			Options: []iptparse.OptionSpec{
@@ -30,5 +30,7 @@ func init() {
 		Translate: func(c *Ctx, x *iptparse.Ext) error {
 			return c.Untranslatable(x, "nftables cannot drive LED triggers")
 		},
-	})
+	},
 }
+
+func init() { registerAll(tgLED) }

@@ -9,8 +9,8 @@ import (
 
 // -j LOG (libxt_LOG.c): "log [prefix P] [level L] [flags ...]".
 
-func init() {
-	Register(&Ext{
+var tgLOG = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "LOG", Kind: iptparse.KindTarget,
 			Options: []iptparse.OptionSpec{
@@ -25,8 +25,10 @@ func init() {
 			Check: func(x *iptparse.Ext) error { return checkNoNewline(x, "log-prefix", "--log-prefix") },
 		},
 		Translate: translateLOG,
-	})
+	},
 }
+
+func init() { registerAll(tgLOG) }
 
 // syslogNames are the names upstream's priority2name finds first for
 // each level (glibc's prioritynames order); they are nft's names too.

@@ -7,8 +7,8 @@ import (
 
 // -j MASQUERADE (libxt_NAT.c, IPv4 and IPv6): "masquerade [to :PORTS]".
 
-func init() {
-	Register(&Ext{
+var tgMASQUERADE = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "MASQUERADE", Kind: iptparse.KindTarget,
 			Options: natOpts("to-ports", true, false),
@@ -26,5 +26,7 @@ func init() {
 			}
 			return c.addNAT(x, ir.NatMasquerade, r)
 		},
-	})
+	},
 }
+
+func init() { registerAll(tgMASQUERADE) }

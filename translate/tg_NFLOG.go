@@ -8,8 +8,8 @@ import (
 // -j NFLOG (libxt_NFLOG.c): "log [prefix P] [snaplen N] [queue-threshold
 // N] group G".
 
-func init() {
-	Register(&Ext{
+var tgNFLOG = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "NFLOG", Kind: iptparse.KindTarget,
 			Options: []iptparse.OptionSpec{
@@ -22,8 +22,10 @@ func init() {
 			Check: func(x *iptparse.Ext) error { return checkNoNewline(x, "nflog-prefix", "--log-prefix") },
 		},
 		Translate: translateNFLOG,
-	})
+	},
 }
+
+func init() { registerAll(tgNFLOG) }
 
 func translateNFLOG(c *Ctx, x *iptparse.Ext) error {
 	l := &ir.Log{}

@@ -7,8 +7,8 @@ import (
 
 // -j NFQUEUE (libxt_NFQUEUE.c, revision 3): "queue num N[-M] [bypass,fanout]".
 
-func init() {
-	Register(&Ext{
+var tgNFQUEUE = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "NFQUEUE", Kind: iptparse.KindTarget,
 			Options: []iptparse.OptionSpec{
@@ -47,5 +47,7 @@ func init() {
 			c.Add(q)
 			return nil
 		},
-	})
+	},
 }
+
+func init() { registerAll(tgNFQUEUE) }

@@ -7,8 +7,8 @@ import (
 
 // -j REDIRECT (libxt_NAT.c, IPv4 and IPv6): "redirect [to :PORTS]".
 
-func init() {
-	Register(&Ext{
+var tgREDIRECT = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "REDIRECT", Kind: iptparse.KindTarget,
 			Options: natOpts("to-ports", false, false),
@@ -30,5 +30,7 @@ func init() {
 			}
 			return c.addNAT(x, ir.NatRedirect, r)
 		},
-	})
+	},
 }
+
+func init() { registerAll(tgREDIRECT) }

@@ -7,8 +7,8 @@ import "github.com/ipt2nft/ipt2nft/iptparse"
 // (secmark NAME { "CONTEXT" }) and "meta secmark set NAME"; ipt2nft does
 // not declare secmark objects yet, so the rule is reported.
 
-func init() {
-	Register(&Ext{
+var tgSECMARK = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "SECMARK", Kind: iptparse.KindTarget,
 			Options: []iptparse.OptionSpec{
@@ -21,5 +21,7 @@ func init() {
 			}
 			return c.Untranslatable(x, "needs an nft secmark object (secmark NAME { %q }) and \"meta secmark set NAME\", which ipt2nft does not declare yet", x.Opt("selctx").Arg())
 		},
-	})
+	},
 }
+
+func init() { registerAll(tgSECMARK) }

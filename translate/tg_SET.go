@@ -21,8 +21,8 @@ import (
 // mask, priority, queue) to the packet, and nft maps have one plain value
 // per element.
 
-func init() {
-	Register(&Ext{
+var tgSET = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "SET", Kind: iptparse.KindTarget,
 			Options: []iptparse.OptionSpec{
@@ -38,8 +38,10 @@ func init() {
 			Check: checkSETTarget,
 		},
 		Translate: translateSETTarget,
-	})
+	},
 }
+
+func init() { registerAll(tgSET) }
 
 func checkSETTarget(x *iptparse.Ext) error {
 	for _, name := range []string{"add-set", "del-set", "map-set"} {

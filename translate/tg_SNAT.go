@@ -7,8 +7,8 @@ import (
 
 // -j SNAT (libxt_NAT.c, IPv4 and IPv6): "snat to ADDR[-ADDR][:PORT[-PORT]]".
 
-func init() {
-	Register(&Ext{
+var tgSNAT = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "SNAT", Kind: iptparse.KindTarget,
 			Options: natOpts("to-source", true, true),
@@ -26,5 +26,7 @@ func init() {
 			}
 			return c.addNAT(x, ir.NatSNAT, r)
 		},
-	})
+	},
 }
+
+func init() { registerAll(tgSNAT) }

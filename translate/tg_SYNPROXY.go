@@ -9,8 +9,8 @@ import (
 // the same (answers SYNs with cookies, takes valid ACKs, lets the rest
 // go on).
 
-func init() {
-	Register(&Ext{
+var tgSYNPROXY = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "SYNPROXY", Kind: iptparse.KindTarget,
 			Options: []iptparse.OptionSpec{
@@ -22,8 +22,10 @@ func init() {
 			},
 		},
 		Translate: translateSYNPROXY,
-	})
+	},
 }
+
+func init() { registerAll(tgSYNPROXY) }
 
 func translateSYNPROXY(c *Ctx, x *iptparse.Ext) error {
 	if p, ok := c.Protocol(); !ok || p != 6 {

@@ -12,8 +12,8 @@ import (
 // its grammar, and setting fields cannot blank a whole option), so the
 // target is checked and reported.
 
-func init() {
-	Register(&Ext{
+var tgTCPOPTSTRIP = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "TCPOPTSTRIP", Kind: iptparse.KindTarget,
 			Options: []iptparse.OptionSpec{
@@ -30,8 +30,10 @@ func init() {
 			}
 			return c.Untranslatable(x, "nft 1.0.6 cannot strip TCP options (the options stay in the packets)")
 		},
-	})
+	},
 }
+
+func init() { registerAll(tgTCPOPTSTRIP) }
 
 var tcpOptstripNames = map[string]uint64{
 	"wscale": 3, "mss": 2, "sack-permitted": 4, "sack": 5, "timestamp": 8, "md5": 19,

@@ -9,8 +9,8 @@ import (
 // TRACE in the raw table only. nft traces through "nft monitor trace"
 // rather than the kernel log.
 
-func init() {
-	Register(&Ext{
+var tgTRACE = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{Name: "TRACE", Kind: iptparse.KindTarget},
 		Translate: func(c *Ctx, x *iptparse.Ext) error {
 			if err := c.checkTable(x, "raw"); err != nil {
@@ -19,5 +19,7 @@ func init() {
 			c.Add(&ir.Assign{Key: &ir.Meta{Key: "nftrace", Bare: true}, Value: ir.Int(1)})
 			return nil
 		},
-	})
+	},
 }
+
+func init() { registerAll(tgTRACE) }

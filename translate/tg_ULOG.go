@@ -17,8 +17,8 @@ import (
 // queue threshold, with a warning that the log daemon must read NFLOG
 // group N (e.g. ulogd2's NFLOG plugin) instead of ULOG.
 
-func init() {
-	Register(&Ext{
+var tgULOG = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "ULOG", Kind: iptparse.KindTarget, Family: iptparse.FamilyIPv4,
 			Options: []iptparse.OptionSpec{
@@ -30,8 +30,10 @@ func init() {
 			Check: func(x *iptparse.Ext) error { return checkNoNewline(x, "ulog-prefix", "--ulog-prefix") },
 		},
 		Translate: translateULOG,
-	})
+	},
 }
+
+func init() { registerAll(tgULOG) }
 
 const (
 	ulogDefaultGroup      = 1 // ULOG_DEFAULT_NLGROUP
