@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/ir"
 )
 
@@ -256,24 +257,26 @@ func (j *jsonWriter) chain(t *ir.Table, c *ir.Chain) (jobj, error) {
 
 // typeofTypes gives the data type of the "typeof" keys translations use,
 // since nft 1.0.6 JSON cannot declare a set by typeof.
-var typeofTypes = map[string]string{
-	"ip saddr": "ipv4_addr", "ip daddr": "ipv4_addr",
-	"ip6 saddr": "ipv6_addr", "ip6 daddr": "ipv6_addr",
-	"ether saddr": "ether_addr", "ether daddr": "ether_addr",
-	"tcp sport": "inet_service", "tcp dport": "inet_service",
-	"udp sport": "inet_service", "udp dport": "inet_service",
-	"sctp sport": "inet_service", "sctp dport": "inet_service",
-	"dccp sport": "inet_service", "dccp dport": "inet_service",
-	"th sport": "inet_service", "th dport": "inet_service",
-	"ip protocol": "inet_proto", "ip6 nexthdr": "inet_proto",
-	"meta l4proto": "inet_proto", "meta nfproto": "nf_proto",
-	"meta mark": "mark", "ct mark": "mark",
-	"iifname": "ifname", "oifname": "ifname",
-	"meta iifname": "ifname", "meta oifname": "ifname",
-	"iif": "iface_index", "oif": "iface_index",
-	"meta skuid": "uid", "meta skgid": "gid",
-	"ct state": "ct_state", "ct status": "ct_status",
-}
+var typeofTypes = lazy.Of[map[string]string]{New: func() map[string]string {
+	return map[string]string{
+		"ip saddr": "ipv4_addr", "ip daddr": "ipv4_addr",
+		"ip6 saddr": "ipv6_addr", "ip6 daddr": "ipv6_addr",
+		"ether saddr": "ether_addr", "ether daddr": "ether_addr",
+		"tcp sport": "inet_service", "tcp dport": "inet_service",
+		"udp sport": "inet_service", "udp dport": "inet_service",
+		"sctp sport": "inet_service", "sctp dport": "inet_service",
+		"dccp sport": "inet_service", "dccp dport": "inet_service",
+		"th sport": "inet_service", "th dport": "inet_service",
+		"ip protocol": "inet_proto", "ip6 nexthdr": "inet_proto",
+		"meta l4proto": "inet_proto", "meta nfproto": "nf_proto",
+		"meta mark": "mark", "ct mark": "mark",
+		"iifname": "ifname", "oifname": "ifname",
+		"meta iifname": "ifname", "meta oifname": "ifname",
+		"iif": "iface_index", "oif": "iface_index",
+		"meta skuid": "uid", "meta skgid": "gid",
+		"ct state": "ct_state", "ct status": "ct_status",
+	}
+}}
 
 func (j *jsonWriter) setType(s *ir.Set) (any, error) {
 	t := s.Type
@@ -288,7 +291,7 @@ func (j *jsonWriter) setType(s *ir.Set) (any, error) {
 		}
 		for _, k := range keys {
 			text := j.p.Expr(k)
-			dt, ok := typeofTypes[text]
+			dt, ok := typeofTypes.Get()[text]
 			if !ok {
 				return nil, fmt.Errorf("typeof %s: nft 1.0.6 JSON has no typeof, and the data type of %q is not known", j.p.Expr(s.Typeof), text)
 			}
@@ -399,13 +402,17 @@ func (j *jsonWriter) rule(fam, table, chain any, r *ir.Rule) (jobj, error) {
 
 // Standard chain priority names (nft 1.0.6, rule.c std_prios).
 var (
-	stdPrios = map[string]int{
-		"raw": -300, "mangle": -150, "dstnat": -100,
-		"filter": 0, "security": 50, "srcnat": 100,
-	}
-	bridgePrios = map[string]int{
-		"dstnat": -300, "filter": -200, "out": 100, "srcnat": 300,
-	}
+	stdPrios = lazy.Of[map[string]int]{New: func() map[string]int {
+		return map[string]int{
+			"raw": -300, "mangle": -150, "dstnat": -100,
+			"filter": 0, "security": 50, "srcnat": 100,
+		}
+	}}
+	bridgePrios = lazy.Of[map[string]int]{New: func() map[string]int {
+		return map[string]int{
+			"dstnat": -300, "filter": -200, "out": 100, "srcnat": 300,
+		}
+	}}
 )
 
 // PriorityValue is the number a chain priority stands for in a family.
@@ -413,9 +420,9 @@ func PriorityValue(fam ir.Family, pr ir.Priority) (int, error) {
 	if pr.Name == "" {
 		return pr.Offset, nil
 	}
-	table := stdPrios
+	table := stdPrios.Get()
 	if fam == ir.FamilyBridge {
-		table = bridgePrios
+		table = bridgePrios.Get()
 	}
 	v, ok := table[pr.Name]
 	if !ok {

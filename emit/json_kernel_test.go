@@ -177,7 +177,7 @@ func TestJSONKernelQueue(t *testing.T) {
 // with "typeof KEY" in text is listed in JSON with the data type.
 func TestJSONKernelTypeofTypes(t *testing.T) {
 	var keys []string
-	for k := range typeofTypes {
+	for k := range typeofTypes.Get() {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
@@ -213,8 +213,8 @@ func TestJSONKernelTypeofTypes(t *testing.T) {
 		}
 		var i int
 		fmt.Sscanf(o.Set.Name, "s%d", &i)
-		if got, want := o.Set.Type, typeofTypes[keys[i]]; got != want {
-			t.Errorf("typeof %s: nft says type %v, typeofTypes says %s", keys[i], got, want)
+		if got, want := o.Set.Type, typeofTypes.Get()[keys[i]]; got != want {
+			t.Errorf("typeof %s: nft says type %v, typeofTypes.Get() says %s", keys[i], got, want)
 		}
 		seen++
 	}

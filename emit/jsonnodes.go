@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/ir"
 )
 
@@ -22,29 +23,37 @@ const (
 
 // jsonConstants are strings libnftables' JSON parser always reads as a
 // protocol (or icmp type) constant, whatever the other side's type.
-var jsonConstants = map[string]bool{
-	"tcp": true, "udp": true, "udplite": true, "esp": true, "ah": true,
-	"icmp": true, "icmpv6": true, "comp": true, "dccp": true, "sctp": true,
-	"redirect": true,
-}
+var jsonConstants = lazy.Of[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"tcp": true, "udp": true, "udplite": true, "esp": true, "ah": true,
+		"icmp": true, "icmpv6": true, "comp": true, "dccp": true, "sctp": true,
+		"redirect": true,
+	}
+}}
 
 // exthdrNames are the IPv6 extension headers: "frag id" is an exthdr
 // expression in nft, not a payload one.
-var exthdrNames = map[string]bool{
-	"hbh": true, "rt": true, "rt0": true, "rt2": true, "srh": true,
-	"frag": true, "dst": true, "mh": true,
-}
+var exthdrNames = lazy.Of[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"hbh": true, "rt": true, "rt0": true, "rt2": true, "srh": true,
+		"frag": true, "dst": true, "mh": true,
+	}
+}}
 
 // jsonBinOps are the JSON names of binary operators.
-var jsonBinOps = map[ir.BinOp]string{
-	ir.OpAnd: "&", ir.OpOr: "|", ir.OpXor: "^", ir.OpLShift: "<<", ir.OpRShift: ">>",
-}
+var jsonBinOps = lazy.Of[map[ir.BinOp]string]{New: func() map[ir.BinOp]string {
+	return map[ir.BinOp]string{
+		ir.OpAnd: "&", ir.OpOr: "|", ir.OpXor: "^", ir.OpLShift: "<<", ir.OpRShift: ">>",
+	}
+}}
 
 // jsonCmpOps are the JSON names of relational operators; CmpEq is decided
 // by match.
-var jsonCmpOps = map[ir.CmpOp]string{
-	ir.CmpNe: "!=", ir.CmpLt: "<", ir.CmpGt: ">", ir.CmpLe: "<=", ir.CmpGe: ">=", ir.CmpNeg: "!",
-}
+var jsonCmpOps = lazy.Of[map[ir.CmpOp]string]{New: func() map[ir.CmpOp]string {
+	return map[ir.CmpOp]string{
+		ir.CmpNe: "!=", ir.CmpLt: "<", ir.CmpGt: ">", ir.CmpLe: "<=", ir.CmpGe: ">=", ir.CmpNeg: "!",
+	}
+}}
 
 func (j *jsonWriter) expr(e ir.Expr, ctx exprCtx) (any, error) {
 	switch e := e.(type) {
@@ -148,7 +157,7 @@ func (j *jsonWriter) expr(e ir.Expr, ctx exprCtx) (any, error) {
 		}
 		return one("osf", o), nil
 	case *ir.Binary:
-		op, ok := jsonBinOps[e.Op]
+		op, ok := jsonBinOps.Get()[e.Op]
 		if !ok {
 			return nil, fmt.Errorf("unknown binary operator %d", e.Op)
 		}
@@ -259,7 +268,7 @@ func jsonStringOK(s string) error {
 		return fmt.Errorf("string %q: libnftables JSON reads a leading '@' as a set reference", s)
 	case s == "*":
 		return fmt.Errorf(`string "*": libnftables JSON reads it as a wildcard`)
-	case jsonConstants[s]:
+	case jsonConstants.Get()[s]:
 		return fmt.Errorf("string %q: libnftables JSON reads it as a protocol constant", s)
 	}
 	return nil
@@ -295,7 +304,7 @@ func (j *jsonWriter) payload(p *ir.Payload) (any, error) {
 		return tcpOption(words[2], field)
 	case len(words) >= 3 && words[0] == "ip" && words[1] == "option":
 		return named("ip option", words[2:])
-	case exthdrNames[words[0]]:
+	case exthdrNames.Get()[words[0]]:
 		if words[0] == "rt0" {
 			return nil, fmt.Errorf("payload %q: rt0 headers are not supported in JSON output", strings.Join(words, " "))
 		}
@@ -441,7 +450,7 @@ func (j *jsonWriter) match(m *ir.Match) (any, error) {
 	switch {
 	case m.Op != ir.CmpEq:
 		var ok bool
-		if op, ok = jsonCmpOps[m.Op]; !ok {
+		if op, ok = jsonCmpOps.Get()[m.Op]; !ok {
 			return nil, fmt.Errorf("unknown relational operator %d", m.Op)
 		}
 	case leftIsBin:

@@ -7,6 +7,7 @@ import (
 	"github.com/google/nftables/expr"
 	"golang.org/x/sys/unix"
 
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/ir"
 )
 
@@ -117,10 +118,12 @@ func (e *CompileError) Error() string {
 
 func (e *CompileError) Unwrap() error { return e.Err }
 
-var famBytes = map[ir.Family]byte{
-	ir.FamilyIP: unix.NFPROTO_IPV4, ir.FamilyIP6: unix.NFPROTO_IPV6, ir.FamilyInet: unix.NFPROTO_INET,
-	ir.FamilyARP: unix.NFPROTO_ARP, ir.FamilyBridge: unix.NFPROTO_BRIDGE, ir.FamilyNetdev: unix.NFPROTO_NETDEV,
-}
+var famBytes = lazy.Of[map[ir.Family]byte]{New: func() map[ir.Family]byte {
+	return map[ir.Family]byte{
+		ir.FamilyIP: unix.NFPROTO_IPV4, ir.FamilyIP6: unix.NFPROTO_IPV6, ir.FamilyInet: unix.NFPROTO_INET,
+		ir.FamilyARP: unix.NFPROTO_ARP, ir.FamilyBridge: unix.NFPROTO_BRIDGE, ir.FamilyNetdev: unix.NFPROTO_NETDEV,
+	}
+}}
 
 // CompileNetlink compiles a ruleset. Rules the text writes as comments
 // (untranslated, never matching) are left out, as in the text.
@@ -138,7 +141,7 @@ func CompileNetlinkWith(rs *ir.Ruleset, ifIndex IfIndex) (*NLProgram, error) {
 	prog := &NLProgram{}
 	var id uint32
 	for _, t := range rs.Tables {
-		nt := &NLTable{Src: t, Family: famBytes[t.Family]}
+		nt := &NLTable{Src: t, Family: famBytes.Get()[t.Family]}
 		tc := &tableCompiler{t: t, fam: t.Family, nextID: &id, sets: map[string]*nlSet{}, ifIndex: ifIndex}
 		sets, err := tc.namedSets()
 		if err != nil {
@@ -288,7 +291,7 @@ func (tc *tableCompiler) newID() uint32 {
 }
 
 // FamilyByte is the netlink family of an IR family.
-func FamilyByte(f ir.Family) byte { return famBytes[f] }
+func FamilyByte(f ir.Family) byte { return famBytes.Get()[f] }
 
 // ExprKind is the kernel name of a compiled expression's type.
 func ExprKind(e any) string { return exprKind(e) }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/nftables/expr"
 	"golang.org/x/sys/unix"
 
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
 )
@@ -70,11 +71,11 @@ func (rc *ruleCompiler) selector(e ir.Expr, reg uint32) (*loaded, error) {
 	switch e := e.(type) {
 	case *ir.Payload:
 		if name, ok := strings.CutPrefix(e.Proto, "sctp chunk "); ok {
-			typ, ok := sctpChunks()[name]
+			typ, ok := sctpChunks.Get()[name]
 			if !ok {
 				return nil, fmt.Errorf("sctp chunk %s: not supported by the netlink backend yet", name)
 			}
-			if err := rc.depend(protos()["sctp"]); err != nil {
+			if err := rc.depend(protos.Get()["sctp"]); err != nil {
 				return nil, err
 			}
 			if e.Field == "" {
@@ -84,13 +85,13 @@ func (rc *ruleCompiler) selector(e ir.Expr, reg uint32) (*loaded, error) {
 				rc.emit(&expr.Exthdr{DestRegister: reg, Type: typ, Offset: 0, Len: 1, Flags: unix.NFT_EXTHDR_F_PRESENT, Op: nftExthdrOpSctp})
 				return &loaded{t: dtBoolean, size: 1}, nil
 			}
-			fd, ok := sctpChunkFields()[e.Field]
+			fd, ok := sctpChunkFields.Get()[e.Field]
 			if !ok {
 				return nil, fmt.Errorf("sctp chunk %s %s: not supported by the netlink backend yet", name, e.Field)
 			}
 			return rc.exthdrLoad(reg, nftExthdrOpSctp, typ, fd), nil
 		}
-		if x, ok := exthdrs()[e.Proto]; ok {
+		if x, ok := exthdrs.Get()[e.Proto]; ok {
 			fd, ok := x.fields[e.Field]
 			if !ok {
 				return nil, fmt.Errorf("unknown field %s %s", e.Proto, e.Field)
@@ -100,9 +101,9 @@ func (rc *ruleCompiler) selector(e ir.Expr, reg uint32) (*loaded, error) {
 			}
 			return rc.exthdrLoad(reg, expr.ExthdrOpIpv6, x.typ, fd), nil
 		}
-		p, ok := protos()[e.Proto]
+		p, ok := protos.Get()[e.Proto]
 		if !ok {
-			if strings.Contains(e.Proto, " ") || exthdrProtos[e.Proto] {
+			if strings.Contains(e.Proto, " ") || exthdrProtos.Get()[e.Proto] {
 				return nil, fmt.Errorf("header %q: not supported by the netlink backend yet", e.Proto)
 			}
 			return nil, fmt.Errorf("unknown header %q", e.Proto)
@@ -130,14 +131,14 @@ func (rc *ruleCompiler) selector(e ir.Expr, reg uint32) (*loaded, error) {
 		}
 		return l, nil
 	case *ir.Meta:
-		k, ok := metaKeys()[e.Key]
+		k, ok := metaKeys.Get()[e.Key]
 		if !ok {
 			return nil, fmt.Errorf("meta %s: not supported by the netlink backend yet", e.Key)
 		}
 		rc.emit(&expr.Meta{Key: k.key, Register: reg})
 		return &loaded{t: k.t, size: k.t.size}, nil
 	case *ir.Ct:
-		k, ok := ctKeys()[e.Key]
+		k, ok := ctKeys.Get()[e.Key]
 		if e.Key == "saddr" || e.Key == "daddr" {
 			// the address type follows the network protocol
 			key := expr.CtKeySRC
@@ -261,7 +262,7 @@ func (rc *ruleCompiler) selector(e ir.Expr, reg uint32) (*loaded, error) {
 		rc.emit(fb)
 		return &loaded{t: t, size: t.size}, nil
 	case *ir.Rt:
-		k, ok := rtKeys()[e.Key]
+		k, ok := rtKeys.Get()[e.Key]
 		if !ok || e.Family != "" {
 			return nil, fmt.Errorf("rt %s %s: not supported by the netlink backend yet", e.Family, e.Key)
 		}
@@ -360,7 +361,7 @@ func (rc *ruleCompiler) selector(e ir.Expr, reg uint32) (*loaded, error) {
 		rc.emit(rawAttrs("osf", attrs...))
 		return &loaded{t: dtIfName, size: 16}, nil
 	case *ir.Exthdr:
-		x, ok := exthdrs()[e.Name]
+		x, ok := exthdrs.Get()[e.Name]
 		if !ok {
 			return nil, fmt.Errorf("exthdr %s: not supported by the netlink backend yet", e.Name)
 		}
@@ -370,7 +371,7 @@ func (rc *ruleCompiler) selector(e ir.Expr, reg uint32) (*loaded, error) {
 		rc.emit(&expr.Exthdr{DestRegister: reg, Type: x.typ, Offset: 0, Len: 1, Flags: unix.NFT_EXTHDR_F_PRESENT, Op: expr.ExthdrOpIpv6})
 		return &loaded{t: dtBoolean, size: 1}, nil
 	case *ir.TCPOption:
-		o, ok := tcpOpts()[e.Name]
+		o, ok := tcpOpts.Get()[e.Name]
 		if !ok {
 			n, err := strconv.ParseUint(e.Name, 10, 8)
 			if err != nil {
@@ -394,7 +395,9 @@ func (rc *ruleCompiler) selector(e ir.Expr, reg uint32) (*loaded, error) {
 	}
 }
 
-var exthdrProtos = map[string]bool{"hbh": true, "rt": true, "rt0": true, "rt2": true, "srh": true, "frag": true, "dst": true, "mh": true}
+var exthdrProtos = lazy.Of[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{"hbh": true, "rt": true, "rt0": true, "rt2": true, "srh": true, "frag": true, "dst": true, "mh": true}
+}}
 
 func maskBytes(n, bits, shift uint32) []byte {
 	m := new(big.Int).Lsh(new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), uint(bits)), big.NewInt(1)), uint(shift))
@@ -494,7 +497,7 @@ func (rc *ruleCompiler) needNet(name string) error {
 	switch rc.tc.fam {
 	case ir.FamilyInet:
 		rc.emitDep(&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
-			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{byte(protos()[name].num)}})
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{byte(protos.Get()[name].num)}})
 	case ir.FamilyBridge, ir.FamilyNetdev:
 		et := uint16(0x0800)
 		if name == "ip6" {
@@ -640,7 +643,7 @@ func (rc *ruleCompiler) symbol(name string, l *loaded) ([]byte, error) {
 }
 
 func (rc *ruleCompiler) symbolValue(name string, t *dtype) (uint64, error) {
-	if v, ok := t.syms[name]; ok {
+	if v, ok := t.sym(name); ok {
 		return v, nil
 	}
 	if v, err := strconv.ParseUint(name, 0, 64); err == nil {
@@ -789,7 +792,7 @@ func (rc *ruleCompiler) match(m *ir.Match) error {
 			}
 		}
 	}
-	op, ok := cmpOps[m.Op]
+	op, ok := cmpOps.Get()[m.Op]
 	if !ok {
 		return fmt.Errorf("operator %d", m.Op)
 	}
@@ -836,10 +839,12 @@ func (rc *ruleCompiler) mergePayload(pl *expr.Payload, cmp *expr.Cmp) {
 	rc.out = rc.out[:n-2]
 }
 
-var cmpOps = map[ir.CmpOp]expr.CmpOp{
-	ir.CmpEq: expr.CmpOpEq, ir.CmpNe: expr.CmpOpNeq, ir.CmpLt: expr.CmpOpLt,
-	ir.CmpGt: expr.CmpOpGt, ir.CmpLe: expr.CmpOpLte, ir.CmpGe: expr.CmpOpGte,
-}
+var cmpOps = lazy.Of[map[ir.CmpOp]expr.CmpOp]{New: func() map[ir.CmpOp]expr.CmpOp {
+	return map[ir.CmpOp]expr.CmpOp{
+		ir.CmpEq: expr.CmpOpEq, ir.CmpNe: expr.CmpOpNeq, ir.CmpLt: expr.CmpOpLt,
+		ir.CmpGt: expr.CmpOpGt, ir.CmpLe: expr.CmpOpLte, ir.CmpGe: expr.CmpOpGte,
+	}
+}}
 
 func stringOf(e ir.Expr) (string, bool) {
 	switch e := e.(type) {
@@ -955,7 +960,7 @@ func (rc *ruleCompiler) learn(left ir.Expr, op ir.CmpOp, right ir.Expr) {
 }
 
 func transByNum(num uint64, name string) string {
-	for _, p := range protos() {
+	for _, p := range protos.Get() {
 		if p.layer == layerTrans && p.num == num && num != 0 {
 			return p.name
 		}

@@ -16,19 +16,19 @@ import (
 // NewTableMessage creates a table if it does not exist.
 func NewTableMessage(fam ir.Family, name string) NLMsg {
 	attrs := []attr{{Type: unix.NFTA_TABLE_NAME, Data: cstr(name)}, attrU32(unix.NFTA_TABLE_FLAGS, 0)}
-	return NLMsg{Type: unix.NFT_MSG_NEWTABLE, Flags: unix.NLM_F_CREATE, Family: famBytes[fam], Data: marshal(attrs), What: fmt.Sprintf("table %s %s", fam, name)}
+	return NLMsg{Type: unix.NFT_MSG_NEWTABLE, Flags: unix.NLM_F_CREATE, Family: famBytes.Get()[fam], Data: marshal(attrs), What: fmt.Sprintf("table %s %s", fam, name)}
 }
 
 // NewChainMessage creates a chain (a base chain when c.Hook is set), or
 // updates an existing base chain's policy.
 func NewChainMessage(fam ir.Family, t *ir.Table, c *ir.Chain) (NLMsg, error) {
-	return chainMessage(famBytes[fam], t, c)
+	return chainMessage(famBytes.Get()[fam], t, c)
 }
 
 // DelChainMessage deletes a chain by name.
 func DelChainMessage(fam ir.Family, table, chain string) NLMsg {
 	attrs := []attr{{Type: unix.NFTA_CHAIN_TABLE, Data: cstr(table)}, {Type: unix.NFTA_CHAIN_NAME, Data: cstr(chain)}}
-	return NLMsg{Type: unix.NFT_MSG_DELCHAIN, Family: famBytes[fam], Data: marshal(attrs), What: "chain " + chain}
+	return NLMsg{Type: unix.NFT_MSG_DELCHAIN, Family: famBytes.Get()[fam], Data: marshal(attrs), What: "chain " + chain}
 }
 
 // RenameChainMessage gives the chain with the given handle a new name.
@@ -38,7 +38,7 @@ func RenameChainMessage(fam ir.Family, table string, handle uint64, name string)
 		{Type: unix.NFTA_CHAIN_HANDLE, Data: binary.BigEndian.AppendUint64(nil, handle)},
 		{Type: unix.NFTA_CHAIN_NAME, Data: cstr(name)},
 	}
-	return NLMsg{Type: unix.NFT_MSG_NEWCHAIN, Family: famBytes[fam], Data: marshal(attrs), What: "chain " + name}
+	return NLMsg{Type: unix.NFT_MSG_NEWCHAIN, Family: famBytes.Get()[fam], Data: marshal(attrs), What: "chain " + name}
 }
 
 // FlushChainMessage deletes every rule of a chain ("" flushes the table).
@@ -47,7 +47,7 @@ func FlushChainMessage(fam ir.Family, table, chain string) NLMsg {
 	if chain != "" {
 		attrs = append(attrs, attr{Type: unix.NFTA_RULE_CHAIN, Data: cstr(chain)})
 	}
-	return NLMsg{Type: unix.NFT_MSG_DELRULE, Family: famBytes[fam], Data: marshal(attrs), What: "flush chain " + chain}
+	return NLMsg{Type: unix.NFT_MSG_DELRULE, Family: famBytes.Get()[fam], Data: marshal(attrs), What: "flush chain " + chain}
 }
 
 // DelRuleMessage deletes a rule by handle.
@@ -57,7 +57,7 @@ func DelRuleMessage(fam ir.Family, table, chain string, handle uint64) NLMsg {
 		{Type: unix.NFTA_RULE_CHAIN, Data: cstr(chain)},
 		{Type: unix.NFTA_RULE_HANDLE, Data: binary.BigEndian.AppendUint64(nil, handle)},
 	}
-	return NLMsg{Type: unix.NFT_MSG_DELRULE, Family: famBytes[fam], Data: marshal(attrs), What: fmt.Sprintf("rule handle %d", handle)}
+	return NLMsg{Type: unix.NFT_MSG_DELRULE, Family: famBytes.Get()[fam], Data: marshal(attrs), What: fmt.Sprintf("rule handle %d", handle)}
 }
 
 // AtHead, as RuleMessages' before, puts the rule at the start of the
@@ -70,7 +70,7 @@ const AtHead = ^uint64(0)
 // becomes the chain's first rule; otherwise it is inserted in front of
 // the rule with that handle.
 func RuleMessages(fam ir.Family, table, chain string, r *NLRule, before uint64) ([]NLMsg, error) {
-	f := famBytes[fam]
+	f := famBytes.Get()[fam]
 	var msgs []NLMsg
 	for _, s := range r.Sets {
 		for _, m := range setMessages(f, table, s, "anonymous set") {
@@ -107,7 +107,7 @@ func (t *NLTable) SetMessages(name string) []NLMsg {
 
 // CtHelperMessage declares a ct helper object of a table.
 func CtHelperMessage(fam ir.Family, t *ir.Table, h *ir.CtHelper) (NLMsg, error) {
-	return ctHelperMessage(famBytes[fam], t, h)
+	return ctHelperMessage(famBytes.Get()[fam], t, h)
 }
 
 // RuleCompiler compiles the rules of a table one at a time, for callers
@@ -147,7 +147,7 @@ func (c *RuleCompiler) Rule(r *ir.Rule) (*NLRule, error) { return c.tc.compile(r
 func (c *RuleCompiler) SetMessages(name string) []NLMsg {
 	for _, s := range c.sets {
 		if s.Name == name {
-			return setMessages(famBytes[c.tc.fam], c.tc.t.Name, s, fmt.Sprintf("set %s", name))
+			return setMessages(famBytes.Get()[c.tc.fam], c.tc.t.Name, s, fmt.Sprintf("set %s", name))
 		}
 	}
 	return nil

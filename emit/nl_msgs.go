@@ -10,6 +10,7 @@ import (
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/ir"
 )
 
@@ -38,10 +39,16 @@ const (
 	elemsPerMsg = 256
 )
 
-var hookNums = map[string]uint32{"prerouting": 0, "input": 1, "forward": 2, "output": 3, "postrouting": 4, "ingress": 0, "egress": 1}
+var hookNums = lazy.Of[map[string]uint32]{New: func() map[string]uint32 {
+	return map[string]uint32{"prerouting": 0, "input": 1, "forward": 2, "output": 3, "postrouting": 4, "ingress": 0, "egress": 1}
+}}
 
-var priorities = map[string]int32{"raw": -300, "mangle": -150, "dstnat": -100, "filter": 0, "security": 50, "srcnat": 100}
-var bridgePriorities = map[string]int32{"dstnat": -300, "filter": -200, "out": 100, "srcnat": 300}
+var priorities = lazy.Of[map[string]int32]{New: func() map[string]int32 {
+	return map[string]int32{"raw": -300, "mangle": -150, "dstnat": -100, "filter": 0, "security": 50, "srcnat": 100}
+}}
+var bridgePriorities = lazy.Of[map[string]int32]{New: func() map[string]int32 {
+	return map[string]int32{"dstnat": -300, "filter": -200, "out": 100, "srcnat": 300}
+}}
 
 func commentUdata(typ userdata.Type, c string) []byte {
 	return userdata.AppendString(nil, typ, SanitizeString(c))
@@ -76,7 +83,7 @@ func (p *NLProgram) Messages() ([]NLMsg, error) {
 // TableMessages is the "table X; delete table X" prefix alone: the batch
 // that removes the table (created first so that deleting never fails).
 func TableDeleteMessages(fam ir.Family, name string) []NLMsg {
-	f := famBytes[fam]
+	f := famBytes.Get()[fam]
 	what := fmt.Sprintf("table %s %s", fam, name)
 	nameAttr := marshal([]attr{{Type: unix.NFTA_TABLE_NAME, Data: cstr(name)}})
 	return []NLMsg{
@@ -198,15 +205,15 @@ func chainMessage(f byte, t *ir.Table, c *ir.Chain) (NLMsg, error) {
 	attrs := []attr{{Type: unix.NFTA_CHAIN_TABLE, Data: cstr(t.Name)}, {Type: unix.NFTA_CHAIN_NAME, Data: cstr(c.Name)}}
 	what := fmt.Sprintf("chain %s %s %s", t.Family, t.Name, c.Name)
 	if h := c.Hook; h != nil {
-		num, ok := hookNums[h.Hook]
+		num, ok := hookNums.Get()[h.Hook]
 		if !ok {
 			return NLMsg{}, fmt.Errorf("%s: hook %q", what, h.Hook)
 		}
 		prio := int32(h.Priority.Offset)
 		if h.Priority.Name != "" {
-			tab := priorities
+			tab := priorities.Get()
 			if t.Family == ir.FamilyBridge {
-				tab = bridgePriorities
+				tab = bridgePriorities.Get()
 			}
 			base, ok := tab[h.Priority.Name]
 			if !ok {
@@ -464,7 +471,7 @@ func typeByName(name string) (*loaded, error) {
 	parts := strings.Split(name, " . ")
 	var subs []*loaded
 	for _, p := range parts {
-		t, ok := dtypesByName()[strings.TrimSpace(p)]
+		t, ok := dtypesByName.Get()[strings.TrimSpace(p)]
 		if !ok || (t.size == 0 && t.kind != dkVerdict) {
 			return nil, fmt.Errorf("set type %q: not supported by the netlink backend yet", p)
 		}

@@ -24,7 +24,7 @@ func NewSetMessage(fam ir.Family, table string, s *ir.Set, udata []byte) (NLMsg,
 		return NLMsg{}, err
 	}
 	ns.ExtraUdata = udata
-	m := setMessages(famBytes[fam], table, ns, "set "+s.Name)[0]
+	m := setMessages(famBytes.Get()[fam], table, ns, "set "+s.Name)[0]
 	m.Flags |= unix.NLM_F_EXCL
 	return m, nil
 }
@@ -33,13 +33,13 @@ func NewSetMessage(fam ir.Family, table string, s *ir.Set, udata []byte) (NLMsg,
 // uses it: EBUSY).
 func DelSetMessage(fam ir.Family, table, name string) NLMsg {
 	attrs := []attr{{Type: unix.NFTA_SET_TABLE, Data: cstr(table)}, {Type: unix.NFTA_SET_NAME, Data: cstr(name)}}
-	return NLMsg{Type: unix.NFT_MSG_DELSET, Family: famBytes[fam], Data: marshal(attrs), What: "set " + name}
+	return NLMsg{Type: unix.NFT_MSG_DELSET, Family: famBytes.Get()[fam], Data: marshal(attrs), What: "set " + name}
 }
 
 // FlushSetMessage deletes every element of a named set.
 func FlushSetMessage(fam ir.Family, table, name string) NLMsg {
 	attrs := []attr{{Type: unix.NFTA_SET_ELEM_LIST_TABLE, Data: cstr(table)}, {Type: unix.NFTA_SET_ELEM_LIST_SET, Data: cstr(name)}}
-	return NLMsg{Type: unix.NFT_MSG_DELSETELEM, Family: famBytes[fam], Data: marshal(attrs), What: "flush set " + name}
+	return NLMsg{Type: unix.NFT_MSG_DELSETELEM, Family: famBytes.Get()[fam], Data: marshal(attrs), What: "flush set " + name}
 }
 
 // SetElemOptions say how SetElemMessages sends elements.
@@ -101,7 +101,7 @@ func SetElemMessages(fam ir.Family, table string, s *ir.Set, opt SetElemOptions)
 			{Type: unix.NFTA_SET_ELEM_LIST_SET, Data: cstr(s.Name)},
 			{Type: unix.NLA_F_NESTED | unix.NFTA_SET_ELEM_LIST_ELEMENTS, Data: marshal(list[i:end])},
 		}
-		msgs = append(msgs, NLMsg{Type: typ, Flags: flags, Family: famBytes[fam], Data: marshal(eattrs), What: "set " + s.Name + " elements"})
+		msgs = append(msgs, NLMsg{Type: typ, Flags: flags, Family: famBytes.Get()[fam], Data: marshal(eattrs), What: "set " + s.Name + " elements"})
 	}
 	return msgs, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/ir"
 )
 
@@ -72,7 +73,7 @@ func (rc *ruleCompiler) stmt(s ir.Stmt) error {
 	case *ir.Limit:
 		return rc.limit(s)
 	case *ir.Quota:
-		mult, ok := byteUnits[s.Unit]
+		mult, ok := byteUnits.Get()[s.Unit]
 		if !ok {
 			return fmt.Errorf("quota unit %q", s.Unit)
 		}
@@ -113,7 +114,7 @@ func (rc *ruleCompiler) stmt(s ir.Stmt) error {
 		if !ok {
 			return fmt.Errorf("%s set %T: not supported by the netlink backend yet", s.Type, s.Name)
 		}
-		typ, ok := objTypes[s.Type]
+		typ, ok := objTypes.Get()[s.Type]
 		if !ok {
 			return fmt.Errorf("%s set: not supported by the netlink backend yet", s.Type)
 		}
@@ -157,16 +158,22 @@ func (rc *ruleCompiler) stmt(s ir.Stmt) error {
 	return nil
 }
 
-var objTypes = map[string]int{
-	"counter": unix.NFT_OBJECT_COUNTER, "quota": unix.NFT_OBJECT_QUOTA,
-	"ct helper": unix.NFT_OBJECT_CT_HELPER, "limit": unix.NFT_OBJECT_LIMIT,
-	"ct timeout": unix.NFT_OBJECT_CT_TIMEOUT, "ct expectation": unix.NFT_OBJECT_CT_EXPECT,
-	"synproxy": unix.NFT_OBJECT_SYNPROXY,
-}
+var objTypes = lazy.Of[map[string]int]{New: func() map[string]int {
+	return map[string]int{
+		"counter": unix.NFT_OBJECT_COUNTER, "quota": unix.NFT_OBJECT_QUOTA,
+		"ct helper": unix.NFT_OBJECT_CT_HELPER, "limit": unix.NFT_OBJECT_LIMIT,
+		"ct timeout": unix.NFT_OBJECT_CT_TIMEOUT, "ct expectation": unix.NFT_OBJECT_CT_EXPECT,
+		"synproxy": unix.NFT_OBJECT_SYNPROXY,
+	}
+}}
 
-var byteUnits = map[string]uint64{"": 1, "bytes": 1, "kbytes": 1024, "mbytes": 1024 * 1024, "gbytes": 1024 * 1024 * 1024}
+var byteUnits = lazy.Of[map[string]uint64]{New: func() map[string]uint64 {
+	return map[string]uint64{"": 1, "bytes": 1, "kbytes": 1024, "mbytes": 1024 * 1024, "gbytes": 1024 * 1024 * 1024}
+}}
 
-var logLevels = map[string]uint32{"emerg": 0, "alert": 1, "crit": 2, "err": 3, "warn": 4, "notice": 5, "info": 6, "debug": 7, "audit": 8}
+var logLevels = lazy.Of[map[string]uint32]{New: func() map[string]uint32 {
+	return map[string]uint32{"emerg": 0, "alert": 1, "crit": 2, "err": 3, "warn": 4, "notice": 5, "info": 6, "debug": 7, "audit": 8}
+}}
 
 func (rc *ruleCompiler) log(s *ir.Log) error {
 	var attrs []attr
@@ -186,7 +193,7 @@ func (rc *ruleCompiler) log(s *ir.Log) error {
 			if i, ok := a.Value.(*ir.Integer); ok {
 				name = strconv.FormatUint(i.Value, 10)
 			}
-			v, ok := logLevels[name]
+			v, ok := logLevels.Get()[name]
 			if !ok {
 				n, err := strconv.ParseUint(name, 10, 32)
 				if err != nil {
@@ -224,7 +231,7 @@ func (rc *ruleCompiler) log(s *ir.Log) error {
 			}
 			for _, n := range names {
 				for _, n := range nlLogFlagNames(n) {
-					b, ok := nlLogFlags[n]
+					b, ok := nlLogFlags.Get()[n]
 					if !ok {
 						return fmt.Errorf("log flag %q", n)
 					}
@@ -247,27 +254,31 @@ func (rc *ruleCompiler) log(s *ir.Log) error {
 	return nil
 }
 
-var nlLogFlags = map[string]uint32{
-	"tcp sequence": 1, "tcp options": 2, "ip options": 4, "skuid": 8, "ether": 32, "all": 0x2f,
-}
+var nlLogFlags = lazy.Of[map[string]uint32]{New: func() map[string]uint32 {
+	return map[string]uint32{
+		"tcp sequence": 1, "tcp options": 2, "ip options": 4, "skuid": 8, "ether": 32, "all": 0x2f,
+	}
+}}
 
-var limitUnits = map[string]uint64{"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800}
+var limitUnits = lazy.Of[map[string]uint64]{New: func() map[string]uint64 {
+	return map[string]uint64{"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800}
+}}
 
 func (rc *ruleCompiler) limit(s *ir.Limit) error {
-	unit, ok := limitUnits[s.Per]
+	unit, ok := limitUnits.Get()[s.Per]
 	if !ok {
 		return fmt.Errorf("limit per %q", s.Per)
 	}
 	l := &expr.Limit{Rate: s.Rate, Unit: expr.LimitTime(unit), Over: s.Over, Type: expr.LimitTypePkts}
 	if s.RateUnit != "" {
-		m, ok := byteUnits[s.RateUnit]
+		m, ok := byteUnits.Get()[s.RateUnit]
 		if !ok {
 			return fmt.Errorf("limit unit %q", s.RateUnit)
 		}
 		l.Type = expr.LimitTypePktBytes
 		l.Rate = s.Rate * m
 		if s.Burst != 0 {
-			bm, ok := byteUnits[s.BurstUnit]
+			bm, ok := byteUnits.Get()[s.BurstUnit]
 			if !ok || s.BurstUnit == "packets" {
 				return fmt.Errorf("limit burst unit %q", s.BurstUnit)
 			}
@@ -291,7 +302,7 @@ func (rc *ruleCompiler) assign(s *ir.Assign) error {
 	var t *loaded
 	switch k := s.Key.(type) {
 	case *ir.Meta:
-		mk, ok := metaKeys()[k.Key]
+		mk, ok := metaKeys.Get()[k.Key]
 		if !ok {
 			return fmt.Errorf("meta %s set: not supported by the netlink backend yet", k.Key)
 		}
@@ -301,7 +312,7 @@ func (rc *ruleCompiler) assign(s *ir.Assign) error {
 		}
 		rc.emit(&expr.Meta{Key: mk.key, SourceRegister: true, Register: 1})
 	case *ir.Ct:
-		ck, ok := ctKeys()[k.Key]
+		ck, ok := ctKeys.Get()[k.Key]
 		if !ok {
 			return fmt.Errorf("ct %s set: not supported by the netlink backend yet", k.Key)
 		}
@@ -324,7 +335,7 @@ func (rc *ruleCompiler) assign(s *ir.Assign) error {
 	case *ir.Payload:
 		return rc.payloadSet(k, s.Value)
 	case *ir.TCPOption:
-		o, ok := tcpOpts()[k.Name]
+		o, ok := tcpOpts.Get()[k.Name]
 		if !ok {
 			return fmt.Errorf("tcp option %s set: not supported by the netlink backend yet", k.Name)
 		}
@@ -443,7 +454,7 @@ func (rc *ruleCompiler) reject(s *ir.Reject) error {
 			rc.emit(&expr.Reject{Type: unix.NFT_REJECT_ICMP_UNREACH, Code: 3})
 		}
 	case "tcp reset":
-		if err := rc.depend(protos()["tcp"]); err != nil {
+		if err := rc.depend(protos.Get()["tcp"]); err != nil {
 			return err
 		}
 		rc.emit(&expr.Reject{Type: unix.NFT_REJECT_TCP_RST})
@@ -522,15 +533,17 @@ func (rc *ruleCompiler) queue(s *ir.Queue) error {
 
 const natMapIPs = 1 // NF_NAT_RANGE_MAP_IPS
 
-var natFlags = map[string]uint32{
-	"random": expr.NF_NAT_RANGE_PROTO_RANDOM, "fully-random": expr.NF_NAT_RANGE_PROTO_RANDOM_FULLY,
-	"persistent": expr.NF_NAT_RANGE_PERSISTENT,
-}
+var natFlags = lazy.Of[map[string]uint32]{New: func() map[string]uint32 {
+	return map[string]uint32{
+		"random": expr.NF_NAT_RANGE_PROTO_RANDOM, "fully-random": expr.NF_NAT_RANGE_PROTO_RANDOM_FULLY,
+		"persistent": expr.NF_NAT_RANGE_PERSISTENT,
+	}
+}}
 
 func (rc *ruleCompiler) nat(s *ir.Nat) error {
 	var flags uint32
 	for _, f := range s.Flags {
-		b, ok := natFlags[f]
+		b, ok := natFlags.Get()[f]
 		if !ok {
 			return fmt.Errorf("nat flag %q", f)
 		}
@@ -796,13 +809,15 @@ func (rc *ruleCompiler) dup(addr, dev ir.Expr, fwd bool) error {
 
 // checksums nft updates when writing a header: the offset of the
 // checksum field in the header.
-var csumOffsets = map[string]uint32{"ip": 10, "tcp": 16, "udp": 6, "udplite": 6, "icmp": 2, "icmpv6": 2}
+var csumOffsets = lazy.Of[map[string]uint32]{New: func() map[string]uint32 {
+	return map[string]uint32{"ip": 10, "tcp": 16, "udp": 6, "udplite": 6, "icmp": 2, "icmpv6": 2}
+}}
 
 // payloadSet compiles "HEADER FIELD set VALUE" like nft: a field that is
 // not whole bytes, or whose checksum needs 16-bit aligned words, is
 // read, masked and written back as a wider word.
 func (rc *ruleCompiler) payloadSet(k *ir.Payload, v ir.Expr) error {
-	p, ok := protos()[k.Proto]
+	p, ok := protos.Get()[k.Proto]
 	if !ok || p.layer < 0 {
 		return fmt.Errorf("%s %s set: not supported by the netlink backend yet", k.Proto, k.Field)
 	}
@@ -813,7 +828,7 @@ func (rc *ruleCompiler) payloadSet(k *ir.Payload, v ir.Expr) error {
 	if err := rc.depend(p); err != nil {
 		return err
 	}
-	csumOff, needCsum := csumOffsets[k.Proto]
+	csumOff, needCsum := csumOffsets.Get()[k.Proto]
 	wOff := fd.offset / 8
 	wSize := (fd.offset+fd.bits+7)/8 - wOff
 	if needCsum && wSize%2 == 1 {

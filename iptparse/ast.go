@@ -3,6 +3,8 @@ package iptparse
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 )
 
 // Op is the command an iptables command line performs.
@@ -26,14 +28,16 @@ const (
 	OpPolicy         // -P
 )
 
-var opFlags = map[Op]string{
-	OpAppend: "-A", OpInsert: "-I", OpDelete: "-D", OpDeleteNum: "-D",
-	OpReplace: "-R", OpCheck: "-C", OpList: "-L", OpListRules: "-S",
-	OpFlush: "-F", OpZero: "-Z", OpNewChain: "-N", OpDeleteChain: "-X",
-	OpRenameChain: "-E", OpPolicy: "-P",
-}
+var opFlags = lazy.Of[map[Op]string]{New: func() map[Op]string {
+	return map[Op]string{
+		OpAppend: "-A", OpInsert: "-I", OpDelete: "-D", OpDeleteNum: "-D",
+		OpReplace: "-R", OpCheck: "-C", OpList: "-L", OpListRules: "-S",
+		OpFlush: "-F", OpZero: "-Z", OpNewChain: "-N", OpDeleteChain: "-X",
+		OpRenameChain: "-E", OpPolicy: "-P",
+	}
+}}
 
-func (o Op) String() string { return opFlags[o] }
+func (o Op) String() string { return opFlags.Get()[o] }
 
 // HasRule reports whether the command carries a rule specification.
 func (o Op) HasRule() bool {

@@ -6,8 +6,9 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
-	"sync"
 	"unicode/utf8"
+
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 )
 
 // Format is the kind of input file.
@@ -90,8 +91,8 @@ func (f *File) Errors() []*Error {
 }
 
 var (
-	countersRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\[(\d+):(\d+)\]\s*`) })
-	ruleOpRe   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(^|\s)(-[AIR]|--append|--insert|--replace)(\s|$)`) })
+	countersRe = lazy.Of[*regexp.Regexp]{New: func() *regexp.Regexp { return regexp.MustCompile(`^\[(\d+):(\d+)\]\s*`) }}
+	ruleOpRe   = lazy.Of[*regexp.Regexp]{New: func() *regexp.Regexp { return regexp.MustCompile(`(^|\s)(-[AIR]|--append|--insert|--replace)(\s|$)`) }}
 )
 
 // DetectFormat tells a save file from a list of commands: save files have
@@ -288,7 +289,7 @@ func (f *File) badLine(pos Pos, text string, err error) *BadLine {
 		// a line without words ("[0:0]" alone) has no word to point at
 		e.Pos = pos
 	}
-	return &BadLine{Pos: pos, Text: text, Err: e, IsRule: ruleOpRe().MatchString(text)}
+	return &BadLine{Pos: pos, Text: text, Err: e, IsRule: ruleOpRe.Get().MatchString(text)}
 }
 
 // entry is a line of a save file after the scan: an item, or a rule still
@@ -607,9 +608,9 @@ func countersOf(m []string) *Counters {
 
 // programRe recognises the command name of an iptables command line,
 // possibly with a path, sudo, or a prompt before it.
-var programRe = sync.OnceValue(func() *regexp.Regexp {
+var programRe = lazy.Of[*regexp.Regexp]{New: func() *regexp.Regexp {
 	return regexp.MustCompile(`^(?:sudo\s+(?:-\S+\s+)*)?((?:/[\w.-]+)*/)?(ip6?tables(?:-legacy|-nft)?)$`)
-})
+}}
 
 // ProgramFamily tells the family from a command name, or FamilyAny.
 func ProgramFamily(prog string) Family {
@@ -649,7 +650,7 @@ func parseCommands(f *File, src string, reg Registry) {
 		}
 		prog := words[0].Text
 		fam := ProgramFamily(prog)
-		if fam == FamilyAny || !programRe().MatchString(prog) {
+		if fam == FamilyAny || !programRe.Get().MatchString(prog) {
 			f.Warnings = append(f.Warnings, Warning{Pos: pos, Msg: fmt.Sprintf("not an iptables command, ignored: %s", t)})
 			continue
 		}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 )
 
 // IPSetFile is the parsed output of "ipset save" (or an "ipset restore"
@@ -47,8 +49,12 @@ func (s *IPSet) Dims() []string {
 // Options without a value, for create and for add ("comment" is a flag
 // when creating a set and takes the comment text when adding).
 var (
-	ipsetCreateFlags = map[string]bool{"counters": true, "comment": true, "skbinfo": true, "forceadd": true}
-	ipsetAddFlags    = map[string]bool{"nomatch": true}
+	ipsetCreateFlags = lazy.Of[map[string]bool]{New: func() map[string]bool {
+		return map[string]bool{"counters": true, "comment": true, "skbinfo": true, "forceadd": true}
+	}}
+	ipsetAddFlags = lazy.Of[map[string]bool]{New: func() map[string]bool {
+		return map[string]bool{"nomatch": true}
+	}}
 )
 
 // ParseIPSetSave parses "ipset save" output. Errors name the line.
@@ -85,7 +91,7 @@ func ParseIPSetSave(name, src string) *IPSetFile {
 // that does not define sets is a warning.
 func (f *IPSetFile) Command(words []Word) *Error {
 	exist := false
-	for len(words) > 0 && strings.HasPrefix(words[0].Text, "-") && !ipsetCommands[words[0].Text] {
+	for len(words) > 0 && strings.HasPrefix(words[0].Text, "-") && !ipsetCommands.Get()[words[0].Text] {
 		switch words[0].Text {
 		case "-exist", "-!":
 			exist = true
@@ -126,7 +132,7 @@ func (f *IPSetFile) Command(words []Word) *Error {
 		if !strings.Contains(s.Type, ":") {
 			return bad("unknown set type %q", s.Type)
 		}
-		opts, err := ipsetOptions(args[2:], ipsetCreateFlags)
+		opts, err := ipsetOptions(args[2:], ipsetCreateFlags.Get())
 		if err != "" {
 			return bad("%s", err)
 		}
@@ -152,7 +158,7 @@ func (f *IPSetFile) Command(words []Word) *Error {
 		if set == nil {
 			return bad("set %s does not exist (it is not created before its elements)", args[0].Text)
 		}
-		opts, err := ipsetOptions(args[2:], ipsetAddFlags)
+		opts, err := ipsetOptions(args[2:], ipsetAddFlags.Get())
 		if err != "" {
 			return bad("%s", err)
 		}
@@ -266,12 +272,14 @@ func (s *IPSet) element(value string) int {
 }
 
 // ipsetCommands are the command words that look like flags.
-var ipsetCommands = map[string]bool{
-	"-N": true, "-A": true, "-D": true, "-T": true, "-X": true, "-F": true, "-E": true,
-	"-W": true, "-L": true, "-S": true, "-R": true, "-V": true, "-H": true,
-	"--create": true, "--add": true, "--del": true, "--test": true, "--destroy": true, "--flush": true,
-	"--rename": true, "--swap": true, "--list": true, "--save": true, "--restore": true,
-}
+var ipsetCommands = lazy.Of[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"-N": true, "-A": true, "-D": true, "-T": true, "-X": true, "-F": true, "-E": true,
+		"-W": true, "-L": true, "-S": true, "-R": true, "-V": true, "-H": true,
+		"--create": true, "--add": true, "--del": true, "--test": true, "--destroy": true, "--flush": true,
+		"--rename": true, "--swap": true, "--list": true, "--save": true, "--restore": true,
+	}
+}}
 
 func ipsetOptions(words []Word, flags map[string]bool) (map[string]string, string) {
 	opts := map[string]string{}

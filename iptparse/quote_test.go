@@ -32,7 +32,7 @@ func TestLeadingCounters(t *testing.T) {
 		"[18446744073709551615:1] x", "[99999999999999999999:1] x", "[1:2] \v x", "[1:2]\n x", "[", "", "x[1:2]",
 		"[9999999999999999999:1999999999999999999] x", "[10000000000000000000:0] x", "[0000000000000000000007:00012] x"} {
 		c, n, ok := leadingCounters(s)
-		m := countersRe().FindStringSubmatch(s)
+		m := countersRe.Get().FindStringSubmatch(s)
 		if ok != (m != nil) {
 			t.Errorf("%q: ok %v, the pattern says %v", s, ok, m != nil)
 			continue

@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 )
 
 // Typed option values. The parser stores one of these in Option.Value,
@@ -318,17 +320,19 @@ func parseTOSMask(o *OptionSpec, arg string) (ValueMask, error) {
 	return ValueMask{}, fmt.Errorf("Symbolic name \"%s\" is unknown", arg)
 }
 
-var syslogLevels = map[string]uint8{
-	"alert": 1, "crit": 2, "debug": 7, "emerg": 0, "error": 3,
-	"info": 6, "notice": 5, "panic": 0, "warning": 4,
-}
+var syslogLevels = lazy.Of[map[string]uint8]{New: func() map[string]uint8 {
+	return map[string]uint8{
+		"alert": 1, "crit": 2, "debug": 7, "emerg": 0, "error": 3,
+		"info": 6, "notice": 5, "panic": 0, "warning": 4,
+	}
+}}
 
 // ParseSyslogLevel parses a level name or number 0..7.
 func ParseSyslogLevel(arg string) (uint8, error) {
 	if v, ok := ParseUint(arg, 0, 0, 7); ok {
 		return uint8(v), nil
 	}
-	if v, ok := syslogLevels[arg]; ok {
+	if v, ok := syslogLevels.Get()[arg]; ok {
 		return v, nil
 	}
 	return 0, fmt.Errorf("log level \"%s\" unknown", arg)

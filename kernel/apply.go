@@ -8,12 +8,12 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/ipt2nft/ipt2nft/emit"
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/ir"
 )
 
@@ -32,11 +32,11 @@ func (u Unsupported) String() string {
 	return fmt.Sprintf("%s: %s: the kernel refuses it: %v", u.Rule.Pos(), what, u.Err)
 }
 
-var targetRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?:^|\s)(?:-j|--jump|-g|--goto)\s+(\S+)`) })
+var targetRE = lazy.Of[*regexp.Regexp]{New: func() *regexp.Regexp { return regexp.MustCompile(`(?:^|\s)(?:-j|--jump|-g|--goto)\s+(\S+)`) }}
 
 // ruleWhat names a rule for messages: its iptables target, or its text.
 func ruleWhat(r *ir.Rule) string {
-	if m := targetRE().FindStringSubmatch(r.Source()); m != nil {
+	if m := targetRE.Get().FindStringSubmatch(r.Source()); m != nil {
 		return m[1]
 	}
 	return "rule \"" + (&emit.Printer{}).Rule(r) + "\""

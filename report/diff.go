@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 )
 
@@ -94,16 +95,18 @@ func normValue(v string) string {
 	if a, b, ok := strings.Cut(v, ":"); ok && isDigits(a) && isDigits(b) {
 		v = a + "-" + b // port range
 	}
-	if n, unit, ok := strings.Cut(v, "/"); ok && isDigits(n) && rateUnits[unit] != "" {
-		v = n + "/" + rateUnits[unit] // limit rate
+	if n, unit, ok := strings.Cut(v, "/"); ok && isDigits(n) && rateUnits.Get()[unit] != "" {
+		v = n + "/" + rateUnits.Get()[unit] // limit rate
 	}
 	return v
 }
 
-var rateUnits = map[string]string{
-	"s": "second", "sec": "second", "second": "second", "m": "minute", "min": "minute", "minute": "minute",
-	"h": "hour", "hour": "hour", "d": "day", "day": "day",
-}
+var rateUnits = lazy.Of[map[string]string]{New: func() map[string]string {
+	return map[string]string{
+		"s": "second", "sec": "second", "second": "second", "m": "minute", "min": "minute", "minute": "minute",
+		"h": "hour", "hour": "hour", "d": "day", "day": "day",
+	}
+}}
 
 func isDigits(s string) bool {
 	if s == "" {
@@ -118,14 +121,18 @@ func isDigits(s string) bool {
 }
 
 // iptTargets are iptables targets with the nft word they become.
-var iptTargets = map[string]string{
-	"ACCEPT": "accept", "DROP": "drop", "REJECT": "reject", "RETURN": "return",
-	"MASQUERADE": "masquerade", "SNAT": "snat", "DNAT": "dnat", "REDIRECT": "redirect",
-	"LOG": "log", "NFLOG": "log", "NFQUEUE": "queue", "QUEUE": "queue", "NOTRACK": "notrack",
-}
+var iptTargets = lazy.Of[map[string]string]{New: func() map[string]string {
+	return map[string]string{
+		"ACCEPT": "accept", "DROP": "drop", "REJECT": "reject", "RETURN": "return",
+		"MASQUERADE": "masquerade", "SNAT": "snat", "DNAT": "dnat", "REDIRECT": "redirect",
+		"LOG": "log", "NFLOG": "log", "NFQUEUE": "queue", "QUEUE": "queue", "NOTRACK": "notrack",
+	}
+}}
 
 // logLevels are syslog levels by number, as nft writes them.
-var logLevels = map[string]string{"0": "emerg", "1": "alert", "2": "crit", "3": "err", "4": "warn", "5": "notice", "6": "info", "7": "debug"}
+var logLevels = lazy.Of[map[string]string]{New: func() map[string]string {
+	return map[string]string{"0": "emerg", "1": "alert", "2": "crit", "3": "err", "4": "warn", "5": "notice", "6": "info", "7": "debug"}
+}}
 
 // iptValues appends the values of an iptables rule's text to out; ws is
 // a buffer for its words.
@@ -148,14 +155,14 @@ func iptValues(out []valueTok, ws []word, s string) ([]valueTok, []word) {
 		case w == "-j" || w == "--jump" || w == "-g" || w == "--goto":
 			if i+1 < len(ws) {
 				i++
-				if v, ok := iptTargets[ws[i].text]; ok {
+				if v, ok := iptTargets.Get()[ws[i].text]; ok {
 					out = append(out, valueTok{ws[i].span, v})
 				}
 			}
 			continue
 		case w == "--log-level" && i+1 < len(ws):
 			i++
-			if lv, ok := logLevels[ws[i].text]; ok {
+			if lv, ok := logLevels.Get()[ws[i].text]; ok {
 				out = append(out, valueTok{ws[i].span, lv})
 			} else {
 				out = parts(out, ws[i], "")

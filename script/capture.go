@@ -13,6 +13,7 @@ import (
 	"mvdan.cc/sh/v3/interp"
 	"mvdan.cc/sh/v3/syntax"
 
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 )
 
@@ -55,7 +56,7 @@ func infoOnly(args []string) bool {
 func (s *session) refusal(ctx context.Context, what string, args []string) string {
 	m := ""
 	for _, a := range args {
-		if mm := markerRe().FindString(a); mm != "" {
+		if mm := markerRe.Get().FindString(a); mm != "" {
 			m = mm
 			break
 		}
@@ -117,7 +118,7 @@ func (s *session) iptables(ctx context.Context, args []string, skip int) error {
 	}
 	if marked {
 		call.Refused = true
-		isRule := ruleOp().MatchString(joined)
+		isRule := ruleOp.Get().MatchString(joined)
 		if isRule {
 			call.Rules = 1
 		}
@@ -141,7 +142,7 @@ func (s *session) iptables(ctx context.Context, args []string, skip int) error {
 	p := &iptparse.Parser{Registry: s.opt.Registry, Family: fam}
 	cmd, err := p.ParseCommand(words)
 	if err != nil {
-		isRule := ruleOp().MatchString(joined)
+		isRule := ruleOp.Get().MatchString(joined)
 		if cmd != nil && cmd.Op != iptparse.OpNone {
 			isRule = cmd.Op.AddsRule()
 		}
@@ -237,7 +238,7 @@ func (s *session) restore(ctx context.Context, args []string, skip int) error {
 		s.warn(cmdPos, "iptables-restore --test only checks its input; not translated")
 		return nil
 	}
-	if strings.TrimSpace(markerRe().ReplaceAllString(content, "")) == "" && hasMarker(content) {
+	if strings.TrimSpace(markerRe.Get().ReplaceAllString(content, "")) == "" && hasMarker(content) {
 		s.badRestore(fam, cmdPos, src, s.refusal(ctx, "the input of iptables-restore", []string{content}))
 		return nil
 	}
@@ -265,7 +266,7 @@ func (s *session) restore(ctx context.Context, args []string, skip int) error {
 			continue
 		}
 		text := s.pretty(lines[l-1])
-		f.Items[i] = &iptparse.BadLine{Pos: it.Position(), Text: text, IsRule: ruleOp().MatchString(" " + lines[l-1] + " "),
+		f.Items[i] = &iptparse.BadLine{Pos: it.Position(), Text: text, IsRule: ruleOp.Get().MatchString(" " + lines[l-1] + " "),
 			Err: &iptparse.Error{Pos: it.Position(), Msg: s.refusal(ctx, "this line", []string{lines[l-1]})}}
 	}
 	for _, it := range f.Items {
@@ -444,16 +445,18 @@ type fwState struct {
 
 func newFwState() *fwState { return &fwState{chains: map[string]bool{}, rules: map[string]bool{}} }
 
-var builtinChains = map[string][]string{
-	"filter":   {"INPUT", "FORWARD", "OUTPUT"},
-	"nat":      {"PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"},
-	"mangle":   {"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"},
-	"raw":      {"PREROUTING", "OUTPUT"},
-	"security": {"INPUT", "FORWARD", "OUTPUT"},
-}
+var builtinChains = lazy.Of[map[string][]string]{New: func() map[string][]string {
+	return map[string][]string{
+		"filter":   {"INPUT", "FORWARD", "OUTPUT"},
+		"nat":      {"PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"},
+		"mangle":   {"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"},
+		"raw":      {"PREROUTING", "OUTPUT"},
+		"security": {"INPUT", "FORWARD", "OUTPUT"},
+	}
+}}
 
 func (st *fwState) hasChain(key, table, chain string) bool {
-	for _, c := range builtinChains[table] {
+	for _, c := range builtinChains.Get()[table] {
 		if c == chain {
 			return true
 		}
@@ -461,10 +464,12 @@ func (st *fwState) hasChain(key, table, chain string) bool {
 	return st.chains[key]
 }
 
-var opWords = map[string]bool{
-	"-A": true, "--append": true, "-I": true, "--insert": true, "-C": true, "--check": true,
-	"-D": true, "--delete": true, "-R": true, "--replace": true,
-}
+var opWords = lazy.Of[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"-A": true, "--append": true, "-I": true, "--insert": true, "-C": true, "--check": true,
+		"-D": true, "--delete": true, "-R": true, "--replace": true,
+	}
+}}
 
 // ruleSpec is a rule's words without the command, chain and table.
 func ruleSpec(cmd *iptparse.Command) string {
@@ -473,7 +478,7 @@ func ruleSpec(cmd *iptparse.Command) string {
 	opDone := false
 	for i := 0; i < len(w); i++ {
 		t := w[i].Text
-		if !opDone && opWords[t] {
+		if !opDone && opWords.Get()[t] {
 			opDone = true
 			i++ // the chain
 			if i+1 < len(w) && w[i+1].Text != "" && strings.Trim(w[i+1].Text, "0123456789") == "" {

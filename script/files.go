@@ -16,6 +16,7 @@ import (
 
 	"mvdan.cc/sh/v3/interp"
 
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 )
 
@@ -76,15 +77,19 @@ func isWrite(flag int) bool {
 	return flag&(os.O_WRONLY|os.O_RDWR|os.O_APPEND|os.O_TRUNC|os.O_CREATE) != 0
 }
 
-var devices = map[string]bool{
-	"/dev/null": true, "/dev/stdout": true, "/dev/stderr": true, "/dev/stdin": true,
-	"/dev/fd/0": true, "/dev/fd/1": true, "/dev/fd/2": true, "/dev/tty": true, "/dev/console": true,
-	"/dev/zero": true,
-}
+var devices = lazy.Of[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"/dev/null": true, "/dev/stdout": true, "/dev/stderr": true, "/dev/stdin": true,
+		"/dev/fd/0": true, "/dev/fd/1": true, "/dev/fd/2": true, "/dev/tty": true, "/dev/console": true,
+		"/dev/zero": true,
+	}
+}}
 
-var binDirs = map[string]bool{
-	"/sbin": true, "/bin": true, "/usr/sbin": true, "/usr/bin": true, "/usr/local/sbin": true, "/usr/local/bin": true,
-}
+var binDirs = lazy.Of[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"/sbin": true, "/bin": true, "/usr/sbin": true, "/usr/bin": true, "/usr/local/sbin": true, "/usr/local/bin": true,
+	}
+}}
 
 // inDir reports whether p (relative to dir) is inside the script's
 // directory, links resolved.
@@ -170,11 +175,11 @@ func stripRedir(p string) (int, string) {
 	if !strings.HasPrefix(p, markerPrefix+"redir:") {
 		return -1, p
 	}
-	m := markerRe().FindStringIndex(p)
+	m := markerRe.Get().FindStringIndex(p)
 	if m == nil || m[0] != 0 {
 		return -1, p
 	}
-	sm := markerRe().FindStringSubmatch(p)
+	sm := markerRe.Get().FindStringSubmatch(p)
 	id, _ := strconv.Atoi(sm[2])
 	return id, p[m[1]:]
 }
@@ -206,10 +211,10 @@ func (s *session) openHandler(ctx context.Context, name string, flag int, perm o
 		}
 		// reading a process substitution or a file with an unknown name:
 		// the reader gets the marker
-		return memReader{strings.NewReader(strings.Join(markerRe().FindAllString(p, -1), " ") + "\n")}, nil
+		return memReader{strings.NewReader(strings.Join(markerRe.Get().FindAllString(p, -1), " ") + "\n")}, nil
 	}
 	abs := absPath(hc.Dir, p)
-	if devices[abs] {
+	if devices.Get()[abs] {
 		if write {
 			return &memWriter{}, nil
 		}
@@ -256,7 +261,7 @@ func (f fakeInfo) IsDir() bool        { return f.mode.IsDir() }
 func (f fakeInfo) Sys() any           { return nil }
 
 func virtualBin(abs string) bool {
-	return binDirs[filepath.Dir(abs)] && firewallTool(filepath.Base(abs))
+	return binDirs.Get()[filepath.Dir(abs)] && firewallTool(filepath.Base(abs))
 }
 
 func (s *session) statHandler(ctx context.Context, name string, follow bool) (fs.FileInfo, error) {
@@ -265,13 +270,13 @@ func (s *session) statHandler(ctx context.Context, name string, follow bool) (fs
 	if b, ok := s.mem.get(abs); ok {
 		return fakeInfo{name: filepath.Base(abs), size: int64(len(b)), mode: 0o644}, nil
 	}
-	if devices[abs] {
+	if devices.Get()[abs] {
 		return fakeInfo{name: filepath.Base(abs), mode: fs.ModeDevice | fs.ModeCharDevice | 0o666}, nil
 	}
 	if virtualBin(abs) {
 		return fakeInfo{name: filepath.Base(abs), mode: 0o755}, nil
 	}
-	if binDirs[abs] {
+	if binDirs.Get()[abs] {
 		return fakeInfo{name: filepath.Base(abs), mode: fs.ModeDir | 0o755}, nil
 	}
 	if _, ok := s.inDir(hc.Dir, abs); ok {
@@ -293,7 +298,7 @@ func (s *session) accessHandler(ctx context.Context, name string, mode interp.Ac
 		}
 		return nil
 	}
-	if devices[abs] || virtualBin(abs) || binDirs[abs] {
+	if devices.Get()[abs] || virtualBin(abs) || binDirs.Get()[abs] {
 		return nil
 	}
 	if _, ok := s.inDir(hc.Dir, abs); ok {

@@ -9,10 +9,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 
 	"mvdan.cc/sh/v3/interp"
 	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 )
 
 // Names the call handler gives to calls it hands to the exec handler,
@@ -30,16 +31,16 @@ const (
 const maxDepth = 100
 
 var (
-	reIptables = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^ip6?tables(-legacy|-nft)?$`) })
-	reRestore  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^ip6?tables(-legacy|-nft)?-restore$`) })
-	reSave     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^ip6?tables(-legacy|-nft)?-save$`) })
-	reShell    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(ba|da|a|k|z)?sh$`) })
+	reIptables = lazy.Of[*regexp.Regexp]{New: func() *regexp.Regexp { return regexp.MustCompile(`^ip6?tables(-legacy|-nft)?$`) }}
+	reRestore  = lazy.Of[*regexp.Regexp]{New: func() *regexp.Regexp { return regexp.MustCompile(`^ip6?tables(-legacy|-nft)?-restore$`) }}
+	reSave     = lazy.Of[*regexp.Regexp]{New: func() *regexp.Regexp { return regexp.MustCompile(`^ip6?tables(-legacy|-nft)?-save$`) }}
+	reShell    = lazy.Of[*regexp.Regexp]{New: func() *regexp.Regexp { return regexp.MustCompile(`^(ba|da|a|k|z)?sh$`) }}
 )
 
 // firewallTools are the programs whose calls are captured (and which
 // "exist" when a script looks for them).
 func firewallTool(base string) bool {
-	return reIptables().MatchString(base) || reRestore().MatchString(base) || reSave().MatchString(base) ||
+	return reIptables.Get().MatchString(base) || reRestore.Get().MatchString(base) || reSave.Get().MatchString(base) ||
 		base == "ipset" || base == "modprobe" || base == "xtables-multi" || base == "xtables-legacy-multi" || base == "xtables-nft-multi"
 }
 
@@ -147,11 +148,11 @@ func (s *session) execHandler(ctx context.Context, args []string) error {
 	switch {
 	case hasMarker(prog):
 		return s.unknownProgram(ctx, args, skip)
-	case reIptables().MatchString(base):
+	case reIptables.Get().MatchString(base):
 		return s.iptables(ctx, args, skip)
-	case reRestore().MatchString(base):
+	case reRestore.Get().MatchString(base):
 		return s.restore(ctx, args, skip)
-	case reSave().MatchString(base):
+	case reSave.Get().MatchString(base):
 		return s.unknown(ctx, args[skip:], "it reads the live ruleset")
 	case base == "ipset":
 		return s.ipset(ctx, args, skip)
@@ -162,7 +163,7 @@ func (s *session) execHandler(ctx context.Context, args []string) error {
 		return s.which(ctx, args[skip+1:], "which")
 	case base == "cat":
 		return s.cat(ctx, args[skip:])
-	case reShell().MatchString(base):
+	case reShell.Get().MatchString(base):
 		return s.shell(ctx, args[skip:])
 	}
 	if done, err := s.emulate(ctx, args[skip:]); done {
@@ -350,7 +351,7 @@ func (s *session) isShellScript(abs string) bool {
 		return false
 	}
 	first, _, _ := strings.Cut(data, "\n")
-	return shebangRe().MatchString(first)
+	return shebangRe.Get().MatchString(first)
 }
 
 // which answers which/command -v/type from what the script can know:
@@ -517,7 +518,7 @@ func (s *session) unknown(ctx context.Context, args []string, why string) error 
 	var ids []string
 	if hc.Stdin != nil && s.ownInput(ctx) {
 		in, _ := readAll(ctx, hc.Stdin)
-		for _, m := range markerRe().FindAllString(in, 8) {
+		for _, m := range markerRe.Get().FindAllString(in, 8) {
 			if !strings.Contains(m, ":redir:") {
 				ids = append(ids, m)
 			}
@@ -570,17 +571,17 @@ func (s *session) ownInput(ctx context.Context) bool {
 // a refused one, so that the rule is reported.
 func (s *session) unknownProgram(ctx context.Context, args []string, skip int) error {
 	line := strings.Join(args[skip+1:], " ")
-	if len(args) > skip+1 && strings.HasPrefix(args[skip+1], "-") && ruleOp().MatchString(" "+line+" ") {
+	if len(args) > skip+1 && strings.HasPrefix(args[skip+1], "-") && ruleOp.Get().MatchString(" "+line+" ") {
 		return s.iptables(ctx, args, skip)
 	}
 	return s.unknown(ctx, args, "")
 }
 
-var ruleOp = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\s(-[AIR]|--append|--insert|--replace)\s`) })
+var ruleOp = lazy.Of[*regexp.Regexp]{New: func() *regexp.Regexp { return regexp.MustCompile(`\s(-[AIR]|--append|--insert|--replace)\s`) }}
 
 // describe explains a value holding markers: which command's output it is.
 func (s *session) describe(v string) string {
-	m := markerRe().FindStringSubmatch(v)
+	m := markerRe.Get().FindStringSubmatch(v)
 	if m == nil {
 		return "the output of a command that was not run"
 	}
@@ -604,8 +605,8 @@ func (s *session) describe(v string) string {
 
 // pretty replaces markers in a text by what they stand for.
 func (s *session) pretty(t string) string {
-	return markerRe().ReplaceAllStringFunc(t, func(m string) string {
-		sm := markerRe().FindStringSubmatch(m)
+	return markerRe.Get().ReplaceAllStringFunc(t, func(m string) string {
+		sm := markerRe.Get().FindStringSubmatch(m)
 		id, _ := strconv.Atoi(sm[2])
 		s.mu.Lock()
 		defer s.mu.Unlock()

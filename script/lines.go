@@ -6,28 +6,28 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 
 	"mvdan.cc/sh/v3/syntax"
 
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 )
 
 var (
-	shebangRe = sync.OnceValue(func() *regexp.Regexp {
+	shebangRe = lazy.Of[*regexp.Regexp]{New: func() *regexp.Regexp {
 		return regexp.MustCompile(`^#!\s*\S*/(env\s+(-\S+\s+)*)?(ba|da|a|k|z)?sh(\s|$)`)
-	})
+	}}
 	// promptRe matches a shell prompt at the start of a transcript line:
 	// root@host:~# , user@host:/etc$ , [root@host ~]#
-	promptRe = sync.OnceValue(func() *regexp.Regexp {
+	promptRe = lazy.Of[*regexp.Regexp]{New: func() *regexp.Regexp {
 		return regexp.MustCompile(`^(\[[\w.-]+@[\w.-]+[^\]]*\][#$]|[\w.-]+@[\w.-]+(:[^\s#$]*)?[#$]) ?`)
-	})
+	}}
 	// dollarPromptRe is the bare "$ " prompt of documentation.
-	dollarPromptRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\$ +`) })
-	wgHookRe       = sync.OnceValue(func() *regexp.Regexp {
+	dollarPromptRe = lazy.Of[*regexp.Regexp]{New: func() *regexp.Regexp { return regexp.MustCompile(`^\$ +`) }}
+	wgHookRe       = lazy.Of[*regexp.Regexp]{New: func() *regexp.Regexp {
 		return regexp.MustCompile(`(?i)^\s*(PreUp|PostUp|PreDown|PostDown)\s*=\s*(.*)$`)
-	})
-	plainLineRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(sudo\s+)?(\S*/)?ip6?tables(-legacy|-nft)?\s`) })
+	}}
+	plainLineRe = lazy.Of[*regexp.Regexp]{New: func() *regexp.Regexp { return regexp.MustCompile(`^(sudo\s+)?(\S*/)?ip6?tables(-legacy|-nft)?\s`) }}
 )
 
 // Detect tells what kind of script an input is, or KindNone for a save
@@ -35,7 +35,7 @@ var (
 // shell would expand), which iptparse.ParseFile reads directly.
 func Detect(name, src string) Kind {
 	first, _, _ := strings.Cut(src, "\n")
-	if shebangRe().MatchString(first) {
+	if shebangRe.Get().MatchString(first) {
 		return KindShell
 	}
 	hooks, prompts, dollars := 0, 0, 0
@@ -47,13 +47,13 @@ func Detect(name, src string) Kind {
 	for l := range strings.Lines(src) {
 		l = strings.TrimSuffix(l, "\n")
 		switch {
-		case maybeHook(l) && wgHookRe().MatchString(l):
+		case maybeHook(l) && wgHookRe.Get().MatchString(l):
 			hooks++
 		case strings.TrimSpace(l) == "[Interface]":
 			iface = true
-		case strings.IndexByte(l, '@') >= 0 && promptRe().MatchString(l):
+		case strings.IndexByte(l, '@') >= 0 && promptRe.Get().MatchString(l):
 			prompts++
-		case strings.HasPrefix(l, "$") && dollarPromptRe().MatchString(l):
+		case strings.HasPrefix(l, "$") && dollarPromptRe.Get().MatchString(l):
 			dollars++
 		}
 	}
@@ -88,7 +88,7 @@ func Detect(name, src string) Kind {
 		if t == "" || strings.HasPrefix(t, "#") {
 			continue
 		}
-		if !plainLineRe().MatchString(t+" ") || strings.ContainsAny(t, "$`") || strings.HasSuffix(t, "\\") {
+		if !plainLineRe.Get().MatchString(t+" ") || strings.ContainsAny(t, "$`") || strings.HasSuffix(t, "\\") {
 			return KindShell
 		}
 	}
@@ -117,9 +117,9 @@ func transcriptLines(src string) []cmdLine {
 	var out []cmdLine
 	for i := 0; i < len(lines); i++ {
 		l := strings.TrimRight(lines[i], "\r")
-		m := promptRe().FindString(l)
+		m := promptRe.Get().FindString(l)
 		if m == "" {
-			m = dollarPromptRe().FindString(l)
+			m = dollarPromptRe.Get().FindString(l)
 		}
 		if m == "" {
 			continue
@@ -161,7 +161,7 @@ func (s *session) wireGuardLines(src string) []cmdLine {
 	warnedIface := false
 	for i, l := range strings.Split(src, "\n") {
 		l = strings.TrimRight(l, "\r")
-		m := wgHookRe().FindStringSubmatchIndex(l)
+		m := wgHookRe.Get().FindStringSubmatchIndex(l)
 		if m == nil {
 			continue
 		}
@@ -244,7 +244,7 @@ func (s *session) lineSyntaxError(u *unit, l cmdLine, err error) {
 		msg = pe.Text
 	}
 	text := oneLine(l.text)
-	if ruleOp().MatchString(" " + text + " ") {
+	if ruleOp.Get().MatchString(" " + text + " ") {
 		bad := &iptparse.BadLine{Pos: pos, Text: text, IsRule: true,
 			Err: &iptparse.Error{Pos: pos, Msg: "shell syntax error: " + msg}}
 		s.addItem(iptparse.FamilyIPv4, bad)

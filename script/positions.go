@@ -6,11 +6,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 
 	"mvdan.cc/sh/v3/interp"
 	"mvdan.cc/sh/v3/syntax"
 
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 )
 
@@ -20,7 +20,7 @@ import (
 // position), a process substitution that was not run (proc).
 const markerPrefix = "@@ipt2nft:"
 
-var markerRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`@@ipt2nft:(out|redir|proc):(\d+)@@`) })
+var markerRe = lazy.Of[*regexp.Regexp]{New: func() *regexp.Regexp { return regexp.MustCompile(`@@ipt2nft:(out|redir|proc):(\d+)@@`) }}
 
 func marker(kind string, id int) string { return fmt.Sprintf("%s%s:%d@@", markerPrefix, kind, id) }
 

@@ -33,6 +33,7 @@ import (
 	"mvdan.cc/sh/v3/interp"
 	"mvdan.cc/sh/v3/syntax"
 
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 )
 
@@ -227,10 +228,10 @@ func (u *unit) text(n syntax.Node) string {
 	return oneLine(u.src[a:b])
 }
 
-var continuation = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\\\n\s*`) })
+var continuation = lazy.Of[*regexp.Regexp]{New: func() *regexp.Regexp { return regexp.MustCompile(`\\\n\s*`) }}
 
 func oneLine(s string) string {
-	s = continuation().ReplaceAllString(s, " ")
+	s = continuation.Get().ReplaceAllString(s, " ")
 	return strings.Join(strings.Fields(s), " ")
 }
 

@@ -626,13 +626,13 @@ func FuzzDetectPrefilters(f *testing.F) {
 		f.Add(l)
 	}
 	f.Fuzz(func(t *testing.T, l string) {
-		if wgHookRe().MatchString(l) && !maybeHook(l) {
+		if wgHookRe.Get().MatchString(l) && !maybeHook(l) {
 			t.Errorf("%q is a hook line, but maybeHook says no", l)
 		}
-		if promptRe().MatchString(l) && strings.IndexByte(l, '@') < 0 {
+		if promptRe.Get().MatchString(l) && strings.IndexByte(l, '@') < 0 {
 			t.Errorf("%q is a prompt without an @", l)
 		}
-		if dollarPromptRe().MatchString(l) && !strings.HasPrefix(l, "$") {
+		if dollarPromptRe.Get().MatchString(l) && !strings.HasPrefix(l, "$") {
 			t.Errorf("%q is a $ prompt not starting with $", l)
 		}
 	})

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ipt2nft/ipt2nft/emit"
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
 	"github.com/ipt2nft/ipt2nft/kernel"
@@ -348,7 +349,7 @@ func (m *ipsetModel) globals(words []string, first bool) (string, []string, erro
 			continue
 		}
 		if cmd == "" {
-			if c, ok := ipsetCommandNames[w]; ok {
+			if c, ok := ipsetCommandNames.Get()[w]; ok {
 				cmd = c
 				continue
 			}
@@ -359,9 +360,9 @@ func (m *ipsetModel) globals(words []string, first bool) (string, []string, erro
 	return cmd, rest, nil
 }
 
-var ipsetCommandNames = map[string]string{}
-
-func init() {
+// ipsetCommandNames gives each spelling of an ipset command its name.
+var ipsetCommandNames = lazy.Of[map[string]string]{New: func() map[string]string {
+	m := map[string]string{}
 	for _, c := range [][]string{
 		{"create", "n", "-N", "--create"}, {"add", "a", "-A", "--add"}, {"del", "d", "-D", "--del"},
 		{"test", "t", "-T", "--test"}, {"destroy", "x", "-X", "--destroy"}, {"list", "l", "-L", "--list"},
@@ -370,10 +371,11 @@ func init() {
 		{"version", "v", "-V", "-v", "--version"},
 	} {
 		for _, n := range c {
-			ipsetCommandNames[n] = c[0]
+			m[n] = c[0]
 		}
 	}
-}
+	return m
+}}
 
 // file takes "-f FILE" out of a command's arguments.
 func takeFile(args []string) (string, []string) {
@@ -509,26 +511,32 @@ func (m *ipsetModel) send() error {
 }
 
 // Set types the shim stores, with the revision ipset 7.17 lists.
-var ipsetRevisions = map[string]int{
-	"hash:ip": 6, "hash:net": 7, "hash:ip,port": 7, "hash:net,port": 8, "hash:ip,port,ip": 6,
-	"hash:ip,port,net": 8, "hash:net,iface": 8, "hash:mac": 0, "bitmap:port": 3,
-}
+var ipsetRevisions = lazy.Of[map[string]int]{New: func() map[string]int {
+	return map[string]int{
+		"hash:ip": 6, "hash:net": 7, "hash:ip,port": 7, "hash:net,port": 8, "hash:ip,port,ip": 6,
+		"hash:ip,port,net": 8, "hash:net,iface": 8, "hash:mac": 0, "bitmap:port": 3,
+	}
+}}
 
 // ipsetTypes are the set types of ipset 7.17.
-var ipsetTypes = map[string]bool{
-	"hash:ip": true, "hash:mac": true, "hash:ip,mac": true, "hash:net": true, "hash:net,net": true,
-	"hash:ip,port": true, "hash:net,port": true, "hash:ip,port,ip": true, "hash:ip,port,net": true,
-	"hash:ip,mark": true, "hash:net,port,net": true, "hash:net,iface": true, "bitmap:ip": true,
-	"bitmap:ip,mac": true, "bitmap:port": true, "list:set": true,
-}
+var ipsetTypes = lazy.Of[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"hash:ip": true, "hash:mac": true, "hash:ip,mac": true, "hash:net": true, "hash:net,net": true,
+		"hash:ip,port": true, "hash:net,port": true, "hash:ip,port,ip": true, "hash:ip,port,net": true,
+		"hash:ip,mark": true, "hash:net,port,net": true, "hash:net,iface": true, "bitmap:ip": true,
+		"bitmap:ip,mac": true, "bitmap:port": true, "list:set": true,
+	}
+}}
 
-var createFlags = map[string]bool{"counters": true, "comment": true, "forceadd": true, "skbinfo": true}
+var createFlags = lazy.Of[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{"counters": true, "comment": true, "forceadd": true, "skbinfo": true}
+}}
 
 // create normalises a create command (every header option, in ipset's
 // order) and makes the set.
 func (m *ipsetModel) create(name, typ string, args []string) error {
-	if _, ok := ipsetRevisions[typ]; !ok {
-		if ipsetTypes[typ] {
+	if _, ok := ipsetRevisions.Get()[typ]; !ok {
+		if ipsetTypes.Get()[typ] {
 			return &ipsetErr{1, fmt.Sprintf("ipt2nft: set type %s is not supported by the shim", typ)}
 		}
 		return &ipsetErr{1, fmt.Sprintf("Syntax error: typename '%s' is unknown", typ)}
@@ -551,7 +559,7 @@ func (m *ipsetModel) create(name, typ string, args []string) error {
 		if !allowed[k] {
 			return &ipsetErr{2, fmt.Sprintf("Unknown argument: `%s'", k)}
 		}
-		if createFlags[k] {
+		if createFlags.Get()[k] {
 			opts[k] = ""
 			continue
 		}
@@ -651,7 +659,7 @@ func (m *ipsetModel) create(name, typ string, args []string) error {
 		// compares what was given; initval is random unless given)
 		same := true
 		for i := 0; i+1 < len(h); i += 2 {
-			if createFlags[h[i]] {
+			if createFlags.Get()[h[i]] {
 				i--
 				continue
 			}
@@ -664,7 +672,7 @@ func (m *ipsetModel) create(name, typ string, args []string) error {
 				same = false
 			}
 		}
-		for f := range createFlags {
+		for f := range createFlags.Get() {
 			_, a := old.def.Options[f]
 			_, b := opts[f]
 			if a != b {
@@ -702,7 +710,7 @@ func header(def *iptparse.IPSet) string {
 			continue
 		}
 		h = append(h, k)
-		if !createFlags[k] {
+		if !createFlags.Get()[k] {
 			h = append(h, v)
 		}
 	}
@@ -1338,7 +1346,7 @@ func (m *ipsetModel) list(args []string, file string) error {
 		}
 		n := len(s.def.Elements)
 		fmt.Fprintf(&b, "Name: %s\nType: %s\nRevision: %d\nHeader: %s\nSize in memory: %d\nReferences: %d\nNumber of entries: %d\n",
-			s.def.Name, s.def.Type, ipsetRevisions[s.def.Type], header(s.def), memSize(s), refs[s.def.Name], n)
+			s.def.Name, s.def.Type, ipsetRevisions.Get()[s.def.Type], header(s.def), memSize(s), refs[s.def.Name], n)
 		if m.terse {
 			continue
 		}

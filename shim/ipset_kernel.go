@@ -94,7 +94,7 @@ func parseIPSetDef(name, def string) (*iptparse.IPSet, error) {
 	s := &iptparse.IPSet{Name: name, Type: f[0], Family: iptparse.FamilyIPv4, Options: map[string]string{}}
 	for i := 1; i < len(f); i++ {
 		k := f[i]
-		if createFlags[k] {
+		if createFlags.Get()[k] {
 			s.Options[k] = ""
 			continue
 		}

@@ -132,7 +132,7 @@ func (m *model) load() error {
 // in hook order, then user chains sorted by name (iptables' order).
 func (m *model) tableChains(table string) []*chain {
 	var out []*chain
-	for _, n := range builtinChains[table] {
+	for _, n := range builtinChains.Get()[table] {
 		if c := m.chains[nftChainName(table, n)]; c != nil {
 			out = append(out, c)
 		}
@@ -177,7 +177,7 @@ func (m *model) tables() []string {
 // ensureTable creates the built-in chains of an iptables table that are
 // missing (policy ACCEPT), as loading the iptables table would.
 func (m *model) ensureTable(table string) {
-	for _, n := range builtinChains[table] {
+	for _, n := range builtinChains.Get()[table] {
 		if m.chains[nftChainName(table, n)] == nil {
 			m.addChain(&chain{table: table, name: n, builtin: true, policy: "ACCEPT", loaded: true})
 		}

@@ -8,6 +8,7 @@ package shim
 import (
 	"strings"
 
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
 	"github.com/ipt2nft/ipt2nft/translate"
@@ -31,18 +32,20 @@ var (
 )
 
 // builtinChains are each iptables table's built-in chains in hook order.
-var builtinChains = map[string][]string{
-	"raw":      {"PREROUTING", "OUTPUT"},
-	"mangle":   {"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"},
-	"nat":      {"PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"},
-	"filter":   {"INPUT", "FORWARD", "OUTPUT"},
-	"security": {"INPUT", "FORWARD", "OUTPUT"},
-}
+var builtinChains = lazy.Of[map[string][]string]{New: func() map[string][]string {
+	return map[string][]string{
+		"raw":      {"PREROUTING", "OUTPUT"},
+		"mangle":   {"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"},
+		"nat":      {"PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"},
+		"filter":   {"INPUT", "FORWARD", "OUTPUT"},
+		"security": {"INPUT", "FORWARD", "OUTPUT"},
+	}
+}}
 
-func knownTable(t string) bool { _, ok := builtinChains[t]; return ok }
+func knownTable(t string) bool { _, ok := builtinChains.Get()[t]; return ok }
 
 func isBuiltin(table, chain string) bool {
-	for _, c := range builtinChains[table] {
+	for _, c := range builtinChains.Get()[table] {
 		if c == chain {
 			return true
 		}

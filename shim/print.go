@@ -78,7 +78,7 @@ func (m *model) listRules(table string, c *chain, cmd *iptparse.Command) (string
 // defaultChains are a table's built-in chains before anything made it.
 func defaultChains(table string) []*chain {
 	var out []*chain
-	for _, n := range builtinChains[table] {
+	for _, n := range builtinChains.Get()[table] {
 		out = append(out, &chain{table: table, name: n, builtin: true, policy: "ACCEPT", loaded: true})
 	}
 	return out

@@ -155,7 +155,7 @@ func (b *canonBuf) iface(letter string, sel *iptparse.IfaceSel) {
 
 // ext writes an extension's options.
 func (b *canonBuf) ext(x *iptparse.Ext) {
-	if s := canonSavers[canonKey(x)]; s != nil {
+	if s := canonSavers.Get()[canonKey(x)]; s != nil {
 		var sb canonBuf
 		sb.fam, sb.rule = b.fam, b.rule
 		if s(&sb, x) {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 )
 
@@ -13,10 +14,12 @@ import (
 // function; false falls back to printing them as written.
 type canonSaver func(b *canonBuf, x *iptparse.Ext) bool
 
-var canonSavers map[string]canonSaver
+// canonSavers are built on first use: only the shim writes rules in
+// iptables' canonical form (CanonicalRule).
+var canonSavers = lazy.Of[map[string]canonSaver]{New: newCanonSavers}
 
-func init() {
-	canonSavers = map[string]canonSaver{
+func newCanonSavers() map[string]canonSaver {
+	m := map[string]canonSaver{
 		"tcp":         saveTCP,
 		"udp":         savePorts,
 		"udplite":     savePorts,
@@ -41,9 +44,10 @@ func init() {
 		"-j NFLOG":    saveNFLOG,
 		"-j TCPMSS":   saveTCPMSS,
 	}
-	for k, s := range moreCanonSavers {
-		canonSavers[k] = s
+	for k, s := range moreCanonSavers.Get() {
+		m[k] = s
 	}
+	return m
 }
 
 func portRange(v any) (string, bool) {

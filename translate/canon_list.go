@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 )
 
@@ -24,7 +25,9 @@ type listCtx struct {
 // syntax.
 type listPrinter func(b *strings.Builder, x *iptparse.Ext, l listCtx) bool
 
-var listPrinters map[string]listPrinter
+// listPrinters are built on first use: only the shim's iptables -L
+// lists rules (ListRule).
+var listPrinters = lazy.Of[map[string]listPrinter]{New: newListPrinters}
 
 // ListRule is the last column of iptables -L for a rule (read from its
 // canonical text): "[goto] " for -g, then each match and the target as
@@ -44,7 +47,7 @@ func ListRule(cmd *iptparse.Command, numeric bool) string {
 		exts = append(exts, r.Target.Ext)
 	}
 	for _, x := range exts {
-		if p := listPrinters[canonKey(x)]; p != nil {
+		if p := listPrinters.Get()[canonKey(x)]; p != nil {
 			var sb strings.Builder
 			if p(&sb, x, l) {
 				b.WriteString(sb.String())
@@ -103,8 +106,8 @@ func ruleProto(l listCtx) string {
 	return iptparse.ProtocolName(l.rule.Proto.Num)
 }
 
-func init() {
-	listPrinters = map[string]listPrinter{
+func newListPrinters() map[string]listPrinter {
+	return map[string]listPrinter{
 		"tcp":           listTCP,
 		"udp":           listUDP,
 		"icmp":          listICMP,

@@ -10,53 +10,56 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 )
 
 // More savers (see canon_ext.go): extensions whose iptables save
 // function prints options in its own order or spelling, found by
 // shim/random_ext_test.go against iptables-legacy 1.8.9.
-var moreCanonSavers = map[string]canonSaver{
-	"dscp":          saveDSCPMatch,
-	"tos":           saveTOSMatch,
-	"iprange":       saveIPRange,
-	"addrtype":      saveAddrtype,
-	"connlimit":     saveConnlimit,
-	"statistic":     saveStatistic,
-	"connbytes":     saveConnbytes,
-	"policy":        savePolicy,
-	"realm":         saveValMask("realm", "rt_realms", "realm"),
-	"devgroup":      saveValMask("devgroup", "group", "src-group", "dst-group"),
-	"time":          saveTime,
-	"hashlimit":     saveHashlimit,
-	"string":        saveStringMatch,
-	"owner":         saveOwner,
-	"ecn":           saveECN,
-	"rt":            saveRT,
-	"frag":          saveFrag,
-	"ipv6header":    saveIPv6Header,
-	"u32":           saveU32,
-	"-j CT":         saveCT,
-	"socket":        saveFlagsInOrder("transparent", "nowildcard", "restore-skmark"),
-	"cgroup":        saveCgroup,
-	"-j TPROXY":     saveTPROXY,
-	"cluster":       saveCluster,
-	"mh":            saveMH,
-	"dccp":          saveDCCP,
-	"-j SYNPROXY":   saveSYNPROXY,
-	"rpfilter":      saveFlagsInOrder("loose", "validmark", "accept-local", "invert"),
-	"ah":            saveSPI("ahspi"),
-	"esp":           saveSPI("espspi"),
-	"-j DSCP":       saveDSCPTarget,
-	"-j TOS":        saveTOSTarget,
-	"-j AUDIT":      saveAUDIT,
-	"-j CLASSIFY":   saveCLASSIFY,
-	"-j SET":        saveSETTarget,
-	"-j DNAT":       saveNAT,
-	"-j SNAT":       saveNAT,
-	"-j MASQUERADE": saveNAT,
-	"-j REDIRECT":   saveNAT,
-}
+var moreCanonSavers = lazy.Of[map[string]canonSaver]{New: func() map[string]canonSaver {
+	return map[string]canonSaver{
+		"dscp":          saveDSCPMatch,
+		"tos":           saveTOSMatch,
+		"iprange":       saveIPRange,
+		"addrtype":      saveAddrtype,
+		"connlimit":     saveConnlimit,
+		"statistic":     saveStatistic,
+		"connbytes":     saveConnbytes,
+		"policy":        savePolicy,
+		"realm":         saveValMask("realm", "rt_realms", "realm"),
+		"devgroup":      saveValMask("devgroup", "group", "src-group", "dst-group"),
+		"time":          saveTime,
+		"hashlimit":     saveHashlimit,
+		"string":        saveStringMatch,
+		"owner":         saveOwner,
+		"ecn":           saveECN,
+		"rt":            saveRT,
+		"frag":          saveFrag,
+		"ipv6header":    saveIPv6Header,
+		"u32":           saveU32,
+		"-j CT":         saveCT,
+		"socket":        saveFlagsInOrder("transparent", "nowildcard", "restore-skmark"),
+		"cgroup":        saveCgroup,
+		"-j TPROXY":     saveTPROXY,
+		"cluster":       saveCluster,
+		"mh":            saveMH,
+		"dccp":          saveDCCP,
+		"-j SYNPROXY":   saveSYNPROXY,
+		"rpfilter":      saveFlagsInOrder("loose", "validmark", "accept-local", "invert"),
+		"ah":            saveSPI("ahspi"),
+		"esp":           saveSPI("espspi"),
+		"-j DSCP":       saveDSCPTarget,
+		"-j TOS":        saveTOSTarget,
+		"-j AUDIT":      saveAUDIT,
+		"-j CLASSIFY":   saveCLASSIFY,
+		"-j SET":        saveSETTarget,
+		"-j DNAT":       saveNAT,
+		"-j SNAT":       saveNAT,
+		"-j MASQUERADE": saveNAT,
+		"-j REDIRECT":   saveNAT,
+	}
+}}
 
 // saveDSCPMatch is dscp_save: the value in hex, also for a class name.
 func saveDSCPMatch(b *canonBuf, x *iptparse.Ext) bool {

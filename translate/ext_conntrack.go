@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
 )
@@ -213,7 +214,9 @@ func ctStateMatch(mask int, neg bool) *ir.Match {
 // ctPortProtos are the conntrack protocols for which nft 1.0.6 knows the
 // type of ct proto-src/proto-dst; without one of them nft cannot read a
 // port value.
-var ctPortProtos = map[uint8]bool{1: true, 6: true, 17: true, 33: true, 58: true, 132: true, 136: true}
+var ctPortProtos = lazy.Of[map[uint8]bool]{New: func() map[uint8]bool {
+	return map[uint8]bool{1: true, 6: true, 17: true, 33: true, 58: true, 132: true, 136: true}
+}}
 
 func translateConntrack(c *Ctx, x *iptparse.Ext) error {
 	start := len(c.stmts)
@@ -470,13 +473,13 @@ func (c *Ctx) ctAddrMatch(key ir.Expr, a iptparse.AddrMask, neg bool) *ir.Match 
 // rule's -p does (the conntrack entry of a packet has the packet's
 // protocol).
 func (c *Ctx) ctPortContext(x *iptparse.Ext) error {
-	if o := x.Opt("ctproto"); o != nil && !o.Neg && ctPortProtos[o.Value.(uint8)] {
+	if o := x.Opt("ctproto"); o != nil && !o.Neg && ctPortProtos.Get()[o.Value.(uint8)] {
 		return nil
 	}
 	if c.hasL4Context() {
 		return nil
 	}
-	if num, ok := c.Protocol(); ok && ctPortProtos[num] {
+	if num, ok := c.Protocol(); ok && ctPortProtos.Get()[num] {
 		c.Add(ir.Eq(&ir.Meta{Key: "l4proto"}, ProtoExpr(num)))
 		return nil
 	}
@@ -517,9 +520,9 @@ func ctPortProtoValue(e ir.Expr) bool {
 	switch v := e.(type) {
 	case *ir.Symbol:
 		n, ok := iptparse.ProtocolNumber(v.Name)
-		return ok && ctPortProtos[n]
+		return ok && ctPortProtos.Get()[n]
 	case *ir.Integer:
-		return v.Value < 256 && ctPortProtos[uint8(v.Value)]
+		return v.Value < 256 && ctPortProtos.Get()[uint8(v.Value)]
 	}
 	return false
 }

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
 )
@@ -505,7 +506,9 @@ func upstreamV6Mask(bits int) string {
 // portProtocols are the protocols whose ports hashlimit reads (the
 // kernel's proto_ports_offset, less ESP and AH whose "ports" are SPI
 // halves).
-var portProtocols = map[uint8]string{6: "tcp", 17: "udp", 136: "udplite", 132: "sctp", 33: "dccp"}
+var portProtocols = lazy.Of[map[uint8]string]{New: func() map[uint8]string {
+	return map[uint8]string{6: "tcp", 17: "udp", 136: "udplite", 132: "sctp", 33: "dccp"}
+}}
 
 // hlKey builds the key: the mode's fields in upstream's order (dstip,
 // dstport, srcip, srcport), joined with ".", and the nft type of each.
@@ -533,7 +536,7 @@ func hlKey(c *Ctx, x *iptparse.Ext, cfg *hlConfig) (ir.Expr, []string, error) {
 		if !ok {
 			return c.Untranslatable(x, "--hashlimit-mode %s needs the rule to match one protocol with -p: the kernel reads the port of TCP, UDP, UDP-Lite, SCTP and DCCP packets, the SPI of ESP and AH packets, and uses 0 for other protocols, which one nft key cannot reproduce", hlModeName(field))
 		}
-		if name, ok := portProtocols[num]; ok {
+		if name, ok := portProtocols.Get()[num]; ok {
 			parts = append(parts, &ir.Payload{Proto: name, Field: field})
 			types = append(types, "inet_service")
 			return nil

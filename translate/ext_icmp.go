@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
 )
@@ -131,19 +132,23 @@ func parseICMPType(codes []icmpName, kind, s string) (icmpTypeSpec, error) {
 // nftICMPTypes and nftICMPCodes are nft 1.0.6's names (nft describe
 // icmp type / icmp code). The code names are the destination-unreachable
 // codes.
-var nftICMPTypes = map[uint8]string{
-	0: "echo-reply", 3: "destination-unreachable", 4: "source-quench",
-	5: "redirect", 8: "echo-request", 9: "router-advertisement",
-	10: "router-solicitation", 11: "time-exceeded", 12: "parameter-problem",
-	13: "timestamp-request", 14: "timestamp-reply", 15: "info-request",
-	16: "info-reply", 17: "address-mask-request", 18: "address-mask-reply",
-}
+var nftICMPTypes = lazy.Of[map[uint8]string]{New: func() map[uint8]string {
+	return map[uint8]string{
+		0: "echo-reply", 3: "destination-unreachable", 4: "source-quench",
+		5: "redirect", 8: "echo-request", 9: "router-advertisement",
+		10: "router-solicitation", 11: "time-exceeded", 12: "parameter-problem",
+		13: "timestamp-request", 14: "timestamp-reply", 15: "info-request",
+		16: "info-reply", 17: "address-mask-request", 18: "address-mask-reply",
+	}
+}}
 
-var nftICMPCodes = map[uint8]string{
-	0: "net-unreachable", 1: "host-unreachable", 2: "prot-unreachable",
-	3: "port-unreachable", 4: "frag-needed", 9: "net-prohibited",
-	10: "host-prohibited", 13: "admin-prohibited",
-}
+var nftICMPCodes = lazy.Of[map[uint8]string]{New: func() map[uint8]string {
+	return map[uint8]string{
+		0: "net-unreachable", 1: "host-unreachable", 2: "prot-unreachable",
+		3: "port-unreachable", 4: "frag-needed", 9: "net-prohibited",
+		10: "host-prohibited", 13: "admin-prohibited",
+	}
+}}
 
 var extIcmp = []Ext{
 	{
@@ -175,7 +180,7 @@ var extIcmp = []Ext{
 				c.Add(ir.Eq(&ir.Payload{Proto: "ip", Field: "protocol"}, ir.Sym("icmp")))
 				return nil
 			}
-			return c.icmpTypeCode(x, "icmp", spec, o.Neg, nftICMPTypes, map[uint8]map[uint8]string{3: nftICMPCodes})
+			return c.icmpTypeCode(x, "icmp", spec, o.Neg, nftICMPTypes.Get(), map[uint8]map[uint8]string{3: nftICMPCodes.Get()})
 		},
 	},
 }

@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 )
 
@@ -45,21 +46,25 @@ var icmpv6Codes = []icmpName{
 // nftICMPv6Types and nftICMPv6Codes are nft 1.0.6's names (nft describe
 // icmpv6 type / icmpv6 code); other types are written as numbers, which
 // nft accepts. The code names are the destination-unreachable codes.
-var nftICMPv6Types = map[uint8]string{
-	1: "destination-unreachable", 2: "packet-too-big", 3: "time-exceeded",
-	4: "parameter-problem", 128: "echo-request", 129: "echo-reply",
-	130: "mld-listener-query", 131: "mld-listener-report",
-	132: "mld-listener-done", 133: "nd-router-solicit",
-	134: "nd-router-advert", 135: "nd-neighbor-solicit",
-	136: "nd-neighbor-advert", 137: "nd-redirect", 138: "router-renumbering",
-	141: "ind-neighbor-solicit", 142: "ind-neighbor-advert",
-	143: "mld2-listener-report",
-}
+var nftICMPv6Types = lazy.Of[map[uint8]string]{New: func() map[uint8]string {
+	return map[uint8]string{
+		1: "destination-unreachable", 2: "packet-too-big", 3: "time-exceeded",
+		4: "parameter-problem", 128: "echo-request", 129: "echo-reply",
+		130: "mld-listener-query", 131: "mld-listener-report",
+		132: "mld-listener-done", 133: "nd-router-solicit",
+		134: "nd-router-advert", 135: "nd-neighbor-solicit",
+		136: "nd-neighbor-advert", 137: "nd-redirect", 138: "router-renumbering",
+		141: "ind-neighbor-solicit", 142: "ind-neighbor-advert",
+		143: "mld2-listener-report",
+	}
+}}
 
-var nftICMPv6Codes = map[uint8]string{
-	0: "no-route", 1: "admin-prohibited", 3: "addr-unreachable",
-	4: "port-unreachable", 5: "policy-fail", 6: "reject-route",
-}
+var nftICMPv6Codes = lazy.Of[map[uint8]string]{New: func() map[uint8]string {
+	return map[uint8]string{
+		0: "no-route", 1: "admin-prohibited", 3: "addr-unreachable",
+		4: "port-unreachable", 5: "policy-fail", 6: "reject-route",
+	}
+}}
 
 var extIcmp6 = []Ext{
 	{
@@ -82,7 +87,7 @@ var extIcmp6 = []Ext{
 			}
 			o := x.Opt("icmpv6-type")
 			spec, _ := parseICMPType(icmpv6Codes, "ICMPv6", o.Arg())
-			return c.icmpTypeCode(x, "icmpv6", spec, o.Neg, nftICMPv6Types, map[uint8]map[uint8]string{1: nftICMPv6Codes})
+			return c.icmpTypeCode(x, "icmpv6", spec, o.Neg, nftICMPv6Types.Get(), map[uint8]map[uint8]string{1: nftICMPv6Codes.Get()})
 		},
 	},
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
 )
@@ -60,21 +61,27 @@ const (
 
 // ip6hNames is chain_protos: names iptables knows besides
 // /etc/protocols, and their protocol numbers.
-var ip6hNames = map[string]int{
-	"hop-by-hop": 0, "protocol": 255, "hop": 0, "dst": 60, "route": 43,
-	"frag": 44, "auth": 51, "esp": 50, "none": 59, "prot": 255,
-	"0": 0, "60": 60, "43": 43, "44": 44, "51": 51, "50": 50, "59": 59, "255": 255,
-}
+var ip6hNames = lazy.Of[map[string]int]{New: func() map[string]int {
+	return map[string]int{
+		"hop-by-hop": 0, "protocol": 255, "hop": 0, "dst": 60, "route": 43,
+		"frag": 44, "auth": 51, "esp": 50, "none": 59, "prot": 255,
+		"0": 0, "60": 60, "43": 43, "44": 44, "51": 51, "50": 50, "59": 59, "255": 255,
+	}
+}}
 
 // ip6hBits is chain_flags: the bit of each protocol number.
-var ip6hBits = map[int]uint8{
-	0: ip6hHop, 60: ip6hDst, 43: ip6hRoute, 44: ip6hFrag,
-	51: ip6hAuth, 50: ip6hESP, 59: ip6hNone, 255: ip6hProto,
-}
+var ip6hBits = lazy.Of[map[int]uint8]{New: func() map[int]uint8 {
+	return map[int]uint8{
+		0: ip6hHop, 60: ip6hDst, 43: ip6hRoute, 44: ip6hFrag,
+		51: ip6hAuth, 50: ip6hESP, 59: ip6hNone, 255: ip6hProto,
+	}
+}}
 
 // notInProtocols are the names iptparse.ProtocolNumber knows from
 // libxtables (not from /etc/protocols), which getprotobyname does not.
-var notInProtocols = map[string]bool{"icmpv6": true, "ipv6-mh": true, "mh": true, "all": true}
+var notInProtocols = lazy.Of[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{"icmpv6": true, "ipv6-mh": true, "mh": true, "all": true}
+}}
 
 // parseIPv6Headers is parse_header: a comma list of header names or
 // numbers; a name is looked up in /etc/protocols first.
@@ -85,20 +92,20 @@ func parseIPv6Headers(s string) (uint8, error) {
 			continue // strtok skips empty fields
 		}
 		proto := -1
-		if _, numeric := iptparse.ParseUint(name, 0, 0, 1<<64-1); !numeric && !notInProtocols[name] {
+		if _, numeric := iptparse.ParseUint(name, 0, 0, 1<<64-1); !numeric && !notInProtocols.Get()[name] {
 			// getprotobyname: the protocols database only.
 			if n, ok := iptparse.ProtocolNumber(name); ok {
 				proto = int(n)
 			}
 		}
 		if proto < 0 {
-			n, ok := ip6hNames[name]
+			n, ok := ip6hNames.Get()[name]
 			if !ok {
 				return 0, fmt.Errorf("unknown header `%s' specified", name)
 			}
 			proto = n
 		}
-		bit, ok := ip6hBits[proto]
+		bit, ok := ip6hBits.Get()[proto]
 		if !ok {
 			return 0, fmt.Errorf("unknown header `%d' specified", proto)
 		}

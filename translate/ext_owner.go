@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"sync"
 
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
 )
@@ -40,7 +40,7 @@ func init() { registerAll(extOwner) }
 // suite's rules: no leading '-', no ':' or blanks; a trailing '$' for
 // machine accounts). Anything else, like an unexpanded "$uid", cannot be
 // a name and fails as iptables' getpwnam would.
-var ownerNameRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_.][A-Za-z0-9_.-]*\$?$`) })
+var ownerNameRe = lazy.Of[*regexp.Regexp]{New: func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_.][A-Za-z0-9_.-]*\$?$`) }}
 
 // ownerID is a parsed --uid-owner/--gid-owner argument: a number, a
 // range, or a name left for nft.
@@ -57,7 +57,7 @@ func parseOwnerID(s string) (ownerID, error) {
 		if s == "root" {
 			return ownerID{}, nil
 		}
-		if !ownerNameRe().MatchString(s) {
+		if !ownerNameRe.Get().MatchString(s) {
 			return ownerID{}, fmt.Errorf("bad value")
 		}
 		return ownerID{name: s}, nil
@@ -77,7 +77,7 @@ func parseOwnerID(s string) (ownerID, error) {
 	}
 	if rest != "" {
 		// Not a number: a user or group name after all ("1abc").
-		if !ownerNameRe().MatchString(s) {
+		if !ownerNameRe.Get().MatchString(s) {
 			return ownerID{}, fmt.Errorf("bad value")
 		}
 		return ownerID{name: s}, nil

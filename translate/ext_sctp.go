@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
 )
@@ -69,12 +70,14 @@ var sctpChunkNames = []struct {
 }
 
 // nft106Chunk are the chunk types "sctp chunk" knows in nft 1.0.6.
-var nft106Chunk = map[string]bool{
-	"data": true, "init": true, "init-ack": true, "sack": true, "heartbeat": true,
-	"heartbeat-ack": true, "abort": true, "shutdown": true, "shutdown-ack": true,
-	"error": true, "cookie-echo": true, "cookie-ack": true, "ecne": true, "cwr": true,
-	"shutdown-complete": true, "asconf": true, "asconf-ack": true, "forward-tsn": true,
-}
+var nft106Chunk = lazy.Of[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"data": true, "init": true, "init-ack": true, "sack": true, "heartbeat": true,
+		"heartbeat-ack": true, "abort": true, "shutdown": true, "shutdown-ack": true,
+		"error": true, "cookie-echo": true, "cookie-ack": true, "ecne": true, "cwr": true,
+		"shutdown-complete": true, "asconf": true, "asconf-ack": true, "forward-tsn": true,
+	}
+}}
 
 // sctpChunks is a parsed --chunk-types.
 type sctpChunks struct {
@@ -200,7 +203,7 @@ func (c *Ctx) sctpChunks(x *iptparse.Ext, o *iptparse.Option, ch *sctpChunks) er
 	}
 	if !c.Exact {
 		for _, i := range listed {
-			if n := sctpChunkNames[i]; !nft106Chunk[n.nft] {
+			if n := sctpChunkNames[i]; !nft106Chunk.Get()[n.nft] {
 				return c.Untranslatable(x, "--chunk-types %s: nft 1.0.6 does not know the %s chunk type (\"sctp chunk %s\" needs a later nft)", ch.mode, n.name, n.nft)
 			}
 		}

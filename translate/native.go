@@ -7,8 +7,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
 )
@@ -228,13 +228,13 @@ func (l *nativeLayout) nftName(k chainKey, pos iptparse.Pos) string {
 	return name
 }
 
-var reservedRe = sync.OnceValue(func() *regexp.Regexp {
+var reservedRe = lazy.Of[*regexp.Regexp]{New: func() *regexp.Regexp {
 	return regexp.MustCompile(`^(input|forward|output|(nat|mangle|raw|security)_.*)$`)
-})
+}}
 
 // reservedName reports whether a filter user chain name would clash with
 // a name the layout gives to other chains.
-func reservedName(name string) bool { return reservedRe().MatchString(name) }
+func reservedName(name string) bool { return reservedRe.Get().MatchString(name) }
 
 // bareName turns a name into one nft reads without quotes.
 func bareName(name string) string {
@@ -314,23 +314,23 @@ func (l *nativeLayout) noteJumps(fam iptparse.Family, table string, cmd *iptpars
 	}
 }
 
-var chainOfBadLine = sync.OnceValue(func() *regexp.Regexp {
+var chainOfBadLine = lazy.Of[*regexp.Regexp]{New: func() *regexp.Regexp {
 	return regexp.MustCompile(`(?:^|\s)(?:-[AIR]|--append|--insert|--replace)\s+(\S+)`)
-})
-var tableOfBadLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?:^|\s)(?:-t|--table)\s+(\S+)`) })
+}}
+var tableOfBadLine = lazy.Of[*regexp.Regexp]{New: func() *regexp.Regexp { return regexp.MustCompile(`(?:^|\s)(?:-t|--table)\s+(\S+)`) }}
 
 // badLine keeps a line that failed to parse in the output, as a comment
 // where its rule would have been.
 func (l *nativeLayout) badLine(b *iptparse.BadLine) {
 	r := ir.UntranslatedRule([]iptparse.Pos{b.Pos}, l.t.keepText(strings.TrimSpace(b.Text)),
 		&ir.Untranslated{Pos: b.Err.Pos, Reason: "error: " + b.Err.Msg})
-	m := chainOfBadLine().FindStringSubmatch(b.Text)
+	m := chainOfBadLine.Get().FindStringSubmatch(b.Text)
 	if m == nil {
 		l.loose = append(l.loose, r)
 		return
 	}
 	table := "filter"
-	if t := tableOfBadLine().FindStringSubmatch(b.Text); t != nil && knownTable(t[1]) {
+	if t := tableOfBadLine.Get().FindStringSubmatch(b.Text); t != nil && knownTable(t[1]) {
 		table = t[1]
 	}
 	if l.t.curTable != "" {

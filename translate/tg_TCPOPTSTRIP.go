@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 )
 
@@ -35,9 +36,11 @@ var tgTCPOPTSTRIP = []Ext{
 
 func init() { registerAll(tgTCPOPTSTRIP) }
 
-var tcpOptstripNames = map[string]uint64{
-	"wscale": 3, "mss": 2, "sack-permitted": 4, "sack": 5, "timestamp": 8, "md5": 19,
-}
+var tcpOptstripNames = lazy.Of[map[string]uint64]{New: func() map[string]uint64 {
+	return map[string]uint64{
+		"wscale": 3, "mss": 2, "sack-permitted": 4, "sack": 5, "timestamp": 8, "md5": 19,
+	}
+}}
 
 func checkTCPOPTSTRIP(x *iptparse.Ext) error {
 	o := x.Opt("strip-options")
@@ -46,7 +49,7 @@ func checkTCPOPTSTRIP(x *iptparse.Ext) error {
 	}
 	seen := map[uint64]bool{}
 	for _, name := range strings.Split(o.Arg(), ",") {
-		v, ok := tcpOptstripNames[name]
+		v, ok := tcpOptstripNames.Get()[name]
 		if !ok {
 			if v, ok = iptparse.ParseUint(name, 0, 0, 255); !ok {
 				return &iptparse.Error{Pos: o.Pos, Ext: x.Label(), Msg: fmt.Sprintf("Bad TCP option value \"%s\"", name)}

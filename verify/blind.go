@@ -3,6 +3,8 @@ package verify
 import (
 	"slices"
 	"strings"
+
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 )
 
 // BlindSpot is something the harness cannot observe: a difference there
@@ -27,27 +29,29 @@ var BlindSpots = []BlindSpot{
 
 // blindWords maps the words of an iptables rule (match and target names,
 // options) to the blind spot they fall into.
-var blindWords = map[string]string{
-	"-j LOG": "logging", "-j NFLOG": "logging", "-j ULOG": "logging", "-j TRACE": "logging", "-j AUDIT": "logging",
-	"-j NFQUEUE": "queues", "-j QUEUE": "queues",
-	"-m limit": "time and rate", "-m hashlimit": "time and rate", "-m connlimit": "time and rate",
-	"-m quota": "time and rate", "-m recent": "time and rate", "-m time": "time and rate",
-	"-m statistic": "time and rate", "-m connbytes": "time and rate", "-m rateest": "time and rate",
-	"-j MARK": "marks", "-j CONNMARK": "marks", "-j CLASSIFY": "marks", "-j SECMARK": "marks",
-	"-j CONNSECMARK": "marks", "-j HMARK": "marks", "-m mark": "marks", "-m connmark": "marks",
-	"-m string": "unprobed packets", "-m u32": "unprobed packets", "-m bpf": "unprobed packets",
-	"-m physdev": "unprobed packets", "-m owner": "unprobed packets", "-m socket": "unprobed packets",
-	"-j TPROXY": "unprobed packets", "-m policy": "unprobed packets", "-m set": "ipsets",
-	"-j SET": "ipsets", "-m helper": "unprobed packets", "-m frag": "unprobed packets",
-	"-m hbh": "unprobed packets", "-m dst": "unprobed packets", "-m rt": "unprobed packets",
-	"-m ipv6header": "unprobed packets", "-m mh": "unprobed packets", "-m ah": "unprobed packets",
-	"-m esp": "unprobed packets", "-m ipvs": "unprobed packets", "-m cgroup": "unprobed packets",
-	"-m cluster": "unprobed packets", "-m osf": "unprobed packets", "-m ipcomp": "unprobed packets",
-	"-j TEE": "unprobed packets", "-j SYNPROXY": "unprobed packets",
-	"-f": "unprobed packets", "--fragment": "unprobed packets",
-	"--helper": "unprobed packets", "--zone": "marks", "--zone-orig": "marks", "--zone-reply": "marks",
-	"--random": "random NAT ports", "--random-fully": "random NAT ports",
-}
+var blindWords = lazy.Of[map[string]string]{New: func() map[string]string {
+	return map[string]string{
+		"-j LOG": "logging", "-j NFLOG": "logging", "-j ULOG": "logging", "-j TRACE": "logging", "-j AUDIT": "logging",
+		"-j NFQUEUE": "queues", "-j QUEUE": "queues",
+		"-m limit": "time and rate", "-m hashlimit": "time and rate", "-m connlimit": "time and rate",
+		"-m quota": "time and rate", "-m recent": "time and rate", "-m time": "time and rate",
+		"-m statistic": "time and rate", "-m connbytes": "time and rate", "-m rateest": "time and rate",
+		"-j MARK": "marks", "-j CONNMARK": "marks", "-j CLASSIFY": "marks", "-j SECMARK": "marks",
+		"-j CONNSECMARK": "marks", "-j HMARK": "marks", "-m mark": "marks", "-m connmark": "marks",
+		"-m string": "unprobed packets", "-m u32": "unprobed packets", "-m bpf": "unprobed packets",
+		"-m physdev": "unprobed packets", "-m owner": "unprobed packets", "-m socket": "unprobed packets",
+		"-j TPROXY": "unprobed packets", "-m policy": "unprobed packets", "-m set": "ipsets",
+		"-j SET": "ipsets", "-m helper": "unprobed packets", "-m frag": "unprobed packets",
+		"-m hbh": "unprobed packets", "-m dst": "unprobed packets", "-m rt": "unprobed packets",
+		"-m ipv6header": "unprobed packets", "-m mh": "unprobed packets", "-m ah": "unprobed packets",
+		"-m esp": "unprobed packets", "-m ipvs": "unprobed packets", "-m cgroup": "unprobed packets",
+		"-m cluster": "unprobed packets", "-m osf": "unprobed packets", "-m ipcomp": "unprobed packets",
+		"-j TEE": "unprobed packets", "-j SYNPROXY": "unprobed packets",
+		"-f": "unprobed packets", "--fragment": "unprobed packets",
+		"--helper": "unprobed packets", "--zone": "marks", "--zone-orig": "marks", "--zone-reply": "marks",
+		"--random": "random NAT ports", "--random-fully": "random NAT ports",
+	}
+}}
 
 // RuleBlindSpots returns the names of the blind spots one iptables rule
 // (its words, as iptables-save prints them) falls into, in the order of
@@ -69,7 +73,7 @@ func RuleBlindSpots(rule string, given ...string) []string {
 				key = "-m " + f[i+1]
 			}
 		}
-		if b := blindWords[key]; b != "" {
+		if b := blindWords.Get()[key]; b != "" {
 			hit[b] = true
 		}
 	}

@@ -58,7 +58,7 @@ func TestRuleBlindSpots(t *testing.T) {
 	for _, b := range BlindSpots {
 		names[b.Name] = true
 	}
-	for w, b := range blindWords {
+	for w, b := range blindWords.Get() {
 		if !names[b] {
 			t.Errorf("%s: unknown blind spot %q", w, b)
 		}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 )
 
@@ -164,10 +165,12 @@ func generate(rf *ruleFile, n int, seed int64, ipsets []*iptparse.IPSetFile) (*P
 }
 
 // Hooks, by the built-in chain names.
-var builtinHooks = map[string][]string{
-	"PREROUTING": {"PREROUTING"}, "INPUT": {"INPUT"}, "FORWARD": {"FORWARD"},
-	"OUTPUT": {"OUTPUT"}, "POSTROUTING": {"POSTROUTING"},
-}
+var builtinHooks = lazy.Of[map[string][]string]{New: func() map[string][]string {
+	return map[string][]string{
+		"PREROUTING": {"PREROUTING"}, "INPUT": {"INPUT"}, "FORWARD": {"FORWARD"},
+		"OUTPUT": {"OUTPUT"}, "POSTROUTING": {"POSTROUTING"},
+	}
+}}
 
 // reach finds the paths on which each rule can be reached, following
 // jumps into user chains.
@@ -179,7 +182,7 @@ func (g *gen) reach() {
 		if hooks[k] == nil {
 			hooks[k] = map[string]bool{}
 		}
-		if _, ok := builtinHooks[r.chain]; ok {
+		if _, ok := builtinHooks.Get()[r.chain]; ok {
 			hooks[k][r.chain] = true
 		}
 	}
@@ -190,7 +193,7 @@ func (g *gen) reach() {
 				continue
 			}
 			to := key{r.table, r.target}
-			if _, builtin := builtinHooks[r.target]; builtin || hooks[to] == nil {
+			if _, builtin := builtinHooks.Get()[r.target]; builtin || hooks[to] == nil {
 				continue
 			}
 			for h := range hooks[key{r.table, r.chain}] {

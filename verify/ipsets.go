@@ -6,8 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 )
 
@@ -38,7 +38,7 @@ type UsedIPSet struct {
 	Counters bool
 }
 
-var dirsRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(src|dst)(,(src|dst))*$`) })
+var dirsRE = lazy.Of[*regexp.Regexp]{New: func() *regexp.Regexp { return regexp.MustCompile(`^(src|dst)(,(src|dst))*$`) }}
 
 // UsedIPSets lists the ipsets the rules of src use, in order of first use.
 func UsedIPSets(src string) []*UsedIPSet {
@@ -60,7 +60,7 @@ func UsedIPSets(src string) []*UsedIPSet {
 			case "-j", "--jump", "-g", "--goto":
 				target = true
 			case "--match-set", "--set", "--add-set", "--del-set", "--map-set":
-				if j+2 >= len(words) || !dirsRE().MatchString(words[j+2].Text) {
+				if j+2 >= len(words) || !dirsRE.Get().MatchString(words[j+2].Text) {
 					continue
 				}
 				name, dirs := words[j+1].Text, strings.Split(words[j+2].Text, ",")

@@ -11,9 +11,10 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
-	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 )
 
 // ErrUnavailable is wrapped by the errors New and Compare return when the
@@ -51,7 +52,7 @@ type netns struct {
 // ipt2nft-vPID-RANDOM-{a,b,w}.
 const nsPrefix = "ipt2nft-v"
 
-var staleRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^ipt2nft-v([0-9]+)-[0-9a-f]{8}-[abw]$`) })
+var staleRe = lazy.Of[*regexp.Regexp]{New: func() *regexp.Regexp { return regexp.MustCompile(`^ipt2nft-v([0-9]+)-[0-9a-f]{8}-[abw]$`) }}
 
 // reapStale deletes namespaces of the harness whose process is gone (a
 // test run that was killed cannot clean up after itself).
@@ -61,7 +62,7 @@ func reapStale() {
 		return
 	}
 	for _, e := range ents {
-		m := staleRe().FindStringSubmatch(e.Name())
+		m := staleRe.Get().FindStringSubmatch(e.Name())
 		if m == nil {
 			continue
 		}

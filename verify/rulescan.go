@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 )
 
@@ -340,7 +341,7 @@ func scanRule(w []string, table string, fam iptparse.Family) *ruleInfo {
 				r.length = &[2]uint16{pr.Lo, pr.Hi}
 			}
 		case "--match-set", "--set": // -m set (--set: its old name)
-			if i+2 < len(w) && !strings.HasPrefix(w[i+1], "-") && dirsRE().MatchString(w[i+2]) {
+			if i+2 < len(w) && !strings.HasPrefix(w[i+1], "-") && dirsRE.Get().MatchString(w[i+2]) {
 				r.sets = append(r.sets, setMatch{name: w[i+1], dirs: strings.Split(w[i+2], ","), neg: n})
 				i += 2
 			}
@@ -437,7 +438,9 @@ func parseNumCmp(s string, op byte) *numCmp {
 	return &numCmp{op: op, val: uint8(v)}
 }
 
-var tcpFlagNames = map[string]uint8{"FIN": FIN, "SYN": SYN, "RST": RST, "PSH": PSH, "ACK": ACK, "URG": URG, "ECE": ECE, "CWR": CWR}
+var tcpFlagNames = lazy.Of[map[string]uint8]{New: func() map[string]uint8 {
+	return map[string]uint8{"FIN": FIN, "SYN": SYN, "RST": RST, "PSH": PSH, "ACK": ACK, "URG": URG, "ECE": ECE, "CWR": CWR}
+}}
 
 func parseFlags(s string) uint8 {
 	var f uint8
@@ -447,7 +450,7 @@ func parseFlags(s string) uint8 {
 			f |= 0x3f // iptables: ALL is FIN..URG
 		case "NONE":
 		default:
-			f |= tcpFlagNames[n]
+			f |= tcpFlagNames.Get()[n]
 		}
 	}
 	return f

@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/ipt2nft/ipt2nft/emit"
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 	"github.com/ipt2nft/ipt2nft/ir"
 	"github.com/ipt2nft/ipt2nft/kernel"
 )
@@ -526,7 +526,7 @@ func nameDevices(s string, names map[uint32]string) string {
 	if len(names) == 0 {
 		return s
 	}
-	return deviceIndexRE().ReplaceAllStringFunc(s, func(m string) string {
+	return deviceIndexRE.Get().ReplaceAllStringFunc(s, func(m string) string {
 		n, err := strconv.ParseUint(m[len("device "):], 10, 32)
 		if name, ok := names[uint32(n)]; ok && err == nil {
 			return "device " + strconv.Quote(name)
@@ -535,7 +535,7 @@ func nameDevices(s string, names map[uint32]string) string {
 	})
 }
 
-var deviceIndexRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`device [0-9]+\b`) })
+var deviceIndexRE = lazy.Of[*regexp.Regexp]{New: func() *regexp.Regexp { return regexp.MustCompile(`device [0-9]+\b`) }}
 
 // planTables are the tables a plan replaces.
 func planTables(p *emit.Plan) []kernel.TableRef {
@@ -549,7 +549,7 @@ func planTables(p *emit.Plan) []kernel.TableRef {
 // stripCounters drops packet and byte counts and element expiry times:
 // they are live data, not part of the ruleset.
 func stripCounters(s string) string {
-	return counterRE().ReplaceAllStringFunc(s, func(m string) string {
+	return counterRE.Get().ReplaceAllStringFunc(s, func(m string) string {
 		if strings.HasPrefix(m, "counter") {
 			return "counter"
 		}

@@ -6,12 +6,13 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 
 	"golang.org/x/term"
+
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 )
 
-var counterRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`counter packets \d+ bytes \d+| expires [0-9dhms]+`) })
+var counterRE = lazy.Of[*regexp.Regexp]{New: func() *regexp.Regexp { return regexp.MustCompile(`counter packets \d+ bytes \d+| expires [0-9dhms]+`) }}
 
 // progress draws a bar on a terminal for large applies; it is silent
 // when stderr is not a terminal or the batch is small.
