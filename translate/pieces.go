@@ -112,5 +112,9 @@ func (t *Translator) AddPieces(name string, next func() (string, bool), sv Surve
 			t.native.reserve(f.Family, sv.chainDecls)
 		}
 	}
-	t.fileWarnings(iptparse.ParsePiecesReuse(name, next, Registry{}, sv.Family, start, t.addItem))
+	var work func() iptparse.RuleWork
+	if t.opt.Exact && t.worksRules() {
+		work = t.ruleWork
+	}
+	t.fileWarnings(iptparse.ParsePiecesWork(name, next, Registry{}, sv.Family, start, t.addItem, work))
 }
