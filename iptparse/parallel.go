@@ -149,9 +149,8 @@ func parseChunks(next func() []entry, serial, reuse bool, newParse func() parseF
 						if cl, ok := e.item.(*CommandLine); ok && do != nil {
 							// The text goes with the arena, which
 							// lives until the chunk is handed on.
-							var done bool
-							if a.text, done = do(cl, a.text); done {
-								e.textEnd = len(a.text)
+							if text, done := do(cl, a.text); done {
+								a.text, e.textEnd = text, len(text)
 							}
 						}
 					}
@@ -226,7 +225,7 @@ func parseChunks(next func() []entry, serial, reuse bool, newParse func() parseF
 
 // A RuleWork goes on with a rule a parse worker has parsed, on that
 // worker: it appends to text what it makes of the rule, and reports
-// whether it made it (else it returns text as it was). Each worker has
+// whether it made it (else what it appended is dropped). Each worker has
 // its own, which need not be safe for concurrent use; like the caller's
 // each, it must be done with the rule when it returns.
 type RuleWork func(rule *CommandLine, text []byte) ([]byte, bool)

@@ -197,3 +197,60 @@ func TestParseSaveFileFuncStreams(t *testing.T) {
 		}
 	}
 }
+
+// TestParseFileWork: the rules a RuleWork made something of are handed
+// on, in order among the other items, as Worked items with their texts
+// one after the other (rules in a row as one item), the rest as
+// ParseFileReuse hands them on; on several cores and on one.
+func TestParseFileWork(t *testing.T) {
+	src := strings.Repeat(mixedSaveFile(), 4)
+	whole := iptparse.ParseFile("p", src, translate.Registry{}, iptparse.FamilyAny)
+	// The work takes the rules of lines not a multiple of 3, and gives
+	// their line, numbered, as their text.
+	text := func(cl *iptparse.CommandLine) string { return fmt.Sprintf("%d %s\n", cl.Pos.Line, cl.Line) }
+	var want strings.Builder
+	wantWorked := 0
+	for _, it := range whole.Items {
+		if cl, ok := it.(*iptparse.CommandLine); ok && cl.Pos.Line%3 != 0 {
+			want.WriteString(text(cl))
+			wantWorked++
+			continue
+		}
+		fmt.Fprintf(&want, "item %T at %s\n", it, it.Position())
+	}
+	for _, procs := range []int{4, 2, 1} {
+		prev := runtime.GOMAXPROCS(procs)
+		var got strings.Builder
+		worked, groups := 0, 0
+		work := func() iptparse.RuleWork {
+			return func(cl *iptparse.CommandLine, b []byte) ([]byte, bool) {
+				if cl.Pos.Line%3 == 0 {
+					return append(b, "not this"...), false // not kept
+				}
+				return append(b, text(cl)...), true
+			}
+		}
+		iptparse.ParseFileWork("p", src, translate.Registry{}, iptparse.FamilyAny, nil, func(it iptparse.Item) {
+			if w, ok := it.(*iptparse.Worked); ok {
+				worked += w.Rules
+				groups++
+				if !strings.HasPrefix(string(w.Text), fmt.Sprintf("%d ", w.Pos.Line)) {
+					t.Errorf("GOMAXPROCS %d: a Worked item at %s has the text %q", procs, w.Pos, w.Text)
+				}
+				got.Write(w.Text)
+				return
+			}
+			fmt.Fprintf(&got, "item %T at %s\n", it, it.Position())
+		}, work)
+		runtime.GOMAXPROCS(prev)
+		if procs > 1 && (worked != wantWorked || groups >= worked) {
+			t.Errorf("GOMAXPROCS %d: %d rules worked in %d items, want %d in fewer items", procs, worked, groups, wantWorked)
+		}
+		if procs == 1 && worked != 0 {
+			t.Errorf("GOMAXPROCS 1: %d rules worked, want none (no workers)", worked)
+		}
+		if procs > 1 && got.String() != want.String() {
+			t.Errorf("GOMAXPROCS %d: the items handed on differ:\n%s", procs, testutil.LineDiff(want.String(), got.String()))
+		}
+	}
+}
