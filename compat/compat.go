@@ -198,28 +198,20 @@ func (t Tool) runRestore(args []string, s IO) int {
 	out = fmt.Appendf(out, "# Translated by %s v%s on %s\n", t.Name, Version, stamp)
 	pr := &emit.Printer{Style: emit.Style{Upstream: true}}
 	write := func(c *ir.Command) {
-		out = appendRestoreCommand(pr, out, c)
+		if c.Op == ir.CmdUntranslated {
+			out = append(out, emit.RestoreUntranslated(c)...)
+		} else {
+			out = pr.AppendCommand(out, c)
+		}
+		out = append(out, '\n')
 		if len(out) >= outChunk {
 			flush()
 		}
 	}
 	// Each command is printed as soon as it is translated, as upstream
 	// does line by line: a million-rule file is never held translated
-	// (but see translate.StreamsCommands). Most rules are translated
-	// and printed by the parse workers, their text written here in
-	// order.
-	opt := translate.Options{Exact: true, EmitCommand: write,
-		AppendCommand: func() func([]byte, *ir.Command) []byte {
-			pr := &emit.Printer{Style: emit.Style{Upstream: true}}
-			return func(dst []byte, c *ir.Command) []byte { return appendRestoreCommand(pr, dst, c) }
-		},
-		EmitText: func(text []byte) {
-			out = append(out, text...)
-			if len(out) >= outChunk {
-				flush()
-			}
-		},
-	}
+	// (but see translate.StreamsCommands).
+	opt := translate.Options{Exact: true, EmitCommand: write}
 	if s.StreamGC != nil {
 		opt.BeforeReuse = func() { s.StreamGC(len(src)) }
 		if pieces != nil {
@@ -251,16 +243,6 @@ func (t Tool) runRestore(args []string, s IO) int {
 		return 1
 	}
 	return status
-}
-
-// appendRestoreCommand appends c's line of a restore translation.
-func appendRestoreCommand(pr *emit.Printer, out []byte, c *ir.Command) []byte {
-	if c.Op == ir.CmdUntranslated {
-		out = append(out, emit.RestoreUntranslated(c)...)
-	} else {
-		out = pr.AppendCommand(out, c)
-	}
-	return append(out, '\n')
 }
 
 // PieceSize is how much of a big file (see ReadsInPieces) is read at a

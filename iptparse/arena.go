@@ -84,8 +84,6 @@ type arena struct {
 	// field rather than a result, which the loop over the line would
 	// keep in a register.
 	parted bool
-	// text is what a RuleWork made of the chunk's rules (see Worked).
-	text []byte
 }
 
 // A pool hands out Ts from slabs. A reusable arena's pools keep their
@@ -192,7 +190,6 @@ func (a *arena) reset() {
 	a.targets.reset()
 	a.counters.reset()
 	a.ports.reset()
-	a.text = a.text[:0]
 }
 
 func (a *arena) command() *Command {

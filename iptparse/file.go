@@ -188,7 +188,7 @@ func ParseFile(name string, src string, reg Registry, fam Family) *File {
 // complete when ParseFileFunc returns: a save file's are found as it is
 // read.
 func ParseFileFunc(name string, src string, reg Registry, fam Family, start func(*File), each func(Item)) *File {
-	return parseFileFunc(name, src, reg, fam, start, each, false, nil)
+	return parseFileFunc(name, src, reg, fam, start, each, false)
 }
 
 // ParseFileReuse is ParseFileFunc for an each that is done with an item,
@@ -198,16 +198,7 @@ func ParseFileFunc(name string, src string, reg Registry, fam Family, start func
 // (and the page faults and collections that come with it). Strings are
 // never reused: each may keep the texts it was given.
 func ParseFileReuse(name string, src string, reg Registry, fam Family, start func(*File), each func(Item)) *File {
-	return parseFileFunc(name, src, reg, fam, start, each, true, nil)
-}
-
-// ParseFileWork is ParseFileReuse, with more of the work on the parse
-// workers: each has a RuleWork from work, which goes on with the rules
-// it parses, and each is handed a *Worked in place of a rule the
-// RuleWork made something of. The rules of a small file are all handed
-// on as rules, parsed on one core.
-func ParseFileWork(name string, src string, reg Registry, fam Family, start func(*File), each func(Item), work func() RuleWork) *File {
-	return parseFileFunc(name, src, reg, fam, start, each, true, work)
+	return parseFileFunc(name, src, reg, fam, start, each, true)
 }
 
 // ParsePiecesReuse is ParseFileReuse of a save file read a piece at a
@@ -217,21 +208,15 @@ func ParseFileWork(name string, src string, reg Registry, fam Family, start func
 // the file's start. fam must be a family (not FamilyAny): the file is
 // not there whole to detect it.
 func ParsePiecesReuse(name string, next func() (string, bool), reg Registry, fam Family, start func(*File), each func(Item)) *File {
-	return ParsePiecesWork(name, next, reg, fam, start, each, nil)
-}
-
-// ParsePiecesWork is ParsePiecesReuse with the rules gone on with by
-// RuleWorks from work, as ParseFileWork does.
-func ParsePiecesWork(name string, next func() (string, bool), reg Registry, fam Family, start func(*File), each func(Item), work func() RuleWork) *File {
 	f := &File{Name: name, Family: fam, Format: FormatSave}
 	if start != nil {
 		start(f)
 	}
-	parseScan(&saveScanner{f: f, next: next}, true, func() parseFunc { return (&saveParser{f: f, reg: reg}).parse }, work, each)
+	parseScan(&saveScanner{f: f, next: next}, true, func() parseFunc { return (&saveParser{f: f, reg: reg}).parse }, each)
 	return f
 }
 
-func parseFileFunc(name string, src string, reg Registry, fam Family, start func(*File), each func(Item), reuse bool, work func() RuleWork) *File {
+func parseFileFunc(name string, src string, reg Registry, fam Family, start func(*File), each func(Item), reuse bool) *File {
 	f := &File{Name: name, Family: fam, Format: DetectFormat(src)}
 	if f.Format != FormatSave {
 		var begin func(*File, int)
@@ -246,7 +231,7 @@ func parseFileFunc(name string, src string, reg Registry, fam Family, start func
 	if start != nil {
 		start(f)
 	}
-	parseScan(&saveScanner{f: f, rest: src}, reuse, func() parseFunc { return (&saveParser{f: f, reg: reg}).parse }, work, each)
+	parseScan(&saveScanner{f: f, rest: src}, reuse, func() parseFunc { return (&saveParser{f: f, reg: reg}).parse }, each)
 	return f
 }
 
@@ -315,9 +300,6 @@ type entry struct {
 	// the rule's line number: the parser has the file name and finds
 	// the column again, for a smaller entry per line
 	lineNo int
-	// textEnd, if not 0, is where the rule's text from a RuleWork ends
-	// in its chunk's arena (parseChunks).
-	textEnd int
 }
 
 // scanSave reads the structure of a save file: table headers, chain

@@ -19,6 +19,6 @@ func ParseSaveFile(name, src string, reg Registry, fam Family) *File {
 // were half of what the shim held at once).
 func ParseSaveFileFunc(name, src string, reg Registry, fam Family, each func(Item)) *File {
 	f := &File{Name: name, Family: fam, Format: FormatSave}
-	parseScan(&saveScanner{f: f, rest: src}, false, func() parseFunc { return (&saveParser{f: f, reg: reg}).parse }, nil, each)
+	parseScan(&saveScanner{f: f, rest: src}, false, func() parseFunc { return (&saveParser{f: f, reg: reg}).parse }, each)
 	return f
 }

@@ -43,7 +43,7 @@ func parseEntries(entries []entry, newParse func() parseFunc, each func(Item)) {
 		entries = entries[n:]
 		return c
 	}
-	parseChunks(next, few, false, newParse, nil, each, nil)
+	parseChunks(next, few, false, newParse, each, nil)
 }
 
 // fewRules tells whether entries hold too few rules to be worth parsing
@@ -62,7 +62,7 @@ func fewRules(entries []entry) bool {
 // only the chunks being parsed or not yet handed on are held. With
 // reuse, the nodes of a chunk's rules are reused for the chunks after it
 // once each has had them (see ParseFileReuse).
-func parseScan(sc *saveScanner, reuse bool, newParse func() parseFunc, work func() RuleWork, each func(Item)) {
+func parseScan(sc *saveScanner, reuse bool, newParse func() parseFunc, each func(Item)) {
 	pending := sc.scan(make([]entry, 0, 2*chunkSize), 2*chunkSize)
 	few := sc.done && fewRules(pending)
 	// The entries of the chunks handed on are scanned into again: a
@@ -92,7 +92,7 @@ func parseScan(sc *saveScanner, reuse bool, newParse func() parseFunc, work func
 		default:
 		}
 	}
-	parseChunks(next, few, reuse, newParse, work, each, handed)
+	parseChunks(next, few, reuse, newParse, each, handed)
 }
 
 // parseChunks parses the chunks next returns until it returns none, on
@@ -101,9 +101,7 @@ func parseScan(sc *saveScanner, reuse bool, newParse func() parseFunc, work func
 // are parsed into an arena of their own, which is reset and parses a
 // later chunk once each has had the chunk's items. handed, if not nil,
 // is given the entries of each chunk handed on, which are no longer used.
-// work, if not nil (with reuse only), gives each worker a RuleWork for
-// the rules it parses (see Worked).
-func parseChunks(next func() []entry, serial, reuse bool, newParse func() parseFunc, work func() RuleWork, each func(Item), handed func([]entry)) {
+func parseChunks(next func() []entry, serial, reuse bool, newParse func() parseFunc, each func(Item), handed func([]entry)) {
 	workers := runtime.GOMAXPROCS(0)
 	if serial || workers < 2 {
 		parse, a := newParse(), &arena{reusable: reuse}
@@ -134,10 +132,6 @@ func parseChunks(next func() []entry, serial, reuse bool, newParse func() parseF
 		go func() {
 			defer wg.Done()
 			parse, own := newParse(), new(arena)
-			var do RuleWork
-			if work != nil && reuse {
-				do = work()
-			}
 			for c := range todo {
 				a := c.a
 				if a == nil {
@@ -146,13 +140,6 @@ func parseChunks(next func() []entry, serial, reuse bool, newParse func() parseF
 				for i := range c.entries {
 					if e := &c.entries[i]; e.item == nil {
 						e.item = parse(e, a)
-						if cl, ok := e.item.(*CommandLine); ok && do != nil {
-							// The text goes with the arena, which
-							// lives until the chunk is handed on.
-							if text, done := do(cl, a.text); done {
-								a.text, e.textEnd = text, len(text)
-							}
-						}
 					}
 				}
 				close(c.done)
@@ -187,28 +174,11 @@ func parseChunks(next func() []entry, serial, reuse bool, newParse func() parseF
 		close(todo)
 		close(inOrder)
 	}()
-	var worked Worked // handed to each, which does not keep it
 	for c := range inOrder {
 		<-c.done
-		from := 0 // where the next rule's text starts in c.a.text
-		for i := 0; i < len(c.entries); {
-			e := &c.entries[i]
-			if e.textEnd == 0 {
-				each(e.item)
-				e.item = nil // not kept once handed on
-				i++
-				continue
-			}
-			// The rules in a row that have a text are handed on as one.
-			worked = Worked{Pos: e.item.Position()}
-			for ; i < len(c.entries) && c.entries[i].textEnd > 0; i++ {
-				e := &c.entries[i]
-				worked.Rules++
-				worked.Text = c.a.text[from:e.textEnd]
-				e.item, e.textEnd = nil, 0
-			}
-			from += len(worked.Text)
-			each(&worked)
+		for i := range c.entries {
+			each(c.entries[i].item)
+			c.entries[i].item = nil // not kept once handed on
 		}
 		if handed != nil {
 			handed(c.entries)
@@ -222,26 +192,6 @@ func parseChunks(next func() []entry, serial, reuse bool, newParse func() parseF
 	}
 	wg.Wait()
 }
-
-// A RuleWork goes on with a rule a parse worker has parsed, on that
-// worker: it appends to text what it makes of the rule, and reports
-// whether it made it (else what it appended is dropped). Each worker has
-// its own, which need not be safe for concurrent use; like the caller's
-// each, it must be done with the rule when it returns.
-type RuleWork func(rule *CommandLine, text []byte) ([]byte, bool)
-
-// Worked is the item handed on, in their place, for rules in a row a
-// RuleWork made something of: the texts it made of them, one after the
-// other, which are reused once the item is handed on, like the rules'
-// memory.
-type Worked struct {
-	Pos   Pos // the first rule's
-	Rules int
-	Text  []byte
-}
-
-// Position is the first rule's.
-func (w *Worked) Position() Pos { return w.Pos }
 
 func itemOf(e *entry, parse parseFunc, a *arena) Item {
 	if e.item != nil {

@@ -75,12 +75,7 @@ func (t *Translator) noteIPSet(s *iptparse.IPSet, notes []string) {
 }
 
 // IPSet returns the definition of a named ipset, if one was given.
-func (c *Ctx) IPSet(name string) *iptparse.IPSet {
-	if c.tr.worker {
-		c.tr.spoilt = true // the run's ipsets are not a worker's
-	}
-	return c.tr.ipsets[name]
-}
+func (c *Ctx) IPSet(name string) *iptparse.IPSet { return c.tr.ipsets[name] }
 
 // ipsetPart is one dimension of an ipset type as nft sees it.
 type ipsetPart struct {

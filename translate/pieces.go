@@ -112,9 +112,5 @@ func (t *Translator) AddPieces(name string, next func() (string, bool), sv Surve
 			t.native.reserve(f.Family, sv.chainDecls)
 		}
 	}
-	var work func() iptparse.RuleWork
-	if t.opt.Exact && t.worksRules() {
-		work = t.ruleWork
-	}
-	t.fileWarnings(iptparse.ParsePiecesWork(name, next, Registry{}, sv.Family, start, t.addItem, work))
+	t.fileWarnings(iptparse.ParsePiecesReuse(name, next, Registry{}, sv.Family, start, t.addItem))
 }

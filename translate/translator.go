@@ -47,19 +47,6 @@ type Options struct {
 	// of the file), once it knows: a program sets its garbage collector
 	// there. It spares the program a look of its own through the file.
 	BeforeReuse func()
-	// AppendCommand and EmitText, both set with EmitCommand in exact
-	// mode, let the rules of a save file AddText or AddPieces hands on as
-	// translated be translated and printed by the parse workers, one
-	// core each, rather than by the caller: each worker prints its
-	// rules' commands with a function from AppendCommand (one each,
-	// which need not be safe for concurrent use), which appends a
-	// command's text to dst, and the text of such a rule is given to
-	// EmitText, in input order, in place of its commands to
-	// EmitCommand. Nor may EmitText keep the text once it returns. A
-	// rule whose translation depends on or changes the run's state
-	// (diagnostics, extension state, ipsets) is translated as before.
-	AppendCommand func() func(dst []byte, c *ir.Command) []byte
-	EmitText      func([]byte)
 	// Runs lets a chain that is nothing but rules alike be held compactly
 	// (see ruleRun) until Optimize takes it: for a caller that hands the
 	// ruleset to MergeInet and Optimize before anything else reads it.
@@ -153,9 +140,6 @@ type Translator struct {
 	// reuse says that each exact-mode command is handed on as soon as
 	// it is translated, and not kept: alloc is reset after each.
 	reuse bool
-	// worker is set in a Translator of a parse worker's (ruleWork);
-	// spoilt, when its rule read state of the run that it does not have.
-	worker, spoilt bool
 	// kept, while AddPieces translates a file in normal mode, holds the
 	// strings the ruleset keeps of it (see keep); recent are some of
 	// them, looked at first.
@@ -374,11 +358,6 @@ func (t *Translator) AddText(name, src string, fam iptparse.Family) {
 		// nothing points into its parse tree afterwards (the state
 		// kept across rules holds strings and values of its own).
 		parse = iptparse.ParseFileReuse
-		if t.worksRules() {
-			parse = func(name, src string, reg iptparse.Registry, fam iptparse.Family, start func(*iptparse.File), each func(iptparse.Item)) *iptparse.File {
-				return iptparse.ParseFileWork(name, src, reg, fam, start, each, t.ruleWork)
-			}
-		}
 		t.reuse = true
 		defer func() { t.reuse = false }()
 		if t.opt.BeforeReuse != nil && iptparse.DetectFormat(src) == iptparse.FormatSave {
@@ -439,12 +418,6 @@ func (t *Translator) addItem(it iptparse.Item) {
 		t.AddCommand(it.Command)
 	case *iptparse.BadLine:
 		t.AddBadLine(it)
-	case *iptparse.Worked:
-		// ruleWork's: rules translated and printed, counted nowhere
-		// else.
-		t.stats.Rules += it.Rules
-		t.stats.Translated += it.Rules
-		t.opt.EmitText(it.Text)
 	}
 }
 
