@@ -31,19 +31,20 @@ type natRange struct {
 	portOpt *iptparse.Option
 }
 
-// natOptions reads the options of a NAT target in the order they were
-// given, like libxt_NAT.c's __NAT_parse.
-func (c *Ctx) natOptions(x *iptparse.Ext) (*natRange, error) {
-	r := &natRange{}
+// natOptions reads the options of a NAT target into r in the order they
+// were given, like libxt_NAT.c's __NAT_parse. r is the caller's, so that
+// it stays on the caller's stack: a DNAT forward list allocates it once
+// a rule otherwise.
+func (c *Ctx) natOptions(x *iptparse.Ext, r *natRange) error {
 	for _, o := range x.Options {
 		switch o.Name {
 		case "to-source", "to-destination":
 			if err := c.parseNATTo(x, o, r); err != nil {
-				return nil, err
+				return err
 			}
 		case "to-ports":
 			if err := c.parseNATPorts(x, o, o.Arg(), r); err != nil {
-				return nil, err
+				return err
 			}
 		case "random":
 			r.random = true
@@ -53,7 +54,7 @@ func (c *Ctx) natOptions(x *iptparse.Ext) (*natRange, error) {
 			r.persistent = true
 		}
 	}
-	return r, nil
+	return nil
 }
 
 // natPortOK is libxt_NAT.c's portok: a port may only be given after -p

@@ -22,11 +22,11 @@ var tgDNAT = []Ext{
 			if err := c.checkHooks(x, x.Name+" target", "prerouting", "output"); err != nil {
 				return err
 			}
-			r, err := c.natOptions(x)
-			if err != nil {
+			var r natRange
+			if err := c.natOptions(x, &r); err != nil {
 				return err
 			}
-			return c.addNAT(x, ir.NatDNAT, r)
+			return c.addNAT(x, ir.NatDNAT, &r)
 		},
 	},
 }

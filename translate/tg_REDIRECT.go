@@ -20,15 +20,15 @@ var tgREDIRECT = []Ext{
 			if err := c.checkHooks(x, x.Name+" target", "prerouting", "output"); err != nil {
 				return err
 			}
-			r, err := c.natOptions(x)
-			if err != nil {
+			var r natRange
+			if err := c.natOptions(x, &r); err != nil {
 				return err
 			}
 			if r.offset {
 				// DNAT_fcheck / DNAT_fcheck6
 				return optError(x, r.portOpt, "Shifted portmap ranges not supported with this kernel")
 			}
-			return c.addNAT(x, ir.NatRedirect, r)
+			return c.addNAT(x, ir.NatRedirect, &r)
 		},
 	},
 }

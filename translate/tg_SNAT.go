@@ -20,11 +20,11 @@ var tgSNAT = []Ext{
 			if err := c.checkHooks(x, x.Name+" target", "input", "postrouting"); err != nil {
 				return err
 			}
-			r, err := c.natOptions(x)
-			if err != nil {
+			var r natRange
+			if err := c.natOptions(x, &r); err != nil {
 				return err
 			}
-			return c.addNAT(x, ir.NatSNAT, r)
+			return c.addNAT(x, ir.NatSNAT, &r)
 		},
 	},
 }
