@@ -371,6 +371,7 @@ func (p *Printer) match(b *textBuf, m *ir.Match) {
 // addrSet writes s as the SetLit of its elements (s.Exprs), without
 // making them: a blocklist's set has a million.
 func (p *Printer) addrSet(b *textBuf, s *ir.AddrSet) {
+	port := s.Port
 	b.WriteString("{ ")
 	for i := range s.Len() {
 		if i > 0 {
@@ -385,11 +386,20 @@ func (p *Printer) addrSet(b *textBuf, s *ir.AddrSet) {
 		} else {
 			b.buf = appendPrefix(b.buf, pf)
 		}
+		if s.Ports != nil {
+			b.WriteString(" . ")
+			port.Value = s.Ports[i]
+			p.expr(b, &port, 0)
+		}
 		if s.Counted {
 			b.WriteString(" counter")
 			if s.HasValues {
 				b.buf = appendCounterValues(b.buf, s.Counters[i].Packets, s.Counters[i].Bytes)
 			}
+		}
+		if s.Comments != nil && s.Comments[i] != "" {
+			b.WriteString(" comment ")
+			b.WriteString(p.quote(s.Comments[i]))
 		}
 	}
 	b.WriteString(" }")

@@ -22,6 +22,15 @@ type AddrSet struct {
 	// those have values (Counter.HasValues), which Counters holds.
 	Counted, HasValues bool
 	Counters           []CounterValues
+	// Ports, if not nil, makes element i the concatenation "address .
+	// Ports[i]", each port an Integer of Port's form (Base, Width): the
+	// set of a chain of services ("-s A --dport N"), 180,000 elements
+	// in the mixed 1,000,000-rule dump, 34 MB as a SetLit.
+	Ports []uint64
+	Port  Integer
+	// Comments holds the elements' comments ("" for none), nil if none
+	// has one.
+	Comments []string
 }
 
 // CounterValues is a counter's packets and bytes.
@@ -87,12 +96,16 @@ func (s *AddrSet) Add(key Expr, c *Counter) {
 	}
 }
 
+// width is the bytes of an address in Addrs.
 func (s *AddrSet) width() int {
 	if s.Is6 {
 		return 16
 	}
 	return 4
 }
+
+// Width is the bytes of an address in Addrs: 4, or 16 if Is6.
+func (s *AddrSet) Width() int { return s.width() }
 
 // Len is the number of elements.
 func (s *AddrSet) Len() int { return len(s.Addrs) / s.width() }
@@ -136,13 +149,23 @@ func (s *AddrSet) Counter(i int) *Counter {
 }
 
 // Exprs makes the elements as a SetLit holds them: each an Elem with its
-// key and counter if s is Counted, else the key.
+// key (a Concat if s has Ports), counter if s is Counted and comment, or
+// the key if it has neither.
 func (s *AddrSet) Exprs() []Expr {
 	out := make([]Expr, s.Len())
 	for i := range out {
 		out[i] = s.Key(i)
-		if s.Counted {
-			out[i] = &Elem{Key: out[i], Counter: s.Counter(i)}
+		if s.Ports != nil {
+			port := s.Port
+			port.Value = s.Ports[i]
+			out[i] = &Concat{Elems: []Expr{out[i], &port}}
+		}
+		comment := ""
+		if s.Comments != nil {
+			comment = s.Comments[i]
+		}
+		if s.Counted || comment != "" {
+			out[i] = &Elem{Key: out[i], Counter: s.Counter(i), Comment: comment}
 		}
 	}
 	return out

@@ -757,9 +757,14 @@ func mergeRun(c *ir.Chain, u *ruleRun, o OptOptions, rep *OptReport, w *chainWor
 		})
 	}
 	var set ir.Expr
-	if u.diff2 >= 0 {
+	switch {
+	case u.diff2 >= 0 && counted:
+		set = u.concatAddrSet(n, len(excl) > 0, at, !sameComment)
+	case u.diff2 >= 0:
+		// A SetLit: the passes after the sets pass compare such sets
+		// (mergeTransports), not sets whose elements count.
 		set = u.concatSet(n, at, counted, !sameComment)
-	} else {
+	default:
 		s := new(ir.AddrSet)
 		*s = u.set
 		if !counted {
@@ -828,6 +833,44 @@ func (u *ruleRun) exclusions() (excl []int, ok bool) {
 		excl = append(excl, i)
 	}
 	return excl, true
+}
+
+// concatAddrSet is concatSet of counted elements as an AddrSet with
+// Ports: the run's set itself when it has every rule (not excl).
+func (u *ruleRun) concatAddrSet(n int, excl bool, at func(int) int, comments bool) *ir.AddrSet {
+	s := &u.set
+	out := &ir.AddrSet{Is6: s.Is6, Counted: true, HasValues: s.HasValues,
+		Port: *u.head.Stmts[u.diff2].(*ir.Match).Right.(*ir.Integer)}
+	if !excl {
+		out.Addrs, out.Bits, out.Counters, out.Ports = s.Addrs, s.Bits, s.Counters, u.ports
+	} else {
+		w := s.Width()
+		out.Addrs, out.Ports = make([]byte, 0, n*w), make([]uint64, 0, n)
+		if s.Bits != nil {
+			out.Bits = make([]uint8, 0, n)
+		}
+		if s.HasValues {
+			out.Counters = make([]ir.CounterValues, 0, n)
+		}
+		for k := range n {
+			i := at(k)
+			out.Addrs = append(out.Addrs, s.Addrs[i*w:(i+1)*w]...)
+			out.Ports = append(out.Ports, u.ports[i])
+			if s.Bits != nil {
+				out.Bits = append(out.Bits, s.Bits[i])
+			}
+			if s.HasValues {
+				out.Counters = append(out.Counters, s.Counters[i])
+			}
+		}
+	}
+	if comments {
+		out.Comments = make([]string, n)
+		for k := range out.Comments {
+			out.Comments[k] = u.comment(at(k))
+		}
+	}
+	return out
 }
 
 // concatSet is the set the sets pass makes of the n rules at(0)...

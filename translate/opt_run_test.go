@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/ipt2nft/ipt2nft/emit"
 	"github.com/ipt2nft/ipt2nft/internal/testutil"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
@@ -220,7 +221,8 @@ func svcDump(b *strings.Builder, r *rand.Rand, v6 bool, counter func(int) string
 }
 
 // runResult translates src with or without runs and optimizes it: the
-// ruleset and everything the report and diagnostics say.
+// ruleset (as text and JSON) and everything the report and diagnostics
+// say.
 func runResult(name, src string, runs bool, o OptOptions, opt Options, inet bool) string {
 	opt.Runs = runs
 	tr := New(opt)
@@ -233,6 +235,9 @@ func runResult(name, src string, runs bool, o OptOptions, opt Options, inet bool
 	rep := Optimize(rs, o)
 	var b strings.Builder
 	b.WriteString(rulesetText(rs))
+	if err := emit.WriteJSON(&b, rs); err != nil {
+		fmt.Fprintf(&b, "json: %v\n", err)
+	}
 	fmt.Fprintf(&b, "before %d after %d\n", rep.Before, rep.After)
 	for _, m := range append(inetRep.Merges, rep.Merges...) {
 		fmt.Fprintf(&b, "merge %s %v %s %q %q\n", m.Pass, m.From, m.Reason, m.Into.Source(), SourceLines(m.Into))
@@ -495,10 +500,34 @@ func TestConcatRun(t *testing.T) {
 				t.Errorf("ports %d: %d runs merged as runs, want %v", c.ports, n, c.wantMerge)
 			}
 			runCompactFrom = 1 << 20
-			if want := runResult("svc.rules", b.String(), false, o, Options{}, false); got != want {
+			want := runResult("svc.rules", b.String(), false, o, Options{}, false)
+			if got != want {
 				t.Fatalf("ports %d, %+v: with runs\n%s\nwithout\n%s", c.ports, o, got, want)
 			}
 			runCompactFrom = 1
+			if c.wantMerge {
+				// The set's elements as JSON and netlink take them
+				// (AddrSet.Exprs), written as a SetLit: the same text.
+				text := func(runs bool, fix func(*ir.Ruleset)) string {
+					tr := New(Options{Runs: runs})
+					tr.AddText("svc.rules", b.String(), iptparse.FamilyIPv4)
+					rs := tr.Ruleset()
+					Optimize(rs, o)
+					fix(rs)
+					return rulesetText(rs)
+				}
+				got := text(true, func(rs *ir.Ruleset) {
+					m := rs.Tables[0].Chain("SVC").Rules[0].Stmts[0].(*ir.Match)
+					a, ok := m.Right.(*ir.AddrSet)
+					if !ok || a.Ports == nil {
+						t.Fatalf("ports %d: merged into %T, not an AddrSet with ports", c.ports, m.Right)
+					}
+					m.Right = &ir.SetLit{Elems: a.Exprs()}
+				})
+				if want := text(false, func(*ir.Ruleset) {}); got != want {
+					t.Fatalf("ports %d: the elements of the set made anew\n%s\nwant\n%s", c.ports, got, want)
+				}
+			}
 		}
 	}
 }
