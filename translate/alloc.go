@@ -200,23 +200,18 @@ func (a *ruleAlloc) reset() {
 // the rule: the rules of a command split in several (Ctx.ruleBodies)
 // share statements.
 func (a *ruleAlloc) giveBackMember(r *ir.Rule, diff, diff2, count int) {
+	var port *ir.Integer
+	if diff2 >= 0 {
+		port = a.giveBackPortMatch(r.Stmts[diff2].(*ir.Match))
+	}
 	m := r.Stmts[diff].(*ir.Match)
 	v := m.Right
 	var c *ir.Counter
 	if count >= 0 {
 		c = r.Stmts[count].(*ir.Counter)
 	}
-	var m2 *ir.Match
-	var port *ir.Integer
-	if diff2 >= 0 {
-		m2 = r.Stmts[diff2].(*ir.Match)
-		port = m2.Right.(*ir.Integer)
-	}
 	a.stmts.giveBackSlice(r.Stmts)
 	a.pos.giveBackSlice(r.Origin)
-	if m2 != nil {
-		a.matches.giveBack(m2) // made after m
-	}
 	a.matches.giveBack(m)
 	n := r.Note()
 	if !a.rules.giveBack(r) {
@@ -237,6 +232,15 @@ func (a *ruleAlloc) giveBackMember(r *ir.Rule, diff, diff2, count int) {
 	if port != nil {
 		a.ints.giveBack(port)
 	}
+}
+
+// giveBackPortMatch takes back m, a member's match on a port (made after
+// its match on an address), and returns its value, to go back with the
+// rule.
+func (a *ruleAlloc) giveBackPortMatch(m *ir.Match) *ir.Integer {
+	port := m.Right.(*ir.Integer)
+	a.matches.giveBack(m)
+	return port
 }
 
 // origin is a one-position Origin list.

@@ -243,7 +243,7 @@ func (u *ruleRun) addLike(r *ir.Rule) (added, member bool) {
 	if diff < 0 {
 		return false, false // the same rule again
 	}
-	if r.Comment != h.Comment && diff2 < 0 {
+	if diff2 < 0 && r.Comment != h.Comment {
 		return false, false // an AddrSet has no comments
 	}
 	if u.diff < 0 && !u.startSet(diff) {
@@ -347,21 +347,9 @@ func (u *ruleRun) push(r *ir.Rule) {
 		k++
 	}
 	p := r.Origin[0]
-	u.addValues(r)
-	if r.Comment != u.head.Comment && u.comments == nil {
-		u.comments = make([][]string, len(u.members))
-		for i, c := range u.members {
-			u.comments[i] = make([]string, len(c), runChunk)
-			for j := range u.comments[i] {
-				u.comments[i][j] = u.head.Comment
-			}
-		}
-	}
-	if u.comments != nil {
-		if len(u.comments) < len(u.members) {
-			u.comments = append(u.comments, make([]string, 0, runChunk))
-		}
-		u.comments[k] = append(u.comments[k], r.Comment)
+	u.set.Add(r.Stmts[u.diff].(*ir.Match).Right, u.counter(r))
+	if u.diff2 >= 0 {
+		u.pushPort(k, r)
 	}
 	if r.Source() != "" && u.sources == nil {
 		u.sources = make([][]string, len(u.members))
@@ -376,19 +364,42 @@ func (u *ruleRun) push(r *ir.Rule) {
 	u.n++
 }
 
-// addValues adds r's values at diff and diff2 and its counter's.
-func (u *ruleRun) addValues(r *ir.Rule) {
-	u.set.Add(r.Stmts[u.diff].(*ir.Match).Right, u.counter(r))
-	if u.diff2 >= 0 {
-		u.ports = append(u.ports, r.Stmts[u.diff2].(*ir.Match).Right.(*ir.Integer).Value)
+// addPort adds r's port, at diff2.
+func (u *ruleRun) addPort(r *ir.Rule) {
+	u.ports = append(u.ports, r.Stmts[u.diff2].(*ir.Match).Right.(*ir.Integer).Value)
+}
+
+// pushPort adds r's port and comment, to chunk k of the comments: those
+// are made once a member's comment differs from head's (the members
+// before it have head's).
+func (u *ruleRun) pushPort(k int, r *ir.Rule) {
+	u.addPort(r)
+	if u.comments == nil && r.Comment == u.head.Comment {
+		return
 	}
+	if u.comments == nil {
+		u.comments = make([][]string, len(u.members))
+		for i, c := range u.members {
+			u.comments[i] = make([]string, len(c), runChunk)
+			for j := range u.comments[i] {
+				u.comments[i][j] = u.head.Comment
+			}
+		}
+	}
+	if len(u.comments) < len(u.members) {
+		u.comments = append(u.comments, make([]string, 0, runChunk))
+	}
+	u.comments[k] = append(u.comments[k], r.Comment)
 }
 
 // compact lets the run's rules in full go, keeping their members.
 func (u *ruleRun) compact() {
 	full := u.full
 	u.full = nil
-	u.addValues(u.head)
+	u.set.Add(u.head.Stmts[u.diff].(*ir.Match).Right, u.counter(u.head))
+	if u.diff2 >= 0 {
+		u.addPort(u.head)
+	}
 	for _, r := range full[1:] {
 		u.push(r)
 	}
@@ -699,10 +710,12 @@ func mergeRun(c *ir.Chain, u *ruleRun, o OptOptions, rep *OptReport, w *chainWor
 		at = func(i int) int { return int(in[i]) }
 	}
 	sameComment := true
-	for i := range n {
-		if u.comment(at(i)) != h.Comment {
-			sameComment = false
-			break
+	if u.comments != nil {
+		for i := range n {
+			if u.comment(at(i)) != h.Comment {
+				sameComment = false
+				break
+			}
 		}
 	}
 	// A set of plain elements could merge again in the sets pass's
