@@ -17,8 +17,9 @@ import (
 // perhaps a last rule that matches every packet ("-j RETURN"), is held
 // from its first rule to its last as that first rule and, for each other
 // rule, what it has of its own: the address and its counter values (in an
-// ir.AddrSet, 20 bytes for an IPv4 address), its position (a runMember, 8
-// bytes) and its text if it has one, where the rule in full is some 290.
+// ir.AddrSet, 20 bytes for an IPv4 address), its position (nothing
+// when on the line after the rule before, see runStretch) and its text if
+// it has one, where the rule in full is some 290.
 // The sets pass would merge the whole chain into one rule with a set;
 // Optimize makes that rule straight from the run (mergeRun) when the
 // passes would make exactly it, and otherwise gives the chain its rules
@@ -59,17 +60,17 @@ type ruleRun struct {
 	// (ports holds the values, head's first), -1 if none.
 	diff2 int
 	ports []uint64
-	// full holds the rules while the run is short; set and members, once
-	// it is not, what each rule has of its own: set the values at diff
-	// and the counters' values (head's first), members the positions of
-	// the rules after head.
-	full    []*ir.Rule
-	set     ir.AddrSet
-	members [][]runMember
-	n       int // rules after head in members
-	// sources holds the members' texts, chunk by chunk as members, once
-	// one has a text: none has when the translator keeps no provenance
-	// (the translate command), and the 662,000 members of the mixed
+	// full holds the rules while the run is short; set and stretches,
+	// once it is not, what each rule has of its own: set the values at
+	// diff and the counters' values (head's first), stretches the
+	// positions of the n rules after head (its members).
+	full      []*ir.Rule
+	set       ir.AddrSet
+	stretches []runStretch
+	n         int
+	// sources holds the members' texts, runChunk at a time, once one
+	// has a text: none has when the translator keeps no provenance (the
+	// translate command), and the 662,000 members of the mixed
 	// 1,000,000-rule dump are then 10 MB less than with a text each.
 	sources [][]string
 	// comments holds the members' comments as sources their texts, once
@@ -85,10 +86,13 @@ type ruleRun struct {
 	base bool
 }
 
-// runMember is the position of a rule of a run after its first, in the
-// first rule's file.
-type runMember struct {
-	line, col int32
+// runStretch is the positions of members k... of a run, in its first
+// rule's file, until the next stretch's: each on the line after the one
+// before, at column col, the first on line. The members of a dump's
+// chain are most often in one stretch; they were 8 bytes each, 6.7 MB
+// for the mixed 1,000,000-rule dump.
+type runStretch struct {
+	k, line, col int32
 }
 
 // newRun starts a run with r, or returns nil if r cannot start one.
@@ -338,13 +342,9 @@ func otherMatchOn(r *ir.Rule, i int) bool {
 
 // push adds r's own parts as a member.
 func (u *ruleRun) push(r *ir.Rule) {
-	k := len(u.members) - 1
-	if k < 0 || len(u.members[k]) == runChunk {
-		u.members = append(u.members, make([]runMember, 0, runChunk))
-		if u.sources != nil {
-			u.sources = append(u.sources, make([]string, 0, runChunk))
-		}
-		k++
+	k := u.n / runChunk // the chunk of r's text and comment
+	if u.sources != nil && u.n%runChunk == 0 {
+		u.sources = append(u.sources, make([]string, 0, runChunk))
 	}
 	p := r.Origin[0]
 	u.set.Add(r.Stmts[u.diff].(*ir.Match).Right, u.counter(r))
@@ -352,16 +352,30 @@ func (u *ruleRun) push(r *ir.Rule) {
 		u.pushPort(k, r)
 	}
 	if r.Source() != "" && u.sources == nil {
-		u.sources = make([][]string, len(u.members))
-		for i, c := range u.members {
-			u.sources[i] = make([]string, len(c), runChunk)
-		}
+		u.sources = u.chunks("")
 	}
 	if u.sources != nil {
 		u.sources[k] = append(u.sources[k], r.Source())
 	}
-	u.members[k] = append(u.members[k], runMember{line: p.Line, col: p.Col})
+	if last := len(u.stretches) - 1; last < 0 || p.Col != u.stretches[last].col || int(p.Line-u.stretches[last].line) != u.n-int(u.stretches[last].k) {
+		u.stretches = append(u.stretches, runStretch{k: int32(u.n), line: p.Line, col: p.Col})
+	}
 	u.n++
+}
+
+// chunks is the chunks of texts or comments of the members before
+// member n, each s.
+func (u *ruleRun) chunks(s string) [][]string {
+	out := make([][]string, u.n/runChunk+1)
+	for i := range out {
+		out[i] = make([]string, min(runChunk, u.n-i*runChunk), runChunk)
+		if s != "" {
+			for j := range out[i] {
+				out[i][j] = s
+			}
+		}
+	}
+	return out
 }
 
 // addPort adds r's port, at diff2.
@@ -378,15 +392,8 @@ func (u *ruleRun) pushPort(k int, r *ir.Rule) {
 		return
 	}
 	if u.comments == nil {
-		u.comments = make([][]string, len(u.members))
-		for i, c := range u.members {
-			u.comments[i] = make([]string, len(c), runChunk)
-			for j := range u.comments[i] {
-				u.comments[i][j] = u.head.Comment
-			}
-		}
-	}
-	if len(u.comments) < len(u.members) {
+		u.comments = u.chunks(u.head.Comment)
+	} else if len(u.comments) == k {
 		u.comments = append(u.comments, make([]string, 0, runChunk))
 	}
 	u.comments[k] = append(u.comments[k], r.Comment)
@@ -475,9 +482,13 @@ func (u *ruleRun) comment(i int) string {
 
 // pos is the position of member k.
 func (u *ruleRun) pos(k int) ir.Pos {
+	i, found := slices.BinarySearchFunc(u.stretches, int32(k), func(s runStretch, k int32) int { return cmp.Compare(s.k, k) })
+	if !found {
+		i--
+	}
+	s := u.stretches[i]
 	p := u.head.Origin[0]
-	m := &u.members[k/runChunk][k%runChunk]
-	p.Line, p.Col = m.line, m.col
+	p.Line, p.Col = s.line+int32(k)-s.k, s.col
 	return p
 }
 
@@ -786,7 +797,7 @@ func mergeRun(c *ir.Chain, u *ruleRun, o OptOptions, rep *OptReport, w *chainWor
 		set = s
 	}
 	runLen := 1 + u.n
-	u.set, u.ports, u.members, u.sources, u.comments, u.n = ir.AddrSet{}, nil, nil, nil, nil, 0
+	u.set, u.ports, u.stretches, u.sources, u.comments, u.n = ir.AddrSet{}, nil, nil, nil, nil, 0
 	diff := make([]int, len(diffStmts))
 	for i, s := range diffStmts {
 		diff[i] = slices.Index(h.Stmts, s)
