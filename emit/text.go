@@ -392,7 +392,8 @@ func (p *Printer) addrSet(b *textBuf, s *ir.AddrSet) {
 		if s.Counted {
 			b.WriteString(" counter")
 			if s.HasValues {
-				b.buf = appendCounterValues(b.buf, s.Counters[i].Packets, s.Counters[i].Bytes)
+				v := s.Values(i)
+				b.buf = appendCounterValues(b.buf, v.Packets, v.Bytes)
 			}
 		}
 	}
@@ -425,7 +426,8 @@ func (p *Printer) concatAddrSet(b *textBuf, s *ir.AddrSet) {
 		if s.Counted {
 			b.WriteString(" counter")
 			if s.HasValues {
-				b.buf = appendCounterValues(b.buf, s.Counters[i].Packets, s.Counters[i].Bytes)
+				v := s.Values(i)
+				b.buf = appendCounterValues(b.buf, v.Packets, v.Bytes)
 			}
 		}
 		if s.Comments != nil && s.Comments[i] != "" {

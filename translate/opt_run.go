@@ -792,7 +792,7 @@ func mergeRun(c *ir.Chain, u *ruleRun, o OptOptions, rep *OptReport, w *chainWor
 		s := new(ir.AddrSet)
 		*s = u.set
 		if !counted {
-			s.Counted, s.HasValues, s.Counters = false, false, nil
+			s.Counted, s.HasValues, s.Small, s.Counters = false, false, nil, nil
 		}
 		set = s
 	}
@@ -866,26 +866,12 @@ func (u *ruleRun) concatAddrSet(n int, excl bool, at func(int) int, comments boo
 	out := &ir.AddrSet{Is6: s.Is6, Counted: true, HasValues: s.HasValues,
 		Port: *u.head.Stmts[u.diff2].(*ir.Match).Right.(*ir.Integer)}
 	if !excl {
-		out.Addrs, out.Bits, out.Counters, out.Ports = s.Addrs, s.Bits, s.Counters, u.ports
+		out.Addrs, out.Bits, out.Small, out.Counters, out.Ports = s.Addrs, s.Bits, s.Small, s.Counters, u.ports
 	} else {
-		w := s.Width()
-		out.Addrs, out.Ports = make([]byte, 0, n*w), make([]uint64, 0, n)
-		if s.Bits != nil {
-			out.Bits = make([]uint8, 0, n)
-		}
-		if s.HasValues {
-			out.Counters = make([]ir.CounterValues, 0, n)
-		}
+		out.Addrs, out.Ports = make([]byte, 0, n*s.Width()), make([]uint64, 0, n)
 		for k := range n {
-			i := at(k)
-			out.Addrs = append(out.Addrs, s.Addrs[i*w:(i+1)*w]...)
-			out.Ports = append(out.Ports, u.ports[i])
-			if s.Bits != nil {
-				out.Bits = append(out.Bits, s.Bits[i])
-			}
-			if s.HasValues {
-				out.Counters = append(out.Counters, s.Counters[i])
-			}
+			out.AddFrom(s, at(k))
+			out.Ports = append(out.Ports, u.ports[at(k)])
 		}
 	}
 	if comments {
@@ -933,7 +919,8 @@ func (u *ruleRun) concatSet(n int, at func(int) int, counted, comments bool) *ir
 		if counted {
 			counters[k] = ir.Counter{HasValues: s.HasValues}
 			if s.HasValues {
-				counters[k].Packets, counters[k].Bytes = s.Counters[i].Packets, s.Counters[i].Bytes
+				v := s.Values(i)
+				counters[k].Packets, counters[k].Bytes = v.Packets, v.Bytes
 			}
 			e.Counter = &counters[k]
 		}
