@@ -371,6 +371,10 @@ func (p *Printer) match(b *textBuf, m *ir.Match) {
 // addrSet writes s as the SetLit of its elements (s.Exprs), without
 // making them: a blocklist's set has a million.
 func (p *Printer) addrSet(b *textBuf, s *ir.AddrSet) {
+	if s.Ports != nil || s.Comments != nil {
+		p.concatAddrSet(b, s)
+		return
+	}
 	b.WriteString("{ ")
 	for i := range s.Len() {
 		if i > 0 {
@@ -388,8 +392,47 @@ func (p *Printer) addrSet(b *textBuf, s *ir.AddrSet) {
 		if s.Counted {
 			b.WriteString(" counter")
 			if s.HasValues {
-				b.buf = appendCounterValues(b.buf, s.Counters[i].Packets, s.Counters[i].Bytes)
+				v := s.Values(i)
+				b.buf = appendCounterValues(b.buf, v.Packets, v.Bytes)
 			}
+		}
+	}
+	b.WriteString(" }")
+}
+
+// concatAddrSet is addrSet of a set with ports or comments, its elements
+// written as the Concat and Elem cases write them; apart, so that a
+// blocklist's loop is not slowed by them.
+func (p *Printer) concatAddrSet(b *textBuf, s *ir.AddrSet) {
+	port := s.Port
+	b.WriteString("{ ")
+	for i := range s.Len() {
+		if i > 0 {
+			b.WriteString(", ")
+			if i%1024 == 0 {
+				b.maybeFlush()
+			}
+		}
+		if pf, plain := s.Prefix(i); plain {
+			b.buf = appendAddr(b.buf, pf.Addr())
+		} else {
+			b.buf = appendPrefix(b.buf, pf)
+		}
+		if s.Ports != nil {
+			b.WriteString(" . ")
+			port.Value = s.Ports[i]
+			p.expr(b, &port, 0)
+		}
+		if s.Counted {
+			b.WriteString(" counter")
+			if s.HasValues {
+				v := s.Values(i)
+				b.buf = appendCounterValues(b.buf, v.Packets, v.Bytes)
+			}
+		}
+		if s.Comments != nil && s.Comments[i] != "" {
+			b.WriteString(" comment ")
+			b.WriteString(p.quote(s.Comments[i]))
 		}
 	}
 	b.WriteString(" }")

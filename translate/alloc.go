@@ -189,16 +189,21 @@ func (a *ruleAlloc) reset() {
 
 // giveBackMember takes back what r, a rule a run holds as a member, was
 // given and no longer needs: the rule, its note, statement list and
-// origin, its match at diff with that match's value, and its counter at
-// count (-1: none); the run keeps copies of the value and the counter's
-// values, and r's other statements are the run's first rule's. Each
+// origin, its matches at diff and diff2 (-1: none) with their values,
+// and its counter at count (-1: none); the run keeps copies of the
+// values and the counter's, and r's other statements are the run's
+// first rule's. Each
 // goes back only if it is the last value of its block handed out, as it
 // is when r is the only rule of its command: a blocklist's rules, 150 MB
 // of the mixed 1,000,000-rule dump's allocations, are then made in the
 // same few hundred bytes. The note, value and counter go back only with
 // the rule: the rules of a command split in several (Ctx.ruleBodies)
 // share statements.
-func (a *ruleAlloc) giveBackMember(r *ir.Rule, diff, count int) {
+func (a *ruleAlloc) giveBackMember(r *ir.Rule, diff, diff2, count int) {
+	var port *ir.Integer
+	if diff2 >= 0 {
+		port = a.giveBackPortMatch(r.Stmts[diff2].(*ir.Match))
+	}
 	m := r.Stmts[diff].(*ir.Match)
 	v := m.Right
 	var c *ir.Counter
@@ -224,6 +229,18 @@ func (a *ruleAlloc) giveBackMember(r *ir.Rule, diff, count int) {
 	if c != nil {
 		a.counters.giveBack(c)
 	}
+	if port != nil {
+		a.ints.giveBack(port)
+	}
+}
+
+// giveBackPortMatch takes back m, a member's match on a port (made after
+// its match on an address), and returns its value, to go back with the
+// rule.
+func (a *ruleAlloc) giveBackPortMatch(m *ir.Match) *ir.Integer {
+	port := m.Right.(*ir.Integer)
+	a.matches.giveBack(m)
+	return port
 }
 
 // origin is a one-position Origin list.

@@ -117,12 +117,13 @@ func (l *nativeLayout) appendRule(c *ir.Chain, k chainKey, r *ir.Rule) {
 	if u, _ := c.Deferred.(*ruleRun); u != nil {
 		if added, member := u.add(r); added {
 			if member {
-				l.t.alloc.giveBackMember(r, u.diff, u.count)
+				l.t.alloc.giveBackMember(r, u.diff, u.diff2, u.count)
 			}
 			return
 		}
 	} else if len(c.Rules) == 0 && len(l.front[c]) == 0 && l.byKey[c] == nil {
 		if u := newRun(r); u != nil {
+			u.base = c.Hook != nil
 			c.Deferred = u
 			if l.runs == nil {
 				l.runs = map[*ir.Chain]bool{}

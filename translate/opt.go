@@ -87,7 +87,7 @@ func Optimize(rs *ir.Ruleset, o OptOptions) *OptReport {
 		forEachChain(t.Chains, func(i int, c *ir.Chain, w *chainWorker) {
 			if u, _ := c.Deferred.(*ruleRun); u != nil {
 				c.Deferred = nil
-				if rules, ok := mergeRun(u, o, &reps[i]); ok {
+				if rules, ok := mergeRun(c, u, o, &reps[i], w); ok {
 					c.Rules = finishChain(t.Family, rules, o, &reps[i])
 					return
 				}
@@ -124,6 +124,15 @@ func Optimize(rs *ir.Ruleset, o OptOptions) *OptReport {
 
 // optimizeChain runs the passes o selects on one chain.
 func optimizeChain(family ir.Family, c *ir.Chain, o OptOptions, rep *OptReport) {
+	prepareChain(c, o, rep)
+	if o.Sets {
+		c.Rules = mergeSets(c.Rules, rep, !o.NoElementCounters)
+	}
+	c.Rules = finishChain(family, c.Rules, o, rep)
+}
+
+// prepareChain runs the passes before the sets pass on a chain.
+func prepareChain(c *ir.Chain, o OptOptions, rep *OptReport) {
 	if o.Deps {
 		for _, r := range c.Rules {
 			dropDependencies(r)
@@ -137,10 +146,6 @@ func optimizeChain(family ir.Family, c *ir.Chain, o OptOptions, rep *OptReport) 
 	if o.LogFuse {
 		c.Rules = fuseLogs(c.Rules, rep)
 	}
-	if o.Sets {
-		c.Rules = mergeSets(c.Rules, rep, !o.NoElementCounters)
-	}
-	c.Rules = finishChain(family, c.Rules, o, rep)
 }
 
 // finishChain runs the passes after the sets pass on a chain's rules.

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/ipt2nft/ipt2nft/emit"
 	"github.com/ipt2nft/ipt2nft/internal/testutil"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
@@ -25,7 +26,7 @@ import (
 func runDump(r *rand.Rand, v6 bool) string {
 	var b strings.Builder
 	b.WriteString("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n")
-	chains := []string{"BL", "BL2", "ACC", "ONE", "MP"}
+	chains := []string{"BL", "BL2", "ACC", "ONE", "MP", "SVC"}
 	for _, c := range chains {
 		fmt.Fprintf(&b, ":%s - [0:0]\n", c)
 	}
@@ -101,6 +102,10 @@ func runDump(r *rand.Rand, v6 bool) string {
 			case k == 10:
 				fmt.Fprintf(&b, "-D %s %s %s -j %s\n", c, dir, addr(1000*len(c)), verdict)
 				continue
+			case k == 14 && cnt != "":
+				cnt = fmt.Sprintf("[%d:%d] ", 1<<32+i, 7) // values of 64 bits
+				fmt.Fprintf(&b, "%s-A %s %s %s%s -j %s\n", cnt, c, dir, a, extra, verdict)
+				continue
 			case k == 11 && r.IntN(4) == 0:
 				fmt.Fprintf(&b, "%s-A %s -m recent --name r%d --rcheck -j %s\n", cnt, c, i, verdict)
 				continue
@@ -116,6 +121,7 @@ func runDump(r *rand.Rand, v6 bool) string {
 			}
 		}
 	}
+	svcDump(&b, r, v6, counter)
 	// One command, three rules whose protocol match the passes drop:
 	// each has matches of its own, which a run does not hold.
 	mp := "-s 10.9.0.1,10.9.0.2,10.9.0.3"
@@ -124,12 +130,105 @@ func runDump(r *rand.Rand, v6 bool) string {
 	}
 	fmt.Fprintf(&b, "%s-A MP %s -p tcp -m multiport --dports 22,80 -j DROP\n", counter(7), mp)
 	b.WriteString("-A INPUT -j MP\n")
-	b.WriteString("-A ONE -s 192.0.2.1/32 -j DROP\n-A INPUT -j BL\n-A FORWARD -j BL2\n-A FORWARD -j ONE\n-A OUTPUT -j ACC\nCOMMIT\n")
+	b.WriteString("-A ONE -s 192.0.2.1/32 -j DROP\n-A INPUT -j SVC\n-A INPUT -j BL\n-A FORWARD -j BL2\n-A FORWARD -j ONE\n-A OUTPUT -j ACC\nCOMMIT\n")
 	return b.String()
 }
 
+// svcDump writes chain SVC: rules alike but for an address, a port and
+// a comment ("-s A -p tcp --dport P -m comment --comment C -j ACCEPT"),
+// which a run holds with its ports and comments, then perhaps rules a
+// run holds as its rest ("-p udp"), a tail, or rules that end the run:
+// a tuple again, the first rule's address or port (rules the sets pass
+// leaves out of the first rule's set), a rule without a comment or with
+// another shape, a port range, a LOG, an unconditional DROP.
+func svcDump(b *strings.Builder, r *rand.Rand, v6 bool, counter func(int) string) {
+	addr := func(i int) string {
+		if v6 {
+			return fmt.Sprintf("2001:db8:%x::/48", i)
+		}
+		return fmt.Sprintf("10.%d.%d.0/24", i>>8&255, i&255)
+	}
+	ports := 1 + r.IntN(400) // few: the first rule's port again
+	if r.IntN(4) == 0 {
+		ports = 2 // more rules with the first rule's port than the sets pass looks past
+	}
+	comment := func(i int) string {
+		switch r.IntN(4) {
+		case 0:
+			return "" // the same for all
+		case 1:
+			if i%7 == 3 {
+				return ""
+			}
+		}
+		return fmt.Sprintf(" -m comment --comment \"svc %d\"", i)
+	}
+	cm := r.IntN(4)
+	sameCounter, noCounter := r.IntN(3) == 0, r.IntN(4) == 0
+	rare := 20 + r.IntN(400)
+	n := 2 + r.IntN(80)
+	for i := range n {
+		cnt := counter(i + 1)
+		switch {
+		case noCounter:
+			cnt = ""
+		case sameCounter:
+			cnt = fmt.Sprintf("[%d:%d] ", i+1, 9*i)
+		}
+		a, p, c := addr(i), 1000+i%ports, ""
+		if cm != 0 {
+			c = comment(i)
+		}
+		switch k := r.IntN(rare); {
+		case k == 0:
+			a, p = addr(0), 1000 // the first tuple again
+		case k == 1:
+			a = addr(0)
+		case k == 2:
+			p = 1000
+		case k == 3:
+			fmt.Fprintf(b, "%s-A SVC -s %s -p tcp -m tcp --dport %d:%d -j ACCEPT\n", cnt, a, p, p+3)
+			continue
+		case k == 4:
+			fmt.Fprintf(b, "%s-A SVC -s %s -j ACCEPT\n", cnt, a)
+			continue
+		case k == 5:
+			fmt.Fprintf(b, "%s-A SVC -s %s -p tcp -m tcp --sport %d -j ACCEPT\n", cnt, a, p)
+			continue
+		case k == 6:
+			fmt.Fprintf(b, "%s-A SVC -d %s -p tcp -m tcp --dport %d -j ACCEPT\n", cnt, a, p)
+			continue
+		case k == 7 && cnt != "":
+			cnt = fmt.Sprintf("[%d:%d] ", 1<<33+i, 1<<40) // values of 64 bits
+		}
+		fmt.Fprintf(b, "%s-A SVC -s %s -p tcp -m tcp --dport %d%s -j ACCEPT\n", cnt, a, p, c)
+	}
+	// The rest: rules that test no tcp port.
+	for i := range r.IntN(3) * r.IntN(20) {
+		cnt := counter(i + 1)
+		switch r.IntN(12) {
+		case 0:
+			fmt.Fprintf(b, "%s-A SVC -j LOG --log-prefix \"svc \"\n", cnt)
+		case 1:
+			fmt.Fprintf(b, "%s-A SVC -s %s -j DROP\n", cnt, addr(i))
+		case 2:
+			fmt.Fprintf(b, "%s-A SVC -p udp -m udp --dport %d -j ACCEPT\n", cnt, 53+i)
+		case 3:
+			fmt.Fprintf(b, "%s-A SVC -j DROP\n", cnt)
+		case 4:
+			fmt.Fprintf(b, "%s-A SVC -s %s -p tcp -m tcp --dport %d -j DROP\n", cnt, addr(i), 1000+i)
+		default:
+			fmt.Fprintf(b, "%s-A SVC -s %s -p udp -m multiport --dports %d,%d,%d:%d -j ACCEPT\n", cnt, addr(7000+i), 4*i, 4*i+1, 4*i+2, 4*i+3)
+		}
+	}
+	if r.IntN(4) == 0 {
+		fmt.Fprintf(b, "%s-A SVC -j RETURN\n", counter(n+1))
+	}
+}
+
 // runResult translates src with or without runs and optimizes it: the
-// ruleset and everything the report and diagnostics say.
+// ruleset (as text and JSON) and everything the report and diagnostics
+// say.
 func runResult(name, src string, runs bool, o OptOptions, opt Options, inet bool) string {
 	opt.Runs = runs
 	tr := New(opt)
@@ -142,6 +241,9 @@ func runResult(name, src string, runs bool, o OptOptions, opt Options, inet bool
 	rep := Optimize(rs, o)
 	var b strings.Builder
 	b.WriteString(rulesetText(rs))
+	if err := emit.WriteJSON(&b, rs); err != nil {
+		fmt.Fprintf(&b, "json: %v\n", err)
+	}
 	fmt.Fprintf(&b, "before %d after %d\n", rep.Before, rep.After)
 	for _, m := range append(inetRep.Merges, rep.Merges...) {
 		fmt.Fprintf(&b, "merge %s %v %s %q %q\n", m.Pass, m.From, m.Reason, m.Into.Source(), SourceLines(m.Into))
@@ -364,6 +466,74 @@ func TestRunDisjointValues(t *testing.T) {
 		}
 		if got := u.disjointValues(); got != want {
 			t.Fatalf("disjointValues of %v: %v, want %v", keys, got, want)
+		}
+	}
+}
+
+// TestConcatRun checks that a chain of rules alike but for an address, a
+// port and a comment, followed by rules of another protocol, is held as a
+// run with its rest and gives what the passes give the rules in full: with
+// no rule with the first rule's port or address, with a few (the sets
+// pass merges them apart), and with more than the pass looks past.
+func TestConcatRun(t *testing.T) {
+	defer func(n int) { runCompactFrom, runMerged = n, nil }(runCompactFrom)
+	var merged atomic.Int64
+	runMerged = func() { merged.Add(1) }
+	for _, c := range []struct {
+		ports     int // ports the rules cycle through
+		wantMerge bool
+	}{{1000, true}, {30, true}, {2, false}} {
+		var b strings.Builder
+		b.WriteString("*filter\n:INPUT ACCEPT [0:0]\n:SVC - [0:0]\n-A INPUT -j SVC\n")
+		for i := range 100 {
+			fmt.Fprintf(&b, "[%d:%d] -A SVC -s 10.0.%d.0/24 -p tcp -m tcp --dport %d -m comment --comment \"svc %d\" -j ACCEPT\n", i, 3*i, i, 1000+i%c.ports, i)
+		}
+		for i := range 10 {
+			fmt.Fprintf(&b, "[%d:%d] -A SVC -s 10.1.%d.0/24 -p udp -m multiport --dports %d,%d -j ACCEPT\n", i, i, i, 4*i, 4*i+1)
+		}
+		b.WriteString("COMMIT\n")
+		runCompactFrom = 1
+		tr := New(Options{Runs: true})
+		tr.AddText("svc.rules", b.String(), iptparse.FamilyIPv4)
+		u, _ := tr.Ruleset().Tables[0].Chain("SVC").Deferred.(*ruleRun)
+		if u == nil || u.diff2 < 0 || u.Len() != 110 || len(u.rest) != 10 {
+			t.Fatalf("ports %d: chain SVC not held as a run of 100 rules with a port and a rest of 10: %+v", c.ports, u)
+		}
+		for _, o := range []OptOptions{AllOpt(), {Sets: true}} {
+			merged.Store(0)
+			got := runResult("svc.rules", b.String(), true, o, Options{}, false)
+			if n := merged.Load(); (n == 1) != c.wantMerge {
+				t.Errorf("ports %d: %d runs merged as runs, want %v", c.ports, n, c.wantMerge)
+			}
+			runCompactFrom = 1 << 20
+			want := runResult("svc.rules", b.String(), false, o, Options{}, false)
+			if got != want {
+				t.Fatalf("ports %d, %+v: with runs\n%s\nwithout\n%s", c.ports, o, got, want)
+			}
+			runCompactFrom = 1
+			if c.wantMerge {
+				// The set's elements as JSON and netlink take them
+				// (AddrSet.Exprs), written as a SetLit: the same text.
+				text := func(runs bool, fix func(*ir.Ruleset)) string {
+					tr := New(Options{Runs: runs})
+					tr.AddText("svc.rules", b.String(), iptparse.FamilyIPv4)
+					rs := tr.Ruleset()
+					Optimize(rs, o)
+					fix(rs)
+					return rulesetText(rs)
+				}
+				got := text(true, func(rs *ir.Ruleset) {
+					m := rs.Tables[0].Chain("SVC").Rules[0].Stmts[0].(*ir.Match)
+					a, ok := m.Right.(*ir.AddrSet)
+					if !ok || a.Ports == nil {
+						t.Fatalf("ports %d: merged into %T, not an AddrSet with ports", c.ports, m.Right)
+					}
+					m.Right = &ir.SetLit{Elems: a.Exprs()}
+				})
+				if want := text(false, func(*ir.Ruleset) {}); got != want {
+					t.Fatalf("ports %d: the elements of the set made anew\n%s\nwant\n%s", c.ports, got, want)
+				}
+			}
 		}
 	}
 }

@@ -441,14 +441,22 @@ const countLookahead = 512
 // sharing the same port list merge on their one differing selector first,
 // which reads better than the product of both.
 func mergeSets(rules []*ir.Rule, rep *OptReport, elementCounters bool) []*ir.Rule {
+	return mergeSetsIn(rules, nil, rep, elementCounters)
+}
+
+// mergeSetsIn is mergeSets of rules that stand at positions at(0),
+// at(1)... of their chain (nil: at 0, 1...), the others being gone in
+// sets already made (mergeRun's): a merge of rules not next to each
+// other there says so.
+func mergeSetsIn(rules []*ir.Rule, at func(int) int, rep *OptReport, elementCounters bool) []*ir.Rule {
 	var merged map[*ir.Rule]int
-	rules = mergeSetsRound(rules, rep, elementCounters, false, &merged)
+	rules = mergeSetsRound(rules, at, rep, elementCounters, false, &merged)
 	if len(rules) < 2 || !slices.ContainsFunc(rules, multiValued) {
 		return rules
 	}
 	// The second round reports a merge of merged rules as one merge of
 	// all their rules, in place of the first round's.
-	rules = mergeSetsRound(rules, rep, elementCounters, true, &merged)
+	rules = mergeSetsRound(rules, nil, rep, elementCounters, true, &merged)
 	rep.Merges = slices.DeleteFunc(rep.Merges, func(m Merge) bool {
 		return m.Pass == "sets" && merged[m.Into] < 0
 	})
@@ -478,11 +486,11 @@ func multiValued(r *ir.Rule) bool {
 
 func isElem(e ir.Expr) bool { _, ok := e.(*ir.Elem); return ok }
 
-// mergeSetsRound is one round of mergeSets; products allows
+// mergeSetsRound is one round of mergeSetsIn; products allows
 // concatenations of rules with several values in one selector. merged
 // records each rule a merge makes with how many rules it was made of
 // (made at the first merge); a merged rule merged again is marked -1.
-func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products bool, merged *map[*ir.Rule]int) []*ir.Rule {
+func mergeSetsRound(rules []*ir.Rule, at func(int) int, rep *OptReport, elementCounters, products bool, merged *map[*ir.Rule]int) []*ir.Rule {
 	switch len(rules) {
 	case 0:
 		return nil
@@ -591,7 +599,11 @@ func mergeSetsRound(rules []*ir.Rule, rep *OptReport, elementCounters, products 
 		}
 		(*merged)[into] = n
 		reason := fmt.Sprintf("%d rules differing only in %s", n, selectorNames(rules[i], diff))
-		if group[len(group)-1]-group[0] >= len(group) {
+		first, last := group[0], group[len(group)-1]
+		if at != nil {
+			first, last = at(first), at(last)
+		}
+		if last-first >= len(group) {
 			reason += " (the rules in between match other packets, or end the same way, or only count: the order does not matter)"
 		}
 		if len(rep.Merges) == cap(rep.Merges) {
