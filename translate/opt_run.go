@@ -562,9 +562,18 @@ func (u *ruleRun) disjointValues() bool {
 	for i := range spans {
 		spans[i] = addrSetSpan(s, i)
 	}
-	slices.SortFunc(spans, func(a, b span) int { return cmpKey(a.lo, b.lo) })
-	for i := 1; i < n; i++ {
-		if keyLE(spans[i].lo, spans[i-1].hi) {
+	return noneOverlaps(spans,
+		func(a, b span) int { return cmpKey(a.lo, b.lo) },
+		func(prev, next span) bool { return keyLE(next.lo, prev.hi) })
+}
+
+// noneOverlaps sorts ts by order and reports whether no element overlaps
+// the one before it: sorted by where they start, two overlap only if two
+// neighbours do.
+func noneOverlaps[T any](ts []T, order func(a, b T) int, overlaps func(prev, next T) bool) bool {
+	slices.SortFunc(ts, order)
+	for i := 1; i < len(ts); i++ {
+		if overlaps(ts[i-1], ts[i]) {
 			return false
 		}
 	}
@@ -587,18 +596,9 @@ func (u *ruleRun) disjointTuples() bool {
 			lo, hi := span4(s, i)
 			ts[i] = tuple{u.ports[i], lo, hi}
 		}
-		slices.SortFunc(ts, func(a, b tuple) int {
-			if c := cmp.Compare(a.port, b.port); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.lo, b.lo)
-		})
-		for i := 1; i < n; i++ {
-			if ts[i].port == ts[i-1].port && ts[i].lo <= ts[i-1].hi {
-				return false
-			}
-		}
-		return true
+		return noneOverlaps(ts,
+			func(a, b tuple) int { return cmp.Or(cmp.Compare(a.port, b.port), cmp.Compare(a.lo, b.lo)) },
+			func(prev, next tuple) bool { return next.port == prev.port && next.lo <= prev.hi })
 	}
 	type tuple struct {
 		port uint64
@@ -608,18 +608,9 @@ func (u *ruleRun) disjointTuples() bool {
 	for i := range ts {
 		ts[i] = tuple{u.ports[i], addrSetSpan(s, i)}
 	}
-	slices.SortFunc(ts, func(a, b tuple) int {
-		if c := cmp.Compare(a.port, b.port); c != 0 {
-			return c
-		}
-		return cmpKey(a.x.lo, b.x.lo)
-	})
-	for i := 1; i < n; i++ {
-		if ts[i].port == ts[i-1].port && keyLE(ts[i].x.lo, ts[i-1].x.hi) {
-			return false
-		}
-	}
-	return true
+	return noneOverlaps(ts,
+		func(a, b tuple) int { return cmp.Or(cmp.Compare(a.port, b.port), cmpKey(a.x.lo, b.x.lo)) },
+		func(prev, next tuple) bool { return next.port == prev.port && keyLE(next.x.lo, prev.x.hi) })
 }
 
 // disjoint4 is disjointValues of a set of IPv4 addresses, each span
