@@ -421,7 +421,9 @@ func runTranslator(t *testing.T, n int, addr func(i int) string) *Translator {
 
 // TestRunDisjointValues checks disjointValues against comparing every
 // two of the run's values (valueInterval, overlap), on small random sets
-// of addresses and prefixes of a few dozen addresses, in any order.
+// of addresses and prefixes of a few dozen addresses, in any order; and
+// disjointTuples of the same sets with a port each, where two overlap if
+// their ports are the same too.
 func TestRunDisjointValues(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 0xd15))
 	for range 20000 {
@@ -452,62 +454,25 @@ func TestRunDisjointValues(t *testing.T) {
 				t.Fatalf("cannot add %v", key)
 			}
 			u.set.Add(key, nil)
+			u.ports = append(u.ports, uint64(r.IntN(3)))
 			keys = append(keys, key)
 		}
-		want := true
+		want, wantTuples := true, true
 		for i := range keys {
 			for j := range i {
 				x, _ := valueInterval(keys[i])
 				y, _ := valueInterval(keys[j])
 				if overlap(x, y) {
 					want = false
+					wantTuples = wantTuples && u.ports[i] != u.ports[j]
 				}
 			}
 		}
 		if got := u.disjointValues(); got != want {
 			t.Fatalf("disjointValues of %v: %v, want %v", keys, got, want)
 		}
-	}
-}
-
-// TestRunDisjointTuples checks disjointTuples against every pair: two
-// rules of a run with a port overlap when their ports are the same and
-// their addresses overlap.
-func TestRunDisjointTuples(t *testing.T) {
-	r := rand.New(rand.NewPCG(11, 0x7e5))
-	for range 20000 {
-		is6 := r.IntN(3) == 0
-		var u ruleRun
-		u.set.Is6 = is6
-		var keys []ir.Expr
-		for range 1 + r.IntN(10) {
-			a := netip.AddrFrom4([4]byte{10, 0, 0, 0})
-			if is6 {
-				a = netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8})
-			}
-			for range r.IntN(16) {
-				a = a.Next()
-			}
-			var key ir.Expr = &ir.Addr{Addr: a}
-			if r.IntN(2) == 0 {
-				key = &ir.Prefix{Prefix: netip.PrefixFrom(a, a.BitLen()-r.IntN(4))}
-			}
-			u.set.Add(key, nil)
-			u.ports = append(u.ports, uint64(r.IntN(3)))
-			keys = append(keys, key)
-		}
-		want := true
-		for i := range keys {
-			for j := range i {
-				x, _ := valueInterval(keys[i])
-				y, _ := valueInterval(keys[j])
-				if u.ports[i] == u.ports[j] && overlap(x, y) {
-					want = false
-				}
-			}
-		}
-		if got := u.disjointTuples(); got != want {
-			t.Fatalf("disjointTuples of %v, ports %v: %v, want %v", keys, u.ports, got, want)
+		if got := u.disjointTuples(); got != wantTuples {
+			t.Fatalf("disjointTuples of %v, ports %v: %v, want %v", keys, u.ports, got, wantTuples)
 		}
 	}
 }
