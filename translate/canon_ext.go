@@ -247,7 +247,8 @@ func saveICMP6(b *canonBuf, x *iptparse.Ext) bool {
 
 func saveMultiport(b *canonBuf, x *iptparse.Ext) bool {
 	for _, o := range x.Options {
-		spans, err := parseMultiPorts(o.Arg())
+		var buf [multiPorts]portSpan
+		spans, err := parseMultiPorts(o.Arg(), &buf)
 		if err != nil {
 			return false
 		}
@@ -270,7 +271,8 @@ func listMultiport(b *strings.Builder, x *iptparse.Ext, l listCtx) bool {
 		return false
 	}
 	o := x.Options[0]
-	spans, err := parseMultiPorts(o.Arg())
+	var buf [multiPorts]portSpan
+	spans, err := parseMultiPorts(o.Arg(), &buf)
 	if err != nil {
 		return false
 	}

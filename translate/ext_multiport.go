@@ -55,12 +55,15 @@ func parseMultiPort(s string) (uint16, error) {
 }
 
 // parseMultiPorts is parse_multi_ports_v1. A range takes two of the 15
-// slots.
-func parseMultiPorts(arg string) ([]portSpan, error) {
-	var spans []portSpan
+// slots. The spans go into buf, which holds as many as a list may have:
+// the list is parsed twice (checked, then translated), without an
+// allocation either time.
+func parseMultiPorts(arg string, buf *[multiPorts]portSpan) ([]portSpan, error) {
+	spans := buf[:0]
 	slots := 0
-	toks := strings.Split(arg, ",")
-	for _, tok := range toks {
+	for rest, more := arg, true; more; {
+		var tok string
+		tok, rest, more = strings.Cut(rest, ",")
 		if slots >= multiPorts {
 			return nil, fmt.Errorf("too many ports specified")
 		}
@@ -95,7 +98,8 @@ func checkMultiport(x *iptparse.Ext) error {
 	for _, name := range multiportOpts {
 		if o := x.Opt(name); o != nil {
 			n++
-			if _, err := parseMultiPorts(o.Arg()); err != nil {
+			var buf [multiPorts]portSpan
+			if _, err := parseMultiPorts(o.Arg(), &buf); err != nil {
 				return &iptparse.Error{Pos: o.Pos, Ext: x.Label(), Msg: err.Error()}
 			}
 		}
@@ -128,8 +132,9 @@ func translateMultiport(c *Ctx, x *iptparse.Ext) error {
 		return c.Errorf(x, "multiport only works with TCP, UDP, UDPLITE, SCTP and DCCP")
 	}
 	proto := multiportProtos[p.Num]
-	spans, _ := parseMultiPorts(o.Arg())
-	elem := func(s portSpan) ir.Expr { return intOrRange(uint64(s.lo), uint64(s.hi)) }
+	var buf [multiPorts]portSpan
+	spans, _ := parseMultiPorts(o.Arg(), &buf)
+	elem := func(s portSpan) ir.Expr { return c.intOrRange(uint64(s.lo), uint64(s.hi)) }
 	if o.Name == "ports" {
 		// Either port in the list: sport . dport in
 		// { 0-65535 . P, P . 0-65535, ... }. Upstream loses the
@@ -148,21 +153,24 @@ func translateMultiport(c *Ctx, x *iptparse.Ext) error {
 	if o.Name == "dports" {
 		field = "dport"
 	}
-	var elems []ir.Expr
-	for _, s := range spans {
-		elems = append(elems, elem(s))
+	elems := make([]ir.Expr, len(spans))
+	for i, s := range spans {
+		elems[i] = elem(s)
 	}
 	// A list that covers one unbroken range ("137,138,139") compares with
 	// the range instead of looking the port up in an anonymous set (not
 	// in exact mode, where upstream prints the set): the same packets,
 	// and each anonymous set a rule binds costs the kernel a walk over
 	// the whole transaction.
+	// (Exact mode does not look: the look made four allocations.)
 	var v ir.Expr = &ir.SetLit{Elems: elems}
 	if len(elems) == 1 {
 		v = elems[0]
-	} else if r, ok := oneIntRange(elems); ok && !c.Exact {
-		v = r
+	} else if !c.Exact {
+		if r, ok := oneIntRange(elems); ok {
+			v = r
+		}
 	}
-	c.Add(ir.EqOrNe(&ir.Payload{Proto: proto, Field: field}, o.Neg, v))
+	c.Add(c.tr.alloc.eqOrNe(c.tr.alloc.payload(proto, field), o.Neg, v))
 	return nil
 }

@@ -41,6 +41,22 @@ func ports(o *iptparse.Option) (lo, hi uint16, neg bool) {
 	return r.Lo, r.Hi, o.Neg
 }
 
+// intOrRange is the package's intOrRange, its integers taken from the
+// translator's blocks.
+func (c *Ctx) intOrRange(lo, hi uint64) ir.Expr {
+	if lo == hi {
+		return c.int(lo)
+	}
+	return &ir.Range{Lo: c.int(lo), Hi: c.int(hi)}
+}
+
+// int is ir.Int(v) taken from the translator's blocks.
+func (c *Ctx) int(v uint64) *ir.Integer {
+	n := c.tr.alloc.ints.new()
+	*n = ir.Integer{Value: v}
+	return n
+}
+
 // intOrRange is "lo" or "lo-hi".
 func intOrRange(lo, hi uint64) ir.Expr {
 	if lo == hi {
