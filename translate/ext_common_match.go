@@ -56,15 +56,38 @@ func (c *Ctx) hook() string {
 // rule is loaded). User chains are not checked: the hooks they are reached
 // from are not known here.
 func (c *Ctx) checkHooks(x *iptparse.Ext, what string, allowed ...string) error {
+	if c.hookAllowed(allowed) {
+		return nil
+	}
+	return c.hooksError(x, what, allowed)
+}
+
+// checkTargetHooks is checkHooks for a target, "NAME target" in the
+// error: the name is put together only for the error (it was an
+// allocation for every NAT rule).
+func (c *Ctx) checkTargetHooks(x *iptparse.Ext, allowed ...string) error {
+	if c.hookAllowed(allowed) {
+		return nil
+	}
+	return c.hooksError(x, x.Name+" target", allowed)
+}
+
+// hookAllowed reports whether the rule's chain is a user chain or one
+// of the allowed hooks' built-in chains.
+func (c *Ctx) hookAllowed(allowed []string) bool {
 	h := c.hook()
 	if h == "" {
-		return nil
+		return true
 	}
 	for _, a := range allowed {
 		if a == h {
-			return nil
+			return true
 		}
 	}
+	return false
+}
+
+func (c *Ctx) hooksError(x *iptparse.Ext, what string, allowed []string) error {
 	up := make([]string, len(allowed))
 	for i, a := range allowed {
 		up[i] = strings.ToUpper(a)

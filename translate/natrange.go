@@ -259,15 +259,21 @@ func (c *Ctx) addNAT(x *iptparse.Ext, kind ir.NatKind, r *natRange) error {
 	if r.offset {
 		return c.Untranslatable(x, "shifted port maps (\"ports/base\") have no nftables equivalent")
 	}
-	s := &ir.Nat{Kind: kind}
+	s := c.tr.alloc.nats.new()
+	*s = ir.Nat{Kind: kind}
 	if r.mapIPs {
-		s.Addr = ir.IP(r.min)
 		if r.min != r.max {
 			s.Addr = &ir.Range{Lo: ir.IP(r.min), Hi: ir.IP(r.max)}
+		} else {
+			// from the blocks, as the statement and the port: a NAT
+			// rule's allocations
+			a := c.tr.alloc.addrs.new()
+			*a = ir.Addr{Addr: r.min}
+			s.Addr = a
 		}
 	}
 	if r.protoSpecified {
-		s.Port = intOrRange(uint64(r.minPort), uint64(r.maxPort))
+		s.Port = c.intOrRange(uint64(r.minPort), uint64(r.maxPort))
 	}
 	if r.random {
 		s.Flags = append(s.Flags, "random")

@@ -27,7 +27,7 @@ var tgCLASSIFY = []Ext{
 			},
 		},
 		Translate: func(c *Ctx, x *iptparse.Ext) error {
-			if err := c.checkHooks(x, x.Name+" target", "forward", "output", "postrouting"); err != nil {
+			if err := c.checkTargetHooks(x, "forward", "output", "postrouting"); err != nil {
 				return err
 			}
 			prio, _ := parseClass(x.Opt("set-class").Arg())

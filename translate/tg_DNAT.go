@@ -19,7 +19,7 @@ var tgDNAT = []Ext{
 			if err := c.checkTable(x, "nat"); err != nil {
 				return err
 			}
-			if err := c.checkHooks(x, x.Name+" target", "prerouting", "output"); err != nil {
+			if err := c.checkTargetHooks(x, "prerouting", "output"); err != nil {
 				return err
 			}
 			var r natRange

@@ -39,10 +39,19 @@ var syslogNames = [...]string{"emerg", "alert", "crit", "err", "warn", "notice",
 const logDefaultLevel = 4
 
 func translateLOG(c *Ctx, x *iptparse.Ext) error {
-	l := &ir.Log{}
+	// The statement and room for its first two arguments, in one
+	// allocation; the prefix's string from the blocks.
+	la := &struct {
+		log  ir.Log
+		args [2]ir.LogArg
+	}{}
+	l := &la.log
+	l.Args = la.args[:0]
 	if p, ok := optString(x, "log-prefix"); ok {
 		// struct xt_log_info keeps 29 bytes of the prefix.
-		l.Args = append(l.Args, ir.LogArg{Key: "prefix", Value: ir.Str(c.truncPrefix(x, p, 29))})
+		str := c.tr.alloc.strs.new()
+		*str = ir.String{Value: c.truncPrefix(x, p, 29)}
+		l.Args = append(l.Args, ir.LogArg{Key: "prefix", Value: str})
 	}
 	if o := x.Opt("log-level"); o != nil {
 		if lvl := o.Value.(uint8); lvl != logDefaultLevel {
@@ -74,6 +83,9 @@ func translateLOG(c *Ctx, x *iptparse.Ext) error {
 		if mac {
 			flag("ether")
 		}
+	}
+	if len(l.Args) == 0 {
+		l.Args = nil // as with no room made
 	}
 	c.Add(l)
 	return nil

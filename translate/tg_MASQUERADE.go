@@ -17,7 +17,7 @@ var tgMASQUERADE = []Ext{
 			if err := c.checkTable(x, "nat"); err != nil {
 				return err
 			}
-			if err := c.checkHooks(x, x.Name+" target", "postrouting"); err != nil {
+			if err := c.checkTargetHooks(x, "postrouting"); err != nil {
 				return err
 			}
 			var r natRange

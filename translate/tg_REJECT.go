@@ -91,7 +91,7 @@ func translateREJECT(c *Ctx, x *iptparse.Ext, types []rejectType) error {
 	if err := c.checkTable(x, "filter"); err != nil {
 		return err
 	}
-	if err := c.checkHooks(x, x.Name+" target", "input", "forward", "output"); err != nil {
+	if err := c.checkTargetHooks(x, "input", "forward", "output"); err != nil {
 		return err
 	}
 	t, err := rejectWith(x, types)

@@ -17,7 +17,7 @@ var tgSNAT = []Ext{
 			if err := c.checkTable(x, "nat"); err != nil {
 				return err
 			}
-			if err := c.checkHooks(x, x.Name+" target", "input", "postrouting"); err != nil {
+			if err := c.checkTargetHooks(x, "input", "postrouting"); err != nil {
 				return err
 			}
 			var r natRange

@@ -49,7 +49,7 @@ func translateTCPMSS(c *Ctx, x *iptparse.Ext) error {
 	last := x.Options[len(x.Options)-1]
 	var v ir.Expr
 	if last.Name == "clamp-mss-to-pmtu" {
-		if err := c.checkHooks(x, x.Name+" target", "forward", "output", "postrouting"); err != nil {
+		if err := c.checkTargetHooks(x, "forward", "output", "postrouting"); err != nil {
 			return c.Errorf(x, "path-MTU clamping only supported in FORWARD, OUTPUT and POSTROUTING hooks")
 		}
 		v = &ir.Rt{Key: "mtu"}
