@@ -66,7 +66,9 @@ func (s *slab[T]) trim(p []T) []T {
 	if s.lastCap == 0 || cap(p) != s.lastCap || &p[:1][0] != &s.blk[s.last] {
 		return p
 	}
-	clear(p[len(p):cap(p)]) // they may be handed out again by new
+	// The room given back is not cleared: trim is for slabs whose
+	// slices are appended to (the statement lists), never handed out
+	// by new, and a slice appends over what a rewind left there anyway.
 	s.buf = s.blk[s.last+len(p):]
 	s.lastCap = 0
 	return p[:len(p):len(p)]
@@ -137,6 +139,9 @@ type ruleAlloc struct {
 	prefixes slab[ir.Prefix]
 	metas    slab[ir.Meta]
 	strs     slab[ir.String]
+	syms     slab[ir.Symbol]
+	binaries slab[ir.Binary]
+	nats     slab[ir.Nat]
 	notes    slab[ir.RuleNote] // only with rule texts (reports, JSON)
 	// done counts the commands handed on since the last reset.
 	done int
@@ -182,6 +187,9 @@ func (a *ruleAlloc) reset() {
 	a.prefixes.rewind()
 	a.metas.rewind()
 	a.strs.rewind()
+	a.syms.rewind()
+	a.binaries.rewind()
+	a.nats.rewind()
 	// Handed out empty, to append to.
 	a.pos.rewind()
 	a.stmts.rewind()
@@ -247,6 +255,20 @@ func (a *ruleAlloc) giveBackPortMatch(m *ir.Match) *ir.Integer {
 func (a *ruleAlloc) origin(p iptparse.Pos) []iptparse.Pos {
 	o := a.pos.slice(1)
 	return append(o, p)
+}
+
+// sym is ir.Sym from the blocks.
+func (a *ruleAlloc) sym(name string) *ir.Symbol {
+	s := a.syms.new()
+	*s = ir.Symbol{Name: name}
+	return s
+}
+
+// meta is &ir.Meta{Key: key} from the blocks.
+func (a *ruleAlloc) meta(key string) *ir.Meta {
+	m := a.metas.new()
+	*m = ir.Meta{Key: key}
+	return m
 }
 
 // eqOrNe is ir.EqOrNe from the blocks.

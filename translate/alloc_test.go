@@ -2,6 +2,7 @@ package translate
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/ipt2nft/ipt2nft/iptparse"
@@ -140,5 +141,35 @@ func TestRulesetReleasesLayout(t *testing.T) {
 	}
 	if again := tr.Ruleset(); again != rs {
 		t.Error("Ruleset made the ruleset again")
+	}
+}
+
+// TestBlockValuesKept checks that the values extensions take from the
+// translator's blocks (NAT statements, statistic's random test, "-m tcp"
+// alone, multiport's ports, LOG's prefix) stay each rule's own: each
+// value is handed out once.
+func TestBlockValuesKept(t *testing.T) {
+	tr := New(Options{})
+	tr.AddText("blocks.rules", `*nat
+:PREROUTING ACCEPT [0:0]
+:SVC - [0:0]
+:SEP1 - [0:0]
+:SEP2 - [0:0]
+-A PREROUTING -p tcp -m multiport --dports 80,443 -j SVC
+-A SVC -m statistic --mode random --probability 0.5 -j SEP1
+-A SVC -j SEP2
+-A SEP1 -p tcp -m tcp -j LOG --log-prefix one
+-A SEP1 -p tcp -m tcp -j DNAT --to-destination 10.0.0.1:8080
+-A SEP2 -p tcp -m tcp -j DNAT --to-destination 10.0.0.2:8081
+COMMIT
+`, iptparse.FamilyIPv4)
+	got := rulesetText(tr.Ruleset())
+	for _, want := range []string{
+		"tcp dport { 80, 443 }", "meta random & 2147483647 < 1073741824", `log prefix "one"`,
+		"dnat to 10.0.0.1:8080", "dnat to 10.0.0.2:8081",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no %q in\n%s", want, got)
+		}
 	}
 }

@@ -80,11 +80,13 @@ func translateStatistic(c *Ctx, x *iptparse.Ext) error {
 		if neg {
 			op = ir.CmpGe
 		}
-		c.Add(&ir.Match{
-			Left:  &ir.Binary{Op: ir.OpAnd, Left: &ir.Meta{Key: "random"}, Right: ir.Int(math.MaxInt32)},
-			Op:    op,
-			Right: ir.Int(n),
-		})
+		// (from the blocks: a service's load balancing has one such
+		// rule for each endpoint but the last)
+		a := &c.tr.alloc
+		bin, m := a.binaries.new(), a.matches.new()
+		*bin = ir.Binary{Op: ir.OpAnd, Left: a.meta("random"), Right: c.int(math.MaxInt32)}
+		*m = ir.Match{Left: bin, Op: op, Right: c.int(n)}
+		c.Add(m)
 		return nil
 	}
 	every, _ := optUint(x, "every")

@@ -158,7 +158,8 @@ func translateTCP(c *Ctx, x *iptparse.Ext) error {
 		done = true
 	}
 	if !done {
-		c.Add(ir.Eq(&ir.Meta{Key: "l4proto"}, ir.Sym("tcp")))
+		// from the blocks: "-p tcp -m tcp" alone is common (a NAT rule's)
+		c.Add(c.tr.alloc.eqOrNe(c.tr.alloc.meta("l4proto"), false, c.tr.alloc.sym("tcp")))
 	}
 	return nil
 }
