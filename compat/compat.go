@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -158,6 +159,7 @@ func (t Tool) runRestore(args []string, s IO) int {
 	name := file
 	var src string
 	var pieces *translate.Survey // set: the file is read in pieces, not whole
+	var mapped bool              // the file is mapped (textio.MapFile), not read
 	var fileStamp textio.Stamp   // the file's when it was looked through
 	var err error
 	switch {
@@ -170,7 +172,19 @@ func (t Tool) runRestore(args []string, s IO) int {
 			src, err = textio.ReadFile(file)
 		}
 	default:
-		src, err = textio.ReadFile(file)
+		// Mapped, not read (see textio.MapFile). A file that shrinks
+		// while it is mapped faults its readers: this goroutine, and the
+		// parser's, under textio.Guard.
+		var release func()
+		src, release, err = textio.MapFile(file, func() {
+			fmt.Fprintf(s.Stderr, "%s: reading %s: %v\n", t.Name, file, textio.ErrChanged)
+			os.Exit(1)
+		})
+		if mapped = release != nil; mapped {
+			defer release()
+			defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+			defer textio.Guard()
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(s.Stderr, "Cannot open file %s\n", file)
@@ -213,7 +227,11 @@ func (t Tool) runRestore(args []string, s IO) int {
 	// (but see translate.StreamsCommands).
 	opt := translate.Options{Exact: true, EmitCommand: write}
 	if s.StreamGC != nil {
-		opt.BeforeReuse = func() { s.StreamGC(len(src)) }
+		held := len(src)
+		if mapped {
+			held = 0 // not in the heap
+		}
+		opt.BeforeReuse = func() { s.StreamGC(held) }
 		if pieces != nil {
 			// What is held of the file is a piece or two.
 			opt.BeforeReuse = func() { s.StreamGC(2 * PieceSize) }

@@ -2,6 +2,8 @@ package compat_test
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -83,5 +85,56 @@ add rule ip security INPUT tcp dport 22 counter accept
 		if code != 1 || !strings.Contains(errText, "rules.v4:4:13") && !strings.Contains(errText, "<stdin>:4:13") {
 			t.Errorf("args %v: exit %d stderr %q", args, code, errText)
 		}
+	}
+}
+
+// TestRestoreTranslateFileShrinks truncates a dump while
+// iptables-restore-translate, which maps it, is blocked writing its
+// translation: reading on, it must report the change, not crash on the
+// fault (SIGBUS) of reading past the file's new end.
+func TestRestoreTranslateFileShrinks(t *testing.T) {
+	link := testutil.Link(t, "iptables-restore-translate")
+	var dump strings.Builder
+	dump.WriteString("*filter\n:INPUT ACCEPT [0:0]\n")
+	for i := range 30000 {
+		fmt.Fprintf(&dump, "-A INPUT -s 10.%d.%d.1/32 -p tcp -m tcp --dport %d -j ACCEPT\n", i>>8&255, i&255, 1+i%60000)
+	}
+	dump.WriteString("COMMIT\n")
+	path := filepath.Join(t.TempDir(), "rules.v4")
+	if err := os.WriteFile(path, []byte(dump.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cmd := exec.Command(link, "-f", path)
+	var errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = w, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	// The first bytes out: the translation has begun, and blocks once the
+	// pipe is full, some 2,000 rules in, with the parser at most a few
+	// chunks of 256 lines ahead.
+	if _, err := r.Read(make([]byte, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := io.ReadAll(r)
+	err = cmd.Wait()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	}
+	if code != 1 || !strings.Contains(errb.String(), "rules.v4: the file changed while it was being read") {
+		t.Errorf("exit %d, stderr %q", code, errb.String())
+	}
+	if bytes.Contains(out, []byte("# Completed")) {
+		t.Error("the translation completed")
 	}
 }

@@ -2,7 +2,10 @@ package iptparse
 
 import (
 	"runtime"
+	"runtime/debug"
 	"sync"
+
+	"github.com/ipt2nft/ipt2nft/internal/textio"
 )
 
 // Parsing the rules of a big save file in parallel. The lines are
@@ -131,6 +134,9 @@ func parseChunks(next func() []entry, serial, reuse bool, newParse func() parseF
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// the text may be a mapped file's (textio.MapFile)
+			debug.SetPanicOnFault(true)
+			defer textio.Guard()
 			parse, own := newParse(), new(arena)
 			for c := range todo {
 				a := c.a
@@ -154,6 +160,8 @@ func parseChunks(next func() []entry, serial, reuse bool, newParse func() parseF
 		}()
 	}
 	go func() {
+		debug.SetPanicOnFault(true)
+		defer textio.Guard()
 		for {
 			window <- struct{}{}
 			entries := next()
