@@ -1,6 +1,7 @@
 package iptparse
 
 import (
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -143,12 +144,13 @@ func v6HintCount(src string, from, parts int) int {
 
 // v6HintsIn returns the IPv6 hints (v6HintAt's matches, overlapping ones
 // included) told by a byte from from to to: v6HintAt is called only
-// where a hint can start, at an "-m", a blank before "-p" or "-j", "--i",
-// "ip" or "ic" (strings.IndexByte finds the '-' and 'i' many bytes at a
-// time). Address hints are found from their ':' instead of from each
-// address option: none of the addresses of an IPv4 dump has one.
-// hintCountsIn, counting both families, spent some 40 instructions a
-// byte of an IPv4 dump.
+// where a hint starts, at an "-m", a blank before "-p" or "-j", "--i",
+// "ip" or "ic" (the words after "-m", "-p" and "-j" are looked at first).
+// Address hints are found from their ':' instead of from each address
+// option: none of the addresses of an IPv4 dump has one. The few 'i' and
+// ':' are found by strings.IndexByte, many bytes at a time; the many
+// '-' (several a line) eight bytes at a time, by dashBytes, which costs
+// less than a call of strings.IndexByte for each.
 func v6HintsIn(src string, from, to int) []hintMatch {
 	var found []hintMatch
 	at := func(p int) {
@@ -158,20 +160,39 @@ func v6HintsIn(src string, from, to int) []hintMatch {
 	}
 	// a hint has three bytes or more: none starts in the last two
 	end := min(to, len(src)-2)
-	for p := from; ; p++ {
-		if p = indexByteFrom(src, p, end, '-'); p >= end {
-			break
+	for w := from; w < end; w += 8 {
+		var m uint64
+		if w+8 <= len(src) {
+			s := src[w : w+8]
+			m = dashBytes(uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+				uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56)
+		} else {
+			m = dashBytes(lastWord(src, w))
 		}
-		switch src[p+1] {
-		case 'm':
-			at(p)
-		case 'p', 'j':
-			if p > 0 && isRegexpSpace(src[p-1]) {
-				at(p - 1)
+		for ; m != 0; m &= m - 1 {
+			p := w + bits.TrailingZeros64(m)>>3
+			if p >= end || src[p] != '-' {
+				continue
 			}
-		case '-':
-			if src[p+2] == 'i' {
-				at(p)
+			switch src[p+1] {
+			case 'm':
+				if keywordMayFollow(src, p+2, v6MatchWords) && keywordAfterSpaces(src, p+2, v6MatchWords) >= 0 {
+					at(p)
+				}
+			case 'p':
+				if p > 0 && isRegexpSpace(src[p-1]) && keywordMayFollow(src, p+2, v6ProtoWords) &&
+					keywordAfterSpaces(src, p+2, v6ProtoWords) >= 0 {
+					at(p - 1)
+				}
+			case 'j':
+				if p > 0 && isRegexpSpace(src[p-1]) && keywordMayFollow(src, p+2, v6TargetWords) &&
+					keywordAfterSpaces(src, p+2, v6TargetWords) >= 0 {
+					at(p - 1)
+				}
+			case '-':
+				if src[p+2] == 'i' {
+					at(p)
+				}
 			}
 		}
 	}
@@ -190,6 +211,33 @@ func v6HintsIn(src string, from, to int) []hintMatch {
 		addrOptionsBefore(src, p, at)
 	}
 	return found
+}
+
+// dashBytes has the top bit set in each byte of x that is a '-', and
+// maybe in a byte just above one.
+func dashBytes(x uint64) uint64 {
+	// y's zero bytes are x's '-'; less one, they have the top bit set,
+	// which y has not (a byte borrowed from may be marked too)
+	const ones, tops = 0x0101010101010101, 0x8080808080808080
+	y := x ^ ('-' * ones)
+	return (y - ones) &^ y & tops
+}
+
+// lastWord is the bytes of src from w, fewer than eight, as the low
+// bytes of a word (the bytes after them 0).
+func lastWord(src string, w int) uint64 {
+	var x uint64
+	for i := len(src) - 1; i >= w; i-- {
+		x = x<<8 | uint64(src[i])
+	}
+	return x
+}
+
+// keywordMayFollow tells whether keywordAfterSpaces(s, i, k) may match:
+// whether a word one of k's starts with follows blanks at i.
+func keywordMayFollow(s string, i int, k *keywords) bool {
+	j := spaces(s, i)
+	return j > i && j < len(s) && k.first[s[j]]
 }
 
 // hintMatch is where a hint starts and ends.
