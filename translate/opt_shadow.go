@@ -170,6 +170,7 @@ func hasTProxy(r *ir.Rule) bool {
 type enderRing struct {
 	rules   [shadowLookback]shadowRule
 	next, n int // where the next rule goes; how many there are
+	failed  int // covers' first match to look at
 }
 
 // push adds r, and returns the slot of the rule it drops, if it drops one.
@@ -196,7 +197,7 @@ func coveringRule(enders *enderRing, r shadowRule) *ir.Rule {
 		return nil
 	}
 	for k := range enders.n {
-		if e := enders.latest(k); covers(e, &r) {
+		if e := enders.latest(k); covers(e, &r, &enders.failed) {
 			return e.r
 		}
 	}
@@ -221,13 +222,21 @@ func matchesFirst(r *ir.Rule) bool {
 	return true
 }
 
-// covers reports whether every packet b matches, a matches.
-func covers(a, b *shadowRule) bool {
+// covers reports whether every packet b matches, a matches. The match
+// of a at *first is looked at first, and *first set to the one that
+// fails: the rules of a chain mostly differ from the ones before in the
+// same match (a port, an address), the one that failed last time.
+func covers(a, b *shadowRule, first *int) bool {
 	if a.sels&^b.sels != 0 {
 		return false // a tests a selector b does not
 	}
+	f := *first
+	if f < len(a.ms) && !b.implies(&a.ms[f], f) {
+		return false
+	}
 	for i := range a.ms {
-		if !b.implies(&a.ms[i], i) {
+		if i != f && !b.implies(&a.ms[i], i) {
+			*first = i
 			return false
 		}
 	}
