@@ -1187,7 +1187,8 @@ func (f *ruleFacts) store(i int) *disjoint {
 // noStore marks value lists that overlap themselves.
 var noStore = &disjoint{}
 
-// l4Set is a set of transport protocols, one bit each (l4Names).
+// l4Set is a set of transport protocols, one bit each (l4Names; l4Bit
+// gives them).
 type l4Set uint8
 
 var l4Names = []string{"tcp", "udp", "sctp", "dccp", "icmp", "icmpv6", "udplite"}
@@ -1200,14 +1201,33 @@ func l4Protos(r *ir.Rule) l4Set {
 		if !ok {
 			continue
 		}
-		p := payloadProto(m.Left)
-		for i, n := range l4Names {
-			if p == n {
-				out |= 1 << i
-			}
+		if p := payloadProto(m.Left); p != "" {
+			out |= l4Bit(p)
 		}
 	}
 	return out
+}
+
+// l4Bit is p's bit in an l4Set (0 if it has none): a switch rather than
+// a comparison with each of l4Names, as l4Protos looked at every match.
+func l4Bit(p string) l4Set {
+	switch p {
+	case "tcp":
+		return 1 << 0
+	case "udp":
+		return 1 << 1
+	case "sctp":
+		return 1 << 2
+	case "dccp":
+		return 1 << 3
+	case "icmp":
+		return 1 << 4
+	case "icmpv6":
+		return 1 << 5
+	case "udplite":
+		return 1 << 6
+	}
+	return 0
 }
 
 // hasCounter reports whether r counts (with values or without).
