@@ -237,7 +237,7 @@ func lastWord(src string, w int) uint64 {
 // whether a word one of k's starts with follows blanks at i.
 func keywordMayFollow(s string, i int, k *keywords) bool {
 	j := spaces(s, i)
-	return j > i && j < len(s) && k.first[s[j]]
+	return j > i && j < len(s) && k.first[s[j]] != 0
 }
 
 // hintMatch is where a hint starts and ends.
@@ -419,16 +419,19 @@ func firstPrefix(s string, i int, words ...string) int {
 }
 
 // keywords is a list of words for keywordAfterSpaces, with the bytes
-// they start with.
+// they start with: bit i of first[c] is set if words[i] starts with c.
 type keywords struct {
-	first [256]bool
+	first [256]uint16
 	words []string
 }
 
 func newKeywords(words ...string) *keywords {
+	if len(words) > 16 {
+		panic("iptparse: too many keywords")
+	}
 	k := &keywords{words: words}
-	for _, w := range words {
-		k.first[w[0]] = true
+	for i, w := range words {
+		k.first[w[0]] |= 1 << i
 	}
 	return k
 }
@@ -445,15 +448,17 @@ var (
 
 // keywordAfterSpaces matches (w1|w2|...)\b after \s+ at i, the first
 // alternative that matches winning. A word no keyword starts with (most
-// of them: "-m tcp", "-j ACCEPT") is told by its first byte.
+// of them: "-m tcp", "-j ACCEPT") is told by its first byte, and only
+// the keywords that start with it are compared with the others.
 func keywordAfterSpaces(s string, i int, k *keywords) int {
 	j := spaces(s, i)
-	if j == i || j == len(s) || !k.first[s[j]] {
+	if j == i || j == len(s) {
 		return -1
 	}
-	for _, w := range k.words {
-		if s[j] == w[0] && strings.HasPrefix(s[j:], w) && wordEnd(s, j+len(w)) {
-			return j + len(w)
+	for ws := k.first[s[j]]; ws != 0; ws &= ws - 1 {
+		w := k.words[bits.TrailingZeros16(ws)]
+		if e := j + len(w); e <= len(s) && s[j:e] == w && wordEnd(s, e) {
+			return e
 		}
 	}
 	return -1
