@@ -231,8 +231,19 @@ func covers(a, b *shadowRule, first *int) bool {
 		return false // a tests a selector b does not
 	}
 	f := *first
-	if f < len(a.ms) && !b.implies(&a.ms[f], f) {
-		return false
+	if f < len(a.ms) {
+		// what implies and matchImplied would do for a value of one
+		// selector each, done here without their calls: most pairs of
+		// rules end here
+		x := &a.ms[f]
+		if b.distinct && f < len(b.ms) {
+			if y := &b.ms[f]; y.sel == x.sel && len(x.vals) == 1 && len(y.vals) == 1 && !within(&y.vals[0], &x.vals[0]) {
+				return false
+			}
+		}
+		if !b.implies(x, f) {
+			return false
+		}
 	}
 	for i := range a.ms {
 		if i != f && !b.implies(&a.ms[i], i) {
