@@ -529,6 +529,18 @@ func mergeSetsRound(rules []*ir.Rule, at func(int) int, rep *OptReport, elementC
 		// lookahead of them the long look is not worth its cost.
 		counting, refused := facts.get(i).countOnly, 0
 		for j := i + 1; j < len(rules) && !doomed; j++ {
+			if !counting {
+				// The rules of other signatures are only skipped: a
+				// tighter loop passes them (most of those looked at).
+				for ; j < len(rules) && sigs[j] != sigs[i] && len(skipped) <= lookahead; j++ {
+					if !used[j] {
+						skipped = append(skipped, j)
+					}
+				}
+				if j == len(rules) {
+					break
+				}
+			}
 			if len(skipped) > lookahead && (!counting || len(skipped) > countLookahead || refused > lookahead) {
 				break
 			}
