@@ -213,7 +213,16 @@ func v6HintsIn(src string, from, to int) []hintMatch {
 		if p = indexByteFrom(src, p, to, ':'); p >= to {
 			break
 		}
-		addrOptionsBefore(src, p, at)
+		// Most ':' (of counters, of ports) are told here, from the
+		// byte before their hex digits, without a call:
+		// addrOptionsBefore needs a blank or a '!' there.
+		k := p - 1
+		for k >= 0 && isHexByte(src[k]) {
+			k--
+		}
+		if k >= 0 && (isRegexpSpace(src[k]) || src[k] == '!') {
+			addrOptionsBefore(src, p, at)
+		}
 	}
 	return found
 }
