@@ -1,6 +1,7 @@
 package iptparse
 
 import (
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -143,12 +144,13 @@ func v6HintCount(src string, from, parts int) int {
 
 // v6HintsIn returns the IPv6 hints (v6HintAt's matches, overlapping ones
 // included) told by a byte from from to to: v6HintAt is called only
-// where a hint can start, at an "-m", a blank before "-p" or "-j", "--i",
-// "ip" or "ic" (strings.IndexByte finds the '-' and 'i' many bytes at a
-// time). Address hints are found from their ':' instead of from each
-// address option: none of the addresses of an IPv4 dump has one.
-// hintCountsIn, counting both families, spent some 40 instructions a
-// byte of an IPv4 dump.
+// where a hint starts, at an "-m", a blank before "-p" or "-j", "--i",
+// "ip" or "ic" (the words after "-m", "-p" and "-j" are looked at first).
+// Address hints are found from their ':' instead of from each address
+// option: none of the addresses of an IPv4 dump has one. The few 'i' and
+// ':' are found by strings.IndexByte, many bytes at a time; the many
+// '-' (several a line) eight bytes at a time, by dashBytes, which costs
+// less than a call of strings.IndexByte for each.
 func v6HintsIn(src string, from, to int) []hintMatch {
 	var found []hintMatch
 	at := func(p int) {
@@ -158,20 +160,44 @@ func v6HintsIn(src string, from, to int) []hintMatch {
 	}
 	// a hint has three bytes or more: none starts in the last two
 	end := min(to, len(src)-2)
-	for p := from; ; p++ {
-		if p = indexByteFrom(src, p, end, '-'); p >= end {
-			break
+	// sixteen bytes at a time: the marks of the first eight in the top
+	// bit of each byte of m, those of the next eight a bit lower
+	for w := from; w < end; w += 16 {
+		var m uint64
+		if w+16 <= len(src) {
+			s := src[w : w+16]
+			m = dashBytes(uint64(s[0])|uint64(s[1])<<8|uint64(s[2])<<16|uint64(s[3])<<24|
+				uint64(s[4])<<32|uint64(s[5])<<40|uint64(s[6])<<48|uint64(s[7])<<56) |
+				dashBytes(uint64(s[8])|uint64(s[9])<<8|uint64(s[10])<<16|uint64(s[11])<<24|
+					uint64(s[12])<<32|uint64(s[13])<<40|uint64(s[14])<<48|uint64(s[15])<<56)>>1
+		} else {
+			m = dashBytes(lastWord(src, w)) | dashBytes(lastWord(src, w+8))>>1
 		}
-		switch src[p+1] {
-		case 'm':
-			at(p)
-		case 'p', 'j':
-			if p > 0 && isRegexpSpace(src[p-1]) {
-				at(p - 1)
+		for ; m != 0; m &= m - 1 {
+			b := bits.TrailingZeros64(m)
+			p := w + b>>3 + (^b&1)<<3
+			if p >= end || src[p] != '-' {
+				continue
 			}
-		case '-':
-			if src[p+2] == 'i' {
-				at(p)
+			switch src[p+1] {
+			case 'm':
+				if keywordMayFollow(src, p+2, v6MatchWords) && keywordAfterSpaces(src, p+2, v6MatchWords) >= 0 {
+					at(p)
+				}
+			case 'p':
+				if p > 0 && isRegexpSpace(src[p-1]) && keywordMayFollow(src, p+2, v6ProtoWords) &&
+					keywordAfterSpaces(src, p+2, v6ProtoWords) >= 0 {
+					at(p - 1)
+				}
+			case 'j':
+				if p > 0 && isRegexpSpace(src[p-1]) && keywordMayFollow(src, p+2, v6TargetWords) &&
+					keywordAfterSpaces(src, p+2, v6TargetWords) >= 0 {
+					at(p - 1)
+				}
+			case '-':
+				if src[p+2] == 'i' {
+					at(p)
+				}
 			}
 		}
 	}
@@ -187,9 +213,45 @@ func v6HintsIn(src string, from, to int) []hintMatch {
 		if p = indexByteFrom(src, p, to, ':'); p >= to {
 			break
 		}
-		addrOptionsBefore(src, p, at)
+		// Most ':' (of counters, of ports) are told here, from the
+		// byte before their hex digits, without a call:
+		// addrOptionsBefore needs a blank or a '!' there.
+		k := p - 1
+		for k >= 0 && isHexByte(src[k]) {
+			k--
+		}
+		if k >= 0 && (isRegexpSpace(src[k]) || src[k] == '!') {
+			addrOptionsBefore(src, p, at)
+		}
 	}
 	return found
+}
+
+// dashBytes has the top bit set in each byte of x that is a '-', and
+// maybe in a byte just above one.
+func dashBytes(x uint64) uint64 {
+	// y's zero bytes are x's '-'; less one, they have the top bit set,
+	// which y has not (a byte borrowed from may be marked too)
+	const ones, tops = 0x0101010101010101, 0x8080808080808080
+	y := x ^ ('-' * ones)
+	return (y - ones) &^ y & tops
+}
+
+// lastWord is the bytes of src from w, at most eight, as the low
+// bytes of a word (the bytes after them 0).
+func lastWord(src string, w int) uint64 {
+	var x uint64
+	for i := min(len(src), w+8) - 1; i >= w; i-- {
+		x = x<<8 | uint64(src[i])
+	}
+	return x
+}
+
+// keywordMayFollow tells whether keywordAfterSpaces(s, i, k) may match:
+// whether a word one of k's starts with follows blanks at i.
+func keywordMayFollow(s string, i int, k *keywords) bool {
+	j := spaces(s, i)
+	return j > i && j < len(s) && k.first[s[j]] != 0
 }
 
 // hintMatch is where a hint starts and ends.
@@ -329,9 +391,12 @@ var hintStart = func() (t [256]bool) {
 	return t
 }()
 
-// isRegexpSpace is the \s class of Go's regexp: [\t\n\f\r ].
+// isRegexpSpace is the \s class of Go's regexp: [\t\n\f\r ]. One
+// test of a bit, rather than five comparisons for each byte that is not
+// a blank.
 func isRegexpSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'
+	const blanks = 1<<' ' | 1<<'\t' | 1<<'\n' | 1<<'\f' | 1<<'\r'
+	return c <= ' ' && blanks>>c&1 != 0
 }
 
 func isWordByte(c byte) bool {
@@ -339,7 +404,8 @@ func isWordByte(c byte) bool {
 }
 
 func isHexByte(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+	// c|0x20 is the lower case of a letter
+	return c-'0' < 10 || c|0x20-'a' < 6
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
@@ -367,16 +433,19 @@ func firstPrefix(s string, i int, words ...string) int {
 }
 
 // keywords is a list of words for keywordAfterSpaces, with the bytes
-// they start with.
+// they start with: bit i of first[c] is set if words[i] starts with c.
 type keywords struct {
-	first [256]bool
+	first [256]uint16
 	words []string
 }
 
 func newKeywords(words ...string) *keywords {
+	if len(words) > 16 {
+		panic("iptparse: too many keywords")
+	}
 	k := &keywords{words: words}
-	for _, w := range words {
-		k.first[w[0]] = true
+	for i, w := range words {
+		k.first[w[0]] |= 1 << i
 	}
 	return k
 }
@@ -393,15 +462,17 @@ var (
 
 // keywordAfterSpaces matches (w1|w2|...)\b after \s+ at i, the first
 // alternative that matches winning. A word no keyword starts with (most
-// of them: "-m tcp", "-j ACCEPT") is told by its first byte.
+// of them: "-m tcp", "-j ACCEPT") is told by its first byte, and only
+// the keywords that start with it are compared with the others.
 func keywordAfterSpaces(s string, i int, k *keywords) int {
 	j := spaces(s, i)
-	if j == i || j == len(s) || !k.first[s[j]] {
+	if j == i || j == len(s) {
 		return -1
 	}
-	for _, w := range k.words {
-		if s[j] == w[0] && strings.HasPrefix(s[j:], w) && wordEnd(s, j+len(w)) {
-			return j + len(w)
+	for ws := k.first[s[j]]; ws != 0; ws &= ws - 1 {
+		w := k.words[bits.TrailingZeros16(ws)]
+		if e := j + len(w); e <= len(s) && s[j:e] == w && wordEnd(s, e) {
+			return e
 		}
 	}
 	return -1

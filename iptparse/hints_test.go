@@ -128,3 +128,18 @@ func FuzzHintCount(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, src string) { checkHintCounts(t, "fuzz", src) })
 }
+
+// TestByteClasses checks the byte tests of the matchers against the
+// classes of the patterns, for every byte.
+func TestByteClasses(t *testing.T) {
+	space, hex := regexp.MustCompile(`^\s$`), regexp.MustCompile(`^[0-9a-fA-F]$`)
+	for c := 0; c < 256; c++ {
+		b := string([]byte{byte(c)})
+		if got, want := isRegexpSpace(byte(c)), space.MatchString(b); got != want {
+			t.Errorf("isRegexpSpace(%#x) = %v, want %v", c, got, want)
+		}
+		if got, want := isHexByte(byte(c)), hex.MatchString(b); got != want {
+			t.Errorf("isHexByte(%#x) = %v, want %v", c, got, want)
+		}
+	}
+}

@@ -355,6 +355,9 @@ func stateful(s ir.Stmt) bool {
 	return false
 }
 
+// randomExpr reports whether e's value is left to chance. It is small
+// enough to be inlined where stateful looks at every match; binary
+// expressions, seldom met, are looked into by randomBinary.
 func randomExpr(e ir.Expr) bool {
 	switch e := e.(type) {
 	case *ir.Numgen:
@@ -362,10 +365,12 @@ func randomExpr(e ir.Expr) bool {
 	case *ir.Meta:
 		return e.Key == "random"
 	case *ir.Binary:
-		return randomExpr(e.Left) || randomExpr(e.Right)
+		return randomBinary(e)
 	}
 	return false
 }
+
+func randomBinary(e *ir.Binary) bool { return randomExpr(e.Left) || randomExpr(e.Right) }
 
 func hasStateful(r *ir.Rule) bool {
 	for _, s := range r.Stmts {

@@ -529,6 +529,18 @@ func mergeSetsRound(rules []*ir.Rule, at func(int) int, rep *OptReport, elementC
 		// lookahead of them the long look is not worth its cost.
 		counting, refused := facts.get(i).countOnly, 0
 		for j := i + 1; j < len(rules) && !doomed; j++ {
+			if !counting {
+				// The rules of other signatures are only skipped: a
+				// tighter loop passes them (most of those looked at).
+				for ; j < len(rules) && sigs[j] != sigs[i] && len(skipped) <= lookahead; j++ {
+					if !used[j] {
+						skipped = append(skipped, j)
+					}
+				}
+				if j == len(rules) {
+					break
+				}
+			}
 			if len(skipped) > lookahead && (!counting || len(skipped) > countLookahead || refused > lookahead) {
 				break
 			}
@@ -1097,12 +1109,10 @@ func (h sigHash) str(s string) sigHash {
 	return h
 }
 
-func (h sigHash) u64(v uint64) sigHash {
-	for i := 0; i < 8; i++ {
-		h = (h ^ sigHash(byte(v>>(8*i)))) * fnvPrime
-	}
-	return h
-}
+// u64 hashes v in one step rather than a byte at a time: hashes are only
+// compared for equality (and equal values still hash alike), so the
+// weaker mixing of high bits costs at most a comparison in full.
+func (h sigHash) u64(v uint64) sigHash { return (h ^ sigHash(v)) * fnvPrime }
 
 // rulesDisjoint reports whether no packet can match both rules: they
 // test the same selector for equality with values that do not overlap, or
@@ -1187,7 +1197,8 @@ func (f *ruleFacts) store(i int) *disjoint {
 // noStore marks value lists that overlap themselves.
 var noStore = &disjoint{}
 
-// l4Set is a set of transport protocols, one bit each (l4Names).
+// l4Set is a set of transport protocols, one bit each (l4Names; l4Bit
+// gives them).
 type l4Set uint8
 
 var l4Names = []string{"tcp", "udp", "sctp", "dccp", "icmp", "icmpv6", "udplite"}
@@ -1200,14 +1211,33 @@ func l4Protos(r *ir.Rule) l4Set {
 		if !ok {
 			continue
 		}
-		p := payloadProto(m.Left)
-		for i, n := range l4Names {
-			if p == n {
-				out |= 1 << i
-			}
+		if p := payloadProto(m.Left); p != "" {
+			out |= l4Bit(p)
 		}
 	}
 	return out
+}
+
+// l4Bit is p's bit in an l4Set (0 if it has none): a switch rather than
+// a comparison with each of l4Names, as l4Protos looked at every match.
+func l4Bit(p string) l4Set {
+	switch p {
+	case "tcp":
+		return 1 << 0
+	case "udp":
+		return 1 << 1
+	case "sctp":
+		return 1 << 2
+	case "dccp":
+		return 1 << 3
+	case "icmp":
+		return 1 << 4
+	case "icmpv6":
+		return 1 << 5
+	case "udplite":
+		return 1 << 6
+	}
+	return 0
 }
 
 // hasCounter reports whether r counts (with values or without).

@@ -65,9 +65,16 @@ func findShadowed(c *ir.Chain, mem *shadowMem, rep *OptReport) {
 // matches), worked out once: covers compares each rule with up to
 // shadowLookback others without looking through their other statements.
 type shadowRule struct {
-	r    *ir.Rule
-	ms   []shadowMatch
-	slot *shadowSlot // the memory of ms
+	r  *ir.Rule
+	ms []shadowMatch
+	// sels has bit sel%64 set for the sel of each of ms: a rule covers
+	// another only if each of its selectors is one of the other's, and
+	// most pairs covers is asked about fail that test.
+	sels uint64
+	// distinct is set when no two of ms have the same bit in sels (nor,
+	// then, the same sel).
+	distinct bool
+	slot     *shadowSlot // the memory of ms
 }
 
 // shadowMatch is a match of a shadowRule and its plain values, if any.
@@ -109,6 +116,8 @@ func (sm *shadowMem) rule(r *ir.Rule) shadowRule {
 	clear(s.ms)
 	s.ms = s.ms[:0]
 	s.ivs = s.ivs[:0]
+	var sels uint64
+	distinct := true
 	for _, st := range r.Stmts {
 		if m, ok := st.(*ir.Match); ok {
 			sm := shadowMatch{m: m, sel: uint64(sigHash(fnvOffset).expr(m.Left))}
@@ -116,9 +125,12 @@ func (sm *shadowMem) rule(r *ir.Rule) shadowRule {
 				sm.vals = s.intervals(m.Right)
 			}
 			s.ms = append(s.ms, sm)
+			bit := uint64(1) << (sm.sel % 64)
+			distinct = distinct && sels&bit == 0
+			sels |= bit
 		}
 	}
-	return shadowRule{r: r, ms: s.ms, slot: s}
+	return shadowRule{r: r, ms: s.ms, sels: sels, distinct: distinct, slot: s}
 }
 
 // intervals is plainValues appended to the slot's; nil when e is not
@@ -158,6 +170,7 @@ func hasTProxy(r *ir.Rule) bool {
 type enderRing struct {
 	rules   [shadowLookback]shadowRule
 	next, n int // where the next rule goes; how many there are
+	failed  int // covers' first match to look at
 }
 
 // push adds r, and returns the slot of the rule it drops, if it drops one.
@@ -184,7 +197,7 @@ func coveringRule(enders *enderRing, r shadowRule) *ir.Rule {
 		return nil
 	}
 	for k := range enders.n {
-		if e := enders.latest(k); covers(e, &r) {
+		if e := enders.latest(k); covers(e, &r, &enders.failed) {
 			return e.r
 		}
 	}
@@ -209,32 +222,68 @@ func matchesFirst(r *ir.Rule) bool {
 	return true
 }
 
-// covers reports whether every packet b matches, a matches.
-func covers(a, b *shadowRule) bool {
-	for i := range a.ms {
-		x := &a.ms[i]
-		ma := x.m
-		implied := false
-		for j := range b.ms {
-			y := &b.ms[j]
-			mb := y.m
-			if x.sel != y.sel || !equalExpr(ma.Left, mb.Left) {
-				continue
-			}
-			if x.vals != nil && y.vals != nil {
-				implied = allWithin(y.vals, x.vals) // (equal values are within)
-			} else {
-				implied = equalStmt(ma, mb)
-			}
-			if implied {
-				break
+// covers reports whether every packet b matches, a matches. The match
+// of a at *first is looked at first, and *first set to the one that
+// fails: the rules of a chain mostly differ from the ones before in the
+// same match (a port, an address), the one that failed last time.
+func covers(a, b *shadowRule, first *int) bool {
+	if a.sels&^b.sels != 0 {
+		return false // a tests a selector b does not
+	}
+	f := *first
+	if f < len(a.ms) {
+		// what implies and matchImplied would do for a value of one
+		// selector each, done here without their calls: most pairs of
+		// rules end here
+		x := &a.ms[f]
+		if b.distinct && f < len(b.ms) {
+			if y := &b.ms[f]; y.sel == x.sel && len(x.vals) == 1 && len(y.vals) == 1 && !within(&y.vals[0], &x.vals[0]) {
+				return false
 			}
 		}
-		if !implied {
+		if !b.implies(x, f) {
+			return false
+		}
+	}
+	for i := range a.ms {
+		if i != f && !b.implies(&a.ms[i], i) {
+			*first = i
 			return false
 		}
 	}
 	return true
+}
+
+// implies reports whether one of r's matches implies x. The rules
+// compared mostly test the same selectors in the same order: r's match
+// at i is looked at first, and when r tests each selector once (its
+// bits in sels tell it) that match alone can imply x if it tests x's.
+func (r *shadowRule) implies(x *shadowMatch, i int) bool {
+	if r.distinct && i < len(r.ms) && r.ms[i].sel == x.sel {
+		return matchImplied(x, &r.ms[i])
+	}
+	for j := range r.ms {
+		if y := &r.ms[j]; x.sel == y.sel {
+			if matchImplied(x, y) {
+				return true
+			}
+			if r.distinct {
+				return false // no other match of r tests x's selector
+			}
+		}
+	}
+	return false
+}
+
+// matchImplied reports whether every packet y matches, x matches.
+// The values are compared before the selectors: most pairs of rules
+// differ in a value.
+func matchImplied(x, y *shadowMatch) bool {
+	if x.vals != nil && y.vals != nil {
+		// (equal values are within)
+		return allWithin(y.vals, x.vals) && equalExpr(x.m.Left, y.m.Left)
+	}
+	return equalExpr(x.m.Left, y.m.Left) && equalStmt(x.m, y.m)
 }
 
 // allWithin reports whether every value of bv lies within a value of av.

@@ -740,3 +740,17 @@ func TestOneIntRange(t *testing.T) {
 		t.Errorf("< { 1, 2 } became %s", p.Expr(r.Stmts[1].(*ir.Match).Right))
 	}
 }
+
+// TestL4Bit checks l4Bit's switch against l4Names.
+func TestL4Bit(t *testing.T) {
+	for i, n := range l4Names {
+		if got := l4Bit(n); got != 1<<i {
+			t.Errorf("l4Bit(%q) = %b, want %b", n, got, 1<<i)
+		}
+	}
+	for _, n := range []string{"", "ip", "tcpx", "ud"} {
+		if got := l4Bit(n); got != 0 {
+			t.Errorf("l4Bit(%q) = %b, want 0", n, got)
+		}
+	}
+}
