@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ipt2nft/ipt2nft/emit"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
 )
@@ -171,5 +172,102 @@ COMMIT
 		if !strings.Contains(got, want) {
 			t.Errorf("no %q in\n%s", want, got)
 		}
+	}
+}
+
+// TestSharedMatches checks that a rule shares the interface, address and
+// port matches of the rule made before it when they are the same (the
+// negation, the value and the field too), and has its own otherwise.
+func TestSharedMatches(t *testing.T) {
+	tr := New(Options{})
+	tr.AddText("shared.rules", `*nat
+:PREROUTING ACCEPT [0:0]
+-A PREROUTING -d 203.0.113.1/32 -i eth0 -p tcp -m tcp --dport 80 -j DNAT --to-destination 192.168.1.1:80
+-A PREROUTING -d 203.0.113.1/32 -i eth0 -p tcp -m tcp --dport 81 -j DNAT --to-destination 192.168.1.2:80
+-A PREROUTING ! -d 203.0.113.1/32 ! -i eth0 -p tcp -m tcp --dport 81 -j DNAT --to-destination 192.168.1.3:80
+-A PREROUTING -s 203.0.113.1/32 -i eth1 -p udp -m udp --dport 81 -j DNAT --to-destination 192.168.1.4:80
+-A PREROUTING -s 203.0.113.0/24 -d 203.0.113.0/24 -i eth1+ -p udp -m udp --sport 81 -j DNAT --to-destination 192.168.1.5:80
+-A PREROUTING -s 203.0.113.0/24 -d 203.0.113.0/25 -i eth1+ -p udp -m udp --sport 81 -j DNAT --to-destination 192.168.1.6:80
+-A PREROUTING -p udp -m udp ! --sport 81 -j DNAT --to-destination 192.168.1.7:80
+COMMIT
+`, iptparse.FamilyIPv4)
+	rs := tr.Ruleset()
+	rules := rs.Tables[0].Chain("nat_prerouting").Rules
+	if len(rules) != 7 {
+		t.Fatalf("%d rules, want 7", len(rules))
+	}
+	// match is rule i's match whose text starts with sel.
+	match := func(i int, sel string) *ir.Match {
+		for _, s := range rules[i].Stmts {
+			if m, ok := s.(*ir.Match); ok && strings.HasPrefix((&emit.Printer{}).Stmt(m), sel) {
+				return m
+			}
+		}
+		t.Fatalf("rule %d has no %q match", i, sel)
+		return nil
+	}
+	for _, c := range []struct {
+		i, j  int
+		sel   string
+		share bool
+	}{
+		{0, 1, "ip daddr", true},
+		{0, 1, "iifname", true},
+		{0, 1, "tcp dport", false}, // another port
+		{1, 2, "ip daddr", false},  // negated
+		{1, 2, "iifname", false},
+		{1, 2, "tcp dport", true},
+		{2, 3, "iifname", false},  // another interface
+		{3, 4, "ip saddr", false}, // an address, then a prefix
+		{3, 4, "iifname", false},
+		{4, 5, "ip saddr", true},
+		{4, 5, "iifname", true},
+		{4, 5, "udp sport", true},
+		{4, 5, "ip daddr", false}, // another prefix length
+		{5, 6, "udp sport", false},
+	} {
+		if got := match(c.i, c.sel) == match(c.j, c.sel); got != c.share {
+			t.Errorf("rules %d and %d share their %s match: %v, want %v", c.i, c.j, c.sel, got, c.share)
+		}
+	}
+	want := []string{
+		`iifname "eth0" ip daddr 203.0.113.1 tcp dport 81 counter dnat to 192.168.1.2:80`,
+		`iifname != "eth0" ip daddr != 203.0.113.1 tcp dport 81 counter dnat to 192.168.1.3:80`,
+		`iifname "eth1" ip saddr 203.0.113.1 udp dport 81 counter dnat to 192.168.1.4:80`,
+		`iifname "eth1*" ip saddr 203.0.113.0/24 ip daddr 203.0.113.0/25 udp sport 81 counter dnat to 192.168.1.6:80`,
+		`udp sport != 81 counter dnat to 192.168.1.7:80`,
+	}
+	text := rulesetText(rs)
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			t.Errorf("no rule %s in\n%s", w, text)
+		}
+	}
+}
+
+// TestRunRulesShareNoMatch checks that the rules of a chain that a run
+// may hold take no match made for another rule (nativeLayout.mayShare):
+// a run's members give theirs back to their blocks.
+func TestRunRulesShareNoMatch(t *testing.T) {
+	tr := New(Options{Runs: true})
+	tr.AddText("runshare.rules", `*nat
+:PREROUTING ACCEPT [0:0]
+-A PREROUTING -s 10.0.0.1/32 -j ACCEPT
+COMMIT
+*filter
+:BL - [0:0]
+-A BL -s 10.0.0.1/32 -j DROP
+-A BL -s 10.0.0.2/32 -j DROP
+-A BL -s 10.0.0.3/32 -j DROP
+COMMIT
+`, iptparse.FamilyIPv4)
+	rs := tr.Ruleset()
+	nat := rs.Tables[0].Chain("nat_prerouting").Rules[0].Stmts[0].(*ir.Match)
+	u, _ := rs.Tables[0].Chain("BL").Deferred.(*ruleRun)
+	if u == nil || u.Len() != 3 {
+		t.Fatal("chain BL not held as a run of 3 rules")
+	}
+	if u.head.Stmts[0] == ir.Stmt(nat) {
+		t.Error("a run's first rule shares its address match with a rule of another chain")
 	}
 }

@@ -87,6 +87,10 @@ func (c *Ctx) iface(key string, sel *iptparse.IfaceSel) {
 		c.Add(ir.Eq(&ir.Meta{Key: key}, ir.Str(name)))
 		return
 	}
+	if c.tr.alloc.share {
+		c.Add(c.tr.alloc.ifaceMatch(c, key, neg, IfnamePattern(name)))
+		return
+	}
 	m, str := c.tr.alloc.metas.new(), c.tr.alloc.strs.new()
 	*m, *str = ir.Meta{Key: key}, ir.String{Value: c.tr.keep(IfnamePattern(name))}
 	c.Add(c.tr.alloc.eqOrNe(m, neg, str))
@@ -126,10 +130,18 @@ func (c *Ctx) addr(field string, a *iptparse.AddrMask, neg bool) {
 	case a.Bits == bits:
 		ip := c.tr.alloc.addrs.new()
 		*ip = ir.Addr{Addr: a.Addr}
+		if c.tr.alloc.share {
+			c.Add(c.tr.alloc.addrMatch(field, sel, neg, ip))
+			return
+		}
 		c.Add(c.tr.alloc.eqOrNe(sel, neg, ip))
 	default:
 		p := c.tr.alloc.prefixes.new()
 		*p = ir.Prefix{Prefix: a.Prefix()}
+		if c.tr.alloc.share {
+			c.Add(c.tr.alloc.addrMatch(field, sel, neg, p))
+			return
+		}
 		c.Add(c.tr.alloc.eqOrNe(sel, neg, p))
 	}
 }

@@ -14,6 +14,10 @@ func (c *Ctx) portRange(proto, field string, lo, hi uint16, neg bool) bool {
 	if lo == 0 && hi == 0xffff && !neg {
 		return false
 	}
+	if lo == hi && c.tr.alloc.share {
+		c.Add(c.tr.alloc.portMatch(c.tr.alloc.payload(proto, field), neg, lo))
+		return true
+	}
 	var v ir.Expr
 	if lo != hi {
 		v = ir.IntRange(uint64(lo), uint64(hi))

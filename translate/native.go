@@ -135,6 +135,23 @@ func (l *nativeLayout) appendRule(c *ir.Chain, k chainKey, r *ir.Rule) {
 	l.appendRules(c, r)
 }
 
+// mayShare reports whether the rules a command appends to c may share
+// matches with the rules made before (ruleAlloc.share): when none of
+// them can become a run's member, whose matches go back to their blocks
+// (giveBackMember). A run starts at an empty chain's first rule, and
+// takes the command's other rules as members. (In command, the line that
+// calls it makes up for a line of comment less before it: the
+// profile-guided build finds the hot calls after it by their lines.)
+func (l *nativeLayout) mayShare(c *ir.Chain, k chainKey) bool {
+	switch {
+	case c.Deferred != nil:
+		return false
+	case len(c.Rules) > 0:
+		return true
+	}
+	return !l.t.opt.Runs || k.table != "filter" || isAuxKey(k) || len(l.front[c]) > 0 || l.byKey[c] != nil
+}
+
 func newNativeLayout(t *Translator) *nativeLayout {
 	return &nativeLayout{
 		t:        t,
@@ -346,9 +363,8 @@ func (l *nativeLayout) badLine(b *iptparse.BadLine) {
 func (l *nativeLayout) command(cmd *iptparse.Command) {
 	fam := cmd.Family
 	k := chainKey{fam, cmd.Table, cmd.Chain}
-	// Rules inserted at a chain's head wait in front until a command
-	// needs the chain's rules as they are: appends go after them, and
-	// so do more inserts at the head.
+	// Rules inserted at a chain's head wait in front until a command needs the
+	// chain's rules as they are: appends go after them, and so do more inserts.
 	switch cmd.Op {
 	case iptparse.OpAppend, iptparse.OpInsert:
 	case iptparse.OpReplace, iptparse.OpDelete, iptparse.OpDeleteNum:
@@ -367,6 +383,7 @@ func (l *nativeLayout) command(cmd *iptparse.Command) {
 			}
 			c = l.chain(k, cmd.OpPos)
 		}
+		l.t.alloc.share = l.mayShare(c, k) // until the rules are added
 		l.noteJumps(fam, cmd.Table, cmd)
 		rules, ctxs, err := l.t.translateRule(cmd)
 		if err != nil {
@@ -421,6 +438,7 @@ func (l *nativeLayout) command(cmd *iptparse.Command) {
 				delete(l.byKey, c)
 			}
 		}
+		l.t.alloc.share = false
 	case iptparse.OpDelete:
 		c := l.chains[k]
 		rules, _, err := l.t.translateRule(cmd)
