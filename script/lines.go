@@ -40,21 +40,29 @@ func Detect(name, src string) Kind {
 	}
 	hooks, prompts, dollars := 0, 0, 0
 	iface := false
-	// Every line of a big dump is looked at: the regular expressions run
+	// The lines are looked at only when they could tell something: a
+	// hook needs an =, a prompt an @ and a dollar prompt a $. A save
+	// file seldom has any, and three searches of the whole input, many
+	// bytes at a time, cost less than a walk of every line.
+	scan := strings.IndexByte(src, '=') >= 0 || strings.IndexByte(src, '@') >= 0 ||
+		strings.IndexByte(src, '$') >= 0
+	// Then every line is looked at: the regular expressions run
 	// only on lines that have what they need (a leading p or P, an @, a
 	// leading $), which save-file lines seldom have. strings.Lines walks
 	// the lines without listing them.
-	for l := range strings.Lines(src) {
-		l = strings.TrimSuffix(l, "\n")
-		switch {
-		case maybeHook(l) && wgHookRe.Get().MatchString(l):
-			hooks++
-		case strings.TrimSpace(l) == "[Interface]":
-			iface = true
-		case strings.IndexByte(l, '@') >= 0 && promptRe.Get().MatchString(l):
-			prompts++
-		case strings.HasPrefix(l, "$") && dollarPromptRe.Get().MatchString(l):
-			dollars++
+	if scan {
+		for l := range strings.Lines(src) {
+			l = strings.TrimSuffix(l, "\n")
+			switch {
+			case maybeHook(l) && wgHookRe.Get().MatchString(l):
+				hooks++
+			case strings.TrimSpace(l) == "[Interface]":
+				iface = true
+			case strings.IndexByte(l, '@') >= 0 && promptRe.Get().MatchString(l):
+				prompts++
+			case strings.HasPrefix(l, "$") && dollarPromptRe.Get().MatchString(l):
+				dollars++
+			}
 		}
 	}
 	if hooks > 0 && (iface || strings.HasSuffix(name, ".conf")) {

@@ -27,9 +27,6 @@ func keyedDiff(a, b *ir.Rule) (int, bool) {
 	if a.Placeholder() || b.Placeholder() || len(a.Stmts) != len(b.Stmts) {
 		return 0, false
 	}
-	if hasStateful(a) || hasStateful(b) {
-		return 0, false
-	}
 	last := len(a.Stmts) - 1
 	if last < 1 {
 		return 0, false
@@ -52,6 +49,11 @@ func keyedDiff(a, b *ir.Rule) (int, bool) {
 			return 0, false
 		}
 		d = i
+	}
+	// after the loop, which turns most pairs down (a stateful statement
+	// is no match) for less than the two walks
+	if hasStateful(a) || hasStateful(b) {
+		return 0, false
 	}
 	if d < 0 {
 		// Identical matches: the second rule only sees what the first

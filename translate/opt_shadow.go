@@ -32,10 +32,11 @@ func findShadowed(c *ir.Chain, mem *shadowMem, rep *OptReport) {
 		if r.Placeholder() || r.Dead() != "" || len(r.Stmts) == 0 {
 			continue
 		}
-		if unconditional(r) && terminal(r) {
+		term := terminal(r)
+		if term && unconditional(r) {
 			break // the rules after it are findDead's
 		}
-		ends := terminal(r) && !hasStateful(r) && !hasTProxy(r)
+		ends := term && !statefulOrTProxy(r)
 		if enders.n == 0 && !ends {
 			continue
 		}
@@ -154,9 +155,11 @@ func (s *shadowSlot) intervals(e ir.Expr) []interval {
 	return s.ivs[start:len(s.ivs):len(s.ivs)]
 }
 
-func hasTProxy(r *ir.Rule) bool {
+// statefulOrTProxy is hasStateful(r) || hasTProxy(r) in one walk of
+// r's statements.
+func statefulOrTProxy(r *ir.Rule) bool {
 	for _, s := range r.Stmts {
-		if _, ok := s.(*ir.TProxy); ok {
+		if _, ok := s.(*ir.TProxy); ok || stateful(s) {
 			return true
 		}
 	}
@@ -188,7 +191,8 @@ func (e *enderRing) push(r shadowRule) *shadowSlot {
 
 // latest returns the rule pushed k rules before the last one, k < e.n.
 func (e *enderRing) latest(k int) *shadowRule {
-	return &e.rules[(e.next-1-k+len(e.rules))%len(e.rules)]
+	// unsigned, the remainder by a power of two is a mask
+	return &e.rules[uint(e.next-1-k+len(e.rules))%uint(len(e.rules))]
 }
 
 // coveringRule returns the latest of enders that covers r, or nil.
