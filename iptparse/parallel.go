@@ -182,7 +182,7 @@ func parseChunks(next func() []entry, serial, reuse bool, newParse func() parseF
 				select {
 				case c.a = <-free:
 				default:
-					c.a = &arena{reusable: true}
+					c.a = newChunkArena()
 				}
 			}
 			inOrder <- c
@@ -208,6 +208,14 @@ func parseChunks(next func() []entry, serial, reuse bool, newParse func() parseF
 		<-window
 	}
 	wg.Wait()
+}
+
+// newChunkArena returns a reusable arena for the chunks' rules. Its first
+// slabs are sized as if it had parsed a chunk already: it is to parse
+// many, and slabs grown from a few nodes (8, 9, 18, 36...) were each
+// kept and refilled from, for every chunk after.
+func newChunkArena() *arena {
+	return &arena{reusable: true, n: chunkSize}
 }
 
 func itemOf(e *entry, parse parseFunc, a *arena) Item {
