@@ -26,6 +26,11 @@ func TestAppendCommand(t *testing.T) {
 	cmds := []*ir.Command{
 		{Op: ir.CmdAddRule, Family: ir.FamilyIP, Table: "filter", Chain: chain, Rule: rule, Index: -1},
 		{Op: ir.CmdAddRule, Family: ir.FamilyIP, Table: "filter", Chain: chain, Rule: rule, Index: -1},
+		// only the chain changes, to longer and shorter names
+		{Op: ir.CmdAddRule, Family: ir.FamilyIP, Table: "filter", Chain: &ir.Chain{Name: "KUBE-SVC-1"}, Rule: rule, Index: -1},
+		{Op: ir.CmdAddRule, Family: ir.FamilyIP, Table: "filter", Chain: &ir.Chain{Name: "KUBE-SEP-10"}, Rule: rule, Index: -1},
+		{Op: ir.CmdAddRule, Family: ir.FamilyIP, Table: "filter", Chain: &ir.Chain{Name: "KUBE-SVC-1"}, Rule: rule, Index: -1},
+		{Op: ir.CmdAddRule, Family: ir.FamilyIP, Table: "filter", Chain: &ir.Chain{Name: "X"}, Rule: rule, Index: -1},
 		{Op: ir.CmdAddRule, Family: ir.FamilyIP, Table: "filter", Chain: &ir.Chain{Name: "OUTPUT"}, Rule: rule, Index: -1},
 		{Op: ir.CmdAddRule, Family: ir.FamilyIP, Table: "nat", Chain: &ir.Chain{Name: "OUTPUT"}, Rule: rule, Index: -1},
 		{Op: ir.CmdAddRule, Family: ir.FamilyIP6, Table: "nat", Chain: &ir.Chain{Name: "OUTPUT"}, Rule: rule, Index: -1},
@@ -45,7 +50,7 @@ func TestAppendCommand(t *testing.T) {
 			t.Fatalf("AppendCommand gives %q, want %q", got, want)
 		}
 	}
-	if len(p.Notes) != 7 { // the comment's quotes, in each rule
-		t.Errorf("notes %v, want the seven of the rules' comments", p.Notes)
+	if len(p.Notes) != 11 { // the comment's quotes, in each rule
+		t.Errorf("notes %v, want the eleven of the rules' comments", p.Notes)
 	}
 }

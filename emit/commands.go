@@ -44,22 +44,35 @@ func (p *Printer) AppendCommand(dst []byte, c *ir.Command) []byte {
 
 // ruleCommand writes an add or insert rule command.
 func (p *Printer) ruleCommand(b *textBuf, c *ir.Command) {
-	if !p.prefixKey.of(c) || p.prefix == nil {
-		verb := "add rule "
-		if c.Op == ir.CmdInsertRule {
-			verb = "insert rule "
-		}
-		p.prefix = p.prefix[:0]
-		for _, s := range [...]string{verb, c.Family.String(), " ", c.Table, " ", c.Chain.Name, " "} {
-			p.prefix = append(p.prefix, s...)
-		}
-		p.prefixKey = rulePrefix{c.Op, c.Family, c.Table, c.Chain.Name}
+	// The rules of a chain mostly come one after the other, but a
+	// dispatch dump alternates between chains (KUBE-SVC-1, KUBE-SEP-1,
+	// KUBE-SVC-1): then only the chain name at the end of the prefix is
+	// replaced. (default.pgo knows p.rule's call by its line here.)
+	k := &p.prefixKey
+	if p.prefix == nil || k.op != c.Op || k.family != c.Family || k.table != c.Table {
+		p.newPrefix(c)
+	} else if k.chain != c.Chain.Name {
+		p.prefix = append(append(p.prefix[:len(p.prefix)-len(k.chain)-1], c.Chain.Name...), ' ')
+		k.chain = c.Chain.Name
 	}
 	b.Write(p.prefix)
 	if c.Op == ir.CmdInsertRule && c.Index >= 0 {
 		fmt.Fprintf(b, "index %d ", c.Index)
 	}
 	p.rule(b, c.Rule)
+}
+
+// newPrefix makes p.prefix c's: "add rule ip filter INPUT ".
+func (p *Printer) newPrefix(c *ir.Command) {
+	verb := "add rule "
+	if c.Op == ir.CmdInsertRule {
+		verb = "insert rule "
+	}
+	p.prefix = p.prefix[:0]
+	for _, s := range [...]string{verb, c.Family.String(), " ", c.Table, " ", c.Chain.Name, " "} {
+		p.prefix = append(p.prefix, s...)
+	}
+	p.prefixKey = rulePrefix{c.Op, c.Family, c.Table, c.Chain.Name}
 }
 
 // CommandText renders one exact-mode command without any shell quoting.

@@ -48,12 +48,6 @@ type rulePrefix struct {
 	table, chain string
 }
 
-// of reports whether k is c's: compared here, inlined, rather than by
-// the struct's generated equality function.
-func (k *rulePrefix) of(c *ir.Command) bool {
-	return k.op == c.Op && k.family == c.Family && k.table == c.Table && k.chain == c.Chain.Name
-}
-
 // Expr renders an expression.
 func (p *Printer) Expr(e ir.Expr) string {
 	var b textBuf
