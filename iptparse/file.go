@@ -558,7 +558,10 @@ func (sp *saveParser) parse(e *entry, a *arena) Item {
 
 // leadingCounters reads "[packets:bytes]" and the blanks after it at the
 // start of s, as countersRe does (TestLeadingCounters), and returns its
-// length.
+// length. It is not inlined: in saveParser.parse, short of registers,
+// its digit loops cost twice the instructions.
+//
+//go:noinline
 func leadingCounters(s string) (c Counters, n int, ok bool) {
 	if len(s) == 0 || s[0] != '[' {
 		return c, 0, false
