@@ -225,7 +225,7 @@ func (t Tool) runRestore(args []string, s IO) int {
 	// Each command is printed as soon as it is translated, as upstream
 	// does line by line: a million-rule file is never held translated
 	// (but see translate.StreamsCommands).
-	opt := translate.Options{Exact: true, EmitCommand: write}
+	opt := translate.Options{Exact: true, EmitCommand: write, NoOrigin: true}
 	if s.StreamGC != nil {
 		held := len(src)
 		if mapped {

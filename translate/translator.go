@@ -51,6 +51,11 @@ type Options struct {
 	// (see ruleRun) until Optimize takes it: for a caller that hands the
 	// ruleset to MergeInet and Optimize before anything else reads it.
 	Runs bool
+	// NoOrigin: the caller reads the Origin of no translated rule (nor
+	// the positions of a Printer's Notes, which come from it), as
+	// compat's restore translation does: translateRule then makes no
+	// Origin list for a rule, one less slice a rule.
+	NoOrigin bool
 	// NoProvenance: the caller reads the Source of no translated rule
 	// (only of an untranslated or dead one, which the ruleset prints):
 	// translated rules get none (see OptOptions.NoProvenance).
@@ -616,7 +621,10 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 				// One body: the statements as they are (c.ruleBodies()).
 				rule := t.alloc.rules.new()
 				c.stmts = t.alloc.stmts.trim(c.stmts)
-				*rule = ir.Rule{Stmts: c.stmts, Comment: comment, Origin: t.alloc.origin(cmd.Pos)}
+				*rule = ir.Rule{Stmts: c.stmts, Comment: comment}
+				if !t.opt.NoOrigin {
+					rule.Origin = t.alloc.origin(cmd.Pos)
+				}
 				if source != "" {
 					rule.SetSourceIn(t.alloc.notes.new(), source)
 				}
