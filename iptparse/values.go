@@ -142,6 +142,40 @@ func typeMax(t OptType) uint64 {
 	return math.MaxUint64
 }
 
+// parseDecimal is strconv.ParseFloat(s, 64) for a plain decimal of at
+// most 15 digits, as options are given (a kube-proxy dump's
+// probabilities, "0.33333333349"): those digits and the power of ten
+// they are divided by are exact float64s, and their quotient, one
+// correctly rounded division, is ParseFloat's value (its exact case), at
+// a fifth of ParseFloat's cost. ok is false for anything else, which is
+// ParseFloat's to read.
+func parseDecimal(s string) (v float64, ok bool) {
+	var mant uint64
+	digits, point := 0, -1
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case '0' <= c && c <= '9':
+			mant = mant*10 + uint64(c-'0')
+			digits++
+		case c == '.' && point < 0:
+			point = digits
+		default:
+			return 0, false
+		}
+	}
+	if digits == 0 || digits >= len(pow10) {
+		return 0, false
+	}
+	if point < 0 {
+		point = digits
+	}
+	return float64(mant) / pow10[digits-point], true
+}
+
+// pow10 are the powers of ten parseDecimal divides by; its digits are
+// fewer than these, so under 2^53, exact in a float64.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
+
 // ParseValue converts an option argument to its typed value. fam matters
 // for addresses. The error message follows libxtables' wording.
 func ParseValue(ext string, o *OptionSpec, arg string, fam Family) (any, error) {
@@ -161,7 +195,11 @@ func ParseValue(ext string, o *OptionSpec, arg string, fam Family) (any, error) 
 	case TypeUint8RC, TypeUint16RC, TypeUint32RC, TypeUint64RC:
 		return parseMint(o, arg)
 	case TypeDouble:
-		v, err := strconv.ParseFloat(arg, 64)
+		v, ok := parseDecimal(arg)
+		var err error
+		if !ok {
+			v, err = strconv.ParseFloat(arg, 64)
+		}
 		if err != nil || (o.Min != o.Max && (v < float64(o.Min) || v > float64(o.Max))) {
 			return nil, fmt.Errorf("bad value for option \"--%s\", or out of range (%d-%d)", o.Name, o.Min, o.Max)
 		}
