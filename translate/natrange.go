@@ -225,9 +225,17 @@ func xtStrtoul(s string, min, max uint64) (v uint64, rest string, ok bool) {
 	if j == i {
 		return 0, s, false
 	}
-	v, err := strconv.ParseUint(s[i:j], base, 64)
-	if err != nil {
-		return 0, s[j:], false
+	if base == 10 && j-i <= 19 {
+		// At most 19 decimal digits fit: read here, not by ParseUint,
+		// as a port always is.
+		for k := i; k < j; k++ {
+			v = v*10 + uint64(s[k]-'0')
+		}
+	} else {
+		var err error
+		if v, err = strconv.ParseUint(s[i:j], base, 64); err != nil {
+			return 0, s[j:], false
+		}
 	}
 	if neg && v != 0 {
 		// strtoumax negates in unsigned arithmetic: out of any range.
