@@ -101,7 +101,7 @@ func (l *nativeLayout) declareAux(fam iptparse.Family, table string, ch *ir.Chai
 	k := chainKey{fam, table, auxPrefix + ch.Name}
 	l.names[k] = ch.Name
 	l.nftNames[fam][ch.Name] = k
-	l.chains[k] = ch
+	l.setChain(k, ch)
 	l.order[fam] = append(l.order[fam], k)
 }
 

@@ -53,6 +53,11 @@ type nativeLayout struct {
 	byKey map[*ir.Chain]*ruleIndex
 	// runs are the chains that hold their rules as a run (appendRule).
 	runs map[*ir.Chain]bool
+	// ruleKey and ruleChain are the last chain chainOf found: rules
+	// come chain by chain, and its key hashes two strings. setChain and
+	// dropChain, every change of chains, forget it.
+	ruleKey   chainKey
+	ruleChain *ir.Chain
 }
 
 // orderOf is the order of the family's chains, without deleted ones.
@@ -276,6 +281,40 @@ func bareName(name string) string {
 	return s
 }
 
+// chainOf is l.chains[k] for the chain of a rule.
+func (l *nativeLayout) chainOf(k chainKey) *ir.Chain {
+	// The chain first: the field most often different, and compared
+	// inline (k == l.ruleKey calls chainKey's equality function).
+	if c := l.ruleChain; c != nil && k.chain == l.ruleKey.chain && k.table == l.ruleKey.table && k.fam == l.ruleKey.fam {
+		return c
+	}
+	c := l.chains[k]
+	l.ruleKey, l.ruleChain = k, c
+	return c
+}
+
+// chainIn is the chain of k if k is of the table: Ruleset looks each
+// key up once, not up to three times (12,000 chains: 2 % of the
+// translation's instructions).
+func (l *nativeLayout) chainIn(k chainKey, table string) *ir.Chain {
+	if k.table != table {
+		return nil
+	}
+	return l.chains[k]
+}
+
+// setChain makes c the chain of k.
+func (l *nativeLayout) setChain(k chainKey, c *ir.Chain) {
+	l.chains[k] = c
+	l.ruleChain = nil
+}
+
+// dropChain deletes the chain of k.
+func (l *nativeLayout) dropChain(k chainKey) {
+	delete(l.chains, k)
+	l.ruleChain = nil
+}
+
 // chain returns the nft chain for an iptables chain, creating it (as a
 // base chain for built-in chains) if needed.
 func (l *nativeLayout) chain(k chainKey, pos iptparse.Pos) *ir.Chain {
@@ -303,7 +342,7 @@ func (l *nativeLayout) chain(k chainKey, pos iptparse.Pos) *ir.Chain {
 		c.Hook = h
 	}
 	order := l.orderOf(k.fam) // before k is a chain again: its old key goes
-	l.chains[k] = c
+	l.chains[k] = c           // a new key: chainOf's is still right
 	l.order[k.fam] = append(order, k)
 	return c
 }
@@ -376,7 +415,7 @@ func (l *nativeLayout) command(cmd *iptparse.Command) {
 	}
 	switch cmd.Op {
 	case iptparse.OpAppend, iptparse.OpInsert, iptparse.OpReplace:
-		c := l.chains[k]
+		c := l.chainOf(k)
 		if c == nil {
 			if !isBuiltinChain(cmd.Table, cmd.Chain) {
 				l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagWarning, Msg: fmt.Sprintf("chain %s was not declared before this rule; it is created (iptables would report \"No chain/target/match by that name\")", cmd.Chain), Rule: cmd.RuleText()})
@@ -646,7 +685,7 @@ func (l *nativeLayout) deleteChains(cmd *iptparse.Command) {
 			l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagError, Msg: fmt.Sprintf("chain %s is not empty (flush it first)", ck.chain), Rule: cmd.RuleText()})
 			return
 		}
-		delete(l.chains, ck)
+		l.dropChain(ck)
 		delete(l.nftNames[fam], l.names[ck])
 		delete(l.names, ck)
 		if l.gone == nil {
@@ -674,7 +713,7 @@ func (l *nativeLayout) deleteChains(cmd *iptparse.Command) {
 			del = false
 		}
 		if del {
-			delete(l.chains, ck)
+			l.dropChain(ck)
 			delete(l.nftNames[fam], l.names[ck])
 			delete(l.names, ck)
 			continue
@@ -703,10 +742,10 @@ func (l *nativeLayout) renameChain(cmd *iptparse.Command) {
 	nk := chainKey{fam, cmd.Table, cmd.NewName}
 	delete(l.nftNames[fam], oldName)
 	delete(l.names, old)
-	delete(l.chains, old)
+	l.dropChain(old)
 	newName := l.nftName(nk, cmd.OpPos)
 	c.Name = newName
-	l.chains[nk] = c
+	l.setChain(nk, c)
 	for i, ck := range l.order[fam] {
 		if ck == old {
 			l.order[fam][i] = nk
@@ -836,13 +875,13 @@ func (t *Translator) Ruleset() *ir.Ruleset {
 		tbl.Chains = nil
 		for _, tableName := range []string{"raw", "mangle", "nat", "filter", "security"} {
 			for _, k := range l.order[fam] {
-				if k.table == tableName && l.chains[k] != nil && l.chains[k].Hook != nil {
-					tbl.Chains = append(tbl.Chains, l.chains[k])
+				if c := l.chainIn(k, tableName); c != nil && c.Hook != nil {
+					tbl.Chains = append(tbl.Chains, c)
 				}
 			}
 			for _, k := range l.order[fam] {
-				if k.table == tableName && l.chains[k] != nil && l.chains[k].Hook == nil {
-					tbl.Chains = append(tbl.Chains, l.chains[k])
+				if c := l.chainIn(k, tableName); c != nil && c.Hook == nil {
+					tbl.Chains = append(tbl.Chains, c)
 				}
 			}
 		}
