@@ -1,0 +1,82 @@
+package iptparse
+
+import (
+	"runtime"
+	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// threadFaults is the calling thread's count of minor page faults.
+func threadFaults(t *testing.T) int64 {
+	var ru unix.Rusage
+	if err := unix.Getrusage(unix.RUSAGE_THREAD, &ru); err != nil {
+		t.Skipf("skipped: getrusage(RUSAGE_THREAD): %v", err)
+	}
+	return ru.Minflt
+}
+
+// TestMakeSlabFaultsNoMore checks that a slab from makeSlab is zeroed
+// and is filled without page faults: its pages are present already.
+func TestMakeSlabFaultsNoMore(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	const pages = 4096 // 16 MiB: new pages, not memory the heap has used
+	s := makeSlab[*int](pages * pageSize / 8)
+	for i, p := range s {
+		if p != nil {
+			t.Fatalf("element %d of a new slab is %p", i, p)
+		}
+	}
+	x := new(int)
+	before := threadFaults(t)
+	for i := range s {
+		s[i] = x
+	}
+	if filled := threadFaults(t) - before; filled > pages/100 {
+		t.Errorf("filling a slab of %d pages took %d page faults", pages, filled)
+	}
+}
+
+// TestPopulate checks that populate makes new pages present: writing to
+// them takes no page faults.
+func TestPopulate(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	const pages = 1024
+	b, err := unix.Mmap(-1, 0, pages*pageSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Munmap(b)
+	// from the middle of the first page to the middle of the last
+	if !populate(unsafe.Pointer(&b[100]), uintptr(len(b)-200)) {
+		t.Skip("skipped: the kernel does not populate (MADV_POPULATE_WRITE)")
+	}
+	before := threadFaults(t)
+	for i := 0; i < len(b); i += pageSize {
+		b[i], b[i+pageSize-1] = 1, 1
+	}
+	if filled := threadFaults(t) - before; filled != 0 {
+		t.Errorf("writing to %d populated pages took %d page faults", pages, filled)
+	}
+}
+
+// TestPopulateKeepsContents checks that populating a range that does not
+// begin or end on a page boundary keeps what the range and the rest of
+// its pages hold.
+func TestPopulateKeepsContents(t *testing.T) {
+	b := make([]byte, 5*pageSize)
+	for i := range b {
+		b[i] = byte(i*7 + 1)
+	}
+	if !populate(unsafe.Pointer(&b[100]), 3*pageSize+5) {
+		t.Skip("skipped: the kernel does not populate (MADV_POPULATE_WRITE)")
+	}
+	for i, v := range b {
+		if v != byte(i*7+1) {
+			t.Fatalf("byte %d is %d after populate, was %d", i, v, byte(i*7+1))
+		}
+	}
+}
