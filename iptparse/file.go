@@ -5,10 +5,12 @@ import (
 	"path"
 	"regexp"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/ipt2nft/ipt2nft/internal/lazy"
+	"github.com/ipt2nft/ipt2nft/internal/textio"
 )
 
 // Format is the kind of input file.
@@ -246,7 +248,11 @@ func parseFile(name string, src string, reg Registry, fam Family, start func(*Fi
 	// The scan does not need the family: detect it meanwhile.
 	detected := make(chan Family, 1)
 	if fam == FamilyAny {
-		go func() { detected <- DetectFamily(src) }()
+		go func() {
+			debug.SetPanicOnFault(true) // src may be mapped: see parseChunks
+			defer textio.Guard()
+			detected <- DetectFamily(src)
+		}()
 	}
 	entries := scanSave(f, src)
 	if fam == FamilyAny {

@@ -2,9 +2,12 @@ package iptparse
 
 import (
 	"math/bits"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/ipt2nft/ipt2nft/internal/textio"
 )
 
 // Counting family hints. DetectFamily counts the non-overlapping matches
@@ -127,7 +130,11 @@ func v6HintCount(src string, from, parts int) int {
 		bound := func(i int) int { return from + (len(src)-from)*i/parts }
 		var wg sync.WaitGroup
 		for i := range pieces {
-			wg.Go(func() { pieces[i] = v6HintsIn(src, bound(i), bound(i+1)) })
+			wg.Go(func() {
+				debug.SetPanicOnFault(true) // src may be mapped: see parseChunks
+				defer textio.Guard()
+				pieces[i] = v6HintsIn(src, bound(i), bound(i+1))
+			})
 		}
 		wg.Wait()
 		found = slices.Concat(pieces...)
@@ -367,6 +374,8 @@ func hintCountsParallel(src string, parts int) (n6, n4 int) {
 	var wg sync.WaitGroup
 	for i := range counts {
 		wg.Go(func() {
+			debug.SetPanicOnFault(true) // src may be mapped: see parseChunks
+			defer textio.Guard()
 			c := &counts[i]
 			c.n6, c.n4, c.end6, c.end4 = hintCountsIn(src, bound(i), bound(i+1), bound(i), bound(i))
 		})

@@ -3,11 +3,13 @@ package translate
 import (
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 
+	"github.com/ipt2nft/ipt2nft/internal/textio"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
 )
@@ -196,6 +198,9 @@ func forEachChain(chains []*ir.Chain, fn func(i int, c *ir.Chain, w *chainWorker
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
+			// The rules' strings may be a mapped file's (textio.MapFile).
+			debug.SetPanicOnFault(true)
+			defer textio.Guard()
 			var w chainWorker
 			for {
 				k := int(next.Add(1)) - 1

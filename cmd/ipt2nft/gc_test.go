@@ -7,11 +7,15 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+
+	"github.com/ipt2nft/ipt2nft/internal/testutil"
 )
 
 func TestMain(m *testing.M) {
 	tuneCollector = false // see TestStreamGC and TestBatchGC
-	os.Exit(m.Run())
+	code := m.Run()
+	testutil.RemoveBinary()
+	os.Exit(code)
 }
 
 // gcSettings reads the collector's settings without changing them.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -163,9 +164,42 @@ type input struct {
 	// needs to know of it (see readInPieces); src is then empty.
 	survey *translate.Survey
 	stamp  textio.Stamp // the file's as src was read (see readInPieces)
+	// release, if set, unmaps src, a mapped file's text (see mapInputs).
+	release func()
 }
 
 func readInputs(stdin io.Reader, args []string) ([]input, error) {
+	return readOrMapInputs(stdin, args, nil)
+}
+
+// mapInputs is readInputs that maps the files read whole of
+// textio.MapFrom bytes or more instead of reading them (textio.MapFile):
+// reading the 20,000-rule dump into new memory took a millisecond before
+// anything else could start. Big save files (compat.ReadsInPieces) are
+// read as before. Only for the translate command: a file that shrinks
+// while mapped faults its readers, which then report it and exit, and
+// apply, verify and report must never end that way. Every goroutine
+// that reads the text therefore sets debug.SetPanicOnFault and defers
+// textio.Guard; a script's text is copied (see classify). The caller
+// releases the inputs (releaseInputs) once nothing of them is used.
+// Before exiting, the run calls *cleanup if set (removes a half-written
+// --output file).
+func mapInputs(stdin io.Reader, args []string, stderr io.Writer, cleanup *func()) ([]input, error) {
+	return readOrMapInputs(stdin, args, func(name string) {
+		fmt.Fprintf(stderr, "ipt2nft: %s: %v\n", name, textio.ErrChanged)
+		if *cleanup != nil {
+			(*cleanup)()
+		}
+		exit(2)
+	})
+}
+
+// exit is os.Exit, but for tests.
+var exit = os.Exit
+
+// readOrMapInputs reads the inputs, and maps the files it may (see
+// mapInputs) if onShrink is set.
+func readOrMapInputs(stdin io.Reader, args []string, onShrink func(name string)) ([]input, error) {
 	if len(args) == 0 {
 		args = []string{"-"}
 	}
@@ -174,18 +208,47 @@ func readInputs(stdin io.Reader, args []string) ([]input, error) {
 		if a == "-" {
 			src, err := textio.ReadAll(stdin)
 			if err != nil {
+				releaseInputs(ins)
 				return nil, err
 			}
 			ins = append(ins, input{name: "<stdin>", src: src})
 			continue
 		}
-		src, stamp, err := textio.ReadFileStamp(a)
+		var in input
+		var err error
+		if onShrink != nil && !compat.ReadsInPieces(a) {
+			in.src, in.stamp, in.release, err = textio.MapFileStamp(a, func() { onShrink(a) })
+		} else {
+			in.src, in.stamp, err = textio.ReadFileStamp(a)
+		}
 		if err != nil {
+			releaseInputs(ins)
 			return nil, err
 		}
-		ins = append(ins, input{name: a, src: src, stamp: stamp})
+		in.name = a
+		ins = append(ins, in)
 	}
 	return ins, nil
+}
+
+// releaseInputs unmaps the mapped inputs' texts.
+func releaseInputs(ins []input) {
+	for i := range ins {
+		if r := ins[i].release; r != nil {
+			ins[i].release = nil
+			r()
+		}
+	}
+}
+
+// mapped reports whether any input's text is mapped.
+func mapped(ins []input) bool {
+	for _, in := range ins {
+		if in.release != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // migration is one translation run: what was read and what it became.
@@ -301,8 +364,16 @@ func (o *translateOpts) prepare(cmd *cobra.Command, ins []input) (_ []input, pla
 func (o *translateOpts) classify(cmd *cobra.Command, ins []input) (plain bool) {
 	plain = true
 	for i := range ins {
-		ins[i].kind = o.inputKind(cmd, ins[i])
-		plain = plain && ins[i].kind == script.KindNone
+		in := &ins[i]
+		in.kind = o.inputKind(cmd, *in)
+		plain = plain && in.kind == script.KindNone
+		if in.kind != script.KindNone && in.release != nil {
+			// The interpreter reads the text in goroutines of its own:
+			// scripts are read, not mapped.
+			in.src = strings.Clone(in.src)
+			in.release()
+			in.release = nil
+		}
 	}
 	return plain
 }
@@ -396,12 +467,23 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 	}
 	o.batchGC = true
 	o.printOnly = o.format != "json"
-	m, err := o.migrate(cmd, args)
+	stderr := cmd.ErrOrStderr()
+	var cleanup func() // see mapInputs
+	read, err := mapInputs(cmd.InOrStdin(), args, stderr, &cleanup)
+	if err != nil {
+		return err
+	}
+	// Strings of a mapped text are read up to the summary's last line.
+	defer releaseInputs(read)
+	if mapped(read) {
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+		defer textio.Guard()
+	}
+	m, err := o.migrateRead(cmd, read)
 	if err != nil {
 		return err
 	}
 	tr, rs, rep := m.tr, m.rs, m.rep
-	stderr := cmd.ErrOrStderr()
 	for _, d := range tr.Diags() {
 		fmt.Fprintln(stderr, d)
 	}
@@ -412,6 +494,11 @@ func (o *translateOpts) run(cmd *cobra.Command, args []string) error {
 	dest, finish, err := o.openOutput(cmd.OutOrStdout())
 	if err != nil {
 		return err
+	}
+	if f, ok := dest.(*os.File); ok && o.output != "" {
+		// Set once the workers that may fault are done: only this
+		// goroutine reads it.
+		cleanup = func() { os.Remove(f.Name()) }
 	}
 	out := bufio.NewWriterSize(dest, 1<<16)
 	p := &emit.Printer{}

@@ -42,15 +42,23 @@ var (
 // goroutine under Guard reads the text past a shrunk file's new end; it
 // must not return.
 func MapFile(name string, onShrink func()) (text string, release func(), err error) {
+	text, _, release, err = MapFileStamp(name, onShrink)
+	return text, release, err
+}
+
+// MapFileStamp is MapFile that also stamps the file as it was opened, as
+// ReadFileStamp does.
+func MapFileStamp(name string, onShrink func()) (text string, stamp Stamp, release func(), err error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return "", nil, err
+		return "", Stamp{}, nil, err
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return "", nil, err
+		return "", Stamp{}, nil, err
 	}
+	stamp = StampOf(fi)
 	if size := fi.Size(); fi.Mode().IsRegular() && size >= MapFrom && size == int64(int(size)) {
 		b, err := unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ, unix.MAP_SHARED|unix.MAP_POPULATE)
 		if err == nil {
@@ -70,11 +78,15 @@ func MapFile(name string, onShrink func()) (text string, release func(), err err
 				mappingsMu.Unlock()
 				unix.Munmap(b)
 			}
-			return unsafe.String(unsafe.SliceData(b), len(b)), release, nil
+			return unsafe.String(unsafe.SliceData(b), len(b)), stamp, release, nil
 		}
 	}
-	text, err = ReadAll(f)
-	return text, nil, err
+	if fi.Mode().IsRegular() && fi.Size() > 0 {
+		text, err = readSized(f, int(fi.Size()))
+	} else {
+		text, err = ReadAll(f)
+	}
+	return text, stamp, nil, err
 }
 
 // Guard, deferred by a goroutine that has set debug.SetPanicOnFault and
