@@ -47,8 +47,9 @@ func splitLine(line string, file string, lineNo int) (words []Word, trailingComm
 // other line (and for unterminated quotes), which splitLine then splits.
 // The line is read once: the words go straight into a's free words, of
 // which it then takes as many as there are. It sets a.parted for a word
-// not made of one bare part of characters Quote leaves bare: without
-// one, Command.lineText need not look at the words' characters.
+// not made of one bare part of characters Quote leaves bare, or of a
+// line it leaves to splitLine: without one, Command.lineText need not
+// look at the words' characters, nor the parser for spaces in them.
 func splitFast(a *arena, line string, from int, file string, lineNo int) (words []Word, comment bool, ok bool) {
 	words = a.freeWords()
 	room := cap(words)
@@ -78,6 +79,9 @@ func splitFast(a *arena, line string, from int, file string, lineNo int) (words 
 		text := line[start:i]
 		if i < len(line) && lexClass[line[i]] != lexBlank {
 			if text, i, ok = wordParts(line, start, i); !ok {
+				if a != nil {
+					a.parted = true // for the words splitLine gives
+				}
 				return nil, false, false
 			}
 			if a != nil {
