@@ -172,6 +172,13 @@ func (st *parseState) run() error {
 		st.next++
 		t := w.Text
 		switch {
+		case len(t) == 2 && t[0] == '-' && shortOpt[t[1]]:
+			// one short option, as most words read here are:
+			// shortOptions' first case, without the call (and first:
+			// no other case takes such a word)
+			if err := st.base(w, t[1], shortArg[t[1]], "", false); err != nil {
+				return err
+			}
 		case t == "--":
 			// getopt stops at "--"; iptables then complains about the rest.
 			if st.next < len(st.words) {
@@ -180,12 +187,6 @@ func (st *parseState) run() error {
 			continue
 		case strings.HasPrefix(t, "--"):
 			if err := st.longOption(w); err != nil {
-				return err
-			}
-		case len(t) == 2 && t[0] == '-' && shortOpt[t[1]]:
-			// one short option, as nearly every one is: shortOptions'
-			// first case, without the call
-			if err := st.base(w, t[1], shortArg[t[1]], "", false); err != nil {
 				return err
 			}
 		case len(t) > 1 && t[0] == '-':
