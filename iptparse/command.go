@@ -104,7 +104,11 @@ var shortArg, shortOpt = func() (mode [256]ArgMode, ok [256]bool) {
 
 // parseState is the state of one ParseCommand call.
 type parseState struct {
-	p         Parser // a copy: st.exts leaks to the arena, and st with it
+	// p is the parser's, not a copy: st leaks to the heap as a whole
+	// (st.exts goes to the arena), and p with it, which points to
+	// memory of the heap (a save file's worker's) or costs one
+	// allocation (ParseCommand's); a copy cost each rule its 40 bytes.
+	p         *Parser
 	cmd       *Command
 	words     []Word
 	next      int  // index of the next word to read (getopt's optind)
@@ -116,6 +120,9 @@ type parseState struct {
 	protoUsed bool
 	seen      uint16 // core options given, to catch repeats (bits: onceFlags)
 	a         *arena // where the nodes come from (nil: the heap, one by one)
+	// bare: splitFast found every word one bare part of bytes Quote
+	// leaves bare (see arena.parted), which holds no space
+	bare bool
 }
 
 // ParseCommand parses the words of one iptables command (without the
@@ -136,7 +143,7 @@ func (p *Parser) parse(words []Word, a *arena) (*Command, error) {
 	if len(words) > 0 {
 		cmd.Pos = words[0].Pos
 	}
-	st := parseState{p: *p, cmd: cmd, words: words, a: a}
+	st := parseState{p: p, cmd: cmd, words: words, a: a, bare: a != nil && !a.parted}
 	if a != nil {
 		st.exts = a.extScratch[:0]
 	}
@@ -165,6 +172,13 @@ func (st *parseState) run() error {
 		st.next++
 		t := w.Text
 		switch {
+		case len(t) == 2 && t[0] == '-' && shortOpt[t[1]]:
+			// one short option, as most words read here are:
+			// shortOptions' first case, without the call (and first:
+			// no other case takes such a word)
+			if err := st.base(w, t[1], shortArg[t[1]], "", false); err != nil {
+				return err
+			}
 		case t == "--":
 			// getopt stops at "--"; iptables then complains about the rest.
 			if st.next < len(st.words) {
@@ -173,12 +187,6 @@ func (st *parseState) run() error {
 			continue
 		case strings.HasPrefix(t, "--"):
 			if err := st.longOption(w); err != nil {
-				return err
-			}
-		case len(t) == 2 && t[0] == '-' && shortOpt[t[1]]:
-			// one short option, as nearly every one is: shortOptions'
-			// first case, without the call
-			if err := st.base(w, t[1], shortArg[t[1]], "", false); err != nil {
 				return err
 			}
 		case len(t) > 1 && t[0] == '-':
@@ -650,7 +658,7 @@ func (st *parseState) baseOption(w *Word, c byte, mode ArgMode, inline string, h
 		if err := st.once(w, 'j'); err != nil {
 			return st.errorf(w.Pos, "multiple -j flags not allowed")
 		}
-		if err := validTargetName(arg); err != nil {
+		if err := st.validTargetName(arg); err != nil {
 			return err
 		}
 		t := st.a.target()
@@ -818,6 +826,15 @@ func (st *parseState) validChainName(w *Word) error {
 		return st.errorf(w.Pos, "chain name may not clash with target name")
 	}
 	return nil
+}
+
+// validTargetName is validTargetName, which need not look for spaces
+// in a bare word.
+func (st *parseState) validTargetName(w *Word) error {
+	if st.bare && w.Text != "" && len(w.Text) < 29 {
+		return nil
+	}
+	return validTargetName(w)
 }
 
 func validTargetName(w *Word) error {

@@ -97,7 +97,7 @@ func TestOneIPv4(t *testing.T) {
 			if !ok {
 				continue
 			}
-			st := parseState{p: Parser{Family: fam}}
+			st := parseState{p: &Parser{Family: fam}}
 			sel, err := st.parseAddrs(&Word{Text: s})
 			if err != nil || len(sel.Addrs) != 1 || sel.Addrs[0] != am {
 				t.Errorf("%q (%v): oneIPv4 gives %v; parseAddrs %v, %v", s, fam, am, sel, err)

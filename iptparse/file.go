@@ -514,6 +514,9 @@ var fieldClass = func() (t [256]uint8) {
 type saveParser struct {
 	f   *File
 	reg Registry
+	// p parses the rules, its Table set for each: one Parser per
+	// worker, to which each rule's parse points (see parseState.p).
+	p Parser
 }
 
 // parse parses a rule line of a save file, taking its nodes from a.
@@ -544,7 +547,7 @@ func (sp *saveParser) parse(e *entry, a *arena) Item {
 			return f.badLine(pos, line, err)
 		}
 	}
-	p := Parser{Registry: sp.reg, Family: f.Family, Restore: true, Table: e.table}
+	p := sp.parser(e.table) // one line, as the Parser it replaced: default.pgo has the calls below by their lines
 	cmd, err := p.parse(words, a)
 	if err != nil {
 		return f.badLine(pos, line, err)
@@ -560,6 +563,15 @@ func (sp *saveParser) parse(e *entry, a *arena) Item {
 	cl := a.commandLine()
 	cl.Command, cl.Line = cmd, line
 	return cl
+}
+
+// parser returns sp.p, for a rule of table.
+func (sp *saveParser) parser(table string) *Parser {
+	if sp.p.Registry == nil {
+		sp.p = Parser{Registry: sp.reg, Family: sp.f.Family, Restore: true}
+	}
+	sp.p.Table = table
+	return &sp.p
 }
 
 // leadingCounters reads "[packets:bytes]" and the blanks after it at the
@@ -634,7 +646,8 @@ func ProgramFamily(prog string) Family {
 }
 
 func parseCommands(f *File, src string, reg Registry) {
-	var a arena // as for save files: nodes from slabs
+	var a arena                 // as for save files: nodes from slabs
+	p := &Parser{Registry: reg} // one for all lines (see parseState.p)
 	for i, raw := range strings.Split(src, "\n") {
 		lineNo := i + 1
 		line := strings.TrimRight(raw, "\r")
@@ -663,7 +676,7 @@ func parseCommands(f *File, src string, reg Registry) {
 			f.Warnings = append(f.Warnings, Warning{Pos: pos, Msg: fmt.Sprintf("not an iptables command, ignored: %s", t)})
 			continue
 		}
-		p := Parser{Registry: reg, Family: fam}
+		p.Family = fam
 		cmd, err := p.parse(words[1:], &a)
 		if err != nil {
 			f.bad(pos, line, err)

@@ -47,8 +47,9 @@ func splitLine(line string, file string, lineNo int) (words []Word, trailingComm
 // other line (and for unterminated quotes), which splitLine then splits.
 // The line is read once: the words go straight into a's free words, of
 // which it then takes as many as there are. It sets a.parted for a word
-// not made of one bare part of characters Quote leaves bare: without
-// one, Command.lineText need not look at the words' characters.
+// not made of one bare part of characters Quote leaves bare, or of a
+// line it leaves to splitLine: without one, Command.lineText need not
+// look at the words' characters, nor the parser for spaces in them.
 func splitFast(a *arena, line string, from int, file string, lineNo int) (words []Word, comment bool, ok bool) {
 	words = a.freeWords()
 	room := cap(words)
@@ -78,6 +79,9 @@ func splitFast(a *arena, line string, from int, file string, lineNo int) (words 
 		text := line[start:i]
 		if i < len(line) && lexClass[line[i]] != lexBlank {
 			if text, i, ok = wordParts(line, start, i); !ok {
+				if a != nil {
+					a.parted = true // for the words splitLine gives
+				}
 				return nil, false, false
 			}
 			if a != nil {
@@ -104,9 +108,11 @@ func splitFast(a *arena, line string, from int, file string, lineNo int) (words 
 
 // splitSpaced is splitFast's start: it appends to words those of line,
 // from byte from on, made of bytes Quote leaves bare and ending at a
-// space, eight bytes at a time while they are all such bytes or spaces,
-// and returns where it stopped: where splitFast reads on. It takes at
-// most the free room of words, and none of a line that could have more.
+// space or at the end of the line, eight bytes at a time while they are
+// all such bytes or spaces (the last eight of the line for its last
+// bytes), and returns where it stopped: where splitFast reads on. It
+// takes at most the free room of words, and none of a line that could
+// have more.
 func splitSpaced(words []Word, line string, from int, file string, line32 int32) ([]Word, int) {
 	n, start := len(words), from
 	// one word in two bytes at most (and no column to clamp)
@@ -114,11 +120,12 @@ func splitSpaced(words []Word, line string, from int, file string, line32 int32)
 		return words, start
 	}
 	ws := words[:cap(words)]
-	for i := from; len(line)-i >= 8; i += 8 {
+	i := from
+	for ; len(line)-i >= 8; i += 8 {
 		s := line[i : i+8]
 		if notSpacedPlain[s[0]]|notSpacedPlain[s[1]]|notSpacedPlain[s[2]]|notSpacedPlain[s[3]]|
 			notSpacedPlain[s[4]]|notSpacedPlain[s[5]]|notSpacedPlain[s[6]]|notSpacedPlain[s[7]] != 0 {
-			break
+			return ws[:n], start
 		}
 		// x has a zero byte for each space; its bytes are ASCII, so
 		// adding 0x7f to one sets its top bit unless it is zero, and
@@ -135,7 +142,36 @@ func splitSpaced(words []Word, line string, from int, file string, line32 int32)
 			start = end + 1
 		}
 	}
-	return ws[:n], start
+	if i < len(line) {
+		// the bytes from i on, the last eight of the line but those
+		// before i (read above), as the loop reads eight
+		j := len(line) - 8
+		if j < from {
+			return ws[:n], start
+		}
+		s := line[j:]
+		if notSpacedPlain[s[0]]|notSpacedPlain[s[1]]|notSpacedPlain[s[2]]|notSpacedPlain[s[3]]|
+			notSpacedPlain[s[4]]|notSpacedPlain[s[5]]|notSpacedPlain[s[6]]|notSpacedPlain[s[7]] != 0 {
+			return ws[:n], start
+		}
+		x := load64(s) ^ (' ' * ones)
+		for m := ^((x + 0x7f*ones) | x) & (0x80 * ones) &^ (1<<(8*(i-j)) - 1); m != 0; m &= m - 1 {
+			end := j + bits.TrailingZeros64(m)>>3
+			if end > start {
+				wd := &ws[n]
+				wd.Text, wd.Pos.File, wd.Pos.Line, wd.Pos.Col = line[start:end], file, line32, int32(start+1)
+				n++
+			}
+			start = end + 1
+		}
+	}
+	if start < len(line) {
+		// the last word, which ends the line
+		wd := &ws[n]
+		wd.Text, wd.Pos.File, wd.Pos.Line, wd.Pos.Col = line[start:], file, line32, int32(start+1)
+		n++
+	}
+	return ws[:n], len(line)
 }
 
 // ones has a 1 in each byte.

@@ -314,3 +314,31 @@ func TestSplitLinePositions(t *testing.T) {
 		}
 	}
 }
+
+// TestTargetNameSpace: a target name with a space is refused however
+// the line was split (the parser skips the look for spaces in the words
+// of a line split into bare words only).
+func TestTargetNameSpace(t *testing.T) {
+	for _, src := range []string{
+		"*filter\n-A INPUT -j \"AC CEPT\"\nCOMMIT\n",
+		"*filter\n[1:2] -A INPUT -j 'AC\tCEPT'\nCOMMIT\n",
+		"*filter\n-A INPUT -j AC\\ CEPT\nCOMMIT\n",
+		"*filter\n-A INPUT -j \"AC\\\\ CEPT\"\nCOMMIT\n",
+		"iptables -A INPUT -j \"AC CEPT\"\n",
+		"iptables -A INPUT -j AC\\ CEPT\n",
+	} {
+		f := iptparse.ParseFile("f", src, testRegistry{}, iptparse.FamilyIPv4)
+		bad := 0
+		for _, it := range f.Items {
+			if b, ok := it.(*iptparse.BadLine); ok {
+				bad++
+				if !strings.Contains(b.Err.Msg, "Invalid target name") {
+					t.Errorf("%q: %v", src, b.Err)
+				}
+			}
+		}
+		if bad != 1 {
+			t.Errorf("%q: %d bad lines, want 1", src, bad)
+		}
+	}
+}
