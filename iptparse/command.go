@@ -80,24 +80,28 @@ var baseOpts = []baseOpt{
 	{"ipv6", '6', ArgDefault},
 }
 
-// shortArgs is IPT_OPTSTRING: the argument mode of each short option.
-var shortArgs = map[byte]ArgMode{
-	'A': ArgRequired, 'C': ArgRequired, 'D': ArgRequired, 'E': ArgRequired,
-	'F': ArgOptional, 'I': ArgRequired, 'L': ArgOptional, 'M': ArgRequired,
-	'N': ArgRequired, 'P': ArgRequired, 'R': ArgRequired, 'S': ArgOptional,
-	'V': ArgDefault, 'X': ArgOptional, 'Z': ArgOptional, 'c': ArgRequired,
-	'd': ArgRequired, 'i': ArgRequired, 'j': ArgRequired, 'o': ArgRequired,
-	'p': ArgRequired, 's': ArgRequired, 't': ArgRequired, 'v': ArgDefault,
-	'W': ArgOptional, '4': ArgDefault, '6': ArgDefault, 'f': ArgDefault,
-	'g': ArgRequired, 'h': ArgOptional, 'm': ArgRequired, 'n': ArgDefault,
-	'w': ArgOptional, 'x': ArgDefault,
+// shortArgs is IPT_OPTSTRING: the argument mode of each short option. An
+// array, which the compiler lays out, not a map built at every start.
+var shortArgs = [...]struct {
+	c    byte
+	mode ArgMode
+}{
+	{'A', ArgRequired}, {'C', ArgRequired}, {'D', ArgRequired}, {'E', ArgRequired},
+	{'F', ArgOptional}, {'I', ArgRequired}, {'L', ArgOptional}, {'M', ArgRequired},
+	{'N', ArgRequired}, {'P', ArgRequired}, {'R', ArgRequired}, {'S', ArgOptional},
+	{'V', ArgDefault}, {'X', ArgOptional}, {'Z', ArgOptional}, {'c', ArgRequired},
+	{'d', ArgRequired}, {'i', ArgRequired}, {'j', ArgRequired}, {'o', ArgRequired},
+	{'p', ArgRequired}, {'s', ArgRequired}, {'t', ArgRequired}, {'v', ArgDefault},
+	{'W', ArgOptional}, {'4', ArgDefault}, {'6', ArgDefault}, {'f', ArgDefault},
+	{'g', ArgRequired}, {'h', ArgOptional}, {'m', ArgRequired}, {'n', ArgDefault},
+	{'w', ArgOptional}, {'x', ArgDefault},
 }
 
 // shortArg and shortOpt are shortArgs as tables: the mode, and whether
 // there is such an option.
 var shortArg, shortOpt = func() (mode [256]ArgMode, ok [256]bool) {
-	for c, m := range shortArgs {
-		mode[c], ok[c] = m, true
+	for _, s := range shortArgs {
+		mode[s.c], ok[s.c] = s.mode, true
 	}
 	return
 }()

@@ -448,26 +448,33 @@ type keywords struct {
 	words []string
 }
 
-func newKeywords(words ...string) *keywords {
-	if len(words) > 16 {
+// index fills first from words.
+func (k *keywords) index() {
+	if len(k.words) > 16 {
 		panic("iptparse: too many keywords")
 	}
-	k := &keywords{words: words}
-	for i, w := range words {
+	for i, w := range k.words {
 		k.first[w[0]] |= 1 << i
 	}
-	return k
 }
 
-// The words the hints look for after an option.
+// The words the hints look for after an option. The compiler lays them
+// out; init only fills in first (six allocations at every start when
+// they were built by a function).
 var (
-	v6MatchWords  = newKeywords("icmp6", "hl", "rt", "frag", "hbh", "dst", "mh", "ipv6header", "eui64", "ah6")
-	v6ProtoWords  = newKeywords("ipv6-icmp", "icmpv6", "58")
-	v6TargetWords = newKeywords("HL", "DNPT", "SNPT")
-	v4TargetWords = newKeywords("TTL", "ECN", "CLUSTERIP", "ULOG")
-	v4MatchWords  = newKeywords("ttl", "realm")
-	v4ProtoWords  = newKeywords("icmp")
+	v6MatchWords  = &keywords{words: []string{"icmp6", "hl", "rt", "frag", "hbh", "dst", "mh", "ipv6header", "eui64", "ah6"}}
+	v6ProtoWords  = &keywords{words: []string{"ipv6-icmp", "icmpv6", "58"}}
+	v6TargetWords = &keywords{words: []string{"HL", "DNPT", "SNPT"}}
+	v4TargetWords = &keywords{words: []string{"TTL", "ECN", "CLUSTERIP", "ULOG"}}
+	v4MatchWords  = &keywords{words: []string{"ttl", "realm"}}
+	v4ProtoWords  = &keywords{words: []string{"icmp"}}
 )
+
+func init() {
+	for _, k := range [...]*keywords{v6MatchWords, v6ProtoWords, v6TargetWords, v4TargetWords, v4MatchWords, v4ProtoWords} {
+		k.index()
+	}
+}
 
 // keywordAfterSpaces matches (w1|w2|...)\b after \s+ at i, the first
 // alternative that matches winning. A word no keyword starts with (most

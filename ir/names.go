@@ -1,6 +1,6 @@
 package ir
 
-import "sort"
+import "slices"
 
 // IsBareIdent reports whether name can be written unquoted as a table,
 // chain or set name in nft syntax: it matches ^[a-zA-Z_.][a-zA-Z0-9/\-_.]*$
@@ -19,7 +19,7 @@ func IsBareIdent(name string) bool {
 	}
 	// The keywords are lower case (TestKeywordsLowerCase): a name with
 	// a capital letter, as most chain names have, is none of them.
-	return all&identUpper != 0 || !nftKeywords[name]
+	return all&identUpper != 0 || !IsKeyword(name)
 }
 
 // The classes of bytes in identifiers, for IsBareIdent.
@@ -42,14 +42,10 @@ var identClass = func() (t [256]uint8) {
 }()
 
 // IsKeyword reports whether name is an nft keyword.
-func IsKeyword(name string) bool { return nftKeywords[name] }
-
-// Keywords lists the nft keywords (for tests and documentation).
-func Keywords() []string {
-	var l []string
-	for k := range nftKeywords {
-		l = append(l, k)
-	}
-	sort.Strings(l)
-	return l
+func IsKeyword(name string) bool {
+	_, found := slices.BinarySearch(nftKeywords[:], name)
+	return found
 }
+
+// Keywords lists the nft keywords, sorted (for tests and documentation).
+func Keywords() []string { return slices.Clone(nftKeywords[:]) }

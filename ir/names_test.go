@@ -91,3 +91,24 @@ func TestIsBareIdentAsPattern(t *testing.T) {
 		}
 	}
 }
+
+// TestKeywordsSorted: IsKeyword's binary search needs the list sorted,
+// without repeats.
+func TestKeywordsSorted(t *testing.T) {
+	kws := ir.Keywords()
+	for i := 1; i < len(kws); i++ {
+		if kws[i-1] >= kws[i] {
+			t.Errorf("keywords %q and %q out of order", kws[i-1], kws[i])
+		}
+	}
+	for _, kw := range kws {
+		if !ir.IsKeyword(kw) {
+			t.Errorf("IsKeyword(%q) = false", kw)
+		}
+	}
+	for _, w := range []string{"", "a", "accepts", "filter", "zzz", "INPUT"} {
+		if ir.IsKeyword(w) {
+			t.Errorf("IsKeyword(%q) = true", w)
+		}
+	}
+}

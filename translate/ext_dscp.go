@@ -18,7 +18,9 @@ var extDscp = []Ext{
 				{Name: "dscp", Type: iptparse.TypeUint8, Max: 63, Flags: inv, Excl: []string{"dscp-class"}},
 				{Name: "dscp-class", Type: iptparse.TypeString, Flags: inv, Excl: []string{"dscp"}},
 			},
-			Check: checkDSCPClass("dscp-class", "DSCP match: Parameter --dscp is required"),
+			Check: func(x *iptparse.Ext) error {
+				return checkDSCPClass(x, "dscp-class", "DSCP match: Parameter --dscp is required")
+			},
 		},
 		Translate: func(c *Ctx, x *iptparse.Ext) error {
 			v, neg := dscpValue(x, "dscp", "dscp-class")
@@ -57,18 +59,18 @@ func classToDSCP(s string) (uint64, error) {
 }
 
 // checkDSCPClass checks the class name option and that a value is given.
-func checkDSCPClass(classOpt, missing string) func(x *iptparse.Ext) error {
-	return func(x *iptparse.Ext) error {
-		if len(x.Options) == 0 {
-			return optErr(x, nil, "%s", missing)
-		}
-		if o := x.Opt(classOpt); o != nil {
-			if _, err := classToDSCP(o.Arg()); err != nil {
-				return optErr(x, o, "%s", err)
-			}
-		}
-		return nil
+// It is called from a function literal, not a closure built at start, so
+// that the option tables are laid out by the compiler.
+func checkDSCPClass(x *iptparse.Ext, classOpt, missing string) error {
+	if len(x.Options) == 0 {
+		return optErr(x, nil, "%s", missing)
 	}
+	if o := x.Opt(classOpt); o != nil {
+		if _, err := classToDSCP(o.Arg()); err != nil {
+			return optErr(x, o, "%s", err)
+		}
+	}
+	return nil
 }
 
 // dscpValue is the DSCP given by number or class, and its negation.

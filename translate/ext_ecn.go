@@ -21,7 +21,7 @@ var extEcn = []Ext{
 				{Name: "ecn-tcp-ece", Flags: inv},
 				{Name: "ecn-ip-ect", Type: iptparse.TypeUint8, Max: 3, Flags: inv},
 			},
-			Check: requireOne("ECN match: some option required"),
+			Check: func(x *iptparse.Ext) error { return requireOption(x, "ECN match: some option required") },
 		},
 		Translate: translateECN,
 	},

@@ -15,22 +15,21 @@ import (
 // --hbh-opts/--dst-opts lists the option TLVs the header must start
 // with, which nftables cannot look at.
 
-func init() { registerOptsHdr("hbh") }
-
-// registerOptsHdr registers -m hbh or -m dst (in ext_dst.go).
-func registerOptsHdr(name string) {
-	Register(&Ext{
+var extHbh = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
-			Name: name, Kind: iptparse.KindMatch, Family: iptparse.FamilyIPv6,
+			Name: "hbh", Kind: iptparse.KindMatch, Family: iptparse.FamilyIPv6,
 			Options: []iptparse.OptionSpec{
-				{Name: name + "-len", Type: iptparse.TypeUint32, Flags: inv},
-				{Name: name + "-opts", Type: iptparse.TypeString},
+				{Name: "hbh-len", Type: iptparse.TypeUint32, Flags: inv},
+				{Name: "hbh-opts", Type: iptparse.TypeString},
 			},
 			Check: checkOptsHdr,
 		},
 		Translate: translateOptsHdr,
-	})
+	},
 }
+
+func init() { registerAll(extHbh) }
 
 // optsMax is IP6T_OPTS_OPTSNR.
 const optsMax = 16

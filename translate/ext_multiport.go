@@ -15,29 +15,22 @@ const multiPorts = 15 // XT_MULTI_PORTS
 
 var multiportOpts = []string{"sports", "dports", "ports"}
 
-func init() {
-	excl := func(self string) []string {
-		var l []string
-		for _, o := range multiportOpts {
-			if o != self {
-				l = append(l, o)
-			}
-		}
-		return l
-	}
-	Register(&Ext{
+var extMultiport = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "multiport", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
-				{Name: "sports", Aliases: []string{"source-ports"}, Type: iptparse.TypeString, Flags: inv, Excl: excl("sports")},
-				{Name: "dports", Aliases: []string{"destination-ports"}, Type: iptparse.TypeString, Flags: inv, Excl: excl("dports")},
-				{Name: "ports", Type: iptparse.TypeString, Flags: inv, Excl: excl("ports")},
+				{Name: "sports", Aliases: []string{"source-ports"}, Type: iptparse.TypeString, Flags: inv, Excl: []string{"dports", "ports"}},
+				{Name: "dports", Aliases: []string{"destination-ports"}, Type: iptparse.TypeString, Flags: inv, Excl: []string{"sports", "ports"}},
+				{Name: "ports", Type: iptparse.TypeString, Flags: inv, Excl: []string{"sports", "dports"}},
 			},
 			Check: checkMultiport,
 		},
 		Translate: translateMultiport,
-	})
+	},
 }
+
+func init() { registerAll(extMultiport) }
 
 // portSpan is one element of a multiport list: a port or a range.
 type portSpan struct{ lo, hi uint16 }

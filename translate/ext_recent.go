@@ -60,8 +60,8 @@ import (
 // keep every address until it times out, up to 65535 per set (then adding
 // fails and the rule does not match).
 
-func init() {
-	Register(&Ext{
+var extRecent = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "recent", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -81,7 +81,11 @@ func init() {
 			Check: checkRecent,
 		},
 		Translate: translateRecent,
-	})
+	},
+}
+
+func init() {
+	registerAll(extRecent)
 	registerFinisher(finishRecent)
 }
 

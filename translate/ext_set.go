@@ -27,11 +27,8 @@ import (
 // with counters always updates them) and --packets-*/--bytes-* (nft
 // cannot compare an element's counters).
 
-func init() {
-	counter := func(name string, excl ...string) iptparse.OptionSpec {
-		return iptparse.OptionSpec{Name: name, Type: iptparse.TypeUint64, Flags: inv, Excl: excl}
-	}
-	Register(&Ext{
+var extSet = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "set", Kind: iptparse.KindMatch,
 			Options: []iptparse.OptionSpec{
@@ -39,18 +36,20 @@ func init() {
 				{Name: "return-nomatch", Flags: inv | multi},
 				{Name: "update-counters", Flags: inv | multi},
 				{Name: "update-subcounters", Flags: inv | multi},
-				counter("packets-eq", "packets-lt", "packets-gt"),
-				counter("packets-lt", "packets-eq", "packets-gt"),
-				counter("packets-gt", "packets-eq", "packets-lt"),
-				counter("bytes-eq", "bytes-lt", "bytes-gt"),
-				counter("bytes-lt", "bytes-eq", "bytes-gt"),
-				counter("bytes-gt", "bytes-eq", "bytes-lt"),
+				{Name: "packets-eq", Type: iptparse.TypeUint64, Flags: inv, Excl: []string{"packets-lt", "packets-gt"}},
+				{Name: "packets-lt", Type: iptparse.TypeUint64, Flags: inv, Excl: []string{"packets-eq", "packets-gt"}},
+				{Name: "packets-gt", Type: iptparse.TypeUint64, Flags: inv, Excl: []string{"packets-eq", "packets-lt"}},
+				{Name: "bytes-eq", Type: iptparse.TypeUint64, Flags: inv, Excl: []string{"bytes-lt", "bytes-gt"}},
+				{Name: "bytes-lt", Type: iptparse.TypeUint64, Flags: inv, Excl: []string{"bytes-eq", "bytes-gt"}},
+				{Name: "bytes-gt", Type: iptparse.TypeUint64, Flags: inv, Excl: []string{"bytes-eq", "bytes-lt"}},
 			},
 			Check: checkSetMatch,
 		},
 		Translate: translateSetMatch,
-	})
+	},
 }
+
+func init() { registerAll(extSet) }
 
 const (
 	ipsetMaxNameLen = 31 // IPSET_MAXNAMELEN - 1

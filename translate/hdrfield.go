@@ -113,26 +113,15 @@ func optErr(x *iptparse.Ext, o *iptparse.Option, format string, args ...any) err
 	return &iptparse.Error{Pos: pos, Ext: x.Label(), Msg: fmt.Sprintf(format, args...)}
 }
 
-// requireOne is the x6_fcheck of extensions that need one of their options.
-func requireOne(msg string) func(x *iptparse.Ext) error {
-	return func(x *iptparse.Ext) error {
-		if len(x.Options) == 0 {
-			return optErr(x, nil, "%s", msg)
-		}
-		return nil
+// requireOption is the x6_fcheck of extensions that need one of their
+// options: it reports msg when x has none. Their Check is a function
+// literal that calls it with their message, not a closure built at
+// start: the option tables are then laid out by the compiler.
+func requireOption(x *iptparse.Ext, msg string) error {
+	if len(x.Options) == 0 {
+		return optErr(x, nil, "%s", msg)
 	}
-}
-
-// exclAll lists every name in names except self, for options that exclude
-// each other (libxtables' .excl = F_ANY).
-func exclAll(self string, names ...string) []string {
-	var r []string
-	for _, n := range names {
-		if n != self {
-			r = append(r, n)
-		}
-	}
-	return r
+	return nil
 }
 
 // addedSince reports whether statements other than notes (or the

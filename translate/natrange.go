@@ -319,22 +319,3 @@ func (c *Ctx) natTransportContext() {
 	}
 	c.Add(ir.Eq(&ir.Meta{Key: "l4proto"}, &ir.SetLit{Elems: elems}))
 }
-
-// natOpts is the option table shared by the NAT targets.
-func natOpts(addrOpt string, fullyRandom, persistent bool) []iptparse.OptionSpec {
-	var opts []iptparse.OptionSpec
-	switch addrOpt {
-	case "to-source", "to-destination":
-		opts = append(opts, iptparse.OptionSpec{Name: addrOpt, Type: iptparse.TypeString, Flags: mand})
-	case "to-ports":
-		opts = append(opts, iptparse.OptionSpec{Name: addrOpt, Type: iptparse.TypeString})
-	}
-	opts = append(opts, iptparse.OptionSpec{Name: "random"})
-	if fullyRandom {
-		opts = append(opts, iptparse.OptionSpec{Name: "random-fully"})
-	}
-	if persistent {
-		opts = append(opts, iptparse.OptionSpec{Name: "persistent"})
-	}
-	return opts
-}

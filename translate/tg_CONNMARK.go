@@ -38,19 +38,21 @@ const (
 	connmarkRestore
 )
 
-func init() {
-	ops := []string{"set-xmark", "set-mark", "and-mark", "or-mark", "xor-mark", "save-mark", "restore-mark"}
-	Register(&Ext{
+// connmarkOps are CONNMARK's operations, each excluding the others.
+var connmarkOps = []string{"set-xmark", "set-mark", "and-mark", "or-mark", "xor-mark", "save-mark", "restore-mark"}
+
+var tgCONNMARK = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "CONNMARK", Kind: iptparse.KindTarget,
 			Options: []iptparse.OptionSpec{
-				{Name: "set-xmark", Type: iptparse.TypeMarkMask32, Excl: ops},
-				{Name: "set-mark", Type: iptparse.TypeMarkMask32, Excl: ops},
-				{Name: "and-mark", Type: iptparse.TypeUint32, Excl: ops},
-				{Name: "or-mark", Type: iptparse.TypeUint32, Excl: ops},
-				{Name: "xor-mark", Type: iptparse.TypeUint32, Excl: ops},
-				{Name: "save-mark", Excl: ops},
-				{Name: "restore-mark", Excl: ops},
+				{Name: "set-xmark", Type: iptparse.TypeMarkMask32, Excl: connmarkOps},
+				{Name: "set-mark", Type: iptparse.TypeMarkMask32, Excl: connmarkOps},
+				{Name: "and-mark", Type: iptparse.TypeUint32, Excl: connmarkOps},
+				{Name: "or-mark", Type: iptparse.TypeUint32, Excl: connmarkOps},
+				{Name: "xor-mark", Type: iptparse.TypeUint32, Excl: connmarkOps},
+				{Name: "save-mark", Excl: connmarkOps},
+				{Name: "restore-mark", Excl: connmarkOps},
 				{Name: "left-shift-mark", Type: iptparse.TypeUint8, Max: 32},
 				{Name: "right-shift-mark", Type: iptparse.TypeUint8, Max: 32},
 				{Name: "ctmask", Type: iptparse.TypeUint32, Excl: []string{"mask"}},
@@ -58,7 +60,7 @@ func init() {
 				{Name: "mask", Type: iptparse.TypeUint32, Excl: []string{"ctmask", "nfmask"}},
 			},
 			Check: func(x *iptparse.Ext) error {
-				for _, op := range ops {
+				for _, op := range connmarkOps {
 					if x.Has(op) {
 						return nil
 					}
@@ -67,8 +69,10 @@ func init() {
 			},
 		},
 		Translate: translateCONNMARK,
-	})
+	},
 }
+
+func init() { registerAll(tgCONNMARK) }
 
 // connmarkInfo is struct xt_connmark_tginfo2.
 type connmarkInfo struct {

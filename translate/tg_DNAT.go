@@ -13,7 +13,11 @@ var tgDNAT = []Ext{
 	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "DNAT", Kind: iptparse.KindTarget,
-			Options: natOpts("to-destination", false, true),
+			Options: []iptparse.OptionSpec{
+				{Name: "to-destination", Type: iptparse.TypeString, Flags: mand},
+				{Name: "random"},
+				{Name: "persistent"},
+			},
 		},
 		Translate: func(c *Ctx, x *iptparse.Ext) error {
 			if err := c.checkTable(x, "nat"); err != nil {

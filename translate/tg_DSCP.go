@@ -16,7 +16,9 @@ var tgDSCP = []Ext{
 				{Name: "set-dscp", Type: iptparse.TypeUint8, Max: 63, Excl: []string{"set-dscp-class"}},
 				{Name: "set-dscp-class", Type: iptparse.TypeString, Excl: []string{"set-dscp"}},
 			},
-			Check: checkDSCPClass("set-dscp-class", "DSCP target: Parameter --set-dscp is required"),
+			Check: func(x *iptparse.Ext) error {
+				return checkDSCPClass(x, "set-dscp-class", "DSCP target: Parameter --set-dscp is required")
+			},
 		},
 		Translate: func(c *Ctx, x *iptparse.Ext) error {
 			if err := c.requireMangle(x); err != nil {

@@ -22,7 +22,7 @@ var tgECN = []Ext{
 				{Name: "ecn-tcp-ece", Type: iptparse.TypeUint8, Max: 1, Excl: []string{"ecn-tcp-remove"}},
 				{Name: "ecn-ip-ect", Type: iptparse.TypeUint8, Max: 3},
 			},
-			Check: requireOne("ECN target: An operation is required"),
+			Check: func(x *iptparse.Ext) error { return requireOption(x, "ECN target: An operation is required") },
 		},
 		Translate: func(c *Ctx, x *iptparse.Ext) error {
 			if err := c.requireMangle(x); err != nil {

@@ -9,6 +9,19 @@ import "github.com/ipt2nft/ipt2nft/iptparse"
 // become "ip6 hoplimit set ip6 hoplimit map { ... }" with the saturation
 // written out.
 
-func init() {
-	registerTTLTarget("HL", "hl", iptparse.FamilyIPv6, "ip6", "hoplimit")
+var tgHL = []Ext{
+	{
+		ExtensionSpec: iptparse.ExtensionSpec{
+			Name: "HL", Kind: iptparse.KindTarget, Family: iptparse.FamilyIPv6,
+			Options: []iptparse.OptionSpec{
+				{Name: "hl-set", Type: iptparse.TypeUint8, Excl: []string{"hl-dec", "hl-inc"}},
+				{Name: "hl-dec", Type: iptparse.TypeUint8, Min: 1, Excl: []string{"hl-set", "hl-inc"}},
+				{Name: "hl-inc", Type: iptparse.TypeUint8, Min: 1, Excl: []string{"hl-set", "hl-dec"}},
+			},
+			Check: func(x *iptparse.Ext) error { return requireOption(x, "HL: You must specify an action") },
+		},
+		Translate: func(c *Ctx, x *iptparse.Ext) error { return translateTTLTarget(c, x, "hl", "ip6", "hoplimit") },
+	},
 }
+
+func init() { registerAll(tgHL) }

@@ -17,33 +17,46 @@ import (
 // dissector's keys with its own seed. The marks would differ, so the
 // target is reported as untranslatable.
 
-func init() {
-	for _, fam := range []iptparse.Family{iptparse.FamilyIPv4, iptparse.FamilyIPv6} {
-		Register(&Ext{
-			ExtensionSpec: iptparse.ExtensionSpec{
-				Name: "HMARK", Kind: iptparse.KindTarget, Family: fam,
-				Options: []iptparse.OptionSpec{
-					{Name: "hmark-tuple", Type: iptparse.TypeString},
-					{Name: "hmark-src-prefix", Type: iptparse.TypePlenMask},
-					{Name: "hmark-dst-prefix", Type: iptparse.TypePlenMask},
-					{Name: "hmark-sport-mask", Type: iptparse.TypeUint16},
-					{Name: "hmark-dport-mask", Type: iptparse.TypeUint16},
-					{Name: "hmark-spi-mask", Type: iptparse.TypeUint32},
-					{Name: "hmark-sport", Type: iptparse.TypeUint16},
-					{Name: "hmark-dport", Type: iptparse.TypeUint16},
-					{Name: "hmark-spi", Type: iptparse.TypeUint32},
-					{Name: "hmark-proto-mask", Type: iptparse.TypeUint16},
-					{Name: "hmark-rnd", Type: iptparse.TypeUint32},
-					{Name: "hmark-mod", Type: iptparse.TypeUint32, Min: 1},
-					{Name: "hmark-offset", Type: iptparse.TypeUint32},
-				},
-				Check: checkHMARK,
-			},
-			Translate: func(c *Ctx, x *iptparse.Ext) error {
-				return c.Untranslatable(x, "nft's jhash/symhash compute other values than HMARK's hash (sorted addresses and ports, jhash_3words, protocol xor), so the marks would differ")
-			},
-		})
-	}
+var hmarkOptions = []iptparse.OptionSpec{
+	{Name: "hmark-tuple", Type: iptparse.TypeString},
+	{Name: "hmark-src-prefix", Type: iptparse.TypePlenMask},
+	{Name: "hmark-dst-prefix", Type: iptparse.TypePlenMask},
+	{Name: "hmark-sport-mask", Type: iptparse.TypeUint16},
+	{Name: "hmark-dport-mask", Type: iptparse.TypeUint16},
+	{Name: "hmark-spi-mask", Type: iptparse.TypeUint32},
+	{Name: "hmark-sport", Type: iptparse.TypeUint16},
+	{Name: "hmark-dport", Type: iptparse.TypeUint16},
+	{Name: "hmark-spi", Type: iptparse.TypeUint32},
+	{Name: "hmark-proto-mask", Type: iptparse.TypeUint16},
+	{Name: "hmark-rnd", Type: iptparse.TypeUint32},
+	{Name: "hmark-mod", Type: iptparse.TypeUint32, Min: 1},
+	{Name: "hmark-offset", Type: iptparse.TypeUint32},
+}
+
+// tgHMARK is HMARK for IPv4 and IPv6.
+var tgHMARK = []Ext{
+	{
+		ExtensionSpec: iptparse.ExtensionSpec{
+			Name: "HMARK", Kind: iptparse.KindTarget, Family: iptparse.FamilyIPv4,
+			Options: hmarkOptions,
+			Check:   checkHMARK,
+		},
+		Translate: translateHMARK,
+	},
+	{
+		ExtensionSpec: iptparse.ExtensionSpec{
+			Name: "HMARK", Kind: iptparse.KindTarget, Family: iptparse.FamilyIPv6,
+			Options: hmarkOptions,
+			Check:   checkHMARK,
+		},
+		Translate: translateHMARK,
+	},
+}
+
+func init() { registerAll(tgHMARK) }
+
+func translateHMARK(c *Ctx, x *iptparse.Ext) error {
+	return c.Untranslatable(x, "nft's jhash/symhash compute other values than HMARK's hash (sorted addresses and ports, jhash_3words, protocol xor), so the marks would differ")
 }
 
 // hmarkTypes are the --hmark-tuple words in the order hmark_parse tries

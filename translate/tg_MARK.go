@@ -8,17 +8,20 @@ import (
 // -j MARK (libxt_MARK.c, revision 2): the kernel computes
 // mark = (mark & ~mask) ^ value, written "meta mark set ...".
 
-func init() {
-	all := []string{"set-xmark", "set-mark", "and-mark", "or-mark", "xor-mark"}
-	Register(&Ext{
+// markOps are MARK's operations, each excluding the others (and itself,
+// as libxt_MARK.c's F_ANY does).
+var markOps = []string{"set-xmark", "set-mark", "and-mark", "or-mark", "xor-mark"}
+
+var tgMARK = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "MARK", Kind: iptparse.KindTarget,
 			Options: []iptparse.OptionSpec{
-				{Name: "set-xmark", Type: iptparse.TypeMarkMask32, Excl: all},
-				{Name: "set-mark", Type: iptparse.TypeMarkMask32, Excl: all},
-				{Name: "and-mark", Type: iptparse.TypeUint32, Excl: all},
-				{Name: "or-mark", Type: iptparse.TypeUint32, Excl: all},
-				{Name: "xor-mark", Type: iptparse.TypeUint32, Excl: all},
+				{Name: "set-xmark", Type: iptparse.TypeMarkMask32, Excl: markOps},
+				{Name: "set-mark", Type: iptparse.TypeMarkMask32, Excl: markOps},
+				{Name: "and-mark", Type: iptparse.TypeUint32, Excl: markOps},
+				{Name: "or-mark", Type: iptparse.TypeUint32, Excl: markOps},
+				{Name: "xor-mark", Type: iptparse.TypeUint32, Excl: markOps},
 			},
 			Check: func(x *iptparse.Ext) error {
 				if len(x.Options) == 0 {
@@ -32,8 +35,10 @@ func init() {
 			c.Add(&ir.Assign{Key: &ir.Meta{Key: "mark"}, Value: xmarkExpr(&ir.Meta{Key: "mark", Bare: true}, mark, mask)})
 			return nil
 		},
-	})
+	},
 }
+
+func init() { registerAll(tgMARK) }
 
 // xmark returns the value and mask of a MARK or CONNMARK --set-xmark
 // style option (mark_tg_parse): new = (old & ^mask) ^ value.

@@ -11,7 +11,11 @@ var tgMASQUERADE = []Ext{
 	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "MASQUERADE", Kind: iptparse.KindTarget,
-			Options: natOpts("to-ports", true, false),
+			Options: []iptparse.OptionSpec{
+				{Name: "to-ports", Type: iptparse.TypeString},
+				{Name: "random"},
+				{Name: "random-fully"},
+			},
 		},
 		Translate: func(c *Ctx, x *iptparse.Ext) error {
 			if err := c.checkTable(x, "nat"); err != nil {

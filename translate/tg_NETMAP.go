@@ -15,19 +15,29 @@ import (
 // min..max, with mask = ~(min ^ max); a non-contiguous mask is written as
 // that range. Upstream iptables-translate has no translation for NETMAP.
 
-func init() {
-	for _, fam := range []iptparse.Family{iptparse.FamilyIPv4, iptparse.FamilyIPv6} {
-		Register(&Ext{
-			ExtensionSpec: iptparse.ExtensionSpec{
-				Name: "NETMAP", Kind: iptparse.KindTarget, Family: fam,
-				Options: []iptparse.OptionSpec{
-					{Name: "to", Type: iptparse.TypeHostMask, Flags: mand},
-				},
-			},
-			Translate: translateNETMAP,
-		})
-	}
+var netmapOptions = []iptparse.OptionSpec{
+	{Name: "to", Type: iptparse.TypeHostMask, Flags: mand},
 }
+
+// tgNETMAP is NETMAP for IPv4 and IPv6.
+var tgNETMAP = []Ext{
+	{
+		ExtensionSpec: iptparse.ExtensionSpec{
+			Name: "NETMAP", Kind: iptparse.KindTarget, Family: iptparse.FamilyIPv4,
+			Options: netmapOptions,
+		},
+		Translate: translateNETMAP,
+	},
+	{
+		ExtensionSpec: iptparse.ExtensionSpec{
+			Name: "NETMAP", Kind: iptparse.KindTarget, Family: iptparse.FamilyIPv6,
+			Options: netmapOptions,
+		},
+		Translate: translateNETMAP,
+	},
+}
+
+func init() { registerAll(tgNETMAP) }
 
 func translateNETMAP(c *Ctx, x *iptparse.Ext) error {
 	if err := c.checkTable(x, "nat"); err != nil {

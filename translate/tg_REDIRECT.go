@@ -11,7 +11,10 @@ var tgREDIRECT = []Ext{
 	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "REDIRECT", Kind: iptparse.KindTarget,
-			Options: natOpts("to-ports", false, false),
+			Options: []iptparse.OptionSpec{
+				{Name: "to-ports", Type: iptparse.TypeString},
+				{Name: "random"},
+			},
 		},
 		Translate: func(c *Ctx, x *iptparse.Ext) error {
 			if err := c.checkTable(x, "nat"); err != nil {

@@ -44,29 +44,41 @@ var rejectTypes6 = []rejectType{
 	{"icmp6-reject-route", "reject-route", "reject-route"},
 }
 
-func init() {
-	for _, fam := range []iptparse.Family{iptparse.FamilyIPv4, iptparse.FamilyIPv6} {
-		types := rejectTypes4
-		if fam == iptparse.FamilyIPv6 {
-			types = rejectTypes6
-		}
-		Register(&Ext{
-			ExtensionSpec: iptparse.ExtensionSpec{
-				Name: "REJECT", Kind: iptparse.KindTarget, Family: fam,
-				Options: []iptparse.OptionSpec{
-					{Name: "reject-with", Type: iptparse.TypeString},
-				},
-				Check: func(x *iptparse.Ext) error {
-					_, err := rejectWith(x, types)
-					return err
-				},
+// tgREJECT is REJECT for IPv4 and IPv6, each with its family's types.
+var tgREJECT = []Ext{
+	{
+		ExtensionSpec: iptparse.ExtensionSpec{
+			Name: "REJECT", Kind: iptparse.KindTarget, Family: iptparse.FamilyIPv4,
+			Options: rejectOptions,
+			Check: func(x *iptparse.Ext) error {
+				_, err := rejectWith(x, rejectTypes4)
+				return err
 			},
-			Translate: func(c *Ctx, x *iptparse.Ext) error {
-				return translateREJECT(c, x, types)
+		},
+		Translate: func(c *Ctx, x *iptparse.Ext) error {
+			return translateREJECT(c, x, rejectTypes4)
+		},
+	},
+	{
+		ExtensionSpec: iptparse.ExtensionSpec{
+			Name: "REJECT", Kind: iptparse.KindTarget, Family: iptparse.FamilyIPv6,
+			Options: rejectOptions,
+			Check: func(x *iptparse.Ext) error {
+				_, err := rejectWith(x, rejectTypes6)
+				return err
 			},
-		})
-	}
+		},
+		Translate: func(c *Ctx, x *iptparse.Ext) error {
+			return translateREJECT(c, x, rejectTypes6)
+		},
+	},
 }
+
+var rejectOptions = []iptparse.OptionSpec{
+	{Name: "reject-with", Type: iptparse.TypeString},
+}
+
+func init() { registerAll(tgREJECT) }
 
 // rejectWith looks the --reject-with argument up like REJECT_parse: the
 // first type whose name or alias starts with the argument, ignoring case.

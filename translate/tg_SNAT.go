@@ -11,7 +11,12 @@ var tgSNAT = []Ext{
 	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "SNAT", Kind: iptparse.KindTarget,
-			Options: natOpts("to-source", true, true),
+			Options: []iptparse.OptionSpec{
+				{Name: "to-source", Type: iptparse.TypeString, Flags: mand},
+				{Name: "random"},
+				{Name: "random-fully"},
+				{Name: "persistent"},
+			},
 		},
 		Translate: func(c *Ctx, x *iptparse.Ext) error {
 			if err := c.checkTable(x, "nat"); err != nil {

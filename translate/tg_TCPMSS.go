@@ -16,29 +16,40 @@ import (
 // The kernel requires -p tcp, and accepts --clamp-mss-to-pmtu only from
 // FORWARD, OUTPUT and POSTROUTING; nft's "rt mtu" has the same limit.
 
-func init() {
-	for _, fam := range []iptparse.Family{iptparse.FamilyIPv4, iptparse.FamilyIPv6} {
-		hdr := uint64(20) // sizeof(struct iphdr)
-		if fam == iptparse.FamilyIPv6 {
-			hdr = 40
-		}
-		Register(&Ext{
-			ExtensionSpec: iptparse.ExtensionSpec{
-				Name: "TCPMSS", Kind: iptparse.KindTarget, Family: fam,
-				Options: []iptparse.OptionSpec{
-					{Name: "set-mss", Type: iptparse.TypeUint16, Max: 0xffff - hdr},
-					{Name: "clamp-mss-to-pmtu"},
-				},
-				Check: func(x *iptparse.Ext) error {
-					if len(x.Options) == 0 {
-						return optError(x, nil, "TCPMSS target: At least one parameter is required")
-					}
-					return nil
-				},
+// tgTCPMSS is TCPMSS for IPv4 and IPv6: --set-mss goes up to 65535 less
+// the IP header (sizeof(struct iphdr), 20, or of struct ipv6hdr, 40).
+var tgTCPMSS = []Ext{
+	{
+		ExtensionSpec: iptparse.ExtensionSpec{
+			Name: "TCPMSS", Kind: iptparse.KindTarget, Family: iptparse.FamilyIPv4,
+			Options: []iptparse.OptionSpec{
+				{Name: "set-mss", Type: iptparse.TypeUint16, Max: 0xffff - 20},
+				{Name: "clamp-mss-to-pmtu"},
 			},
-			Translate: translateTCPMSS,
-		})
+			Check: checkTCPMSS,
+		},
+		Translate: translateTCPMSS,
+	},
+	{
+		ExtensionSpec: iptparse.ExtensionSpec{
+			Name: "TCPMSS", Kind: iptparse.KindTarget, Family: iptparse.FamilyIPv6,
+			Options: []iptparse.OptionSpec{
+				{Name: "set-mss", Type: iptparse.TypeUint16, Max: 0xffff - 40},
+				{Name: "clamp-mss-to-pmtu"},
+			},
+			Check: checkTCPMSS,
+		},
+		Translate: translateTCPMSS,
+	},
+}
+
+func init() { registerAll(tgTCPMSS) }
+
+func checkTCPMSS(x *iptparse.Ext) error {
+	if len(x.Options) == 0 {
+		return optError(x, nil, "TCPMSS target: At least one parameter is required")
 	}
+	return nil
 }
 
 func translateTCPMSS(c *Ctx, x *iptparse.Ext) error {

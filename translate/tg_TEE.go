@@ -13,20 +13,30 @@ import (
 // meanwhile; nft resolves the device name when the ruleset is loaded, so
 // the interface must exist then.
 
-func init() {
-	for _, fam := range []iptparse.Family{iptparse.FamilyIPv4, iptparse.FamilyIPv6} {
-		Register(&Ext{
-			ExtensionSpec: iptparse.ExtensionSpec{
-				Name: "TEE", Kind: iptparse.KindTarget, Family: fam,
-				Options: []iptparse.OptionSpec{
-					{Name: "gateway", Type: iptparse.TypeHost, Flags: mand},
-					{Name: "oif", Type: iptparse.TypeString},
-				},
-			},
-			Translate: translateTEE,
-		})
-	}
+var teeOptions = []iptparse.OptionSpec{
+	{Name: "gateway", Type: iptparse.TypeHost, Flags: mand},
+	{Name: "oif", Type: iptparse.TypeString},
 }
+
+// tgTEE is TEE for IPv4 and IPv6.
+var tgTEE = []Ext{
+	{
+		ExtensionSpec: iptparse.ExtensionSpec{
+			Name: "TEE", Kind: iptparse.KindTarget, Family: iptparse.FamilyIPv4,
+			Options: teeOptions,
+		},
+		Translate: translateTEE,
+	},
+	{
+		ExtensionSpec: iptparse.ExtensionSpec{
+			Name: "TEE", Kind: iptparse.KindTarget, Family: iptparse.FamilyIPv6,
+			Options: teeOptions,
+		},
+		Translate: translateTEE,
+	},
+}
+
+func init() { registerAll(tgTEE) }
 
 func translateTEE(c *Ctx, x *iptparse.Ext) error {
 	if c.Table != "mangle" {

@@ -22,22 +22,23 @@ import (
 // are left alone (they do not load in nft 1.0.6). Exact mode prints them
 // in that case.
 
-func init() {
-	all := []string{"set-tos", "and-tos", "or-tos", "xor-tos"}
-	Register(&Ext{
+var tgTOS = []Ext{
+	{
 		ExtensionSpec: iptparse.ExtensionSpec{
 			Name: "TOS", Kind: iptparse.KindTarget,
 			Options: []iptparse.OptionSpec{
-				{Name: "set-tos", Type: iptparse.TypeTOSMask, Max: 0x3f, Excl: exclAll("set-tos", all...)},
-				{Name: "and-tos", Type: iptparse.TypeUint8, Excl: exclAll("and-tos", all...)},
-				{Name: "or-tos", Type: iptparse.TypeUint8, Excl: exclAll("or-tos", all...)},
-				{Name: "xor-tos", Type: iptparse.TypeUint8, Excl: exclAll("xor-tos", all...)},
+				{Name: "set-tos", Type: iptparse.TypeTOSMask, Max: 0x3f, Excl: []string{"and-tos", "or-tos", "xor-tos"}},
+				{Name: "and-tos", Type: iptparse.TypeUint8, Excl: []string{"set-tos", "or-tos", "xor-tos"}},
+				{Name: "or-tos", Type: iptparse.TypeUint8, Excl: []string{"set-tos", "and-tos", "xor-tos"}},
+				{Name: "xor-tos", Type: iptparse.TypeUint8, Excl: []string{"set-tos", "and-tos", "or-tos"}},
 			},
-			Check: requireOne("TOS: An action is required"),
+			Check: func(x *iptparse.Ext) error { return requireOption(x, "TOS: An action is required") },
 		},
 		Translate: translateTOSTarget,
-	})
+	},
 }
+
+func init() { registerAll(tgTOS) }
 
 // tosValueMask is the target's value and mask (tos_tg_parse).
 func tosValueMask(o *iptparse.Option) (v, m uint64) {

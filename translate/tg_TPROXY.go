@@ -18,21 +18,31 @@ import (
 // goes on to the next rule instead of being dropped. One rule cannot say
 // "else drop", so the translation warns about it.
 
-func init() {
-	for _, fam := range []iptparse.Family{iptparse.FamilyIPv4, iptparse.FamilyIPv6} {
-		Register(&Ext{
-			ExtensionSpec: iptparse.ExtensionSpec{
-				Name: "TPROXY", Kind: iptparse.KindTarget, Family: fam,
-				Options: []iptparse.OptionSpec{
-					{Name: "on-port", Type: iptparse.TypePort, Flags: mand},
-					{Name: "on-ip", Type: iptparse.TypeHost},
-					{Name: "tproxy-mark", Type: iptparse.TypeMarkMask32},
-				},
-			},
-			Translate: translateTPROXY,
-		})
-	}
+var tproxyOptions = []iptparse.OptionSpec{
+	{Name: "on-port", Type: iptparse.TypePort, Flags: mand},
+	{Name: "on-ip", Type: iptparse.TypeHost},
+	{Name: "tproxy-mark", Type: iptparse.TypeMarkMask32},
 }
+
+// tgTPROXY is TPROXY for IPv4 and IPv6.
+var tgTPROXY = []Ext{
+	{
+		ExtensionSpec: iptparse.ExtensionSpec{
+			Name: "TPROXY", Kind: iptparse.KindTarget, Family: iptparse.FamilyIPv4,
+			Options: tproxyOptions,
+		},
+		Translate: translateTPROXY,
+	},
+	{
+		ExtensionSpec: iptparse.ExtensionSpec{
+			Name: "TPROXY", Kind: iptparse.KindTarget, Family: iptparse.FamilyIPv6,
+			Options: tproxyOptions,
+		},
+		Translate: translateTPROXY,
+	},
+}
+
+func init() { registerAll(tgTPROXY) }
 
 func translateTPROXY(c *Ctx, x *iptparse.Ext) error {
 	if c.Table != "mangle" {

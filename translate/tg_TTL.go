@@ -14,41 +14,41 @@ import (
 // TTL, which it rewrites together with the header checksum; so only
 // --ttl-set translates. (-j HL can use the lookup: see tg_HL.go.)
 
-func init() {
-	registerTTLTarget("TTL", "ttl", iptparse.FamilyIPv4, "ip", "ttl")
+var tgTTL = []Ext{
+	{
+		ExtensionSpec: iptparse.ExtensionSpec{
+			Name: "TTL", Kind: iptparse.KindTarget, Family: iptparse.FamilyIPv4,
+			Options: []iptparse.OptionSpec{
+				{Name: "ttl-set", Type: iptparse.TypeUint8, Excl: []string{"ttl-dec", "ttl-inc"}},
+				{Name: "ttl-dec", Type: iptparse.TypeUint8, Min: 1, Excl: []string{"ttl-set", "ttl-inc"}},
+				{Name: "ttl-inc", Type: iptparse.TypeUint8, Min: 1, Excl: []string{"ttl-set", "ttl-dec"}},
+			},
+			Check: func(x *iptparse.Ext) error { return requireOption(x, "TTL: You must specify an action") },
+		},
+		Translate: func(c *Ctx, x *iptparse.Ext) error { return translateTTLTarget(c, x, "ttl", "ip", "ttl") },
+	},
 }
 
-// registerTTLTarget registers -j TTL or -j HL (in tg_HL.go).
-func registerTTLTarget(name, opt string, fam iptparse.Family, hdr, field string) {
-	all := []string{opt + "-set", opt + "-dec", opt + "-inc"}
-	Register(&Ext{
-		ExtensionSpec: iptparse.ExtensionSpec{
-			Name: name, Kind: iptparse.KindTarget, Family: fam,
-			Options: []iptparse.OptionSpec{
-				{Name: opt + "-set", Type: iptparse.TypeUint8, Excl: exclAll(opt+"-set", all...)},
-				{Name: opt + "-dec", Type: iptparse.TypeUint8, Min: 1, Excl: exclAll(opt+"-dec", all...)},
-				{Name: opt + "-inc", Type: iptparse.TypeUint8, Min: 1, Excl: exclAll(opt+"-inc", all...)},
-			},
-			Check: requireOne(name + ": You must specify an action"),
-		},
-		Translate: func(c *Ctx, x *iptparse.Ext) error {
-			if err := c.requireMangle(x); err != nil {
-				return err
-			}
-			o := x.Options[0]
-			v := o.Value.(uint64)
-			key := &ir.Payload{Proto: hdr, Field: field}
-			switch {
-			case o.Name == opt+"-set":
-				c.Add(&ir.Assign{Key: key, Value: ir.Int(v)})
-			case hdr == "ip":
-				return c.Untranslatable(x, "--%s: nft 1.0.6 cannot compute the TTL from the TTL (no arithmetic, and a lookup map on ip ttl does not load)", o.Name)
-			default:
-				c.Add(&ir.Assign{Key: key, Value: &ir.MapLookup{Key: key, Map: stepMap(v, o.Name == opt+"-inc")}})
-			}
-			return nil
-		},
-	})
+func init() { registerAll(tgTTL) }
+
+// translateTTLTarget translates -j TTL or -j HL (in tg_HL.go), whose
+// options are named after opt, on the header field hdr field.
+func translateTTLTarget(c *Ctx, x *iptparse.Ext, opt, hdr, field string) error {
+	if err := c.requireMangle(x); err != nil {
+		return err
+	}
+	o := x.Options[0]
+	v := o.Value.(uint64)
+	key := &ir.Payload{Proto: hdr, Field: field}
+	switch {
+	case o.Name == opt+"-set":
+		c.Add(&ir.Assign{Key: key, Value: ir.Int(v)})
+	case hdr == "ip":
+		return c.Untranslatable(x, "--%s: nft 1.0.6 cannot compute the TTL from the TTL (no arithmetic, and a lookup map on ip ttl does not load)", o.Name)
+	default:
+		c.Add(&ir.Assign{Key: key, Value: &ir.MapLookup{Key: key, Map: stepMap(v, o.Name == opt+"-inc")}})
+	}
+	return nil
 }
 
 // stepMap is the lookup table of a saturating increment or decrement of
