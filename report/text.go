@@ -245,11 +245,11 @@ func (t *textWriter) group(r *Report, g Group) {
 		if rule.Status != Translated && rule.Status != Merged {
 			tag = "  " + t.style(statusStyle(rule.Status), "["+rule.Status.String()+"]")
 		}
-		if rule.Shadowed {
-			tag += "  " + t.style(ansiDim, "[can never match: "+r.where(rule.ShadowedBy)+" matches first]")
+		if rule.Shadowed() {
+			tag += "  " + t.style(ansiDim, "[can never match: "+r.where(rule.ShadowedBy())+" matches first]")
 		}
-		if rule.Change != "" {
-			tag += "  " + t.style(ansiPurple, "["+rule.Change+": a change of meaning]")
+		if rule.Change() != "" {
+			tag += "  " + t.style(ansiPurple, "["+rule.Change()+": a change of meaning]")
 		}
 		// t.printf("  %5d  %s%s\n", ...), without fmt: a line for
 		// every rule of the input.
@@ -285,8 +285,8 @@ func (t *textWriter) group(r *Report, g Group) {
 	switch {
 	case rule.Status == Missing:
 		t.printf("         in no output rule: deleted or flushed by later input, or its chain was removed\n")
-	case rule.Reason != "" && rule.Status != Translated && rule.Status != Merged:
-		t.printf("         %s\n", rule.Reason)
+	case rule.Reason() != "" && rule.Status != Translated && rule.Status != Merged:
+		t.printf("         %s\n", rule.Reason())
 	}
 }
 
