@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"html"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -405,13 +406,17 @@ func texts(rs []*Rule) []string {
 
 // TestNum5 checks the text format's number writer against fmt's %5d.
 func TestNum5(t *testing.T) {
-	for _, n := range []int{0, 1, -1, 42, 9999, 12345, -1234, -12345, 123456, 1 << 40, -1 << 62} {
-		var b strings.Builder
-		w := &textWriter{b: newOut(&b)}
-		w.num5(n)
-		w.b.Flush()
-		if want := fmt.Sprintf("%5d", n); b.String() != want {
-			t.Errorf("num5(%d) = %q, want %q", n, b.String(), want)
+	for _, n := range []int{0, 1, -1, 9, 10, -9, -10, 42, 9999, 12345, -1234, -12345, 123456, 1 << 40, -1 << 62, math.MaxInt, math.MinInt} {
+		// In an empty buffer, and one that has no room left for it.
+		for _, before := range []int{0, 64<<10 - 3} {
+			var b strings.Builder
+			w := &textWriter{b: newOut(&b)}
+			w.b.WriteString(strings.Repeat("x", before))
+			w.num5(n)
+			w.b.Flush()
+			if want := strings.Repeat("x", before) + fmt.Sprintf("%5d", n); b.String() != want {
+				t.Errorf("num5(%d) after %d bytes = %q, want %q", n, before, b.String()[before:], want[before:])
+			}
 		}
 	}
 }

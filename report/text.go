@@ -38,14 +38,27 @@ func (t *textWriter) style(code, s string) string {
 
 func (t *textWriter) printf(format string, args ...any) { fmt.Fprintf(t.b, format, args...) }
 
-// num5 writes n as fmt's %5d does.
+// num5 writes n as fmt's %5d does, in the writer's buffer: a buffer of
+// its own escaped to the heap, 24 bytes for every line of the report.
 func (t *textWriter) num5(n int) {
-	var buf [24]byte
-	d := strconv.AppendInt(buf[:0], int64(n), 10)
-	for i := len(d); i < 5; i++ {
-		t.b.WriteByte(' ')
+	d := t.b.AvailableBuffer()
+	for i := digits(n); i < 5; i++ {
+		d = append(d, ' ')
 	}
-	t.b.Write(d)
+	t.b.Write(strconv.AppendInt(d, int64(n), 10))
+}
+
+// digits counts the characters of n in decimal, its sign included.
+func digits(n int) int {
+	c := 1
+	if n < 0 {
+		c++
+	}
+	for n <= -10 || n >= 10 {
+		n /= 10
+		c++
+	}
+	return c
 }
 
 func (t *textWriter) heading(s string) {
