@@ -212,7 +212,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		h.printf("<table><tr><th>rule</th><th>iptables</th><th>now in</th></tr>")
 		for _, rule := range c.Rules {
 			var outs []string
-			for _, o := range rule.Out {
+			for _, o := range rule.Out() {
 				outs = append(outs, h.outLink(o.Line)+" <code>"+esc(o.Chain)+"</code>")
 			}
 			h.printf("<tr><td class=\"num\">%s</td><td><code>%s</code></td><td>%s</td></tr>", h.inLink(r.where(rule.Pos), rule.Pos.File, rule.Pos.Line), esc(rule.Text), strings.Join(outs, ", "))
@@ -325,8 +325,8 @@ func (h *htmlWriter) problem(p Problem, box, label, labelClass string) {
 // view.
 func (h *htmlWriter) groupClass(g Group) (string, string, string) {
 	rule := g.Rules[0]
-	if rule.Change != "" {
-		return "g-change", rule.Change, "l-change"
+	if rule.Change() != "" {
+		return "g-change", rule.Change(), "l-change"
 	}
 	switch rule.Status {
 	case FailOpen:
@@ -340,7 +340,7 @@ func (h *htmlWriter) groupClass(g Group) (string, string, string) {
 	case Missing:
 		return "g-missing", "not in the output", "l-missing"
 	}
-	if rule.Shadowed {
+	if rule.Shadowed() {
 		return "g-dead", "can never match", "l-dead"
 	}
 	if len(g.Rules) > 1 || g.others > 0 {
@@ -400,17 +400,17 @@ func (h *htmlWriter) sideBySide() {
 			}
 			notes = append(notes, n)
 		}
-		if rule.Shadowed {
-			notes = append(notes, "can never match: "+r.where(rule.ShadowedBy)+" always matches first")
+		if rule.Shadowed() {
+			notes = append(notes, "can never match: "+r.where(rule.ShadowedBy())+" always matches first")
 		}
-		if rule.Change != "" {
+		if rule.Change() != "" {
 			notes = append(notes, "a change of meaning made on purpose (see \"Changes of meaning\")")
 		}
 		switch rule.Status {
 		case FailOpen, Untranslated, Error, NeverMatches:
-			notes = append(notes, rule.Reason)
-			if rule.Effect != "" && rule.Status != NeverMatches {
-				notes = append(notes, "Effect: "+rule.Effect)
+			notes = append(notes, rule.Reason())
+			if rule.Effect() != "" && rule.Status != NeverMatches {
+				notes = append(notes, "Effect: "+rule.Effect())
 			}
 		case Missing:
 			notes = append(notes, "in no output rule: deleted or flushed by later input, or its chain was removed")

@@ -186,11 +186,11 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 				default:
 					status = "*" + rule.Status.String() + "*"
 				}
-				if rule.Shadowed {
+				if rule.Shadowed() {
 					status += " *can never match*"
 				}
-				if rule.Change != "" {
-					status += " *" + rule.Change + "*"
+				if rule.Change() != "" {
+					status += " *" + rule.Change() + "*"
 				}
 			}
 			if i < len(g.Out) {

@@ -87,47 +87,128 @@ type OutRule struct {
 // Rule is one original rule (-A, -I or -R, or a line that failed to parse
 // as one) and what it became.
 //
-// Its unexported fields fill the padding after Family, Status and
-// Shadowed: a 1,000,000-rule report holds a million of them, at 288 bytes
-// each.
+// A 1,000,000-rule report holds a million of them: what few rules have
+// (why one is left out, what shadows it...) is kept apart (ruleNotes),
+// its chain is shared with the other rules of the chain, and so are
+// its lists of one (see list), for a Rule of 96 bytes, not 288.
 type Rule struct {
 	Pos    iptparse.Pos
 	Text   string // the rule as iptables-save prints it
 	Family iptparse.Family
+	Status Status
 	// jumps tells whether the rule's -j or -g target is a chain; target
 	// is the target (Originals.targets), for fail-open through chains.
 	jumps  bool
 	target uint32
-	Table  string
-	Chain  string
-	Status Status
+	// chain is the rule's input chain (Originals.Add), nil for a line
+	// that failed to parse.
+	chain *chainOf
 	// listed and counted mark the rule as seen for the nft rule and the
 	// output chain of that number (Build), instead of a set of rules
 	// made for each.
-	listed uint32
-	// Out are the nft rules it became, in output order.
-	Out []OutRule
-	// Passes are the optimizer passes that combined it with other
-	// rules (MergedWith lists them).
-	Passes []string
+	listed, counted uint32
+	// out are the nft rules it became (Out), passes the optimizer
+	// passes that combined it with other rules (Passes).
+	out    *[]OutRule
+	passes *[]string
 	// shared are the nft rules it became that other original rules
 	// became too. Their origins are not copied into every rule: a set
 	// merged from 20,000 rules would make that 400 million positions.
-	shared []*ir.Rule
-	// Reason says why it is untranslated, an error or never matches;
-	// Effect what leaving it out does.
-	Reason, Effect string
-	// Shadowed is set when an earlier rule of its chain always matches
-	// first, so it can never match (the rule that does is ShadowedBy).
-	Shadowed   bool
-	counted    uint32
-	ShadowedBy iptparse.Pos
-	// Blind lists what verify cannot observe about it (verify.BlindSpots).
-	Blind []string
-	// Change is the kind of deliberate change of meaning it is part of
-	// (Change.Kind), if any.
-	Change string
+	shared *[]*sharedRule
+	// notes are nil for most rules.
+	notes *ruleNotes
 }
+
+// ruleNotes are what few rules have (see the methods of the same names).
+type ruleNotes struct {
+	reason, effect string
+	shadowed       bool
+	shadowedBy     iptparse.Pos
+	blind          []string
+	change         string
+}
+
+// noNotes stands for the notes of a rule without any.
+var noNotes ruleNotes
+
+// note returns the rule's notes, to read.
+func (r *Rule) note() *ruleNotes {
+	if r.notes == nil {
+		return &noNotes
+	}
+	return r.notes
+}
+
+// setNotes returns the rule's notes, to write.
+func (r *Rule) setNotes() *ruleNotes {
+	if r.notes == nil {
+		r.notes = &ruleNotes{}
+	}
+	return r.notes
+}
+
+// Out are the nft rules the rule became, in output order.
+func (r *Rule) Out() []OutRule { return deref(r.out) }
+
+// Passes are the optimizer passes that combined the rule with other
+// rules (MergedWith lists them).
+func (r *Rule) Passes() []string { return deref(r.passes) }
+
+func (r *Rule) sharedRules() []*sharedRule { return deref(r.shared) }
+
+// A rule's lists (out, passes, shared) are pointers to slices, shared
+// by the rules that became one nft rule or that one pass merged while
+// they hold one element: a million rules merged into 100,000 nft rules
+// made a million lists of one of each.
+func deref[T any](l *[]T) []T {
+	if l == nil {
+		return nil
+	}
+	return *l
+}
+
+// add appends v to a rule's list as a new list, leaving the one it
+// shared as it was.
+func add[T any](l **[]T, v T) {
+	n := append(deref(*l), v)
+	*l = &n
+}
+
+// Table and Chain are the rule's input chain; empty for a line that
+// failed to parse.
+func (r *Rule) Table() string {
+	if r.chain == nil {
+		return ""
+	}
+	return r.chain.table
+}
+
+func (r *Rule) Chain() string {
+	if r.chain == nil {
+		return ""
+	}
+	return r.chain.chain
+}
+
+// Reason says why the rule is untranslated, an error or never matches;
+// Effect what leaving it out does.
+func (r *Rule) Reason() string { return r.note().reason }
+
+func (r *Rule) Effect() string { return r.note().effect }
+
+// Shadowed tells whether an earlier rule of its chain always matches
+// first, so it can never match (the rule that does is ShadowedBy).
+func (r *Rule) Shadowed() bool { return r.note().shadowed }
+
+func (r *Rule) ShadowedBy() iptparse.Pos { return r.note().shadowedBy }
+
+// Blind lists what verify cannot observe about the rule
+// (verify.BlindSpots).
+func (r *Rule) Blind() []string { return r.note().blind }
+
+// Change is the kind of deliberate change of meaning the rule is part
+// of (Change.Kind), if any.
+func (r *Rule) Change() string { return r.note().change }
 
 // Problem is an untranslated rule or an error.
 type Problem struct {
@@ -220,9 +301,17 @@ type Report struct {
 	Blind  []BlindSpot
 
 	names map[string]string // file → short name
-	// origins caches, per shared nft rule, its origins sorted (with
-	// their runs of lines: see originIndex).
-	origins map[*ir.Rule]*originIndex
+}
+
+// sharedRule is an nft rule that original rules share, as the report
+// keeps it: its origins, not the rule, so that the translated ruleset
+// (a million rules' merged sets and source texts) is not kept alive
+// while the report is written.
+type sharedRule struct {
+	origin []iptparse.Pos
+	// index caches its origins sorted, with their runs of lines
+	// (origins).
+	index *originIndex
 }
 
 // Group is a run of consecutive original rules that became the same nft
@@ -236,7 +325,7 @@ type Group struct {
 	// shared are the nft rules the group shares with other rules, and
 	// others how many other rules those are (their positions are not
 	// copied into every group: see Rule.shared).
-	shared []*ir.Rule
+	shared []*sharedRule
 	others int
 }
 
@@ -252,10 +341,10 @@ func (g *Group) Others() []iptparse.Pos {
 
 // otherOrigins lists the origins of the nft rules not in seen, once each,
 // in order; it adds them to seen.
-func otherOrigins(shared []*ir.Rule, seen map[iptparse.Pos]bool) []iptparse.Pos {
+func otherOrigins(shared []*sharedRule, seen map[iptparse.Pos]bool) []iptparse.Pos {
 	var out []iptparse.Pos
 	for _, nr := range shared {
-		for _, o := range nr.Origin {
+		for _, o := range nr.origin {
 			if !seen[o] {
 				seen[o] = true
 				out = append(out, o)
@@ -315,9 +404,10 @@ func Build(m *Migration) *Report {
 	}
 
 	// What each became: walk the output.
-	origin := func(o iptparse.Pos, src string) []*Rule {
-		cands := idx.at(o)
-		if len(cands) > 1 && src != "" {
+	// sameText narrows the rules at an origin's position to those of
+	// its text (src), if any.
+	sameText := func(cands []*Rule, src string) []*Rule {
+		if src != "" {
 			var same []*Rule
 			for _, c := range cands {
 				if c.Text == src {
@@ -331,6 +421,7 @@ func Build(m *Migration) *Report {
 		return cands
 	}
 	var ruleNo, chainNo uint32 // the nft rule and output chain being walked
+	var rules []*Rule          // the nft rule's original rules, reused
 	if m.Ruleset != nil {
 		for _, t := range m.Ruleset.Tables {
 			for _, c := range t.Chains {
@@ -348,18 +439,26 @@ func Build(m *Migration) *Report {
 					}
 					out := OutRule{Line: m.RuleLines[nr], Family: t.Family.String(), Table: t.Name, Chain: c.Name, Placeholder: nr.Placeholder()}
 					out.Text = lineText(out.Line)
-					srcs := translate.SourceLines(nr)
 					// Each original rule once, in the order of first
 					// appearance: the rules an -s list of N addresses
-					// made are N origins at one position.
-					var rules []*Rule
+					// made are N origins at one position. The
+					// sources, split per origin, are needed only
+					// where several rules share a position.
+					var srcs []string
+					split := false
+					rules = rules[:0]
 					ruleNo++
 					for i, o := range nr.Origin {
-						src := ""
-						if srcs != nil {
-							src = srcs[i]
+						cands := idx.at(o)
+						if len(cands) > 1 {
+							if !split {
+								srcs, split = translate.SourceLines(nr), true
+							}
+							if srcs != nil {
+								cands = sameText(cands, srcs[i])
+							}
 						}
-						for _, or := range origin(o, src) {
+						for _, or := range cands {
 							if or.listed != ruleNo {
 								or.listed = ruleNo
 								rules = append(rules, or)
@@ -367,20 +466,40 @@ func Build(m *Migration) *Report {
 						}
 					}
 					sole, one := soleOrigin(nr)
+					// The rules that became this nft rule alone share
+					// their lists of it (see deref).
+					var outs *[]OutRule
+					var shares *[]*sharedRule
 					for _, or := range rules {
-						if !hasOut(or.Out, out) {
-							or.Out = append(or.Out, out)
+						if !hasOut(or.Out(), out) {
+							if or.out == nil {
+								if outs == nil {
+									outs = &[]OutRule{out}
+								}
+								or.out = outs
+							} else {
+								add(&or.out, out)
+							}
 						}
 						// Shared: the nft rule also came from another rule.
-						if (!one || or.Pos != sole) && !slices.Contains(or.shared, nr) {
-							or.shared = append(or.shared, nr)
+						if !one || or.Pos != sole {
+							if shares == nil {
+								shares = &[]*sharedRule{{origin: nr.Origin}}
+							}
+							switch sr := (*shares)[0]; {
+							case or.shared == nil:
+								or.shared = shares
+							case !slices.Contains(*or.shared, sr):
+								add(&or.shared, sr)
+							}
 						}
 						if nr.Dead() != "" {
-							or.Status, or.Reason, or.Effect = NeverMatches, nr.Dead(), "none: the rule never matches"
+							n := or.setNotes()
+							or.Status, n.reason, n.effect = NeverMatches, nr.Dead(), "none: the rule never matches"
 						}
 						if !nr.Placeholder() && or.counted != chainNo {
 							or.counted = chainNo
-							k := chainOf{or.Family, or.Table, or.Chain}
+							k := chainOf{or.Family, or.Table(), or.Chain()}
 							if from[k] == 0 {
 								fromOrder = append(fromOrder, k)
 							}
@@ -404,12 +523,16 @@ func Build(m *Migration) *Report {
 	// Optimizer passes.
 	if m.Opt != nil {
 		passes := map[string]*Pass{}
+		// ones are the passes' names as slices of one, shared by the
+		// rules one pass merged (see outs above).
+		ones := map[string]*[]string{}
 		var order []string
 		for _, mg := range m.Opt.Merges {
 			p := passes[mg.Pass]
 			if p == nil {
 				p = &Pass{Name: mg.Pass}
 				passes[mg.Pass] = p
+				ones[mg.Pass] = &[]string{mg.Pass}
 				order = append(order, mg.Pass)
 			}
 			p.Merges++
@@ -419,8 +542,11 @@ func Build(m *Migration) *Report {
 			}
 			for _, o := range mg.From {
 				for _, or := range idx.at(o) {
-					if !contains(or.Passes, mg.Pass) {
-						or.Passes = append(or.Passes, mg.Pass)
+					switch {
+					case or.passes == nil:
+						or.passes = ones[mg.Pass]
+					case !contains(*or.passes, mg.Pass):
+						add(&or.passes, mg.Pass)
 					}
 				}
 			}
@@ -431,12 +557,13 @@ func Build(m *Migration) *Report {
 		for _, d := range m.Opt.Dead {
 			for _, o := range d.Rule.Origin {
 				for _, or := range idx.at(o) {
-					or.Shadowed = true
+					n := or.setNotes()
+					n.shadowed = true
 					if len(d.After.Origin) > 0 {
-						or.ShadowedBy = d.After.Origin[0]
+						n.shadowedBy = d.After.Origin[0]
 					}
-					r.Shadowed = append(r.Shadowed, Dead{Rule: or, After: or.ShadowedBy, OutLine: m.RuleLines[d.Rule],
-						Reason: fmt.Sprintf("the rule at %s always ends chain %s before it", r.where(or.ShadowedBy), d.Chain)})
+					r.Shadowed = append(r.Shadowed, Dead{Rule: or, After: n.shadowedBy, OutLine: m.RuleLines[d.Rule],
+						Reason: fmt.Sprintf("the rule at %s always ends chain %s before it", r.where(n.shadowedBy), d.Chain)})
 				}
 			}
 		}
@@ -465,12 +592,13 @@ func Build(m *Migration) *Report {
 				}
 			}
 			if rule != nil {
-				for _, o := range rule.Out {
+				for _, o := range rule.Out() {
 					if o.Placeholder {
 						p.OutLine = o.Line
 					}
 				}
-				rule.Reason, rule.Effect = strings.TrimPrefix(d.Ext+": "+d.Msg, ": "), p.Effect
+				n := rule.setNotes()
+				n.reason, n.effect = strings.TrimPrefix(d.Ext+": "+d.Msg, ": "), p.Effect
 				switch {
 				case d.Kind == translate.DiagError:
 					rule.Status = Error
@@ -504,12 +632,14 @@ func Build(m *Migration) *Report {
 	for _, rule := range r.Rules {
 		switch {
 		case rule.Status != Translated:
-		case len(rule.Out) == 0:
+		case rule.out == nil:
 			rule.Status = Missing
-		case len(rule.shared) > 0:
+		case rule.shared != nil:
 			rule.Status = Merged
 		}
-		rule.Blind = verify.RuleBlindSpots(rule.Text, m.IPSets...)
+		if b := verify.RuleBlindSpots(rule.Text, m.IPSets...); b != nil {
+			rule.setNotes().blind = b
+		}
 	}
 
 	// Deliberate changes of meaning.
@@ -534,7 +664,7 @@ func Build(m *Migration) *Report {
 				}
 				ch.Rules = uniqueRules(rules)
 				for _, or := range ch.Rules {
-					or.Change = ch.Kind
+					or.setNotes().change = ch.Kind
 				}
 				if ch.Kind == "ct helper chain" {
 					for _, d := range r.Warnings {
@@ -556,13 +686,13 @@ func Build(m *Migration) *Report {
 	var count *ChainCount // of the rule before, as rules come in runs
 	var last *Rule
 	for _, rule := range r.Rules {
-		if rule.Chain == "" {
+		if rule.Chain() == "" {
 			continue
 		}
 		if last == nil || !sameChain(rule, last) {
-			k := chainKey(rule.Family, rule.Table, rule.Chain)
+			k := chainKey(rule.Family, rule.Table(), rule.Chain())
 			if in[k] == nil {
-				in[k] = &ChainCount{Family: rule.Family.String(), Table: rule.Table, Chain: rule.Chain}
+				in[k] = &ChainCount{Family: rule.Family.String(), Table: rule.Table(), Chain: rule.Chain()}
 				inOrder = append(inOrder, k)
 			}
 			count = in[k]
@@ -584,7 +714,7 @@ func Build(m *Migration) *Report {
 			break
 		}
 		rule, last := r.Rules[i], r.Rules[i-1]
-		if len(rule.Out) == 0 || !slices.Equal(rule.Out, last.Out) || rule.Pos.File != last.Pos.File || rule.Status != last.Status {
+		if rule.out == nil || rule.out != last.out && !slices.Equal(*rule.out, last.Out()) || rule.Pos.File != last.Pos.File || rule.Status != last.Status {
 			ends = append(ends, i)
 		}
 	}
@@ -593,19 +723,19 @@ func Build(m *Migration) *Report {
 	}
 	start := 0
 	for k, end := range ends {
-		r.Groups[k] = Group{Rules: r.Rules[start:end:end], Out: r.Rules[start].Out}
+		r.Groups[k] = Group{Rules: r.Rules[start:end:end], Out: r.Rules[start].Out()}
 		start = end
 	}
 	for i := range r.Groups {
 		g := &r.Groups[i]
-		seen := map[*ir.Rule]bool{}
+		seen := map[*sharedRule]bool{}
 		for _, rule := range g.Rules {
-			for _, p := range rule.Passes {
+			for _, p := range rule.Passes() {
 				if !contains(g.Passes, p) {
 					g.Passes = append(g.Passes, p)
 				}
 			}
-			for _, nr := range rule.shared {
+			for _, nr := range rule.sharedRules() {
 				if !seen[nr] {
 					seen[nr] = true
 					g.shared = append(g.shared, nr)
@@ -623,8 +753,8 @@ func Build(m *Migration) *Report {
 		r.Blind = append(r.Blind, BlindSpot{BlindSpot: b})
 	}
 	for _, rule := range r.Rules {
-		for i, name := range rule.Blind {
-			if contains(rule.Blind[:i], name) {
+		for i, name := range rule.Blind() {
+			if contains(rule.Blind()[:i], name) {
 				continue
 			}
 			for _, j := range blind[name] {
@@ -638,9 +768,15 @@ func Build(m *Migration) *Report {
 // Originals is what the report keeps of the original rules: each rule's
 // position, text, chain and target, not its parse tree.
 type Originals struct {
-	rules  []*Rule
-	chains map[string][]*Rule // "fam table chain" → rules, for fail-open through chains
-	chain  string             // the key of the last rule's chain
+	rules []*Rule
+	// chains are the rules of each chain ("fam table chain"), for
+	// fail-open through chains: made when first needed (rulesOf), as
+	// few reports need them.
+	chains map[string][]*Rule
+	// cur is the last rule's chain, the one all its rules point to
+	// (chainOfs: each chain once).
+	cur      *chainOf
+	chainOfs map[string]*chainOf
 	// targets are the rules' targets, each once (Rule.target indexes
 	// them; 0 is none).
 	targets   []string
@@ -657,9 +793,9 @@ func (o *Originals) Add(f *iptparse.File, it iptparse.Item) {
 			return
 		}
 		c := it.Command
-		rule := &Rule{Pos: c.Pos, Text: c.RuleText(), Family: c.Family, Table: c.Table, Chain: c.Chain}
-		if o.chains == nil {
-			o.chains, o.targets, o.targetNos = map[string][]*Rule{}, []string{""}, map[string]uint32{"": 0}
+		rule := &Rule{Pos: c.Pos, Text: c.RuleText(), Family: c.Family}
+		if o.chainOfs == nil {
+			o.chainOfs, o.targets, o.targetNos = map[string]*chainOf{}, []string{""}, map[string]uint32{"": 0}
 		}
 		if c.Rule != nil && c.Rule.Target != nil {
 			name := c.Rule.Target.Name
@@ -671,16 +807,40 @@ func (o *Originals) Add(f *iptparse.File, it iptparse.Item) {
 			}
 			rule.target, rule.jumps = n, c.Rule.Target.IsChain()
 		}
-		if n := len(o.rules); n == 0 || !sameChain(rule, o.rules[n-1]) {
-			o.chain = chainKey(c.Family, c.Table, c.Chain)
+		if o.cur == nil || *o.cur != (chainOf{c.Family, c.Table, c.Chain}) {
+			k := chainKey(c.Family, c.Table, c.Chain)
+			o.cur = o.chainOfs[k]
+			if o.cur == nil {
+				o.cur = &chainOf{c.Family, c.Table, c.Chain}
+				o.chainOfs[k] = o.cur
+			}
 		}
+		rule.chain = o.cur
 		o.rules = append(o.rules, rule)
-		o.chains[o.chain] = append(o.chains[o.chain], rule)
 	case *iptparse.BadLine:
 		if it.IsRule {
 			o.rules = append(o.rules, &Rule{Pos: it.Pos, Text: strings.TrimSpace(it.Text), Family: f.Family, Status: Error})
 		}
 	}
+}
+
+// rulesOf returns the rules of a chain (chainKey), in input order.
+func (o *Originals) rulesOf(key string) []*Rule {
+	if o.chains == nil {
+		o.chains = map[string][]*Rule{}
+		var last *chainOf
+		var k string
+		for _, rule := range o.rules {
+			if rule.chain == nil {
+				continue
+			}
+			if rule.chain != last {
+				last, k = rule.chain, chainKey(rule.chain.fam, rule.chain.table, rule.chain.chain)
+			}
+			o.chains[k] = append(o.chains[k], rule)
+		}
+	}
+	return o.chains[key]
 }
 
 // chainOf is an input chain.
@@ -769,7 +929,7 @@ func (x *ruleIndex) at(p iptparse.Pos) []*Rule {
 
 // sameChain tells whether two rules are in one chain.
 func sameChain(a, b *Rule) bool {
-	return a.Family == b.Family && a.Table == b.Table && a.Chain == b.Chain
+	return a.Family == b.Family && (a.chain == b.chain || a.Table() == b.Table() && a.Chain() == b.Chain())
 }
 
 func chainKey(f iptparse.Family, table, chain string) string {
@@ -813,12 +973,12 @@ func dropsThroughChain(rule *Rule, orig *Originals, where func(iptparse.Pos) str
 	seen := map[string]bool{}
 	var walk func(chain string) string
 	walk = func(chain string) string {
-		k := chainKey(rule.Family, rule.Table, chain)
+		k := chainKey(rule.Family, rule.Table(), chain)
 		if seen[k] {
 			return ""
 		}
 		seen[k] = true
-		for _, c := range orig.chains[k] {
+		for _, c := range orig.rulesOf(k) {
 			switch tg := orig.targets[c.target]; {
 			case tg == "DROP" || tg == "REJECT" || tg == "TARPIT":
 				return fmt.Sprintf("chain %s, which this rule sends packets to, %s packets (%s)", chain, map[bool]string{true: "drops", false: "rejects"}[tg == "DROP"], where(c.Pos))
@@ -845,7 +1005,7 @@ func hasOut(l []OutRule, o OutRule) bool {
 // MergedWith lists the other original rules sharing the nft rules this
 // one became, in the order of those rules' origins.
 func (r *Rule) MergedWith() []iptparse.Pos {
-	return otherOrigins(r.shared, map[iptparse.Pos]bool{r.Pos: true})
+	return otherOrigins(r.sharedRules(), map[iptparse.Pos]bool{r.Pos: true})
 }
 
 // soleOrigin returns the position all of an nft rule's origins share,
@@ -918,7 +1078,7 @@ func (r *Report) countOthers(g *Group) int {
 	case 0:
 		return 0
 	case 1:
-		o := r.originsOf(g.shared[0])
+		o := g.shared[0].origins()
 		n := len(o.sorted)
 		for _, rule := range g.Rules {
 			if _, ok := o.index(rule.Pos); ok {
@@ -932,14 +1092,14 @@ func (r *Report) countOthers(g *Group) int {
 
 // othersList prints g.Others like posList. For the usual group sharing
 // one nft rule it walks that rule's sorted origins, indexed once (see
-// originsOf), and visits only the items it prints and the group's
+// sharedRule.origins), and visits only the items it prints and the group's
 // own rules, so that the groups of a rule merging thousands of others
 // (a verdict map) do not each walk all of its origins.
 func (r *Report) othersList(g *Group, max int) string {
 	if len(g.shared) != 1 {
 		return r.posList(g.Others(), max)
 	}
-	o := r.originsOf(g.shared[0]).withRuns()
+	o := g.shared[0].origins().withRuns()
 	// The group's own rules among the origins, by index: each leaves a
 	// gap that ends the run it was in.
 	var skip []int
@@ -1031,27 +1191,23 @@ func (o *originIndex) withRuns() *originIndex {
 	return o
 }
 
-// originsOf sorts an nft rule's origins, once per rule. Origins in
-// input order, each once (most), are used as they are.
-func (r *Report) originsOf(nr *ir.Rule) *originIndex {
-	if o, ok := r.origins[nr]; ok {
-		return o
+// origins sorts the nft rule's origins, once. Origins in input order,
+// each once (most), are used as they are.
+func (nr *sharedRule) origins() *originIndex {
+	if nr.index != nil {
+		return nr.index
 	}
-	sorted := nr.Origin
+	sorted := nr.origin
 	for i := 1; i < len(sorted); i++ {
 		if comparePos(sorted[i-1], sorted[i]) >= 0 {
-			sorted = slices.Clone(nr.Origin)
+			sorted = slices.Clone(nr.origin)
 			slices.SortFunc(sorted, comparePos)
 			sorted = slices.Clip(slices.Compact(sorted))
 			break
 		}
 	}
-	o := &originIndex{sorted: sorted}
-	if r.origins == nil {
-		r.origins = map[*ir.Rule]*originIndex{}
-	}
-	r.origins[nr] = o
-	return o
+	nr.index = &originIndex{sorted: sorted}
+	return nr.index
 }
 
 // posList prints positions by file, runs of lines as ranges

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"html"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -48,7 +49,7 @@ func checkOutLines(t *testing.T, r *Report) {
 	t.Helper()
 	out := strings.Split(r.Output, "\n")
 	for _, rule := range r.Rules {
-		for _, o := range rule.Out {
+		for _, o := range rule.Out() {
 			if o.Line < 1 || o.Line > len(out) || strings.TrimSpace(out[o.Line-1]) != o.Text || o.Text == "" {
 				t.Errorf("%s: output line %d is not %q", rule.Pos, o.Line, o.Text)
 			}
@@ -90,11 +91,11 @@ func TestBuild(t *testing.T) {
 
 	// Merges.
 	a, b := ruleAt(t, r, 15), ruleAt(t, r, 16)
-	if len(a.Out) != 1 || len(b.Out) != 1 || a.Out[0] != b.Out[0] || a.Out[0].Text != "tcp dport { 22, 80 } accept" {
-		t.Errorf("rules 15 and 16 became %v and %v", a.Out, b.Out)
+	if len(a.Out()) != 1 || len(b.Out()) != 1 || a.Out()[0] != b.Out()[0] || a.Out()[0].Text != "tcp dport { 22, 80 } accept" {
+		t.Errorf("rules 15 and 16 became %v and %v", a.Out(), b.Out())
 	}
-	if a.Status != Merged || !reflect.DeepEqual(a.MergedWith(), []iptparse.Pos{b.Pos}) || !reflect.DeepEqual(a.Passes, []string{"sets"}) {
-		t.Errorf("rule 15: %v, merged with %v by %v", a.Status, a.MergedWith(), a.Passes)
+	if a.Status != Merged || !reflect.DeepEqual(a.MergedWith(), []iptparse.Pos{b.Pos}) || !reflect.DeepEqual(a.Passes(), []string{"sets"}) {
+		t.Errorf("rule 15: %v, merged with %v by %v", a.Status, a.MergedWith(), a.Passes())
 	}
 	if g := groupOf(r, a); len(g.Rules) != 2 || g.Rules[1] != b {
 		t.Errorf("rules 15 and 16 are not one group")
@@ -118,7 +119,7 @@ func TestBuild(t *testing.T) {
 	if !reflect.DeepEqual(kinds, []string{"ct helper chain", "IPS chain"}) {
 		t.Errorf("changes %v", kinds)
 	}
-	if ruleAt(t, r, 3).Change != "ct helper chain" || ruleAt(t, r, 7).Change != "IPS chain" {
+	if ruleAt(t, r, 3).Change() != "ct helper chain" || ruleAt(t, r, 7).Change() != "IPS chain" {
 		t.Errorf("rules 3 and 7 not marked as changes")
 	}
 	if len(r.Changes) == 2 && len(r.Changes[1].Notes) != 1 {
@@ -169,7 +170,7 @@ func TestBuildCommands(t *testing.T) {
 		t.Errorf("deleted rule: %v", s)
 	}
 	a, b := ruleAt(t, r, 2), ruleAt(t, r, 4)
-	if a.Family != iptparse.FamilyIPv4 || b.Family != iptparse.FamilyIPv6 || len(a.Out) != 1 || !reflect.DeepEqual(a.Out, b.Out) || !reflect.DeepEqual(a.Passes, []string{"inet"}) {
+	if a.Family != iptparse.FamilyIPv4 || b.Family != iptparse.FamilyIPv6 || len(a.Out()) != 1 || !reflect.DeepEqual(a.Out(), b.Out()) || !reflect.DeepEqual(a.Passes(), []string{"inet"}) {
 		t.Errorf("IPv4 and IPv6 rules not merged into one inet rule: %+v %+v", a, b)
 	}
 	if len(r.Groups) != 2 {
@@ -246,10 +247,10 @@ func TestSharedLongRuleOnce(t *testing.T) {
 	src += "COMMIT\n"
 	r := migrate(t, Input{Name: "spread.rules", Text: src})
 	first := ruleAt(t, r, 2+12+1)
-	if len(first.Out) != 1 || !strings.Contains(first.Out[0].Text, "vmap") || len(first.Out[0].Text) <= longOut {
-		t.Fatalf("setup: the first dispatch rule became %v", first.Out)
+	if len(first.Out()) != 1 || !strings.Contains(first.Out()[0].Text, "vmap") || len(first.Out()[0].Text) <= longOut {
+		t.Fatalf("setup: the first dispatch rule became %v", first.Out())
 	}
-	full := first.Out[0].Text
+	full := first.Out()[0].Text
 	for _, format := range []string{"text", "markdown", "html"} {
 		var b strings.Builder
 		var err error
@@ -275,7 +276,7 @@ func TestSharedLongRuleOnce(t *testing.T) {
 		if format != "html" && !strings.Contains(out, full) {
 			t.Errorf("%s: the map is never printed in full", format)
 		}
-		want := fmt.Sprintf("more characters: output line %d, in full above)", first.Out[0].Line)
+		want := fmt.Sprintf("more characters: output line %d, in full above)", first.Out()[0].Line)
 		if n := strings.Count(out, want); n != 11 {
 			t.Errorf("%s: %d references to the map printed above, want 11\n%s", format, n, out)
 		}
@@ -296,15 +297,15 @@ func TestAddressListCommand(t *testing.T) {
 		"-A OUTPUT -d 198.51.100.1,198.51.100.2,198.51.100.3 -j DROP\nCOMMIT\n"
 	r := migrate(t, Input{Name: "list.rules", Text: src})
 	list, single, alone, own := ruleAt(t, r, 4), ruleAt(t, r, 5), ruleAt(t, r, 6), ruleAt(t, r, 7)
-	if len(list.Out) != 1 || len(single.Out) != 1 || list.Out[0] != single.Out[0] {
-		t.Fatalf("the list and the next rule should share one nft rule: %v, %v", list.Out, single.Out)
+	if len(list.Out()) != 1 || len(single.Out()) != 1 || list.Out()[0] != single.Out()[0] {
+		t.Fatalf("the list and the next rule should share one nft rule: %v, %v", list.Out(), single.Out())
 	}
-	if len(list.shared) != 1 || len(single.shared) != 1 || len(alone.shared) != 0 {
-		t.Errorf("shared: list %d, single %d, alone %d; want 1, 1, 0", len(list.shared), len(single.shared), len(alone.shared))
+	if len(list.sharedRules()) != 1 || len(single.sharedRules()) != 1 || len(alone.sharedRules()) != 0 {
+		t.Errorf("shared: list %d, single %d, alone %d; want 1, 1, 0", len(list.sharedRules()), len(single.sharedRules()), len(alone.sharedRules()))
 	}
 	// One command's three addresses in one set: not shared with anyone.
-	if len(own.Out) != 1 || !strings.Contains(own.Out[0].Text, "198.51.100.3") || len(own.shared) != 0 {
-		t.Errorf("a list alone: out %v, shared with %d", own.Out, len(own.shared))
+	if len(own.Out()) != 1 || !strings.Contains(own.Out()[0].Text, "198.51.100.3") || len(own.sharedRules()) != 0 {
+		t.Errorf("a list alone: out %v, shared with %d", own.Out(), len(own.sharedRules()))
 	}
 	checkOutLines(t, r)
 }
@@ -405,13 +406,17 @@ func texts(rs []*Rule) []string {
 
 // TestNum5 checks the text format's number writer against fmt's %5d.
 func TestNum5(t *testing.T) {
-	for _, n := range []int{0, 1, -1, 42, 9999, 12345, -1234, -12345, 123456, 1 << 40, -1 << 62} {
-		var b strings.Builder
-		w := &textWriter{b: newOut(&b)}
-		w.num5(n)
-		w.b.Flush()
-		if want := fmt.Sprintf("%5d", n); b.String() != want {
-			t.Errorf("num5(%d) = %q, want %q", n, b.String(), want)
+	for _, n := range []int{0, 1, -1, 9, 10, -9, -10, 42, 9999, 12345, -1234, -12345, 123456, 1 << 40, -1 << 62, math.MaxInt, math.MinInt} {
+		// In an empty buffer, and one that has no room left for it.
+		for _, before := range []int{0, 64<<10 - 3} {
+			var b strings.Builder
+			w := &textWriter{b: newOut(&b)}
+			w.b.WriteString(strings.Repeat("x", before))
+			w.num5(n)
+			w.b.Flush()
+			if want := strings.Repeat("x", before) + fmt.Sprintf("%5d", n); b.String() != want {
+				t.Errorf("num5(%d) after %d bytes = %q, want %q", n, before, b.String()[before:], want[before:])
+			}
 		}
 	}
 }

@@ -38,14 +38,27 @@ func (t *textWriter) style(code, s string) string {
 
 func (t *textWriter) printf(format string, args ...any) { fmt.Fprintf(t.b, format, args...) }
 
-// num5 writes n as fmt's %5d does.
+// num5 writes n as fmt's %5d does, in the writer's buffer: a buffer of
+// its own escaped to the heap, 24 bytes for every line of the report.
 func (t *textWriter) num5(n int) {
-	var buf [24]byte
-	d := strconv.AppendInt(buf[:0], int64(n), 10)
-	for i := len(d); i < 5; i++ {
-		t.b.WriteByte(' ')
+	d := t.b.AvailableBuffer()
+	for i := digits(n); i < 5; i++ {
+		d = append(d, ' ')
 	}
-	t.b.Write(d)
+	t.b.Write(strconv.AppendInt(d, int64(n), 10))
+}
+
+// digits counts the characters of n in decimal, its sign included.
+func digits(n int) int {
+	c := 1
+	if n < 0 {
+		c++
+	}
+	for n <= -10 || n >= 10 {
+		n /= 10
+		c++
+	}
+	return c
 }
 
 func (t *textWriter) heading(s string) {
@@ -245,11 +258,11 @@ func (t *textWriter) group(r *Report, g Group) {
 		if rule.Status != Translated && rule.Status != Merged {
 			tag = "  " + t.style(statusStyle(rule.Status), "["+rule.Status.String()+"]")
 		}
-		if rule.Shadowed {
-			tag += "  " + t.style(ansiDim, "[can never match: "+r.where(rule.ShadowedBy)+" matches first]")
+		if rule.Shadowed() {
+			tag += "  " + t.style(ansiDim, "[can never match: "+r.where(rule.ShadowedBy())+" matches first]")
 		}
-		if rule.Change != "" {
-			tag += "  " + t.style(ansiPurple, "["+rule.Change+": a change of meaning]")
+		if rule.Change() != "" {
+			tag += "  " + t.style(ansiPurple, "["+rule.Change()+": a change of meaning]")
 		}
 		// t.printf("  %5d  %s%s\n", ...), without fmt: a line for
 		// every rule of the input.
@@ -285,8 +298,8 @@ func (t *textWriter) group(r *Report, g Group) {
 	switch {
 	case rule.Status == Missing:
 		t.printf("         in no output rule: deleted or flushed by later input, or its chain was removed\n")
-	case rule.Reason != "" && rule.Status != Translated && rule.Status != Merged:
-		t.printf("         %s\n", rule.Reason)
+	case rule.Reason() != "" && rule.Status != Translated && rule.Status != Merged:
+		t.printf("         %s\n", rule.Reason())
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -189,5 +190,26 @@ func TestReportGivenIPSets(t *testing.T) {
 		if !strings.Contains(line, c.want) {
 			t.Errorf("%v: ipsets blind spot\n%s\nwant %q", c.args, line, c.want)
 		}
+	}
+}
+
+// TestBlocks: what is written to blocks, in writes of any size, some
+// larger than a block and some straddling two, comes out whole.
+func TestBlocks(t *testing.T) {
+	var b blocks
+	var want strings.Builder
+	rnd := rand.New(rand.NewSource(1))
+	for _, n := range []int{0, 1, 100, blockSize - 101, 1, blockSize, 3*blockSize + 7, 5} {
+		p := make([]byte, n)
+		for i := range p {
+			p[i] = byte('a' + rnd.Intn(26))
+		}
+		if k, err := b.Write(p); k != n || err != nil {
+			t.Fatalf("Write of %d bytes: %d, %v", n, k, err)
+		}
+		want.Write(p)
+	}
+	if got := b.String(); got != want.String() {
+		t.Errorf("got %d bytes, want %d, or the same number of other bytes", len(got), want.Len())
 	}
 }
