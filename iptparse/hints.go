@@ -255,10 +255,10 @@ func lastWord(src string, w int) uint64 {
 }
 
 // keywordMayFollow tells whether keywordAfterSpaces(s, i, k) may match:
-// whether a word one of k's starts with follows blanks at i.
+// whether the first two bytes of one of k's words follow blanks at i.
 func keywordMayFollow(s string, i int, k *keywords) bool {
 	j := spaces(s, i)
-	return j > i && j < len(s) && k.first[s[j]] != 0
+	return j > i && j+1 < len(s) && k.first[s[j]]&k.second[s[j+1]] != 0
 }
 
 // hintMatch is where a hint starts and ends.
@@ -441,25 +441,32 @@ func firstPrefix(s string, i int, words ...string) int {
 	return -1
 }
 
-// keywords is a list of words for keywordAfterSpaces, with the bytes
-// they start with: bit i of first[c] is set if words[i] starts with c.
+// keywords is a list of words for keywordAfterSpaces, with their first
+// two bytes: bit i of first[c] is set if words[i] starts with c, of
+// second[c] if c is its second byte. Most words after an option begin
+// with a byte of no keyword; most of the others ("-j DROP" for "DNPT",
+// "-m multiport" for "mh") are told by their second (keywordMayFollow).
 type keywords struct {
-	first [256]uint16
-	words []string
+	first, second [256]uint16
+	words         []string
 }
 
-// index fills first from words.
+// index fills first and second from words.
 func (k *keywords) index() {
 	if len(k.words) > 16 {
 		panic("iptparse: too many keywords")
 	}
 	for i, w := range k.words {
+		if len(w) < 2 {
+			panic("iptparse: a keyword of fewer than two bytes")
+		}
 		k.first[w[0]] |= 1 << i
+		k.second[w[1]] |= 1 << i
 	}
 }
 
 // The words the hints look for after an option. The compiler lays them
-// out; init only fills in first (six allocations at every start when
+// out; init only fills in first and second (six allocations at every start when
 // they were built by a function).
 var (
 	v6MatchWords  = &keywords{words: []string{"icmp6", "hl", "rt", "frag", "hbh", "dst", "mh", "ipv6header", "eui64", "ah6"}}

@@ -293,14 +293,53 @@ func (l *nativeLayout) chainOf(k chainKey) *ir.Chain {
 	return c
 }
 
-// chainIn is the chain of k if k is of the table: Ruleset looks each
-// key up once, not up to three times (12,000 chains: 2 % of the
-// translation's instructions).
-func (l *nativeLayout) chainIn(k chainKey, table string) *ir.Chain {
-	if k.table != table {
+// tableOrder is the order of the tables' chains in the output.
+var tableOrder = [...]string{"raw", "mangle", "nat", "filter", "security"}
+
+// tableChains is the chains of the keys of order (a family's), table by
+// table in tableOrder, the base chains of each first, each kind in
+// order; keys of no chain, or of another table, are left out. Each key
+// is looked up once, and the chains put in place by a counting sort:
+// looking them up for each table and kind took three look-ups a chain
+// (kube-proxy's dispatch dump of 20,000 rules: 36,000, 2.4 % of its
+// instructions).
+func (l *nativeLayout) tableChains(order []chainKey) []*ir.Chain {
+	// class is 2*table+1 for a base chain, 2*table+2 for another, 0 for
+	// no chain to list
+	class := make([]uint8, len(order))
+	chains := make([]*ir.Chain, len(order))
+	var start [2*len(tableOrder) + 2]int
+	for i, k := range order {
+		t := slices.Index(tableOrder[:], k.table)
+		if t < 0 {
+			continue
+		}
+		c := l.chains[k]
+		if c == nil {
+			continue
+		}
+		class[i] = uint8(2*t + 2)
+		if c.Hook != nil {
+			class[i]--
+		}
+		chains[i] = c
+		start[class[i]+1]++
+	}
+	// start[c] becomes the number of chains of the classes before c
+	for i := 2; i < len(start); i++ {
+		start[i] += start[i-1]
+	}
+	if start[len(start)-1] == 0 {
 		return nil
 	}
-	return l.chains[k]
+	out := make([]*ir.Chain, start[len(start)-1])
+	for i, c := range class {
+		if c != 0 {
+			out[start[c]] = chains[i]
+			start[c]++
+		}
+	}
+	return out
 }
 
 // setChain makes c the chain of k.
@@ -872,19 +911,7 @@ func (t *Translator) Ruleset() *ir.Ruleset {
 	rs := &ir.Ruleset{}
 	for _, fam := range l.famOrder {
 		tbl := l.tables[fam]
-		tbl.Chains = nil
-		for _, tableName := range []string{"raw", "mangle", "nat", "filter", "security"} {
-			for _, k := range l.order[fam] {
-				if c := l.chainIn(k, tableName); c != nil && c.Hook != nil {
-					tbl.Chains = append(tbl.Chains, c)
-				}
-			}
-			for _, k := range l.order[fam] {
-				if c := l.chainIn(k, tableName); c != nil && c.Hook == nil {
-					tbl.Chains = append(tbl.Chains, c)
-				}
-			}
-		}
+		tbl.Chains = l.tableChains(l.order[fam])
 		l.splitCtHelpers(tbl)
 		rs.Tables = append(rs.Tables, tbl)
 	}

@@ -220,6 +220,12 @@ input: tcp dport 80 tcp flags syn / fin,syn,rst,psh,ack,urg accept`},
 			-A INPUT -p udp -m multiport --dports 22,80 -j ACCEPT`,
 			`input: meta l4proto { tcp, udp } th dport { 53 comment "DNS", 22, 80 } accept
 input: ip daddr 10.0.0.1 meta l4proto { tcp, udp, sctp } th sport 1024-65535 th dport 25 drop`},
+		{"transport merges: every protocol th reads, in their order", `
+			-A INPUT -p dccp --dport 9 -j ACCEPT
+			-A INPUT -p sctp --dport 9 -j ACCEPT
+			-A INPUT -p udp --dport 9 -j ACCEPT
+			-A INPUT -p tcp --dport 9 -j ACCEPT`,
+			`input: meta l4proto { tcp, udp, sctp, dccp } th dport 9 accept`},
 		{"transport merges: rejects", `
 			-A INPUT -p tcp --dport 137 -j REJECT
 			-A INPUT -p udp --dport 137 -j REJECT

@@ -13,10 +13,26 @@ import (
 // "meta l4proto { tcp, udp } th dport 53 accept". The protocols' ports
 // sit at the same place in their headers, so "th" reads them alike.
 
-// thOrder holds the transport protocols "th sport"/"th dport" read the
+// thOrder tells the transport protocols "th sport"/"th dport" read the
 // ports of (the first two 16-bit words of the header: the protocols of
-// hashlimit's portProtocols), in their order in a merged rule's set.
-var thOrder = map[string]int{"tcp": 0, "udp": 1, "udplite": 2, "sctp": 3, "dccp": 4}
+// hashlimit's portProtocols), and their order in a merged rule's set.
+// A switch, not a map: portPayload asks it of every payload match of
+// the rules the pass looks at, and a map look-up hashes the name.
+func thOrder(proto string) (int, bool) {
+	switch proto {
+	case "tcp":
+		return 0, true
+	case "udp":
+		return 1, true
+	case "udplite":
+		return 2, true
+	case "sctp":
+		return 3, true
+	case "dccp":
+		return 4, true
+	}
+	return 0, false
+}
 
 // portPayload reports whether e loads the ports of one protocol.
 func portPayload(e ir.Expr) (*ir.Payload, bool) {
@@ -24,7 +40,7 @@ func portPayload(e ir.Expr) (*ir.Payload, bool) {
 	if !ok {
 		return nil, false
 	}
-	_, ok = thOrder[p.Proto]
+	_, ok = thOrder(p.Proto)
 	return p, ok
 }
 
@@ -164,7 +180,11 @@ func mergeTransports(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 		group := rules[i:j]
 		merged := (&ir.Rule{Origin: rep.mergedOrigins(group), Comment: group[0].Comment}).WithSource(rep.mergedSource(group))
 		// in one order, so that merged rules compare equal
-		slices.SortFunc(protos, func(a, b string) int { return thOrder[a] - thOrder[b] })
+		slices.SortFunc(protos, func(a, b string) int {
+			i, _ := thOrder(a)
+			j, _ := thOrder(b)
+			return i - j
+		})
 		var elems []ir.Expr
 		for _, p := range protos {
 			elems = append(elems, ir.Sym(p))
