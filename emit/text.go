@@ -86,16 +86,21 @@ func bareMeta(key string) bool {
 	return false
 }
 
+// writePayload writes a payload expression ("ip saddr").
+func writePayload(b *textBuf, e *ir.Payload) {
+	b.WriteString(e.Proto)
+	if e.Field != "" {
+		b.WriteByte(' ')
+		b.WriteString(e.Field)
+	}
+}
+
 // expr writes e; parent is the precedence of the enclosing binary
 // expression (0 if none), to decide on parentheses.
 func (p *Printer) expr(b *textBuf, e ir.Expr, parent int) {
 	switch e := e.(type) {
 	case *ir.Payload:
-		b.WriteString(e.Proto)
-		if e.Field != "" {
-			b.WriteByte(' ')
-			b.WriteString(e.Field)
-		}
+		writePayload(b, e)
 	case *ir.RawPayload:
 		fmt.Fprintf(b, "@%s,%d,%d", e.Base, e.Offset, e.Len)
 	case *ir.Exthdr:
@@ -326,6 +331,28 @@ var cmpSym = map[ir.CmpOp][2]string{
 // Match renders a relational expression.
 func (p *Printer) match(b *textBuf, m *ir.Match) {
 	spell := m.Spell
+	// Most matches test a payload field for equality with an address or
+	// a number ("ip saddr 192.0.2.1", "tcp dport 22"), spelled without an
+	// operator: written here, without expr's calls and type switches.
+	if pl, ok := m.Left.(*ir.Payload); ok && m.Op == ir.CmpEq &&
+		(spell == ir.SpellDefault || spell == ir.SpellImplicit || !p.Style.Upstream) {
+		writePayload(b, pl)
+		b.WriteByte(' ')
+		switch r := m.Right.(type) {
+		case *ir.Addr:
+			if r.Addr.IsValid() {
+				b.buf = appendAddr(b.buf, r.Addr)
+				return
+			}
+		case *ir.Integer:
+			if r.Base != 16 {
+				b.buf = appendDec(b.buf, r.Value)
+				return
+			}
+		}
+		p.expr(b, m.Right, 0)
+		return
+	}
 	if bin, ok := m.Left.(*ir.Binary); ok && spell == ir.SpellSlash && bin.Op == ir.OpAnd {
 		if p.Style.Upstream || flagCount(bin.Right) > 1 {
 			p.expr(b, bin.Left, 0)
@@ -732,14 +759,28 @@ func (p *Printer) rule(b *textBuf, r *ir.Rule) {
 	p.cur = r
 	n := 0
 	for _, s := range r.Stmts {
-		if _, ok := s.(*ir.Comment); ok {
-			continue
+		// The statements of most rules, a match, a counter and a
+		// verdict, are told apart here, without stmt's call and type
+		// switch (some 20 instructions a statement).
+		m, isMatch := s.(*ir.Match)
+		if !isMatch {
+			if _, ok := s.(*ir.Comment); ok {
+				continue
+			}
 		}
 		if n > 0 {
 			b.WriteByte(' ')
 		}
-		p.stmt(b, s)
 		n++
+		if isMatch {
+			p.match(b, m)
+		} else if c, ok := s.(*ir.Counter); ok && !c.HasValues {
+			b.WriteString("counter")
+		} else if v, ok := s.(*ir.Verdict); ok {
+			writeVerdict(b, v.Kind, v.Chain)
+		} else {
+			p.stmt(b, s)
+		}
 	}
 	if r.Comment != "" {
 		if n > 0 {
