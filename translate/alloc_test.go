@@ -310,3 +310,32 @@ func TestPayloadSlots(t *testing.T) {
 		}
 	}
 }
+
+// TestNoOrigin checks that exact mode gives rules and declared chains
+// their positions, and none with NoOrigin.
+func TestNoOrigin(t *testing.T) {
+	src := "*filter\n:INPUT ACCEPT [0:0]\n:MINE - [0:0]\n-A MINE -j ACCEPT\nCOMMIT\n"
+	for _, noOrigin := range []bool{false, true} {
+		tr := New(Options{Exact: true, NoOrigin: noOrigin})
+		tr.AddText("f", src, iptparse.FamilyIPv4)
+		var n int
+		for _, c := range tr.Commands() {
+			var origin []iptparse.Pos
+			switch {
+			case c.Op == ir.CmdAddChain:
+				origin = c.Chain.Origin
+			case c.Rule != nil:
+				origin = c.Rule.Origin
+			default:
+				continue
+			}
+			n++
+			if (origin == nil) != noOrigin {
+				t.Errorf("NoOrigin %v: %s %v", noOrigin, (&emit.Printer{}).CommandText(c), origin)
+			}
+		}
+		if n != 3 {
+			t.Errorf("NoOrigin %v: %d chains and rules", noOrigin, n)
+		}
+	}
+}
