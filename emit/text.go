@@ -41,6 +41,11 @@ type Printer struct {
 	// rules of a chain come one after the other.
 	prefix    []byte
 	prefixKey rulePrefix
+	// chainPrefix is the start of the last user chain's declaration
+	// AppendCommand wrote ("add chain ip nat "), for chainKey's family
+	// and table: a dispatch dump declares thousands in a row.
+	chainPrefix []byte
+	chainKey    rulePrefix
 }
 
 // rulePrefix is what the start of a rule command is made of.
