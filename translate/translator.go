@@ -295,7 +295,11 @@ func hasLongOption(src, name string, key int) bool {
 			return false
 		}
 		i += from
-		if start := i - key; start >= 0 && strings.HasPrefix(src[start:], needle) {
+		// The needle's last byte, tested first, rules out most places
+		// without comparing the rest (for an "a" of "nat", "random"...:
+		// 1.1 M instructions of the dispatch 20,000-rule dump's start).
+		if start, end := i-key, i-key+len(needle); start >= 0 && end <= len(src) &&
+			src[end-1] == needle[len(needle)-1] && src[start:end] == needle {
 			return true
 		}
 		from = i + 1
