@@ -2,6 +2,7 @@ package emit
 
 import (
 	"net/netip"
+	"strconv"
 	"testing"
 )
 
@@ -23,6 +24,23 @@ func TestAppendAddr(t *testing.T) {
 	for _, a := range addrs {
 		if got, want := string(appendAddr([]byte("x "), a)), "x "+a.String(); got != want {
 			t.Errorf("appendAddr(%v) = %q; want %q", a, got, want)
+		}
+	}
+}
+
+// TestAppendDec: appendDec writes what strconv does, around each power of
+// ten and the bound of its own path.
+func TestAppendDec(t *testing.T) {
+	vals := []uint64{0, 1, 9, 65535, 65536, 99999, 100000, 100001, 1<<64 - 1}
+	for p := uint64(1); p <= 1e18; p *= 10 {
+		vals = append(vals, p-1, p, p+1)
+	}
+	for v := range uint64(1000) {
+		vals = append(vals, v)
+	}
+	for _, v := range vals {
+		if got, want := string(appendDec([]byte("x "), v)), "x "+strconv.FormatUint(v, 10); got != want {
+			t.Errorf("appendDec(%d) = %q; want %q", v, got, want)
 		}
 	}
 }

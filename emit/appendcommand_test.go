@@ -37,6 +37,11 @@ func TestAppendCommand(t *testing.T) {
 		{Op: ir.CmdInsertRule, Family: ir.FamilyIP6, Table: "nat", Chain: &ir.Chain{Name: "OUTPUT"}, Rule: rule, Index: 3},
 		{Op: ir.CmdInsertRule, Family: ir.FamilyIP, Table: "filter", Chain: chain, Rule: rule, Index: 3},
 		{Op: ir.CmdAddChain, Family: ir.FamilyIP6, Table: "nat", Chain: chain},
+		// user chains: AppendCommand keeps the start of the last one's
+		{Op: ir.CmdAddChain, Family: ir.FamilyIP6, Table: "nat", Chain: &ir.Chain{Name: "KUBE-SVC-1"}},
+		{Op: ir.CmdAddChain, Family: ir.FamilyIP, Table: "nat", Chain: &ir.Chain{Name: "KUBE-SVC-1"}},
+		{Op: ir.CmdAddChain, Family: ir.FamilyIP, Table: "filter", Chain: &ir.Chain{Name: "X"}},
+		{Op: ir.CmdAddChain, Family: ir.FamilyIP6, Table: "filter", Chain: &ir.Chain{Name: "X"}},
 		{Op: ir.CmdAddChain, Family: ir.FamilyIP, Table: "filter", Chain: &ir.Chain{Name: "INPUT", Hook: &ir.Hook{Type: "filter", Hook: "input", Policy: "drop"}}},
 		{Op: ir.CmdUntranslated, Text: "-A INPUT -m bogus"},
 	}

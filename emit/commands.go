@@ -26,10 +26,14 @@ func (p *Printer) WriteCommand(w io.Writer, c *ir.Command) error {
 func (p *Printer) AppendCommand(dst []byte, c *ir.Command) []byte {
 	if c.Op == ir.CmdAddChain && c.Chain.Hook == nil {
 		// a user chain: CommandText's line, without its Sprintf
-		for _, s := range [...]string{"add chain ", c.Family.String(), " ", c.Table, " ", c.Chain.Name} {
-			dst = append(dst, s...)
+		if k := &p.chainKey; p.chainPrefix == nil || k.family != c.Family || k.table != c.Table {
+			p.chainPrefix = p.chainPrefix[:0]
+			for _, s := range [...]string{"add chain ", c.Family.String(), " ", c.Table, " "} {
+				p.chainPrefix = append(p.chainPrefix, s...)
+			}
+			*k = rulePrefix{family: c.Family, table: c.Table}
 		}
-		return dst
+		return append(append(dst, p.chainPrefix...), c.Chain.Name...)
 	}
 	if c.Op != ir.CmdAddRule && c.Op != ir.CmdInsertRule {
 		return append(dst, p.CommandText(c)...)

@@ -2,6 +2,7 @@ package translate
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -269,5 +270,72 @@ COMMIT
 	}
 	if u.head.Stmts[0] == ir.Stmt(nat) {
 		t.Error("a run's first rule shares its address match with a rule of another chain")
+	}
+}
+
+// TestPayloadSlots checks that ruleAlloc.payload hands out the one shared
+// payload of each field however the fields it is asked for alternate,
+// those of one slot included, and a payload of its own each time past
+// maxSharedPayloads distinct fields.
+func TestPayloadSlots(t *testing.T) {
+	var a ruleAlloc
+	var keys [][2]string
+	for _, proto := range []string{"ip", "ip6", "tcp", "udp", "th", ""} {
+		for _, field := range []string{"saddr", "daddr", "sport", "dport", "protocol", "nexthdr", ""} {
+			keys = append(keys, [2]string{proto, field})
+		}
+	}
+	if len(keys) <= maxSharedPayloads {
+		t.Fatalf("%d fields, all shared", len(keys))
+	}
+	first := map[[2]string]*ir.Payload{}
+	for round := range 3 {
+		for i := range keys {
+			k := keys[(i*5+round)%len(keys)] // 5: prime to len(keys)
+			for range 2 {
+				// Strings of their own, not the constants above.
+				p := a.payload(strings.Clone(k[0]), strings.Clone(k[1]))
+				if p.Proto != k[0] || p.Field != k[1] {
+					t.Fatalf("payload(%q, %q) = %q %q", k[0], k[1], p.Proto, p.Field)
+				}
+				q, ok := first[k]
+				if !ok {
+					first[k] = p
+					continue
+				}
+				if shared := slices.Contains(a.sharedPayloads, q); (p == q) != shared {
+					t.Fatalf("payload(%q, %q): the same as before: %v; shared: %v", k[0], k[1], p == q, shared)
+				}
+			}
+		}
+	}
+}
+
+// TestNoOrigin checks that exact mode gives rules and declared chains
+// their positions, and none with NoOrigin.
+func TestNoOrigin(t *testing.T) {
+	src := "*filter\n:INPUT ACCEPT [0:0]\n:MINE - [0:0]\n-A MINE -j ACCEPT\nCOMMIT\n"
+	for _, noOrigin := range []bool{false, true} {
+		tr := New(Options{Exact: true, NoOrigin: noOrigin})
+		tr.AddText("f", src, iptparse.FamilyIPv4)
+		var n int
+		for _, c := range tr.Commands() {
+			var origin []iptparse.Pos
+			switch {
+			case c.Op == ir.CmdAddChain:
+				origin = c.Chain.Origin
+			case c.Rule != nil:
+				origin = c.Rule.Origin
+			default:
+				continue
+			}
+			n++
+			if (origin == nil) != noOrigin {
+				t.Errorf("NoOrigin %v: %s %v", noOrigin, (&emit.Printer{}).CommandText(c), origin)
+			}
+		}
+		if n != 3 {
+			t.Errorf("NoOrigin %v: %d chains and rules", noOrigin, n)
+		}
 	}
 }

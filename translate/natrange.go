@@ -184,6 +184,11 @@ func (c *Ctx) parseNATTo(x *iptparse.Ext, o *iptparse.Option, r *natRange) error
 // inetPton parses an address the way inet_pton does: dotted quad for
 // IPv4, no zone for IPv6.
 func inetPton(fam iptparse.Family, s string) (netip.Addr, error) {
+	if fam != iptparse.FamilyIPv6 {
+		if a, ok := plainIPv4(s); ok {
+			return a, nil
+		}
+	}
 	a, err := netip.ParseAddr(s)
 	switch {
 	case err != nil:
@@ -318,4 +323,37 @@ func (c *Ctx) natTransportContext() {
 		}
 	}
 	c.Add(ir.Eq(&ir.Meta{Key: "l4proto"}, &ir.SetLit{Elems: elems}))
+}
+
+// plainIPv4 parses a dotted quad of decimal bytes without leading zeros,
+// which netip.ParseAddr takes as the same address; it reports false for
+// anything else, which is left to netip. netip's general parse took 390
+// instructions a DNAT rule's address (the dispatch 20,000-rule dump: 3 M).
+func plainIPv4(s string) (netip.Addr, bool) {
+	var b [4]byte
+	field, v, digits := 0, 0, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if digits == 1 && v == 0 {
+				return netip.Addr{}, false // a leading zero
+			}
+			v = v*10 + int(c-'0')
+			digits++
+			if v > 255 {
+				return netip.Addr{}, false
+			}
+		case c == '.' && digits > 0 && field < 3:
+			b[field] = byte(v)
+			field, v, digits = field+1, 0, 0
+		default:
+			return netip.Addr{}, false
+		}
+	}
+	if field != 3 || digits == 0 {
+		return netip.Addr{}, false
+	}
+	b[3] = byte(v)
+	return netip.AddrFrom4(b), true
 }

@@ -52,9 +52,10 @@ type Options struct {
 	// ruleset to MergeInet and Optimize before anything else reads it.
 	Runs bool
 	// NoOrigin: the caller reads the Origin of no translated rule (nor
-	// the positions of a Printer's Notes, which come from it), as
-	// compat's restore translation does: translateRule then makes no
-	// Origin list for a rule, one less slice a rule.
+	// the positions of a Printer's Notes, which come from it) and of no
+	// exact-mode chain declaration, as compat's restore translation
+	// does: translateRule then makes no Origin list for a rule, one less
+	// slice a rule (and chainDecl none for a chain).
 	NoOrigin bool
 	// NoProvenance: the caller reads the Source of no translated rule
 	// (only of an untranslated or dead one, which the ruleset prints):
@@ -294,7 +295,11 @@ func hasLongOption(src, name string, key int) bool {
 			return false
 		}
 		i += from
-		if start := i - key; start >= 0 && strings.HasPrefix(src[start:], needle) {
+		// The needle's last byte, tested first, rules out most places
+		// without comparing the rest (for an "a" of "nat", "random"...:
+		// 1.1 M instructions of the dispatch 20,000-rule dump's start).
+		if start, end := i-key, i-key+len(needle); start >= 0 && end <= len(src) &&
+			src[end-1] == needle[len(needle)-1] && src[start:end] == needle {
 			return true
 		}
 		from = i + 1
@@ -455,7 +460,10 @@ func (t *Translator) chainDecl(fam iptparse.Family, d *iptparse.ChainDecl) {
 		// From the blocks, as a rule's command (kube-proxy dumps declare
 		// a chain for every two rules).
 		c := t.alloc.chains.new()
-		c.Name, c.Origin = d.Name, t.alloc.origin(d.Pos)
+		c.Name = d.Name
+		if !t.opt.NoOrigin {
+			c.Origin = t.alloc.origin(d.Pos)
+		}
 		if isBuiltinChain(d.Table, d.Name) {
 			c.Hook = upstreamHook(d.Table, d.Name, d.Policy)
 		}

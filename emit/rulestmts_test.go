@@ -1,0 +1,46 @@
+package emit
+
+import (
+	"net/netip"
+	"testing"
+
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+// TestRuleStatements checks the statements rule and match write on their
+// own (payload matches of an address or number, counters, verdicts) next
+// to those they leave to stmt and expr: spellings, operators, values and
+// skipped comments.
+func TestRuleStatements(t *testing.T) {
+	saddr := &ir.Payload{Proto: "ip", Field: "saddr"}
+	addr := &ir.Addr{Addr: netip.MustParseAddr("192.0.2.1")}
+	port := &ir.Integer{Value: 8080}
+	m := func(op ir.CmpOp, spell ir.Spelling, right ir.Expr) *ir.Match {
+		return &ir.Match{Left: saddr, Op: op, Right: right, Spell: spell}
+	}
+	for _, tc := range []struct {
+		upstream bool
+		stmts    []ir.Stmt
+		want     string
+	}{
+		{true, []ir.Stmt{m(ir.CmpEq, ir.SpellDefault, addr), &ir.Counter{}, &ir.Verdict{Kind: ir.VerdictDrop}}, "ip saddr 192.0.2.1 counter drop"},
+		{true, []ir.Stmt{m(ir.CmpEq, ir.SpellImplicit, port)}, "ip saddr 8080"},
+		{true, []ir.Stmt{m(ir.CmpEq, ir.SpellSymbol, addr)}, "ip saddr == 192.0.2.1"},
+		{true, []ir.Stmt{m(ir.CmpEq, ir.SpellWord, port)}, "ip saddr eq 8080"},
+		{false, []ir.Stmt{m(ir.CmpEq, ir.SpellWord, port)}, "ip saddr 8080"},
+		{true, []ir.Stmt{m(ir.CmpNe, ir.SpellDefault, addr)}, "ip saddr != 192.0.2.1"},
+		{true, []ir.Stmt{m(ir.CmpLt, ir.SpellWord, port)}, "ip saddr lt 8080"},
+		{true, []ir.Stmt{m(ir.CmpEq, ir.SpellDefault, &ir.Integer{Value: 16, Base: 16, Width: 4})}, "ip saddr 0x0010"},
+		{true, []ir.Stmt{m(ir.CmpEq, ir.SpellDefault, &ir.Integer{Value: 123456789})}, "ip saddr 123456789"},
+		{true, []ir.Stmt{m(ir.CmpEq, ir.SpellDefault, &ir.Prefix{Prefix: netip.MustParsePrefix("10.0.0.0/8")})}, "ip saddr 10.0.0.0/8"},
+		{true, []ir.Stmt{&ir.Match{Left: &ir.Payload{Proto: "ip"}, Right: ir.Sym("x")}}, "ip x"},
+		{true, []ir.Stmt{&ir.Comment{Text: "a"}, &ir.Counter{HasValues: true, Packets: 1, Bytes: 2}, &ir.Comment{Text: "b"}, &ir.Verdict{Kind: ir.VerdictAccept}}, "counter packets 1 bytes 2 accept"},
+		{true, []ir.Stmt{&ir.Verdict{Kind: ir.VerdictJump, Chain: "my chain"}}, `jump "my chain"`},
+		{true, []ir.Stmt{&ir.Match{Left: &ir.Meta{Key: "iifname"}, Right: ir.Str("eth0")}, &ir.Comment{Text: "c"}}, `iifname "eth0"`},
+	} {
+		p := &Printer{Style: Style{Upstream: tc.upstream}}
+		if got := p.Rule(&ir.Rule{Stmts: tc.stmts}); got != tc.want {
+			t.Errorf("upstream %v: %q; want %q", tc.upstream, got, tc.want)
+		}
+	}
+}
