@@ -3,7 +3,6 @@ package compat_test
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -104,35 +103,11 @@ func TestRestoreTranslateFileShrinks(t *testing.T) {
 	if err := os.WriteFile(path, []byte(dump.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	cmd := exec.Command(link, "-f", path)
-	var errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = w, &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	// The first bytes out: the translation has begun, and blocks once the
-	// pipe is full, some 2,000 rules in, with the parser at most a few
-	// chunks of 256 lines ahead.
-	if _, err := r.Read(make([]byte, 1)); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(path, 0); err != nil {
-		t.Fatal(err)
-	}
-	out, _ := io.ReadAll(r)
-	err = cmd.Wait()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	}
-	if code != 1 || !strings.Contains(errb.String(), "rules.v4: the file changed while it was being read") {
-		t.Errorf("exit %d, stderr %q", code, errb.String())
+	// The translation blocks once the pipe is full, some 2,000 rules in,
+	// with the parser at most a few chunks of 128 lines ahead.
+	out, stderr, code := testutil.TruncateWhileWriting(t, exec.Command(link, "-f", path), path)
+	if code != 1 || !strings.Contains(stderr, "rules.v4: the file changed while it was being read") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 	if bytes.Contains(out, []byte("# Completed")) {
 		t.Error("the translation completed")

@@ -5,17 +5,9 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/ipt2nft/ipt2nft/internal/testutil"
 	"golang.org/x/sys/unix"
 )
-
-// threadFaults is the calling thread's count of minor page faults.
-func threadFaults(t *testing.T) int64 {
-	var ru unix.Rusage
-	if err := unix.Getrusage(unix.RUSAGE_THREAD, &ru); err != nil {
-		t.Skipf("skipped: getrusage(RUSAGE_THREAD): %v", err)
-	}
-	return ru.Minflt
-}
 
 // TestMakeSlabFaultsNoMore checks that a slab from makeSlab is zeroed
 // and is filled without page faults: its pages are present already.
@@ -30,11 +22,11 @@ func TestMakeSlabFaultsNoMore(t *testing.T) {
 		}
 	}
 	x := new(int)
-	before := threadFaults(t)
+	before := testutil.ThreadFaults(t)
 	for i := range s {
 		s[i] = x
 	}
-	if filled := threadFaults(t) - before; filled > pages/100 {
+	if filled := testutil.ThreadFaults(t) - before; filled > pages/100 {
 		t.Errorf("filling a slab of %d pages took %d page faults", pages, filled)
 	}
 }
@@ -54,11 +46,11 @@ func TestPopulate(t *testing.T) {
 	if !populate(unsafe.Pointer(&b[100]), uintptr(len(b)-200)) {
 		t.Skip("skipped: the kernel does not populate (MADV_POPULATE_WRITE)")
 	}
-	before := threadFaults(t)
+	before := testutil.ThreadFaults(t)
 	for i := 0; i < len(b); i += pageSize {
 		b[i], b[i+pageSize-1] = 1, 1
 	}
-	if filled := threadFaults(t) - before; filled != 0 {
+	if filled := testutil.ThreadFaults(t) - before; filled != 0 {
 		t.Errorf("writing to %d populated pages took %d page faults", pages, filled)
 	}
 }

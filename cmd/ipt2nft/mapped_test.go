@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,34 +38,10 @@ func TestTranslateFileShrinks(t *testing.T) {
 		if err := os.WriteFile(path, []byte(dump.String()), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		r, w, err := os.Pipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command(bin, args...)
-		var errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = w, &errb
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		w.Close()
-		// The first bytes out: the ruleset is built, and its printing
-		// blocks once the pipe is full, a thousand rules in.
-		if _, err := r.Read(make([]byte, 1)); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Truncate(path, 0); err != nil {
-			t.Fatal(err)
-		}
-		out, _ := io.ReadAll(r)
-		r.Close()
-		err = cmd.Wait()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		}
-		if code != 2 || !strings.Contains(errb.String(), "rules.v4: the file changed while it was being read") {
-			t.Errorf("%s: exit %d, stderr %.300q", args, code, errb.String())
+		// The printing blocks once the pipe is full, a thousand rules in.
+		out, stderr, code := testutil.TruncateWhileWriting(t, exec.Command(bin, args...), path)
+		if code != 2 || !strings.Contains(stderr, "rules.v4: the file changed while it was being read") {
+			t.Errorf("%s: exit %d, stderr %.300q", args, code, stderr)
 		}
 		if bytes.Contains(out, []byte("rule 29999 ")) {
 			t.Errorf("%s: the translation completed", args)

@@ -4,17 +4,8 @@ import (
 	"runtime"
 	"testing"
 
-	"golang.org/x/sys/unix"
+	"github.com/ipt2nft/ipt2nft/internal/testutil"
 )
-
-// threadFaults is the calling thread's count of minor page faults.
-func threadFaults(t *testing.T) int64 {
-	var ru unix.Rusage
-	if err := unix.Getrusage(unix.RUSAGE_THREAD, &ru); err != nil {
-		t.Skipf("skipped: getrusage(RUSAGE_THREAD): %v", err)
-	}
-	return ru.Minflt
-}
 
 // TestMakeFaultsEveryPage checks what Make is for: filling the block it
 // made takes no page faults, because Make took one per page.
@@ -22,15 +13,15 @@ func TestMakeFaultsEveryPage(t *testing.T) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	const pages = 4096 // 16 MiB: new pages, not memory the heap has used
-	before := threadFaults(t)
+	before := testutil.ThreadFaults(t)
 	s := Make[*int](pages * pageSize / 8)
-	touched := threadFaults(t) - before
+	touched := testutil.ThreadFaults(t) - before
 	x := new(int)
-	before = threadFaults(t)
+	before = testutil.ThreadFaults(t)
 	for i := range s {
 		s[i] = x
 	}
-	filled := threadFaults(t) - before
+	filled := testutil.ThreadFaults(t) - before
 	switch {
 	case touched+filled < pages/2:
 		t.Skipf("skipped: the block was in memory already (%d faults for %d pages)", touched+filled, pages)
