@@ -718,7 +718,12 @@ func (p *Printer) addrPort(b *textBuf, addr, port ir.Expr) {
 		// Written in place: a NAT rule's address made a text of its
 		// own, copied twice, for every rule.
 		r, isRange := addr.(*ir.Range)
+		a, isAddr := addr.(*ir.Addr)
 		switch {
+		case isAddr && a.Addr.Is4():
+			// Most NAT rules' address, written without expr's call
+			// and type switch.
+			b.buf = appendAddr(b.buf, a.Addr)
 		case port == nil || !isV6(addr):
 			p.expr(b, addr, 0)
 		case isRange && !p.Style.Upstream:
@@ -736,6 +741,10 @@ func (p *Printer) addrPort(b *textBuf, addr, port ir.Expr) {
 	}
 	if port != nil {
 		b.WriteByte(':')
+		if n, ok := port.(*ir.Integer); ok && n.Base != 16 {
+			b.buf = appendDec(b.buf, n.Value)
+			return
+		}
 		p.expr(b, port, 0)
 	}
 }

@@ -16,10 +16,13 @@ import (
 // command is handed on, so nothing kept from one command to the next
 // (extension state, diagnostics) may point into them.
 
-// slab hands out values of T from blocks.
+// slab hands out values of T from blocks. It keeps an index into the
+// block rather than a slice of the rest: handing a value out then stores
+// no pointer, so it needs no write barrier check and no slice arithmetic
+// (new was some 16 instructions, half of them reslicing).
 type slab[T any] struct {
-	buf  []T
-	blk  []T // the block buf is the rest of
+	blk  []T // the current block
+	used int // how many of blk's values are handed out
 	next int // size of the next block
 	// last is where in blk the last slice handed out starts, lastCap its
 	// capacity (0: none to trim).
@@ -29,13 +32,12 @@ type slab[T any] struct {
 const maxSlab = 256
 
 func (s *slab[T]) new() *T {
-	if len(s.buf) == 0 {
+	if s.used >= len(s.blk) {
 		s.next = min(max(2*s.next, 8), maxSlab)
-		s.buf = fresh.Make[T](s.next)
-		s.blk = s.buf
+		s.blk, s.used = fresh.Make[T](s.next), 0
 	}
-	p := &s.buf[0]
-	s.buf = s.buf[1:]
+	p := &s.blk[s.used]
+	s.used++
 	return p
 }
 
@@ -46,14 +48,13 @@ func (s *slab[T]) slice(n int) []T {
 		s.lastCap = 0
 		return make([]T, 0, n)
 	}
-	if len(s.buf) < n {
+	if len(s.blk)-s.used < n {
 		s.next = min(max(2*s.next, 4*n), 4*maxSlab)
-		s.buf = fresh.Make[T](s.next)
-		s.blk = s.buf
+		s.blk, s.used = fresh.Make[T](s.next), 0
 	}
-	p := s.buf[0:0:n]
-	s.last, s.lastCap = len(s.blk)-len(s.buf), n
-	s.buf = s.buf[n:]
+	p := s.blk[s.used : s.used : s.used+n]
+	s.last, s.lastCap = s.used, n
+	s.used += n
 	return p
 }
 
@@ -71,7 +72,7 @@ func (s *slab[T]) trim(p []T) []T {
 	// The room given back is not cleared: trim is for slabs whose
 	// slices are appended to (the statement lists), never handed out
 	// by new, and a slice appends over what a rewind left there anyway.
-	s.buf = s.blk[s.last+len(p):]
+	s.used = s.last + len(p)
 	s.lastCap = 0
 	return p[:len(p):len(p)]
 }
@@ -79,13 +80,13 @@ func (s *slab[T]) trim(p []T) []T {
 // giveBack takes back p, if it is the value s handed out last (and not
 // given back): zeroed, it is handed out again. It reports whether it did.
 func (s *slab[T]) giveBack(p *T) bool {
-	used := len(s.blk) - len(s.buf)
+	used := s.used
 	if used == 0 || p != &s.blk[used-1] {
 		return false
 	}
 	var zero T
 	*p = zero
-	s.buf = s.blk[used-1:]
+	s.used = used - 1
 	s.lastCap = 0
 	return true
 }
@@ -93,12 +94,12 @@ func (s *slab[T]) giveBack(p *T) bool {
 // giveBackSlice takes back p, if it is the slice s handed out last and
 // trimmed (trim): zeroed, its room is handed out again.
 func (s *slab[T]) giveBackSlice(p []T) {
-	used, n := len(s.blk)-len(s.buf), cap(p)
+	used, n := s.used, cap(p)
 	if n == 0 || n > used || &p[:1][0] != &s.blk[used-n] {
 		return
 	}
 	clear(p[:n])
-	s.buf = s.blk[used-n:]
+	s.used = used - n
 	s.lastCap = 0
 }
 
@@ -107,9 +108,9 @@ func (s *slab[T]) giveBackSlice(p []T) {
 // before are no longer used (see ruleAlloc.reset). Those of earlier
 // blocks are left to the collector.
 func (s *slab[T]) reset() {
-	if used := len(s.blk) - len(s.buf); used > len(s.blk)/2 {
+	if used := s.used; used > len(s.blk)/2 {
 		clear(s.blk[:used])
-		s.buf = s.blk
+		s.used = 0
 		s.lastCap = 0
 	}
 }
@@ -118,8 +119,8 @@ func (s *slab[T]) reset() {
 // out (*p = T{...}) or appended to (slice): they need no zeroing, which
 // was half of what reset cleared.
 func (s *slab[T]) rewind() {
-	if used := len(s.blk) - len(s.buf); used > len(s.blk)/2 {
-		s.buf = s.blk
+	if s.used > len(s.blk)/2 {
+		s.used = 0
 		s.lastCap = 0
 	}
 }
