@@ -69,7 +69,7 @@ func (l *nativeLayout) auxChainName(fam iptparse.Family, table string, ch *ir.Ch
 			}
 		}
 		if !found {
-			e, taken := l.nftNames[fam][name]
+			e, taken := l.famOf(fam).names[name]
 			if !taken {
 				return name
 			}
@@ -91,7 +91,7 @@ func isAuxKey(k chainKey) bool { return strings.HasPrefix(k.chain, auxPrefix) }
 // there already (an emptied one is filled again).
 func (l *nativeLayout) declareAux(fam iptparse.Family, table string, ch *ir.Chain) {
 	l.table(fam)
-	if e, taken := l.nftNames[fam][ch.Name]; taken {
+	if e, taken := l.famOf(fam).names[ch.Name]; taken {
 		if c := e.chain; c != nil && isAuxKey(e.key) && len(c.Rules) == 0 {
 			c.Rules = ch.Rules
 			delete(l.byKey, c)
@@ -100,9 +100,10 @@ func (l *nativeLayout) declareAux(fam iptparse.Family, table string, ch *ir.Chai
 	}
 	e := l.entry(chainKey{fam, table, auxPrefix + ch.Name})
 	e.name, e.named = ch.Name, true
-	l.nftNames[fam][ch.Name] = e
+	f := l.famOf(fam)
+	f.names[ch.Name] = e
 	l.setChain(e, ch)
-	l.order[fam] = append(l.order[fam], e)
+	f.order = append(f.order, e)
 }
 
 // auxChainCommands writes a helper chain in exact mode: the chain is

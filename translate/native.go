@@ -45,12 +45,12 @@ type nativeLayout struct {
 	entries  map[chainKey]*chainEntry
 	// slab is where new entries are taken from, a block at a time.
 	slab []chainEntry
-	// order is, per family, the entries of the chains in the order they
-	// were made; entries whose chain is gone stay until orderOf.
-	order map[iptparse.Family][]*chainEntry
-	// nftNames maps chosen nft chain names to their iptables chain, to keep
-	// names unique.
-	nftNames map[iptparse.Family]map[string]*chainEntry
+	// fams holds what the layout keeps per family; famKey and famLast are
+	// the family last asked for (famOf): each chain made asked for its
+	// family's several times, a look-up each.
+	fams    map[iptparse.Family]*famState
+	famKey  iptparse.Family
+	famLast *famState
 	// loose holds lines that failed to parse and name no chain.
 	loose []*ir.Rule
 	// front holds, per chain, the rules inserted at its head (-I CHAIN
@@ -59,10 +59,6 @@ type nativeLayout struct {
 	// that put each rule first (fail2ban's bans) made every insert copy
 	// the whole chain: 100,000 took 20 s.
 	front map[*ir.Chain][]*ir.Rule
-	// gone counts, per family, keys left in order by chains deleted one
-	// at a time (-X NAME): order is rebuilt without them when it is next
-	// needed (orderOf), not at every deletion (10,000 -X took 2.7 s).
-	gone map[iptparse.Family]int
 	// byKey indexes the rules of the chains that -D by specification
 	// searched (deleteRule); changes other than appends and those
 	// deletions drop a chain's index.
@@ -78,6 +74,35 @@ type nativeLayout struct {
 	// for userChainName to find without a look-up (entries stay for
 	// good: it is never stale).
 	jumpEntry *chainEntry
+}
+
+// famState is what the layout keeps of one family.
+type famState struct {
+	table *ir.Table // nil until table makes it
+	// order is the entries of the chains in the order they were made;
+	// entries whose chain is gone stay until orderOf.
+	order []*chainEntry
+	// names maps chosen nft chain names to their iptables chain, to keep
+	// names unique.
+	names map[string]*chainEntry
+	// gone counts entries left in order by chains deleted one at a time
+	// (-X NAME): order is rebuilt without them when it is next needed
+	// (orderOf), not at every deletion (10,000 -X took 2.7 s).
+	gone int
+}
+
+// famOf is the state of family fam, made if there is none.
+func (l *nativeLayout) famOf(fam iptparse.Family) *famState {
+	if f := l.famLast; f != nil && l.famKey == fam {
+		return f
+	}
+	f := l.fams[fam]
+	if f == nil {
+		f = &famState{names: map[string]*chainEntry{}}
+		l.fams[fam] = f
+	}
+	l.famKey, l.famLast = fam, f
+	return f
 }
 
 // entry is the entry of k, made if there is none.
@@ -106,24 +131,25 @@ func (l *nativeLayout) chainAt(k chainKey) *ir.Chain {
 // forget drops the nft name of e, for another chain to take.
 func (l *nativeLayout) forget(e *chainEntry) {
 	if e.named {
-		delete(l.nftNames[e.key.fam], e.name)
+		delete(l.famOf(e.key.fam).names, e.name)
 	}
 	e.name, e.named = "", false
 }
 
 // orderOf is the order of the family's chains, without deleted ones.
 func (l *nativeLayout) orderOf(fam iptparse.Family) []*chainEntry {
-	if l.gone[fam] > 0 {
-		o := l.order[fam][:0]
-		for _, e := range l.order[fam] {
+	f := l.famOf(fam)
+	if f.gone > 0 {
+		o := f.order[:0]
+		for _, e := range f.order {
 			if e.chain != nil {
 				o = append(o, e)
 			}
 		}
-		l.order[fam] = o
-		delete(l.gone, fam)
+		f.order = o
+		f.gone = 0
 	}
-	return l.order[fam]
+	return f.order
 }
 
 // settle puts the rules inserted at the head of c, and those it holds
@@ -210,24 +236,22 @@ func (l *nativeLayout) mayShare(c *ir.Chain, k chainKey) bool {
 
 func newNativeLayout(t *Translator) *nativeLayout {
 	return &nativeLayout{
-		t:        t,
-		tables:   map[iptparse.Family]*ir.Table{},
-		entries:  map[chainKey]*chainEntry{},
-		order:    map[iptparse.Family][]*chainEntry{},
-		nftNames: map[iptparse.Family]map[string]*chainEntry{},
+		t:       t,
+		tables:  map[iptparse.Family]*ir.Table{},
+		entries: map[chainKey]*chainEntry{},
+		fams:    map[iptparse.Family]*famState{},
 	}
 }
 
 func (l *nativeLayout) table(fam iptparse.Family) *ir.Table {
-	if t := l.tables[fam]; t != nil {
+	f := l.famOf(fam)
+	if t := f.table; t != nil {
 		return t
 	}
 	t := &ir.Table{Family: nftFamily(fam), Name: l.t.opt.Table}
+	f.table = t
 	l.tables[fam] = t
 	l.famOrder = append(l.famOrder, fam)
-	if l.nftNames[fam] == nil { // reserve may have made it
-		l.nftNames[fam] = map[string]*chainEntry{}
-	}
 	return t
 }
 
@@ -242,11 +266,12 @@ func (l *nativeLayout) reserve(fam iptparse.Family, n int) {
 		l.entries = make(map[chainKey]*chainEntry, n)
 		l.slab = make([]chainEntry, n)
 	}
-	if len(l.nftNames[fam]) == 0 {
-		l.nftNames[fam] = make(map[string]*chainEntry, n)
+	f := l.famOf(fam)
+	if len(f.names) == 0 {
+		f.names = make(map[string]*chainEntry, n)
 	}
-	if o := l.order[fam]; cap(o)-len(o) < n {
-		l.order[fam] = append(make([]*chainEntry, 0, len(o)+n), o...)
+	if o := f.order; cap(o)-len(o) < n {
+		f.order = append(make([]*chainEntry, 0, len(o)+n), o...)
 	}
 }
 
@@ -279,7 +304,7 @@ func (l *nativeLayout) nftName(e *chainEntry, pos iptparse.Pos) string {
 		l.t.diag(Diag{Pos: pos, Kind: DiagNote, Msg: fmt.Sprintf("chain %q is written as %q: nft cannot read it unquoted, and nft 1.0.6 cannot read quoted chain names (--quote-names keeps the name, for an nft that reads quoted names)", k.chain, fixed)})
 		name = fixed
 	}
-	used := l.nftNames[k.fam]
+	used := l.famOf(k.fam).names
 	base := name
 	for i := 2; ; i++ {
 		if _, taken := used[name]; !taken {
@@ -429,7 +454,7 @@ func (l *nativeLayout) chainIn(e *chainEntry, pos iptparse.Pos) *ir.Chain {
 	}
 	order := l.orderOf(k.fam) // before k is a chain again: its old entry goes
 	e.chain = c               // a new key: chainOf's is still right
-	l.order[k.fam] = append(order, e)
+	l.famOf(k.fam).order = append(order, e)
 	return c
 }
 
@@ -778,10 +803,7 @@ func (l *nativeLayout) deleteChains(cmd *iptparse.Command) {
 		}
 		l.dropChain(e)
 		l.forget(e)
-		if l.gone == nil {
-			l.gone = map[iptparse.Family]int{}
-		}
-		l.gone[fam]++
+		l.famOf(fam).gone++
 		return
 	}
 	if cmd.Chain == "" {
@@ -810,10 +832,11 @@ func (l *nativeLayout) deleteChains(cmd *iptparse.Command) {
 		}
 		keep = append(keep, e)
 	}
-	if cmd.Chain != "" && len(keep) == len(l.order[fam]) && isBuiltinChain(cmd.Table, cmd.Chain) {
+	f := l.famOf(fam)
+	if cmd.Chain != "" && len(keep) == len(f.order) && isBuiltinChain(cmd.Table, cmd.Chain) {
 		l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagError, Msg: "cannot delete a built-in chain", Rule: cmd.RuleText()})
 	}
-	l.order[fam] = keep
+	f.order = keep
 }
 
 func (l *nativeLayout) renameChain(cmd *iptparse.Command) {
@@ -838,9 +861,9 @@ func (l *nativeLayout) renameChain(cmd *iptparse.Command) {
 	newName := l.nftName(nk, cmd.OpPos)
 	c.Name = newName
 	l.setChain(nk, c)
-	for i, e := range l.order[fam] {
+	for i, e := range l.famOf(fam).order {
 		if e == old {
-			l.order[fam][i] = nk
+			l.famOf(fam).order[i] = nk
 		}
 	}
 	for _, e := range l.entries {
@@ -968,7 +991,7 @@ func (t *Translator) Ruleset() *ir.Ruleset {
 	rs := &ir.Ruleset{}
 	for _, fam := range l.famOrder {
 		tbl := l.tables[fam]
-		tbl.Chains = l.tableChains(l.order[fam])
+		tbl.Chains = l.tableChains(l.famOf(fam).order)
 		l.splitCtHelpers(tbl)
 		rs.Tables = append(rs.Tables, tbl)
 	}
