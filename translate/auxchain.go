@@ -69,13 +69,13 @@ func (l *nativeLayout) auxChainName(fam iptparse.Family, table string, ch *ir.Ch
 			}
 		}
 		if !found {
-			k, taken := l.nftNames[fam][name]
+			e, taken := l.famOf(fam).names[name]
 			if !taken {
 				return name
 			}
 			// A helper chain left empty by a flush of its table has
 			// nobody jumping to it any more: it is filled again.
-			if k.table == table && isAuxKey(k) && l.chains[k] != nil && (len(l.chains[k].Rules) == 0 || sameRules(l.chains[k], ch)) {
+			if c := e.chain; e.key.table == table && isAuxKey(e.key) && c != nil && (len(c.Rules) == 0 || sameRules(c, ch)) {
 				return name
 			}
 		}
@@ -91,18 +91,19 @@ func isAuxKey(k chainKey) bool { return strings.HasPrefix(k.chain, auxPrefix) }
 // there already (an emptied one is filled again).
 func (l *nativeLayout) declareAux(fam iptparse.Family, table string, ch *ir.Chain) {
 	l.table(fam)
-	if k, taken := l.nftNames[fam][ch.Name]; taken {
-		if c := l.chains[k]; c != nil && isAuxKey(k) && len(c.Rules) == 0 {
+	if e, taken := l.famOf(fam).names[ch.Name]; taken {
+		if c := e.chain; c != nil && isAuxKey(e.key) && len(c.Rules) == 0 {
 			c.Rules = ch.Rules
 			delete(l.byKey, c)
 		}
 		return
 	}
-	k := chainKey{fam, table, auxPrefix + ch.Name}
-	l.names[k] = ch.Name
-	l.nftNames[fam][ch.Name] = k
-	l.setChain(k, ch)
-	l.order[fam] = append(l.order[fam], k)
+	e := l.entry(chainKey{fam, table, auxPrefix + ch.Name})
+	e.name, e.named = ch.Name, true
+	f := l.famOf(fam)
+	f.names[ch.Name] = e
+	l.setChain(e, ch)
+	f.order = append(f.order, e)
 }
 
 // auxChainCommands writes a helper chain in exact mode: the chain is

@@ -286,8 +286,11 @@ func finishRecent(t *Translator) {
 	}
 	l := t.native
 	// Find the rules that made it into the ruleset.
-	for _, ch := range l.chains {
-		for _, r := range ch.Rules {
+	for _, e := range l.entries {
+		if e.chain == nil {
+			continue
+		}
+		for _, r := range e.chain.Rules {
 			if r.Placeholder() {
 				continue
 			}

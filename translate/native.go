@@ -20,21 +20,37 @@ type chainKey struct {
 	chain string
 }
 
+// chainEntry is what the layout knows of one iptables chain: its nft
+// chain, its nft name, and where it is first jumped to. One entry, found
+// by one look-up, holds what three maps of chainKey held: each look-up
+// hashes two strings, and kube-proxy's dispatch dump of 20,000 rules made
+// about 100,000 of them.
+type chainEntry struct {
+	key   chainKey
+	chain *ir.Chain // nil: no chain (not declared yet, or deleted)
+	name  string    // the nft name, if named
+	named bool
+	// jump is where the chain is first jumped to, if jumped, to declare
+	// chains that dump fragments jump to but never declare.
+	jump   iptparse.Pos
+	jumped bool
+}
+
 // nativeLayout builds the normal-mode ruleset: one table of our own per
 // family, iptables' tables becoming base chains at their priorities.
 type nativeLayout struct {
 	t        *Translator
 	tables   map[iptparse.Family]*ir.Table
 	famOrder []iptparse.Family
-	chains   map[chainKey]*ir.Chain
-	order    map[iptparse.Family][]chainKey
-	// nftNames maps chosen nft chain names to their iptables chain, to keep
-	// names unique.
-	nftNames map[iptparse.Family]map[string]chainKey
-	names    map[chainKey]string
-	// jumps remembers where each user chain is first jumped to, to declare
-	// chains that dump fragments jump to but never declare.
-	jumps map[chainKey]iptparse.Pos
+	entries  map[chainKey]*chainEntry
+	// slab is where new entries are taken from, a block at a time.
+	slab []chainEntry
+	// fams holds what the layout keeps per family; famKey and famLast are
+	// the family last asked for (famOf): each chain made asked for its
+	// family's several times, a look-up each.
+	fams    map[iptparse.Family]*famState
+	famKey  iptparse.Family
+	famLast *famState
 	// loose holds lines that failed to parse and name no chain.
 	loose []*ir.Rule
 	// front holds, per chain, the rules inserted at its head (-I CHAIN
@@ -43,10 +59,6 @@ type nativeLayout struct {
 	// that put each rule first (fail2ban's bans) made every insert copy
 	// the whole chain: 100,000 took 20 s.
 	front map[*ir.Chain][]*ir.Rule
-	// gone counts, per family, keys left in order by chains deleted one
-	// at a time (-X NAME): order is rebuilt without them when it is next
-	// needed (orderOf), not at every deletion (10,000 -X took 2.7 s).
-	gone map[iptparse.Family]int
 	// byKey indexes the rules of the chains that -D by specification
 	// searched (deleteRule); changes other than appends and those
 	// deletions drop a chain's index.
@@ -58,21 +70,86 @@ type nativeLayout struct {
 	// dropChain, every change of chains, forget it.
 	ruleKey   chainKey
 	ruleChain *ir.Chain
+	// jumpEntry is the entry of the last chain noteJumps saw jumped to,
+	// for userChainName to find without a look-up (entries stay for
+	// good: it is never stale).
+	jumpEntry *chainEntry
+}
+
+// famState is what the layout keeps of one family.
+type famState struct {
+	table *ir.Table // nil until table makes it
+	// order is the entries of the chains in the order they were made;
+	// entries whose chain is gone stay until orderOf.
+	order []*chainEntry
+	// names maps chosen nft chain names to their iptables chain, to keep
+	// names unique.
+	names map[string]*chainEntry
+	// gone counts entries left in order by chains deleted one at a time
+	// (-X NAME): order is rebuilt without them when it is next needed
+	// (orderOf), not at every deletion (10,000 -X took 2.7 s).
+	gone int
+}
+
+// famOf is the state of family fam, made if there is none.
+func (l *nativeLayout) famOf(fam iptparse.Family) *famState {
+	if f := l.famLast; f != nil && l.famKey == fam {
+		return f
+	}
+	f := l.fams[fam]
+	if f == nil {
+		f = &famState{names: map[string]*chainEntry{}}
+		l.fams[fam] = f
+	}
+	l.famKey, l.famLast = fam, f
+	return f
+}
+
+// entry is the entry of k, made if there is none.
+func (l *nativeLayout) entry(k chainKey) *chainEntry {
+	if e := l.entries[k]; e != nil {
+		return e
+	}
+	if len(l.slab) == 0 {
+		l.slab = make([]chainEntry, 64)
+	}
+	e := &l.slab[0]
+	l.slab = l.slab[1:]
+	e.key = k
+	l.entries[k] = e
+	return e
+}
+
+// chainAt is the chain of k, or nil.
+func (l *nativeLayout) chainAt(k chainKey) *ir.Chain {
+	if e := l.entries[k]; e != nil {
+		return e.chain
+	}
+	return nil
+}
+
+// forget drops the nft name of e, for another chain to take.
+func (l *nativeLayout) forget(e *chainEntry) {
+	if e.named {
+		delete(l.famOf(e.key.fam).names, e.name)
+	}
+	e.name, e.named = "", false
 }
 
 // orderOf is the order of the family's chains, without deleted ones.
-func (l *nativeLayout) orderOf(fam iptparse.Family) []chainKey {
-	if l.gone[fam] > 0 {
-		o := l.order[fam][:0]
-		for _, k := range l.order[fam] {
-			if l.chains[k] != nil {
-				o = append(o, k)
+func (l *nativeLayout) orderOf(fam iptparse.Family) []*chainEntry {
+	f := l.famOf(fam)
+	if f.gone > 0 {
+		o := f.order[:0]
+		for _, e := range f.order {
+			if e.chain != nil {
+				o = append(o, e)
 			}
 		}
-		l.order[fam] = o
-		delete(l.gone, fam)
+		f.order = o
+		f.gone = 0
 	}
-	return l.order[fam]
+	return f.order
 }
 
 // settle puts the rules inserted at the head of c, and those it holds
@@ -159,26 +236,22 @@ func (l *nativeLayout) mayShare(c *ir.Chain, k chainKey) bool {
 
 func newNativeLayout(t *Translator) *nativeLayout {
 	return &nativeLayout{
-		t:        t,
-		tables:   map[iptparse.Family]*ir.Table{},
-		chains:   map[chainKey]*ir.Chain{},
-		order:    map[iptparse.Family][]chainKey{},
-		nftNames: map[iptparse.Family]map[string]chainKey{},
-		names:    map[chainKey]string{},
-		jumps:    map[chainKey]iptparse.Pos{},
+		t:       t,
+		tables:  map[iptparse.Family]*ir.Table{},
+		entries: map[chainKey]*chainEntry{},
+		fams:    map[iptparse.Family]*famState{},
 	}
 }
 
 func (l *nativeLayout) table(fam iptparse.Family) *ir.Table {
-	if t := l.tables[fam]; t != nil {
+	f := l.famOf(fam)
+	if t := f.table; t != nil {
 		return t
 	}
 	t := &ir.Table{Family: nftFamily(fam), Name: l.t.opt.Table}
+	f.table = t
 	l.tables[fam] = t
 	l.famOrder = append(l.famOrder, fam)
-	if l.nftNames[fam] == nil { // reserve may have made it
-		l.nftNames[fam] = map[string]chainKey{}
-	}
 	return t
 }
 
@@ -189,24 +262,16 @@ func (l *nativeLayout) reserve(fam iptparse.Family, n int) {
 	if n < 64 || (fam != iptparse.FamilyIPv4 && fam != iptparse.FamilyIPv6) {
 		return
 	}
-	grow := func(m map[chainKey]*ir.Chain) map[chainKey]*ir.Chain {
-		if len(m) > 0 {
-			return m
-		}
-		return make(map[chainKey]*ir.Chain, n)
+	if len(l.entries) == 0 {
+		l.entries = make(map[chainKey]*chainEntry, n)
+		l.slab = make([]chainEntry, n)
 	}
-	l.chains = grow(l.chains)
-	if len(l.names) == 0 {
-		l.names = make(map[chainKey]string, n)
+	f := l.famOf(fam)
+	if len(f.names) == 0 {
+		f.names = make(map[string]*chainEntry, n)
 	}
-	if len(l.jumps) == 0 {
-		l.jumps = make(map[chainKey]iptparse.Pos, n)
-	}
-	if len(l.nftNames[fam]) == 0 {
-		l.nftNames[fam] = make(map[string]chainKey, n)
-	}
-	if o := l.order[fam]; cap(o)-len(o) < n {
-		l.order[fam] = append(make([]chainKey, 0, len(o)+n), o...)
+	if o := f.order; cap(o)-len(o) < n {
+		f.order = append(make([]*chainEntry, 0, len(o)+n), o...)
 	}
 }
 
@@ -214,10 +279,11 @@ func (l *nativeLayout) reserve(fam iptparse.Family, n int) {
 // "input", "forward", "output" for the filter table and TABLE_HOOK for the
 // others; user chains keep their name in the filter table and get a
 // "TABLE_" prefix in the others. Names nft cannot read are changed.
-func (l *nativeLayout) nftName(k chainKey, pos iptparse.Pos) string {
-	if n, ok := l.names[k]; ok {
-		return n
+func (l *nativeLayout) nftName(e *chainEntry, pos iptparse.Pos) string {
+	if e.named {
+		return e.name
 	}
+	k := e.key
 	l.table(k.fam)
 	var name string
 	switch {
@@ -238,7 +304,7 @@ func (l *nativeLayout) nftName(k chainKey, pos iptparse.Pos) string {
 		l.t.diag(Diag{Pos: pos, Kind: DiagNote, Msg: fmt.Sprintf("chain %q is written as %q: nft cannot read it unquoted, and nft 1.0.6 cannot read quoted chain names (--quote-names keeps the name, for an nft that reads quoted names)", k.chain, fixed)})
 		name = fixed
 	}
-	used := l.nftNames[k.fam]
+	used := l.famOf(k.fam).names
 	base := name
 	for i := 2; ; i++ {
 		if _, taken := used[name]; !taken {
@@ -246,8 +312,8 @@ func (l *nativeLayout) nftName(k chainKey, pos iptparse.Pos) string {
 		}
 		name = fmt.Sprintf("%s_%d", base, i)
 	}
-	used[name] = k
-	l.names[k] = name
+	used[name] = e
+	e.name, e.named = name, true
 	return name
 }
 
@@ -288,7 +354,7 @@ func (l *nativeLayout) chainOf(k chainKey) *ir.Chain {
 	if c := l.ruleChain; c != nil && k.chain == l.ruleKey.chain && k.table == l.ruleKey.table && k.fam == l.ruleKey.fam {
 		return c
 	}
-	c := l.chains[k]
+	c := l.chainAt(k)
 	l.ruleKey, l.ruleChain = k, c
 	return c
 }
@@ -303,19 +369,19 @@ var tableOrder = [...]string{"raw", "mangle", "nat", "filter", "security"}
 // looking them up for each table and kind took three look-ups a chain
 // (kube-proxy's dispatch dump of 20,000 rules: 36,000, 2.4 % of its
 // instructions).
-func (l *nativeLayout) tableChains(order []chainKey) []*ir.Chain {
+func (l *nativeLayout) tableChains(order []*chainEntry) []*ir.Chain {
 	// class is 2*table+1 for a base chain, 2*table+2 for another, 0 for
 	// no chain to list
 	class := make([]uint8, len(order))
 	chains := make([]*ir.Chain, len(order))
 	var start [2*len(tableOrder) + 2]int
-	for i, k := range order {
-		t := slices.Index(tableOrder[:], k.table)
-		if t < 0 {
+	for i, e := range order {
+		c := e.chain
+		if c == nil {
 			continue
 		}
-		c := l.chains[k]
-		if c == nil {
+		t := slices.Index(tableOrder[:], e.key.table)
+		if t < 0 {
 			continue
 		}
 		class[i] = uint8(2*t + 2)
@@ -342,26 +408,32 @@ func (l *nativeLayout) tableChains(order []chainKey) []*ir.Chain {
 	return out
 }
 
-// setChain makes c the chain of k.
-func (l *nativeLayout) setChain(k chainKey, c *ir.Chain) {
-	l.chains[k] = c
+// setChain makes c the chain of e.
+func (l *nativeLayout) setChain(e *chainEntry, c *ir.Chain) {
+	e.chain = c
 	l.ruleChain = nil
 }
 
-// dropChain deletes the chain of k.
-func (l *nativeLayout) dropChain(k chainKey) {
-	delete(l.chains, k)
+// dropChain deletes the chain of e.
+func (l *nativeLayout) dropChain(e *chainEntry) {
+	e.chain = nil
 	l.ruleChain = nil
 }
 
 // chain returns the nft chain for an iptables chain, creating it (as a
 // base chain for built-in chains) if needed.
 func (l *nativeLayout) chain(k chainKey, pos iptparse.Pos) *ir.Chain {
-	if c := l.chains[k]; c != nil {
+	return l.chainIn(l.entry(k), pos)
+}
+
+// chainIn is chain for the entry of the chain.
+func (l *nativeLayout) chainIn(e *chainEntry, pos iptparse.Pos) *ir.Chain {
+	if c := e.chain; c != nil {
 		return c
 	}
+	k := e.key
 	c := l.t.alloc.chains.new()
-	c.Name = l.nftName(k, pos)
+	c.Name = l.nftName(e, pos)
 	if pos.IsValid() {
 		c.Origin = l.t.alloc.origin(pos)
 	}
@@ -380,9 +452,9 @@ func (l *nativeLayout) chain(k chainKey, pos iptparse.Pos) *ir.Chain {
 		}
 		c.Hook = h
 	}
-	order := l.orderOf(k.fam) // before k is a chain again: its old key goes
-	l.chains[k] = c           // a new key: chainOf's is still right
-	l.order[k.fam] = append(order, k)
+	order := l.orderOf(k.fam) // before k is a chain again: its old entry goes
+	e.chain = c               // a new key: chainOf's is still right
+	l.famOf(k.fam).order = append(order, e)
 	return c
 }
 
@@ -396,17 +468,21 @@ func (l *nativeLayout) declareChain(fam iptparse.Family, table, name string, pos
 
 // userChainName is the nft name of a chain a rule jumps to.
 func (l *nativeLayout) userChainName(fam iptparse.Family, table, name string, pos iptparse.Pos) string {
-	k := chainKey{fam, table, name}
-	return l.nftName(k, pos)
+	// The rule's jump, most often: noteJumps found its entry.
+	if e := l.jumpEntry; e != nil && e.key.chain == name && e.key.table == table && e.key.fam == fam {
+		return l.nftName(e, pos)
+	}
+	return l.nftName(l.entry(chainKey{fam, table, name}), pos)
 }
 
 func (l *nativeLayout) noteJumps(fam iptparse.Family, table string, cmd *iptparse.Command) {
 	if cmd.Rule == nil || cmd.Rule.Target == nil || !cmd.Rule.Target.IsChain() || cmd.Rule.Target.Name == "CONTINUE" {
 		return
 	}
-	k := chainKey{fam, table, cmd.Rule.Target.Name}
-	if _, seen := l.jumps[k]; !seen {
-		l.jumps[k] = cmd.Rule.Target.Pos
+	e := l.entry(chainKey{fam, table, cmd.Rule.Target.Name})
+	l.jumpEntry = e
+	if !e.jumped {
+		e.jump, e.jumped = cmd.Rule.Target.Pos, true
 	}
 }
 
@@ -446,7 +522,7 @@ func (l *nativeLayout) command(cmd *iptparse.Command) {
 	switch cmd.Op {
 	case iptparse.OpAppend, iptparse.OpInsert:
 	case iptparse.OpReplace, iptparse.OpDelete, iptparse.OpDeleteNum:
-		if c := l.chains[k]; c != nil {
+		if c := l.chainAt(k); c != nil {
 			l.settle(c)
 		}
 	default:
@@ -518,7 +594,7 @@ func (l *nativeLayout) command(cmd *iptparse.Command) {
 		}
 		l.t.alloc.share = false
 	case iptparse.OpDelete:
-		c := l.chains[k]
+		c := l.chainAt(k)
 		rules, _, err := l.t.translateRule(cmd)
 		if err != nil || c == nil {
 			l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagError, Msg: "Bad rule (does a matching rule exist in that chain?)", Rule: cmd.RuleText()})
@@ -530,7 +606,7 @@ func (l *nativeLayout) command(cmd *iptparse.Command) {
 			}
 		}
 	case iptparse.OpDeleteNum:
-		c := l.chains[k]
+		c := l.chainAt(k)
 		if c == nil || cmd.RuleNum > len(c.Rules) {
 			l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagError, Msg: "Index of deletion too big", Rule: cmd.RuleText()})
 			return
@@ -538,15 +614,15 @@ func (l *nativeLayout) command(cmd *iptparse.Command) {
 		c.Rules = append(c.Rules[:cmd.RuleNum-1], c.Rules[cmd.RuleNum:]...)
 		delete(l.byKey, c)
 	case iptparse.OpNewChain:
-		if l.chains[k] != nil && !l.isPlaceholder(k) {
+		if l.chainAt(k) != nil && !l.isPlaceholder(k) {
 			l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagWarning, Msg: fmt.Sprintf("chain %s already exists", cmd.Chain), Rule: cmd.RuleText()})
 		}
 		l.chain(k, cmd.OpPos)
 	case iptparse.OpFlush:
-		for _, ck := range l.orderOf(fam) {
-			if ck.table == cmd.Table && (cmd.Chain == "" || ck.chain == cmd.Chain) {
-				l.chains[ck].Rules = nil
-				delete(l.byKey, l.chains[ck])
+		for _, e := range l.orderOf(fam) {
+			if e.key.table == cmd.Table && (cmd.Chain == "" || e.key.chain == cmd.Chain) {
+				e.chain.Rules = nil
+				delete(l.byKey, e.chain)
 			}
 		}
 	case iptparse.OpDeleteChain:
@@ -570,7 +646,7 @@ func (l *nativeLayout) command(cmd *iptparse.Command) {
 }
 
 func (l *nativeLayout) isPlaceholder(k chainKey) bool {
-	c := l.chains[k]
+	c := l.chainAt(k)
 	return c != nil && len(c.Origin) == 0
 }
 
@@ -718,51 +794,49 @@ func (l *nativeLayout) untranslatedRule(cmd *iptparse.Command, err error) *ir.Ru
 
 func (l *nativeLayout) deleteChains(cmd *iptparse.Command) {
 	fam := cmd.Family
-	if ck := (chainKey{fam, cmd.Table, cmd.Chain}); cmd.Chain != "" && !isBuiltinChain(ck.table, ck.chain) && !isAuxKey(ck) && l.chains[ck] != nil {
-		// One user chain: its key stays in order until orderOf.
-		if len(l.chains[ck].Rules) > 0 {
+	if ck := (chainKey{fam, cmd.Table, cmd.Chain}); cmd.Chain != "" && !isBuiltinChain(ck.table, ck.chain) && !isAuxKey(ck) && l.chainAt(ck) != nil {
+		// One user chain: its entry stays in order until orderOf.
+		e := l.entries[ck]
+		if len(e.chain.Rules) > 0 {
 			l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagError, Msg: fmt.Sprintf("chain %s is not empty (flush it first)", ck.chain), Rule: cmd.RuleText()})
 			return
 		}
-		l.dropChain(ck)
-		delete(l.nftNames[fam], l.names[ck])
-		delete(l.names, ck)
-		if l.gone == nil {
-			l.gone = map[iptparse.Family]int{}
-		}
-		l.gone[fam]++
+		l.dropChain(e)
+		l.forget(e)
+		l.famOf(fam).gone++
 		return
 	}
 	if cmd.Chain == "" {
 		// -X of every user chain: iptables deletes none if one still
 		// has rules ("Directory not empty"), and neither do we.
-		for _, ck := range l.orderOf(fam) {
-			if ck.table == cmd.Table && !isBuiltinChain(ck.table, ck.chain) && !isAuxKey(ck) && len(l.chains[ck].Rules) > 0 {
+		for _, e := range l.orderOf(fam) {
+			if ck := e.key; ck.table == cmd.Table && !isBuiltinChain(ck.table, ck.chain) && !isAuxKey(ck) && len(e.chain.Rules) > 0 {
 				l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagError, Msg: fmt.Sprintf("chain %s is not empty (flush it first): iptables then deletes no chain", ck.chain), Rule: cmd.RuleText()})
 				return
 			}
 		}
 	}
-	var keep []chainKey
-	for _, ck := range l.orderOf(fam) {
+	var keep []*chainEntry
+	for _, e := range l.orderOf(fam) {
+		ck := e.key
 		del := ck.table == cmd.Table && !isBuiltinChain(ck.table, ck.chain) && !isAuxKey(ck) &&
 			(cmd.Chain == "" || ck.chain == cmd.Chain)
-		if del && len(l.chains[ck].Rules) > 0 && cmd.Chain != "" {
+		if del && len(e.chain.Rules) > 0 && cmd.Chain != "" {
 			l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagError, Msg: fmt.Sprintf("chain %s is not empty (flush it first)", ck.chain), Rule: cmd.RuleText()})
 			del = false
 		}
 		if del {
-			l.dropChain(ck)
-			delete(l.nftNames[fam], l.names[ck])
-			delete(l.names, ck)
+			l.dropChain(e)
+			l.forget(e)
 			continue
 		}
-		keep = append(keep, ck)
+		keep = append(keep, e)
 	}
-	if cmd.Chain != "" && len(keep) == len(l.order[fam]) && isBuiltinChain(cmd.Table, cmd.Chain) {
+	f := l.famOf(fam)
+	if cmd.Chain != "" && len(keep) == len(f.order) && isBuiltinChain(cmd.Table, cmd.Chain) {
 		l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagError, Msg: "cannot delete a built-in chain", Rule: cmd.RuleText()})
 	}
-	l.order[fam] = keep
+	f.order = keep
 }
 
 func (l *nativeLayout) renameChain(cmd *iptparse.Command) {
@@ -771,26 +845,32 @@ func (l *nativeLayout) renameChain(cmd *iptparse.Command) {
 	// would stand twice once the chain takes it (and old must still be a
 	// chain then, to stay).
 	l.orderOf(fam)
-	old := chainKey{fam, cmd.Table, cmd.Chain}
-	c := l.chains[old]
+	old := l.entries[chainKey{fam, cmd.Table, cmd.Chain}]
+	var c *ir.Chain
+	if old != nil {
+		c = old.chain
+	}
 	if c == nil || isBuiltinChain(cmd.Table, cmd.Chain) {
 		l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagError, Msg: fmt.Sprintf("cannot rename chain %s: no such user chain", cmd.Chain), Rule: cmd.RuleText()})
 		return
 	}
-	oldName := l.names[old]
-	nk := chainKey{fam, cmd.Table, cmd.NewName}
-	delete(l.nftNames[fam], oldName)
-	delete(l.names, old)
+	oldName := old.name
+	l.forget(old)
 	l.dropChain(old)
+	nk := l.entry(chainKey{fam, cmd.Table, cmd.NewName})
 	newName := l.nftName(nk, cmd.OpPos)
 	c.Name = newName
 	l.setChain(nk, c)
-	for i, ck := range l.order[fam] {
-		if ck == old {
-			l.order[fam][i] = nk
+	for i, e := range l.famOf(fam).order {
+		if e == old {
+			l.famOf(fam).order[i] = nk
 		}
 	}
-	for _, other := range l.chains {
+	for _, e := range l.entries {
+		other := e.chain
+		if other == nil {
+			continue
+		}
 		for _, r := range other.Rules {
 			for _, s := range r.Stmts {
 				if v, ok := s.(*ir.Verdict); ok && v.Chain == oldName {
@@ -892,26 +972,26 @@ func (t *Translator) Ruleset() *ir.Ruleset {
 	// would refuse the jump; we declare them empty so the rest loads.
 	// In the order of the first jump to each, so that output and
 	// warnings are the same on every run.
-	var undeclared []chainKey
-	for k := range l.jumps {
-		if l.chains[k] == nil {
-			undeclared = append(undeclared, k)
+	var undeclared []*chainEntry
+	for _, e := range l.entries {
+		if e.jumped && e.chain == nil {
+			undeclared = append(undeclared, e)
 		}
 	}
-	slices.SortFunc(undeclared, func(a, b chainKey) int {
-		pa, pb := l.jumps[a], l.jumps[b]
+	slices.SortFunc(undeclared, func(ea, eb *chainEntry) int {
+		pa, pb, a, b := ea.jump, eb.jump, ea.key, eb.key
 		return cmp.Or(strings.Compare(pa.File, pb.File), cmp.Compare(pa.Line, pb.Line), cmp.Compare(pa.Col, pb.Col),
 			cmp.Compare(a.fam, b.fam), strings.Compare(a.table, b.table), strings.Compare(a.chain, b.chain))
 	})
-	for _, k := range undeclared {
-		t.diag(Diag{Pos: l.jumps[k], Kind: DiagWarning, Msg: fmt.Sprintf("chain %s is jumped to but never declared; it is declared empty", k.chain)})
-		l.chain(k, iptparse.Pos{})
+	for _, e := range undeclared {
+		t.diag(Diag{Pos: e.jump, Kind: DiagWarning, Msg: fmt.Sprintf("chain %s is jumped to but never declared; it is declared empty", e.key.chain)})
+		l.chainIn(e, iptparse.Pos{})
 	}
 	l.declareIPSets()
 	rs := &ir.Ruleset{}
 	for _, fam := range l.famOrder {
 		tbl := l.tables[fam]
-		tbl.Chains = l.tableChains(l.order[fam])
+		tbl.Chains = l.tableChains(l.famOf(fam).order)
 		l.splitCtHelpers(tbl)
 		rs.Tables = append(rs.Tables, tbl)
 	}

@@ -1,0 +1,73 @@
+package translate
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/ir"
+)
+
+// TestChainEntriesApart checks that chains of the same name in other
+// tables or families stay apart: the layout finds a chain's entry by its
+// key, and remembers the last family and the last jump's entry (famOf,
+// userChainName), which must not answer for another key.
+func TestChainEntriesApart(t *testing.T) {
+	tr := New(Options{})
+	tr.AddText("v4.rules", `*nat
+:X - [0:0]
+-A PREROUTING -j X
+-A POSTROUTING -j Y
+-A POSTROUTING -j X
+COMMIT
+*filter
+:X - [0:0]
+-A INPUT -j X
+-A FORWARD -j Y
+-A X -j ACCEPT
+COMMIT
+`, iptparse.FamilyIPv4)
+	// -D notes no jump: the last jump's entry is filter's Y, not nat's.
+	tr.AddText("v4-delete.rules", `*nat
+-D POSTROUTING -j Y
+COMMIT
+`, iptparse.FamilyIPv4)
+	tr.AddText("v6.rules", `*nat
+:X - [0:0]
+-A PREROUTING -j X
+COMMIT
+*filter
+-A OUTPUT -j X
+COMMIT
+`, iptparse.FamilyIPv6)
+	rs := tr.Ruleset()
+	var got []string
+	for _, tb := range rs.Tables {
+		var chains []string
+		for _, c := range tb.Chains {
+			chains = append(chains, c.Name)
+			for _, r := range c.Rules {
+				for _, s := range r.Stmts {
+					if v, ok := s.(*ir.Verdict); ok && v.Chain != "" {
+						got = append(got, fmt.Sprintf("%s %s->%s", tb.Family, c.Name, v.Chain))
+					}
+				}
+			}
+		}
+		got = append(got, fmt.Sprintf("%s chains %s", tb.Family, strings.Join(chains, " ")))
+	}
+	want := []string{
+		"ip nat_prerouting->nat_X",
+		"ip nat_postrouting->nat_X",
+		"ip input->X",
+		"ip forward->Y",
+		"ip chains nat_prerouting nat_postrouting nat_X nat_Y input forward X Y",
+		"ip6 nat_prerouting->nat_X",
+		"ip6 output->X",
+		"ip6 chains nat_prerouting nat_X output X",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
