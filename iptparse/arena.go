@@ -290,13 +290,26 @@ type addrSelOne struct {
 	addr [1]AddrMask
 }
 
-// addrSelOf returns an AddrSel of the address am.
-func (a *arena) addrSelOf(am AddrMask) *AddrSel {
+// addrSelIPv4 returns an AddrSel of the one IPv4 address text is, if
+// oneIPv4 reads it, else nil. The address is read in place, into the
+// next free slot, which is handed out only then.
+func (a *arena) addrSelIPv4(text string) *AddrSel {
 	if a == nil {
+		var am AddrMask
+		if !oneIPv4(&am, text) {
+			return nil
+		}
 		return &AddrSel{Addrs: []AddrMask{am}}
 	}
-	s := one(a.reusable, &a.addrOnes, a.n)
-	s.addr[0] = am
+	p := &a.addrOnes
+	if p.rest() == 0 {
+		p.refill(a.reusable, 1, grow[addrSelOne](a.n))
+	}
+	s := &p.slab[p.next]
+	if !oneIPv4(&s.addr[0], text) {
+		return nil
+	}
+	p.next++
 	s.sel.Addrs = s.addr[:]
 	return &s.sel
 }
