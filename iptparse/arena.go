@@ -91,33 +91,43 @@ type arena struct {
 
 // A pool hands out Ts from slabs. A reusable arena's pools keep their
 // slabs, so that reset can clear them and hand them out again.
+//
+// The Ts not handed out are slab[next:]: taking one moves an index,
+// where moving a slice of the rest rewrote its three words (and, the
+// pointer being one, checked for the write barrier) for every node.
 type pool[T any] struct {
-	free  []T   // the rest of the current slab
+	slab  []T   // the current slab
+	next  int   // the index in slab of the first T not handed out
 	slabs [][]T // a reusable arena's slabs, in the order they are used
-	cur   int   // the index in slabs of the slab free is the rest of
+	cur   int   // the index in slabs of slab
 }
 
-// refill makes free a slab of at least need zeroed Ts: a reusable
-// arena's next kept slab if it is as big, else a new one of n Ts.
+// refill makes slab a slab of at least need zeroed Ts, none handed out:
+// a reusable arena's next kept slab if it is as big, else a new one of
+// n Ts.
 func (p *pool[T]) refill(reusable bool, need, n int) {
+	p.next = 0
 	if !reusable {
-		p.free = fresh.Make[T](n)
+		p.slab = fresh.Make[T](n)
 		return
 	}
 	if len(p.slabs) > 0 {
 		p.cur++
 	}
 	if p.cur < len(p.slabs) && len(p.slabs[p.cur]) >= need {
-		p.free = p.slabs[p.cur]
+		p.slab = p.slabs[p.cur]
 		return
 	}
-	p.free = makeSlab[T](n)
+	p.slab = makeSlab[T](n)
 	if p.cur < len(p.slabs) {
-		p.slabs[p.cur] = p.free // too small for a slice: replaced
+		p.slabs[p.cur] = p.slab // too small for a slice: replaced
 	} else {
-		p.slabs = append(p.slabs, p.free)
+		p.slabs = append(p.slabs, p.slab)
 	}
 }
+
+// rest returns the number of Ts not handed out in the current slab.
+func (p *pool[T]) rest() int { return len(p.slab) - p.next }
 
 // makeSlab returns a reusable arena's new slab of n zeroed Ts. Its pages
 // are populated (made present and writable) in one call rather than
@@ -164,8 +174,7 @@ func (p *pool[T]) reset() {
 	for _, s := range p.slabs[:p.cur] {
 		clear(s)
 	}
-	last := p.slabs[p.cur]
-	clear(last[:len(last)-len(p.free)])
+	clear(p.slabs[p.cur][:p.next])
 	p.rewind()
 }
 
@@ -173,7 +182,7 @@ func (p *pool[T]) reset() {
 // handed out, for a pool whose Ts are always written whole before use.
 func (p *pool[T]) rewind() {
 	if len(p.slabs) > 0 {
-		p.cur, p.free = 0, p.slabs[0]
+		p.cur, p.slab, p.next = 0, p.slabs[0], 0
 	}
 }
 
@@ -182,9 +191,9 @@ func (p *pool[T]) rewind() {
 // has used about used of them. It is small enough to be inlined: the
 // slab's size is worked out only for a refill.
 func one[T any](reusable bool, p *pool[T], used int) *T {
-	if free := p.free; len(free) > 0 {
-		p.free = free[1:]
-		return &free[0]
+	if s, i := p.slab, p.next; uint(i) < uint(len(s)) {
+		p.next = i + 1
+		return &s[i]
 	}
 	return p.refillOne(reusable, used)
 }
@@ -192,9 +201,8 @@ func one[T any](reusable bool, p *pool[T], used int) *T {
 // refillOne is one's refill, and takes the first T.
 func (p *pool[T]) refillOne(reusable bool, used int) *T {
 	p.refill(reusable, 1, grow[T](used))
-	r := &p.free[0]
-	p.free = p.free[1:]
-	return r
+	p.next = 1
+	return &p.slab[0]
 }
 
 // slice returns a zeroed []T of length n and capacity c from the pool.
@@ -202,12 +210,12 @@ func slice[T any](reusable bool, p *pool[T], n, c, slab int) []T {
 	if c == 0 || c > maxSlabSlice {
 		return make([]T, n, c)
 	}
-	if len(p.free) < c {
+	if p.rest() < c {
 		p.refill(reusable, c, max(slab, c))
 	}
-	r := p.free[:n:c]
-	p.free = p.free[c:]
-	return r
+	i := p.next
+	p.next = i + c
+	return p.slab[i : i+n : i+c]
 }
 
 // reset makes a reusable arena hand out its nodes again, zeroed but for
@@ -282,13 +290,26 @@ type addrSelOne struct {
 	addr [1]AddrMask
 }
 
-// addrSelOf returns an AddrSel of the address am.
-func (a *arena) addrSelOf(am AddrMask) *AddrSel {
+// addrSelIPv4 returns an AddrSel of the one IPv4 address text is, if
+// oneIPv4 reads it, else nil. The address is read in place, into the
+// next free slot, which is handed out only then.
+func (a *arena) addrSelIPv4(text string) *AddrSel {
 	if a == nil {
+		var am AddrMask
+		if !oneIPv4(&am, text) {
+			return nil
+		}
 		return &AddrSel{Addrs: []AddrMask{am}}
 	}
-	s := one(a.reusable, &a.addrOnes, a.n)
-	s.addr[0] = am
+	p := &a.addrOnes
+	if p.rest() == 0 {
+		p.refill(a.reusable, 1, grow[addrSelOne](a.n))
+	}
+	s := &p.slab[p.next]
+	if !oneIPv4(&s.addr[0], text) {
+		return nil
+	}
+	p.next++
 	s.sel.Addrs = s.addr[:]
 	return &s.sel
 }
@@ -347,16 +368,16 @@ func (a *arena) freeWords() []Word {
 		return nil
 	}
 	a.parted = false // a new line
-	if len(a.words.free) < minFreeWords {
+	if a.words.rest() < minFreeWords {
 		a.words.refill(a.reusable, minFreeWords, min(max(16*a.n, minFreeWords), wordSlabLen))
 	}
-	return a.words.free[:0]
+	return a.words.slab[a.words.next:a.words.next:len(a.words.slab)]
 }
 
 // takeWords hands out the first n free words (see freeWords).
 func (a *arena) takeWords(n int) {
 	if a != nil {
-		a.words.free = a.words.free[n:]
+		a.words.next += n
 	}
 }
 
