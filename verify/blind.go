@@ -106,6 +106,9 @@ func RuleBlindSpots(rule string, given ...string) []string {
 // and a match, or "" and an option). It joins them in a stack buffer: a
 // map lookup by string(bytes) does not copy, and no key is longer.
 func blindWord(prefix, word string) string {
+	if prefix == "" {
+		return blindWords.Get()[word]
+	}
 	var buf [32]byte
 	if len(prefix)+len(word) > len(buf) {
 		return ""
@@ -142,10 +145,14 @@ func (f *words) next() string {
 	s := f.rest
 	i := 0
 	for i < len(s) {
-		r, n := rune(s[i]), 1
-		if r >= utf8.RuneSelf {
-			r, n = utf8.DecodeRuneInString(s[i:])
+		if c := s[i]; c < utf8.RuneSelf {
+			if !asciiSpace[c] {
+				break
+			}
+			i++
+			continue
 		}
+		r, n := utf8.DecodeRuneInString(s[i:])
 		if !unicode.IsSpace(r) {
 			break
 		}
@@ -153,10 +160,14 @@ func (f *words) next() string {
 	}
 	j := i
 	for j < len(s) {
-		r, n := rune(s[j]), 1
-		if r >= utf8.RuneSelf {
-			r, n = utf8.DecodeRuneInString(s[j:])
+		if c := s[j]; c < utf8.RuneSelf {
+			if asciiSpace[c] {
+				break
+			}
+			j++
+			continue
 		}
+		r, n := utf8.DecodeRuneInString(s[j:])
 		if unicode.IsSpace(r) {
 			break
 		}
@@ -165,6 +176,9 @@ func (f *words) next() string {
 	f.rest = s[j:]
 	return s[i:j]
 }
+
+// asciiSpace marks the ASCII bytes unicode.IsSpace is true of.
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
 // portPart is the port part of a NAT target's argument ("1.2.3.4:80-90",
 // "[::1]:80", "8000-8010").
