@@ -31,11 +31,13 @@ const (
 	// MB of nodes for the mixed dump), 4 chunks a worker instead of 2
 	// took its 20,000-rule translation 30 % more page faults and 3-5 %
 	// more CPU time, and was no faster (2-6 % slower with other work
-	// running). With chunks of 128, 1 chunk a worker instead of 2 (the
-	// caller translates one while a worker parses the next) took it from
-	// 624 page faults to 550 (perf stat), and was no slower: on two
-	// cores the caller and one worker keep both busy.
-	windowPerWorker = 1
+	// running). With chunks of 128, 1 chunk a worker instead of 2 took
+	// 20 fewer page faults once the arenas' slabs are populated
+	// (makeSlab) and less CPU time, but made the 20,000-rule translation
+	// slower: 19.9 ms against 17.6 ms (mixed, medians of 8 alternating
+	// perf stat runs), blocklist 17.1 against 12.4, dispatch 30.8 against
+	// 26.1. The workers then wait for the caller more often than they run.
+	windowPerWorker = 2
 )
 
 // A chunk's rules are parsed into the item fields of its entries.
