@@ -138,3 +138,37 @@ func TestMapInputsShrunk(t *testing.T) {
 }
 
 var sink byte
+
+// TestMappedInputError checks that an input error in a mapped file is
+// reported with its line and option and exit status 1, as for a file
+// read: the error is printed before the mapping is released when the
+// run returns (an error printed after it, holding a string of the text,
+// would crash).
+func TestMappedInputError(t *testing.T) {
+	bin := testutil.Binary(t)
+	var dump strings.Builder
+	dump.WriteString("*filter\n")
+	for i := 0; dump.Len() < 2*textio.MapFrom; i++ {
+		fmt.Fprintf(&dump, "-A INPUT -s 10.%d.%d.1/32 -p tcp -m tcp --dport %d -j ACCEPT\n", i>>8&255, i&255, 1+i%60000)
+	}
+	lines := strings.Count(dump.String(), "\n")
+	dump.WriteString("-A INPUT -p tcp --bogus-option-xyz 5 -j ACCEPT\nCOMMIT\n")
+	path := filepath.Join(t.TempDir(), "rules.v4")
+	if err := os.WriteFile(path, []byte(dump.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{path}, {"translate", "--format", "json", path}} {
+		var stderr bytes.Buffer
+		cmd := exec.Command(bin, args...)
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		ee, ok := err.(*exec.ExitError)
+		if !ok || ee.ExitCode() != 1 {
+			t.Errorf("%s: %v, want exit status 1", args, err)
+		}
+		want := fmt.Sprintf("rules.v4:%d:17: error: -p tcp: unknown option \"--bogus-option-xyz\"", lines+1)
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("%s: stderr %.300q, want %q", args, stderr.String(), want)
+		}
+	}
+}
