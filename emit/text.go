@@ -878,18 +878,15 @@ func appendDec(dst []byte, v uint64) []byte {
 // its top byte.
 var decOctet = func() (t [256]uint64) {
 	for v := range t {
-		var digits []byte
-		if v >= 100 {
-			digits = append(digits, byte('0'+v/100))
+		// the digits and the dot, last first, shifted in at the bottom
+		x, n := uint64('.'), 1
+		for d := v; ; d /= 10 {
+			x, n = x<<8|uint64('0'+d%10), n+1
+			if d < 10 {
+				break
+			}
 		}
-		if v >= 10 {
-			digits = append(digits, byte('0'+v/10%10))
-		}
-		digits = append(digits, byte('0'+v%10), '.')
-		for i, c := range digits {
-			t[v] |= uint64(c) << (8 * i)
-		}
-		t[v] |= uint64(len(digits)) << 56
+		t[v] = x | uint64(n)<<56
 	}
 	return t
 }()
