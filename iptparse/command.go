@@ -413,21 +413,11 @@ func (st *parseState) once(w *Word, c byte) error {
 	return nil
 }
 
-// shortOptNames are "-a" to "-z" and "-A" to "-Z", for messages.
-var shortOptNames = func() (t [256]string) {
-	for c := 0; c < 256; c++ {
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' {
-			t[c] = "-" + string(rune(c))
-		}
-	}
-	return t
-}()
-
+// shortOptName is "-c", for messages. Built when a message needs it:
+// a table of the 52 letters' names took 52 allocations and 4 KB of the
+// init function's stack frame (which grew the stack) in every process.
 func shortOptName(c byte) string {
-	if n := shortOptNames[c]; n != "" {
-		return n
-	}
-	return "-" + string(c)
+	return "-" + string(rune(c))
 }
 
 // base handles one of iptables' own options. A "!" before it has been

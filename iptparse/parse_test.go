@@ -104,6 +104,8 @@ func TestParseErrors(t *testing.T) {
 		{`-A INPUT -s 10.0.0.1/33`, "invalid mask"},
 		{`-A INPUT -p tcp --dport 1 --dport 2`, `can only be used once`},
 		{`-A INPUT -m mark ! ! --mark 1`, "multiple consecutive ! not allowed"},
+		{`-A INPUT -p tcp -p udp`, "multiple -p flags not allowed"},
+		{`-A INPUT -i eth0 -i eth1`, "multiple -i flags not allowed"},
 		{`-A INPUT -j LOG --log-level bogus`, `log level "bogus" unknown`},
 		{`-A INPUT -p bogusproto`, `unknown protocol "bogusproto"`},
 		{`-A INPUT -j ACCEPT extra`, "Bad argument `extra'"},

@@ -592,15 +592,25 @@ func prefixMask(n, maxBits int) netip.Addr {
 }
 
 // prefixMasks4 and prefixMasks6 are the masks of every prefix length.
-var prefixMasks4, prefixMasks6 = func() (m4 [33]netip.Addr, m6 [129]netip.Addr) {
-	for n := range m4 {
-		m4[n] = makePrefixMask(n, 32)
+// They are filled in place by an init function: returned by a function
+// from a variable's initializer, the 3.9 KB of the two arrays went
+// through the package init's stack frame, which then needed more than
+// the 8 KB stack the main goroutine has by then (growing it walks and
+// copies the stack, and faults in pages of a new stack size's span).
+// No package-level initializer parses an address.
+var (
+	prefixMasks4 [33]netip.Addr
+	prefixMasks6 [129]netip.Addr
+)
+
+func init() {
+	for n := range prefixMasks4 {
+		prefixMasks4[n] = makePrefixMask(n, 32)
 	}
-	for n := range m6 {
-		m6[n] = makePrefixMask(n, 128)
+	for n := range prefixMasks6 {
+		prefixMasks6[n] = makePrefixMask(n, 128)
 	}
-	return
-}()
+}
 
 // makePrefixMask is the mask of the first n bits of an IPv4 address
 // (maxBits 32) or an IPv6 one, n clamped to the address's size. It
