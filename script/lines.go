@@ -30,12 +30,22 @@ var (
 	plainLineRe = lazy.Of[*regexp.Regexp]{New: func() *regexp.Regexp { return regexp.MustCompile(`^(sudo\s+)?(\S*/)?ip6?tables(-legacy|-nft)?\s`) }}
 )
 
+// shebang tells whether first, an input's first line, starts a shell
+// script (#!/bin/sh, #!/usr/bin/env bash). The regular expression is
+// compiled only for a line that starts with #!, as it must to match:
+// compiled for every input (save files too), it cost the optimizing
+// mode some 30,000 instructions at start, and its recursion grew the
+// main goroutine's stack where the stack was already deep.
+func shebang(first string) bool {
+	return strings.HasPrefix(first, "#!") && shebangRe.Get().MatchString(first)
+}
+
 // Detect tells what kind of script an input is, or KindNone for a save
 // file or a plain list of iptables commands (one per line, nothing a
 // shell would expand), which iptparse.ParseFile reads directly.
 func Detect(name, src string) Kind {
 	first, _, _ := strings.Cut(src, "\n")
-	if shebangRe.Get().MatchString(first) {
+	if shebang(first) {
 		return KindShell
 	}
 	hooks, prompts, dollars := 0, 0, 0
