@@ -11,8 +11,13 @@ import (
 // the order upstream's nft_ipv4_xlate / nft_ipv6_xlate write them.
 func (c *Ctx) builtins(src, dst *iptparse.AddrMask) {
 	r := c.Rule
-	c.iface("iifname", r.In)
-	c.iface("oifname", r.Out)
+	// (most rules name no interface: no call then)
+	if r.In != nil {
+		c.iface("iifname", r.In)
+	}
+	if r.Out != nil {
+		c.iface("oifname", r.Out)
+	}
 	if f := r.Frag; f != nil {
 		op := ir.CmpNe
 		if f.Neg {
