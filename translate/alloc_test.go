@@ -339,3 +339,51 @@ func TestNoOrigin(t *testing.T) {
 		}
 	}
 }
+
+// TestExactSharedValues checks exact mode's values shared by its rules:
+// each rule prints its own protocol ("meta l4proto" for tcp and udp in
+// turn) and a counter without values, whatever the dump's counters; and
+// normal mode still gives each rule its own counter values.
+func TestExactSharedValues(t *testing.T) {
+	src := `*nat
+:PREROUTING ACCEPT [0:0]
+[1:10] -A PREROUTING -p tcp -m tcp -j DNAT --to-destination 10.0.0.1:80
+[2:20] -A PREROUTING -p udp -m udp -j DNAT --to-destination 10.0.0.2:53
+[3:30] -A PREROUTING -p tcp -m tcp -j DNAT --to-destination 10.0.0.3:80
+COMMIT
+`
+	var got []string
+	p := &emit.Printer{Style: emit.Style{Upstream: true}}
+	tr := New(Options{Exact: true, EmitCommand: func(c *ir.Command) {
+		if c.Rule != nil {
+			got = append(got, p.CommandText(c))
+		}
+	}})
+	tr.AddText("f", src, iptparse.FamilyIPv4)
+	want := []string{
+		"add rule ip nat PREROUTING meta l4proto tcp counter dnat to 10.0.0.1:80",
+		"add rule ip nat PREROUTING meta l4proto udp counter dnat to 10.0.0.2:53",
+		"add rule ip nat PREROUTING meta l4proto tcp counter dnat to 10.0.0.3:80",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("exact mode:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	tr = New(Options{})
+	tr.AddText("f", src, iptparse.FamilyIPv4)
+	var counters []string
+	for _, tb := range tr.Ruleset().Tables {
+		for _, ch := range tb.Chains {
+			for _, r := range ch.Rules {
+				for _, s := range r.Stmts {
+					if c, ok := s.(*ir.Counter); ok {
+						counters = append(counters, fmt.Sprint(c.Packets, c.Bytes))
+					}
+				}
+			}
+		}
+	}
+	if want := []string{"1 10", "2 20", "3 30"}; !slices.Equal(counters, want) {
+		t.Errorf("normal mode's counters %v, want %v", counters, want)
+	}
+}
