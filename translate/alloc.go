@@ -153,8 +153,9 @@ type ruleAlloc struct {
 	sharedPayloads []*ir.Payload
 	payloadSlots   [16]*ir.Payload // shared payloads found last (payload)
 	plainVerdicts  [ir.VerdictReturn + 1]*ir.Verdict
-	plainCounter   *ir.Counter // see counter
-	plainL4protos  []*ir.Match // see l4proto
+	plainCounter   *ir.Counter    // see counter
+	plainL4protos  []*ir.Match    // see l4proto
+	addrPayloads   [4]*ir.Payload // see addrPayload
 	// share lets the rule being made take the interface, address or
 	// port match made last for a rule before (lastIface, lastAddr,
 	// lastPort) if it is the same, instead of some 90 bytes of Match,
@@ -400,6 +401,33 @@ func (a *ruleAlloc) payload(proto, field string) *ir.Payload {
 	}
 	p = a.payloads.new()
 	*p = ir.Payload{Proto: proto, Field: field}
+	return p
+}
+
+// addrPayload is payload("ip" or "ip6", field) for a rule's -s or -d
+// ("saddr", "daddr"), which most rules have: kept apart, not looked for
+// in the slots. Only a shared payload is kept (never one from the
+// blocks, which exact mode hands out again).
+func (a *ruleAlloc) addrPayload(v6 bool, field string) *ir.Payload {
+	i := 0
+	if field == "daddr" {
+		i = 1
+	}
+	if v6 {
+		i += 2
+	}
+	if p := a.addrPayloads[i]; p != nil {
+		return p
+	}
+	proto := "ip"
+	if v6 {
+		proto = "ip6"
+	}
+	p := a.sharedPayload(proto, field)
+	if p == nil {
+		return a.payload(proto, field)
+	}
+	a.addrPayloads[i] = p
 	return p
 }
 

@@ -387,3 +387,28 @@ COMMIT
 		t.Errorf("normal mode's counters %v, want %v", counters, want)
 	}
 }
+
+// TestAddrPayloadFamilies checks the payloads of -s and -d kept apart
+// (addrPayload): each family and field its own, one translator reading
+// an IPv4 file and then an IPv6 one.
+func TestAddrPayloadFamilies(t *testing.T) {
+	var got []string
+	p := &emit.Printer{Style: emit.Style{Upstream: true}}
+	tr := New(Options{Exact: true, EmitCommand: func(c *ir.Command) {
+		if c.Rule != nil {
+			got = append(got, p.CommandText(c))
+		}
+	}})
+	tr.AddText("v4", "*filter\n-A INPUT -s 10.0.0.1 -d 10.0.0.2 -j DROP\nCOMMIT\n", iptparse.FamilyIPv4)
+	tr.AddText("v6", "*filter\n-A INPUT -s 2001:db8::1 -d 2001:db8::2 -j DROP\n-A INPUT -d 2001:db8::3 -j DROP\nCOMMIT\n", iptparse.FamilyIPv6)
+	tr.AddText("v4", "*filter\n-A INPUT -d 10.0.0.3 -j DROP\nCOMMIT\n", iptparse.FamilyIPv4)
+	want := []string{
+		"add rule ip filter INPUT ip saddr 10.0.0.1 ip daddr 10.0.0.2 counter drop",
+		"add rule ip6 filter INPUT ip6 saddr 2001:db8::1 ip6 daddr 2001:db8::2 counter drop",
+		"add rule ip6 filter INPUT ip6 daddr 2001:db8::3 counter drop",
+		"add rule ip filter INPUT ip daddr 10.0.0.3 counter drop",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

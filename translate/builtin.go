@@ -123,7 +123,7 @@ func (c *Ctx) addr(field string, a *iptparse.AddrMask, neg bool) {
 	if !neg && a.Bits == 0 && a.Addr.IsUnspecified() {
 		return
 	}
-	sel := c.tr.alloc.payload(c.L3(), field)
+	sel := c.tr.alloc.addrPayload(c.IsIPv6(), field)
 	switch {
 	case a.Bits < 0:
 		c.Add(&ir.Match{
