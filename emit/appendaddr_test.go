@@ -31,7 +31,8 @@ func TestAppendAddr(t *testing.T) {
 // TestAppendDec: appendDec writes what strconv does, around each power of
 // ten and the bound of its own path.
 func TestAppendDec(t *testing.T) {
-	vals := []uint64{0, 1, 9, 65535, 65536, 99999, 100000, 100001, 1<<64 - 1}
+	vals := []uint64{0, 1, 9, 65535, 65536, 99999, 100000, 100001, 1<<64 - 1,
+		1<<32 - 1, 1 << 32, 1<<32 + 1, 2147483647, 1073741824, 1234567890, 987654321, 100200300}
 	for p := uint64(1); p <= 1e18; p *= 10 {
 		vals = append(vals, p-1, p, p+1)
 	}

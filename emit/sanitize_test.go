@@ -13,6 +13,12 @@ func TestNeedsSanitizing(t *testing.T) {
 	for c := 0; c < 256; c++ {
 		b := string([]byte{byte(c)})
 		inputs = append(inputs, string(rune(c)), b, "log "+b+" é", "é"+string(rune(c)))
+		// at each place of a longer string (read eight bytes at a time)
+		for at := range 20 {
+			long := []byte("ns/svc-0:http clusté")
+			long[at] = byte(c)
+			inputs = append(inputs, string(long))
+		}
 	}
 	for _, s := range inputs {
 		if got, want := needsSanitizing(s), strings.ContainsAny(s, changed); got != want {

@@ -43,6 +43,16 @@ func TestIsBareIdentPattern(t *testing.T) {
 				t.Errorf("IsBareIdent(%q) = %v, want %v", name, got, want)
 			}
 		}
+		// The byte at each place of a longer name (read four bytes at
+		// a time, then one by one).
+		for at := 1; at < 10; at++ {
+			name := []byte("kube-sep-x")
+			name[at] = byte(c)
+			want := re.Match(name) && !ir.IsKeyword(string(name))
+			if got := ir.IsBareIdent(string(name)); got != want {
+				t.Errorf("IsBareIdent(%q) = %v, want %v", name, got, want)
+			}
+		}
 	}
 	for _, kw := range ir.Keywords() {
 		if ir.IsBareIdent(kw) {

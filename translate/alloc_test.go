@@ -339,3 +339,76 @@ func TestNoOrigin(t *testing.T) {
 		}
 	}
 }
+
+// TestExactSharedValues checks exact mode's values shared by its rules:
+// each rule prints its own protocol ("meta l4proto" for tcp and udp in
+// turn) and a counter without values, whatever the dump's counters; and
+// normal mode still gives each rule its own counter values.
+func TestExactSharedValues(t *testing.T) {
+	src := `*nat
+:PREROUTING ACCEPT [0:0]
+[1:10] -A PREROUTING -p tcp -m tcp -j DNAT --to-destination 10.0.0.1:80
+[2:20] -A PREROUTING -p udp -m udp -j DNAT --to-destination 10.0.0.2:53
+[3:30] -A PREROUTING -p tcp -m tcp -j DNAT --to-destination 10.0.0.3:80
+COMMIT
+`
+	var got []string
+	p := &emit.Printer{Style: emit.Style{Upstream: true}}
+	tr := New(Options{Exact: true, EmitCommand: func(c *ir.Command) {
+		if c.Rule != nil {
+			got = append(got, p.CommandText(c))
+		}
+	}})
+	tr.AddText("f", src, iptparse.FamilyIPv4)
+	want := []string{
+		"add rule ip nat PREROUTING meta l4proto tcp counter dnat to 10.0.0.1:80",
+		"add rule ip nat PREROUTING meta l4proto udp counter dnat to 10.0.0.2:53",
+		"add rule ip nat PREROUTING meta l4proto tcp counter dnat to 10.0.0.3:80",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("exact mode:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	tr = New(Options{})
+	tr.AddText("f", src, iptparse.FamilyIPv4)
+	var counters []string
+	for _, tb := range tr.Ruleset().Tables {
+		for _, ch := range tb.Chains {
+			for _, r := range ch.Rules {
+				for _, s := range r.Stmts {
+					if c, ok := s.(*ir.Counter); ok {
+						counters = append(counters, fmt.Sprint(c.Packets, c.Bytes))
+					}
+				}
+			}
+		}
+	}
+	if want := []string{"1 10", "2 20", "3 30"}; !slices.Equal(counters, want) {
+		t.Errorf("normal mode's counters %v, want %v", counters, want)
+	}
+}
+
+// TestAddrPayloadFamilies checks the payloads of -s and -d kept apart
+// (addrPayload): each family and field its own, one translator reading
+// an IPv4 file and then an IPv6 one.
+func TestAddrPayloadFamilies(t *testing.T) {
+	var got []string
+	p := &emit.Printer{Style: emit.Style{Upstream: true}}
+	tr := New(Options{Exact: true, EmitCommand: func(c *ir.Command) {
+		if c.Rule != nil {
+			got = append(got, p.CommandText(c))
+		}
+	}})
+	tr.AddText("v4", "*filter\n-A INPUT -s 10.0.0.1 -d 10.0.0.2 -j DROP\nCOMMIT\n", iptparse.FamilyIPv4)
+	tr.AddText("v6", "*filter\n-A INPUT -s 2001:db8::1 -d 2001:db8::2 -j DROP\n-A INPUT -d 2001:db8::3 -j DROP\nCOMMIT\n", iptparse.FamilyIPv6)
+	tr.AddText("v4", "*filter\n-A INPUT -d 10.0.0.3 -j DROP\nCOMMIT\n", iptparse.FamilyIPv4)
+	want := []string{
+		"add rule ip filter INPUT ip saddr 10.0.0.1 ip daddr 10.0.0.2 counter drop",
+		"add rule ip6 filter INPUT ip6 saddr 2001:db8::1 ip6 daddr 2001:db8::2 counter drop",
+		"add rule ip6 filter INPUT ip6 daddr 2001:db8::3 counter drop",
+		"add rule ip filter INPUT ip daddr 10.0.0.3 counter drop",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

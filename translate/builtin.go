@@ -11,8 +11,13 @@ import (
 // the order upstream's nft_ipv4_xlate / nft_ipv6_xlate write them.
 func (c *Ctx) builtins(src, dst *iptparse.AddrMask) {
 	r := c.Rule
-	c.iface("iifname", r.In)
-	c.iface("oifname", r.Out)
+	// (most rules name no interface: no call then)
+	if r.In != nil {
+		c.iface("iifname", r.In)
+	}
+	if r.Out != nil {
+		c.iface("oifname", r.Out)
+	}
 	if f := r.Frag; f != nil {
 		op := ir.CmpNe
 		if f.Neg {
@@ -118,7 +123,7 @@ func (c *Ctx) addr(field string, a *iptparse.AddrMask, neg bool) {
 	if !neg && a.Bits == 0 && a.Addr.IsUnspecified() {
 		return
 	}
-	sel := c.tr.alloc.payload(c.L3(), field)
+	sel := c.tr.alloc.addrPayload(c.IsIPv6(), field)
 	switch {
 	case a.Bits < 0:
 		c.Add(&ir.Match{

@@ -158,8 +158,8 @@ func translateTCP(c *Ctx, x *iptparse.Ext) error {
 		done = true
 	}
 	if !done {
-		// from the blocks: "-p tcp -m tcp" alone is common (a NAT rule's)
-		c.Add(c.tr.alloc.eqOrNe(c.tr.alloc.meta("l4proto"), false, c.tr.alloc.sym("tcp")))
+		// "-p tcp -m tcp" alone is common (a NAT rule's)
+		c.Add(c.tr.alloc.l4proto(c.Exact, "tcp"))
 	}
 	return nil
 }

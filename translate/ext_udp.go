@@ -2,7 +2,6 @@ package translate
 
 import (
 	"github.com/ipt2nft/ipt2nft/iptparse"
-	"github.com/ipt2nft/ipt2nft/ir"
 )
 
 // -m udp (libxt_udp.c): ports.
@@ -22,7 +21,7 @@ var extUdp = []Ext{
 			lo, hi, neg = optPorts(x, "dport")
 			done = c.portRange("udp", "dport", lo, hi, neg) || done
 			if !done {
-				c.Add(ir.Eq(&ir.Meta{Key: "l4proto"}, ir.Sym("udp")))
+				c.Add(c.tr.alloc.l4proto(c.Exact, "udp"))
 			}
 			return nil
 		},

@@ -27,6 +27,10 @@ func TestXtStrtoul(t *testing.T) {
 		{"18446744073709551616", 0, math.MaxUint64, 0, "", false},
 		{"5", 10, 20, 0, "", false},
 		{"x", 0, 10, 0, "x", false},
+		{"22/80", 0, math.MaxUint16, 22, "/80", true},
+		{"7", 0, math.MaxUint16, 7, "", true},
+		{"123456789012345678901", 0, math.MaxUint64, 0, "", false},
+		{"1234567890123456789x", 0, math.MaxUint64, 1234567890123456789, "x", true},
 	} {
 		v, rest, ok := xtStrtoul(c.s, c.min, c.max)
 		if v != c.v || rest != c.rest || ok != c.ok {

@@ -609,7 +609,7 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 					return nil, nil, err
 				}
 			}
-			counter := t.alloc.counters.new()
+			counter := t.alloc.counter(t.opt.Exact)
 			if cmd.Counters != nil && !t.opt.Exact && !t.opt.NoCounterValues {
 				counter.Packets, counter.Bytes, counter.HasValues = cmd.Counters.Packets, cmd.Counters.Bytes, true
 			}
