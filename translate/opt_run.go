@@ -587,6 +587,9 @@ func (u *ruleRun) disjointTuples() bool {
 	s := &u.set
 	n := s.Len()
 	if !s.Is6 {
+		if disjoint, ok := disjointTuples4(s, u.ports); ok {
+			return disjoint
+		}
 		type tuple struct {
 			port   uint64
 			lo, hi uint32
@@ -611,6 +614,35 @@ func (u *ruleRun) disjointTuples() bool {
 	return noneOverlaps(ts,
 		func(a, b tuple) int { return cmp.Or(cmp.Compare(a.port, b.port), cmpKey(a.x.lo, b.x.lo)) },
 		func(prev, next tuple) bool { return next.port == prev.port && keyLE(next.x.lo, prev.x.hi) })
+}
+
+// disjointTuples4 is disjointTuples of IPv4 addresses whose ports are
+// below 2^32 (ok): each tuple is then the interval from port<<32|first
+// address to port<<32|last, and none overlaps another if, the firsts
+// and the lasts sorted apart, each last is below the next first. Two
+// sorts of integers cost less than one of tuples by a function: 124 M
+// instructions, not 240 M, for the 200,000 services of the mixed
+// 1,000,000-rule dump, whose ports cycle (the 100,000-rule dump's are
+// nearly in order).
+func disjointTuples4(s *ir.AddrSet, ports []uint64) (disjoint, ok bool) {
+	n := s.Len()
+	firsts, lasts := make([]uint64, n), make([]uint64, n)
+	for i := range n {
+		p := ports[i]
+		if p > math.MaxUint32 {
+			return false, false
+		}
+		lo, hi := span4(s, i)
+		firsts[i], lasts[i] = p<<32|uint64(lo), p<<32|uint64(hi)
+	}
+	slices.Sort(firsts)
+	slices.Sort(lasts)
+	for i := 1; i < n; i++ {
+		if firsts[i] <= lasts[i-1] {
+			return false, true
+		}
+	}
+	return true, true
 }
 
 // disjoint4 is disjointValues of a set of IPv4 addresses, each span

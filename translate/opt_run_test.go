@@ -423,11 +423,12 @@ func runTranslator(t *testing.T, n int, addr func(i int) string) *Translator {
 // two of the run's values (valueInterval, overlap), on small random sets
 // of addresses and prefixes of a few dozen addresses, in any order; and
 // disjointTuples of the same sets with a port each, where two overlap if
-// their ports are the same too.
+// their ports are the same too (ports of 32 bits, or some wider).
 func TestRunDisjointValues(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 0xd15))
 	for range 20000 {
 		is6 := r.IntN(3) == 0
+		wide := r.IntN(4) == 0 // ports of 33 bits too, alike in their low 32
 		var u ruleRun
 		u.set.Is6 = is6
 		var keys []ir.Expr
@@ -454,7 +455,11 @@ func TestRunDisjointValues(t *testing.T) {
 				t.Fatalf("cannot add %v", key)
 			}
 			u.set.Add(key, nil)
-			u.ports = append(u.ports, uint64(r.IntN(3)))
+			port := uint64(r.IntN(3))
+			if wide {
+				port |= uint64(r.IntN(2)) << 32
+			}
+			u.ports = append(u.ports, port)
 			keys = append(keys, key)
 		}
 		want, wantTuples := true, true

@@ -99,9 +99,10 @@ func waitCleanups(done func() bool) {
 	}
 }
 
-// TestSurveyPieces: a text surveyed piece by piece is surveyed as whole
-// (the format, whether its commands stream, its chain declarations),
-// however it is cut at line ends.
+// TestSurveyPieces: a text surveyed piece by piece, or whole a block at
+// a time, is surveyed as the whole text says (its format, whether its
+// commands stream, its chain declarations), however it is cut at line
+// ends.
 func TestSurveyPieces(t *testing.T) {
 	texts := []string{"", "\n", ":x\n", "# c\n\n*filter\n:INPUT ACCEPT\n:a -\n-A a -j SET --add-set s src\nCOMMIT",
 		"\n\n# only comments\n", "iptables -A INPUT -j ACCEPT\n:x\n", "-A x --del-set y\n:z\r\n:w"}
@@ -111,8 +112,11 @@ func TestSurveyPieces(t *testing.T) {
 	}
 	texts = append(texts, b.String())
 	for _, text := range texts {
-		want := SurveyText(text, iptparse.FamilyIPv6)
+		want := Survey{Format: iptparse.DetectFormat(text), Family: iptparse.FamilyIPv6, Streams: StreamsCommands(text), chainDecls: strings.Count(text, "\n:")}
 		for _, size := range []int{1, 3, 17, 100, 1 << 20} {
+			if got := surveyText(text, iptparse.FamilyIPv6, size); got.Format != want.Format || got.Family != want.Family || got.Streams != want.Streams || got.chainDecls != want.chainDecls {
+				t.Errorf("%.40q in blocks of %d: survey %+v, whole %+v", text, size, got, want)
+			}
 			got := NewSurvey(iptparse.FamilyIPv6, false)
 			p := textio.NewPieces(strings.NewReader(text), size)
 			for s, ok := p.Next(); ok; s, ok = p.Next() {
