@@ -523,7 +523,7 @@ type saveParser struct {
 func (sp *saveParser) parse(e *entry, a *arena) Item {
 	f := sp.f
 	line, trimmed := e.line, trimBlanksLeft(e.line)
-	pos := MakePos(f.Name, e.lineNo, 1+len(line)-len(trimmed)) // as scanSave has it
+	// (the line's position, for its errors, is worked out by linePos)
 	from := 0
 	var counters Counters
 	hasCounters := false
@@ -544,16 +544,16 @@ func (sp *saveParser) parse(e *entry, a *arena) Item {
 		}
 		var err error
 		if words, comment, err = splitLine(body, f.Name, e.lineNo); err != nil {
-			return f.badLine(pos, line, err)
+			return f.badLine(linePos(f, e), line, err)
 		}
 	}
 	p := sp.parser(e.table) // one line, as the Parser it replaced: default.pgo has the calls below by their lines
 	cmd, err := p.parse(words, a)
 	if err != nil {
-		return f.badLine(pos, line, err)
+		return f.badLine(linePos(f, e), line, err)
 	}
 	if comment {
-		cmd.Warnings = append(cmd.Warnings, Warning{Pos: pos, Msg: "text after '#' ignored (iptables-restore would reject it)"})
+		cmd.Warnings = append(cmd.Warnings, Warning{Pos: linePos(f, e), Msg: "text after '#' ignored (iptables-restore would reject it)"})
 	}
 	if hasCounters && cmd.Counters == nil {
 		cmd.Counters = a.counter()
@@ -563,6 +563,13 @@ func (sp *saveParser) parse(e *entry, a *arena) Item {
 	cl := a.commandLine()
 	cl.Command, cl.Line = cmd, line
 	return cl
+}
+
+// linePos is the position of a rule's line, where its first word, or
+// its counters, start (as scanSave has it), for its errors and warnings:
+// most lines have none, and need not work it out.
+func linePos(f *File, e *entry) Pos {
+	return MakePos(f.Name, e.lineNo, 1+len(e.line)-len(trimBlanksLeft(e.line)))
 }
 
 // parser returns sp.p, for a rule of table.
