@@ -671,7 +671,7 @@ func (st *parseState) baseOption(w *Word, c byte, mode ArgMode, inline string, h
 			return err
 		}
 		t := st.a.target()
-		t.Pos, t.Name, t.Goto = w.Pos, arg.Text, c == 'g'
+		t.Pos, t.Name, t.Goto, t.Ext = w.Pos, arg.Text, c == 'g', nil // every field: see arena.reset
 		st.rule().Target = t
 		if c == 'j' && arg.Text != "CONTINUE" {
 			// (not kept in the arena as matches are: most -j are to a

@@ -561,7 +561,7 @@ func (sp *saveParser) parse(e *entry, a *arena) Item {
 	}
 	cmd.line, cmd.bare = line, ok && a != nil && !a.parted // ok: split by splitFast
 	cl := a.commandLine()
-	cl.Command, cl.Line = cmd, line
+	cl.Command, cl.Line, cl.Program = cmd, line, "" // every field: see arena.reset
 	return cl
 }
 
