@@ -475,6 +475,11 @@ func chainFields(s string) (f [3]string, n int) {
 			i++
 		}
 		j := i
+		// eight bytes at a time while they are all text: a chain's
+		// name is most of a chain declaration
+		for i+8 <= len(s) && graphicASCII(load64(s[i:])) {
+			i += 8
+		}
 		for i < len(s) && fieldClass[s[i]] == fieldText {
 			i++
 		}
@@ -490,6 +495,14 @@ func chainFields(s string) (f [3]string, n int) {
 		n++
 	}
 	return f, n
+}
+
+// graphicASCII reports whether the eight bytes of x (as load64 reads
+// them) are all above ' ' and ASCII, and so text for chainFields.
+func graphicASCII(x uint64) bool {
+	// (b & 0x7f) + 0x5f has its top bit set if b & 0x7f > ' ', and
+	// carries into no other byte
+	return (x|^((x&(0x7f*ones))+0x5f*ones))&(0x80*ones) == 0
 }
 
 // The classes of bytes for chainFields.
