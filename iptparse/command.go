@@ -403,14 +403,19 @@ var onceBits = func() (t [256]uint16) {
 	return t
 }()
 
-// once records the core option -c and fails if it was given before.
+// once records the core option -c and fails if it was given before. It
+// is small enough to be inlined: the error is made by onceError.
 func (st *parseState) once(w *Word, c byte) error {
-	bit := onceBits[c]
-	if st.seen&bit != 0 {
-		return st.errorf(w.Pos, "multiple %s flags not allowed", shortOptName(c))
+	if st.seen&onceBits[c] != 0 {
+		return st.onceError(w, c)
 	}
-	st.seen |= bit
+	st.seen |= onceBits[c]
 	return nil
+}
+
+// onceError is once's error.
+func (st *parseState) onceError(w *Word, c byte) error {
+	return Errorf(w.Pos, "", "multiple %s flags not allowed", shortOptName(c))
 }
 
 // shortOptName is "-c", for messages. Built when a message needs it:
@@ -656,7 +661,7 @@ func (st *parseState) baseOption(w *Word, c byte, mode ArgMode, inline string, h
 			return err
 		}
 		t := st.a.target()
-		t.Pos, t.Name, t.Goto = w.Pos, arg.Text, c == 'g'
+		t.Pos, t.Name, t.Goto, t.Ext = w.Pos, arg.Text, c == 'g', nil // every field: see arena.reset
 		st.rule().Target = t
 		if c == 'j' && arg.Text != "CONTINUE" {
 			// (not kept in the arena as matches are: most -j are to a

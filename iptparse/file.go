@@ -475,6 +475,11 @@ func chainFields(s string) (f [3]string, n int) {
 			i++
 		}
 		j := i
+		// eight bytes at a time while they are all text: a chain's
+		// name is most of a chain declaration
+		for i+8 <= len(s) && graphicASCII(load64(s[i:])) {
+			i += 8
+		}
 		for i < len(s) && fieldClass[s[i]] == fieldText {
 			i++
 		}
@@ -490,6 +495,14 @@ func chainFields(s string) (f [3]string, n int) {
 		n++
 	}
 	return f, n
+}
+
+// graphicASCII reports whether the eight bytes of x (as load64 reads
+// them) are all above ' ' and ASCII, and so text for chainFields.
+func graphicASCII(x uint64) bool {
+	// (b & 0x7f) + 0x5f has its top bit set if b & 0x7f > ' ', and
+	// carries into no other byte
+	return (x|^((x&(0x7f*ones))+0x5f*ones))&(0x80*ones) == 0
 }
 
 // The classes of bytes for chainFields.
@@ -523,7 +536,7 @@ type saveParser struct {
 func (sp *saveParser) parse(e *entry, a *arena) Item {
 	f := sp.f
 	line, trimmed := e.line, trimBlanksLeft(e.line)
-	pos := MakePos(f.Name, e.lineNo, 1+len(line)-len(trimmed)) // as scanSave has it
+	// (the line's position, for its errors, is worked out by linePos)
 	from := 0
 	var counters Counters
 	hasCounters := false
@@ -544,16 +557,16 @@ func (sp *saveParser) parse(e *entry, a *arena) Item {
 		}
 		var err error
 		if words, comment, err = splitLine(body, f.Name, e.lineNo); err != nil {
-			return f.badLine(pos, line, err)
+			return f.badLine(linePos(f, e), line, err)
 		}
 	}
 	p := sp.parser(e.table) // one line, as the Parser it replaced: default.pgo has the calls below by their lines
 	cmd, err := p.parse(words, a)
 	if err != nil {
-		return f.badLine(pos, line, err)
+		return f.badLine(linePos(f, e), line, err)
 	}
 	if comment {
-		cmd.Warnings = append(cmd.Warnings, Warning{Pos: pos, Msg: "text after '#' ignored (iptables-restore would reject it)"})
+		cmd.Warnings = append(cmd.Warnings, Warning{Pos: linePos(f, e), Msg: "text after '#' ignored (iptables-restore would reject it)"})
 	}
 	if hasCounters && cmd.Counters == nil {
 		cmd.Counters = a.counter()
@@ -561,8 +574,15 @@ func (sp *saveParser) parse(e *entry, a *arena) Item {
 	}
 	cmd.line, cmd.bare = line, ok && a != nil && !a.parted // ok: split by splitFast
 	cl := a.commandLine()
-	cl.Command, cl.Line = cmd, line
+	cl.Command, cl.Line, cl.Program = cmd, line, "" // every field: see arena.reset
 	return cl
+}
+
+// linePos is the position of a rule's line, where its first word, or
+// its counters, start (as scanSave has it), for its errors and warnings:
+// most lines have none, and need not work it out.
+func linePos(f *File, e *entry) Pos {
+	return MakePos(f.Name, e.lineNo, 1+len(e.line)-len(trimBlanksLeft(e.line)))
 }
 
 // parser returns sp.p, for a rule of table.

@@ -116,6 +116,13 @@ func TestParseErrors(t *testing.T) {
 		{`-N -bad`, "not allowed to start with"},
 		{`-A INPUT ! -j ACCEPT`, "cannot have ! before -j"},
 		{`-s 1.2.3.4`, "no command specified"},
+		{`-A INPUT -p tcp -p udp`, "t:1:17: multiple -p flags not allowed"},
+		{`-A INPUT -s 10.0.0.1 -d 10.0.0.2 -s 10.0.0.3`, "t:1:34: multiple -s flags not allowed"},
+		{`-A INPUT -i eth0 -i eth1`, "t:1:18: multiple -i flags not allowed"},
+		{`-A INPUT -j ACCEPT -g X`, "t:1:20: multiple -j flags not allowed"},
+		{`-A INPUT -c 1 2 -c 3 4`, "t:1:17: multiple -c flags not allowed"},
+		{`-A INPUT -A OUTPUT`, "t:1:10: Cannot use -A with -A"},
+		{`-A INPUT ! -I OUTPUT`, "t:1:10: unexpected '!' flag"},
 	}
 	for _, c := range cases {
 		_, err := parse(t, iptparse.FamilyIPv4, c.line)
