@@ -150,14 +150,18 @@ func v6HintCount(src string, from, parts int) int {
 }
 
 // v6HintsIn returns the IPv6 hints (v6HintAt's matches, overlapping ones
-// included) told by a byte from from to to: v6HintAt is called only
-// where a hint starts, at an "-m", a blank before "-p" or "-j", "--i",
-// "ip" or "ic" (the words after "-m", "-p" and "-j" are looked at first).
-// Address hints are found from their ':' instead of from each address
-// option: none of the addresses of an IPv4 dump has one. The few 'i' and
-// ':' are found by strings.IndexByte, many bytes at a time; the many
-// '-' (several a line) eight bytes at a time, by dashBytes, which costs
-// less than a call of strings.IndexByte for each.
+// included) told by a byte from from to to. Each hint is told by one
+// byte: an "-m", "-p" or "-j" by its '-' ("-p" and "-j" start at the
+// blank before it), "ip6tables" and "icmp6-" by their 'i', and
+// "--icmpv6-type" by its 'i' too (the rare "ic" after "--", rather than
+// the many "--" of long options). Address hints are found from their ':'
+// instead of from each address option: none of the addresses of an IPv4
+// dump has one. The few 'i' and ':' are found by strings.IndexByte, many
+// bytes at a time; the many '-' (several a line) sixteen bytes at a
+// time, by dashBytes, which costs less than a call of strings.IndexByte
+// for each. Most '-' are then told from the byte after them and the two
+// after a blank by a look in tables (v6OptionWords, keywords), with no
+// call: a call spills what the loop keeps in registers.
 func v6HintsIn(src string, from, to int) []hintMatch {
 	var found []hintMatch
 	at := func(p int) {
@@ -173,46 +177,43 @@ func v6HintsIn(src string, from, to int) []hintMatch {
 		var m uint64
 		if w+16 <= len(src) {
 			s := src[w : w+16]
-			m = dashBytes(uint64(s[0])|uint64(s[1])<<8|uint64(s[2])<<16|uint64(s[3])<<24|
-				uint64(s[4])<<32|uint64(s[5])<<40|uint64(s[6])<<48|uint64(s[7])<<56) |
-				dashBytes(uint64(s[8])|uint64(s[9])<<8|uint64(s[10])<<16|uint64(s[11])<<24|
-					uint64(s[12])<<32|uint64(s[13])<<40|uint64(s[14])<<48|uint64(s[15])<<56)>>1
+			m = dashBytes(load64(s)) | dashBytes(load64(s[8:]))>>1
 		} else {
 			m = dashBytes(lastWord(src, w)) | dashBytes(lastWord(src, w+8))>>1
 		}
 		for ; m != 0; m &= m - 1 {
 			b := bits.TrailingZeros64(m)
 			p := w + b>>3 + (^b&1)<<3
-			if p >= end || src[p] != '-' {
+			if p >= end {
 				continue
 			}
-			switch src[p+1] {
-			case 'm':
-				if keywordMayFollow(src, p+2, v6MatchWords) && keywordAfterSpaces(src, p+2, v6MatchWords) >= 0 {
-					at(p)
-				}
-			case 'p':
-				if p > 0 && isRegexpSpace(src[p-1]) && keywordMayFollow(src, p+2, v6ProtoWords) &&
-					keywordAfterSpaces(src, p+2, v6ProtoWords) >= 0 {
-					at(p - 1)
-				}
-			case 'j':
-				if p > 0 && isRegexpSpace(src[p-1]) && keywordMayFollow(src, p+2, v6TargetWords) &&
-					keywordAfterSpaces(src, p+2, v6TargetWords) >= 0 {
-					at(p - 1)
-				}
-			case '-':
-				if src[p+2] == 'i' {
-					at(p)
+			// Most are told here, without a call: the options that
+			// are not "-m", "-p" or "-j", and those whose word after
+			// one blank starts with two bytes no keyword of theirs
+			// starts with.
+			k := v6OptionWords[src[p+1]]
+			if k == nil || src[p] != '-' {
+				continue
+			}
+			if p+4 < len(src) {
+				if c := src[p+3]; !isRegexpSpace(c) && k.first[c]&k.second[src[p+4]] == 0 {
+					continue
 				}
 			}
+			v6ShortOption(src, p, at)
 		}
 	}
 	for p := from; ; p++ {
 		if p = indexByteFrom(src, p, end, 'i'); p >= end {
 			break
 		}
-		if d := src[p+1]; d == 'p' || d == 'c' {
+		switch src[p+1] {
+		case 'c':
+			if p >= 2 && src[p-1] == '-' && src[p-2] == '-' {
+				at(p - 2) // --icmpv6-type
+			}
+			at(p)
+		case 'p':
 			at(p)
 		}
 	}
@@ -239,8 +240,8 @@ func v6HintsIn(src string, from, to int) []hintMatch {
 func dashBytes(x uint64) uint64 {
 	// y's zero bytes are x's '-'; less one, they have the top bit set,
 	// which y has not (a byte borrowed from may be marked too)
-	const ones, tops = 0x0101010101010101, 0x8080808080808080
-	y := x ^ ('-' * ones)
+	const tops = 0x8080808080808080
+	y := x ^ '-'*ones
 	return (y - ones) &^ y & tops
 }
 
@@ -252,6 +253,34 @@ func lastWord(src string, w int) uint64 {
 		x = x<<8 | uint64(src[i])
 	}
 	return x
+}
+
+// v6OptionWords is the keywords of the IPv6 hints of an option "-c" by
+// its letter c.
+var v6OptionWords = [256]*keywords{'m': v6MatchWords, 'p': v6ProtoWords, 'j': v6TargetWords}
+
+// v6ShortOption calls at where the IPv6 hint an "-m", "-p" or "-j" at
+// p, p+2 < len(src), tells starts, if it tells one.
+func v6ShortOption(src string, p int, at func(int)) {
+	if src[p] != '-' {
+		return
+	}
+	switch src[p+1] {
+	case 'm':
+		if keywordMayFollow(src, p+2, v6MatchWords) && keywordAfterSpaces(src, p+2, v6MatchWords) >= 0 {
+			at(p)
+		}
+	case 'p':
+		if p > 0 && isRegexpSpace(src[p-1]) && keywordMayFollow(src, p+2, v6ProtoWords) &&
+			keywordAfterSpaces(src, p+2, v6ProtoWords) >= 0 {
+			at(p - 1)
+		}
+	case 'j':
+		if p > 0 && isRegexpSpace(src[p-1]) && keywordMayFollow(src, p+2, v6TargetWords) &&
+			keywordAfterSpaces(src, p+2, v6TargetWords) >= 0 {
+			at(p - 1)
+		}
+	}
 }
 
 // keywordMayFollow tells whether keywordAfterSpaces(s, i, k) may match:

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -140,6 +141,34 @@ func TestByteClasses(t *testing.T) {
 		}
 		if got, want := isHexByte(byte(c)), hex.MatchString(b); got != want {
 			t.Errorf("isHexByte(%#x) = %v, want %v", c, got, want)
+		}
+	}
+}
+
+// TestV6HintsInFindsEvery checks that v6HintsIn, on a text cut into
+// pieces, finds every place v6HintAt matches at, once, and no other.
+func TestV6HintsInFindsEvery(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	srcs := []string{"-m  hl -p\tipv6-icmp --icmpv6-type x-j SNPT -j\nHL", "--icmpv6-type", "ip6tables"}
+	for i := 0; i < 5000; i++ {
+		srcs = append(srcs, hintSoup(r))
+	}
+	for _, src := range srcs {
+		var want []hintMatch
+		for p := range len(src) {
+			if e := v6HintAt(src, p); e >= 0 {
+				want = append(want, hintMatch{p, e})
+			}
+		}
+		for parts := 1; parts <= 4; parts++ {
+			var got []hintMatch
+			for i := range parts {
+				got = append(got, v6HintsIn(src, len(src)*i/parts, len(src)*(i+1)/parts)...)
+			}
+			slices.SortFunc(got, func(a, b hintMatch) int { return a.start - b.start })
+			if !slices.Equal(got, want) {
+				t.Fatalf("v6HintsIn in %d parts finds %v, v6HintAt matches at %v in %q", parts, got, want, src)
+			}
 		}
 	}
 }

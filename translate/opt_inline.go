@@ -40,6 +40,7 @@ func inlineChains(t *ir.Table, rep *OptReport) {
 	}
 	removed := make([]bool, len(t.Chains))
 	n := 0
+	var a inlineAlloc
 	for pi, p := range t.Chains {
 		if removed[pi] {
 			continue
@@ -51,7 +52,7 @@ func inlineChains(t *ir.Table, rep *OptReport) {
 				if ci < 0 {
 					break
 				}
-				merged := inlined(r, t.Chains[ci].Rules[0])
+				merged := a.inlined(r, t.Chains[ci].Rules[0], rep.noProvenance)
 				p.Rules[i] = merged
 				removed[ci] = true
 				n++
@@ -121,18 +122,49 @@ func inlineTarget(t *ir.Table, pi int, r *ir.Rule, index map[string]int, refs []
 	return ci
 }
 
-// inlined is r with its final jump replaced by rc's statements.
-func inlined(r, rc *ir.Rule) *ir.Rule {
-	stmts := make([]ir.Stmt, 0, len(r.Stmts)-1+len(rc.Stmts))
-	stmts = append(stmts, r.Stmts[:len(r.Stmts)-1]...)
+// inlineAlloc makes inlined rules and their statements in blocks: a
+// kube-proxy ruleset has a chain to inline for each service endpoint,
+// and three allocations each (rule, statements, origins) were most of
+// the pass's time.
+type inlineAlloc struct {
+	rules []ir.Rule
+	stmts []ir.Stmt
+}
+
+// inlineBlock is how many rules, and statements, a block of inlineAlloc
+// holds.
+const inlineBlock = 256
+
+// inlined is r with its final jump replaced by rc's statements. Without
+// provenance (OptOptions.NoProvenance) it has r's first origin and no
+// text, as the rules the other passes merge: the caller reads no more.
+func (a *inlineAlloc) inlined(r, rc *ir.Rule, noProvenance bool) *ir.Rule {
+	n := len(r.Stmts) - 1 + len(rc.Stmts)
+	if cap(a.stmts)-len(a.stmts) < n {
+		a.stmts = make([]ir.Stmt, 0, max(n, 4*inlineBlock))
+	}
+	// full slices: a statement appended later is never written into
+	// the next rule's
+	stmts := append(a.stmts[len(a.stmts):len(a.stmts):len(a.stmts)+n], r.Stmts[:len(r.Stmts)-1]...)
 	stmts = append(stmts, rc.Stmts...)
+	a.stmts = a.stmts[:len(a.stmts)+n]
+	if len(a.rules) == cap(a.rules) {
+		a.rules = make([]ir.Rule, 0, inlineBlock)
+	}
+	a.rules = a.rules[:len(a.rules)+1]
+	m := &a.rules[len(a.rules)-1]
 	comment := r.Comment
 	if comment == "" {
 		comment = rc.Comment
 	}
+	if noProvenance && len(r.Origin) > 0 {
+		*m = ir.Rule{Stmts: stmts, Comment: comment, Origin: r.Origin[:1:1]}
+		return m
+	}
 	origin := make([]iptparse.Pos, 0, len(r.Origin)+len(rc.Origin))
 	origin = append(append(origin, r.Origin...), rc.Origin...)
-	return (&ir.Rule{Stmts: stmts, Comment: comment, Origin: origin}).WithSource(r.Source() + "\n" + rc.Source())
+	*m = ir.Rule{Stmts: stmts, Comment: comment, Origin: origin}
+	return m.WithSource(r.Source() + "\n" + rc.Source())
 }
 
 // chainRefs counts the jumps and gotos to each chain of t (by index),

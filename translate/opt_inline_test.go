@@ -1,10 +1,13 @@
 package translate
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/ipt2nft/ipt2nft/internal/testutil"
+	"github.com/ipt2nft/ipt2nft/iptparse"
+	"github.com/ipt2nft/ipt2nft/ir"
 )
 
 func TestInlineChains(t *testing.T) {
@@ -84,5 +87,44 @@ func TestInlineKeepsMapTargets(t *testing.T) {
 -A INPUT -i eth1 -j B`)
 	if !strings.Contains(got, "vmap") || !strings.Contains(got, "A: drop") || !strings.Contains(got, "B: accept") {
 		t.Errorf("the chains a verdict map jumps to must stay:\n%s", got)
+	}
+}
+
+// TestInlinedRules checks the rules inlineAlloc makes in blocks: each
+// its own statements (an append to one never writes into the next's),
+// origins and text, or only the first origin without provenance.
+func TestInlinedRules(t *testing.T) {
+	var a inlineAlloc
+	pos := func(lines ...int) (o []iptparse.Pos) {
+		for _, l := range lines {
+			o = append(o, iptparse.Pos{Line: int32(l)})
+		}
+		return o
+	}
+	var got []*ir.Rule
+	for i := range 3 * inlineBlock {
+		r := (&ir.Rule{Stmts: []ir.Stmt{&ir.Counter{}, &ir.Verdict{Kind: ir.VerdictJump, Chain: "C"}}, Origin: pos(3*i+1, 3*i+2)}).WithSource("outer")
+		rc := (&ir.Rule{Stmts: []ir.Stmt{&ir.Verdict{Kind: ir.VerdictDrop}}, Origin: pos(3*i + 3)}).WithSource("inner")
+		got = append(got, a.inlined(r, rc, i%2 == 1))
+	}
+	for _, m := range got {
+		m.Stmts = append(m.Stmts, &ir.Comment{})
+	}
+	for i, m := range got {
+		if len(m.Stmts) != 3 {
+			t.Fatalf("rule %d: %d statements", i, len(m.Stmts))
+		}
+		_, counter := m.Stmts[0].(*ir.Counter)
+		v, _ := m.Stmts[1].(*ir.Verdict)
+		if !counter || v == nil || v.Kind != ir.VerdictDrop {
+			t.Fatalf("rule %d: statements %#v, %#v", i, m.Stmts[0], m.Stmts[1])
+		}
+		want, src := pos(3*i+1, 3*i+2, 3*i+3), "outer\ninner"
+		if i%2 == 1 {
+			want, src = want[:1], ""
+		}
+		if !slices.Equal(m.Origin, want) || m.Source() != src {
+			t.Fatalf("rule %d: origins %v, text %q; want %v, %q", i, m.Origin, m.Source(), want, src)
+		}
 	}
 }

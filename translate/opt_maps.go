@@ -134,11 +134,21 @@ func mergeVMaps(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 			continue
 		}
 		common := commonComment(group)
-		var elems []ir.Expr
+		// The elements and their verdicts are made in one block each
+		// rather than two allocations an element: a kube-proxy
+		// dispatch map has one a service.
+		n := 0
+		for _, r := range group {
+			n += len(elements(r.Stmts[d].(*ir.Match).Right))
+		}
+		elems, mes, ves := make([]ir.Expr, 0, n), make([]ir.MapElem, n), make([]ir.VerdictExpr, n)
 		for _, r := range group {
 			v, _ := mapVerdict(r.Stmts[len(r.Stmts)-1])
 			for _, val := range elements(r.Stmts[d].(*ir.Match).Right) {
-				elems = append(elems, &ir.MapElem{Key: mapKey(val, r, common), Value: &ir.VerdictExpr{Kind: v.Kind, Chain: v.Chain}})
+				k := len(elems)
+				ves[k] = ir.VerdictExpr{Kind: v.Kind, Chain: v.Chain}
+				mes[k] = ir.MapElem{Key: mapKey(val, r, common), Value: &ves[k]}
+				elems = append(elems, &mes[k])
 			}
 		}
 		first := group[0]

@@ -109,15 +109,17 @@ type factsBlock struct {
 	ivs   []interval
 }
 
-func newFactsWindow(rules []*ir.Rule) *factsWindow {
+// start readies w, in the memory of the round before it if any, for a
+// round of rules: a table of many small chains (kube-proxy's) had a
+// round each make its window.
+func (w *factsWindow) start(rules []*ir.Rule) {
 	shift := factsBlockShift
 	size := 1 << shift
 	nb := (len(rules) + size - 1) >> shift
-	w := &factsWindow{rules: rules, shift: shift, blocks: make([]*factsBlock, nb), pending: make([]int32, nb)}
+	*w = factsWindow{rules: rules, shift: shift, blocks: reuse(w.blocks, nb), pending: reuse(w.pending, nb), free: w.free[:0]}
 	for b := range w.pending {
 		w.pending[b] = int32(min(size, len(rules)-b*size))
 	}
-	return w
 }
 
 // get returns the facts of rule k.
@@ -185,7 +187,8 @@ func (w *factsWindow) release() {
 	for _, b := range w.free {
 		factsBlocks.Put(b)
 	}
-	w.free = nil
+	clear(w.free)
+	w.free, w.rules = w.free[:0], nil
 }
 
 // done says the round will not look at rule k again.
@@ -503,8 +506,12 @@ func mergeSetsRound(rules []*ir.Rule, at func(int) int, rep *OptReport, elementC
 	for i, r := range rules {
 		sigs[i], keys[i] = shapeSignature(r), joinKey(r)
 	}
-	facts := newFactsWindow(rules)
-	out := make([]*ir.Rule, 0, len(rules))
+	facts := &mem.facts
+	facts.start(rules)
+	// out is made at the first merge: until then the round keeps the
+	// rules as they are (most rounds of a table of many small chains,
+	// kube-proxy's, merge none).
+	var out []*ir.Rule
 	skippedBuf, groupBuf := mem.skipped, mem.group
 	scratch := &mem.scratch
 	defer func() { mem.skipped, mem.group = skippedBuf, groupBuf }()
@@ -579,7 +586,9 @@ func mergeSetsRound(rules []*ir.Rule, at func(int) int, rep *OptReport, elementC
 		}
 		skippedBuf, groupBuf = skipped, group
 		if len(group) == 1 || doomed {
-			out = append(out, rules[i])
+			if out != nil {
+				out = append(out, rules[i])
+			}
 			facts.done(i)
 			continue
 		}
@@ -622,6 +631,10 @@ func mergeSetsRound(rules []*ir.Rule, at func(int) int, rep *OptReport, elementC
 			rep.Merges = slices.Grow(rep.Merges, len(rep.Merges)) // see fuseLogs
 		}
 		rep.Merges = append(rep.Merges, Merge{Pass: "sets", Into: into, From: into.Origin, Reason: reason})
+		if out == nil {
+			// every rule before i was kept on its own
+			out = append(make([]*ir.Rule, 0, len(rules)), rules[:i]...)
+		}
 		out = append(out, into)
 	}
 	if factsRoundEnd != nil {
@@ -631,6 +644,9 @@ func mergeSetsRound(rules []*ir.Rule, at func(int) int, rep *OptReport, elementC
 	// Not the room of every rule the round was given, kept with the
 	// chain's rules: 1.6 MB for the mixed 1,000,000-rule dump's 198,000
 	// services, which merge into two rules.
+	if out == nil {
+		return rules
+	}
 	return trimRules(out)
 }
 
@@ -705,6 +721,7 @@ type roundMem struct {
 	used           []bool
 	skipped, group []int
 	scratch        groupScratch
+	facts          factsWindow
 }
 
 var roundMems sync.Pool // of *roundMem

@@ -760,3 +760,18 @@ func TestL4Bit(t *testing.T) {
 		}
 	}
 }
+
+// TestSetsKeepRulesBeforeMerge checks that a sets round keeps the rules
+// before its first merge (the round makes its result only then).
+func TestSetsKeepRulesBeforeMerge(t *testing.T) {
+	got, _ := optimized(t, OptOptions{Sets: true, Counters: true}, `
+-A INPUT -p udp -j ACCEPT
+-A INPUT -i eth0 -j ACCEPT
+-A INPUT -s 10.0.0.1 -j DROP
+-A INPUT -s 10.0.0.2 -j DROP
+-A INPUT -p tcp -j ACCEPT`)
+	want := "input: ip protocol udp accept\ninput: iifname \"eth0\" accept\ninput: ip saddr { 10.0.0.1, 10.0.0.2 } drop\ninput: ip protocol tcp accept"
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
