@@ -1,6 +1,7 @@
 package iptparse
 
 import (
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"unsafe"
@@ -159,11 +160,16 @@ var noPopulate atomic.Bool
 // populate makes the pages of the size bytes at p present and writable
 // (madvise(MADV_POPULATE_WRITE)), without changing what they hold, and
 // reports whether it could. The pages may hold other heap objects too:
-// they are not written.
+// they are not written. The range is handed to the kernel as numbers: a
+// pointer to the first page's start, or a slice to the last page's end,
+// would point outside the object, which the collector may find and
+// refuse ("found bad pointer in Go heap"), as checkptr (-race) does.
 func populate(p unsafe.Pointer, size uintptr) bool {
-	off := uintptr(p) & (pageSize - 1)
-	n := (off + size + pageSize - 1) &^ (pageSize - 1)
-	return unix.Madvise(unsafe.Slice((*byte)(unsafe.Add(p, -int(off))), n), unix.MADV_POPULATE_WRITE) == nil
+	start := uintptr(p) &^ (pageSize - 1)
+	end := (uintptr(p) + size + pageSize - 1) &^ (pageSize - 1)
+	_, _, errno := unix.Syscall(unix.SYS_MADVISE, start, end-start, unix.MADV_POPULATE_WRITE)
+	runtime.KeepAlive(p) // the object stays, so its pages do (Go's heap does not move)
+	return errno == 0
 }
 
 // reset zeroes the Ts handed out and makes the first slab current again.
