@@ -9,15 +9,9 @@ import (
 // does: into nft commands on upstream's own tables (ip filter, ip nat...).
 func (t *Translator) exactCommand(cmd *iptparse.Command) {
 	fam := nftFamily(cmd.Family)
-	chain := t.alloc.chains.new()
-	chain.Name = cmd.Chain
 	add := func(c *ir.Command) {
 		c.Family, c.Table = fam, cmd.Table
 		t.addCmd(c)
-	}
-	untranslated := func(reason string) {
-		t.fail(cmd, &UntranslatableError{Pos: cmd.OpPos, Ext: cmd.Op.String(), Reason: reason})
-		add(&ir.Command{Op: ir.CmdUntranslated, Text: cmd.RuleText()})
 	}
 	switch cmd.Op {
 	case iptparse.OpAppend, iptparse.OpInsert:
@@ -28,18 +22,18 @@ func (t *Translator) exactCommand(cmd *iptparse.Command) {
 			return
 		}
 		t.stats.Translated++
+		chain := t.ruleChain(cmd.Chain)
 		for i, r := range rules {
-			for _, s := range ctxs[i].sets {
-				add(&ir.Command{Op: ir.CmdAddSet, Set: s})
+			if x := ctxs[i]; len(x.sets)+len(x.helpers)+len(x.chains) != 0 {
+				t.exactDecls(x, add)
 			}
-			for _, h := range ctxs[i].helpers {
-				add(&ir.Command{Op: ir.CmdAddCtHelper, CtHelper: h})
+			// Set field by field: the command is zeroed, or filled
+			// here only.
+			c := &t.exactCmd
+			if !t.reuse || t.hold {
+				c = t.alloc.cmds.new()
 			}
-			for _, ch := range ctxs[i].chains {
-				t.auxChainCommands(ch, add)
-			}
-			c := t.alloc.cmds.new()
-			c.Op, c.Chain, c.Rule, c.Index = ir.CmdAddRule, chain, r, -1
+			c.Op, c.Family, c.Table, c.Chain, c.Rule, c.Index = ir.CmdAddRule, fam, cmd.Table, chain, r, -1
 			if cmd.Op == iptparse.OpInsert {
 				c.Op = ir.CmdInsertRule
 				// iptables counts rules from 1, nft's index from 0.
@@ -47,8 +41,56 @@ func (t *Translator) exactCommand(cmd *iptparse.Command) {
 					c.Index = cmd.RuleNum - 1
 				}
 			}
-			add(c)
+			t.addCmd(c)
 		}
+		return
+	}
+	t.exactOther(cmd, add)
+}
+
+// exactDecls adds the commands declaring what the rule of x uses: its
+// sets, ct helpers and helper chains (few rules have any).
+func (t *Translator) exactDecls(x *Ctx, add func(*ir.Command)) {
+	for _, s := range x.sets {
+		add(&ir.Command{Op: ir.CmdAddSet, Set: s})
+	}
+	for _, h := range x.helpers {
+		add(&ir.Command{Op: ir.CmdAddCtHelper, CtHelper: h})
+	}
+	for _, ch := range x.chains {
+		t.auxChainCommands(ch, add)
+	}
+}
+
+// ruleChain returns the chain named name for an exact-mode rule command:
+// the one made for the rule before when it is the same, as consecutive
+// rules nearly always are. Only the name is read of it, and no chain
+// handed out here is changed or handed out again (they come from a block
+// of their own, left to the collector, not from alloc's, which are
+// cleared and reused): a printer may tell a chain by its pointer.
+func (t *Translator) ruleChain(name string) *ir.Chain {
+	if ch := t.exactChain; ch != nil && ch.Name == name {
+		return ch
+	}
+	if t.exactChainsUsed == len(t.exactChains) {
+		t.exactChains, t.exactChainsUsed = make([]ir.Chain, 64), 0
+	}
+	ch := &t.exactChains[t.exactChainsUsed]
+	t.exactChainsUsed++
+	ch.Name = name
+	t.exactChain = ch
+	return ch
+}
+
+// exactOther translates the commands that add no rule.
+func (t *Translator) exactOther(cmd *iptparse.Command, add func(*ir.Command)) {
+	untranslated := func(reason string) {
+		t.fail(cmd, &UntranslatableError{Pos: cmd.OpPos, Ext: cmd.Op.String(), Reason: reason})
+		add(&ir.Command{Op: ir.CmdUntranslated, Text: cmd.RuleText()})
+	}
+	chain := t.alloc.chains.new()
+	chain.Name = cmd.Chain
+	switch cmd.Op {
 	case iptparse.OpFlush:
 		if cmd.Chain != "" {
 			add(&ir.Command{Op: ir.CmdFlushChain, Chain: chain})

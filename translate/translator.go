@@ -146,6 +146,14 @@ type Translator struct {
 	// reuse says that each exact-mode command is handed on as soon as
 	// it is translated, and not kept: alloc is reset after each.
 	reuse bool
+	// exactChain is the chain of the last exact-mode rule command,
+	// exactChains the block the next ones are taken from (see ruleChain);
+	// exactCmd the command filled for each rule while reuse is set
+	// (each is handed on and dropped before the next).
+	exactChain      *ir.Chain
+	exactChains     []ir.Chain
+	exactChainsUsed int
+	exactCmd        ir.Command
 	// kept, while AddPieces translates a file in normal mode, holds the
 	// strings the ruleset keeps of it (see keep); recent are some of
 	// them, looked at first.
