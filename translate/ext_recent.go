@@ -286,7 +286,7 @@ func finishRecent(t *Translator) {
 	}
 	l := t.native
 	// Find the rules that made it into the ruleset.
-	for _, e := range l.entries {
+	for _, e := range l.all {
 		if e.chain == nil {
 			continue
 		}

@@ -10,12 +10,18 @@ import (
 // Dependency clean-up: "ip protocol tcp tcp dport 22" is "tcp dport 22",
 // because nft adds the protocol check for a tcp header field itself.
 
-// impliedBy lists, for a protocol name, the payload protocols whose use
-// implies it.
-var impliedBy = map[string][]string{
-	"tcp": {"tcp"}, "udp": {"udp"}, "sctp": {"sctp"}, "dccp": {"dccp"},
-	"icmp": {"icmp"}, "ipv6-icmp": {"icmpv6"}, "icmpv6": {"icmpv6"},
-	"ah": {"ah"}, "esp": {"esp"}, "udplite": {"udplite"},
+// impliedBy is, for a protocol name, the payload protocol whose use
+// implies it, if there is one. A switch, not a map: it is asked of every
+// "ip protocol" match (kube-proxy's endpoint chains each have one), and
+// a map look-up hashes the name.
+func impliedBy(proto string) (string, bool) {
+	switch proto {
+	case "tcp", "udp", "sctp", "dccp", "icmp", "icmpv6", "ah", "esp", "udplite":
+		return proto, true
+	case "ipv6-icmp":
+		return "icmpv6", true
+	}
+	return "", false
 }
 
 func dropDependencies(r *ir.Rule) {
@@ -58,23 +64,22 @@ func protoDependency(s ir.Stmt) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	return sym.Name, impliedBy[sym.Name] != nil
+	// whether the protocol has a header that implies it, impliedLater
+	// tells: one look-up a dependency
+	return sym.Name, true
 }
 
 // impliedLater reports whether a later statement matches on a header of
 // the protocol, which makes nft check the protocol itself.
 func impliedLater(stmts []ir.Stmt, proto string) bool {
+	want, _ := impliedBy(proto)
 	for _, s := range stmts {
 		m, ok := s.(*ir.Match)
 		if !ok {
 			continue
 		}
-		if p := payloadProto(m.Left); p != "" {
-			for _, want := range impliedBy[proto] {
-				if p == want {
-					return true
-				}
-			}
+		if p := payloadProto(m.Left); p != "" && p == want {
+			return true
 		}
 	}
 	return false

@@ -31,7 +31,7 @@ func inlineChains(t *ir.Table, rep *OptReport) {
 	for i, c := range t.Chains {
 		index[c.Name] = i
 	}
-	refs := chainRefs(t, index)
+	refs, jumps := chainRefs(t, index)
 	// Rules reported as never matching stay as they are: the report
 	// finds them in the output.
 	dead := map[*ir.Rule]bool{}
@@ -41,14 +41,17 @@ func inlineChains(t *ir.Table, rep *OptReport) {
 	removed := make([]bool, len(t.Chains))
 	n := 0
 	var a inlineAlloc
+	base := 0 // where p's rules start in jumps
 	for pi, p := range t.Chains {
+		first := base
+		base += len(p.Rules)
 		if removed[pi] {
 			continue
 		}
 		for i, r := range p.Rules {
 			// Repeat: the inlined rule may jump to another such chain.
-			for {
-				ci := inlineTarget(t, pi, r, index, refs, dead)
+			for to := jumps[first+i]; ; to = jumpIndex(r, index) {
+				ci := inlineTarget(t, pi, r, to, refs, dead)
 				if ci < 0 {
 					break
 				}
@@ -74,18 +77,27 @@ func inlineChains(t *ir.Table, rep *OptReport) {
 	t.Chains = keep
 }
 
+// jumpIndex is the index of the chain r's final statement jumps to, or
+// -1 (no jump last, or to no chain of the index).
+func jumpIndex(r *ir.Rule, index map[string]int) int {
+	if len(r.Stmts) == 0 {
+		return -1
+	}
+	if last, ok := r.Stmts[len(r.Stmts)-1].(*ir.Verdict); ok && last.Kind == ir.VerdictJump {
+		if ci, ok := index[last.Chain]; ok {
+			return ci
+		}
+	}
+	return -1
+}
+
 // inlineTarget returns the index of the chain r's jump can be replaced
-// by, or -1.
-func inlineTarget(t *ir.Table, pi int, r *ir.Rule, index map[string]int, refs []int, dead map[*ir.Rule]bool) int {
-	if r.Placeholder() || r.Dead() != "" || dead[r] || len(r.Stmts) == 0 {
+// by, or -1. ci is jumpIndex(r).
+func inlineTarget(t *ir.Table, pi int, r *ir.Rule, ci int, refs []int, dead map[*ir.Rule]bool) int {
+	if ci < 0 || r.Placeholder() || r.Dead() != "" || dead[r] {
 		return -1
 	}
-	last, ok := r.Stmts[len(r.Stmts)-1].(*ir.Verdict)
-	if !ok || last.Kind != ir.VerdictJump {
-		return -1
-	}
-	ci, ok := index[last.Chain]
-	if !ok || ci == pi || refs[ci] != 1 {
+	if ci == pi || refs[ci] != 1 {
 		return -1
 	}
 	c := t.Chains[ci]
@@ -168,9 +180,12 @@ func (a *inlineAlloc) inlined(r, rc *ir.Rule, noProvenance bool) *ir.Rule {
 }
 
 // chainRefs counts the jumps and gotos to each chain of t (by index),
-// wherever they are: rule statements, verdict maps, named maps.
-func chainRefs(t *ir.Table, index map[string]int) []int {
-	refs := make([]int, len(t.Chains))
+// wherever they are: rule statements, verdict maps, named maps. jumps
+// is jumpIndex of each rule of t, chain by chain: the look-ups of the
+// count, not made again for inlineTarget (kube-proxy's rulesets jump
+// from rule after rule).
+func chainRefs(t *ir.Table, index map[string]int) (refs []int, jumps []int) {
+	refs = make([]int, len(t.Chains))
 	count := func(kind ir.VerdictKind, chain string) {
 		if kind == ir.VerdictJump || kind == ir.VerdictGoto {
 			if i, ok := index[chain]; ok {
@@ -178,15 +193,32 @@ func chainRefs(t *ir.Table, index map[string]int) []int {
 			}
 		}
 	}
+	n := 0
+	for _, c := range t.Chains {
+		n += len(c.Rules)
+	}
+	jumps = make([]int, 0, n)
 	for _, c := range t.Chains {
 		for _, r := range c.Rules {
-			walkVerdicts(r.Stmts, count)
+			to := -1
+			stmts := r.Stmts
+			if len(stmts) > 0 {
+				if last, ok := stmts[len(stmts)-1].(*ir.Verdict); ok && last.Kind == ir.VerdictJump {
+					stmts = stmts[:len(stmts)-1]
+					if ci, ok := index[last.Chain]; ok {
+						refs[ci]++
+						to = ci
+					}
+				}
+			}
+			jumps = append(jumps, to)
+			walkVerdicts(stmts, count)
 		}
 	}
 	for _, s := range t.Sets {
 		walkValue(reflect.ValueOf(s), count)
 	}
-	return refs
+	return refs, jumps
 }
 
 // walkVerdicts calls fn for every verdict in stmts, nested ones (verdict

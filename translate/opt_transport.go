@@ -156,6 +156,14 @@ func sameButTransport(a, b *ir.Rule) bool {
 func mergeTransports(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 	var out []*ir.Rule
 	for i := 0; i < len(rules); {
+		if i == len(rules)-1 {
+			// the last rule has none after it to merge with (most
+			// of kube-proxy's chains have one rule)
+			if out != nil {
+				out = append(out, rules[i])
+			}
+			break
+		}
 		proto, ok := transportOf(rules[i])
 		j := i + 1
 		protos := []string{proto}
