@@ -57,7 +57,7 @@ func TestAppendDec(t *testing.T) {
 // TestAppendCounterValues: a counter's numbers are written as strconv
 // writes them, small, large and beyond 32 bits.
 func TestAppendCounterValues(t *testing.T) {
-	vals := []uint64{0, 7, 81, 847, 27887, 84059, 123456, 1<<32 - 1, 1 << 32, 1<<64 - 1}
+	vals := []uint64{0, 7, 9, 10, 81, 99, 100, 847, 27887, 84059, 123456, 99999999, 1e8, 1<<32 - 1, 1 << 32, 1<<64 - 1}
 	for _, p := range vals {
 		for _, b := range vals {
 			want := "counter packets " + strconv.FormatUint(p, 10) + " bytes " + strconv.FormatUint(b, 10)

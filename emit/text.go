@@ -490,10 +490,29 @@ func appendPrefix(dst []byte, pf netip.Prefix) []byte {
 // numbers by appendDec: strconv.AppendUint took some 90 instructions a
 // number, two a rule of a dump with counters.
 func appendCounterValues(dst []byte, packets, bytes uint64) []byte {
-	dst = append(dst, " packets "...)
-	dst = appendDec(dst, packets)
-	dst = append(dst, " bytes "...)
-	return appendDec(dst, bytes)
+	if packets >= 1e8 || bytes >= 1e8 {
+		dst = append(dst, " packets "...)
+		dst = appendDec(dst, packets)
+		dst = append(dst, " bytes "...)
+		return appendDec(dst, bytes)
+	}
+	// Both in place at once, each word written whole and cut after: the
+	// text is at most 32 bytes (9 + 8 digits + 7 + 8 digits).
+	n := len(dst)
+	dst = slices.Grow(dst, 32)
+	w := dst[n : n+32]
+	binary.LittleEndian.PutUint64(w, 0x7374656b63617020) // " packets"
+	w[8] = ' '
+	// (decDigits8 and the cut by hand: a function for both was not inlined)
+	d := decDigits8(uint32(packets))
+	z := bits.TrailingZeros64(d|1<<56) / 8 // leading zero digits; "0" for 0
+	binary.LittleEndian.PutUint64(w[9:], d>>(8*z)+0x3030303030303030)
+	k := 17 - z
+	binary.LittleEndian.PutUint64(w[k:], 0x2020736574796220) // " bytes " and a byte the digits overwrite
+	d = decDigits8(uint32(bytes))
+	z = bits.TrailingZeros64(d|1<<56) / 8
+	binary.LittleEndian.PutUint64(w[k+7:], d>>(8*z)+0x3030303030303030)
+	return dst[:n+k+15-z]
 }
 
 // setKey writes a set element or its key: flags are joined with "|"
