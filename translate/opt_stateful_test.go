@@ -8,7 +8,8 @@ import (
 
 // TestHasStateful: hasStateful and statefulOrTProxy, which look at
 // matches themselves, say of a rule what stateful says of its
-// statements, whatever the position of the stateful one.
+// statements, whatever the position of the stateful one; so does the
+// sets pass's fill, given the rule's join key.
 func TestHasStateful(t *testing.T) {
 	random := &ir.Meta{Key: "random"}
 	plain := &ir.Payload{Proto: "tcp", Field: "dport"}
@@ -45,6 +46,16 @@ func TestHasStateful(t *testing.T) {
 			}
 			if got, want := statefulOrTProxy(r), x.stateful || tproxy; got != want {
 				t.Errorf("statefulOrTProxy(%T #%d, after others %v) = %v; want %v", x.s, i, before, got, want)
+			}
+			// the sets pass's facts take a rule with a join key to have
+			// no state
+			if joinKey(r) != 0 && x.stateful {
+				t.Errorf("joinKey(%T #%d, after others %v) = %x for a stateful rule; want 0", x.s, i, before, joinKey(r))
+			}
+			var f ruleFacts
+			var fa factsAlloc
+			if fa.fill(&f, r, joinKey(r)); f.stateful != x.stateful {
+				t.Errorf("fill(%T #%d, after others %v).stateful = %v; want %v", x.s, i, before, f.stateful, x.stateful)
 			}
 		}
 	}
