@@ -39,9 +39,31 @@ func TestAppendDec(t *testing.T) {
 	for v := range uint64(1000) {
 		vals = append(vals, v)
 	}
+	// every number of up to six digits, and a stride through eight: each
+	// lane of decDigits8 takes each of its values
+	for v := uint64(1000); v < 1e6; v++ {
+		vals = append(vals, v)
+	}
+	for v := uint64(1e6); v < 1e8+1000; v += 997 {
+		vals = append(vals, v)
+	}
 	for _, v := range vals {
 		if got, want := string(appendDec([]byte("x "), v)), "x "+strconv.FormatUint(v, 10); got != want {
 			t.Errorf("appendDec(%d) = %q; want %q", v, got, want)
+		}
+	}
+}
+
+// TestAppendCounterValues: a counter's numbers are written as strconv
+// writes them, small, large and beyond 32 bits.
+func TestAppendCounterValues(t *testing.T) {
+	vals := []uint64{0, 7, 9, 10, 81, 99, 100, 847, 27887, 84059, 123456, 99999999, 1e8, 1<<32 - 1, 1 << 32, 1<<64 - 1}
+	for _, p := range vals {
+		for _, b := range vals {
+			want := "counter packets " + strconv.FormatUint(p, 10) + " bytes " + strconv.FormatUint(b, 10)
+			if got := string(appendCounterValues([]byte("counter"), p, b)); got != want {
+				t.Errorf("appendCounterValues(%d, %d) = %q; want %q", p, b, got, want)
+			}
 		}
 	}
 }

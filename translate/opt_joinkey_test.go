@@ -33,7 +33,7 @@ func TestJoinKey(t *testing.T) {
 	var fa factsAlloc
 	facts := make([]ruleFacts, len(rules))
 	for i, r := range rules {
-		fa.fill(&facts[i], r)
+		fa.fill(&facts[i], r, joinKey(r))
 	}
 	joinable := 0
 	for i, a := range rules {

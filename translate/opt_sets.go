@@ -96,7 +96,8 @@ var factsRoundEnd func(*factsWindow)
 // chain's) were all held at the optimizer's peak.
 type factsWindow struct {
 	rules   []*ir.Rule
-	shift   uint // a block has 1<<shift rules
+	keys    []uint64 // the rules' join keys (see factsAlloc.fill)
+	shift   uint     // a block has 1<<shift rules
 	blocks  []*factsBlock
 	pending []int32 // per block: its rules not done yet
 	free    []*factsBlock
@@ -112,11 +113,11 @@ type factsBlock struct {
 // start readies w, in the memory of the round before it if any, for a
 // round of rules: a table of many small chains (kube-proxy's) had a
 // round each make its window.
-func (w *factsWindow) start(rules []*ir.Rule) {
+func (w *factsWindow) start(rules []*ir.Rule, keys []uint64) {
 	shift := factsBlockShift
 	size := 1 << shift
 	nb := (len(rules) + size - 1) >> shift
-	*w = factsWindow{rules: rules, shift: shift, blocks: reuse(w.blocks, nb), pending: reuse(w.pending, nb), free: w.free[:0]}
+	*w = factsWindow{rules: rules, keys: keys, shift: shift, blocks: reuse(w.blocks, nb), pending: reuse(w.pending, nb), free: w.free[:0]}
 	for b := range w.pending {
 		w.pending[b] = int32(min(size, len(rules)-b*size))
 	}
@@ -156,7 +157,7 @@ func (w *factsWindow) fill(b int) *factsBlock {
 	blk.ivs = reuse(blk.ivs, eqs)
 	fa := factsAlloc{plain: blk.plain[:0], ivs: blk.ivs[:0]}
 	for i, r := range rules {
-		fa.fill(&blk.facts[i], r)
+		fa.fill(&blk.facts[i], r, w.keys[b<<w.shift+i])
 	}
 	w.blocks[b] = blk
 	return blk
@@ -200,9 +201,10 @@ func (w *factsWindow) done(k int) {
 	}
 }
 
-// fill works out the facts of r into f.
-func (a *factsAlloc) fill(f *ruleFacts, r *ir.Rule) {
-	*f = ruleFacts{placeholder: r.Placeholder(), stateful: hasStateful(r), dead: r.Dead() != "", protos: l4Protos(r)}
+// fill works out the facts of r into f. key is r's joinKey, or 0: a rule
+// with a key has no state, without a look at each statement again.
+func (a *factsAlloc) fill(f *ruleFacts, r *ir.Rule, key uint64) {
+	*f = ruleFacts{placeholder: r.Placeholder(), stateful: key == 0 && hasStateful(r), dead: r.Dead() != "", protos: l4Protos(r)}
 	if !f.placeholder && !f.stateful {
 		k, _ := effectOf(r)
 		f.countOnly = k == effectCount
@@ -507,7 +509,7 @@ func mergeSetsRound(rules []*ir.Rule, at func(int) int, rep *OptReport, elementC
 		sigs[i], keys[i] = shapeSignature(r), joinKey(r)
 	}
 	facts := &mem.facts
-	facts.start(rules)
+	facts.start(rules, keys)
 	// out is made at the first merge: until then the round keeps the
 	// rules as they are (most rounds of a table of many small chains,
 	// kube-proxy's, merge none).

@@ -159,7 +159,12 @@ func (s *shadowSlot) intervals(e ir.Expr) []interval {
 // r's statements.
 func statefulOrTProxy(r *ir.Rule) bool {
 	for _, s := range r.Stmts {
-		if _, ok := s.(*ir.TProxy); ok || stateful(s) {
+		switch s := s.(type) {
+		case *ir.Match:
+			if randomExpr(s.Left) || randomExpr(s.Right) {
+				return true
+			}
+		case *ir.TProxy, *ir.Limit, *ir.Quota, *ir.SetUpdate, *ir.Meter, *ir.CtCount:
 			return true
 		}
 	}

@@ -2,6 +2,7 @@ package translate
 
 import (
 	"encoding/binary"
+	"math"
 	"net/netip"
 	"strings"
 
@@ -220,13 +221,26 @@ func maskedFlags(e ir.Expr) bool {
 // equality: a mergeable selector, or masked TCP flags.
 func setSelector(e ir.Expr) bool { return mergeableSelector(e) || maskedFlags(e) }
 
+// lastAddr is the last address of the valid prefix p (without a zone):
+// its host bits are set a word at a time (a bit at a time was 1.9 M
+// instructions of the mixed 20,000-rule dump, 64 steps an IPv6 /64).
 func lastAddr(p netip.Prefix) netip.Addr {
-	b := p.Addr().AsSlice()
-	for i := p.Bits(); i < len(b)*8; i++ {
-		b[i/8] |= 0x80 >> (i % 8)
+	a, bits := p.Addr(), p.Bits()
+	if a.Is4() {
+		b := a.As4()
+		binary.BigEndian.PutUint32(b[:], binary.BigEndian.Uint32(b[:])|math.MaxUint32>>bits)
+		return netip.AddrFrom4(b)
 	}
-	a, _ := netip.AddrFromSlice(b)
-	return a
+	b := a.As16()
+	hi, lo := binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
+	if bits < 64 {
+		hi, lo = hi|math.MaxUint64>>bits, math.MaxUint64
+	} else {
+		lo |= math.MaxUint64 >> (bits - 64)
+	}
+	binary.BigEndian.PutUint64(b[:8], hi)
+	binary.BigEndian.PutUint64(b[8:], lo)
+	return netip.AddrFrom16(b)
 }
 
 // overlap reports whether two values can match the same packet.
