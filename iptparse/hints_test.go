@@ -56,6 +56,14 @@ func checkHintCounts(t *testing.T, name, src string) {
 	if want6, want4 := hintCount(src, v6HintAt), hintCount(src, v4HintAt); n6 != want6 || n4 != want4 {
 		t.Fatalf("%s: hintCounts gives %d, %d; hintCount %d, %d in %q", name, n6, n4, want6, want4, src)
 	}
+	defer func(b int) { hintBlock = b }(hintBlock)
+	for _, hintBlock = range []int{1, 2, 3, 17, 1 << 18} {
+		for parts := 2; parts <= 3; parts++ {
+			if got := v6HintCount(src, 0, parts); got != n6 {
+				t.Fatalf("%s: v6HintCount in %d parts of blocks of %d gives %d, hintCounts %d in %q", name, parts, hintBlock, got, n6, src)
+			}
+		}
+	}
 	for parts := 1; parts <= 5; parts++ {
 		if got := v6HintCount(src, 0, parts); got != n6 {
 			t.Fatalf("%s: v6HintCount in %d parts gives %d, hintCounts %d in %q", name, parts, got, n6, src)

@@ -93,11 +93,60 @@ func TestMapInputs(t *testing.T) {
 	if err != nil || ins[0].release != nil || len(ins[0].src) < 4000 {
 		t.Errorf("readInputs mapped %s, or read %d bytes: %v", big, len(ins[0].src), err)
 	}
+}
+
+// TestMapInputsInPieces: a big save file read in pieces
+// (compat.ReadsInPieces) is mapped for its survey, and its mapping
+// released once surveyed (readInPieces); a big file that shrinks while
+// it is surveyed exits 2 as any mapped input does.
+func TestMapInputsInPieces(t *testing.T) {
 	defer func(size int) { compat.PieceSize = size }(compat.PieceSize)
 	compat.PieceSize = 4096 // big.v4 is read in pieces
-	ins, err = readOrMapInputs(nil, []string{big}, never)
-	if err != nil || ins[0].release != nil {
-		t.Errorf("a file read in pieces was mapped (%v)", err)
+	path := filepath.Join(t.TempDir(), "big.v4")
+	src := "*filter\n" + strings.Repeat("-A INPUT -s 192.0.2.1 -j DROP\n", 4000) + "COMMIT\n"
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	never := func(string) { t.Error("onShrink called") }
+	ins, err := readOrMapInputs(nil, []string{path}, never)
+	if err != nil || ins[0].release == nil || ins[0].src != src {
+		t.Fatalf("a file read in pieces was not mapped for its survey (%v)", err)
+	}
+	defer releaseInputs(ins)
+	o := &translateOpts{}
+	o.classify(newRootCmd(), ins)
+	o.readInPieces(ins)
+	if ins[0].survey == nil || ins[0].src != "" || ins[0].release != nil {
+		t.Errorf("surveyed %v, text of %d bytes, still mapped %v", ins[0].survey != nil, len(ins[0].src), ins[0].release != nil)
+	}
+
+	type exited int
+	defer func(f func(int)) { exit = f }(exit)
+	exit = func(code int) { panic(exited(code)) }
+	var stderr bytes.Buffer
+	var cleanup func()
+	ins, err = mapInputs(nil, []string{path}, &stderr, &cleanup)
+	if err != nil || !mapped(ins) {
+		t.Fatalf("not mapped: %v", err)
+	}
+	defer releaseInputs(ins)
+	o.classify(newRootCmd(), ins)
+	// still big enough to be read in pieces
+	if err := os.Truncate(path, int64(8*compat.PieceSize)); err != nil {
+		t.Fatal(err)
+	}
+	var got any
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() { got = recover() }()
+		debug.SetPanicOnFault(true)
+		defer textio.Guard()
+		o.readInPieces(ins)
+	}()
+	<-done
+	if got != exited(2) || !strings.Contains(stderr.String(), "big.v4: the file changed") {
+		t.Errorf("recovered %v, stderr %q", got, stderr.String())
 	}
 }
 
