@@ -2,6 +2,7 @@ package iptparse
 
 import (
 	"fmt"
+	"math/bits"
 	"path"
 	"regexp"
 	"runtime"
@@ -628,8 +629,29 @@ func leadingCounters(s string) (c Counters, n int, ok bool) {
 
 // counterDigits reads the decimal digits of s from i on, for
 // leadingCounters: their end, and their value (wrapped around if there
-// are more than 19 of them).
+// are more than 19 of them). Fewer than eight digits followed by a byte
+// of s, as nearly all counters are, are read eight bytes at a time: a
+// loop over them was 2-3% of exact mode's instructions.
 func counterDigits(s string, i int) (int, uint64) {
+	if i >= 0 && len(s)-i >= 8 {
+		b := s[i : i+8]
+		w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+		// the bytes of t are below 10 for the digits; adding 0x76 sets
+		// the top bit of the others (carries come out of those only,
+		// and leave the first of them right)
+		t := w ^ 0x3030303030303030
+		if other := (t + 0x7676767676767676 | t) & 0x8080808080808080; other != 0 {
+			n := bits.TrailingZeros64(other) >> 3
+			// the n digits to the top, the first the most significant
+			// (a byte's place is its order in s), then combined in
+			// pairs, fours and eights (no digits: a value not used)
+			t <<= (64 - 8*n) & 63
+			t = t*10 + t>>8
+			t = ((t&0x000000FF000000FF)*(100+1000000<<32) + (t>>16&0x000000FF000000FF)*(1+10000<<32)) >> 32
+			return i + n, t
+		}
+	}
 	var v uint64
 	for ; i < len(s); i++ {
 		d := s[i] - '0'
