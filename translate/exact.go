@@ -64,13 +64,22 @@ func (t *Translator) exactDecls(x *Ctx, add func(*ir.Command)) {
 
 // ruleChain returns the chain named name for an exact-mode rule command:
 // the one made for the rule before when it is the same, as consecutive
-// rules nearly always are. Only the name is read of it, and no chain
-// handed out here is changed or handed out again (they come from a block
-// of their own, left to the collector, not from alloc's, which are
-// cleared and reused): a printer may tell a chain by its pointer.
+// rules nearly always are. Only the name is read of it. While commands
+// are handed on and dropped one by one (reuse), one chain value serves
+// them all, renamed when the chain changes: a block of chains of their
+// own took the dispatch dump's 7,400 chains 640 more page faults (1421
+// -> 2059) for 0.8 % fewer instructions. Held commands get chains that
+// are never changed or handed out again (from a block of their own,
+// left to the collector, not from alloc's, which are cleared and
+// reused).
 func (t *Translator) ruleChain(name string) *ir.Chain {
 	if ch := t.exactChain; ch != nil && ch.Name == name {
 		return ch
+	}
+	if t.reuse && !t.hold {
+		t.streamChain = ir.Chain{Name: name}
+		t.exactChain = &t.streamChain
+		return t.exactChain
 	}
 	if t.exactChainsUsed == len(t.exactChains) {
 		t.exactChains, t.exactChainsUsed = make([]ir.Chain, 64), 0

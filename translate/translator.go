@@ -154,6 +154,7 @@ type Translator struct {
 	exactChains     []ir.Chain
 	exactChainsUsed int
 	exactCmd        ir.Command
+	streamChain     ir.Chain // exactChain while reuse is set
 	// kept, while AddPieces translates a file in normal mode, holds the
 	// strings the ruleset keeps of it (see keep); recent are some of
 	// them, looked at first.
