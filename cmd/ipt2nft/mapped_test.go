@@ -135,16 +135,7 @@ func TestMapInputsInPieces(t *testing.T) {
 	if err := os.Truncate(path, int64(8*compat.PieceSize)); err != nil {
 		t.Fatal(err)
 	}
-	var got any
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		defer func() { got = recover() }()
-		debug.SetPanicOnFault(true)
-		defer textio.Guard()
-		o.readInPieces(ins)
-	}()
-	<-done
+	got := readGuarded(func() { o.readInPieces(ins) })
 	if got != exited(2) || !strings.Contains(stderr.String(), "big.v4: the file changed") {
 		t.Errorf("recovered %v, stderr %q", got, stderr.String())
 	}
@@ -171,16 +162,7 @@ func TestMapInputsShrunk(t *testing.T) {
 	if err := os.Truncate(path, 0); err != nil {
 		t.Fatal(err)
 	}
-	var got any
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		defer func() { got = recover() }()
-		debug.SetPanicOnFault(true)
-		defer textio.Guard()
-		sink = ins[0].src[len(ins[0].src)-1]
-	}()
-	<-done
+	got := readGuarded(func() { sink = ins[0].src[len(ins[0].src)-1] })
 	if got != exited(2) || !cleaned || !strings.Contains(stderr.String(), "rules.v4: the file changed") {
 		t.Errorf("recovered %v, cleaned up %v, stderr %q", got, cleaned, stderr.String())
 	}
@@ -220,4 +202,20 @@ func TestMappedInputError(t *testing.T) {
 			t.Errorf("%s: stderr %.300q, want %q", args, stderr.String(), want)
 		}
 	}
+}
+
+// readGuarded runs read on a goroutine set up as the command's readers of
+// a mapped file are (SetPanicOnFault, textio.Guard), and returns what it
+// panicked with (the tests' exit panics with the exit status).
+func readGuarded(read func()) (got any) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() { got = recover() }()
+		debug.SetPanicOnFault(true)
+		defer textio.Guard()
+		read()
+	}()
+	<-done
+	return got
 }
