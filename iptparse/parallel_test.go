@@ -15,21 +15,24 @@ import (
 )
 
 // TestParallelParse: a save file parsed on several cores gives the items
-// and warnings of a parse on one, bad lines and all.
+// and warnings of a parse on one, bad lines and all, whether the caller
+// has one worker to share the chunks with or several.
 func TestParallelParse(t *testing.T) {
 	src := mixedSaveFile()
-	parallel := iptparse.ParseFile("p", src, translate.Registry{}, iptparse.FamilyAny)
-	prev := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	sequential := iptparse.ParseFile("p", src, translate.Registry{}, iptparse.FamilyAny)
-	runtime.GOMAXPROCS(prev)
-	if len(parallel.Items) < 3000 || len(sequential.Errors()) == 0 {
-		t.Fatalf("%d items, %d errors: the test file is not what it should be", len(parallel.Items), len(sequential.Errors()))
+	if len(sequential.Items) < 3000 || len(sequential.Errors()) == 0 {
+		t.Fatalf("%d items, %d errors: the test file is not what it should be", len(sequential.Items), len(sequential.Errors()))
 	}
-	if !reflect.DeepEqual(parallel, sequential) {
-		t.Error("parsing in parallel gives another result")
-		for i := range parallel.Items {
-			if !reflect.DeepEqual(parallel.Items[i], sequential.Items[i]) {
-				t.Fatalf("first difference at item %d: %#v vs %#v", i, parallel.Items[i], sequential.Items[i])
+	for _, procs := range []int{2, 5} {
+		runtime.GOMAXPROCS(procs)
+		parallel := iptparse.ParseFile("p", src, translate.Registry{}, iptparse.FamilyAny)
+		if !reflect.DeepEqual(parallel, sequential) {
+			t.Errorf("GOMAXPROCS %d: parsing in parallel gives another result", procs)
+			for i := range parallel.Items {
+				if !reflect.DeepEqual(parallel.Items[i], sequential.Items[i]) {
+					t.Fatalf("first difference at item %d: %#v vs %#v", i, parallel.Items[i], sequential.Items[i])
+				}
 			}
 		}
 	}
