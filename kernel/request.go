@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -240,26 +241,23 @@ const recvBufSize = 1 << 20
 // of 4.4) and started a garbage collection in every other run. Not a
 // sync.Pool: a pool keeps what is put back for the processor it was put
 // on and drops it at a collection, so the next request often missed it.
-// Requests at the same time take new buffers, as before.
-var spareRecvBuf = make(chan *[recvBufSize]byte, 1)
+// Requests at the same time take new buffers, as before. Not a channel
+// of one either: made by the package's init, it cost every run of the
+// program (translations included) an allocation and some page faults.
+var spareRecvBuf atomic.Pointer[[recvBufSize]byte]
 
 // getRecvBuf returns the spare receive buffer, or a new one.
 func getRecvBuf() *[recvBufSize]byte {
-	select {
-	case b := <-spareRecvBuf:
+	if b := spareRecvBuf.Swap(nil); b != nil {
 		return b
-	default:
-		return new([recvBufSize]byte)
 	}
+	return new([recvBufSize]byte)
 }
 
 // putRecvBuf keeps b as the spare buffer if there is none. The caller
 // keeps nothing of what b holds: answers are copied out of it.
 func putRecvBuf(b *[recvBufSize]byte) {
-	select {
-	case spareRecvBuf <- b:
-	default:
-	}
+	spareRecvBuf.CompareAndSwap(nil, b)
 }
 
 // recv reads one netlink datagram into b, again when interrupted.
