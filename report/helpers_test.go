@@ -56,3 +56,14 @@ func migrateWith(t testing.TB, seen bool, inputs ...Input) *Report {
 	m.Output = b.String()
 	return Build(m)
 }
+
+// TestMarkdownEscapes: table cells escape pipes and join lines; running
+// text escapes what Markdown would read as markup.
+func TestMarkdownEscapes(t *testing.T) {
+	if got, want := mdCell("a|b\nc"), `a\|b c`; got != want {
+		t.Errorf("mdCell = %q; want %q", got, want)
+	}
+	if got, want := mdText("*x_ `y` <z> [w] #1 |\\"), `\*x\_ \`+"`"+`y\`+"`"+` &lt;z> \[w\] \#1 \|\\`; got != want {
+		t.Errorf("mdText = %q; want %q", got, want)
+	}
+}

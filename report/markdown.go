@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/ipt2nft/ipt2nft/internal/lazy"
 )
 
 // mdCode writes s as a Markdown code span, with a fence longer than any
@@ -22,17 +24,23 @@ func mdCode(s string) string {
 	return fence + s + fence
 }
 
-// The replacers are made once: building one costs more than most uses.
+// The replacers are made once, on first use: building one costs more
+// than most uses, and made by the package's init they cost every run of
+// the program, a translation without a report too.
 var (
-	mdCellReplacer = strings.NewReplacer("|", `\|`, "\n", " ")
-	mdTextReplacer = strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "`", "\\`", "<", "&lt;", "[", `\[`, "]", `\]`, "#", `\#`, "|", `\|`)
+	mdCellReplacer = lazy.Of[*strings.Replacer]{New: func() *strings.Replacer {
+		return strings.NewReplacer("|", `\|`, "\n", " ")
+	}}
+	mdTextReplacer = lazy.Of[*strings.Replacer]{New: func() *strings.Replacer {
+		return strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "`", "\\`", "<", "&lt;", "[", `\[`, "]", `\]`, "#", `\#`, "|", `\|`)
+	}}
 )
 
 // mdCell makes text safe inside a table cell.
-func mdCell(s string) string { return mdCellReplacer.Replace(s) }
+func mdCell(s string) string { return mdCellReplacer.Get().Replace(s) }
 
 // mdText escapes Markdown in running text.
-func mdText(s string) string { return mdTextReplacer.Replace(s) }
+func mdText(s string) string { return mdTextReplacer.Get().Replace(s) }
 
 // WriteMarkdown writes the report as Markdown (GitHub flavoured).
 func (r *Report) WriteMarkdown(w io.Writer) error {
