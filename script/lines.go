@@ -52,10 +52,9 @@ func Detect(name, src string) Kind {
 	iface := false
 	// The lines are looked at only when they could tell something: a
 	// hook needs an =, a prompt an @ and a dollar prompt a $. A save
-	// file seldom has any, and three searches of the whole input, many
-	// bytes at a time, cost less than a walk of every line.
-	scan := strings.IndexByte(src, '=') >= 0 || strings.IndexByte(src, '@') >= 0 ||
-		strings.IndexByte(src, '$') >= 0
+	// file seldom has any, and three searches of the input, many bytes
+	// at a time, cost less than a walk of every line.
+	scan := hasLineSigns(src)
 	// Then every line is looked at: the regular expressions run
 	// only on lines that have what they need (a leading p or P, an @, a
 	// leading $), which save-file lines seldom have. strings.Lines walks
@@ -111,6 +110,25 @@ func Detect(name, src string) Kind {
 		}
 	}
 	return KindNone
+}
+
+// detectBlock is how much of a text hasLineSigns searches at a time. A
+// variable for tests.
+var detectBlock = 256 << 10
+
+// hasLineSigns reports whether src has an '=', '@' or '$'. The three
+// searches are made on a block at a time, while it is in the cache: on
+// the whole text, one after the other, they read a big text from memory
+// three times.
+func hasLineSigns(src string) bool {
+	for len(src) > 0 {
+		b := src[:min(len(src), detectBlock)]
+		if strings.IndexByte(b, '=') >= 0 || strings.IndexByte(b, '@') >= 0 || strings.IndexByte(b, '$') >= 0 {
+			return true
+		}
+		src = src[len(b):]
+	}
+	return false
 }
 
 // maybeHook reports whether l could be a WireGuard hook line: after

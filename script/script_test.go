@@ -637,3 +637,26 @@ func FuzzDetectPrefilters(f *testing.F) {
 		}
 	})
 }
+
+// TestHasLineSigns: an '=', '@' or '$' is found in any block of the
+// text, at either end of one too.
+func TestHasLineSigns(t *testing.T) {
+	defer func(n int) { detectBlock = n }(detectBlock)
+	detectBlock = 4
+	for _, c := range []struct {
+		src  string
+		want bool
+	}{
+		{"", false},
+		{"-A INPUT -j ACCEPT\n", false},
+		{"=abcdefgh", true},
+		{"abc@defgh", true},
+		{"abcd$efgh", true},
+		{"abcdefg=", true},
+		{"abcdefghijklmnopqrstuvwxyz@", true},
+	} {
+		if got := hasLineSigns(c.src); got != c.want {
+			t.Errorf("hasLineSigns(%q) = %v, want %v", c.src, got, c.want)
+		}
+	}
+}

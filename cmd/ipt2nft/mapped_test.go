@@ -34,7 +34,7 @@ func TestTranslateFileShrinks(t *testing.T) {
 	if err := os.WriteFile(path, []byte(dump.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, args := range [][]string{{path}, {"translate", "--format", "json", path}} {
+	for _, args := range [][]string{{path}, {"translate", "--format", "json", path}, {"--exact", path}} {
 		if err := os.WriteFile(path, []byte(dump.String()), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -75,6 +75,10 @@ func TestMapInputs(t *testing.T) {
 		if got := ins[i].release != nil; got != want {
 			t.Errorf("%s mapped: %v", ins[i].name, got)
 		}
+	}
+	// on the heap: the small file's text only
+	if got, want := heldBytes(ins), len(ins[1].src); got != want {
+		t.Errorf("heldBytes = %d, want %d", got, want)
 	}
 	o := &translateOpts{}
 	cmd := newRootCmd()
