@@ -479,6 +479,12 @@ func (t *Translator) chainDecl(fam iptparse.Family, d *iptparse.ChainDecl) {
 		cmd := t.alloc.cmds.new()
 		cmd.Op, cmd.Family, cmd.Table, cmd.Chain = ir.CmdAddChain, nftFamily(fam), d.Table, c
 		t.addCmd(cmd)
+		if t.reuse {
+			// Handed on, as a rule's command: the blocks are reused
+			// (a dispatch dump's 7,400 declarations, before any rule,
+			// took 560 page faults of new blocks).
+			t.alloc.commandDone()
+		}
 		return
 	}
 	t.native.declareChain(fam, d.Table, d.Name, d.Pos, d.Policy, d.Counters)
