@@ -198,27 +198,28 @@ func (t Tool) runRestore(args []string, s IO) int {
 		now = func() time.Time { return time.Unix(epoch, 0).UTC() }
 	}
 	stamp := now().Format("Mon Jan _2 15:04:05 2006")
-	// The commands are printed into out, which is written out every 64
-	// KB: into it, not into a line of their own copied into a
+	// The commands are printed into lines, which is written out every
+	// 64 KB: into it, not into a line of their own copied into a
 	// bufio.Writer. werr is the first error writing.
-	out := make([]byte, 0, outChunk+4<<10)
+	var lines emit.Lines
+	lines.Grow(outChunk + 4<<10)
 	var werr error
 	flush := func() {
-		if werr == nil && len(out) > 0 {
-			_, werr = s.Stdout.Write(out)
+		if werr == nil && lines.Len() > 0 {
+			_, werr = s.Stdout.Write(lines.Bytes())
 		}
-		out = out[:0]
+		lines.Reset()
 	}
-	out = fmt.Appendf(out, "# Translated by %s v%s on %s\n", t.Name, Version, stamp)
+	lines.WriteString(fmt.Sprintf("# Translated by %s v%s on %s\n", t.Name, Version, stamp))
 	pr := &emit.Printer{Style: emit.Style{Upstream: true}}
 	write := func(c *ir.Command) {
 		if c.Op == ir.CmdUntranslated {
-			out = append(out, emit.RestoreUntranslated(c)...)
+			lines.WriteString(emit.RestoreUntranslated(c))
+			lines.WriteString("\n")
 		} else {
-			out = pr.AppendCommand(out, c)
+			pr.AppendLine(&lines, c)
 		}
-		out = append(out, '\n')
-		if len(out) >= outChunk {
+		if lines.Len() >= outChunk {
 			flush()
 		}
 	}
@@ -243,7 +244,7 @@ func (t Tool) runRestore(args []string, s IO) int {
 	} else {
 		tr.AddText(name, src, t.Family)
 	}
-	out = fmt.Appendf(out, "# Completed on %s\n", stamp)
+	lines.WriteString("# Completed on " + stamp + "\n")
 	flush()
 	status := 0
 	for _, d := range tr.Diags() {

@@ -47,6 +47,11 @@ func TestAppendDec(t *testing.T) {
 	for v := uint64(1e6); v < 1e8+1000; v += 997 {
 		vals = append(vals, v)
 	}
+	// and through nine and ten: each leading part (v/1e8) and each lane
+	// of the last eight digits
+	for v := uint64(1e8 - 1000); v < 1<<32+1000; v += 99991 {
+		vals = append(vals, v)
+	}
 	for _, v := range vals {
 		if got, want := string(appendDec([]byte("x "), v)), "x "+strconv.FormatUint(v, 10); got != want {
 			t.Errorf("appendDec(%d) = %q; want %q", v, got, want)

@@ -48,14 +48,25 @@ func TestAppendCommand(t *testing.T) {
 	p := &Printer{Style: Style{Upstream: true}}
 	buf := []byte("before\n")
 	want := "before\n"
-	for _, c := range cmds {
+	// AppendLine, the same a line each, into Lines (reset on the way)
+	lp := &Printer{Style: Style{Upstream: true}}
+	var lines Lines
+	lines.WriteString("before\n")
+	for i, c := range cmds {
 		want += (&Printer{Style: Style{Upstream: true}}).CommandText(c) + "\n"
 		buf = append(p.AppendCommand(buf, c), '\n')
 		if got := string(buf); got != want {
 			t.Fatalf("AppendCommand gives %q, want %q", got, want)
 		}
+		lp.AppendLine(&lines, c)
+		if got := string(lines.Bytes()); got != want[len(want)-lines.Len():] {
+			t.Fatalf("AppendLine gives %q, want the end of %q", got, want)
+		}
+		if i == 4 {
+			lines.Reset()
+		}
 	}
-	if len(p.Notes) != 11 { // the comment's quotes, in each rule
-		t.Errorf("notes %v, want the eleven of the rules' comments", p.Notes)
+	if len(p.Notes) != 11 || len(lp.Notes) != 11 { // the comment's quotes, in each rule
+		t.Errorf("notes %v and %v, want the eleven of the rules' comments", p.Notes, lp.Notes)
 	}
 }

@@ -3,6 +3,7 @@ package emit
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/ipt2nft/ipt2nft/ir"
@@ -45,6 +46,37 @@ func (p *Printer) AppendCommand(dst []byte, c *ir.Command) []byte {
 	dst, b.buf = b.buf, nil
 	return dst
 }
+
+// Lines holds the text of commands, a line each, as AppendLine writes
+// it, for a caller that hands it on in blocks (a restore translation):
+// the commands are written into it in place, not into a buffer handed
+// to AppendCommand and back for each.
+type Lines struct{ b textBuf }
+
+// AppendLine writes to l what CommandText returns for c, and a newline.
+func (p *Printer) AppendLine(l *Lines, c *ir.Command) {
+	if c.Op == ir.CmdAddRule || c.Op == ir.CmdInsertRule {
+		p.ruleCommand(&l.b, c)
+	} else {
+		l.b.buf = p.AppendCommand(l.b.buf, c)
+	}
+	l.b.buf = append(l.b.buf, '\n')
+}
+
+// WriteString appends s to l.
+func (l *Lines) WriteString(s string) { l.b.buf = append(l.b.buf, s...) }
+
+// Grow makes room in l for n more bytes.
+func (l *Lines) Grow(n int) { l.b.buf = slices.Grow(l.b.buf, n) }
+
+// Len is the length of the text l holds.
+func (l *Lines) Len() int { return len(l.b.buf) }
+
+// Bytes is the text l holds, until l is next written to or reset.
+func (l *Lines) Bytes() []byte { return l.b.buf }
+
+// Reset empties l, keeping its room.
+func (l *Lines) Reset() { l.b.buf = l.b.buf[:0] }
 
 // ruleCommand writes an add or insert rule command.
 func (p *Printer) ruleCommand(b *textBuf, c *ir.Command) {

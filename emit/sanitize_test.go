@@ -3,6 +3,8 @@ package emit
 import (
 	"strings"
 	"testing"
+
+	"github.com/ipt2nft/ipt2nft/ir"
 )
 
 // TestNeedsSanitizing: needsSanitizing finds the characters SanitizeString
@@ -26,6 +28,29 @@ func TestNeedsSanitizing(t *testing.T) {
 		}
 		if !needsSanitizing(s) && SanitizeString(s) != s {
 			t.Errorf("SanitizeString(%q) = %q, though nothing needed sanitizing", s, SanitizeString(s))
+		}
+	}
+}
+
+// TestUpperIdent: upperIdent, Ident's quick look at names like
+// KUBE-SEP-..., takes only names ir.IsBareIdent takes, and takes such
+// names of every length from 8 bytes: any byte at any place of them.
+func TestUpperIdent(t *testing.T) {
+	const name = "KUBE-SEP-0A_Z9-XYZ012"
+	for n := 1; n <= len(name); n++ {
+		for at := range n {
+			for c := range 256 {
+				b := []byte(name[:n])
+				b[at] = byte(c)
+				s := string(b)
+				if upperIdent(s) && !ir.IsBareIdent(s) {
+					t.Errorf("upperIdent(%q) = true, not a bare name", s)
+				}
+				upper := c >= 'A' && c <= 'Z' || at > 0 && (c >= '0' && c <= '9' || c == '-' || c == '_')
+				if want := n >= 8 && upper; upperIdent(s) != want {
+					t.Errorf("upperIdent(%q) = %v, want %v", s, !want, want)
+				}
+			}
 		}
 	}
 }

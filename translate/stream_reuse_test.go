@@ -97,3 +97,40 @@ func TestExactStreamReusesMemory(t *testing.T) {
 		t.Errorf("the test file is not what it should be: %v, %+v", notes, whole.Stats())
 	}
 }
+
+// TestExactStreamReusesChainDecls: the chain declarations a streamed
+// file starts with (a kube-proxy dump's thousands) are handed on in
+// memory reused as a rule's command is, and print as the file
+// translated whole does.
+func TestExactStreamReusesChainDecls(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("*nat\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n")
+	for i := range 3000 {
+		fmt.Fprintf(&b, ":KUBE-SEP-%d - [0:0]\n", i)
+	}
+	b.WriteString("-A PREROUTING -j KUBE-SEP-1\nCOMMIT\n")
+	src := b.String()
+
+	pr := &emit.Printer{Style: emit.Style{Upstream: true}}
+	whole := translate.New(translate.Options{Exact: true})
+	whole.AddFile(iptparse.ParseFile("f", src, translate.Registry{}, iptparse.FamilyIPv4))
+	var want []string
+	for _, c := range whole.Commands() {
+		want = append(want, pr.CommandText(c))
+	}
+	var got []string
+	cmds, chains := map[*ir.Command]bool{}, map[*ir.Chain]bool{}
+	streamed := translate.New(translate.Options{Exact: true, NoOrigin: true, EmitCommand: func(c *ir.Command) {
+		got = append(got, pr.CommandText(c))
+		if c.Op == ir.CmdAddChain {
+			cmds[c], chains[c.Chain] = true, true
+		}
+	}})
+	streamed.AddText("f", src, iptparse.FamilyIPv4)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("streamed:\n%.500s\nwhole:\n%.500s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(cmds) > len(got)/4 || len(chains) > len(got)/4 {
+		t.Errorf("%d different chain commands and %d chains in %d commands: their memory is not reused", len(cmds), len(chains), len(got))
+	}
+}
