@@ -1211,7 +1211,15 @@ const fnvOffset, fnvPrime = 14695981039346656037, 1099511628211
 
 func (h sigHash) byte(b byte) sigHash { return (h ^ sigHash(b)) * fnvPrime }
 
+// str hashes s a byte at a time (the values the signatures' collisions
+// decide on), four bytes a loop: chain names and log prefixes are long.
 func (h sigHash) str(s string) sigHash {
+	for ; len(s) >= 4; s = s[4:] {
+		h = (h ^ sigHash(s[0])) * fnvPrime
+		h = (h ^ sigHash(s[1])) * fnvPrime
+		h = (h ^ sigHash(s[2])) * fnvPrime
+		h = (h ^ sigHash(s[3])) * fnvPrime
+	}
 	for i := 0; i < len(s); i++ {
 		h = (h ^ sigHash(s[i])) * fnvPrime
 	}
