@@ -511,6 +511,9 @@ func mergeSetsRound(rules []*ir.Rule, at func(int) int, rep *OptReport, elementC
 		sigs[i] = shapeSignature(r)
 	}
 	repeats := mem.markRepeats(len(rules))
+	if !slices.ContainsFunc(repeats, func(m uint8) bool { return m != 0 }) {
+		return rules // no two rules of one signature: none merges
+	}
 	for i, r := range rules {
 		// Only rules of the same signature are ever asked whether they
 		// join: the others need no key (0 says no more than that).
