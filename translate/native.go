@@ -966,6 +966,9 @@ func (l *nativeLayout) renameChain(cmd *iptparse.Command) {
 
 // declare adds the sets and helpers a translated rule uses to its table.
 func (l *nativeLayout) declare(fam iptparse.Family, c *Ctx) {
+	if len(c.chains)|len(c.sets)|len(c.counters)|len(c.helpers) == 0 {
+		return // most rules (their table was made with their chain)
+	}
 	t := l.table(fam)
 	for _, ch := range c.chains {
 		l.declareAux(fam, c.Table, ch)

@@ -105,3 +105,43 @@ func TestFactsWindowBlocks(t *testing.T) {
 		}
 	}
 }
+
+// TestMarkRepeats checks markRepeats against a look at every pair, for
+// rounds short and long (its table), with few signatures or many, one
+// memory for all of them as the rounds share it.
+func TestMarkRepeats(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 0x5e75))
+	for range 400 {
+		n := 1 + r.IntN(80)
+		if r.IntN(8) == 0 {
+			n = 1 + r.IntN(5000)
+		}
+		kinds := 1 + r.IntN(2*n)
+		m := getRoundMem(n)
+		sigs := m.sigs[:n]
+		for i := range sigs {
+			// Signatures of the same low bits, and 0, included.
+			sigs[i] = uint64(r.IntN(kinds)) << (r.IntN(2) * 40)
+		}
+		// The table's memory, the join keys', holds the last round's.
+		for i := range m.sigs[n:cap(m.sigs)] {
+			m.sigs[:cap(m.sigs)][n+i] = r.Uint64()
+		}
+		repeats := m.markRepeats(n)
+		for i, s := range sigs {
+			var want uint8
+			for j, o := range sigs {
+				switch {
+				case j < i && o == s:
+					want |= repeatEarlier
+				case j > i && o == s:
+					want |= repeatLater
+				}
+			}
+			if repeats[i] != want {
+				t.Fatalf("%d rules, rule %d (%#x): marked %b, want %b", n, i, s, repeats[i], want)
+			}
+		}
+		putRoundMem(m)
+	}
+}

@@ -67,3 +67,19 @@ func madeWhole(s ir.Stmt) bool {
 	}
 	return true
 }
+
+// TestSigHashStr checks str against FNV-1a a byte at a time, the values
+// the signatures were made of before: their collisions decide what the
+// sets pass refuses, so str must not change them.
+func TestSigHashStr(t *testing.T) {
+	s := "KUBE-SVC-0123456789ABCDEF/x"
+	for n := range len(s) + 1 {
+		want := sigHash(fnvOffset)
+		for i := range n {
+			want = want.byte(s[i])
+		}
+		if got := sigHash(fnvOffset).str(s[:n]); got != want {
+			t.Errorf("str(%q) = %#x, want %#x", s[:n], uint64(got), uint64(want))
+		}
+	}
+}

@@ -3,6 +3,7 @@ package translate
 import (
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"net/netip"
 	"reflect"
 	"slices"
@@ -195,7 +196,8 @@ func (w *factsWindow) release() {
 // done says the round will not look at rule k again.
 func (w *factsWindow) done(k int) {
 	b := k >> w.shift
-	if w.pending[b]--; w.pending[b] == 0 {
+	if w.pending[b]--; w.pending[b] == 0 && w.blocks[b] != nil {
+		// (A block none of whose rules was looked at was never made.)
 		w.free = append(w.free, w.blocks[b])
 		w.blocks[b] = nil
 	}
@@ -506,7 +508,19 @@ func mergeSetsRound(rules []*ir.Rule, at func(int) int, rep *OptReport, elementC
 	defer putRoundMem(mem)
 	sigs, keys, used := mem.sigs[:len(rules)], mem.sigs[len(rules):2*len(rules)], mem.used[:len(rules)]
 	for i, r := range rules {
-		sigs[i], keys[i] = shapeSignature(r), joinKey(r)
+		sigs[i] = shapeSignature(r)
+	}
+	repeats := mem.markRepeats(len(rules))
+	if !slices.ContainsFunc(repeats, func(m uint8) bool { return m != 0 }) {
+		return rules // no two rules of one signature: none merges
+	}
+	for i, r := range rules {
+		// Only rules of the same signature are ever asked whether they
+		// join: the others need no key (0 says no more than that).
+		keys[i] = 0
+		if repeats[i] != 0 {
+			keys[i] = joinKey(r)
+		}
 	}
 	facts := &mem.facts
 	facts.start(rules, keys)
@@ -519,6 +533,16 @@ func mergeSetsRound(rules []*ir.Rule, at func(int) int, rep *OptReport, elementC
 	defer func() { mem.skipped, mem.group = skippedBuf, groupBuf }()
 	for i := range rules {
 		if used[i] {
+			continue
+		}
+		if repeats[i]&repeatLater == 0 {
+			// Only rules of its signature can join rule i's group, and
+			// none comes after it: the rules after it are not looked at
+			// (nor are the facts of a rule worked out for this alone).
+			if out != nil {
+				out = append(out, rules[i])
+			}
+			facts.done(i)
 			continue
 		}
 		group := append(groupBuf[:0], i)
@@ -721,6 +745,7 @@ func (s *setStream) finish() *ir.Rule {
 type roundMem struct {
 	sigs           []uint64 // a signature and a join key per rule
 	used           []bool
+	repeats        []uint8 // see markRepeats
 	skipped, group []int
 	scratch        groupScratch
 	facts          factsWindow
@@ -733,27 +758,95 @@ var roundMems sync.Pool // of *roundMem
 const roundMemKeep = 1 << 16
 
 // getRoundMem returns scratch memory for a round of n rules: sigs of
-// 2n, used of n cleared.
+// 2n (and room past them for markRepeats' table), used of n cleared.
 func getRoundMem(n int) *roundMem {
 	m, _ := roundMems.Get().(*roundMem)
 	if m == nil {
 		m = &roundMem{}
 	}
-	if cap(m.sigs) < 2*n {
-		m.sigs = make([]uint64, 2*n)
-		m.used = make([]bool, n)
+	if words := n + max(n, repeatTableSize(n)/2); cap(m.sigs) < words {
+		m.sigs = make([]uint64, 2*n, words)
+		m.used, m.repeats = make([]bool, n), make([]uint8, n)
 	} else {
 		m.sigs = m.sigs[:2*n]
-		m.used = m.used[:n]
+		m.used, m.repeats = m.used[:n], m.repeats[:n]
 		clear(m.used)
 	}
 	return m
 }
 
+// The bits of markRepeats' marks.
+const (
+	repeatLater   = 1 << iota // a rule after this one has its signature
+	repeatEarlier             // a rule before this one has
+)
+
+// repeatTableSize is the number of slots of markRepeats' table for n
+// rules: a power of two, at most four fifths full; 0 for rounds short
+// enough to compare every pair.
+func repeatTableSize(n int) int {
+	if n <= 16 {
+		return 0
+	}
+	size := 32
+	for size < n+n/4 {
+		size *= 2
+	}
+	return size
+}
+
+// markRepeats marks each of the round's n rules (whose signatures are
+// m.sigs[:n]) with whether a rule after it and a rule before it have its
+// signature: a rule without one after it starts no group, and one of a
+// signature of its own joins none. Most rules of the dispatch dump's
+// service chain have signatures of their own (their jumps differ), and
+// the round looked at the 33 rules after each, working out their facts
+// and join keys.
+//
+// The table is made in the join keys' memory (and past it), not yet
+// written: its slots are rule indexes plus one (0: empty), two to a
+// word.
+func (m *roundMem) markRepeats(n int) []uint8 {
+	sigs, repeats := m.sigs[:n], m.repeats[:n]
+	clear(repeats)
+	size := repeatTableSize(n)
+	if size == 0 {
+		for i, s := range sigs {
+			if k := slices.Index(sigs[i+1:], s); k >= 0 {
+				repeats[i] |= repeatLater
+				repeats[i+1+k] |= repeatEarlier
+			}
+		}
+		return repeats
+	}
+	table := m.sigs[n : n+size/2]
+	clear(table)
+	hashShift, mask := uint(64-bits.TrailingZeros(uint(size))), uint64(size-1)
+	// From the last rule back: a signature's slot holds the first rule
+	// of it seen so far.
+	for i := n - 1; i >= 0; i-- {
+		s := sigs[i]
+		for k := (s * 0x9e3779b97f4a7c15) >> hashShift; ; k = (k + 1) & mask {
+			w, shift := &table[k>>1], k&1*32
+			t := uint32(*w >> shift)
+			if t != 0 && sigs[t-1] != s {
+				continue
+			}
+			if t != 0 {
+				repeats[i] |= repeatLater
+				repeats[t-1] |= repeatEarlier
+			}
+			*w = *w&^(0xffffffff<<shift) | uint64(i+1)<<shift
+			break
+		}
+	}
+	return repeats
+}
+
 // putRoundMem hands m on to the rounds after it.
 func putRoundMem(m *roundMem) {
 	if cap(m.sigs) > 2*roundMemKeep {
-		m.sigs, m.used = nil, nil
+		m.sigs, m.used, m.repeats = nil, nil, nil
 	}
 	if cap(m.group) > roundMemKeep {
 		m.group = nil
@@ -1121,7 +1214,15 @@ const fnvOffset, fnvPrime = 14695981039346656037, 1099511628211
 
 func (h sigHash) byte(b byte) sigHash { return (h ^ sigHash(b)) * fnvPrime }
 
+// str hashes s a byte at a time (the values the signatures' collisions
+// decide on), four bytes a loop: chain names and log prefixes are long.
 func (h sigHash) str(s string) sigHash {
+	for ; len(s) >= 4; s = s[4:] {
+		h = (h ^ sigHash(s[0])) * fnvPrime
+		h = (h ^ sigHash(s[1])) * fnvPrime
+		h = (h ^ sigHash(s[2])) * fnvPrime
+		h = (h ^ sigHash(s[3])) * fnvPrime
+	}
 	for i := 0; i < len(s); i++ {
 		h = (h ^ sigHash(s[i])) * fnvPrime
 	}

@@ -775,3 +775,36 @@ func TestSetsKeepRulesBeforeMerge(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestChainOrderLongestFirst checks chainOrder against a stable sort by
+// length, longest first, of chains with many lengths alike, empty ones,
+// and runs.
+func TestChainOrderLongestFirst(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 0xc4a1))
+	for range 50 {
+		chains := make([]*ir.Chain, r.IntN(300))
+		for i := range chains {
+			n := r.IntN(1 + r.IntN(70000))
+			if r.IntN(3) == 0 {
+				n = r.IntN(4) + []int{0, 250, 1000}[r.IntN(3)] // around a bucket's bounds
+			}
+			c := &ir.Chain{Rules: make([]*ir.Rule, n)}
+			if r.IntN(5) == 0 {
+				c.Rules = c.Rules[:0]
+				c.Deferred = &ruleRun{n: r.IntN(40)}
+			}
+			chains[i] = c
+		}
+		want := make([]int, len(chains))
+		for i := range want {
+			want[i] = i
+		}
+		slices.SortStableFunc(want, func(a, b int) int { return chainLen(chains[b]) - chainLen(chains[a]) })
+		got := chainOrder(chains)
+		for k, i := range want {
+			if int(uint32(got[k])) != i {
+				t.Fatalf("%d chains: place %d holds chain %d (%d rules), want %d (%d rules)", len(chains), k, uint32(got[k]), chainLen(chains[uint32(got[k])]), i, chainLen(chains[i]))
+			}
+		}
+	}
+}
