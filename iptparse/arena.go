@@ -81,6 +81,9 @@ type arena struct {
 	// specs are the registry's answers for the extension names met (an
 	// arena serves one parse, and so one registry).
 	specs specCache
+	// room is the number of commands cmds, lines, rules and targets
+	// have room for (see makeRoom).
+	room int
 	// reusable arenas keep their slabs, for reset.
 	reusable bool
 	// parted is set by splitFast for a line with a word not made of one
@@ -211,6 +214,14 @@ func (p *pool[T]) refillOne(reusable bool, used int) *T {
 	return &p.slab[0]
 }
 
+// take returns the next T of a pool known to have one (see
+// arena.makeRoom): one without one's check and call, inlined.
+func take[T any](p *pool[T]) *T {
+	i := p.next
+	p.next = i + 1
+	return &p.slab[i]
+}
+
 // slice returns a zeroed []T of length n and capacity c from the pool.
 func slice[T any](reusable bool, p *pool[T], n, c, slab int) []T {
 	if c == 0 || c > maxSlabSlice {
@@ -229,6 +240,7 @@ func slice[T any](reusable bool, p *pool[T], n, c, slab int) []T {
 // the nodes it has handed out, and whatever points into them, must no
 // longer be used.
 func (a *arena) reset() {
+	a.room = 0
 	a.cmds.reset()
 	// Each field of a command line, target, -s/-d address of one IPv4
 	// address, interface, protocol and counters node is written when it
@@ -250,26 +262,57 @@ func (a *arena) reset() {
 	a.ports.reset()
 }
 
+// command returns a zeroed Command, and makes room for the other nodes
+// a command takes at most one of, and nearly every rule one of: its
+// line, rule and target.
 func (a *arena) command() *Command {
 	if a == nil {
 		return new(Command)
 	}
 	a.n++
-	return one(a.reusable, &a.cmds, a.n)
+	if a.room == 0 {
+		a.makeRoom()
+	}
+	a.room--
+	return take(&a.cmds)
 }
 
+// makeRoom refills those of cmds, lines, rules and targets that have no
+// room for another node, and sets room to the number of commands they
+// all have room for. Each command counts itself off room (see command):
+// its line, rule and target are then taken without a check, or a call
+// of one (some 16 instructions each). The pools of nodes that many files
+// never use (counters, interfaces) are left to one, which makes their
+// slabs only when they are used.
+func (a *arena) makeRoom() {
+	a.room = min(roomOf(a.reusable, &a.cmds, a.n), roomOf(a.reusable, &a.lines, a.n),
+		roomOf(a.reusable, &a.rules, a.n), roomOf(a.reusable, &a.targets, a.n))
+}
+
+// roomOf refills p if it has no T left, with a slab for a parse that has
+// used about used Ts, and returns the number of Ts it has left.
+func roomOf[T any](reusable bool, p *pool[T], used int) int {
+	if p.rest() == 0 {
+		p.refill(reusable, 1, grow[T](used))
+	}
+	return p.rest()
+}
+
+// commandLine returns a CommandLine, not zeroed (see arena.reset); a
+// command takes at most one.
 func (a *arena) commandLine() *CommandLine {
 	if a == nil {
 		return new(CommandLine)
 	}
-	return one(a.reusable, &a.lines, a.n)
+	return take(&a.lines)
 }
 
+// rule returns a zeroed Rule; a command takes at most one.
 func (a *arena) rule() *Rule {
 	if a == nil {
 		return new(Rule)
 	}
-	return one(a.reusable, &a.rules, a.n)
+	return take(&a.rules)
 }
 
 func (a *arena) ext() *Ext {
@@ -338,11 +381,13 @@ func (a *arena) protoSel() *ProtoSel {
 	return one(a.reusable, &a.protos, a.n)
 }
 
+// target returns a Target, not zeroed (see arena.reset); a command
+// takes at most one (-j and -g are given once).
 func (a *arena) target() *Target {
 	if a == nil {
 		return new(Target)
 	}
-	return one(a.reusable, &a.targets, a.n)
+	return take(&a.targets)
 }
 
 func (a *arena) counter() *Counters {

@@ -52,6 +52,10 @@ func TestDottedQuad(t *testing.T) {
 	fast := 0
 	for _, s := range inputs {
 		a, ok := DottedQuad(s)
+		// it reads exactly the addresses written as netip writes them
+		if want, wok := numericToIPv4Slow(s, false); ok != (wok && want.String() == s) {
+			t.Errorf("%q: dottedQuad reads it: %v; numericToIPv4 reads %v, %v", s, ok, want, wok)
+		}
 		if !ok {
 			continue
 		}

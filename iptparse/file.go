@@ -466,12 +466,15 @@ func appendRule(entries []entry, line, table string, lineNo int) []entry {
 }
 
 // chainFields returns the first three of strings.Fields(s) and how many
-// fields (at most three) there are. It splits at ASCII spaces, reading
-// each byte once, as long as it meets no byte beyond ASCII (where
-// unicode.IsSpace has more spaces): strings.Fields splits the line then.
+// fields (at most three) there are, but only two after a second field
+// "-": iptables-restore ignores the rest of a user chain's declaration,
+// whose counters ("[0:0]") were some 70 instructions of its 450. It
+// splits at ASCII spaces, reading each byte once, as long as it meets
+// no byte beyond ASCII (where unicode.IsSpace has more spaces):
+// strings.Fields splits the line then.
 func chainFields(s string) (f [3]string, n int) {
 	i := 0
-	for n < 3 {
+	for n < 3 && (n < 2 || f[1] != "-") {
 		for i < len(s) && fieldClass[s[i]] == fieldSpace {
 			i++
 		}
@@ -486,7 +489,9 @@ func chainFields(s string) (f [3]string, n int) {
 		}
 		if i < len(s) && fieldClass[s[i]] == fieldOther {
 			var all [3]string
-			n = copy(all[:], strings.Fields(s))
+			if n = copy(all[:], strings.Fields(s)); n == 3 && all[1] == "-" {
+				all[2], n = "", 2
+			}
 			return all, n
 		}
 		if i == j {

@@ -56,47 +56,60 @@ func splitFast(a *arena, line string, from int, file string, lineNo int) (words 
 	line32 := clampPos(lineNo)
 	// Nearly every byte of a save file is one Quote leaves bare or a
 	// space: splitSpaced takes the words of such bytes, and the loop
-	// below reads the rest, from the start of the word where it stops.
-	words, start := splitSpaced(words, line, from, file, line32)
-	for i := start; ; {
-		for i < len(line) && lexClass[line[i]] == lexBlank {
-			i++
-		}
-		if i == len(line) {
-			break
-		}
-		if line[i] == '#' {
-			// the rest is a comment, where splitLine takes anything
-			comment = true
-			break
-		}
-		// Most words are one bare part, which ends at a blank or at the
-		// end of the line: that part is the word.
-		start := i
-		for i < len(line) && lexClass[line[i]] == lexPlain {
-			i++
-		}
-		text := line[start:i]
-		if i < len(line) && lexClass[line[i]] != lexBlank {
-			if text, i, ok = wordParts(line, start, i); !ok {
-				if a != nil {
-					a.parted = true // for the words splitLine gives
+	// below reads the rest, from the start of the word where it stops,
+	// and hands back to splitSpaced after a word of several parts
+	// ("--comment "a b" -m tcp --dport 80 -j X") if enough bytes are
+	// left to pay for the call.
+	i := from
+words:
+	for {
+		words, i = splitSpaced(words, line, i, file, line32)
+		for {
+			for i < len(line) && lexClass[line[i]] == lexBlank {
+				i++
+			}
+			if i == len(line) {
+				break words
+			}
+			if line[i] == '#' {
+				// the rest is a comment, where splitLine takes anything
+				comment = true
+				break words
+			}
+			// Most words are one bare part, which ends at a blank or at
+			// the end of the line: that part is the word.
+			start := i
+			for i < len(line) && lexClass[line[i]] == lexPlain {
+				i++
+			}
+			text := line[start:i]
+			parts := false
+			if i < len(line) && lexClass[line[i]] != lexBlank {
+				if text, i, ok = wordParts(line, start, i); !ok {
+					if a != nil {
+						a.parted = true // for the words splitLine gives
+					}
+					return nil, false, false
 				}
-				return nil, false, false
+				if a != nil {
+					a.parted = true
+				}
+				parts = true
 			}
-			if a != nil {
-				a.parted = true
+			// Set every field of the slot (not zeroed, see freeWords)
+			// one by one: cheaper than appending a Word while the
+			// collector runs.
+			if len(words) == cap(words) {
+				words = append(words, Word{})
+			} else {
+				words = words[:len(words)+1]
+			}
+			wd := &words[len(words)-1]
+			wd.Text, wd.Pos.File, wd.Pos.Line, wd.Pos.Col = text, file, line32, clampPos(start+1)
+			if parts && len(line)-i >= 24 {
+				continue words
 			}
 		}
-		// Set every field of the slot (not zeroed, see freeWords) one
-		// by one: cheaper than appending a Word while the collector runs.
-		if len(words) == cap(words) {
-			words = append(words, Word{})
-		} else {
-			words = words[:len(words)+1]
-		}
-		wd := &words[len(words)-1]
-		wd.Text, wd.Pos.File, wd.Pos.Line, wd.Pos.Col = text, file, line32, clampPos(start+1)
 	}
 	if words == nil {
 		words = []Word{} // as splitLine has it

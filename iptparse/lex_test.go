@@ -36,6 +36,10 @@ func TestSplitFast(t *testing.T) {
 		`-A INPUT -m comment --comment "a b" -j ACCEPT`, `--comment 'a b'"c d"e`, `x"" ''`, `"unterminated`,
 		`-j ACCEPT # tail`, `-j ACCEPT#x`, `# all`, `a\ b`, "caf\u00e9", "a\nb", `"#x" '#' #`,
 		"[1:2] -A INPUT -j ACCEPT", "[1:2]-A X",
+		// plain words after quoted ones, which splitSpaced reads again
+		`-A X -m comment --comment "ns/a:b cluster IP" -m tcp --dport 80 -j KUBE-SVC-ABCDEFGH`,
+		`--comment "a b"c -p tcp -m tcp --dport 80 "x y" -j ACCEPT --log-prefix "p q" a`,
+		`"a" -p tcp -m tcp --dport 80 -j ACCEPT 'b'	-p tcp -m tcp --dport 80 -j ACCEPT #`,
 	}
 	r := rand.New(rand.NewSource(1))
 	parts := []string{" ", "\t", "\r", "a", "-A", "#", `"`, "'", `"q q"`, "'s s'", "\\", "é", "\f", "\v", "[1:2]", "*", "a b",
@@ -43,7 +47,7 @@ func TestSplitFast(t *testing.T) {
 		"-s 10.0.0.1/32 ", "--dport", "!", "!!", "  ", "KUBE-SVC-ABCDEFGH", "-A INPUT -j ACCEPT"}
 	for i := 0; i < 5000; i++ {
 		var b strings.Builder
-		for n := r.Intn(12); n > 0; n-- {
+		for n := r.Intn(20); n > 0; n-- {
 			b.WriteString(parts[r.Intn(len(parts))])
 		}
 		lines = append(lines, b.String())
