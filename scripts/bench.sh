@@ -125,8 +125,11 @@ timed() {
 		tail -5 "$work/stderr" >&2
 		exit 1
 	fi
-	T=$(awk '{ printf "%.3f", $1 }' "$work/rss")
-	C=$(awk '{ printf "%.2f", $2 }' "$work/rss")
+	# Tenths of a millisecond: the exact-mode translation of 20,000 rules
+	# takes some 17 ms, where rounding to a millisecond moved its speed-up
+	# by up to 3 %.
+	T=$(awk '{ printf "%.4f", $1 }' "$work/rss")
+	C=$(awk '{ printf "%.3f", $2 }' "$work/rss")
 	M=$(awk '{ printf "%.0f", $3 / 1024 }' "$work/rss")
 }
 
