@@ -75,6 +75,7 @@ type arena struct {
 	targets  pool[Target]
 	counters pool[Counters]
 	ports    pool[PortRange]
+	decls    pool[ChainDecl] // the scan's, for a chunk's declarations (see saveScanner.into)
 	// extScratch is reused by each parse as its list of loaded
 	// extensions.
 	extScratch []*Ext
@@ -260,6 +261,7 @@ func (a *arena) reset() {
 	a.targets.rewind()
 	a.counters.rewind()
 	a.ports.reset()
+	a.decls.rewind() // written whole
 }
 
 // command returns a zeroed Command, and makes room for the other nodes

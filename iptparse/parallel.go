@@ -84,7 +84,7 @@ type parseFunc func(e *entry, a *arena) Item
 // each worker: it need not be safe for concurrent use).
 func parseEntries(entries []entry, newParse func() parseFunc, each func(Item)) {
 	few := fewRules(entries)
-	next := func() []entry {
+	next := func(*arena) []entry {
 		n := min(chunkSize, len(entries))
 		c := entries[:n:n]
 		entries = entries[n:]
@@ -115,7 +115,7 @@ func parseScan(sc *saveScanner, reuse bool, newParse func() parseFunc, each func
 	// The entries of the chunks handed on are scanned into again: a
 	// chunk's are 7 KB, a new block of memory for every 128 lines.
 	spare := make(chan []entry, runtime.GOMAXPROCS(0)*windowPerWorker+2)
-	next := func() []entry {
+	next := func(a *arena) []entry {
 		if len(pending) > 0 {
 			n := min(chunkSize, len(pending))
 			c := pending[:n:n]
@@ -131,6 +131,7 @@ func parseScan(sc *saveScanner, reuse bool, newParse func() parseFunc, each func
 		default:
 			buf = make([]entry, 0, chunkSize)
 		}
+		sc.into = a
 		return sc.scan(buf, chunkSize)
 	}
 	handed := func(c []entry) {
@@ -144,15 +145,20 @@ func parseScan(sc *saveScanner, reuse bool, newParse func() parseFunc, each func
 
 // parseChunks parses the chunks next returns until it returns none, on
 // every core unless serial (too few rules to be worth it). next
-// is called by one goroutine at a time. With reuse, each chunk's rules
+// is called by one goroutine at a time, with the chunk's arena (nil
+// without reuse), from which the nodes it makes may come. With reuse, each chunk's rules
 // are parsed into an arena of their own, which is reset and parses a
 // later chunk once each has had the chunk's items. handed, if not nil,
 // is given the entries of each chunk handed on, which are no longer used.
-func parseChunks(next func() []entry, serial, reuse bool, newParse func() parseFunc, each func(Item), handed func([]entry)) {
+func parseChunks(next func(*arena) []entry, serial, reuse bool, newParse func() parseFunc, each func(Item), handed func([]entry)) {
 	workers := runtime.GOMAXPROCS(0)
 	if serial || workers < 2 {
 		parse, a := newParse(), &arena{reusable: reuse}
-		for c := next(); len(c) > 0; c = next() {
+		into := a
+		if !reuse {
+			into = nil
+		}
+		for c := next(into); len(c) > 0; c = next(into) {
 			for i := range c {
 				each(itemOf(&c[i], parse, a))
 				c[i].item = nil // not kept once handed on
@@ -258,7 +264,7 @@ func parseChunks(next func() []entry, serial, reuse bool, newParse func() parseF
 type chunkQueue struct {
 	mu      sync.Mutex
 	more    sync.Cond // the window has room, or the end was found
-	next    func() []entry
+	next    func(*arena) []entry
 	reuse   bool
 	window  int
 	claimed []*chunk // taken and not yet handed on, in order
@@ -271,20 +277,24 @@ func (q *chunkQueue) claim() *chunk {
 	if q.end {
 		return nil
 	}
-	entries := q.next()
+	var a *arena
+	if q.reuse {
+		if n := len(q.free); n > 0 {
+			a, q.free = q.free[n-1], q.free[:n-1]
+		} else {
+			a = newChunkArena()
+		}
+	}
+	entries := q.next(a)
 	if len(entries) == 0 {
+		if a != nil {
+			q.free = append(q.free, a)
+		}
 		q.end = true
 		q.more.Broadcast()
 		return nil
 	}
-	c := &chunk{entries: entries, done: make(chan struct{})}
-	if q.reuse {
-		if n := len(q.free); n > 0 {
-			c.a, q.free = q.free[n-1], q.free[:n-1]
-		} else {
-			c.a = newChunkArena()
-		}
-	}
+	c := &chunk{entries: entries, done: make(chan struct{}), a: a}
 	q.claimed = append(q.claimed, c)
 	return c
 }

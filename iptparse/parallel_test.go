@@ -148,7 +148,7 @@ func corpusSaveFile(t *testing.T) string {
 // TestParseFileReuse: ParseFileReuse hands on the items ParseFile keeps,
 // in order, each as it was parsed (compared before the next one is
 // taken: their memory is reused), on several cores and on one, and it
-// does reuse the memory of the rules handed on.
+// does reuse the memory of the rules and chain declarations handed on.
 func TestParseFileReuse(t *testing.T) {
 	files := map[string]string{
 		"mixed":  strings.Repeat(mixedSaveFile(), 4) + "*raw\n-A PREROUTING -j NOTRACK\n",
@@ -159,13 +159,17 @@ func TestParseFileReuse(t *testing.T) {
 			prev := runtime.GOMAXPROCS(procs)
 			whole := iptparse.ParseFile("p", src, translate.Registry{}, iptparse.FamilyAny)
 			n := 0
-			cmds := map[*iptparse.Command]bool{}
+			cmds, decls, declItems := map[*iptparse.Command]bool{}, map[*iptparse.ChainDecl]bool{}, 0
 			f := iptparse.ParseFileReuse("p", src, translate.Registry{}, iptparse.FamilyAny, nil, func(it iptparse.Item) {
 				if n < len(whole.Items) && !reflect.DeepEqual(it, whole.Items[n]) && !t.Failed() {
 					t.Errorf("%s, GOMAXPROCS %d: item %d: %#v, ParseFile %#v", name, procs, n, it, whole.Items[n])
 				}
-				if cl, ok := it.(*iptparse.CommandLine); ok {
-					cmds[cl.Command] = true
+				switch it := it.(type) {
+				case *iptparse.CommandLine:
+					cmds[it.Command] = true
+				case *iptparse.ChainDecl:
+					decls[it] = true
+					declItems++
 				}
 				n++
 			})
@@ -175,6 +179,9 @@ func TestParseFileReuse(t *testing.T) {
 			}
 			if rules := len(whole.Items); len(cmds) > rules/3 {
 				t.Errorf("%s, GOMAXPROCS %d: %d different commands in %d items: their memory is not reused", name, procs, len(cmds), rules)
+			}
+			if name == "mixed" && (declItems < 1000 || len(decls) > declItems/3) {
+				t.Errorf("%s, GOMAXPROCS %d: %d different chain declarations in %d: their memory is not reused", name, procs, len(decls), declItems)
 			}
 		}
 	}
