@@ -1127,8 +1127,9 @@ func (st *parseState) finish() error {
 // xtables_options_fcheck does (mandatory options, exclusions,
 // requirements), then runs the extension's own Check.
 func CheckExt(x *Ext) error {
-	for i := range x.Spec.Options {
-		o := &x.Spec.Options[i]
+	opts := x.Spec.Options
+	for i := range opts {
+		o := &opts[i]
 		if o.Flags&Mandatory == 0 && len(o.Also) == 0 && len(o.Excl) == 0 {
 			continue // nothing to check: spare the look for it
 		}

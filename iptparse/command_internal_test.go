@@ -141,3 +141,36 @@ func TestCheckKnownExt(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckExt: each option's own rules are checked, whatever its
+// place among the extension's options, and only its own.
+func TestCheckExt(t *testing.T) {
+	spec := &ExtensionSpec{Name: "x", Options: []OptionSpec{
+		{Name: "plain"},
+		{Name: "mand", Flags: Mandatory},
+		{Name: "one", Excl: []string{"two"}},
+		{Name: "two", Excl: []string{"one"}, Also: []string{"three"}},
+		{Name: "three"},
+	}}
+	for _, c := range []struct {
+		given []string
+		err   string // "" for none
+	}{
+		{[]string{"mand"}, ""},
+		{[]string{"plain"}, `"--mand" must be specified`},
+		{[]string{"plain", "mand", "one"}, ""},
+		{[]string{"mand", "one", "two", "three"}, `"--one" cannot be used together with "--two"`},
+		{[]string{"mand", "two"}, `"--two" also requires "--three"`},
+		{[]string{"mand", "two", "three"}, ""},
+		{[]string{"three", "mand"}, ""},
+	} {
+		x := &Ext{Name: "x", Spec: spec}
+		for _, name := range c.given {
+			x.Options = append(x.Options, &Option{Name: name, Spec: spec.Option(name)})
+		}
+		err := CheckExt(x)
+		if c.err == "" && err != nil || c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)) {
+			t.Errorf("%v: CheckExt gives %v, want %q", c.given, err, c.err)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package iptparse
 import (
 	"math/rand"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -73,6 +74,68 @@ func TestDottedQuad(t *testing.T) {
 	}
 	if fast < 200 {
 		t.Errorf("only %d random strings were dotted quads", fast)
+	}
+}
+
+// TestDottedQuadBytes: dottedQuad reads an address of each length of
+// each byte, and no string one byte off one: any byte changed (a '/'
+// next to '.', bytes with the top bit, '0' leading a byte, '6' making
+// 256), dropped or added anywhere, a field too long or empty, too
+// many dots or too few, in the first eight bytes, the last eight or
+// where they overlap.
+func TestDottedQuadBytes(t *testing.T) {
+	check := func(s string) {
+		t.Helper()
+		a, ok := DottedQuad(s)
+		want, wok := numericToIPv4Slow(s, false)
+		if ok != (wok && want.String() == s) || ok && a != want {
+			t.Errorf("%q: dottedQuad reads %v, %v; numericToIPv4 %v, %v", s, a, ok, want, wok)
+		}
+	}
+	r := rand.New(rand.NewSource(3))
+	// a byte of n digits: each of the nine bytes 0-255 of n digits, at
+	// random
+	field := func(n int) string {
+		for {
+			v := r.Intn(256)
+			if v == 255 && r.Intn(2) == 0 {
+				v = [3]int{9, 99, 200}[n-1] // the largest byte of n digits but 255
+			}
+			if s := strconv.Itoa(v); len(s) == n {
+				return s
+			}
+		}
+	}
+	for l := range 81 {
+		for range 3 {
+			s := field(l%3+1) + "." + field(l/3%3+1) + "." + field(l/9%3+1) + "." + field(l/27+1)
+			if _, ok := DottedQuad(s); !ok {
+				t.Errorf("dottedQuad does not read %q", s)
+			}
+			for i := 0; i <= len(s); i++ {
+				for c := range 256 {
+					if i < len(s) {
+						check(s[:i] + string([]byte{byte(c)}) + s[i+1:])
+					}
+					check(s[:i] + string([]byte{byte(c)}) + s[i:])
+				}
+				if i < len(s) {
+					check(s[:i] + s[i+1:])
+				}
+			}
+			check(s + ".1")
+			check("1." + s)
+			check(s + s)
+		}
+	}
+	for _, s := range []string{
+		"1.2.3.4", "0.0.0.0", "9.9.9.9", "1.2.3.a", "1.2.3.", "1.2..3", "1,2.3.4", "1.2.3/4", "1.2.3.45",
+		"1.2.3.4.", "123.123.123.123", "1234.1.1.1", "1.1.1.1234", "1.1.1234.1", "1.1234.1.1", "12345678",
+		"1.2.3.4.5.6.7.8", "........", "123.123.123.1234", "0.0.0.00", "00.0.0.0", "0.00.0.0", "0.0.00.0",
+		"255.255.255.256", "256.255.255.255", "255.256.255.255", "255.255.256.255", "300.1.1.1", "1.1.1.300",
+		"999.999.999.999", "1.2.3.4\x00", "\x001.2.3.4", "1.2.3.4 ", "01.2.3.4", "1.02.3.4", "1.2.03.4", "1.2.3.04",
+	} {
+		check(s)
 	}
 }
 
