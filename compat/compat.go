@@ -66,8 +66,10 @@ type IO struct {
 	// see ReadsInPieces), when it is to be translated a command at a
 	// time in memory reused from rule to rule (translate.ReusesMemory;
 	// not when it is translated whole): a program sets its garbage
-	// collector there (see cmd/ipt2nft).
-	StreamGC func(inputBytes int)
+	// collector there (see cmd/ipt2nft). undo, called if the commands
+	// turn out to be held after all (translate.Options.Held), sets it
+	// back.
+	StreamGC func(inputBytes int) (undo func())
 }
 
 // Run runs a tool with its arguments (without the program name) and
@@ -232,10 +234,16 @@ func (t Tool) runRestore(args []string, s IO) int {
 		if mapped {
 			held = 0 // not in the heap
 		}
-		opt.BeforeReuse = func() { s.StreamGC(held) }
 		if pieces != nil {
 			// What is held of the file is a piece or two.
-			opt.BeforeReuse = func() { s.StreamGC(2 * PieceSize) }
+			held = 2 * PieceSize
+		}
+		var undo func()
+		opt.BeforeReuse = func() { undo = s.StreamGC(held) }
+		opt.Held = func() {
+			if undo != nil {
+				undo()
+			}
 		}
 	}
 	tr := translate.New(opt)

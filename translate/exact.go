@@ -51,6 +51,9 @@ func (t *Translator) exactCommand(cmd *iptparse.Command) {
 // exactDecls adds the commands declaring what the rule of x uses: its
 // sets, ct helpers and helper chains (few rules have any).
 func (t *Translator) exactDecls(x *Ctx, add func(*ir.Command)) {
+	if len(x.sets) != 0 && t.unsettled != "" {
+		t.settleStreaming()
+	}
 	for _, s := range x.sets {
 		add(&ir.Command{Op: ir.CmdAddSet, Set: s})
 	}

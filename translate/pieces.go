@@ -112,6 +112,11 @@ func (s *Survey) Add(piece string) {
 // correctness: pieces are never written again. Any other file is joined
 // and given to AddText.
 func (t *Translator) AddPieces(name string, next func() (string, bool), sv Survey) {
+	if !sv.Streams {
+		// Held from the start, read whole or not: the survey found
+		// what AddText would look for at the first set declaration.
+		defer t.holdCommands()()
+	}
 	if sv.Format != iptparse.FormatSave || t.opt.Exact && (t.opt.EmitCommand == nil || !sv.Streams || t.hold) || t.opt.SeeItem != nil {
 		var b strings.Builder
 		for p, ok := next(); ok; p, ok = next() {
@@ -119,9 +124,6 @@ func (t *Translator) AddPieces(name string, next func() (string, bool), sv Surve
 		}
 		t.AddText(name, b.String(), sv.Family)
 		return
-	}
-	if !sv.Streams {
-		defer t.holdCommands()()
 	}
 	start := t.beginFile
 	if t.opt.Exact {

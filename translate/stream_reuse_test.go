@@ -134,3 +134,93 @@ func TestExactStreamReusesChainDecls(t *testing.T) {
 		t.Errorf("%d different chain commands and %d chains in %d commands: their memory is not reused", len(cmds), len(chains), len(got))
 	}
 }
+
+// TestExactStreamHoldsFromFirstSet: a streamed file with a rule that
+// changes a set (-j SET) is held from its first set declaration on, not
+// from its start: the commands before it are handed on as translated, in
+// memory reused, and those from it on are kept, in memory of their own,
+// until the file is read, so that the declaration shows the flags the
+// later rule gives the set. Both print as the file translated whole.
+func TestExactStreamHoldsFromFirstSet(t *testing.T) {
+	for _, change := range []string{"--add-set", "--del-set"} {
+		var b strings.Builder
+		b.WriteString("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n")
+		line := func(i int) {
+			switch i % 4 {
+			case 0:
+				fmt.Fprintf(&b, "[%d:%d] -A INPUT -s 10.%d.%d.0/24 -p tcp --dport %d -j ACCEPT\n", i, 9*i, i/256, i%256, 1+i%60000)
+			case 1:
+				fmt.Fprintf(&b, "-A FORWARD -m comment --comment \"rule %d\" -m conntrack --ctstate NEW -j LOG --log-prefix \"f%d \"\n", i, i)
+			case 2:
+				fmt.Fprintf(&b, "-A INPUT -m string --string x%d --algo bm -j DROP\n", i) // untranslatable
+			default:
+				fmt.Fprintf(&b, "-A FORWARD -i eth%d -m multiport -p udp --dports 53,%d -j REJECT\n", i%4, 1000+i)
+			}
+		}
+		for i := range 3000 {
+			line(i)
+		}
+		b.WriteString("-A INPUT -m set --match-set s src -j DROP\n")
+		for i := range 3000 {
+			line(i)
+			if i%500 == 0 {
+				fmt.Fprintf(&b, "-A INPUT -m set --match-set t%d dst -j DROP\n", i)
+			}
+		}
+		fmt.Fprintf(&b, "-A INPUT -p tcp --dport 22 -j SET %s s src\nCOMMIT\n", change)
+		src := b.String()
+
+		pr := &emit.Printer{Style: emit.Style{Upstream: true}}
+		text := func(c *ir.Command) string {
+			if c.Op == ir.CmdUntranslated {
+				return emit.RestoreUntranslated(c)
+			}
+			return pr.CommandText(c)
+		}
+		whole := translate.New(translate.Options{Exact: true})
+		whole.AddFile(iptparse.ParseFile("f", src, translate.Registry{}, iptparse.FamilyIPv4))
+		var want []string
+		for _, c := range whole.Commands() {
+			want = append(want, text(c))
+		}
+
+		var got []string
+		before := map[*ir.Command]bool{} // rule commands handed on before the first set's
+		parsing := true                  // no set declared yet
+		streamed := translate.New(translate.Options{Exact: true, EmitCommand: func(c *ir.Command) {
+			got = append(got, text(c)) // printed now: its memory may be reused
+			if c.Op == ir.CmdAddSet {
+				parsing = false
+			}
+			if parsing && c.Op == ir.CmdAddRule {
+				before[c] = true
+			}
+		}})
+		streamed.AddText("f", src, iptparse.FamilyIPv4)
+
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d commands streamed, %d for the whole file", change, len(got), len(want))
+		}
+		sets := 0
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%s: command %d differs:\n got %s\nwant %s", change, i, got[i], want[i])
+			}
+			if strings.HasPrefix(want[i], "add set ip filter s ") {
+				sets++
+				if !strings.Contains(want[i], "dynamic") {
+					t.Errorf("%s: the test file does not change set s: %s", change, want[i])
+				}
+			}
+		}
+		if sets == 0 {
+			t.Fatalf("%s: set s never declared", change)
+		}
+		// Handed on while the file was read: the 3,000 rules' 4,000-odd
+		// commands before the first set, in a few reused commands; none
+		// of those after it.
+		if n := len(before); n == 0 || n > 500 {
+			t.Errorf("%s: %d different rule commands handed on while the file was read; want a few (reused), before the first set only", change, n)
+		}
+	}
+}

@@ -61,13 +61,19 @@ func batchGC(n int) {
 // 50,000 rules (read whole), and a few short ones above (the live heap
 // is small, 9 MB for the mixed 1,000,000-rule dump read in pieces, which
 // peaks at 39 MB; 100 MB when it was read whole, 160 with twice the
-// input). A GOGC or GOMEMLIMIT the user sets is left alone.
-func streamGC(n int) {
+// input). A GOGC or GOMEMLIMIT the user sets is left alone. undo sets
+// the collector back, for a translation that turns out to hold its
+// commands after all (translate.Options.Held).
+func streamGC(n int) (undo func()) {
 	if userCollector() || !tuneCollector {
-		return
+		return func() {}
 	}
-	debug.SetMemoryLimit(int64(n) + 32<<20)
-	debug.SetGCPercent(-1)
+	limit := debug.SetMemoryLimit(int64(n) + 32<<20)
+	pct := debug.SetGCPercent(-1)
+	return func() {
+		debug.SetGCPercent(pct)
+		debug.SetMemoryLimit(limit)
+	}
 }
 
 // userCollector reports whether the user set the collector (GOGC or

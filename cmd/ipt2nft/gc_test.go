@@ -88,9 +88,13 @@ func TestStreamGC(t *testing.T) {
 	unset("GOGC")
 	unset("GOMEMLIMIT")
 	defaults()
-	streamGC(10 << 20)
+	undo := streamGC(10 << 20)
 	if pct, limit := settings(); pct != -1 || limit != 10<<20+32<<20 {
 		t.Errorf("GOGC %d, limit %d; want -1 (off), %d", pct, limit, 10<<20+32<<20)
+	}
+	undo()
+	if pct, limit := settings(); pct != 100 || limit != math.MaxInt64 {
+		t.Errorf("undone: GOGC %d, limit %d; want the defaults back", pct, limit)
 	}
 	for _, env := range []string{"GOGC", "GOMEMLIMIT"} {
 		defaults()
