@@ -62,7 +62,7 @@ type exitError struct{ code int }
 func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 func run(args []string) int {
-	root := newRootCmd()
+	root := newCmdFor(args)
 	root.SetArgs(args)
 	err := root.Execute()
 	var ee *exitError

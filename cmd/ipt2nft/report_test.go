@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
+
 	"github.com/ipt2nft/ipt2nft/internal/testutil"
 	"github.com/ipt2nft/ipt2nft/report"
 )
@@ -20,7 +22,11 @@ import (
 // runCmd runs the ipt2nft command line in-process.
 func runCmd(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	root := newRootCmd()
+	return runTree(newCmdFor(args), args...)
+}
+
+// runTree is runCmd with the command tree root.
+func runTree(root *cobra.Command, args ...string) (stdout, stderr string, code int) {
 	var out, errb bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(&errb)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -22,7 +23,60 @@ import (
 	"github.com/ipt2nft/ipt2nft/translate"
 )
 
+// newRootCmd builds the whole command tree.
 func newRootCmd() *cobra.Command {
+	root, opts := newBareRootCmd()
+	addSubcommands(root, opts)
+	return root
+}
+
+// newCmdFor builds the command tree that "ipt2nft ARGS..." runs: the
+// root command alone (the default translation) when rootOnly(args);
+// else the whole tree, whose building and handling by cobra (158 flags,
+// completion commands) were a quarter of the instructions of translating
+// an empty file.
+func newCmdFor(args []string) *cobra.Command {
+	if rootOnly(args) {
+		root, _ := newBareRootCmd()
+		return root
+	}
+	return newRootCmd()
+}
+
+// commandWords are the arguments that can make cobra run a command other
+// than the root: the names of the subcommands (root_test checks that
+// every one is here), of the commands cobra adds (help, completion and
+// the shell completion requests), and of the upstream tools.
+var commandWords = []string{
+	"translate", "report", "verify", "apply", "diff", "rollback", "confirm",
+	"__rollback-timer", "shim", "help", "completion",
+	cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd,
+}
+
+// rootOnly reports whether args surely run the root command, which then
+// behaves the same without the subcommands: none of args is a command's
+// name (where cobra would look for one: the first argument that is not a
+// flag, which the flags' values make hard to tell) nor asks for help,
+// whose text lists the subcommands (-h, also among other shorthands, or
+// --help).
+func rootOnly(args []string) bool {
+	for _, a := range args {
+		if strings.HasPrefix(a, "--help") || len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.IndexByte(a, 'h') >= 0 {
+			return false
+		}
+		if slices.Contains(commandWords, a) {
+			return false
+		}
+		if _, ok := compatSubcommand([]string{a}); ok {
+			return false
+		}
+	}
+	return true
+}
+
+// newBareRootCmd builds the root command, without subcommands, and the
+// options its flags set.
+func newBareRootCmd() (*cobra.Command, *translateOpts) {
 	opts := &translateOpts{}
 	root := &cobra.Command{
 		Use:   "ipt2nft [FILE...]",
@@ -39,6 +93,11 @@ With no FILE, or when FILE is -, it reads standard input.`,
 		},
 	}
 	opts.flags(root)
+	return root, opts
+}
+
+// addSubcommands adds the subcommands to root, whose flags set opts.
+func addSubcommands(root *cobra.Command, opts *translateOpts) {
 	tr := &cobra.Command{
 		Use:   "translate [FILE...]",
 		Short: "Translate iptables input to an nftables ruleset (the default command)",
@@ -66,7 +125,6 @@ With no FILE, or when FILE is -, it reads standard input.`,
 			},
 		})
 	}
-	return root
 }
 
 type translateOpts struct {

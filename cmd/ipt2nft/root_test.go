@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
+
 	"github.com/ipt2nft/ipt2nft/compat"
 )
 
@@ -146,6 +148,59 @@ func TestExactStreams(t *testing.T) {
 		lines := strings.Split(strings.TrimSuffix(up.String(), "\n"), "\n")
 		if want := strings.Join(lines[1:len(lines)-1], "\n") + "\n"; stdout != want {
 			t.Errorf("%s: --exact printed\n%s\niptables-restore-translate\n%s", c.name, stdout, want)
+		}
+	}
+}
+
+// TestCommandWords: every name and alias of a command of the whole tree
+// (with those cobra adds when it runs) is a word rootOnly looks for, so
+// that newCmdFor builds the whole tree whenever cobra could run anything
+// but the root command.
+func TestCommandWords(t *testing.T) {
+	root := newRootCmd()
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		for _, w := range append([]string{c.Name()}, c.Aliases...) {
+			if rootOnly([]string{"rules.v4", w}) {
+				t.Errorf("rootOnly does not see the command %q", w)
+			}
+		}
+	}
+	for _, w := range []string{cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd} {
+		if rootOnly([]string{w}) {
+			t.Errorf("rootOnly does not see the command %q", w)
+		}
+	}
+}
+
+// TestRootOnly: the root command alone (newCmdFor) behaves as the whole
+// tree for the arguments it is built for, and is not built for those
+// that name a command or ask for help.
+func TestRootOnly(t *testing.T) {
+	in := writeRules(t, t.TempDir(), "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n-A INPUT -m owner --socket-exists -j DROP\nCOMMIT\n")
+	for _, args := range [][]string{
+		{in}, {"--exact", in}, {"-6", in}, {"--table", "t", in}, {"--format", "json", in},
+		{"--bogus", in}, {"-x", in}, {"--format", "xml", in}, {"missing.v4"}, {"-4", "-6", in},
+		{"--ips-priority", "x", in}, {"-D", "A=1", in},
+	} {
+		if !rootOnly(args) {
+			t.Errorf("rootOnly(%q) = false", args)
+			continue
+		}
+		wo, we, wc := runTree(newRootCmd(), args...)
+		go_, ge, gc := runTree(newCmdFor(args), args...)
+		if go_ != wo || ge != we || gc != wc {
+			t.Errorf("%q: the root command alone gives (exit %d)\n%s%s\nthe whole tree (exit %d)\n%s%s", args, gc, go_, ge, wc, wo, we)
+		}
+	}
+	for _, args := range [][]string{
+		{"-h"}, {"-6h", in}, {"--help"}, {"--help=true"}, {"help"}, {"report", in}, {in, "report"},
+		{"--table", "t", "verify", in}, {"completion", "bash"}, {"__complete", ""}, {"iptables-translate", "-A", "INPUT"},
+		{"shim", "run", "iptables"},
+	} {
+		if rootOnly(args) {
+			t.Errorf("rootOnly(%q) = true", args)
 		}
 	}
 }
