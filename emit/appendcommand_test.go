@@ -2,6 +2,7 @@ package emit
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/ipt2nft/ipt2nft/ir"
@@ -68,5 +69,27 @@ func TestAppendCommand(t *testing.T) {
 	}
 	if len(p.Notes) != 11 || len(lp.Notes) != 11 { // the comment's quotes, in each rule
 		t.Errorf("notes %v and %v, want the eleven of the rules' comments", p.Notes, lp.Notes)
+	}
+}
+
+// TestLinesGrow: Grow keeps what Lines holds and makes room for n more
+// bytes, which appends then fill in place.
+func TestLinesGrow(t *testing.T) {
+	var l Lines
+	l.WriteString("before\n")
+	l.Grow(100)
+	if got := string(l.Bytes()); got != "before\n" {
+		t.Fatalf("after Grow: %q", got)
+	}
+	if room := cap(l.Bytes()) - l.Len(); room < 100 {
+		t.Fatalf("room after Grow(100): %d", room)
+	}
+	start := &l.Bytes()[0]
+	l.WriteString(strings.Repeat("x", 100))
+	if &l.Bytes()[0] != start {
+		t.Error("100 bytes after Grow(100) moved the text")
+	}
+	if got := string(l.Bytes()); got != "before\n"+strings.Repeat("x", 100) {
+		t.Errorf("text: %q", got)
 	}
 }
