@@ -1,7 +1,6 @@
 package textio
 
 import (
-	"os"
 	"sync"
 	"unsafe"
 
@@ -49,7 +48,7 @@ func MapFile(name string, onShrink func()) (text string, release func(), err err
 // MapFileStamp is MapFile that also stamps the file as it was opened, as
 // ReadFileStamp does.
 func MapFileStamp(name string, onShrink func()) (text string, stamp Stamp, release func(), err error) {
-	f, err := os.Open(name)
+	f, err := open(name)
 	if err != nil {
 		return "", Stamp{}, nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"os"
 	"unsafe"
 )
 
@@ -41,7 +40,7 @@ func NewPieces(r io.Reader, size int) *Pieces {
 // ScanPieces or StampOf) when it is opened or when the pieces end. read
 // is not called at all if the file changed before it was opened again.
 func ReadPieces(name string, size int, want Stamp, read func(next func() (string, bool))) error {
-	f, err := os.Open(name)
+	f, err := open(name)
 	if err != nil {
 		return err
 	}
@@ -108,7 +107,7 @@ func (p *Pieces) Err() error { return p.err }
 // nothing of a piece (a look through a file for what it holds, before
 // it is read to be parsed).
 func ScanPieces(name string, size int, fn func(string)) (Stamp, error) {
-	f, err := os.Open(name)
+	f, err := open(name)
 	if err != nil {
 		return Stamp{}, err
 	}

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"testing/iotest"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestReadFile(t *testing.T) {
@@ -251,5 +253,39 @@ func TestReadPiecesChanged(t *testing.T) {
 	})
 	if !errors.Is(err, ErrChanged) {
 		t.Errorf("grown while read: ReadPieces = %v, want ErrChanged", err)
+	}
+}
+
+// TestOpenWithoutPoller: open gives a file that Go's poller does not
+// watch (os.Open's of a FIFO it would: then deadlines can be set), and
+// the errors os.Open gives.
+func TestOpenWithoutPoller(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("mkfifo:", err)
+	}
+	go func() {
+		if w, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
+			w.WriteString("text")
+			w.Close()
+		}
+	}()
+	f, err := open(fifo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := f.SetReadDeadline(time.Now().Add(time.Minute)); !errors.Is(err, os.ErrNoDeadline) {
+		t.Errorf("SetReadDeadline: %v, want %v: the poller watches the file", err, os.ErrNoDeadline)
+	}
+	if b, err := io.ReadAll(f); err != nil || string(b) != "text" {
+		t.Errorf("read %q, %v", b, err)
+	}
+	missing := filepath.Join(dir, "missing")
+	_, err = open(missing)
+	_, want := os.Open(missing)
+	if err == nil || err.Error() != want.Error() || !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("open of a missing file: %v, want %v", err, want)
 	}
 }
