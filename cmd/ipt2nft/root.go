@@ -38,6 +38,11 @@ func newRootCmd() *cobra.Command {
 func newCmdFor(args []string) *cobra.Command {
 	if rootOnly(args) {
 		root, _ := newBareRootCmd()
+		// Nothing lists the root's flags when it runs alone (help builds
+		// the whole tree) and none is required or in a group, whose
+		// errors would name them in order: cobra's checks of those then
+		// need not sort them first, 16,000 instructions.
+		root.Flags().SortFlags = false
 		return root
 	}
 	return newRootCmd()

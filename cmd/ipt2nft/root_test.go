@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/ipt2nft/ipt2nft/compat"
 )
@@ -194,6 +195,13 @@ func TestRootOnly(t *testing.T) {
 			t.Errorf("%q: the root command alone gives (exit %d)\n%s%s\nthe whole tree (exit %d)\n%s%s", args, gc, go_, ge, wc, wo, we)
 		}
 	}
+	// newCmdFor's root does not sort its flags, which only the errors of
+	// required flags and flag groups would show.
+	newCmdFor([]string{in}).Flags().VisitAll(func(f *pflag.Flag) {
+		if len(f.Annotations) > 0 {
+			t.Errorf("the root's flag --%s is required or in a group: newCmdFor must sort the flags", f.Name)
+		}
+	})
 	for _, args := range [][]string{
 		{"-h"}, {"-6h", in}, {"--help"}, {"--help=true"}, {"help"}, {"report", in}, {in, "report"},
 		{"--table", "t", "verify", in}, {"completion", "bash"}, {"__complete", ""}, {"iptables-translate", "-A", "INPUT"},
