@@ -935,22 +935,18 @@ func (st *parseState) parseAddrs(arg *Word) (*AddrSel, error) {
 // rather than returning the AddrMask: copying its 56 bytes (two
 // pointers) there cost more than reading the address.
 func oneIPv4(am *AddrMask, s string) bool {
-	addr, bits := s, 32
-	if i := strings.LastIndexByte(s, '/'); i >= 0 {
-		// one or two digits, the first not a 0 unless alone (ParsePlen
-		// reads "010" as octal)
-		switch n := s[i+1:]; {
-		case len(n) == 1 && '0' <= n[0] && n[0] <= '9':
-			bits = int(n[0] - '0')
-		case len(n) == 2 && '1' <= n[0] && n[0] <= '3' && '0' <= n[1] && n[1] <= '9':
-			bits = int(n[0]-'0')*10 + int(n[1]-'0')
-		default:
-			return false
-		}
-		if bits > 32 {
-			return false
-		}
-		addr = s[:i]
+	// A prefix length is one or two digits after the last '/', the
+	// first not a 0 unless alone (ParsePlen reads "010" as octal): the
+	// '/' is looked for there only, as dottedQuad32 rejects any other.
+	addr, bits, n := s, 32, len(s)
+	switch {
+	case n >= 2 && s[n-2] == '/' && '0' <= s[n-1] && s[n-1] <= '9':
+		addr, bits = s[:n-2], int(s[n-1]-'0')
+	case n >= 3 && s[n-3] == '/' && '1' <= s[n-2] && s[n-2] <= '3' && '0' <= s[n-1] && s[n-1] <= '9':
+		addr, bits = s[:n-3], int(s[n-2]-'0')*10+int(s[n-1]-'0')
+	}
+	if bits > 32 {
+		return false
 	}
 	a, ok := dottedQuad32(addr)
 	if !ok {
