@@ -644,6 +644,21 @@ func (sp *saveParser) parser(table string) *Parser {
 //
 //go:noinline
 func leadingCounters(s string) (c Counters, n int, ok bool) {
+	if len(s) >= 17 && s[0] == '[' {
+		// Fewer than eight digits each, as nearly all counters have: the
+		// digits and the byte after them, eight bytes at a time.
+		w := load64(s[1:])
+		if p, pk := digits8(w); p > 0 && p < 8 && byte(w>>(8*p)) == ':' {
+			w = load64(s[p+2:])
+			if b, by := digits8(w); b > 0 && b < 8 && byte(w>>(8*b)) == ']' {
+				n = p + b + 3
+				for n < len(s) && isRegexpSpace(s[n]) {
+					n++
+				}
+				return Counters{Packets: pk, Bytes: by}, n, true
+			}
+		}
+	}
 	if len(s) == 0 || s[0] != '[' {
 		return c, 0, false
 	}
@@ -676,22 +691,8 @@ func leadingCounters(s string) (c Counters, n int, ok bool) {
 // loop over them was 2-3% of exact mode's instructions.
 func counterDigits(s string, i int) (int, uint64) {
 	if i >= 0 && len(s)-i >= 8 {
-		b := s[i : i+8]
-		w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
-			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
-		// the bytes of t are below 10 for the digits; adding 0x76 sets
-		// the top bit of the others (carries come out of those only,
-		// and leave the first of them right)
-		t := w ^ 0x3030303030303030
-		if other := (t + 0x7676767676767676 | t) & 0x8080808080808080; other != 0 {
-			n := bits.TrailingZeros64(other) >> 3
-			// the n digits to the top, the first the most significant
-			// (a byte's place is its order in s), then combined in
-			// pairs, fours and eights (no digits: a value not used)
-			t <<= (64 - 8*n) & 63
-			t = t*10 + t>>8
-			t = ((t&0x000000FF000000FF)*(100+1000000<<32) + (t>>16&0x000000FF000000FF)*(1+10000<<32)) >> 32
-			return i + n, t
+		if n, v := digits8(load64(s[i:])); n < 8 {
+			return i + n, v
 		}
 	}
 	var v uint64
@@ -703,6 +704,28 @@ func counterDigits(s string, i int) (int, uint64) {
 		v = v*10 + uint64(d)
 	}
 	return i, v
+}
+
+// digits8 reads the decimal digits that start the eight bytes of w (as
+// load64 reads them): how many there are (8 if all), and, if fewer, their
+// value.
+func digits8(w uint64) (n int, v uint64) {
+	// the bytes of t are below 10 for the digits; adding 0x76 sets the
+	// top bit of the others (carries come out of those only, and leave
+	// the first of them right)
+	t := w ^ 0x3030303030303030
+	other := (t + 0x7676767676767676 | t) & 0x8080808080808080
+	if other == 0 {
+		return 8, 0
+	}
+	n = bits.TrailingZeros64(other) >> 3
+	// the n digits to the top, the first the most significant (a byte's
+	// place is its order in s), then combined in pairs, fours and
+	// eights (no digits: a value not used)
+	t <<= (64 - 8*n) & 63
+	t = t*10 + t>>8
+	t = ((t&0x000000FF000000FF)*(100+1000000<<32) + (t>>16&0x000000FF000000FF)*(1+10000<<32)) >> 32
+	return n, t
 }
 
 func countersOf(m []string) *Counters {
