@@ -147,13 +147,16 @@ func (p *Parser) parse(words []Word, a *arena) (*Command, error) {
 	if len(words) > 0 {
 		cmd.Pos = words[0].Pos
 	}
-	st := parseState{p: p, cmd: cmd, words: words, a: a, bare: a != nil && !a.parted}
+	var st parseState // field by field: a composite literal was built aside, then copied
+	st.p, st.cmd, st.words, st.a, st.bare = p, cmd, words, a, a != nil && !a.parted
 	if a != nil {
 		st.exts = a.extScratch[:0]
 	}
 	err := st.run()
 	if a != nil {
-		clear(st.exts)
+		for i := range st.exts {
+			st.exts[i] = nil // (a few: clear's call cost more)
+		}
 		a.extScratch = st.exts[:0]
 	}
 	return cmd, err

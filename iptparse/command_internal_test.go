@@ -174,3 +174,26 @@ func TestCheckExt(t *testing.T) {
 		}
 	}
 }
+
+// TestExtScratchCleared: a parse with an arena leaves none of its
+// extensions in the list of loaded extensions it lends the next parse
+// (which would keep them from the collector).
+func TestExtScratchCleared(t *testing.T) {
+	reg := nameRegistry{}
+	var a arena
+	p := Parser{Registry: reg}
+	for _, args := range [][]string{{"-A", "X", "-m", "tcp", "-m", "comment", "-j", "LOG"}, {"-A", "X", "-j", "DROP"}} {
+		if _, err := p.parse(WordsFromArgs(args, "t"), &a); err != nil {
+			t.Fatal(err)
+		}
+		s := a.extScratch[:cap(a.extScratch)]
+		if len(s) < 3 {
+			t.Fatalf("%q: a list of %d extensions lent", args, len(s))
+		}
+		for i, x := range s {
+			if x != nil {
+				t.Errorf("%q: extension %d (%s) left in the list lent", args, i, x.Name)
+			}
+		}
+	}
+}
