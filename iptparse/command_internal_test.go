@@ -197,3 +197,14 @@ func TestExtScratchCleared(t *testing.T) {
 		}
 	}
 }
+
+// TestCutEq: cutEq is strings.Cut(s, "=").
+func TestCutEq(t *testing.T) {
+	for _, s := range []string{"", "=", "==", "a=", "=a", "dport", "to-destination=1.2.3.4", "a=b=c", "abcdefghij=k", "é=x", strings.Repeat("x", 40) + "="} {
+		b, a, ok := cutEq(s)
+		wb, wa, wok := strings.Cut(s, "=")
+		if b != wb || a != wa || ok != wok {
+			t.Errorf("cutEq(%q) = %q, %q, %v; strings.Cut: %q, %q, %v", s, b, a, ok, wb, wa, wok)
+		}
+	}
+}
