@@ -1029,20 +1029,20 @@ func (st *parseState) extOption(w *Word, x *Ext, o *OptionSpec, inline string, h
 		}
 	default:
 		// The arguments are the next words, or the inline one and the
-		// words after it.
-		first, idx := Word{Text: inline, Pos: w.Pos}, -1
+		// words after it: the first's text, and its index (-1: inline).
+		first, idx := inline, -1
 		if !hasInline {
 			if st.next >= len(st.words) {
 				return &Error{Pos: w.Pos, Ext: x.Label(), Msg: fmt.Sprintf("option \"--%s\" requires an argument", o.Name)}
 			}
-			first, idx = st.words[st.next], st.next
+			first, idx = st.words[st.next].Text, st.next
 			st.next++
 		}
-		if first.Text == "!" && !neg && st.next < len(st.words) {
-			st.cmd.Warnings = append(st.cmd.Warnings, Warning{Pos: first.Pos,
+		if first == "!" && !neg && st.next < len(st.words) {
+			st.cmd.Warnings = append(st.cmd.Warnings, Warning{Pos: st.argPos(w, idx),
 				Msg: fmt.Sprintf("intrapositioned negation (`--%s ! this`) is deprecated; read as `! --%s this`", o.Name, o.Name)})
 			neg, opt.Neg = true, true
-			first, idx = st.words[st.next], st.next
+			idx = st.next
 			st.next++
 		}
 		if st.next+n-1 > len(st.words) {
@@ -1051,7 +1051,7 @@ func (st *parseState) extOption(w *Word, x *Ext, o *OptionSpec, inline string, h
 		if idx >= 0 {
 			opt.Args = st.words[idx : idx+n : idx+n]
 		} else {
-			opt.Args = append(append(st.a.wordList(n), first), st.words[st.next:st.next+n-1]...)
+			opt.Args = append(append(st.a.wordList(n), Word{Text: inline, Pos: w.Pos}), st.words[st.next:st.next+n-1]...)
 		}
 		st.next += n - 1
 	}
@@ -1080,6 +1080,15 @@ func (st *parseState) extOption(w *Word, x *Ext, o *OptionSpec, inline string, h
 	}
 	x.Options = st.a.appendOption(x.Options, opt)
 	return nil
+}
+
+// argPos is the position of an option's argument: that of word idx, or
+// (idx < 0) of the option's own word w, where it is given inline.
+func (st *parseState) argPos(w *Word, idx int) Pos {
+	if idx < 0 {
+		return w.Pos
+	}
+	return st.words[idx].Pos
 }
 
 // finish runs the checks iptables makes once all words are read.

@@ -146,6 +146,24 @@ func TestIntrapositionedNegation(t *testing.T) {
 	if len(cmd.Warnings) != 2 {
 		t.Errorf("want 2 deprecation warnings, got %v", cmd.Warnings)
 	}
+	// the warning points at the "!", in a word of its own or inline;
+	// the arguments are the words after it
+	for _, c := range []struct {
+		line string
+		col  int32
+	}{
+		{`-A INPUT -p tcp --dport ! 22 -j ACCEPT`, 25},
+		{`-A INPUT -p tcp --dport=! 22 -j ACCEPT`, 17},
+	} {
+		cmd, err := parse(t, iptparse.FamilyIPv4, c.line)
+		if err != nil {
+			t.Fatalf("%s: %v", c.line, err)
+		}
+		o := cmd.Rule.Matches[len(cmd.Rule.Matches)-1].Options[0]
+		if len(cmd.Warnings) != 1 || cmd.Warnings[0].Pos.Col != c.col || !o.Neg || len(o.Args) != 1 || o.Args[0].Text[:2] != "22" {
+			t.Errorf("%s: warnings %v, option %+v", c.line, cmd.Warnings, o)
+		}
+	}
 }
 
 func TestAddresses(t *testing.T) {
