@@ -85,6 +85,27 @@ type Plen struct {
 // parseUintBase mimics strtoull(s, &end, base) followed by a check that the
 // whole string was consumed: base 0 accepts 0x hex and leading-0 octal.
 func parseUintBase(s string, base int) (uint64, bool) {
+	if len(s) == 0 || len(s) > 19 || s[0] < '1' || s[0] > '9' || base != 10 && base != 0 {
+		if len(s) > 0 && s[0] > '9' && (base == 10 || base == 0) {
+			return 0, false // a name (as parseUintAny finds)
+		}
+		return parseUintAny(s, base)
+	}
+	// Decimal digits without a leading 0, as most numbers are: read
+	// them at once, without the checks for what else strtoull takes.
+	var v uint64
+	for i := 0; i < len(s); i++ {
+		d := s[i] - '0'
+		if d > 9 {
+			return parseUintAny(s, base)
+		}
+		v = v*10 + uint64(d)
+	}
+	return v, true
+}
+
+// parseUintAny is parseUintBase for any string.
+func parseUintAny(s string, base int) (uint64, bool) {
 	if s == "" {
 		return 0, false
 	}
