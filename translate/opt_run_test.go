@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -619,5 +620,31 @@ func TestConcatRun(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestWithout checks without against keeping the elements not excluded,
+// of one and of several items, the first, the last and neighbours among
+// those excluded.
+func TestWithout(t *testing.T) {
+	for _, per := range []int{1, 2, 4} {
+		for _, excl := range [][]int{{0}, {4}, {1, 2}, {0, 3}, {1, 3, 4}, {0, 1, 2, 3, 4}} {
+			xs := make([]int, 5*per)
+			for i := range xs {
+				xs[i] = i
+			}
+			var want []int
+			for i := range 5 {
+				if !slices.Contains(excl, i) {
+					want = append(want, xs[i*per:(i+1)*per]...)
+				}
+			}
+			if got := without(xs, per, excl); !slices.Equal(got, want) {
+				t.Errorf("without %v of %d each: %v, want %v", excl, per, got, want)
+			}
+		}
+	}
+	if got := without[uint8](nil, 1, []int{0}); got != nil {
+		t.Errorf("without of nil: %v", got)
 	}
 }
