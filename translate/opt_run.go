@@ -625,6 +625,9 @@ func (u *ruleRun) disjointTuples() bool {
 // 1,000,000-rule dump, whose ports cycle (the 100,000-rule dump's are
 // nearly in order).
 func disjointTuples4(s *ir.AddrSet, ports []uint64) (disjoint, ok bool) {
+	if disjoint, ok := disjointRuns4(s, ports); ok {
+		return disjoint, true
+	}
 	n := s.Len()
 	firsts, lasts := make([]uint64, n), make([]uint64, n)
 	for i := range n {
@@ -641,6 +644,96 @@ func disjointTuples4(s *ir.AddrSet, ports []uint64) (disjoint, ok bool) {
 		if firsts[i] <= lasts[i-1] {
 			return false, true
 		}
+	}
+	return true, true
+}
+
+// maxRuns is the most runs disjointRuns4 merges.
+const maxRuns = 64
+
+// disjointRuns4 is disjointTuples4 of tuples that come in a few runs,
+// each in ascending order (of port<<32|first address), as services
+// listed by port do when their ports cycle: the 180,000 of the mixed
+// 1,000,000-rule dump come in ten runs through 19,000 ports. The merge takes n·log2(runs) steps, where the sorts
+// took n·log2(n): 105 M instructions for that dump, which grew faster
+// than the rules (the 100,000-rule dump's come in one run, sorted
+// already); and it needs no memory. ok is false if there are more runs
+// (or a port of more than 32 bits): they are sorted.
+func disjointRuns4(s *ir.AddrSet, ports []uint64) (disjoint, ok bool) {
+	// a run: its next tuple, i, and where it ends
+	type run struct {
+		first, last uint64
+		i, end      int
+	}
+	tuple := func(i int) (first, last uint64) {
+		lo, hi := span4(s, i)
+		return ports[i]<<32 | uint64(lo), ports[i]<<32 | uint64(hi)
+	}
+	var buf [maxRuns]run
+	h := buf[:0]
+	n := s.Len()
+	// prev is the tuple before i; apart: none so far starts before the
+	// one before it ends, which is the answer if they are one run
+	var prev run
+	apart := true
+	for i := range n {
+		if ports[i] > math.MaxUint32 {
+			return false, false
+		}
+		first, last := tuple(i)
+		if i > 0 && first <= prev.last {
+			apart = false
+		}
+		if i == 0 || first < prev.first {
+			if len(h) == maxRuns {
+				return false, false
+			}
+			if len(h) > 0 {
+				h[len(h)-1].end = i
+			}
+			h = append(h, run{first, last, i, n})
+		}
+		prev.first, prev.last = first, last
+	}
+	if len(h) <= 1 {
+		return apart, true
+	}
+	// h is a min-heap of the runs by their next tuple's first
+	down := func(k int) {
+		for {
+			c := 2*k + 1
+			if c >= len(h) {
+				return
+			}
+			if c+1 < len(h) && h[c+1].first < h[c].first {
+				c++
+			}
+			if h[k].first <= h[c].first {
+				return
+			}
+			h[k], h[c] = h[c], h[k]
+			k = c
+		}
+	}
+	for k := len(h)/2 - 1; k >= 0; k-- {
+		down(k)
+	}
+	// in order, each tuple must start after the one before it ends (and
+	// so after all before that)
+	var end uint64
+	for i := 0; len(h) > 0; i++ {
+		r := &h[0]
+		if i > 0 && r.first <= end {
+			return false, true
+		}
+		end = r.last
+		if r.i++; r.i < r.end {
+			r.first, r.last = tuple(r.i)
+		} else {
+			h[0] = h[len(h)-1]
+			h = h[:len(h)-1]
+		}
+		down(0)
 	}
 	return true, true
 }
@@ -836,7 +929,7 @@ func mergeRun(c *ir.Chain, u *ruleRun, o OptOptions, rep *OptReport, w *chainWor
 	var set ir.Expr
 	switch {
 	case u.diff2 >= 0 && counted:
-		set = u.concatAddrSet(n, len(excl) > 0, at, !sameComment)
+		set = u.concatAddrSet(n, excl, at, !sameComment)
 	case u.diff2 >= 0:
 		// A SetLit: the passes after the sets pass compare such sets
 		// (mergeTransports), not sets whose elements count.
@@ -913,19 +1006,23 @@ func (u *ruleRun) exclusions() (excl []int, ok bool) {
 }
 
 // concatAddrSet is concatSet of counted elements as an AddrSet with
-// Ports: the run's set itself when it has every rule (not excl).
-func (u *ruleRun) concatAddrSet(n int, excl bool, at func(int) int, comments bool) *ir.AddrSet {
+// Ports: the run's set itself, less the elements at the set indexes
+// excl (ascending) if any. The run's set is dropped after the merge
+// (mergeRun), so its arrays are taken, the excluded elements deleted in
+// place: the 180,000-element set of the mixed 1,000,000-rule dump, which
+// has excluded ones, was copied an element at a time (33 M
+// instructions) into 3.6 MB of new memory.
+func (u *ruleRun) concatAddrSet(n int, excl []int, at func(int) int, comments bool) *ir.AddrSet {
 	s := &u.set
 	out := &ir.AddrSet{Is6: s.Is6, Counted: true, HasValues: s.HasValues,
 		Port: *u.head.Stmts[u.diff2].(*ir.Match).Right.(*ir.Integer)}
-	if !excl {
-		out.Addrs, out.Bits, out.Small, out.Counters, out.Ports = s.Addrs, s.Bits, s.Small, s.Counters, u.ports
-	} else {
-		out.Addrs, out.Ports = make([]byte, 0, n*s.Width()), make([]uint64, 0, n)
-		for k := range n {
-			out.AddFrom(s, at(k))
-			out.Ports = append(out.Ports, u.ports[at(k)])
-		}
+	out.Addrs, out.Bits, out.Small, out.Counters, out.Ports = s.Addrs, s.Bits, s.Small, s.Counters, u.ports
+	if len(excl) > 0 {
+		out.Addrs = without(out.Addrs, s.Width(), excl)
+		out.Bits = without(out.Bits, 1, excl)
+		out.Small = without(out.Small, 2, excl)
+		out.Counters = without(out.Counters, 1, excl)
+		out.Ports = without(out.Ports, 1, excl)
 	}
 	if comments {
 		comment := u.comments()
@@ -935,6 +1032,23 @@ func (u *ruleRun) concatAddrSet(n int, excl bool, at func(int) int, comments boo
 		}
 	}
 	return out
+}
+
+// without returns xs less the elements at the indexes excl (ascending),
+// each per items long, the others moved down in place; nil if xs is.
+func without[T any](xs []T, per int, excl []int) []T {
+	if xs == nil {
+		return nil
+	}
+	w := excl[0] * per
+	for j, e := range excl {
+		end := len(xs)
+		if j+1 < len(excl) {
+			end = excl[j+1] * per
+		}
+		w += copy(xs[w:], xs[(e+1)*per:end])
+	}
+	return xs[:w]
 }
 
 // concatSet is the set the sets pass makes of the n rules at(0)...

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -482,6 +483,78 @@ func TestRunDisjointValues(t *testing.T) {
 	}
 }
 
+// TestDisjointTuplesRuns checks disjointTuples4 against comparing every
+// two tuples, on IPv4 sets listed in runs ascending by port and address
+// (disjointRuns4 merges up to maxRuns of them), some tuples overlapping
+// others of their run or of another, some of a prefix that starts before
+// the address before it; and with more runs than maxRuns, or a port of
+// 33 bits, which are sorted.
+func TestDisjointTuplesRuns(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 0xa5c))
+	merged := 0
+	for range 5000 {
+		var s ir.AddrSet
+		var ports []uint64
+		var spans [][2]uint32
+		runs := 1 + r.IntN(4)
+		if r.IntN(8) == 0 {
+			runs = maxRuns - 2 + r.IntN(5)
+		}
+		for range runs {
+			port := uint64(r.IntN(4))
+			if r.IntN(200) == 0 {
+				port |= 1 << 32
+			}
+			a := netip.AddrFrom4([4]byte{10, 0, 0, byte(r.IntN(64))})
+			for range 1 + r.IntN(8) {
+				if r.IntN(3) == 0 {
+					port += uint64(1 + r.IntN(2))
+				} else {
+					for range r.IntN(4) {
+						a = a.Next()
+					}
+				}
+				var key ir.Expr = &ir.Addr{Addr: a}
+				lo, hi := ipv4Uint(a), ipv4Uint(a)
+				if r.IntN(8) == 0 {
+					p := netip.PrefixFrom(a, 30).Masked()
+					key = &ir.Prefix{Prefix: p}
+					lo, hi = ipv4Uint(p.Addr()), ipv4Uint(p.Addr())|3
+				}
+				s.Add(key, nil)
+				ports = append(ports, port)
+				spans = append(spans, [2]uint32{lo, hi})
+			}
+		}
+		want := true
+		for i := range spans {
+			for j := range i {
+				if ports[i] == ports[j] && spans[i][0] <= spans[j][1] && spans[j][0] <= spans[i][1] {
+					want = false
+				}
+			}
+		}
+		if got, ok := disjointTuples4(&s, ports); ok && got != want {
+			t.Fatalf("disjointTuples4 of %v, ports %v: %v, want %v", spans, ports, got, want)
+		}
+		if got, ok := disjointRuns4(&s, ports); ok {
+			merged++
+			if got != want {
+				t.Fatalf("disjointRuns4 of %v, ports %v: %v, want %v", spans, ports, got, want)
+			}
+		}
+	}
+	if merged < 3000 {
+		t.Errorf("disjointRuns4 merged only %d of 5000 sets", merged)
+	}
+}
+
+// ipv4Uint is a's 32 bits.
+func ipv4Uint(a netip.Addr) uint32 {
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
 // TestConcatRun checks that a chain of rules alike but for an address, a
 // port and a comment, followed by rules of another protocol, is held as a
 // run with its rest and gives what the passes give the rules in full: with
@@ -547,5 +620,31 @@ func TestConcatRun(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestWithout checks without against keeping the elements not excluded,
+// of one and of several items, the first, the last and neighbours among
+// those excluded.
+func TestWithout(t *testing.T) {
+	for _, per := range []int{1, 2, 4} {
+		for _, excl := range [][]int{{0}, {4}, {1, 2}, {0, 3}, {1, 3, 4}, {0, 1, 2, 3, 4}} {
+			xs := make([]int, 5*per)
+			for i := range xs {
+				xs[i] = i
+			}
+			var want []int
+			for i := range 5 {
+				if !slices.Contains(excl, i) {
+					want = append(want, xs[i*per:(i+1)*per]...)
+				}
+			}
+			if got := without(xs, per, excl); !slices.Equal(got, want) {
+				t.Errorf("without %v of %d each: %v, want %v", excl, per, got, want)
+			}
+		}
+	}
+	if got := without[uint8](nil, 1, []int{0}); got != nil {
+		t.Errorf("without of nil: %v", got)
 	}
 }
