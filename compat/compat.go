@@ -200,22 +200,29 @@ func (t Tool) runRestore(args []string, s IO) int {
 		now = func() time.Time { return time.Unix(epoch, 0).UTC() }
 	}
 	stamp := now().Format("Mon Jan _2 15:04:05 2006")
-	// The commands are printed into a block, which is written out every
-	// 64 KB (on a goroutine of its own, see outBlocks): into it, not into
-	// a line of their own copied into a bufio.Writer.
-	out := newOutBlocks(s.Stdout, outChunk+4<<10)
-	out.cur.WriteString(fmt.Sprintf("# Translated by %s v%s on %s\n", t.Name, Version, stamp))
+	// The commands are printed into lines, which is written out every
+	// 64 KB: into it, not into a line of their own copied into a
+	// bufio.Writer. werr is the first error writing.
+	var lines emit.Lines
+	lines.Grow(outChunk + 4<<10)
+	var werr error
+	flush := func() {
+		if werr == nil && lines.Len() > 0 {
+			_, werr = s.Stdout.Write(lines.Bytes())
+		}
+		lines.Reset()
+	}
+	lines.WriteString(fmt.Sprintf("# Translated by %s v%s on %s\n", t.Name, Version, stamp))
 	pr := &emit.Printer{Style: emit.Style{Upstream: true}}
 	write := func(c *ir.Command) {
-		lines := out.cur
 		if c.Op == ir.CmdUntranslated {
 			lines.WriteString(emit.RestoreUntranslated(c))
 			lines.WriteString("\n")
 		} else {
-			pr.AppendLine(lines, c)
+			pr.AppendLine(&lines, c)
 		}
 		if lines.Len() >= outChunk {
-			out.flush()
+			flush()
 		}
 	}
 	// Each command is printed as soon as it is translated, as upstream
@@ -245,8 +252,8 @@ func (t Tool) runRestore(args []string, s IO) int {
 	} else {
 		tr.AddText(name, src, t.Family)
 	}
-	out.cur.WriteString("# Completed on " + stamp + "\n")
-	werr := out.finish()
+	lines.WriteString("# Completed on " + stamp + "\n")
+	flush()
 	status := 0
 	for _, d := range tr.Diags() {
 		fmt.Fprintf(s.Stderr, "%s: %s\n", t.Name, d)
