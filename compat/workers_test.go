@@ -53,6 +53,7 @@ func TestRestoreTranslateWorkers(t *testing.T) {
 	bigSrc := strings.Repeat(big.String(), 20000/max(1, strings.Count(big.String(), "\n"))+1)
 	inputs = append(inputs, writeInput(t, dir, "big.v4", bigSrc))
 	defer func(p int) { compat.PieceSize = p }(compat.PieceSize)
+	defer func(n int64) { compat.MapsUpTo = n }(compat.MapsUpTo)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 
 	for _, path := range inputs {
@@ -70,10 +71,12 @@ func TestRestoreTranslateWorkers(t *testing.T) {
 			runtime.GOMAXPROCS(procs)
 			for _, how := range []string{"whole", "pieces", "stdin"} {
 				compat.PieceSize = len(src)
+				compat.MapsUpTo = int64(len(src))
 				args := []string{"-f", path}
 				switch how {
 				case "pieces":
 					compat.PieceSize = len(src)/9 + 1
+					compat.MapsUpTo = int64(len(src)) - 1
 				case "stdin":
 					args = nil
 				}

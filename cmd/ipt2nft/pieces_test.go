@@ -81,6 +81,8 @@ func TestPiecesSameAsWhole(t *testing.T) {
 		t.Logf("not comparing the real-world dumps: %s not found", rw)
 	}
 	defer func(size int) { compat.PieceSize = size }(compat.PieceSize)
+	defer func(n int64) { compat.MapsUpTo = n }(compat.MapsUpTo)
+	compat.MapsUpTo = 0 // iptables-restore-translate reads them in pieces too
 	modes := [][]string{{}, {"--literal"}, {"-6"}, {"iptables-restore-translate", "-f"}, {"ip6tables-restore-translate", "-f"}}
 	for _, f := range files {
 		for _, mode := range modes {
