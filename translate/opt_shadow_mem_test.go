@@ -1,8 +1,10 @@
 package translate
 
 import (
+	"slices"
 	"testing"
 
+	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
 )
 
@@ -58,5 +60,41 @@ func TestShadowPointBit(t *testing.T) {
 		if got := pointBit(&shadowMatch{sel: 7, vals: vals}); got != 0 {
 			t.Errorf("%v: bit %x, want none", vals, got)
 		}
+	}
+}
+
+// TestShadowMemChains: findShadowed looks back at the rules of the chain
+// it works on only, however many chains one memory served before.
+func TestShadowMemChains(t *testing.T) {
+	const dump = `*filter
+:INPUT ACCEPT [0:0]
+:A - [0:0]
+:B - [0:0]
+-A A -s 10.0.0.1/32 -j DROP
+-A A -s 10.0.0.2/32 -j DROP
+-A A -s 10.0.0.3/32 -j DROP
+-A B -s 10.0.0.3/32 -j DROP
+-A B -s 10.0.0.4/32 -j ACCEPT
+-A B -s 10.0.0.4/32 -j DROP
+COMMIT
+`
+	tr := New(Options{})
+	tr.AddFile(iptparse.ParseFile("chains.rules", dump, Registry{}, iptparse.FamilyIPv4))
+	var mem shadowMem
+	var rep OptReport
+	for _, tb := range tr.Ruleset().Tables {
+		for _, c := range tb.Chains {
+			if c.Deferred != nil {
+				c.Rules = c.Deferred.(*ruleRun).Rules()
+			}
+			findShadowed(c, &mem, &rep)
+		}
+	}
+	var got []int
+	for _, d := range rep.Dead {
+		got = append(got, int(d.Rule.Origin[0].Line))
+	}
+	if want := []int{10}; !slices.Equal(got, want) {
+		t.Errorf("never matching: lines %v, want %v", got, want)
 	}
 }
