@@ -358,6 +358,13 @@ func (l *spanList) push(x span) {
 
 // lastFrom is the last span of l starting at or before v.
 func (l *spanList) lastFrom(v ikey) (span, bool) {
+	if last, ok := l.last(); ok && cmpKey(last.lo, v) <= 0 {
+		// Values mostly come in order, after every span: the last one
+		// is asked for without searching (two searches of 4,000
+		// spans, 350 instructions, for each of the dispatch dump's
+		// services).
+		return last, true
+	}
 	// The chunks are not empty (push fills one before making the next),
 	// but for a first chunk emptied by reset.
 	k := sort.Search(len(l.chunks), func(k int) bool { c := l.chunks[k]; return len(c) == 0 || cmpKey(c[0].lo, v) > 0 })

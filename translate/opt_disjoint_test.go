@@ -224,3 +224,34 @@ func TestDisjointLongInOrder(t *testing.T) {
 		d.reset()
 	}
 }
+
+// TestSpanListLastFrom checks lastFrom against a look at every span, in
+// lists of one chunk and of several, for values before, inside, between
+// and after the spans, the last one's start among them.
+func TestSpanListLastFrom(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 17))
+	for _, n := range []int{0, 1, 2, 7, 100, spanChunk + 300} {
+		var l spanList
+		var spans []span
+		lo := uint64(10)
+		for range n {
+			lo += 1 + uint64(r.IntN(4))
+			s := span{u64Key('n', lo), u64Key('n', lo+uint64(r.IntN(2)))}
+			lo = s.hi.lo
+			l.push(s)
+			spans = append(spans, s)
+		}
+		for v := uint64(0); v <= lo+3; v++ {
+			k := u64Key('n', v)
+			want, wantOK := span{}, false
+			for _, s := range spans {
+				if cmpKey(s.lo, k) <= 0 {
+					want, wantOK = s, true
+				}
+			}
+			if got, ok := l.lastFrom(k); got != want || ok != wantOK {
+				t.Fatalf("%d spans, %d: got %v %v, want %v %v", n, v, got, ok, want, wantOK)
+			}
+		}
+	}
+}

@@ -145,3 +145,43 @@ func TestMarkRepeats(t *testing.T) {
 		putRoundMem(m)
 	}
 }
+
+// TestMarkJoinable checks markJoinable against a look at every pair:
+// a rule keeps its repeatLater mark only if a rule after it has its
+// signature and a join key, not 0, the same as its.
+func TestMarkJoinable(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 0x70e5))
+	for range 400 {
+		n := 1 + r.IntN(80)
+		if r.IntN(8) == 0 {
+			n = 1 + r.IntN(5000)
+		}
+		sigKinds, keyKinds := 1+r.IntN(n), 1+r.IntN(n)
+		m := getRoundMem(n)
+		sigs, keys := m.sigs[:n], m.sigs[n:2*n]
+		for i := range sigs {
+			// Values of the same low bits, and 0, included.
+			sigs[i] = uint64(r.IntN(sigKinds)) << (r.IntN(2) * 40)
+		}
+		repeats := m.markRepeats(n)
+		for i := range keys {
+			keys[i] = 0
+			if repeats[i] != 0 {
+				keys[i] = uint64(r.IntN(keyKinds)) << (r.IntN(2) * 40)
+			}
+		}
+		m.markJoinable(n)
+		for i := range sigs {
+			want := repeats[i] & repeatEarlier
+			for j := i + 1; j < n; j++ {
+				if sigs[j] == sigs[i] && keys[i] != 0 && keys[j] == keys[i] {
+					want |= repeatLater
+				}
+			}
+			if repeats[i] != want {
+				t.Fatalf("%d rules, rule %d (%#x, key %#x): marked %b, want %b", n, i, sigs[i], keys[i], repeats[i], want)
+			}
+		}
+		putRoundMem(m)
+	}
+}

@@ -129,11 +129,7 @@ func addrMatch(m *ir.Match) bool {
 	if !ok || m.Op != ir.CmpEq || (p.Proto != "ip" && p.Proto != "ip6") || (p.Field != "saddr" && p.Field != "daddr") {
 		return false
 	}
-	switch m.Right.(type) {
-	case *ir.SetLit, *ir.Elem:
-		return false
-	}
-	return m.Right != nil
+	return plainAddrValue(m.Right)
 }
 
 // add adds r to the run if r is like its rules or can be its tail; it
@@ -209,7 +205,7 @@ func (u *ruleRun) addLike(r *ir.Rule) (added, member bool) {
 	if r.Placeholder() || len(r.Origin) != 1 || len(r.Stmts) != len(h.Stmts) {
 		return false, false
 	}
-	if r.Origin[0].File != h.Origin[0].File {
+	if !sameString(r.Origin[0].File, h.Origin[0].File) {
 		return false, false
 	}
 	diff, diff2 := u.diff, u.diff2
@@ -222,7 +218,7 @@ func (u *ruleRun) addLike(r *ir.Rule) (added, member bool) {
 				return false, false
 			}
 		case i == diff:
-			if !likeMatch(hs.(*ir.Match), s) {
+			if !likeMember(hs.(*ir.Match), s) {
 				return false, false
 			}
 		case i == diff2:
@@ -251,7 +247,7 @@ func (u *ruleRun) addLike(r *ir.Rule) (added, member bool) {
 	if diff < 0 {
 		return false, false // the same rule again
 	}
-	if diff2 < 0 && r.Comment != h.Comment {
+	if diff2 < 0 && !sameString(r.Comment, h.Comment) {
 		return false, false // an AddrSet has no comments
 	}
 	if u.diff < 0 && !u.startSet(diff) {
@@ -303,6 +299,23 @@ func (u *ruleRun) counter(r *ir.Rule) *ir.Counter {
 func likeMatch(hm *ir.Match, s ir.Stmt) bool {
 	m, ok := s.(*ir.Match)
 	return ok && m.Left == hm.Left && m.Op == hm.Op && m.Spell == hm.Spell && addrMatch(m)
+}
+
+// likeMember is likeMatch for hm, the run's differing match, known to
+// be an addrMatch: s's selector and operator are hm's, and only its
+// value is left to look at.
+func likeMember(hm *ir.Match, s ir.Stmt) bool {
+	m, ok := s.(*ir.Match)
+	return ok && m.Left == hm.Left && m.Op == hm.Op && m.Spell == hm.Spell && plainAddrValue(m.Right)
+}
+
+// plainAddrValue is addrMatch's test of a match's value.
+func plainAddrValue(v ir.Expr) bool {
+	switch v.(type) {
+	case *ir.SetLit, *ir.Elem:
+		return false
+	}
+	return v != nil
 }
 
 // portMatch reports whether m tests a transport port for equality with

@@ -648,3 +648,42 @@ func TestWithout(t *testing.T) {
 		t.Errorf("without of nil: %v", got)
 	}
 }
+
+// TestRunMemberValue: a rule joins a run only with a plain value for
+// the run's address selector (no set, no element), the selector and
+// operator being the run's own.
+func TestRunMemberValue(t *testing.T) {
+	saddr := &ir.Payload{Proto: "ip", Field: "saddr"}
+	daddr := &ir.Payload{Proto: "ip", Field: "daddr"}
+	drop := &ir.Verdict{Kind: ir.VerdictDrop}
+	addr := func(s string) ir.Expr { return &ir.Addr{Addr: netip.MustParseAddr(s)} }
+	line := int32(0)
+	rule := func(left ir.Expr, op ir.CmpOp, v ir.Expr) *ir.Rule {
+		line++
+		return &ir.Rule{
+			Stmts:  []ir.Stmt{&ir.Match{Left: left, Op: op, Right: v}, drop},
+			Origin: []iptparse.Pos{{File: "run.rules", Line: line, Col: 1}},
+		}
+	}
+	for _, c := range []struct {
+		name string
+		r    *ir.Rule
+		want bool
+	}{
+		{"address", rule(saddr, ir.CmpEq, addr("10.0.0.3")), true},
+		{"prefix", rule(saddr, ir.CmpEq, &ir.Prefix{Prefix: netip.MustParsePrefix("10.1.0.0/16")}), true},
+		{"set", rule(saddr, ir.CmpEq, &ir.SetLit{Elems: []ir.Expr{addr("10.0.0.4"), addr("10.0.0.5")}}), false},
+		{"element", rule(saddr, ir.CmpEq, &ir.Elem{Key: addr("10.0.0.6")}), false},
+		{"other selector", rule(daddr, ir.CmpEq, addr("10.0.0.7")), false},
+		{"other operator", rule(saddr, ir.CmpNe, addr("10.0.0.8")), false},
+	} {
+		line = 0
+		u := newRun(rule(saddr, ir.CmpEq, addr("10.0.0.1")))
+		if added, _ := u.add(rule(saddr, ir.CmpEq, addr("10.0.0.2"))); !added {
+			t.Fatalf("%s: the second rule did not join", c.name)
+		}
+		if added, _ := u.add(c.r); added != c.want {
+			t.Errorf("%s: added %v, want %v", c.name, added, c.want)
+		}
+	}
+}

@@ -522,6 +522,7 @@ func mergeSetsRound(rules []*ir.Rule, at func(int) int, rep *OptReport, elementC
 			keys[i] = joinKey(r)
 		}
 	}
+	mem.markJoinable(len(rules))
 	facts := &mem.facts
 	facts.start(rules, keys)
 	// out is made at the first merge: until then the round keeps the
@@ -746,6 +747,7 @@ type roundMem struct {
 	sigs           []uint64 // a signature and a join key per rule
 	used           []bool
 	repeats        []uint8 // see markRepeats
+	keyTable       []uint64
 	skipped, group []int
 	scratch        groupScratch
 	facts          factsWindow
@@ -843,6 +845,62 @@ func (m *roundMem) markRepeats(n int) []uint8 {
 	return repeats
 }
 
+// markJoinable clears the repeatLater mark of each of the round's n
+// rules that no rule after it can join: none after it has its signature
+// and join key (nor any, when its key is 0). The group such a rule
+// starts stays a rule of its own, as it did after the round looked at
+// the rules after it: 33 of them for each DNAT rule of a chain of port
+// forwards (its address differs from the others').
+func (m *roundMem) markJoinable(n int) {
+	sigs, keys, repeats := m.sigs[:n], m.sigs[n:2*n], m.repeats[:n]
+	size := repeatTableSize(n)
+	if size == 0 {
+		for i := range n {
+			if repeats[i]&repeatLater != 0 && (keys[i] == 0 || !laterKey(sigs[i+1:], keys[i+1:], sigs[i], keys[i])) {
+				repeats[i] &^= repeatLater
+			}
+		}
+		return
+	}
+	m.keyTable = reuse(m.keyTable, size/2)
+	table := m.keyTable
+	hashShift, mask := uint(64-bits.TrailingZeros(uint(size))), uint64(size-1)
+	// From the last rule back, as markRepeats: a slot holds the first
+	// rule of its signature and key seen so far.
+	for i := n - 1; i >= 0; i-- {
+		if repeats[i] == 0 {
+			continue // no key: it joins none and none joins it
+		}
+		s, k := sigs[i], keys[i]
+		if k == 0 {
+			repeats[i] &^= repeatLater
+			continue
+		}
+		for h := ((s ^ k*0xff51afd7ed558ccd) * 0x9e3779b97f4a7c15) >> hashShift; ; h = (h + 1) & mask {
+			w, shift := &table[h>>1], h&1*32
+			t := uint32(*w >> shift)
+			if t != 0 && (sigs[t-1] != s || keys[t-1] != k) {
+				continue
+			}
+			if t == 0 {
+				repeats[i] &^= repeatLater
+			}
+			*w = *w&^(0xffffffff<<shift) | uint64(i+1)<<shift
+			break
+		}
+	}
+}
+
+// laterKey reports whether one of sigs and keys is sig and key.
+func laterKey(sigs, keys []uint64, sig, key uint64) bool {
+	for j := range sigs {
+		if sigs[j] == sig && keys[j] == key {
+			return true
+		}
+	}
+	return false
+}
+
 // putRoundMem hands m on to the rounds after it.
 func putRoundMem(m *roundMem) {
 	if cap(m.sigs) > 2*roundMemKeep {
@@ -850,6 +908,9 @@ func putRoundMem(m *roundMem) {
 	}
 	if cap(m.group) > roundMemKeep {
 		m.group = nil
+	}
+	if cap(m.keyTable) > roundMemKeep {
+		m.keyTable = nil
 	}
 	m.scratch.seen.reset()
 	roundMems.Put(m)

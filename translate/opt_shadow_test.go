@@ -94,3 +94,49 @@ func TestShadowedRulesLongChain(t *testing.T) {
 		t.Errorf("never matching: lines %v, want %v", got, covered)
 	}
 }
+
+// TestShadowedRulesSameNumber: a rule with one number for a field is
+// covered by a rule of that field and number, also when the number is
+// written more than once, and not by one testing another field (at the
+// same place in its rule) with that number.
+func TestShadowedRulesSameNumber(t *testing.T) {
+	const dump = `*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT
+-A INPUT -p tcp -m multiport --dports 22,22 -j DROP
+-A INPUT -s 10.0.0.5/32 -j DROP
+-A INPUT -s 10.0.0.5/32 -p udp -j DROP
+-A INPUT -p udp -m udp --sport 53 -j ACCEPT
+-A INPUT -p udp -m udp --dport 53 -j DROP
+-A INPUT -d 10.0.0.6/32 -j ACCEPT
+-A INPUT -s 10.0.0.6/32 -j DROP
+-A INPUT -p tcp -m tcp --dport 23 -j ACCEPT
+-A INPUT -p tcp -m tcp --dport 24 -j ACCEPT
+-A INPUT -i eth0 -j ACCEPT
+-A INPUT -o eth0 -j DROP
+-A INPUT -i eth1 -j ACCEPT
+-A INPUT -i eth1 -p tcp -j DROP
+-A FORWARD -p tcp -m tcp --sport 80 -j ACCEPT
+-A FORWARD -p tcp -m tcp --dport 80 -j ACCEPT
+-A FORWARD -p tcp -m tcp --sport 80 -m comment --comment again -j DROP
+COMMIT
+`
+	// 5: 22 twice is 22; 7: the host dropped before; 9: a source port
+	// is no destination port; 11: nor a source address a destination;
+	// 13: another port; 15: another interface direction; 17: the same
+	// interface; 20: the same source port, two rules later.
+	f := iptparse.ParseFile("same.rules", dump, translate.Registry{}, iptparse.FamilyIPv4)
+	tr := translate.New(translate.Options{})
+	tr.AddFile(f)
+	rep := translate.Optimize(tr.Ruleset(), translate.OptOptions{})
+	var got []int
+	for _, d := range rep.Dead {
+		got = append(got, int(d.Rule.Origin[0].Line))
+	}
+	slices.Sort(got)
+	want := []int{5, 7, 17, 20}
+	if !slices.Equal(got, want) {
+		t.Errorf("never matching: lines %v, want %v", got, want)
+	}
+}
