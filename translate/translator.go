@@ -708,13 +708,15 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 }
 
 // newCtx is a zeroed context for a rule of a command (one: the
-// command's only one). While exact mode hands each command on before
-// the next (reuse), the Translator's own serves the commands that give
-// one rule, cleared here: one from the blocks, cleared by their reset,
-// took some 40 instructions a rule more (a Ctx is 224 bytes).
+// command's only one), but for the fields translateRule sets first. While
+// exact mode hands each command on before the next (reuse), the
+// Translator's own serves the commands that give one rule, which
+// exactCommand clears once done with it (clearForRule): one from the
+// blocks, cleared by their reset, took some 40 instructions a rule more
+// (a Ctx is 224 bytes), and zeroing all of it, 28.
 func (t *Translator) newCtx(one bool) *Ctx {
 	if one && t.reuse {
-		t.exactCtx = Ctx{}
+		// (as exactCommand leaves it: clearForRule)
 		return &t.exactCtx
 	}
 	return t.alloc.ctxs.new()
