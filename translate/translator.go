@@ -760,14 +760,14 @@ func (c *Ctx) target(tg *iptparse.Target) error {
 		}
 		return e.Translate(c, tg.Ext)
 	}
-	verdict := c.tr.alloc.verdict
+	a := &c.tr.alloc // (its method called, not a method value: that took a wrapper's call)
 	switch tg.Name {
 	case "ACCEPT":
-		c.Add(verdict(ir.VerdictAccept, ""))
+		c.Add(a.verdict(ir.VerdictAccept, ""))
 	case "DROP":
-		c.Add(verdict(ir.VerdictDrop, ""))
+		c.Add(a.verdict(ir.VerdictDrop, ""))
 	case "RETURN":
-		c.Add(verdict(ir.VerdictReturn, ""))
+		c.Add(a.verdict(ir.VerdictReturn, ""))
 	case "QUEUE":
 		// QUEUE hands packets to queue 0, like nft's plain "queue".
 		c.Add(&ir.Queue{})
@@ -776,7 +776,7 @@ func (c *Ctx) target(tg *iptparse.Target) error {
 		if tg.Goto {
 			kind = ir.VerdictGoto
 		}
-		c.Add(verdict(kind, c.tr.chainRef(c, tg.Name, tg.Pos)))
+		c.Add(a.verdict(kind, c.tr.chainRef(c, tg.Name, tg.Pos)))
 	}
 	return nil
 }
