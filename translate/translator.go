@@ -686,7 +686,7 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 				// One body: the statements as they are (c.ruleBodies()).
 				rule := t.alloc.rules.new()
 				c.stmts = t.alloc.stmts.trim(c.stmts)
-				*rule = ir.Rule{Stmts: c.stmts, Comment: comment}
+				rule.Stmts, rule.Comment = c.stmts, comment // (the rest zeroed: alloc's reset clears rules)
 				if !t.opt.NoOrigin {
 					rule.Origin = t.alloc.origin(cmd.Pos)
 				}
