@@ -900,8 +900,8 @@ func (p *Printer) rule(b *textBuf, r *ir.Rule) {
 		if n > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString("comment ")
-		p.writeQuoted(b, r.Comment, SanitizeString)
+		b.WriteString(`comment "`)
+		p.writeQuotedRest(b, r.Comment, SanitizeString)
 	}
 	p.cur = nil
 }
