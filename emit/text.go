@@ -604,9 +604,17 @@ func flagCount(e ir.Expr) int {
 	return 1
 }
 
-// writeVerdict writes verdictText(k, chain) to b.
+// writeVerdict writes verdictText(k, chain) to b: the words of most
+// rules' verdicts as constants (a store or two), not the string
+// verdictText returns (a memmove call).
 func writeVerdict(b *textBuf, k ir.VerdictKind, chain string) {
 	switch k {
+	case ir.VerdictAccept:
+		b.WriteString("accept")
+	case ir.VerdictDrop:
+		b.WriteString("drop")
+	case ir.VerdictReturn:
+		b.WriteString("return")
 	case ir.VerdictJump:
 		b.WriteString("jump ")
 		b.WriteString(Ident(chain))
