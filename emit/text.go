@@ -801,7 +801,15 @@ func (p *Printer) stmt(b *textBuf, s ir.Stmt) {
 }
 
 func (p *Printer) nat(b *textBuf, s *ir.Nat) {
-	b.WriteString([...]string{"snat", "dnat", "masquerade", "redirect"}[s.Kind])
+	// (constants, written by a store or two, not a memmove call)
+	switch s.Kind {
+	case ir.NatSNAT:
+		b.WriteString("snat")
+	case ir.NatDNAT:
+		b.WriteString("dnat")
+	default:
+		b.WriteString([...]string{"snat", "dnat", "masquerade", "redirect"}[s.Kind])
+	}
 	if s.Family != "" && (s.Addr != nil || s.Prefix || s.AddrPort) {
 		b.WriteString(" " + s.Family)
 	}
