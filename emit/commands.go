@@ -96,7 +96,7 @@ func (p *Printer) ruleCommand(b *textBuf, c *ir.Command) {
 	// KUBE-SVC-1): then only the chain name at the end of the prefix is
 	// replaced. (default.pgo knows p.rule's call by its line here.)
 	k := &p.prefixKey
-	if p.prefix == nil || k.op != c.Op || k.family != c.Family || k.table != c.Table {
+	if p.prefix == nil || k.op != c.Op || k.family != c.Family || !sameString(k.table, c.Table) {
 		p.newPrefix(c)
 	} else if k.chain != c.Chain.Name {
 		p.prefix = append(append(p.prefix[:len(p.prefix)-len(k.chain)-1], c.Chain.Name...), ' ')

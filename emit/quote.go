@@ -95,6 +95,13 @@ func needsSanitizing(s string) bool {
 			return true
 		}
 	}
+	if i < len(s) && i >= 8 {
+		// The rest, in the last eight bytes (overlapping the word
+		// before): no loop over it.
+		w := word8(s[len(s)-8:])
+		q, d := w^'"'*ones, w^0x7f*ones
+		return ((w-0x20*ones)&^w|(q-ones)&^q|(d-ones)&^d)&top != 0
+	}
 	for ; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c == '"' || c == 0x7f {
 			return true
@@ -126,6 +133,19 @@ func (p *Printer) quoteWith(s string, sanitize func(string) string) string {
 // writeQuoted writes what quoteWith returns to b, without making it.
 func (p *Printer) writeQuoted(b *textBuf, s string, sanitize func(string) string) {
 	b.WriteByte('"')
+	b.WriteString(p.sanitized(s, sanitize))
+	b.WriteByte('"')
+}
+
+// writeQuotedRest is writeQuoted after the opening quote, for sanitize
+// SanitizeString or another that changes only what SanitizeString
+// changes: a string that needs none (most comments) is written as it
+// is, without sanitize's call and the comparison of what it returns.
+func (p *Printer) writeQuotedRest(b *textBuf, s string, sanitize func(string) string) {
+	if !needsSanitizing(s) {
+		b.buf = append(append(b.buf, s...), '"')
+		return
+	}
 	b.WriteString(p.sanitized(s, sanitize))
 	b.WriteByte('"')
 }

@@ -21,6 +21,12 @@ func TestNeedsSanitizing(t *testing.T) {
 			long[at] = byte(c)
 			inputs = append(inputs, string(long))
 		}
+		// strings of 8 to 24 bytes, the byte last (after the words)
+		for n := 8; n <= 24; n++ {
+			s := []byte("abcdefghijklmnopqrstuvwx"[:n])
+			s[n-1] = byte(c)
+			inputs = append(inputs, string(s))
+		}
 	}
 	for _, s := range inputs {
 		if got, want := needsSanitizing(s), strings.ContainsAny(s, changed); got != want {

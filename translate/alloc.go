@@ -276,8 +276,9 @@ func (a *ruleAlloc) reset() {
 	a.chains.reset()
 	a.counters.reset()
 	a.notes.reset()
+	// (cleared: translateRule sets a rule's statements and comment only)
+	a.rules.reset()
 	// Written whole when handed out (see rewind).
-	a.rules.rewind()
 	a.verdicts.rewind()
 	a.payloads.rewind()
 	a.matches.rewind()

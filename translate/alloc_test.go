@@ -412,3 +412,19 @@ func TestAddrPayloadFamilies(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestRulesHandedOutZeroed: the rules the blocks hand out are zeroed,
+// however the rules handed out before their reset were filled, as
+// translateRule sets only a rule's statements and comment.
+func TestRulesHandedOutZeroed(t *testing.T) {
+	var a ruleAlloc
+	for i := range 5000 {
+		r := a.rules.new()
+		if r.Stmts != nil || r.Comment != "" || r.Origin != nil || r.Source() != "" || r.Dead() != "" {
+			t.Fatalf("rule %d handed out holds %+v", i, *r)
+		}
+		r.Stmts, r.Comment, r.Origin = []ir.Stmt{&ir.Counter{}}, "c", []iptparse.Pos{{Line: int32(i)}}
+		r.SetSourceIn(a.notes.new(), "-A INPUT")
+		a.commandDone()
+	}
+}

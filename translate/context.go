@@ -32,6 +32,19 @@ type Ctx struct {
 	unless   *unlessGuard
 }
 
+// clearForRule makes c, the context of the rule before, one for the
+// next rule as newCtx returns it: zeroed but for the fields translateRule
+// sets (tr, Family, Table, Chain, Exact, Cmd, Rule and stmts). Only the
+// rules that declare something or split (few) set the others: zeroing
+// the 224 bytes for every rule took some 28 instructions, testing them
+// some 14.
+func (c *Ctx) clearForRule() {
+	if c.sets != nil || c.helpers != nil || c.chains != nil || c.counters != nil || c.split != nil || c.unless != nil {
+		*c = Ctx{}
+	}
+	c.comment = ""
+}
+
 // Add appends statements to the rule being built. One statement, as
 // nearly every call adds, is appended as a value: appending the list
 // copies it through the runtime.

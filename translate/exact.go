@@ -17,6 +17,7 @@ func (t *Translator) exactCommand(cmd *iptparse.Command) {
 	case iptparse.OpAppend, iptparse.OpInsert:
 		rules, ctxs, err := t.translateRule(cmd)
 		if err != nil {
+			t.exactCtx.clearForRule()
 			t.fail(cmd, err)
 			add(&ir.Command{Op: ir.CmdUntranslated, Text: cmd.RuleText()})
 			return
@@ -43,6 +44,8 @@ func (t *Translator) exactCommand(cmd *iptparse.Command) {
 			}
 			t.addCmd(c)
 		}
+		// Whether or not the rule's context was exactCtx (newCtx).
+		t.exactCtx.clearForRule()
 		return
 	}
 	t.exactOther(cmd, add)

@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/ipt2nft/ipt2nft/iptparse"
@@ -91,5 +92,71 @@ func TestLookupParsed(t *testing.T) {
 				t.Errorf("%s %v (%v), no spec: lookupParsed %p, Lookup %p", e.Name, e.Kind, fam, got, want)
 			}
 		}
+	}
+}
+
+// TestRegistryTarget: Registry.Target finds (in targets) what Lookup
+// finds, for every target's name and family, and nothing for names
+// that are no target's but differ from one in a byte, are cut short or
+// longer.
+func TestRegistryTarget(t *testing.T) {
+	names := map[string]bool{"": true, "X": true, "KUBE-SEP-000000001": true}
+	for name := range extensions[iptparse.KindTarget] {
+		names[name] = true
+		names[name[:len(name)-1]] = true
+		names[name+"X"] = true
+		for i := range len(name) {
+			b := []byte(name)
+			b[i] ^= 0x20
+			names[string(b)] = true
+		}
+	}
+	n := 0
+	for name := range names {
+		for _, fam := range []iptparse.Family{iptparse.FamilyAny, iptparse.FamilyIPv4, iptparse.FamilyIPv6} {
+			var want *iptparse.ExtensionSpec
+			if e := Lookup(name, iptparse.KindTarget, fam); e != nil && !standardVerdict(name) {
+				want = &e.ExtensionSpec
+				n++
+			}
+			if got := (Registry{}).Target(name, fam); got != want {
+				t.Errorf("Target(%q, %v) = %p, want %p", name, fam, got, want)
+			}
+		}
+	}
+	if n < 90 {
+		t.Errorf("%d targets found, want every target's for each family", n)
+	}
+}
+
+// TestTargetTable: the table finds each name it holds, names of more
+// than 16 bytes told apart by their middle too, and no other; once
+// full it says so.
+func TestTargetTable(t *testing.T) {
+	var tt targetTable
+	e1, e2 := &Ext{}, &Ext{}
+	long1, long2 := "ABCDEFGH-1-IJKLMNOP", "ABCDEFGH-2-IJKLMNOP"
+	tt.set(long1, [3]*Ext{e1})
+	tt.set(long2, [3]*Ext{e2})
+	tt.set("AB", [3]*Ext{e1})
+	tt.set("ABCDE", [3]*Ext{e2})
+	for name, want := range map[string]*Ext{long1: e1, long2: e2, "AB": e1, "ABCDE": e2, "ABCDEFGH-3-IJKLMNOP": nil, "ABCDF": nil, "AC": nil, "A": nil, "ABCDEFGH": nil} {
+		var got *Ext
+		if e := tt.entry(name); e != nil {
+			got = e.find[0]
+		}
+		if got != want {
+			t.Errorf("entry(%q) holds %p, want %p", name, got, want)
+		}
+	}
+	tt.set("AB", [3]*Ext{e2}) // set again: the same entry
+	if e := tt.entry("AB"); e == nil || e.find[0] != e2 || tt.used != 4 {
+		t.Errorf("AB set again: %+v, %d entries", e, tt.used)
+	}
+	for i := 0; !tt.full; i++ {
+		if i > maxTargets {
+			t.Fatalf("%d names set, the table is not full", i)
+		}
+		tt.set(fmt.Sprint("N", i), [3]*Ext{e1})
 	}
 }

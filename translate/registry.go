@@ -90,6 +90,98 @@ func Register(e *Ext) {
 		}
 	}
 	(*m)[e.Name] = n
+	if e.Kind == iptparse.KindTarget {
+		targets.set(e.Name, n.find)
+	}
+}
+
+// targets finds the registered targets by name for Registry.Target
+// without hashing it: a list for each first byte of the names, in a
+// table of fixed size (no allocation at start), each name told by its
+// length and two words of it (nameWords). The map look-up took some 100
+// instructions a "-j DNAT" (a rule in three of a kube-proxy dump). It
+// holds Lookup's answers for each family slot, set again at each
+// Register of the name.
+var targets targetTable
+
+// maxTargets is the most names targets holds (38 are registered);
+// beyond, Registry.Target looks them up in the map.
+const maxTargets = 48
+
+type targetTable struct {
+	first   [256]uint8 // 1 + the index of the last entry whose name starts with the byte
+	entries [maxTargets]targetEntry
+	used    int
+	full    bool
+}
+
+type targetEntry struct {
+	name string
+	a, b uint64  // nameWords(name)
+	find [3]*Ext // named.find
+	next uint8   // 1 + the index of the entry before with the same first byte
+}
+
+// set makes name's entry hold find.
+func (t *targetTable) set(name string, find [3]*Ext) {
+	if len(name) == 0 {
+		return
+	}
+	if e := t.entry(name); e != nil {
+		e.find = find
+		return
+	}
+	if t.used == len(t.entries) {
+		t.full = true
+		return
+	}
+	a, b := nameWords(name)
+	t.entries[t.used] = targetEntry{name: name, a: a, b: b, find: find, next: t.first[name[0]]}
+	t.used++
+	t.first[name[0]] = uint8(t.used)
+}
+
+// entry returns the entry of name (not empty), nil if there is none.
+func (t *targetTable) entry(name string) *targetEntry {
+	a, b := nameWords(name)
+	for i := t.first[name[0]]; i != 0; {
+		e := &t.entries[i-1]
+		if e.a == a && e.b == b && len(e.name) == len(name) && (len(name) <= 16 || e.name == name) {
+			return e
+		}
+		i = e.next
+	}
+	return nil
+}
+
+// nameWords returns two words that tell a name from every other of its
+// length up to 16 bytes, read without a loop: its first and last eight
+// bytes, or four under eight, or its bytes under four.
+func nameWords(s string) (a, b uint64) {
+	switch n := len(s); {
+	case n >= 8:
+		return load64(s), load64(s[n-8:])
+	case n >= 4:
+		return uint64(load32(s)), uint64(load32(s[n-4:]))
+	default:
+		for i := range n {
+			a = a<<8 | uint64(s[i])
+		}
+		return a, 0
+	}
+}
+
+// load64 and load32 are s's first eight and four bytes as a
+// little-endian word (one load).
+func load64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+func load32(s string) uint32 {
+	_ = s[3]
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
 }
 
 // registerAll registers each extension of es. An extension file's
@@ -194,6 +286,14 @@ func (Registry) Target(name string, fam iptparse.Family) *iptparse.ExtensionSpec
 //
 //go:noinline
 func lookupTarget(name string, fam iptparse.Family) *iptparse.ExtensionSpec {
+	if !targets.full && len(name) > 0 {
+		if t := targets.entry(name); t != nil {
+			if e := t.find[familySlot(fam)]; e != nil {
+				return &e.ExtensionSpec
+			}
+		}
+		return nil
+	}
 	if e := Lookup(name, iptparse.KindTarget, fam); e != nil {
 		return &e.ExtensionSpec
 	}

@@ -224,3 +224,54 @@ func TestExactStreamHoldsFromFirstSet(t *testing.T) {
 		}
 	}
 }
+
+// TestExactStreamCtxCleared: the context exact mode's streaming
+// translation reuses from rule to rule (newCtx) holds nothing of the
+// rule before, whether that rule translated or failed after declaring
+// sets, helpers or chains or splitting: the file translates as when
+// parsed and translated whole.
+func TestExactStreamCtxCleared(t *testing.T) {
+	rules := []string{
+		"-A INPUT -p tcp -m connlimit --connlimit-above 2 -j DROP",                                          // a set
+		"-A INPUT -p tcp -m connlimit --connlimit-above 3 -m string --string x --algo bm -j DROP",           // a set, then untranslatable
+		"-A INPUT -p tcp -m connlimit --connlimit-above 4 -m comment --comment c -j DROP",                   // a set, a comment
+		"-A INPUT -m set --match-set s1 src -m comment --comment c2 -m string --string y --algo bm -j DROP", // a comment, then untranslatable
+		"-A INPUT -m conntrack --ctstate NEW,INVALID -m conntrack --ctstatus CONFIRMED -j ACCEPT",
+		"-A INPUT -j ACCEPT",
+		"-A INPUT -p tcp -m tcpmss ! --mss 536:65535 -j DROP",                        // split in two rules
+		"-A INPUT -p tcp -m tcpmss ! --mss 5 -m string --string z --algo bm -j DROP", // split, then untranslatable
+		"-A INPUT -p tcp --dport 22 -j DROP",
+	}
+	var b strings.Builder
+	b.WriteString("*filter\n:INPUT ACCEPT [0:0]\n")
+	for i := range 60 {
+		b.WriteString(rules[(i*5)%len(rules)] + "\n")
+	}
+	b.WriteString("COMMIT\n*raw\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -j CT --helper ftp\n-A PREROUTING -j ACCEPT\nCOMMIT\n")
+	// a helper chain
+	b.WriteString("*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j CONNMARK --restore-mark --nfmask 0xff0000 --ctmask 0xff0000\n-A PREROUTING -j ACCEPT\nCOMMIT\n")
+	src := b.String()
+
+	pr := &emit.Printer{Style: emit.Style{Upstream: true}}
+	text := func(c *ir.Command) string {
+		if c.Op == ir.CmdUntranslated {
+			return emit.RestoreUntranslated(c)
+		}
+		return pr.CommandText(c)
+	}
+	whole := translate.New(translate.Options{Exact: true})
+	whole.AddFile(iptparse.ParseFile("f", src, translate.Registry{}, iptparse.FamilyIPv4))
+	var want []string
+	for _, c := range whole.Commands() {
+		want = append(want, text(c))
+	}
+	var got []string
+	streamed := translate.New(translate.Options{Exact: true, EmitCommand: func(c *ir.Command) { got = append(got, text(c)) }})
+	streamed.AddText("f", src, iptparse.FamilyIPv4)
+	if g, w := strings.Join(got, "\n"), strings.Join(want, "\n"); g != w {
+		t.Fatalf("streamed:\n%s\nwhole:\n%s", g, w)
+	}
+	if n := strings.Count(strings.Join(want, "\n"), "add set"); n < 10 || !strings.Contains(strings.Join(want, "\n"), "ct helper") || !strings.Contains(strings.Join(want, "\n"), "add chain ip mangle connmark") {
+		t.Errorf("the test file is not what it should be: %d sets declared, a helper and a chain:\n%s", n, strings.Join(want, "\n"))
+	}
+}

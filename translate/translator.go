@@ -686,7 +686,7 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 				// One body: the statements as they are (c.ruleBodies()).
 				rule := t.alloc.rules.new()
 				c.stmts = t.alloc.stmts.trim(c.stmts)
-				*rule = ir.Rule{Stmts: c.stmts, Comment: comment}
+				rule.Stmts, rule.Comment = c.stmts, comment // (the rest zeroed: alloc's reset clears rules)
 				if !t.opt.NoOrigin {
 					rule.Origin = t.alloc.origin(cmd.Pos)
 				}
@@ -708,13 +708,15 @@ func (t *Translator) translateRule(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, e
 }
 
 // newCtx is a zeroed context for a rule of a command (one: the
-// command's only one). While exact mode hands each command on before
-// the next (reuse), the Translator's own serves the commands that give
-// one rule, cleared here: one from the blocks, cleared by their reset,
-// took some 40 instructions a rule more (a Ctx is 224 bytes).
+// command's only one), but for the fields translateRule sets first. While
+// exact mode hands each command on before the next (reuse), the
+// Translator's own serves the commands that give one rule, which
+// exactCommand clears once done with it (clearForRule): one from the
+// blocks, cleared by their reset, took some 40 instructions a rule more
+// (a Ctx is 224 bytes), and zeroing all of it, 28.
 func (t *Translator) newCtx(one bool) *Ctx {
 	if one && t.reuse {
-		t.exactCtx = Ctx{}
+		// (as exactCommand leaves it: clearForRule)
 		return &t.exactCtx
 	}
 	return t.alloc.ctxs.new()
@@ -758,14 +760,14 @@ func (c *Ctx) target(tg *iptparse.Target) error {
 		}
 		return e.Translate(c, tg.Ext)
 	}
-	verdict := c.tr.alloc.verdict
+	a := &c.tr.alloc // (its method called, not a method value: that took a wrapper's call)
 	switch tg.Name {
 	case "ACCEPT":
-		c.Add(verdict(ir.VerdictAccept, ""))
+		c.Add(a.verdict(ir.VerdictAccept, ""))
 	case "DROP":
-		c.Add(verdict(ir.VerdictDrop, ""))
+		c.Add(a.verdict(ir.VerdictDrop, ""))
 	case "RETURN":
-		c.Add(verdict(ir.VerdictReturn, ""))
+		c.Add(a.verdict(ir.VerdictReturn, ""))
 	case "QUEUE":
 		// QUEUE hands packets to queue 0, like nft's plain "queue".
 		c.Add(&ir.Queue{})
@@ -774,7 +776,7 @@ func (c *Ctx) target(tg *iptparse.Target) error {
 		if tg.Goto {
 			kind = ir.VerdictGoto
 		}
-		c.Add(verdict(kind, c.tr.chainRef(c, tg.Name, tg.Pos)))
+		c.Add(a.verdict(kind, c.tr.chainRef(c, tg.Name, tg.Pos)))
 	}
 	return nil
 }

@@ -1,0 +1,43 @@
+package translate
+
+import (
+	"reflect"
+	"testing"
+	"unsafe"
+)
+
+// TestClearForRule: clearForRule zeroes each field of a Ctx that
+// translateRule does not set for every rule, one at a time set to
+// something, so that a field added to Ctx is cleared too (or named here
+// as one translateRule sets).
+func TestClearForRule(t *testing.T) {
+	setByRule := map[string]bool{"tr": true, "Family": true, "Table": true, "Chain": true, "Exact": true, "Cmd": true, "Rule": true, "stmts": true}
+	typ := reflect.TypeFor[Ctx]()
+	n := 0
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		if setByRule[f.Name] {
+			continue
+		}
+		var c Ctx
+		v := reflect.NewAt(f.Type, unsafe.Add(unsafe.Pointer(&c), f.Offset)).Elem()
+		switch f.Type.Kind() {
+		case reflect.Slice:
+			v.Set(reflect.MakeSlice(f.Type, 0, 1))
+		case reflect.Pointer:
+			v.Set(reflect.New(f.Type.Elem()))
+		case reflect.String:
+			v.SetString("x")
+		default:
+			t.Fatalf("Ctx.%s: a %v, which the test does not set", f.Name, f.Type)
+		}
+		c.clearForRule()
+		if !v.IsZero() {
+			t.Errorf("Ctx.%s is not cleared", f.Name)
+		}
+		n++
+	}
+	if n < 7 {
+		t.Errorf("%d fields cleared, want comment, sets, helpers, chains, counters, split, unless", n)
+	}
+}
