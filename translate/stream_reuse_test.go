@@ -43,24 +43,12 @@ func TestExactStreamReusesMemory(t *testing.T) {
 	b.WriteString("COMMIT\n")
 	src := b.String()
 
-	pr := &emit.Printer{Style: emit.Style{Upstream: true}}
-	text := func(c *ir.Command) string {
-		if c.Op == ir.CmdUntranslated {
-			return emit.RestoreUntranslated(c)
-		}
-		return pr.CommandText(c)
-	}
-	whole := translate.New(translate.Options{Exact: true})
-	whole.AddFile(iptparse.ParseFile("f", src, translate.Registry{}, iptparse.FamilyIPv4))
-	var want []string
-	for _, c := range whole.Commands() {
-		want = append(want, text(c))
-	}
+	want, whole := wholeExact(src)
 
 	var got []string
 	seen := map[*ir.Command]bool{}
 	streamed := translate.New(translate.Options{Exact: true, EmitCommand: func(c *ir.Command) {
-		got = append(got, text(c)) // printed now: its memory is reused
+		got = append(got, exactText(c)) // printed now: its memory is reused
 		if c.Op == ir.CmdAddRule {
 			seen[c] = true
 		}
@@ -170,25 +158,13 @@ func TestExactStreamHoldsFromFirstSet(t *testing.T) {
 		fmt.Fprintf(&b, "-A INPUT -p tcp --dport 22 -j SET %s s src\nCOMMIT\n", change)
 		src := b.String()
 
-		pr := &emit.Printer{Style: emit.Style{Upstream: true}}
-		text := func(c *ir.Command) string {
-			if c.Op == ir.CmdUntranslated {
-				return emit.RestoreUntranslated(c)
-			}
-			return pr.CommandText(c)
-		}
-		whole := translate.New(translate.Options{Exact: true})
-		whole.AddFile(iptparse.ParseFile("f", src, translate.Registry{}, iptparse.FamilyIPv4))
-		var want []string
-		for _, c := range whole.Commands() {
-			want = append(want, text(c))
-		}
+		want, _ := wholeExact(src)
 
 		var got []string
 		before := map[*ir.Command]bool{} // rule commands handed on before the first set's
 		parsing := true                  // no set declared yet
 		streamed := translate.New(translate.Options{Exact: true, EmitCommand: func(c *ir.Command) {
-			got = append(got, text(c)) // printed now: its memory may be reused
+			got = append(got, exactText(c)) // printed now: its memory may be reused
 			if c.Op == ir.CmdAddSet {
 				parsing = false
 			}
@@ -252,21 +228,9 @@ func TestExactStreamCtxCleared(t *testing.T) {
 	b.WriteString("*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j CONNMARK --restore-mark --nfmask 0xff0000 --ctmask 0xff0000\n-A PREROUTING -j ACCEPT\nCOMMIT\n")
 	src := b.String()
 
-	pr := &emit.Printer{Style: emit.Style{Upstream: true}}
-	text := func(c *ir.Command) string {
-		if c.Op == ir.CmdUntranslated {
-			return emit.RestoreUntranslated(c)
-		}
-		return pr.CommandText(c)
-	}
-	whole := translate.New(translate.Options{Exact: true})
-	whole.AddFile(iptparse.ParseFile("f", src, translate.Registry{}, iptparse.FamilyIPv4))
-	var want []string
-	for _, c := range whole.Commands() {
-		want = append(want, text(c))
-	}
+	want, _ := wholeExact(src)
 	var got []string
-	streamed := translate.New(translate.Options{Exact: true, EmitCommand: func(c *ir.Command) { got = append(got, text(c)) }})
+	streamed := translate.New(translate.Options{Exact: true, EmitCommand: func(c *ir.Command) { got = append(got, exactText(c)) }})
 	streamed.AddText("f", src, iptparse.FamilyIPv4)
 	if g, w := strings.Join(got, "\n"), strings.Join(want, "\n"); g != w {
 		t.Fatalf("streamed:\n%s\nwhole:\n%s", g, w)
@@ -274,4 +238,24 @@ func TestExactStreamCtxCleared(t *testing.T) {
 	if n := strings.Count(strings.Join(want, "\n"), "add set"); n < 10 || !strings.Contains(strings.Join(want, "\n"), "ct helper") || !strings.Contains(strings.Join(want, "\n"), "add chain ip mangle connmark") {
 		t.Errorf("the test file is not what it should be: %d sets declared, a helper and a chain:\n%s", n, strings.Join(want, "\n"))
 	}
+}
+
+// exactText is the text of c as iptables-restore-translate prints it.
+func exactText(c *ir.Command) string {
+	if c.Op == ir.CmdUntranslated {
+		return emit.RestoreUntranslated(c)
+	}
+	return (&emit.Printer{Style: emit.Style{Upstream: true}}).CommandText(c)
+}
+
+// wholeExact is the text of the exact-mode commands of the save file
+// src parsed and translated whole (AddFile), and its Translator.
+func wholeExact(src string) ([]string, *translate.Translator) {
+	whole := translate.New(translate.Options{Exact: true})
+	whole.AddFile(iptparse.ParseFile("f", src, translate.Registry{}, iptparse.FamilyIPv4))
+	var want []string
+	for _, c := range whole.Commands() {
+		want = append(want, exactText(c))
+	}
+	return want, whole
 }
