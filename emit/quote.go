@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ipt2nft/ipt2nft/internal/strword"
 	"github.com/ipt2nft/ipt2nft/ir"
 )
 
@@ -33,11 +34,11 @@ func upperIdent(name string) bool {
 		return false
 	}
 	for i := 0; i < n-8; i += 8 {
-		if !upperIdentWord(word8(name[i : i+8])) {
+		if !upperIdentWord(strword.Load64(name[i : i+8])) {
 			return false
 		}
 	}
-	return upperIdentWord(word8(name[n-8:]))
+	return upperIdentWord(strword.Load64(name[n-8:]))
 }
 
 // upperIdentWord reports whether each byte of w is a capital letter, a
@@ -89,7 +90,7 @@ func needsSanitizing(s string) bool {
 	const ones, top = 0x0101010101010101, 0x8080808080808080
 	i := 0
 	for ; len(s)-i >= 8; i += 8 {
-		w := word8(s[i : i+8])
+		w := strword.Load64(s[i : i+8])
 		q, d := w^'"'*ones, w^0x7f*ones
 		if ((w-0x20*ones)&^w|(q-ones)&^q|(d-ones)&^d)&top != 0 {
 			return true
@@ -98,7 +99,7 @@ func needsSanitizing(s string) bool {
 	if i < len(s) && i >= 8 {
 		// The rest, in the last eight bytes (overlapping the word
 		// before): no loop over it.
-		w := word8(s[len(s)-8:])
+		w := strword.Load64(s[len(s)-8:])
 		q, d := w^'"'*ones, w^0x7f*ones
 		return ((w-0x20*ones)&^w|(q-ones)&^q|(d-ones)&^d)&top != 0
 	}
@@ -108,13 +109,6 @@ func needsSanitizing(s string) bool {
 		}
 	}
 	return false
-}
-
-// word8 is s's first eight bytes as a little-endian word (one load).
-func word8(s string) uint64 {
-	_ = s[7]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // SanitizeLogPrefix also removes '$': inside a log prefix nft expands

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ipt2nft/ipt2nft/internal/lazy"
+	"github.com/ipt2nft/ipt2nft/internal/strword"
 	"github.com/ipt2nft/ipt2nft/internal/textio"
 )
 
@@ -518,7 +519,7 @@ func chainFields(s string) (f [3]string, n int) {
 		j := i
 		// eight bytes at a time while they are all text: a chain's
 		// name is most of a chain declaration
-		for i+8 <= len(s) && graphicASCII(load64(s[i:])) {
+		for i+8 <= len(s) && graphicASCII(strword.Load64(s[i:])) {
 			i += 8
 		}
 		for i < len(s) && fieldClass[s[i]] == fieldText {
@@ -647,9 +648,9 @@ func leadingCounters(s string) (c Counters, n int, ok bool) {
 	if len(s) >= 17 && s[0] == '[' {
 		// Fewer than eight digits each, as nearly all counters have: the
 		// digits and the byte after them, eight bytes at a time.
-		w := load64(s[1:])
+		w := strword.Load64(s[1:])
 		if p, pk := digits8(w); p > 0 && p < 8 && byte(w>>(8*p)) == ':' {
-			w = load64(s[p+2:])
+			w = strword.Load64(s[p+2:])
 			if b, by := digits8(w); b > 0 && b < 8 && byte(w>>(8*b)) == ']' {
 				n = p + b + 3
 				for n < len(s) && isRegexpSpace(s[n]) {
@@ -691,7 +692,7 @@ func leadingCounters(s string) (c Counters, n int, ok bool) {
 // loop over them was 2-3% of exact mode's instructions.
 func counterDigits(s string, i int) (int, uint64) {
 	if i >= 0 && len(s)-i >= 8 {
-		if n, v := digits8(load64(s[i:])); n < 8 {
+		if n, v := digits8(strword.Load64(s[i:])); n < 8 {
 			return i + n, v
 		}
 	}

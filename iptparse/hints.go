@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ipt2nft/ipt2nft/internal/strword"
 	"github.com/ipt2nft/ipt2nft/internal/textio"
 )
 
@@ -184,7 +185,7 @@ func v6HintsIn(src string, from, to int) []hintMatch {
 		var m uint64
 		if w+16 <= len(src) {
 			s := src[w : w+16]
-			m = dashBytes(load64(s)) | dashBytes(load64(s[8:]))>>1
+			m = dashBytes(strword.Load64(s)) | dashBytes(strword.Load64(s[8:]))>>1
 		} else {
 			m = dashBytes(lastWord(src, w)) | dashBytes(lastWord(src, w+8))>>1
 		}

@@ -4,6 +4,8 @@ import (
 	"math/bits"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ipt2nft/ipt2nft/internal/strword"
 )
 
 // SplitLine splits one line into words the way iptables-restore and a shell
@@ -143,7 +145,7 @@ func splitSpaced(words []Word, line string, from int, file string, line32 int32)
 		// x has a zero byte for each space; its bytes are ASCII, so
 		// adding 0x7f to one sets its top bit unless it is zero, and
 		// carries into none of the others.
-		x := load64(s) ^ (' ' * ones)
+		x := strword.Load64(s) ^ (' ' * ones)
 		for m := ^((x + 0x7f*ones) | x) & (0x80 * ones); m != 0; m &= m - 1 {
 			end := i + bits.TrailingZeros64(m)>>3
 			if end > start {
@@ -167,7 +169,7 @@ func splitSpaced(words []Word, line string, from int, file string, line32 int32)
 			notSpacedPlain[s[4]]|notSpacedPlain[s[5]]|notSpacedPlain[s[6]]|notSpacedPlain[s[7]] != 0 {
 			return ws[:n], start
 		}
-		x := load64(s) ^ (' ' * ones)
+		x := strword.Load64(s) ^ (' ' * ones)
 		for m := ^((x + 0x7f*ones) | x) & (0x80 * ones) &^ (1<<(8*(i-j)) - 1); m != 0; m &= m - 1 {
 			end := j + bits.TrailingZeros64(m)>>3
 			if end > start {
@@ -200,13 +202,6 @@ var notSpacedPlain = func() (t [256]uint8) {
 	}
 	return t
 }()
-
-// load64 reads eight bytes as a little-endian number (one load).
-func load64(s string) uint64 {
-	s = s[:8]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-}
 
 // wordParts reads, for splitFast, a word of bare and quoted parts that
 // starts at start and whose first bare part (maybe empty) ends at i,

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ipt2nft/ipt2nft/internal/lazy"
+	"github.com/ipt2nft/ipt2nft/internal/strword"
 )
 
 // Typed option values. The parser stores one of these in Option.Value,
@@ -538,7 +539,7 @@ func dottedQuad32(s string) (uint32, bool) {
 		lows = 0x7f * ones
 	)
 	// digits become their values, '.' 0x1e
-	lo, hi := load64(s)^'0'*ones, load64(s[n-8:])^'0'*ones
+	lo, hi := strword.Load64(s)^'0'*ones, strword.Load64(s[n-8:])^'0'*ones
 	// the top bit of each byte that is not a digit (above 9), and of
 	// each that is a '.' (0 after ^0x1e)
 	notDigitLo := ((lo & lows) + (0x80-10)*ones | lo) & tops

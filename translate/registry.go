@@ -9,6 +9,7 @@ package translate
 import (
 	"sort"
 
+	"github.com/ipt2nft/ipt2nft/internal/strword"
 	"github.com/ipt2nft/ipt2nft/iptparse"
 )
 
@@ -160,28 +161,15 @@ func (t *targetTable) entry(name string) *targetEntry {
 func nameWords(s string) (a, b uint64) {
 	switch n := len(s); {
 	case n >= 8:
-		return load64(s), load64(s[n-8:])
+		return strword.Load64(s), strword.Load64(s[n-8:])
 	case n >= 4:
-		return uint64(load32(s)), uint64(load32(s[n-4:]))
+		return uint64(strword.Load32(s)), uint64(strword.Load32(s[n-4:]))
 	default:
 		for i := range n {
 			a = a<<8 | uint64(s[i])
 		}
 		return a, 0
 	}
-}
-
-// load64 and load32 are s's first eight and four bytes as a
-// little-endian word (one load).
-func load64(s string) uint64 {
-	_ = s[7]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-}
-
-func load32(s string) uint32 {
-	_ = s[3]
-	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
 }
 
 // registerAll registers each extension of es. An extension file's
