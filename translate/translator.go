@@ -432,9 +432,8 @@ func (t *Translator) AddText(name, src string, fam iptparse.Family) {
 		// state such as recent's uses) is strings, positions and values
 		// of its own. The parse memory is reused from chunk to chunk.
 		parse = iptparse.ParseFileReuse
-		// Chain declarations (":NAME POLICY [counters]") are lines
-		// starting with ':'; their count sizes the layout's maps.
-		n := strings.Count(src, "\n:")
+		// The chains declared up front size the layout's maps.
+		n := firstDeclarations(src)
 		start = func(f *iptparse.File) {
 			t.beginFile(f)
 			t.native.reserve(f.Family, n)
@@ -450,6 +449,33 @@ func (t *Translator) AddText(name, src string, fam iptparse.Family) {
 	}
 	// The file's warnings are known once it is read.
 	t.fileWarnings(parse(name, src, Registry{}, fam, start, each))
+}
+
+// firstDeclarations counts the chain declarations (":NAME POLICY
+// [counters]") of a save file's first table, up to its first rule:
+// where a dump declares its chains, all of them in a kube-proxy dump.
+// It is only a hint for the layout's maps, made before the parse starts,
+// on one core: counting every "\n:" of the file instead cost 2.3 M
+// instructions (0.5-0.9 ms) on the mixed 20,000-rule dump, whose 10
+// declarations are too few to reserve for.
+func firstDeclarations(src string) int {
+	n := 0
+	for src != "" {
+		line := src
+		if i := strings.IndexByte(src, '\n'); i >= 0 {
+			line, src = src[:i], src[i+1:]
+		} else {
+			src = ""
+		}
+		switch {
+		case line == "" || line[0] == '#' || line[0] == '*':
+		case line[0] == ':':
+			n++
+		default: // a rule, COMMIT, or not a save file
+			return n
+		}
+	}
+	return n
 }
 
 func (t *Translator) startFile(f *iptparse.File) {
