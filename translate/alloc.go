@@ -146,6 +146,9 @@ type ruleAlloc struct {
 	binaries slab[ir.Binary]
 	nats     slab[ir.Nat]
 	notes    slab[ir.RuleNote] // only with rule texts (reports, JSON)
+	// ruleLists holds the chains' first rule lists (appendRules); never
+	// reset: the chains keep them.
+	ruleLists slab[*ir.Rule]
 	// done counts the commands handed on since the last reset.
 	done int
 	// sharedPayloads and plainVerdicts are the values payload and

@@ -71,3 +71,42 @@ COMMIT
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestFirstRuleListsApart checks that chains whose first rules share a
+// block (appendRules takes their lists from ruleLists) keep their own
+// rules as they grow past that room, in any order of appends and inserts.
+func TestFirstRuleListsApart(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("*nat\n:A - [0:0]\n:B - [0:0]\n:C - [0:0]\n")
+	for i := range 5 {
+		for _, ch := range []string{"A", "B", "C"} {
+			if ch == "C" && i > 0 {
+				continue // C keeps one rule, B's neighbour in the block
+			}
+			fmt.Fprintf(&b, "-A %s -m comment --comment %s%d -j ACCEPT\n", ch, ch, i)
+		}
+	}
+	b.WriteString("-I A 2 -m comment --comment Ai -j ACCEPT\n-I B 1 -m comment --comment Bi -j ACCEPT\nCOMMIT\n")
+	tr := New(Options{})
+	tr.AddText("x.rules", b.String(), iptparse.FamilyIPv4)
+	got := map[string]string{}
+	for _, tb := range tr.Ruleset().Tables {
+		for _, c := range tb.Chains {
+			var comments []string
+			for _, r := range c.Rules {
+				comments = append(comments, r.Comment)
+			}
+			got[c.Name] = strings.Join(comments, " ")
+		}
+	}
+	want := map[string]string{
+		"nat_A": "A0 Ai A1 A2 A3 A4",
+		"nat_B": "Bi B0 B1 B2 B3 B4",
+		"nat_C": "C0",
+	}
+	for name, w := range want {
+		if got[name] != w {
+			t.Errorf("chain %s: rules %q, want %q", name, got[name], w)
+		}
+	}
+}
