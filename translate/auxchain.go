@@ -69,8 +69,8 @@ func (l *nativeLayout) auxChainName(fam iptparse.Family, table string, ch *ir.Ch
 			}
 		}
 		if !found {
-			e, taken := l.famOf(fam).names[name]
-			if !taken {
+			e := l.famOf(fam).names.get(name)
+			if e == nil {
 				return name
 			}
 			// A helper chain left empty by a flush of its table has
@@ -91,7 +91,7 @@ func isAuxKey(k chainKey) bool { return strings.HasPrefix(k.chain, auxPrefix) }
 // there already (an emptied one is filled again).
 func (l *nativeLayout) declareAux(fam iptparse.Family, table string, ch *ir.Chain) {
 	l.table(fam)
-	if e, taken := l.famOf(fam).names[ch.Name]; taken {
+	if e := l.famOf(fam).names.get(ch.Name); e != nil {
 		if c := e.chain; c != nil && isAuxKey(e.key) && len(c.Rules) == 0 {
 			c.Rules = ch.Rules
 			delete(l.byKey, c)
@@ -101,7 +101,8 @@ func (l *nativeLayout) declareAux(fam iptparse.Family, table string, ch *ir.Chai
 	e := l.entry(chainKey{fam, table, auxPrefix + ch.Name})
 	e.name, e.named = ch.Name, true
 	f := l.famOf(fam)
-	f.names[ch.Name] = e
+	at, h, _ := f.names.find(ch.Name)
+	f.names.put(at, h, int(e.at))
 	l.setChain(e, ch)
 	f.order = append(f.order, e)
 }

@@ -30,11 +30,12 @@ type chainEntry struct {
 	key   chainKey
 	chain *ir.Chain // nil: no chain (not declared yet, or deleted)
 	name  string    // the nft name, if named
-	named bool
 	// jump is where the chain is first jumped to, if jumped, to declare
 	// chains that dump fragments jump to but never declare.
 	jump   iptparse.Pos
+	named  bool
 	jumped bool
+	at     int32 // the entry's index in nativeLayout.all (chainIndex)
 }
 
 // nativeLayout builds the normal-mode ruleset: one table of our own per
@@ -48,9 +49,9 @@ type nativeLayout struct {
 	// through chainKey's equality function, over 300 instructions a
 	// look-up, and the dispatch dump of 20,000 rules made 56,000. tabKey
 	// and tabLast are the table last asked for (chainsOf).
-	entries map[tableKey]map[string]*chainEntry
+	entries map[tableKey]*chainIndex
 	tabKey  tableKey
-	tabLast map[string]*chainEntry
+	tabLast *chainIndex
 	// all is every entry, in the order they were made.
 	all []*chainEntry
 	// slab is where new entries are taken from, a block at a time.
@@ -104,7 +105,7 @@ type famState struct {
 	order []*chainEntry
 	// names maps chosen nft chain names to their iptables chain, to keep
 	// names unique.
-	names map[string]*chainEntry
+	names *chainIndex
 	// gone counts entries left in order by chains deleted one at a time
 	// (-X NAME): order is rebuilt without them when it is next needed
 	// (orderOf), not at every deletion (10,000 -X took 2.7 s).
@@ -116,9 +117,15 @@ func (l *nativeLayout) famOf(fam iptparse.Family) *famState {
 	if f := l.famLast; f != nil && l.famKey == fam {
 		return f
 	}
+	return l.famMiss(fam)
+}
+
+// famMiss is famOf for a family other than the last (apart, for famOf
+// to be inlined).
+func (l *nativeLayout) famMiss(fam iptparse.Family) *famState {
 	f := l.fams[fam]
 	if f == nil {
-		f = &famState{names: map[string]*chainEntry{}}
+		f = &famState{names: newChainIndex(&l.all, 0, true)}
 		l.fams[fam] = f
 	}
 	l.famKey, l.famLast = fam, f
@@ -127,7 +134,7 @@ func (l *nativeLayout) famOf(fam iptparse.Family) *famState {
 
 // chainsOf is the entries of the chains of table of family fam, by
 // chain name, made if there are none.
-func (l *nativeLayout) chainsOf(fam iptparse.Family, table string) map[string]*chainEntry {
+func (l *nativeLayout) chainsOf(fam iptparse.Family, table string) *chainIndex {
 	if m := l.tabLast; m != nil && l.tabKey.fam == fam && sameString(l.tabKey.table, table) {
 		return m
 	}
@@ -135,7 +142,7 @@ func (l *nativeLayout) chainsOf(fam iptparse.Family, table string) map[string]*c
 	m := l.entries[tk]
 	if m == nil {
 		f := l.famOf(fam)
-		m = make(map[string]*chainEntry, f.hint)
+		m = newChainIndex(&l.all, f.hint, false)
 		f.hint = 0
 		l.entries[tk] = m
 	}
@@ -146,23 +153,24 @@ func (l *nativeLayout) chainsOf(fam iptparse.Family, table string) map[string]*c
 // entry is the entry of k, made if there is none.
 func (l *nativeLayout) entry(k chainKey) *chainEntry {
 	m := l.chainsOf(k.fam, k.table)
-	if e := m[k.chain]; e != nil {
+	i, h, e := m.find(k.chain)
+	if e != nil {
 		return e
 	}
 	if len(l.slab) == 0 {
 		l.slab = make([]chainEntry, 64)
 	}
-	e := &l.slab[0]
+	e = &l.slab[0]
 	l.slab = l.slab[1:]
-	e.key = k
-	m[k.chain] = e
-	l.all = append(l.all, e)
+	e.key, e.at = k, int32(len(l.all))
+	l.all = append(l.all, e) // before put, which may look at e
+	m.put(i, h, int(e.at))
 	return e
 }
 
 // entryAt is the entry of k, or nil.
 func (l *nativeLayout) entryAt(k chainKey) *chainEntry {
-	return l.chainsOf(k.fam, k.table)[k.chain]
+	return l.chainsOf(k.fam, k.table).get(k.chain)
 }
 
 // chainAt is the chain of k, or nil.
@@ -176,7 +184,7 @@ func (l *nativeLayout) chainAt(k chainKey) *ir.Chain {
 // forget drops the nft name of e, for another chain to take.
 func (l *nativeLayout) forget(e *chainEntry) {
 	if e.named {
-		delete(l.famOf(e.key.fam).names, e.name)
+		l.famOf(e.key.fam).names.remove(e.name)
 	}
 	e.name, e.named = "", false
 }
@@ -283,7 +291,7 @@ func newNativeLayout(t *Translator) *nativeLayout {
 	return &nativeLayout{
 		t:       t,
 		tables:  map[iptparse.Family]*ir.Table{},
-		entries: map[tableKey]map[string]*chainEntry{},
+		entries: map[tableKey]*chainIndex{},
 		fams:    map[iptparse.Family]*famState{},
 	}
 }
@@ -313,8 +321,8 @@ func (l *nativeLayout) reserve(fam iptparse.Family, n int) {
 	}
 	f := l.famOf(fam)
 	f.hint = n
-	if len(f.names) == 0 {
-		f.names = make(map[string]*chainEntry, n)
+	if f.names.n == 0 {
+		f.names = newChainIndex(&l.all, n, true)
 	}
 	if o := f.order; cap(o)-len(o) < n {
 		f.order = append(make([]*chainEntry, 0, len(o)+n), o...)
@@ -352,14 +360,13 @@ func (l *nativeLayout) nftName(e *chainEntry, pos iptparse.Pos) string {
 	}
 	used := l.famOf(k.fam).names
 	base := name
-	for i := 2; ; i++ {
-		if _, taken := used[name]; !taken {
-			break
-		}
+	at, h, taken := used.find(name)
+	for i := 2; taken != nil; i++ {
 		name = fmt.Sprintf("%s_%d", base, i)
+		at, h, taken = used.find(name)
 	}
-	used[name] = e
 	e.name, e.named = name, true
+	used.put(at, h, int(e.at))
 	return name
 }
 
@@ -424,7 +431,7 @@ func (l *nativeLayout) chainOf(k chainKey) *ir.Chain {
 	case l.ruleEntry2.is(k):
 		e = l.ruleEntry2
 	default:
-		if e = l.chainsOf(k.fam, k.table)[k.chain]; e == nil {
+		if e = l.chainsOf(k.fam, k.table).get(k.chain); e == nil {
 			return nil
 		}
 	}
