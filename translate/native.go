@@ -441,9 +441,10 @@ func (l *nativeLayout) chainOf(k chainKey) *ir.Chain {
 
 // is reports whether e is the entry of k (false for no entry). The
 // chain first: the field most often different, and compared inline
-// (comparing chainKeys calls their equality function).
+// (comparing chainKeys calls their equality function). The table's name
+// is most often the same string (sameString), the chain's not.
 func (e *chainEntry) is(k chainKey) bool {
-	return e != nil && e.key.chain == k.chain && e.key.table == k.table && e.key.fam == k.fam
+	return e != nil && e.key.chain == k.chain && sameString(e.key.table, k.table) && e.key.fam == k.fam
 }
 
 // tableOrder is the order of the tables' chains in the output.
@@ -569,7 +570,16 @@ func (l *nativeLayout) noteJumps(fam iptparse.Family, table string, cmd *iptpars
 	if cmd.Rule == nil || cmd.Rule.Target == nil || !cmd.Rule.Target.IsChain() || cmd.Rule.Target.Name == "CONTINUE" {
 		return
 	}
-	e := l.entry(chainKey{fam, table, cmd.Rule.Target.Name})
+	k := chainKey{fam, table, cmd.Rule.Target.Name}
+	// The chain declared after the last one jumped to, most often:
+	// kube-proxy declares a service's chain, then its endpoints' ones,
+	// and jumps to them in that order.
+	e := l.jumpEntry
+	if e != nil && int(e.at)+1 < len(l.all) && l.all[e.at+1].is(k) {
+		e = l.all[e.at+1]
+	} else {
+		e = l.entry(k)
+	}
 	l.jumpEntry = e
 	if !e.jumped {
 		e.jump, e.jumped = cmd.Rule.Target.Pos, true

@@ -110,3 +110,30 @@ func TestFirstRuleListsApart(t *testing.T) {
 		}
 	}
 }
+
+// TestJumpNextDeclaredOtherTable checks the guess noteJumps makes (the
+// chain declared after the last one jumped to) against the whole key:
+// the chain declared next in nat has the name of the filter chain jumped
+// to, which is never declared: it must be noted as jumped to, to be
+// declared empty.
+func TestJumpNextDeclaredOtherTable(t *testing.T) {
+	tr := New(Options{})
+	tr.AddText("x.rules", `*nat
+:A - [0:0]
+:B - [0:0]
+-A PREROUTING -j A
+COMMIT
+*filter
+-A INPUT -j B
+COMMIT
+`, iptparse.FamilyIPv4)
+	var got []string
+	for _, tb := range tr.Ruleset().Tables {
+		for _, c := range tb.Chains {
+			got = append(got, c.Name)
+		}
+	}
+	if want := "nat_prerouting nat_A nat_B input B"; strings.Join(got, " ") != want {
+		t.Errorf("chains %q, want %q", strings.Join(got, " "), want)
+	}
+}
