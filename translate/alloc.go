@@ -354,10 +354,20 @@ func (a *ruleAlloc) giveBackPortMatch(m *ir.Match) *ir.Integer {
 	return port
 }
 
-// origin is a one-position Origin list.
+// origin is a one-position Origin list: a value of the block, as new
+// hands them out, as a slice of one (slice and append took some 70
+// instructions, for every rule and chain). Origin lists are never
+// trimmed: the block keeps no last slice for them.
 func (a *ruleAlloc) origin(p iptparse.Pos) []iptparse.Pos {
-	o := a.pos.slice(1)
-	return append(o, p)
+	s := &a.pos
+	if s.used >= len(s.blk) {
+		s.next = min(max(2*s.next, 4), 4*maxSlab)
+		s.blk, s.used = fresh.Make[iptparse.Pos](s.next), 0
+	}
+	o := s.blk[s.used : s.used+1 : s.used+1]
+	o[0] = p
+	s.used++
+	return o
 }
 
 // sym is ir.Sym from the blocks.

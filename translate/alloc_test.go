@@ -428,3 +428,30 @@ func TestRulesHandedOutZeroed(t *testing.T) {
 		a.commandDone()
 	}
 }
+
+// TestOrigins checks the one-position lists origin hands out from the
+// block: each holds its position, has no room past it (the optimizer
+// appends merged rules' positions to a rule's list: an append must not
+// write over the next list), and the last one given back is handed out
+// again.
+func TestOrigins(t *testing.T) {
+	var a ruleAlloc
+	var lists [][]iptparse.Pos
+	for i := range 600 { // past a block
+		lists = append(lists, a.origin(iptparse.Pos{File: "f", Line: int32(i)}))
+	}
+	for i, o := range lists {
+		if len(o) != 1 || cap(o) != 1 || o[0].Line != int32(i) {
+			t.Fatalf("list %d: %v, len %d cap %d", i, o, len(o), cap(o))
+		}
+	}
+	_ = append(lists[0], iptparse.Pos{Line: -1})
+	if lists[1][0].Line != 1 {
+		t.Fatal("an append to a list wrote over the next")
+	}
+	last := lists[len(lists)-1]
+	a.pos.giveBackSlice(last)
+	if o := a.origin(iptparse.Pos{Line: 7}); &o[0] != &last[0] {
+		t.Fatal("the list given back is not handed out again")
+	}
+}
