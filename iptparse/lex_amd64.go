@@ -1,0 +1,18 @@
+package iptparse
+
+// haveMasks tells whether masks64 can run: it needs SSSE3's PSHUFB,
+// which nearly every amd64 processor has (those since 2006).
+var haveMasks = hasSSSE3()
+
+// masks64 classifies the first min(len(s), 64) bytes of s, len(s) >= 16,
+// sixteen at a time: spaces has bit k set if byte k is a space, bad if it
+// is neither a space nor a byte Quote leaves bare (notSpacedPlain); the
+// bits of the bytes past s are clear in both. splitSpaced's loop over
+// eight bytes at a time took some 35 instructions to tell the bytes it
+// may split apart; masks64 takes about 20 for sixty-four.
+//
+//go:noescape
+func masks64(s string) (spaces, bad uint64)
+
+// hasSSSE3 reports whether the processor has SSSE3 (CPUID leaf 1).
+func hasSSSE3() bool
