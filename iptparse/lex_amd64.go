@@ -16,3 +16,15 @@ func masks64(s string) (spaces, bad uint64)
 
 // hasSSSE3 reports whether the processor has SSSE3 (CPUID leaf 1).
 func hasSSSE3() bool
+
+// simdHints tells v6HintsIn to find its options by dashOptions (amd64
+// has SSE2, all it needs); a variable for the tests.
+var simdHints = true
+
+// dashOptions marks the places k < min(len(s)-2, 64), len(s) >= 18,
+// where s has an "-m", "-p" or "-j" followed by a byte up to ' ' (as a
+// blank is): bit k for place k. These are the '-' where v6HintsIn may
+// find a hint; most '-' of a dump are in other options and in names.
+//
+//go:noescape
+func dashOptions(s string) uint64

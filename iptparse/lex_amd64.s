@@ -124,3 +124,101 @@ TEXT ·hasSSSE3(SB), NOSPLIT, $0-1
 	ANDL	$1, CX
 	MOVB	CX, ret+0(FP)
 	RET
+
+DATA hintDash<>+0x00(SB)/8, $0x2d2d2d2d2d2d2d2d
+DATA hintDash<>+0x08(SB)/8, $0x2d2d2d2d2d2d2d2d
+GLOBL hintDash<>(SB), RODATA|NOPTR, $16
+DATA hintM<>+0x00(SB)/8, $0x6d6d6d6d6d6d6d6d
+DATA hintM<>+0x08(SB)/8, $0x6d6d6d6d6d6d6d6d
+GLOBL hintM<>(SB), RODATA|NOPTR, $16
+DATA hintP<>+0x00(SB)/8, $0x7070707070707070
+DATA hintP<>+0x08(SB)/8, $0x7070707070707070
+GLOBL hintP<>(SB), RODATA|NOPTR, $16
+DATA hintJ<>+0x00(SB)/8, $0x6a6a6a6a6a6a6a6a
+DATA hintJ<>+0x08(SB)/8, $0x6a6a6a6a6a6a6a6a
+GLOBL hintJ<>(SB), RODATA|NOPTR, $16
+
+// DASHOPTS sets R10 to the marks of the sixteen places from AX on, of
+// the string at SI, using X0 to X5.
+#define DASHOPTS \
+	MOVOU	(SI)(AX*1), X0; \
+	MOVOU	1(SI)(AX*1), X1; \
+	MOVOU	2(SI)(AX*1), X2; \
+	PCMPEQB	X8, X0; \
+	MOVO	X1, X3; \
+	PCMPEQB	X9, X3; \
+	MOVO	X1, X4; \
+	PCMPEQB	X10, X4; \
+	PCMPEQB	X11, X1; \
+	POR	X4, X3; \
+	POR	X1, X3; \
+	PAND	X3, X0; \
+	MOVO	X2, X5; \
+	PMINUB	X12, X5; \
+	PCMPEQB	X2, X5; \
+	PAND	X5, X0; \
+	PMOVMSKB	X0, R10
+
+// func dashOptions(s string) uint64
+TEXT ·dashOptions(SB), NOSPLIT, $0-24
+	MOVQ	s_base+0(FP), SI
+	MOVQ	s_len+8(FP), BX
+	SUBQ	$2, BX
+	MOVQ	$64, AX
+	CMPQ	BX, AX
+	CMOVQGT	AX, BX // BX: the places to mark, 16 to 64
+	MOVOU	hintDash<>(SB), X8
+	MOVOU	hintM<>(SB), X9
+	MOVOU	hintP<>(SB), X10
+	MOVOU	hintJ<>(SB), X11
+	MOVOU	lexSpace<>(SB), X12
+	CMPQ	BX, $64
+	JLT	dshort
+	// sixty-four places: four times sixteen, without a loop
+	XORQ	AX, AX
+	DASHOPTS
+	MOVQ	R10, R8
+	MOVQ	$16, AX
+	DASHOPTS
+	SHLQ	$16, R10
+	ORQ	R10, R8
+	MOVQ	$32, AX
+	DASHOPTS
+	SHLQ	$32, R10
+	ORQ	R10, R8
+	MOVQ	$48, AX
+	DASHOPTS
+	SHLQ	$48, R10
+	ORQ	R10, R8
+	JMP	ddone
+dshort:
+	XORQ	R8, R8 // the marks
+	XORQ	DX, DX // the sixteen places from DX on
+dloop:
+	LEAQ	16(DX), CX
+	CMPQ	CX, BX
+	JGT	dlast
+	MOVQ	DX, AX
+	DASHOPTS
+	MOVQ	DX, CX
+	SHLQ	CX, R10
+	ORQ	R10, R8
+	ADDQ	$16, DX
+	JMP	dloop
+dlast:
+	CMPQ	DX, BX
+	JEQ	ddone
+	// the places from DX to BX: the sixteen that end at BX, less the
+	// 16-(BX-DX) of them marked above
+	LEAQ	-16(BX), AX
+	DASHOPTS
+	MOVQ	DX, CX
+	SUBQ	BX, CX
+	ADDQ	$16, CX
+	SHRQ	CX, R10
+	MOVQ	DX, CX
+	SHLQ	CX, R10
+	ORQ	R10, R8
+ddone:
+	MOVQ	R8, ret+16(FP)
+	RET

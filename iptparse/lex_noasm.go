@@ -8,3 +8,9 @@ var haveMasks = false
 
 // masks64 is never called (see haveMasks).
 func masks64(s string) (spaces, bad uint64) { panic("iptparse: masks64 is for amd64 only") }
+
+// simdHints is false: dashOptions is written for amd64 only.
+var simdHints = false
+
+// dashOptions is never called (see simdHints).
+func dashOptions(s string) uint64 { panic("iptparse: dashOptions is for amd64 only") }
