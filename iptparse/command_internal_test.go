@@ -23,11 +23,12 @@ func TestMayBeBaseLong(t *testing.T) {
 }
 
 // TestChainFields: chainFields is the first three of strings.Fields, or
-// the first two when the second is "-".
+// the first two when the second is "-", with masks64 (if the processor
+// has it) and without.
 func TestChainFields(t *testing.T) {
 	r := rand.New(rand.NewSource(3))
 	parts := []string{" ", "\t", "\v", "\f", "\r", "\n", "A", "-", "[0:0]", "\u00a0", "\u0085", "é", "\u2003", "x",
-		"KUBE-SEP-0000000", "\x01", "\x7f", "\x80", "!~", "abcdefg", "abcdefg", "abcdefg"}
+		"KUBE-SEP-0000000", "\x01", "\x7f", "\x80", "!~", "abcdefg", "abcdefg", "abcdefg", " - ", " -", "- [0:0]"}
 	inputs := []string{"", " ", "INPUT ACCEPT [0:0]", "X - [0:0]", "X -", "X", "a b c d e", "a\u00a0b c", "a b c\u00a0d", "a b c \u00a0",
 		"KUBE-SEP-000000é0 - [0:0]", "X - [0:é]", "X -  ", "X -- [0:0]", "X -x [0:0]", "KUBE-SEP-00000\u00a00 x", "abcdefgh ijklmnop qrstuvwx yz", "abcdefg\x85hij k l"}
 	for range 20000 {
@@ -37,14 +38,17 @@ func TestChainFields(t *testing.T) {
 		}
 		inputs = append(inputs, b.String())
 	}
+	defer func(m bool) { haveMasks = m }(haveMasks)
 	for _, s := range inputs {
 		var want [3]string
 		wantN := copy(want[:], strings.Fields(s))
 		if wantN == 3 && want[1] == "-" {
 			want[2], wantN = "", 2
 		}
-		if got, n := chainFields(s); got != want || n != wantN {
-			t.Fatalf("chainFields(%q) = %q, %d; want %q, %d", s, got, n, want, wantN)
+		for _, haveMasks = range []bool{false, haveMasks} {
+			if got, n := chainFields(s); got != want || n != wantN {
+				t.Fatalf("chainFields(%q) (masks64 %v) = %q, %d; want %q, %d", s, haveMasks, got, n, want, wantN)
+			}
 		}
 	}
 }

@@ -511,6 +511,17 @@ func appendRule(entries []entry, line, table string, lineNo int) []entry {
 // no byte beyond ASCII (where unicode.IsSpace has more spaces):
 // strings.Fields splits the line then.
 func chainFields(s string) (f [3]string, n int) {
+	if haveMasks && len(s) >= 16 {
+		// Most are a user chain's, "NAME - [0:0]": its name is what
+		// comes before the first space, if masks64 finds no other
+		// byte than bare ones before the space after the "-".
+		spaces, bad := masks64(s)
+		if p := bits.TrailingZeros64(spaces); p > 0 && p < 62 && p+1 < len(s) && s[p+1] == '-' &&
+			(p+2 == len(s) || s[p+2] == ' ') && bad&(1<<(p+2)-1) == 0 {
+			f[0], f[1] = s[:p], s[p+1:p+2]
+			return f, 2
+		}
+	}
 	i := 0
 	for n < 3 && (n < 2 || f[1] != "-") {
 		for i < len(s) && fieldClass[s[i]] == fieldSpace {

@@ -179,9 +179,27 @@ func v6HintsIn(src string, from, to int) []hintMatch {
 	}
 	// a hint has three bytes or more: none starts in the last two
 	end := min(to, len(src)-2)
+	w := from
+	// sixty-four places at a time, where dashOptions finds the "-m",
+	// "-p" and "-j" before a blank, told by the look in the tables below
+	for ; simdHints && w < end && len(src)-w >= 18; w += 64 {
+		for m := dashOptions(src[w:]); m != 0; m &= m - 1 {
+			p := w + bits.TrailingZeros64(m)
+			if p >= end {
+				break
+			}
+			k := v6OptionWords[src[p+1]]
+			if p+4 < len(src) {
+				if c := src[p+3]; !isRegexpSpace(c) && k.first[c]&k.second[src[p+4]] == 0 {
+					continue
+				}
+			}
+			v6ShortOption(src, p, at)
+		}
+	}
 	// sixteen bytes at a time: the marks of the first eight in the top
 	// bit of each byte of m, those of the next eight a bit lower
-	for w := from; w < end; w += 16 {
+	for ; w < end; w += 16 {
 		var m uint64
 		if w+16 <= len(src) {
 			s := src[w : w+16]

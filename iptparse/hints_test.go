@@ -56,25 +56,34 @@ func checkHintCounts(t *testing.T, name, src string) {
 	if want6, want4 := hintCount(src, v6HintAt), hintCount(src, v4HintAt); n6 != want6 || n4 != want4 {
 		t.Fatalf("%s: hintCounts gives %d, %d; hintCount %d, %d in %q", name, n6, n4, want6, want4, src)
 	}
-	defer func(b int) { hintBlock = b }(hintBlock)
-	for _, hintBlock = range []int{1, 2, 3, 17, 1 << 18} {
-		for parts := 2; parts <= 3; parts++ {
-			if got := v6HintCount(src, 0, parts); got != n6 {
-				t.Fatalf("%s: v6HintCount in %d parts of blocks of %d gives %d, hintCounts %d in %q", name, parts, hintBlock, got, n6, src)
+	// with dashOptions (where there is one) and without (in blocks of
+	// one size: the blocks' ends, where the loop it spares reads the
+	// last bytes, are dashOptions')
+	defer func(b int, d bool) { hintBlock, simdHints = b, d }(hintBlock, simdHints)
+	for _, simdHints = range []bool{false, simdHints} {
+		blocks := []int{1 << 18}
+		if simdHints {
+			blocks = []int{1, 2, 3, 17, 1 << 18}
+		}
+		for _, hintBlock = range blocks {
+			for parts := 2; parts <= 3; parts++ {
+				if got := v6HintCount(src, 0, parts); got != n6 {
+					t.Fatalf("%s: v6HintCount (dashOptions %v) in %d parts of blocks of %d gives %d, hintCounts %d in %q", name, simdHints, parts, hintBlock, got, n6, src)
+				}
 			}
 		}
-	}
-	for parts := 1; parts <= 5; parts++ {
-		if got := v6HintCount(src, 0, parts); got != n6 {
-			t.Fatalf("%s: v6HintCount in %d parts gives %d, hintCounts %d in %q", name, parts, got, n6, src)
-		}
-		// from the first byte with a hint, that it tells none before
-		from := 0
-		for from < len(src) && len(v6HintsIn(src, 0, from+1)) == 0 {
-			from++
-		}
-		if got := v6HintCount(src, from, parts); got != n6 {
-			t.Fatalf("%s: v6HintCount from %d in %d parts gives %d, hintCounts %d in %q", name, from, parts, got, n6, src)
+		for parts := 1; parts <= 5; parts++ {
+			if got := v6HintCount(src, 0, parts); got != n6 {
+				t.Fatalf("%s: v6HintCount (dashOptions %v) in %d parts gives %d, hintCounts %d in %q", name, simdHints, parts, got, n6, src)
+			}
+			// from the first byte with a hint, that it tells none before
+			from := 0
+			for from < len(src) && len(v6HintsIn(src, 0, from+1)) == 0 {
+				from++
+			}
+			if got := v6HintCount(src, from, parts); got != n6 {
+				t.Fatalf("%s: v6HintCount (dashOptions %v) from %d in %d parts gives %d, hintCounts %d in %q", name, simdHints, from, parts, got, n6, src)
+			}
 		}
 	}
 	defer func(w int) { hintWindow = w }(hintWindow)
@@ -154,13 +163,21 @@ func TestByteClasses(t *testing.T) {
 }
 
 // TestV6HintsInFindsEvery checks that v6HintsIn, on a text cut into
-// pieces, finds every place v6HintAt matches at, once, and no other.
+// pieces, finds every place v6HintAt matches at, once, and no other,
+// with dashOptions (where there is one) and without.
 func TestV6HintsInFindsEvery(t *testing.T) {
 	r := rand.New(rand.NewSource(3))
 	srcs := []string{"-m  hl -p\tipv6-icmp --icmpv6-type x-j SNPT -j\nHL", "--icmpv6-type", "ip6tables"}
 	for i := 0; i < 5000; i++ {
 		srcs = append(srcs, hintSoup(r))
 	}
+	defer func(d bool) { simdHints = d }(simdHints)
+	for _, simdHints = range []bool{false, simdHints} {
+		checkV6HintsIn(t, srcs)
+	}
+}
+
+func checkV6HintsIn(t *testing.T, srcs []string) {
 	for _, src := range srcs {
 		var want []hintMatch
 		for p := range len(src) {
@@ -176,6 +193,40 @@ func TestV6HintsInFindsEvery(t *testing.T) {
 			slices.SortFunc(got, func(a, b hintMatch) int { return a.start - b.start })
 			if !slices.Equal(got, want) {
 				t.Fatalf("v6HintsIn in %d parts finds %v, v6HintAt matches at %v in %q", parts, got, want, src)
+			}
+		}
+	}
+}
+
+// TestDashOptions: dashOptions marks the places of an "-m", "-p" or "-j"
+// followed by a byte up to ' ', and no other, among the first 64 (and
+// the places before the last two bytes) of any string of 18 bytes or
+// more: each of the bytes that make one, and a few others, at every
+// place of strings of 18 to 90 bytes.
+func TestDashOptions(t *testing.T) {
+	if !simdHints {
+		t.Skip("no dashOptions here")
+	}
+	r := rand.New(rand.NewSource(8))
+	kinds := []byte("-mpj \t\n\v\x00!\x80\xa0\xed\xf0aM")
+	for n := 18; n <= 90; n++ {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = kinds[r.Intn(len(kinds))]
+		}
+		for c := range len(kinds) * n {
+			was := b[c%n]
+			b[c%n] = kinds[c/n]
+			s := string(b)
+			b[c%n] = was
+			var want uint64
+			for k := 0; k < min(n-2, 64); k++ {
+				if s[k] == '-' && (s[k+1] == 'm' || s[k+1] == 'p' || s[k+1] == 'j') && s[k+2] <= ' ' {
+					want |= 1 << k
+				}
+			}
+			if got := dashOptions(s); got != want {
+				t.Fatalf("dashOptions(%q) = %#x, want %#x", s, got, want)
 			}
 		}
 	}

@@ -136,6 +136,29 @@ func splitSpaced(words []Word, line string, from int, file string, line32 int32)
 	}
 	ws := words[:cap(words)]
 	i := from
+	for haveMasks && len(line)-i >= 16 {
+		// sixty-four bytes at a time, told apart by masks64, up to the
+		// first that is neither a space nor bare
+		spaces, bad := masks64(line[i:])
+		k := min(len(line)-i, 64)
+		if bad != 0 {
+			k = bits.TrailingZeros64(bad)
+			spaces &^= ^uint64(0) << k
+		}
+		for ; spaces != 0; spaces &= spaces - 1 {
+			end := i + bits.TrailingZeros64(spaces)
+			if end > start {
+				wd := &ws[n]
+				wd.Text, wd.Pos.File, wd.Pos.Line, wd.Pos.Col = line[start:end], file, line32, int32(start+1)
+				n++
+			}
+			start = end + 1
+		}
+		if bad != 0 {
+			return ws[:n], start
+		}
+		i += k
+	}
 	for ; len(line)-i >= 8; i += 8 {
 		s := line[i : i+8]
 		if notSpacedPlain[s[0]]|notSpacedPlain[s[1]]|notSpacedPlain[s[2]]|notSpacedPlain[s[3]]|

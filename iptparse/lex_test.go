@@ -9,7 +9,17 @@ import (
 
 // checkSplitFast checks that splitFast, where it takes a line, splits it
 // as splitLine splits the line with the bytes before from blanked out.
+// It checks splitFast with masks64 (if the processor has it) and
+// without.
 func checkSplitFast(t *testing.T, line string, from int) {
+	t.Helper()
+	defer func(m bool) { haveMasks = m }(haveMasks)
+	for _, haveMasks = range []bool{false, haveMasks} {
+		checkSplitFastOnce(t, line, from)
+	}
+}
+
+func checkSplitFastOnce(t *testing.T, line string, from int) {
 	t.Helper()
 	for _, a := range []*arena{nil, {}} {
 		words, comment, ok := splitFast(a, line, from, "f", 3)
@@ -55,6 +65,42 @@ func TestSplitFast(t *testing.T) {
 	for _, l := range lines {
 		for from := 0; from <= len(l) && from < 6; from++ {
 			checkSplitFast(t, l, from)
+		}
+	}
+}
+
+// TestMasks64: masks64 marks the spaces, and the bytes notSpacedPlain
+// marks, of the first 64 bytes of any string of 16 bytes or more, and
+// nothing past them: every byte at every place of strings of 16 to 80
+// bytes, among bytes of the kinds a rule line has.
+func TestMasks64(t *testing.T) {
+	if !haveMasks {
+		t.Skip("no masks64 here")
+	}
+	r := rand.New(rand.NewSource(7))
+	common := []byte("aZ09-./: \"\t!_=#%@")
+	for n := 16; n <= 80; n++ {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = common[r.Intn(len(common))]
+		}
+		for c := range 256 * n {
+			was := b[c%n]
+			b[c%n] = byte(c / n)
+			s := string(b)
+			b[c%n] = was
+			var spaces, bad uint64
+			for k := 0; k < min(n, 64); k++ {
+				if s[k] == ' ' {
+					spaces |= 1 << k
+				}
+				if notSpacedPlain[s[k]] != 0 {
+					bad |= 1 << k
+				}
+			}
+			if gs, gb := masks64(s); gs != spaces || gb != bad {
+				t.Fatalf("masks64(%q) = %#x, %#x; want %#x, %#x", s, gs, gb, spaces, bad)
+			}
 		}
 	}
 }
