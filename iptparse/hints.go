@@ -459,7 +459,7 @@ var hintStart = func() (t [256]bool) {
 // test of a bit, rather than five comparisons for each byte that is not
 // a blank.
 func isRegexpSpace(c byte) bool {
-	const blanks = 1<<' ' | 1<<'\t' | 1<<'\n' | 1<<'\f' | 1<<'\r'
+	const blanks uint64 = 1<<' ' | 1<<'\t' | 1<<'\n' | 1<<'\f' | 1<<'\r'
 	return c <= ' ' && blanks>>c&1 != 0
 }
 

@@ -104,7 +104,7 @@ func runDump(r *rand.Rand, v6 bool) string {
 				fmt.Fprintf(&b, "-D %s %s %s -j %s\n", c, dir, addr(1000*len(c)), verdict)
 				continue
 			case k == 14 && cnt != "":
-				cnt = fmt.Sprintf("[%d:%d] ", 1<<32+i, 7) // values of 64 bits
+				cnt = fmt.Sprintf("[%d:%d] ", uint64(1)<<32+uint64(i), 7) // values of 64 bits
 				fmt.Fprintf(&b, "%s-A %s %s %s%s -j %s\n", cnt, c, dir, a, extra, verdict)
 				continue
 			case k == 11 && r.IntN(4) == 0:
@@ -200,7 +200,7 @@ func svcDump(b *strings.Builder, r *rand.Rand, v6 bool, counter func(int) string
 			fmt.Fprintf(b, "%s-A SVC -d %s -p tcp -m tcp --dport %d -j ACCEPT\n", cnt, a, p)
 			continue
 		case k == 7 && cnt != "":
-			cnt = fmt.Sprintf("[%d:%d] ", 1<<33+i, 1<<40) // values of 64 bits
+			cnt = fmt.Sprintf("[%d:%d] ", uint64(1)<<33+uint64(i), uint64(1)<<40) // values of 64 bits
 		}
 		fmt.Fprintf(b, "%s-A SVC -s %s -p tcp -m tcp --dport %d%s -j ACCEPT\n", cnt, a, p, c)
 	}

@@ -98,7 +98,7 @@ func addr(i int) string {
 // a bijection of the first 2^24 indexes (an odd multiplier modulo 2^24).
 func (g *generator) listAddr(i int) string {
 	if g.o.Shuffle {
-		i = (i * 0x9E3779B1) & (1<<24 - 1)
+		i = int(uint32(i) * 0x9E3779B1 & (1<<24 - 1))
 	}
 	return addr(i)
 }

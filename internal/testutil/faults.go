@@ -17,7 +17,7 @@ func ThreadFaults(t testing.TB) int64 {
 	if err := unix.Getrusage(unix.RUSAGE_THREAD, &ru); err != nil {
 		t.Skipf("skipped: getrusage(RUSAGE_THREAD): %v", err)
 	}
-	return ru.Minflt
+	return int64(ru.Minflt) // int32 on 32-bit platforms
 }
 
 // TruncateWhileWriting starts cmd with its output into a pipe, waits for

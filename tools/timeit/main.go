@@ -59,7 +59,7 @@ func run(out string, args []string) (int, error) {
 	var rss int64
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-		rss = ru.Maxrss // KB on Linux
+		rss = int64(ru.Maxrss) // KB on Linux; int32 on 32-bit platforms
 	}
 	line := fmt.Sprintf("%.6f %.6f %d\n", wall.Seconds(), cpu.Seconds(), rss)
 	if err := os.WriteFile(out, []byte(line), 0o644); err != nil {
