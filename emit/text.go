@@ -905,15 +905,20 @@ func (p *Printer) rule(b *textBuf, r *ir.Rule) {
 		if isMatch {
 			p.match(b, m)
 		} else if c, ok := s.(*ir.Counter); ok && !c.HasValues {
-			// Most rules end "counter accept" or "counter drop":
-			// written here with one store, the verdict then skipped
-			// (some 40 instructions a rule fewer than its own turn).
+			// Most rules end with a counter and a verdict: written
+			// here, the verdict's turn then skipped (some 30
+			// instructions a rule), "counter accept" and "counter
+			// drop" with one store.
 			if i+1 < len(r.Stmts) {
-				if v, ok := r.Stmts[i+1].(*ir.Verdict); ok && v.Kind <= ir.VerdictDrop {
-					if v.Kind == ir.VerdictAccept {
+				if v, ok := r.Stmts[i+1].(*ir.Verdict); ok {
+					switch v.Kind {
+					case ir.VerdictAccept:
 						b.WriteString("counter accept")
-					} else {
+					case ir.VerdictDrop:
 						b.WriteString("counter drop")
+					default:
+						b.WriteString("counter ")
+						writeVerdict(b, v.Kind, v.Chain)
 					}
 					skip = i + 1
 					continue
