@@ -437,6 +437,23 @@ func (p *Printer) match(b *textBuf, m *ir.Match) {
 		p.expr(b, m.Right, 0)
 		return
 	}
+	if meta, ok := m.Left.(*ir.Meta); ok && m.Op == ir.CmpEq &&
+		(spell == ir.SpellDefault || spell == ir.SpellImplicit || !p.Style.Upstream) {
+		// A meta key's match ("meta l4proto tcp": each "-p tcp -m tcp"
+		// rule's in exact mode; "iifname "eth0""), as below without
+		// expr's calls and type switches for the key and a symbol.
+		if !bareMeta(meta.Key) && !(meta.Bare && p.Style.Upstream) {
+			b.WriteString("meta ")
+		}
+		b.WriteString(meta.Key)
+		b.WriteByte(' ')
+		if sym, ok := m.Right.(*ir.Symbol); ok {
+			b.WriteString(sym.Name)
+			return
+		}
+		p.expr(b, m.Right, 0)
+		return
+	}
 	if bin, ok := m.Left.(*ir.Binary); ok && spell == ir.SpellSlash && bin.Op == ir.OpAnd {
 		if p.Style.Upstream || flagCount(bin.Right) > 1 {
 			p.expr(b, bin.Left, 0)
