@@ -984,8 +984,10 @@ func appendAddr(dst []byte, a netip.Addr) []byte {
 	d0, d1, d2, d3 := decOctet[b[0]], decOctet[b[1]], decOctet[b[2]], decOctet[b[3]]
 	l0, l2 := d0>>56, d2>>56
 	// Two bytes' text (digits and dot, at most 8 bytes) in a word each.
-	lo := d0&0xffffffff | (d1&0xffffffff)<<(8*l0)
-	hi := d2&0xffffffff | (d3&0xffffffff)<<(8*l2)
+	// (The shifts, at most 32, masked: a shift of 64 or more, which
+	// gives 0, then needs no test.)
+	lo := d0&0xffffffff | (d1&0xffffffff)<<(8*l0&63)
+	hi := d2&0xffffffff | (d3&0xffffffff)<<(8*l2&63)
 	at := int(l0 + d1>>56)
 	n := len(dst)
 	dst = slices.Grow(dst, 16)
