@@ -595,12 +595,13 @@ func appendCounterValues(dst []byte, packets, bytes uint64) []byte {
 	// (decDigits8 and the cut by hand: a function for both was not inlined)
 	d := decDigits8(uint32(packets))
 	z := bits.TrailingZeros64(d|1<<56) / 8 // leading zero digits; "0" for 0
-	binary.LittleEndian.PutUint64(w[9:], d>>(8*z)+0x3030303030303030)
+	// (the shifts masked: z < 8, so that they need no test for 64)
+	binary.LittleEndian.PutUint64(w[9:], d>>(8*z&63)+0x3030303030303030)
 	k := 17 - z
 	binary.LittleEndian.PutUint64(w[k:], 0x2020736574796220) // " bytes " and a byte the digits overwrite
 	d = decDigits8(uint32(bytes))
 	z = bits.TrailingZeros64(d|1<<56) / 8
-	binary.LittleEndian.PutUint64(w[k+7:], d>>(8*z)+0x3030303030303030)
+	binary.LittleEndian.PutUint64(w[k+7:], d>>(8*z&63)+0x3030303030303030)
 	return dst[:n+k+15-z]
 }
 
@@ -1013,7 +1014,8 @@ func appendDec(dst []byte, v uint64) []byte {
 	z := bits.TrailingZeros64(d) / 8 // leading zero digits
 	n := len(dst)
 	dst = slices.Grow(dst, 8)
-	binary.LittleEndian.PutUint64(dst[n:n+8], d>>(8*z)+0x3030303030303030)
+	// (the shift masked, z < 8 as v >= 100: no test for 64)
+	binary.LittleEndian.PutUint64(dst[n:n+8], d>>(8*z&63)+0x3030303030303030)
 	return dst[:n+8-z]
 }
 
