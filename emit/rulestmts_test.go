@@ -37,6 +37,22 @@ func TestRuleStatements(t *testing.T) {
 		{true, []ir.Stmt{&ir.Comment{Text: "a"}, &ir.Counter{HasValues: true, Packets: 1, Bytes: 2}, &ir.Comment{Text: "b"}, &ir.Verdict{Kind: ir.VerdictAccept}}, "counter packets 1 bytes 2 accept"},
 		{true, []ir.Stmt{&ir.Verdict{Kind: ir.VerdictJump, Chain: "my chain"}}, `jump "my chain"`},
 		{true, []ir.Stmt{&ir.Match{Left: &ir.Meta{Key: "iifname"}, Right: ir.Str("eth0")}, &ir.Comment{Text: "c"}}, `iifname "eth0"`},
+		// a meta key's match, as expr writes its key and value
+		{true, []ir.Stmt{ir.Eq(&ir.Meta{Key: "l4proto"}, ir.Sym("tcp"))}, "meta l4proto tcp"},
+		{true, []ir.Stmt{&ir.Match{Left: &ir.Meta{Key: "l4proto"}, Right: ir.Sym("tcp"), Spell: ir.SpellWord}}, "meta l4proto eq tcp"},
+		{false, []ir.Stmt{&ir.Match{Left: &ir.Meta{Key: "l4proto"}, Right: ir.Sym("tcp"), Spell: ir.SpellWord}}, "meta l4proto tcp"},
+		{true, []ir.Stmt{&ir.Match{Left: &ir.Meta{Key: "l4proto"}, Op: ir.CmpNe, Right: ir.Sym("tcp")}}, "meta l4proto != tcp"},
+		{true, []ir.Stmt{ir.Eq(&ir.Meta{Key: "mark", Bare: true}, &ir.Integer{Value: 5})}, "mark 5"},
+		{false, []ir.Stmt{ir.Eq(&ir.Meta{Key: "mark", Bare: true}, &ir.Integer{Value: 5})}, "meta mark 5"},
+		{true, []ir.Stmt{ir.Eq(&ir.Meta{Key: "oifname"}, &ir.String{Value: "eth1", Bare: true})}, "oifname eth1"},
+		// a plain counter and the verdict after it written together
+		{true, []ir.Stmt{&ir.Counter{}, &ir.Verdict{Kind: ir.VerdictAccept}}, "counter accept"},
+		{true, []ir.Stmt{&ir.Counter{}, &ir.Verdict{Kind: ir.VerdictDrop}, &ir.Log{}}, "counter drop log"},
+		{true, []ir.Stmt{&ir.Counter{}, &ir.Verdict{Kind: ir.VerdictReturn}}, "counter return"},
+		{true, []ir.Stmt{&ir.Counter{}, &ir.Verdict{Kind: ir.VerdictJump, Chain: "X"}}, "counter jump X"},
+		{true, []ir.Stmt{&ir.Counter{}, &ir.Comment{Text: "c"}, &ir.Verdict{Kind: ir.VerdictDrop}}, "counter drop"},
+		{true, []ir.Stmt{&ir.Counter{}, &ir.Counter{}, &ir.Verdict{Kind: ir.VerdictAccept}}, "counter counter accept"},
+		{true, []ir.Stmt{&ir.Counter{}}, "counter"},
 	} {
 		p := &Printer{Style: Style{Upstream: tc.upstream}}
 		if got := p.Rule(&ir.Rule{Stmts: tc.stmts}); got != tc.want {

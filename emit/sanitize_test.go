@@ -52,7 +52,7 @@ func TestUpperIdent(t *testing.T) {
 				if upperIdent(s) && !ir.IsBareIdent(s) {
 					t.Errorf("upperIdent(%q) = true, not a bare name", s)
 				}
-				upper := c >= 'A' && c <= 'Z' || at > 0 && (c >= '0' && c <= '9' || c == '-' || c == '_')
+				upper := c >= 'A' && c <= 'Z' || at > 0 && (c >= '0' && c <= '9' || strings.IndexByte("-./_", byte(c)) >= 0)
 				if want := n >= 8 && upper; upperIdent(s) != want {
 					t.Errorf("upperIdent(%q) = %v, want %v", s, !want, want)
 				}

@@ -437,6 +437,23 @@ func (p *Printer) match(b *textBuf, m *ir.Match) {
 		p.expr(b, m.Right, 0)
 		return
 	}
+	if meta, ok := m.Left.(*ir.Meta); ok && m.Op == ir.CmpEq &&
+		(spell == ir.SpellDefault || spell == ir.SpellImplicit || !p.Style.Upstream) {
+		// A meta key's match ("meta l4proto tcp": each "-p tcp -m tcp"
+		// rule's in exact mode; "iifname "eth0""), as below without
+		// expr's calls and type switches for the key and a symbol.
+		if !bareMeta(meta.Key) && !(meta.Bare && p.Style.Upstream) {
+			b.WriteString("meta ")
+		}
+		b.WriteString(meta.Key)
+		b.WriteByte(' ')
+		if sym, ok := m.Right.(*ir.Symbol); ok {
+			b.WriteString(sym.Name)
+			return
+		}
+		p.expr(b, m.Right, 0)
+		return
+	}
 	if bin, ok := m.Left.(*ir.Binary); ok && spell == ir.SpellSlash && bin.Op == ir.OpAnd {
 		if p.Style.Upstream || flagCount(bin.Right) > 1 {
 			p.expr(b, bin.Left, 0)
@@ -578,12 +595,13 @@ func appendCounterValues(dst []byte, packets, bytes uint64) []byte {
 	// (decDigits8 and the cut by hand: a function for both was not inlined)
 	d := decDigits8(uint32(packets))
 	z := bits.TrailingZeros64(d|1<<56) / 8 // leading zero digits; "0" for 0
-	binary.LittleEndian.PutUint64(w[9:], d>>(8*z)+0x3030303030303030)
+	// (the shifts masked: z < 8, so that they need no test for 64)
+	binary.LittleEndian.PutUint64(w[9:], d>>(8*z&63)+0x3030303030303030)
 	k := 17 - z
 	binary.LittleEndian.PutUint64(w[k:], 0x2020736574796220) // " bytes " and a byte the digits overwrite
 	d = decDigits8(uint32(bytes))
 	z = bits.TrailingZeros64(d|1<<56) / 8
-	binary.LittleEndian.PutUint64(w[k+7:], d>>(8*z)+0x3030303030303030)
+	binary.LittleEndian.PutUint64(w[k+7:], d>>(8*z&63)+0x3030303030303030)
 	return dst[:n+k+15-z]
 }
 
@@ -887,14 +905,14 @@ func (p *Printer) Rule(r *ir.Rule) string {
 // rule writes what Rule returns to b.
 func (p *Printer) rule(b *textBuf, r *ir.Rule) {
 	p.cur = r
-	n := 0
-	for _, s := range r.Stmts {
+	n, skip := 0, -1
+	for i, s := range r.Stmts {
 		// The statements of most rules, a match, a counter and a
 		// verdict, are told apart here, without stmt's call and type
 		// switch (some 20 instructions a statement).
 		m, isMatch := s.(*ir.Match)
 		if !isMatch {
-			if _, ok := s.(*ir.Comment); ok {
+			if _, ok := s.(*ir.Comment); ok || i == skip {
 				continue
 			}
 		}
@@ -905,6 +923,25 @@ func (p *Printer) rule(b *textBuf, r *ir.Rule) {
 		if isMatch {
 			p.match(b, m)
 		} else if c, ok := s.(*ir.Counter); ok && !c.HasValues {
+			// Most rules end with a counter and a verdict: written
+			// here, the verdict's turn then skipped (some 30
+			// instructions a rule), "counter accept" and "counter
+			// drop" with one store.
+			if i+1 < len(r.Stmts) {
+				if v, ok := r.Stmts[i+1].(*ir.Verdict); ok {
+					switch v.Kind {
+					case ir.VerdictAccept:
+						b.WriteString("counter accept")
+					case ir.VerdictDrop:
+						b.WriteString("counter drop")
+					default:
+						b.WriteString("counter ")
+						writeVerdict(b, v.Kind, v.Chain)
+					}
+					skip = i + 1
+					continue
+				}
+			}
 			b.WriteString("counter")
 		} else if v, ok := s.(*ir.Verdict); ok {
 			writeVerdict(b, v.Kind, v.Chain)
@@ -948,8 +985,10 @@ func appendAddr(dst []byte, a netip.Addr) []byte {
 	d0, d1, d2, d3 := decOctet[b[0]], decOctet[b[1]], decOctet[b[2]], decOctet[b[3]]
 	l0, l2 := d0>>56, d2>>56
 	// Two bytes' text (digits and dot, at most 8 bytes) in a word each.
-	lo := d0&0xffffffff | (d1&0xffffffff)<<(8*l0)
-	hi := d2&0xffffffff | (d3&0xffffffff)<<(8*l2)
+	// (The shifts, at most 32, masked: a shift of 64 or more, which
+	// gives 0, then needs no test.)
+	lo := d0&0xffffffff | (d1&0xffffffff)<<(8*l0&63)
+	hi := d2&0xffffffff | (d3&0xffffffff)<<(8*l2&63)
 	at := int(l0 + d1>>56)
 	n := len(dst)
 	dst = slices.Grow(dst, 16)
@@ -975,7 +1014,8 @@ func appendDec(dst []byte, v uint64) []byte {
 	z := bits.TrailingZeros64(d) / 8 // leading zero digits
 	n := len(dst)
 	dst = slices.Grow(dst, 8)
-	binary.LittleEndian.PutUint64(dst[n:n+8], d>>(8*z)+0x3030303030303030)
+	// (the shift masked, z < 8 as v >= 100: no test for 64)
+	binary.LittleEndian.PutUint64(dst[n:n+8], d>>(8*z&63)+0x3030303030303030)
 	return dst[:n+8-z]
 }
 

@@ -96,6 +96,9 @@ func tcpOptsOf(x *iptparse.Ext) (t tcpOpts) {
 }
 
 func checkTCP(x *iptparse.Ext) error {
+	if len(x.Options) == 0 {
+		return nil // "-p tcp -m tcp" alone (each rule of a NAT dispatch dump's)
+	}
 	t := tcpOptsOf(x)
 	if o := t.flags; o != nil {
 		second := o.Args[1].Text
@@ -131,6 +134,12 @@ func badPortOrder(x *iptparse.Ext, o *iptparse.Option) error {
 }
 
 func translateTCP(c *Ctx, x *iptparse.Ext) error {
+	if len(x.Options) == 0 {
+		// "-p tcp -m tcp" alone is common (each rule of a NAT dispatch
+		// dump's): what the look at each option below comes to.
+		c.Add(c.tr.alloc.l4proto(c.Exact, "tcp"))
+		return nil
+	}
 	done := false
 	t := tcpOptsOf(x)
 	lo, hi, neg := ports(t.sport)
