@@ -433,29 +433,25 @@ func numericComponent(t []interval) int {
 // without looking at the others: concatenations of thousands of elements
 // (ip saddr . tcp dport of a services list) were checked against every
 // element before, quadratic in the size of the group. The distinct
-// values of component c are kept in a B-tree by their low end, each with
-// its tuples. The values may overlap each other (one network with
-// several ports, a network inside another), but none is wider than span:
-// so only values starting at most span before the queried value's low
-// end can reach it.
+// values of component c are kept sorted by their low end, each with its
+// tuples. The values may overlap each other (one network with several
+// ports, a network inside another), but none is wider than span: so
+// only values starting at most span before the queried value's low end
+// can reach it.
+//
+// The buckets are kept in chunks of at most bucketChunk, each sorted,
+// one after the other: a B-tree (google/btree) did it before, whose
+// comparisons through a function value were a fifth of the optimizing
+// time of the mixed dump's services chain.
 type tupleIndex struct {
-	c    int
-	tree *btree.BTreeG[*tupleBucket]
-	span ikey // the largest hi-lo of a stored value (tag ignored)
-	// probe, query and found are the state of the lookup under way,
-	// and visit (x.visitBucket) its step: kept here, a lookup allocates
-	// nothing (a key and a closure each, 55 MB for the mixed
-	// 1,000,000-rule dump's 198,000 service rules).
-	probe tupleBucket
-	spare *tupleBucket // a bucket add took out of the tree, for the next
+	c      int
+	chunks [][]*tupleBucket // none empty
+	span   ikey             // the largest hi-lo of a stored value (tag ignored)
 	// buckets and lists are the memory of new buckets and of their
 	// first tuple's list, a block at a time: an index of thousands of
 	// values made two objects per value.
 	buckets []tupleBucket
 	lists   [][]interval
-	query   []interval
-	found   bool
-	visit   func(*tupleBucket) bool
 }
 
 // tupleBucket holds the tuples whose component c is *iv: the first
@@ -466,16 +462,48 @@ type tupleBucket struct {
 	tuples [][]interval
 }
 
-func newTupleIndex(c int) *tupleIndex {
-	x := &tupleIndex{c: c, tree: btree.NewG(32, func(a, b *tupleBucket) bool {
-		if k := cmpKey(a.iv.lo, b.iv.lo); k != 0 {
-			return k < 0
+// bucketChunk is the most buckets a chunk of tupleIndex holds: a value
+// put into a chunk moves up to that many, a chunk split moves the list
+// of chunks.
+const bucketChunk = 64
+
+func newTupleIndex(c int) *tupleIndex { return &tupleIndex{c: c} }
+
+// bucketLess orders buckets by their value's low end, then high end.
+func bucketLess(a, b *interval) bool {
+	if a.lo != b.lo {
+		return !keyLE(b.lo, a.lo)
+	}
+	return !keyLE(b.hi, a.hi)
+}
+
+// firstFrom returns where the first bucket whose value starts at or
+// after lo is: its chunk and its place there (len(x.chunks) if none).
+func (x *tupleIndex) firstFrom(lo ikey) (int, int) {
+	// the first chunk whose last value starts at or after lo
+	k, n := 0, len(x.chunks)
+	for k < n {
+		h := int(uint(k+n) >> 1)
+		if c := x.chunks[h]; !keyLE(lo, c[len(c)-1].iv.lo) {
+			k = h + 1
+		} else {
+			n = h
 		}
-		return cmpKey(a.iv.hi, b.iv.hi) < 0
-	})}
-	x.visit = x.visitBucket
-	x.probe.iv = new(interval)
-	return x
+	}
+	if k == len(x.chunks) {
+		return k, 0
+	}
+	c := x.chunks[k]
+	i, n := 0, len(c)
+	for i < n {
+		h := int(uint(i+n) >> 1)
+		if !keyLE(lo, c[h].iv.lo) {
+			i = h + 1
+		} else {
+			n = h
+		}
+	}
+	return k, i
 }
 
 // overlaps reports whether a tuple of the index overlaps t; a nil index
@@ -485,68 +513,101 @@ func (x *tupleIndex) overlaps(t []interval) bool {
 	if x == nil {
 		return false
 	}
-	v := t[x.c]
+	v := &t[x.c]
 	if !v.numeric() {
 		return false
 	}
-	*x.probe.iv = interval{lo: sub128(v.lo, x.span)}
-	x.query, x.found = t, false
-	x.tree.AscendGreaterOrEqual(&x.probe, x.visit)
-	x.query = nil
-	return x.found
-}
-
-// visitBucket is a step of overlaps: it looks at bucket b, and reports
-// whether to go on to the next.
-func (x *tupleIndex) visitBucket(b *tupleBucket) bool {
-	v := x.query[x.c]
-	iv := b.iv
-	if cmpKey(iv.lo, v.hi) > 0 {
-		return false // starts after v: so do all the rest
-	}
-	if !overlap(*iv, v) {
-		return true
-	}
-	for _, u := range b.tuples {
-		if tupleOverlap(u, x.query) {
-			x.found = true
-			return false
+	k, i := x.firstFrom(sub128(v.lo, x.span))
+	for ; k < len(x.chunks); k, i = k+1, 0 {
+		for _, b := range x.chunks[k][i:] {
+			iv := b.iv
+			if !keyLE(iv.lo, v.hi) {
+				return false // starts after v: so do all the rest
+			}
+			if !overlap(*iv, *v) {
+				continue
+			}
+			for _, u := range b.tuples {
+				if tupleOverlap(u, t) {
+					return true
+				}
+			}
 		}
 	}
-	return true
+	return false
 }
 
 // add stores t, whose component c is numeric. The index keeps t's
 // memory, which must not change afterwards.
 func (x *tupleIndex) add(t []interval) {
-	v := t[x.c]
-	// One descent of the tree, not a look-up then an insertion: a
-	// bucket already there for v is replaced by one with its tuples and
-	// t, and kept for the next value.
-	b := x.spare
-	if b == nil {
-		if len(x.buckets) == 0 {
-			x.buckets = make([]tupleBucket, tupleBlock)
+	v := &t[x.c]
+	// The place of v: after every bucket whose value is less, at the
+	// first that is not, if any.
+	k, i := len(x.chunks), 0
+	if k > 0 {
+		if last := x.chunks[k-1]; !bucketLess(last[len(last)-1].iv, v) {
+			// not after every value (as most lists come): searched
+			k, i = x.firstFrom(v.lo)
+			for k < len(x.chunks) && bucketLess(x.chunks[k][i].iv, v) {
+				if i++; i == len(x.chunks[k]) {
+					k, i = k+1, 0
+				}
+			}
 		}
-		b, x.buckets = &x.buckets[0], x.buckets[1:]
 	}
-	x.spare = nil
-	b.iv = &t[x.c]
-	if old, replaced := x.tree.ReplaceOrInsert(b); replaced {
-		b.tuples = append(old.tuples, t)
-		*old = tupleBucket{}
-		x.spare = old
-	} else {
-		if len(x.lists) == 0 {
-			x.lists = make([][]interval, tupleBlock)
+	if k < len(x.chunks) {
+		if b := x.chunks[k][i]; b.iv.lo == v.lo && b.iv.hi == v.hi {
+			b.tuples = append(b.tuples, t)
+			return
 		}
-		// a list of its own, full: a second tuple moves it
-		b.tuples, x.lists = x.lists[0:1:1], x.lists[1:]
-		b.tuples[0] = t
+	}
+	b := x.newBucket(v, t)
+	switch {
+	case k == len(x.chunks) && (k == 0 || len(x.chunks[k-1]) == bucketChunk):
+		// after every value, the last chunk full: a new one (a list that
+		// comes in order fills its chunks)
+		c := make([]*tupleBucket, 1, bucketChunk)
+		c[0] = b
+		x.chunks = append(x.chunks, c)
+	case k == len(x.chunks):
+		x.chunks[k-1] = append(x.chunks[k-1], b)
+	case len(x.chunks[k]) < bucketChunk:
+		x.chunks[k] = slices.Insert(x.chunks[k], i, b)
+	default:
+		// a full chunk: split in two halves, b into its half
+		c := x.chunks[k]
+		half := len(c) / 2
+		second := make([]*tupleBucket, len(c)-half, bucketChunk)
+		copy(second, c[half:])
+		clear(c[half:])
+		first := c[:half]
+		if i <= half {
+			first = slices.Insert(first, i, b)
+		} else {
+			second = slices.Insert(second, i-half, b)
+		}
+		x.chunks[k] = first
+		x.chunks = slices.Insert(x.chunks, k+1, second)
 	}
 	if w := sub128(v.hi, v.lo); cmpKey(ikey{hi: w.hi, lo: w.lo}, ikey{hi: x.span.hi, lo: x.span.lo}) > 0 {
 		x.span = ikey{hi: w.hi, lo: w.lo}
 	}
+}
+
+// newBucket returns a bucket of value v with t alone.
+func (x *tupleIndex) newBucket(v *interval, t []interval) *tupleBucket {
+	if len(x.buckets) == 0 {
+		x.buckets = make([]tupleBucket, tupleBlock)
+	}
+	if len(x.lists) == 0 {
+		x.lists = make([][]interval, tupleBlock)
+	}
+	b := &x.buckets[0]
+	x.buckets = x.buckets[1:]
+	// a list of its own, full: a second tuple moves it
+	b.iv, b.tuples, x.lists = v, x.lists[0:1:1], x.lists[1:]
+	b.tuples[0] = t
+	return b
 }
 
 // tupleBlock is how many buckets (and lists) tupleIndex makes at a time.

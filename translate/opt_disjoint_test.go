@@ -104,9 +104,80 @@ func TestDisjointTuplesRandom(t *testing.T) {
 	}
 }
 
+// TestDisjointTuplesInOrder checks the index against a plain list with
+// tuples whose indexed component mostly comes in order (a services
+// list: network after network, some with several ports), now and then
+// the same value again or one from before, so that the index's sorted
+// list's chunks are appended to, put into and split.
+func TestDisjointTuplesInOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 2))
+	most := 0 // chunks of an index
+	for round := range 200 {
+		var d disjoint
+		var model [][]interval
+		next := uint64(0x0a000000)
+		var prev []uint64
+		for range 20 + r.IntN(400) {
+			var lo uint64
+			switch k := r.IntN(10); {
+			case k == 0 && len(prev) > 0:
+				lo = prev[r.IntN(len(prev))] // out of order
+			case k < 3 && len(prev) > 0:
+				lo = prev[len(prev)-1] // the last value again
+			default:
+				next += uint64(r.IntN(3)) << 8
+				lo = next
+			}
+			prev = append(prev, lo)
+			size := uint64(1) << []uint{0, 8, 9}[r.IntN(3)]
+			lo &^= size - 1
+			p := uint64(20 + r.IntN(8))
+			tu := []interval{{lo: u64Key('4', lo), hi: u64Key('4', lo+size-1)}, {lo: u64Key('n', p), hi: u64Key('n', p+uint64(r.IntN(2)))}}
+			want := !slices.ContainsFunc(model, func(m []interval) bool { return tupleOverlap(m, tu) })
+			if got := d.overlaps(tu); got == want {
+				t.Fatalf("round %d: overlaps(%v) = %v, want %v", round, tu, got, !want)
+			}
+			if got := d.add(tu); got != want {
+				t.Fatalf("round %d: add(%v) = %v, want %v", round, tu, got, want)
+			}
+			if want {
+				model = append(model, tu)
+			}
+		}
+		if d.index == nil {
+			if len(model) > indexFrom {
+				t.Fatalf("round %d: %d tuples, no index", round, len(model))
+			}
+			continue
+		}
+		var all []*tupleBucket
+		for _, c := range d.index.chunks {
+			if len(c) == 0 || len(c) > bucketChunk {
+				t.Fatalf("round %d: a chunk of %d buckets", round, len(c))
+			}
+			all = append(all, c...)
+		}
+		if !slices.IsSortedFunc(all, func(a, b *tupleBucket) int { return cmpBucketValue(a.iv, b.iv) }) {
+			t.Fatalf("round %d: buckets out of order", round)
+		}
+		most = max(most, len(d.index.chunks))
+	}
+	if most < 4 {
+		t.Fatalf("at most %d chunks; the test wants more", most)
+	}
+}
+
 // TestCanAddAllOne compares canAddAllOne with a plain check, for lists
 // short enough to be compared pairwise and long enough to get a store of
 // their own.
+// cmpBucketValue orders buckets as bucketLess does.
+func cmpBucketValue(a, b *interval) int {
+	if k := cmpKey(a.lo, b.lo); k != 0 {
+		return k
+	}
+	return cmpKey(a.hi, b.hi)
+}
+
 func TestCanAddAllOne(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 9))
 	val := func() interval {
