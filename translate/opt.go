@@ -87,17 +87,15 @@ func Optimize(rs *ir.Ruleset, o OptOptions) *OptReport {
 		for i := range reps {
 			reps[i].noProvenance = o.NoProvenance
 		}
+		var cj *chainJumps // the jumps inlining looks at, counted chain by chain
+		if o.Inline {
+			cj = newChainJumps(t)
+		}
 		forEachChain(t.Chains, func(i int, c *ir.Chain, w *chainWorker) {
-			if u, _ := c.Deferred.(*ruleRun); u != nil {
-				c.Deferred = nil
-				if rules, ok := mergeRun(c, u, o, &reps[i], w); ok {
-					c.Rules = finishChain(t.Family, rules, o, &reps[i])
-					return
-				}
-				c.Rules = u.Rules()
+			optimizeChainOf(t.Family, c, o, &reps[i], w)
+			if cj != nil {
+				cj.count(i, c)
 			}
-			findShadowed(c, &w.shadow, &reps[i])
-			optimizeChain(t.Family, c, o, &reps[i])
 		})
 		for i := range reps {
 			rep.Dead = append(rep.Dead, reps[i].Dead...)
@@ -113,7 +111,7 @@ func Optimize(rs *ir.Ruleset, o OptOptions) *OptReport {
 			rep.Merges = append(rep.Merges, reps[i].Merges...)
 		}
 		if o.Inline {
-			inlineChains(t, rep)
+			inlineChains(t, rep, cj)
 		}
 	}
 	if o.Deps {
@@ -123,6 +121,20 @@ func Optimize(rs *ir.Ruleset, o OptOptions) *OptReport {
 	}
 	rep.After = countRules(rs)
 	return rep
+}
+
+// optimizeChainOf optimizes c, whether it holds its rules or a run.
+func optimizeChainOf(family ir.Family, c *ir.Chain, o OptOptions, rep *OptReport, w *chainWorker) {
+	if u, _ := c.Deferred.(*ruleRun); u != nil {
+		c.Deferred = nil
+		if rules, ok := mergeRun(c, u, o, rep, w); ok {
+			c.Rules = finishChain(family, rules, o, rep)
+			return
+		}
+		c.Rules = u.Rules()
+	}
+	findShadowed(c, &w.shadow, rep)
+	optimizeChain(family, c, o, rep)
 }
 
 // optimizeChain runs the passes o selects on one chain.

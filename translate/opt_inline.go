@@ -2,6 +2,7 @@ package translate
 
 import (
 	"reflect"
+	"sync/atomic"
 
 	"github.com/ipt2nft/ipt2nft/iptparse"
 	"github.com/ipt2nft/ipt2nft/ir"
@@ -25,13 +26,18 @@ import (
 // few distinct reasons per pass, and the rule's origins name the chain.
 const inlineReason = "a chain that holds one rule, jumped to from this rule only: its rule stands where the jump was"
 
-// inlineChains inlines t's single-rule chains that one jump uses.
-func inlineChains(t *ir.Table, rep *OptReport) {
-	index := make(map[string]int, len(t.Chains))
-	for i, c := range t.Chains {
-		index[c.Name] = i
+// inlineChains inlines t's single-rule chains that one jump uses. cj
+// has counted the jumps of t's chains as they are now, or is nil.
+func inlineChains(t *ir.Table, rep *OptReport, cj *chainJumps) {
+	if cj == nil || cj.stale.Load() {
+		cj = newChainJumps(t)
+		for i, c := range t.Chains {
+			cj.count(i, c)
+		}
 	}
-	refs, jumps := chainRefs(t, index)
+	index := cj.index
+	cj.countSets(t)
+	refs, jumps := cj.refs, cj.jumps
 	// Rules reported as never matching stay as they are: the report
 	// finds them in the output.
 	dead := map[*ir.Rule]bool{}
@@ -41,16 +47,14 @@ func inlineChains(t *ir.Table, rep *OptReport) {
 	removed := make([]bool, len(t.Chains))
 	n := 0
 	var a inlineAlloc
-	base := 0 // where p's rules start in jumps
 	for pi, p := range t.Chains {
-		first := base
-		base += len(p.Rules)
+		first := int(cj.start[pi])
 		if removed[pi] {
 			continue
 		}
 		for i, r := range p.Rules {
 			// Repeat: the inlined rule may jump to another such chain.
-			for to := jumps[first+i]; ; to = jumpIndex(r, index) {
+			for to := int(jumps[first+i]); ; to = jumpIndex(r, index) {
 				ci := inlineTarget(t, pi, r, to, refs, dead)
 				if ci < 0 {
 					break
@@ -93,11 +97,11 @@ func jumpIndex(r *ir.Rule, index map[string]int) int {
 
 // inlineTarget returns the index of the chain r's jump can be replaced
 // by, or -1. ci is jumpIndex(r).
-func inlineTarget(t *ir.Table, pi int, r *ir.Rule, ci int, refs []int, dead map[*ir.Rule]bool) int {
+func inlineTarget(t *ir.Table, pi int, r *ir.Rule, ci int, refs []atomic.Int32, dead map[*ir.Rule]bool) int {
 	if ci < 0 || r.Placeholder() || r.Dead() != "" || dead[r] {
 		return -1
 	}
-	if ci == pi || refs[ci] != 1 {
+	if ci == pi || refs[ci].Load() != 1 {
 		return -1
 	}
 	c := t.Chains[ci]
@@ -179,46 +183,86 @@ func (a *inlineAlloc) inlined(r, rc *ir.Rule, noProvenance bool) *ir.Rule {
 	return m.WithSource(r.Source() + "\n" + rc.Source())
 }
 
-// chainRefs counts the jumps and gotos to each chain of t (by index),
-// wherever they are: rule statements, verdict maps, named maps. jumps
-// is jumpIndex of each rule of t, chain by chain: the look-ups of the
-// count, not made again for inlineTarget (kube-proxy's rulesets jump
-// from rule after rule).
-func chainRefs(t *ir.Table, index map[string]int) (refs []int, jumps []int) {
-	refs = make([]int, len(t.Chains))
+// chainJumps counts the jumps and gotos to each chain of a table (by
+// index), wherever they are: rule statements, verdict maps, named maps.
+// It keeps the chain each rule's final statement jumps to as well (see
+// jumpIndex), not looked up again for inlineTarget (kube-proxy's
+// rulesets jump from rule after rule). Chains are counted on the
+// goroutines that optimize them, as each is done: counted one after the
+// other, with the chains' rules no longer in the cache of the core that
+// made them, they were a third of the inlining of the dispatch dump
+// (12,000 chains), which runs on one core.
+type chainJumps struct {
+	index map[string]int
+	refs  []atomic.Int32
+	// jumps holds chain i's rules' jump targets from start[i], where
+	// room is kept for its rules before the optimizer.
+	start []int32
+	jumps []int32
+	// stale says a chain had more rules than room kept for them: the
+	// counts are made again.
+	stale atomic.Bool
+}
+
+// newChainJumps readies the counts of t's chains; none is counted yet.
+func newChainJumps(t *ir.Table) *chainJumps {
+	cj := &chainJumps{
+		index: make(map[string]int, len(t.Chains)),
+		refs:  make([]atomic.Int32, len(t.Chains)),
+		start: make([]int32, len(t.Chains)+1),
+	}
+	for i, c := range t.Chains {
+		cj.index[c.Name] = i
+		cj.start[i+1] = cj.start[i] + int32(chainLen(c))
+	}
+	cj.jumps = make([]int32, cj.start[len(t.Chains)])
+	return cj
+}
+
+// count counts the jumps of c, the table's chain i. Different chains
+// may be counted at the same time.
+func (cj *chainJumps) count(i int, c *ir.Chain) {
+	if len(c.Rules) > int(cj.start[i+1]-cj.start[i]) {
+		cj.stale.Store(true)
+		return
+	}
+	refs, index := cj.refs, cj.index
 	count := func(kind ir.VerdictKind, chain string) {
 		if kind == ir.VerdictJump || kind == ir.VerdictGoto {
 			if i, ok := index[chain]; ok {
-				refs[i]++
+				refs[i].Add(1)
 			}
 		}
 	}
-	n := 0
-	for _, c := range t.Chains {
-		n += len(c.Rules)
-	}
-	jumps = make([]int, 0, n)
-	for _, c := range t.Chains {
-		for _, r := range c.Rules {
-			to := -1
-			stmts := r.Stmts
-			if len(stmts) > 0 {
-				if last, ok := stmts[len(stmts)-1].(*ir.Verdict); ok && last.Kind == ir.VerdictJump {
-					stmts = stmts[:len(stmts)-1]
-					if ci, ok := index[last.Chain]; ok {
-						refs[ci]++
-						to = ci
-					}
+	jumps := cj.jumps[cj.start[i]:]
+	for k, r := range c.Rules {
+		to := -1
+		stmts := r.Stmts
+		if len(stmts) > 0 {
+			if last, ok := stmts[len(stmts)-1].(*ir.Verdict); ok && last.Kind == ir.VerdictJump {
+				stmts = stmts[:len(stmts)-1]
+				if ci, ok := index[last.Chain]; ok {
+					refs[ci].Add(1)
+					to = ci
 				}
 			}
-			jumps = append(jumps, to)
-			walkVerdicts(stmts, count)
 		}
+		jumps[k] = int32(to)
+		walkVerdicts(stmts, count)
 	}
+}
+
+// countSets counts the jumps of t's named maps.
+func (cj *chainJumps) countSets(t *ir.Table) {
 	for _, s := range t.Sets {
-		walkValue(reflect.ValueOf(s), count)
+		walkValue(reflect.ValueOf(s), func(kind ir.VerdictKind, chain string) {
+			if kind == ir.VerdictJump || kind == ir.VerdictGoto {
+				if i, ok := cj.index[chain]; ok {
+					cj.refs[i].Add(1)
+				}
+			}
+		})
 	}
-	return refs, jumps
 }
 
 // walkVerdicts calls fn for every verdict in stmts, nested ones (verdict

@@ -128,3 +128,32 @@ func TestInlinedRules(t *testing.T) {
 		}
 	}
 }
+
+// TestChainJumpsStale: a chain counted with more rules than it had when
+// its room was kept makes inlineChains count every chain again, and
+// inline as if counted then.
+func TestChainJumpsStale(t *testing.T) {
+	jump := func(c string) *ir.Rule {
+		return &ir.Rule{Stmts: []ir.Stmt{&ir.Verdict{Kind: ir.VerdictJump, Chain: c}}}
+	}
+	drop := func() *ir.Rule { return &ir.Rule{Stmts: []ir.Stmt{&ir.Verdict{Kind: ir.VerdictDrop}}} }
+	in := &ir.Chain{Name: "INPUT", Hook: &ir.Hook{}, Rules: []*ir.Rule{jump("A")}}
+	tab := &ir.Table{Chains: []*ir.Chain{in, {Name: "A", Rules: []*ir.Rule{drop()}}, {Name: "B", Rules: []*ir.Rule{drop()}}}}
+	cj := newChainJumps(tab)
+	in.Rules = append(in.Rules, jump("B"))
+	for i, c := range tab.Chains {
+		cj.count(i, c)
+	}
+	if !cj.stale.Load() {
+		t.Fatal("a chain grown since: the counts are not marked stale")
+	}
+	inlineChains(tab, &OptReport{}, cj)
+	if len(tab.Chains) != 1 || len(in.Rules) != 2 {
+		t.Fatalf("%d chains, %d rules in INPUT; want A and B inlined", len(tab.Chains), len(in.Rules))
+	}
+	for i, r := range in.Rules {
+		if v, ok := r.Stmts[len(r.Stmts)-1].(*ir.Verdict); !ok || v.Kind != ir.VerdictDrop {
+			t.Errorf("rule %d: %#v, want drop", i, r.Stmts)
+		}
+	}
+}
