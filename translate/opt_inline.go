@@ -2,6 +2,7 @@ package translate
 
 import (
 	"reflect"
+	"slices"
 	"sync/atomic"
 
 	"github.com/ipt2nft/ipt2nft/iptparse"
@@ -44,6 +45,16 @@ func inlineChains(t *ir.Table, rep *OptReport, cj *chainJumps) {
 	for _, d := range rep.Dead {
 		dead[d.Rule] = true
 	}
+	// Room for a merge per chain that may be inlined, made once: the
+	// report grown by append as the dispatch dump's 8,000 chains were
+	// inlined made 2 MB.
+	most := 0
+	for i, c := range t.Chains {
+		if refs[i].Load() == 1 && len(c.Rules) == 1 && c.Hook == nil && !c.Aux {
+			most++
+		}
+	}
+	rep.Merges = slices.Grow(rep.Merges, most)
 	removed := make([]bool, len(t.Chains))
 	n := 0
 	var a inlineAlloc
