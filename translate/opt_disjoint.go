@@ -190,6 +190,15 @@ func (d *disjoint) add(t []interval) bool {
 	if len(t) == 1 {
 		return d.add1(t[0])
 	}
+	if d.index != nil && t[d.index.c].numeric() {
+		// One search of the index for both the check and the place.
+		found, at := d.index.find(t)
+		if found || d.overlapsUnindexed(t) {
+			return false
+		}
+		d.index.insert(t, at)
+		return true
+	}
 	if d.overlaps(t) {
 		return false
 	}
@@ -510,51 +519,71 @@ func (x *tupleIndex) firstFrom(lo ikey) (int, int) {
 // holds none, and none overlaps a t whose component c is not numeric
 // (values of different kinds never meet: see overlap).
 func (x *tupleIndex) overlaps(t []interval) bool {
-	if x == nil {
+	if x == nil || !t[x.c].numeric() {
 		return false
 	}
+	found, _ := x.find(t)
+	return found
+}
+
+// bucketAt is where a bucket is, or would go, in tupleIndex's chunks:
+// chunk k, place i (k is len(chunks) past the end).
+type bucketAt struct{ k, i int }
+
+// find reports whether a tuple of the index overlaps t, whose component
+// c is numeric, and if none does, where the bucket of t's value is or
+// would go: the first whose value is not less. Both come of one search
+// (the place is among the buckets looked at for the overlap, or after
+// them), which add and the check before it made each.
+func (x *tupleIndex) find(t []interval) (bool, bucketAt) {
 	v := &t[x.c]
-	if !v.numeric() {
-		return false
+	at := bucketAt{len(x.chunks), 0}
+	if len(x.chunks) == 0 {
+		return false, at
 	}
-	k, i := x.firstFrom(sub128(v.lo, x.span))
+	from := sub128(v.lo, x.span)
+	if c := x.chunks[len(x.chunks)-1]; !keyLE(from, c[len(c)-1].iv.lo) {
+		// Every value starts before from: none reaches v, and v comes
+		// after all (as in most lists).
+		return false, at
+	}
+	placed := false
+	k, i := x.firstFrom(from)
 	for ; k < len(x.chunks); k, i = k+1, 0 {
-		for _, b := range x.chunks[k][i:] {
-			iv := b.iv
+		c := x.chunks[k]
+		for ; i < len(c); i++ {
+			iv := c[i].iv
+			if !placed && !bucketLess(iv, v) {
+				at, placed = bucketAt{k, i}, true
+			}
 			if !keyLE(iv.lo, v.hi) {
-				return false // starts after v: so do all the rest
+				return false, at // starts after v: so do all the rest
 			}
 			if !overlap(*iv, *v) {
 				continue
 			}
-			for _, u := range b.tuples {
+			for _, u := range c[i].tuples {
 				if tupleOverlap(u, t) {
-					return true
+					return true, at
 				}
 			}
 		}
 	}
-	return false
+	return false, at
 }
 
 // add stores t, whose component c is numeric. The index keeps t's
 // memory, which must not change afterwards.
 func (x *tupleIndex) add(t []interval) {
+	_, at := x.find(t)
+	x.insert(t, at)
+}
+
+// insert stores t, whose component c is numeric, at (find's place for
+// it).
+func (x *tupleIndex) insert(t []interval, at bucketAt) {
 	v := &t[x.c]
-	// The place of v: after every bucket whose value is less, at the
-	// first that is not, if any.
-	k, i := len(x.chunks), 0
-	if k > 0 {
-		if last := x.chunks[k-1]; !bucketLess(last[len(last)-1].iv, v) {
-			// not after every value (as most lists come): searched
-			k, i = x.firstFrom(v.lo)
-			for k < len(x.chunks) && bucketLess(x.chunks[k][i].iv, v) {
-				if i++; i == len(x.chunks[k]) {
-					k, i = k+1, 0
-				}
-			}
-		}
-	}
+	k, i := at.k, at.i
 	if k < len(x.chunks) {
 		if b := x.chunks[k][i]; b.iv.lo == v.lo && b.iv.hi == v.hi {
 			b.tuples = append(b.tuples, t)
