@@ -79,7 +79,6 @@ func Optimize(rs *ir.Ruleset, o OptOptions) *OptReport {
 		if o.IPS {
 			moveIPS(t, o.IPSPriority, rep)
 		}
-		findDead(t, rep)
 		// Each chain's passes touch only that chain's rules, so chains are
 		// optimized at the same time; their reports are joined in chain
 		// order, as if one after the other. A chain's report is made in
@@ -91,7 +90,17 @@ func Optimize(rs *ir.Ruleset, o OptOptions) *OptReport {
 		if o.Inline {
 			cj = newChainJumps(t)
 		}
+		// The rules after an unconditional end, found as each chain is
+		// optimized (on one core, a look at every rule of the table)
+		// but reported before, as if the first pass.
+		var dead []deadTail
+		var deadMu sync.Mutex
 		forEachChain(t.Chains, func(i int, c *ir.Chain, w *chainWorker) {
+			if d, ok := findDead(i, c); ok {
+				deadMu.Lock()
+				dead = append(dead, d)
+				deadMu.Unlock()
+			}
 			w.rep = OptReport{noProvenance: o.NoProvenance}
 			optimizeChainOf(t.Family, c, o, &w.rep, w)
 			if len(w.rep.Dead) > 0 || len(w.rep.Notes) > 0 || len(w.rep.Merges) > 0 {
@@ -102,6 +111,7 @@ func Optimize(rs *ir.Ruleset, o OptOptions) *OptReport {
 				cj.count(i, c)
 			}
 		})
+		reportDead(t, dead, rep)
 		all := reps
 		reps = reps[:0]
 		for _, r := range all {

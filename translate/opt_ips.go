@@ -1,7 +1,9 @@
 package translate
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ipt2nft/ipt2nft/iptparse"
@@ -155,19 +157,39 @@ type DeadRule struct {
 	After *ir.Rule
 }
 
-// findDead reports rules after an unconditional terminal rule.
-func findDead(t *ir.Table, rep *OptReport) {
-	for _, c := range t.Chains {
-		for i, r := range c.Rules {
-			if !unconditional(r) || !terminal(r) {
-				continue
-			}
-			for _, d := range c.Rules[i+1:] {
-				rep.Dead = append(rep.Dead, DeadRule{Chain: c.Name, Rule: d, After: r})
-				rep.Notes = append(rep.Notes, Diag{Pos: pos0(d), Kind: DiagNote, Rule: d.Source(),
-					Msg: fmt.Sprintf("rule can never match: the rule at %s always ends chain %s before it", pos0(r), c.Name)})
-			}
-			break
+// deadTail is the rules of a chain after an unconditional terminal rule,
+// which no packet reaches.
+type deadTail struct {
+	chain int // the chain's index in its table
+	after *ir.Rule
+	rules []*ir.Rule
+}
+
+// findDead returns the rules of c after its first unconditional terminal
+// rule, if any follow it; c is chain i of its table. The rules are c's
+// before the optimizer changes them.
+func findDead(i int, c *ir.Chain) (deadTail, bool) {
+	for k, r := range c.Rules {
+		if !unconditional(r) || !terminal(r) {
+			continue
+		}
+		if k+1 == len(c.Rules) {
+			return deadTail{}, false
+		}
+		return deadTail{chain: i, after: r, rules: slices.Clone(c.Rules[k+1:])}, true
+	}
+	return deadTail{}, false
+}
+
+// reportDead reports the dead rules of t's chains, in their order.
+func reportDead(t *ir.Table, tails []deadTail, rep *OptReport) {
+	slices.SortFunc(tails, func(a, b deadTail) int { return cmp.Compare(a.chain, b.chain) })
+	for _, d := range tails {
+		c, r := t.Chains[d.chain], d.after
+		for _, x := range d.rules {
+			rep.Dead = append(rep.Dead, DeadRule{Chain: c.Name, Rule: x, After: r})
+			rep.Notes = append(rep.Notes, Diag{Pos: pos0(x), Kind: DiagNote, Rule: x.Source(),
+				Msg: fmt.Sprintf("rule can never match: the rule at %s always ends chain %s before it", pos0(r), c.Name)})
 		}
 	}
 }

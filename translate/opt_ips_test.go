@@ -1,6 +1,8 @@
 package translate
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -41,5 +43,52 @@ func TestIPSChain(t *testing.T) {
 	}
 	if len(rep.Notes) != 2 || !strings.Contains(rep.Notes[1].Msg, "now filter first") {
 		t.Errorf("notes: %+v", rep.Notes)
+	}
+}
+
+// TestDeadRulesInChainOrder: the rules after an unconditional end are
+// reported chain by chain in the table's order, all before the rules
+// other rules shadow, and as they were before the passes.
+func TestDeadRulesInChainOrder(t *testing.T) {
+	pos := func(line int) []iptparse.Pos { return []iptparse.Pos{{File: "r", Line: int32(line)}} }
+	drop := func(line int, port uint64) *ir.Rule {
+		return &ir.Rule{Origin: pos(line), Stmts: []ir.Stmt{
+			ir.Eq(&ir.Payload{Proto: "tcp", Field: "dport"}, ir.Int(port)), &ir.Verdict{Kind: ir.VerdictDrop}}}
+	}
+	var chains []*ir.Chain
+	line := 0
+	next := func() int { line++; return line }
+	for i := range 40 {
+		c := &ir.Chain{Name: fmt.Sprintf("c%02d", i)}
+		if i%3 == 0 {
+			// a rule that shadows the next: reported after every dead rule
+			c.Rules = append(c.Rules, drop(next(), 1), drop(next(), 1))
+		}
+		if i%2 == 0 {
+			c.Rules = append(c.Rules, &ir.Rule{Origin: pos(next()), Stmts: []ir.Stmt{&ir.Verdict{Kind: ir.VerdictAccept}}},
+				drop(next(), 22), drop(next(), 80))
+		}
+		chains = append(chains, c)
+	}
+	rs := &ir.Ruleset{Tables: []*ir.Table{{Family: ir.FamilyIP, Name: "t", Chains: chains}}}
+	var want []string
+	for _, c := range chains {
+		if len(c.Rules) >= 3 {
+			n := len(c.Rules)
+			want = append(want, fmt.Sprintf("%s:%d", c.Name, c.Rules[n-2].Origin[0].Line), fmt.Sprintf("%s:%d", c.Name, c.Rules[n-1].Origin[0].Line))
+		}
+	}
+	for _, c := range chains {
+		if len(c.Rules) == 2 || len(c.Rules) == 5 {
+			want = append(want, fmt.Sprintf("%s:%d", c.Name, c.Rules[1].Origin[0].Line))
+		}
+	}
+	rep := Optimize(rs, AllOpt())
+	var got []string
+	for _, d := range rep.Dead {
+		got = append(got, fmt.Sprintf("%s:%d", d.Chain, d.Rule.Origin[0].Line))
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("dead rules\n%v\nwant\n%v", got, want)
 	}
 }
