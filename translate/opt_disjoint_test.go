@@ -87,16 +87,7 @@ func TestDisjointTuplesRandom(t *testing.T) {
 			for i, f := range shape {
 				tu[i] = f()
 			}
-			want := !slices.ContainsFunc(model, func(m []interval) bool { return tupleOverlap(m, tu) })
-			if got := d.overlaps(tu); got == want {
-				t.Fatalf("round %d: overlaps(%v) = %v, want %v", round, tu, got, !want)
-			}
-			if got := d.add(tu); got != want {
-				t.Fatalf("round %d: add(%v) = %v, want %v", round, tu, got, want)
-			}
-			if want {
-				model = append(model, tu)
-			}
+			model = checkDisjointAdd(t, round, &d, model, tu)
 		}
 		if len(model) > indexFrom && round%len(shapes) < 2 && d.index == nil {
 			t.Fatalf("round %d: %d tuples with a numeric component, no index", round, len(model))
@@ -133,16 +124,7 @@ func TestDisjointTuplesInOrder(t *testing.T) {
 			lo &^= size - 1
 			p := uint64(20 + r.IntN(8))
 			tu := []interval{{lo: u64Key('4', lo), hi: u64Key('4', lo+size-1)}, {lo: u64Key('n', p), hi: u64Key('n', p+uint64(r.IntN(2)))}}
-			want := !slices.ContainsFunc(model, func(m []interval) bool { return tupleOverlap(m, tu) })
-			if got := d.overlaps(tu); got == want {
-				t.Fatalf("round %d: overlaps(%v) = %v, want %v", round, tu, got, !want)
-			}
-			if got := d.add(tu); got != want {
-				t.Fatalf("round %d: add(%v) = %v, want %v", round, tu, got, want)
-			}
-			if want {
-				model = append(model, tu)
-			}
+			model = checkDisjointAdd(t, round, &d, model, tu)
 		}
 		if d.index == nil {
 			if len(model) > indexFrom {
@@ -325,4 +307,22 @@ func TestSpanListLastFrom(t *testing.T) {
 			}
 		}
 	}
+}
+
+// checkDisjointAdd adds tu to d and to model, the tuples d holds, and
+// fails if d's overlaps or add disagree with a look at every tuple of
+// model; it returns the model, with tu if it was added.
+func checkDisjointAdd(t *testing.T, round int, d *disjoint, model [][]interval, tu []interval) [][]interval {
+	t.Helper()
+	want := !slices.ContainsFunc(model, func(m []interval) bool { return tupleOverlap(m, tu) })
+	if got := d.overlaps(tu); got == want {
+		t.Fatalf("round %d: overlaps(%v) = %v, want %v", round, tu, got, !want)
+	}
+	if got := d.add(tu); got != want {
+		t.Fatalf("round %d: add(%v) = %v, want %v", round, tu, got, want)
+	}
+	if want {
+		model = append(model, tu)
+	}
+	return model
 }
