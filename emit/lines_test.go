@@ -1,6 +1,7 @@
 package emit
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -39,5 +40,30 @@ func TestRuleLines(t *testing.T) {
 	var b2 strings.Builder
 	if err := p.WriteRuleset(&b2, rs, RulesetOptions{Header: []string{"h"}, Replace: true}); err != nil || b2.String() != b.String() {
 		t.Errorf("output differs without line maps (%v)", err)
+	}
+}
+
+// TestRuleLinesAfterFlushes checks the line numbers of a ruleset whose
+// text is handed on in several pieces (flushSize): the lines of each
+// piece handed on count.
+func TestRuleLinesAfterFlushes(t *testing.T) {
+	c := &ir.Chain{Name: "input", Hook: &ir.Hook{Type: "filter", Hook: "input", Priority: ir.Priority{Name: "filter"}}}
+	for i := range 6000 {
+		c.Rules = append(c.Rules, &ir.Rule{Stmts: []ir.Stmt{&ir.Match{Left: &ir.Payload{Proto: "tcp", Field: "dport"}, Right: ir.Int(uint64(i))}, &ir.Verdict{Kind: ir.VerdictAccept}}})
+	}
+	rs := &ir.Ruleset{Tables: []*ir.Table{{Family: ir.FamilyInet, Name: "t", Chains: []*ir.Chain{c}}}}
+	rl := map[*ir.Rule]int{}
+	var b strings.Builder
+	if err := (&Printer{}).WriteRuleset(&b, rs, RulesetOptions{RuleLines: rl}); err != nil {
+		t.Fatal(err)
+	}
+	if b.Len() < 2*flushSize {
+		t.Fatalf("only %d bytes: the text is handed on at %d", b.Len(), flushSize)
+	}
+	lines := strings.Split(b.String(), "\n")
+	for i, r := range c.Rules {
+		if want := fmt.Sprintf("tcp dport %d accept", i); strings.TrimSpace(lines[rl[r]-1]) != want {
+			t.Fatalf("rule %d: line %d is %q, want %q", i, rl[r], lines[rl[r]-1], want)
+		}
 	}
 }

@@ -29,7 +29,7 @@ type RulesetOptions struct {
 func (p *Printer) WriteRuleset(w io.Writer, rs *ir.Ruleset, opt RulesetOptions) error {
 	b := &textBuf{w: w, buf: make([]byte, 0, flushSize+flushSize/4)}
 	if opt.RuleLines != nil || opt.ChainLines != nil {
-		p.lines = b
+		p.lines, b.countLines = b, true
 		p.ruleLines, p.chainLines = opt.RuleLines, opt.ChainLines
 		defer func() { p.lines, p.ruleLines, p.chainLines = nil, nil, nil }()
 	}
