@@ -102,6 +102,15 @@ func bareMeta(key string) bool {
 	return false
 }
 
+// writeMeta writes a meta expression: "meta mark", but "iifname" (and,
+// in upstream's style, a key upstream writes bare, "meta" left out).
+func (p *Printer) writeMeta(b *textBuf, m *ir.Meta) {
+	if !bareMeta(m.Key) && !(m.Bare && p.Style.Upstream) {
+		b.WriteString("meta ")
+	}
+	b.WriteString(m.Key)
+}
+
 // writePayload writes a payload expression ("ip saddr").
 func writePayload(b *textBuf, e *ir.Payload) {
 	b.WriteString(e.Proto)
@@ -195,10 +204,7 @@ func (p *Printer) expr(b *textBuf, e ir.Expr, parent int) {
 			b.WriteString(" " + e.Field)
 		}
 	case *ir.Meta:
-		if !bareMeta(e.Key) && !(e.Bare && p.Style.Upstream) {
-			b.WriteString("meta ")
-		}
-		b.WriteString(e.Key)
+		p.writeMeta(b, e)
 	case *ir.Ct:
 		b.WriteString("ct ")
 		if e.Dir != "" {
@@ -442,10 +448,7 @@ func (p *Printer) match(b *textBuf, m *ir.Match) {
 		// A meta key's match ("meta l4proto tcp": each "-p tcp -m tcp"
 		// rule's in exact mode; "iifname "eth0""), as below without
 		// expr's calls and type switches for the key and a symbol.
-		if !bareMeta(meta.Key) && !(meta.Bare && p.Style.Upstream) {
-			b.WriteString("meta ")
-		}
-		b.WriteString(meta.Key)
+		p.writeMeta(b, meta)
 		b.WriteByte(' ')
 		if sym, ok := m.Right.(*ir.Symbol); ok {
 			b.WriteString(sym.Name)
