@@ -112,13 +112,7 @@ func Optimize(rs *ir.Ruleset, o OptOptions) *OptReport {
 			}
 		})
 		reportDead(t, dead, rep)
-		all := reps
-		reps = reps[:0]
-		for _, r := range all {
-			if r != nil {
-				reps = append(reps, r)
-			}
-		}
+		reps = slices.DeleteFunc(reps, func(r *OptReport) bool { return r == nil })
 		for i := range reps {
 			rep.Dead = append(rep.Dead, reps[i].Dead...)
 			rep.Notes = append(rep.Notes, reps[i].Notes...)
