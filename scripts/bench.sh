@@ -85,6 +85,7 @@ install -m 0755 "$work/ipt2nft.linked" "$work/ipt2nft"
 go build -o "$work/gen" ./tools/gen
 go build -o "$work/timeit" ./tools/timeit
 go build -o "$work/evalcount" ./tools/evalcount
+go build -o "$work/hostcost" ./tools/hostcost
 IPT=$work/ipt2nft
 # The multi-call name: exact mode, upstream's output.
 EXACT=$work/bin/iptables-restore-translate
@@ -161,6 +162,7 @@ out ""
 out "- command: \`make bench\` (scripts/bench.sh), sizes: $SIZES; load and counts: $LOAD_SIZES"
 out "- machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), kernel $(uname -r)"
 out "- load average at the start: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine slows both sides; CPU times are less affected than wall times)"
+out "- host: $("$work/hostcost") (the ratios follow these: ipt2nft touches more memory than upstream and starts the Go runtime)"
 out "- ipt2nft $(git describe --always --dirty 2>/dev/null || echo '?'), $(go version | awk '{print $3}'); $(iptables-restore-translate --version 2>&1 | head -1); $(nft --version); $(iperf3 --version | head -1 | awk '{print $1, $2}')"
 out ""
 
