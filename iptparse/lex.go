@@ -263,10 +263,7 @@ func wordParts(line string, start, i int) (text string, end int, ok bool) {
 		case lexOther:
 			return "", 0, false
 		case lexQuote:
-			j := i + 1
-			for j < len(line) && line[j] != q && lexClass[line[j]] != lexOther {
-				j++
-			}
+			j := quoteEnd(line, i+1, q)
 			if j == len(line) || line[j] != q {
 				return "", 0, false // unterminated, or not plain
 			}
@@ -293,6 +290,34 @@ word:
 		text = string(buf)
 	}
 	return text, i, true
+}
+
+// quoteEnd is where the quoted part of wordParts that starts at j ends:
+// at the first byte from j on that is the quote q or one splitFast
+// leaves to splitLine (lexOther), or at the end of the line. Eight bytes
+// at a time: the byte loop, which reads what is left, took some nine
+// instructions a byte (a comment's quoted words were 0.7 % of exact
+// mode's instructions on the dispatch dump).
+func quoteEnd(line string, j int, q byte) int {
+	for ; len(line)-j >= 8; j += 8 {
+		w := strword.Load64(line[j:])
+		// the top bit of each byte beyond ASCII, and of the lowest of
+		// each of the others it looks for
+		m := w&(0x80*ones) | zeroBytes(w^(uint64(q)*ones)) | zeroBytes(w^('\\'*ones)) | zeroBytes(w^('\n'*ones))
+		if m != 0 {
+			return j + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for j < len(line) && line[j] != q && lexClass[line[j]] != lexOther {
+		j++
+	}
+	return j
+}
+
+// zeroBytes has the top bit set of the lowest zero byte of x, if any
+// (and maybe of bytes above it, where the subtraction borrows).
+func zeroBytes(x uint64) uint64 {
+	return (x - ones) &^ x & (0x80 * ones)
 }
 
 // The classes of bytes for splitFast.
