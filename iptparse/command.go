@@ -394,15 +394,23 @@ func (st *parseState) checkInverse(w *Word, arg **Word) error {
 	return nil
 }
 
-func (st *parseState) setCommand(w *Word, op Op) error {
+// setCommand records the command op, and reports false if it may not
+// (setCommandError tells why): small enough to be inlined, where its call
+// cost 24 instructions a rule.
+func (st *parseState) setCommand(w *Word, op Op) bool {
+	if st.invert || st.cmd.Op != OpNone {
+		return false
+	}
+	st.cmd.Op, st.cmd.OpPos = op, w.Pos
+	return true
+}
+
+// setCommandError is why setCommand(w, op) failed.
+func (st *parseState) setCommandError(w *Word, op Op) error {
 	if st.invert {
 		return st.errorf(st.notPos, "unexpected '!' flag")
 	}
-	if st.cmd.Op != OpNone {
-		return st.errorf(w.Pos, "Cannot use %s with %s", op, st.cmd.Op)
-	}
-	st.cmd.Op, st.cmd.OpPos = op, w.Pos
-	return nil
+	return st.errorf(w.Pos, "Cannot use %s with %s", op, st.cmd.Op)
 }
 
 // onceFlags are the core options that may be given once, in the order of
@@ -484,13 +492,13 @@ func (st *parseState) baseOption(w *Word, c byte, mode ArgMode, inline string, h
 		if c == 'C' {
 			op = OpCheck
 		}
-		if err := st.setCommand(w, op); err != nil {
-			return err
+		if !st.setCommand(w, op) {
+			return st.setCommandError(w, op)
 		}
 		cmd.Chain = arg.Text
 	case 'D':
-		if err := st.setCommand(w, OpDelete); err != nil {
-			return err
+		if !st.setCommand(w, OpDelete) {
+			return st.setCommandError(w, OpDelete)
 		}
 		cmd.Chain = arg.Text
 		if st.hasArg() {
@@ -502,8 +510,8 @@ func (st *parseState) baseOption(w *Word, c byte, mode ArgMode, inline string, h
 			cmd.RuleNum, cmd.Op = n, OpDeleteNum
 		}
 	case 'R':
-		if err := st.setCommand(w, OpReplace); err != nil {
-			return err
+		if !st.setCommand(w, OpReplace) {
+			return st.setCommandError(w, OpReplace)
 		}
 		cmd.Chain = arg.Text
 		if !st.hasArg() {
@@ -516,8 +524,8 @@ func (st *parseState) baseOption(w *Word, c byte, mode ArgMode, inline string, h
 		st.next++
 		cmd.RuleNum = n
 	case 'I':
-		if err := st.setCommand(w, OpInsert); err != nil {
-			return err
+		if !st.setCommand(w, OpInsert) {
+			return st.setCommandError(w, OpInsert)
 		}
 		cmd.Chain = arg.Text
 		cmd.RuleNum = 1
@@ -560,23 +568,23 @@ func (st *parseState) baseOption(w *Word, c byte, mode ArgMode, inline string, h
 		if c == 'X' {
 			op = OpDeleteChain
 		}
-		if err := st.setCommand(w, op); err != nil {
-			return err
+		if !st.setCommand(w, op) {
+			return st.setCommandError(w, op)
 		}
 		if a, ok := optionalWord(); ok {
 			cmd.Chain = a.Text
 		}
 	case 'N':
-		if err := st.setCommand(w, OpNewChain); err != nil {
-			return err
+		if !st.setCommand(w, OpNewChain) {
+			return st.setCommandError(w, OpNewChain)
 		}
 		if err := st.validChainName(arg); err != nil {
 			return err
 		}
 		cmd.Chain = arg.Text
 	case 'E':
-		if err := st.setCommand(w, OpRenameChain); err != nil {
-			return err
+		if !st.setCommand(w, OpRenameChain) {
+			return st.setCommandError(w, OpRenameChain)
 		}
 		cmd.Chain = arg.Text
 		if !st.hasArg() {
@@ -589,8 +597,8 @@ func (st *parseState) baseOption(w *Word, c byte, mode ArgMode, inline string, h
 		}
 		cmd.NewName = nw.Text
 	case 'P':
-		if err := st.setCommand(w, OpPolicy); err != nil {
-			return err
+		if !st.setCommand(w, OpPolicy) {
+			return st.setCommandError(w, OpPolicy)
 		}
 		if !st.hasArg() {
 			return st.errorf(w.Pos, "-P requires a chain and a policy")

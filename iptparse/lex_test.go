@@ -146,3 +146,34 @@ func BenchmarkSplitFast(b *testing.B) {
 		a.reset()
 	}
 }
+
+// TestQuoteEnd: quoteEnd stops where a loop over the bytes stops (at the
+// quote or a byte lexOther), from every place of random lines of the
+// bytes near those it looks for.
+func TestQuoteEnd(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	common := []byte("a \"'\\\n\x80\xff\x7f\x01\x00\x09\x0a\x0b\x5b\x5c\x5d\x21\x23\x26\x27\x28é")
+	for n := 0; n <= 40; n++ {
+		b := make([]byte, n)
+		for range 200 {
+			for i := range b {
+				b[i] = 'a'
+				if r.Intn(4) == 0 {
+					b[i] = common[r.Intn(len(common))]
+				}
+			}
+			line := string(b)
+			for j := 0; j <= n; j++ {
+				for _, q := range []byte{'"', '\''} {
+					want := j
+					for want < len(line) && line[want] != q && lexClass[line[want]] != lexOther {
+						want++
+					}
+					if got := quoteEnd(line, j, q); got != want {
+						t.Fatalf("quoteEnd(%q, %d, %q) = %d, want %d", line, j, q, got, want)
+					}
+				}
+			}
+		}
+	}
+}
