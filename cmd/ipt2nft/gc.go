@@ -47,7 +47,13 @@ func batchGC(n int) {
 	}
 	debug.SetMemoryLimit(128*int64(n) + 64<<20)
 	debug.SetGCPercent(-1)
+	if n >= minHugeInput {
+		hugeHeap(n)
+	}
 }
+
+// minHugeInput is the input size from which hugeHeap pays.
+const minHugeInput = 32 << 10
 
 // streamGC sets the garbage collector for a translation streamed command
 // by command (iptables-restore-translate) of a save file, whose rules
