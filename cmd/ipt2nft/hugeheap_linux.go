@@ -55,8 +55,9 @@ const (
 // mixed, dispatch and blocklist 20,000-rule dumps 2,741 -> 551, 4,294 ->
 // 705 and 1,180 -> 550 (1,000 rules: 710 -> 485, 769 -> 489, 694 ->
 // 455); CPU time (user+sys, median of 15) 92 -> 53, 133 -> 67 and 50 ->
-// 40 ms; median wall of 31 alternating runs 238 -> 154, 273 -> 153 and
-// 126 -> 109 ms (1,000 rules: equal within the noise); instructions
+// 40 ms; wall of 31 alternating runs at a load of 6, median (min) 99
+// (51) -> 52 (28), 136 (108) -> 71 (51) and 51 (38) -> 38 (26) ms
+// (mixed 1,000 rules: 37 (24) -> 30 (21)); instructions
 // the same within 0.1 % (187.64 -> 187.70 million for mixed); peak RSS
 // 2 to 3.4 MB more (huge pages partly used). Inputs under minHugeInput
 // gain too few faults (an empty one none) for the cost of the probe and
