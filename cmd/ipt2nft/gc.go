@@ -40,6 +40,7 @@ func tuneGC(inputBytes int) {
 // whose loops can make any number of rules from a few lines, and reports
 // (which allocate up to 250 times their input, mostly garbage) keep
 // tuneGC; so do bigger inputs and a GOGC or GOMEMLIMIT the user sets.
+// From minHugeInput, the heap grows on huge pages (hugeHeap).
 func batchGC(n int) {
 	if userCollector() || n > smallInput || !tuneCollector {
 		tuneGC(n)
@@ -47,7 +48,16 @@ func batchGC(n int) {
 	}
 	debug.SetMemoryLimit(128*int64(n) + 64<<20)
 	debug.SetGCPercent(-1)
+	if n >= minHugeInput {
+		hugeHeap(n)
+	}
 }
+
+// minHugeInput is the input size from which hugeHeap pays: a 200-rule
+// dump (28 KB) took 620 faults and 510 with it, with CPU time the same
+// within the noise; the 1,000-rule dumps (47 to 102 KB) 225 to 280
+// fewer.
+const minHugeInput = 32 << 10
 
 // streamGC sets the garbage collector for a translation streamed command
 // by command (iptables-restore-translate) of a save file, whose rules

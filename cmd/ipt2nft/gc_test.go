@@ -48,15 +48,20 @@ func unsetEnv(t *testing.T, name string) {
 
 // TestBatchGC: a translation of a small save file runs without
 // collections up to 128 times its input plus 64 MB; bigger inputs and a
-// GOGC or GOMEMLIMIT the user set keep tuneGC's settings.
+// GOGC or GOMEMLIMIT the user set keep tuneGC's settings and get no
+// huge pages (hugeHeap).
 func TestBatchGC(t *testing.T) {
 	defaults := withTuning(t)
 	unsetEnv(t, "GOGC")
 	unsetEnv(t, "GOMEMLIMIT")
 	defaults()
+	probes := hugeProbes
 	batchGC(1 << 20)
 	if pct, limit := gcSettings(); pct != -1 || limit != 128<<20+64<<20 {
 		t.Errorf("1 MB: GOGC %d, limit %d; want -1 (off), %d", pct, limit, 128<<20+64<<20)
+	}
+	if thpSetting() == "madvise" && hugeProbes != probes+1 {
+		t.Error("1 MB with THP \"madvise\": the heap was not advised (hugeHeap)")
 	}
 	defaults()
 	batchGC(smallInput + 1)
@@ -65,6 +70,7 @@ func TestBatchGC(t *testing.T) {
 	}
 	defaults()
 	t.Setenv("GOMEMLIMIT", "1GiB")
+	probes = hugeProbes
 	batchGC(1 << 20)
 	if pct, limit := gcSettings(); pct != 400 || limit != math.MaxInt64 {
 		t.Errorf("GOMEMLIMIT set: GOGC %d, limit %d; want tuneGC's 400 and no limit of ours", pct, limit)
@@ -75,6 +81,15 @@ func TestBatchGC(t *testing.T) {
 	batchGC(1 << 20)
 	if pct, limit := gcSettings(); pct != 100 || limit != math.MaxInt64 {
 		t.Errorf("GOGC set: GOGC %d, limit %d; want them untouched", pct, limit)
+	}
+	if hugeProbes != probes {
+		t.Error("GOGC or GOMEMLIMIT set: the heap was advised all the same (hugeHeap)")
+	}
+	unsetEnv(t, "GOGC")
+	defaults()
+	batchGC(minHugeInput - 1)
+	if hugeProbes != probes {
+		t.Errorf("%d bytes, under minHugeInput: the heap was advised (hugeHeap)", minHugeInput-1)
 	}
 }
 
@@ -131,4 +146,19 @@ func TestIPSetFilesSetTheCollector(t *testing.T) {
 	if pct, limit := gcSettings(); pct != 100 || limit != math.MaxInt64 {
 		t.Errorf("a dump of 80 bytes with %d bytes of --ipset: GOGC %d, limit %d; want Go's defaults, as for an input that big", len(padding), pct, limit)
 	}
+}
+
+// thpSetting is the system's transparent huge page setting, the word in
+// brackets of /sys/kernel/mm/transparent_hugepage/enabled ("" if none).
+func thpSetting() string {
+	b, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
+	if err != nil {
+		return ""
+	}
+	s := string(b)
+	i, j := strings.IndexByte(s, '['), strings.IndexByte(s, ']')
+	if i < 0 || j < i {
+		return ""
+	}
+	return s[i+1 : j]
 }

@@ -1,0 +1,9 @@
+//go:build !(linux && (amd64 || arm64))
+
+package main
+
+// hugeProbes counts the heaps hugeHeap advised: none here.
+var hugeProbes int
+
+// hugeHeap does nothing: see hugeheap_linux.go.
+func hugeHeap(int) {}

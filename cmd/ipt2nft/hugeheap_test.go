@@ -1,0 +1,82 @@
+//go:build linux && (amd64 || arm64)
+
+package main
+
+import (
+	"bufio"
+	"math"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"testing"
+	"unsafe"
+)
+
+// anonHugeKB is the AnonHugePages of the mapping of /proc/self/smaps
+// that holds addr, in kB.
+func anonHugeKB(t *testing.T, addr uintptr) int {
+	f, err := os.Open("/proc/self/smaps")
+	if err != nil {
+		t.Skipf("skipped: %v", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	in := false
+	for sc.Scan() {
+		line := sc.Text()
+		if fields := strings.Fields(line); len(fields) > 0 && strings.Contains(fields[0], "-") && !strings.HasSuffix(fields[0], ":") {
+			lo, hi, _ := strings.Cut(fields[0], "-")
+			l, err1 := strconv.ParseUint(lo, 16, 64)
+			h, err2 := strconv.ParseUint(hi, 16, 64)
+			in = err1 == nil && err2 == nil && uint64(addr) >= l && uint64(addr) < h
+			continue
+		}
+		if v, ok := strings.CutPrefix(line, "AnonHugePages:"); ok && in {
+			kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			return kb
+		}
+	}
+	t.Fatalf("no mapping holds %#x in /proc/self/smaps", addr)
+	return 0
+}
+
+// vmstat is a counter of /proc/vmstat.
+func vmstat(name string) int {
+	b, _ := os.ReadFile("/proc/vmstat")
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(v))
+			return n
+		}
+	}
+	return 0
+}
+
+// TestHugeHeap checks what hugeHeap is for: with THP "madvise", memory
+// the heap hands out after it, once touched, is on huge pages. Without
+// the advice it would be on small ones (AnonHugePages 0).
+func TestHugeHeap(t *testing.T) {
+	if s := thpSetting(); s != "madvise" {
+		t.Skipf("skipped: transparent huge pages are %q here, not \"madvise\"", s)
+	}
+	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // as batchGC does
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
+	probes := hugeProbes
+	hugeHeap(1 << 20)
+	if hugeProbes != probes+1 {
+		t.Fatal("hugeHeap(1 MiB) did not advise the heap")
+	}
+	fallback := vmstat("thp_fault_fallback")
+	b := make([]byte, 6<<20) // two huge pages at least
+	for i := 0; i < len(b); i += 4096 {
+		b[i] = 1
+	}
+	kb := anonHugeKB(t, uintptr(unsafe.Pointer(&b[0])))
+	if kb == 0 {
+		if vmstat("thp_fault_fallback") > fallback {
+			t.Skip("skipped: the kernel had no huge page to give (thp_fault_fallback)")
+		}
+		t.Errorf("6 MiB allocated after hugeHeap and touched: AnonHugePages 0 kB in its mapping")
+	}
+}
