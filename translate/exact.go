@@ -15,40 +15,82 @@ func (t *Translator) exactCommand(cmd *iptparse.Command) {
 	}
 	switch cmd.Op {
 	case iptparse.OpAppend, iptparse.OpInsert:
-		rules, ctxs, err := t.translateRule(cmd)
+		r := cmd.Rule
+		if addrCount(r.Src)*addrCount(r.Dst) != 1 {
+			t.exactRules(cmd, fam, add)
+			return
+		}
+		// The command gives one rule (or, split, the bodies of one), as
+		// nearly every command does: translateRule translates it
+		// without translateRules' loops and lists, and this function's
+		// loop over them (the blocklist 20,000-rule dump: 68.7 -> 67.0 M
+		// instructions).
+		x := t.newCtx(true)
+		rule, err := t.translateRule(cmd, x, addrAt(r.Src, 0), addrAt(r.Dst, 0), "")
 		if err != nil {
-			t.exactCtx.clearForRule()
-			t.fail(cmd, err)
-			add(&ir.Command{Op: ir.CmdUntranslated, Text: cmd.RuleText()})
+			t.exactFail(cmd, add, err)
 			return
 		}
 		t.stats.Translated++
 		chain := t.ruleChain(cmd.Chain)
-		for i, r := range rules {
-			if x := ctxs[i]; len(x.sets)+len(x.helpers)+len(x.chains) != 0 {
-				t.exactDecls(x, add)
+		if rule != nil {
+			t.exactRule(cmd, fam, chain, rule, x, add)
+		} else {
+			for i, stmts := range x.ruleBodies() {
+				t.exactRule(cmd, fam, chain, &ir.Rule{Stmts: stmts, Comment: x.comment, Origin: []iptparse.Pos{cmd.Pos}}, x.forBody(i), add)
 			}
-			// Set field by field: the command is zeroed, or filled
-			// here only.
-			c := &t.exactCmd
-			if !t.reuse || t.hold {
-				c = t.alloc.cmds.new()
-			}
-			c.Op, c.Family, c.Table, c.Chain, c.Rule, c.Index = ir.CmdAddRule, fam, cmd.Table, chain, r, -1
-			if cmd.Op == iptparse.OpInsert {
-				c.Op = ir.CmdInsertRule
-				// iptables counts rules from 1, nft's index from 0.
-				if cmd.RuleNum > 1 {
-					c.Index = cmd.RuleNum - 1
-				}
-			}
-			t.addCmd(c)
 		}
 		// Whether or not the rule's context was exactCtx (newCtx).
 		t.exactCtx.clearForRule()
 		return
 	}
 	t.exactOther(cmd, add)
+}
+
+// exactRules is exactCommand for a command with several source or
+// destination addresses, each giving a rule.
+func (t *Translator) exactRules(cmd *iptparse.Command, fam ir.Family, add func(*ir.Command)) {
+	rules, ctxs, err := t.translateRules(cmd)
+	if err != nil {
+		t.exactFail(cmd, add, err)
+		return
+	}
+	t.stats.Translated++
+	chain := t.ruleChain(cmd.Chain)
+	for i, r := range rules {
+		t.exactRule(cmd, fam, chain, r, ctxs[i], add)
+	}
+	t.exactCtx.clearForRule()
+}
+
+// exactFail reports the command that did not translate, and adds it as
+// untranslated.
+func (t *Translator) exactFail(cmd *iptparse.Command, add func(*ir.Command), err error) {
+	t.exactCtx.clearForRule()
+	t.fail(cmd, err)
+	add(&ir.Command{Op: ir.CmdUntranslated, Text: cmd.RuleText()})
+}
+
+// exactRule adds the command that adds r, a rule of cmd translated in x,
+// to chain, after those declaring what it uses.
+func (t *Translator) exactRule(cmd *iptparse.Command, fam ir.Family, chain *ir.Chain, r *ir.Rule, x *Ctx, add func(*ir.Command)) {
+	if len(x.sets)+len(x.helpers)+len(x.chains) != 0 {
+		t.exactDecls(x, add)
+	}
+	// Set field by field: the command is zeroed, or filled here only.
+	c := &t.exactCmd
+	if !t.reuse || t.hold {
+		c = t.alloc.cmds.new()
+	}
+	c.Op, c.Family, c.Table, c.Chain, c.Rule, c.Index = ir.CmdAddRule, fam, cmd.Table, chain, r, -1
+	if cmd.Op == iptparse.OpInsert {
+		c.Op = ir.CmdInsertRule
+		// iptables counts rules from 1, nft's index from 0.
+		if cmd.RuleNum > 1 {
+			c.Index = cmd.RuleNum - 1
+		}
+	}
+	t.addCmd(c)
 }
 
 // exactDecls adds the commands declaring what the rule of x uses: its
