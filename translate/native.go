@@ -639,7 +639,7 @@ func (l *nativeLayout) command(cmd *iptparse.Command) {
 		}
 		l.t.alloc.share = l.mayShare(c, k) // until the rules are added
 		l.noteJumps(fam, cmd.Table, cmd)
-		rules, ctxs, err := l.t.translateRule(cmd)
+		rules, ctxs, err := l.t.translateRules(cmd)
 		if err != nil {
 			l.t.fail(cmd, err)
 			rules = []*ir.Rule{l.untranslatedRule(cmd, err)}
@@ -695,7 +695,7 @@ func (l *nativeLayout) command(cmd *iptparse.Command) {
 		l.t.alloc.share = false
 	case iptparse.OpDelete:
 		c := l.chainAt(k)
-		rules, _, err := l.t.translateRule(cmd)
+		rules, _, err := l.t.translateRules(cmd)
 		if err != nil || c == nil {
 			l.t.diag(Diag{Pos: cmd.OpPos, Kind: DiagError, Msg: "Bad rule (does a matching rule exist in that chain?)", Rule: cmd.RuleText()})
 			return

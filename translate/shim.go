@@ -36,7 +36,7 @@ func (t *Translator) TranslateUnit(cmd *iptparse.Command) (*RuleUnit, error) {
 	if err := legacyKernelCheck(cmd); err != nil {
 		return nil, err
 	}
-	rules, ctxs, err := t.translateRule(cmd)
+	rules, ctxs, err := t.translateRules(cmd)
 	if err != nil {
 		return nil, err
 	}
