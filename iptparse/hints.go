@@ -506,37 +506,44 @@ type keywords struct {
 	words         []string
 }
 
-// index fills first and second from words.
-func (k *keywords) index() {
-	if len(k.words) > 16 {
-		panic("iptparse: too many keywords")
-	}
-	for i, w := range k.words {
-		if len(w) < 2 {
-			panic("iptparse: a keyword of fewer than two bytes")
-		}
-		k.first[w[0]] |= 1 << i
-		k.second[w[1]] |= 1 << i
-	}
-}
-
-// The words the hints look for after an option. The compiler lays them
-// out; init only fills in first and second (six allocations at every start when
-// they were built by a function).
+// The words the hints look for after an option, with their first and
+// second bytes: all laid out by the compiler. Filled in by an init
+// function (index, in the tests, which check these), they were written
+// into three pages of the binary's data at every start, a copy-on-write
+// page fault each (some 20 µs each on the PVM host), and took a page of
+// code; built by a function, six allocations.
 var (
-	v6MatchWords  = &keywords{words: []string{"icmp6", "hl", "rt", "frag", "hbh", "dst", "mh", "ipv6header", "eui64", "ah6"}}
-	v6ProtoWords  = &keywords{words: []string{"ipv6-icmp", "icmpv6", "58"}}
-	v6TargetWords = &keywords{words: []string{"HL", "DNPT", "SNPT"}}
-	v4TargetWords = &keywords{words: []string{"TTL", "ECN", "CLUSTERIP", "ULOG"}}
-	v4MatchWords  = &keywords{words: []string{"ttl", "realm"}}
-	v4ProtoWords  = &keywords{words: []string{"icmp"}}
-)
-
-func init() {
-	for _, k := range [...]*keywords{v6MatchWords, v6ProtoWords, v6TargetWords, v4TargetWords, v4MatchWords, v4ProtoWords} {
-		k.index()
+	v6MatchWords = &keywords{
+		words:  []string{"icmp6", "hl", "rt", "frag", "hbh", "dst", "mh", "ipv6header", "eui64", "ah6"},
+		first:  [256]uint16{'a': 1 << 9, 'd': 1 << 5, 'e': 1 << 8, 'f': 1 << 3, 'h': 1<<1 | 1<<4, 'i': 1<<0 | 1<<7, 'm': 1 << 6, 'r': 1 << 2},
+		second: [256]uint16{'b': 1 << 4, 'c': 1 << 0, 'h': 1<<6 | 1<<9, 'l': 1 << 1, 'p': 1 << 7, 'r': 1 << 3, 's': 1 << 5, 't': 1 << 2, 'u': 1 << 8},
 	}
-}
+	v6ProtoWords = &keywords{
+		words:  []string{"ipv6-icmp", "icmpv6", "58"},
+		first:  [256]uint16{'5': 1 << 2, 'i': 1<<0 | 1<<1},
+		second: [256]uint16{'8': 1 << 2, 'c': 1 << 1, 'p': 1 << 0},
+	}
+	v6TargetWords = &keywords{
+		words:  []string{"HL", "DNPT", "SNPT"},
+		first:  [256]uint16{'D': 1 << 1, 'H': 1 << 0, 'S': 1 << 2},
+		second: [256]uint16{'L': 1 << 0, 'N': 1<<1 | 1<<2},
+	}
+	v4TargetWords = &keywords{
+		words:  []string{"TTL", "ECN", "CLUSTERIP", "ULOG"},
+		first:  [256]uint16{'C': 1 << 2, 'E': 1 << 1, 'T': 1 << 0, 'U': 1 << 3},
+		second: [256]uint16{'C': 1 << 1, 'L': 1<<2 | 1<<3, 'T': 1 << 0},
+	}
+	v4MatchWords = &keywords{
+		words:  []string{"ttl", "realm"},
+		first:  [256]uint16{'r': 1 << 1, 't': 1 << 0},
+		second: [256]uint16{'e': 1 << 1, 't': 1 << 0},
+	}
+	v4ProtoWords = &keywords{
+		words:  []string{"icmp"},
+		first:  [256]uint16{'i': 1 << 0},
+		second: [256]uint16{'c': 1 << 0},
+	}
+)
 
 // keywordAfterSpaces matches (w1|w2|...)\b after \s+ at i, the first
 // alternative that matches winning. A word no keyword starts with (most

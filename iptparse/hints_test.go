@@ -231,3 +231,34 @@ func TestDashOptions(t *testing.T) {
 		}
 	}
 }
+
+// index returns first and second as built from k's words.
+func (k *keywords) index() (first, second [256]uint16) {
+	for i, w := range k.words {
+		first[w[0]] |= 1 << i
+		second[w[1]] |= 1 << i
+	}
+	return first, second
+}
+
+// TestKeywordsIndexed: the first and second bytes the compiler lays out
+// for each keyword list are its words', and the words fit them (at most
+// 16, of two bytes or more).
+func TestKeywordsIndexed(t *testing.T) {
+	for name, k := range map[string]*keywords{
+		"v6MatchWords": v6MatchWords, "v6ProtoWords": v6ProtoWords, "v6TargetWords": v6TargetWords,
+		"v4TargetWords": v4TargetWords, "v4MatchWords": v4MatchWords, "v4ProtoWords": v4ProtoWords,
+	} {
+		if len(k.words) > 16 {
+			t.Errorf("%s: %d words, more than first and second have bits", name, len(k.words))
+		}
+		for _, w := range k.words {
+			if len(w) < 2 {
+				t.Errorf("%s: %q has fewer than two bytes", name, w)
+			}
+		}
+		if first, second := k.index(); first != k.first || second != k.second {
+			t.Errorf("%s: first and second are not its words' first and second bytes", name)
+		}
+	}
+}
