@@ -11,19 +11,33 @@ import (
 // of a name if there is one, else the generic one, for every extension
 // registered, and for no family the generic one only.
 func TestLookupPrefersFamily(t *testing.T) {
-	n, own := 0, 0
-	for kind := range extensions {
+	// Each extension as registered, by kind, name and family slot: the
+	// table's entries read in order, not through the first-byte lists and
+	// name words Lookup goes by.
+	own := [2]map[string][3]*Ext{{}, {}}
+	for i := range extensions.used {
+		n := &extensions.entries[i]
+		for slot := range 3 {
+			if e := n.own(slot); e != nil {
+				byFamily := own[e.Kind][e.Name]
+				byFamily[slot] = e
+				own[e.Kind][e.Name] = byFamily
+			}
+		}
+	}
+	n, owned := 0, 0
+	for kind := range own {
 		names := map[string]bool{"no-such-extension": true}
-		for name := range extensions[kind] {
+		for name := range own[kind] {
 			names[name] = true
 		}
 		for name := range names {
 			for _, fam := range []iptparse.Family{iptparse.FamilyAny, iptparse.FamilyIPv4, iptparse.FamilyIPv6} {
-				byFamily := extensions[kind][name].own
+				byFamily := own[kind][name]
 				want := byFamily[0]
 				if slot := familySlot(fam); slot != 0 && byFamily[slot] != nil {
 					want = byFamily[slot]
-					own++
+					owned++
 				}
 				if got := Lookup(name, iptparse.ExtKind(kind), fam); got != want {
 					t.Errorf("Lookup(%q, %d, %v) = %p, want %p", name, kind, fam, got, want)
@@ -32,16 +46,17 @@ func TestLookupPrefersFamily(t *testing.T) {
 			}
 		}
 	}
-	if n < 300 || own < 20 {
-		t.Errorf("%d look-ups, %d of a family's own extension: the registry is not what it should be", n, own)
+	if n < 300 || owned < 20 {
+		t.Errorf("%d look-ups, %d of a family's own extension: the registry is not what it should be", n, owned)
 	}
 }
 
 // TestLookupOrder: a family's own extension is found for the family
 // whether it is registered before or after the generic one of its name.
 func TestLookupOrder(t *testing.T) {
+	saved := extensions
 	for _, ownFirst := range []bool{true, false} {
-		name := "ipt2nft-test-order"
+		name := "ipt2nft-order"
 		own := &Ext{ExtensionSpec: iptparse.ExtensionSpec{Name: name, Kind: iptparse.KindMatch, Family: iptparse.FamilyIPv4}}
 		generic := &Ext{ExtensionSpec: iptparse.ExtensionSpec{Name: name, Kind: iptparse.KindMatch}}
 		if ownFirst {
@@ -54,7 +69,7 @@ func TestLookupOrder(t *testing.T) {
 		got4 := Lookup(name, iptparse.KindMatch, iptparse.FamilyIPv4)
 		got6 := Lookup(name, iptparse.KindMatch, iptparse.FamilyIPv6)
 		gotAny := Lookup(name, iptparse.KindMatch, iptparse.FamilyAny)
-		delete(extensions[iptparse.KindMatch], name)
+		extensions = saved
 		if got4 != own || got6 != generic || gotAny != generic {
 			t.Errorf("own registered first: %v: IPv4 %p, IPv6 %p, any %p; want %p, %p, %p", ownFirst, got4, got6, gotAny, own, generic, generic)
 		}
@@ -101,7 +116,11 @@ func TestLookupParsed(t *testing.T) {
 // longer.
 func TestRegistryTarget(t *testing.T) {
 	names := map[string]bool{"": true, "X": true, "KUBE-SEP-000000001": true}
-	for name := range extensions[iptparse.KindTarget] {
+	for _, e := range Extensions() {
+		if e.Kind != iptparse.KindTarget {
+			continue
+		}
+		name := e.Name
 		names[name] = true
 		names[name[:len(name)-1]] = true
 		names[name+"X"] = true
@@ -129,34 +148,40 @@ func TestRegistryTarget(t *testing.T) {
 	}
 }
 
-// TestTargetTable: the table finds each name it holds, names of more
-// than 16 bytes told apart by their middle too, and no other; once
-// full it says so.
-func TestTargetTable(t *testing.T) {
-	var tt targetTable
+// TestExtTable: the table finds each name it holds (of up to 16 bytes,
+// told apart by their middle too), of the kind it was added for, and no
+// other; once full it panics.
+func TestExtTable(t *testing.T) {
+	var tt extTable
 	e1, e2 := &Ext{}, &Ext{}
-	long1, long2 := "ABCDEFGH-1-IJKLMNOP", "ABCDEFGH-2-IJKLMNOP"
-	tt.set(long1, [3]*Ext{e1})
-	tt.set(long2, [3]*Ext{e2})
-	tt.set("AB", [3]*Ext{e1})
-	tt.set("ABCDE", [3]*Ext{e2})
-	for name, want := range map[string]*Ext{long1: e1, long2: e2, "AB": e1, "ABCDE": e2, "ABCDEFGH-3-IJKLMNOP": nil, "ABCDF": nil, "AC": nil, "A": nil, "ABCDEFGH": nil} {
+	match, target := iptparse.KindMatch, iptparse.KindTarget
+	added := map[string]*Ext{"ABCDEFGH-1-IJKLM": e1, "ABCDEFGH-2-IJKLM": e2, "AB": e1, "ABCDE": e2, "ABCDEFGH": e1, "A": e2}
+	for name, e := range added {
+		tt.add(match, name).find[0] = e
+	}
+	tt.add(target, "AB").find[0] = e2
+	for name, want := range map[string]*Ext{"ABCDEFGH-1-IJKLM": e1, "ABCDEFGH-2-IJKLM": e2, "AB": e1, "ABCDE": e2, "ABCDEFGH": e1, "A": e2,
+		"ABCDEFGH-3-IJKLM": nil, "ABCDEFGH-1-IJKLMN": nil, "ABCDF": nil, "AC": nil, "ABCDEFGI": nil, "B": nil} {
 		var got *Ext
-		if e := tt.entry(name); e != nil {
+		if e := tt.entry(match, name); e != nil {
 			got = e.find[0]
 		}
 		if got != want {
-			t.Errorf("entry(%q) holds %p, want %p", name, got, want)
+			t.Errorf("entry(match, %q) holds %p, want %p", name, got, want)
 		}
 	}
-	tt.set("AB", [3]*Ext{e2}) // set again: the same entry
-	if e := tt.entry("AB"); e == nil || e.find[0] != e2 || tt.used != 4 {
-		t.Errorf("AB set again: %+v, %d entries", e, tt.used)
+	if e := tt.entry(target, "AB"); e == nil || e.find[0] != e2 {
+		t.Errorf("entry(target, AB) = %+v, want the target's", e)
 	}
-	for i := 0; !tt.full; i++ {
-		if i > maxTargets {
-			t.Fatalf("%d names set, the table is not full", i)
+	if e := tt.entry(target, "ABCDE"); e != nil {
+		t.Errorf("entry(target, ABCDE) = %+v, a match's", e)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Errorf("%d names added to a table of %d: no panic", tt.used+1, maxNames)
 		}
-		tt.set(fmt.Sprint("N", i), [3]*Ext{e1})
+	}()
+	for i := 0; i <= maxNames; i++ {
+		tt.add(target, fmt.Sprint("N", i))
 	}
 }

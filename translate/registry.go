@@ -22,28 +22,18 @@ type Ext struct {
 	Translate func(c *Ctx, x *iptparse.Ext) error
 }
 
-// named holds the extensions registered under one name, of one kind.
-type named struct {
-	// own is each as registered, by family slot: generic (libxt_),
-	// IPv4 (libipt_) and IPv6 (libip6t_).
-	own [3]*Ext
-	// find is what Lookup finds for each slot: the generic one for
-	// slot 0; for IPv4 and IPv6 the family's own over the generic one,
-	// so that one look-up finds either.
-	find [3]*Ext
-}
-
 // extensions holds the registered extensions by kind, then name: Lookup
-// runs for every match and target of every rule, and a string key hashes
-// faster than a struct holding one. One map a kind, not one a kind and
-// family: building ten maps at start took 15 µs more.
-var extensions [2]map[string]named
+// and Registry run for every match and target of every rule. A table of
+// fixed size (no allocation at start), not a map a kind: the two maps
+// took six new pages of the heap at every start, a page fault each (some
+// 10 µs on the PVM host), and a look-up hashed the name.
+var extensions extTable
 
 // targetShapes has, for each first byte of a registered target's name,
 // bit n%64 set if a name of n bytes starts with it: Registry.Target then
-// tells most names that are no target's without hashing them (the chains
-// of "-j CHAIN", a map look-up each, 1 % of a kube-proxy dump's
-// translation).
+// tells most names that are no target's without looking them up (the
+// chains of "-j CHAIN", 1 % of a kube-proxy dump's translation when it
+// hashed them).
 var targetShapes [256]uint64
 
 func familySlot(f iptparse.Family) int {
@@ -56,101 +46,102 @@ func familySlot(f iptparse.Family) int {
 	return 0
 }
 
-// mapRoom is the room Register makes in each map it creates: 62 match
-// names and 38 target names are registered. Grown from empty one
-// extension at a time, the maps took 150,000 instructions of every
-// process's start, nearly a tenth of a short iptables-translate run.
-const mapRoom = 64
-
 // Register adds an extension. It is called from the init functions of the
 // extension files. Registering the same name, kind and family twice panics.
 func Register(e *Ext) {
-	m := &extensions[e.Kind]
-	if *m == nil {
-		*m = make(map[string]named, mapRoom)
-	}
-	n := (*m)[e.Name]
-	own := familySlot(e.Family)
-	if n.own[own] != nil {
-		panic("translate: extension registered twice: " + e.Name)
+	if int(e.Kind) >= len(extensions.first) || e.Name == "" || len(e.Name) > 16 {
+		panic("translate: an extension of no kind, or of no name or one of more than 16 bytes: " + e.Name)
 	}
 	if e.Kind == iptparse.KindTarget && standardVerdict(e.Name) {
 		panic("translate: a target extension named like a standard target: " + e.Name)
 	}
+	n := extensions.entry(e.Kind, e.Name)
+	if n == nil {
+		n = extensions.add(e.Kind, e.Name)
+	}
+	own := familySlot(e.Family)
+	if n.own(own) != nil {
+		panic("translate: extension registered twice: " + e.Name)
+	}
 	e.Owner = e
-	if e.Kind == iptparse.KindTarget && len(e.Name) > 0 {
+	if e.Kind == iptparse.KindTarget {
 		targetShapes[e.Name[0]] |= 1 << (len(e.Name) & 63)
 	}
-	n.own[own] = e
 	n.find[own] = e
 	if own == 0 {
 		for slot := 1; slot < 3; slot++ {
-			if n.own[slot] == nil {
+			if n.own(slot) == nil {
 				n.find[slot] = e
 			}
 		}
 	}
-	(*m)[e.Name] = n
-	if e.Kind == iptparse.KindTarget {
-		targets.set(e.Name, n.find)
-	}
 }
 
-// targets finds the registered targets by name for Registry.Target
-// without hashing it: a list for each first byte of the names, in a
-// table of fixed size (no allocation at start), each name told by its
-// length and two words of it (nameWords). The map look-up took some 100
-// instructions a "-j DNAT" (a rule in three of a kube-proxy dump). It
-// holds Lookup's answers for each family slot, set again at each
-// Register of the name.
-var targets targetTable
-
-// maxTargets is the most names targets holds (38 are registered);
-// beyond, Registry.Target looks them up in the map.
-const maxTargets = 48
-
-type targetTable struct {
-	first   [256]uint8 // 1 + the index of the last entry whose name starts with the byte
-	entries [maxTargets]targetEntry
+// extTable finds the registered extensions by kind and name without
+// hashing the name: a list for each kind and first byte of the names,
+// each name told by its length and two words of it (nameWords), which
+// tell every name of up to 16 bytes from every other (Register refuses
+// longer ones). For a "-j DNAT" (a rule in three of a kube-proxy dump)
+// a map took some 100 instructions. Both kinds share the entries, which
+// hold no name, so that the 100 registered take 5 KB, two pages.
+type extTable struct {
+	first   [2][256]uint8 // 1 + the index of the last entry of the kind whose name starts with the byte
+	entries [maxNames]extEntry
 	used    int
-	full    bool
 }
 
-type targetEntry struct {
-	name string
-	a, b uint64  // nameWords(name)
-	find [3]*Ext // named.find
-	next uint8   // 1 + the index of the entry before with the same first byte
+// maxNames is the most names a table holds (62 match names and 38 target
+// names are registered); at most 255.
+const maxNames = 128
+
+// extEntry holds the extensions registered under one name.
+type extEntry struct {
+	a, b uint64 // nameWords of the name
+	// find is what Lookup finds for each family slot, generic (libxt_),
+	// IPv4 (libipt_) and IPv6 (libip6t_): the generic one for slot 0; for
+	// IPv4 and IPv6 the family's own over the generic one, so that one
+	// look-up finds either.
+	find [3]*Ext
+	n    uint8 // the name's length
+	next uint8 // 1 + the index of the entry before of the same kind and first byte
 }
 
-// set makes name's entry hold find.
-func (t *targetTable) set(name string, find [3]*Ext) {
-	if len(name) == 0 {
-		return
+// own returns the extension registered for family slot slot itself, not
+// the generic one found for it, or nil.
+func (n *extEntry) own(slot int) *Ext {
+	if e := n.find[slot]; e != nil && familySlot(e.Family) == slot {
+		return e
 	}
-	if e := t.entry(name); e != nil {
-		e.find = find
-		return
-	}
+	return nil
+}
+
+// add adds an entry for name (of 1 to 16 bytes, not in t yet) of kind
+// and returns it. A full table panics: maxNames is too small.
+func (t *extTable) add(kind iptparse.ExtKind, name string) *extEntry {
 	if t.used == len(t.entries) {
-		t.full = true
-		return
+		panic("translate: more extension names than maxNames: " + name)
 	}
 	a, b := nameWords(name)
-	t.entries[t.used] = targetEntry{name: name, a: a, b: b, find: find, next: t.first[name[0]]}
+	n := &t.entries[t.used]
+	*n = extEntry{a: a, b: b, n: uint8(len(name)), next: t.first[kind][name[0]]}
 	t.used++
-	t.first[name[0]] = uint8(t.used)
+	t.first[kind][name[0]] = uint8(t.used)
+	return n
 }
 
-// entry returns the entry of name (not empty), nil if there is none.
-func (t *targetTable) entry(name string) *targetEntry {
+// entry returns the entry of name (not empty) of kind (a valid one), nil
+// if there is none.
+func (t *extTable) entry(kind iptparse.ExtKind, name string) *extEntry {
+	if len(name) > 16 {
+		return nil
+	}
 	a, b := nameWords(name)
-	for i := t.first[name[0]]; i != 0; {
-		e := &t.entries[i-1]
-		if e.a == a && e.b == b && len(e.name) == len(name) && (len(name) <= 16 || e.name == name) {
-			return e
+	for i := t.first[kind][name[0]]; i != 0; {
+		n := &t.entries[i-1]
+		if n.a == a && n.b == b && int(n.n) == len(name) {
+			return n
 		}
-		i = e.next
+		i = n.next
 	}
 	return nil
 }
@@ -196,10 +187,13 @@ func standardVerdict(name string) bool {
 // Lookup finds an extension for a family, preferring a family-specific
 // one (libipt_/libip6t_) over a generic one (libxt_).
 func Lookup(name string, kind iptparse.ExtKind, fam iptparse.Family) *Ext {
-	if int(kind) >= len(extensions) {
+	if int(kind) >= len(extensions.first) || name == "" {
 		return nil
 	}
-	return extensions[kind][name].find[familySlot(fam)]
+	if n := extensions.entry(kind, name); n != nil {
+		return n.find[familySlot(fam)]
+	}
+	return nil
 }
 
 // lookupParsed is Lookup(x.Name, kind, fam) for an extension of a rule
@@ -218,12 +212,10 @@ func lookupParsed(x *iptparse.Ext, kind iptparse.ExtKind, fam iptparse.Family) *
 // Extensions lists all registered extensions, sorted by kind and name.
 func Extensions() []*Ext {
 	var all []*Ext
-	for _, byName := range extensions {
-		for _, n := range byName {
-			for _, e := range n.own {
-				if e != nil {
-					all = append(all, e)
-				}
+	for i := range extensions.entries[:extensions.used] {
+		for slot := range 3 {
+			if e := extensions.entries[i].own(slot); e != nil {
+				all = append(all, e)
 			}
 		}
 	}
@@ -274,14 +266,6 @@ func (Registry) Target(name string, fam iptparse.Family) *iptparse.ExtensionSpec
 //
 //go:noinline
 func lookupTarget(name string, fam iptparse.Family) *iptparse.ExtensionSpec {
-	if !targets.full && len(name) > 0 {
-		if t := targets.entry(name); t != nil {
-			if e := t.find[familySlot(fam)]; e != nil {
-				return &e.ExtensionSpec
-			}
-		}
-		return nil
-	}
 	if e := Lookup(name, iptparse.KindTarget, fam); e != nil {
 		return &e.ExtensionSpec
 	}
