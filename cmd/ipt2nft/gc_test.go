@@ -60,7 +60,7 @@ func TestBatchGC(t *testing.T) {
 	if pct, limit := gcSettings(); pct != -1 || limit != 128<<20+64<<20 {
 		t.Errorf("1 MB: GOGC %d, limit %d; want -1 (off), %d", pct, limit, 128<<20+64<<20)
 	}
-	if thpSetting() == "madvise" && hugeProbes != probes+1 {
+	if hugePagesAdvised() && hugeProbes != probes+1 {
 		t.Error("1 MB with THP \"madvise\": the heap was not advised (hugeHeap)")
 	}
 	defaults()
@@ -146,19 +146,4 @@ func TestIPSetFilesSetTheCollector(t *testing.T) {
 	if pct, limit := gcSettings(); pct != 100 || limit != math.MaxInt64 {
 		t.Errorf("a dump of 80 bytes with %d bytes of --ipset: GOGC %d, limit %d; want Go's defaults, as for an input that big", len(padding), pct, limit)
 	}
-}
-
-// thpSetting is the system's transparent huge page setting, the word in
-// brackets of /sys/kernel/mm/transparent_hugepage/enabled ("" if none).
-func thpSetting() string {
-	b, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
-	if err != nil {
-		return ""
-	}
-	s := string(b)
-	i, j := strings.IndexByte(s, '['), strings.IndexByte(s, ']')
-	if i < 0 || j < i {
-		return ""
-	}
-	return s[i+1 : j]
 }

@@ -64,8 +64,7 @@ const (
 // of clearing whole huge pages. The previous host (Intel, where a fault
 // cost 2-3 us) saw no gain from a similar probe, freed by a collection.
 func hugeHeap(n int) {
-	if os.Getpagesize() != 4096 || !thpMadvise() ||
-		strings.Contains(os.Getenv("GODEBUG"), "disablethp=1") {
+	if !hugePagesAdvised() {
 		return
 	}
 	size, lo := bigStack(uintptr(8*n + 2<<20))
@@ -77,6 +76,14 @@ func hugeHeap(n int) {
 	}
 	scavenge()
 	hugeProbes++
+}
+
+// hugePagesAdvised reports whether hugeHeap can give the heap huge pages:
+// pages of 4 KiB, transparent huge pages given where madvise asks only
+// (thpMadvise), and not turned off by GODEBUG=disablethp=1.
+func hugePagesAdvised() bool {
+	return os.Getpagesize() == 4096 && thpMadvise() &&
+		!strings.Contains(os.Getenv("GODEBUG"), "disablethp=1")
 }
 
 // thpMadvise reports whether the system gives transparent huge pages

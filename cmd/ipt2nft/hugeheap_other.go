@@ -7,3 +7,6 @@ var hugeProbes int
 
 // hugeHeap does nothing: see hugeheap_linux.go.
 func hugeHeap(int) {}
+
+// hugePagesAdvised is false: hugeHeap gives no huge pages here.
+func hugePagesAdvised() bool { return false }
