@@ -674,11 +674,7 @@ func (t *Translator) translateRules(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, 
 		if err != nil {
 			return failedRule(rule, err)
 		}
-		if rule != nil {
-			rules, ctxs = append(rules, rule), append(ctxs, c)
-		} else {
-			rules, ctxs = appendSplit(rules, ctxs, cmd, c, source)
-		}
+		rules, ctxs = appendRule(rules, ctxs, rule, c, cmd, source)
 	} else {
 		for si := 0; si < ns; si++ {
 			s := addrAt(r.Src, si)
@@ -688,11 +684,7 @@ func (t *Translator) translateRules(cmd *iptparse.Command) ([]*ir.Rule, []*Ctx, 
 				if err != nil {
 					return failedRule(rule, err)
 				}
-				if rule != nil {
-					rules, ctxs = append(rules, rule), append(ctxs, c)
-				} else {
-					rules, ctxs = appendSplit(rules, ctxs, cmd, c, source)
-				}
+				rules, ctxs = appendRule(rules, ctxs, rule, c, cmd, source)
 			}
 		}
 	}
@@ -706,6 +698,15 @@ func failedRule(rule *ir.Rule, err error) ([]*ir.Rule, []*Ctx, error) {
 		return []*ir.Rule{rule}, nil, nil
 	}
 	return nil, nil, err
+}
+
+// appendRule appends translateRule's rule and its context c, or, for a
+// rule c split (rule nil), the rules it split into and their contexts.
+func appendRule(rules []*ir.Rule, ctxs []*Ctx, rule *ir.Rule, c *Ctx, cmd *iptparse.Command, source string) ([]*ir.Rule, []*Ctx) {
+	if rule != nil {
+		return append(rules, rule), append(ctxs, c)
+	}
+	return appendSplit(rules, ctxs, cmd, c, source)
 }
 
 // appendSplit appends the rules c splits into (c.split), and their
