@@ -261,6 +261,21 @@ func parseChunks(next func(*arena) []entry, serial, reuse bool, newParse func() 
 // and the caller waiting for them, the cores were shared between three
 // goroutines on two cores, and went idle at each hand-over (the mixed
 // 20,000-rule translation ran at 1.35 CPUs).
+//
+// On a 2-vCPU Firecracker/PVM guest that shows no cache topology (no
+// /sys/devices/system/cpu/cpu0/cache), the second core bought nothing:
+// the kernel wakes a thread on its previous CPU or the waker's, so the
+// worker and the caller often shared one CPU (under load, every chunk of
+// 6 runs; perf sched: the whole parse on CPU 0, CPU 1 idle), and a
+// chunk the worker parsed on the other CPU took the caller 34-74 us to
+// translate against 19-40 us for one parsed on its own (random reads of
+// lines another core wrote: 150-195 ns each against 7-24). Pinning the
+// worker (and the caller) to CPUs of their own, the caller parsing a
+// worker's chunk 16 entries at a time instead of a later chunk, 50 us
+// spins before parking, resetting an arena on the core that fills it
+// next, or reading a worker's arena in order before translating: none
+// made the mixed 20,000-rule translation faster (1-3.5 ms slower, or the
+// same within noise).
 type chunkQueue struct {
 	mu      sync.Mutex
 	more    sync.Cond // the window has room, or the end was found
