@@ -110,3 +110,31 @@ func TestExactBlockValues(t *testing.T) {
 		}
 	}
 }
+
+// TestBlocksSizedToResets checks that a reset hands out again all the
+// values of each block (ruleAlloc.reset): a block holds what the commands
+// between two resets take, however little the commands before took.
+// Reset once half a block was used, a burst after quiet commands did not
+// fit in the half left, and the blocks grew to twice the size.
+func TestBlocksSizedToResets(t *testing.T) {
+	var a ruleAlloc
+	for p := range 1000 {
+		n := 1
+		if p%3 == 0 {
+			n = 50
+		}
+		for range n {
+			a.matches.new()
+			a.rules.new()
+		}
+		for range resetEvery {
+			a.commandDone()
+		}
+	}
+	if n := len(a.matches.blk); n > 64 {
+		t.Errorf("a block of %d matches for 50 at most between resets", n)
+	}
+	if n := len(a.rules.blk); n > 64 {
+		t.Errorf("a block of %d rules for 50 at most between resets", n)
+	}
+}
