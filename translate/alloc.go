@@ -160,6 +160,10 @@ type ruleAlloc struct {
 	ranges  slab[ir.Range]
 	setLits slab[ir.SetLit]
 	elems   slab[ir.Expr] // set literals' element lists
+	// (ctStateMatch)
+	cts       slab[ir.Ct]
+	flagLists slab[ir.FlagList]
+	names     slab[string] // flag lists' names
 	// ruleLists holds the chains' first rule lists (appendRules); never
 	// reset: the chains keep them.
 	ruleLists slab[*ir.Rule]
@@ -312,8 +316,11 @@ func (a *ruleAlloc) reset() {
 	a.logs.rewind()
 	a.ranges.rewind()
 	a.setLits.rewind()
+	a.cts.rewind()
+	a.flagLists.rewind()
 	// Handed out empty, to append to.
 	a.elems.rewind()
+	a.names.rewind()
 	a.pos.rewind()
 	a.stmts.rewind()
 }

@@ -10,8 +10,8 @@ import (
 	"github.com/ipt2nft/ipt2nft/ir"
 )
 
-// exactBlockRules are rules whose values translateLOG, translateMultiport
-// and Ctx.proto take from the translator's blocks, IPv4 and IPv6, with
+// exactBlockRules are rules whose values translateLOG, translateMultiport,
+// Ctx.proto and ctStateMatch take from the translator's blocks, IPv4 and IPv6, with
 // what upstream prints for each (iptables-restore-translate v1.8.11).
 // A log statement with more than two arguments takes heap for them
 // (heap4 and heap6 say so).
@@ -33,12 +33,17 @@ var exactBlockRules = []struct {
 		`ip protocol udp counter log prefix "x: " level info`, `counter log prefix "y: "`, false, false},
 	{"-A INPUT -j LOG --log-tcp-sequence --log-uid", "-A INPUT -j LOG --log-tcp-options --log-tcp-sequence",
 		"counter log flags tcp sequence flags skuid", "counter log flags tcp sequence,options", false, false},
+	{"-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT", "-A INPUT -m conntrack ! --ctstate INVALID,NEW -j DROP",
+		"ct state related,established counter accept", "ct state ! invalid,new counter drop", false, false},
+	{"-A INPUT -m conntrack --ctstate UNTRACKED -j ACCEPT", "-A INPUT -m state --state NEW -j ACCEPT",
+		"ct state untracked counter accept", "ct state new counter accept", false, false},
 	{"-A INPUT -j LOG --log-level 7 --log-tcp-options --log-ip-options --log-macdecode", "-A INPUT -j LOG",
 		"counter log level debug flags tcp options flags ip options flags ether", "counter log", true, false},
 }
 
 // TestExactBlockValues checks exact mode's rules whose log statements,
-// port lists and protocol matches come from the translator's blocks:
+// port lists, protocol and state matches come from the translator's
+// blocks:
 // translated again and again, each time in the blocks' values handed out
 // again, each prints as the first time (and as upstream does), and
 // once the blocks are warm their translation takes no heap.
