@@ -31,11 +31,7 @@ func (c *Ctx) builtins(src, dst *iptparse.AddrMask) {
 		})
 	}
 	if p := r.Proto; p != nil && p.Num != 0 && !c.hasProtoMatch(p.Num) {
-		var left ir.Expr = &ir.Payload{Proto: "ip", Field: "protocol"}
-		if c.IsIPv6() {
-			left = &ir.Meta{Key: "l4proto"}
-		}
-		c.Add(ir.EqOrNe(left, p.Neg, ProtoExpr(p.Num)))
+		c.proto(p)
 	}
 	if r.Src != nil {
 		c.addr("saddr", src, r.Src.Neg)
@@ -43,6 +39,26 @@ func (c *Ctx) builtins(src, dst *iptparse.AddrMask) {
 	if r.Dst != nil {
 		c.addr("daddr", dst, r.Dst.Neg)
 	}
+}
+
+// proto adds the match of -p, when no match of the rule implies it:
+// from the translator's blocks (a rule such as "-p udp -m multiport"
+// took three heap values, 34 KB of exact mode's mixed 20,000-rule dump).
+func (c *Ctx) proto(p *iptparse.ProtoSel) {
+	a := &c.tr.alloc
+	var left ir.Expr
+	if c.IsIPv6() {
+		left = a.meta("l4proto")
+	} else {
+		left = a.payload("ip", "protocol")
+	}
+	var right ir.Expr
+	if name := iptparse.ProtocolName(p.Num); name != "" {
+		right = a.sym(name)
+	} else {
+		right = c.int(uint64(p.Num))
+	}
+	c.Add(a.eqOrNe(left, p.Neg, right))
 }
 
 // ProtoExpr is a protocol number as nft text: its name if it has one.

@@ -51,7 +51,9 @@ func (c *Ctx) intOrRange(lo, hi uint64) ir.Expr {
 	if lo == hi {
 		return c.int(lo)
 	}
-	return &ir.Range{Lo: c.int(lo), Hi: c.int(hi)}
+	r := c.tr.alloc.ranges.new()
+	*r = ir.Range{Lo: c.int(lo), Hi: c.int(hi)}
+	return r
 }
 
 // int is ir.Int(v) taken from the translator's blocks.
