@@ -33,6 +33,16 @@ func TestAppendCommand(t *testing.T) {
 		{Op: ir.CmdAddRule, Family: ir.FamilyIP, Table: "filter", Chain: &ir.Chain{Name: "KUBE-SVC-1"}, Rule: rule, Index: -1},
 		{Op: ir.CmdAddRule, Family: ir.FamilyIP, Table: "filter", Chain: &ir.Chain{Name: "X"}, Rule: rule, Index: -1},
 		{Op: ir.CmdAddRule, Family: ir.FamilyIP, Table: "filter", Chain: &ir.Chain{Name: "OUTPUT"}, Rule: rule, Index: -1},
+		// prefixes of 47 to 50 bytes, about the 48 ruleCommand copies
+		// whole, and back
+		{Op: ir.CmdAddRule, Family: ir.FamilyIP, Table: "filter", Chain: &ir.Chain{Name: strings.Repeat("L", 27)}, Rule: rule, Index: -1},
+		{Op: ir.CmdAddRule, Family: ir.FamilyIP, Table: "filter", Chain: &ir.Chain{Name: strings.Repeat("L", 28)}, Rule: rule, Index: -1},
+		{Op: ir.CmdAddRule, Family: ir.FamilyIP, Table: "filter", Chain: &ir.Chain{Name: strings.Repeat("L", 29)}, Rule: rule, Index: -1},
+		{Op: ir.CmdAddRule, Family: ir.FamilyIP, Table: "filter", Chain: &ir.Chain{Name: strings.Repeat("L", 29)}, Rule: rule, Index: -1},
+		{Op: ir.CmdAddRule, Family: ir.FamilyIP, Table: "filter", Chain: &ir.Chain{Name: strings.Repeat("L", 30)}, Rule: rule, Index: -1},
+		{Op: ir.CmdAddRule, Family: ir.FamilyIP, Table: "filter", Chain: &ir.Chain{Name: "OUTPUT"}, Rule: rule, Index: -1},
+		{Op: ir.CmdAddRule, Family: ir.FamilyIP, Table: "mangle", Chain: &ir.Chain{Name: strings.Repeat("M", 40)}, Rule: rule, Index: -1},
+		{Op: ir.CmdAddRule, Family: ir.FamilyIP, Table: "filter", Chain: &ir.Chain{Name: "OUTPUT"}, Rule: rule, Index: -1},
 		{Op: ir.CmdAddRule, Family: ir.FamilyIP, Table: "nat", Chain: &ir.Chain{Name: "OUTPUT"}, Rule: rule, Index: -1},
 		{Op: ir.CmdAddRule, Family: ir.FamilyIP6, Table: "nat", Chain: &ir.Chain{Name: "OUTPUT"}, Rule: rule, Index: -1},
 		{Op: ir.CmdInsertRule, Family: ir.FamilyIP6, Table: "nat", Chain: &ir.Chain{Name: "OUTPUT"}, Rule: rule, Index: 3},
@@ -67,8 +77,14 @@ func TestAppendCommand(t *testing.T) {
 			lines.Reset()
 		}
 	}
-	if len(p.Notes) != 11 || len(lp.Notes) != 11 { // the comment's quotes, in each rule
-		t.Errorf("notes %v and %v, want the eleven of the rules' comments", p.Notes, lp.Notes)
+	rules := 0
+	for _, c := range cmds {
+		if c.Rule != nil {
+			rules++
+		}
+	}
+	if len(p.Notes) != rules || len(lp.Notes) != rules { // the comment's quotes, in each rule
+		t.Errorf("notes %v and %v, want the %d of the rules' comments", p.Notes, lp.Notes, rules)
 	}
 }
 

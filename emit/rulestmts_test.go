@@ -60,3 +60,81 @@ func TestRuleStatements(t *testing.T) {
 		}
 	}
 }
+
+// refRule is rule as it was before its fast paths (the leading matches,
+// the counter and verdict or the one statement after them): one loop
+// over the statements.
+func refRule(p *Printer, r *ir.Rule) string {
+	var b textBuf
+	n, skip := 0, -1
+	for i, s := range r.Stmts {
+		if _, ok := s.(*ir.Comment); ok || i == skip {
+			continue
+		}
+		if n > 0 {
+			b.WriteByte(' ')
+		}
+		n++
+		if c, ok := s.(*ir.Counter); ok && !c.HasValues && i+1 < len(r.Stmts) {
+			if v, ok := r.Stmts[i+1].(*ir.Verdict); ok {
+				b.WriteString("counter ")
+				writeVerdict(&b, v.Kind, v.Chain)
+				skip = i + 1
+				continue
+			}
+		}
+		p.stmt(&b, s)
+	}
+	if r.Comment != "" {
+		if n > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(`comment "`)
+		p.writeQuotedRest(&b, r.Comment, SanitizeString)
+	}
+	return b.String()
+}
+
+// TestRuleFastPaths holds Rule to refRule for every list of up to four
+// statements of a few kinds, with and without a comment, in both styles.
+func TestRuleFastPaths(t *testing.T) {
+	kinds := []ir.Stmt{
+		ir.Eq(&ir.Payload{Proto: "ip", Field: "saddr"}, &ir.Addr{Addr: netip.MustParseAddr("192.0.2.1")}),
+		&ir.Match{Left: &ir.Meta{Key: "l4proto"}, Right: ir.Sym("tcp"), Spell: ir.SpellWord},
+		&ir.Counter{},
+		&ir.Counter{HasValues: true, Packets: 1, Bytes: 2},
+		&ir.Verdict{Kind: ir.VerdictAccept},
+		&ir.Verdict{Kind: ir.VerdictDrop},
+		&ir.Verdict{Kind: ir.VerdictJump, Chain: "X"},
+		&ir.Comment{Text: "c"},
+		&ir.Nat{Kind: ir.NatDNAT, Addr: &ir.Addr{Addr: netip.MustParseAddr("10.0.0.1")}},
+		&ir.Log{},
+	}
+	var stmts []ir.Stmt
+	var walk func(depth int)
+	n := 0
+	walk = func(depth int) {
+		for _, upstream := range []bool{true, false} {
+			for _, comment := range []string{"", "a b"} {
+				p := &Printer{Style: Style{Upstream: upstream}}
+				r := &ir.Rule{Stmts: stmts, Comment: comment}
+				if got, want := p.Rule(r), refRule(p, r); got != want {
+					t.Errorf("upstream %v, %d statements %v, comment %q: %q; want %q", upstream, len(stmts), stmts, comment, got, want)
+				}
+				n++
+			}
+		}
+		if depth == 4 {
+			return
+		}
+		for _, s := range kinds {
+			stmts = append(stmts, s)
+			walk(depth + 1)
+			stmts = stmts[:len(stmts)-1]
+		}
+	}
+	walk(0)
+	if n < 4*11111 {
+		t.Fatalf("%d rules compared", n)
+	}
+}

@@ -905,11 +905,85 @@ func (p *Printer) Rule(r *ir.Rule) string {
 	return p.ruleBuf.String()
 }
 
-// rule writes what Rule returns to b.
+// rule writes what Rule returns to b. Most rules are matches, a counter
+// and a verdict: the matches are written first, without the tests of
+// ruleFrom's loop (the statements it skips are no matches), whose
+// counters and indexes were kept around every call, then the counter and
+// verdict: exact mode's printing took some 45 instructions a rule less
+// (the blocklist 20,000-rule dump: 65.1 -> 64.2 M). The one statement
+// after an optimized rule's matches is left to ruleFrom: here too, rule
+// was no longer inlined into ruleCommand.
 func (p *Printer) rule(b *textBuf, r *ir.Rule) {
 	p.cur = r
-	n, skip := 0, -1
-	for i, s := range r.Stmts {
+	stmts := r.Stmts
+	// The matches first. (default.pgo knows match's call by its line,
+	// 18 below the func line, where it was in the loop: keep it there;
+	// the lines below are kept for the count.)
+	//
+	//
+	//
+	i := 0
+	for ; i < len(stmts); i++ {
+		m, ok := stmts[i].(*ir.Match)
+		if !ok {
+			break
+		}
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		p.match(b, m)
+	}
+	// Then the counter and the verdict (or NAT...) of most rules, as
+	// ruleFrom writes them.
+	if len(stmts)-i == 2 {
+		if c, ok := stmts[i].(*ir.Counter); ok && !c.HasValues {
+			if _, ok := stmts[i+1].(*ir.Comment); !ok {
+				if i > 0 {
+					b.WriteByte(' ')
+				}
+				if v, ok := stmts[i+1].(*ir.Verdict); ok {
+					switch v.Kind {
+					case ir.VerdictAccept:
+						b.WriteString("counter accept")
+					case ir.VerdictDrop:
+						b.WriteString("counter drop")
+					default:
+						writeCounterVerdict(b, v)
+					}
+				} else {
+					b.WriteString("counter ")
+					p.stmt(b, stmts[i+1])
+				}
+				if r.Comment != "" {
+					p.ruleComment(b, r.Comment, 1)
+				}
+				p.cur = nil
+				return
+			}
+		}
+	}
+	p.ruleFrom(b, r, i)
+	p.cur = nil
+}
+
+// ruleFrom is rule for the statements of r from the i-th on, those
+// before being i matches rule wrote.
+func (p *Printer) ruleFrom(b *textBuf, r *ir.Rule, i int) {
+	if i == len(r.Stmts)-1 {
+		// The one statement after the matches of an optimized rule
+		// ("dnat to 10.0.0.1"), written as the loop below does, without
+		// it (half the dispatch 20,000-rule dump's rules).
+		if _, ok := r.Stmts[i].(*ir.Comment); !ok {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			p.stmt(b, r.Stmts[i])
+			i++
+		}
+	}
+	n, skip := i, -1
+	for ; i < len(r.Stmts); i++ {
+		s := r.Stmts[i]
 		// The statements of most rules, a match, a counter and a
 		// verdict, are told apart here, without stmt's call and type
 		// switch (some 20 instructions a statement).
@@ -928,19 +1002,10 @@ func (p *Printer) rule(b *textBuf, r *ir.Rule) {
 		} else if c, ok := s.(*ir.Counter); ok && !c.HasValues {
 			// Most rules end with a counter and a verdict: written
 			// here, the verdict's turn then skipped (some 30
-			// instructions a rule), "counter accept" and "counter
-			// drop" with one store.
+			// instructions a rule).
 			if i+1 < len(r.Stmts) {
 				if v, ok := r.Stmts[i+1].(*ir.Verdict); ok {
-					switch v.Kind {
-					case ir.VerdictAccept:
-						b.WriteString("counter accept")
-					case ir.VerdictDrop:
-						b.WriteString("counter drop")
-					default:
-						b.WriteString("counter ")
-						writeVerdict(b, v.Kind, v.Chain)
-					}
+					writeCounterVerdict(b, v)
 					skip = i + 1
 					continue
 				}
@@ -953,13 +1018,31 @@ func (p *Printer) rule(b *textBuf, r *ir.Rule) {
 		}
 	}
 	if r.Comment != "" {
-		if n > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(`comment "`)
-		p.writeQuotedRest(b, r.Comment, SanitizeString)
+		p.ruleComment(b, r.Comment, n)
 	}
-	p.cur = nil
+}
+
+// writeCounterVerdict writes a plain counter and the verdict v after
+// it: "counter accept" and "counter drop" with one store.
+func writeCounterVerdict(b *textBuf, v *ir.Verdict) {
+	switch v.Kind {
+	case ir.VerdictAccept:
+		b.WriteString("counter accept")
+	case ir.VerdictDrop:
+		b.WriteString("counter drop")
+	default:
+		b.WriteString("counter ")
+		writeVerdict(b, v.Kind, v.Chain)
+	}
+}
+
+// ruleComment writes a rule's comment after its n statements.
+func (p *Printer) ruleComment(b *textBuf, comment string, n int) {
+	if n > 0 {
+		b.WriteByte(' ')
+	}
+	b.WriteString(`comment "`)
+	p.writeQuotedRest(b, comment, SanitizeString)
 }
 
 // Notes returns the texts of the rule's Comment statements.

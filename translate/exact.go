@@ -138,7 +138,7 @@ func (t *Translator) ruleChain(name string) *ir.Chain {
 		return ch
 	}
 	if t.reuse && !t.hold {
-		t.streamChain = ir.Chain{Name: name}
+		t.streamChain.Name = name // (nothing else is set)
 		t.exactChain = &t.streamChain
 		return t.exactChain
 	}
