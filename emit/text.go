@@ -942,6 +942,8 @@ func (p *Printer) rule(b *textBuf, r *ir.Rule) {
 					b.WriteByte(' ')
 				}
 				if v, ok := stmts[i+1].(*ir.Verdict); ok {
+					// writeCounterVerdict's cases, written here: its
+					// call cost the blocklist dump 0.46 M instructions.
 					switch v.Kind {
 					case ir.VerdictAccept:
 						b.WriteString("counter accept")
