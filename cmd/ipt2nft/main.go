@@ -14,6 +14,7 @@ import (
 	"os"
 
 	"github.com/ipt2nft/ipt2nft/compat"
+	_ "github.com/ipt2nft/ipt2nft/internal/hugestart"
 	_ "github.com/ipt2nft/ipt2nft/internal/stackgrow"
 	"github.com/ipt2nft/ipt2nft/shim"
 )
