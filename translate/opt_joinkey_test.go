@@ -124,3 +124,29 @@ func TestSharedSignature(t *testing.T) {
 		t.Errorf("%d of %d chains share a signature: the test tells nothing", shared, chains)
 	}
 }
+
+// TestPlainValuesIn checks plainValuesIn against plainValues on every
+// expression of equalityCases, alone and in a set.
+func TestPlainValuesIn(t *testing.T) {
+	exprs, _ := equalityCases()
+	n := 0
+	for _, e := range exprs {
+		if v := reflect.ValueOf(e); !v.IsValid() || v.IsNil() {
+			continue // no rule has it
+		}
+		for _, x := range []ir.Expr{e, &ir.SetLit{Elems: []ir.Expr{e}}, &ir.SetLit{Elems: []ir.Expr{e, e}}} {
+			var one [1]interval
+			want, wok := plainValues(x)
+			got, gok := plainValuesIn(x, &one)
+			if gok != wok || !reflect.DeepEqual(slices.Clip(got), slices.Clip(want)) && len(got)+len(want) > 0 {
+				t.Errorf("%#v: plainValuesIn %v %v, plainValues %v %v", x, got, gok, want, wok)
+			}
+			if wok {
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no expression has plain values")
+	}
+}
