@@ -306,7 +306,14 @@ func likeMatch(hm *ir.Match, s ir.Stmt) bool {
 // value is left to look at.
 func likeMember(hm *ir.Match, s ir.Stmt) bool {
 	m, ok := s.(*ir.Match)
-	return ok && m.Left == hm.Left && m.Op == hm.Op && m.Spell == hm.Spell && plainAddrValue(m.Right)
+	if !ok {
+		return false
+	}
+	// m.Left == hm.Left, hm's a *ir.Payload: compared as pointers, without
+	// the call of runtime.ifaceeq an interface comparison makes (some 20
+	// instructions a rule of a run)
+	p, ok := m.Left.(*ir.Payload)
+	return ok && p == hm.Left.(*ir.Payload) && m.Op == hm.Op && m.Spell == hm.Spell && plainAddrValue(m.Right)
 }
 
 // plainAddrValue is addrMatch's test of a match's value.
@@ -338,7 +345,11 @@ func portMatch(m *ir.Match) bool {
 // with an integer of the same form.
 func likePort(hm *ir.Match, s ir.Stmt) bool {
 	m, ok := s.(*ir.Match)
-	if !ok || m.Left != hm.Left || m.Op != hm.Op || m.Spell != hm.Spell || !portMatch(m) {
+	if !ok {
+		return false
+	}
+	p, ok := m.Left.(*ir.Payload) // m.Left == hm.Left, as in likeMember
+	if !ok || p != hm.Left.(*ir.Payload) || m.Op != hm.Op || m.Spell != hm.Spell || !portMatch(m) {
 		return false
 	}
 	a, b := hm.Right.(*ir.Integer), m.Right.(*ir.Integer)
