@@ -32,13 +32,23 @@ type slab[T any] struct {
 const maxSlab = 256
 
 func (s *slab[T]) new() *T {
-	if s.used >= len(s.blk) {
-		s.next = min(max(2*s.next, 8), maxSlab)
-		s.blk, s.used = fresh.Make[T](s.next), 0
+	if used := s.used; used < len(s.blk) {
+		s.used = used + 1
+		return &s.blk[used]
 	}
-	p := &s.blk[s.used]
-	s.used++
-	return p
+	return s.grow()
+}
+
+// grow is new with a new block, out of line: new's fast path alone
+// (cost 88, over the inliner's 80, but default.pgo's hot call sites take
+// it) is inlined there instead of the whole (112, with fresh.Make's
+// loop). Own code of the 20,000-rule dumps (translate, emit, compat, ir):
+// exact mode -0.08 to -0.36 M instructions, the optimizing mode -0.24 to
+// -0.47 M.
+func (s *slab[T]) grow() *T {
+	s.next = min(max(2*s.next, 8), maxSlab)
+	s.blk, s.used = fresh.Make[T](s.next), 1
+	return &s.blk[0]
 }
 
 // slice returns an empty slice with capacity n, whose appends beyond n
