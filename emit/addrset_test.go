@@ -3,6 +3,7 @@ package emit
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"net/netip"
 	"reflect"
 	"testing"
@@ -108,6 +109,54 @@ func TestAddrSetAsSetLit(t *testing.T) {
 			if g != w || fmt.Sprint(gerr) != fmt.Sprint(werr) {
 				t.Errorf("set %d, %s: %v\n%s\nwant %v\n%s", i, f.name, gerr, g, werr, w)
 			}
+		}
+	}
+}
+
+// TestAddrSetFastPaths checks addrSet4 and concatAddrSet's IPv4 path
+// against the general printing of the same elements as a SetLit (Exprs),
+// on random sets past a flush boundary: plain addresses and prefixes,
+// counters with values in 32 bits and past them, ports in decimal and
+// hexadecimal, comments.
+func TestAddrSetFastPaths(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for round := range 48 {
+		counted, values := round%3 != 0, round%3 == 2
+		s := &ir.AddrSet{Counted: counted, HasValues: values}
+		for range 1500 + rnd.IntN(1500) {
+			a := netip.AddrFrom4([4]byte{byte(rnd.IntN(256)), byte(rnd.IntN(256)), byte(rnd.IntN(256)), byte(rnd.IntN(256))})
+			var key ir.Expr = ir.IP(a)
+			if round%2 == 1 && rnd.IntN(3) == 0 {
+				key = &ir.Prefix{Prefix: netip.PrefixFrom(a, rnd.IntN(33))}
+			}
+			c := &ir.Counter{}
+			if values {
+				c.Packets, c.Bytes, c.HasValues = rnd.Uint64N(1e9), rnd.Uint64N(1<<uint(rnd.IntN(50)+1)), true
+			}
+			if s.CanAdd(key, c) {
+				s.Add(key, c)
+			}
+		}
+		switch round / 12 {
+		case 1, 2: // ports, in decimal, then hexadecimal
+			s.Port = ir.Integer{Width: 16}
+			if round/12 == 2 {
+				s.Port.Base = 16
+			}
+			for range s.Len() {
+				s.Ports = append(s.Ports, rnd.Uint64N(65536))
+			}
+		case 3:
+			for i := range s.Len() {
+				s.Comments = append(s.Comments, []string{"", "x", "a b"}[i%3])
+			}
+		}
+		var fast, general textBuf
+		p := &Printer{}
+		p.addrSet(&fast, s)
+		p.expr(&general, &ir.SetLit{Elems: s.Exprs()}, 0)
+		if fast.String() != general.String() {
+			t.Fatalf("round %d: addrSet wrote\n%.300s\nthe SetLit\n%.300s", round, fast.String(), general.String())
 		}
 	}
 }

@@ -88,20 +88,25 @@ COMMIT
 	}
 }
 
-// TestSlabGiveBack checks that a slab takes back only the value or
-// trimmed slice it handed out last, zeroed, and hands it out again.
+// TestSlabGiveBack checks that vals and slab take back only the value or
+// trimmed slice they handed out last, zeroed, and hand it out again.
 func TestSlabGiveBack(t *testing.T) {
-	var s slab[int]
-	p, q := s.new(), s.new()
+	var v vals[int]
+	p, q := v.new(), v.new()
 	*p, *q = 1, 2
-	s.giveBack(p) // not the last
-	if *p != 1 {
+	if v.giveBack(p) || *p != 1 { // not the last
 		t.Fatal("took back a value that was not the last handed out")
 	}
-	s.giveBack(q)
-	if r := s.new(); r != q || *r != 0 {
+	if !v.giveBack(q) {
+		t.Fatal("did not take back the last value handed out")
+	}
+	if r := v.new(); r != q || *r != 0 {
 		t.Fatalf("the value given back is not handed out again, zeroed (%v, %d)", r == q, *r)
 	}
+	if r := v.new(); r == p || r == q || *p != 1 {
+		t.Fatal("a value handed out twice")
+	}
+	var s slab[int]
 	a := s.trim(append(s.slice(8), 1, 2))
 	b := s.trim(append(s.slice(8), 3))
 	s.giveBackSlice(a) // not the last

@@ -11,7 +11,8 @@ import (
 )
 
 // exactBlockRules are rules whose values translateLOG, translateMultiport,
-// Ctx.proto and ctStateMatch take from the translator's blocks, IPv4 and IPv6, with
+// Ctx.proto, ctStateMatch and translateTCP's flags test take from the
+// translator's blocks, IPv4 and IPv6, with
 // what upstream prints for each (iptables-restore-translate v1.8.11).
 // A log statement with more than two arguments takes heap for them
 // (heap4 and heap6 say so).
@@ -39,6 +40,10 @@ var exactBlockRules = []struct {
 		"ct state untracked counter accept", "ct state new counter accept", false, false},
 	{"-A INPUT -j LOG --log-level 7 --log-tcp-options --log-ip-options --log-macdecode", "-A INPUT -j LOG",
 		"counter log level debug flags tcp options flags ip options flags ether", "counter log", true, false},
+	{"-A INPUT -p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -j DROP", "-A INPUT -p tcp -m tcp ! --syn -j ACCEPT",
+		"tcp flags syn / fin,syn,rst,ack counter drop", "tcp flags != syn / fin,syn,rst,ack counter accept", false, false},
+	{"-A INPUT -p tcp -m tcp --dport 22 --tcp-flags ALL NONE -j DROP", "-A INPUT -p tcp -m tcp --tcp-flags SYN,ACK NONE -j DROP",
+		"tcp dport 22 tcp flags 0x0 / fin,syn,rst,psh,ack,urg counter drop", "tcp flags 0x0 / syn,ack counter drop", false, false},
 }
 
 // TestExactBlockValues checks exact mode's rules whose log statements,

@@ -769,7 +769,14 @@ func (l *nativeLayout) appendRules(c *ir.Chain, rules ...*ir.Rule) {
 	if cap(c.Rules) == 0 && len(rules) <= firstRules {
 		c.Rules = l.t.alloc.ruleLists.slice(firstRules)
 	}
-	c.Rules = append(c.Rules, rules...)
+	if len(rules) == 1 {
+		c.Rules = append(c.Rules, rules[0]) // a store, not typedslicecopy's call
+	} else {
+		c.Rules = append(c.Rules, rules...)
+	}
+	if len(l.byKey) == 0 {
+		return // no chain indexed yet (only scripts that delete rules make one)
+	}
 	if x := l.byKey[c]; x != nil && x.n+len(rules) == len(c.Rules) {
 		for _, r := range rules {
 			k := ruleKey(r)

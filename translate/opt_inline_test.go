@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -154,6 +155,35 @@ func TestChainJumpsStale(t *testing.T) {
 	for i, r := range in.Rules {
 		if v, ok := r.Stmts[len(r.Stmts)-1].(*ir.Verdict); !ok || v.Kind != ir.VerdictDrop {
 			t.Errorf("rule %d: %#v, want drop", i, r.Stmts)
+		}
+	}
+}
+
+// TestChainNumbersLikeMap checks chainNumbers against the map of each
+// chain's name to its index it stands for: tables of 0 to 3,000 chains,
+// some names repeated (the last chain of a name wins, as a map's store),
+// looked up by every name, by copies of them and by names of no chain.
+func TestChainNumbersLikeMap(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 7, 8, 9, 100, 3000} {
+		chains := make([]*ir.Chain, n)
+		want := map[string]int{}
+		for i := range chains {
+			name := fmt.Sprintf("KUBE-SEP-%09d", i)
+			if i%7 == 3 {
+				name = chains[i/2].Name // a name again
+			}
+			chains[i] = &ir.Chain{Name: name}
+			want[name] = i
+		}
+		x := newChainNumbers(chains)
+		for i := range n + 50 {
+			for _, name := range []string{fmt.Sprintf("KUBE-SEP-%09d", i), fmt.Sprintf("KUBE-SEP-%09d", i) + "x", ""} {
+				w, wok := want[name]
+				g, gok := x.get(strings.Clone(name))
+				if g != w || gok != wok {
+					t.Fatalf("%d chains, %q: get %d %v, the map %d %v", n, name, g, gok, w, wok)
+				}
+			}
 		}
 	}
 }

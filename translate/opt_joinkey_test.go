@@ -1,7 +1,9 @@
 package translate
 
 import (
+	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/ipt2nft/ipt2nft/ir"
@@ -81,5 +83,70 @@ func TestSigHashStr(t *testing.T) {
 		if got := sigHash(fnvOffset).str(s[:n]); got != want {
 			t.Errorf("str(%q) = %#x, want %#x", s[:n], uint64(got), uint64(want))
 		}
+	}
+}
+
+// TestSharedSignature checks sharedSignature, mergeSetsIn's look at a
+// small chain, against the round's own markRepeats on random chains of 2
+// to smallRound rules drawn from equalityCases' statements (a few kinds
+// often, so that some share a signature).
+func TestSharedSignature(t *testing.T) {
+	_, stmts := equalityCases()
+	var pool []*ir.Rule
+	for _, s := range stmts {
+		if madeWhole(s) {
+			pool = append(pool, &ir.Rule{Stmts: []ir.Stmt{s}})
+		}
+	}
+	rnd := rand.New(rand.NewPCG(3, 4))
+	shared := 0
+	const chains = 5000
+	for range chains {
+		rules := make([]*ir.Rule, 2+rnd.IntN(smallRound-1))
+		kinds := 2 + rnd.IntN(len(pool)-1)
+		for i := range rules {
+			rules[i] = pool[rnd.IntN(kinds)]
+		}
+		mem := getRoundMem(len(rules))
+		for i, r := range rules {
+			mem.sigs[i] = shapeSignature(r)
+		}
+		want := slices.ContainsFunc(mem.markRepeats(len(rules)), func(m uint8) bool { return m != 0 })
+		putRoundMem(mem)
+		if got := sharedSignature(rules); got != want {
+			t.Fatalf("sharedSignature of %d rules = %v, markRepeats says %v", len(rules), got, want)
+		}
+		if want {
+			shared++
+		}
+	}
+	if shared == 0 || shared == chains {
+		t.Errorf("%d of %d chains share a signature: the test tells nothing", shared, chains)
+	}
+}
+
+// TestPlainValuesIn checks plainValuesIn against plainValues on every
+// expression of equalityCases, alone and in a set.
+func TestPlainValuesIn(t *testing.T) {
+	exprs, _ := equalityCases()
+	n := 0
+	for _, e := range exprs {
+		if v := reflect.ValueOf(e); !v.IsValid() || v.IsNil() {
+			continue // no rule has it
+		}
+		for _, x := range []ir.Expr{e, &ir.SetLit{Elems: []ir.Expr{e}}, &ir.SetLit{Elems: []ir.Expr{e, e}}} {
+			var one [1]interval
+			want, wok := plainValues(x)
+			got, gok := plainValuesIn(x, &one)
+			if gok != wok || !reflect.DeepEqual(slices.Clip(got), slices.Clip(want)) && len(got)+len(want) > 0 {
+				t.Errorf("%#v: plainValuesIn %v %v, plainValues %v %v", x, got, gok, want, wok)
+			}
+			if wok {
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no expression has plain values")
 	}
 }

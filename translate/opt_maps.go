@@ -86,6 +86,7 @@ func collectKeyed(rules []*ir.Rule, i int, ok func(ir.Stmt) bool) ([]*ir.Rule, i
 	var group []*ir.Rule // made when a second rule joins
 	d := -1
 	var seen *disjoint
+	var one [1]interval
 	for j := i + 1; j < len(rules); j++ {
 		r := rules[j]
 		dd, good := keyedDiff(first, r)
@@ -105,7 +106,7 @@ func collectKeyed(rules []*ir.Rule, i int, ok func(ir.Stmt) bool) ([]*ir.Rule, i
 				}
 			}
 		}
-		v, okv := plainValues(r.Stmts[d].(*ir.Match).Right)
+		v, okv := plainValuesIn(r.Stmts[d].(*ir.Match).Right, &one)
 		if !okv || !seen.canAddAllOne(v) {
 			break
 		}

@@ -2,6 +2,10 @@ package translate
 
 import (
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"go/types"
 	"math/rand/v2"
 	"net/netip"
 	"os"
@@ -685,5 +689,44 @@ func TestRunMemberValue(t *testing.T) {
 		if added, _ := u.add(c.r); added != c.want {
 			t.Errorf("%s: added %v, want %v", c.name, added, c.want)
 		}
+	}
+}
+
+// TestStmtsArePointers checks what sameStmt leans on: every type of ir
+// with the Stmt interface's method has it on a pointer receiver, so that
+// its statements are pointers, equal when their two words are. It reads
+// ir's source: a statement type of another kind would have to be
+// compared by ==.
+func TestStmtsArePointers(t *testing.T) {
+	files, err := filepath.Glob("../ir/*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("ir's source: %v", err)
+	}
+	n := 0
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Recv == nil || fd.Name.Name != "stmt" {
+				continue
+			}
+			n++
+			if _, ptr := fd.Recv.List[0].Type.(*ast.StarExpr); !ptr {
+				t.Errorf("%s: stmt() of %s is not on a pointer receiver: sameStmt would be wrong", name, types.ExprString(fd.Recv.List[0].Type))
+			}
+		}
+	}
+	if n < 10 {
+		t.Errorf("only %d statement types found", n)
+	}
+	a, b := ir.Stmt(&ir.Counter{}), ir.Stmt(&ir.Counter{})
+	if !sameStmt(a, a) || sameStmt(a, b) || sameStmt(a, ir.Stmt(&ir.Match{})) || !sameStmt(nil, nil) || sameStmt(a, nil) {
+		t.Error("sameStmt is not ==")
 	}
 }

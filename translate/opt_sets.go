@@ -456,6 +456,9 @@ func mergeSets(rules []*ir.Rule, rep *OptReport, elementCounters bool) []*ir.Rul
 // sets already made (mergeRun's): a merge of rules not next to each
 // other there says so.
 func mergeSetsIn(rules []*ir.Rule, at func(int) int, rep *OptReport, elementCounters bool) []*ir.Rule {
+	if len(rules) <= smallRound && len(rules) > 1 && !sharedSignature(rules) {
+		return rules // as both rounds would
+	}
 	var merged map[*ir.Rule]int
 	rules = mergeSetsRound(rules, at, rep, elementCounters, false, &merged)
 	if len(rules) < 2 || !slices.ContainsFunc(rules, multiValued) {
@@ -468,6 +471,25 @@ func mergeSetsIn(rules []*ir.Rule, at func(int) int, rep *OptReport, elementCoun
 		return m.Pass == "sets" && merged[m.Into] < 0
 	})
 	return rules
+}
+
+// smallRound is the most rules sharedSignature looks at.
+const smallRound = 8
+
+// sharedSignature reports whether two of a few rules have the same
+// shapeSignature, without a round's memory: a round whose rules all
+// differ in signature merges none, and a small chain's (kube-proxy's
+// 4,000 chains of two rules in the dispatch dump) took some 1,600
+// instructions to find it out (getRoundMem, markRepeats, putRoundMem).
+func sharedSignature(rules []*ir.Rule) bool {
+	var sigs [smallRound]uint64
+	for i, r := range rules {
+		sigs[i] = shapeSignature(r)
+		if slices.Contains(sigs[:i], sigs[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 // multiValued reports whether a rule could give a concatenation several

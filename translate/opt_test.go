@@ -808,3 +808,55 @@ func TestChainOrderLongestFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestMapsKeepOneRule checks what finishChain leans on to skip the map
+// passes for a chain of one rule: mergeVMaps and mergeNatMaps give such
+// a chain back as it is and report no merge.
+func TestMapsKeepOneRule(t *testing.T) {
+	script := `
+-t filter -A INPUT -p tcp --dport 22 -j ACCEPT
+-t filter -A INPUT -s 10.0.0.1 -j DROP
+-t filter -A INPUT -p tcp -m multiport --dports 80,443 -j SVC
+-t filter -A INPUT -d 10.0.0.0/8 -j SVC
+-t filter -A INPUT -m comment --comment c -i eth0 -g SVC
+-t filter -A SVC -j RETURN
+-t nat -A PREROUTING -d 203.0.113.1 -p tcp --dport 8080 -j DNAT --to-destination 192.168.1.1:80
+-t nat -A PREROUTING -p udp --dport 53 -j DNAT --to-destination 192.168.1.2
+-t nat -A POSTROUTING -s 192.168.0.0/16 -j SNAT --to-source 203.0.113.1
+-t nat -A POSTROUTING -o eth0 -j MASQUERADE
+-t nat -A PREROUTING -p tcp --dport 80 -j REDIRECT --to-ports 3128`
+	tr := New(Options{})
+	for _, line := range strings.Split(strings.TrimSpace(script), "\n") {
+		args, err := shlex.Split(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := &iptparse.Parser{Registry: Registry{}, Family: iptparse.FamilyIPv4}
+		cmd, err := p.ParseCommand(iptparse.WordsFromArgs(args, "t"))
+		if err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		tr.AddCommand(cmd)
+	}
+	n := 0
+	for _, tb := range tr.Ruleset().Tables {
+		for _, c := range tb.Chains {
+			for _, r := range c.Rules {
+				n++
+				for name, pass := range map[string]func([]*ir.Rule, *OptReport) []*ir.Rule{
+					"vmap":   mergeVMaps,
+					"natmap": func(rs []*ir.Rule, rep *OptReport) []*ir.Rule { return mergeNatMaps(tb.Family, rs, rep) },
+				} {
+					var rep OptReport
+					one := []*ir.Rule{r}
+					if got := pass(one, &rep); len(got) != 1 || got[0] != r || len(rep.Merges) != 0 {
+						t.Errorf("%s of the one rule %d of chain %s: %d rules, %d merges", name, n, c.Name, len(got), len(rep.Merges))
+					}
+				}
+			}
+		}
+	}
+	if n < 11 {
+		t.Errorf("%d rules translated", n)
+	}
+}

@@ -155,6 +155,9 @@ func sameButTransport(a, b *ir.Rule) bool {
 // a run: the rules are then disjoint, so their order does not matter.
 func mergeTransports(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 	var out []*ir.Rule
+	// transportOf(rules[known]), looked at as the rule after a group: it
+	// starts the next one (each rule's was worked out twice)
+	known, knownProto, knownOK := -1, "", false
 	for i := 0; i < len(rules); {
 		if i == len(rules)-1 {
 			// the last rule has none after it to merge with (most
@@ -164,11 +167,15 @@ func mergeTransports(rules []*ir.Rule, rep *OptReport) []*ir.Rule {
 			}
 			break
 		}
-		proto, ok := transportOf(rules[i])
+		proto, ok := knownProto, knownOK
+		if known != i {
+			proto, ok = transportOf(rules[i])
+		}
 		j := i + 1
 		protos := []string{proto}
 		for ok && j < len(rules) {
 			p, ok2 := transportOf(rules[j])
+			known, knownProto, knownOK = j, p, ok2
 			if !ok2 || slices.Contains(protos, p) || !sameButTransport(rules[i], rules[j]) {
 				break
 			}

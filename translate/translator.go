@@ -818,7 +818,7 @@ func (t *Translator) newCtx(one bool) *Ctx {
 		// (as exactCommand leaves it: clearForRule)
 		return &t.exactCtx
 	}
-	return t.alloc.ctxs.new()
+	return t.alloc.newCtx()
 }
 
 // addrCount and addrAt walk addrList(sel) without making it.
