@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ipt2nft/ipt2nft/compat"
 	"github.com/ipt2nft/ipt2nft/internal/testutil"
 )
 
@@ -95,10 +96,13 @@ func TestRestoreTranslateFileShrinks(t *testing.T) {
 	link := testutil.Link(t, "iptables-restore-translate")
 	var dump strings.Builder
 	dump.WriteString("*filter\n:INPUT ACCEPT [0:0]\n")
-	for i := range 30000 {
+	for i := range 80000 { // more than ReadsUpTo: mapped, not read
 		fmt.Fprintf(&dump, "-A INPUT -s 10.%d.%d.1/32 -p tcp -m tcp --dport %d -j ACCEPT\n", i>>8&255, i&255, 1+i%60000)
 	}
 	dump.WriteString("COMMIT\n")
+	if int64(dump.Len()) <= compat.ReadsUpTo {
+		t.Fatalf("a dump of %d bytes is read whole, not mapped (ReadsUpTo %d)", dump.Len(), compat.ReadsUpTo)
+	}
 	path := filepath.Join(t.TempDir(), "rules.v4")
 	if err := os.WriteFile(path, []byte(dump.String()), 0o644); err != nil {
 		t.Fatal(err)

@@ -3,7 +3,9 @@
 package main
 
 import (
+	"runtime"
 	"runtime/debug"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -37,7 +39,7 @@ const (
 // power of two: the heap grows by 2.8n to 7.4n bytes on the generated
 // dumps, plus 1 MiB) that it does not touch, advises the arenas holding
 // it and gives them back: the heap then allocates from them for the rest
-// of the run. The growth is a goroutine's stack (hugestart.BigStack), which is
+// of the run. The growth is a goroutine's stack (bigStack), which is
 // neither touched nor zeroed and returns to the heap as soon as the
 // goroutine ends, where a big []byte would take a collection to free (1
 // to 5 ms here, 5 million instructions) and the runtime would clear its
@@ -65,7 +67,7 @@ func hugeHeap(n int) {
 	if !hugePagesAdvised() {
 		return
 	}
-	size, lo := hugestart.BigStack(uintptr(8*n + 2<<20))
+	size, lo := bigStack(uintptr(8*n + 2<<20))
 	start := lo &^ (heapArena - 1)
 	end := (lo + size + heapArena - 1) &^ (heapArena - 1)
 	unix.Syscall(unix.SYS_MADVISE, start, end-start, unix.MADV_HUGEPAGE)
@@ -74,6 +76,74 @@ func hugeHeap(n int) {
 	}
 	scavenge()
 	hugeProbes++
+}
+
+// hugePagesAdvised reports whether hugeHeap can give the heap huge pages
+// (see hugestart.Advised: pages of 4 KiB, THP "madvise", no
+// GODEBUG=disablethp=1).
+func hugePagesAdvised() bool { return hugestart.Advised() }
+
+// never is false: the branch it guards gives a function its frame
+// without the cost of clearing it (see internal/stackgrow).
+var never bool
+
+//go:noinline
+func frameOf[T any]() (t T) { return }
+
+// grow has a frame of T's size, which the runtime makes room for (by
+// moving the goroutine to a bigger stack) and nothing touches. It
+// stores the stack's end, the end of a page (8 KiB in Go's heap) just
+// above grow's frame.
+//
+//go:noinline
+func grow[T any](hi *uintptr) {
+	var x byte
+	if never {
+		_ = frameOf[T]()
+	}
+	*hi = (uintptr(unsafe.Pointer(&x)) + 8<<10) &^ (8<<10 - 1)
+}
+
+// frameSlack is what a stack needs besides grow's frame: the frames
+// under it and the runtime's guard.
+const frameSlack = 64 << 10
+
+// bigStack grows the heap by the first power of two from 4 to 64 MiB
+// that holds min bytes, as a goroutine's stack that nothing touches, and
+// frees it: the goroutine ends, and the runtime gives a big stack back to
+// the heap at once while the collector is off (runtime.stackfree). It
+// returns the stack's size and start.
+func bigStack(min uintptr) (size, lo uintptr) {
+	var hi uintptr
+	n0 := runtime.NumGoroutine()
+	done := make(chan struct{})
+	go func() {
+		switch {
+		case min <= 4<<20:
+			size = 4 << 20
+			grow[[4<<20 - frameSlack]byte](&hi)
+		case min <= 8<<20:
+			size = 8 << 20
+			grow[[8<<20 - frameSlack]byte](&hi)
+		case min <= 16<<20:
+			size = 16 << 20
+			grow[[16<<20 - frameSlack]byte](&hi)
+		case min <= 32<<20:
+			size = 32 << 20
+			grow[[32<<20 - frameSlack]byte](&hi)
+		default:
+			size = 64 << 20
+			grow[[64<<20 - frameSlack]byte](&hi)
+		}
+		close(done)
+	}()
+	<-done
+	// The stack is freed after done is closed, as the goroutine ends;
+	// it has when the goroutine no longer counts.
+	for i := 0; runtime.NumGoroutine() > n0 && i < 1000; i++ {
+		runtime.Gosched()
+	}
+	return size, hi - size
 }
 
 // scavenge releases the heap's free pages without a collection: with the
@@ -97,14 +167,3 @@ func smallGrow() {
 		_ = frameOf[[40 << 10]byte]()
 	}
 }
-
-// hugePagesAdvised reports whether hugeHeap can give the heap huge pages
-// (see hugestart.Advised).
-func hugePagesAdvised() bool { return hugestart.Advised() }
-
-// never is false: the branch it guards gives a function its frame
-// without the cost of clearing it (see internal/stackgrow).
-var never bool
-
-//go:noinline
-func frameOf[T any]() (t T) { return }

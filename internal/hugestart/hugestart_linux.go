@@ -1,33 +1,36 @@
-//go:build amd64 || arm64
-
 // Package hugestart puts the heap a run starts with on transparent huge
 // pages, before most package init functions run. Import it for its init
 // function, from the main package.
 //
-// A page fault costs 12-18 us on a host with software paging (Firecracker
+// A page fault costs 14-18 us on a host with software paging (Firecracker
 // under PVM), and a first touch of a page populated in advance still
 // 5-7 us; a huge page of 2 MiB, cleared and mapped in one fault, some
-// 150 us: the cost of ten small faults for the room of 512. An empty run
-// of exact mode took 160 small faults in the heap, the mixed 20,000-rule
-// dump 270; most of them come after the runtime's own start, in the
-// package inits and the translation, where this package can still act.
+// 150 us: the cost of ten small faults for the room of 512 (32 MiB
+// touched on small pages took 118-150 ms, on huge pages 2.2-2.3 ms). An
+// empty run of exact mode took 160 small faults in the heap, the mixed
+// 20,000-rule dump 270: most of them after the runtime's own start, in
+// the package inits and the translation, where this package can act.
 //
-// The heap grows in 4 MiB chunks, each mapped afresh (mmap MAP_FIXED),
-// which drops advice given to the addresses before: advice reaches only
-// memory already mapped. So init grows the heap by 4 MiB now (a
-// goroutine's stack, untouched and given back at once: BigStack),
-// advises everything from the heap's first huge page to the end of that
-// stack, and collapses into huge pages (MADV_COLLAPSE) the ones the
-// runtime has already partly faulted in, where the kernel would
-// otherwise go on with small pages.
+// The heap grows 4 MiB at a time, each mapped afresh (mmap MAP_FIXED),
+// which drops advice given to addresses before they are mapped: advice
+// reaches only memory already mapped. So init advises the heap from the
+// huge page where it began to the end of the next 4 MiB, as far as they
+// are mapped, and collapses that first huge page (MADV_COLLAPSE), which
+// the runtime has already partly faulted in and where the kernel would
+// otherwise go on with small pages. Memory mapped later is advised by
+// who fills it: Advise (a big read), cmd/ipt2nft's hugeHeap (the
+// optimizing mode's heap).
+//
+// Tried and not kept: growing the heap by 4 MiB at init (a goroutine's
+// stack given back at once) so that more of it is advised: 1-2 ms more
+// at every start, and slower on every input measured.
 //
 // Go initializes a package as soon as the packages it imports are, the
 // first by import path among those ready: importing only syscall and
-// runtime, this one comes before most of the standard library's.
+// unsafe, this one comes before most of the standard library's.
 package hugestart
 
 import (
-	"runtime"
 	"syscall"
 	"unsafe"
 )
@@ -36,9 +39,12 @@ const (
 	// hugePage is a transparent huge page on amd64 and arm64 with
 	// 4 KiB pages: what one page table entry of the level above maps.
 	hugePage = 2 << 20
-	// growBy is how far init grows the heap (see BigStack): the
-	// heap of exact mode's 20,000-rule dumps stays within it.
-	growBy = 4 << 20
+	// chunk is how much the runtime maps of the heap at a time
+	// (runtime.pallocChunkBytes), at addresses aligned to it.
+	chunk = 4 << 20
+	// arena is the unit in which the heap takes address space
+	// (runtime.heapArenaBytes on 64-bit Linux).
+	arena = 64 << 20
 
 	madvHugepage = 14 // MADV_HUGEPAGE
 	madvCollapse = 25 // MADV_COLLAPSE (Linux 6.1)
@@ -47,12 +53,10 @@ const (
 // advised is what Advised reports, set by init.
 var advised bool
 
-// Start and End bound the memory init advised; Collapsed counts the huge
-// pages it collapsed, and CollapseErr is the last collapse's error (old
-// kernels have none): for the tests.
+// Start and End bound the memory init advised, and CollapseErr is its
+// collapse's error (old kernels have none): for the tests.
 var (
 	Start, End  uintptr
-	Collapsed   int
 	CollapseErr syscall.Errno
 )
 
@@ -66,22 +70,28 @@ func init() {
 		return
 	}
 	probe = new([16]byte)
-	lo := uintptr(unsafe.Pointer(probe)) &^ (hugePage - 1)
-	size, stack := BigStack(growBy)
-	hi := (stack + size + hugePage - 1) &^ (hugePage - 1)
-	if _, _, e := syscall.Syscall(syscall.SYS_MADVISE, lo, hi-lo, madvHugepage); e != 0 {
+	p := uintptr(unsafe.Pointer(probe))
+	lo := p &^ (hugePage - 1)
+	hi := min(p&^(chunk-1)+2*chunk, p&^(arena-1)+arena)
+	// ENOMEM: part of the range is not mapped yet (the rest is advised).
+	if _, _, e := syscall.Syscall(syscall.SYS_MADVISE, lo, hi-lo, madvHugepage); e != 0 && e != syscall.ENOMEM {
 		return
 	}
 	Start, End = lo, hi
-	// The huge pages below the stack's first one hold what the heap
-	// handed out so far, partly faulted in; so may that one.
-	for p := lo; p <= stack&^(hugePage-1); p += hugePage {
-		if _, _, e := syscall.Syscall(syscall.SYS_MADVISE, p, hugePage, madvCollapse); e != 0 {
-			CollapseErr = e
-			continue
-		}
-		Collapsed++
+	_, _, CollapseErr = syscall.Syscall(syscall.SYS_MADVISE, lo, hugePage, madvCollapse)
+}
+
+// Advise asks for huge pages for the heap memory of the n bytes at p
+// and for the rest of the huge pages they lie in: for a big buffer about
+// to be filled, which the heap may have put where it was not advised
+// (memory it mapped after init). It does nothing unless Advised.
+func Advise(p unsafe.Pointer, n uintptr) {
+	if !advised || n == 0 {
+		return
 	}
+	lo := uintptr(p) &^ (hugePage - 1)
+	hi := (uintptr(p) + n + hugePage - 1) &^ (hugePage - 1)
+	syscall.Syscall(syscall.SYS_MADVISE, lo, hi-lo, madvHugepage)
 }
 
 // Advised reports whether the heap can have huge pages where it asks for
@@ -119,67 +129,4 @@ func contains(b []byte, s string) bool {
 		}
 	}
 	return false
-}
-
-// never is false: the branch it guards gives a function its frame
-// without the cost of clearing it (see internal/stackgrow).
-var never bool
-
-//go:noinline
-func frameOf[T any]() (t T) { return }
-
-// grow has a frame of T's size, which the runtime makes room for (by
-// moving the goroutine to a bigger stack) and nothing touches. It
-// stores the stack's end, the end of a page (8 KiB in Go's heap) just
-// above grow's frame.
-//
-//go:noinline
-func grow[T any](hi *uintptr) {
-	var x byte
-	if never {
-		_ = frameOf[T]()
-	}
-	*hi = (uintptr(unsafe.Pointer(&x)) + 8<<10) &^ (8<<10 - 1)
-}
-
-// frameSlack is what a stack needs besides grow's frame: the frames
-// under it and the runtime's guard.
-const frameSlack = 64 << 10
-
-// BigStack grows the heap by the first power of two from 4 to 64 MiB
-// that holds min bytes, as a goroutine's stack that nothing touches, and
-// frees it: the goroutine ends, and the runtime gives a big stack back to
-// the heap at once while the collector is off (runtime.stackfree; at
-// init it has not started). It returns the stack's size and start.
-func BigStack(min uintptr) (size, lo uintptr) {
-	var hi uintptr
-	n0 := runtime.NumGoroutine()
-	done := make(chan struct{})
-	go func() {
-		switch {
-		case min <= 4<<20:
-			size = 4 << 20
-			grow[[4<<20 - frameSlack]byte](&hi)
-		case min <= 8<<20:
-			size = 8 << 20
-			grow[[8<<20 - frameSlack]byte](&hi)
-		case min <= 16<<20:
-			size = 16 << 20
-			grow[[16<<20 - frameSlack]byte](&hi)
-		case min <= 32<<20:
-			size = 32 << 20
-			grow[[32<<20 - frameSlack]byte](&hi)
-		default:
-			size = 64 << 20
-			grow[[64<<20 - frameSlack]byte](&hi)
-		}
-		close(done)
-	}()
-	<-done
-	// The stack is freed after done is closed, as the goroutine ends;
-	// it has when the goroutine no longer counts.
-	for i := 0; runtime.NumGoroutine() > n0 && i < 1000; i++ {
-		runtime.Gosched()
-	}
-	return size, hi - size
 }

@@ -2,5 +2,10 @@
 
 package hugestart
 
+import "unsafe"
+
 // Advised is false: the heap is given no huge pages here.
 func Advised() bool { return false }
+
+// Advise does nothing here.
+func Advise(unsafe.Pointer, uintptr) {}

@@ -11,6 +11,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ipt2nft/ipt2nft/internal/hugestart"
 )
 
 // open opens the named file for reading, as os.Open does but without
@@ -109,6 +111,10 @@ func readSized(r io.Reader, size int) (string, error) {
 	// One byte more, so that the read that finds the end does not grow
 	// the buffer.
 	buf := make([]byte, 0, size+1)
+	if size >= MapFrom {
+		// Filled at once: on huge pages where the heap can have them.
+		hugestart.Advise(unsafe.Pointer(unsafe.SliceData(buf)), uintptr(cap(buf)))
+	}
 	var err error
 	for {
 		var n int
