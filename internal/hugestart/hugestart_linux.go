@@ -1,3 +1,5 @@
+//go:build amd64 || arm64
+
 // Package hugestart puts the heap a run starts with on transparent huge
 // pages, before most package init functions run. Import it for its init
 // function, from the main package.
