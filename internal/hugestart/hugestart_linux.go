@@ -17,9 +17,11 @@
 // which drops advice given to addresses before they are mapped: advice
 // reaches only memory already mapped. So init advises the heap from the
 // huge page where it began to the end of the next 4 MiB, as far as they
-// are mapped, and collapses that first huge page (MADV_COLLAPSE), which
-// the runtime has already partly faulted in and where the kernel would
-// otherwise go on with small pages. Memory mapped later is advised by
+// are mapped, and collapses (MADV_COLLAPSE) those of its huge pages the
+// runtime has already put pages in (mincore), where the kernel would
+// otherwise go on with small pages: the first, and in a quarter of the
+// runs another (the mixed 20,000-rule dump then took 660-850 faults
+// instead of 320-400: the input was read into that huge page). Memory mapped later is advised by
 // who fills it: Advise (a big read), cmd/ipt2nft's hugeHeap (the
 // optimizing mode's heap).
 //
@@ -55,10 +57,12 @@ const (
 // advised is what Advised reports, set by init.
 var advised bool
 
-// Start and End bound the memory init advised, and CollapseErr is its
-// collapse's error (old kernels have none): for the tests.
+// Start and End bound the memory init advised, Collapsed counts the huge
+// pages it collapsed and CollapseErr is the last collapse's error (old
+// kernels have none): for the tests.
 var (
 	Start, End  uintptr
+	Collapsed   int
 	CollapseErr syscall.Errno
 )
 
@@ -80,7 +84,33 @@ func init() {
 		return
 	}
 	Start, End = lo, hi
-	_, _, CollapseErr = syscall.Syscall(syscall.SYS_MADVISE, lo, hugePage, madvCollapse)
+	// Collapse each advised huge page the runtime has already put pages
+	// in (the first always; others where it placed spans or stacks):
+	// the kernel gives a huge page only where none is present yet.
+	var present [2 * chunk / 4096]byte
+	if _, _, e := syscall.Syscall(syscall.SYS_MINCORE, lo, hi-lo, uintptr(unsafe.Pointer(&present))); e != 0 {
+		present[0] = 1 // at least the first
+	}
+	for i, a := 0, lo; a < hi; i, a = i+hugePage/4096, a+hugePage {
+		if !anyPresent(present[i : i+hugePage/4096]) {
+			continue
+		}
+		if _, _, e := syscall.Syscall(syscall.SYS_MADVISE, a, hugePage, madvCollapse); e != 0 {
+			CollapseErr = e
+		} else {
+			Collapsed++
+		}
+	}
+}
+
+// anyPresent reports whether mincore found any page of v present.
+func anyPresent(v []byte) bool {
+	for _, b := range v {
+		if b&1 != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Advise asks for huge pages for the heap memory of the n bytes at p
