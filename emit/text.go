@@ -538,7 +538,9 @@ func (p *Printer) addrSet(b *textBuf, s *ir.AddrSet) {
 // addrSet4 is addrSet of an IPv4 set without ports or comments (a
 // blocklist's), each address read from the set's bytes: through
 // AddrSet.Prefix and netip.Addr an element took some 60 instructions
-// more.
+// more. It repeats addrSet's counter lines: as a function of their
+// own (not inlined) they cost the 20,000-rule blocklist 0.2-0.4 M
+// instructions more.
 func addrSet4(b *textBuf, s *ir.AddrSet) {
 	b.WriteString("{ ")
 	for i := range len(s.Addrs) / 4 {
