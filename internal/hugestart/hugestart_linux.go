@@ -57,13 +57,13 @@ const (
 // advised is what Advised reports, set by init.
 var advised bool
 
-// Start and End bound the memory init advised, Collapsed counts the huge
-// pages it collapsed and CollapseErr is the last collapse's error (old
+// Start and End bound the memory init advised, collapsed counts the huge
+// pages it collapsed and collapseErr is the last collapse's error (old
 // kernels have none): for the tests.
 var (
-	Start, End  uintptr
-	Collapsed   int
-	CollapseErr syscall.Errno
+	start, end  uintptr
+	collapsed   int
+	collapseErr syscall.Errno
 )
 
 // probe is a heap object of the runtime's first spans: its huge page is
@@ -83,7 +83,7 @@ func init() {
 	if _, _, e := syscall.Syscall(syscall.SYS_MADVISE, lo, hi-lo, madvHugepage); e != 0 && e != syscall.ENOMEM {
 		return
 	}
-	Start, End = lo, hi
+	start, end = lo, hi
 	// Collapse each advised huge page the runtime has already put pages
 	// in (the first always; others where it placed spans or stacks):
 	// the kernel gives a huge page only where none is present yet.
@@ -96,9 +96,9 @@ func init() {
 			continue
 		}
 		if _, _, e := syscall.Syscall(syscall.SYS_MADVISE, a, hugePage, madvCollapse); e != 0 {
-			CollapseErr = e
+			collapseErr = e
 		} else {
-			Collapsed++
+			collapsed++
 		}
 	}
 }

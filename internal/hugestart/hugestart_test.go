@@ -72,15 +72,15 @@ func TestHeapStartAdvised(t *testing.T) {
 		t.Skip("skipped: no transparent huge pages given on madvise here (or pages not of 4 KiB, or GODEBUG=disablethp=1)")
 	}
 	p := uintptr(unsafe.Pointer(probe))
-	if Start == 0 || p < Start || p >= End || End-Start < hugePage {
-		t.Fatalf("advised [%#x, %#x): want it to hold the probe %#x", Start, End, p)
+	if start == 0 || p < start || p >= end || end-start < hugePage {
+		t.Fatalf("advised [%#x, %#x): want it to hold the probe %#x", start, end, p)
 	}
 	m := mappingOf(t, p)
 	if !slices.Contains(m.flags, "hg") {
 		t.Errorf("mapping %#x-%#x of the heap's start: VmFlags %v, no hg (MADV_HUGEPAGE)", m.lo, m.hi, m.flags)
 	}
-	if Collapsed == 0 {
-		t.Logf("the heap's first huge page not collapsed (MADV_COLLAPSE: %v)", CollapseErr)
+	if collapsed == 0 {
+		t.Logf("the heap's first huge page not collapsed (MADV_COLLAPSE: %v)", collapseErr)
 	} else if m.hugeKB == 0 {
 		t.Errorf("the heap's first huge page collapsed, but its mapping %#x-%#x has AnonHugePages 0 kB", m.lo, m.hi)
 	}
@@ -98,8 +98,8 @@ func TestAdvise(t *testing.T) {
 		b[i] = 1
 	}
 	last := uintptr(unsafe.Pointer(&b[len(b)-1]))
-	if last < End {
-		t.Fatalf("16 MiB allocated after init end at %#x, inside what init advised (to %#x): the test cannot tell", last, End)
+	if last < end {
+		t.Fatalf("16 MiB allocated after init end at %#x, inside what init advised (to %#x): the test cannot tell", last, end)
 	}
 	m := mappingOf(t, last)
 	if !slices.Contains(m.flags, "hg") {
