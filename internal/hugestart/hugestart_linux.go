@@ -57,7 +57,7 @@ const (
 // advised is what Advised reports, set by init.
 var advised bool
 
-// Start and End bound the memory init advised, collapsed counts the huge
+// start and end bound the memory init advised, collapsed counts the huge
 // pages it collapsed and collapseErr is the last collapse's error (old
 // kernels have none): for the tests.
 var (
