@@ -5,9 +5,11 @@ package hugestart
 import (
 	"bufio"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"unsafe"
 )
@@ -108,4 +110,58 @@ func TestAdvise(t *testing.T) {
 	if m.hugeKB == 0 {
 		t.Errorf("16 MiB advised and touched: AnonHugePages 0 kB in the mapping of its end")
 	}
+}
+
+// TestAdviseCollapsesPartlyPresent checks that Advise collapses a huge
+// page some of whose pages are present when the buffer is to fill many
+// of the others, which then fill without a fault (else each would be a
+// small page's fault), and leaves it when the buffer is to fill few.
+func TestAdviseCollapsesPartlyPresent(t *testing.T) {
+	if !Advised() {
+		t.Skip("skipped: no transparent huge pages given on madvise here")
+	}
+	runtime.LockOSThread() // faults counted for this thread
+	defer runtime.UnlockOSThread()
+	mem, err := syscall.Mmap(-1, 0, 3*hugePage, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANONYMOUS)
+	if err != nil {
+		t.Skipf("skipped: mmap: %v", err)
+	}
+	defer syscall.Munmap(mem)
+	base := uintptr(unsafe.Pointer(&mem[0]))
+	off := int((base+hugePage-1)&^(hugePage-1) - base) // the aligned huge page
+	h := mem[off : off+hugePage]
+	h[0], h[4096] = 1, 1 // two pages present, as the heap's objects would be
+
+	before := collapsed
+	few := h[8192 : 8192+(minCollapsePages-8)*4096]
+	Advise(unsafe.Pointer(&few[0]), uintptr(len(few)))
+	if collapsed != before {
+		t.Errorf("a buffer of %d pages collapsed its huge page: want it left (fewer than %d)", minCollapsePages-8, minCollapsePages)
+	}
+
+	buf := h[64<<10 : 3*hugePage/4]
+	collapseErr = 0
+	Advise(unsafe.Pointer(&buf[0]), uintptr(len(buf)))
+	faults := threadFaults(t)
+	for i := 0; i < len(buf); i += 4096 {
+		buf[i] = 1
+	}
+	if n := threadFaults(t) - faults; n > 16 {
+		if collapseErr == syscall.EINVAL {
+			t.Skip("skipped: no MADV_COLLAPSE here (Linux 6.1)")
+		}
+		t.Errorf("a buffer of %d pages in a partly present huge page, advised: %d faults to fill it, want none (collapsed %d -> %d, error %v)", len(buf)/4096, n, before, collapsed, collapseErr)
+	}
+	if h[0] != 1 || h[4096] != 1 {
+		t.Error("collapse lost the pages present before")
+	}
+}
+
+// threadFaults returns the calling thread's minor page faults so far.
+func threadFaults(t *testing.T) int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(1 /* RUSAGE_THREAD */, &ru); err != nil {
+		t.Skipf("skipped: getrusage: %v", err)
+	}
+	return ru.Minflt
 }
