@@ -46,10 +46,14 @@ const (
 )
 
 // A chunk's rules are parsed into the item fields of its entries.
+// Chunks are reused once handed on (see chunkQueue.spare): done is
+// sent to rather than closed, and the caller takes the token.
 type chunk struct {
 	entries []entry
-	done    chan struct{} // closed once parsed
+	done    chan struct{} // holds a token once parsed (capacity 1)
 	a       *arena        // the chunk's nodes come from a, when reused
+	// finished is set by the caller once it has taken done's token.
+	finished bool
 }
 
 // parse parses c's rules into c's arena, or into own if c has none.
@@ -63,16 +67,29 @@ func (c *chunk) parse(parse parseFunc, own *arena) {
 			e.item = parse(e, a)
 		}
 	}
-	close(c.done)
+	c.done <- struct{}{}
 }
 
-// parsed tells whether c's rules are parsed.
+// parsed tells whether c's rules are parsed. Only the caller, who hands
+// the chunks on, asks.
 func (c *chunk) parsed() bool {
+	if c.finished {
+		return true
+	}
 	select {
 	case <-c.done:
+		c.finished = true
 		return true
 	default:
 		return false
+	}
+}
+
+// wait waits until c's rules are parsed (see parsed).
+func (c *chunk) wait() {
+	if !c.finished {
+		<-c.done
+		c.finished = true
 	}
 }
 
@@ -226,7 +243,7 @@ func parseChunks(next func(*arena) []entry, serial, reuse bool, newParse func() 
 			}
 			q.mu.Unlock()
 			if later == nil {
-				<-c.done
+				c.wait()
 				break
 			}
 			later.parse(parse, own)
@@ -247,6 +264,8 @@ func parseChunks(next func(*arena) []entry, serial, reuse bool, newParse func() 
 		if c.a != nil {
 			q.free = append(q.free, c.a)
 		}
+		c.a, c.finished = nil, false
+		q.spare = append(q.spare, c)
 		q.more.Signal()
 		q.mu.Unlock()
 	}
@@ -309,7 +328,12 @@ type chunkQueue struct {
 	window  int
 	claimed []*chunk // taken and not yet handed on, in order
 	free    []*arena // the arenas of the chunks handed on
-	end     bool     // next returned no entries
+	// spare are the chunks handed on, for claim to reuse with their
+	// channels: a new chunk and channel for each of the 157 chunks of
+	// a 20,000-rule dump were 3 page faults a run (new spans of their
+	// size classes, and the runtime's lists of full spans).
+	spare []*chunk
+	end   bool // next returned no entries
 }
 
 // claim takes the next chunk, or returns nil at the end. q.mu is held.
@@ -334,7 +358,13 @@ func (q *chunkQueue) claim() *chunk {
 		q.more.Broadcast()
 		return nil
 	}
-	c := &chunk{entries: entries, done: make(chan struct{}), a: a}
+	var c *chunk
+	if n := len(q.spare); n > 0 {
+		c, q.spare = q.spare[n-1], q.spare[:n-1]
+	} else {
+		c = &chunk{done: make(chan struct{}, 1)}
+	}
+	c.entries, c.a = entries, a
 	q.claimed = append(q.claimed, c)
 	return c
 }
