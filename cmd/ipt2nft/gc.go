@@ -73,13 +73,17 @@ const minHugeInput = 32 << 10
 // peaks at 39 MB; 100 MB when it was read whole, 160 with twice the
 // input). A GOGC or GOMEMLIMIT the user sets is left alone. undo sets
 // the collector back, for a translation that turns out to hold its
-// commands after all (translate.Options.Held).
+// commands after all (translate.Options.Held). From minHugeInput held,
+// the heap grows on huge pages (streamHeap).
 func streamGC(n int) (undo func()) {
 	if userCollector() || !tuneCollector {
 		return func() {}
 	}
 	limit := debug.SetMemoryLimit(int64(n) + 32<<20)
 	pct := debug.SetGCPercent(-1)
+	if n >= minHugeInput {
+		streamHeap()
+	}
 	return func() {
 		debug.SetGCPercent(pct)
 		debug.SetMemoryLimit(limit)

@@ -10,3 +10,9 @@ func hugeHeap(int) {}
 
 // hugePagesAdvised is false: hugeHeap gives no huge pages here.
 func hugePagesAdvised() bool { return false }
+
+// streamProbes counts the heaps streamHeap advised: none here.
+var streamProbes int
+
+// streamHeap does nothing: see hugeheap_linux.go.
+func streamHeap() {}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -79,4 +80,62 @@ func TestHugeHeap(t *testing.T) {
 		}
 		t.Errorf("6 MiB allocated after hugeHeap and touched: AnonHugePages 0 kB in its mapping")
 	}
+}
+
+// TestStreamHeap checks what streamHeap is for: with THP "madvise",
+// the room it made in the heap is advised huge pages (VmFlags "hg"), and
+// a few MB the heap hands out after it, once touched, are on huge pages.
+func TestStreamHeap(t *testing.T) {
+	if !hugePagesAdvised() {
+		t.Skip("skipped: no transparent huge pages given on madvise here (or pages not of 4 KiB, or GODEBUG=disablethp=1)")
+	}
+	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // as streamGC does
+	probes := streamProbes
+	streamHeap()
+	if streamProbes != probes+1 {
+		t.Fatal("streamHeap did not advise the heap")
+	}
+	for _, a := range []uintptr{streamRoom, streamRoom + streamHeapRoom - 1} {
+		if flags := vmFlags(t, a); !slices.Contains(flags, "hg") {
+			t.Errorf("streamHeap's room at %#x: VmFlags %v, no hg (MADV_HUGEPAGE)", a, flags)
+		}
+	}
+	fallback := vmstat("thp_fault_fallback")
+	b := make([]byte, 3<<20) // a huge page at least
+	for i := 0; i < len(b); i += 4096 {
+		b[i] = 1
+	}
+	if anonHugeKB(t, uintptr(unsafe.Pointer(&b[0]))) == 0 {
+		if vmstat("thp_fault_fallback") > fallback {
+			t.Skip("skipped: the kernel had no huge page to give (thp_fault_fallback)")
+		}
+		t.Errorf("3 MiB allocated after streamHeap and touched: AnonHugePages 0 kB in its mapping")
+	}
+}
+
+// vmFlags is the VmFlags of the mapping of /proc/self/smaps that holds
+// addr.
+func vmFlags(t *testing.T, addr uintptr) []string {
+	f, err := os.Open("/proc/self/smaps")
+	if err != nil {
+		t.Skipf("skipped: %v", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	in := false
+	for sc.Scan() {
+		line := sc.Text()
+		if fields := strings.Fields(line); len(fields) > 0 && strings.Contains(fields[0], "-") && !strings.HasSuffix(fields[0], ":") {
+			lo, hi, _ := strings.Cut(fields[0], "-")
+			l, err1 := strconv.ParseUint(lo, 16, 64)
+			h, err2 := strconv.ParseUint(hi, 16, 64)
+			in = err1 == nil && err2 == nil && uint64(addr) >= l && uint64(addr) < h
+			continue
+		}
+		if v, ok := strings.CutPrefix(line, "VmFlags:"); ok && in {
+			return strings.Fields(v)
+		}
+	}
+	t.Fatalf("no mapping holds %#x in /proc/self/smaps", addr)
+	return nil
 }
