@@ -26,13 +26,15 @@ func (t *Translator) exactCommand(cmd *iptparse.Command) {
 	}
 	t.stats.Translated++
 	chain := t.ruleChain(cmd.Chain)
+	// Whether or not the rule's context was exactCtx (newCtx), exactCtx
+	// is cleared.
 	if rule == nil || x.sets != nil || x.helpers != nil || x.chains != nil {
 		t.exactSplit(cmd, chain, rule, x)
+		t.exactCtx.clearForRule()
 	} else {
 		t.exactRule(cmd, chain, rule)
+		t.exactCtx.clearForPlainRule()
 	}
-	// Whether or not the rule's context was exactCtx (newCtx).
-	t.exactCtx.clearForRule()
 }
 
 // exactSplit is exactCommand for a rule that splits (rule nil: x.split)
