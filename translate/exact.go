@@ -9,7 +9,7 @@ import (
 // does: into nft commands on upstream's own tables (ip filter, ip nat...).
 func (t *Translator) exactCommand(cmd *iptparse.Command) {
 	r := cmd.Rule
-	if cmd.Op != iptparse.OpAppend && cmd.Op != iptparse.OpInsert || addrCount(r.Src)*addrCount(r.Dst) != 1 {
+	if cmd.Op != iptparse.OpAppend && cmd.Op != iptparse.OpInsert || r.Src != nil && len(r.Src.Addrs) != 1 || r.Dst != nil && len(r.Dst.Addrs) != 1 {
 		t.exactOther(cmd)
 		return
 	}
