@@ -41,3 +41,47 @@ func TestClearForRule(t *testing.T) {
 		t.Errorf("%d fields cleared, want comment, sets, helpers, chains, counters, split, unless", n)
 	}
 }
+
+// TestClearForPlainRule: clearForPlainRule, given a context whose sets,
+// helpers, chains and split are nil (exactCommand's plain rule), leaves
+// it as clearForRule does, each other field set to something in turn.
+func TestClearForPlainRule(t *testing.T) {
+	setByRule := map[string]bool{"tr": true, "Family": true, "Table": true, "Chain": true, "Exact": true, "Cmd": true, "Rule": true, "stmts": true}
+	testedByCaller := map[string]bool{"sets": true, "helpers": true, "chains": true, "split": true}
+	typ := reflect.TypeFor[Ctx]()
+	n := 0
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		if setByRule[f.Name] || testedByCaller[f.Name] {
+			continue
+		}
+		set := func(c *Ctx) {
+			v := reflect.NewAt(f.Type, unsafe.Add(unsafe.Pointer(c), f.Offset)).Elem()
+			switch f.Type.Kind() {
+			case reflect.Slice:
+				v.Set(reflect.MakeSlice(f.Type, 0, 1))
+			case reflect.Pointer:
+				v.Set(reflect.New(f.Type.Elem()))
+			case reflect.String:
+				v.SetString("x")
+			default:
+				t.Fatalf("Ctx.%s: a %v, which the test does not set", f.Name, f.Type)
+			}
+		}
+		var plain, full Ctx
+		set(&plain)
+		set(&full)
+		plain.clearForPlainRule()
+		full.clearForRule()
+		if !reflect.DeepEqual(plain, full) {
+			t.Errorf("Ctx.%s set: clearForPlainRule left %+v, clearForRule %+v", f.Name, plain, full)
+		}
+		if !reflect.ValueOf(plain).IsZero() {
+			t.Errorf("Ctx.%s is not cleared", f.Name)
+		}
+		n++
+	}
+	if n < 3 {
+		t.Errorf("%d fields cleared, want comment, counters, unless", n)
+	}
+}

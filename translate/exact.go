@@ -9,7 +9,7 @@ import (
 // does: into nft commands on upstream's own tables (ip filter, ip nat...).
 func (t *Translator) exactCommand(cmd *iptparse.Command) {
 	r := cmd.Rule
-	if cmd.Op != iptparse.OpAppend && cmd.Op != iptparse.OpInsert || addrCount(r.Src)*addrCount(r.Dst) != 1 {
+	if cmd.Op != iptparse.OpAppend && cmd.Op != iptparse.OpInsert || r.Src != nil && len(r.Src.Addrs) != 1 || r.Dst != nil && len(r.Dst.Addrs) != 1 {
 		t.exactOther(cmd)
 		return
 	}
@@ -26,13 +26,15 @@ func (t *Translator) exactCommand(cmd *iptparse.Command) {
 	}
 	t.stats.Translated++
 	chain := t.ruleChain(cmd.Chain)
+	// Whether or not the rule's context was exactCtx (newCtx), exactCtx
+	// is cleared.
 	if rule == nil || x.sets != nil || x.helpers != nil || x.chains != nil {
 		t.exactSplit(cmd, chain, rule, x)
+		t.exactCtx.clearForRule()
 	} else {
 		t.exactRule(cmd, chain, rule)
+		t.exactCtx.clearForPlainRule()
 	}
-	// Whether or not the rule's context was exactCtx (newCtx).
-	t.exactCtx.clearForRule()
 }
 
 // exactSplit is exactCommand for a rule that splits (rule nil: x.split)

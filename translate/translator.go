@@ -850,7 +850,7 @@ func addrList(sel *iptparse.AddrSel) []*iptparse.AddrMask {
 // target translates -j/-g.
 func (c *Ctx) target(tg *iptparse.Target) error {
 	switch {
-	case tg == nil || tg.Name == "CONTINUE":
+	case tg == nil:
 		return nil
 	case tg.Ext != nil:
 		e := lookupParsed(tg.Ext, iptparse.KindTarget, c.Family)
@@ -870,6 +870,9 @@ func (c *Ctx) target(tg *iptparse.Target) error {
 	case "QUEUE":
 		// QUEUE hands packets to queue 0, like nft's plain "queue".
 		c.Add(&ir.Queue{})
+	case "CONTINUE":
+		// (no extension is named so: told here, not before the
+		// extension's test, a test less for every other target)
 	default:
 		kind := ir.VerdictJump
 		if tg.Goto {
