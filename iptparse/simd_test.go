@@ -76,18 +76,59 @@ func must16(s string) bool {
 	return ok && wok && a == wa
 }
 
-// TestDottedQuadPageEnd: dottedQuad32 reads an address that ends at the
-// end of a page, before one it may not read (it does not read sixteen
-// bytes there).
-func TestDottedQuadPageEnd(t *testing.T) {
+// TestMasks64Page: masks64 of s whose sixty-four bytes from its start
+// are in one page, followed by bytes it must not tell apart, and of s
+// that ends where the page ends, before one it may not read.
+func TestMasks64Page(t *testing.T) {
+	if !haveMasks {
+		t.Skip("no masks64 here")
+	}
+	mem := pageBeforeNone(t)
+	r := rand.New(rand.NewSource(8))
+	common := []byte("aZ09-./: \"\t!_=#%@\x80")
+	for n := 16; n <= 64; n++ {
+		for _, at := range []int{0, 4096 - 64 - n, 4096 - 64, 4096 - n} {
+			for range 200 {
+				for i := at; i < 4096; i++ {
+					mem[i] = common[r.Intn(len(common))]
+				}
+				s := unsafe.String(&mem[at], n)
+				var spaces, bad uint64
+				for k := range n {
+					if s[k] == ' ' {
+						spaces |= 1 << k
+					}
+					if notSpacedPlain[s[k]] != 0 {
+						bad |= 1 << k
+					}
+				}
+				if gs, gb := masks64(s); gs != spaces || gb != bad {
+					t.Fatalf("masks64(%q) at %d = %#x, %#x; want %#x, %#x", s, at, gs, gb, spaces, bad)
+				}
+			}
+		}
+	}
+}
+
+// pageBeforeNone returns a page of memory followed by one that may not
+// be read.
+func pageBeforeNone(t *testing.T) []byte {
 	mem, err := syscall.Mmap(-1, 0, 2*4096, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
 	if err != nil {
 		t.Skip(err)
 	}
-	defer syscall.Munmap(mem)
+	t.Cleanup(func() { syscall.Munmap(mem) })
 	if err := syscall.Mprotect(mem[4096:], syscall.PROT_NONE); err != nil {
 		t.Skip(err)
 	}
+	return mem[:4096]
+}
+
+// TestDottedQuadPageEnd: dottedQuad32 reads an address that ends at the
+// end of a page, before one it may not read (it does not read sixteen
+// bytes there).
+func TestDottedQuadPageEnd(t *testing.T) {
+	mem := pageBeforeNone(t)
 	for _, s := range []string{"1.2.3.4", "10.20.30.40", "192.168.100.200"} {
 		for end := 4096 - 16; end <= 4096; end++ {
 			copy(mem[end-len(s):], s)
