@@ -66,6 +66,8 @@ const dqMul = 0x86e5b70d
 
 // dqSlots has the index in dqPatterns of the layout whose key hashes to
 // each byte (0: none; dqPatterns[0] has no key).
+//
+//lint:ignore U1000 read by dottedQuad16, in lex_amd64.s
 var dqPatterns, dqSlots = func() (p [82]dqPattern, slots [256]uint8) {
 	i := 1
 	for l1 := 1; l1 <= 3; l1++ {
@@ -101,6 +103,8 @@ var dqPatterns, dqSlots = func() (p [82]dqPattern, slots [256]uint8) {
 
 // dqKey is the key of the layout of fields of lens bytes: bit k set for
 // a '.' at byte k, and for the end of the address.
+//
+//lint:ignore U1000 used by dqPatterns' initializer (see there)
 func dqKey(lens [4]int) uint16 {
 	var key uint16
 	at := -1
