@@ -10,6 +10,54 @@ import (
 	"unsafe"
 )
 
+// TestDottedQuadTables: dqPatterns and dqSlots are the layouts of an
+// address, fields of 1 to 3 bytes, and dqMul hashes their keys apart.
+func TestDottedQuadTables(t *testing.T) {
+	var (
+		p     [82]dqPattern
+		slots [256]uint8
+	)
+	i := 1
+	for l1 := 1; l1 <= 3; l1++ {
+		for l2 := 1; l2 <= 3; l2++ {
+			for l3 := 1; l3 <= 3; l3++ {
+				for l4 := 1; l4 <= 3; l4++ {
+					e := &p[i]
+					start, end := 0, -1
+					for k, l := range [4]int{l1, l2, l3, l4} {
+						for b := range 4 {
+							e.shuffle[4*k+b] = 0x80
+						}
+						for d := range l {
+							e.shuffle[4*k+3-l+d] = byte(start + d)
+						}
+						e.least[k] = [4]uint16{0, 0, 10, 100}[l]
+						start += l + 1
+						end += l + 1
+						e.key |= 1 << end // a '.', and the end
+					}
+					h := uint32(e.key) * dqMul >> 24
+					if slots[h] != 0 {
+						t.Fatalf("dqMul hashes layouts %d and %d alike", slots[h], i)
+					}
+					slots[h] = uint8(i)
+					i++
+				}
+			}
+		}
+	}
+	if p != dqPatterns {
+		for i := range p {
+			if p[i] != dqPatterns[i] {
+				t.Errorf("dqPatterns[%d] = %+v; want %+v", i, dqPatterns[i], p[i])
+			}
+		}
+	}
+	if slots != dqSlots {
+		t.Errorf("dqSlots = %v; want %v", dqSlots, slots)
+	}
+}
+
 // TestDottedQuad16: dottedQuad16 reads what dottedQuadWords reads, of
 // every layout of an address and every string one byte off one,
 // whatever bytes follow the string in the sixteen it reads.
