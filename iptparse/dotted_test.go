@@ -82,8 +82,16 @@ func TestDottedQuad(t *testing.T) {
 // next to '.', bytes with the top bit, '0' leading a byte, '6' making
 // 256), dropped or added anywhere, a field too long or empty, too
 // many dots or too few, in the first eight bytes, the last eight or
-// where they overlap.
+// where they overlap. With dottedQuadWords and, where haveMasks,
+// dottedQuad16.
 func TestDottedQuadBytes(t *testing.T) {
+	defer func(m bool) { haveMasks = m }(haveMasks)
+	for _, haveMasks = range []bool{false, haveMasks} {
+		testDottedQuadBytes(t)
+	}
+}
+
+func testDottedQuadBytes(t *testing.T) {
 	check := func(s string) {
 		t.Helper()
 		a, ok := DottedQuad(s)

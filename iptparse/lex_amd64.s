@@ -1,3 +1,4 @@
+#include "go_asm.h"
 #include "textflag.h"
 
 // The bytes masks64 tells apart, by a look in two tables of sixteen
@@ -221,4 +222,97 @@ dlast:
 	ORQ	R10, R8
 ddone:
 	MOVQ	R8, ret+16(FP)
+	RET
+
+DATA dqDots<>+0x00(SB)/8, $0x2e2e2e2e2e2e2e2e
+DATA dqDots<>+0x08(SB)/8, $0x2e2e2e2e2e2e2e2e
+GLOBL dqDots<>(SB), RODATA|NOPTR, $16
+DATA dqZeros<>+0x00(SB)/8, $0x3030303030303030
+DATA dqZeros<>+0x08(SB)/8, $0x3030303030303030
+GLOBL dqZeros<>(SB), RODATA|NOPTR, $16
+DATA dqNines<>+0x00(SB)/8, $0x0909090909090909
+DATA dqNines<>+0x08(SB)/8, $0x0909090909090909
+GLOBL dqNines<>(SB), RODATA|NOPTR, $16
+// 100, 10, 1 and 0 for the bytes of each field
+DATA dqWeights<>+0x00(SB)/8, $0x00010a6400010a64
+DATA dqWeights<>+0x08(SB)/8, $0x00010a6400010a64
+GLOBL dqWeights<>(SB), RODATA|NOPTR, $16
+
+// func dottedQuad32(s string) (uint32, bool)
+TEXT ·dottedQuad32(SB), NOSPLIT, $0-21
+	CMPB	·haveMasks(SB), $0
+	JEQ	words
+	MOVQ	s_base+0(FP), SI
+	MOVQ	s_len+8(FP), CX
+	LEAQ	-7(CX), AX
+	CMPQ	AX, $8
+	JHI	words // not 7 to 15 bytes
+	MOVL	SI, AX
+	ANDL	$4095, AX
+	CMPL	AX, $(4096-16)
+	JHI	words // sixteen bytes would cross into the next page
+	JMP	·dottedQuad16(SB)
+words:
+	JMP	·dottedQuadWords(SB)
+
+// func dottedQuad16(s string) (uint32, bool)
+TEXT ·dottedQuad16(SB), NOSPLIT, $0-21
+	MOVQ	s_base+0(FP), SI
+	MOVQ	s_len+8(FP), CX
+	MOVOU	(SI), X0
+	MOVL	$1, DX
+	SHLL	CX, DX // the end: bit len(s)
+	LEAL	-1(DX), BX // the bytes of s
+	MOVOU	dqDots<>(SB), X1
+	PCMPEQB	X0, X1
+	PMOVMSKB	X1, AX
+	ANDL	BX, AX // the dots
+	MOVOU	dqZeros<>(SB), X2
+	PSUBB	X2, X0 // the digits' values
+	MOVOU	dqNines<>(SB), X3
+	PMINUB	X0, X3
+	PCMPEQB	X0, X3
+	PMOVMSKB	X3, R8 // the digits
+	ORL	AX, R8
+	ANDL	BX, R8
+	CMPL	R8, BX
+	JNE	fail
+	ORL	AX, DX // the key
+	MOVL	$const_dqMul, R8
+	IMULL	DX, R8
+	SHRL	$24, R8
+	LEAQ	·dqSlots(SB), R9
+	MOVBLZX	(R9)(R8*1), R8
+	SHLQ	$5, R8
+	LEAQ	·dqPatterns(SB), R9
+	ADDQ	R8, R9
+	MOVWLZX	24(R9), R10
+	CMPL	R10, DX
+	JNE	fail
+	MOVOU	(R9), X4
+	PSHUFB	X4, X0
+	MOVOU	dqWeights<>(SB), X5
+	PMADDUBSW	X5, X0
+	PHADDW	X0, X0 // the fields' values, in words 0 to 3
+	MOVQ	X0, R10
+	MOVQ	$0xff00ff00ff00ff00, R11
+	TESTQ	R11, R10
+	JNE	fail // above 255
+	// the top bit of each word stays set unless the field is below its
+	// least
+	MOVQ	$0x8000800080008000, R11
+	ORQ	R11, R10
+	SUBQ	16(R9), R10
+	ANDQ	R11, R10
+	CMPQ	R10, R11
+	JNE	fail
+	PACKUSWB	X0, X0
+	MOVQ	X0, AX
+	BSWAPL	AX
+	MOVL	AX, ret+16(FP)
+	MOVB	$1, ret1+20(FP)
+	RET
+fail:
+	MOVL	$0, ret+16(FP)
+	MOVB	$0, ret1+20(FP)
 	RET

@@ -14,3 +14,6 @@ var simdHints = false
 
 // dashOptions is never called (see simdHints).
 func dashOptions(s string) uint64 { panic("iptparse: dashOptions is for amd64 only") }
+
+// dottedQuad32 is dottedQuadWords: dottedQuad16 is for amd64 only.
+func dottedQuad32(s string) (uint32, bool) { return dottedQuadWords(s) }
