@@ -17,6 +17,14 @@ import (
 // anonHugeKB is the AnonHugePages of the mapping of /proc/self/smaps
 // that holds addr, in kB.
 func anonHugeKB(t *testing.T, addr uintptr) int {
+	kb, _ := strconv.Atoi(strings.TrimSuffix(smapsField(t, addr, "AnonHugePages:"), " kB"))
+	return kb
+}
+
+// smapsField is the value of the field (named with its colon) of the
+// mapping of /proc/self/smaps that holds addr.
+func smapsField(t *testing.T, addr uintptr, field string) string {
+	t.Helper()
 	f, err := os.Open("/proc/self/smaps")
 	if err != nil {
 		t.Skipf("skipped: %v", err)
@@ -33,13 +41,12 @@ func anonHugeKB(t *testing.T, addr uintptr) int {
 			in = err1 == nil && err2 == nil && uint64(addr) >= l && uint64(addr) < h
 			continue
 		}
-		if v, ok := strings.CutPrefix(line, "AnonHugePages:"); ok && in {
-			kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
-			return kb
+		if v, ok := strings.CutPrefix(line, field); ok && in {
+			return strings.TrimSpace(v)
 		}
 	}
-	t.Fatalf("no mapping holds %#x in /proc/self/smaps", addr)
-	return 0
+	t.Fatalf("no mapping holds %#x in /proc/self/smaps, or it has no %s", addr, field)
+	return ""
 }
 
 // vmstat is a counter of /proc/vmstat.
@@ -116,26 +123,5 @@ func TestStreamHeap(t *testing.T) {
 // vmFlags is the VmFlags of the mapping of /proc/self/smaps that holds
 // addr.
 func vmFlags(t *testing.T, addr uintptr) []string {
-	f, err := os.Open("/proc/self/smaps")
-	if err != nil {
-		t.Skipf("skipped: %v", err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	in := false
-	for sc.Scan() {
-		line := sc.Text()
-		if fields := strings.Fields(line); len(fields) > 0 && strings.Contains(fields[0], "-") && !strings.HasSuffix(fields[0], ":") {
-			lo, hi, _ := strings.Cut(fields[0], "-")
-			l, err1 := strconv.ParseUint(lo, 16, 64)
-			h, err2 := strconv.ParseUint(hi, 16, 64)
-			in = err1 == nil && err2 == nil && uint64(addr) >= l && uint64(addr) < h
-			continue
-		}
-		if v, ok := strings.CutPrefix(line, "VmFlags:"); ok && in {
-			return strings.Fields(v)
-		}
-	}
-	t.Fatalf("no mapping holds %#x in /proc/self/smaps", addr)
-	return nil
+	return strings.Fields(smapsField(t, addr, "VmFlags:"))
 }
