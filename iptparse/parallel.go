@@ -5,6 +5,7 @@ import (
 	"runtime/debug"
 	"sync"
 
+	"github.com/ipt2nft/ipt2nft/internal/stackgrow"
 	"github.com/ipt2nft/ipt2nft/internal/textio"
 )
 
@@ -195,7 +196,7 @@ func parseChunks(next func(*arena) []entry, serial, reuse bool, newParse func() 
 	for w := 1; w < workers; w++ {
 		wg.Add(1)
 		go func() {
-			growStack() // at once, with one frame to copy
+			stackgrow.To16KB() // at once, with one frame to copy
 			defer wg.Done()
 			// the text may be a mapped file's (textio.MapFile), as
 			// for the caller, who parses chunks too
@@ -271,30 +272,6 @@ func parseChunks(next func(*arena) []entry, serial, reuse bool, newParse func() 
 	}
 	wg.Wait()
 }
-
-// never is false: the branch it guards gives growStack its frame
-// without the cost of clearing it (see internal/stackgrow).
-var never bool
-
-// growStack grows the calling goroutine's stack to 16 KB: the parse
-// worker's, which starts with 2 KB and grew three times as it parsed,
-// each time copying the frames on it, whose stack maps and pcvalue
-// tables the runtime reads (pages of the binary touched for that alone)
-// into a new stack. Grown at the worker's start, with one frame to copy:
-// page faults in stack growth and new stacks after main 6.45 -> 1.15 a
-// run (mixed 20,000-rule dump, exact mode, with the caller's); 8 KB left
-// 2.3, 32 KB none fewer than 16.
-//
-//go:noinline
-func growStack() {
-	if never {
-		var buf [12 << 10]byte
-		useStack(buf[:])
-	}
-}
-
-//go:noinline
-func useStack([]byte) {}
 
 // A chunkQueue hands the chunks next returns, in order, to the parse
 // workers and the caller. The caller parses too: the workers (one fewer

@@ -40,3 +40,24 @@ func TestGrowMakesRoom(t *testing.T) {
 		t.Error("after grow, 18 KB of calls still grew the stack")
 	}
 }
+
+func TestTo16KBMakesRoom(t *testing.T) {
+	// deep(1) makes calls of 12 KB.
+	moved := func(prepare func()) bool {
+		done := make(chan bool)
+		go func() {
+			prepare()
+			var x byte
+			before := uintptr(unsafe.Pointer(&x))
+			deep(1)
+			done <- uintptr(unsafe.Pointer(&x)) != before
+		}()
+		return <-done
+	}
+	if !moved(func() {}) {
+		t.Fatal("12 KB of calls did not grow a new goroutine's stack: the test cannot tell")
+	}
+	if moved(To16KB) {
+		t.Error("after To16KB, 12 KB of calls still grew the stack")
+	}
+}
