@@ -6,6 +6,24 @@ import (
 	"unsafe"
 )
 
+// setField sets c's field f to something not zero (an empty slice of
+// capacity 1, a new value, "x") and returns it.
+func setField(t *testing.T, c *Ctx, f reflect.StructField) reflect.Value {
+	t.Helper()
+	v := reflect.NewAt(f.Type, unsafe.Add(unsafe.Pointer(c), f.Offset)).Elem()
+	switch f.Type.Kind() {
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(f.Type, 0, 1))
+	case reflect.Pointer:
+		v.Set(reflect.New(f.Type.Elem()))
+	case reflect.String:
+		v.SetString("x")
+	default:
+		t.Fatalf("Ctx.%s: a %v, which the test does not set", f.Name, f.Type)
+	}
+	return v
+}
+
 // TestClearForRule: clearForRule zeroes each field of a Ctx that
 // translateRule does not set for every rule, one at a time set to
 // something, so that a field added to Ctx is cleared too (or named here
@@ -20,17 +38,7 @@ func TestClearForRule(t *testing.T) {
 			continue
 		}
 		var c Ctx
-		v := reflect.NewAt(f.Type, unsafe.Add(unsafe.Pointer(&c), f.Offset)).Elem()
-		switch f.Type.Kind() {
-		case reflect.Slice:
-			v.Set(reflect.MakeSlice(f.Type, 0, 1))
-		case reflect.Pointer:
-			v.Set(reflect.New(f.Type.Elem()))
-		case reflect.String:
-			v.SetString("x")
-		default:
-			t.Fatalf("Ctx.%s: a %v, which the test does not set", f.Name, f.Type)
-		}
+		v := setField(t, &c, f)
 		c.clearForRule()
 		if !v.IsZero() {
 			t.Errorf("Ctx.%s is not cleared", f.Name)
@@ -55,22 +63,9 @@ func TestClearForPlainRule(t *testing.T) {
 		if setByRule[f.Name] || testedByCaller[f.Name] {
 			continue
 		}
-		set := func(c *Ctx) {
-			v := reflect.NewAt(f.Type, unsafe.Add(unsafe.Pointer(c), f.Offset)).Elem()
-			switch f.Type.Kind() {
-			case reflect.Slice:
-				v.Set(reflect.MakeSlice(f.Type, 0, 1))
-			case reflect.Pointer:
-				v.Set(reflect.New(f.Type.Elem()))
-			case reflect.String:
-				v.SetString("x")
-			default:
-				t.Fatalf("Ctx.%s: a %v, which the test does not set", f.Name, f.Type)
-			}
-		}
 		var plain, full Ctx
-		set(&plain)
-		set(&full)
+		setField(t, &plain, f)
+		setField(t, &full, f)
 		plain.clearForPlainRule()
 		full.clearForRule()
 		if !reflect.DeepEqual(plain, full) {
