@@ -17,47 +17,35 @@ func deep(n int) byte {
 	return buf[n]
 }
 
-// movedBy tells whether calls of 18 KB in all, after prepare, move the
-// stack of a new goroutine (copy it to a bigger one). A local's address
-// changes when they do.
-func movedBy(prepare func()) bool {
+// movedBy tells whether deep(n), calls of 6 KB times n+1 in all, after
+// prepare, moves the stack of a new goroutine (copy it to a bigger one).
+// A local's address changes when it does.
+func movedBy(prepare func(), n int) bool {
 	moved := make(chan bool)
 	go func() {
 		prepare()
 		var x byte
 		before := uintptr(unsafe.Pointer(&x))
-		deep(2)
+		deep(n)
 		moved <- uintptr(unsafe.Pointer(&x)) != before
 	}()
 	return <-moved
 }
 
 func TestGrowMakesRoom(t *testing.T) {
-	if !movedBy(func() {}) {
+	if !movedBy(func() {}, 2) {
 		t.Fatal("deep calls did not grow a new goroutine's stack: the test cannot tell")
 	}
-	if movedBy(grow) {
+	if movedBy(grow, 2) {
 		t.Error("after grow, 18 KB of calls still grew the stack")
 	}
 }
 
 func TestTo16KBMakesRoom(t *testing.T) {
-	// deep(1) makes calls of 12 KB.
-	moved := func(prepare func()) bool {
-		done := make(chan bool)
-		go func() {
-			prepare()
-			var x byte
-			before := uintptr(unsafe.Pointer(&x))
-			deep(1)
-			done <- uintptr(unsafe.Pointer(&x)) != before
-		}()
-		return <-done
-	}
-	if !moved(func() {}) {
+	if !movedBy(func() {}, 1) {
 		t.Fatal("12 KB of calls did not grow a new goroutine's stack: the test cannot tell")
 	}
-	if moved(To16KB) {
+	if movedBy(To16KB, 1) {
 		t.Error("after To16KB, 12 KB of calls still grew the stack")
 	}
 }
