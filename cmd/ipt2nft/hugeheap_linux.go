@@ -67,10 +67,7 @@ func hugeHeap(n int) {
 	if !hugePagesAdvised() {
 		return
 	}
-	size, lo := bigStack(uintptr(8*n + 2<<20))
-	start := lo &^ (heapArena - 1)
-	end := (lo + size + heapArena - 1) &^ (heapArena - 1)
-	unix.Syscall(unix.SYS_MADVISE, start, end-start, unix.MADV_HUGEPAGE)
+	_, lo := adviseRoom(uintptr(8*n + 2<<20))
 	if lo%hugePage != 0 {
 		unix.Syscall(unix.SYS_MADVISE, lo&^(hugePage-1), hugePage, unix.MADV_COLLAPSE)
 	}
@@ -199,10 +196,18 @@ func streamHeap() {
 	if !hugePagesAdvised() {
 		return
 	}
-	size, lo := bigStack(streamHeapRoom)
+	_, lo := adviseRoom(streamHeapRoom)
+	streamProbes++
+	streamRoom = lo
+}
+
+// adviseRoom grows the heap by at least min bytes (bigStack) and advises
+// huge pages for the arenas that hold the room, which the heap then
+// allocates from. It returns the room's size and start.
+func adviseRoom(min uintptr) (size, lo uintptr) {
+	size, lo = bigStack(min)
 	start := lo &^ (heapArena - 1)
 	end := (lo + size + heapArena - 1) &^ (heapArena - 1)
 	unix.Syscall(unix.SYS_MADVISE, start, end-start, unix.MADV_HUGEPAGE)
-	streamProbes++
-	streamRoom = lo
+	return size, lo
 }
